@@ -1,0 +1,82 @@
+# memlog build. `make` builds the programs into build/; `make check` runs
+# every test (installing what it needs on Debian); `make demo` shows it work.
+CC ?= cc
+BUILD ?= build
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	  -Wmissing-prototypes -Wno-unused-parameter -D_GNU_SOURCE -Isrc/lib
+LDFLAGS ?=
+PKG_CONFIG ?= pkg-config
+JANSSON_CFLAGS := $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
+JANSSON_LIBS := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson)
+CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
+
+LIB_SRC := $(wildcard src/lib/*.c)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+MEMLOGD_SRC := $(wildcard src/memlogd/*.c)
+MEMLOGD_OBJ := $(MEMLOGD_SRC:%.c=$(BUILD)/%.o)
+LOGREAD_SRC := $(wildcard src/logread/*.c)
+LOGREAD_OBJ := $(LOGREAD_SRC:%.c=$(BUILD)/%.o)
+RUN_SRC := $(wildcard src/memlog-run/*.c)
+RUN_OBJ := $(RUN_SRC:%.c=$(BUILD)/%.o)
+
+PROGS := $(BUILD)/memlogd $(BUILD)/logread $(BUILD)/memlog-run
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_SRC := $(wildcard tests/tools/*.c)
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+
+.PHONY: all clean check demo tests bench fuzz static deps
+all: $(PROGS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/src/logread/%.o: src/logread/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(JANSSON_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libmemlog.a: $(LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/memlogd: $(MEMLOGD_OBJ) $(BUILD)/libmemlog.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+$(BUILD)/logread: $(LOGREAD_OBJ) $(BUILD)/libmemlog.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(JANSSON_LIBS)
+
+$(BUILD)/memlog-run: $(RUN_OBJ) $(BUILD)/libmemlog.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+# Unit tests link the library and, where they test a daemon module, its
+# objects (all but main.o).
+MEMLOGD_MODS := $(filter-out $(BUILD)/src/memlogd/main.o,$(MEMLOGD_OBJ))
+$(BUILD)/tests/%: tests/unit/%.c $(MEMLOGD_MODS) $(BUILD)/libmemlog.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Isrc/memlogd -o $@ $^ $(CMOCKA_LIBS)
+
+$(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libmemlog.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^
+
+tests: $(PROGS) $(UNIT_BIN) $(TOOL_BIN)
+
+check: deps
+	scripts/check
+
+deps:
+	scripts/deps
+
+demo: all
+	scripts/demo
+
+bench:
+	scripts/bench
+
+clean:
+	rm -rf build build-*
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,165 @@
+#include "query.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <string.h>
+
+bool query_legacy(unsigned char byte, struct query_req *req)
+{
+	if (byte > 2)
+		return false;
+	memset(req, 0, sizeof(*req));
+	req->mode = (enum query_mode)byte;
+	return true;
+}
+
+bool query_text_start(unsigned char byte)
+{
+	return byte >= 'a' && byte <= 'z';
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Percent-decodes v into out (cap bytes, NUL-terminated). A decoded NUL is
+ * refused: names and globs are C strings. */
+static int pct_decode(const char *v, size_t len, char *out, size_t cap,
+		      size_t *outlen)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = v[i];
+		if (c == '%') {
+			if (i + 2 >= len)
+				return -EINVAL;
+			int h = hexval(v[i + 1]), l = hexval(v[i + 2]);
+			if (h < 0 || l < 0)
+				return -EINVAL;
+			c = (char)(h * 16 + l);
+			if (c == '\0')
+				return -EINVAL;
+			i += 2;
+		}
+		if (n + 1 >= cap)
+			return -ERANGE;
+		out[n++] = c;
+	}
+	out[n] = '\0';
+	*outlen = n;
+	return 0;
+}
+
+static bool word_is(const char *w, size_t len, const char *lit)
+{
+	return strlen(lit) == len && memcmp(w, lit, len) == 0;
+}
+
+#define FAIL(msg) do { *err = (msg); return -EINVAL; } while (0)
+
+int query_parse(const char *line, size_t len, struct query_req *req,
+		const char **err)
+{
+	const char *p = line, *end = line + len;
+	bool first = true;
+
+	memset(req, 0, sizeof(*req));
+	req->v2 = true;
+	if (len > QUERY_LINE_MAX)
+		FAIL("request line too long");
+	if (len > 0 && line[len - 1] == '\r')
+		end--; /* tolerate telnet-style CRLF */
+
+	while (p < end) {
+		const char *sp = memchr(p, ' ', (size_t)(end - p));
+		size_t wlen = sp ? (size_t)(sp - p) : (size_t)(end - p);
+
+		if (wlen == 0)
+			FAIL("empty word (two spaces?)");
+		if (first) {
+			if (word_is(p, wlen, "dump"))
+				req->mode = QUERY_DUMP;
+			else if (word_is(p, wlen, "follow"))
+				req->mode = QUERY_FOLLOW;
+			else if (word_is(p, wlen, "dump-follow"))
+				req->mode = QUERY_DUMP_FOLLOW;
+			else if (word_is(p, wlen, "stats"))
+				req->mode = QUERY_STATS;
+			else
+				FAIL("unknown mode (dump, follow, dump-follow, stats)");
+			first = false;
+		} else {
+			const char *eq = memchr(p, '=', wlen);
+			if (!eq)
+				FAIL("parameter without '='");
+			size_t klen = (size_t)(eq - p);
+			const char *v = eq + 1;
+			size_t vlen = wlen - klen - 1;
+
+			if (req->mode == QUERY_STATS)
+				FAIL("stats takes no parameters");
+			if (word_is(p, klen, "after")) {
+				if (req->has_after)
+					FAIL("after given twice");
+				if (cursor_parse(v, vlen, &req->after) < 0)
+					FAIL("malformed cursor");
+				req->has_after = true;
+			} else if (word_is(p, klen, "last")) {
+				char num[24];
+				if (req->has_last)
+					FAIL("last given twice");
+				if (vlen == 0 || vlen >= sizeof(num))
+					FAIL("last needs a number");
+				memcpy(num, v, vlen);
+				num[vlen] = '\0';
+				if (parse_u64(num, UINT64_MAX, &req->last) < 0)
+					FAIL("last needs a number");
+				req->has_last = true;
+			} else if (word_is(p, klen, "source")) {
+				size_t gl;
+				if (req->nglobs == QUERY_GLOBS_MAX)
+					FAIL("too many source globs");
+				int r = pct_decode(v, vlen, req->globs[req->nglobs],
+						   QUERY_GLOB_MAX + 1, &gl);
+				if (r == -ERANGE)
+					FAIL("source glob too long");
+				if (r < 0)
+					FAIL("bad percent-encoding in source glob");
+				req->nglobs++;
+			} else {
+				FAIL("unknown parameter");
+			}
+		}
+		p += wlen;
+		if (p < end)
+			p++; /* the space */
+		if (sp && p == end)
+			FAIL("trailing space");
+	}
+	if (first)
+		FAIL("empty request");
+	if (req->has_after && req->has_last)
+		FAIL("after and last exclude each other");
+	if (req->mode == QUERY_FOLLOW && (req->has_after || req->has_last))
+		FAIL("follow starts at the newest entry; use dump-follow");
+	return 0;
+}
+
+bool query_match_source(const struct query_req *req, const char *name)
+{
+	if (req->nglobs == 0)
+		return true;
+	for (unsigned i = 0; i < req->nglobs; i++)
+		if (fnmatch(req->globs[i], name, 0) == 0)
+			return true;
+	return false;
+}

@@ -1,0 +1,60 @@
+/* The query request. A client's first byte 0, 1 or 2 is LinuxKit's request
+ * (dump, follow, dump then follow); any other first byte begins memlog's
+ * text request, one line of at most QUERY_LINE_MAX bytes ending in '\n':
+ *
+ *     MODE *( " " KEY "=" VALUE )
+ *     MODE  = "dump" / "follow" / "dump-follow" / "stats"
+ *     KEY   = "after"  (a cursor: start after that entry)
+ *           / "last"   (a count: start N entries before the newest)
+ *           / "source" (a glob on the source name, repeatable; a source
+ *                       matching any of them is sent)
+ *
+ * VALUE is percent-encoded (%XX) where it holds a space, '%', or a byte
+ * outside printable ASCII. See docs/protocol.md. Pure parser: no I/O. */
+#ifndef MEMLOG_QUERY_H
+#define MEMLOG_QUERY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cursor.h"
+
+#define QUERY_LINE_MAX 4096
+#define QUERY_GLOBS_MAX 16
+#define QUERY_GLOB_MAX 1024
+
+enum query_mode {
+	QUERY_DUMP = 0,        /* send what the ring holds, then close */
+	QUERY_FOLLOW = 1,      /* send only entries that arrive from now on */
+	QUERY_DUMP_FOLLOW = 2, /* both */
+	QUERY_STATS = 3,       /* one JSON object with counters, then close */
+};
+
+struct query_req {
+	enum query_mode mode;
+	bool v2;                /* text request: v2 output fields */
+	bool has_after;
+	struct cursor after;
+	bool has_last;
+	uint64_t last;
+	unsigned nglobs;
+	char globs[QUERY_GLOBS_MAX][QUERY_GLOB_MAX + 1]; /* NUL-terminated */
+};
+
+/* Is this first byte a legacy request? Fills req if so. */
+bool query_legacy(unsigned char byte, struct query_req *req);
+
+/* Could this first byte begin a text request (a lowercase letter)? Anything
+ * else is answered with an error at once. */
+bool query_text_start(unsigned char byte);
+
+/* Parses one request line (without its '\n'). Returns 0, or -EINVAL with a
+ * static message in *err. */
+int query_parse(const char *line, size_t len, struct query_req *req,
+		const char **err);
+
+/* Does the source name match the request's globs (true if it has none)? */
+bool query_match_source(const struct query_req *req, const char *name);
+
+#endif

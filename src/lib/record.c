@@ -1,0 +1,140 @@
+#include "record.h"
+#include "cursor.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+static char *lit(char *p, const char *s)
+{
+	size_t n = strlen(s);
+	memcpy(p, s, n);
+	return p + n;
+}
+
+static char *u64(char *p, uint64_t v)
+{
+	char tmp[20];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+size_t record_legacy(char *out, uint64_t time_ns, const char *name,
+		     size_t name_len, const char *msg, size_t msg_len)
+{
+	char *p = out;
+
+	p = lit(p, "{\"time\":\"");
+	p += time_format_rfc3339nano(p, time_ns);
+	p = lit(p, "\",\"source\":\"");
+	p += json_escape(p, name, name_len);
+	p = lit(p, "\",\"msg\":\"");
+	p += json_escape(p, msg, msg_len);
+	p = lit(p, "\"}\n");
+	return (size_t)(p - out);
+}
+
+size_t record_v2(char *out, const struct ring_entry *e, uint64_t instance,
+		 const struct record_source *src)
+{
+	char *p = out;
+	char cur[CURSOR_LEN + 1];
+
+	cursor_format(cur, (struct cursor){ instance, e->seq });
+	p = lit(p, "{\"seq\":");
+	p = u64(p, e->seq);
+	p = lit(p, ",\"cursor\":\"");
+	p = lit(p, cur);
+	p = lit(p, "\",\"time\":\"");
+	p += time_format_rfc3339nano(p, e->time_ns);
+	p = lit(p, "\",\"source\":\"");
+	p += json_escape(p, src->name, src->name_len);
+	p = lit(p, "\",\"stream\":\"");
+	p = lit(p, stream_name(src->stream));
+	p = lit(p, "\",\"msg\":\"");
+	p += json_escape(p, e->msg, e->len);
+	p = lit(p, (e->flags & RING_F_PARTIAL) ? "\",\"partial\":true"
+					       : "\",\"partial\":false");
+	if (e->priority >= 0) {
+		p = lit(p, ",\"priority\":");
+		p = u64(p, (uint64_t)e->priority);
+	}
+	if (e->facility >= 0) {
+		p = lit(p, ",\"facility\":");
+		p = u64(p, (uint64_t)e->facility);
+	}
+	if (e->flags & RING_F_NOEOL)
+		p = lit(p, ",\"eof\":true");
+	if (e->flags & RING_F_MARKER)
+		p = lit(p, ",\"marker\":true");
+	p = lit(p, "}\n");
+	return (size_t)(p - out);
+}
+
+size_t record_marker_v2(char *out, uint64_t time_ns, uint64_t instance,
+			const char *reason, int64_t missed, uint64_t first_seq,
+			uint64_t last_seq, const char *msg)
+{
+	char *p = out;
+	char cur[CURSOR_LEN + 1];
+
+	cursor_format(cur, (struct cursor){ instance, last_seq });
+	p = lit(p, "{\"marker\":\"");
+	p = lit(p, reason);
+	p = lit(p, "\"");
+	if (missed >= 0) {
+		p = lit(p, ",\"missed\":");
+		p = u64(p, (uint64_t)missed);
+		p = lit(p, ",\"first_seq\":");
+		p = u64(p, first_seq);
+		p = lit(p, ",\"last_seq\":");
+		p = u64(p, last_seq);
+	}
+	p = lit(p, ",\"cursor\":\"");
+	p = lit(p, cur);
+	p = lit(p, "\",\"time\":\"");
+	p += time_format_rfc3339nano(p, time_ns);
+	p = lit(p, "\",\"source\":\"memlogd\",\"stream\":\"none\",\"msg\":\"");
+	p += json_escape(p, msg, strnlen(msg, 256));
+	p = lit(p, "\",\"partial\":false}\n");
+	return (size_t)(p - out);
+}
+
+static char *text_escape(char *p, const char *s, size_t n)
+{
+	static const char hexd[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c < 0x20 && c != '\t') || c == 0x7f) {
+			*p++ = '\\';
+			*p++ = 'x';
+			*p++ = hexd[c >> 4];
+			*p++ = hexd[c & 0xf];
+		} else {
+			*p++ = (char)c;
+		}
+	}
+	return p;
+}
+
+size_t record_text(char *out, uint64_t time_ns, const char *name,
+		   size_t name_len, const char *msg, size_t msg_len)
+{
+	char *p = out;
+
+	p += time_format_rfc3339nano(p, time_ns);
+	*p++ = ';';
+	p = text_escape(p, name, name_len);
+	*p++ = ';';
+	p = text_escape(p, msg, msg_len);
+	*p++ = '\n';
+	return (size_t)(p - out);
+}

@@ -1,0 +1,212 @@
+#include "ring.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define RING_MAGIC 0x676e69726d656d6dull /* "mmemring" */
+#define RING_VERSION 1
+
+/* Header layout, little-endian as the host:
+ *   u64 seq | u64 time_ns | u32 source:24 prio:4 - | u32 len:21 flags:3 fac:5 -
+ * Priority and facility are stored plus one so that 0 means "none". */
+#define SRC_MASK   0x00ffffffu
+#define PRIO_SHIFT 24
+#define LEN_MASK   0x001fffffu
+#define FAC_SHIFT  24
+
+int ring_init(struct ring *r, size_t size, uint64_t max_entries,
+	      uint64_t instance)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	size_t page = pg > 0 ? (size_t)pg : 4096;
+	int err;
+
+	if (size < 2 * page)
+		size = 2 * page;
+	size = (size + page - 1) / page * page;
+	memset(r, 0, sizeof(*r));
+	r->memfd = -1;
+
+	int fd = memfd_create("memlog-ring", MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, (off_t)(page + size)) < 0) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	/* Reserve address space for meta + data + data, then map the data
+	 * pages a second time right after the first copy. */
+	size_t map_len = page + 2 * size;
+	char *va = mmap(NULL, map_len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+			-1, 0);
+	if (va == MAP_FAILED) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	if (mmap(va, page + size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		 fd, 0) == MAP_FAILED ||
+	    mmap(va + page + size, size, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED, fd, (off_t)page) == MAP_FAILED) {
+		err = -errno;
+		munmap(va, map_len);
+		close(fd);
+		return err;
+	}
+	r->meta = (struct ring_meta *)va;
+	r->data = va + page;
+	r->map_len = map_len;
+	r->memfd = fd;
+	r->meta->magic = RING_MAGIC;
+	r->meta->version = RING_VERSION;
+	r->meta->size = size;
+	r->meta->instance = instance;
+	r->meta->max_entries = max_entries;
+	r->meta->next_seq = 1; /* 0 is never a valid seq: "before the first" */
+	r->meta->oldest_seq = 1;
+	return 0;
+}
+
+void ring_destroy(struct ring *r)
+{
+	if (r->meta)
+		munmap(r->meta, r->map_len);
+	if (r->memfd >= 0)
+		close(r->memfd);
+	r->meta = NULL;
+	r->data = NULL;
+	r->memfd = -1;
+}
+
+uint32_t ring_msg_max(const struct ring *r)
+{
+	uint64_t m = r->meta->size - RING_HDR;
+	return m < RING_MSG_MAX ? (uint32_t)m : RING_MSG_MAX;
+}
+
+static void decode(const struct ring *r, uint64_t off, struct ring_entry *e)
+{
+	const char *p = r->data + off;
+	uint32_t w1, w2;
+
+	memcpy(&e->seq, p, 8);
+	memcpy(&e->time_ns, p + 8, 8);
+	memcpy(&w1, p + 16, 4);
+	memcpy(&w2, p + 20, 4);
+	e->source = w1 & SRC_MASK;
+	e->priority = (int)((w1 >> PRIO_SHIFT) & 0xf) - 1;
+	e->len = w2 & LEN_MASK;
+	e->flags = w2 & RING_F_MASK;
+	e->facility = (int)((w2 >> FAC_SHIFT) & 0x1f) - 1;
+	e->msg = p + RING_HDR;
+}
+
+static uint64_t wrap(const struct ring *r, uint64_t off)
+{
+	return off >= r->meta->size ? off - r->meta->size : off;
+}
+
+static void evict_oldest(struct ring *r)
+{
+	struct ring_meta *m = r->meta;
+	struct ring_entry e;
+
+	decode(r, m->tail, &e);
+	if (r->on_evict)
+		r->on_evict(r->evict_arg, &e);
+	m->tail = wrap(r, m->tail + RING_HDR + e.len);
+	m->used -= RING_HDR + e.len;
+	m->oldest_seq++;
+}
+
+char *ring_reserve(struct ring *r, uint32_t len)
+{
+	struct ring_meta *m = r->meta;
+	uint64_t need = RING_HDR + (uint64_t)len;
+
+	while (m->size - m->used < need ||
+	       (m->max_entries && m->next_seq - m->oldest_seq >= m->max_entries))
+		evict_oldest(r);
+	return r->data + m->head + RING_HDR;
+}
+
+uint64_t ring_commit(struct ring *r, uint64_t time_ns, uint32_t source,
+		     uint32_t flags, int priority, int facility, uint32_t len)
+{
+	struct ring_meta *m = r->meta;
+	char *p = r->data + m->head;
+	uint64_t seq = m->next_seq;
+	uint32_t w1 = source & SRC_MASK;
+	uint32_t w2 = (len & LEN_MASK) | (flags & RING_F_MASK);
+
+	if (priority >= 0 && priority <= 7)
+		w1 |= (uint32_t)(priority + 1) << PRIO_SHIFT;
+	if (facility >= 0 && facility <= 23)
+		w2 |= (uint32_t)(facility + 1) << FAC_SHIFT;
+	memcpy(p, &seq, 8);
+	memcpy(p + 8, &time_ns, 8);
+	memcpy(p + 16, &w1, 4);
+	memcpy(p + 20, &w2, 4);
+	m->head = wrap(r, m->head + RING_HDR + len);
+	m->used += RING_HDR + len;
+	m->next_seq++;
+	return seq;
+}
+
+uint64_t ring_append(struct ring *r, uint64_t time_ns, uint32_t source,
+		     uint32_t flags, const void *msg, uint32_t len)
+{
+	char *dst = ring_reserve(r, len);
+
+	memcpy(dst, msg, len);
+	return ring_commit(r, time_ns, source, flags, RING_NO_PRIORITY,
+			   RING_NO_PRIORITY, len);
+}
+
+struct ring_pos ring_oldest(const struct ring *r)
+{
+	return (struct ring_pos){ r->meta->oldest_seq, r->meta->tail };
+}
+
+struct ring_pos ring_end(const struct ring *r)
+{
+	return (struct ring_pos){ r->meta->next_seq, r->meta->head };
+}
+
+int ring_get(const struct ring *r, const struct ring_pos *pos,
+	     struct ring_entry *e)
+{
+	if (pos->seq < r->meta->oldest_seq)
+		return -ESTALE;
+	if (pos->seq >= r->meta->next_seq)
+		return 0;
+	decode(r, pos->off, e);
+	return 1;
+}
+
+void ring_next(const struct ring *r, struct ring_pos *pos,
+	       const struct ring_entry *e)
+{
+	pos->off = wrap(r, pos->off + RING_HDR + e->len);
+	pos->seq++;
+}
+
+int ring_seek(const struct ring *r, uint64_t seq, struct ring_pos *pos)
+{
+	struct ring_pos p = ring_oldest(r);
+	struct ring_entry e;
+
+	if (seq < r->meta->oldest_seq)
+		return -ESTALE;
+	if (seq > r->meta->next_seq)
+		return -ERANGE;
+	while (p.seq < seq) {
+		decode(r, p.off, &e);
+		ring_next(r, &p, &e);
+	}
+	*pos = p;
+	return 0;
+}

@@ -1,0 +1,146 @@
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+int parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!s || !*s)
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		unsigned d = (unsigned)(*s - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return -ERANGE;
+		v = v * 10 + d;
+	}
+	if (v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+int parse_size(const char *s, uint64_t max, uint64_t *out)
+{
+	char digits[32];
+	size_t n = 0;
+	uint64_t v, mult = 1;
+
+	if (!s)
+		return -EINVAL;
+	while (s[n] >= '0' && s[n] <= '9')
+		n++;
+	if (n == 0 || n >= sizeof(digits))
+		return -EINVAL;
+	memcpy(digits, s, n);
+	digits[n] = '\0';
+	const char *suf = s + n;
+	if (*suf) {
+		switch (*suf) {
+		case 'k': case 'K': mult = 1ull << 10; break;
+		case 'm': case 'M': mult = 1ull << 20; break;
+		case 'g': case 'G': mult = 1ull << 30; break;
+		case 'b': case 'B': mult = 1; suf--; break;
+		default: return -EINVAL;
+		}
+		suf++;
+		if (strcmp(suf, "") && strcasecmp(suf, "b") && strcasecmp(suf, "ib"))
+			return -EINVAL;
+	}
+	int r = parse_u64(digits, UINT64_MAX, &v);
+	if (r < 0)
+		return r;
+	if (v > UINT64_MAX / mult || v * mult > max)
+		return -ERANGE;
+	*out = v * mult;
+	return 0;
+}
+
+int parse_rate(const char *s, uint32_t *lines, uint32_t *seconds)
+{
+	char buf[32];
+	uint64_t l, sec = 1;
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+
+	if (n == 0 || n >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	int r = parse_u64(buf, UINT32_MAX, &l);
+	if (r < 0)
+		return r;
+	if (slash) {
+		r = parse_u64(slash + 1, 86400, &sec);
+		if (r < 0)
+			return r;
+	}
+	if (l == 0 || sec == 0)
+		return -EINVAL;
+	*lines = (uint32_t)l;
+	*seconds = (uint32_t)sec;
+	return 0;
+}
+
+int parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = { "1", "t", "true" };
+	static const char *const no[] = { "0", "f", "false" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
+		if (!strcasecmp(s, yes[i])) {
+			*out = true;
+			return 0;
+		}
+		if (!strcasecmp(s, no[i])) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int fd_set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0)
+		return -errno;
+	if (!(fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -errno;
+	return 0;
+}
+
+int fd_set_cloexec(int fd, bool on)
+{
+	int fl = fcntl(fd, F_GETFD);
+
+	if (fl < 0)
+		return -errno;
+	fl = on ? (fl | FD_CLOEXEC) : (fl & ~FD_CLOEXEC);
+	if (fcntl(fd, F_SETFD, fl) < 0)
+		return -errno;
+	return 0;
+}
+
+uint64_t now_realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t now_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000ull + (uint64_t)ts.tv_nsec / 1000000ull;
+}

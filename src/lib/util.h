@@ -1,0 +1,39 @@
+/* Small helpers shared by every memlog program: number parsing, fd flags. */
+#ifndef MEMLOG_UTIL_H
+#define MEMLOG_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#define MEMLOG_VERSION "0.1.0"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - offsetof(type, member)))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+
+/* Parses a decimal unsigned integer that must fill the whole string.
+ * Returns 0, -EINVAL (not a number) or -ERANGE (above max). */
+int parse_u64(const char *s, uint64_t max, uint64_t *out);
+
+/* Like parse_u64 but accepts a K, M or G suffix (powers of 1024, an
+ * optional trailing "B" or "iB" too): "4M" = 4194304. */
+int parse_size(const char *s, uint64_t max, uint64_t *out);
+
+/* Parses "N/SECONDS" (or just "N", meaning per second). */
+int parse_rate(const char *s, uint32_t *lines, uint32_t *seconds);
+
+/* Parses a Go-style boolean flag value: true/false/1/0/t/f (any case). */
+int parse_bool(const char *s, bool *out);
+
+int fd_set_nonblock(int fd);
+int fd_set_cloexec(int fd, bool on);
+
+/* Wall-clock time in nanoseconds since the epoch. */
+uint64_t now_realtime_ns(void);
+/* Monotonic time in milliseconds. */
+uint64_t now_mono_ms(void);
+
+#endif
