@@ -1,0 +1,453 @@
+#include "daemon.h"
+#include "reader.h"
+#include "record.h"
+#include "regmsg.h"
+#include "source.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define READBUF_SIZE (128u << 10)
+#define REG_FDS_MAX 8        /* fds kept from one registration datagram */
+#define REG_PER_TURN 64      /* datagrams read per wake-up */
+#define ACCEPT_PER_TURN 64
+#define TICK_MS 1000
+/* The daemon's own notices: at most this many per second. */
+#define NOTICE_RATE 100
+
+int daemon_watch(struct daemon *d, struct ev *ev, uint32_t events)
+{
+	struct epoll_event e = { .events = events, .data.ptr = ev };
+
+	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, ev->fd, &e) < 0)
+		return -errno;
+	return 0;
+}
+
+int daemon_rewatch(struct daemon *d, struct ev *ev, uint32_t events)
+{
+	struct epoll_event e = { .events = events, .data.ptr = ev };
+
+	if (epoll_ctl(d->epfd, EPOLL_CTL_MOD, ev->fd, &e) < 0)
+		return -errno;
+	return 0;
+}
+
+void daemon_unwatch(struct daemon *d, struct ev *ev)
+{
+	epoll_ctl(d->epfd, EPOLL_CTL_DEL, ev->fd, NULL);
+}
+
+void daemon_store(struct daemon *d, uint32_t slot, uint64_t time_ns,
+		  uint32_t flags, const char *msg, size_t len)
+{
+	struct srcinfo *si = srctab_at(&d->srcs, slot);
+	char *dst = ring_reserve(&d->ring, (uint32_t)len);
+
+	memcpy(dst, msg, len);
+	ring_commit(&d->ring, time_ns, slot, flags, RING_NO_PRIORITY,
+		    RING_NO_PRIORITY, (uint32_t)len);
+	/* The slot lives as long as an entry names it. */
+	si->refs++;
+	si->lines++;
+	si->bytes += len;
+	if (flags & RING_F_PARTIAL)
+		si->partial++;
+}
+
+void daemon_notice(struct daemon *d, bool marker, const char *fmt, ...)
+{
+	struct srcinfo *self = srctab_at(&d->srcs, SRCTAB_SELF);
+	char msg[1024];
+	uint64_t report;
+	va_list ap;
+
+	if (!ratelimit_pass(&self->rl, NOTICE_RATE, 1, d->now_ms, &report)) {
+		self->dropped++;
+		return;
+	}
+	if (report) {
+		int n = snprintf(msg, sizeof(msg),
+				 "rate limit: suppressed %llu notices of memlogd",
+				 (unsigned long long)report);
+		daemon_store(d, SRCTAB_SELF, now_realtime_ns(), RING_F_MARKER,
+			     msg, (size_t)n);
+	}
+	va_start(ap, fmt);
+	int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	daemon_store(d, SRCTAB_SELF, now_realtime_ns(),
+		     marker ? RING_F_MARKER : 0, msg,
+		     MIN((size_t)n, sizeof(msg) - 1));
+}
+
+static void on_evict(void *arg, const struct ring_entry *e)
+{
+	struct daemon *d = arg;
+
+	srctab_unref(&d->srcs, e->source);
+}
+
+/* One registration datagram: the name (and attributes) and its fds.
+ * Returns false when there was none to read. */
+static bool registration(struct daemon *d)
+{
+	char buf[REG_DGRAM_MAX];
+	/* Room for the most fds the kernel passes in one message (253), so
+	 * that every fd sent reaches us and is closed or kept, never leaked
+	 * in limbo. */
+	union {
+		char buf[CMSG_SPACE(253 * sizeof(int)) +
+			 CMSG_SPACE(sizeof(struct ucred))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
+	};
+	int fds[253];
+	int nfds = 0;
+	pid_t pid = -1;
+	uid_t uid = 0;
+
+	ssize_t n = recvmsg(d->reg_ev.fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (n < 0) {
+		if (errno == EINTR)
+			return true;
+		if (errno != EAGAIN)
+			daemon_notice(d, false, "registration socket: %s",
+				      strerror(errno));
+		return false;
+	}
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET)
+			continue;
+		if (c->cmsg_type == SCM_RIGHTS) {
+			size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			for (size_t i = 0; i < k && nfds < 253; i++)
+				memcpy(&fds[nfds++],
+				       CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+		} else if (c->cmsg_type == SCM_CREDENTIALS) {
+			struct ucred uc;
+			memcpy(&uc, CMSG_DATA(c), sizeof(uc));
+			pid = uc.pid;
+			uid = uc.uid;
+		}
+	}
+	if (mh.msg_flags & MSG_CTRUNC) {
+		/* The kernel could not give us every fd (we are out of fds):
+		 * those are closed by the kernel, the sender is not told. */
+		d->reg.lost_fds++;
+		daemon_notice(d, true, "registration: file descriptors lost "
+			      "(memlogd is out of file descriptors)");
+	}
+	if (nfds == 0) {
+		d->reg.no_fd++; /* LinuxKit ignores these too */
+		return true;
+	}
+
+	struct reg_msg m;
+	reg_parse(buf, (size_t)n, &m);
+	if (m.name_truncated || (mh.msg_flags & MSG_TRUNC))
+		d->reg.names_truncated++;
+	d->reg.bad_attrs += m.bad_attrs;
+
+	for (int i = 0; i < nfds; i++) {
+		if (i >= REG_FDS_MAX) {
+			close(fds[i]);
+			d->reg.refused++;
+			if (i == nfds - 1)
+				daemon_notice(d, true, "registration of %.*s: %d "
+					      "file descriptors refused (at most %d "
+					      "per datagram)", (int)m.name_len,
+					      m.name, nfds - REG_FDS_MAX,
+					      REG_FDS_MAX);
+			continue;
+		}
+		int r = source_add(d, fds[i], m.name, m.name_len, m.stream,
+				   pid, uid);
+		if (r < 0) {
+			d->reg.refused++;
+			daemon_notice(d, true, "registration of %.*s refused: %s",
+				      (int)m.name_len, m.name,
+				      r == -EMFILE ? "too many sources"
+				      : r == -ENOSPC ? "source table full"
+				      : strerror(-r));
+		} else {
+			d->reg.accepted++;
+		}
+	}
+	return true;
+}
+
+static void reg_event(struct ev *ev, uint32_t events)
+{
+	struct daemon *d = container_of(ev, struct daemon, reg_ev);
+
+	for (int i = 0; i < REG_PER_TURN && registration(d); i++)
+		;
+}
+
+static void query_event(struct ev *ev, uint32_t events)
+{
+	struct daemon *d = container_of(ev, struct daemon, query_ev);
+
+	for (int i = 0; i < ACCEPT_PER_TURN; i++) {
+		int fd = accept4(ev->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0) {
+			reader_accept(d, fd);
+			continue;
+		}
+		if (errno == EINTR || errno == ECONNABORTED)
+			continue;
+		if ((errno == EMFILE || errno == ENFILE) && d->reserve_fd >= 0) {
+			/* Out of fds: the pending client would wake us forever.
+			 * Spend the spare fd to take it off the queue and refuse
+			 * it, then take the spare back. */
+			close(d->reserve_fd);
+			fd = accept4(ev->fd, NULL, NULL, SOCK_CLOEXEC);
+			if (fd >= 0)
+				close(fd);
+			d->readers_refused++;
+			d->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+			continue;
+		}
+		return; /* EAGAIN, or an error we cannot do anything about */
+	}
+}
+
+static void signal_event(struct ev *ev, uint32_t events)
+{
+	struct daemon *d = container_of(ev, struct daemon, sig_ev);
+	struct signalfd_siginfo si;
+
+	while (read(ev->fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
+			d->stopping = true;
+	}
+}
+
+static uint64_t random_instance(void)
+{
+	uint64_t v = 0;
+
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != sizeof(v)) {
+		/* Early boot without entropy yet: time and pid still tell
+		 * one start from another. */
+		v = now_realtime_ns() ^ ((uint64_t)getpid() << 32);
+	}
+	return v ? v : 1;
+}
+
+int daemon_init(struct daemon *d, const struct memlogd_config *cfg,
+		int log_fd, int query_fd)
+{
+	int r;
+	sigset_t mask;
+
+	memset(d, 0, sizeof(*d));
+	d->cfg = cfg;
+	d->epfd = -1;
+	d->reserve_fd = -1;
+	d->sig_ev.fd = -1;
+	list_init(&d->sources);
+	list_init(&d->busy);
+	list_init(&d->active);
+	list_init(&d->waiting);
+	list_init(&d->idle);
+	d->now_ms = d->start_ms = now_mono_ms();
+	d->next_tick_ms = d->now_ms + TICK_MS;
+	d->instance = random_instance();
+
+	r = ring_init(&d->ring, cfg->buffer_size, cfg->max_lines, d->instance);
+	if (r < 0)
+		return r;
+	d->ring.on_evict = on_evict;
+	d->ring.evict_arg = d;
+
+	/* Sources are limited by fds: keep room for readers and our own. */
+	d->max_sources = cfg->max_sources;
+	if (!d->max_sources) {
+		struct rlimit rl;
+		uint64_t lim = 1024;
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+			if (rl.rlim_cur < rl.rlim_max) {
+				rl.rlim_cur = MIN(rl.rlim_max, (rlim_t)1 << 20);
+				setrlimit(RLIMIT_NOFILE, &rl);
+				getrlimit(RLIMIT_NOFILE, &rl);
+			}
+			lim = rl.rlim_cur;
+		}
+		uint64_t spare = (uint64_t)cfg->max_readers + 32;
+		d->max_sources = lim > spare + 16 ? (uint32_t)MIN(lim - spare, 1u << 20) : 16;
+	}
+	r = srctab_init(&d->srcs, d->max_sources * 2 + 64);
+	if (r < 0)
+		return r;
+
+	d->readbuf_size = READBUF_SIZE;
+	d->readbuf = malloc(d->readbuf_size);
+	d->scratch_size = RECORD_V2_BOUND(REG_NAME_MAX, cfg->max_line_len);
+	d->scratch = malloc(d->scratch_size);
+	if (!d->readbuf || !d->scratch)
+		return -ENOMEM;
+
+	d->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (d->epfd < 0)
+		return -errno;
+
+	int one = 1;
+	if (setsockopt(log_fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0) {
+		/* credentials are a bonus, not a requirement */
+	}
+	d->reg_ev = (struct ev){ .fd = log_fd, .cb = reg_event };
+	d->query_ev = (struct ev){ .fd = query_fd, .cb = query_event };
+	if ((r = daemon_watch(d, &d->reg_ev, EPOLLIN)) < 0 ||
+	    (r = daemon_watch(d, &d->query_ev, EPOLLIN)) < 0)
+		return r;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	d->sig_ev.fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d->sig_ev.fd < 0)
+		return -errno;
+	d->sig_ev.cb = signal_event;
+	if ((r = daemon_watch(d, &d->sig_ev, EPOLLIN)) < 0)
+		return r;
+
+	d->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (cfg->console) {
+		d->console = reader_console(d, STDOUT_FILENO);
+		if (!d->console)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void tick(struct daemon *d)
+{
+	struct list *p, *t;
+
+	list_for_each_safe(p, t, &d->idle)
+		reader_tick(container_of(p, struct reader, link));
+	if (d->cfg->rate_lines) {
+		for (uint32_t i = 1; i < d->srcs.nslots; i++) {
+			struct srcinfo *si = srctab_at(&d->srcs, i);
+			if (!si->refs)
+				continue;
+			uint64_t n = ratelimit_flush(&si->rl, d->cfg->rate_seconds,
+						     d->now_ms, false);
+			if (n)
+				daemon_notice(d, true, "rate limit: suppressed %llu "
+					      "lines from %s (%s)",
+					      (unsigned long long)n, si->name,
+					      stream_name((enum stream)si->stream));
+		}
+	}
+}
+
+static void pump_readers(struct daemon *d)
+{
+	struct list batch, *p, *t;
+
+	if (d->ring.meta->next_seq != d->seen_seq) {
+		/* New entries: every caught-up follower has work again. */
+		d->seen_seq = d->ring.meta->next_seq;
+		list_for_each_safe(p, t, &d->waiting) {
+			struct reader *r = container_of(p, struct reader, link);
+			list_del(p);
+			r->state = R_ACTIVE;
+			list_add_tail(&d->active, p);
+		}
+	}
+	/* Take this turn's batch, so a reader that stays active is pumped
+	 * once per turn, not again within it. */
+	if (list_empty(&d->active))
+		return;
+	batch = d->active;
+	batch.next->prev = &batch;
+	batch.prev->next = &batch;
+	list_init(&d->active);
+	list_for_each_safe(p, t, &batch)
+		reader_pump(container_of(p, struct reader, link));
+}
+
+int daemon_run(struct daemon *d)
+{
+	struct epoll_event evs[64];
+
+	while (!d->stopping) {
+		int timeout;
+		if (!list_empty(&d->busy) || !list_empty(&d->active))
+			timeout = 0;
+		else
+			timeout = (int)(d->next_tick_ms > d->now_ms
+						? d->next_tick_ms - d->now_ms : 0);
+		int n = epoll_wait(d->epfd, evs, (int)ARRAY_SIZE(evs), timeout);
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		d->now_ms = now_mono_ms();
+		for (int i = 0; i < n; i++) {
+			struct ev *ev = evs[i].data.ptr;
+			ev->cb(ev, evs[i].events);
+		}
+		struct list *p, *t;
+		list_for_each_safe(p, t, &d->busy)
+			source_service(container_of(p, struct source, busy_link));
+		pump_readers(d);
+		if (d->now_ms >= d->next_tick_ms) {
+			tick(d);
+			d->next_tick_ms = d->now_ms + TICK_MS;
+		}
+	}
+	/* Stopping: followers get one last turn at what is already stored,
+	 * as far as their sockets take it without waiting. */
+	pump_readers(d);
+	return 0;
+}
+
+void daemon_destroy(struct daemon *d)
+{
+	struct list *p, *t;
+
+	list_for_each_safe(p, t, &d->sources) {
+		struct source *s = container_of(p, struct source, link);
+		list_del(&s->link);
+		list_del(&s->busy_link);
+		linebuf_free(&s->lb);
+		close(s->ev.fd);
+		free(s);
+	}
+	struct list *lists[] = { &d->active, &d->waiting, &d->idle };
+	for (size_t i = 0; i < ARRAY_SIZE(lists); i++)
+		list_for_each_safe(p, t, lists[i])
+			reader_close(container_of(p, struct reader, link));
+	if (d->sig_ev.fd >= 0)
+		close(d->sig_ev.fd);
+	if (d->epfd >= 0)
+		close(d->epfd);
+	if (d->reserve_fd >= 0)
+		close(d->reserve_fd);
+	free(d->readbuf);
+	free(d->scratch);
+	srctab_free(&d->srcs);
+	ring_destroy(&d->ring);
+}

@@ -1,0 +1,162 @@
+#include "listen.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static int make_addr(const char *path, struct sockaddr_un *sa, socklen_t *len)
+{
+	size_t n = strlen(path);
+
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (n == 0 || n >= sizeof(sa->sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa->sun_path, path, n);
+	*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+	return 0;
+}
+
+/* Is someone serving path? ECONNREFUSED is the kernel's word for a socket
+ * file with nobody bound behind it. */
+static int probe_live(const struct sockaddr_un *sa, socklen_t len, int type)
+{
+	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	r = connect(fd, (const struct sockaddr *)sa, len);
+	int err = errno;
+	close(fd);
+	if (r == 0 || err == EAGAIN || err == EPROTOTYPE)
+		return 1; /* live (EPROTOTYPE: a socket of the other kind) */
+	if (err == ECONNREFUSED)
+		return 0;
+	return -err;
+}
+
+int listen_unix(const char *path, int type)
+{
+	struct sockaddr_un sa;
+	socklen_t len;
+	int fd, r;
+
+	r = make_addr(path, &sa, &len);
+	if (r < 0)
+		return r;
+	fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	/* umask is process-wide, but this runs before anything else does. */
+	mode_t old = umask(0177);
+	for (int attempt = 0;; attempt++) {
+		if (bind(fd, (struct sockaddr *)&sa, len) == 0)
+			break;
+		r = -errno;
+		if (r != -EADDRINUSE || attempt > 0)
+			goto fail;
+		struct stat st;
+		if (lstat(path, &st) < 0) {
+			if (errno == ENOENT)
+				continue; /* vanished meanwhile: try again */
+			r = -errno;
+			goto fail;
+		}
+		if (!S_ISSOCK(st.st_mode)) {
+			r = -EEXIST;
+			goto fail;
+		}
+		int live = probe_live(&sa, len, type);
+		if (live != 0) {
+			r = live > 0 ? -EADDRINUSE : live;
+			goto fail;
+		}
+		if (unlink(path) < 0 && errno != ENOENT) {
+			r = -errno;
+			goto fail;
+		}
+	}
+	umask(old);
+	if (type == SOCK_STREAM && listen(fd, SOMAXCONN) < 0) {
+		r = -errno;
+		unlink(path);
+		close(fd);
+		return r;
+	}
+	return fd;
+fail:
+	umask(old);
+	close(fd);
+	return r;
+}
+
+int listen_check_fd(int fd, int type)
+{
+	int t;
+	socklen_t l = sizeof(t);
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &t, &l) < 0)
+		return -errno;
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0)
+		return -errno;
+	if (ss.ss_family != AF_UNIX || t != type)
+		return -EPROTOTYPE;
+	int r = fd_set_nonblock(fd);
+	if (r < 0)
+		return r;
+	return fd_set_cloexec(fd, true);
+}
+
+void listen_activation(int *dgram, int *stream)
+{
+	const char *pid = getenv("LISTEN_PID");
+	const char *fds = getenv("LISTEN_FDS");
+	uint64_t p, n;
+
+	if (!pid || !fds || parse_u64(pid, UINT32_MAX, &p) < 0 ||
+	    parse_u64(fds, 64, &n) < 0 || (pid_t)p != getpid())
+		return;
+	for (int fd = 3; fd < 3 + (int)n; fd++) {
+		if (*dgram < 0 && listen_check_fd(fd, SOCK_DGRAM) == 0)
+			*dgram = fd;
+		else if (*stream < 0 && listen_check_fd(fd, SOCK_STREAM) == 0)
+			*stream = fd;
+	}
+	/* Not for our children (memlogd has none, but be exact). */
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+}
+
+void listen_notify(const char *state)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa;
+	socklen_t len;
+
+	if (!path || (path[0] != '/' && path[0] != '@'))
+		return;
+	if (make_addr(path, &sa, &len) < 0)
+		return;
+	if (path[0] == '@') {
+		sa.sun_path[0] = '\0'; /* abstract namespace */
+		len--;                 /* no trailing NUL for abstract names */
+	}
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (sendto(fd, state, strlen(state), MSG_NOSIGNAL,
+		   (struct sockaddr *)&sa, len) < 0) {
+		/* readiness is advisory: the service manager may be gone */
+	}
+	close(fd);
+}

@@ -1,0 +1,186 @@
+/* memlogd: reads options, gets its sockets, runs the loop. */
+#include "daemon.h"
+#include "listen.h"
+#include "options.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+enum {
+	EXIT_RUNTIME = 1,
+	EXIT_USAGE = 2,
+	EXIT_IN_USE = 3,
+};
+
+static int bind_error(const char *what, const char *path, int r)
+{
+	if (r == -EADDRINUSE) {
+		fprintf(stderr, "memlogd: %s socket %s is served by another live "
+			"process; not taking it over\n", what, path);
+		return EXIT_IN_USE;
+	}
+	if (r == -EEXIST) {
+		fprintf(stderr, "memlogd: %s socket path %s exists and is not a "
+			"socket; not removing it\n", what, path);
+		return EXIT_RUNTIME;
+	}
+	fprintf(stderr, "memlogd: cannot bind %s socket %s: %s\n", what, path,
+		strerror(-r));
+	return EXIT_RUNTIME;
+}
+
+/* Puts fd at number want (which must not be one of the others in use). */
+static int move_fd(int fd, int want)
+{
+	if (fd == want)
+		return fd_set_cloexec(fd, false);
+	if (dup2(fd, want) < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+/* -daemonize: the sockets exist (and queue registrations) before this
+ * returns; the copy in the background inherits them as fds 3 and 4, which
+ * is also how LinuxKit's daemon does it. Exits 0 once the copy has exec'd. */
+static int daemonize(int argc, char **argv, int log_fd, int query_fd)
+{
+	int status[2];
+
+	if (pipe2(status, O_CLOEXEC) < 0) {
+		perror("memlogd: pipe");
+		return EXIT_RUNTIME;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		perror("memlogd: fork");
+		return EXIT_RUNTIME;
+	}
+	if (pid == 0) {
+		char **av = calloc((size_t)argc + 5, sizeof(char *));
+		int err = ENOMEM;
+		close(status[0]);
+		if (av) {
+			memcpy(av, argv, (size_t)argc * sizeof(char *));
+			av[argc] = "--daemonize=false";
+			av[argc + 1] = "--fd-log=3";
+			av[argc + 2] = "--fd-query=4";
+			av[argc + 3] = "--unlink-on-exit";
+			/* Move the sockets clear of 3 and 4 first, then down. */
+			int a = fcntl(log_fd, F_DUPFD, 10);
+			int b = fcntl(query_fd, F_DUPFD, 10);
+			int devnull = open("/dev/null", O_RDONLY);
+			if (a >= 0 && b >= 0 && devnull >= 0 &&
+			    move_fd(a, 3) == 0 && move_fd(b, 4) == 0 &&
+			    dup2(devnull, STDIN_FILENO) >= 0) {
+				setsid();
+				execv("/proc/self/exe", av);
+				execvp(argv[0], av);
+			}
+			err = errno;
+		}
+		if (write(status[1], &err, sizeof(err)) < 0) {
+			/* the parent sees EOF and cannot tell; nothing to add */
+		}
+		_exit(EXIT_RUNTIME);
+	}
+	close(status[1]);
+	int err = 0;
+	ssize_t n;
+	do
+		n = read(status[0], &err, sizeof(err));
+	while (n < 0 && errno == EINTR);
+	if (n == sizeof(err)) {
+		fprintf(stderr, "memlogd: cannot start the background daemon: %s\n",
+			strerror(err));
+		return EXIT_RUNTIME;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct memlogd_config cfg;
+	struct daemon d;
+	char err[256];
+	int log_fd = -1, query_fd = -1;
+	bool own_log = false, own_query = false;
+	int r;
+
+	memlogd_config_defaults(&cfg);
+	switch (memlogd_parse_args(argc, argv, &cfg, err, sizeof(err), stdout)) {
+	case OPTS_EXIT_OK:
+		return 0;
+	case OPTS_USAGE:
+		fprintf(stderr, "memlogd: %s\nTry 'memlogd --help'.\n", err);
+		return EXIT_USAGE;
+	default:
+		break;
+	}
+
+	/* Sockets: given fds first, then socket activation, then paths. */
+	if (cfg.fd_log >= 0) {
+		if ((r = listen_check_fd(cfg.fd_log, SOCK_DGRAM)) < 0) {
+			fprintf(stderr, "memlogd: -fd-log %d: not a unix datagram "
+				"socket: %s\n", cfg.fd_log, strerror(-r));
+			return EXIT_USAGE;
+		}
+		log_fd = cfg.fd_log;
+	}
+	if (cfg.fd_query >= 0) {
+		if ((r = listen_check_fd(cfg.fd_query, SOCK_STREAM)) < 0) {
+			fprintf(stderr, "memlogd: -fd-query %d: not a unix stream "
+				"socket: %s\n", cfg.fd_query, strerror(-r));
+			return EXIT_USAGE;
+		}
+		query_fd = cfg.fd_query;
+	}
+	listen_activation(&log_fd, &query_fd);
+	if (log_fd < 0) {
+		log_fd = listen_unix(cfg.socket_log, SOCK_DGRAM);
+		if (log_fd < 0)
+			return bind_error("registration", cfg.socket_log, log_fd);
+		own_log = true;
+	}
+	if (query_fd < 0) {
+		query_fd = listen_unix(cfg.socket_query, SOCK_STREAM);
+		if (query_fd < 0) {
+			r = bind_error("query", cfg.socket_query, query_fd);
+			if (own_log)
+				unlink(cfg.socket_log);
+			return r;
+		}
+		own_query = true;
+	}
+	if (cfg.unlink_on_exit)
+		own_log = own_query = true;
+
+	if (cfg.daemonize)
+		return daemonize(argc, argv, log_fd, query_fd);
+
+	r = daemon_init(&d, &cfg, log_fd, query_fd);
+	if (r < 0) {
+		fprintf(stderr, "memlogd: cannot start: %s\n", strerror(-r));
+	} else {
+		listen_notify("READY=1");
+		r = daemon_run(&d);
+		listen_notify("STOPPING=1");
+		if (r < 0)
+			fprintf(stderr, "memlogd: event loop failed: %s\n",
+				strerror(-r));
+	}
+	daemon_destroy(&d);
+	close(log_fd);
+	close(query_fd);
+	if (own_log)
+		unlink(cfg.socket_log);
+	if (own_query)
+		unlink(cfg.socket_query);
+	return r < 0 ? EXIT_RUNTIME : 0;
+}

@@ -1,0 +1,45 @@
+/* memlogd's command line: LinuxKit's Go-style flags and GNU long options. */
+#ifndef MEMLOGD_OPTIONS_H
+#define MEMLOGD_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DEFAULT_SOCKET_LOG "/var/run/linuxkit-external-logging.sock"
+#define DEFAULT_SOCKET_QUERY "/var/run/memlogdq.sock"
+
+struct memlogd_config {
+	const char *socket_log;     /* registration socket path */
+	const char *socket_query;   /* query socket path */
+	int fd_log;                 /* inherited bound SOCK_DGRAM, or -1 */
+	int fd_query;               /* inherited listening SOCK_STREAM, or -1 */
+	uint64_t max_lines;         /* entry cap; 0 = bytes only */
+	uint32_t max_line_len;      /* longest entry before a split */
+	uint64_t buffer_size;       /* ring bytes */
+	bool daemonize;
+	bool console;               /* mirror entries to stdout */
+	uint32_t rate_lines;        /* per-source limit; 0 = none */
+	uint32_t rate_seconds;
+	uint32_t max_sources;       /* 0 = derived from RLIMIT_NOFILE */
+	uint32_t max_readers;
+	uint32_t reader_buffer;     /* per-reader output buffer bytes */
+	uint32_t request_timeout_ms;/* a query client must ask within this */
+	bool unlink_on_exit;        /* remove socket paths bound by a parent */
+};
+
+enum opts_result {
+	OPTS_RUN = 0,
+	OPTS_EXIT_OK = 1,    /* --help or --version was printed */
+	OPTS_USAGE = -1,     /* error message in err */
+};
+
+void memlogd_config_defaults(struct memlogd_config *cfg);
+
+/* Parses argv. On OPTS_USAGE, err holds a one-line reason. --help and
+ * --version print to out. */
+enum opts_result memlogd_parse_args(int argc, char **argv,
+				    struct memlogd_config *cfg, char *err,
+				    size_t errlen, void *out /* FILE * */);
+
+#endif

@@ -1,0 +1,512 @@
+#include "reader.h"
+#include "record.h"
+#include "stats.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+/* Bytes one reader may write per loop iteration before the others get a
+ * turn. */
+#define READER_TURN_BYTES (256u << 10)
+
+static void set_state(struct reader *r, enum reader_state st)
+{
+	struct daemon *d = r->d;
+
+	list_del(&r->link);
+	r->state = st;
+	switch (st) {
+	case R_ACTIVE: list_add_tail(&d->active, &r->link); break;
+	case R_WAITING: list_add_tail(&d->waiting, &r->link); break;
+	default: list_add_tail(&d->idle, &r->link); break;
+	}
+	if (r->pollable)
+		daemon_rewatch(d, &r->ev, st == R_BLOCKED ? EPOLLOUT
+					: st == R_REQUEST ? EPOLLIN : 0);
+}
+
+void reader_close(struct reader *r)
+{
+	struct daemon *d = r->d;
+
+	list_del(&r->link);
+	if (r->is_console) {
+		if (r->pollable)
+			daemon_unwatch(d, &r->ev);
+		d->console = NULL;
+	} else {
+		close(r->ev.fd);
+		d->nreaders--;
+	}
+	for (unsigned i = 0; i < r->nglobs; i++)
+		free(r->globs[i]);
+	free(r->globs);
+	free(r->req);
+	free(r->out);
+	free(r);
+}
+
+static int out_reserve(struct reader *r, size_t need)
+{
+	if (r->out_cap - r->out_len >= need)
+		return 0;
+	if (r->out_len == 0 || r->out_cap == 0) {
+		size_t cap = MAX(need, (size_t)r->d->cfg->reader_buffer);
+		char *n = realloc(r->out, cap);
+		if (!n)
+			return -ENOMEM;
+		r->out = n;
+		r->out_cap = cap;
+		return 0;
+	}
+	return -ENOSPC;
+}
+
+/* Queues a whole encoded record, or nothing if it does not fit: then the
+ * buffer is flushed first and the entry encoded again. */
+static bool put(struct reader *r, const char *rec, size_t n)
+{
+	if (out_reserve(r, n) < 0)
+		return false;
+	memcpy(r->out + r->out_len, rec, n);
+	r->out_len += n;
+	return true;
+}
+
+static void queue_error(struct reader *r, const char *msg)
+{
+	char buf[512];
+	char esc[JSON_ESCAPE_BOUND(200)];
+	size_t el = json_escape(esc, msg, strnlen(msg, 200));
+	int n = snprintf(buf, sizeof(buf), "{\"error\":\"%.*s\"}\n", (int)el, esc);
+
+	put(r, buf, (size_t)n);
+	r->closing = true;
+	set_state(r, R_ACTIVE);
+}
+
+static bool put_marker(struct reader *r, const char *reason, int64_t missed,
+		       uint64_t first, uint64_t last, const char *text)
+{
+	struct daemon *d = r->d;
+	char rec[RECORD_MARKER_BOUND + RECORD_LEGACY_BOUND(7, 256)];
+	uint64_t now = now_realtime_ns();
+	size_t n;
+
+	switch (r->fmt) {
+	case FMT_V2:
+		n = record_marker_v2(rec, now, d->instance, reason, missed,
+				     first, last, text);
+		break;
+	case FMT_LEGACY:
+		n = record_legacy(rec, now, "memlogd", 7, text, strlen(text));
+		break;
+	default:
+		n = record_text(rec, now, "memlogd", 7, text, strlen(text));
+		break;
+	}
+	if (!put(r, rec, n))
+		return false;
+	if (missed > 0)
+		r->missed += (uint64_t)missed;
+	return true;
+}
+
+static bool put_entry(struct reader *r, const struct ring_entry *e)
+{
+	struct daemon *d = r->d;
+	struct srcinfo *si = srctab_at(&d->srcs, e->source);
+	size_t bound, n;
+	char *dst;
+
+	switch (r->fmt) {
+	case FMT_V2:
+		bound = RECORD_V2_BOUND(si->name_len, e->len);
+		break;
+	case FMT_LEGACY:
+		bound = RECORD_LEGACY_BOUND(si->name_len, e->len);
+		break;
+	default:
+		bound = RECORD_TEXT_BOUND(si->name_len, e->len);
+		break;
+	}
+	/* Encode in place when the worst case fits, else through the shared
+	 * scratch buffer to learn the real size. */
+	if (out_reserve(r, bound) == 0)
+		dst = r->out + r->out_len;
+	else
+		dst = d->scratch;
+	switch (r->fmt) {
+	case FMT_V2: {
+		struct record_source rs = { si->name, si->name_len,
+					    (enum stream)si->stream };
+		n = record_v2(dst, e, d->instance, &rs);
+		break;
+	}
+	case FMT_LEGACY:
+		n = record_legacy(dst, e->time_ns, si->name, si->name_len,
+				  e->msg, e->len);
+		break;
+	default:
+		n = record_text(dst, e->time_ns, si->name, si->name_len,
+				e->msg, e->len);
+		break;
+	}
+	if (dst != d->scratch) {
+		r->out_len += n;
+		return true;
+	}
+	return put(r, dst, n);
+}
+
+static bool wanted(const struct reader *r, const struct ring_entry *e)
+{
+	if (r->nglobs == 0)
+		return true;
+	const char *name = srctab_at(&r->d->srcs, e->source)->name;
+	for (unsigned i = 0; i < r->nglobs; i++)
+		if (fnmatch(r->globs[i], name, 0) == 0)
+			return true;
+	return false;
+}
+
+/* Encodes entries into the empty output buffer until it is full or there
+ * is nothing more. Returns whether anything was queued. */
+static bool fill(struct reader *r)
+{
+	struct daemon *d = r->d;
+	struct ring_entry e;
+	char text[160];
+	bool any = false;
+
+	for (;;) {
+		if (r->pos.seq >= r->end_seq)
+			return any;
+		int rc = ring_get(&d->ring, &r->pos, &e);
+		if (rc == -ESTALE) {
+			uint64_t oldest = d->ring.meta->oldest_seq;
+			uint64_t last = MIN(oldest, r->end_seq) - 1;
+			uint64_t n = last + 1 - r->pos.seq;
+			snprintf(text, sizeof(text),
+				 "memlogd: %llu entries were overwritten before "
+				 "this reader could read them (seq %llu-%llu)",
+				 (unsigned long long)n,
+				 (unsigned long long)r->pos.seq,
+				 (unsigned long long)last);
+			if (!put_marker(r, "lagged", (int64_t)n, r->pos.seq,
+					last, text))
+				return any;
+			any = true;
+			r->pos = ring_oldest(&d->ring);
+			continue;
+		}
+		if (rc == 0)
+			return any;
+		if (wanted(r, &e)) {
+			if (!put_entry(r, &e))
+				return any;
+			r->sent++;
+			any = true;
+		}
+		ring_next(&d->ring, &r->pos, &e);
+	}
+}
+
+void reader_pump(struct reader *r)
+{
+	size_t budget = READER_TURN_BYTES;
+
+	for (;;) {
+		if (r->out_len > r->out_off) {
+			ssize_t n = write(r->ev.fd, r->out + r->out_off,
+					  r->out_len - r->out_off);
+			if (n < 0) {
+				if (errno == EINTR)
+					continue;
+				if (errno == EAGAIN && r->pollable) {
+					set_state(r, R_BLOCKED);
+					return;
+				}
+				reader_close(r);
+				return;
+			}
+			r->out_off += (size_t)n;
+			if (r->out_off < r->out_len)
+				continue;
+			r->out_off = r->out_len = 0;
+			if (r->out_cap > r->d->cfg->reader_buffer) {
+				/* A huge entry grew the buffer: give it back. */
+				free(r->out);
+				r->out = NULL;
+				r->out_cap = 0;
+			}
+			if ((size_t)n >= budget) {
+				set_state(r, R_ACTIVE);
+				return;
+			}
+			budget -= (size_t)n;
+			continue;
+		}
+		if (!r->closing && fill(r))
+			continue;
+		if (r->closing || !r->follow || r->pos.seq >= r->end_seq) {
+			reader_close(r);
+			return;
+		}
+		set_state(r, R_WAITING);
+		return;
+	}
+}
+
+static int copy_globs(struct reader *r, const struct query_req *q)
+{
+	if (q->nglobs == 0)
+		return 0;
+	r->globs = calloc(q->nglobs, sizeof(char *));
+	if (!r->globs)
+		return -ENOMEM;
+	for (unsigned i = 0; i < q->nglobs; i++) {
+		r->globs[i] = strdup(q->globs[i]);
+		if (!r->globs[i])
+			return -ENOMEM;
+		r->nglobs++;
+	}
+	return 0;
+}
+
+/* Positions the reader after a client's cursor. */
+static void seek_after(struct reader *r, struct cursor c)
+{
+	struct daemon *d = r->d;
+	struct ring_meta *m = d->ring.meta;
+	char text[200];
+
+	if (c.instance != d->instance) {
+		snprintf(text, sizeof(text),
+			 "memlogd: the cursor is from another memlogd instance "
+			 "(an earlier boot?); starting at the oldest entry");
+		put_marker(r, "foreign-cursor", -1, 0,
+			   m->oldest_seq ? m->oldest_seq - 1 : 0, text);
+		r->pos = ring_oldest(&d->ring);
+		return;
+	}
+	uint64_t want = c.seq + 1;
+	if (want < m->oldest_seq) {
+		uint64_t n = m->oldest_seq - want;
+		snprintf(text, sizeof(text),
+			 "memlogd: %llu entries after the cursor were "
+			 "overwritten (seq %llu-%llu)",
+			 (unsigned long long)n, (unsigned long long)want,
+			 (unsigned long long)(m->oldest_seq - 1));
+		put_marker(r, "overwritten", (int64_t)n, want,
+			   m->oldest_seq - 1, text);
+		r->pos = ring_oldest(&d->ring);
+		return;
+	}
+	ring_seek(&d->ring, want, &r->pos);
+}
+
+static void start(struct reader *r, const struct query_req *q)
+{
+	struct daemon *d = r->d;
+	struct ring_meta *m = d->ring.meta;
+
+	free(r->req);
+	r->req = NULL;
+	if (q->mode == QUERY_STATS) {
+		char *buf;
+		size_t n = stats_encode(d, &buf);
+		if (!n) {
+			queue_error(r, "out of memory");
+			return;
+		}
+		free(r->out);
+		r->out = buf;
+		r->out_len = r->out_cap = n;
+		r->closing = true;
+		set_state(r, R_ACTIVE);
+		return;
+	}
+	r->fmt = q->v2 ? FMT_V2 : FMT_LEGACY;
+	if (copy_globs(r, q) < 0) {
+		queue_error(r, "out of memory");
+		return;
+	}
+	r->follow = q->mode != QUERY_DUMP;
+	r->end_seq = r->follow ? UINT64_MAX : m->next_seq;
+	if (q->mode == QUERY_FOLLOW) {
+		r->pos = ring_end(&d->ring);
+	} else if (q->has_after) {
+		if (q->after.instance == d->instance && q->after.seq >= m->next_seq) {
+			queue_error(r, "cursor is newer than the newest entry");
+			return;
+		}
+		seek_after(r, q->after);
+	} else if (q->has_last) {
+		uint64_t n = MIN(q->last, ring_count(&d->ring));
+		ring_seek(&d->ring, m->next_seq - n, &r->pos);
+	} else {
+		r->pos = ring_oldest(&d->ring);
+	}
+	set_state(r, R_ACTIVE);
+}
+
+static void read_request(struct reader *r)
+{
+	struct daemon *d = r->d;
+	struct query_req *q;
+	const char *err;
+	char msg[160];
+
+	if (!r->req) {
+		r->req = malloc(QUERY_LINE_MAX + 1);
+		if (!r->req) {
+			reader_close(r);
+			return;
+		}
+	}
+	ssize_t n = read(r->ev.fd, r->req + r->req_len,
+			 QUERY_LINE_MAX + 1 - r->req_len);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			reader_close(r);
+		return;
+	}
+	if (n == 0) {
+		reader_close(r); /* gone before asking */
+		return;
+	}
+	unsigned char first = (unsigned char)r->req[0];
+	r->req_len += (size_t)n;
+
+	struct query_req legacy;
+	if (query_legacy(first, &legacy)) {
+		/* LinuxKit reads exactly one byte; whatever follows is
+		 * ignored, as there. */
+		start(r, &legacy);
+		return;
+	}
+	if (!query_text_start(first)) {
+		d->requests_bad++;
+		snprintf(msg, sizeof(msg),
+			 "unknown request byte 0x%02x: send 0 (dump), 1 (follow), "
+			 "2 (dump and follow) or a text request line", first);
+		queue_error(r, msg);
+		return;
+	}
+	char *nl = memchr(r->req, '\n', r->req_len);
+	if (!nl) {
+		if (r->req_len > QUERY_LINE_MAX) {
+			d->requests_bad++;
+			queue_error(r, "request line too long");
+		}
+		return;
+	}
+	/* query_req holds its globs inline (16 KiB): not for the stack. */
+	q = malloc(sizeof(*q));
+	if (!q) {
+		queue_error(r, "out of memory");
+		return;
+	}
+	if (query_parse(r->req, (size_t)(nl - r->req), q, &err) < 0) {
+		d->requests_bad++;
+		snprintf(msg, sizeof(msg), "bad request: %s", err);
+		queue_error(r, msg);
+	} else {
+		start(r, q);
+	}
+	free(q);
+}
+
+static void reader_event(struct ev *ev, uint32_t events)
+{
+	struct reader *r = container_of(ev, struct reader, ev);
+
+	if (r->state == R_REQUEST) {
+		if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+			read_request(r);
+		return;
+	}
+	if (events & (EPOLLHUP | EPOLLERR)) {
+		reader_close(r); /* the client is gone both ways */
+		return;
+	}
+	if (events & EPOLLOUT) {
+		set_state(r, R_ACTIVE);
+		reader_pump(r);
+	}
+}
+
+void reader_accept(struct daemon *d, int fd)
+{
+	struct reader *r;
+
+	if (d->nreaders >= d->cfg->max_readers) {
+		static const char busy[] =
+			"{\"error\":\"too many query clients\"}\n";
+		d->readers_refused++;
+		if (write(fd, busy, sizeof(busy) - 1) < 0) {
+			/* the refusal is best effort */
+		}
+		close(fd);
+		return;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		d->readers_refused++;
+		close(fd);
+		return;
+	}
+	r->d = d;
+	r->ev.fd = fd;
+	r->ev.cb = reader_event;
+	r->pollable = true;
+	r->deadline_ms = d->now_ms + d->cfg->request_timeout_ms;
+	list_init(&r->link);
+	if (daemon_watch(d, &r->ev, EPOLLIN) < 0) {
+		free(r);
+		close(fd);
+		return;
+	}
+	d->nreaders++;
+	r->state = R_REQUEST;
+	list_add_tail(&d->idle, &r->link);
+}
+
+struct reader *reader_console(struct daemon *d, int fd)
+{
+	struct reader *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->d = d;
+	r->ev.fd = fd;
+	r->ev.cb = reader_event;
+	r->is_console = true;
+	r->fmt = FMT_TEXT;
+	r->follow = true;
+	r->end_seq = UINT64_MAX;
+	r->pos = ring_oldest(&d->ring);
+	list_init(&r->link);
+	/* A terminal or pipe is polled; a regular file never blocks. */
+	r->pollable = daemon_watch(d, &r->ev, 0) == 0;
+	if (r->pollable)
+		fd_set_nonblock(fd);
+	r->state = R_WAITING;
+	list_add_tail(&d->waiting, &r->link);
+	return r;
+}
+
+void reader_tick(struct reader *r)
+{
+	if (r->state == R_REQUEST && r->d->now_ms >= r->deadline_ms) {
+		r->d->requests_bad++;
+		queue_error(r, "no request received in time");
+	}
+}

@@ -1,0 +1,101 @@
+#include "stats.h"
+#include "jsonenc.h"
+#include "util.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+struct sbuf {
+	char *p;
+	size_t len, cap;
+};
+
+static void sb_printf(struct sbuf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		b->len += MIN((size_t)n, b->cap - b->len - 1);
+}
+
+static void sb_str(struct sbuf *b, const char *s, size_t len)
+{
+	/* The buffer was sized for the worst case of every name. */
+	b->p[b->len++] = '"';
+	b->len += json_escape(b->p + b->len, s, len);
+	b->p[b->len++] = '"';
+}
+
+size_t stats_encode(struct daemon *d, char **out)
+{
+	struct ring_meta *m = d->ring.meta;
+	struct sbuf b = { 0 };
+	bool first = true;
+
+	b.cap = 2048;
+	for (uint32_t i = 0; i < d->srcs.nslots; i++)
+		if (srctab_at(&d->srcs, i)->refs)
+			b.cap += 400 + JSON_ESCAPE_BOUND(srctab_at(&d->srcs, i)->name_len);
+	b.p = malloc(b.cap);
+	if (!b.p)
+		return 0;
+
+	sb_printf(&b, "{\"version\":\"%s\",\"instance\":\"%016llx\","
+		  "\"uptime_ms\":%llu,", MEMLOG_VERSION,
+		  (unsigned long long)d->instance,
+		  (unsigned long long)(d->now_ms - d->start_ms));
+	sb_printf(&b, "\"ring\":{\"size\":%llu,\"used\":%llu,\"entries\":%llu,"
+		  "\"oldest_seq\":%llu,\"newest_seq\":%llu,\"max_entries\":%llu,"
+		  "\"max_line_len\":%u},",
+		  (unsigned long long)m->size, (unsigned long long)m->used,
+		  (unsigned long long)ring_count(&d->ring),
+		  (unsigned long long)m->oldest_seq,
+		  (unsigned long long)(m->next_seq - 1),
+		  (unsigned long long)m->max_entries, d->cfg->max_line_len);
+	sb_printf(&b, "\"readers\":{\"connected\":%u,\"max\":%u,\"refused\":%llu,"
+		  "\"bad_requests\":%llu},",
+		  d->nreaders, d->cfg->max_readers,
+		  (unsigned long long)d->readers_refused,
+		  (unsigned long long)d->requests_bad);
+	sb_printf(&b, "\"registrations\":{\"sources_open\":%u,\"max_sources\":%u,"
+		  "\"accepted\":%llu,\"refused\":%llu,\"without_fd\":%llu,"
+		  "\"fds_lost\":%llu,\"names_truncated\":%llu,"
+		  "\"bad_attributes\":%llu},",
+		  d->nsources, d->max_sources,
+		  (unsigned long long)d->reg.accepted,
+		  (unsigned long long)d->reg.refused,
+		  (unsigned long long)d->reg.no_fd,
+		  (unsigned long long)d->reg.lost_fds,
+		  (unsigned long long)d->reg.names_truncated,
+		  (unsigned long long)d->reg.bad_attrs);
+	sb_printf(&b, "\"sources\":[");
+	for (uint32_t i = 0; i < d->srcs.nslots; i++) {
+		struct srcinfo *s = srctab_at(&d->srcs, i);
+		if (!s->refs)
+			continue;
+		sb_printf(&b, "%s{\"name\":", first ? "" : ",");
+		first = false;
+		sb_str(&b, s->name, s->name_len);
+		sb_printf(&b, ",\"stream\":\"%s\",\"fds\":%u",
+			  stream_name((enum stream)s->stream),
+			  i == SRCTAB_SELF ? 0 : s->fds);
+		if (s->pid >= 0)
+			sb_printf(&b, ",\"pid\":%d,\"uid\":%u", s->pid, s->uid);
+		sb_printf(&b, ",\"lines\":%llu,\"bytes\":%llu,\"dropped\":%llu,"
+			  "\"partial\":%llu}",
+			  (unsigned long long)s->lines,
+			  (unsigned long long)s->bytes,
+			  (unsigned long long)s->dropped,
+			  (unsigned long long)s->partial);
+	}
+	sb_printf(&b, "]}\n");
+	*out = b.p;
+	return b.len;
+}
