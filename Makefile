@@ -26,6 +26,9 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC := $(wildcard tests/tools/*.c)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+ITEST_SRC := $(wildcard tests/integration/itest_*.c)
+ITEST_BIN := $(ITEST_SRC:tests/integration/%.c=$(BUILD)/itests/%)
+HARNESS_SRC := $(filter-out $(ITEST_SRC),$(wildcard tests/integration/*.c))
 
 .PHONY: all clean check demo tests bench fuzz static deps
 all: $(PROGS)
@@ -62,7 +65,13 @@ $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libmemlog.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^
 
-tests: $(PROGS) $(UNIT_BIN) $(TOOL_BIN)
+# Integration tests drive the built programs (found through $$MEMLOG_BUILD)
+# over real sockets; they parse the daemon's JSON with jansson.
+$(BUILD)/itests/%: tests/integration/%.c $(HARNESS_SRC) $(wildcard tests/integration/*.h) $(BUILD)/libmemlog.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(JANSSON_CFLAGS) -Itests/integration -o $@ $< $(HARNESS_SRC) $(BUILD)/libmemlog.a $(JANSSON_LIBS) $(CMOCKA_LIBS)
+
+tests: $(PROGS) $(UNIT_BIN) $(TOOL_BIN) $(ITEST_BIN)
 
 check: deps
 	scripts/check
@@ -70,7 +79,7 @@ check: deps
 deps:
 	scripts/deps
 
-demo: all
+demo: deps all
 	scripts/demo
 
 bench:
