@@ -3,7 +3,9 @@
 CC ?= cc
 BUILD ?= build
 CFLAGS ?= -O2 -g
-CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+# The project's own flags stay even when CFLAGS is given on the command line
+# (the sanitizer and musl builds do that).
+override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	  -Wmissing-prototypes -Wno-unused-parameter -D_GNU_SOURCE -Isrc/lib
 LDFLAGS ?=
 PKG_CONFIG ?= pkg-config

@@ -2,6 +2,7 @@
 #include "jsonenc.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,10 +113,13 @@ int linebuf_feed(struct linebuf *lb, const char *data, size_t n,
 		size_t room = lb->max + 1 - lb->len;
 		size_t take = seg < room ? seg : room;
 		if (reserve(lb, lb->len + take) < 0) {
-			emit_unstored(lb, data, take, emit, arg);
+			bool eol = take == seg && nl;
+			/* take > 0 here, so a '\r' before the '\n' is ours. */
+			emit_unstored(lb, data, eol && data[take - 1] == '\r' ?
+					  take - 1 : take, emit, arg);
 			data += take;
 			n -= take;
-			if (take == seg && nl) {
+			if (eol) {
 				/* The line ends here: an empty final piece
 				 * closes it so readers see where it ended. */
 				emit(arg, data, 0, 0);

@@ -78,6 +78,22 @@ size_t record_v2(char *out, const struct ring_entry *e, uint64_t instance,
 	return (size_t)(p - out);
 }
 
+/* The escaped message gets the room the bound leaves, cut between
+ * characters if it does not fit. */
+static char *marker_msg(char *p, size_t room, const char *msg)
+{
+	char esc[JSON_ESCAPE_BOUND(256)];
+	size_t n = strnlen(msg, 256);
+	size_t len = json_escape(esc, msg, n);
+
+	while (len > room) {
+		n = utf8_complete_prefix(msg, n - 1);
+		len = json_escape(esc, msg, n);
+	}
+	memcpy(p, esc, len);
+	return p + len;
+}
+
 size_t record_marker_v2(char *out, uint64_t time_ns, uint64_t instance,
 			const char *reason, int64_t missed, uint64_t first_seq,
 			uint64_t last_seq, const char *msg)
@@ -102,8 +118,10 @@ size_t record_marker_v2(char *out, uint64_t time_ns, uint64_t instance,
 	p = lit(p, "\",\"time\":\"");
 	p += time_format_rfc3339nano(p, time_ns);
 	p = lit(p, "\",\"source\":\"memlogd\",\"stream\":\"none\",\"msg\":\"");
-	p += json_escape(p, msg, strnlen(msg, 256));
-	p = lit(p, "\",\"partial\":false}\n");
+	static const char tail[] = "\",\"partial\":false}\n";
+	p = marker_msg(p, RECORD_MARKER_BOUND - (size_t)(p - out) -
+			  (sizeof(tail) - 1), msg);
+	p = lit(p, tail);
 	return (size_t)(p - out);
 }
 

@@ -22,7 +22,7 @@ enum stream {
 	STREAM_NONE = 3, /* the daemon's own entries, kernel log */
 };
 
-/* "stdout", "stderr", "" for unknown, "none"... */
+/* "stdout", "stderr", "none", or "unknown". */
 const char *stream_name(enum stream s);
 
 struct reg_attr {

@@ -79,7 +79,8 @@ void ring_destroy(struct ring *r);
 uint32_t ring_msg_max(const struct ring *r);
 
 /* Makes room for a message of len bytes (evicting the oldest entries) and
- * returns where to write it; ring_commit() then publishes it. */
+ * returns where to write it; ring_commit() then publishes it. len must not
+ * exceed ring_msg_max(): callers bound their lines by configuration. */
 char *ring_reserve(struct ring *r, uint32_t len);
 uint64_t ring_commit(struct ring *r, uint64_t time_ns, uint32_t source,
 		     uint32_t flags, int priority, int facility, uint32_t len);

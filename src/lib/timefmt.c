@@ -28,6 +28,15 @@ static int64_t days_from_civil(int y, unsigned m, unsigned d)
 	return era * 146097 + (int64_t)doe - 719468;
 }
 
+static unsigned month_days(unsigned y, unsigned m)
+{
+	static const unsigned char n[12] = { 31, 28, 31, 30, 31, 30,
+					     31, 31, 30, 31, 30, 31 };
+	unsigned leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	return n[m - 1] + (m == 2 ? leap : 0);
+}
+
 static char *put2(char *p, unsigned v)
 {
 	p[0] = (char)('0' + v / 10);
@@ -107,8 +116,8 @@ int time_parse_rfc3339(const char *s, size_t len, uint64_t *ns)
 	    digits(s + 11, 2, &h) || digits(s + 14, 2, &mi) ||
 	    digits(s + 17, 2, &se))
 		return -EINVAL;
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-	    mi > 59 || se > 60)
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > month_days(y, mo) ||
+	    h > 23 || mi > 59 || se > 60)
 		return -EINVAL;
 	if (s[i] == '.') {
 		unsigned n = 0;
@@ -129,7 +138,7 @@ int time_parse_rfc3339(const char *s, size_t len, uint64_t *ns)
 		return -EINVAL;
 	int64_t days = days_from_civil((int)y, mo, d);
 	uint64_t secs = (uint64_t)days * 86400 + h * 3600 + mi * 60 + se;
-	if (secs > UINT64_MAX / 1000000000ull - 1)
+	if (secs > (UINT64_MAX - frac) / 1000000000ull)
 		return -ERANGE;
 	*ns = secs * 1000000000ull + frac;
 	return 0;

@@ -18,7 +18,7 @@ size_t time_format_rfc3339nano(char out[TIMEFMT_MAX], uint64_t ns);
 size_t time_format_rfc3339(char out[TIMEFMT_MAX], uint64_t ns);
 
 /* Parses the subset written above (UTC "Z" only, 0-9 fraction digits).
- * Returns 0 or -EINVAL. */
+ * Returns 0, -EINVAL, or -ERANGE for a time past what uint64 ns holds. */
 int time_parse_rfc3339(const char *s, size_t len, uint64_t *ns);
 
 #endif

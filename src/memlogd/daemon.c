@@ -156,7 +156,10 @@ static bool registration(struct daemon *d)
 			      "(memlogd is out of file descriptors)");
 	}
 	if (nfds == 0) {
-		d->reg.no_fd++; /* LinuxKit ignores these too */
+		/* LinuxKit ignores these too. Those whose fds the kernel
+		 * dropped are counted above, not here. */
+		if (!(mh.msg_flags & MSG_CTRUNC))
+			d->reg.no_fd++;
 		return true;
 	}
 
@@ -186,6 +189,10 @@ static bool registration(struct daemon *d)
 				      (int)m.name_len, m.name,
 				      r == -EMFILE ? "too many sources"
 				      : r == -ENOSPC ? "source table full"
+				      : r == -EBADF ? "the fd is not open for reading"
+				      : r == -EINVAL ? "the fd cannot carry a log "
+						       "stream (listening socket, "
+						       "eventfd or the like)"
 				      : strerror(-r));
 		} else {
 			d->reg.accepted++;

@@ -104,6 +104,21 @@ static int daemonize(int argc, char **argv, int log_fd, int query_fd)
 	return 0;
 }
 
+/* Started by an init that closed stdio, our sockets would become fds 0-2
+ * and the console mirror or a stray message would write into them. */
+static void stdio_guard(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		int n = open("/dev/null", O_RDWR);
+		if (n >= 0 && n != fd) {
+			dup2(n, fd);
+			close(n);
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct memlogd_config cfg;
@@ -113,6 +128,7 @@ int main(int argc, char **argv)
 	bool own_log = false, own_query = false;
 	int r;
 
+	stdio_guard();
 	memlogd_config_defaults(&cfg);
 	switch (memlogd_parse_args(argc, argv, &cfg, err, sizeof(err), stdout)) {
 	case OPTS_EXIT_OK:

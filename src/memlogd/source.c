@@ -2,9 +2,12 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* At most this many read() calls per source per loop iteration, so one
@@ -54,6 +57,39 @@ static void source_event(struct ev *ev, uint32_t events)
 	source_service(container_of(ev, struct source, ev));
 }
 
+/* Is fd something a log stream can come from? Pipes, FIFOs, connected
+ * sockets, ttys and other character devices, regular files: yes. A
+ * directory, a listening socket, a write-only fd, or an eventfd, epoll,
+ * timerfd and the like (anonymous inodes): no. */
+static int check_fd(int fd)
+{
+	struct stat st;
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fstat(fd, &st) < 0)
+		return -errno;
+	if ((fl & O_ACCMODE) == O_WRONLY || (fl & O_PATH))
+		return -EBADF;
+	switch (st.st_mode & S_IFMT) {
+	case S_IFIFO:
+	case S_IFCHR:
+	case S_IFREG:
+		return 0;
+	case S_IFSOCK: {
+		int listening = 0;
+		socklen_t l = sizeof(listening);
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &l) == 0 &&
+		    listening)
+			return -EINVAL;
+		return 0;
+	}
+	case S_IFDIR:
+		return -EISDIR;
+	default:
+		return -EINVAL;
+	}
+}
+
 int source_add(struct daemon *d, int fd, const char *name, size_t name_len,
 	       enum stream stream, pid_t pid, uid_t uid)
 {
@@ -64,6 +100,9 @@ int source_add(struct daemon *d, int fd, const char *name, size_t name_len,
 		r = -EMFILE;
 		goto fail;
 	}
+	r = check_fd(fd);
+	if (r < 0)
+		goto fail;
 	r = fd_set_nonblock(fd);
 	if (r < 0)
 		goto fail;

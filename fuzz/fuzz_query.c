@@ -1,0 +1,96 @@
+/* libFuzzer target: query_parse() on the input as one request line. When it
+ * is accepted, the request must be coherent, and writing it out again in
+ * canonical form must parse to the same request. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "query.h"
+
+#define CHECK(c) do { if (!(c)) abort(); } while (0)
+
+static struct query_req req, req2;
+static char line[3 * QUERY_LINE_MAX + 256];
+
+static const char *const modes[] = { "dump", "follow", "dump-follow", "stats" };
+
+/* Writes the request back as a line, globs percent-encoded. */
+static size_t unparse(const struct query_req *r, char *out)
+{
+	char *p = out;
+
+	p += sprintf(p, "%s", modes[r->mode]);
+	if (r->has_after) {
+		char cur[CURSOR_LEN + 1];
+		cursor_format(cur, r->after);
+		p += sprintf(p, " after=%s", cur);
+	}
+	if (r->has_last)
+		p += sprintf(p, " last=%" PRIu64, r->last);
+	for (unsigned i = 0; i < r->nglobs; i++) {
+		p += sprintf(p, " source=");
+		for (const unsigned char *g = (const unsigned char *)r->globs[i];
+		     *g; g++) {
+			if (*g <= ' ' || *g == '%' || *g >= 0x7f)
+				p += sprintf(p, "%%%02X", *g);
+			else
+				*p++ = (char)*g;
+		}
+	}
+	return (size_t)(p - out);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *err = NULL;
+	int r = query_parse((const char *)data, size, &req, &err);
+
+	if (r != 0) {
+		CHECK(r == -EINVAL);
+		CHECK(err && *err);
+		return 0;
+	}
+	CHECK(size > 0 && size <= QUERY_LINE_MAX);
+	CHECK(query_text_start(data[0]));
+	CHECK(req.v2);
+	CHECK((unsigned)req.mode <= QUERY_STATS);
+	CHECK(!(req.has_after && req.has_last));
+	if (req.mode == QUERY_FOLLOW)
+		CHECK(!req.has_after && !req.has_last);
+	if (req.mode == QUERY_STATS)
+		CHECK(!req.has_after && !req.has_last && req.nglobs == 0);
+	CHECK(req.nglobs <= QUERY_GLOBS_MAX);
+	for (unsigned i = 0; i < req.nglobs; i++)
+		CHECK(strnlen(req.globs[i], QUERY_GLOB_MAX + 1) <= QUERY_GLOB_MAX);
+
+	size_t n = unparse(&req, line);
+	err = NULL;
+	r = query_parse(line, n, &req2, &err);
+	/* Re-encoding may make it longer than a line may be; else the same. */
+	if (n > QUERY_LINE_MAX) {
+		CHECK(r == -EINVAL);
+		return 0;
+	}
+	CHECK(r == 0);
+	CHECK(req2.mode == req.mode && req2.v2 == req.v2);
+	CHECK(req2.has_after == req.has_after && req2.has_last == req.has_last);
+	if (req.has_after)
+		CHECK(req2.after.instance == req.after.instance &&
+		      req2.after.seq == req.after.seq);
+	if (req.has_last)
+		CHECK(req2.last == req.last);
+	CHECK(req2.nglobs == req.nglobs);
+	for (unsigned i = 0; i < req.nglobs; i++) {
+		CHECK(!strcmp(req2.globs[i], req.globs[i]));
+		/* A glob without pattern characters matches itself. */
+		if (!strpbrk(req.globs[i], "*?[\\"))
+			CHECK(query_match_source(&req, req.globs[i]));
+	}
+	if (req.nglobs == 0)
+		CHECK(query_match_source(&req, "anything"));
+	return 0;
+}

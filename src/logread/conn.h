@@ -1,0 +1,14 @@
+/* The connection to the query socket. */
+#ifndef LOGREAD_CONN_H
+#define LOGREAD_CONN_H
+
+#include <stddef.h>
+
+/* Connects a SOCK_STREAM socket to path. Returns the fd, or -errno
+ * (-ENAMETOOLONG for a path that does not fit in a sockaddr_un). */
+int conn_open(const char *path);
+
+/* Sends all len bytes. Returns 0 or -errno. */
+int conn_send(int fd, const char *buf, size_t len);
+
+#endif

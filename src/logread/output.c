@@ -1,0 +1,280 @@
+#include "output.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int output_format_parse(const char *s, enum out_format *f)
+{
+	static const struct {
+		const char *name;
+		enum out_format f;
+	} names[] = {
+		{ "legacy", OUT_LEGACY },
+		{ "short", OUT_SHORT },
+		{ "json", OUT_JSON },
+		{ "raw", OUT_RAW },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(s, names[i].name) == 0) {
+			*f = names[i].f;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+void output_init(struct output *o, int fd, enum out_format f, bool escape)
+{
+	struct stat st;
+
+	memset(o, 0, sizeof(*o));
+	o->fd = fd;
+	o->format = f;
+	o->escape = escape;
+	o->chunked = fstat(fd, &st) < 0 || !S_ISREG(st.st_mode);
+}
+
+void output_free(struct output *o)
+{
+	free(o->buf);
+	free(o->mid_key);
+	o->buf = o->mid_key = NULL;
+	o->len = o->cap = o->mid_key_len = 0;
+}
+
+static int reserve(struct output *o, size_t n)
+{
+	size_t ncap;
+	char *nbuf;
+
+	if (o->cap - o->len >= n)
+		return 0;
+	ncap = o->cap ? o->cap : OUTPUT_FLUSH_AT * 2;
+	while (ncap - o->len < n) {
+		if (ncap > SIZE_MAX / 2)
+			return -ENOMEM;
+		ncap *= 2;
+	}
+	nbuf = realloc(o->buf, ncap);
+	if (!nbuf)
+		return -ENOMEM;
+	o->buf = nbuf;
+	o->cap = ncap;
+	return 0;
+}
+
+/* The rest put bytes into room made by reserve(). */
+static void put(struct output *o, const char *s, size_t n)
+{
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+}
+
+static void put_hex(struct output *o, unsigned char c)
+{
+	static const char hexd[] = "0123456789abcdef";
+	char e[4] = { '\\', 'x', hexd[c >> 4], hexd[c & 15] };
+
+	put(o, e, 4);
+}
+
+/* Writes a field, escaped for a terminal if asked, and with ';' as "\;"
+ * if semi is set. Needs 4 bytes of room per input byte. */
+static void put_text(struct output *o, struct field f, bool semi)
+{
+	const unsigned char *s = (const unsigned char *)f.ptr;
+	size_t i, run = 0;
+
+	if (!o->escape && !semi) {
+		put(o, f.ptr, f.len);
+		return;
+	}
+	for (i = 0; i < f.len; i++) {
+		unsigned char c = s[i];
+		bool c0 = (c < 0x20 && c != '\t') || c == 0x7f;
+		/* U+0080..U+009F: C1 controls such as CSI, in UTF-8 */
+		bool c1 = c == 0xc2 && i + 1 < f.len && s[i + 1] >= 0x80 &&
+			  s[i + 1] <= 0x9f;
+
+		if (semi && c == ';') {
+			put(o, f.ptr + run, i - run);
+			put(o, "\\;", 2);
+			run = i + 1;
+		} else if (o->escape && (c0 || c1)) {
+			put(o, f.ptr + run, i - run);
+			put_hex(o, c);
+			if (c1)
+				put_hex(o, s[++i]);
+			run = i + 1;
+		}
+	}
+	put(o, f.ptr + run, f.len - run);
+}
+
+/* raw: identifies the source a partial piece belongs to. */
+static bool same_key(const struct output *o, const struct entry *e)
+{
+	size_t n = e->source.len;
+
+	return o->mid_key_len == n + 1 + e->stream.len &&
+	       memcmp(o->mid_key, e->source.ptr, n) == 0 &&
+	       o->mid_key[n] == '\0' &&
+	       (e->stream.len == 0 ||
+		memcmp(o->mid_key + n + 1, e->stream.ptr, e->stream.len) == 0);
+}
+
+static int set_key(struct output *o, const struct entry *e)
+{
+	size_t n = e->source.len + 1 + e->stream.len;
+	char *k = realloc(o->mid_key, n ? n : 1);
+
+	if (!k)
+		return -ENOMEM;
+	memcpy(k, e->source.ptr, e->source.len);
+	k[e->source.len] = '\0';
+	if (e->stream.len)
+		memcpy(k + e->source.len + 1, e->stream.ptr, e->stream.len);
+	o->mid_key = k;
+	o->mid_key_len = n;
+	return 0;
+}
+
+static int output_raw(struct output *o, const struct entry *e)
+{
+	int r;
+
+	if (reserve(o, 4 * e->msg.len + 2) < 0)
+		return -ENOMEM;
+	if (o->midline && !same_key(o, e))
+		put(o, "\n", 1);
+	put_text(o, e->msg, false);
+	o->midline = e->partial;
+	if (!e->partial) {
+		put(o, "\n", 1);
+		return 0;
+	}
+	r = set_key(o, e);
+	return r;
+}
+
+int output_entry(struct output *o, const struct entry *e, const char *line,
+		 size_t line_len)
+{
+	size_t need;
+
+	switch (o->format) {
+	case OUT_JSON:
+		if (reserve(o, line_len + 1) < 0)
+			return -ENOMEM;
+		put(o, line, line_len);
+		put(o, "\n", 1);
+		return 0;
+	case OUT_RAW:
+		return output_raw(o, e);
+	case OUT_LEGACY:
+	case OUT_SHORT:
+		break;
+	}
+
+	/* Worst case: every byte escaped to four. */
+	need = 4 * (e->time.len + e->source.len + e->stream.len + e->msg.len) + 8;
+	if (reserve(o, need) < 0)
+		return -ENOMEM;
+	put_text(o, e->time, false);
+	if (o->format == OUT_LEGACY) {
+		put(o, ";", 1);
+		put_text(o, e->source, true);
+		put(o, ";", 1);
+	} else {
+		put(o, " ", 1);
+		put_text(o, e->source, false);
+		if (e->stream.ptr) {
+			put(o, "[", 1);
+			put_text(o, e->stream, false);
+			put(o, "]", 1);
+		}
+		put(o, ": ", 2);
+	}
+	put_text(o, e->msg, false);
+	put(o, "\n", 1);
+	return 0;
+}
+
+int output_bytes(struct output *o, const char *s, size_t len)
+{
+	if (reserve(o, len) < 0)
+		return -ENOMEM;
+	put(o, s, len);
+	return 0;
+}
+
+/* Waits until fd takes bytes or stopfd (a signalfd) has something. */
+static int wait_writable(struct output *o, int stopfd)
+{
+	struct pollfd p[2] = {
+		{ .fd = o->fd, .events = POLLOUT },
+		{ .fd = stopfd, .events = POLLIN },
+	};
+
+	for (;;) {
+		int n = poll(p, 2, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (p[1].revents)
+			return -EINTR;
+		/* POLLERR/POLLHUP: let write() tell what happened. */
+		return 0;
+	}
+}
+
+int output_flush(struct output *o, int stopfd)
+{
+	size_t done = 0;
+	int r = 0;
+
+	while (done < o->len) {
+		size_t n = o->len - done;
+		ssize_t w;
+
+		if (stopfd >= 0) {
+			r = wait_writable(o, stopfd);
+			if (r < 0)
+				break;
+			/* Writable means room for PIPE_BUF bytes at least:
+			 * writing no more cannot stall us. */
+			if (o->chunked && n > PIPE_BUF)
+				n = PIPE_BUF;
+		}
+		w = write(o->fd, o->buf + done, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			r = -errno;
+			break;
+		}
+		done += (size_t)w;
+	}
+	memmove(o->buf, o->buf + done, o->len - done);
+	o->len -= done;
+	return r;
+}
+
+int output_finish(struct output *o, int stopfd)
+{
+	if (o->midline) {
+		if (reserve(o, 1) < 0)
+			return -ENOMEM;
+		put(o, "\n", 1);
+		o->midline = false;
+	}
+	return output_flush(o, stopfd);
+}

@@ -1,0 +1,74 @@
+/* How entries are printed. Formats:
+ *
+ *   legacy  TIME;SOURCE;MSG       LinuxKit's logread; ';' in SOURCE as '\;'
+ *   short   TIME SOURCE[STREAM]: MSG   ("[STREAM]" left out when the
+ *                                       server sent no stream)
+ *   json    the server's line exactly as received
+ *   raw     MSG alone; the pieces of a split line are joined again
+ *
+ * Every entry, marker and piece of a split line is one output line, except
+ * in raw, where a partial piece is not followed by a newline (one is added
+ * first if an entry of another source comes between the pieces).
+ *
+ * When the output is a terminal, control characters (C0 but tab, DEL, and
+ * C1 as UTF-8) in the text formats are written as \xNN, one per byte, so a
+ * log line cannot drive the terminal; otherwise bytes go out as they are.
+ *
+ * Output is buffered; the caller decides when to flush. */
+#ifndef LOGREAD_OUTPUT_H
+#define LOGREAD_OUTPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "entry.h"
+
+enum out_format {
+	OUT_LEGACY,
+	OUT_SHORT,
+	OUT_JSON,
+	OUT_RAW,
+};
+
+/* Buffer size past which the caller should flush. */
+#define OUTPUT_FLUSH_AT (64u << 10)
+
+struct output {
+	int fd;                 /* where output goes */
+	enum out_format format;
+	bool escape;            /* write control characters as \xNN */
+	bool chunked;           /* fd may block: write PIPE_BUF at a time */
+	char *buf;              /* bytes not yet written */
+	size_t len;             /* bytes in buf */
+	size_t cap;             /* allocated size of buf */
+	bool midline;           /* raw: a partial piece went out without '\n' */
+	char *mid_key;          /* raw: source and stream of that piece */
+	size_t mid_key_len;
+};
+
+/* Parses a format name ("legacy", "short", "json", "raw"): 0 or -EINVAL. */
+int output_format_parse(const char *s, enum out_format *f);
+
+/* escape: whether fd is a terminal (the caller decides, see isatty()). */
+void output_init(struct output *o, int fd, enum out_format f, bool escape);
+void output_free(struct output *o);
+
+/* Formats one entry into the buffer; line is the JSON text it was parsed
+ * from (for json). Returns 0 or -ENOMEM. */
+int output_entry(struct output *o, const struct entry *e, const char *line,
+		 size_t line_len);
+
+/* Appends bytes as they are (stats replies). Returns 0 or -ENOMEM. */
+int output_bytes(struct output *o, const char *s, size_t len);
+
+/* Writes the buffer out. If stopfd >= 0, waits for fd to be writable and
+ * stopfd to stay unreadable before each write, so a signal read from a
+ * signalfd stops a write stalled by a slow consumer: -EINTR then. Returns
+ * 0 or -errno (-EPIPE: the reader went away). Bytes not written stay
+ * buffered. */
+int output_flush(struct output *o, int stopfd);
+
+/* End of output: ends a pending raw line with '\n' and flushes. */
+int output_finish(struct output *o, int stopfd);
+
+#endif

@@ -1,0 +1,117 @@
+#include "request.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+bool cursor_text_ok(const char *s, size_t len)
+{
+	if (len == 0 || len > CURSOR_TEXT_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c <= ' ' || c >= 0x7f || c == '%')
+			return false;
+	}
+	return true;
+}
+
+/* A small appender that remembers running out of room. */
+struct line_out {
+	char *p;
+	size_t len;
+	size_t cap;
+	bool full;
+};
+
+static void put(struct line_out *o, const char *s, size_t n)
+{
+	if (o->full || n > o->cap - o->len) {
+		o->full = true;
+		return;
+	}
+	memcpy(o->p + o->len, s, n);
+	o->len += n;
+}
+
+static void put_str(struct line_out *o, const char *s)
+{
+	put(o, s, strlen(s));
+}
+
+/* Percent-encodes what query_parse() decodes: space, '%' and every byte
+ * outside printable ASCII. */
+static void put_pct(struct line_out *o, const char *s, size_t n)
+{
+	static const char hexd[] = "0123456789ABCDEF";
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c <= ' ' || c >= 0x7f || c == '%') {
+			char e[3] = { '%', hexd[c >> 4], hexd[c & 15] };
+			put(o, e, 3);
+		} else {
+			put(o, (const char *)&c, 1);
+		}
+	}
+}
+
+static const char *mode_word(enum query_mode m)
+{
+	switch (m) {
+	case QUERY_DUMP: return "dump";
+	case QUERY_FOLLOW: return "follow";
+	case QUERY_DUMP_FOLLOW: return "dump-follow";
+	case QUERY_STATS: return "stats";
+	}
+	return NULL;
+}
+
+int request_build(const struct request *r, char *out, size_t cap)
+{
+	struct line_out o = { .p = out, .cap = cap };
+	const char *word = mode_word(r->mode);
+	bool params = r->after || r->has_last || r->nglobs;
+
+	if (!word)
+		return -EINVAL;
+	if (!r->v2) {
+		if (params || r->mode == QUERY_STATS)
+			return -EINVAL;
+		if (cap < 1)
+			return -ENOSPC;
+		out[0] = (char)r->mode;
+		return 1;
+	}
+	if (r->mode == QUERY_STATS && params)
+		return -EINVAL;
+	if (r->after && !cursor_text_ok(r->after, strlen(r->after)))
+		return -EINVAL;
+	if (r->nglobs > QUERY_GLOBS_MAX)
+		return -EINVAL;
+
+	put_str(&o, word);
+	if (r->after) {
+		put_str(&o, " after=");
+		put_str(&o, r->after);
+	}
+	if (r->has_last) {
+		char num[24];
+		int n = snprintf(num, sizeof(num), " last=%llu",
+				 (unsigned long long)r->last);
+		put(&o, num, (size_t)n);
+	}
+	for (unsigned i = 0; i < r->nglobs; i++) {
+		size_t gl = strlen(r->globs[i]);
+		if (gl > QUERY_GLOB_MAX)
+			return -EINVAL;
+		put_str(&o, " source=");
+		put_pct(&o, r->globs[i], gl);
+	}
+	if (o.full || o.len > QUERY_LINE_MAX)
+		return -ENOSPC;
+	put(&o, "\n", 1);
+	if (o.full)
+		return -ENOSPC;
+	return (int)o.len;
+}

@@ -1,0 +1,41 @@
+/* What logread sends after connecting: LinuxKit's single byte (0 dump,
+ * 1 follow, 2 dump then follow) when no memlog extension is asked for, so
+ * logread also works against LinuxKit's Go daemon; otherwise memlog's text
+ * request line (see src/lib/query.h). Pure: no I/O. */
+#ifndef LOGREAD_REQUEST_H
+#define LOGREAD_REQUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "query.h"
+
+/* Longest cursor logread keeps or sends. Cursors are opaque, so only their
+ * shape is checked: 1 to CURSOR_TEXT_MAX printable ASCII bytes, no space,
+ * no '%' (they are sent without percent-encoding). */
+#define CURSOR_TEXT_MAX 128
+
+/* Room for any request: the line and its '\n'. */
+#define REQUEST_MAX (QUERY_LINE_MAX + 1)
+
+struct request {
+	enum query_mode mode;
+	bool v2;            /* memlog's text request; else LinuxKit's byte */
+	const char *after;  /* cursor to start after, or NULL (v2 only) */
+	bool has_last;      /* start last entries before the newest (v2 only) */
+	uint64_t last;
+	const char *const *globs; /* source globs (v2 only) */
+	unsigned nglobs;
+};
+
+/* Is s (len bytes) shaped like a cursor? */
+bool cursor_text_ok(const char *s, size_t len);
+
+/* Writes the bytes to send into out. Returns their number, -ENOSPC if the
+ * line would exceed QUERY_LINE_MAX, or -EINVAL for a request that cannot
+ * be expressed (a legacy request with parameters, stats with parameters,
+ * a malformed cursor, too many or too long globs). */
+int request_build(const struct request *r, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,253 @@
+#include "session.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "entry.h"
+
+void session_init(struct session *s, int sock, int sigfd,
+		  const struct output *out)
+{
+	memset(s, 0, sizeof(*s));
+	s->sock = sock;
+	s->sigfd = sigfd;
+	s->out = *out;
+	line_reader_init(&s->lr, sock, LINE_READER_MAX);
+}
+
+void session_free(struct session *s)
+{
+	line_reader_free(&s->lr);
+	output_free(&s->out);
+	if (s->sock >= 0)
+		close(s->sock);
+	s->sock = -1;
+}
+
+/* Takes a stop signal off the signalfd, so that a second one can cut short
+ * the final flush. */
+static void consume_signal(struct session *s)
+{
+	struct signalfd_siginfo si;
+
+	if (s->sigfd >= 0)
+		(void)read(s->sigfd, &si, sizeof(si));
+}
+
+/* Maps an output error to the exit code, saying what is worth saying. A
+ * closed pipe (logread | head) and a stop signal are normal ends. */
+static int output_error(struct session *s, int r)
+{
+	if (r == -EINTR) {
+		consume_signal(s);
+		return LR_EXIT_OK;
+	}
+	s->output_dead = true;
+	if (r == -EPIPE)
+		return LR_EXIT_OK;
+	fprintf(stderr, "logread: cannot write the output: %s\n", strerror(-r));
+	return LR_EXIT_RUNTIME;
+}
+
+/* The entries buffered so far are out: their cursor is the one to save. */
+static void mark_written(struct session *s)
+{
+	if (s->pending_len) {
+		memcpy(s->saved, s->pending, s->pending_len + 1);
+		s->saved_len = s->pending_len;
+	}
+}
+
+/* Writes out what is buffered. Returns -1 to go on or an exit code. */
+static int flush(struct session *s)
+{
+	int r = output_flush(&s->out, s->sigfd);
+
+	if (r < 0)
+		return output_error(s, r);
+	mark_written(s);
+	return -1;
+}
+
+static void say_server_error(struct field msg)
+{
+	fprintf(stderr, "logread: the server answered with an error: %.*s\n",
+		(int)msg.len, msg.ptr);
+}
+
+/* Returns -1 to go on or an exit code. */
+static int handle_line(struct session *s, const char *line, size_t len)
+{
+	char err[ENTRY_ERR_MAX];
+	struct entry e;
+	json_t *root = NULL;
+	int r = entry_parse(line, len, &root, &e, err);
+
+	if (r == ENTRY_SERVER_ERROR) {
+		say_server_error(e.msg);
+		json_decref(root);
+		return LR_EXIT_PROTOCOL;
+	}
+	if (r < 0) {
+		fprintf(stderr, "logread: protocol error: the server sent %s\n", err);
+		return LR_EXIT_PROTOCOL;
+	}
+	if (e.cursor.ptr && !cursor_text_ok(e.cursor.ptr, e.cursor.len)) {
+		fprintf(stderr, "logread: protocol error: the server sent a "
+			"malformed cursor\n");
+		json_decref(root);
+		return LR_EXIT_PROTOCOL;
+	}
+	r = output_entry(&s->out, &e, line, len);
+	if (r == 0 && e.cursor.ptr) {
+		memcpy(s->pending, e.cursor.ptr, e.cursor.len);
+		s->pending[e.cursor.len] = '\0';
+		s->pending_len = e.cursor.len;
+	}
+	json_decref(root);
+	if (r < 0) {
+		fprintf(stderr, "logread: out of memory\n");
+		return LR_EXIT_RUNTIME;
+	}
+	if (s->out.len >= OUTPUT_FLUSH_AT)
+		return flush(s);
+	return -1;
+}
+
+/* Waits for the socket to be readable. Returns -1 when it is, or
+ * LR_EXIT_OK when a stop signal came first. Without a signalfd the read
+ * itself blocks, so there is nothing to wait for here. */
+static int wait_readable(struct session *s)
+{
+	struct pollfd p[2] = {
+		{ .fd = s->sock, .events = POLLIN },
+		{ .fd = s->sigfd, .events = POLLIN },
+	};
+
+	if (s->sigfd < 0)
+		return -1;
+	for (;;) {
+		int n = poll(p, 2, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1; /* let read() report */
+		if (p[1].revents) {
+			consume_signal(s);
+			return LR_EXIT_OK;
+		}
+		return -1;
+	}
+}
+
+static int read_more(struct session *s)
+{
+	ssize_t n = line_reader_fill(&s->lr);
+
+	if (n == -ENOMEM) {
+		fprintf(stderr, "logread: out of memory\n");
+		return LR_EXIT_RUNTIME;
+	}
+	if (n < 0) {
+		fprintf(stderr, "logread: cannot read from the server: %s\n",
+			strerror((int)-n));
+		return LR_EXIT_RUNTIME;
+	}
+	return -1;
+}
+
+static int too_long(void)
+{
+	fprintf(stderr, "logread: protocol error: the server sent a line "
+		"longer than %u MiB\n", LINE_READER_MAX >> 20);
+	return LR_EXIT_PROTOCOL;
+}
+
+int session_entries(struct session *s)
+{
+	int code = -1;
+
+	while (code < 0) {
+		const char *line;
+		size_t len;
+		int r = 0;
+
+		while (code < 0 && (r = line_reader_next(&s->lr, &line, &len)) == 1)
+			code = handle_line(s, line, len);
+		if (code >= 0)
+			break;
+		if (r < 0) {
+			code = too_long();
+			break;
+		}
+		if (s->lr.eof) {
+			code = LR_EXIT_OK;
+			break;
+		}
+		/* Nothing may sit in the buffer while we wait: in follow
+		 * mode the next entry may be hours away. */
+		code = flush(s);
+		if (code < 0)
+			code = wait_readable(s);
+		if (code < 0)
+			code = read_more(s);
+	}
+
+	/* However the session ended, print what was received (unless the
+	 * output itself failed) so that the saved cursor covers it. */
+	if (!s->output_dead) {
+		int r = output_finish(&s->out, s->sigfd);
+		if (r < 0) {
+			int c = output_error(s, r);
+			if (code == LR_EXIT_OK)
+				code = c;
+		} else {
+			mark_written(s);
+		}
+	}
+	return code;
+}
+
+int session_stats(struct session *s)
+{
+	struct field error;
+	char err[ENTRY_ERR_MAX];
+	json_t *root = NULL;
+	const char *text;
+	size_t len;
+	int code = -1, r;
+
+	while (!s->lr.eof && code < 0) {
+		if (s->lr.end - s->lr.start > s->lr.max)
+			return too_long();
+		code = read_more(s);
+	}
+	if (code >= 0)
+		return code;
+	text = s->lr.buf + s->lr.start;
+	len = s->lr.end - s->lr.start;
+	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+		len--;
+	r = reply_parse(text, len, &root, &error, err);
+	if (r == ENTRY_SERVER_ERROR) {
+		say_server_error(error);
+		json_decref(root);
+		return LR_EXIT_PROTOCOL;
+	}
+	json_decref(root);
+	if (r < 0) {
+		fprintf(stderr, "logread: protocol error: the server sent %s\n", err);
+		return LR_EXIT_PROTOCOL;
+	}
+	if (output_bytes(&s->out, text, len) < 0 ||
+	    output_bytes(&s->out, "\n", 1) < 0) {
+		fprintf(stderr, "logread: out of memory\n");
+		return LR_EXIT_RUNTIME;
+	}
+	r = output_flush(&s->out, s->sigfd);
+	return r < 0 ? output_error(s, r) : LR_EXIT_OK;
+}

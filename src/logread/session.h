@@ -1,0 +1,51 @@
+/* One query: reading the server's answer after the request was sent,
+ * printing it, and keeping track of the cursor to resume from. */
+#ifndef LOGREAD_SESSION_H
+#define LOGREAD_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "linereader.h"
+#include "output.h"
+#include "request.h"
+
+/* logread's exit codes. */
+enum logread_exit {
+	LR_EXIT_OK = 0,       /* done; also a stop by signal or by a closed pipe */
+	LR_EXIT_RUNTIME = 1,  /* e.g. writing the output failed */
+	LR_EXIT_USAGE = 2,
+	LR_EXIT_CONNECT = 3,  /* the socket could not be reached */
+	LR_EXIT_PROTOCOL = 4, /* unreadable answer, or an error from the server */
+	LR_EXIT_CURSOR = 5,   /* the cursor file could not be read or written */
+};
+
+struct session {
+	int sock;                 /* connected query socket */
+	int sigfd;                /* signalfd (non-blocking) of the stop
+				   * signals, or -1 */
+	struct line_reader lr;    /* the server's lines */
+	struct output out;        /* what is printed */
+	char pending[CURSOR_TEXT_MAX + 1]; /* cursor of the last entry buffered */
+	size_t pending_len;       /* 0: none yet */
+	char saved[CURSOR_TEXT_MAX + 1];   /* cursor of the last entry written */
+	size_t saved_len;         /* 0: none yet */
+	bool output_dead;         /* writing failed: nothing more is printed */
+};
+
+/* sock and out are the session's from now on; session_free() closes and
+ * frees them. */
+void session_init(struct session *s, int sock, int sigfd,
+		  const struct output *out);
+void session_free(struct session *s);
+
+/* Prints entries until the server closes the connection, a stop signal
+ * arrives or something fails; messages go to stderr. Returns the exit
+ * code. Afterwards saved holds the cursor of the last entry that was
+ * written out completely, which is where a later run resumes. */
+int session_entries(struct session *s);
+
+/* Reads the whole answer to a stats request and prints it as received. */
+int session_stats(struct session *s);
+
+#endif

@@ -1,0 +1,81 @@
+#include "register.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+int registrar_open(struct registrar *r, const char *path)
+{
+	size_t len = strlen(path);
+	struct timeval tv = { .tv_sec = REGISTRAR_SEND_TIMEOUT_S };
+
+	r->sock = -1;
+	if (len == 0)
+		return -EINVAL;
+	if (len >= sizeof(r->addr.sun_path))
+		return -ENAMETOOLONG;
+	memset(&r->addr, 0, sizeof(r->addr));
+	r->addr.sun_family = AF_UNIX;
+	memcpy(r->addr.sun_path, path, len);
+	r->addr_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + 1);
+
+	r->sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (r->sock < 0)
+		return -errno;
+	/* A bound daemon that does not read fills its queue and would block
+	 * us forever; give up after a while and let the caller fall back. */
+	(void)setsockopt(r->sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	return 0;
+}
+
+int registrar_send(struct registrar *r, const char *name, size_t name_len,
+		   enum stream s, int fd)
+{
+	char payload[REG_DGRAM_MAX];
+	const char *sname = stream_name(s);
+	struct reg_attr attr = {
+		.key = "stream", .key_len = 6,
+		.val = sname, .val_len = strlen(sname),
+	};
+	int n = reg_build(payload, sizeof(payload), name, name_len, &attr, 1);
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov;
+	struct msghdr msg;
+	struct cmsghdr *cm;
+
+	if (n < 0)
+		return n;
+	iov.iov_base = payload;
+	iov.iov_len = (size_t)n;
+	memset(&msg, 0, sizeof(msg));
+	memset(&ctl, 0, sizeof(ctl));
+	msg.msg_name = &r->addr;
+	msg.msg_namelen = r->addr_len;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = ctl.buf;
+	msg.msg_controllen = sizeof(ctl.buf);
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+
+	for (;;) {
+		if (sendmsg(r->sock, &msg, MSG_NOSIGNAL) >= 0)
+			return 0;
+		if (errno != EINTR)
+			return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	}
+}
+
+void registrar_close(struct registrar *r)
+{
+	if (r->sock >= 0)
+		close(r->sock);
+	r->sock = -1;
+}

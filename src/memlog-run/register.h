@@ -1,0 +1,38 @@
+/* Handing a stream to memlogd: one SOCK_DGRAM datagram per stream to the
+ * registration socket, the source name (plus memlog's stream= attribute) as
+ * payload and the fd in one SCM_RIGHTS control message, as LinuxKit's init
+ * does. There is no reply: sendmsg() succeeding is all a sender can know. */
+#ifndef MEMLOG_RUN_REGISTER_H
+#define MEMLOG_RUN_REGISTER_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "regmsg.h"
+
+/* How long a registration may wait for room in the daemon's queue (a
+ * daemon that is bound but not reading) before it counts as unreachable. */
+#define REGISTRAR_SEND_TIMEOUT_S 5
+
+struct registrar {
+	int sock;                /* unbound SOCK_DGRAM socket, or -1 */
+	struct sockaddr_un addr; /* the daemon's registration socket */
+	socklen_t addr_len;      /* bytes of addr in use */
+};
+
+/* Prepares to send to the socket at path. Returns 0, -ENAMETOOLONG if path
+ * does not fit in sun_path, -EINVAL if it is empty, or socket()'s error. */
+int registrar_open(struct registrar *r, const char *path);
+
+/* Registers fd under name with stream s. Returns 0 or sendmsg()'s negative
+ * errno (-ENOENT: no socket file, -ECONNREFUSED: nobody bound, -EAGAIN: the
+ * daemon's queue stayed full for REGISTRAR_SEND_TIMEOUT_S); -ENOSPC or
+ * -EINVAL if the datagram cannot be built. The caller keeps fd and may close
+ * it afterwards: the daemon then holds its own copy. */
+int registrar_send(struct registrar *r, const char *name, size_t name_len,
+		   enum stream s, int fd);
+
+void registrar_close(struct registrar *r);
+
+#endif

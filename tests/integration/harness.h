@@ -1,0 +1,190 @@
+/* Integration test harness: starts the real memlogd (and the other built
+ * programs, found through $MEMLOG_BUILD, default "build") in a private temp
+ * dir, talks to it over real unix sockets, and stops it. Every wait has a
+ * deadline; a missed deadline fails the test, it never hangs. Daemons a
+ * failed test leaves behind are killed by h_teardown() (use it as each
+ * test's teardown) and at exit. */
+#ifndef MEMLOG_ITEST_HARNESS_H
+#define MEMLOG_ITEST_HARNESS_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+/* Default deadline of one wait. */
+#define H_TIMEOUT_MS 5000
+
+/* An fd the child inherits: the parent's fd `from` becomes `to`. */
+struct h_fdmap {
+	int from;
+	int to;
+};
+
+struct mld_opts {
+	/* Extra arguments, NULL-terminated. "%L", "%Q" and "%D" inside an
+	 * argument are replaced by the log socket path, the query socket
+	 * path and the temp dir. */
+	const char *const *args;
+	bool no_socket_args;  /* do not add --socket-log/--socket-query */
+	bool capture_stdout;  /* m->out_fd reads the daemon's stdout */
+	rlim_t nofile;        /* nonzero: RLIMIT_NOFILE soft = hard = this */
+	const struct h_fdmap *fds; /* inherited fds */
+	int nfds;
+	bool listen_fds;      /* set LISTEN_FDS=nfds and LISTEN_PID=child */
+	const char *const *env; /* extra "KEY=VALUE", NULL-terminated */
+	bool keep_sockets;    /* the daemon does not own the socket files */
+	bool no_wait;         /* do not wait until the sockets answer */
+};
+
+struct mld {
+	pid_t pid;            /* 0 when not running */
+	char dir[64];         /* private temp dir */
+	char log[128];        /* DIR/log.sock */
+	char query[128];      /* DIR/q.sock */
+	char errfile[128];    /* the daemon's stderr: DIR/memlogd.err */
+	int out_fd;           /* its stdout when captured, else -1 */
+	bool keep_sockets;
+};
+
+/* Paths of the programs under test. */
+const char *h_build(void);
+void h_prog(char *out, size_t cap, const char *name);
+bool h_prog_exists(const char *name);
+/* Is the memlogd under test built with a sanitizer (RSS is not real)? */
+bool h_sanitized(void);
+
+/* Makes m's temp dir and paths (mld_start does it when not yet done). */
+void mld_init(struct mld *m);
+/* Starts memlogd and waits (H_TIMEOUT_MS) until both sockets answer. */
+void mld_start(struct mld *m, const struct mld_opts *o);
+/* Waits until both sockets answer, failing if the daemon exits. */
+void mld_wait_ready(struct mld *m);
+/* SIGTERM; asserts exit status 0 and (unless keep_sockets) that the socket
+ * files are gone; removes the temp dir. */
+void mld_stop(struct mld *m);
+/* Sends sig and returns the wait status (the dir is kept). */
+int mld_signal_wait(struct mld *m, int sig);
+/* SIGKILL and reap; the dir is kept. */
+void mld_kill9(struct mld *m);
+/* Kills the daemon if it runs and removes the dir. */
+void mld_cleanup(struct mld *m);
+/* The daemon's stderr so far (malloc'd, NUL-terminated). */
+char *mld_stderr(const struct mld *m);
+
+/* Other processes a test starts: killed by h_teardown if still tracked. */
+void h_track_pid(pid_t pid);
+void h_untrack_pid(pid_t pid);
+
+/* For cmocka_unit_test_teardown: kills and cleans what a test left. */
+int h_teardown(void **state);
+
+/* Waits for a child; returns its wait status, fails the test on timeout
+ * (and kills it). */
+int h_wait_pid(pid_t pid, int timeout_ms);
+
+/* Runs a program to completion (argv[0] is a path); its stdout and stderr
+ * are returned (malloc'd, NUL-terminated) when out/err are non-NULL.
+ * Returns the wait status. env: extra "K=V" entries. */
+int h_run(const char *const *argv, const char *const *env, int timeout_ms,
+	  char **out, char **err);
+
+/* Time. */
+uint64_t h_now_ms(void);
+uint64_t h_now_ns(void);
+void h_sleep_ms(unsigned ms);
+
+/* Registration: one datagram with payload and fds (SCM_RIGHTS). Returns 0
+ * or -errno. */
+int h_register(const char *path, const void *payload, size_t len,
+	       const int *fds, int nfds);
+/* Makes a pipe, registers its read end under name, returns the write end. */
+int h_register_pipe(const struct mld *m, const char *name);
+/* Same with a raw datagram payload (name plus attributes). */
+int h_register_pipe_raw(const struct mld *m, const void *payload, size_t len);
+
+/* Writes everything or fails the test. */
+void h_write_all(int fd, const void *buf, size_t len);
+void h_writef(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Query socket. */
+int h_connect_try(const char *path); /* fd or -errno */
+int h_connect(const char *path);
+/* Connects and sends len bytes. */
+int h_query_bytes(const struct mld *m, const void *req, size_t len);
+int h_query(const struct mld *m, const char *req);
+/* Reads until the peer closes (EOF or ECONNRESET), within timeout_ms, then
+ * closes fd. Returns the bytes (NUL-terminated, malloc'd). */
+char *h_read_all_close(int fd, int timeout_ms, size_t *len);
+
+/* A buffered line reader on a socket. */
+struct h_conn {
+	int fd;
+	char *buf;
+	size_t len, off, cap;
+	bool eof;
+};
+void h_conn_init(struct h_conn *c, int fd);
+/* Next line without its '\n' (malloc'd, NUL-terminated), or NULL at EOF.
+ * Fails the test when no whole line arrives within timeout_ms. */
+char *h_conn_line(struct h_conn *c, int timeout_ms, size_t *len);
+/* Next line parsed as JSON (NULL at EOF). */
+json_t *h_conn_json(struct h_conn *c, int timeout_ms);
+/* Waits for EOF, failing on any further data or the deadline. */
+void h_conn_expect_eof(struct h_conn *c, int timeout_ms);
+void h_conn_close(struct h_conn *c);
+
+/* JSON. */
+json_t *h_json(const char *s, size_t len);      /* asserts it parses */
+json_t *h_json_try(const char *s, size_t len);  /* NULL if not JSON */
+/* Splits NDJSON into an array of parsed objects (asserts each parses and
+ * the text ends in '\n'). */
+json_t *h_ndjson(const char *s, size_t len);
+/* Sends req, reads everything, parses it. */
+json_t *h_dump(const struct mld *m, const char *req);
+/* Object member by dotted path ("ring.oldest_seq"), or NULL. */
+json_t *h_jget(json_t *o, const char *path);
+json_int_t h_jint(json_t *o, const char *path);     /* asserts an integer */
+const char *h_jstr(json_t *o, const char *path);    /* asserts a string */
+bool h_jbool(json_t *o, const char *path);          /* asserts a boolean */
+
+/* Stats. */
+json_t *h_stats_try(const struct mld *m);
+json_t *h_stats(const struct mld *m);
+/* The sources[] entry with that name and stream (borrowed), or NULL. */
+json_t *h_stats_source(json_t *stats, const char *name, const char *stream);
+/* A source's counter, -1 if there is no such source. */
+json_int_t h_source_stat(const struct mld *m, const char *name,
+			 const char *stream, const char *field);
+/* Polls stats until the value equals want (fails when the deadline
+ * passes). */
+void h_wait_source_stat(const struct mld *m, const char *name,
+			const char *stream, const char *field, json_int_t want);
+void h_wait_stat(const struct mld *m, const char *path, json_int_t want);
+/* A stats round trip: everything the daemon could read before it has
+ * been read. */
+void h_barrier(const struct mld *m);
+
+/* /proc. */
+int h_fd_count(pid_t pid);
+long h_rss_kb(pid_t pid);
+void h_wait_fd_count(pid_t pid, int want, int timeout_ms);
+
+/* Format checks. */
+/* RFC 3339, nanoseconds with trailing zeros trimmed, "Z"; sets *ns. */
+bool h_parse_rfc3339nano(const char *s, size_t len, uint64_t *ns);
+bool h_valid_utf8(const char *s, size_t len);
+/* Fills a unix socket address (fails the test if path is too long). */
+struct sockaddr_un;
+void h_sun_path(struct sockaddr_un *sa, const char *path);
+/* Removes a directory tree. */
+void h_rmtree(const char *path);
+char *h_read_file(const char *path, size_t *len);
+
+#endif

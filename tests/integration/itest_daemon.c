@@ -1,0 +1,478 @@
+/* The daemon as a process: socket files (stale, live, not sockets),
+ * signals, the console mirror, rate limiting, socket activation, readiness
+ * notification, the command line and sender credentials. */
+#include "harness.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void check_serves(const struct mld *m, const char *name)
+{
+	int w = h_register_pipe(m, name);
+	h_writef(w, "still serving\n");
+	h_wait_source_stat(m, name, NULL, "lines", 1);
+	char req[256];
+	snprintf(req, sizeof(req), "dump source=%s\n", name);
+	json_t *a = h_dump(m, req);
+	assert_int_equal(json_array_size(a), 1);
+	assert_string_equal(h_jstr(json_array_get(a, 0), "msg"), "still serving");
+	json_decref(a);
+	close(w);
+}
+
+static int bind_unix(const char *path, int type)
+{
+	struct sockaddr_un sa;
+	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	h_sun_path(&sa, path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		fail_msg("bind %s: %s", path, strerror(errno));
+	if (type == SOCK_STREAM)
+		assert_int_equal(listen(fd, 64), 0);
+	return fd;
+}
+
+static bool is_socket(const char *path)
+{
+	struct stat sb;
+	return lstat(path, &sb) == 0 && S_ISSOCK(sb.st_mode);
+}
+
+static bool exists(const char *path)
+{
+	struct stat sb;
+	return lstat(path, &sb) == 0;
+}
+
+/* Runs memlogd with args; returns the wait status, stderr in *err. */
+static int run_memlogd(const char *const *args, char **out, char **err)
+{
+	char prog[512];
+	const char *argv[32];
+	int n = 0;
+
+	h_prog(prog, sizeof(prog), "memlogd");
+	argv[n++] = prog;
+	for (; *args && n < 31; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	return h_run(argv, NULL, H_TIMEOUT_MS, out, err);
+}
+
+static void test_stale_socket_files(void **state)
+{
+	struct mld m = { 0 };
+	(void)state;
+
+	mld_init(&m);
+	close(bind_unix(m.log, SOCK_DGRAM));
+	close(bind_unix(m.query, SOCK_STREAM));
+	assert_true(is_socket(m.log) && is_socket(m.query));
+	mld_start(&m, NULL);
+	check_serves(&m, "s");
+	mld_stop(&m);
+}
+
+static void test_restart_after_sigkill(void **state)
+{
+	struct mld m = { 0 };
+	(void)state;
+
+	mld_start(&m, NULL);
+	mld_kill9(&m);
+	/* Killed: the files stay, nobody is behind them. */
+	assert_true(is_socket(m.log) && is_socket(m.query));
+	mld_start(&m, NULL);
+	check_serves(&m, "again");
+	mld_stop(&m);
+}
+
+static void test_live_daemon_not_stolen(void **state)
+{
+	struct mld m = { 0 };
+	char *err;
+	char other[160];
+	(void)state;
+
+	mld_start(&m, NULL);
+	int w = h_register_pipe(&m, "first");
+	h_writef(w, "kept\n");
+	h_wait_source_stat(&m, "first", "stderr", "lines", 1);
+
+	const char *args[] = { "--socket-log", m.log, "--socket-query", m.query,
+			       NULL };
+	int st = run_memlogd(args, NULL, &err);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 3)
+		fail_msg("second memlogd: status 0x%x (want exit 3): %s", st, err);
+	assert_non_null(strstr(err, "another live"));
+	free(err);
+
+	/* Only the query socket is taken: the second one must give up and
+	 * remove the registration socket it made. */
+	snprintf(other, sizeof(other), "%s/other-log.sock", m.dir);
+	const char *args2[] = { "--socket-log", other, "--socket-query", m.query,
+				NULL };
+	st = run_memlogd(args2, NULL, &err);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 3)
+		fail_msg("second memlogd: status 0x%x (want exit 3): %s", st, err);
+	free(err);
+	assert_false(exists(other));
+
+	/* The first daemon still has its sockets and its entries. */
+	assert_true(is_socket(m.log) && is_socket(m.query));
+	json_t *a = h_dump(&m, "dump source=first\n");
+	assert_int_equal(json_array_size(a), 1);
+	assert_string_equal(h_jstr(json_array_get(a, 0), "msg"), "kept");
+	json_decref(a);
+	check_serves(&m, "second");
+	close(w);
+	mld_stop(&m);
+}
+
+static void test_path_is_regular_file(void **state)
+{
+	struct mld m = { 0 };
+	char *err;
+	(void)state;
+
+	mld_init(&m);
+	int fd = open(m.log, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	h_writef(fd, "precious");
+	close(fd);
+	const char *args[] = { "--socket-log", m.log, "--socket-query", m.query,
+			       NULL };
+	int st = run_memlogd(args, NULL, &err);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) == 0)
+		fail_msg("memlogd on a regular file: status 0x%x: %s", st, err);
+	free(err);
+	size_t len;
+	char *c = h_read_file(m.log, &len);
+	assert_non_null(c);
+	assert_string_equal(c, "precious");
+	free(c);
+	assert_false(exists(m.query));
+
+	/* The query path a regular file: the registration socket it made is
+	 * removed again. */
+	assert_int_equal(rename(m.log, m.query), 0);
+	st = run_memlogd(args, NULL, &err);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) == 0)
+		fail_msg("memlogd on a regular file: status 0x%x: %s", st, err);
+	free(err);
+	c = h_read_file(m.query, &len);
+	assert_non_null(c);
+	assert_string_equal(c, "precious");
+	free(c);
+	assert_false(exists(m.log));
+	mld_cleanup(&m);
+}
+
+static void test_sigint(void **state)
+{
+	struct mld m = { 0 };
+	(void)state;
+
+	mld_start(&m, NULL);
+	check_serves(&m, "x");
+	int st = mld_signal_wait(&m, SIGINT);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_false(exists(m.log));
+	assert_false(exists(m.query));
+	mld_cleanup(&m);
+}
+
+static void test_sighup_ignored(void **state)
+{
+	struct mld m = { 0 };
+	(void)state;
+
+	mld_start(&m, NULL);
+	assert_int_equal(kill(m.pid, SIGHUP), 0);
+	h_barrier(&m);
+	check_serves(&m, "hup");
+	mld_stop(&m);
+}
+
+static void test_console(void **state)
+{
+	struct mld m = { 0 };
+	struct h_conn c;
+	(void)state;
+
+	const char *args[] = { "--console", NULL };
+	struct mld_opts o = { .args = args, .capture_stdout = true };
+	mld_start(&m, &o);
+	h_conn_init(&c, m.out_fd);
+	m.out_fd = -1;
+	int w = h_register_pipe(&m, "con");
+	h_writef(w, "hello;x\ntab\tx\x01y\n");
+	const char *want[] = { ";con;hello;x", ";con;tab\tx\\x01y" };
+	for (int i = 0; i < 2; i++) {
+		size_t len;
+		char *l = h_conn_line(&c, H_TIMEOUT_MS, &len);
+		assert_non_null(l);
+		char *semi = strchr(l, ';');
+		assert_non_null(semi);
+		if (!h_parse_rfc3339nano(l, (size_t)(semi - l), NULL))
+			fail_msg("console line without a time: %s", l);
+		assert_string_equal(semi, want[i]);
+		free(l);
+	}
+	close(w);
+	mld_stop(&m);
+	h_conn_expect_eof(&c, H_TIMEOUT_MS);
+	h_conn_close(&c);
+}
+
+static void test_rate_limit(void **state)
+{
+	struct mld m = { 0 };
+	char buf[2048];
+	(void)state;
+
+	const char *args[] = { "--rate-limit", "10/1", NULL };
+	struct mld_opts o = { .args = args };
+	mld_start(&m, &o);
+	int w = h_register_pipe(&m, "rl");
+	size_t n = 0;
+	for (int i = 1; i <= 100; i++)
+		n += (size_t)sprintf(buf + n, "n%d\n", i);
+	h_write_all(w, buf, n);
+	h_wait_source_stat(&m, "rl", "stderr", "dropped", 90);
+	/* The notice comes when the 1 s window is over. */
+	h_wait_source_stat(&m, "memlogd", "none", "lines", 1);
+	json_t *st = h_stats(&m);
+	json_t *s = h_stats_source(st, "rl", "stderr");
+	assert_int_equal(h_jint(s, "lines"), 10);
+	assert_int_equal(h_jint(s, "dropped"), 90);
+	json_decref(st);
+	json_t *a = h_dump(&m, "dump\n");
+	assert_int_equal(json_array_size(a), 11);
+	for (int i = 0; i < 10; i++) {
+		char msg[8];
+		snprintf(msg, sizeof(msg), "n%d", i + 1);
+		assert_string_equal(h_jstr(json_array_get(a, (size_t)i), "msg"), msg);
+	}
+	json_t *nt = json_array_get(a, 10);
+	assert_string_equal(h_jstr(nt, "source"), "memlogd");
+	assert_string_equal(h_jstr(nt, "msg"),
+			    "rate limit: suppressed 90 lines from rl (stderr)");
+	assert_true(h_jbool(nt, "marker"));
+	json_decref(a);
+	/* A new window lets lines through again. */
+	h_writef(w, "later\n");
+	h_wait_source_stat(&m, "rl", "stderr", "lines", 11);
+	close(w);
+	mld_stop(&m);
+}
+
+static void run_activation(bool dgram_first)
+{
+	struct mld m = { 0 };
+	char unused_log[160], unused_q[160];
+
+	mld_init(&m);
+	int dg = bind_unix(m.log, SOCK_DGRAM);
+	int st = bind_unix(m.query, SOCK_STREAM);
+	struct h_fdmap fds[2] = { { dg, dgram_first ? 3 : 4 },
+				  { st, dgram_first ? 4 : 3 } };
+	/* Paths it would bind if it ignored the activation. */
+	const char *args[] = { "--socket-log", "%D/unused-log.sock",
+			       "--socket-query", "%D/unused-q.sock", NULL };
+	struct mld_opts o = { .args = args, .no_socket_args = true, .fds = fds,
+			      .nfds = 2, .listen_fds = true, .keep_sockets = true };
+	snprintf(unused_log, sizeof(unused_log), "%s/unused-log.sock", m.dir);
+	snprintf(unused_q, sizeof(unused_q), "%s/unused-q.sock", m.dir);
+	mld_start(&m, &o);
+	close(dg);
+	close(st);
+	check_serves(&m, "activated");
+	assert_false(exists(unused_log));
+	assert_false(exists(unused_q));
+	mld_stop(&m);
+}
+
+static void test_socket_activation(void **state)
+{
+	(void)state;
+	run_activation(true);
+	run_activation(false);
+}
+
+static char *recv_notify(int fd, int timeout_ms)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+	char buf[256];
+
+	if (poll(&p, 1, timeout_ms) != 1)
+		fail_msg("no sd_notify message within %d ms", timeout_ms);
+	ssize_t n = recv(fd, buf, sizeof(buf) - 1, 0);
+	assert_true(n >= 0);
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
+static void run_notify(bool abstract)
+{
+	struct mld m = { 0 };
+	char path[160], env[200];
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	socklen_t salen;
+
+	mld_init(&m);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	if (abstract) {
+		snprintf(path, sizeof(path), "@memlog-itest-%d-%s", (int)getpid(),
+			 strrchr(m.dir, '-') + 1);
+		memcpy(sa.sun_path + 1, path + 1, strlen(path) - 1);
+		salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+				    strlen(path));
+	} else {
+		snprintf(path, sizeof(path), "%s/notify.sock", m.dir);
+		h_sun_path(&sa, path);
+		salen = sizeof(sa);
+	}
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, salen), 0);
+	snprintf(env, sizeof(env), "NOTIFY_SOCKET=%s", path);
+	const char *envs[] = { env, NULL };
+	struct mld_opts o = { .env = envs, .no_wait = true };
+	mld_start(&m, &o);
+	char *msg = recv_notify(fd, H_TIMEOUT_MS);
+	assert_string_equal(msg, "READY=1");
+	free(msg);
+	/* Ready means ready: it answers at once. */
+	json_t *s = h_stats(&m);
+	json_decref(s);
+	mld_stop(&m);
+	msg = recv_notify(fd, H_TIMEOUT_MS);
+	assert_string_equal(msg, "STOPPING=1");
+	free(msg);
+	close(fd);
+}
+
+static void test_notify_socket(void **state)
+{
+	(void)state;
+	run_notify(false);
+}
+
+static void test_notify_socket_abstract(void **state)
+{
+	(void)state;
+	run_notify(true);
+}
+
+static void test_command_line(void **state)
+{
+	struct mld m = { 0 };
+	char *out, *err;
+	(void)state;
+
+	mld_init(&m);
+	/* Socket paths in the temp dir, in case an option were ignored. */
+#define RUN(...) run_memlogd((const char *[]){ "--socket-log", m.log, \
+		"--socket-query", m.query, __VA_ARGS__, NULL }, &out, &err)
+	int st = RUN("--help");
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_non_null(strstr(out, "--socket-log"));
+	free(out);
+	free(err);
+	st = RUN("-help");
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_non_null(strstr(out, "--socket-log"));
+	free(out);
+	free(err);
+	st = RUN("--version");
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_int_equal(strncmp(out, "memlogd ", 8), 0);
+	assert_non_null(strchr(out, '\n'));
+	free(out);
+	free(err);
+
+	static const char *const bad[][2] = {
+		{ "--bogus", NULL }, { "-bogus", NULL },
+		{ "--max-line-len", "5" }, { "-max-line-len=5", NULL },
+		{ "--max-line-len", "2000000" }, { "--max-line-len", "x" },
+		{ "--buffer-size", "1K" }, { "--rate-limit", "abc" },
+		{ "--max-readers", "0" }, { "--request-timeout", "0" },
+		{ "--daemonize=maybe", NULL }, { "stray-argument", NULL },
+		{ "--max-lines", NULL },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		st = RUN(bad[i][0], bad[i][1]);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 2)
+			fail_msg("memlogd %s %s: status 0x%x, want exit 2 (%s)",
+				 bad[i][0], bad[i][1] ? bad[i][1] : "", st, err);
+		assert_true(strlen(err) > 0);
+		if (i == 0)
+			assert_non_null(strstr(err, "unknown option"));
+		free(out);
+		free(err);
+		assert_false(exists(m.log));
+		assert_false(exists(m.query));
+	}
+#undef RUN
+	mld_cleanup(&m);
+}
+
+static void test_credentials(void **state)
+{
+	struct mld m = { 0 };
+	int p[2];
+	(void)state;
+
+	mld_start(&m, NULL);
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(h_register(m.log, "cred", 4, &p[0], 1) == 0 ? 0 : 1);
+	int st = h_wait_pid(pid, H_TIMEOUT_MS);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	close(p[0]);
+	h_writef(p[1], "who\n");
+	h_wait_source_stat(&m, "cred", "stderr", "lines", 1);
+	json_t *s = h_stats(&m);
+	json_t *src = h_stats_source(s, "cred", "stderr");
+	assert_int_equal(h_jint(src, "pid"), pid);
+	assert_int_equal(h_jint(src, "uid"), getuid());
+	json_decref(s);
+	close(p[1]);
+	mld_stop(&m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_stale_socket_files, h_teardown),
+		cmocka_unit_test_teardown(test_restart_after_sigkill, h_teardown),
+		cmocka_unit_test_teardown(test_live_daemon_not_stolen, h_teardown),
+		cmocka_unit_test_teardown(test_path_is_regular_file, h_teardown),
+		cmocka_unit_test_teardown(test_sigint, h_teardown),
+		cmocka_unit_test_teardown(test_sighup_ignored, h_teardown),
+		cmocka_unit_test_teardown(test_console, h_teardown),
+		cmocka_unit_test_teardown(test_rate_limit, h_teardown),
+		cmocka_unit_test_teardown(test_socket_activation, h_teardown),
+		cmocka_unit_test_teardown(test_notify_socket, h_teardown),
+		cmocka_unit_test_teardown(test_notify_socket_abstract, h_teardown),
+		cmocka_unit_test_teardown(test_command_line, h_teardown),
+		cmocka_unit_test_teardown(test_credentials, h_teardown),
+	};
+	return cmocka_run_group_tests_name("itest_daemon", tests, NULL, NULL);
+}

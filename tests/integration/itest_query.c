@@ -1,0 +1,676 @@
+/* memlog's text query protocol (v2) against the real memlogd: modes,
+ * parameters, stats values, cursors and their markers, bad requests, slow
+ * or idle clients and the reader limit. */
+#include "harness.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char *instance_of(const struct mld *m)
+{
+	json_t *st = h_stats(m);
+	char *inst = strdup(h_jstr(st, "instance"));
+	json_decref(st);
+	assert_int_equal(strlen(inst), 16);
+	assert_int_equal(strspn(inst, "0123456789abcdef"), 16);
+	return inst;
+}
+
+static void cursor_of(char out[64], const char *inst, uint64_t seq)
+{
+	snprintf(out, 64, "m1-%s-%016" PRIx64, inst, seq);
+}
+
+/* An ordinary v2 entry: exactly these keys in this order, these values. */
+static void check_v2(json_t *e, uint64_t seq, const char *inst,
+		     const char *source, const char *stream, const char *msg)
+{
+	static const char *const keys[] = { "seq", "cursor", "time", "source",
+					    "stream", "msg", "partial" };
+	const char *k;
+	json_t *v;
+	size_t i = 0;
+	char cur[64];
+
+	json_object_foreach(e, k, v) {
+		if (i >= 7) {
+			char *d = json_dumps(e, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			fail_msg("extra key %s in %s", k, d);
+		}
+		assert_string_equal(k, keys[i]);
+		i++;
+	}
+	assert_int_equal(i, 7);
+	assert_int_equal(h_jint(e, "seq"), (json_int_t)seq);
+	cursor_of(cur, inst, seq);
+	assert_string_equal(h_jstr(e, "cursor"), cur);
+	const char *t = h_jstr(e, "time");
+	assert_true(h_parse_rfc3339nano(t, strlen(t), NULL));
+	assert_string_equal(h_jstr(e, "source"), source);
+	assert_string_equal(h_jstr(e, "stream"), stream);
+	if (msg)
+		assert_string_equal(h_jstr(e, "msg"), msg);
+	assert_false(h_jbool(e, "partial"));
+}
+
+static void test_dump_fields(void **state)
+{
+	struct mld m = { 0 };
+	(void)state;
+
+	mld_start(&m, NULL);
+	char *inst = instance_of(&m);
+	int a = h_register_pipe(&m, "a.out");
+	int b = h_register_pipe(&m, "b");
+	h_writef(a, "x1\n");
+	h_wait_source_stat(&m, "a.out", "stdout", "lines", 1);
+	h_writef(b, "y <1> & \"q\"\n");
+	h_wait_source_stat(&m, "b", "stderr", "lines", 1);
+	h_writef(a, "x2\n");
+	h_wait_source_stat(&m, "a.out", "stdout", "lines", 2);
+	json_t *arr = h_dump(&m, "dump\n");
+	assert_int_equal(json_array_size(arr), 3);
+	check_v2(json_array_get(arr, 0), 1, inst, "a.out", "stdout", "x1");
+	check_v2(json_array_get(arr, 1), 2, inst, "b", "stderr", "y <1> & \"q\"");
+	check_v2(json_array_get(arr, 2), 3, inst, "a.out", "stdout", "x2");
+	json_decref(arr);
+
+	/* The raw bytes escape like the legacy output does. */
+	size_t len;
+	char *raw = h_read_all_close(h_query(&m, "dump source=b\n"), H_TIMEOUT_MS,
+				     &len);
+	assert_non_null(strstr(raw, "\"msg\":\"y \\u003c1\\u003e \\u0026 \\\"q\\\"\""));
+	free(raw);
+	free(inst);
+	close(a);
+	close(b);
+	mld_stop(&m);
+}
+
+static void test_follow(void **state)
+{
+	struct mld m = { 0 };
+	struct h_conn c;
+	(void)state;
+
+	mld_start(&m, NULL);
+	char *inst = instance_of(&m);
+	int w = h_register_pipe(&m, "f");
+	h_writef(w, "old\n");
+	h_wait_source_stat(&m, "f", "stderr", "lines", 1);
+	h_conn_init(&c, h_query(&m, "follow\n"));
+	h_barrier(&m);
+	h_writef(w, "new1\nnew2\n");
+	for (int i = 0; i < 2; i++) {
+		char msg[8];
+		snprintf(msg, sizeof(msg), "new%d", i + 1);
+		json_t *e = h_conn_json(&c, H_TIMEOUT_MS);
+		assert_non_null(e);
+		check_v2(e, (uint64_t)i + 2, inst, "f", "stderr", msg);
+		json_decref(e);
+	}
+	h_conn_close(&c);
+	free(inst);
+	close(w);
+	mld_stop(&m);
+}
+
+static void test_dump_follow(void **state)
+{
+	struct mld m = { 0 };
+	struct h_conn c;
+	(void)state;
+
+	mld_start(&m, NULL);
+	char *inst = instance_of(&m);
+	int w = h_register_pipe(&m, "df.out");
+	h_writef(w, "m1\nm2\nm3\n");
+	h_wait_source_stat(&m, "df.out", "stdout", "lines", 3);
+	h_conn_init(&c, h_query(&m, "dump-follow\n"));
+	for (int i = 1; i <= 5; i++) {
+		char msg[8];
+		if (i == 4)
+			h_writef(w, "m4\nm5\n");
+		snprintf(msg, sizeof(msg), "m%d", i);
+		json_t *e = h_conn_json(&c, H_TIMEOUT_MS);
+		assert_non_null(e);
+		check_v2(e, (uint64_t)i, inst, "df.out", "stdout", msg);
+		json_decref(e);
+	}
+	h_conn_close(&c);
+	free(inst);
+	close(w);
+	mld_stop(&m);
+}
+
+static void expect_msgs(json_t *arr, int first, int count)
+{
+	assert_int_equal(json_array_size(arr), (size_t)count);
+	for (int i = 0; i < count; i++) {
+		char msg[16];
+		snprintf(msg, sizeof(msg), "n%d", first + i);
+		assert_string_equal(h_jstr(json_array_get(arr, (size_t)i), "msg"),
+				    msg);
+		assert_int_equal(h_jint(json_array_get(arr, (size_t)i), "seq"),
+				 first + i);
+	}
+}
+
+static void test_last(void **state)
+{
+	struct mld m = { 0 };
+	struct h_conn c;
+	(void)state;
+
+	mld_start(&m, NULL);
+	int w = h_register_pipe(&m, "l");
+	for (int i = 1; i <= 10; i++)
+		h_writef(w, "n%d\n", i);
+	h_wait_source_stat(&m, "l", "stderr", "lines", 10);
+	json_t *a = h_dump(&m, "dump last=3\n");
+	expect_msgs(a, 8, 3);
+	json_decref(a);
+	a = h_dump(&m, "dump last=0\n");
+	expect_msgs(a, 1, 0);
+	json_decref(a);
+	a = h_dump(&m, "dump last=1000\n");
+	expect_msgs(a, 1, 10);
+	json_decref(a);
+
+	h_conn_init(&c, h_query(&m, "dump-follow last=2\n"));
+	for (int i = 9; i <= 11; i++) {
+		char msg[16];
+		if (i == 11)
+			h_writef(w, "n11\n");
+		snprintf(msg, sizeof(msg), "n%d", i);
+		json_t *e = h_conn_json(&c, H_TIMEOUT_MS);
+		assert_non_null(e);
+		assert_string_equal(h_jstr(e, "msg"), msg);
+		json_decref(e);
+	}
+	h_conn_close(&c);
+	close(w);
+	mld_stop(&m);
+}
+
+static void expect_sources(const struct mld *m, const char *req, int n,
+			   const char *const *names)
+{
+	json_t *a = h_dump(m, req);
+	if (json_array_size(a) != (size_t)n)
+		fail_msg("%s: %zu entries, want %d", req, json_array_size(a), n);
+	for (int i = 0; i < n; i++)
+		assert_string_equal(h_jstr(json_array_get(a, (size_t)i), "source"),
+				    names[i]);
+	json_decref(a);
+}
+
+static void test_source_glob(void **state)
+{
+	struct mld m = { 0 };
+	(void)state;
+
+	mld_start(&m, NULL);
+	const char *names[] = { "my app.out", "my apple", "other", "my%app" };
+	int w[4];
+	for (int i = 0; i < 4; i++) {
+		w[i] = h_register_pipe(&m, names[i]);
+		h_writef(w[i], "from %s\n", names[i]);
+		h_wait_source_stat(&m, names[i], NULL, "lines", 1);
+	}
+	expect_sources(&m, "dump source=my%20app*\n", 2,
+		       (const char *[]){ "my app.out", "my apple" });
+	expect_sources(&m, "dump source=my%20app.out\n", 1,
+		       (const char *[]){ "my app.out" });
+	expect_sources(&m, "dump source=other source=my%20apple\n", 2,
+		       (const char *[]){ "my apple", "other" });
+	expect_sources(&m, "dump source=my%25app\n", 1,
+		       (const char *[]){ "my%app" });
+	expect_sources(&m, "dump source=*e*\n", 2,
+		       (const char *[]){ "my apple", "other" });
+	expect_sources(&m, "dump source=nomatch\n", 0, NULL);
+	expect_sources(&m, "dump last=1 source=my*\n", 1,
+		       (const char *[]){ "my%app" });
+	for (int i = 0; i < 4; i++)
+		close(w[i]);
+	mld_stop(&m);
+}
+
+static void test_stats_values(void **state)
+{
+	struct mld m = { 0 };
+	(void)state;
+
+	mld_start(&m, NULL);
+	int o = h_register_pipe(&m, "s1.out");
+	int e = h_register_pipe(&m, "s1");
+	h_writef(o, "abc\nde\n\n");
+	h_writef(e, "zzzz\n");
+	h_wait_source_stat(&m, "s1.out", "stdout", "lines", 3);
+	h_wait_source_stat(&m, "s1", "stderr", "lines", 1);
+	json_t *st = h_stats(&m);
+	assert_string_equal(h_jstr(st, "version"), h_jstr(st, "version"));
+	assert_int_equal(strlen(h_jstr(st, "instance")), 16);
+	assert_true(h_jint(st, "uptime_ms") >= 0);
+	assert_int_equal(h_jint(st, "ring.size"), 4 << 20);
+	assert_int_equal(h_jint(st, "ring.entries"), 4);
+	assert_int_equal(h_jint(st, "ring.used"), 4 * 24 + 9);
+	assert_int_equal(h_jint(st, "ring.oldest_seq"), 1);
+	assert_int_equal(h_jint(st, "ring.newest_seq"), 4);
+	assert_int_equal(h_jint(st, "ring.max_entries"), 0);
+	assert_int_equal(h_jint(st, "ring.max_line_len"), 8192);
+	assert_int_equal(h_jint(st, "readers.connected"), 1);
+	assert_int_equal(h_jint(st, "readers.max"), 256);
+	assert_int_equal(h_jint(st, "readers.refused"), 0);
+	assert_int_equal(h_jint(st, "readers.bad_requests"), 0);
+	assert_int_equal(h_jint(st, "registrations.sources_open"), 2);
+	assert_int_equal(h_jint(st, "registrations.accepted"), 2);
+	assert_int_equal(h_jint(st, "registrations.refused"), 0);
+	assert_int_equal(h_jint(st, "registrations.without_fd"), 0);
+	assert_int_equal(h_jint(st, "registrations.fds_lost"), 0);
+	assert_int_equal(h_jint(st, "registrations.names_truncated"), 0);
+	assert_int_equal(h_jint(st, "registrations.bad_attributes"), 0);
+	json_t *s = h_stats_source(st, "s1.out", "stdout");
+	assert_non_null(s);
+	assert_int_equal(h_jint(s, "fds"), 1);
+	assert_int_equal(h_jint(s, "lines"), 3);
+	assert_int_equal(h_jint(s, "bytes"), 5);
+	assert_int_equal(h_jint(s, "dropped"), 0);
+	assert_int_equal(h_jint(s, "partial"), 0);
+	assert_int_equal(h_jint(s, "pid"), getpid());
+	assert_int_equal(h_jint(s, "uid"), getuid());
+	s = h_stats_source(st, "s1", "stderr");
+	assert_non_null(s);
+	assert_int_equal(h_jint(s, "lines"), 1);
+	assert_int_equal(h_jint(s, "bytes"), 4);
+	s = h_stats_source(st, "memlogd", "none");
+	assert_non_null(s);
+	assert_int_equal(h_jint(s, "lines"), 0);
+	assert_int_equal(json_array_size(json_object_get(st, "sources")), 3);
+	json_decref(st);
+	close(o);
+	close(e);
+	mld_stop(&m);
+}
+
+/* Tiny deterministic generator, so a failure replays the same way. */
+static uint32_t rng_state = 42;
+static uint32_t rng(void)
+{
+	rng_state = rng_state * 1103515245u + 12345u;
+	return (rng_state >> 16) & 0x7fff;
+}
+
+static void test_resume_by_cursor(void **state)
+{
+	struct mld m = { 0 };
+	char cursor[64] = "";
+	int produced = 0, got = 0, sessions = 0;
+	(void)state;
+
+	mld_start(&m, NULL);
+	int w = h_register_pipe(&m, "seq");
+	for (; produced < 500; produced++)
+		h_writef(w, "n%04d\n", produced + 1);
+	rng_state = 42;
+	while (got < 1000) {
+		char req[128];
+		struct h_conn c;
+		if (produced < 1000) {
+			for (int i = 0; i < 50; i++, produced++)
+				h_writef(w, "n%04d\n", produced + 1);
+		}
+		if (cursor[0])
+			snprintf(req, sizeof(req), "dump-follow after=%s\n", cursor);
+		else
+			snprintf(req, sizeof(req), "dump-follow\n");
+		h_conn_init(&c, h_query(&m, req));
+		sessions++;
+		int k = 1 + (int)(rng() % 150);
+		if (k > produced - got)
+			k = produced - got;
+		for (int i = 0; i < k; i++) {
+			json_t *e = h_conn_json(&c, H_TIMEOUT_MS);
+			char want[16];
+			assert_non_null(e);
+			if (json_object_get(e, "marker"))
+				fail_msg("unexpected marker %s after %d entries",
+					 h_jstr(e, "marker"), got);
+			snprintf(want, sizeof(want), "n%04d", got + 1);
+			assert_string_equal(h_jstr(e, "msg"), want);
+			assert_int_equal(h_jint(e, "seq"), got + 1);
+			snprintf(cursor, sizeof(cursor), "%s", h_jstr(e, "cursor"));
+			got++;
+			json_decref(e);
+		}
+		h_conn_close(&c); /* mid-stream: unread entries are dropped */
+	}
+	assert_int_equal(got, 1000);
+	assert_true(sessions >= 10);
+	/* Nothing after the last one. */
+	char req[128];
+	snprintf(req, sizeof(req), "dump after=%s\n", cursor);
+	json_t *a = h_dump(&m, req);
+	assert_int_equal(json_array_size(a), 0);
+	json_decref(a);
+	close(w);
+	mld_stop(&m);
+}
+
+static void test_foreign_cursor(void **state)
+{
+	struct mld m = { 0 };
+	char cur[64];
+	(void)state;
+
+	mld_start(&m, NULL);
+	char *inst = instance_of(&m);
+	int w = h_register_pipe(&m, "fc");
+	for (int i = 1; i <= 5; i++)
+		h_writef(w, "n%d\n", i);
+	h_wait_source_stat(&m, "fc", "stderr", "lines", 5);
+	char orig = inst[0];
+	inst[0] = orig == '0' ? '1' : '0';
+	cursor_of(cur, inst, 3);
+	inst[0] = orig;
+	char req[128];
+	snprintf(req, sizeof(req), "dump after=%s\n", cur);
+	json_t *a = h_dump(&m, req);
+	assert_int_equal(json_array_size(a), 6);
+	json_t *mk = json_array_get(a, 0);
+	assert_string_equal(h_jstr(mk, "marker"), "foreign-cursor");
+	assert_string_equal(h_jstr(mk, "source"), "memlogd");
+	assert_string_equal(h_jstr(mk, "stream"), "none");
+	assert_null(json_object_get(mk, "missed"));
+	assert_non_null(strstr(h_jstr(mk, "msg"), "another memlogd instance"));
+	for (int i = 1; i <= 5; i++) {
+		char msg[8];
+		snprintf(msg, sizeof(msg), "n%d", i);
+		check_v2(json_array_get(a, (size_t)i), (uint64_t)i, inst, "fc",
+			 "stderr", msg);
+	}
+	json_decref(a);
+	free(inst);
+	close(w);
+	mld_stop(&m);
+}
+
+/* Reads a dump after cursor seq `after` and checks: one "overwritten"
+ * marker covering exactly the lost range, then every entry from the
+ * oldest on; received + missed == produced after the cursor. */
+static void check_overwritten(const struct mld *m, const char *inst,
+			      uint64_t after, uint64_t newest)
+{
+	char cur[64], req[128];
+	json_t *st = h_stats(m);
+	uint64_t oldest = (uint64_t)h_jint(st, "ring.oldest_seq");
+	json_decref(st);
+	assert_true(oldest > after + 1);
+
+	cursor_of(cur, inst, after);
+	snprintf(req, sizeof(req), "dump after=%s\n", cur);
+	json_t *a = h_dump(m, req);
+	json_t *mk = json_array_get(a, 0);
+	assert_non_null(mk);
+	assert_string_equal(h_jstr(mk, "marker"), "overwritten");
+	uint64_t missed = (uint64_t)h_jint(mk, "missed");
+	assert_int_equal(missed, oldest - (after + 1));
+	assert_int_equal(h_jint(mk, "first_seq"), after + 1);
+	assert_int_equal(h_jint(mk, "last_seq"), oldest - 1);
+	assert_string_equal(h_jstr(mk, "source"), "memlogd");
+	uint64_t received = json_array_size(a) - 1;
+	for (uint64_t i = 0; i < received; i++) {
+		json_t *e = json_array_get(a, (size_t)i + 1);
+		char msg[16];
+		snprintf(msg, sizeof(msg), "n%" PRIu64, oldest + i);
+		check_v2(e, oldest + i, inst, "ow", "stderr", msg);
+	}
+	assert_int_equal(received + missed, newest - after);
+	json_decref(a);
+}
+
+static void test_overwritten_cursor_max_lines(void **state)
+{
+	struct mld m = { 0 };
+	(void)state;
+
+	const char *args[] = { "--max-lines", "100", NULL };
+	struct mld_opts o = { .args = args };
+	mld_start(&m, &o);
+	char *inst = instance_of(&m);
+	int w = h_register_pipe(&m, "ow");
+	for (int i = 1; i <= 300; i++)
+		h_writef(w, "n%d\n", i);
+	h_wait_source_stat(&m, "ow", "stderr", "lines", 300);
+	json_t *st = h_stats(&m);
+	assert_int_equal(h_jint(st, "ring.oldest_seq"), 201);
+	json_decref(st);
+	check_overwritten(&m, inst, 50, 300);
+	free(inst);
+	close(w);
+	mld_stop(&m);
+}
+
+static void test_overwritten_cursor_bytes(void **state)
+{
+	struct mld m = { 0 };
+	(void)state;
+
+	const char *args[] = { "--buffer-size", "64K", NULL };
+	struct mld_opts o = { .args = args };
+	mld_start(&m, &o);
+	char *inst = instance_of(&m);
+	int w = h_register_pipe(&m, "ow");
+	char *buf = malloc(5000 * 16);
+	size_t n = 0;
+	for (int i = 1; i <= 5000; i++)
+		n += (size_t)sprintf(buf + n, "n%d\n", i);
+	h_write_all(w, buf, n);
+	free(buf);
+	h_wait_source_stat(&m, "ow", "stderr", "lines", 5000);
+	check_overwritten(&m, inst, 10, 5000);
+	free(inst);
+	close(w);
+	mld_stop(&m);
+}
+
+/* Sends a request and expects exactly one {"error":...} line (whose text
+ * starts with want) and the connection closed, within timeout_ms. */
+static void expect_error(const struct mld *m, const void *req, size_t len,
+			 const char *want, int timeout_ms)
+{
+	size_t n;
+	char *out = h_read_all_close(h_query_bytes(m, req, len), timeout_ms, &n);
+	json_t *a = h_ndjson(out, n);
+	if (json_array_size(a) != 1)
+		fail_msg("want one error line, got: %s", out);
+	json_t *e = json_array_get(a, 0);
+	assert_int_equal(json_object_size(e), 1);
+	const char *msg = h_jstr(e, "error");
+	if (strncmp(msg, want, strlen(want)) != 0)
+		fail_msg("error \"%s\" does not start with \"%s\"", msg, want);
+	json_decref(a);
+	free(out);
+}
+
+static void test_bad_requests(void **state)
+{
+	struct mld m = { 0 };
+	(void)state;
+
+	mld_start(&m, NULL);
+	char *inst = instance_of(&m);
+	/* Not a request byte: answered at once, no newline awaited (the
+	 * request timeout is 10 s; the answer must come within 1 s). */
+	expect_error(&m, "\x07", 1, "unknown request byte 0x07", 1000);
+	expect_error(&m, "\xff", 1, "unknown request byte 0xff", 1000);
+	expect_error(&m, "bogus\n", 6, "bad request: unknown mode", H_TIMEOUT_MS);
+	expect_error(&m, "dump after=xyz\n", 15, "bad request: malformed cursor",
+		     H_TIMEOUT_MS);
+	expect_error(&m, "dump last=x\n", 12, "bad request: last needs a number",
+		     H_TIMEOUT_MS);
+	expect_error(&m, "dump \n", 6, "bad request: trailing space", H_TIMEOUT_MS);
+	expect_error(&m, "dump color=red\n", 15, "bad request: unknown parameter",
+		     H_TIMEOUT_MS);
+	expect_error(&m, "follow last=3\n", 14, "bad request: follow starts",
+		     H_TIMEOUT_MS);
+	expect_error(&m, "stats last=3\n", 13, "bad request: stats takes no",
+		     H_TIMEOUT_MS);
+
+	/* Line length: 4096 bytes and '\n' is the longest accepted. */
+	char *big = malloc(8192);
+	size_t n = (size_t)sprintf(big, "dump");
+	for (int g = 0; g < 4; g++) {
+		n += (size_t)sprintf(big + n, " source=");
+		memset(big + n, 'x', 1000);
+		n += 1000;
+	}
+	n += (size_t)sprintf(big + n, " source=");
+	memset(big + n, 'y', 4096 - n);
+	n = 4096;
+	big[n++] = '\n';
+	size_t olen;
+	char *out = h_read_all_close(h_query_bytes(&m, big, n), H_TIMEOUT_MS,
+				     &olen);
+	if (olen != 0)
+		fail_msg("a 4096-byte request was refused: %s", out);
+	free(out);
+	/* 4097 bytes before the '\n': too long. */
+	n = (size_t)sprintf(big, "dump source=");
+	memset(big + n, 'z', 4097 - n);
+	big[4097] = '\n';
+	expect_error(&m, big, 4098, "request line too long", H_TIMEOUT_MS);
+	/* 5000 bytes and no newline at all. */
+	memset(big, 'd', 5000);
+	expect_error(&m, big, 5000, "request line too long", H_TIMEOUT_MS);
+	free(big);
+
+	json_t *st = h_stats(&m);
+	assert_int_equal(h_jint(st, "readers.bad_requests"), 11);
+	json_decref(st);
+	/* A cursor of this instance past the newest entry. */
+	char req[128], cur[64];
+	cursor_of(cur, inst, 1000);
+	snprintf(req, sizeof(req), "dump after=%s\n", cur);
+	expect_error(&m, req, strlen(req), "cursor is newer", H_TIMEOUT_MS);
+	free(inst);
+	mld_stop(&m);
+}
+
+static void test_idle_client(void **state)
+{
+	struct mld m = { 0 };
+	(void)state;
+
+	const char *args[] = { "--request-timeout", "300", NULL };
+	struct mld_opts o = { .args = args };
+	mld_start(&m, &o);
+	int w = h_register_pipe(&m, "i");
+	h_writef(w, "x\n");
+	h_wait_source_stat(&m, "i", "stderr", "lines", 1);
+	uint64_t t0 = h_now_ms();
+	int idle = h_connect(m.query);             /* sends nothing */
+	int half = h_query(&m, "dum");             /* never finishes */
+	/* Another client is served meanwhile. */
+	json_t *a = h_dump(&m, "dump\n");
+	assert_int_equal(json_array_size(a), 1);
+	json_decref(a);
+	assert_true(h_now_ms() - t0 < 300);
+	size_t n;
+	char *out = h_read_all_close(idle, 3000, &n);
+	uint64_t waited = h_now_ms() - t0;
+	json_t *e = h_json(out, n);
+	assert_string_equal(h_jstr(e, "error"), "no request received in time");
+	json_decref(e);
+	free(out);
+	print_message("# the idle client was cut off after %llu ms\n",
+		      (unsigned long long)waited);
+	if (waited < 300)
+		fail_msg("cut off after %llu ms, before the 300 ms timeout",
+			 (unsigned long long)waited);
+	/* Housekeeping runs once a second, so allow one tick of lateness. */
+	if (waited > 300 + 1000 + 500)
+		fail_msg("cut off only after %llu ms (timeout 300 ms)",
+			 (unsigned long long)waited);
+	out = h_read_all_close(half, 3000, &n);
+	e = h_json(out, n);
+	assert_string_equal(h_jstr(e, "error"), "no request received in time");
+	json_decref(e);
+	free(out);
+	json_t *st = h_stats(&m);
+	assert_int_equal(h_jint(st, "readers.bad_requests"), 2);
+	json_decref(st);
+	close(w);
+	mld_stop(&m);
+}
+
+static void test_max_readers(void **state)
+{
+	struct mld m = { 0 };
+	struct h_conn a, b;
+	(void)state;
+
+	const char *args[] = { "--max-readers", "2", NULL };
+	struct mld_opts o = { .args = args };
+	mld_start(&m, &o);
+	int w = h_register_pipe(&m, "mr");
+	h_conn_init(&a, h_query(&m, "follow\n"));
+	h_conn_init(&b, h_query(&m, "follow\n"));
+	size_t n;
+	char *out = h_read_all_close(h_connect(m.query), H_TIMEOUT_MS, &n);
+	assert_string_equal(out, "{\"error\":\"too many query clients\"}\n");
+	free(out);
+	/* The two admitted followers work. */
+	h_writef(w, "hello\n");
+	json_t *e = h_conn_json(&a, H_TIMEOUT_MS);
+	assert_string_equal(h_jstr(e, "msg"), "hello");
+	json_decref(e);
+	e = h_conn_json(&b, H_TIMEOUT_MS);
+	assert_string_equal(h_jstr(e, "msg"), "hello");
+	json_decref(e);
+	/* A slot frees when a client leaves. */
+	h_conn_close(&a);
+	uint64_t deadline = h_now_ms() + H_TIMEOUT_MS;
+	int refused = 1;
+	json_t *st;
+	while (!(st = h_stats_try(&m))) {
+		refused++;
+		if (h_now_ms() > deadline)
+			fail_msg("no reader slot freed after a client left");
+		h_sleep_ms(2);
+	}
+	assert_int_equal(h_jint(st, "readers.refused"), refused);
+	assert_int_equal(h_jint(st, "readers.connected"), 2);
+	assert_int_equal(h_jint(st, "readers.max"), 2);
+	json_decref(st);
+	h_conn_close(&b);
+	close(w);
+	mld_stop(&m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_dump_fields, h_teardown),
+		cmocka_unit_test_teardown(test_follow, h_teardown),
+		cmocka_unit_test_teardown(test_dump_follow, h_teardown),
+		cmocka_unit_test_teardown(test_last, h_teardown),
+		cmocka_unit_test_teardown(test_source_glob, h_teardown),
+		cmocka_unit_test_teardown(test_stats_values, h_teardown),
+		cmocka_unit_test_teardown(test_resume_by_cursor, h_teardown),
+		cmocka_unit_test_teardown(test_foreign_cursor, h_teardown),
+		cmocka_unit_test_teardown(test_overwritten_cursor_max_lines,
+					  h_teardown),
+		cmocka_unit_test_teardown(test_overwritten_cursor_bytes,
+					  h_teardown),
+		cmocka_unit_test_teardown(test_bad_requests, h_teardown),
+		cmocka_unit_test_teardown(test_idle_client, h_teardown),
+		cmocka_unit_test_teardown(test_max_readers, h_teardown),
+	};
+	return cmocka_run_group_tests_name("itest_query", tests, NULL, NULL);
+}

@@ -1,0 +1,314 @@
+/* The client programs against the real memlogd: memlog-run (the LinuxKit
+ * wrapper's replacement) and logread. Skipped while a program is not
+ * built yet. */
+#include "harness.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void need(const char *prog)
+{
+	if (!h_prog_exists(prog)) {
+		print_message("# %s/%s is not built; skipping\n", h_build(), prog);
+		skip();
+	}
+}
+
+/* Asserts the exit code of a run, showing its stderr when it differs. */
+static void expect_exit(int st, int want, const char *err)
+{
+	if (!WIFEXITED(st))
+		fail_msg("killed by signal (status 0x%x); stderr: %s", st, err);
+	if (WEXITSTATUS(st) != want)
+		fail_msg("exit status %d, want %d; stderr: %s", WEXITSTATUS(st),
+			 want, err);
+}
+
+#define expect_exit_run(call, want) do { \
+		int st_ = (call); \
+		expect_exit(st_, (want), err); \
+	} while (0)
+
+/* Runs a program of the build with args (NULL-terminated). */
+static int run(const char *prog, const char *const *args, char **out,
+	       char **err)
+{
+	char path[512];
+	const char *argv[32];
+	int n = 0;
+
+	h_prog(path, sizeof(path), prog);
+	argv[n++] = path;
+	for (; *args && n < 31; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	return h_run(argv, NULL, H_TIMEOUT_MS, out, err);
+}
+
+static int count_lines(const char *s)
+{
+	int n = 0;
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+static void test_run_registers(void **state)
+{
+	struct mld m = { 0 };
+	char *out, *err;
+	(void)state;
+
+	need("memlog-run");
+	mld_start(&m, NULL);
+	const char *args[] = { "-socket", m.log, "-n", "job", "--", "sh", "-c",
+			       "echo out; echo err >&2; exit 3", NULL };
+	int st = run("memlog-run", args, &out, &err);
+	expect_exit(st, 3, err);
+	assert_string_equal(out, "");
+	assert_string_equal(err, "");
+	free(out);
+	free(err);
+	h_wait_source_stat(&m, "job.out", "stdout", "lines", 1);
+	h_wait_source_stat(&m, "job", "stderr", "lines", 1);
+	json_t *a = h_dump(&m, "dump source=job.out\n");
+	assert_int_equal(json_array_size(a), 1);
+	assert_string_equal(h_jstr(json_array_get(a, 0), "msg"), "out");
+	assert_string_equal(h_jstr(json_array_get(a, 0), "stream"), "stdout");
+	json_decref(a);
+	a = h_dump(&m, "dump source=job\n");
+	assert_int_equal(json_array_size(a), 1);
+	assert_string_equal(h_jstr(json_array_get(a, 0), "msg"), "err");
+	assert_string_equal(h_jstr(json_array_get(a, 0), "stream"), "stderr");
+	json_decref(a);
+	/* The streams end with the command. */
+	h_wait_source_stat(&m, "job.out", "stdout", "fds", 0);
+	h_wait_source_stat(&m, "job", "stderr", "fds", 0);
+	mld_stop(&m);
+}
+
+static void test_run_without_daemon(void **state)
+{
+	struct mld m = { 0 };
+	char *out, *err;
+	(void)state;
+
+	need("memlog-run");
+	mld_init(&m); /* a dir, no daemon: the socket does not exist */
+	const char *args[] = { "-socket", m.log, "-n", "job", "--", "sh", "-c",
+			       "echo out; echo err >&2; exit 4", NULL };
+	int st = run("memlog-run", args, &out, &err);
+	expect_exit(st, 4, err);
+	assert_string_equal(out, "out\n");
+	/* One notice from memlog-run, then the command's own stderr. */
+	assert_int_equal(count_lines(err), 2);
+	assert_int_equal(strncmp(err, "memlog-run: ", 12), 0);
+	assert_null(strstr(err + 12, "memlog-run: "));
+	const char *last = strstr(err, "\nerr\n");
+	assert_non_null(last);
+	assert_string_equal(last, "\nerr\n");
+	free(out);
+	free(err);
+	mld_cleanup(&m);
+}
+
+/* A daemon with a few entries from two sources; "a;b" tests escaping. */
+static void setup_log(struct mld *m, const char *const *extra)
+{
+	struct mld_opts o = { .args = extra };
+	mld_start(m, &o);
+	int w1 = h_register_pipe(m, "lr");
+	int w2 = h_register_pipe(m, "a;b.out");
+	h_writef(w1, "one\n");
+	h_wait_source_stat(m, "lr", "stderr", "lines", 1);
+	h_writef(w2, "two;2\n");
+	h_wait_source_stat(m, "a;b.out", "stdout", "lines", 1);
+	h_writef(w1, "three\n");
+	h_wait_source_stat(m, "lr", "stderr", "lines", 2);
+	close(w1);
+	close(w2);
+}
+
+/* Checks "TIME<sep>rest" lines of out against want[]. */
+static void check_timed(const char *out, char sep, const char *const *want,
+			int n)
+{
+	const char *p = out;
+	for (int i = 0; i < n; i++) {
+		const char *nl = strchr(p, '\n');
+		const char *s = memchr(p, sep, nl ? (size_t)(nl - p) : 0);
+		if (!nl || !s)
+			fail_msg("line %d missing in:\n%s", i, out);
+		if (!h_parse_rfc3339nano(p, (size_t)(s - p), NULL))
+			fail_msg("line %d has no RFC 3339 time: %.*s", i,
+				 (int)(nl - p), p);
+		if ((size_t)(nl - s) != strlen(want[i]) ||
+		    memcmp(s, want[i], strlen(want[i])) != 0)
+			fail_msg("line %d is %.*s, want TIME%s", i, (int)(nl - p), p,
+				 want[i]);
+		p = nl + 1;
+	}
+	if (*p)
+		fail_msg("extra output: %s", p);
+}
+
+static void test_logread_default(void **state)
+{
+	struct mld m = { 0 };
+	char *out, *err;
+	(void)state;
+
+	need("logread");
+	setup_log(&m, NULL);
+	const char *args[] = { "-socket", m.query, NULL };
+	expect_exit_run(run("logread", args, &out, &err), 0);
+	const char *want[] = { ";lr;one", ";a\\;b.out;two;2", ";lr;three" };
+	check_timed(out, ';', want, 3);
+	free(out);
+	free(err);
+	mld_stop(&m);
+}
+
+static void test_logread_options(void **state)
+{
+	struct mld m = { 0 };
+	char *out, *err;
+	(void)state;
+
+	need("logread");
+	setup_log(&m, NULL);
+
+	const char *a1[] = { "-socket", m.query, "-n", "2", NULL };
+	expect_exit_run(run("logread", a1, &out, &err), 0);
+	check_timed(out, ';', (const char *[]){ ";a\\;b.out;two;2", ";lr;three" },
+		    2);
+	free(out);
+	free(err);
+
+	const char *a2[] = { "--socket", m.query, "--source", "lr", NULL };
+	expect_exit_run(run("logread", a2, &out, &err), 0);
+	check_timed(out, ';', (const char *[]){ ";lr;one", ";lr;three" }, 2);
+	free(out);
+	free(err);
+
+	const char *a3[] = { "-socket", m.query, "-o", "short", NULL };
+	expect_exit_run(run("logread", a3, &out, &err), 0);
+	check_timed(out, ' ', (const char *[]){ " lr[stderr]: one",
+		    " a;b.out[stdout]: two;2", " lr[stderr]: three" }, 3);
+	free(out);
+	free(err);
+
+	const char *a4[] = { "-socket", m.query, "-o", "json", NULL };
+	expect_exit_run(run("logread", a4, &out, &err), 0);
+	json_t *arr = h_ndjson(out, strlen(out));
+	assert_int_equal(json_array_size(arr), 3);
+	assert_int_equal(h_jint(json_array_get(arr, 0), "seq"), 1);
+	assert_string_equal(h_jstr(json_array_get(arr, 1), "source"), "a;b.out");
+	assert_string_equal(h_jstr(json_array_get(arr, 2), "msg"), "three");
+	json_decref(arr);
+	free(out);
+	free(err);
+
+	const char *a5[] = { "-socket", m.query, "-o", "raw", NULL };
+	expect_exit_run(run("logread", a5, &out, &err), 0);
+	assert_string_equal(out, "one\ntwo;2\nthree\n");
+	free(out);
+	free(err);
+
+	const char *a6[] = { "-socket", m.query, "--stats", NULL };
+	expect_exit_run(run("logread", a6, &out, &err), 0);
+	json_t *st = h_json(out, strlen(out));
+	assert_int_equal(h_jint(st, "ring.entries"), 3);
+	json_decref(st);
+	free(out);
+	free(err);
+	mld_stop(&m);
+}
+
+static void test_logread_raw_joins_pieces(void **state)
+{
+	struct mld m = { 0 };
+	char *out, *err;
+	(void)state;
+
+	need("logread");
+	const char *extra[] = { "--max-line-len", "16", NULL };
+	struct mld_opts o = { .args = extra };
+	mld_start(&m, &o);
+	int w = h_register_pipe(&m, "long");
+	h_writef(w, "0123456789abcdefghijklmnopqrstuvwxyz\nshort\n");
+	h_wait_source_stat(&m, "long", "stderr", "lines", 4);
+	close(w);
+	const char *args[] = { "-socket", m.query, "-o", "raw", NULL };
+	expect_exit_run(run("logread", args, &out, &err), 0);
+	assert_string_equal(out, "0123456789abcdefghijklmnopqrstuvwxyz\nshort\n");
+	free(out);
+	free(err);
+	mld_stop(&m);
+}
+
+static void test_logread_cursor_file(void **state)
+{
+	struct mld m = { 0 };
+	char *out, *err, cf[200];
+	(void)state;
+
+	need("logread");
+	mld_start(&m, NULL);
+	snprintf(cf, sizeof(cf), "%s/cursor", m.dir);
+	int w = h_register_pipe(&m, "cf");
+	h_writef(w, "a\nb\n");
+	h_wait_source_stat(&m, "cf", "stderr", "lines", 2);
+	const char *args[] = { "-socket", m.query, "--cursor-file", cf, "-o",
+			       "raw", NULL };
+	expect_exit_run(run("logread", args, &out, &err), 0);
+	assert_string_equal(out, "a\nb\n");
+	free(out);
+	free(err);
+	h_writef(w, "c\n");
+	h_wait_source_stat(&m, "cf", "stderr", "lines", 3);
+	expect_exit_run(run("logread", args, &out, &err), 0);
+	assert_string_equal(out, "c\n");
+	free(out);
+	free(err);
+	expect_exit_run(run("logread", args, &out, &err), 0);
+	assert_string_equal(out, "");
+	free(out);
+	free(err);
+	close(w);
+	mld_stop(&m);
+}
+
+static void test_logread_missing_socket(void **state)
+{
+	struct mld m = { 0 };
+	char *out, *err;
+	(void)state;
+
+	need("logread");
+	mld_init(&m);
+	const char *args[] = { "-socket", m.query, NULL };
+	expect_exit_run(run("logread", args, &out, &err), 3);
+	assert_string_equal(out, "");
+	assert_true(strlen(err) > 0);
+	free(out);
+	free(err);
+	mld_cleanup(&m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_run_registers, h_teardown),
+		cmocka_unit_test_teardown(test_run_without_daemon, h_teardown),
+		cmocka_unit_test_teardown(test_logread_default, h_teardown),
+		cmocka_unit_test_teardown(test_logread_options, h_teardown),
+		cmocka_unit_test_teardown(test_logread_raw_joins_pieces, h_teardown),
+		cmocka_unit_test_teardown(test_logread_cursor_file, h_teardown),
+		cmocka_unit_test_teardown(test_logread_missing_socket, h_teardown),
+	};
+	return cmocka_run_group_tests_name("itest_tools", tests, NULL, NULL);
+}

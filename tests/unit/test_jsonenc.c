@@ -1,0 +1,430 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonenc.h"
+
+/* Escapes in (n bytes) and compares with the exact expected body, checking
+ * that nothing is written past the returned length or the bound. */
+static void check_n(const char *in, size_t n, const char *want)
+{
+	size_t bound = JSON_ESCAPE_BOUND(n);
+	char *out = malloc(bound + 16);
+
+	assert_non_null(out);
+	memset(out, 0x5a, bound + 16);
+	size_t len = json_escape(out, in, n);
+	if (len != strlen(want) || memcmp(out, want, len) != 0)
+		fail_msg("escape of %zu bytes: got \"%.*s\", want \"%s\"", n,
+			 (int)len, out, want);
+	assert_true(len <= bound);
+	for (size_t i = len; i < bound + 16; i++)
+		assert_int_equal((unsigned char)out[i], 0x5a);
+	free(out);
+}
+
+static void check(const char *in, const char *want)
+{
+	check_n(in, strlen(in), want);
+}
+
+static void test_plain(void **state)
+{
+	check("", "");
+	check("hello, world", "hello, world");
+	check("a/b'c`~!@#$%^*()_+=-[]{}|;:,.?", "a/b'c`~!@#$%^*()_+=-[]{}|;:,.?");
+	/* DEL is not a control character to Go's encoder. */
+	check("\x7f", "\x7f");
+}
+
+static void test_go_short_escapes(void **state)
+{
+	check("\"", "\\\"");
+	check("\\", "\\\\");
+	check("\n", "\\n");
+	check("\r", "\\r");
+	check("\t", "\\t");
+	check("\b", "\\b");
+	check("\f", "\\f");
+	check("say \"hi\"\\n", "say \\\"hi\\\"\\\\n");
+}
+
+static void test_control_chars(void **state)
+{
+	check_n("\0", 1, "\\u0000");
+	check("\x01", "\\u0001");
+	check("\x0b", "\\u000b");
+	check("\x1b[31m", "\\u001b[31m");
+	check("\x1f", "\\u001f");
+	check_n("a\0b", 3, "a\\u0000b");
+
+	/* Every byte below 0x20 is escaped, none is written raw. */
+	for (int c = 0; c < 0x20; c++) {
+		char in = (char)c, out[6];
+		size_t len = json_escape(out, &in, 1);
+		assert_true(len == 2 || len == 6);
+		assert_int_equal(out[0], '\\');
+	}
+}
+
+static void test_html_escapes(void **state)
+{
+	check("<a&b>", "\\u003ca\\u0026b\\u003e");
+	check("<script>alert(1)</script>",
+	      "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e");
+	check("&&", "\\u0026\\u0026");
+}
+
+static void test_valid_utf8_raw(void **state)
+{
+	check("caf\xc3\xa9", "caf\xc3\xa9");                   /* é */
+	check("\xe2\x82\xac", "\xe2\x82\xac");                 /* € */
+	check("\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80");         /* 😀 */
+	check("\xc2\x80", "\xc2\x80");                         /* U+0080 */
+	check("\xdf\xbf", "\xdf\xbf");                         /* U+07FF */
+	check("\xe0\xa0\x80", "\xe0\xa0\x80");                 /* U+0800 */
+	check("\xed\x9f\xbf", "\xed\x9f\xbf");                 /* U+D7FF */
+	check("\xee\x80\x80", "\xee\x80\x80");                 /* U+E000 */
+	check("\xef\xbf\xbd", "\xef\xbf\xbd");                 /* U+FFFD itself */
+	check("\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf");         /* U+10FFFF */
+	check("\xe2\x80\xa7", "\xe2\x80\xa7");                 /* U+2027 */
+	check("\xe2\x80\xaa", "\xe2\x80\xaa");                 /* U+202A */
+}
+
+static void test_line_separators(void **state)
+{
+	check("\xe2\x80\xa8", "\\u2028");
+	check("\xe2\x80\xa9", "\\u2029");
+	check("a\xe2\x80\xa8z\xe2\x80\xa9", "a\\u2028z\\u2029");
+}
+
+static void test_invalid_utf8(void **state)
+{
+	check("\xff", "\\ufffd");
+	check("\xfe", "\\ufffd");
+	check("\x80", "\\ufffd");
+	check("\xbf", "\\ufffd");
+	check("\xf5\x80\x80\x80", "\\ufffd\\ufffd\\ufffd\\ufffd");
+	check("a\xffz", "a\\ufffdz");
+	/* Truncated sequences: one replacement per byte. */
+	check("\xc3", "\\ufffd");
+	check("\xe2\x82", "\\ufffd\\ufffd");
+	check("\xe2\x82" "A", "\\ufffd\\ufffdA");
+	check("\xf0\x9f\x98", "\\ufffd\\ufffd\\ufffd");
+	check("\xf0\x9f\x98" "\xf0\x9f\x98\x80",
+	      "\\ufffd\\ufffd\\ufffd\xf0\x9f\x98\x80");
+	/* Overlong forms. */
+	check("\xc0\x80", "\\ufffd\\ufffd");
+	check("\xc1\xbf", "\\ufffd\\ufffd");
+	check("\xe0\x80\x80", "\\ufffd\\ufffd\\ufffd");
+	check("\xe0\x9f\xbf", "\\ufffd\\ufffd\\ufffd");
+	check("\xf0\x80\x80\x80", "\\ufffd\\ufffd\\ufffd\\ufffd");
+	check("\xf0\x8f\xbf\xbf", "\\ufffd\\ufffd\\ufffd\\ufffd");
+	/* UTF-16 surrogates encoded as UTF-8. */
+	check("\xed\xa0\x80", "\\ufffd\\ufffd\\ufffd");
+	check("\xed\xbf\xbf", "\\ufffd\\ufffd\\ufffd");
+	check("\xed\xa0\xbd\xed\xb8\x80",
+	      "\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd");
+	/* Above U+10FFFF. */
+	check("\xf4\x90\x80\x80", "\\ufffd\\ufffd\\ufffd\\ufffd");
+	/* A lead byte followed by a character that is itself valid. */
+	check("\xc3\xe2\x82\xac", "\\ufffd\xe2\x82\xac");
+	check("\xe2<", "\\ufffd\\u003c");
+}
+
+static void test_bound_worst_case(void **state)
+{
+	/* Every byte a six-byte escape: exactly the bound. */
+	check("\x01\x02\x03\x04", "\\u0001\\u0002\\u0003\\u0004");
+	check("\xff\xff\xff", "\\ufffd\\ufffd\\ufffd");
+	check("<<", "\\u003c\\u003c");
+}
+
+/* An independent UTF-8 decoder: length of the valid sequence at s, or 0. */
+static size_t ref_seq(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	uint32_t v;
+	size_t len;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if ((s[0] & 0xe0) == 0xc0) {
+		len = 2;
+		v = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		len = 3;
+		v = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		len = 4;
+		v = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		v = v << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 2 && v < 0x80) || (len == 3 && v < 0x800) ||
+	    (len == 4 && v < 0x10000) || v > 0x10ffff ||
+	    (v >= 0xd800 && v < 0xe000))
+		return 0;
+	*cp = v;
+	return len;
+}
+
+static size_t put_utf8(char *p, uint32_t cp)
+{
+	if (cp < 0x80) {
+		p[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		p[0] = (char)(0xc0 | cp >> 6);
+		p[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		p[0] = (char)(0xe0 | cp >> 12);
+		p[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		p[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	p[0] = (char)(0xf0 | cp >> 18);
+	p[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+	p[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+	p[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1; /* Go writes lowercase hex */
+}
+
+/* Decodes a JSON string body as a strict parser would; false if it is not
+ * one (raw control character or quote, bad escape, invalid UTF-8). */
+static bool json_unescape(const char *in, size_t n, char *out, size_t *outlen)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	size_t i = 0, o = 0;
+	uint32_t cp;
+
+	while (i < n) {
+		if (s[i] < 0x20 || s[i] == '"')
+			return false;
+		if (s[i] != '\\') {
+			size_t l = ref_seq(s + i, n - i, &cp);
+			if (l == 0)
+				return false;
+			memcpy(out + o, s + i, l);
+			o += l;
+			i += l;
+			continue;
+		}
+		if (i + 1 >= n)
+			return false;
+		switch (s[i + 1]) {
+		case '"': out[o++] = '"'; break;
+		case '\\': out[o++] = '\\'; break;
+		case '/': out[o++] = '/'; break;
+		case 'b': out[o++] = '\b'; break;
+		case 'f': out[o++] = '\f'; break;
+		case 'n': out[o++] = '\n'; break;
+		case 'r': out[o++] = '\r'; break;
+		case 't': out[o++] = '\t'; break;
+		case 'u':
+			if (i + 6 > n)
+				return false;
+			cp = 0;
+			for (int k = 2; k < 6; k++) {
+				int h = hexval(in[i + k]);
+				if (h < 0)
+					return false;
+				cp = cp << 4 | (uint32_t)h;
+			}
+			if (cp >= 0xd800 && cp < 0xe000)
+				return false; /* Go never needs a pair */
+			o += put_utf8(out + o, cp);
+			i += 4;
+			break;
+		default:
+			return false;
+		}
+		i += 2;
+	}
+	*outlen = o;
+	return true;
+}
+
+/* What Go's encoder means the string to be: invalid bytes become U+FFFD. */
+static size_t sanitize(const char *in, size_t n, char *out)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	size_t i = 0, o = 0;
+	uint32_t cp;
+
+	while (i < n) {
+		size_t l = ref_seq(s + i, n - i, &cp);
+		if (l == 0) {
+			memcpy(out + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+		} else {
+			memcpy(out + o, s + i, l);
+			o += l;
+			i += l;
+		}
+	}
+	return o;
+}
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static uint32_t rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (uint32_t)(rng_state >> 32);
+}
+
+static void test_random_decodes_back(void **state)
+{
+	static const char *const frags[] = {
+		"a", "Z", " ", "<", ">", "&", "\"", "\\", "\n", "\x01", "\x7f",
+		"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xe2\x80\xa8",
+		"\xe2\x80\xa9", "\xff", "\x80", "\xe2\x82", "\xed\xa0\x80",
+		"\xc0\xaf", "\xf4\x90\x80\x80", "\xef\xbf\xbd",
+	};
+	char in[256], esc[JSON_ESCAPE_BOUND(256)], dec[1024], want[1024];
+
+	for (int iter = 0; iter < 20000; iter++) {
+		size_t n = 0, target = rnd() % 64;
+		while (n < target) {
+			if (rnd() % 4 == 0) {
+				in[n++] = (char)rnd();
+				continue;
+			}
+			const char *f = frags[rnd() % (sizeof(frags) / sizeof(frags[0]))];
+			size_t fl = strlen(f);
+			if (n + fl > sizeof(in))
+				break;
+			memcpy(in + n, f, fl);
+			n += fl;
+		}
+		size_t len = json_escape(esc, in, n), dl;
+		assert_true(len <= JSON_ESCAPE_BOUND(n));
+		for (size_t i = 0; i < len; i++)
+			assert_true(esc[i] != '<' && esc[i] != '>' && esc[i] != '&');
+		if (!json_unescape(esc, len, dec, &dl))
+			fail_msg("iteration %d: output is not a JSON string body", iter);
+		size_t wl = sanitize(in, n, want);
+		assert_int_equal(dl, wl);
+		assert_memory_equal(dec, want, wl);
+	}
+}
+
+static void check_prefix(const char *in, size_t n, size_t want)
+{
+	size_t got = utf8_complete_prefix(in, n);
+	if (got != want)
+		fail_msg("utf8_complete_prefix(%zu bytes) = %zu, want %zu", n, got,
+			 want);
+}
+
+#define PREFIX(lit, want) check_prefix(lit, sizeof(lit) - 1, want)
+
+static void test_utf8_complete_prefix(void **state)
+{
+	PREFIX("", 0);
+	PREFIX("abc", 3);
+	PREFIX("ab\xc3\xa9", 4);
+	PREFIX("ab\xc3", 2);
+	PREFIX("ab\xe2", 2);
+	PREFIX("ab\xe2\x82", 2);
+	PREFIX("ab\xe2\x82\xac", 5);
+	PREFIX("ab\xf0", 2);
+	PREFIX("ab\xf0\x9f", 2);
+	PREFIX("ab\xf0\x9f\x98", 2);
+	PREFIX("ab\xf0\x9f\x98\x80", 6);
+	PREFIX("\xe2", 0);
+	PREFIX("\xf0\x9f\x98", 0);
+	/* A complete character then a stray continuation byte. */
+	PREFIX("ab\xc3\xa9\x80", 5);
+	PREFIX("\x80\x80\x80\x80", 4);
+	/* Garbage that can never become valid is kept, not held back. */
+	PREFIX("ab\xff", 3);
+	PREFIX("ab\xc0", 3);
+	PREFIX("ab\xc1", 3);
+	PREFIX("ab\xf5", 3);
+	PREFIX("ab\xe0\x80", 4);    /* overlong start */
+	PREFIX("ab\xe0\xa0", 2);    /* U+0800.. start: could complete */
+	PREFIX("ab\xed\xa0", 4);    /* surrogate start */
+	PREFIX("ab\xed\x9f", 2);    /* U+D7xx: could complete */
+	PREFIX("ab\xf0\x80", 4);    /* overlong start */
+	PREFIX("ab\xf0\x90", 2);
+	PREFIX("ab\xf4\x8f", 2);    /* up to U+10FFFF */
+	PREFIX("ab\xf4\x90", 4);    /* beyond U+10FFFF */
+	PREFIX("ab\xe2\x41", 4);    /* lead byte then ASCII: not pending */
+	PREFIX("\xe2\x82\xac\xe2\x82", 3);
+}
+
+static void test_utf8_prefix_never_splits(void **state)
+{
+	/* Valid UTF-8 of mixed widths: every cut lands on a boundary and
+	 * holds back less than one character. */
+	static const char text[] = "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80z"
+				   "\xdf\xbf\xef\xbf\xbd\xf4\x8f\xbf\xbf";
+	size_t n = sizeof(text) - 1;
+	bool boundary[sizeof(text)] = { false };
+	uint32_t cp;
+
+	for (size_t i = 0; i < n;) {
+		boundary[i] = true;
+		size_t l = ref_seq((const unsigned char *)text + i, n - i, &cp);
+		assert_true(l > 0);
+		i += l;
+	}
+	boundary[n] = true;
+	for (size_t k = 0; k <= n; k++) {
+		size_t u = utf8_complete_prefix(text, k);
+		assert_true(u <= k);
+		assert_true(boundary[u]);
+		for (size_t j = u + 1; j <= k; j++)
+			assert_false(boundary[j]);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_plain),
+		cmocka_unit_test(test_go_short_escapes),
+		cmocka_unit_test(test_control_chars),
+		cmocka_unit_test(test_html_escapes),
+		cmocka_unit_test(test_valid_utf8_raw),
+		cmocka_unit_test(test_line_separators),
+		cmocka_unit_test(test_invalid_utf8),
+		cmocka_unit_test(test_bound_worst_case),
+		cmocka_unit_test(test_random_decodes_back),
+		cmocka_unit_test(test_utf8_complete_prefix),
+		cmocka_unit_test(test_utf8_prefix_never_splits),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

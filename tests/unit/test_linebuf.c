@@ -1,0 +1,728 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The module is compiled in here, with realloc() swapped for one that can be
+ * told to fail, so the out-of-memory path can be tested too. */
+static bool oom;
+
+static void *failing_realloc(void *p, size_t n)
+{
+	return oom ? NULL : realloc(p, n);
+}
+
+#define realloc failing_realloc
+#include "linebuf.c"
+#undef realloc
+
+struct piece {
+	char *data;
+	size_t len;
+	unsigned flags;
+};
+
+struct out {
+	struct piece *v;
+	size_t n, cap;
+};
+
+static void collect(void *arg, const char *msg, size_t len, unsigned flags)
+{
+	struct out *o = arg;
+
+	if (o->n == o->cap) {
+		o->cap = o->cap ? 2 * o->cap : 16;
+		o->v = realloc(o->v, o->cap * sizeof(*o->v));
+		assert_non_null(o->v);
+	}
+	o->v[o->n].data = malloc(len + 1);
+	assert_non_null(o->v[o->n].data);
+	memcpy(o->v[o->n].data, msg, len);
+	o->v[o->n].len = len;
+	o->v[o->n].flags = flags;
+	o->n++;
+}
+
+static void out_free(struct out *o)
+{
+	for (size_t i = 0; i < o->n; i++)
+		free(o->v[i].data);
+	free(o->v);
+	memset(o, 0, sizeof(*o));
+}
+
+/* Feeds in in chunks of chunk bytes (0: all at once), then finishes. */
+static void run(const char *in, size_t n, size_t max, size_t chunk,
+		struct out *o)
+{
+	struct linebuf lb;
+
+	memset(o, 0, sizeof(*o));
+	linebuf_init(&lb, max);
+	if (chunk == 0)
+		chunk = n ? n : 1;
+	for (size_t off = 0; off < n; off += chunk) {
+		size_t k = n - off < chunk ? n - off : chunk;
+		assert_int_equal(linebuf_feed(&lb, in + off, k, collect, o), 0);
+	}
+	linebuf_finish(&lb, collect, o);
+	assert_null(lb.buf);
+	assert_int_equal(lb.len, 0);
+}
+
+static void expect_piece(const struct out *o, size_t i, const char *data,
+			 size_t len, unsigned flags)
+{
+	if (i >= o->n)
+		fail_msg("piece %zu missing (%zu emitted)", i, o->n);
+	if (o->v[i].len != len || memcmp(o->v[i].data, data, len) != 0)
+		fail_msg("piece %zu: got \"%.*s\" (%zu), want \"%.*s\" (%zu)", i,
+			 (int)o->v[i].len, o->v[i].data, o->v[i].len, (int)len,
+			 data, len);
+	if (o->v[i].flags != flags)
+		fail_msg("piece %zu: flags %u, want %u", i, o->v[i].flags, flags);
+}
+
+#define PIECE(o, i, lit, flags) expect_piece(o, i, lit, sizeof(lit) - 1, flags)
+
+static void assert_same(const struct out *a, const struct out *b)
+{
+	if (a->n != b->n)
+		fail_msg("%zu pieces against %zu", a->n, b->n);
+	for (size_t i = 0; i < a->n; i++)
+		expect_piece(b, i, a->v[i].data, a->v[i].len, a->v[i].flags);
+}
+
+/* Runs lit all at once, one byte at a time and in threes, checks they agree
+ * and leaves the result in o. */
+static void run_all(const char *in, size_t n, size_t max, struct out *o)
+{
+	struct out b;
+
+	run(in, n, max, 0, o);
+	run(in, n, max, 1, &b);
+	assert_same(o, &b);
+	out_free(&b);
+	run(in, n, max, 3, &b);
+	assert_same(o, &b);
+	out_free(&b);
+}
+
+#define RUN(lit, max, o) run_all(lit, sizeof(lit) - 1, max, o)
+
+static void test_init_clamps(void **state)
+{
+	struct linebuf lb;
+
+	linebuf_init(&lb, 0);
+	assert_int_equal(lb.max, LINEBUF_MIN_MAX);
+	linebuf_init(&lb, 7);
+	assert_int_equal(lb.max, 8);
+	linebuf_init(&lb, 1024);
+	assert_int_equal(lb.max, 1024);
+	linebuf_init(&lb, LINEBUF_MAX_MAX + 1);
+	assert_int_equal(lb.max, LINEBUF_MAX_MAX);
+	linebuf_init(&lb, SIZE_MAX);
+	assert_int_equal(lb.max, LINEBUF_MAX_MAX);
+	assert_null(lb.buf);
+	assert_int_equal(lb.len, 0);
+	linebuf_free(&lb);
+}
+
+static void test_simple_lines(void **state)
+{
+	struct out o;
+
+	RUN("a\nbb\n\nccc\n", 16, &o);
+	assert_int_equal(o.n, 4);
+	PIECE(&o, 0, "a", 0);
+	PIECE(&o, 1, "bb", 0);
+	PIECE(&o, 2, "", 0);
+	PIECE(&o, 3, "ccc", 0);
+	out_free(&o);
+
+	RUN("\n\n", 16, &o);
+	assert_int_equal(o.n, 2);
+	PIECE(&o, 0, "", 0);
+	PIECE(&o, 1, "", 0);
+	out_free(&o);
+
+	RUN("", 16, &o);
+	assert_int_equal(o.n, 0);
+	out_free(&o);
+}
+
+static void test_crlf(void **state)
+{
+	struct out o;
+
+	RUN("a\r\nb\r\n\r\n", 16, &o);
+	assert_int_equal(o.n, 3);
+	PIECE(&o, 0, "a", 0);
+	PIECE(&o, 1, "b", 0);
+	PIECE(&o, 2, "", 0);
+	out_free(&o);
+
+	/* Only one '\r', and only right before the '\n', is removed. */
+	RUN("a\r\r\nb\rc\n\rd\n", 16, &o);
+	assert_int_equal(o.n, 3);
+	PIECE(&o, 0, "a\r", 0);
+	PIECE(&o, 1, "b\rc", 0);
+	PIECE(&o, 2, "\rd", 0);
+	out_free(&o);
+
+	/* A lone CR does not end a line. */
+	RUN("one\rtwo", 16, &o);
+	assert_int_equal(o.n, 1);
+	PIECE(&o, 0, "one\rtwo", LINE_NOEOL);
+	out_free(&o);
+
+	/* A '\r' at the end of the stream is data. */
+	RUN("x\r", 16, &o);
+	assert_int_equal(o.n, 1);
+	PIECE(&o, 0, "x\r", LINE_NOEOL);
+	out_free(&o);
+}
+
+static void test_nul_bytes(void **state)
+{
+	struct out o;
+
+	RUN("a\0b\n\0\n", 16, &o);
+	assert_int_equal(o.n, 2);
+	expect_piece(&o, 0, "a\0b", 3, 0);
+	expect_piece(&o, 1, "\0", 1, 0);
+	out_free(&o);
+}
+
+static void test_finish(void **state)
+{
+	struct linebuf lb;
+	struct out o = { 0 };
+
+	/* Nothing pending: nothing emitted. */
+	linebuf_init(&lb, 16);
+	linebuf_finish(&lb, collect, &o);
+	assert_int_equal(o.n, 0);
+	linebuf_init(&lb, 16);
+	assert_int_equal(linebuf_feed(&lb, "abc\n", 4, collect, &o), 0);
+	linebuf_finish(&lb, collect, &o);
+	assert_int_equal(o.n, 1);
+	PIECE(&o, 0, "abc", 0);
+	out_free(&o);
+
+	/* Pending data: emitted once with LINE_NOEOL, buffer freed. */
+	linebuf_init(&lb, 16);
+	assert_int_equal(linebuf_feed(&lb, "abc\nde", 6, collect, &o), 0);
+	assert_int_equal(o.n, 1);
+	assert_int_equal(lb.len, 2);
+	linebuf_finish(&lb, collect, &o);
+	assert_int_equal(o.n, 2);
+	PIECE(&o, 1, "de", LINE_NOEOL);
+	assert_null(lb.buf);
+	assert_int_equal(lb.len, 0);
+	assert_int_equal(lb.cap, 0);
+	/* A finished linebuf can take a new stream. */
+	assert_int_equal(linebuf_feed(&lb, "f\ng", 3, collect, &o), 0);
+	linebuf_finish(&lb, collect, &o);
+	assert_int_equal(o.n, 4);
+	PIECE(&o, 2, "f", 0);
+	PIECE(&o, 3, "g", LINE_NOEOL);
+	out_free(&o);
+
+	/* Feeding nothing changes nothing. */
+	linebuf_init(&lb, 16);
+	assert_int_equal(linebuf_feed(&lb, "", 0, collect, &o), 0);
+	assert_int_equal(o.n, 0);
+	linebuf_free(&lb);
+}
+
+static void test_exact_max(void **state)
+{
+	struct out o;
+
+	/* max bytes: one piece. */
+	RUN("12345678\n", 8, &o);
+	assert_int_equal(o.n, 1);
+	PIECE(&o, 0, "12345678", 0);
+	out_free(&o);
+
+	/* max bytes and a CRLF: still one piece, the '\r' is not content. */
+	RUN("12345678\r\n", 8, &o);
+	assert_int_equal(o.n, 1);
+	PIECE(&o, 0, "12345678", 0);
+	out_free(&o);
+
+	/* max bytes at the end of the stream. */
+	RUN("12345678", 8, &o);
+	assert_int_equal(o.n, 1);
+	PIECE(&o, 0, "12345678", LINE_NOEOL);
+	out_free(&o);
+
+	/* max + 1: split. */
+	RUN("123456789\n", 8, &o);
+	assert_int_equal(o.n, 2);
+	PIECE(&o, 0, "12345678", LINE_PARTIAL);
+	PIECE(&o, 1, "9", 0);
+	out_free(&o);
+
+	RUN("123456789\r\n", 8, &o);
+	assert_int_equal(o.n, 2);
+	PIECE(&o, 0, "12345678", LINE_PARTIAL);
+	PIECE(&o, 1, "9", 0);
+	out_free(&o);
+
+	RUN("123456789", 8, &o);
+	assert_int_equal(o.n, 2);
+	PIECE(&o, 0, "12345678", LINE_PARTIAL);
+	PIECE(&o, 1, "9", LINE_NOEOL);
+	out_free(&o);
+
+	/* 2 * max + 1. */
+	RUN("abcdefghABCDEFGHx\n", 8, &o);
+	assert_int_equal(o.n, 3);
+	PIECE(&o, 0, "abcdefgh", LINE_PARTIAL);
+	PIECE(&o, 1, "ABCDEFGH", LINE_PARTIAL);
+	PIECE(&o, 2, "x", 0);
+	out_free(&o);
+
+	/* 2 * max exactly: the last piece is full, not empty. */
+	RUN("abcdefghABCDEFGH\nz\n", 8, &o);
+	assert_int_equal(o.n, 3);
+	PIECE(&o, 0, "abcdefgh", LINE_PARTIAL);
+	PIECE(&o, 1, "ABCDEFGH", 0);
+	PIECE(&o, 2, "z", 0);
+	out_free(&o);
+}
+
+static void test_cr_at_split(void **state)
+{
+	struct out o;
+
+	/* A '\r' at the split point is held for the next piece. */
+	RUN("1234567\r9abc\n", 8, &o);
+	assert_int_equal(o.n, 2);
+	PIECE(&o, 0, "1234567", LINE_PARTIAL);
+	PIECE(&o, 1, "\r9abc", 0);
+	out_free(&o);
+
+	/* "\r\n" right after max bytes, in two feeds. */
+	struct linebuf lb;
+	memset(&o, 0, sizeof(o));
+	linebuf_init(&lb, 8);
+	assert_int_equal(linebuf_feed(&lb, "12345678\r", 9, collect, &o), 0);
+	assert_int_equal(o.n, 0); /* can't tell yet whether '\n' follows */
+	assert_int_equal(linebuf_feed(&lb, "\n", 1, collect, &o), 0);
+	assert_int_equal(o.n, 1);
+	PIECE(&o, 0, "12345678", 0);
+	linebuf_finish(&lb, collect, &o);
+	out_free(&o);
+
+	/* ... and when something else follows, the '\r' is content. */
+	linebuf_init(&lb, 8);
+	assert_int_equal(linebuf_feed(&lb, "12345678\r", 9, collect, &o), 0);
+	assert_int_equal(linebuf_feed(&lb, "x\n", 2, collect, &o), 0);
+	linebuf_finish(&lb, collect, &o);
+	assert_int_equal(o.n, 2);
+	PIECE(&o, 0, "12345678", LINE_PARTIAL);
+	PIECE(&o, 1, "\rx", 0);
+	out_free(&o);
+
+	/* ... and when the stream ends there. */
+	linebuf_init(&lb, 8);
+	assert_int_equal(linebuf_feed(&lb, "12345678\r", 9, collect, &o), 0);
+	linebuf_finish(&lb, collect, &o);
+	assert_int_equal(o.n, 2);
+	PIECE(&o, 0, "12345678", LINE_PARTIAL);
+	PIECE(&o, 1, "\r", LINE_NOEOL);
+	out_free(&o);
+
+	/* A line of CRs. */
+	RUN("\r\r\r\r\r\r\r\r\r\r\n", 8, &o);
+	assert_int_equal(o.n, 2);
+	PIECE(&o, 0, "\r\r\r\r\r\r\r", LINE_PARTIAL);
+	PIECE(&o, 1, "\r\r", 0);
+	out_free(&o);
+}
+
+static void test_utf8_not_split(void **state)
+{
+	struct out o;
+
+	/* "1234567€": the euro sign would straddle byte 8. */
+	RUN("1234567\xe2\x82\xac\n", 8, &o);
+	assert_int_equal(o.n, 2);
+	PIECE(&o, 0, "1234567", LINE_PARTIAL);
+	PIECE(&o, 1, "\xe2\x82\xac", 0);
+	out_free(&o);
+
+	RUN("123456\xe2\x82\xac\n", 8, &o);
+	assert_int_equal(o.n, 2);
+	PIECE(&o, 0, "123456", LINE_PARTIAL);
+	PIECE(&o, 1, "\xe2\x82\xac", 0);
+	out_free(&o);
+
+	/* Fits exactly. */
+	RUN("12345\xe2\x82\xac\n", 8, &o);
+	assert_int_equal(o.n, 1);
+	out_free(&o);
+
+	/* A four-byte character at every offset around the boundary. */
+	RUN("12345\xf0\x9f\x98\x80xy\n", 8, &o);
+	assert_int_equal(o.n, 2);
+	PIECE(&o, 0, "12345", LINE_PARTIAL);
+	PIECE(&o, 1, "\xf0\x9f\x98\x80xy", 0);
+	out_free(&o);
+	RUN("1234\xf0\x9f\x98\x80xy\n", 8, &o);
+	assert_int_equal(o.n, 2);
+	PIECE(&o, 0, "1234\xf0\x9f\x98\x80", LINE_PARTIAL);
+	PIECE(&o, 1, "xy", 0);
+	out_free(&o);
+
+	/* Two-byte characters only: pieces of 8, then the rest. */
+	RUN("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\n", 8, &o);
+	assert_int_equal(o.n, 2);
+	PIECE(&o, 0, "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", LINE_PARTIAL);
+	PIECE(&o, 1, "\xc3\xa9", 0);
+	out_free(&o);
+
+	/* Invalid bytes are not characters: cut at max. */
+	RUN("1234567\xff\xff\n", 8, &o);
+	assert_int_equal(o.n, 2);
+	PIECE(&o, 0, "1234567\xff", LINE_PARTIAL);
+	PIECE(&o, 1, "\xff", 0);
+	out_free(&o);
+	RUN("123456\xe0\x80zz\n", 8, &o); /* overlong: can never be valid */
+	assert_int_equal(o.n, 2);
+	PIECE(&o, 0, "123456\xe0\x80", LINE_PARTIAL);
+	PIECE(&o, 1, "zz", 0);
+	out_free(&o);
+}
+
+/* An independent UTF-8 check: length of the valid sequence at s, or 0. */
+static size_t ref_seq(const unsigned char *s, size_t n)
+{
+	uint32_t v;
+	size_t len;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0) {
+		len = 2;
+		v = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		len = 3;
+		v = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		len = 4;
+		v = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		v = v << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 2 && v < 0x80) || (len == 3 && v < 0x800) ||
+	    (len == 4 && v < 0x10000) || v > 0x10ffff ||
+	    (v >= 0xd800 && v < 0xe000))
+		return 0;
+	return len;
+}
+
+static bool valid_utf8(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		size_t l = ref_seq((const unsigned char *)s + i, n - i);
+		if (!l)
+			return false;
+		i += l;
+	}
+	return true;
+}
+
+/* Checks the pieces against the rules applied to the whole input: the
+ * pieces of each line concatenate to it, none is longer than max, only the
+ * last lacks LINE_PARTIAL, no cut inside a valid UTF-8 character. */
+static void check_model(const char *in, size_t n, size_t max,
+			const struct out *o)
+{
+	size_t pos = 0, j = 0;
+	char *cat = malloc(n + 1);
+
+	assert_non_null(cat);
+	while (pos < n) {
+		const char *nl = memchr(in + pos, '\n', n - pos);
+		size_t end = nl ? (size_t)(nl - in) : n, len = end - pos;
+		bool eol = nl != NULL;
+		if (eol && len && in[end - 1] == '\r')
+			len--;
+		const char *line = in + pos;
+		size_t cl = 0, first = j;
+
+		for (;;) {
+			if (j >= o->n)
+				fail_msg("line at %zu: pieces missing", pos);
+			const struct piece *p = &o->v[j++];
+			assert_true(p->len <= max);
+			assert_true(cl + p->len <= len);
+			memcpy(cat + cl, p->data, p->len);
+			cl += p->len;
+			if (!(p->flags & LINE_PARTIAL)) {
+				assert_int_equal(p->flags, eol ? 0 : LINE_NOEOL);
+				break;
+			}
+			assert_int_equal(p->flags, LINE_PARTIAL);
+			/* Never held back more than a '\r' and a character. */
+			assert_true(p->len + 4 >= max);
+			/* The cut is not inside a valid character. */
+			for (size_t b = cl >= 3 ? cl - 3 : 0; b < cl; b++) {
+				size_t l = ref_seq((const unsigned char *)line + b,
+						   len - b);
+				if (l > 1 && b + l > cl)
+					fail_msg("line at %zu cut inside a "
+						 "character at %zu", pos, cl);
+			}
+		}
+		assert_int_equal(cl, len);
+		assert_memory_equal(cat, line, len);
+		if (len <= max)
+			assert_int_equal(j - first, 1);
+		pos = end + 1;
+	}
+	assert_int_equal(j, o->n);
+	free(cat);
+}
+
+static uint64_t rng_state = 0x2545f4914f6cdd1dull;
+
+static uint32_t rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (uint32_t)(rng_state >> 32);
+}
+
+static size_t random_input(char *buf, size_t cap, bool valid_only)
+{
+	static const char *const frags[] = {
+		"a", "b", "c", " ", "\n", "\r", "\r\n", "\xc3\xa9", "\xe2\x82\xac",
+		"\xf0\x9f\x98\x80", "\xed\x9f\xbf", "\0",
+	};
+	static const char *const junk[] = { "\xff", "\x80", "\xe2\x82", "\xf0\x9f",
+					    "\xe0\x80", "\xc3" };
+	size_t n = 0, target = rnd() % cap;
+	unsigned nl_weight = 1 + rnd() % 8;
+
+	while (n < target) {
+		const char *f;
+		unsigned r = rnd() % 100;
+		if (r < nl_weight)
+			f = "\n";
+		else if (!valid_only && r < nl_weight + 5)
+			f = junk[rnd() % (sizeof(junk) / sizeof(junk[0]))];
+		else
+			f = frags[rnd() % (sizeof(frags) / sizeof(frags[0]))];
+		size_t fl = f[0] ? strlen(f) : 1;
+		if (n + fl > cap)
+			break;
+		memcpy(buf + n, f, fl);
+		n += fl;
+	}
+	return n;
+}
+
+static void run_random_chunks(const char *in, size_t n, size_t max,
+			      struct out *o)
+{
+	struct linebuf lb;
+
+	memset(o, 0, sizeof(*o));
+	linebuf_init(&lb, max);
+	for (size_t off = 0; off < n;) {
+		size_t k = 1 + rnd() % (rnd() % 2 ? 4 : 3 * max);
+		if (k > n - off)
+			k = n - off;
+		assert_int_equal(linebuf_feed(&lb, in + off, k, collect, o), 0);
+		off += k;
+	}
+	linebuf_finish(&lb, collect, o);
+}
+
+static void test_random_chunkings(void **state)
+{
+	static char in[600];
+
+	for (int iter = 0; iter < 4000; iter++) {
+		size_t max = rnd() % 4 ? 8 + rnd() % 24 : 8;
+		bool valid = rnd() % 2;
+		size_t n = random_input(in, sizeof(in), valid);
+		struct out whole, bytes, chunks;
+
+		run(in, n, max, 0, &whole);
+		check_model(in, n, max, &whole);
+		if (valid)
+			for (size_t i = 0; i < whole.n; i++)
+				assert_true(valid_utf8(whole.v[i].data,
+						       whole.v[i].len));
+		run(in, n, max, 1, &bytes);
+		assert_same(&whole, &bytes);
+		for (int k = 0; k < 3; k++) {
+			run_random_chunks(in, n, max, &chunks);
+			assert_same(&whole, &chunks);
+			out_free(&chunks);
+		}
+		out_free(&whole);
+		out_free(&bytes);
+	}
+}
+
+static void test_100k_line(void **state)
+{
+	static const char *const chars[] = { "a", "Z", " ", "\xc3\xa9",
+					     "\xe2\x82\xac", "\xf0\x9f\x98\x80" };
+	size_t total = 100 * 1024, n = 0;
+	char *in = malloc(total + 8);
+	struct out whole, other;
+
+	assert_non_null(in);
+	while (n < total) {
+		const char *c = chars[rnd() % 6];
+		size_t l = strlen(c);
+		if (n + l > total)
+			c = "x", l = 1;
+		memcpy(in + n, c, l);
+		n += l;
+	}
+	memcpy(in + n, "\r\nend\n", 6);
+	n += 6;
+
+	run(in, n, 1024, 0, &whole);
+	check_model(in, n, 1024, &whole);
+	assert_true(whole.n >= 101);
+	size_t cat = 0;
+	for (size_t i = 0; i < whole.n - 1; i++) {
+		assert_true(valid_utf8(whole.v[i].data, whole.v[i].len));
+		assert_memory_equal(whole.v[i].data, in + cat, whole.v[i].len);
+		cat += whole.v[i].len;
+		assert_int_equal(whole.v[i].flags,
+				 i < whole.n - 2 ? LINE_PARTIAL : 0);
+	}
+	assert_int_equal(cat, total);
+	PIECE(&whole, whole.n - 1, "end", 0);
+
+	run(in, n, 1024, 1, &other);
+	assert_same(&whole, &other);
+	out_free(&other);
+	run(in, n, 1024, 4093, &other);
+	assert_same(&whole, &other);
+	out_free(&other);
+	out_free(&whole);
+	free(in);
+}
+
+static void test_buffer_released(void **state)
+{
+	struct linebuf lb;
+	struct out o = { 0 };
+	char big[3000];
+
+	memset(big, 'q', sizeof(big));
+	linebuf_init(&lb, 4096);
+	/* Short pending lines keep their small buffer. */
+	assert_int_equal(linebuf_feed(&lb, "ab", 2, collect, &o), 0);
+	assert_int_equal(linebuf_feed(&lb, "c\n", 2, collect, &o), 0);
+	assert_non_null(lb.buf);
+	assert_true(lb.cap <= 1024);
+	/* A long one gives its buffer back once done. */
+	assert_int_equal(linebuf_feed(&lb, big, sizeof(big), collect, &o), 0);
+	assert_true(lb.cap >= sizeof(big));
+	assert_true(lb.cap <= lb.max + 1);
+	assert_int_equal(linebuf_feed(&lb, "\n", 1, collect, &o), 0);
+	assert_null(lb.buf);
+	assert_int_equal(lb.cap, 0);
+	assert_int_equal(o.n, 2);
+	PIECE(&o, 0, "abc", 0);
+	assert_int_equal(o.v[1].len, sizeof(big));
+	linebuf_free(&lb);
+	out_free(&o);
+}
+
+static void test_out_of_memory(void **state)
+{
+	struct linebuf lb;
+	struct out o = { 0 };
+	char big[500];
+
+	/* Pending bytes and the new ones go out as pieces; the end of the
+	 * line is an empty final piece. The '\r' of "\r\n" is still removed. */
+	memset(big, 'x', sizeof(big));
+	big[sizeof(big) - 2] = '\r';
+	big[sizeof(big) - 1] = '\n';
+	linebuf_init(&lb, 4096);
+	assert_int_equal(linebuf_feed(&lb, "abc", 3, collect, &o), 0);
+	oom = true;
+	assert_int_equal(linebuf_feed(&lb, big, sizeof(big), collect, &o),
+			 -ENOMEM);
+	oom = false;
+	assert_int_equal(o.n, 3);
+	PIECE(&o, 0, "abc", LINE_PARTIAL);
+	expect_piece(&o, 1, big, sizeof(big) - 2, LINE_PARTIAL);
+	PIECE(&o, 2, "", 0);
+	/* And it recovers. */
+	assert_int_equal(linebuf_feed(&lb, "ok\nmore", 7, collect, &o), 0);
+	linebuf_finish(&lb, collect, &o);
+	assert_int_equal(o.n, 5);
+	PIECE(&o, 3, "ok", 0);
+	PIECE(&o, 4, "more", LINE_NOEOL);
+	out_free(&o);
+
+	/* Nothing is lost and no piece is longer than max. */
+	static const char in[] = "0123456789abcdefghij";
+	linebuf_init(&lb, 8);
+	oom = true;
+	assert_int_equal(linebuf_feed(&lb, in, 20, collect, &o), -ENOMEM);
+	oom = false;
+	assert_int_equal(linebuf_feed(&lb, "\n", 1, collect, &o), 0);
+	linebuf_finish(&lb, collect, &o);
+	size_t cat = 0;
+	for (size_t i = 0; i < o.n; i++) {
+		assert_true(o.v[i].len <= 8);
+		assert_memory_equal(o.v[i].data, in + cat, o.v[i].len);
+		cat += o.v[i].len;
+		assert_int_equal(o.v[i].flags, i + 1 < o.n ? LINE_PARTIAL : 0);
+	}
+	assert_int_equal(cat, 20);
+	out_free(&o);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_init_clamps),
+		cmocka_unit_test(test_simple_lines),
+		cmocka_unit_test(test_crlf),
+		cmocka_unit_test(test_nul_bytes),
+		cmocka_unit_test(test_finish),
+		cmocka_unit_test(test_exact_max),
+		cmocka_unit_test(test_cr_at_split),
+		cmocka_unit_test(test_utf8_not_split),
+		cmocka_unit_test(test_random_chunkings),
+		cmocka_unit_test(test_100k_line),
+		cmocka_unit_test(test_buffer_released),
+		cmocka_unit_test(test_out_of_memory),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,336 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "query.h"
+
+#define CUR_A "m1-00000000000000ab-0000000000000010"
+
+/* struct query_req is large (16 globs of 1 KiB): keep it off the stack. */
+static struct query_req req;
+
+static int parse(const char *line, const char **err)
+{
+	*err = NULL;
+	return query_parse(line, strlen(line), &req, err);
+}
+
+static void parse_ok(const char *line)
+{
+	const char *err;
+
+	if (parse(line, &err) != 0)
+		fail_msg("\"%s\" refused: %s", line, err ? err : "(no message)");
+	assert_true(req.v2);
+}
+
+/* Refused, with a message that names the problem. */
+static void parse_bad(const char *line, const char *why)
+{
+	const char *err;
+	int r = parse(line, &err);
+
+	if (r != -EINVAL)
+		fail_msg("\"%.60s\" gave %d, want -EINVAL", line, r);
+	assert_non_null(err);
+	if (!strstr(err, why))
+		fail_msg("\"%.60s\": message \"%s\" lacks \"%s\"", line, err, why);
+}
+
+static void test_legacy(void **state)
+{
+	memset(&req, 0xff, sizeof(req));
+	assert_true(query_legacy(0, &req));
+	assert_int_equal(req.mode, QUERY_DUMP);
+	assert_false(req.v2);
+	assert_false(req.has_after);
+	assert_false(req.has_last);
+	assert_int_equal(req.nglobs, 0);
+
+	memset(&req, 0xff, sizeof(req));
+	assert_true(query_legacy(1, &req));
+	assert_int_equal(req.mode, QUERY_FOLLOW);
+	assert_false(req.v2);
+	assert_false(req.has_after || req.has_last);
+	assert_int_equal(req.nglobs, 0);
+
+	memset(&req, 0xff, sizeof(req));
+	assert_true(query_legacy(2, &req));
+	assert_int_equal(req.mode, QUERY_DUMP_FOLLOW);
+	assert_false(req.v2);
+	assert_false(req.has_after || req.has_last);
+	assert_int_equal(req.nglobs, 0);
+
+	/* Not legacy, and req left alone. */
+	memset(&req, 0x11, sizeof(req));
+	assert_false(query_legacy(3, &req));
+	assert_false(query_legacy('0', &req));
+	assert_false(query_legacy('d', &req));
+	assert_false(query_legacy(255, &req));
+	assert_int_equal(req.nglobs, 0x11111111);
+}
+
+static void test_text_start(void **state)
+{
+	for (int c = 0; c < 256; c++)
+		assert_int_equal(query_text_start((unsigned char)c),
+				 c >= 'a' && c <= 'z');
+}
+
+static void test_modes(void **state)
+{
+	parse_ok("dump");
+	assert_int_equal(req.mode, QUERY_DUMP);
+	assert_false(req.has_after || req.has_last);
+	assert_int_equal(req.nglobs, 0);
+	parse_ok("follow");
+	assert_int_equal(req.mode, QUERY_FOLLOW);
+	parse_ok("dump-follow");
+	assert_int_equal(req.mode, QUERY_DUMP_FOLLOW);
+	parse_ok("stats");
+	assert_int_equal(req.mode, QUERY_STATS);
+	/* A telnet-style CR before the '\n' is tolerated. */
+	parse_ok("dump-follow\r");
+	assert_int_equal(req.mode, QUERY_DUMP_FOLLOW);
+	parse_ok("dump last=3\r");
+	assert_int_equal(req.last, 3);
+}
+
+static void test_params(void **state)
+{
+	parse_ok("dump after=" CUR_A);
+	assert_true(req.has_after);
+	assert_true(req.after.instance == 0xab);
+	assert_true(req.after.seq == 0x10);
+	assert_false(req.has_last);
+
+	parse_ok("dump-follow after=" CUR_A);
+	assert_int_equal(req.mode, QUERY_DUMP_FOLLOW);
+	assert_true(req.has_after);
+
+	parse_ok("dump-follow last=10");
+	assert_true(req.has_last);
+	assert_int_equal(req.last, 10);
+	assert_false(req.has_after);
+
+	parse_ok("dump last=0");
+	assert_true(req.has_last);
+	assert_int_equal(req.last, 0);
+
+	parse_ok("dump last=18446744073709551615");
+	assert_true(req.last == UINT64_MAX);
+
+	parse_ok("dump source=onboot.* source=kmsg");
+	assert_int_equal(req.nglobs, 2);
+	assert_string_equal(req.globs[0], "onboot.*");
+	assert_string_equal(req.globs[1], "kmsg");
+
+	/* follow takes source globs. */
+	parse_ok("follow source=*.out");
+	assert_int_equal(req.mode, QUERY_FOLLOW);
+	assert_int_equal(req.nglobs, 1);
+
+	/* Parameters in any order. */
+	parse_ok("dump-follow source=a last=5 source=b");
+	assert_int_equal(req.last, 5);
+	assert_int_equal(req.nglobs, 2);
+	assert_string_equal(req.globs[1], "b");
+
+	/* An empty glob is allowed (it matches the empty name). */
+	parse_ok("dump source=");
+	assert_int_equal(req.nglobs, 1);
+	assert_string_equal(req.globs[0], "");
+}
+
+static void test_percent_decoding(void **state)
+{
+	parse_ok("dump source=a%20b%25c");
+	assert_string_equal(req.globs[0], "a b%c");
+	parse_ok("dump source=%2a%2A");
+	assert_string_equal(req.globs[0], "**");
+	parse_ok("dump source=%e2%82%ac%FF");
+	assert_string_equal(req.globs[0], "\xe2\x82\xac\xff");
+	parse_ok("dump source=%3d=x");
+	assert_string_equal(req.globs[0], "==x");
+	parse_ok("dump source=%41");
+	assert_string_equal(req.globs[0], "A");
+}
+
+static void test_glob_limits(void **state)
+{
+	static char line[QUERY_LINE_MAX + 64];
+	const char *err;
+	int n;
+
+	/* 16 globs is the cap. */
+	n = sprintf(line, "dump");
+	for (int i = 0; i < QUERY_GLOBS_MAX; i++)
+		n += sprintf(line + n, " source=g%d", i);
+	parse_ok(line);
+	assert_int_equal(req.nglobs, QUERY_GLOBS_MAX);
+	assert_string_equal(req.globs[15], "g15");
+	sprintf(line + n, " source=more");
+	parse_bad(line, "too many");
+
+	/* A glob of exactly QUERY_GLOB_MAX bytes is kept, one more is not. */
+	n = sprintf(line, "dump source=");
+	memset(line + n, 'x', QUERY_GLOB_MAX);
+	line[n + QUERY_GLOB_MAX] = '\0';
+	parse_ok(line);
+	assert_int_equal(strlen(req.globs[0]), QUERY_GLOB_MAX);
+	strcpy(line + n + QUERY_GLOB_MAX, "y");
+	parse_bad(line, "too long");
+
+	/* The limit is on decoded bytes: 1024 "%41" is 3072 on the wire. */
+	n = sprintf(line, "dump source=");
+	for (int i = 0; i < QUERY_GLOB_MAX; i++)
+		n += sprintf(line + n, "%%41");
+	parse_ok(line);
+	assert_int_equal(strlen(req.globs[0]), QUERY_GLOB_MAX);
+	assert_int_equal(req.globs[0][QUERY_GLOB_MAX - 1], 'A');
+	sprintf(line + n, "%%41");
+	parse_bad(line, "too long");
+
+	/* Line length: QUERY_LINE_MAX is allowed, one byte more is not.
+	 * Four globs of 1015 bytes: 4 + 4 * (8 + 1015) = 4096. */
+	n = sprintf(line, "dump");
+	for (int i = 0; i < 4; i++) {
+		n += sprintf(line + n, " source=");
+		memset(line + n, 'a' + i, 1015);
+		n += 1015;
+	}
+	line[n] = '\0';
+	assert_int_equal(n, QUERY_LINE_MAX);
+	parse_ok(line);
+	assert_int_equal(req.nglobs, 4);
+	line[n] = 'a';
+	line[n + 1] = '\0';
+	assert_int_equal(query_parse(line, (size_t)n + 1, &req, &err), -EINVAL);
+	assert_non_null(strstr(err, "too long"));
+}
+
+static void test_errors(void **state)
+{
+	parse_bad("", "empty request");
+	parse_bad("\r", "empty request");
+	parse_bad(" dump", "empty word");
+	parse_bad("dump  last=1", "empty word");
+	parse_bad("dump ", "trailing space");
+	parse_bad("dump last=1 ", "trailing space");
+	parse_bad("list", "unknown mode");
+	parse_bad("DUMP", "unknown mode");
+	parse_bad("dumpx", "unknown mode");
+	parse_bad("dump\r\r", "unknown mode");
+	parse_bad("last=1", "unknown mode");
+	parse_bad("dump last", "without '='");
+	parse_bad("dump dump", "without '='");
+	parse_bad("dump source=a b", "without '='");
+	parse_bad("stats last=1", "stats");
+	parse_bad("stats source=x", "stats");
+	parse_bad("dump after=" CUR_A " after=" CUR_A, "twice");
+	parse_bad("dump after=bogus", "cursor");
+	parse_bad("dump after=", "cursor");
+	parse_bad("dump after=M1-00000000000000ab-0000000000000010", "cursor");
+	parse_bad("dump last=1 last=2", "twice");
+	parse_bad("dump last=", "number");
+	parse_bad("dump last=abc", "number");
+	parse_bad("dump last=-1", "number");
+	parse_bad("dump last=+1", "number");
+	parse_bad("dump last=1x", "number");
+	parse_bad("dump last=18446744073709551616", "number");
+	parse_bad("dump last=000000000000000000000001", "number");
+	parse_bad("dump source=%", "percent");
+	parse_bad("dump source=%4", "percent");
+	parse_bad("dump source=ab%4", "percent");
+	parse_bad("dump source=%zz", "percent");
+	parse_bad("dump source=%g0", "percent");
+	parse_bad("dump source=%00", "percent");
+	parse_bad("dump foo=1", "unknown parameter");
+	parse_bad("dump =1", "unknown parameter");
+	parse_bad("dump After=" CUR_A, "unknown parameter");
+	parse_bad("dump after=" CUR_A " last=5", "exclude");
+	parse_bad("dump-follow last=5 after=" CUR_A, "exclude");
+	parse_bad("follow last=5", "follow");
+	parse_bad("follow after=" CUR_A, "follow");
+}
+
+static void test_length_not_nul(void **state)
+{
+	const char *err;
+	const char line[] = "dump-follow last=7 garbage";
+
+	/* Only len bytes are read: no NUL needed. */
+	assert_int_equal(query_parse(line, 18, &req, &err), 0);
+	assert_int_equal(req.mode, QUERY_DUMP_FOLLOW);
+	assert_int_equal(req.last, 7);
+
+	/* A '%' escape cut by the end of the line is not completed from the
+	 * bytes after it. */
+	assert_int_equal(query_parse("dump source=%41", 14, &req, &err), -EINVAL);
+	assert_int_equal(query_parse("dump source=%41", 13, &req, &err), -EINVAL);
+	assert_int_equal(query_parse("dump source=%41", 15, &req, &err), 0);
+	assert_string_equal(req.globs[0], "A");
+
+	/* A NUL byte inside the line is just a byte. */
+	assert_int_equal(query_parse("dump\0", 5, &req, &err), -EINVAL);
+}
+
+static bool match(const char *line, const char *name)
+{
+	parse_ok(line);
+	return query_match_source(&req, name);
+}
+
+static void test_match_source(void **state)
+{
+	assert_true(match("dump", "anything"));
+	assert_true(match("dump", ""));
+	assert_true(match("dump source=kmsg", "kmsg"));
+	assert_false(match("dump source=kmsg", "kmsg.out"));
+	assert_false(match("dump source=kmsg", "KMSG"));
+	assert_true(match("dump source=onboot.*", "onboot.001-dhcpcd"));
+	assert_true(match("dump source=onboot.*", "onboot."));
+	assert_false(match("dump source=onboot.*", "dhcpcd"));
+	assert_false(match("dump source=onboot.*", "xonboot.a"));
+	assert_true(match("dump source=*.out", "sshd.out"));
+	assert_false(match("dump source=*.out", "sshd"));
+	assert_true(match("dump source=?", "a"));
+	assert_false(match("dump source=?", "ab"));
+	assert_true(match("dump source=[ab]x", "bx"));
+	assert_false(match("dump source=[ab]x", "cx"));
+	assert_true(match("dump source=a%20b", "a b"));
+	/* Any of several globs. */
+	assert_true(match("dump source=kmsg source=*.out", "kmsg"));
+	assert_true(match("dump source=kmsg source=*.out", "x.out"));
+	assert_false(match("dump source=kmsg source=*.out", "x"));
+	/* The empty glob matches only the empty name. */
+	assert_true(match("dump source=", ""));
+	assert_false(match("dump source=", "a"));
+	/* '*' also crosses '/' and leading dots: names are not paths. */
+	assert_true(match("dump source=*", "a/b"));
+	assert_true(match("dump source=*", ".hidden"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_legacy),
+		cmocka_unit_test(test_text_start),
+		cmocka_unit_test(test_modes),
+		cmocka_unit_test(test_params),
+		cmocka_unit_test(test_percent_decoding),
+		cmocka_unit_test(test_glob_limits),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_length_not_nul),
+		cmocka_unit_test(test_match_source),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,573 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ring.h"
+
+static size_t page;
+
+/* The byte at index i of the message of entry seq: every entry's content
+ * is known without keeping a copy. */
+static char fill_byte(uint64_t seq, size_t i)
+{
+	return (char)(seq * 31 + i * 7 + (i >> 8));
+}
+
+static uint64_t append_n(struct ring *r, uint64_t seq_hint, uint32_t len)
+{
+	char *buf = malloc(len ? len : 1);
+
+	assert_non_null(buf);
+	for (size_t i = 0; i < len; i++)
+		buf[i] = fill_byte(seq_hint, i);
+	uint64_t seq = ring_append(r, seq_hint * 1000, (uint32_t)(seq_hint % 100),
+				   0, buf, len);
+	free(buf);
+	assert_true(seq == seq_hint);
+	/* Offsets always name a place in the first copy of the data. */
+	assert_true(r->meta->head < r->meta->size);
+	assert_true(r->meta->tail < r->meta->size);
+	return seq;
+}
+
+static void check_entry(const struct ring_entry *e, uint64_t seq, uint32_t len)
+{
+	assert_true(e->seq == seq);
+	assert_int_equal(e->len, len);
+	assert_true(e->time_ns == seq * 1000);
+	assert_int_equal(e->source, seq % 100);
+	assert_int_equal(e->flags, 0);
+	assert_int_equal(e->priority, RING_NO_PRIORITY);
+	assert_int_equal(e->facility, RING_NO_PRIORITY);
+	for (size_t i = 0; i < len; i++)
+		if (e->msg[i] != fill_byte(seq, i))
+			fail_msg("entry %llu byte %zu differs",
+				 (unsigned long long)seq, i);
+}
+
+static int setup(void **state)
+{
+	page = (size_t)sysconf(_SC_PAGESIZE);
+	return 0;
+}
+
+static void test_init(void **state)
+{
+	struct ring r;
+	struct ring_entry e;
+
+	assert_int_equal(ring_init(&r, 0, 0, 0x1234), 0);
+	/* At least two pages, whole pages. */
+	assert_int_equal(r.meta->size, 2 * page);
+	assert_int_equal(r.meta->instance, 0x1234);
+	assert_int_equal(r.meta->max_entries, 0);
+	assert_int_equal(ring_msg_max(&r), 2 * page - RING_HDR);
+	assert_int_equal(ring_count(&r), 0);
+	assert_true(r.meta->next_seq == 1);
+	assert_true(r.meta->oldest_seq == 1);
+	assert_true(r.memfd >= 0);
+	assert_true(fcntl(r.memfd, F_GETFD) & FD_CLOEXEC);
+
+	struct ring_pos o = ring_oldest(&r), end = ring_end(&r);
+	assert_true(o.seq == 1 && end.seq == 1);
+	assert_true(o.off == end.off);
+	assert_int_equal(ring_get(&r, &o, &e), 0);
+	ring_destroy(&r);
+	assert_null(r.meta);
+	assert_int_equal(r.memfd, -1);
+	ring_destroy(&r); /* twice is harmless */
+
+	assert_int_equal(ring_init(&r, 3 * page + 1, 7, 0), 0);
+	assert_int_equal(r.meta->size, 4 * page);
+	assert_int_equal(r.meta->max_entries, 7);
+	ring_destroy(&r);
+}
+
+static void test_double_mapping(void **state)
+{
+	struct ring r;
+
+	assert_int_equal(ring_init(&r, 0, 0, 0), 0);
+	size_t size = r.meta->size;
+	r.data[0] = 'A';
+	r.data[size - 1] = 'Z';
+	assert_int_equal(r.data[size], 'A');
+	r.data[size + 5] = 'Q';
+	assert_int_equal(r.data[5], 'Q');
+	assert_int_equal(r.data[2 * size - 1], 'Z');
+	ring_destroy(&r);
+}
+
+static void test_append_read(void **state)
+{
+	struct ring r;
+	struct ring_entry e;
+
+	assert_int_equal(ring_init(&r, 0, 0, 0), 0);
+	assert_true(ring_append(&r, 111, 5, RING_F_PARTIAL, "hello", 5) == 1);
+	assert_true(ring_append(&r, 222, 6, 0, "", 0) == 2);
+	assert_true(ring_append(&r, 333, 7, RING_F_NOEOL | RING_F_MARKER,
+				"a\0b", 3) == 3);
+	assert_int_equal(ring_count(&r), 3);
+	assert_int_equal(r.meta->used, 3 * RING_HDR + 8);
+
+	struct ring_pos p = ring_oldest(&r);
+	assert_int_equal(ring_get(&r, &p, &e), 1);
+	assert_true(e.seq == 1 && e.time_ns == 111);
+	assert_int_equal(e.source, 5);
+	assert_int_equal(e.flags, RING_F_PARTIAL);
+	assert_int_equal(e.len, 5);
+	assert_memory_equal(e.msg, "hello", 5);
+	ring_next(&r, &p, &e);
+	assert_int_equal(ring_get(&r, &p, &e), 1);
+	assert_true(e.seq == 2 && e.time_ns == 222);
+	assert_int_equal(e.len, 0);
+	assert_int_equal(e.flags, 0);
+	ring_next(&r, &p, &e);
+	assert_int_equal(ring_get(&r, &p, &e), 1);
+	assert_true(e.seq == 3);
+	assert_int_equal(e.flags, RING_F_NOEOL | RING_F_MARKER);
+	assert_memory_equal(e.msg, "a\0b", 3);
+	ring_next(&r, &p, &e);
+	/* At the end, equal to ring_end(). */
+	assert_int_equal(ring_get(&r, &p, &e), 0);
+	struct ring_pos end = ring_end(&r);
+	assert_true(p.seq == end.seq && p.off == end.off);
+	ring_destroy(&r);
+}
+
+static void test_header_fields(void **state)
+{
+	struct ring r;
+	struct ring_entry e;
+	struct ring_pos p;
+
+	assert_int_equal(ring_init(&r, 0, 0, 0), 0);
+	for (int prio = -1; prio <= 7; prio++) {
+		for (int fac = -1; fac <= 23; fac++) {
+			char *dst = ring_reserve(&r, 2);
+			memcpy(dst, "pf", 2);
+			uint64_t seq = ring_commit(&r, UINT64_MAX, RING_SOURCE_MAX,
+						   RING_F_MASK, prio, fac, 2);
+			assert_int_equal(ring_seek(&r, seq, &p), 0);
+			assert_int_equal(ring_get(&r, &p, &e), 1);
+			assert_int_equal(e.priority, prio);
+			assert_int_equal(e.facility, fac);
+			assert_int_equal(e.source, RING_SOURCE_MAX);
+			assert_int_equal(e.flags, RING_F_MASK);
+			assert_true(e.time_ns == UINT64_MAX);
+			assert_int_equal(e.len, 2);
+			assert_memory_equal(e.msg, "pf", 2);
+		}
+	}
+	/* Out of range priority or facility is "none"; foreign flag bits are
+	 * dropped; the source is kept to 24 bits. */
+	ring_reserve(&r, 0);
+	uint64_t seq = ring_commit(&r, 1, 0x1000001, RING_F_PARTIAL | 1u | (1u << 30),
+				   8, 24, 0);
+	assert_int_equal(ring_seek(&r, seq, &p), 0);
+	assert_int_equal(ring_get(&r, &p, &e), 1);
+	assert_int_equal(e.priority, RING_NO_PRIORITY);
+	assert_int_equal(e.facility, RING_NO_PRIORITY);
+	assert_int_equal(e.flags, RING_F_PARTIAL);
+	assert_int_equal(e.source, 1);
+	assert_int_equal(e.len, 0);
+	ring_reserve(&r, 0);
+	seq = ring_commit(&r, 1, 0, 0, -5, -5, 0);
+	assert_int_equal(ring_seek(&r, seq, &p), 0);
+	assert_int_equal(ring_get(&r, &p, &e), 1);
+	assert_int_equal(e.priority, RING_NO_PRIORITY);
+	assert_int_equal(e.facility, RING_NO_PRIORITY);
+	ring_destroy(&r);
+}
+
+struct evictions {
+	uint64_t next;   /* seq the next eviction must have */
+	uint64_t count;
+	uint32_t len;    /* expected length, or UINT32_MAX for any */
+};
+
+static void on_evict(void *arg, const struct ring_entry *e)
+{
+	struct evictions *ev = arg;
+
+	assert_true(e->seq == ev->next);
+	if (ev->len != UINT32_MAX)
+		assert_int_equal(e->len, ev->len);
+	for (size_t i = 0; i < e->len; i++)
+		assert_int_equal(e->msg[i], fill_byte(e->seq, i));
+	ev->next++;
+	ev->count++;
+}
+
+static void test_eviction_by_bytes(void **state)
+{
+	struct ring r;
+	struct ring_entry e;
+	struct evictions ev = { 1, 0, 100 };
+
+	assert_int_equal(ring_init(&r, 0, 0, 0), 0);
+	r.on_evict = on_evict;
+	r.evict_arg = &ev;
+	uint64_t size = r.meta->size;
+	uint64_t fit = size / (RING_HDR + 100); /* whole entries that fit */
+
+	for (uint64_t s = 1; s <= fit; s++)
+		append_n(&r, s, 100);
+	assert_int_equal(ring_count(&r), fit);
+	assert_int_equal(ev.count, 0);
+
+	append_n(&r, fit + 1, 100);
+	assert_int_equal(ev.count, 1);
+	assert_true(r.meta->oldest_seq == 2);
+
+	for (uint64_t s = fit + 2; s <= 500; s++)
+		append_n(&r, s, 100);
+	assert_int_equal(ring_count(&r), fit);
+	assert_true(r.meta->next_seq == 501);
+	assert_true(r.meta->oldest_seq == 501 - fit);
+	assert_true(ev.count == 500 - fit);
+	assert_true(ev.next == r.meta->oldest_seq);
+	assert_int_equal(r.meta->used, fit * (RING_HDR + 100));
+
+	/* Everything that is left reads back. */
+	struct ring_pos p = ring_oldest(&r);
+	uint64_t s = r.meta->oldest_seq;
+	while (ring_get(&r, &p, &e) == 1) {
+		check_entry(&e, s++, 100);
+		ring_next(&r, &p, &e);
+	}
+	assert_true(s == 501);
+
+	/* A bigger entry evicts as many as it needs, exactly. */
+	uint64_t before = r.meta->oldest_seq;
+	uint64_t free_bytes = size - r.meta->used;
+	uint32_t big = (uint32_t)(free_bytes + 2 * (RING_HDR + 100) - RING_HDR);
+	ev.len = 100;
+	append_n(&r, 501, big);
+	assert_true(r.meta->oldest_seq == before + 2);
+	assert_int_equal(r.meta->used, size);
+	ring_destroy(&r);
+}
+
+static void test_max_entries(void **state)
+{
+	struct ring r;
+	struct ring_entry e;
+	struct evictions ev = { 1, 0, 10 };
+
+	assert_int_equal(ring_init(&r, 0, 5, 0), 0);
+	r.on_evict = on_evict;
+	r.evict_arg = &ev;
+	for (uint64_t s = 1; s <= 5; s++)
+		append_n(&r, s, 10);
+	assert_int_equal(ring_count(&r), 5);
+	assert_int_equal(ev.count, 0);
+	for (uint64_t s = 6; s <= 12; s++)
+		append_n(&r, s, 10);
+	assert_int_equal(ring_count(&r), 5);
+	assert_true(r.meta->oldest_seq == 8);
+	assert_true(r.meta->next_seq == 13);
+	assert_int_equal(ev.count, 7);
+
+	struct ring_pos p = ring_oldest(&r);
+	for (uint64_t s = 8; s <= 12; s++) {
+		assert_int_equal(ring_get(&r, &p, &e), 1);
+		check_entry(&e, s, 10);
+		ring_next(&r, &p, &e);
+	}
+	assert_int_equal(ring_get(&r, &p, &e), 0);
+	ring_destroy(&r);
+
+	/* A cap of one. */
+	assert_int_equal(ring_init(&r, 0, 1, 0), 0);
+	append_n(&r, 1, 3);
+	append_n(&r, 2, 3);
+	assert_int_equal(ring_count(&r), 1);
+	assert_true(r.meta->oldest_seq == 2);
+	ring_destroy(&r);
+}
+
+static void test_stale_position(void **state)
+{
+	struct ring r;
+	struct ring_entry e;
+
+	assert_int_equal(ring_init(&r, 0, 0, 0), 0);
+	append_n(&r, 1, 1000);
+	struct ring_pos reader = ring_oldest(&r);
+	struct ring_pos tail = ring_end(&r);
+	uint64_t s = 2;
+
+	while (r.meta->oldest_seq == 1)
+		append_n(&r, s++, 1000);
+	assert_int_equal(ring_get(&r, &reader, &e), -ESTALE);
+	/* The reader knows exactly how much it lost. */
+	assert_true(ring_oldest(&r).seq - reader.seq == 1);
+
+	/* A reader at the old end position is still valid while its seq is. */
+	assert_true(tail.seq == 2);
+	if (r.meta->oldest_seq <= 2) {
+		assert_int_equal(ring_get(&r, &tail, &e), 1);
+		check_entry(&e, 2, 1000);
+	}
+	for (int i = 0; i < 50; i++)
+		append_n(&r, s++, 1000);
+	assert_int_equal(ring_get(&r, &tail, &e), -ESTALE);
+	assert_true(ring_oldest(&r).seq - tail.seq == r.meta->oldest_seq - 2);
+	ring_destroy(&r);
+}
+
+static void test_seek(void **state)
+{
+	struct ring r;
+	struct ring_entry e;
+	struct ring_pos p, it;
+
+	assert_int_equal(ring_init(&r, 0, 0, 0), 0);
+	/* Empty ring: seq 1 is the end. */
+	assert_int_equal(ring_seek(&r, 1, &p), 0);
+	assert_true(p.seq == 1);
+	assert_int_equal(ring_get(&r, &p, &e), 0);
+	assert_int_equal(ring_seek(&r, 0, &p), -ESTALE);
+	assert_int_equal(ring_seek(&r, 2, &p), -ERANGE);
+
+	/* Varied sizes, so entries wrap and positions are uneven. */
+	for (uint64_t s = 1; s <= 300; s++)
+		append_n(&r, s, (uint32_t)(s * 37 % 301));
+	uint64_t oldest = r.meta->oldest_seq;
+	assert_true(oldest > 1);
+
+	it = ring_oldest(&r);
+	for (uint64_t s = oldest; s <= 300; s++) {
+		assert_int_equal(ring_seek(&r, s, &p), 0);
+		assert_true(p.seq == it.seq && p.off == it.off);
+		assert_int_equal(ring_get(&r, &p, &e), 1);
+		check_entry(&e, s, (uint32_t)(s * 37 % 301));
+		ring_next(&r, &it, &e);
+	}
+	assert_int_equal(ring_seek(&r, 301, &p), 0);
+	struct ring_pos end = ring_end(&r);
+	assert_true(p.seq == end.seq && p.off == end.off);
+	assert_int_equal(ring_get(&r, &p, &e), 0);
+
+	struct ring_pos untouched = { 77, 77 };
+	p = untouched;
+	assert_int_equal(ring_seek(&r, oldest - 1, &p), -ESTALE);
+	assert_int_equal(ring_seek(&r, 1, &p), -ESTALE);
+	assert_int_equal(ring_seek(&r, 302, &p), -ERANGE);
+	assert_int_equal(ring_seek(&r, UINT64_MAX, &p), -ERANGE);
+	assert_true(p.seq == 77 && p.off == 77);
+	ring_destroy(&r);
+}
+
+static void test_straddle_wrap(void **state)
+{
+	struct ring r;
+	struct ring_entry e;
+
+	assert_int_equal(ring_init(&r, 0, 0, 0), 0);
+	uint64_t size = r.meta->size;
+	unsigned hdr_straddles = 0, msg_straddles = 0;
+
+	/* Sizes chosen so that, over the loop, both the header and the
+	 * message of some entries cross the end of the data area. */
+	for (uint64_t s = 1; s <= 2000; s++) {
+		uint32_t len = (uint32_t)(s * 13 % 211);
+		uint64_t head = r.meta->head;
+		append_n(&r, s, len);
+		/* Wherever it was written, it reads back whole. */
+		struct ring_pos p;
+		assert_int_equal(ring_seek(&r, s, &p), 0);
+		assert_true(p.off == head);
+		assert_int_equal(ring_get(&r, &p, &e), 1);
+		check_entry(&e, s, len);
+		if (head < size && head + RING_HDR > size)
+			hdr_straddles++;
+		else if (head + RING_HDR < size && head + RING_HDR + len > size)
+			msg_straddles++;
+		/* Offsets stay inside the first copy. */
+		assert_true(r.meta->head < size);
+		assert_true(r.meta->tail < size);
+	}
+	assert_true(hdr_straddles > 0);
+	assert_true(msg_straddles > 0);
+
+	/* The straddling bytes really are at both ends of the memfd. */
+	struct ring_pos p = ring_oldest(&r);
+	bool found = false;
+	while (!found && ring_get(&r, &p, &e) == 1) {
+		size_t off = (size_t)(e.msg - r.data);
+		if (off < size && off + e.len > size) {
+			size_t first = size - off;
+			assert_int_equal(r.data[0], e.msg[first]);
+			char tmp;
+			assert_int_equal(pread(r.memfd, &tmp, 1,
+					       (off_t)(page + size - 1)), 1);
+			assert_int_equal(tmp, e.msg[first - 1]);
+			assert_int_equal(pread(r.memfd, &tmp, 1, (off_t)page), 1);
+			assert_int_equal(tmp, e.msg[first]);
+			found = true;
+		}
+		ring_next(&r, &p, &e);
+	}
+	assert_true(found);
+	ring_destroy(&r);
+}
+
+static void test_msg_max(void **state)
+{
+	struct ring r;
+	struct ring_entry e;
+	struct ring_pos p;
+
+	assert_int_equal(ring_init(&r, 0, 0, 0), 0);
+	uint32_t max = ring_msg_max(&r);
+	assert_int_equal(max, r.meta->size - RING_HDR);
+
+	for (uint64_t s = 1; s <= 10; s++)
+		append_n(&r, s, 50);
+	/* The largest message takes the whole ring, wherever head is. */
+	append_n(&r, 11, max);
+	assert_int_equal(ring_count(&r), 1);
+	assert_int_equal(r.meta->used, r.meta->size);
+	assert_true(r.meta->head == r.meta->tail);
+	p = ring_oldest(&r);
+	assert_int_equal(ring_get(&r, &p, &e), 1);
+	check_entry(&e, 11, max);
+	ring_next(&r, &p, &e);
+	assert_int_equal(ring_get(&r, &p, &e), 0);
+
+	/* Twice in a row, then an empty one pushes it out. */
+	append_n(&r, 12, max);
+	assert_int_equal(ring_count(&r), 1);
+	p = ring_oldest(&r);
+	assert_int_equal(ring_get(&r, &p, &e), 1);
+	check_entry(&e, 12, max);
+	append_n(&r, 13, 0);
+	assert_int_equal(ring_count(&r), 1);
+	assert_true(r.meta->oldest_seq == 13);
+	assert_int_equal(r.meta->used, RING_HDR);
+	ring_destroy(&r);
+}
+
+static void test_msg_max_capped(void **state)
+{
+	struct ring r;
+	struct ring_entry e;
+	struct ring_pos p;
+
+	/* A ring larger than 2 MiB: the 21-bit length field is the limit. */
+	assert_int_equal(ring_init(&r, 4u << 20, 0, 0), 0);
+	assert_int_equal(ring_msg_max(&r), RING_MSG_MAX);
+	append_n(&r, 1, 10);
+	char *dst = ring_reserve(&r, RING_MSG_MAX);
+	memset(dst, 'M', RING_MSG_MAX);
+	uint64_t seq = ring_commit(&r, 5, 9, RING_F_PARTIAL | RING_F_NOEOL, 6, 22,
+				   RING_MSG_MAX);
+	assert_true(seq == 2);
+	assert_int_equal(ring_seek(&r, 2, &p), 0);
+	assert_int_equal(ring_get(&r, &p, &e), 1);
+	assert_int_equal(e.len, RING_MSG_MAX);
+	assert_int_equal(e.flags, RING_F_PARTIAL | RING_F_NOEOL);
+	assert_int_equal(e.priority, 6);
+	assert_int_equal(e.facility, 22);
+	assert_int_equal(e.source, 9);
+	assert_int_equal(e.msg[0], 'M');
+	assert_int_equal(e.msg[RING_MSG_MAX - 1], 'M');
+	/* The entry before it is intact and the next goes right after. */
+	p = ring_oldest(&r);
+	assert_int_equal(ring_get(&r, &p, &e), 1);
+	check_entry(&e, 1, 10);
+	append_n(&r, 3, 10);
+	assert_int_equal(ring_count(&r), 3);
+	ring_destroy(&r);
+}
+
+static void test_random_against_model(void **state)
+{
+	static uint32_t lens[20001];
+	uint64_t rng = 0x853c49e6748fea9bull;
+	struct ring r;
+	struct ring_entry e;
+
+	for (int round = 0; round < 3; round++) {
+		uint64_t cap = round == 0 ? 0 : round == 1 ? 40 : 7;
+		struct evictions ev = { 1, 0, UINT32_MAX };
+
+		assert_int_equal(ring_init(&r, round == 2 ? 5 * page : 0, cap, 0), 0);
+		r.on_evict = on_evict;
+		r.evict_arg = &ev;
+		uint64_t size = r.meta->size;
+		struct ring_pos reader = ring_oldest(&r);
+
+		for (uint64_t s = 1; s <= 20000; s++) {
+			rng ^= rng << 13;
+			rng ^= rng >> 7;
+			rng ^= rng << 17;
+			uint32_t len = (uint32_t)(rng % 8 == 0 ? rng % 2000 : rng % 120);
+			lens[s] = len;
+			append_n(&r, s, len);
+
+			/* The ring holds the longest suffix that fits. */
+			uint64_t want = 0, bytes = 0;
+			for (uint64_t k = s; k >= 1; k--) {
+				if (bytes + RING_HDR + lens[k] > size ||
+				    (cap && want == cap))
+					break;
+				bytes += RING_HDR + lens[k];
+				want++;
+			}
+			assert_true(ring_count(&r) == want);
+			assert_true(r.meta->used == bytes);
+			assert_true(r.meta->oldest_seq == s + 1 - want);
+			assert_true(ev.next == r.meta->oldest_seq);
+
+			/* A reader that keeps up sees every entry once. */
+			if (s % 3 == 0) {
+				int rc;
+				while ((rc = ring_get(&r, &reader, &e)) == 1) {
+					check_entry(&e, reader.seq, lens[reader.seq]);
+					ring_next(&r, &reader, &e);
+				}
+				if (rc == -ESTALE) {
+					assert_true(reader.seq < r.meta->oldest_seq);
+					reader = ring_oldest(&r);
+				} else {
+					assert_int_equal(rc, 0);
+					assert_true(reader.seq == s + 1);
+				}
+			}
+		}
+		ring_destroy(&r);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_init),
+		cmocka_unit_test(test_double_mapping),
+		cmocka_unit_test(test_append_read),
+		cmocka_unit_test(test_header_fields),
+		cmocka_unit_test(test_eviction_by_bytes),
+		cmocka_unit_test(test_max_entries),
+		cmocka_unit_test(test_stale_position),
+		cmocka_unit_test(test_seek),
+		cmocka_unit_test(test_straddle_wrap),
+		cmocka_unit_test(test_msg_max),
+		cmocka_unit_test(test_msg_max_capped),
+		cmocka_unit_test(test_random_against_model),
+	};
+
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
