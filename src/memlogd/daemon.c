@@ -16,6 +16,7 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define READBUF_SIZE (128u << 10)
@@ -23,6 +24,8 @@
 #define REG_PER_TURN 64      /* datagrams read per wake-up */
 #define ACCEPT_PER_TURN 64
 #define TICK_MS 1000
+/* A turn that read less than this from sources is a trickle (see run). */
+#define BATCH_BYTES (32u << 10)
 /* The daemon's own notices: at most this many per second. */
 #define NOTICE_RATE 100
 
@@ -349,12 +352,14 @@ int daemon_init(struct daemon *d, const struct memlogd_config *cfg,
 	return 0;
 }
 
-static void tick(struct daemon *d)
+/* Housekeeping; returns when it is next due. */
+static uint64_t tick(struct daemon *d)
 {
 	struct list *p, *t;
+	uint64_t next = d->now_ms + TICK_MS;
 
 	list_for_each_safe(p, t, &d->idle)
-		reader_tick(container_of(p, struct reader, link));
+		next = MIN(next, reader_tick(container_of(p, struct reader, link)));
 	if (d->cfg->rate_lines) {
 		for (uint32_t i = 1; i < d->srcs.nslots; i++) {
 			struct srcinfo *si = srctab_at(&d->srcs, i);
@@ -369,6 +374,7 @@ static void tick(struct daemon *d)
 					      stream_name((enum stream)si->stream));
 		}
 	}
+	return next;
 }
 
 static void pump_readers(struct daemon *d)
@@ -403,6 +409,17 @@ int daemon_run(struct daemon *d)
 
 	while (!d->stopping) {
 		int timeout;
+		/* Woken for a trickle (typically one line per write() from
+		 * line-buffered programs): wait a moment so the next wake-up
+		 * reads many lines at once. This bounds the cost per line at
+		 * the price of at most batch_delay_us of latency; a turn that
+		 * read a lot does not wait, so bulk throughput is untouched. */
+		if (d->cfg->batch_delay_us && d->turn_bytes > 0 &&
+		    d->turn_bytes < BATCH_BYTES) {
+			struct timespec ts = { 0, (long)d->cfg->batch_delay_us * 1000 };
+			nanosleep(&ts, NULL);
+		}
+		d->turn_bytes = 0;
 		if (!list_empty(&d->busy) || !list_empty(&d->active))
 			timeout = 0;
 		else
@@ -420,10 +437,8 @@ int daemon_run(struct daemon *d)
 		list_for_each_safe(p, t, &d->busy)
 			source_service(container_of(p, struct source, busy_link));
 		pump_readers(d);
-		if (d->now_ms >= d->next_tick_ms) {
-			tick(d);
-			d->next_tick_ms = d->now_ms + TICK_MS;
-		}
+		if (d->now_ms >= d->next_tick_ms)
+			d->next_tick_ms = tick(d);
 	}
 	/* Stopping: followers get one last turn at what is already stored,
 	 * as far as their sockets take it without waiting. */

@@ -55,6 +55,7 @@ struct daemon {
 	uint64_t start_ms;
 	uint64_t next_tick_ms;   /* next housekeeping: timeouts, notices */
 	uint64_t seen_seq;       /* next_seq when waiting readers were woken */
+	size_t turn_bytes;       /* bytes read from sources this loop turn */
 	struct reader *console;
 	bool stopping;
 	struct reg_counters reg;

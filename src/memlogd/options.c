@@ -12,7 +12,7 @@ enum {
 	O_SOCKET_LOG = 256, O_SOCKET_QUERY, O_FD_LOG, O_FD_QUERY, O_MAX_LINES,
 	O_MAX_LINE_LEN, O_DAEMONIZE, O_BUFFER_SIZE, O_CONSOLE, O_RATE_LIMIT,
 	O_MAX_SOURCES, O_MAX_READERS, O_READER_BUFFER, O_REQUEST_TIMEOUT,
-	O_UNLINK_ON_EXIT, O_HELP, O_VERSION,
+	O_UNLINK_ON_EXIT, O_BATCH_DELAY, O_HELP, O_VERSION,
 };
 
 static const struct option long_opts[] = {
@@ -31,6 +31,7 @@ static const struct option long_opts[] = {
 	{ "reader-buffer", required_argument, NULL, O_READER_BUFFER },
 	{ "request-timeout", required_argument, NULL, O_REQUEST_TIMEOUT },
 	{ "unlink-on-exit", no_argument, NULL, O_UNLINK_ON_EXIT },
+	{ "batch-delay", required_argument, NULL, O_BATCH_DELAY },
 	{ "help", no_argument, NULL, O_HELP },
 	{ "version", no_argument, NULL, O_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -57,6 +58,8 @@ static const char usage_text[] =
 "  --max-readers N       query clients at most [256]\n"
 "  --reader-buffer SIZE  output buffer per query client [64K]\n"
 "  --request-timeout MS  a query client must send its request within MS [10000]\n"
+"  --batch-delay USEC    after a wake-up that read little, wait USEC so the\n"
+"                        next reads many lines at once; 0 = never [100]\n"
 "  --console             mirror every entry to stdout as TIME;SOURCE;MSG\n"
 "  --daemonize           bind the sockets, start a copy in the background\n"
 "                        and exit 0 once it runs\n"
@@ -78,6 +81,7 @@ void memlogd_config_defaults(struct memlogd_config *cfg)
 	cfg->max_readers = 256;
 	cfg->reader_buffer = 64u << 10;
 	cfg->request_timeout_ms = 10000;
+	cfg->batch_delay_us = 100;
 }
 
 static int num(const char *arg, uint64_t min, uint64_t max, uint64_t *out,
@@ -186,6 +190,11 @@ enum opts_result memlogd_parse_args(int argc, char **argv,
 			if (num(optarg, 1, 3600000, &v, false) < 0)
 				goto bad_number;
 			cfg->request_timeout_ms = (uint32_t)v;
+			break;
+		case O_BATCH_DELAY:
+			if (num(optarg, 0, 100000, &v, false) < 0)
+				goto bad_number;
+			cfg->batch_delay_us = (uint32_t)v;
 			break;
 		case O_UNLINK_ON_EXIT:
 			cfg->unlink_on_exit = true;

@@ -25,6 +25,7 @@ struct memlogd_config {
 	uint32_t max_readers;
 	uint32_t reader_buffer;     /* per-reader output buffer bytes */
 	uint32_t request_timeout_ms;/* a query client must ask within this */
+	uint32_t batch_delay_us;    /* pause after a turn that read little */
 	bool unlink_on_exit;        /* remove socket paths bound by a parent */
 };
 

@@ -476,6 +476,8 @@ void reader_accept(struct daemon *d, int fd)
 	}
 	d->nreaders++;
 	r->state = R_REQUEST;
+	if (r->deadline_ms < d->next_tick_ms)
+		d->next_tick_ms = r->deadline_ms;
 	list_add_tail(&d->idle, &r->link);
 }
 
@@ -503,10 +505,14 @@ struct reader *reader_console(struct daemon *d, int fd)
 	return r;
 }
 
-void reader_tick(struct reader *r)
+uint64_t reader_tick(struct reader *r)
 {
-	if (r->state == R_REQUEST && r->d->now_ms >= r->deadline_ms) {
+	if (r->state != R_REQUEST)
+		return UINT64_MAX;
+	if (r->d->now_ms >= r->deadline_ms) {
 		r->d->requests_bad++;
 		queue_error(r, "no request received in time");
+		return UINT64_MAX;
 	}
+	return r->deadline_ms;
 }

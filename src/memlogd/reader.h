@@ -57,8 +57,9 @@ struct reader *reader_console(struct daemon *d, int fd);
 /* Sends what it can within a fair share; moves itself between lists. */
 void reader_pump(struct reader *r);
 
-/* Housekeeping at a tick: request timeouts. */
-void reader_tick(struct reader *r);
+/* Housekeeping at a tick: request timeouts. Returns when this reader next
+ * needs a tick (its request deadline), or UINT64_MAX. */
+uint64_t reader_tick(struct reader *r);
 
 void reader_close(struct reader *r);
 

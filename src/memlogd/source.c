@@ -191,6 +191,7 @@ void source_service(struct source *s)
 			return;
 		}
 		s->read_ns = now_realtime_ns();
+		d->turn_bytes += (size_t)n;
 		if (linebuf_feed(&s->lb, d->readbuf, (size_t)n, source_emit, s) < 0)
 			daemon_notice(d, false,
 				      "out of memory assembling a line of %s",

@@ -593,8 +593,10 @@ static void test_idle_client(void **state)
 	if (waited < 300)
 		fail_msg("cut off after %llu ms, before the 300 ms timeout",
 			 (unsigned long long)waited);
-	/* Housekeeping runs once a second, so allow one tick of lateness. */
-	if (waited > 300 + 1000 + 500)
+	/* The upper bound only shows that --request-timeout, not the 10 s
+	 * default, applied; it is loose on purpose (no timing assertions on a
+	 * shared machine). */
+	if (waited > 2500)
 		fail_msg("cut off only after %llu ms (timeout 300 ms)",
 			 (unsigned long long)waited);
 	out = h_read_all_close(half, 3000, &n);
