@@ -33,7 +33,8 @@ int fd_set_cloexec(int fd, bool on);
 
 /* Wall-clock time in nanoseconds since the epoch. */
 uint64_t now_realtime_ns(void);
-/* Monotonic time in milliseconds. */
+/* Monotonic time in milliseconds and in nanoseconds. */
 uint64_t now_mono_ms(void);
+uint64_t now_mono_ns(void);
 
 #endif

@@ -409,14 +409,17 @@ int daemon_run(struct daemon *d)
 
 	while (!d->stopping) {
 		int timeout;
-		/* Woken for a trickle (typically one line per write() from
-		 * line-buffered programs): wait a moment so the next wake-up
-		 * reads many lines at once. This bounds the cost per line at
-		 * the price of at most batch_delay_us of latency; a turn that
-		 * read a lot does not wait, so bulk throughput is untouched. */
-		if (d->cfg->batch_delay_us && d->turn_bytes > 0 &&
-		    d->turn_bytes < BATCH_BYTES) {
-			struct timespec ts = { 0, (long)d->cfg->batch_delay_us * 1000 };
+		/* Woken again and again for a few bytes (line-buffered
+		 * programs write one line per write()): wait a moment so that
+		 * the next wake-up reads many lines at once. Only when data
+		 * came faster than the delay: at low rates waiting batches
+		 * nothing and would only add a wake-up. A turn that read a lot
+		 * does not wait either, so bulk throughput is untouched. The
+		 * price is at most batch_delay_us of latency. */
+		uint64_t delay_ns = (uint64_t)d->cfg->batch_delay_us * 1000;
+		if (delay_ns && d->turn_bytes > 0 && d->turn_bytes < BATCH_BYTES &&
+		    d->waited_ns < delay_ns / 2) {
+			struct timespec ts = { 0, (long)delay_ns };
 			nanosleep(&ts, NULL);
 		}
 		d->turn_bytes = 0;
@@ -425,10 +428,13 @@ int daemon_run(struct daemon *d)
 		else
 			timeout = (int)(d->next_tick_ms > d->now_ms
 						? d->next_tick_ms - d->now_ms : 0);
+		uint64_t t0 = now_mono_ns();
 		int n = epoll_wait(d->epfd, evs, (int)ARRAY_SIZE(evs), timeout);
 		if (n < 0 && errno != EINTR)
 			return -errno;
-		d->now_ms = now_mono_ms();
+		uint64_t t1 = now_mono_ns();
+		d->waited_ns = t1 - t0;
+		d->now_ms = t1 / 1000000;
 		for (int i = 0; i < n; i++) {
 			struct ev *ev = evs[i].data.ptr;
 			ev->cb(ev, evs[i].events);

@@ -56,6 +56,7 @@ struct daemon {
 	uint64_t next_tick_ms;   /* next housekeeping: timeouts, notices */
 	uint64_t seen_seq;       /* next_seq when waiting readers were woken */
 	size_t turn_bytes;       /* bytes read from sources this loop turn */
+	uint64_t waited_ns;      /* how long the last epoll_wait blocked */
 	struct reader *console;
 	bool stopping;
 	struct reg_counters reg;

@@ -101,11 +101,29 @@ enum opts_result memlogd_parse_args(int argc, char **argv,
 	int c;
 	bool b;
 
-	optind = 1;
+	/* 0, not 1: also forgets getopt's position inside a previous word. */
+	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long_only(argc, argv, ":", long_opts, NULL)) != -1) {
-		const char *name = optind > 0 && optind <= argc
-					   ? argv[optind - 1] : "?";
+	for (;;) {
+		int idx = -1;
+		c = getopt_long_only(argc, argv, ":", long_opts, &idx);
+		if (c == -1)
+			break;
+		/* Errors name the option as the user can look it up, whichever
+		 * spelling was used; getopt has moved past a separate value. */
+		char name[40];
+		const char *word = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+		if (idx < 0 && (c == ':' || c == '?'))
+			for (int i = 0; long_opts[i].name; i++)
+				if (long_opts[i].val == optopt)
+					idx = i;
+		if (c == '?' && optopt > 0 && optopt < 256 && optind < argc &&
+		    argv[optind][0] == '-' && strchr(argv[optind], optopt))
+			word = argv[optind]; /* still inside this word */
+		if (idx >= 0)
+			snprintf(name, sizeof(name), "--%s", long_opts[idx].name);
+		else
+			snprintf(name, sizeof(name), "%.39s", word);
 		switch (c) {
 		case O_SOCKET_LOG:
 			cfg->socket_log = optarg;
@@ -209,6 +227,10 @@ enum opts_result memlogd_parse_args(int argc, char **argv,
 			snprintf(err, errlen, "%s needs a value", name);
 			return OPTS_USAGE;
 		default:
+			if (idx >= 0) {
+				snprintf(err, errlen, "%s takes no value", name);
+				return OPTS_USAGE;
+			}
 			snprintf(err, errlen, "unknown option: %s", name);
 			return OPTS_USAGE;
 		}
@@ -221,9 +243,10 @@ bad_number:
 		snprintf(err, errlen, "unexpected argument: %s", argv[optind]);
 		return OPTS_USAGE;
 	}
-	if ((uint64_t)cfg->max_line_len + RING_HDR + 4096 > cfg->buffer_size / 2) {
-		snprintf(err, errlen,
-			 "--buffer-size must be at least twice --max-line-len");
+	/* The ring must hold two of the longest entries. */
+	if (2 * ((uint64_t)cfg->max_line_len + RING_HDR) > cfg->buffer_size) {
+		snprintf(err, errlen, "--buffer-size must be at least twice "
+			 "--max-line-len + %u bytes", RING_HDR);
 		return OPTS_USAGE;
 	}
 	return OPTS_RUN;
