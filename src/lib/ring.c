@@ -112,13 +112,21 @@ static uint64_t wrap(const struct ring *r, uint64_t off)
 static void evict_oldest(struct ring *r)
 {
 	struct ring_meta *m = r->meta;
-	struct ring_entry e;
+	uint32_t len;
 
-	decode(r, m->tail, &e);
-	if (r->on_evict)
+	if (r->on_evict) {
+		struct ring_entry e;
+		decode(r, m->tail, &e);
 		r->on_evict(r->evict_arg, &e);
-	m->tail = wrap(r, m->tail + RING_HDR + e.len);
-	m->used -= RING_HDR + e.len;
+		len = e.len;
+	} else {
+		/* The hot path when the ring is full: only the length. */
+		uint32_t w2;
+		memcpy(&w2, r->data + m->tail + 20, 4);
+		len = w2 & LEN_MASK;
+	}
+	m->tail = wrap(r, m->tail + RING_HDR + len);
+	m->used -= RING_HDR + len;
 	m->oldest_seq++;
 }
 

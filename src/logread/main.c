@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,10 +79,15 @@ static void usage(FILE *f)
 		f);
 }
 
-static int usage_error(const char *fmt, const char *arg)
+__attribute__((format(printf, 1, 2)))
+static int usage_error(const char *fmt, ...)
 {
+	va_list ap;
+
 	fputs("logread: ", stderr);
-	fprintf(stderr, fmt, arg);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fputs("\nTry 'logread -help'.\n", stderr);
 	return LR_EXIT_USAGE;
 }
@@ -152,11 +158,11 @@ static int parse_args(int argc, char **argv, struct logread_opts *o)
 			break;
 		case OPT_SOURCE:
 			if (o->nglobs == QUERY_GLOBS_MAX)
-				return usage_error("at most %s -source patterns",
-						   "16");
+				return usage_error("at most %d -source patterns",
+						   QUERY_GLOBS_MAX);
 			if (strlen(optarg) > QUERY_GLOB_MAX)
 				return usage_error("-source pattern longer than "
-						   "%s bytes", "1024");
+						   "%d bytes", QUERY_GLOB_MAX);
 			o->globs[o->nglobs++] = optarg;
 			o->v2 = true;
 			break;
@@ -177,7 +183,7 @@ static int parse_args(int argc, char **argv, struct logread_opts *o)
 			break;
 		case OPT_CURSOR_FILE:
 			if (optarg[0] == '\0')
-				return usage_error("%s-cursor-file needs a path", "");
+				return usage_error("-cursor-file needs a path");
 			o->cursor_file = optarg;
 			o->v2 = true;
 			break;
@@ -202,9 +208,9 @@ static int parse_args(int argc, char **argv, struct logread_opts *o)
 	if (o->stats && (o->follow || o->dump_follow || o->has_lines ||
 			 o->nglobs || o->after || o->cursor_file))
 		return usage_error("-stats cannot be combined with -f, -F, -n, "
-				   "-source, -after-cursor or -cursor-file%s", "");
+				   "-source, -after-cursor or -cursor-file");
 	if (o->after && o->has_lines)
-		return usage_error("-after-cursor and -n exclude each other%s", "");
+		return usage_error("-after-cursor and -n exclude each other");
 	return -1;
 }
 
@@ -259,21 +265,30 @@ static void make_request(const struct logread_opts *o, const char *after,
 
 /* With a cursor file, SIGINT, SIGTERM and SIGHUP end the session in good
  * order (the cursor is written) instead of killing logread: they are
- * blocked and read from a signalfd. Returns the fd, or -1 with a message. */
+ * blocked and read from a signalfd. A SIGINT or SIGHUP that our parent
+ * chose to ignore (nohup, a background job of a script) stays ignored.
+ * Returns the fd, or -1 with a message. */
 static int stop_signals(void)
 {
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
 	sigset_t set;
 	int fd;
 
 	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++) {
+		struct sigaction old;
+
+		if (sigs[i] != SIGTERM && sigaction(sigs[i], NULL, &old) == 0 &&
+		    old.sa_handler == SIG_IGN)
+			continue;
+		sigaddset(&set, sigs[i]);
+	}
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0 ||
+	    (fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
+		fprintf(stderr, "logread: cannot set up signals: %s\n",
+			strerror(errno));
 		return -1;
-	fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (fd < 0)
-		fprintf(stderr, "logread: signalfd: %s\n", strerror(errno));
+	}
 	return fd;
 }
 

@@ -263,8 +263,10 @@ int output_flush(struct output *o, int stopfd)
 		}
 		done += (size_t)w;
 	}
-	memmove(o->buf, o->buf + done, o->len - done);
-	o->len -= done;
+	if (done) {
+		memmove(o->buf, o->buf + done, o->len - done);
+		o->len -= done;
+	}
 	return r;
 }
 

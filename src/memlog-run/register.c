@@ -29,16 +29,36 @@ int registrar_open(struct registrar *r, const char *path)
 	return 0;
 }
 
-int registrar_send(struct registrar *r, const char *name, size_t name_len,
-		   enum stream s, int fd)
+/* Builds the payload: the name alone when LinuxKit's naming convention
+ * already tells the daemon the right stream (always, with NAME.out and
+ * NAME), so that LinuxKit's own daemon, which takes the whole payload as
+ * the name, sees exactly what its init would send; the name and memlog's
+ * stream= attribute only when the convention would be wrong (a stderr name
+ * that ends in ".out"). */
+static int build_payload(char *out, size_t cap, const char *name,
+			 size_t name_len, enum stream s)
 {
-	char payload[REG_DGRAM_MAX];
 	const char *sname = stream_name(s);
 	struct reg_attr attr = {
 		.key = "stream", .key_len = 6,
 		.val = sname, .val_len = strlen(sname),
 	};
-	int n = reg_build(payload, sizeof(payload), name, name_len, &attr, 1);
+	struct reg_msg inferred;
+	int n = reg_build(out, cap, name, name_len, NULL, 0);
+
+	if (n < 0)
+		return n;
+	reg_parse(out, (size_t)n, &inferred);
+	if (inferred.stream == s)
+		return n;
+	return reg_build(out, cap, name, name_len, &attr, 1);
+}
+
+int registrar_send(struct registrar *r, const char *name, size_t name_len,
+		   enum stream s, int fd)
+{
+	char payload[REG_DGRAM_MAX];
+	int n = build_payload(payload, sizeof(payload), name, name_len, s);
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;

@@ -1,7 +1,8 @@
 /* Handing a stream to memlogd: one SOCK_DGRAM datagram per stream to the
- * registration socket, the source name (plus memlog's stream= attribute) as
- * payload and the fd in one SCM_RIGHTS control message, as LinuxKit's init
- * does. There is no reply: sendmsg() succeeding is all a sender can know. */
+ * registration socket, the source name as payload (plus memlog's stream=
+ * attribute where the name alone would mislead) and the fd in one
+ * SCM_RIGHTS control message, as LinuxKit's init does. There is no reply:
+ * sendmsg() succeeding is all a sender can know. */
 #ifndef MEMLOG_RUN_REGISTER_H
 #define MEMLOG_RUN_REGISTER_H
 

@@ -59,10 +59,10 @@ void daemon_store(struct daemon *d, uint32_t slot, uint64_t time_ns,
 	char *dst = ring_reserve(&d->ring, (uint32_t)len);
 
 	memcpy(dst, msg, len);
-	ring_commit(&d->ring, time_ns, slot, flags, RING_NO_PRIORITY,
-		    RING_NO_PRIORITY, (uint32_t)len);
-	/* The slot lives as long as an entry names it. */
-	si->refs++;
+	/* The slot lives as long as an entry names it (srctab_live). */
+	si->last_seq = ring_commit(&d->ring, time_ns, slot, flags,
+				   RING_NO_PRIORITY, RING_NO_PRIORITY,
+				   (uint32_t)len);
 	si->lines++;
 	si->bytes += len;
 	if (flags & RING_F_PARTIAL)
@@ -95,13 +95,6 @@ void daemon_notice(struct daemon *d, bool marker, const char *fmt, ...)
 	daemon_store(d, SRCTAB_SELF, now_realtime_ns(),
 		     marker ? RING_F_MARKER : 0, msg,
 		     MIN((size_t)n, sizeof(msg) - 1));
-}
-
-static void on_evict(void *arg, const struct ring_entry *e)
-{
-	struct daemon *d = arg;
-
-	srctab_unref(&d->srcs, e->source);
 }
 
 /* One registration datagram: the name (and attributes) and its fds.
@@ -286,8 +279,6 @@ int daemon_init(struct daemon *d, const struct memlogd_config *cfg,
 	r = ring_init(&d->ring, cfg->buffer_size, cfg->max_lines, d->instance);
 	if (r < 0)
 		return r;
-	d->ring.on_evict = on_evict;
-	d->ring.evict_arg = d;
 
 	/* Sources are limited by fds: keep room for readers and our own. */
 	d->max_sources = cfg->max_sources;
@@ -363,14 +354,15 @@ static uint64_t tick(struct daemon *d)
 	if (d->cfg->rate_lines) {
 		for (uint32_t i = 1; i < d->srcs.nslots; i++) {
 			struct srcinfo *si = srctab_at(&d->srcs, i);
-			if (!si->refs)
+			if (!srctab_live(si, d->ring.meta->oldest_seq))
 				continue;
 			uint64_t n = ratelimit_flush(&si->rl, d->cfg->rate_seconds,
 						     d->now_ms, false);
 			if (n)
 				daemon_notice(d, true, "rate limit: suppressed %llu "
 					      "lines from %s (%s)",
-					      (unsigned long long)n, si->name,
+					      (unsigned long long)n,
+					      srctab_name(&d->srcs, si),
 					      stream_name((enum stream)si->stream));
 		}
 	}

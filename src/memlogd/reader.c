@@ -144,17 +144,19 @@ static bool put_entry(struct reader *r, const struct ring_entry *e)
 		dst = d->scratch;
 	switch (r->fmt) {
 	case FMT_V2: {
-		struct record_source rs = { si->name, si->name_len,
+		struct record_source rs = { srctab_name(&d->srcs, si), si->name_len,
 					    (enum stream)si->stream };
 		n = record_v2(dst, e, d->instance, &rs);
 		break;
 	}
 	case FMT_LEGACY:
-		n = record_legacy(dst, e->time_ns, si->name, si->name_len,
+		n = record_legacy(dst, e->time_ns, srctab_name(&d->srcs, si),
+				  si->name_len,
 				  e->msg, e->len);
 		break;
 	default:
-		n = record_text(dst, e->time_ns, si->name, si->name_len,
+		n = record_text(dst, e->time_ns, srctab_name(&d->srcs, si),
+				si->name_len,
 				e->msg, e->len);
 		break;
 	}
@@ -169,7 +171,8 @@ static bool wanted(const struct reader *r, const struct ring_entry *e)
 {
 	if (r->nglobs == 0)
 		return true;
-	const char *name = srctab_at(&r->d->srcs, e->source)->name;
+	struct srctab *t = &r->d->srcs;
+	const char *name = srctab_name(t, srctab_at(t, e->source));
 	for (unsigned i = 0; i < r->nglobs; i++)
 		if (fnmatch(r->globs[i], name, 0) == 0)
 			return true;

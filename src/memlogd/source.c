@@ -17,7 +17,7 @@
 static void notice_suppressed(struct daemon *d, struct srcinfo *si, uint64_t n)
 {
 	daemon_notice(d, true, "rate limit: suppressed %llu lines from %s (%s)",
-		      (unsigned long long)n, si->name,
+		      (unsigned long long)n, srctab_name(&d->srcs, si),
 		      stream_name((enum stream)si->stream));
 }
 
@@ -111,7 +111,8 @@ int source_add(struct daemon *d, int fd, const char *name, size_t name_len,
 		r = -ENOMEM;
 		goto fail;
 	}
-	r = srctab_get(&d->srcs, name, name_len, stream);
+	r = srctab_get(&d->srcs, name, name_len, stream,
+		       d->ring.meta->oldest_seq);
 	if (r < 0) {
 		free(s);
 		goto fail;
@@ -128,7 +129,6 @@ int source_add(struct daemon *d, int fd, const char *name, size_t name_len,
 		 * they are always readable, so they are read every turn. */
 		list_add_tail(&d->busy, &s->busy_link);
 	} else if (r < 0) {
-		srctab_unref(&d->srcs, s->slot);
 		free(s);
 		goto fail;
 	}
@@ -161,13 +161,13 @@ void source_close(struct source *s, int err)
 	}
 	if (err && err != -EIO && err != -ECONNRESET)
 		daemon_notice(d, false, "source %s (%s): read failed: %s; closed",
-			      si->name, stream_name((enum stream)si->stream),
+			      srctab_name(&d->srcs, si),
+			      stream_name((enum stream)si->stream),
 			      strerror(-err));
 	list_del(&s->link);
 	list_del(&s->busy_link);
 	close(s->ev.fd); /* also leaves the epoll set */
 	si->fds--;
-	srctab_unref(&d->srcs, s->slot);
 	d->nsources--;
 	free(s);
 }
@@ -195,7 +195,8 @@ void source_service(struct source *s)
 		if (linebuf_feed(&s->lb, d->readbuf, (size_t)n, source_emit, s) < 0)
 			daemon_notice(d, false,
 				      "out of memory assembling a line of %s",
-				      srctab_at(&d->srcs, s->slot)->name);
+				      srctab_name(&d->srcs,
+						  srctab_at(&d->srcs, s->slot)));
 		/* A short read means the pipe is empty: skip the EAGAIN read. */
 		if ((size_t)n < d->readbuf_size)
 			return;

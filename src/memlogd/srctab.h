@@ -1,7 +1,12 @@
 /* The source table: one slot per distinct (name, stream), shared by every fd
- * registered under it, and alive while an fd is open or an entry in the ring
- * still names it. Slots hold no pointers, so the table could be handed to a
- * re-exec'd daemon as it is. Slot 0 is the daemon's own source "memlogd". */
+ * registered under it. A slot lives while an fd is open under it or the ring
+ * still holds one of its entries: the slot remembers the seq of its newest
+ * entry, so no per-entry reference count is kept, and eviction costs
+ * nothing here. Dead slots are reclaimed lazily, when a name is looked up.
+ *
+ * Names live in one arena, addressed by offset: the table holds no
+ * pointers, so slots and arena could be handed to a re-exec'd daemon as
+ * they are. Slot 0 is the daemon's own source "memlogd". */
 #ifndef MEMLOGD_SRCTAB_H
 #define MEMLOGD_SRCTAB_H
 
@@ -15,10 +20,12 @@
 #define SRCTAB_SELF 0u
 
 struct srcinfo {
-	uint32_t refs;          /* open fds + ring entries; 0 = free slot */
+	uint64_t last_seq;      /* seq of the newest entry stored; 0 = none */
 	uint32_t fds;           /* open fds registered under this slot */
-	uint8_t stream;         /* enum stream */
+	uint32_t name_off;      /* name in srctab.names, NUL-terminated */
 	uint16_t name_len;
+	uint8_t stream;         /* enum stream */
+	bool used;              /* holds a name (live, or dead not yet reclaimed) */
 	int32_t pid;            /* last registrant's credentials, or -1 */
 	uint32_t uid;
 	uint64_t lines;         /* entries stored */
@@ -26,28 +33,43 @@ struct srcinfo {
 	uint64_t dropped;       /* lines dropped by the rate limit */
 	uint64_t partial;       /* entries that were parts of a split line */
 	struct ratelimit rl;
-	char name[REG_NAME_MAX + 1]; /* NUL-terminated; names hold no NUL */
 };
 
 struct srctab {
 	struct srcinfo *slots;
-	uint32_t nslots;        /* slots in use or free below this index */
+	uint32_t nslots;        /* slots ever handed out (used or free) */
 	uint32_t cap;           /* allocated slots */
 	uint32_t max;           /* hard cap on slots */
+	char *names;            /* arena of NUL-terminated names */
+	uint32_t names_len;     /* bytes of the arena in use */
+	uint32_t names_cap;
+	uint32_t names_dead;    /* bytes of reclaimed names, freed by compaction */
 };
 
 int srctab_init(struct srctab *t, uint32_t max);
 void srctab_free(struct srctab *t);
 
-/* The slot for (name, stream), taking one reference. Returns the slot index
- * or -ENOSPC when the table is full. */
+/* The slot for (name, stream), found or made. Slots with no fd and no
+ * entry at or after oldest_seq are reclaimed on the way. Returns the slot
+ * index, -ENOSPC when the table is full, -ENOMEM. */
 int srctab_get(struct srctab *t, const char *name, size_t len,
-	       enum stream stream);
+	       enum stream stream, uint64_t oldest_seq);
+
 static inline struct srcinfo *srctab_at(struct srctab *t, uint32_t i)
 {
 	return &t->slots[i];
 }
-void srctab_ref(struct srctab *t, uint32_t i);
-void srctab_unref(struct srctab *t, uint32_t i);
+
+static inline const char *srctab_name(const struct srctab *t,
+				      const struct srcinfo *s)
+{
+	return t->names + s->name_off;
+}
+
+/* Does the slot still matter: an open fd, or an entry in the ring? */
+static inline bool srctab_live(const struct srcinfo *s, uint64_t oldest_seq)
+{
+	return s->used && (s->fds > 0 || (s->last_seq && s->last_seq >= oldest_seq));
+}
 
 #endif

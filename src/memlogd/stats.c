@@ -41,7 +41,7 @@ size_t stats_encode(struct daemon *d, char **out)
 
 	b.cap = 2048;
 	for (uint32_t i = 0; i < d->srcs.nslots; i++)
-		if (srctab_at(&d->srcs, i)->refs)
+		if (srctab_live(srctab_at(&d->srcs, i), m->oldest_seq))
 			b.cap += 400 + JSON_ESCAPE_BOUND(srctab_at(&d->srcs, i)->name_len);
 	b.p = malloc(b.cap);
 	if (!b.p)
@@ -78,11 +78,11 @@ size_t stats_encode(struct daemon *d, char **out)
 	sb_printf(&b, "\"sources\":[");
 	for (uint32_t i = 0; i < d->srcs.nslots; i++) {
 		struct srcinfo *s = srctab_at(&d->srcs, i);
-		if (!s->refs)
+		if (!srctab_live(s, m->oldest_seq))
 			continue;
 		sb_printf(&b, "%s{\"name\":", first ? "" : ",");
 		first = false;
-		sb_str(&b, s->name, s->name_len);
+		sb_str(&b, srctab_name(&d->srcs, s), s->name_len);
 		sb_printf(&b, ",\"stream\":\"%s\",\"fds\":%u",
 			  stream_name((enum stream)s->stream),
 			  i == SRCTAB_SELF ? 0 : s->fds);
