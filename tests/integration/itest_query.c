@@ -655,6 +655,50 @@ static void test_max_readers(void **state)
 	mld_stop(&m);
 }
 
+/* A closed source stays in stats (and its entries keep their name) while
+ * the ring holds one of its entries, and is forgotten once they are all
+ * overwritten. */
+static void test_source_lifetime(void **state)
+{
+	struct mld m = { 0 };
+	const char *args[] = { "--max-lines", "3", NULL };
+	struct mld_opts o = { .args = args };
+	(void)state;
+
+	mld_start(&m, &o);
+	int gone = h_register_pipe(&m, "gone");
+	h_writef(gone, "last words\n");
+	close(gone);
+	h_wait_stat(&m, "registrations.sources_open", 0);
+	json_t *st = h_stats(&m);
+	json_t *s = h_stats_source(st, "gone", "stderr");
+	assert_non_null(s);
+	assert_int_equal(h_jint(s, "fds"), 0);
+	assert_int_equal(h_jint(s, "lines"), 1);
+	json_decref(st);
+	json_t *d = h_dump(&m, "dump\n");
+	assert_int_equal(json_array_size(d), 1);
+	assert_string_equal(h_jstr(json_array_get(d, 0), "source"), "gone");
+	assert_string_equal(h_jstr(json_array_get(d, 0), "msg"), "last words");
+	json_decref(d);
+
+	/* Three newer entries push it out of the 3-entry ring. */
+	int next = h_register_pipe(&m, "next");
+	h_writef(next, "a\nb\nc\n");
+	h_wait_source_stat(&m, "next", "stderr", "lines", 3);
+	st = h_stats(&m);
+	assert_null(h_stats_source(st, "gone", "stderr"));
+	assert_non_null(h_stats_source(st, "next", "stderr"));
+	json_decref(st);
+	/* The name can come back, with fresh counters. */
+	gone = h_register_pipe(&m, "gone");
+	h_writef(gone, "again\n");
+	h_wait_source_stat(&m, "gone", "stderr", "lines", 1);
+	close(gone);
+	close(next);
+	mld_stop(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -673,6 +717,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_bad_requests, h_teardown),
 		cmocka_unit_test_teardown(test_idle_client, h_teardown),
 		cmocka_unit_test_teardown(test_max_readers, h_teardown),
+		cmocka_unit_test_teardown(test_source_lifetime, h_teardown),
 	};
 	return cmocka_run_group_tests_name("itest_query", tests, NULL, NULL);
 }
