@@ -22,9 +22,11 @@ void line_reader_free(struct line_reader *lr)
 int line_reader_next(struct line_reader *lr, const char **line, size_t *len)
 {
 	size_t avail = lr->end - lr->start;
-	char *base = lr->buf + lr->start;
 	char *nl = NULL;
 
+	if (!lr->buf)
+		return 0; /* nothing read yet (no pointer arithmetic on NULL) */
+	char *base = lr->buf + lr->start;
 	if (avail > lr->scan)
 		nl = memchr(base + lr->scan, '\n', avail - lr->scan);
 	if (nl) {
