@@ -124,6 +124,21 @@ int query_parse(const char *line, size_t len, struct query_req *req,
 				if (parse_u64(num, UINT64_MAX, &req->last) < 0)
 					FAIL("last needs a number");
 				req->has_last = true;
+			} else if (word_is(p, klen, "priority")) {
+				if (req->has_prio)
+					FAIL("priority given twice");
+				if (vlen == 1 && v[0] >= '0' && v[0] <= '7') {
+					req->prio_min = 0;
+					req->prio_max = v[0] - '0';
+				} else if (vlen == 4 && v[0] >= '0' && v[0] <= '7' &&
+					   v[1] == '.' && v[2] == '.' &&
+					   v[3] >= '0' && v[3] <= '7' && v[0] <= v[3]) {
+					req->prio_min = v[0] - '0';
+					req->prio_max = v[3] - '0';
+				} else {
+					FAIL("priority takes N or A..B, 0 to 7");
+				}
+				req->has_prio = true;
 			} else if (word_is(p, klen, "source")) {
 				size_t gl;
 				if (req->nglobs == QUERY_GLOBS_MAX)
@@ -151,6 +166,41 @@ int query_parse(const char *line, size_t len, struct query_req *req,
 		FAIL("after and last exclude each other");
 	if (req->mode == QUERY_FOLLOW && (req->has_after || req->has_last))
 		FAIL("follow starts at the newest entry; use dump-follow");
+	return 0;
+}
+
+static int prio_word(const char *s, size_t len)
+{
+	static const char *const names[] = { "emerg", "alert", "crit", "err",
+					     "warning", "notice", "info", "debug" };
+
+	if (len == 1 && s[0] >= '0' && s[0] <= '7')
+		return s[0] - '0';
+	for (int i = 0; i < 8; i++)
+		if (strlen(names[i]) == len && memcmp(names[i], s, len) == 0)
+			return i;
+	return -1;
+}
+
+int query_priority_arg(const char *s, int *lo, int *hi)
+{
+	const char *dots = strstr(s, "..");
+	int a, b;
+
+	if (!dots) {
+		b = prio_word(s, strlen(s));
+		if (b < 0)
+			return -EINVAL;
+		*lo = 0;
+		*hi = b;
+		return 0;
+	}
+	a = prio_word(s, (size_t)(dots - s));
+	b = prio_word(dots + 2, strlen(dots + 2));
+	if (a < 0 || b < 0)
+		return -EINVAL;
+	*lo = MIN(a, b);
+	*hi = MAX(a, b);
 	return 0;
 }
 

@@ -8,6 +8,8 @@
  *           / "last"   (a count: start N entries before the newest)
  *           / "source" (a glob on the source name, repeatable; a source
  *                       matching any of them is sent)
+ *           / "priority" (N: 0 to N, or A..B: priorities A to B; entries
+ *                       without a priority do not match)
  *
  * VALUE is percent-encoded (%XX) where it holds a space, '%', or a byte
  * outside printable ASCII. See docs/protocol.md. Pure parser: no I/O. */
@@ -38,6 +40,8 @@ struct query_req {
 	struct cursor after;
 	bool has_last;
 	uint64_t last;
+	bool has_prio;
+	int prio_min, prio_max;  /* inclusive, 0-7 */
 	unsigned nglobs;
 	char globs[QUERY_GLOBS_MAX][QUERY_GLOB_MAX + 1]; /* NUL-terminated */
 };
@@ -53,6 +57,11 @@ bool query_text_start(unsigned char byte);
  * static message in *err. */
 int query_parse(const char *line, size_t len, struct query_req *req,
 		const char **err);
+
+/* A priority argument as users write it (journalctl's -p): a name (emerg,
+ * alert, crit, err, warning, notice, info, debug) or digit N meaning 0..N,
+ * or a range A..B of names or digits. Returns 0 or -EINVAL. */
+int query_priority_arg(const char *s, int *lo, int *hi);
 
 /* Does the source name match the request's globs (true if it has none)? */
 bool query_match_source(const struct query_req *req, const char *name);

@@ -70,6 +70,29 @@ size_t record_v2(char *out, const struct ring_entry *e, uint64_t instance,
 		p = lit(p, ",\"facility\":");
 		p = u64(p, (uint64_t)e->facility);
 	}
+	if (e->attrs_len) {
+		/* "KEY=VALUE\0KEY=VALUE": an object, keys in stored order. */
+		const char *a = e->attrs, *end = e->attrs + e->attrs_len;
+		bool first = true;
+		p = lit(p, ",\"attrs\":{");
+		while (a < end) {
+			const char *z = memchr(a, '\0', (size_t)(end - a));
+			size_t l = z ? (size_t)(z - a) : (size_t)(end - a);
+			const char *eq = memchr(a, '=', l);
+			if (eq && eq > a) {
+				if (!first)
+					*p++ = ',';
+				first = false;
+				*p++ = '"';
+				p += json_escape(p, a, (size_t)(eq - a));
+				p = lit(p, "\":\"");
+				p += json_escape(p, eq + 1, l - (size_t)(eq - a) - 1);
+				*p++ = '"';
+			}
+			a += l + 1;
+		}
+		*p++ = '}';
+	}
 	if (e->flags & RING_F_NOEOL)
 		p = lit(p, ",\"eof\":true");
 	if (e->flags & RING_F_MARKER)

@@ -26,11 +26,15 @@ size_t record_legacy(char *out, uint64_t time_ns, const char *name,
 		     size_t name_len, const char *msg, size_t msg_len);
 
 /* memlog's v2 NDJSON: seq, cursor, time, source, stream, msg, partial, then
- * priority and facility where the entry has them and "marker":true on the
- * daemon's own loss notices. */
+ * priority and facility where the entry has them, "attrs":{...} for its
+ * KEY=VALUE attributes, and "marker":true on the daemon's own loss notices.
+ * RECORD_V2_BOUND is for an entry without attributes; each byte of
+ * attributes adds at most RECORD_ATTR_BYTE. */
 #define RECORD_V2_BOUND(name_len, msg_len) \
 	(200 + CURSOR_LEN + TIMEFMT_MAX + JSON_ESCAPE_BOUND(name_len) + \
 	 JSON_ESCAPE_BOUND(msg_len))
+#define RECORD_ATTR_BYTE 10
+#define RECORD_ATTRS_MAX 4096 /* attribute bytes the daemon keeps per entry */
 size_t record_v2(char *out, const struct ring_entry *e, uint64_t instance,
 		 const struct record_source *src);
 

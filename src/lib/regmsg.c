@@ -9,6 +9,8 @@ const char *stream_name(enum stream s)
 	case STREAM_STDOUT: return "stdout";
 	case STREAM_STDERR: return "stderr";
 	case STREAM_NONE: return "none";
+	case STREAM_SYSLOG: return "syslog";
+	case STREAM_KERNEL: return "kernel";
 	default: return "unknown";
 	}
 }

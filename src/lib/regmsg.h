@@ -19,10 +19,12 @@ enum stream {
 	STREAM_UNKNOWN = 0,
 	STREAM_STDOUT = 1,
 	STREAM_STDERR = 2,
-	STREAM_NONE = 3, /* the daemon's own entries, kernel log */
+	STREAM_NONE = 3, /* the daemon's own entries */
+	STREAM_SYSLOG = 4, /* messages to /dev/log */
+	STREAM_KERNEL = 5, /* the kernel log, /dev/kmsg */
 };
 
-/* "stdout", "stderr", "none", or "unknown". */
+/* "stdout", "stderr", "none", "syslog", "kernel", or "unknown". */
 const char *stream_name(enum stream s);
 
 struct reg_attr {

@@ -98,10 +98,25 @@ static void decode(const struct ring *r, uint64_t off, struct ring_entry *e)
 	memcpy(&w2, p + 20, 4);
 	e->source = w1 & SRC_MASK;
 	e->priority = (int)((w1 >> PRIO_SHIFT) & 0xf) - 1;
-	e->len = w2 & LEN_MASK;
+	e->size = w2 & LEN_MASK;
 	e->flags = w2 & RING_F_MASK;
 	e->facility = (int)((w2 >> FAC_SHIFT) & 0x1f) - 1;
 	e->msg = p + RING_HDR;
+	e->len = e->size;
+	e->attrs = NULL;
+	e->attrs_len = 0;
+	if (e->flags & RING_F_ATTRS) {
+		uint32_t ml;
+		memcpy(&ml, e->msg, 4);
+		/* Written by us, but a corrupt length must not read past the
+		 * entry. */
+		if (e->size >= 4 && ml <= e->size - 4) {
+			e->msg += 4;
+			e->len = ml;
+			e->attrs = e->msg + ml;
+			e->attrs_len = e->size - 4 - ml;
+		}
+	}
 }
 
 static uint64_t wrap(const struct ring *r, uint64_t off)
@@ -118,7 +133,7 @@ static void evict_oldest(struct ring *r)
 		struct ring_entry e;
 		decode(r, m->tail, &e);
 		r->on_evict(r->evict_arg, &e);
-		len = e.len;
+		len = e.size;
 	} else {
 		/* The hot path when the ring is full: only the length. */
 		uint32_t w2;
@@ -198,7 +213,7 @@ int ring_get(const struct ring *r, const struct ring_pos *pos,
 void ring_next(const struct ring *r, struct ring_pos *pos,
 	       const struct ring_entry *e)
 {
-	pos->off = wrap(r, pos->off + RING_HDR + e->len);
+	pos->off = wrap(r, pos->off + RING_HDR + e->size);
 	pos->seq++;
 }
 

@@ -23,7 +23,9 @@
 #define RING_F_PARTIAL (1u << 21) /* the line goes on in this source's next entry */
 #define RING_F_MARKER  (1u << 22) /* the daemon's own notice of lost lines */
 #define RING_F_NOEOL   (1u << 23) /* the stream ended before a newline */
-#define RING_F_MASK    (RING_F_PARTIAL | RING_F_MARKER | RING_F_NOEOL)
+#define RING_F_ATTRS   (1u << 29) /* payload: u32 msg length, msg, attributes */
+#define RING_F_MASK    (RING_F_PARTIAL | RING_F_MARKER | RING_F_NOEOL | \
+			RING_F_ATTRS)
 
 #define RING_SOURCE_MAX ((1u << 24) - 1)
 #define RING_NO_PRIORITY (-1)
@@ -35,8 +37,11 @@ struct ring_entry {
 	uint32_t flags;     /* RING_F_* */
 	int priority;       /* 0-7, or RING_NO_PRIORITY */
 	int facility;       /* 0-23, or RING_NO_PRIORITY */
-	uint32_t len;
+	uint32_t len;       /* message bytes */
 	const char *msg;    /* valid until the next append */
+	const char *attrs;  /* "KEY=VALUE\0KEY=VALUE" (RING_F_ATTRS), or NULL */
+	uint32_t attrs_len;
+	uint32_t size;      /* payload bytes in the ring: msg, or all three */
 };
 
 /* Lives in the first page of the memfd. */

@@ -30,6 +30,8 @@ struct logread_opts {
 	bool has_lines;           /* -n given */
 	uint64_t lines;
 	const char *globs[QUERY_GLOBS_MAX]; /* --source, in order */
+	bool has_prio;                      /* -p */
+	int prio_min, prio_max;
 	unsigned nglobs;
 	enum out_format format;   /* -o */
 	const char *after;        /* --after-cursor */
@@ -56,6 +58,10 @@ static void usage(FILE *f)
 "  -n, -lines N           start N entries before the newest\n"
 "      -source GLOB       only sources whose name matches the shell pattern\n"
 "                         GLOB; repeatable (up to 16), any may match\n"
+"  -p, -priority PRIO     only entries of priority PRIO or more severe\n"
+"                         (emerg alert crit err warning notice info debug,\n"
+"                         or 0-7), or of a range A..B; entries without a\n"
+"                         priority (container output) do not match\n"
 "  -o, -output FORMAT     legacy  TIME;SOURCE;MSG (the default)\n"
 "                         short   TIME SOURCE[STREAM]: MSG\n"
 "                         json    the server's JSON object per line\n"
@@ -118,6 +124,8 @@ static int parse_args(int argc, char **argv, struct logread_opts *o)
 		{ "n", required_argument, NULL, 'n' },
 		{ "lines", required_argument, NULL, 'n' },
 		{ "source", required_argument, NULL, OPT_SOURCE },
+		{ "p", required_argument, NULL, 'p' },
+		{ "priority", required_argument, NULL, 'p' },
 		{ "o", required_argument, NULL, 'o' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "after-cursor", required_argument, NULL, OPT_AFTER },
@@ -132,7 +140,7 @@ static int parse_args(int argc, char **argv, struct logread_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->socket = DEFAULT_SOCKET;
 	o->format = OUT_LEGACY;
-	while ((c = getopt_long_only(argc, argv, "fFn:o:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long_only(argc, argv, "fFn:o:p:h", longopts, NULL)) != -1) {
 		r = -1;
 		switch (c) {
 		case OPT_SOCKET:
@@ -155,6 +163,16 @@ static int parse_args(int argc, char **argv, struct logread_opts *o)
 				return usage_error("-n needs a number of entries, "
 						   "not '%s'", optarg);
 			o->has_lines = o->v2 = true;
+			break;
+		case 'p':
+			if (query_priority_arg(optarg, &o->prio_min,
+					       &o->prio_max) < 0)
+				return usage_error("-p takes a priority (emerg, "
+						   "alert, crit, err, warning, "
+						   "notice, info, debug or 0-7) "
+						   "or a range A..B, not '%s'",
+						   optarg);
+			o->has_prio = o->v2 = true;
 			break;
 		case OPT_SOURCE:
 			if (o->nglobs == QUERY_GLOBS_MAX)
@@ -206,7 +224,7 @@ static int parse_args(int argc, char **argv, struct logread_opts *o)
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (o->stats && (o->follow || o->dump_follow || o->has_lines ||
-			 o->nglobs || o->after || o->cursor_file))
+			 o->nglobs || o->after || o->cursor_file || o->has_prio))
 		return usage_error("-stats cannot be combined with -f, -F, -n, "
 				   "-source, -after-cursor or -cursor-file");
 	if (o->after && o->has_lines)
@@ -253,6 +271,9 @@ static void make_request(const struct logread_opts *o, const char *after,
 	req->last = o->lines;
 	req->globs = o->globs;
 	req->nglobs = o->nglobs;
+	req->has_prio = o->has_prio;
+	req->prio_min = o->prio_min;
+	req->prio_max = o->prio_max;
 	if (o->stats)
 		req->mode = QUERY_STATS;
 	else if (o->dump_follow || (o->follow && start))

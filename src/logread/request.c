@@ -71,7 +71,7 @@ int request_build(const struct request *r, char *out, size_t cap)
 {
 	struct line_out o = { .p = out, .cap = cap };
 	const char *word = mode_word(r->mode);
-	bool params = r->after || r->has_last || r->nglobs;
+	bool params = r->after || r->has_last || r->nglobs || r->has_prio;
 
 	if (!word)
 		return -EINVAL;
@@ -100,6 +100,14 @@ int request_build(const struct request *r, char *out, size_t cap)
 		int n = snprintf(num, sizeof(num), " last=%llu",
 				 (unsigned long long)r->last);
 		put(&o, num, (size_t)n);
+	}
+	if (r->has_prio) {
+		char p[24];
+		if (r->prio_min < 0 || r->prio_max > 7 || r->prio_min > r->prio_max)
+			return -EINVAL;
+		int n = snprintf(p, sizeof(p), " priority=%d..%d", r->prio_min,
+				 r->prio_max);
+		put(&o, p, (size_t)n);
 	}
 	for (unsigned i = 0; i < r->nglobs; i++) {
 		size_t gl = strlen(r->globs[i]);

@@ -25,6 +25,8 @@ struct request {
 	const char *after;  /* cursor to start after, or NULL (v2 only) */
 	bool has_last;      /* start last entries before the newest (v2 only) */
 	uint64_t last;
+	bool has_prio;      /* priorities prio_min..prio_max only (v2 only) */
+	int prio_min, prio_max;
 	const char *const *globs; /* source globs (v2 only) */
 	unsigned nglobs;
 };

@@ -1,4 +1,6 @@
 #include "daemon.h"
+#include "kernlog.h"
+#include "syslogd.h"
 #include "reader.h"
 #include "record.h"
 #include "regmsg.h"
@@ -52,21 +54,38 @@ void daemon_unwatch(struct daemon *d, struct ev *ev)
 	epoll_ctl(d->epfd, EPOLL_CTL_DEL, ev->fd, NULL);
 }
 
-void daemon_store(struct daemon *d, uint32_t slot, uint64_t time_ns,
-		  uint32_t flags, const char *msg, size_t len)
+void daemon_store_full(struct daemon *d, uint32_t slot, uint64_t time_ns,
+		       uint32_t flags, int priority, int facility,
+		       const char *msg, size_t len, const char *attrs,
+		       size_t attrs_len)
 {
 	struct srcinfo *si = srctab_at(&d->srcs, slot);
-	char *dst = ring_reserve(&d->ring, (uint32_t)len);
+	uint32_t ml = (uint32_t)len;
+	size_t size = attrs_len ? 4 + len + attrs_len : len;
+	char *dst = ring_reserve(&d->ring, (uint32_t)size);
 
-	memcpy(dst, msg, len);
+	if (attrs_len) {
+		memcpy(dst, &ml, 4);
+		memcpy(dst + 4, msg, len);
+		memcpy(dst + 4 + len, attrs, attrs_len);
+		flags |= RING_F_ATTRS;
+	} else {
+		memcpy(dst, msg, len);
+	}
 	/* The slot lives as long as an entry names it (srctab_live). */
-	si->last_seq = ring_commit(&d->ring, time_ns, slot, flags,
-				   RING_NO_PRIORITY, RING_NO_PRIORITY,
-				   (uint32_t)len);
+	si->last_seq = ring_commit(&d->ring, time_ns, slot, flags, priority,
+				   facility, (uint32_t)size);
 	si->lines++;
 	si->bytes += len;
 	if (flags & RING_F_PARTIAL)
 		si->partial++;
+}
+
+void daemon_store(struct daemon *d, uint32_t slot, uint64_t time_ns,
+		  uint32_t flags, const char *msg, size_t len)
+{
+	daemon_store_full(d, slot, time_ns, flags, RING_NO_PRIORITY,
+			  RING_NO_PRIORITY, msg, len, NULL, 0);
 }
 
 void daemon_notice(struct daemon *d, bool marker, const char *fmt, ...)
@@ -302,7 +321,8 @@ int daemon_init(struct daemon *d, const struct memlogd_config *cfg,
 
 	d->readbuf_size = READBUF_SIZE;
 	d->readbuf = malloc(d->readbuf_size);
-	d->scratch_size = RECORD_V2_BOUND(REG_NAME_MAX, cfg->max_line_len);
+	d->scratch_size = RECORD_V2_BOUND(REG_NAME_MAX, cfg->max_line_len) +
+			  RECORD_ATTR_BYTE * RECORD_ATTRS_MAX + 16;
 	d->scratch = malloc(d->scratch_size);
 	if (!d->readbuf || !d->scratch)
 		return -ENOMEM;
@@ -335,6 +355,12 @@ int daemon_init(struct daemon *d, const struct memlogd_config *cfg,
 		return r;
 
 	d->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	/* Both go on without their source if it cannot be had (said in a
+	 * notice): the fd sources matter more than either. */
+	if (cfg->kmsg)
+		d->kmsg = kmsg_open(d, cfg->kmsg, cfg->state_dir);
+	if (cfg->syslog)
+		d->syslog = syslogd_open(d, cfg->syslog);
 	if (cfg->console) {
 		d->console = reader_console(d, STDOUT_FILENO);
 		if (!d->console)
@@ -415,7 +441,8 @@ int daemon_run(struct daemon *d)
 			nanosleep(&ts, NULL);
 		}
 		d->turn_bytes = 0;
-		if (!list_empty(&d->busy) || !list_empty(&d->active))
+		if (!list_empty(&d->busy) || !list_empty(&d->active) ||
+		    (d->kmsg && kmsg_busy(d->kmsg)))
 			timeout = 0;
 		else
 			timeout = (int)(d->next_tick_ms > d->now_ms
@@ -434,6 +461,8 @@ int daemon_run(struct daemon *d)
 		struct list *p, *t;
 		list_for_each_safe(p, t, &d->busy)
 			source_service(container_of(p, struct source, busy_link));
+		if (d->kmsg && kmsg_busy(d->kmsg))
+			kmsg_service(d->kmsg);
 		pump_readers(d);
 		if (d->now_ms >= d->next_tick_ms)
 			d->next_tick_ms = tick(d);
@@ -456,6 +485,8 @@ void daemon_destroy(struct daemon *d)
 		close(s->ev.fd);
 		free(s);
 	}
+	kmsg_close(d->kmsg);
+	syslogd_close(d->syslog);
 	struct list *lists[] = { &d->active, &d->waiting, &d->idle };
 	for (size_t i = 0; i < ARRAY_SIZE(lists); i++)
 		list_for_each_safe(p, t, lists[i])

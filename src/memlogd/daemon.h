@@ -13,6 +13,8 @@
 #include "srctab.h"
 
 struct ev;
+struct kmsg_reader;
+struct syslog_listener;
 typedef void (*ev_fn)(struct ev *ev, uint32_t events);
 
 struct ev {
@@ -58,6 +60,8 @@ struct daemon {
 	size_t turn_bytes;       /* bytes read from sources this loop turn */
 	uint64_t waited_ns;      /* how long the last epoll_wait blocked */
 	struct reader *console;
+	struct kmsg_reader *kmsg;       /* --kmsg, or NULL */
+	struct syslog_listener *syslog; /* --syslog, or NULL */
 	bool stopping;
 	struct reg_counters reg;
 	uint64_t readers_refused;
@@ -77,6 +81,13 @@ void daemon_unwatch(struct daemon *d, struct ev *ev);
  * has room for that). */
 void daemon_store(struct daemon *d, uint32_t slot, uint64_t time_ns,
 		  uint32_t flags, const char *msg, size_t len);
+
+/* The same with priority and facility (or RING_NO_PRIORITY) and attributes
+ * ("KEY=VALUE\0KEY=VALUE", at most RECORD_ATTRS_MAX bytes, or none). */
+void daemon_store_full(struct daemon *d, uint32_t slot, uint64_t time_ns,
+		       uint32_t flags, int priority, int facility,
+		       const char *msg, size_t len, const char *attrs,
+		       size_t attrs_len);
 
 /* The daemon's own entry (source "memlogd"); marker flags a loss notice.
  * Rate-limited so that a misbehaving client cannot flood the ring with

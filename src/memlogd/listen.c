@@ -42,7 +42,7 @@ static int probe_live(const struct sockaddr_un *sa, socklen_t len, int type)
 	return -err;
 }
 
-int listen_unix(const char *path, int type)
+int listen_unix(const char *path, int type, mode_t mode)
 {
 	struct sockaddr_un sa;
 	socklen_t len;
@@ -55,7 +55,7 @@ int listen_unix(const char *path, int type)
 	if (fd < 0)
 		return -errno;
 	/* umask is process-wide, but this runs before anything else does. */
-	mode_t old = umask(0177);
+	mode_t old = umask(~mode & 0777);
 	for (int attempt = 0;; attempt++) {
 		if (bind(fd, (struct sockaddr *)&sa, len) == 0)
 			break;

@@ -5,12 +5,13 @@
 #define MEMLOGD_LISTEN_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 /* Binds a unix socket of type (SOCK_DGRAM or SOCK_STREAM, listening) at
- * path with mode 0600. A socket file nobody serves is replaced; returns
- * -EADDRINUSE if a live process serves it and -EEXIST if path is not a
- * socket. Returns the fd or negative errno. */
-int listen_unix(const char *path, int type);
+ * path with the given mode (0600 for memlogd's own sockets). A socket file
+ * nobody serves is replaced; returns -EADDRINUSE if a live process serves
+ * it and -EEXIST if path is not a socket. Returns the fd or negative errno. */
+int listen_unix(const char *path, int type, mode_t mode);
 
 /* Checks an inherited fd is a unix socket of the given type. */
 int listen_check_fd(int fd, int type);

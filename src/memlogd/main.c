@@ -159,13 +159,13 @@ int main(int argc, char **argv)
 	}
 	listen_activation(&log_fd, &query_fd);
 	if (log_fd < 0) {
-		log_fd = listen_unix(cfg.socket_log, SOCK_DGRAM);
+		log_fd = listen_unix(cfg.socket_log, SOCK_DGRAM, 0600);
 		if (log_fd < 0)
 			return bind_error("registration", cfg.socket_log, log_fd);
 		own_log = true;
 	}
 	if (query_fd < 0) {
-		query_fd = listen_unix(cfg.socket_query, SOCK_STREAM);
+		query_fd = listen_unix(cfg.socket_query, SOCK_STREAM, 0600);
 		if (query_fd < 0) {
 			r = bind_error("query", cfg.socket_query, query_fd);
 			if (own_log)

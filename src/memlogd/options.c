@@ -12,7 +12,8 @@ enum {
 	O_SOCKET_LOG = 256, O_SOCKET_QUERY, O_FD_LOG, O_FD_QUERY, O_MAX_LINES,
 	O_MAX_LINE_LEN, O_DAEMONIZE, O_BUFFER_SIZE, O_CONSOLE, O_RATE_LIMIT,
 	O_MAX_SOURCES, O_MAX_READERS, O_READER_BUFFER, O_REQUEST_TIMEOUT,
-	O_UNLINK_ON_EXIT, O_BATCH_DELAY, O_HELP, O_VERSION,
+	O_UNLINK_ON_EXIT, O_BATCH_DELAY, O_KMSG, O_SYSLOG, O_STATE_DIR, O_HELP,
+	O_VERSION,
 };
 
 static const struct option long_opts[] = {
@@ -32,6 +33,9 @@ static const struct option long_opts[] = {
 	{ "request-timeout", required_argument, NULL, O_REQUEST_TIMEOUT },
 	{ "unlink-on-exit", no_argument, NULL, O_UNLINK_ON_EXIT },
 	{ "batch-delay", required_argument, NULL, O_BATCH_DELAY },
+	{ "kmsg", optional_argument, NULL, O_KMSG },
+	{ "syslog", optional_argument, NULL, O_SYSLOG },
+	{ "state-dir", required_argument, NULL, O_STATE_DIR },
 	{ "help", no_argument, NULL, O_HELP },
 	{ "version", no_argument, NULL, O_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -60,6 +64,11 @@ static const char usage_text[] =
 "  --request-timeout MS  a query client must send its request within MS [10000]\n"
 "  --batch-delay USEC    after a wake-up that read little, wait USEC so the\n"
 "                        next reads many lines at once; 0 = never [100]\n"
+"  --kmsg[=PATH]         read the kernel log (source \"kmsg\") [" DEFAULT_KMSG "]\n"
+"  --syslog[=PATH]       serve syslog(3) clients on a datagram socket\n"
+"                        [" DEFAULT_SYSLOG "]\n"
+"  --state-dir DIR       where the kernel log position is kept across\n"
+"                        restarts [" DEFAULT_STATE_DIR "]\n"
 "  --console             mirror every entry to stdout as TIME;SOURCE;MSG\n"
 "  --daemonize           bind the sockets, start a copy in the background\n"
 "                        and exit 0 once it runs\n"
@@ -82,6 +91,7 @@ void memlogd_config_defaults(struct memlogd_config *cfg)
 	cfg->reader_buffer = 64u << 10;
 	cfg->request_timeout_ms = 10000;
 	cfg->batch_delay_us = 100;
+	cfg->state_dir = DEFAULT_STATE_DIR;
 }
 
 static int num(const char *arg, uint64_t min, uint64_t max, uint64_t *out,
@@ -213,6 +223,15 @@ enum opts_result memlogd_parse_args(int argc, char **argv,
 			if (num(optarg, 0, 100000, &v, false) < 0)
 				goto bad_number;
 			cfg->batch_delay_us = (uint32_t)v;
+			break;
+		case O_KMSG:
+			cfg->kmsg = optarg && *optarg ? optarg : DEFAULT_KMSG;
+			break;
+		case O_SYSLOG:
+			cfg->syslog = optarg && *optarg ? optarg : DEFAULT_SYSLOG;
+			break;
+		case O_STATE_DIR:
+			cfg->state_dir = optarg;
 			break;
 		case O_UNLINK_ON_EXIT:
 			cfg->unlink_on_exit = true;

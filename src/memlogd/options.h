@@ -8,6 +8,9 @@
 
 #define DEFAULT_SOCKET_LOG "/var/run/linuxkit-external-logging.sock"
 #define DEFAULT_SOCKET_QUERY "/var/run/memlogdq.sock"
+#define DEFAULT_KMSG "/dev/kmsg"
+#define DEFAULT_SYSLOG "/dev/log"
+#define DEFAULT_STATE_DIR "/run/memlog"
 
 struct memlogd_config {
 	const char *socket_log;     /* registration socket path */
@@ -26,6 +29,9 @@ struct memlogd_config {
 	uint32_t reader_buffer;     /* per-reader output buffer bytes */
 	uint32_t request_timeout_ms;/* a query client must ask within this */
 	uint32_t batch_delay_us;    /* pause after a turn that read little */
+	const char *kmsg;           /* kernel log device to read, or NULL */
+	const char *syslog;         /* syslog socket to serve, or NULL */
+	const char *state_dir;      /* small state files (kmsg position) */
 	bool unlink_on_exit;        /* remove socket paths bound by a parent */
 };
 

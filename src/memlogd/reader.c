@@ -127,7 +127,8 @@ static bool put_entry(struct reader *r, const struct ring_entry *e)
 
 	switch (r->fmt) {
 	case FMT_V2:
-		bound = RECORD_V2_BOUND(si->name_len, e->len);
+		bound = RECORD_V2_BOUND(si->name_len, e->len) +
+			RECORD_ATTR_BYTE * (size_t)e->attrs_len + 16;
 		break;
 	case FMT_LEGACY:
 		bound = RECORD_LEGACY_BOUND(si->name_len, e->len);
@@ -169,6 +170,9 @@ static bool put_entry(struct reader *r, const struct ring_entry *e)
 
 static bool wanted(const struct reader *r, const struct ring_entry *e)
 {
+	if (r->has_prio && (e->priority < r->prio_min ||
+			    e->priority > r->prio_max))
+		return false; /* no priority (-1) is below every range */
 	if (r->nglobs == 0)
 		return true;
 	struct srctab *t = &r->d->srcs;
@@ -337,6 +341,9 @@ static void start(struct reader *r, const struct query_req *q)
 		return;
 	}
 	r->fmt = q->v2 ? FMT_V2 : FMT_LEGACY;
+	r->has_prio = q->has_prio;
+	r->prio_min = q->prio_min;
+	r->prio_max = q->prio_max;
 	if (copy_globs(r, q) < 0) {
 		queue_error(r, "out of memory");
 		return;

@@ -40,6 +40,8 @@ struct reader {
 	uint64_t deadline_ms;    /* for the request */
 	char *req;               /* request bytes so far (text requests) */
 	size_t req_len;
+	bool has_prio;           /* priority filter */
+	int prio_min, prio_max;
 	unsigned nglobs;         /* source filter */
 	char **globs;
 	char *out;               /* encoded bytes not yet written */

@@ -1,0 +1,127 @@
+#include "kmsg.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Reads an unsigned decimal field ending at one of the stop bytes. */
+static int field(const char **p, const char *end, uint64_t *v)
+{
+	const char *s = *p;
+	uint64_t n = 0;
+
+	if (s == end || *s < '0' || *s > '9')
+		return -EINVAL;
+	while (s < end && *s >= '0' && *s <= '9') {
+		unsigned d = (unsigned)(*s - '0');
+		if (n > (UINT64_MAX - d) / 10)
+			return -EINVAL;
+		n = n * 10 + d;
+		s++;
+	}
+	*v = n;
+	*p = s;
+	return 0;
+}
+
+int kmsg_parse(const char *buf, size_t len, struct kmsg_record *rec,
+	       size_t *used)
+{
+	const char *end = buf + len, *p = buf;
+	uint64_t pri;
+
+	/* The record ends at the first '\n' not followed by a space. */
+	const char *rend = end;
+	for (const char *q = buf; q < end; q++) {
+		q = memchr(q, '\n', (size_t)(end - q));
+		if (!q)
+			break;
+		if (q + 1 == end || q[1] != ' ') {
+			rend = q + 1;
+			break;
+		}
+	}
+	*used = (size_t)(rend - buf);
+	memset(rec, 0, sizeof(*rec));
+
+	const char *semi = memchr(buf, ';', (size_t)(rend - buf));
+	const char *nl = memchr(buf, '\n', (size_t)(rend - buf));
+	if (!semi || (nl && nl < semi))
+		return -EINVAL;
+	if (field(&p, semi, &pri) < 0 || p == semi || *p++ != ',' ||
+	    pri > 1023 ||
+	    field(&p, semi, &rec->seq) < 0 || p == semi || *p++ != ',' ||
+	    field(&p, semi, &rec->usec) < 0 || p == semi || *p++ != ',')
+		return -EINVAL;
+	rec->flags = p < semi ? *p : '-';
+	rec->priority = (int)(pri & 7);
+	rec->facility = (int)(pri >> 3);
+	rec->msg = semi + 1;
+	const char *mend = nl ? nl : rend;
+	rec->msg_len = (size_t)(mend - rec->msg);
+	if (nl && nl + 1 < rend) {
+		rec->dict = nl + 1;
+		rec->dict_len = (size_t)(rend - rec->dict);
+	}
+	return 0;
+}
+
+bool kmsg_dict_next(const struct kmsg_record *rec, size_t *pos,
+		    const char **kv, size_t *kv_len)
+{
+	while (rec->dict && *pos < rec->dict_len) {
+		const char *s = rec->dict + *pos;
+		size_t left = rec->dict_len - *pos;
+		const char *nl = memchr(s, '\n', left);
+		size_t l = nl ? (size_t)(nl - s) : left;
+		*pos += l + (nl ? 1 : 0);
+		if (l > 0 && s[0] == ' ') {
+			s++;
+			l--;
+		}
+		if (l > 1 && memchr(s, '=', l) && s[0] != '=') {
+			*kv = s;
+			*kv_len = l;
+			return true;
+		}
+	}
+	return false;
+}
+
+int kmsg_state_parse(const char *buf, size_t len, struct kmsg_state *st)
+{
+	char tmp[128], id[64];
+	unsigned long long seq;
+	char extra;
+
+	if (len == 0 || len >= sizeof(tmp))
+		return -EINVAL;
+	memcpy(tmp, buf, len);
+	tmp[len] = '\0';
+	if (sscanf(tmp, "%63s %llu %c", id, &seq, &extra) != 2)
+		return -EINVAL;
+	if (strlen(id) != 36)
+		return -EINVAL;
+	memcpy(st->boot_id, id, 37);
+	st->next_seq = seq;
+	return 0;
+}
+
+size_t kmsg_state_format(char *out, size_t cap, const struct kmsg_state *st)
+{
+	int n = snprintf(out, cap, "%s %llu\n", st->boot_id,
+			 (unsigned long long)st->next_seq);
+	return n < 0 ? 0 : MIN((size_t)n, cap - 1);
+}
+
+enum kmsg_verdict kmsg_check_seq(uint64_t next, uint64_t seq, uint64_t *missed)
+{
+	*missed = 0;
+	if (seq < next)
+		return KMSG_SKIP;
+	if (seq == next)
+		return KMSG_TAKE;
+	*missed = seq - next;
+	return KMSG_GAP;
+}

@@ -1,0 +1,314 @@
+#include "kernlog.h"
+#include "jsonenc.h"
+#include "kmsg.h"
+#include "record.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define KMSG_RECORDS_PER_TURN 256
+
+struct kmsg_reader {
+	struct ev ev;
+	struct daemon *d;
+	uint32_t slot;           /* source "kmsg" */
+	bool pollable;           /* a device: epoll tells when to read */
+	bool record_per_read;    /* /dev/kmsg: every read() is one record */
+	bool eof;                /* a file or FIFO stand-in ended */
+	struct kmsg_state st;    /* boot id and the next expected seq */
+	bool have_next;          /* st.next_seq is known */
+	bool dirty;              /* st changed since it was saved */
+	bool save_failed;        /* said once; not said again */
+	char *buf;               /* read buffer; keeps a partial record */
+	size_t len;
+	char state_path[PATH_MAX];
+};
+
+static void read_boot_id(char out[37])
+{
+	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, out, 36) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	if (n != 36)
+		memcpy(out, "00000000-0000-0000-0000-000000000000", 36);
+	out[36] = '\0';
+}
+
+static void load_state(struct kmsg_reader *k)
+{
+	char buf[128];
+	struct kmsg_state st;
+	int fd = open(k->state_path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	ssize_t n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n <= 0 || kmsg_state_parse(buf, (size_t)n, &st) < 0) {
+		daemon_notice(k->d, false, "kmsg: ignoring unreadable state file %s",
+			      k->state_path);
+		return;
+	}
+	if (strcmp(st.boot_id, k->st.boot_id) != 0)
+		return; /* another boot: the kernel's seq started again */
+	k->st.next_seq = st.next_seq;
+	k->have_next = true;
+}
+
+/* Written after each batch: tmp file and rename, so a crash leaves the old
+ * state or the new one, never half of one. /run is memory: no fsync. */
+static void save_state(struct kmsg_reader *k)
+{
+	char tmp[PATH_MAX + 8], buf[128];
+	size_t n = kmsg_state_format(buf, sizeof(buf), &k->st);
+	int fd;
+
+	k->dirty = false;
+	if (!k->state_path[0])
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", k->state_path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, buf, n) != (ssize_t)n || close(fd) < 0 ||
+	    rename(tmp, k->state_path) < 0) {
+		int err = errno;
+		if (fd >= 0)
+			unlink(tmp);
+		if (!k->save_failed)
+			daemon_notice(k->d, false, "kmsg: cannot save the read "
+				      "position in %s: %s (a restart may repeat "
+				      "kernel messages)", k->state_path,
+				      strerror(err));
+		k->save_failed = true;
+		return;
+	}
+	k->save_failed = false;
+}
+
+/* Kernel time stamps count from boot on the monotonic clock. */
+static uint64_t wall_ns(uint64_t usec)
+{
+	uint64_t now = now_realtime_ns(), mono = now_mono_ns();
+	uint64_t boot = now > mono ? now - mono : 0;
+
+	return boot + usec * 1000;
+}
+
+static void store_record(struct kmsg_reader *k, const struct kmsg_record *rec)
+{
+	struct daemon *d = k->d;
+	char attrs[RECORD_ATTRS_MAX];
+	size_t alen = 0, pos = 0;
+	const char *kv;
+	size_t kvl;
+	uint64_t t = wall_ns(rec->usec);
+
+	while (kmsg_dict_next(rec, &pos, &kv, &kvl)) {
+		if (alen + kvl + 1 > sizeof(attrs))
+			break; /* the kernel's dictionaries are far smaller */
+		memcpy(attrs + alen, kv, kvl);
+		alen += kvl;
+		attrs[alen++] = '\0';
+	}
+	if (alen)
+		alen--; /* no NUL after the last one */
+	/* Split like any other line that is too long; the attributes go with
+	 * the first part. */
+	const char *m = rec->msg;
+	size_t left = rec->msg_len;
+	do {
+		size_t n = left;
+		uint32_t flags = 0;
+		if (n > d->cfg->max_line_len) {
+			n = utf8_complete_prefix(m, d->cfg->max_line_len);
+			if (n == 0)
+				n = d->cfg->max_line_len;
+			flags = RING_F_PARTIAL;
+		}
+		daemon_store_full(d, k->slot, t, flags, rec->priority,
+				  rec->facility > 23 ? RING_NO_PRIORITY
+						     : rec->facility,
+				  m, n, attrs, alen);
+		alen = 0;
+		m += n;
+		left -= n;
+	} while (left > 0);
+}
+
+static void take(struct kmsg_reader *k, const char *buf, size_t len)
+{
+	struct kmsg_record rec;
+	uint64_t missed;
+
+	if (kmsg_parse(buf, len, &rec, &(size_t){ 0 }) < 0) {
+		daemon_notice(k->d, false, "kmsg: malformed record skipped");
+		return;
+	}
+	if (!k->have_next) {
+		/* First start this boot: everything the kernel holds is new,
+		 * and what it no longer holds (seq below the first) is lost. */
+		k->st.next_seq = 0;
+		k->have_next = true;
+	}
+	switch (kmsg_check_seq(k->st.next_seq, rec.seq, &missed)) {
+	case KMSG_SKIP:
+		return; /* delivered before a restart */
+	case KMSG_GAP: {
+		char msg[160];
+		int n = snprintf(msg, sizeof(msg),
+				 "missed %llu kernel messages (seq %llu-%llu "
+				 "overwritten before memlogd read them)",
+				 (unsigned long long)missed,
+				 (unsigned long long)k->st.next_seq,
+				 (unsigned long long)(rec.seq - 1));
+		daemon_store_full(k->d, k->slot, wall_ns(rec.usec),
+				  RING_F_MARKER, RING_NO_PRIORITY,
+				  RING_NO_PRIORITY, msg, (size_t)n, NULL, 0);
+		break;
+	}
+	case KMSG_TAKE:
+		break;
+	}
+	store_record(k, &rec);
+	k->st.next_seq = rec.seq + 1;
+	k->dirty = true;
+}
+
+/* Whole records in k->buf: all of it for /dev/kmsg; for a stand-in file,
+ * those followed by the start of another (or by the end of the file). */
+static void take_buffered(struct kmsg_reader *k)
+{
+	size_t off = 0;
+
+	while (off < k->len) {
+		size_t used;
+		struct kmsg_record rec;
+		kmsg_parse(k->buf + off, k->len - off, &rec, &used);
+		bool complete = k->record_per_read || k->eof ||
+				off + used < k->len;
+		if (!complete)
+			break;
+		take(k, k->buf + off, used);
+		off += used;
+	}
+	memmove(k->buf, k->buf + off, k->len - off);
+	k->len -= off;
+}
+
+void kmsg_service(struct kmsg_reader *k)
+{
+	for (int i = 0; i < KMSG_RECORDS_PER_TURN && !k->eof; i++) {
+		if (k->len >= 2 * KMSG_READ_MAX) {
+			/* A stand-in file with a "record" larger than the
+			 * kernel ever writes: take it as it is. */
+			take(k, k->buf, k->len);
+			k->len = 0;
+		}
+		ssize_t n = read(k->ev.fd, k->buf + k->len,
+				 2 * KMSG_READ_MAX - k->len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EPIPE)
+				continue; /* overwritten: the seq gap says how many */
+			if (errno != EAGAIN)
+				daemon_notice(k->d, false, "kmsg: read: %s",
+					      strerror(errno));
+			break;
+		}
+		if (n == 0)
+			k->eof = true;
+		k->len += (size_t)n;
+		take_buffered(k);
+		if (k->record_per_read)
+			k->len = 0;
+	}
+	if (k->dirty)
+		save_state(k);
+}
+
+bool kmsg_busy(const struct kmsg_reader *k)
+{
+	return !k->pollable && !k->eof;
+}
+
+static void kmsg_event(struct ev *ev, uint32_t events)
+{
+	kmsg_service(container_of(ev, struct kmsg_reader, ev));
+}
+
+struct kmsg_reader *kmsg_open(struct daemon *d, const char *path,
+			      const char *state_dir)
+{
+	struct kmsg_reader *k = calloc(1, sizeof(*k));
+	struct stat st;
+	int fd;
+
+	if (!k)
+		return NULL;
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		int err = errno;
+		const char *why = err == EPERM || err == EACCES
+			? " (reading the kernel log needs CAP_SYSLOG; in a "
+			  "container or user namespace it is not available)"
+			: "";
+		fprintf(stderr, "memlogd: kernel log %s: %s%s; going on without "
+			"it\n", path, strerror(err), why);
+		daemon_notice(d, false, "kernel log %s: %s%s; going on without it",
+			      path, strerror(err), why);
+		if (fd >= 0)
+			close(fd);
+		free(k);
+		return NULL;
+	}
+	k->d = d;
+	k->ev.fd = fd;
+	k->ev.cb = kmsg_event;
+	k->record_per_read = S_ISCHR(st.st_mode);
+	k->buf = malloc(2 * KMSG_READ_MAX);
+	int slot = srctab_get(&d->srcs, "kmsg", 4, STREAM_KERNEL,
+			      d->ring.meta->oldest_seq);
+	if (!k->buf || slot < 0) {
+		close(fd);
+		free(k->buf);
+		free(k);
+		return NULL;
+	}
+	k->slot = (uint32_t)slot;
+	srctab_at(&d->srcs, k->slot)->fds++;
+	read_boot_id(k->st.boot_id);
+	if (state_dir && *state_dir) {
+		if (mkdir(state_dir, 0755) < 0 && errno != EEXIST)
+			daemon_notice(d, false, "kmsg: cannot create %s: %s",
+				      state_dir, strerror(errno));
+		snprintf(k->state_path, sizeof(k->state_path), "%s/kmsg.state",
+			 state_dir);
+		load_state(k);
+	}
+	k->pollable = daemon_watch(d, &k->ev, EPOLLIN) == 0;
+	/* What the kernel holds already (boot messages from before us). */
+	kmsg_service(k);
+	return k;
+}
+
+void kmsg_close(struct kmsg_reader *k)
+{
+	if (!k)
+		return;
+	if (k->dirty)
+		save_state(k);
+	srctab_at(&k->d->srcs, k->slot)->fds--;
+	close(k->ev.fd);
+	free(k->buf);
+	free(k);
+}

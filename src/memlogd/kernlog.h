@@ -1,0 +1,31 @@
+/* The kernel log as a built-in source "kmsg": /dev/kmsg read once, without
+ * consuming it, one record per read(), with priority, facility, the
+ * kernel's time stamp and its KEY=VALUE dictionary kept. The next expected
+ * sequence number is kept in STATE_DIR/kmsg.state (with the boot id), so a
+ * restart neither repeats nor skips records; gaps become one marker entry
+ * "missed N kernel messages". */
+#ifndef MEMLOGD_KERNLOG_H
+#define MEMLOGD_KERNLOG_H
+
+#include <stdbool.h>
+
+#include "daemon.h"
+#include "kmsg.h"
+
+struct kmsg_reader;
+
+/* Opens path and starts reading. On failure (no such device, no
+ * CAP_SYSLOG in a container) says why in one notice and on stderr and
+ * returns NULL: memlogd runs on without it. */
+struct kmsg_reader *kmsg_open(struct daemon *d, const char *path,
+			      const char *state_dir);
+
+/* Reads what is there (a fair share). For a device epoll cannot watch
+ * (a regular file standing in for /dev/kmsg) the loop calls it each turn
+ * while kmsg_busy() says so. */
+void kmsg_service(struct kmsg_reader *k);
+bool kmsg_busy(const struct kmsg_reader *k);
+
+void kmsg_close(struct kmsg_reader *k);
+
+#endif

@@ -1,0 +1,19 @@
+/* /dev/log: syslog(3) clients as sources. Each message becomes one entry
+ * named after its tag (RFC 3164) or APP-NAME (RFC 5424), stream "syslog",
+ * with its priority and facility, and as attributes its pid, host name,
+ * MSGID and structured data, plus the sender's credentials from
+ * SCM_CREDENTIALS as _pid and _uid. A datagram that is not syslog is kept
+ * whole under the source "syslog". */
+#ifndef MEMLOGD_SYSLOGD_H
+#define MEMLOGD_SYSLOGD_H
+
+#include "daemon.h"
+
+struct syslog_listener;
+
+/* Binds path (mode 0666: every local program may log). On failure says
+ * why in one notice and on stderr and returns NULL. */
+struct syslog_listener *syslogd_open(struct daemon *d, const char *path);
+void syslogd_close(struct syslog_listener *l);
+
+#endif
