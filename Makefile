@@ -21,8 +21,10 @@ LOGREAD_SRC := $(wildcard src/logread/*.c)
 LOGREAD_OBJ := $(LOGREAD_SRC:%.c=$(BUILD)/%.o)
 RUN_SRC := $(wildcard src/memlog-run/*.c)
 RUN_OBJ := $(RUN_SRC:%.c=$(BUILD)/%.o)
+KMSG_SRC := $(wildcard src/memlog-kmsg/*.c)
+KMSG_OBJ := $(KMSG_SRC:%.c=$(BUILD)/%.o)
 
-PROGS := $(BUILD)/memlogd $(BUILD)/logread $(BUILD)/memlog-run
+PROGS := $(BUILD)/memlogd $(BUILD)/logread $(BUILD)/memlog-run $(BUILD)/memlog-kmsg
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -58,6 +60,9 @@ $(BUILD)/logread: $(LOGREAD_OBJ) $(BUILD)/libmemlog.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(JANSSON_LIBS)
 
 $(BUILD)/memlog-run: $(RUN_OBJ) $(BUILD)/libmemlog.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+$(BUILD)/memlog-kmsg: $(KMSG_OBJ) $(BUILD)/libmemlog.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
 # Unit tests link the library and, where they test a daemon module, its

@@ -1,6 +1,7 @@
 #include "kernlog.h"
 #include "jsonenc.h"
 #include "kmsg.h"
+#include "kmsgstate.h"
 #include "record.h"
 #include "util.h"
 
@@ -32,75 +33,29 @@ struct kmsg_reader {
 	char state_path[PATH_MAX];
 };
 
-static void read_boot_id(char out[37])
-{
-	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, out, 36) : -1;
-
-	if (fd >= 0)
-		close(fd);
-	if (n != 36)
-		memcpy(out, "00000000-0000-0000-0000-000000000000", 36);
-	out[36] = '\0';
-}
-
 static void load_state(struct kmsg_reader *k)
 {
-	char buf[128];
-	struct kmsg_state st;
-	int fd = open(k->state_path, O_RDONLY | O_CLOEXEC);
+	int r = kmsg_state_load(k->state_path, k->st.boot_id, &k->st);
 
-	if (fd < 0)
-		return;
-	ssize_t n = read(fd, buf, sizeof(buf));
-	close(fd);
-	if (n <= 0 || kmsg_state_parse(buf, (size_t)n, &st) < 0) {
-		daemon_notice(k->d, false, "kmsg: ignoring unreadable state file %s",
-			      k->state_path);
-		return;
-	}
-	if (strcmp(st.boot_id, k->st.boot_id) != 0)
-		return; /* another boot: the kernel's seq started again */
-	k->st.next_seq = st.next_seq;
-	k->have_next = true;
+	if (r == 1)
+		k->have_next = true;
+	else if (r < 0)
+		daemon_notice(k->d, false, "kmsg: ignoring state file %s: %s",
+			      k->state_path, r == -EINVAL ? "unreadable"
+							  : strerror(-r));
 }
 
-/* Written after each batch: tmp file and rename, so a crash leaves the old
- * state or the new one, never half of one. /run is memory: no fsync. */
 static void save_state(struct kmsg_reader *k)
 {
-	char tmp[PATH_MAX + 8], buf[128];
-	size_t n = kmsg_state_format(buf, sizeof(buf), &k->st);
-	int fd;
-
 	k->dirty = false;
 	if (!k->state_path[0])
 		return;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", k->state_path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || write(fd, buf, n) != (ssize_t)n || close(fd) < 0 ||
-	    rename(tmp, k->state_path) < 0) {
-		int err = errno;
-		if (fd >= 0)
-			unlink(tmp);
-		if (!k->save_failed)
-			daemon_notice(k->d, false, "kmsg: cannot save the read "
-				      "position in %s: %s (a restart may repeat "
-				      "kernel messages)", k->state_path,
-				      strerror(err));
-		k->save_failed = true;
-		return;
-	}
-	k->save_failed = false;
-}
-
-/* Kernel time stamps count from boot on the monotonic clock. */
-static uint64_t wall_ns(uint64_t usec)
-{
-	uint64_t now = now_realtime_ns(), mono = now_mono_ns();
-	uint64_t boot = now > mono ? now - mono : 0;
-
-	return boot + usec * 1000;
+	int r = kmsg_state_save(k->state_path, &k->st);
+	if (r < 0 && !k->save_failed)
+		daemon_notice(k->d, false, "kmsg: cannot save the read position "
+			      "in %s: %s (a restart may repeat kernel messages)",
+			      k->state_path, strerror(-r));
+	k->save_failed = r < 0;
 }
 
 static void store_record(struct kmsg_reader *k, const struct kmsg_record *rec)
@@ -110,7 +65,7 @@ static void store_record(struct kmsg_reader *k, const struct kmsg_record *rec)
 	size_t alen = 0, pos = 0;
 	const char *kv;
 	size_t kvl;
-	uint64_t t = wall_ns(rec->usec);
+	uint64_t t = kmsg_wall_ns(rec->usec);
 
 	while (kmsg_dict_next(rec, &pos, &kv, &kvl)) {
 		if (alen + kvl + 1 > sizeof(attrs))
@@ -170,7 +125,7 @@ static void take(struct kmsg_reader *k, const char *buf, size_t len)
 				 (unsigned long long)missed,
 				 (unsigned long long)k->st.next_seq,
 				 (unsigned long long)(rec.seq - 1));
-		daemon_store_full(k->d, k->slot, wall_ns(rec.usec),
+		daemon_store_full(k->d, k->slot, kmsg_wall_ns(rec.usec),
 				  RING_F_MARKER, RING_NO_PRIORITY,
 				  RING_NO_PRIORITY, msg, (size_t)n, NULL, 0);
 		break;
@@ -286,7 +241,7 @@ struct kmsg_reader *kmsg_open(struct daemon *d, const char *path,
 	}
 	k->slot = (uint32_t)slot;
 	srctab_at(&d->srcs, k->slot)->fds++;
-	read_boot_id(k->st.boot_id);
+	kmsg_boot_id(k->st.boot_id);
 	if (state_dir && *state_dir) {
 		if (mkdir(state_dir, 0755) < 0 && errno != EEXIST)
 			daemon_notice(d, false, "kmsg: cannot create %s: %s",

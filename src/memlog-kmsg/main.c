@@ -1,0 +1,172 @@
+/* memlog-kmsg: the kernel log reader as its own service, for images laid
+ * out as LinuxKit's (a "kmsg" service whose stderr init registers with
+ * memlogd). Prints one line per record to stderr, "(SEQ) - TIME: MESSAGE",
+ * as LinuxKit's kmsg does, but keeps its place across restarts like
+ * memlogd --kmsg (no repeats, no holes) and reports gaps. */
+#include "kmsg.h"
+#include "kmsgstate.h"
+#include "timefmt.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+
+struct opts {
+	const char *kmsg;
+	const char *state_dir;
+	bool follow;
+	bool priority;   /* prefix each line with <PRI> */
+};
+
+static const char usage_text[] =
+"Usage: memlog-kmsg [OPTION]...\n"
+"Copies the kernel log to stderr, one line per record:\n"
+"  (SEQ) - TIME: MESSAGE\n"
+"keeping its place in STATE-DIR/memlog-kmsg.state across restarts.\n"
+"\n"
+"  --kmsg PATH        the kernel log device [/dev/kmsg]\n"
+"  --state-dir DIR    where the position is kept [/run/memlog]; \"\" for none\n"
+"  --no-follow        stop at the end of what the kernel holds\n"
+"  --priority         start each line with <PRI> (facility*8+level)\n"
+"  --help, --version\n"
+"\n"
+"Exit status: 0 at the end (--no-follow) or on SIGTERM/SIGINT, 1 the kernel\n"
+"log cannot be read (no CAP_SYSLOG: not in containers), 2 usage error.\n";
+
+static int parse(int argc, char **argv, struct opts *o)
+{
+	enum { OPT_KMSG = 256, OPT_STATE, OPT_NOFOLLOW, OPT_PRIO, OPT_HELP, OPT_VERSION };
+	static const struct option lo[] = {
+		{ "kmsg", required_argument, NULL, OPT_KMSG },
+		{ "state-dir", required_argument, NULL, OPT_STATE },
+		{ "no-follow", no_argument, NULL, OPT_NOFOLLOW },
+		{ "priority", no_argument, NULL, OPT_PRIO },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	o->kmsg = "/dev/kmsg";
+	o->state_dir = "/run/memlog";
+	o->follow = true;
+	opterr = 0;
+	while ((c = getopt_long_only(argc, argv, ":", lo, NULL)) != -1) {
+		switch (c) {
+		case OPT_KMSG: o->kmsg = optarg; break;
+		case OPT_STATE: o->state_dir = optarg; break;
+		case OPT_NOFOLLOW: o->follow = false; break;
+		case OPT_PRIO: o->priority = true; break;
+		case OPT_HELP: fputs(usage_text, stdout); return 0;
+		case OPT_VERSION: printf("memlog-kmsg memlog %s\n", MEMLOG_VERSION); return 0;
+		default:
+			fprintf(stderr, "memlog-kmsg: bad option %s\nTry 'memlog-kmsg "
+				"--help'.\n", argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "memlog-kmsg: unexpected argument %s\n", argv[optind]);
+		return EXIT_USAGE;
+	}
+	return -1;
+}
+
+static void print(const struct opts *o, uint64_t seq, uint64_t usec, int pri,
+		  const char *msg, size_t len)
+{
+	char t[TIMEFMT_MAX];
+	size_t tl = time_format_rfc3339nano(t, kmsg_wall_ns(usec));
+
+	if (o->priority && pri >= 0)
+		fprintf(stderr, "<%d>", pri);
+	fprintf(stderr, "(%llu) - %.*s: %.*s\n", (unsigned long long)seq,
+		(int)tl, t, (int)len, msg);
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	struct kmsg_state st = { 0 };
+	char path[PATH_MAX] = "";
+	char *buf = malloc(KMSG_READ_MAX);
+	bool have_next = false;
+	int r = parse(argc, argv, &o);
+
+	if (r >= 0)
+		return r;
+	if (!buf)
+		return EXIT_RUNTIME;
+	signal(SIGPIPE, SIG_IGN);
+	int fd = open(o.kmsg, O_RDONLY | O_CLOEXEC | (o.follow ? 0 : O_NONBLOCK));
+	if (fd < 0) {
+		int err = errno;
+		fprintf(stderr, "memlog-kmsg: %s: %s%s\n", o.kmsg, strerror(err),
+			err == EPERM || err == EACCES
+				? " (reading the kernel log needs CAP_SYSLOG)" : "");
+		return EXIT_RUNTIME;
+	}
+	kmsg_boot_id(st.boot_id);
+	if (o.state_dir[0]) {
+		mkdir(o.state_dir, 0755);
+		snprintf(path, sizeof(path), "%s/memlog-kmsg.state", o.state_dir);
+		r = kmsg_state_load(path, st.boot_id, &st);
+		have_next = r == 1;
+		if (r < 0)
+			fprintf(stderr, "memlog-kmsg: ignoring %s: %s\n", path,
+				r == -EINVAL ? "unreadable" : strerror(-r));
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf, KMSG_READ_MAX);
+		if (n < 0 && (errno == EINTR || errno == EPIPE))
+			continue; /* EPIPE: overwritten; the seq gap tells how many */
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n < 0) {
+			fprintf(stderr, "memlog-kmsg: read %s: %s\n", o.kmsg,
+				strerror(errno));
+			return EXIT_RUNTIME;
+		}
+		if (n == 0)
+			break;
+		struct kmsg_record rec;
+		size_t used;
+		uint64_t missed;
+		if (kmsg_parse(buf, (size_t)n, &rec, &used) < 0)
+			continue;
+		if (!have_next) {
+			st.next_seq = 0;
+			have_next = true;
+		}
+		enum kmsg_verdict v = kmsg_check_seq(st.next_seq, rec.seq, &missed);
+		if (v == KMSG_SKIP)
+			continue;
+		if (v == KMSG_GAP) {
+			char m[96];
+			int ml = snprintf(m, sizeof(m), "missed %llu kernel messages",
+					  (unsigned long long)missed);
+			print(&o, rec.seq - 1, rec.usec, -1, m, (size_t)ml);
+		}
+		print(&o, rec.seq, rec.usec, rec.facility * 8 + rec.priority,
+		      rec.msg, rec.msg_len);
+		st.next_seq = rec.seq + 1;
+		if (path[0] && kmsg_state_save(path, &st) < 0) {
+			fprintf(stderr, "memlog-kmsg: cannot save %s: %s\n", path,
+				strerror(errno));
+			path[0] = '\0'; /* said once */
+		}
+	}
+	close(fd);
+	free(buf);
+	return 0;
+}
