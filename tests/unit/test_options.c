@@ -492,6 +492,25 @@ static void test_batch_delay(void **state)
 	assert_int_equal(cfg.batch_delay_us, 100);
 }
 
+static void test_kernel_and_syslog(void **state)
+{
+	assert_run(PARSE_NONE());
+	assert_null(cfg.kmsg);
+	assert_null(cfg.syslog);
+	assert_string_equal(cfg.state_dir, "/run/memlog");
+	assert_run(PARSE("--kmsg", "--syslog"));
+	assert_string_equal(cfg.kmsg, "/dev/kmsg");
+	assert_string_equal(cfg.syslog, "/dev/log");
+	/* An optional value needs '=': a separate word is an argument. */
+	assert_run(PARSE("--kmsg=/tmp/fake", "-syslog=/tmp/log.sock",
+			 "--state-dir", "/tmp/st"));
+	assert_string_equal(cfg.kmsg, "/tmp/fake");
+	assert_string_equal(cfg.syslog, "/tmp/log.sock");
+	assert_string_equal(cfg.state_dir, "/tmp/st");
+	assert_usage(PARSE("--kmsg", "/tmp/fake"), "unexpected argument: /tmp/fake");
+	assert_usage(PARSE("--state-dir"), "--state-dir needs a value");
+}
+
 static void test_other_bounds(void **state)
 {
 	assert_run(PARSE("--max-sources=1", "--max-readers=1",
@@ -717,6 +736,7 @@ int main(void)
 		cmocka_unit_test(test_rate_limit),
 		cmocka_unit_test(test_batch_delay),
 		cmocka_unit_test(test_other_bounds),
+		cmocka_unit_test(test_kernel_and_syslog),
 		cmocka_unit_test(test_linuxkit_command_line),
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_version),
