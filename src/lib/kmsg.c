@@ -94,17 +94,25 @@ int kmsg_state_parse(const char *buf, size_t len, struct kmsg_state *st)
 	char tmp[128], id[64];
 	unsigned long long seq;
 	char extra;
+	int s0 = 0, s1 = 0;
 
-	if (len == 0 || len >= sizeof(tmp))
+	/* No NUL inside (it would hide what follows from sscanf). */
+	if (len == 0 || len >= sizeof(tmp) || memchr(buf, '\0', len))
 		return -EINVAL;
 	memcpy(tmp, buf, len);
 	tmp[len] = '\0';
-	if (sscanf(tmp, "%63s %llu %c", id, &seq, &extra) != 2)
+	if (sscanf(tmp, "%63s %n%llu%n %c", id, &s0, &seq, &s1, &extra) != 2)
 		return -EINVAL;
 	if (strlen(id) != 36)
 		return -EINVAL;
+	/* %llu takes "-1" and saturates on overflow: the seq must be plain
+	 * digits that fit. */
+	const char *q = tmp + s0;
+	uint64_t v;
+	if (field(&q, tmp + s1, &v) < 0 || q != tmp + s1)
+		return -EINVAL;
 	memcpy(st->boot_id, id, 37);
-	st->next_seq = seq;
+	st->next_seq = v;
 	return 0;
 }
 

@@ -164,12 +164,18 @@ int syslog_parse(const char *buf, size_t len, struct syslog_msg *m)
 		    hfield(&p, end, 128, &m->procid) < 0 ||
 		    hfield(&p, end, 32, &m->msgid) < 0)
 			return -EINVAL;
-		/* SD may end the message: then no space follows. */
+		/* SD may end the message: then no space follows, only the
+		 * trailing newlines or NULs that set_msg() drops. */
 		if (parse_sd(&p, end, &m->sd) < 0)
 			return -EINVAL;
-		if (p < end && *p != ' ')
-			return -EINVAL;
-		set_msg(m, p < end ? p + 1 : p, end);
+		if (p < end && *p != ' ') {
+			const char *q = p;
+			while (q < end && (*q == '\n' || *q == '\0'))
+				q++;
+			if (q != end)
+				return -EINVAL;
+		}
+		set_msg(m, p < end && *p == ' ' ? p + 1 : p, end);
 		return 0;
 	}
 
@@ -197,17 +203,21 @@ bool syslog_sd_next(const struct syslog_msg *m, struct syslog_sd_iter *it,
 		    struct syslog_str *id, struct syslog_str *name,
 		    struct syslog_str *value)
 {
-	const char *s = m->sd.s, *end = s + m->sd.len, *p;
+	const char *s = m->sd.s, *end, *p;
 
 	if (!s)
-		return false;
+		return false; /* and no arithmetic on NULL */
+	end = s + m->sd.len;
 	p = s + it->pos;
 	for (;;) {
 		while (p < end && *p == ' ')
 			p++;
+		/* it->pos moves with it->id, so that a call after a false
+		 * return finds the two agreeing (and fails the same way). */
 		if (p < end && *p == ']') {
 			p++;
 			it->id.s = NULL;
+			it->pos = (size_t)(p - s);
 			continue;
 		}
 		if (p == end)
@@ -221,6 +231,7 @@ bool syslog_sd_next(const struct syslog_msg *m, struct syslog_sd_iter *it,
 			if (p == end || p == b)
 				return false;
 			it->id = (struct syslog_str){ b, (size_t)(p - b) };
+			it->pos = (size_t)(p - s);
 			continue;
 		}
 		const char *n = p;

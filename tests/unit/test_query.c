@@ -282,6 +282,165 @@ static void test_length_not_nul(void **state)
 	assert_int_equal(query_parse("dump\0", 5, &req, &err), -EINVAL);
 }
 
+static void test_priority_param(void **state)
+{
+	parse_ok("dump");
+	assert_false(req.has_prio);
+
+	/* N: 0 to N. */
+	for (int n = 0; n <= 7; n++) {
+		char line[32];
+		snprintf(line, sizeof(line), "dump priority=%d", n);
+		parse_ok(line);
+		assert_true(req.has_prio);
+		assert_int_equal(req.prio_min, 0);
+		assert_int_equal(req.prio_max, n);
+	}
+	/* A..B, every valid pair. */
+	for (int a = 0; a <= 7; a++) {
+		for (int b = a; b <= 7; b++) {
+			char line[32];
+			snprintf(line, sizeof(line), "dump-follow priority=%d..%d",
+				 a, b);
+			parse_ok(line);
+			assert_true(req.has_prio);
+			assert_int_equal(req.prio_min, a);
+			assert_int_equal(req.prio_max, b);
+		}
+	}
+	/* With the other parameters, in any place; follow takes it. */
+	parse_ok("follow priority=3 source=kmsg");
+	assert_int_equal(req.mode, QUERY_FOLLOW);
+	assert_true(req.has_prio);
+	assert_int_equal(req.prio_min, 0);
+	assert_int_equal(req.prio_max, 3);
+	assert_int_equal(req.nglobs, 1);
+	parse_ok("dump last=5 priority=4..6");
+	assert_int_equal(req.last, 5);
+	assert_int_equal(req.prio_min, 4);
+	assert_int_equal(req.prio_max, 6);
+	parse_ok("dump-follow after=" CUR_A " priority=0..0\r");
+	assert_true(req.has_after);
+	assert_int_equal(req.prio_min, 0);
+	assert_int_equal(req.prio_max, 0);
+
+	/* Legacy requests have none. */
+	memset(&req, 0xff, sizeof(req));
+	assert_true(query_legacy(2, &req));
+	assert_false(req.has_prio);
+
+	parse_bad("dump priority=", "priority takes");
+	parse_bad("dump priority=8", "priority takes");
+	parse_bad("dump priority=9", "priority takes");
+	parse_bad("dump priority=-1", "priority takes");
+	parse_bad("dump priority=03", "priority takes");
+	parse_bad("dump priority=10", "priority takes");
+	parse_bad("dump priority=3 ", "trailing space");
+	parse_bad("dump priority=5..2", "priority takes");
+	parse_bad("dump priority=7..0", "priority takes");
+	parse_bad("dump priority=0..8", "priority takes");
+	parse_bad("dump priority=8..8", "priority takes");
+	parse_bad("dump priority=1..", "priority takes");
+	parse_bad("dump priority=..1", "priority takes");
+	parse_bad("dump priority=..", "priority takes");
+	parse_bad("dump priority=1.2", "priority takes");
+	parse_bad("dump priority=1...2", "priority takes");
+	parse_bad("dump priority=1..2..3", "priority takes");
+	parse_bad("dump priority=1-2", "priority takes");
+	parse_bad("dump priority=1,2", "priority takes");
+	parse_bad("dump priority=%33", "priority takes");
+	/* Names are logread's business: the protocol takes digits. */
+	parse_bad("dump priority=err", "priority takes");
+	parse_bad("dump priority=emerg..err", "priority takes");
+	parse_bad("dump priority=3 priority=3", "twice");
+	parse_bad("dump priority=3 last=1 priority=1..2", "twice");
+	parse_bad("dump Priority=3", "unknown parameter");
+	parse_bad("dump prio=3", "unknown parameter");
+	parse_bad("stats priority=3", "stats");
+
+	/* Only len bytes: "priority=3" cut from "priority=34". */
+	const char *err;
+	assert_int_equal(query_parse("dump priority=34", 15, &req, &err), 0);
+	assert_int_equal(req.prio_max, 3);
+	assert_int_equal(query_parse("dump priority=2..67", 18, &req, &err), 0);
+	assert_int_equal(req.prio_min, 2);
+	assert_int_equal(req.prio_max, 6);
+	assert_int_equal(query_parse("dump priority=2..6", 17, &req, &err),
+			 -EINVAL);
+}
+
+static void prio_arg(const char *s, int lo, int hi)
+{
+	int l = -99, h = -99;
+
+	if (query_priority_arg(s, &l, &h) != 0)
+		fail_msg("\"%s\" refused", s);
+	if (l != lo || h != hi)
+		fail_msg("\"%s\": %d..%d, want %d..%d", s, l, h, lo, hi);
+}
+
+static void prio_arg_bad(const char *s)
+{
+	int l = -99, h = -99;
+
+	if (query_priority_arg(s, &l, &h) != -EINVAL)
+		fail_msg("\"%s\" accepted (%d..%d)", s, l, h);
+	/* Left alone. */
+	assert_int_equal(l, -99);
+	assert_int_equal(h, -99);
+}
+
+static void test_priority_arg(void **state)
+{
+	static const char *const names[] = { "emerg", "alert", "crit", "err",
+					     "warning", "notice", "info", "debug" };
+
+	for (int i = 0; i < 8; i++) {
+		char digit[2] = { (char)('0' + i), '\0' };
+		prio_arg(names[i], 0, i);
+		prio_arg(digit, 0, i);
+	}
+	prio_arg("err..warning", 3, 4);
+	prio_arg("emerg..debug", 0, 7);
+	prio_arg("info..info", 6, 6);
+	prio_arg("0..0", 0, 0);
+	prio_arg("2..5", 2, 5);
+	prio_arg("3..notice", 3, 5);
+	prio_arg("crit..7", 2, 7);
+	/* Either order. */
+	prio_arg("warning..err", 3, 4);
+	prio_arg("5..2", 2, 5);
+	prio_arg("debug..emerg", 0, 7);
+
+	prio_arg_bad("");
+	prio_arg_bad("8");
+	prio_arg_bad("9");
+	prio_arg_bad("10");
+	prio_arg_bad("07");
+	prio_arg_bad("-1");
+	prio_arg_bad(" 3");
+	prio_arg_bad("3 ");
+	prio_arg_bad("ERR");
+	prio_arg_bad("Err");
+	prio_arg_bad("error");
+	prio_arg_bad("warn");
+	prio_arg_bad("er");
+	prio_arg_bad("emergency");
+	prio_arg_bad("panic");
+	prio_arg_bad("..");
+	prio_arg_bad("3..");
+	prio_arg_bad("..3");
+	prio_arg_bad("err..");
+	prio_arg_bad("1..8");
+	prio_arg_bad("8..1");
+	prio_arg_bad("1...3");
+	prio_arg_bad("1..2..3");
+	prio_arg_bad("1.3");
+	prio_arg_bad("1-3");
+	prio_arg_bad("err..bogus");
+	prio_arg_bad("bogus..err");
+}
+
 static bool match(const char *line, const char *name)
 {
 	parse_ok(line);
@@ -330,6 +489,8 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_length_not_nul),
 		cmocka_unit_test(test_match_source),
+		cmocka_unit_test(test_priority_param),
+		cmocka_unit_test(test_priority_arg),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -178,6 +178,149 @@ static void test_v2_bound(void **state)
 	v2(&e, UINT64_MAX, &src, NULL);
 }
 
+/* With attributes: the bound grows by RECORD_ATTR_BYTE a byte of them. */
+static void v2_attrs(const struct ring_entry *e, uint64_t inst,
+		     const struct record_source *src, const char *want)
+{
+	size_t bound = RECORD_V2_BOUND(src->name_len, e->len) +
+		       RECORD_ATTR_BYTE * (size_t)e->attrs_len;
+	char *b = outbuf(bound);
+
+	check_out(b, bound, record_v2(b, e, inst, src), want);
+}
+
+#define ATTRS(e, lit) ((e).attrs = (lit), (e).attrs_len = sizeof(lit) - 1)
+
+static void test_v2_attrs(void **state)
+{
+	struct ring_entry e = {
+		.seq = 7, .time_ns = T2, .source = 1, .flags = RING_F_ATTRS,
+		.priority = 6, .facility = 0, .len = 7, .msg = "link up",
+	};
+	struct record_source src = { "kmsg", 4, STREAM_KERNEL };
+
+	/* The kernel's dictionary, in stored order, after facility. */
+	ATTRS(e, "SUBSYSTEM=net\0DEVICE=+net:eth0");
+	v2_attrs(&e, 1, &src,
+		 "{\"seq\":7,\"cursor\":\"m1-0000000000000001-0000000000000007\","
+		 "\"time\":\"2019-02-22T16:04:23Z\",\"source\":\"kmsg\","
+		 "\"stream\":\"kernel\",\"msg\":\"link up\",\"partial\":false,"
+		 "\"priority\":6,\"facility\":0,"
+		 "\"attrs\":{\"SUBSYSTEM\":\"net\",\"DEVICE\":\"+net:eth0\"}}\n");
+
+	/* One attribute; before eof and marker; no priority or facility. */
+	e.flags = RING_F_ATTRS | RING_F_PARTIAL | RING_F_NOEOL | RING_F_MARKER;
+	e.priority = RING_NO_PRIORITY;
+	e.facility = RING_NO_PRIORITY;
+	ATTRS(e, "pid=42");
+	src = (struct record_source){ "sshd", 4, STREAM_SYSLOG };
+	v2_attrs(&e, 1, &src,
+		 "{\"seq\":7,\"cursor\":\"m1-0000000000000001-0000000000000007\","
+		 "\"time\":\"2019-02-22T16:04:23Z\",\"source\":\"sshd\","
+		 "\"stream\":\"syslog\",\"msg\":\"link up\",\"partial\":true,"
+		 "\"attrs\":{\"pid\":\"42\"},\"eof\":true,\"marker\":true}\n");
+
+	/* Keys and values are escaped like any JSON string; only the first
+	 * '=' splits. */
+	e.flags = RING_F_ATTRS;
+	e.len = 0;
+	e.msg = "";
+	ATTRS(e, "k\"<=v\\\n\x01\xff\0a=b=c\0caf\xc3\xa9=\xe2\x80\xa8");
+	v2_attrs(&e, 1, &src,
+		 "{\"seq\":7,\"cursor\":\"m1-0000000000000001-0000000000000007\","
+		 "\"time\":\"2019-02-22T16:04:23Z\",\"source\":\"sshd\","
+		 "\"stream\":\"syslog\",\"msg\":\"\",\"partial\":false,"
+		 "\"attrs\":{\"k\\\"\\u003c\":\"v\\\\\\n\\u0001\\ufffd\","
+		 "\"a\":\"b=c\",\"caf\xc3\xa9\":\"\\u2028\"}}\n");
+
+	/* Lines without '=' or without a key are left out; an empty value
+	 * is kept; empty segments (a NUL at the end, two in a row) are
+	 * nothing; the same key twice stays twice, in order. */
+	ATTRS(e, "noequals\0=nokey\0k=\0\0x=1\0x=2\0");
+	v2_attrs(&e, 1, &src,
+		 "{\"seq\":7,\"cursor\":\"m1-0000000000000001-0000000000000007\","
+		 "\"time\":\"2019-02-22T16:04:23Z\",\"source\":\"sshd\","
+		 "\"stream\":\"syslog\",\"msg\":\"\",\"partial\":false,"
+		 "\"attrs\":{\"k\":\"\",\"x\":\"1\",\"x\":\"2\"}}\n");
+
+	/* Nothing usable: an empty object. */
+	ATTRS(e, "junk\0=");
+	v2_attrs(&e, 1, &src,
+		 "{\"seq\":7,\"cursor\":\"m1-0000000000000001-0000000000000007\","
+		 "\"time\":\"2019-02-22T16:04:23Z\",\"source\":\"sshd\","
+		 "\"stream\":\"syslog\",\"msg\":\"\",\"partial\":false,"
+		 "\"attrs\":{}}\n");
+
+	/* Only attrs_len bytes are read: what follows is not attributes. */
+	e.attrs = "a=1\0b=2";
+	e.attrs_len = 5;
+	v2_attrs(&e, 1, &src,
+		 "{\"seq\":7,\"cursor\":\"m1-0000000000000001-0000000000000007\","
+		 "\"time\":\"2019-02-22T16:04:23Z\",\"source\":\"sshd\","
+		 "\"stream\":\"syslog\",\"msg\":\"\",\"partial\":false,"
+		 "\"attrs\":{\"a\":\"1\"}}\n");
+	e.attrs_len = 6;
+	v2_attrs(&e, 1, &src,
+		 "{\"seq\":7,\"cursor\":\"m1-0000000000000001-0000000000000007\","
+		 "\"time\":\"2019-02-22T16:04:23Z\",\"source\":\"sshd\","
+		 "\"stream\":\"syslog\",\"msg\":\"\",\"partial\":false,"
+		 "\"attrs\":{\"a\":\"1\",\"b\":\"\"}}\n");
+
+	/* The flag with no attribute bytes (or none at all): no "attrs". */
+	e.attrs = "";
+	e.attrs_len = 0;
+	v2_attrs(&e, 1, &src,
+		 "{\"seq\":7,\"cursor\":\"m1-0000000000000001-0000000000000007\","
+		 "\"time\":\"2019-02-22T16:04:23Z\",\"source\":\"sshd\","
+		 "\"stream\":\"syslog\",\"msg\":\"\",\"partial\":false}\n");
+	e.attrs = NULL;
+	v2_attrs(&e, 1, &src,
+		 "{\"seq\":7,\"cursor\":\"m1-0000000000000001-0000000000000007\","
+		 "\"time\":\"2019-02-22T16:04:23Z\",\"source\":\"sshd\","
+		 "\"stream\":\"syslog\",\"msg\":\"\",\"partial\":false}\n");
+}
+
+static void test_v2_attrs_bound(void **state)
+{
+	static char msg[5000], attrs[RECORD_ATTRS_MAX];
+	char name[REG_NAME_MAX];
+	struct ring_entry e = {
+		.seq = UINT64_MAX, .time_ns = UINT64_MAX, .flags = RING_F_MASK,
+		.priority = 7, .facility = 23, .len = sizeof(msg), .msg = msg,
+		.attrs = attrs,
+	};
+	struct record_source src = { name, sizeof(name), STREAM_UNKNOWN };
+
+	memset(name, 0x01, sizeof(name));
+	memset(msg, '>', sizeof(msg));
+	/* One long attribute of six-byte escapes. */
+	memset(attrs, '<', sizeof(attrs));
+	attrs[1] = '=';
+	e.attrs_len = sizeof(attrs);
+	v2_attrs(&e, UINT64_MAX, &src, NULL);
+	/* Many of the shortest: "a=" and "<=<". */
+	for (size_t i = 0; i + 3 <= sizeof(attrs); i += 3)
+		memcpy(attrs + i, "a=\0", 3);
+	v2_attrs(&e, UINT64_MAX, &src, NULL);
+	for (size_t i = 0; i + 4 <= sizeof(attrs); i += 4)
+		memcpy(attrs + i, "\x01=\xff\0", 4);
+	v2_attrs(&e, UINT64_MAX, &src, NULL);
+	/* One byte of attributes, none of them usable, beside the longest
+	 * everything else. */
+	attrs[0] = 'x';
+	for (size_t al = 1; al <= 4; al++) {
+		e.attrs_len = (uint32_t)al;
+		memcpy(attrs, "=\0=\0", 4);
+		v2_attrs(&e, UINT64_MAX, &src, NULL);
+		memcpy(attrs, "a=\0a", 4);
+		v2_attrs(&e, UINT64_MAX, &src, NULL);
+	}
+	src.name_len = 0;
+	e.len = 0;
+	e.attrs_len = 1;
+	v2_attrs(&e, UINT64_MAX, &src, NULL);
+}
+
 static void marker(uint64_t t, uint64_t inst, const char *reason, int64_t missed,
 		   uint64_t first, uint64_t last, const char *msg, const char *want)
 {
@@ -302,6 +445,8 @@ int main(void)
 		cmocka_unit_test(test_legacy_bound),
 		cmocka_unit_test(test_v2),
 		cmocka_unit_test(test_v2_bound),
+		cmocka_unit_test(test_v2_attrs),
+		cmocka_unit_test(test_v2_attrs_bound),
 		cmocka_unit_test(test_marker),
 		cmocka_unit_test(test_marker_bound),
 		cmocka_unit_test(test_text),

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -552,6 +553,303 @@ static void test_random_against_model(void **state)
 	}
 }
 
+/* An entry as the daemon stores one with attributes: u32 message length,
+ * the message, then "KEY=VALUE\0KEY=VALUE". */
+static uint64_t append_attrs(struct ring *r, uint64_t time_ns, uint32_t source,
+			     int prio, int fac, const char *msg, uint32_t ml,
+			     const char *attrs, uint32_t al)
+{
+	uint32_t size = 4 + ml + al;
+	char *dst = ring_reserve(r, size);
+
+	memcpy(dst, &ml, 4);
+	memcpy(dst + 4, msg, ml);
+	memcpy(dst + 4 + ml, attrs, al);
+	return ring_commit(r, time_ns, source, RING_F_ATTRS, prio, fac, size);
+}
+
+static void test_attrs_decode(void **state)
+{
+	static const char attrs[] = "SUBSYSTEM=net\0DEVICE=+net:eth0";
+	struct ring r;
+	struct ring_entry e;
+	struct ring_pos p;
+
+	assert_int_equal(ring_init(&r, 0, 0, 0), 0);
+	assert_true(append_attrs(&r, 10, 4, 6, 0, "link up", 7, attrs,
+				 sizeof(attrs) - 1) == 1);
+	assert_true(ring_append(&r, 20, 5, 0, "plain", 5) == 2);
+	/* An empty message with attributes; a message with the flag but
+	 * no attributes. */
+	assert_true(append_attrs(&r, 30, 6, 3, 23, "", 0, "k=v", 3) == 3);
+	assert_true(append_attrs(&r, 40, 7, RING_NO_PRIORITY, RING_NO_PRIORITY,
+				 "only msg", 8, "", 0) == 4);
+	assert_int_equal(r.meta->used,
+			 4 * RING_HDR + (4 + 7 + 30) + 5 + (4 + 0 + 3) + (4 + 8));
+
+	p = ring_oldest(&r);
+	assert_int_equal(ring_get(&r, &p, &e), 1);
+	assert_true(e.seq == 1 && e.time_ns == 10);
+	assert_int_equal(e.source, 4);
+	assert_int_equal(e.flags, RING_F_ATTRS);
+	assert_int_equal(e.priority, 6);
+	assert_int_equal(e.facility, 0);
+	assert_int_equal(e.len, 7);
+	assert_int_equal(e.size, 4 + 7 + 30);
+	assert_ptr_equal(e.msg, r.data + p.off + RING_HDR + 4);
+	assert_memory_equal(e.msg, "link up", 7);
+	assert_ptr_equal(e.attrs, e.msg + 7);
+	assert_int_equal(e.attrs_len, 30);
+	assert_memory_equal(e.attrs, attrs, 30);
+	ring_next(&r, &p, &e);
+	assert_true(p.off == RING_HDR + 4 + 7 + 30);
+
+	assert_int_equal(ring_get(&r, &p, &e), 1);
+	assert_true(e.seq == 2 && e.time_ns == 20);
+	assert_int_equal(e.flags, 0);
+	assert_int_equal(e.len, 5);
+	assert_int_equal(e.size, 5);
+	assert_ptr_equal(e.msg, r.data + p.off + RING_HDR);
+	assert_memory_equal(e.msg, "plain", 5);
+	assert_null(e.attrs);
+	assert_int_equal(e.attrs_len, 0);
+	ring_next(&r, &p, &e);
+
+	assert_int_equal(ring_get(&r, &p, &e), 1);
+	assert_true(e.seq == 3);
+	assert_int_equal(e.priority, 3);
+	assert_int_equal(e.facility, 23);
+	assert_int_equal(e.len, 0);
+	assert_int_equal(e.size, 7);
+	assert_ptr_equal(e.attrs, e.msg);
+	assert_int_equal(e.attrs_len, 3);
+	assert_memory_equal(e.attrs, "k=v", 3);
+	ring_next(&r, &p, &e);
+
+	assert_int_equal(ring_get(&r, &p, &e), 1);
+	assert_true(e.seq == 4);
+	assert_int_equal(e.priority, RING_NO_PRIORITY);
+	assert_int_equal(e.facility, RING_NO_PRIORITY);
+	assert_int_equal(e.len, 8);
+	assert_int_equal(e.size, 12);
+	assert_memory_equal(e.msg, "only msg", 8);
+	assert_ptr_equal(e.attrs, e.msg + 8);
+	assert_int_equal(e.attrs_len, 0);
+	ring_next(&r, &p, &e);
+
+	assert_int_equal(ring_get(&r, &p, &e), 0);
+	struct ring_pos end = ring_end(&r);
+	assert_true(p.seq == end.seq && p.off == end.off);
+
+	/* ring_seek walks over them by their stored size too. */
+	for (uint64_t s = 1; s <= 5; s++) {
+		assert_int_equal(ring_seek(&r, s, &p), 0);
+		assert_true(p.seq == s);
+	}
+	assert_int_equal(ring_seek(&r, 3, &p), 0);
+	assert_int_equal(ring_get(&r, &p, &e), 1);
+	assert_memory_equal(e.attrs, "k=v", 3);
+	assert_int_equal(ring_seek(&r, 5, &p), 0);
+	assert_true(p.off == end.off);
+	ring_destroy(&r);
+}
+
+static void test_attrs_corrupt_length(void **state)
+{
+	struct ring r;
+	struct ring_entry e;
+	struct ring_pos p;
+	char *dst;
+	uint32_t ml;
+
+	assert_int_equal(ring_init(&r, 0, 0, 0), 0);
+	/* A message length past the payload: the payload is taken as a
+	 * plain message, and nothing is read beyond it. */
+	dst = ring_reserve(&r, 10);
+	ml = 7;
+	memcpy(dst, &ml, 4);
+	memcpy(dst + 4, "abcdef", 6);
+	ring_commit(&r, 1, 1, RING_F_ATTRS, 2, 2, 10);
+	dst = ring_reserve(&r, 10);
+	ml = UINT32_MAX;
+	memcpy(dst, &ml, 4);
+	memcpy(dst + 4, "ghijkl", 6);
+	ring_commit(&r, 2, 1, RING_F_ATTRS, 2, 2, 10);
+	/* Exactly the payload: a message and no attributes. */
+	dst = ring_reserve(&r, 10);
+	ml = 6;
+	memcpy(dst, &ml, 4);
+	memcpy(dst + 4, "mnopqr", 6);
+	ring_commit(&r, 3, 1, RING_F_ATTRS, 2, 2, 10);
+	/* Too short to hold the length. */
+	dst = ring_reserve(&r, 3);
+	memcpy(dst, "\0\0\0", 3);
+	ring_commit(&r, 4, 1, RING_F_ATTRS, 2, 2, 3);
+	dst = ring_reserve(&r, 0);
+	ring_commit(&r, 5, 1, RING_F_ATTRS, 2, 2, 0);
+	assert_true(ring_append(&r, 6, 1, 0, "after", 5) == 6);
+
+	p = ring_oldest(&r);
+	assert_int_equal(ring_get(&r, &p, &e), 1);
+	assert_int_equal(e.size, 10);
+	assert_int_equal(e.len, 10);
+	assert_ptr_equal(e.msg, r.data + p.off + RING_HDR);
+	assert_memory_equal(e.msg, "\x07\0\0\0abcdef", 10);
+	assert_null(e.attrs);
+	assert_int_equal(e.attrs_len, 0);
+	ring_next(&r, &p, &e);
+	assert_int_equal(ring_get(&r, &p, &e), 1);
+	assert_int_equal(e.len, 10);
+	assert_null(e.attrs);
+	ring_next(&r, &p, &e);
+	assert_int_equal(ring_get(&r, &p, &e), 1);
+	assert_int_equal(e.len, 6);
+	assert_memory_equal(e.msg, "mnopqr", 6);
+	assert_non_null(e.attrs);
+	assert_int_equal(e.attrs_len, 0);
+	ring_next(&r, &p, &e);
+	assert_int_equal(ring_get(&r, &p, &e), 1);
+	assert_true(e.seq == 4);
+	assert_int_equal(e.size, 3);
+	assert_int_equal(e.len, 3);
+	assert_null(e.attrs);
+	ring_next(&r, &p, &e);
+	assert_int_equal(ring_get(&r, &p, &e), 1);
+	assert_true(e.seq == 5);
+	assert_int_equal(e.size, 0);
+	assert_int_equal(e.len, 0);
+	assert_null(e.attrs);
+	ring_next(&r, &p, &e);
+	assert_int_equal(ring_get(&r, &p, &e), 1);
+	assert_true(e.seq == 6);
+	assert_int_equal(e.flags, 0);
+	assert_memory_equal(e.msg, "after", 5);
+	ring_destroy(&r);
+}
+
+/* The attributes of entry seq: "kSEQ=" then a value of a length that
+ * varies, then maybe a second one. */
+static uint32_t make_attrs(uint64_t seq, char *out)
+{
+	int n = sprintf(out, "k%llu=", (unsigned long long)seq);
+	uint32_t vl = (uint32_t)(seq * 11 % 97);
+
+	for (uint32_t i = 0; i < vl; i++)
+		out[n++] = fill_byte(seq + 1, i);
+	if (seq % 3 == 0) {
+		out[n++] = '\0';
+		n += sprintf(out + n, "second=%llu", (unsigned long long)seq);
+	}
+	return (uint32_t)n;
+}
+
+struct attr_evictions {
+	uint64_t next;
+	uint64_t count;
+};
+
+static void check_attrs_entry(const struct ring_entry *e, uint64_t seq)
+{
+	char want[256];
+	uint32_t ml = (uint32_t)(seq * 13 % 211);
+	uint32_t al = make_attrs(seq, want);
+
+	assert_true(e->seq == seq);
+	assert_true(e->time_ns == seq * 1000);
+	assert_int_equal(e->flags, RING_F_ATTRS);
+	assert_int_equal(e->priority, (int)(seq % 8));
+	assert_int_equal(e->facility, (int)(seq % 24));
+	assert_int_equal(e->len, ml);
+	assert_int_equal(e->attrs_len, al);
+	assert_int_equal(e->size, 4 + ml + al);
+	for (uint32_t i = 0; i < ml; i++)
+		if (e->msg[i] != fill_byte(seq, i))
+			fail_msg("entry %llu byte %u differs",
+				 (unsigned long long)seq, i);
+	assert_ptr_equal(e->attrs, e->msg + ml);
+	assert_memory_equal(e->attrs, want, al);
+}
+
+static void on_evict_attrs(void *arg, const struct ring_entry *e)
+{
+	struct attr_evictions *ev = arg;
+
+	check_attrs_entry(e, ev->next);
+	ev->next++;
+	ev->count++;
+}
+
+static void test_attrs_wrap(void **state)
+{
+	struct ring r;
+	struct ring_entry e;
+	struct attr_evictions ev = { 1, 0 };
+	char msg[256], attrs[256];
+
+	for (int round = 0; round < 2; round++) {
+		ev = (struct attr_evictions){ 1, 0 };
+		assert_int_equal(ring_init(&r, 0, 0, 0), 0);
+		/* The first round evicts through on_evict (decoded entries),
+		 * the second through the header's length alone. */
+		if (round == 0) {
+			r.on_evict = on_evict_attrs;
+			r.evict_arg = &ev;
+		}
+		uint64_t size = r.meta->size;
+		unsigned straddles = 0;
+		struct ring_pos reader = ring_oldest(&r);
+
+		for (uint64_t s = 1; s <= 3000; s++) {
+			uint32_t ml = (uint32_t)(s * 13 % 211);
+			uint32_t al = make_attrs(s, attrs);
+			uint64_t head = r.meta->head;
+			for (uint32_t i = 0; i < ml; i++)
+				msg[i] = fill_byte(s, i);
+			assert_true(append_attrs(&r, s * 1000, 1, (int)(s % 8),
+						 (int)(s % 24), msg, ml, attrs,
+						 al) == s);
+			if (head + RING_HDR + 4 + ml + al > size)
+				straddles++;
+			struct ring_pos p;
+			assert_int_equal(ring_seek(&r, s, &p), 0);
+			assert_true(p.off == head);
+			assert_int_equal(ring_get(&r, &p, &e), 1);
+			check_attrs_entry(&e, s);
+			assert_true(r.meta->head < size && r.meta->tail < size);
+
+			/* A reader keeping up sees every entry, in order. */
+			if (s % 5 == 0) {
+				int rc;
+				while ((rc = ring_get(&r, &reader, &e)) == 1) {
+					check_attrs_entry(&e, reader.seq);
+					ring_next(&r, &reader, &e);
+				}
+				assert_int_equal(rc, 0);
+				assert_true(reader.seq == s + 1);
+			}
+		}
+		assert_true(straddles > 0);
+		if (round == 0) {
+			assert_true(ev.count > 0);
+			assert_true(ev.next == r.meta->oldest_seq);
+		}
+		/* Everything left reads back from the oldest, to the end. */
+		struct ring_pos p = ring_oldest(&r);
+		uint64_t s = r.meta->oldest_seq, bytes = 0;
+		assert_true(s > 1);
+		while (ring_get(&r, &p, &e) == 1) {
+			check_attrs_entry(&e, s++);
+			bytes += RING_HDR + e.size;
+			ring_next(&r, &p, &e);
+		}
+		assert_true(s == 3001);
+		assert_true(bytes == r.meta->used);
+		struct ring_pos end = ring_end(&r);
+		assert_true(p.off == end.off);
+		ring_destroy(&r);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -567,6 +865,9 @@ int main(void)
 		cmocka_unit_test(test_msg_max),
 		cmocka_unit_test(test_msg_max_capped),
 		cmocka_unit_test(test_random_against_model),
+		cmocka_unit_test(test_attrs_decode),
+		cmocka_unit_test(test_attrs_corrupt_length),
+		cmocka_unit_test(test_attrs_wrap),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
