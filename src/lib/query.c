@@ -139,6 +139,18 @@ int query_parse(const char *line, size_t len, struct query_req *req,
 					FAIL("priority takes N or A..B, 0 to 7");
 				}
 				req->has_prio = true;
+			} else if (word_is(p, klen, "facility")) {
+				char list[128];
+				if (req->fac_mask)
+					FAIL("facility given twice");
+				if (vlen == 0 || vlen >= sizeof(list))
+					FAIL("facility takes N[,N...], 0 to 23");
+				memcpy(list, v, vlen);
+				list[vlen] = '\0';
+				/* Digits only on the wire; names are the client's. */
+				if (strspn(list, "0123456789,") != vlen ||
+				    query_facility_arg(list, &req->fac_mask) < 0)
+					FAIL("facility takes N[,N...], 0 to 23");
 			} else if (word_is(p, klen, "source")) {
 				size_t gl;
 				if (req->nglobs == QUERY_GLOBS_MAX)
@@ -201,6 +213,41 @@ int query_priority_arg(const char *s, int *lo, int *hi)
 		return -EINVAL;
 	*lo = MIN(a, b);
 	*hi = MAX(a, b);
+	return 0;
+}
+
+int query_facility_arg(const char *s, uint32_t *mask)
+{
+	static const char *const names[] = {
+		"kern", "user", "mail", "daemon", "auth", "syslog", "lpr",
+		"news", "uucp", "cron", "authpriv", "ftp", "ntp", "security",
+		"console", "solaris-cron", "local0", "local1", "local2",
+		"local3", "local4", "local5", "local6", "local7",
+	};
+	uint32_t m = 0;
+
+	for (;;) {
+		size_t l = strcspn(s, ",");
+		int f = -1;
+		if (l > 0 && l <= 2 && strspn(s, "0123456789") == l) {
+			f = s[0] - '0';
+			if (l == 2)
+				f = f * 10 + (s[1] - '0');
+			if (f > 23)
+				return -EINVAL;
+		} else {
+			for (int i = 0; i < 24; i++)
+				if (strlen(names[i]) == l && !memcmp(names[i], s, l))
+					f = i;
+		}
+		if (f < 0)
+			return -EINVAL;
+		m |= 1u << f;
+		if (s[l] == '\0')
+			break;
+		s += l + 1;
+	}
+	*mask = m;
 	return 0;
 }
 

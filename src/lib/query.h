@@ -10,6 +10,8 @@
  *                       matching any of them is sent)
  *           / "priority" (N: 0 to N, or A..B: priorities A to B; entries
  *                       without a priority do not match)
+ *           / "facility" (N[,N...]: facilities 0-23; entries without a
+ *                       facility do not match)
  *
  * VALUE is percent-encoded (%XX) where it holds a space, '%', or a byte
  * outside printable ASCII. See docs/protocol.md. Pure parser: no I/O. */
@@ -42,6 +44,7 @@ struct query_req {
 	uint64_t last;
 	bool has_prio;
 	int prio_min, prio_max;  /* inclusive, 0-7 */
+	uint32_t fac_mask;       /* bit N: facility N wanted; 0 = no filter */
 	unsigned nglobs;
 	char globs[QUERY_GLOBS_MAX][QUERY_GLOB_MAX + 1]; /* NUL-terminated */
 };
@@ -62,6 +65,12 @@ int query_parse(const char *line, size_t len, struct query_req *req,
  * alert, crit, err, warning, notice, info, debug) or digit N meaning 0..N,
  * or a range A..B of names or digits. Returns 0 or -EINVAL. */
 int query_priority_arg(const char *s, int *lo, int *hi);
+
+/* A facility list as users write it: comma-separated names (kern, user,
+ * mail, daemon, auth, syslog, lpr, news, uucp, cron, authpriv, ftp, ntp,
+ * security, console, solaris-cron, local0-local7) or numbers 0-23. Sets
+ * the bit mask. Returns 0 or -EINVAL. */
+int query_facility_arg(const char *s, uint32_t *mask);
 
 /* Does the source name match the request's globs (true if it has none)? */
 bool query_match_source(const struct query_req *req, const char *name);

@@ -32,6 +32,7 @@ struct logread_opts {
 	const char *globs[QUERY_GLOBS_MAX]; /* --source, in order */
 	bool has_prio;                      /* -p */
 	int prio_min, prio_max;
+	uint32_t fac_mask;                  /* --facility */
 	unsigned nglobs;
 	enum out_format format;   /* -o */
 	const char *after;        /* --after-cursor */
@@ -62,6 +63,9 @@ static void usage(FILE *f)
 "                         (emerg alert crit err warning notice info debug,\n"
 "                         or 0-7), or of a range A..B; entries without a\n"
 "                         priority (container output) do not match\n"
+"      -facility LIST     only entries of these facilities: names (kern,\n"
+"                         user, daemon, auth, syslog, cron, local0-local7...)\n"
+"                         or numbers 0-23, separated by commas\n"
 "  -o, -output FORMAT     legacy  TIME;SOURCE;MSG (the default)\n"
 "                         short   TIME SOURCE[STREAM]: MSG\n"
 "                         json    the server's JSON object per line\n"
@@ -115,7 +119,7 @@ static int parse_args(int argc, char **argv, struct logread_opts *o)
 {
 	enum {
 		OPT_SOCKET = 256, OPT_SOURCE, OPT_AFTER, OPT_CURSOR_FILE,
-		OPT_STATS, OPT_VERSION, OPT_LONG_F, OPT_LONG_BIG_F,
+		OPT_STATS, OPT_VERSION, OPT_LONG_F, OPT_LONG_BIG_F, OPT_FACILITY,
 	};
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, OPT_SOCKET },
@@ -126,6 +130,7 @@ static int parse_args(int argc, char **argv, struct logread_opts *o)
 		{ "source", required_argument, NULL, OPT_SOURCE },
 		{ "p", required_argument, NULL, 'p' },
 		{ "priority", required_argument, NULL, 'p' },
+		{ "facility", required_argument, NULL, OPT_FACILITY },
 		{ "o", required_argument, NULL, 'o' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "after-cursor", required_argument, NULL, OPT_AFTER },
@@ -173,6 +178,14 @@ static int parse_args(int argc, char **argv, struct logread_opts *o)
 						   "or a range A..B, not '%s'",
 						   optarg);
 			o->has_prio = o->v2 = true;
+			break;
+		case OPT_FACILITY:
+			if (query_facility_arg(optarg, &o->fac_mask) < 0)
+				return usage_error("-facility takes names (kern, "
+						   "user, daemon, auth, local0...) "
+						   "or numbers 0-23, separated by "
+						   "commas, not '%s'", optarg);
+			o->v2 = true;
 			break;
 		case OPT_SOURCE:
 			if (o->nglobs == QUERY_GLOBS_MAX)
@@ -224,7 +237,8 @@ static int parse_args(int argc, char **argv, struct logread_opts *o)
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (o->stats && (o->follow || o->dump_follow || o->has_lines ||
-			 o->nglobs || o->after || o->cursor_file || o->has_prio))
+			 o->nglobs || o->after || o->cursor_file || o->has_prio ||
+			 o->fac_mask))
 		return usage_error("-stats cannot be combined with -f, -F, -n, "
 				   "-source, -after-cursor or -cursor-file");
 	if (o->after && o->has_lines)
@@ -274,6 +288,7 @@ static void make_request(const struct logread_opts *o, const char *after,
 	req->has_prio = o->has_prio;
 	req->prio_min = o->prio_min;
 	req->prio_max = o->prio_max;
+	req->fac_mask = o->fac_mask;
 	if (o->stats)
 		req->mode = QUERY_STATS;
 	else if (o->dump_follow || (o->follow && start))

@@ -71,7 +71,8 @@ int request_build(const struct request *r, char *out, size_t cap)
 {
 	struct line_out o = { .p = out, .cap = cap };
 	const char *word = mode_word(r->mode);
-	bool params = r->after || r->has_last || r->nglobs || r->has_prio;
+	bool params = r->after || r->has_last || r->nglobs || r->has_prio ||
+		      r->fac_mask;
 
 	if (!word)
 		return -EINVAL;
@@ -108,6 +109,17 @@ int request_build(const struct request *r, char *out, size_t cap)
 		int n = snprintf(p, sizeof(p), " priority=%d..%d", r->prio_min,
 				 r->prio_max);
 		put(&o, p, (size_t)n);
+	}
+	if (r->fac_mask) {
+		const char *sep = " facility=";
+		for (int f = 0; f < 24; f++) {
+			if (!(r->fac_mask & (1u << f)))
+				continue;
+			char num[16];
+			int n = snprintf(num, sizeof(num), "%s%d", sep, f);
+			put(&o, num, (size_t)n);
+			sep = ",";
+		}
 	}
 	for (unsigned i = 0; i < r->nglobs; i++) {
 		size_t gl = strlen(r->globs[i]);

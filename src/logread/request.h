@@ -27,6 +27,7 @@ struct request {
 	uint64_t last;
 	bool has_prio;      /* priorities prio_min..prio_max only (v2 only) */
 	int prio_min, prio_max;
+	uint32_t fac_mask;  /* facilities wanted (bit N), 0 = all (v2 only) */
 	const char *const *globs; /* source globs (v2 only) */
 	unsigned nglobs;
 };

@@ -94,20 +94,28 @@ static void print(const struct opts *o, uint64_t seq, uint64_t usec, int pri,
 		(int)tl, t, (int)len, msg);
 }
 
+static void on_stop(int sig)
+{
+	(void)sig; /* only interrupts read(); the loop ends on EINTR */
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = { 0 };
 	struct kmsg_state st = { 0 };
 	char path[PATH_MAX] = "";
-	char *buf = malloc(KMSG_READ_MAX);
+	char buf[KMSG_READ_MAX];
 	bool have_next = false;
 	int r = parse(argc, argv, &o);
 
 	if (r >= 0)
 		return r;
-	if (!buf)
-		return EXIT_RUNTIME;
 	signal(SIGPIPE, SIG_IGN);
+	/* No SA_RESTART: SIGTERM/SIGINT make the blocking read() return
+	 * EINTR, and we stop there with the position already saved. */
+	struct sigaction sa = { .sa_handler = on_stop };
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
 	int fd = open(o.kmsg, O_RDONLY | O_CLOEXEC | (o.follow ? 0 : O_NONBLOCK));
 	if (fd < 0) {
 		int err = errno;
@@ -128,8 +136,10 @@ int main(int argc, char **argv)
 	}
 	for (;;) {
 		ssize_t n = read(fd, buf, KMSG_READ_MAX);
-		if (n < 0 && (errno == EINTR || errno == EPIPE))
-			continue; /* EPIPE: overwritten; the seq gap tells how many */
+		if (n < 0 && errno == EINTR)
+			break; /* SIGTERM or SIGINT */
+		if (n < 0 && errno == EPIPE)
+			continue; /* overwritten; the seq gap tells how many */
 		if (n < 0 && errno == EAGAIN)
 			break;
 		if (n < 0) {
@@ -167,6 +177,5 @@ int main(int argc, char **argv)
 		}
 	}
 	close(fd);
-	free(buf);
 	return 0;
 }

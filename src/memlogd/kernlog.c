@@ -138,8 +138,8 @@ static void take(struct kmsg_reader *k, const char *buf, size_t len)
 	k->dirty = true;
 }
 
-/* Whole records in k->buf: all of it for /dev/kmsg; for a stand-in file,
- * those followed by the start of another (or by the end of the file). */
+/* Whole records in k->buf: all of it for /dev/kmsg; for a stand-in file or
+ * FIFO, those that end in a newline. */
 static void take_buffered(struct kmsg_reader *k)
 {
 	size_t off = 0;
@@ -148,8 +148,11 @@ static void take_buffered(struct kmsg_reader *k)
 		size_t used;
 		struct kmsg_record rec;
 		kmsg_parse(k->buf + off, k->len - off, &rec, &used);
+		/* A stand-in written a record at a time (as the kernel
+		 * does): a record is whole once its newline is here. */
 		bool complete = k->record_per_read || k->eof ||
-				off + used < k->len;
+				off + used < k->len ||
+				k->buf[off + used - 1] == '\n';
 		if (!complete)
 			break;
 		take(k, k->buf + off, used);
@@ -180,8 +183,14 @@ void kmsg_service(struct kmsg_reader *k)
 					      strerror(errno));
 			break;
 		}
-		if (n == 0)
+		if (n == 0) {
+			/* A regular file stand-in ended (a FIFO never does: we
+			 * hold it open for writing too). Out of epoll, so a
+			 * hang-up cannot wake us forever. */
 			k->eof = true;
+			if (k->pollable)
+				daemon_unwatch(k->d, &k->ev);
+		}
 		k->len += (size_t)n;
 		take_buffered(k);
 		if (k->record_per_read)
@@ -225,6 +234,16 @@ struct kmsg_reader *kmsg_open(struct daemon *d, const char *path,
 			close(fd);
 		free(k);
 		return NULL;
+	}
+	if (S_ISFIFO(st.st_mode)) {
+		/* A FIFO standing in for the kernel: open it for writing too,
+		 * so that it never reads as ended, whether its writer comes
+		 * later or goes away and comes back. */
+		int rw = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		if (rw >= 0) {
+			close(fd);
+			fd = rw;
+		}
 	}
 	k->d = d;
 	k->ev.fd = fd;

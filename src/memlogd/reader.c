@@ -173,6 +173,9 @@ static bool wanted(const struct reader *r, const struct ring_entry *e)
 	if (r->has_prio && (e->priority < r->prio_min ||
 			    e->priority > r->prio_max))
 		return false; /* no priority (-1) is below every range */
+	if (r->fac_mask && (e->facility < 0 ||
+			    !(r->fac_mask & (1u << e->facility))))
+		return false;
 	if (r->nglobs == 0)
 		return true;
 	struct srctab *t = &r->d->srcs;
@@ -344,6 +347,7 @@ static void start(struct reader *r, const struct query_req *q)
 	r->has_prio = q->has_prio;
 	r->prio_min = q->prio_min;
 	r->prio_max = q->prio_max;
+	r->fac_mask = q->fac_mask;
 	if (copy_globs(r, q) < 0) {
 		queue_error(r, "out of memory");
 		return;

@@ -42,6 +42,7 @@ struct reader {
 	size_t req_len;
 	bool has_prio;           /* priority filter */
 	int prio_min, prio_max;
+	uint32_t fac_mask;       /* facility filter; 0 = none */
 	unsigned nglobs;         /* source filter */
 	char **globs;
 	char *out;               /* encoded bytes not yet written */

@@ -13,7 +13,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define SYSLOG_DGRAM_MAX (64u << 10)
+/* Larger than any datagram a sender's default socket buffer lets through
+ * (about 208 KiB); a bigger one is cut, and that is said (see below). */
+#define SYSLOG_DGRAM_MAX (256u << 10)
 #define SYSLOG_PER_TURN 64
 
 struct syslog_listener {
@@ -159,11 +161,20 @@ static void syslog_event(struct ev *ev, uint32_t events)
 		struct ucred uc = { 0 };
 		bool creds = false;
 
-		ssize_t n = recvmsg(ev->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		/* MSG_TRUNC: n is the datagram's real length, even if it
+		 * did not fit. */
+		ssize_t n = recvmsg(ev->fd, &mh,
+				    MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_TRUNC);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return;
+		}
+		if ((size_t)n > SYSLOG_DGRAM_MAX) {
+			daemon_notice(l->d, true, "syslog: a message of %zd bytes "
+				      "was cut to its first %u bytes", n,
+				      SYSLOG_DGRAM_MAX);
+			n = SYSLOG_DGRAM_MAX;
 		}
 		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c;
 		     c = CMSG_NXTHDR(&mh, c)) {

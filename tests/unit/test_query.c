@@ -477,9 +477,34 @@ static void test_match_source(void **state)
 	assert_true(match("dump source=*", ".hidden"));
 }
 
+static void test_facility(void **state)
+{
+	struct query_req *q = malloc(sizeof(*q));
+	const char *err = NULL;
+	uint32_t m = 0;
+
+	assert_int_equal(query_parse("dump facility=1,3,23", 20, q, &err), 0);
+	assert_int_equal(q->fac_mask, (1u << 1) | (1u << 3) | (1u << 23));
+	assert_int_equal(query_parse("dump facility=24", 16, q, &err), -EINVAL);
+	assert_int_equal(query_parse("dump facility=user", 18, q, &err), -EINVAL);
+	assert_int_equal(query_parse("dump facility=", 14, q, &err), -EINVAL);
+	assert_int_equal(query_parse("dump facility=1 facility=2", 26, q, &err),
+			 -EINVAL);
+	assert_int_equal(query_facility_arg("kern,local7,daemon", &m), 0);
+	assert_int_equal(m, (1u << 0) | (1u << 23) | (1u << 3));
+	assert_int_equal(query_facility_arg("5", &m), 0);
+	assert_int_equal(m, 1u << 5);
+	assert_int_equal(query_facility_arg("local8", &m), -EINVAL);
+	assert_int_equal(query_facility_arg("1,", &m), -EINVAL);
+	assert_int_equal(query_facility_arg("", &m), -EINVAL);
+	free(q);
+	(void)state;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_facility),
 		cmocka_unit_test(test_legacy),
 		cmocka_unit_test(test_text_start),
 		cmocka_unit_test(test_modes),
