@@ -1,4 +1,5 @@
 #include "daemon.h"
+#include "jsonenc.h"
 #include "kernlog.h"
 #include "syslogd.h"
 #include "reader.h"
@@ -79,6 +80,29 @@ void daemon_store_full(struct daemon *d, uint32_t slot, uint64_t time_ns,
 	si->bytes += len;
 	if (flags & RING_F_PARTIAL)
 		si->partial++;
+}
+
+void daemon_store_message(struct daemon *d, uint32_t slot, uint64_t time_ns,
+			  int priority, int facility, const char *msg,
+			  size_t len, const char *attrs, size_t attrs_len)
+{
+	size_t max = d->cfg->max_line_len;
+
+	do {
+		size_t n = len;
+		uint32_t flags = 0;
+		if (n > max) {
+			n = utf8_complete_prefix(msg, max);
+			if (n == 0)
+				n = max;
+			flags = RING_F_PARTIAL;
+		}
+		daemon_store_full(d, slot, time_ns, flags, priority, facility,
+				  msg, n, attrs, attrs_len);
+		attrs_len = 0;
+		msg += n;
+		len -= n;
+	} while (len > 0);
 }
 
 void daemon_store(struct daemon *d, uint32_t slot, uint64_t time_ns,

@@ -89,6 +89,13 @@ void daemon_store_full(struct daemon *d, uint32_t slot, uint64_t time_ns,
 		       const char *msg, size_t len, const char *attrs,
 		       size_t attrs_len);
 
+/* A whole message (kernel record, syslog datagram) that may be longer than
+ * max-line-len: stored in parts as a long line would be, never cut inside
+ * a UTF-8 character, the attributes with the first part. */
+void daemon_store_message(struct daemon *d, uint32_t slot, uint64_t time_ns,
+			  int priority, int facility, const char *msg,
+			  size_t len, const char *attrs, size_t attrs_len);
+
 /* The daemon's own entry (source "memlogd"); marker flags a loss notice.
  * Rate-limited so that a misbehaving client cannot flood the ring with
  * notices about itself. */

@@ -76,27 +76,9 @@ static void store_record(struct kmsg_reader *k, const struct kmsg_record *rec)
 	}
 	if (alen)
 		alen--; /* no NUL after the last one */
-	/* Split like any other line that is too long; the attributes go with
-	 * the first part. */
-	const char *m = rec->msg;
-	size_t left = rec->msg_len;
-	do {
-		size_t n = left;
-		uint32_t flags = 0;
-		if (n > d->cfg->max_line_len) {
-			n = utf8_complete_prefix(m, d->cfg->max_line_len);
-			if (n == 0)
-				n = d->cfg->max_line_len;
-			flags = RING_F_PARTIAL;
-		}
-		daemon_store_full(d, k->slot, t, flags, rec->priority,
-				  rec->facility > 23 ? RING_NO_PRIORITY
-						     : rec->facility,
-				  m, n, attrs, alen);
-		alen = 0;
-		m += n;
-		left -= n;
-	} while (left > 0);
+	daemon_store_message(d, k->slot, t, rec->priority,
+			     rec->facility > 23 ? RING_NO_PRIORITY : rec->facility,
+			     rec->msg, rec->msg_len, attrs, alen);
 }
 
 static void take(struct kmsg_reader *k, const char *buf, size_t len)

@@ -125,22 +125,8 @@ static void message(struct syslog_listener *l, const char *buf, size_t n,
 		vl = snprintf(v, sizeof(v), "%u", (unsigned)uid);
 		attr(attrs, &alen, "_uid", 4, v, (size_t)vl);
 	}
-	uint64_t t = now_realtime_ns();
-	do {
-		size_t k = len;
-		uint32_t flags = 0;
-		if (k > d->cfg->max_line_len) {
-			k = utf8_complete_prefix(msg, d->cfg->max_line_len);
-			if (k == 0)
-				k = d->cfg->max_line_len;
-			flags = RING_F_PARTIAL;
-		}
-		daemon_store_full(d, slot, t, flags, prio, fac, msg, k, attrs,
-				  alen);
-		alen = 0;
-		msg += k;
-		len -= k;
-	} while (len > 0);
+	daemon_store_message(d, slot, now_realtime_ns(), prio, fac, msg, len,
+			     attrs, alen);
 }
 
 static void syslog_event(struct ev *ev, uint32_t events)
