@@ -12,6 +12,9 @@ PKG_CONFIG ?= pkg-config
 JANSSON_CFLAGS := $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
 JANSSON_LIBS := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
+ZLIB_CFLAGS := $(shell $(PKG_CONFIG) --cflags zlib 2>/dev/null)
+ZLIB_LIBS := $(shell $(PKG_CONFIG) --libs zlib 2>/dev/null || echo -lz)
+CRYPTO_LIBS := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)
 
 LIB_SRC := $(wildcard src/lib/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -23,8 +26,12 @@ RUN_SRC := $(wildcard src/memlog-run/*.c)
 RUN_OBJ := $(RUN_SRC:%.c=$(BUILD)/%.o)
 KMSG_SRC := $(wildcard src/memlog-kmsg/*.c)
 KMSG_OBJ := $(KMSG_SRC:%.c=$(BUILD)/%.o)
+LOGWRITE_SRC := $(wildcard src/logwrite/*.c)
+LOGWRITE_OBJ := $(LOGWRITE_SRC:%.c=$(BUILD)/%.o)
+LOGWRITE_MODS := $(filter-out $(BUILD)/src/logwrite/main.o,$(LOGWRITE_OBJ))
 
-PROGS := $(BUILD)/memlogd $(BUILD)/logread $(BUILD)/memlog-run $(BUILD)/memlog-kmsg
+PROGS := $(BUILD)/memlogd $(BUILD)/logread $(BUILD)/memlog-run $(BUILD)/memlog-kmsg \
+	 $(BUILD)/logwrite
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -65,12 +72,24 @@ $(BUILD)/memlog-run: $(RUN_OBJ) $(BUILD)/libmemlog.a
 $(BUILD)/memlog-kmsg: $(KMSG_OBJ) $(BUILD)/libmemlog.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
+$(BUILD)/src/logwrite/%.o: src/logwrite/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(JANSSON_CFLAGS) $(ZLIB_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/logwrite: $(LOGWRITE_OBJ) $(BUILD)/libmemlog.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(JANSSON_LIBS) $(ZLIB_LIBS) $(CRYPTO_LIBS)
+
 # Unit tests link the library and, where they test a daemon module, its
 # objects (all but main.o).
 MEMLOGD_MODS := $(filter-out $(BUILD)/src/memlogd/main.o,$(MEMLOGD_OBJ))
 $(BUILD)/tests/%: tests/unit/%.c $(MEMLOGD_MODS) $(BUILD)/libmemlog.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Isrc/memlogd -o $@ $^ $(CMOCKA_LIBS)
+
+# logwrite's unit tests link its modules (all but main.o) and libraries.
+$(BUILD)/tests/test_logwrite_%: tests/unit/test_logwrite_%.c $(LOGWRITE_MODS) $(BUILD)/libmemlog.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(JANSSON_CFLAGS) $(ZLIB_CFLAGS) -Isrc/logwrite -o $@ $^ $(JANSSON_LIBS) $(ZLIB_LIBS) $(CRYPTO_LIBS) $(CMOCKA_LIBS)
 
 $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libmemlog.a
 	@mkdir -p $(dir $@)
@@ -80,7 +99,7 @@ $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libmemlog.a
 # over real sockets; they parse the daemon's JSON with jansson.
 $(BUILD)/itests/%: tests/integration/%.c $(HARNESS_SRC) $(wildcard tests/integration/*.h) $(BUILD)/libmemlog.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(JANSSON_CFLAGS) -Itests/integration -o $@ $< $(HARNESS_SRC) $(BUILD)/libmemlog.a $(JANSSON_LIBS) $(CMOCKA_LIBS)
+	$(CC) $(CFLAGS) $(JANSSON_CFLAGS) $(ZLIB_CFLAGS) -Itests/integration -o $@ $< $(HARNESS_SRC) $(BUILD)/libmemlog.a $(JANSSON_LIBS) $(ZLIB_LIBS) $(CMOCKA_LIBS)
 
 tests: $(PROGS) $(UNIT_BIN) $(TOOL_BIN) $(ITEST_BIN)
 

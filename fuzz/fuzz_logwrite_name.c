@@ -1,0 +1,72 @@
+/* libFuzzer target: logwrite's source-name-to-file-name mapping. Any
+ * bytes encode to a safe file name (no '/', no control character, no
+ * leading or trailing dot, no "..", at most NAME_BASE_MAX bytes) that
+ * decodes back to the same bytes (or is the hashed long form); names
+ * that differ encode differently (checked against the input cut by one
+ * byte and with one byte changed); and any bytes given to the decoder
+ * either are refused or re-encode to exactly themselves. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../src/logwrite/name.c"
+#include "../src/logwrite/sha256.c"
+
+#define CHECK(c) do { if (!(c)) abort(); } while (0)
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void check_safe(const char *enc, size_t n)
+{
+	CHECK(n >= 1 && n <= NAME_BASE_MAX && strlen(enc) == n);
+	CHECK(enc[0] != '.' && enc[n - 1] != '.');
+	CHECK(!strstr(enc, ".."));
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)enc[i];
+		CHECK(c > 0x20 && c < 0x7f && c != '/');
+	}
+	CHECK(name_is_encoded(enc, n));
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *src = (const char *)data;
+	char enc[NAME_BASE_MAX + 1], other[NAME_BASE_MAX + 1];
+	char back[NAME_BASE_MAX];
+	size_t n, m;
+	int d;
+
+	if (size > 4096)
+		return 0;
+	n = name_encode(src, size, enc);
+	check_safe(enc, n);
+	d = name_decode(enc, n, back, sizeof(back));
+	if (strchr(enc, '~')) {
+		CHECK(d == -E2BIG);
+	} else {
+		CHECK(d == (int)size);
+		CHECK(size == 0 || !memcmp(back, src, size));
+	}
+	if (size > 0) {
+		m = name_encode(src, size - 1, other);
+		CHECK(m != n || memcmp(enc, other, n));
+		char *copy = malloc(size);
+		CHECK(copy);
+		memcpy(copy, src, size);
+		copy[size / 2] ^= 0x5a;
+		m = name_encode(copy, size, other);
+		CHECK(m != n || memcmp(enc, other, n));
+		free(copy);
+	}
+	/* The input as an encoding. */
+	d = name_decode(src, size, back, sizeof(back));
+	if (d >= 0) {
+		m = name_encode(back, (size_t)d, other);
+		CHECK(m == size && !memcmp(other, src, size));
+	}
+	if (name_is_encoded(src, size)) {
+		CHECK(size <= NAME_BASE_MAX && src[0] != '.');
+		CHECK(!memchr(src, '/', size));
+	}
+	return 0;
+}

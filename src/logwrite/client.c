@@ -1,0 +1,141 @@
+#include "client.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+void client_init(struct client *c, const char *path)
+{
+	memset(c, 0, sizeof(*c));
+	c->path = path;
+	c->fd = -1;
+}
+
+void client_close(struct client *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	c->start = c->end = c->scan = 0;
+	c->eof = false;
+}
+
+void client_free(struct client *c)
+{
+	client_close(c);
+	free(c->buf);
+	c->buf = NULL;
+	c->cap = 0;
+}
+
+int client_connect(struct client *c, const char *cursor)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	char req[64 + 256];
+	size_t plen = strlen(c->path);
+	int fd, n, err;
+
+	client_close(c);
+	if (plen == 0)
+		return -ENOENT;
+	if (plen >= sizeof(addr.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(addr.sun_path, c->path, plen);
+	n = cursor && *cursor
+		? snprintf(req, sizeof(req), "dump-follow after=%s\n", cursor)
+		: snprintf(req, sizeof(req), "dump-follow\n");
+	if (n < 0 || (size_t)n >= sizeof(req))
+		return -EINVAL;
+	/* Non-blocking: a daemon that is stopped and has a full backlog
+	 * makes connect() fail with EAGAIN instead of hanging the loop. */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	/* A fresh socket's buffer takes the short request at once. */
+	ssize_t w = send(fd, req, (size_t)n, MSG_NOSIGNAL);
+	if (w != n) {
+		err = w < 0 ? -errno : -EAGAIN;
+		close(fd);
+		return err;
+	}
+	c->fd = fd;
+	return 0;
+}
+
+int client_line(struct client *c, const char **line, size_t *len)
+{
+	size_t avail = c->end - c->start;
+	char *base, *nl = NULL;
+
+	if (!c->buf)
+		return 0;
+	base = c->buf + c->start;
+	if (avail > c->scan)
+		nl = memchr(base + c->scan, '\n', avail - c->scan);
+	if (!nl) {
+		c->scan = avail;
+		return avail > CLIENT_LINE_MAX ? -EMSGSIZE : 0;
+	}
+	*line = base;
+	*len = (size_t)(nl - base);
+	c->start += *len + 1;
+	c->scan = 0;
+	return *len > CLIENT_LINE_MAX ? -EMSGSIZE : 1;
+}
+
+/* Makes at least CLIENT_READ_CHUNK bytes of room after end. */
+static int make_room(struct client *c)
+{
+	size_t pending = c->end - c->start;
+
+	if (c->cap - c->end >= CLIENT_READ_CHUNK)
+		return 0;
+	if (c->start > 0) {
+		memmove(c->buf, c->buf + c->start, pending);
+		c->start = 0;
+		c->end = pending;
+	}
+	if (c->cap - c->end < CLIENT_READ_CHUNK) {
+		size_t ncap = c->cap ? 2 * c->cap : 2 * CLIENT_READ_CHUNK;
+		char *nb;
+
+		while (ncap - c->end < CLIENT_READ_CHUNK)
+			ncap *= 2;
+		nb = realloc(c->buf, ncap);
+		if (!nb)
+			return -ENOMEM;
+		c->buf = nb;
+		c->cap = ncap;
+	}
+	return 0;
+}
+
+ssize_t client_fill(struct client *c)
+{
+	ssize_t n;
+	int r;
+
+	if (c->fd < 0)
+		return -ENOTCONN;
+	r = make_room(c);
+	if (r < 0)
+		return r;
+	do
+		n = read(c->fd, c->buf + c->end, c->cap - c->end);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	if (n == 0)
+		c->eof = true;
+	c->end += (size_t)n;
+	return n;
+}

@@ -1,0 +1,48 @@
+/* The connection to memlogd's query socket: a v2 "dump-follow" request,
+ * resuming after a cursor when there is one, then the answer split into
+ * lines. Reconnecting and its backoff are the caller's (run.h). */
+#ifndef LOGWRITE_CLIENT_H
+#define LOGWRITE_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Longest line accepted: a 1 MiB message escaped as JSON takes up to
+ * 6 MiB. A longer one is a protocol error, not unbounded memory. */
+#define CLIENT_LINE_MAX (8u << 20)
+#define CLIENT_READ_CHUNK (256u << 10) /* least room offered to read() */
+
+struct client {
+	const char *path; /* query socket */
+	int fd;           /* the connection (non-blocking), or -1 */
+	char *buf;        /* bytes received and not yet returned */
+	size_t start;     /* first byte not returned */
+	size_t end;       /* end of the bytes received */
+	size_t scan;      /* bytes after start already searched for '\n' */
+	size_t cap;
+	bool eof;         /* the server closed the connection */
+};
+
+void client_init(struct client *c, const char *path);
+void client_free(struct client *c);
+
+/* Connects and sends "dump-follow after=CURSOR\n" ("dump-follow\n" when
+ * cursor is empty). Returns 0 or -errno (-ENAMETOOLONG: the path does not
+ * fit a unix socket address). */
+int client_connect(struct client *c, const char *cursor);
+
+/* Closes the connection and forgets what was received. */
+void client_close(struct client *c);
+
+/* One read(): the number of bytes, 0 at the end (eof is set), -EAGAIN,
+ * -ENOMEM or -errno. */
+ssize_t client_fill(struct client *c);
+
+/* The next complete line, without its '\n', valid until the next call.
+ * Returns 1, 0 if more must be read first, -EMSGSIZE for a line longer
+ * than CLIENT_LINE_MAX. A last line without '\n' is dropped: memlogd
+ * ends every line, so it can only be cut short. */
+int client_line(struct client *c, const char **line, size_t *len);
+
+#endif

@@ -1,0 +1,125 @@
+#include "compress.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#define CHUNK (64u << 10)
+
+static int write_all(int fd, const unsigned char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Deflates in into out as gzip. Returns 0, or -errno with *op set. */
+static int deflate_fd(int in, int out, const char **op)
+{
+	static unsigned char ibuf[CHUNK], obuf[CHUNK];
+	z_stream z;
+	int flush, zr, r = 0;
+
+	memset(&z, 0, sizeof(z));
+	/* 15 + 16: a 32 KiB window with a gzip header and trailer. */
+	if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+		*op = "deflateInit";
+		return -ENOMEM;
+	}
+	do {
+		ssize_t n = read(in, ibuf, CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			*op = "read";
+			r = -errno;
+			break;
+		}
+		z.next_in = ibuf;
+		z.avail_in = (uInt)n;
+		flush = n == 0 ? Z_FINISH : Z_NO_FLUSH;
+		do {
+			z.next_out = obuf;
+			z.avail_out = CHUNK;
+			zr = deflate(&z, flush);
+			if (zr == Z_STREAM_ERROR) {
+				*op = "deflate";
+				r = -EIO;
+				break;
+			}
+			r = write_all(out, obuf, CHUNK - z.avail_out);
+			if (r < 0)
+				*op = "write";
+		} while (r == 0 && z.avail_out == 0);
+	} while (r == 0 && flush != Z_FINISH);
+	deflateEnd(&z);
+	return r;
+}
+
+int compress_file(int dirfd, const char *src, const char *dst, bool sync,
+		  struct io_err *e)
+{
+	char tmp[IOERR_FILE_MAX];
+	struct stat st;
+	struct timespec times[2];
+	const char *op = "compress";
+	int in, out, r;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", dst) >= sizeof(tmp))
+		return io_fail(e, ENAMETOOLONG, "compress", dst);
+	in = openat(dirfd, src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (in < 0)
+		return io_fail(e, errno, "open", src);
+	if (fstat(in, &st) < 0) {
+		r = io_fail(e, errno, "stat", src);
+		close(in);
+		return r;
+	}
+	out = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+		     O_NOFOLLOW, st.st_mode & 0777);
+	if (out < 0) {
+		r = io_fail(e, errno, "create", tmp);
+		close(in);
+		return r;
+	}
+	r = deflate_fd(in, out, &op);
+	close(in);
+	if (r == 0 && sync && fsync(out) < 0) {
+		r = -errno;
+		op = "fsync";
+	}
+	times[0] = st.st_atim;
+	times[1] = st.st_mtim;
+	if (r == 0 && futimens(out, times) < 0) {
+		r = -errno;
+		op = "set the time of";
+	}
+	if (close(out) < 0 && r == 0) {
+		r = -errno;
+		op = "close";
+	}
+	if (r == 0 && renameat(dirfd, tmp, dirfd, dst) < 0) {
+		r = -errno;
+		op = "rename";
+	}
+	if (r < 0) {
+		(void)unlinkat(dirfd, tmp, 0);
+		return io_fail(e, -r, op, tmp);
+	}
+	if (sync && fsync(dirfd) < 0)
+		return io_fail(e, errno, "fsync the directory after", dst);
+	if (unlinkat(dirfd, src, 0) < 0 && errno != ENOENT)
+		return io_fail(e, errno, "remove", src);
+	return 0;
+}

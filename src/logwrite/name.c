@@ -1,0 +1,166 @@
+#include "name.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "sha256.h"
+
+static const char hexu[] = "0123456789ABCDEF";
+static const char hexl[] = "0123456789abcdef";
+
+static bool plain_byte(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
+/* Is byte i of src kept as it is? */
+static bool kept(const unsigned char *src, size_t len, size_t i)
+{
+	if (src[i] == '.')
+		return i > 0 && i + 1 < len && src[i - 1] != '.';
+	return plain_byte(src[i]);
+}
+
+/* Encodes into out without bound checks beyond cap; returns the length
+ * the whole encoding needs (it may exceed cap, then out holds a prefix
+ * cut at an escape boundary and *written says how much). */
+static size_t encode_into(const unsigned char *src, size_t len, char *out,
+			  size_t cap, size_t *written)
+{
+	size_t n = 0, w = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		size_t step = kept(src, len, i) ? 1 : 3;
+		if (n + step <= cap) {
+			if (step == 1) {
+				out[n] = (char)src[i];
+			} else {
+				out[n] = '%';
+				out[n + 1] = hexu[src[i] >> 4];
+				out[n + 2] = hexu[src[i] & 15];
+			}
+			w = n + step;
+		}
+		n += step;
+	}
+	*written = w;
+	return n;
+}
+
+size_t name_encode(const char *src, size_t len, char out[NAME_BASE_MAX + 1])
+{
+	const unsigned char *s = (const unsigned char *)src;
+	uint8_t digest[SHA256_LEN];
+	size_t need, w;
+
+	if (len == 0) {
+		out[0] = '%';
+		out[1] = '\0';
+		return 1;
+	}
+	need = encode_into(s, len, out, NAME_BASE_MAX, &w);
+	if (need <= NAME_BASE_MAX) {
+		out[need] = '\0';
+		return need;
+	}
+	/* The prefix written so far ends at an escape boundary; cut it to
+	 * NAME_LONG_PREFIX, again at a boundary. */
+	encode_into(s, len, out, NAME_LONG_PREFIX, &w);
+	sha256(src, len, digest);
+	out[w++] = '~';
+	for (int i = 0; i < NAME_HASH_HEX / 2; i++) {
+		out[w++] = hexl[digest[i] >> 4];
+		out[w++] = hexl[digest[i] & 15];
+	}
+	out[w] = '\0';
+	return w;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decodes %XX escapes and plain bytes, checking only the alphabet.
+ * Returns the decoded length or -EINVAL / -ENOSPC. */
+static int unescape(const char *enc, size_t len, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)enc[i];
+		int hi, lo;
+
+		if (n >= cap)
+			return -ENOSPC;
+		if (c == '%') {
+			if (i + 2 >= len)
+				return -EINVAL;
+			hi = hexval(enc[i + 1]);
+			lo = hexval(enc[i + 2]);
+			if (hi < 0 || lo < 0)
+				return -EINVAL;
+			out[n++] = (char)(hi << 4 | lo);
+			i += 2;
+		} else if (plain_byte(c) || c == '.') {
+			out[n++] = (char)c;
+		} else {
+			return -EINVAL;
+		}
+	}
+	return (int)n;
+}
+
+int name_decode(const char *enc, size_t len, char *out, size_t cap)
+{
+	char again[NAME_BASE_MAX + 1];
+	int n;
+
+	if (len == 0 || len > NAME_BASE_MAX)
+		return -EINVAL;
+	if (memchr(enc, '~', len))
+		return name_is_encoded(enc, len) ? -E2BIG : -EINVAL;
+	if (len == 1 && enc[0] == '%')
+		return 0;
+	n = unescape(enc, len, out, cap);
+	if (n < 0)
+		return n == -ENOSPC ? -ENOSPC : -EINVAL;
+	/* Only the canonical spelling is ours: "%41" and "A" would decode
+	 * alike, but only "A" is written. */
+	if (name_encode(out, (size_t)n, again) != len || memcmp(again, enc, len))
+		return -EINVAL;
+	return n;
+}
+
+bool name_is_encoded(const char *enc, size_t len)
+{
+	char buf[NAME_BASE_MAX];
+	const char *tilde;
+	size_t plen;
+
+	if (len == 0 || len > NAME_BASE_MAX)
+		return false;
+	tilde = memchr(enc, '~', len);
+	if (!tilde)
+		return name_decode(enc, len, buf, sizeof(buf)) >= 0;
+	/* Long form: a prefix of an encoding, '~', lower-case hex. */
+	plen = (size_t)(tilde - enc);
+	if (len != plen + 1 + NAME_HASH_HEX || plen == 0 ||
+	    plen > NAME_LONG_PREFIX)
+		return false;
+	for (size_t i = plen + 1; i < len; i++)
+		if (enc[i] == '\0' || !strchr(hexl, enc[i]))
+			return false;
+	if (enc[0] == '.')
+		return false;
+	for (size_t i = 0; i + 1 < plen; i++)
+		if (enc[i] == '.' && enc[i + 1] == '.')
+			return false;
+	return unescape(enc, plen, buf, sizeof(buf)) >= 0;
+}

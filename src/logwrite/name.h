@@ -1,0 +1,40 @@
+/* Source names to file names. A source name is any bytes (memlogd takes
+ * what a registering process sends); a file name must stay inside the log
+ * directory and must not clash with another source's. The encoding keeps
+ * A-Z a-z 0-9 '_' '-' and '.' as they are, except a '.' that comes first,
+ * last or right after another '.', and writes every other byte as %XX
+ * (upper-case hex), '%' included. So the result has no '/', no control
+ * character, no leading dot and no "..", and it decodes back to the
+ * source name: two names never share a file.
+ *
+ * The empty name becomes "%" (a lone '%' is never produced otherwise).
+ * An encoding longer than NAME_BASE_MAX would not leave room for
+ * ".log.N.gz.tmp" within NAME_MAX (255): such a name becomes its first
+ * NAME_LONG_PREFIX encoded bytes, '~' and 32 hex digits of the SHA-256 of
+ * the whole name ('~' never appears in a short encoding). That form cannot
+ * be decoded; names that differ still get different files unless SHA-256
+ * collides. Pure: no I/O. */
+#ifndef LOGWRITE_NAME_H
+#define LOGWRITE_NAME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define NAME_BASE_MAX 200    /* longest encoded name */
+#define NAME_LONG_PREFIX 160 /* encoded bytes kept in the long form */
+#define NAME_HASH_HEX 32     /* hex digits of SHA-256 in the long form */
+
+/* Writes the encoding of len bytes of src and a NUL into out. Returns its
+ * length (1 to NAME_BASE_MAX). */
+size_t name_encode(const char *src, size_t len, char out[NAME_BASE_MAX + 1]);
+
+/* Decodes a short-form encoding into out (cap bytes; NAME_BASE_MAX is
+ * always enough). Returns the decoded length, -EINVAL if enc is not
+ * exactly what name_encode() writes for some name, -E2BIG for the long
+ * form (not reversible). */
+int name_decode(const char *enc, size_t len, char *out, size_t cap);
+
+/* Could name_encode() have written these len bytes (either form)? */
+bool name_is_encoded(const char *enc, size_t len);
+
+#endif

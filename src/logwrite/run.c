@@ -1,0 +1,310 @@
+#include "run.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "entry.h"
+#include "util.h"
+
+/* ---- the files ---- */
+
+static void say_disk(struct logwrite *lw)
+{
+	const struct io_err *e = &lw->store->err;
+
+	if (!e->err || lw->disk_reported == e->err)
+		return;
+	lw->disk_reported = e->err;
+	fprintf(stderr, "logwrite: cannot %s %s in %s: %s; keeping the cursor "
+		"and retrying\n", e->op ? e->op : "write", e->file, lw->log_dir,
+		strerror(e->err));
+}
+
+/* Something failed on the files: say so once, forget what was not
+ * committed, let go of memlogd and try again later. */
+static void disk_failure(struct logwrite *lw)
+{
+	say_disk(lw);
+	store_drop(lw->store);
+	client_close(&lw->client);
+	lw->disk_failed = true;
+	lw->disk_committed = false;
+	lw->disk_fail_at = now_mono_ms();
+	lw->disk_at = lw->disk_fail_at + backoff_next(&lw->disk_bo);
+}
+
+static void disk_retry(struct logwrite *lw)
+{
+	if (store_retry(lw->store) < 0) {
+		say_disk(lw);
+		lw->disk_at = now_mono_ms() + backoff_next(&lw->disk_bo);
+		return;
+	}
+	/* The files are consistent again; whether the disk takes new
+	 * entries shows only when they are committed (see pump()). */
+	lw->disk_failed = false;
+	lw->conn_at = 0; /* resume at once */
+}
+
+/* The disk works again once entries have been committed and no failure
+ * came for RUN_DISK_QUIET_MS: on an almost full disk the first batches of
+ * a replay may fit and the next fail again, which is still the same
+ * problem and is not announced twice. */
+static void disk_check_works(struct logwrite *lw, uint64_t now)
+{
+	if (!lw->disk_reported || lw->disk_failed || !lw->disk_committed ||
+	    now < lw->disk_fail_at + RUN_DISK_QUIET_MS)
+		return;
+	backoff_reset(&lw->disk_bo);
+	fprintf(stderr, "logwrite: writing to %s again\n", lw->log_dir);
+	lw->disk_reported = 0;
+}
+
+static void age_scan(struct logwrite *lw)
+{
+	struct io_err e = { 0 };
+
+	lw->age_at = now_mono_ms() + RUN_AGE_SCAN_MS;
+	if (rotate_age_scan(&lw->store->cfg->rot, (int64_t)time(NULL), &e) < 0)
+		fprintf(stderr, "logwrite: --max-age: cannot %s %s in %s: %s\n",
+			e.op, e.file, lw->log_dir, strerror(e.err));
+}
+
+/* ---- memlogd ---- */
+
+static void conn_try(struct logwrite *lw)
+{
+	int r = client_connect(&lw->client, store_cursor(lw->store));
+
+	if (r < 0) {
+		if (!lw->conn_down)
+			fprintf(stderr, "logwrite: cannot connect to %s: %s; "
+				"retrying\n", lw->opts->socket,
+				r == -ENAMETOOLONG ? "path too long for a unix "
+				"socket" : strerror(-r));
+		lw->conn_down = true;
+		lw->conn_at = now_mono_ms() + backoff_next(&lw->conn_bo);
+		return;
+	}
+	if (lw->conn_down)
+		fprintf(stderr, "logwrite: connected to %s\n", lw->opts->socket);
+	lw->conn_down = false;
+}
+
+/* The connection ended or went wrong; why is said once. */
+static void conn_lost(struct logwrite *lw, const char *why, bool protocol)
+{
+	client_close(&lw->client);
+	if (protocol) {
+		if (!lw->proto_reported)
+			fprintf(stderr, "logwrite: %s; reconnecting\n", why);
+		lw->proto_reported = true;
+	} else {
+		if (!lw->conn_down)
+			fprintf(stderr, "logwrite: %s; reconnecting\n", why);
+		lw->conn_down = true;
+	}
+	lw->conn_at = now_mono_ms() + backoff_next(&lw->conn_bo);
+}
+
+/* Appends the complete lines received. Returns 0; 1 with why set when the
+ * server sent an error or something unreadable; -1 after a failure on the
+ * files (handled). */
+static int take_lines(struct logwrite *lw, char *why, size_t whylen,
+		      size_t *appended)
+{
+	const char *line;
+	size_t len;
+	int r;
+
+	while ((r = client_line(&lw->client, &line, &len)) == 1) {
+		char err[ENTRY_ERR_MAX];
+		struct lw_entry e;
+		int k = entry_parse(&lw->parser, line, len, &e, err);
+
+		if (k == ENTRY_SERVER_ERROR) {
+			snprintf(why, whylen, "memlogd answered with an error: %.*s",
+				 (int)MIN(e.msg.len, 200), e.msg.ptr);
+			return 1;
+		}
+		if (k == -ENOMEM) {
+			snprintf(why, whylen, "out of memory reading an entry");
+			return 1;
+		}
+		if (k < 0) {
+			snprintf(why, whylen, "protocol error: memlogd sent %s", err);
+			return 1;
+		}
+		k = store_append(lw->store, &e);
+		if (k < 0) {
+			disk_failure(lw);
+			return -1;
+		}
+		/* A working connection: the next problem starts the backoff
+		 * from the beginning. */
+		(*appended)++;
+		backoff_reset(&lw->conn_bo);
+		lw->proto_reported = false;
+	}
+	if (r < 0) {
+		snprintf(why, whylen, "protocol error: memlogd sent a line longer "
+			 "than %u MiB", CLIENT_LINE_MAX >> 20);
+		return 1;
+	}
+	return 0;
+}
+
+/* Reads what memlogd has sent (up to RUN_BATCH_MAX), appends it, commits:
+ * one batch. */
+static void pump(struct logwrite *lw)
+{
+	char why[300];
+	size_t got = 0, appended = 0;
+	bool lost = false, protocol = false;
+
+	for (;;) {
+		ssize_t n = client_fill(&lw->client);
+		int r;
+
+		if (n == -EAGAIN)
+			break;
+		if (n < 0) {
+			snprintf(why, sizeof(why), "cannot read from %s: %s",
+				 lw->opts->socket, strerror((int)-n));
+			lost = true;
+			break;
+		}
+		r = take_lines(lw, why, sizeof(why), &appended);
+		if (r < 0)
+			return;
+		if (r > 0) {
+			lost = protocol = true;
+			break;
+		}
+		if (n == 0) {
+			snprintf(why, sizeof(why), "memlogd closed the connection "
+				 "on %s", lw->opts->socket);
+			lost = true;
+			break;
+		}
+		got += (size_t)n;
+		if (got >= RUN_BATCH_MAX)
+			break;
+	}
+	if (store_commit(lw->store) < 0) {
+		disk_failure(lw);
+		return;
+	}
+	if (appended)
+		lw->disk_committed = true;
+	if (lost)
+		conn_lost(lw, why, protocol);
+}
+
+/* ---- signals ---- */
+
+static void take_signals(struct logwrite *lw)
+{
+	struct signalfd_siginfo si;
+
+	while (read(lw->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			if (!lw->disk_failed && store_reopen(lw->store) < 0)
+				disk_failure(lw);
+		} else {
+			lw->stop = true;
+		}
+	}
+}
+
+/* ---- the loop ---- */
+
+void run_init(struct logwrite *lw, const struct lw_opts *opts,
+	      struct store *store, int sigfd, int start_err)
+{
+	memset(lw, 0, sizeof(*lw));
+	lw->opts = opts;
+	lw->store = store;
+	lw->sigfd = sigfd;
+	lw->log_dir = opts->log_dir;
+	client_init(&lw->client, opts->socket);
+	entry_parser_init(&lw->parser);
+	backoff_init(&lw->conn_bo, RUN_BACKOFF_MIN_MS, RUN_BACKOFF_MAX_MS);
+	backoff_init(&lw->disk_bo, RUN_BACKOFF_MIN_MS, RUN_BACKOFF_MAX_MS);
+	if (start_err < 0) {
+		say_disk(lw);
+		lw->disk_failed = true;
+		lw->disk_fail_at = now_mono_ms();
+		lw->disk_at = lw->disk_fail_at + backoff_next(&lw->disk_bo);
+	}
+}
+
+void run_free(struct logwrite *lw)
+{
+	client_free(&lw->client);
+	entry_parser_free(&lw->parser);
+}
+
+/* Milliseconds until the earliest deadline, -1 for none. */
+static int timeout_ms(const struct logwrite *lw, uint64_t now)
+{
+	uint64_t at = UINT64_MAX;
+
+	if (lw->disk_failed)
+		at = lw->disk_at;
+	else {
+		if (lw->client.fd < 0)
+			at = lw->conn_at;
+		if (lw->opts->max_age_s)
+			at = MIN(at, lw->age_at);
+		if (lw->disk_reported && lw->disk_committed)
+			at = MIN(at, lw->disk_fail_at + RUN_DISK_QUIET_MS);
+	}
+	if (at == UINT64_MAX)
+		return -1;
+	return at <= now ? 0 : (int)MIN(at - now, 60000);
+}
+
+int run(struct logwrite *lw)
+{
+	while (!lw->stop) {
+		uint64_t now = now_mono_ms();
+		struct pollfd p[2];
+		int n;
+
+		if (lw->disk_failed && now >= lw->disk_at)
+			disk_retry(lw);
+		if (!lw->disk_failed && lw->client.fd < 0 && now >= lw->conn_at)
+			conn_try(lw);
+		if (!lw->disk_failed && lw->opts->max_age_s && now >= lw->age_at)
+			age_scan(lw);
+		disk_check_works(lw, now);
+
+		p[0] = (struct pollfd){ .fd = lw->sigfd, .events = POLLIN };
+		p[1] = (struct pollfd){ .fd = lw->client.fd, .events = POLLIN };
+		n = poll(p, 2, timeout_ms(lw, now_mono_ms()));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fprintf(stderr, "logwrite: poll: %s\n", strerror(errno));
+			return 1;
+		}
+		/* A batch that has arrived is written before a stop signal
+		 * is looked at. */
+		if (lw->client.fd >= 0 && p[1].revents)
+			pump(lw);
+		if (p[0].revents)
+			take_signals(lw);
+	}
+	/* Each batch was committed as it was read; this is a no-op unless
+	 * a stop came with entries buffered. */
+	if (!lw->disk_failed && store_commit(lw->store) < 0)
+		say_disk(lw);
+	return 0;
+}

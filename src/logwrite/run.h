@@ -1,0 +1,67 @@
+/* logwrite's loop: one thread, one poll() over the query connection and a
+ * signalfd, with deadlines for reconnecting and for retrying the disk.
+ *
+ * - memlogd not there or gone: reconnect after a capped exponential
+ *   backoff (100 ms doubling to 5 s), resuming after the durable cursor;
+ *   said once on stderr, and once when connected again.
+ * - A write, fsync, rename or compression fails (disk full, read-only,
+ *   I/O error): what was not committed is dropped, the connection is
+ *   closed (memlogd keeps the entries in its ring, or marks this reader
+ *   as having missed them), and the durable state is recovered after the
+ *   same kind of backoff; said once, and once when it works again
+ *   (entries committed and no failure for RUN_DISK_QUIET_MS). Nothing
+ *   here ever blocks memlogd.
+ * - SIGHUP: commit and reopen the files. SIGTERM, SIGINT: the batch being
+ *   read is committed, then exit 0. */
+#ifndef LOGWRITE_RUN_H
+#define LOGWRITE_RUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "backoff.h"
+#include "client.h"
+#include "entry.h"
+#include "options.h"
+#include "store.h"
+
+#define RUN_BACKOFF_MIN_MS 100
+#define RUN_BACKOFF_MAX_MS 5000
+#define RUN_DISK_QUIET_MS 1000     /* without a failure after a commit:
+				    * the disk works again */
+#define RUN_BATCH_MAX (1u << 20)   /* bytes read before a commit at most */
+#define RUN_AGE_SCAN_MS (600 * 1000) /* how often --max-age is applied to
+				      * the whole directory */
+
+struct logwrite {
+	const struct lw_opts *opts;
+	struct store *store;
+	struct client client;
+	struct entry_parser parser;  /* memlogd's lines */
+	int sigfd;                 /* SIGTERM, SIGINT, SIGHUP */
+	const char *log_dir;       /* for messages */
+	struct backoff conn_bo;    /* reconnecting */
+	uint64_t conn_at;          /* monotonic ms of the next connect */
+	bool conn_down;            /* a connection problem was reported */
+	bool proto_reported;       /* a protocol error was reported */
+	struct backoff disk_bo;    /* retrying the files */
+	bool disk_failed;          /* waiting to retry the files */
+	uint64_t disk_at;          /* monotonic ms of the next retry */
+	int disk_reported;         /* errno reported, 0: none */
+	uint64_t disk_fail_at;     /* monotonic ms of the last failure */
+	bool disk_committed;       /* entries committed since then */
+	uint64_t age_at;           /* monotonic ms of the next age scan */
+	bool stop;                 /* SIGTERM or SIGINT came */
+};
+
+/* Sets up lw; start_err is the store_start() result (0 or an I/O error to
+ * retry). */
+void run_init(struct logwrite *lw, const struct lw_opts *opts,
+	      struct store *store, int sigfd, int start_err);
+
+/* Runs until a stop signal; returns the exit code. */
+int run(struct logwrite *lw);
+
+void run_free(struct logwrite *lw);
+
+#endif

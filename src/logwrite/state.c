@@ -1,0 +1,399 @@
+#include "state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "format.h"
+#include "util.h"
+
+void state_free(struct lw_state *s)
+{
+	free(s->files);
+	memset(s, 0, sizeof(*s));
+}
+
+static bool word_is(const char *p, size_t n, const char *w)
+{
+	return n == strlen(w) && !memcmp(p, w, n);
+}
+
+/* Splits a line into at most max space-separated words; returns how many,
+ * or -1 for an empty word (two spaces, a leading or trailing space). */
+static int split(const char *line, size_t len, struct lw_field *w, int max)
+{
+	int n = 0;
+	size_t start = 0;
+
+	for (size_t i = 0; i <= len; i++) {
+		if (i < len && line[i] != ' ')
+			continue;
+		if (i == start || n == max)
+			return -1;
+		w[n].ptr = line + start;
+		w[n].len = i - start;
+		n++;
+		start = i + 1;
+	}
+	return n;
+}
+
+static int get_len(struct lw_field f, uint64_t *out)
+{
+	char num[24];
+
+	if (f.len == 0 || f.len >= sizeof(num))
+		return -EINVAL;
+	memcpy(num, f.ptr, f.len);
+	num[f.len] = '\0';
+	return parse_u64(num, UINT64_MAX, out);
+}
+
+static int get_base(struct lw_field f, char out[NAME_BASE_MAX + 1])
+{
+	if (!name_is_encoded(f.ptr, f.len))
+		return -EINVAL;
+	memcpy(out, f.ptr, f.len);
+	out[f.len] = '\0';
+	return 0;
+}
+
+static int cmp_file(const void *a, const void *b)
+{
+	const struct state_file *x = *(const struct state_file *const *)a;
+	const struct state_file *y = *(const struct state_file *const *)b;
+
+	return strcmp(x->base, y->base);
+}
+
+/* Is a base listed twice? */
+static int check_unique(const struct lw_state *s)
+{
+	const struct state_file **v;
+	int r = 0;
+
+	if (s->nfiles < 2)
+		return 0;
+	v = malloc(s->nfiles * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nfiles; i++)
+		v[i] = &s->files[i];
+	qsort(v, s->nfiles, sizeof(*v), cmp_file);
+	for (size_t i = 1; i < s->nfiles && !r; i++)
+		if (!strcmp(v[i - 1]->base, v[i]->base))
+			r = -EINVAL;
+	free(v);
+	return r;
+}
+
+enum part { P_HEADER, P_CURSOR, P_FILES, P_END, P_DONE };
+
+int state_parse(const char *text, size_t len, struct lw_state *out,
+		char err[STATE_ERR_MAX])
+{
+	struct lw_state s;
+	enum part at = P_HEADER;
+	size_t pos = 0, cap = 0;
+	unsigned lineno = 0;
+	int r;
+
+	memset(&s, 0, sizeof(s));
+	if (len > STATE_TEXT_MAX) {
+		snprintf(err, STATE_ERR_MAX, "longer than %u bytes", STATE_TEXT_MAX);
+		return -EINVAL;
+	}
+	while (pos < len) {
+		const char *line = text + pos;
+		const char *nl = memchr(line, '\n', len - pos);
+		struct lw_field w[4];
+		size_t ll;
+		int nw;
+
+		lineno++;
+		if (!nl) {
+			snprintf(err, STATE_ERR_MAX, "line %u is not complete", lineno);
+			goto bad;
+		}
+		ll = (size_t)(nl - line);
+		pos += ll + 1;
+		if (at == P_DONE) {
+			snprintf(err, STATE_ERR_MAX, "text after \"end\" (line %u)",
+				 lineno);
+			goto bad;
+		}
+		if (at == P_HEADER) {
+			if (!word_is(line, ll, STATE_MAGIC)) {
+				snprintf(err, STATE_ERR_MAX, "not a logwrite state "
+					 "file (no \"" STATE_MAGIC "\" header)");
+				goto bad;
+			}
+			at = P_CURSOR;
+			continue;
+		}
+		nw = split(line, ll, w, 4);
+		if (nw < 1)
+			goto bad_line;
+		if (word_is(w[0].ptr, w[0].len, "cursor") && at == P_CURSOR) {
+			if (nw != 2 || !cursor_text_ok(w[1].ptr, w[1].len))
+				goto bad_line;
+			memcpy(s.cursor, w[1].ptr, w[1].len);
+			s.cursor[w[1].len] = '\0';
+			at = P_FILES;
+		} else if (word_is(w[0].ptr, w[0].len, "file") &&
+			   (at == P_CURSOR || at == P_FILES)) {
+			struct state_file f;
+
+			if (nw != 3 || get_base(w[1], f.base) < 0 ||
+			    get_len(w[2], &f.committed) < 0)
+				goto bad_line;
+			if (s.nfiles == STATE_FILES_MAX) {
+				snprintf(err, STATE_ERR_MAX, "more than %u files",
+					 STATE_FILES_MAX);
+				goto bad;
+			}
+			if (s.nfiles == cap) {
+				size_t ncap = cap ? 2 * cap : 16;
+				struct state_file *nf;
+
+				nf = realloc(s.files, ncap * sizeof(*nf));
+				if (!nf) {
+					state_free(&s);
+					return -ENOMEM;
+				}
+				s.files = nf;
+				cap = ncap;
+			}
+			s.files[s.nfiles++] = f;
+			at = P_FILES;
+		} else if (word_is(w[0].ptr, w[0].len, "rotate") &&
+			   (at == P_CURSOR || at == P_FILES)) {
+			if (nw != 4 || get_base(w[1], s.rot_base) < 0 ||
+			    get_len(w[3], &s.rot_len) < 0)
+				goto bad_line;
+			if (word_is(w[2].ptr, w[2].len, "shift"))
+				s.rot_step = ROT_SHIFT;
+			else if (word_is(w[2].ptr, w[2].len, "compress"))
+				s.rot_step = ROT_COMPRESS;
+			else
+				goto bad_line;
+			at = P_END;
+		} else if (word_is(w[0].ptr, w[0].len, "end") && nw == 1) {
+			at = P_DONE;
+		} else {
+			goto bad_line;
+		}
+	}
+	if (at != P_DONE) {
+		snprintf(err, STATE_ERR_MAX, "no \"end\" line: the file is cut short");
+		goto bad;
+	}
+	r = check_unique(&s);
+	if (r == -ENOMEM) {
+		state_free(&s);
+		return r;
+	}
+	if (r < 0) {
+		snprintf(err, STATE_ERR_MAX, "a file is listed twice");
+		goto bad;
+	}
+	*out = s;
+	return 0;
+bad_line:
+	snprintf(err, STATE_ERR_MAX, "line %u is malformed", lineno);
+bad:
+	state_free(&s);
+	return -EINVAL;
+}
+
+/* ---- building the text ---- */
+
+static void append(struct state_text *t, const char *s, size_t n)
+{
+	if (t->nomem)
+		return;
+	if (t->cap - t->len < n) {
+		size_t ncap = t->cap ? t->cap : 256;
+		char *nb;
+
+		while (ncap - t->len < n)
+			ncap *= 2;
+		nb = realloc(t->buf, ncap);
+		if (!nb) {
+			t->nomem = true;
+			return;
+		}
+		t->buf = nb;
+		t->cap = ncap;
+	}
+	memcpy(t->buf + t->len, s, n);
+	t->len += n;
+}
+
+static void append_str(struct state_text *t, const char *s)
+{
+	append(t, s, strlen(s));
+}
+
+static void append_u64(struct state_text *t, uint64_t v)
+{
+	char num[24];
+	int n = snprintf(num, sizeof(num), "%llu", (unsigned long long)v);
+
+	append(t, num, (size_t)n);
+}
+
+void state_text_begin(struct state_text *t, const char *cursor)
+{
+	t->len = 0;
+	t->nomem = false;
+	append_str(t, STATE_MAGIC "\n");
+	if (cursor && *cursor) {
+		append_str(t, "cursor ");
+		append_str(t, cursor);
+		append_str(t, "\n");
+	}
+}
+
+void state_text_file(struct state_text *t, const char *base,
+		     uint64_t committed)
+{
+	append_str(t, "file ");
+	append_str(t, base);
+	append_str(t, " ");
+	append_u64(t, committed);
+	append_str(t, "\n");
+}
+
+void state_text_rotate(struct state_text *t, enum rot_step step,
+		       const char *base, uint64_t len)
+{
+	if (step == ROT_NONE)
+		return;
+	append_str(t, "rotate ");
+	append_str(t, base);
+	append_str(t, step == ROT_SHIFT ? " shift " : " compress ");
+	append_u64(t, len);
+	append_str(t, "\n");
+}
+
+int state_text_end(struct state_text *t)
+{
+	append_str(t, "end\n");
+	return t->nomem ? -ENOMEM : 0;
+}
+
+void state_text_free(struct state_text *t)
+{
+	free(t->buf);
+	memset(t, 0, sizeof(*t));
+}
+
+/* ---- I/O ---- */
+
+int state_load(int dirfd, const char *name, char **text, size_t *len)
+{
+	struct stat st;
+	char *buf;
+	size_t n = 0;
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (fstat(fd, &st) < 0) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	if (st.st_size > STATE_TEXT_MAX) {
+		close(fd);
+		return -EFBIG;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	for (;;) {
+		ssize_t r = read(fd, buf + n, (size_t)st.st_size + 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int e = -errno;
+			free(buf);
+			close(fd);
+			return e;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n > (size_t)st.st_size) { /* it grew: not ours */
+			free(buf);
+			close(fd);
+			return -EFBIG;
+		}
+	}
+	close(fd);
+	*text = buf;
+	*len = n;
+	return 1;
+}
+
+int state_save(int dirfd, const char *name, const char *text, size_t len,
+	       bool sync, const char **op)
+{
+	char tmp[4096];
+	size_t done = 0;
+	int fd, err = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", name) >= (int)sizeof(tmp)) {
+		*op = "name";
+		return -ENAMETOOLONG;
+	}
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+		    O_NOFOLLOW, 0644);
+	if (fd < 0) {
+		*op = "create";
+		return -errno;
+	}
+	while (done < len) {
+		ssize_t n = write(fd, text + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = -errno;
+			*op = "write";
+			break;
+		}
+		done += (size_t)n;
+	}
+	if (!err && sync && fsync(fd) < 0) {
+		err = -errno;
+		*op = "fsync";
+	}
+	if (close(fd) < 0 && !err) {
+		err = -errno;
+		*op = "close";
+	}
+	if (!err && renameat(dirfd, tmp, dirfd, name) < 0) {
+		err = -errno;
+		*op = "rename";
+	}
+	if (err) {
+		(void)unlinkat(dirfd, tmp, 0);
+		return err;
+	}
+	/* The rename is visible now; a failing directory fsync cannot undo
+	 * it, and some file systems cannot fsync a directory. */
+	if (sync)
+		(void)fsync(dirfd);
+	return 0;
+}

@@ -1,0 +1,123 @@
+/* The files logwrite writes, one live file per source, and the commit that
+ * makes them durable together with the cursor (state.h).
+ *
+ * Lines are formatted into a buffer per file. A commit writes the buffers,
+ * fsyncs the files written (--sync batch or entry), then replaces the
+ * state file with the cursor of the last entry and every open file's new
+ * length. A crash before the state file's rename leaves the old state:
+ * the next start cuts each file back to its old committed length and asks
+ * memlogd for the entries after the old cursor, so every entry ends up in
+ * its file exactly once, and no file ends in a torn line.
+ *
+ * That needs one more rule: a file that is not listed in the durable state
+ * must never hold uncommitted bytes. So before the first bytes go to a
+ * file that is not listed yet, the state is saved once with it listed at
+ * its current length (the pre-commit); and a file leaves the list only
+ * after a commit, when it holds nothing uncommitted.
+ *
+ * A file that goes over --max-log-size is rotated (rotate.h) at once: the
+ * store commits with the step recorded, runs each step and commits the
+ * next one. A failure anywhere (disk full, read-only, I/O error) returns
+ * -errno; the caller then calls store_drop() and later store_retry(),
+ * which recovers from the durable state exactly as a restart would. */
+#ifndef LOGWRITE_STORE_H
+#define LOGWRITE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "format.h"
+#include "ioerr.h"
+#include "name.h"
+#include "rotate.h"
+#include "state.h"
+
+#define STORE_OPEN_MAX 256        /* live files kept open at most */
+#define STORE_FLUSH_AT (64u << 10) /* a file's buffer is written at this */
+
+enum lw_sync {
+	LW_SYNC_BATCH = 0, /* fsync once per batch (what one read brought) */
+	LW_SYNC_ENTRY,     /* commit after every entry */
+	LW_SYNC_NONE,      /* never fsync: exact across process crashes,
+			    * not across power loss */
+};
+
+struct store_cfg {
+	int dirfd;                /* the log directory */
+	int state_dirfd;          /* the state file's directory */
+	const char *state_name;   /* the state file's name in it */
+	struct rotate_cfg rot;    /* limits, compression */
+	enum lw_format format;
+	enum lw_sync sync;
+};
+
+/* One source's live file. */
+struct lw_file {
+	char base[NAME_BASE_MAX + 1]; /* encoded source name: BASE.log */
+	int fd;                       /* BASE.log, O_APPEND */
+	uint64_t committed;           /* its length in the durable state */
+	uint64_t size;                /* its length now (buffer not counted) */
+	char *buf;                    /* formatted lines not written yet */
+	size_t len;
+	size_t cap;
+	bool in_state;                /* listed in the durable state */
+	bool unsynced;                /* written since its last fsync */
+	uint64_t used;                /* commit count when last written to */
+	struct lw_file *hnext;        /* hash chain */
+};
+
+struct store {
+	const struct store_cfg *cfg;
+	struct lw_file **files;       /* open files, in the order they came */
+	size_t nfiles;
+	size_t cap;
+	struct lw_file **hash;        /* by base */
+	size_t nbuckets;
+	struct lw_file *last;         /* the previous entry's file */
+	char last_src[512];           /* and its source name (if it fits) */
+	size_t last_src_len;          /* SIZE_MAX: no cache */
+	char cursor[CURSOR_TEXT_MAX + 1];   /* the last entry appended */
+	char durable_cursor[CURSOR_TEXT_MAX + 1]; /* the one in the state file */
+	struct state_text durable;    /* the durable state's text */
+	struct state_text text;       /* the next state's text */
+	uint64_t commits;             /* commits done */
+	bool dirty;                   /* appended since the last commit */
+	bool dir_dirty;               /* files created since the last
+				       * directory fsync */
+	struct io_err err;            /* what failed last */
+};
+
+int store_init(struct store *s, const struct store_cfg *cfg);
+void store_free(struct store *s);
+
+/* Starts from a state file's text (NULL: there is none). Returns 0;
+ * -EINVAL if the text is not a valid state (err says why; nothing was
+ * done); or another -errno from the recovery's I/O (s->err), after which
+ * store_retry() tries again. */
+int store_start(struct store *s, const char *text, size_t len,
+		char err[STATE_ERR_MAX]);
+
+/* After a failure: forgets what was not committed and closes the files. */
+void store_drop(struct store *s);
+
+/* Recovers from the durable state: finishes an interrupted rotation, cuts
+ * every listed file back to its committed length, commits. 0 or -errno. */
+int store_retry(struct store *s);
+
+/* Appends an entry's line to its source's file; may write, commit and
+ * rotate. Returns 0 or -errno (s->err). */
+int store_append(struct store *s, const struct lw_entry *e);
+
+/* Writes, syncs and commits what was appended. 0 or -errno (s->err). */
+int store_commit(struct store *s);
+
+/* SIGHUP: commits, then closes every file so that the next line of each
+ * source opens BASE.log afresh (an outside tool may have moved it).
+ * 0 or -errno. */
+int store_reopen(struct store *s);
+
+/* Where to resume: the durable cursor, "" for none. */
+const char *store_cursor(const struct store *s);
+
+#endif

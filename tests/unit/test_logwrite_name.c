@@ -1,0 +1,207 @@
+/* logwrite's source-name-to-file-name mapping (name.c) and its SHA-256. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "name.h"
+#include "sha256.h"
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Checks the promises every encoding keeps. */
+static void check_safe(const char *enc, size_t len)
+{
+	assert_true(len >= 1 && len <= NAME_BASE_MAX);
+	assert_int_equal(strlen(enc), len);
+	assert_true(enc[0] != '.');
+	assert_true(enc[len - 1] != '.');
+	assert_null(strstr(enc, ".."));
+	assert_null(strchr(enc, '/'));
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)enc[i];
+		assert_true(c > 0x20 && c < 0x7f);
+	}
+	assert_true(name_is_encoded(enc, len));
+}
+
+static void expect_enc(const char *src, size_t len, const char *want)
+{
+	char out[NAME_BASE_MAX + 1], back[NAME_BASE_MAX];
+	size_t n = name_encode(src, len, out);
+
+	assert_string_equal(out, want);
+	assert_int_equal(n, strlen(want));
+	check_safe(out, n);
+	assert_int_equal(name_decode(out, n, back, sizeof(back)), (int)len);
+	assert_memory_equal(back, src, len);
+}
+
+#define ENC(lit, want) expect_enc(lit, sizeof(lit) - 1, want)
+
+static void test_plain_names_unchanged(void **state)
+{
+	ENC("docker", "docker");
+	ENC("onboot.001-dhcpcd.out", "onboot.001-dhcpcd.out");
+	ENC("memlogd", "memlogd");
+	ENC("A_Z-0.9", "A_Z-0.9");
+}
+
+static void test_unsafe_bytes(void **state)
+{
+	ENC("../../etc/passwd", "%2E%2E%2F.%2E%2Fetc%2Fpasswd");
+	ENC("/etc/passwd", "%2Fetc%2Fpasswd");
+	ENC(".", "%2E");
+	ENC("..", "%2E%2E");
+	ENC(".hidden", "%2Ehidden");
+	ENC("a.", "a%2E");
+	ENC("a..b", "a.%2Eb");
+	ENC("", "%");
+	ENC("%", "%25");
+	ENC("%41", "%2541");
+	ENC("~", "%7E");
+	ENC("a b", "a%20b");
+	ENC("tab\there", "tab%09here");
+	ENC("nl\nx", "nl%0Ax");
+	ENC("nul\0x", "nul%00x");
+	ENC("\x7f\xff", "%7F%FF");
+	ENC("caf\xc3\xa9", "caf%C3%A9");
+}
+
+/* Names that differ only in unsafe characters get different files. */
+static void test_unsafe_variants_differ(void **state)
+{
+	static const char *const names[] = {
+		"a/b", "a:b", "a b", "a%b", "a\nb", "a\\b", "a..b", "a.%2Eb",
+		"a%2Fb", "a~b", "a\x01" "b", "a\xff" "b", "ab", "a.b", "a_b",
+		"a%2fb", "A/b",
+	};
+	char enc[NELEM(names)][NAME_BASE_MAX + 1];
+
+	for (size_t i = 0; i < NELEM(names); i++) {
+		size_t n = name_encode(names[i], strlen(names[i]), enc[i]);
+		check_safe(enc[i], n);
+		for (size_t j = 0; j < i; j++)
+			assert_string_not_equal(enc[i], enc[j]);
+	}
+}
+
+/* Every name of up to three bytes over an alphabet with the tricky bytes
+ * maps to its own file name and back. */
+static void test_exhaustive_short_names(void **state)
+{
+	static const char alpha[] = { 'a', '.', '/', '%', '\0', '~', ' ', 'A',
+				      '2', 'F', '\xff' };
+	const size_t na = sizeof(alpha);
+	size_t total = 1 + na + na * na + na * na * na, k = 0;
+	char (*enc)[NAME_BASE_MAX + 1] = calloc(total, sizeof(*enc));
+
+	assert_non_null(enc);
+	for (size_t len = 0; len <= 3; len++) {
+		size_t count = len == 0 ? 1 : len == 1 ? na : len == 2 ? na * na
+							 : na * na * na;
+		for (size_t idx = 0; idx < count; idx++) {
+			char src[3], back[NAME_BASE_MAX];
+			size_t v = idx;
+			for (size_t i = 0; i < len; i++) {
+				src[i] = alpha[v % na];
+				v /= na;
+			}
+			size_t n = name_encode(src, len, enc[k]);
+			check_safe(enc[k], n);
+			assert_int_equal(name_decode(enc[k], n, back, sizeof(back)),
+					 (int)len);
+			assert_memory_equal(back, src, len);
+			k++;
+		}
+	}
+	assert_int_equal(k, total);
+	/* Pairwise distinct: sort and compare neighbours. */
+	qsort(enc, total, sizeof(*enc),
+	      (int (*)(const void *, const void *))strcmp);
+	for (size_t i = 1; i < total; i++)
+		assert_string_not_equal(enc[i - 1], enc[i]);
+	free(enc);
+}
+
+static void test_decode_refuses_foreign_spellings(void **state)
+{
+	char out[NAME_BASE_MAX];
+	static const char *const bad[] = {
+		"%41",       /* "A" is written as A */
+		"%2e",       /* lower-case hex is never written */
+		"a%",        /* cut escape */
+		"a%2",
+		"%GG",
+		".x",        /* a leading dot is escaped */
+		"x.",
+		"a..b",
+		"a/b",
+		"a b",
+		"%%",
+		"~",
+		"a~0123",
+	};
+
+	for (size_t i = 0; i < NELEM(bad); i++) {
+		assert_int_equal(name_decode(bad[i], strlen(bad[i]), out,
+					     sizeof(out)), -EINVAL);
+		assert_false(name_is_encoded(bad[i], strlen(bad[i])));
+	}
+	assert_int_equal(name_decode("", 0, out, sizeof(out)), -EINVAL);
+	assert_false(name_is_encoded("", 0));
+}
+
+static void test_long_names(void **state)
+{
+	char a[512], b[512], ea[NAME_BASE_MAX + 1], eb[NAME_BASE_MAX + 1];
+	char out[NAME_BASE_MAX];
+	size_t na, nb;
+
+	/* 512 bytes that all need escaping, differing only in the last. */
+	memset(a, '/', sizeof(a));
+	memcpy(b, a, sizeof(b));
+	b[511] = ':';
+	na = name_encode(a, sizeof(a), ea);
+	nb = name_encode(b, sizeof(b), eb);
+	check_safe(ea, na);
+	check_safe(eb, nb);
+	assert_string_not_equal(ea, eb);
+	assert_non_null(strchr(ea, '~'));
+	assert_true(na <= NAME_LONG_PREFIX + 1 + NAME_HASH_HEX);
+	/* The prefix ends at an escape boundary. */
+	assert_int_equal((size_t)(strchr(ea, '~') - ea) % 3, 0);
+	assert_int_equal(name_decode(ea, na, out, sizeof(out)), -E2BIG);
+
+	/* The longest short form: 200 plain bytes; one more goes long. */
+	memset(a, 'x', sizeof(a));
+	na = name_encode(a, NAME_BASE_MAX, ea);
+	assert_int_equal(na, NAME_BASE_MAX);
+	assert_null(strchr(ea, '~'));
+	na = name_encode(a, NAME_BASE_MAX + 1, ea);
+	assert_non_null(strchr(ea, '~'));
+	assert_int_equal(na, NAME_LONG_PREFIX + 1 + NAME_HASH_HEX);
+	check_safe(ea, na);
+	/* A long form with a broken hash is not ours. */
+	ea[na - 1] = 'G';
+	assert_false(name_is_encoded(ea, na));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_plain_names_unchanged),
+		cmocka_unit_test(test_unsafe_bytes),
+		cmocka_unit_test(test_unsafe_variants_differ),
+		cmocka_unit_test(test_exhaustive_short_names),
+		cmocka_unit_test(test_decode_refuses_foreign_spellings),
+		cmocka_unit_test(test_long_names),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
