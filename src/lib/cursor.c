@@ -40,6 +40,18 @@ void cursor_format(char out[CURSOR_LEN + 1], struct cursor c)
 	out[36] = '\0';
 }
 
+bool cursor_text_ok(const char *s, size_t len)
+{
+	if (len == 0 || len > CURSOR_TEXT_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c <= ' ' || c >= 0x7f || c == '%')
+			return false;
+	}
+	return true;
+}
+
 int cursor_parse(const char *s, size_t len, struct cursor *out)
 {
 	struct cursor c;

@@ -5,6 +5,7 @@
 #ifndef MEMLOG_CURSOR_H
 #define MEMLOG_CURSOR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,5 +21,11 @@ void cursor_format(char out[CURSOR_LEN + 1], struct cursor c);
 
 /* Returns 0 or -EINVAL. */
 int cursor_parse(const char *s, size_t len, struct cursor *out);
+
+/* Clients keep cursors opaque and send them back unencoded as
+ * "after=CURSOR", so they check only their shape: 1 to CURSOR_TEXT_MAX
+ * printable ASCII bytes, no space, no '%'. */
+#define CURSOR_TEXT_MAX 128
+bool cursor_text_ok(const char *s, size_t len);
 
 #endif

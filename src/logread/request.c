@@ -4,18 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-bool cursor_text_ok(const char *s, size_t len)
-{
-	if (len == 0 || len > CURSOR_TEXT_MAX)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c <= ' ' || c >= 0x7f || c == '%')
-			return false;
-	}
-	return true;
-}
-
 /* A small appender that remembers running out of room. */
 struct line_out {
 	char *p;

@@ -11,10 +11,6 @@
 
 #include "query.h"
 
-/* Longest cursor logread keeps or sends. Cursors are opaque, so only their
- * shape is checked: 1 to CURSOR_TEXT_MAX printable ASCII bytes, no space,
- * no '%' (they are sent without percent-encoding). */
-#define CURSOR_TEXT_MAX 128
 
 /* Room for any request: the line and its '\n'. */
 #define REQUEST_MAX (QUERY_LINE_MAX + 1)
@@ -32,8 +28,6 @@ struct request {
 	unsigned nglobs;
 };
 
-/* Is s (len bytes) shaped like a cursor? */
-bool cursor_text_ok(const char *s, size_t len);
 
 /* Writes the bytes to send into out. Returns their number, -ENOSPC if the
  * line would exceed QUERY_LINE_MAX, or -EINVAL for a request that cannot
