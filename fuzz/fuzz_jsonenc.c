@@ -10,41 +10,10 @@
 #include <string.h>
 
 #include "jsonenc.h"
+#include "../tests/common/utf8ref.h"
 
 #define CHECK(c) do { if (!(c)) abort(); } while (0)
 
-/* Length of the valid UTF-8 sequence at s, or 0; an independent decoder. */
-static size_t ref_seq(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	uint32_t v;
-	size_t len;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if ((s[0] & 0xe0) == 0xc0)
-		len = 2, v = s[0] & 0x1f;
-	else if ((s[0] & 0xf0) == 0xe0)
-		len = 3, v = s[0] & 0x0f;
-	else if ((s[0] & 0xf8) == 0xf0)
-		len = 4, v = s[0] & 0x07;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		v = v << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 2 && v < 0x80) || (len == 3 && v < 0x800) ||
-	    (len == 4 && v < 0x10000) || v > 0x10ffff ||
-	    (v >= 0xd800 && v < 0xe000))
-		return 0;
-	*cp = v;
-	return len;
-}
 
 static size_t put_utf8(char *p, uint32_t cp)
 {
@@ -83,7 +52,7 @@ static size_t unescape(const char *in, size_t n, char *out)
 		CHECK(s[i] >= 0x20 && s[i] != '"');
 		CHECK(s[i] != '<' && s[i] != '>' && s[i] != '&');
 		if (s[i] != '\\') {
-			size_t l = ref_seq(s + i, n - i, &cp);
+			size_t l = utf8ref_seq(s + i, n - i, &cp);
 			CHECK(l > 0);
 			CHECK(cp != 0x2028 && cp != 0x2029);
 			memcpy(out + o, s + i, l);
@@ -135,7 +104,7 @@ static bool completable(const uint8_t *p, size_t have)
 		memcpy(tmp, p, have);
 		for (size_t k = have; k < need; k++)
 			tmp[k] = (unsigned char)f;
-		if (ref_seq(tmp, need, &cp) == need)
+		if (utf8ref_seq(tmp, need, &cp) == need)
 			return true;
 	}
 	return false;
@@ -159,7 +128,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t wl = 0;
 	bool valid = true;
 	for (size_t i = 0; i < size;) {
-		size_t l = ref_seq(data + i, size - i, &cp);
+		size_t l = utf8ref_seq(data + i, size - i, &cp);
 		if (l == 0) {
 			memcpy(want + wl, "\xef\xbf\xbd", 3);
 			wl += 3;

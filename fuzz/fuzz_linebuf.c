@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "linebuf.h"
+#include "../tests/common/utf8ref.h"
 
 #define CHECK(c) do { if (!(c)) abort(); } while (0)
 
@@ -71,34 +72,6 @@ static void run(const char *in, size_t n, size_t max, uint32_t seed,
 	CHECK(lb.buf == NULL && lb.len == 0);
 }
 
-static size_t ref_seq(const unsigned char *s, size_t n)
-{
-	uint32_t v;
-	size_t len;
-
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0)
-		len = 2, v = s[0] & 0x1f;
-	else if ((s[0] & 0xf0) == 0xe0)
-		len = 3, v = s[0] & 0x0f;
-	else if ((s[0] & 0xf8) == 0xf0)
-		len = 4, v = s[0] & 0x07;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		v = v << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 2 && v < 0x80) || (len == 3 && v < 0x800) ||
-	    (len == 4 && v < 0x10000) || v > 0x10ffff ||
-	    (v >= 0xd800 && v < 0xe000))
-		return 0;
-	return len;
-}
 
 static void check_rules(const char *in, size_t n, size_t max,
 			const struct out *o)
@@ -128,8 +101,8 @@ static void check_rules(const char *in, size_t n, size_t max,
 			CHECK(p->flags == LINE_PARTIAL);
 			CHECK(p->len + 4 >= max);
 			for (size_t b = cl >= 3 ? cl - 3 : 0; b < cl; b++) {
-				size_t l = ref_seq((const unsigned char *)line + b,
-						   len - b);
+				size_t l = utf8ref_seq((const unsigned char *)line + b,
+						   len - b, &(uint32_t){ 0 });
 				CHECK(l <= 1 || b + l <= cl);
 			}
 		}

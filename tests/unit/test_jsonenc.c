@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "jsonenc.h"
+#include "../common/utf8ref.h"
 
 /* Escapes in (n bytes) and compares with the exact expected body, checking
  * that nothing is written past the returned length or the bound. */
@@ -146,42 +147,6 @@ static void test_bound_worst_case(void **state)
 	check("<<", "\\u003c\\u003c");
 }
 
-/* An independent UTF-8 decoder: length of the valid sequence at s, or 0. */
-static size_t ref_seq(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	uint32_t v;
-	size_t len;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if ((s[0] & 0xe0) == 0xc0) {
-		len = 2;
-		v = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		len = 3;
-		v = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		len = 4;
-		v = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		v = v << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 2 && v < 0x80) || (len == 3 && v < 0x800) ||
-	    (len == 4 && v < 0x10000) || v > 0x10ffff ||
-	    (v >= 0xd800 && v < 0xe000))
-		return 0;
-	*cp = v;
-	return len;
-}
 
 static size_t put_utf8(char *p, uint32_t cp)
 {
@@ -228,7 +193,7 @@ static bool json_unescape(const char *in, size_t n, char *out, size_t *outlen)
 		if (s[i] < 0x20 || s[i] == '"')
 			return false;
 		if (s[i] != '\\') {
-			size_t l = ref_seq(s + i, n - i, &cp);
+			size_t l = utf8ref_seq(s + i, n - i, &cp);
 			if (l == 0)
 				return false;
 			memcpy(out + o, s + i, l);
@@ -279,7 +244,7 @@ static size_t sanitize(const char *in, size_t n, char *out)
 	uint32_t cp;
 
 	while (i < n) {
-		size_t l = ref_seq(s + i, n - i, &cp);
+		size_t l = utf8ref_seq(s + i, n - i, &cp);
 		if (l == 0) {
 			memcpy(out + o, "\xef\xbf\xbd", 3);
 			o += 3;
@@ -396,7 +361,7 @@ static void test_utf8_prefix_never_splits(void **state)
 
 	for (size_t i = 0; i < n;) {
 		boundary[i] = true;
-		size_t l = ref_seq((const unsigned char *)text + i, n - i, &cp);
+		size_t l = utf8ref_seq((const unsigned char *)text + i, n - i, &cp);
 		assert_true(l > 0);
 		i += l;
 	}

@@ -22,6 +22,8 @@ static void *failing_realloc(void *p, size_t n)
 #include "linebuf.c"
 #undef realloc
 
+#include "../common/utf8ref.h"
+
 struct piece {
 	char *data;
 	size_t len;
@@ -406,50 +408,7 @@ static void test_utf8_not_split(void **state)
 	out_free(&o);
 }
 
-/* An independent UTF-8 check: length of the valid sequence at s, or 0. */
-static size_t ref_seq(const unsigned char *s, size_t n)
-{
-	uint32_t v;
-	size_t len;
 
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0) {
-		len = 2;
-		v = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		len = 3;
-		v = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		len = 4;
-		v = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		v = v << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 2 && v < 0x80) || (len == 3 && v < 0x800) ||
-	    (len == 4 && v < 0x10000) || v > 0x10ffff ||
-	    (v >= 0xd800 && v < 0xe000))
-		return 0;
-	return len;
-}
-
-static bool valid_utf8(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n;) {
-		size_t l = ref_seq((const unsigned char *)s + i, n - i);
-		if (!l)
-			return false;
-		i += l;
-	}
-	return true;
-}
 
 /* Checks the pieces against the rules applied to the whole input: the
  * pieces of each line concatenate to it, none is longer than max, only the
@@ -487,8 +446,8 @@ static void check_model(const char *in, size_t n, size_t max,
 			assert_true(p->len + 4 >= max);
 			/* The cut is not inside a valid character. */
 			for (size_t b = cl >= 3 ? cl - 3 : 0; b < cl; b++) {
-				size_t l = ref_seq((const unsigned char *)line + b,
-						   len - b);
+				size_t l = utf8ref_seq((const unsigned char *)line + b,
+						   len - b, &(uint32_t){ 0 });
 				if (l > 1 && b + l > cl)
 					fail_msg("line at %zu cut inside a "
 						 "character at %zu", pos, cl);
@@ -574,7 +533,7 @@ static void test_random_chunkings(void **state)
 		check_model(in, n, max, &whole);
 		if (valid)
 			for (size_t i = 0; i < whole.n; i++)
-				assert_true(valid_utf8(whole.v[i].data,
+				assert_true(utf8ref_valid(whole.v[i].data,
 						       whole.v[i].len));
 		run(in, n, max, 1, &bytes);
 		assert_same(&whole, &bytes);
@@ -613,7 +572,7 @@ static void test_100k_line(void **state)
 	assert_true(whole.n >= 101);
 	size_t cat = 0;
 	for (size_t i = 0; i < whole.n - 1; i++) {
-		assert_true(valid_utf8(whole.v[i].data, whole.v[i].len));
+		assert_true(utf8ref_valid(whole.v[i].data, whole.v[i].len));
 		assert_memory_equal(whole.v[i].data, in + cat, whole.v[i].len);
 		cat += whole.v[i].len;
 		assert_int_equal(whole.v[i].flags,
