@@ -1,6 +1,7 @@
 /* libFuzzer target: query_parse() on the input as one request line. When it
  * is accepted, the request must be coherent, and writing it out again in
- * canonical form must parse to the same request. */
+ * canonical form must parse to the same request (globs, cursor, last,
+ * priority range and facility set included). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -29,6 +30,16 @@ static size_t unparse(const struct query_req *r, char *out)
 	}
 	if (r->has_last)
 		p += sprintf(p, " last=%" PRIu64, r->last);
+	if (r->has_prio)
+		p += sprintf(p, " priority=%d..%d", r->prio_min, r->prio_max);
+	if (r->fac_mask) {
+		const char *sep = " facility=";
+		for (int f = 0; f < 24; f++)
+			if (r->fac_mask & (1u << f)) {
+				p += sprintf(p, "%s%d", sep, f);
+				sep = ",";
+			}
+	}
 	for (unsigned i = 0; i < r->nglobs; i++) {
 		p += sprintf(p, " source=");
 		for (const unsigned char *g = (const unsigned char *)r->globs[i];
@@ -64,6 +75,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (req.mode == QUERY_STATS)
 		CHECK(!req.has_after && !req.has_last && req.nglobs == 0);
 	CHECK(req.nglobs <= QUERY_GLOBS_MAX);
+	if (req.has_prio)
+		CHECK(req.prio_min >= 0 && req.prio_min <= req.prio_max &&
+		      req.prio_max <= 7);
+	CHECK(req.fac_mask < (1u << 24));
 	for (unsigned i = 0; i < req.nglobs; i++)
 		CHECK(strnlen(req.globs[i], QUERY_GLOB_MAX + 1) <= QUERY_GLOB_MAX);
 
@@ -83,6 +98,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		      req2.after.seq == req.after.seq);
 	if (req.has_last)
 		CHECK(req2.last == req.last);
+	CHECK(req2.has_prio == req.has_prio);
+	if (req.has_prio)
+		CHECK(req2.prio_min == req.prio_min &&
+		      req2.prio_max == req.prio_max);
+	CHECK(req2.fac_mask == req.fac_mask);
 	CHECK(req2.nglobs == req.nglobs);
 	for (unsigned i = 0; i < req.nglobs; i++) {
 		CHECK(!strcmp(req2.globs[i], req.globs[i]));
