@@ -18,6 +18,10 @@ CRYPTO_LIBS := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcryp
 
 LIB_SRC := $(wildcard src/lib/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+# Code shared by the clients (logread, logwrite) that uses jansson: kept
+# out of libmemlog, which memlogd links and which stays libc-only.
+CLIENT_SRC := $(wildcard src/client/*.c)
+CLIENT_OBJ := $(CLIENT_SRC:%.c=$(BUILD)/%.o)
 MEMLOGD_SRC := $(wildcard src/memlogd/*.c)
 MEMLOGD_OBJ := $(MEMLOGD_SRC:%.c=$(BUILD)/%.o)
 LOGREAD_SRC := $(wildcard src/logread/*.c)
@@ -50,7 +54,15 @@ $(BUILD)/%.o: %.c
 
 $(BUILD)/src/logread/%.o: src/logread/%.c
 	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(JANSSON_CFLAGS) -Isrc/client -MMD -MP -c $< -o $@
+
+$(BUILD)/src/client/%.o: src/client/%.c
+	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(JANSSON_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libmemlog-client.a: $(CLIENT_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
 
 $(BUILD)/libmemlog.a: $(LIB_OBJ)
 	rm -f $@
@@ -63,7 +75,7 @@ MEMLOGD_LDFLAGS ?= -static
 $(BUILD)/memlogd: $(MEMLOGD_OBJ) $(BUILD)/libmemlog.a
 	$(CC) $(CFLAGS) $(LDFLAGS) $(MEMLOGD_LDFLAGS) -o $@ $^
 
-$(BUILD)/logread: $(LOGREAD_OBJ) $(BUILD)/libmemlog.a
+$(BUILD)/logread: $(LOGREAD_OBJ) $(BUILD)/libmemlog-client.a $(BUILD)/libmemlog.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(JANSSON_LIBS)
 
 $(BUILD)/memlog-run: $(RUN_OBJ) $(BUILD)/libmemlog.a
@@ -74,9 +86,9 @@ $(BUILD)/memlog-kmsg: $(KMSG_OBJ) $(BUILD)/libmemlog.a
 
 $(BUILD)/src/logwrite/%.o: src/logwrite/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(JANSSON_CFLAGS) $(ZLIB_CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(CFLAGS) $(JANSSON_CFLAGS) $(ZLIB_CFLAGS) -Isrc/client -MMD -MP -c $< -o $@
 
-$(BUILD)/logwrite: $(LOGWRITE_OBJ) $(BUILD)/libmemlog.a
+$(BUILD)/logwrite: $(LOGWRITE_OBJ) $(BUILD)/libmemlog-client.a $(BUILD)/libmemlog.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(JANSSON_LIBS) $(ZLIB_LIBS) $(CRYPTO_LIBS)
 
 # Unit tests link the library and, where they test a daemon module, its
@@ -87,9 +99,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(MEMLOGD_MODS) $(BUILD)/libmemlog.a
 	$(CC) $(CFLAGS) -Isrc/memlogd -o $@ $^ $(CMOCKA_LIBS)
 
 # logwrite's unit tests link its modules (all but main.o) and libraries.
-$(BUILD)/tests/test_logwrite_%: tests/unit/test_logwrite_%.c $(LOGWRITE_MODS) $(BUILD)/libmemlog.a
+$(BUILD)/tests/test_logwrite_%: tests/unit/test_logwrite_%.c $(LOGWRITE_MODS) $(BUILD)/libmemlog-client.a $(BUILD)/libmemlog.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(JANSSON_CFLAGS) $(ZLIB_CFLAGS) -Isrc/logwrite -o $@ $^ $(JANSSON_LIBS) $(ZLIB_LIBS) $(CRYPTO_LIBS) $(CMOCKA_LIBS)
+	$(CC) $(CFLAGS) $(JANSSON_CFLAGS) $(ZLIB_CFLAGS) -Isrc/logwrite -Isrc/client -o $@ $^ $(JANSSON_LIBS) $(ZLIB_LIBS) $(CRYPTO_LIBS) $(CMOCKA_LIBS)
 
 $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libmemlog.a
 	@mkdir -p $(dir $@)

@@ -87,7 +87,7 @@ static void put_hex(struct output *o, unsigned char c)
 
 /* Writes a field, escaped for a terminal if asked, and with ';' as "\;"
  * if semi is set. Needs 4 bytes of room per input byte. */
-static void put_text(struct output *o, struct field f, bool semi)
+static void put_text(struct output *o, struct reply_field f, bool semi)
 {
 	const unsigned char *s = (const unsigned char *)f.ptr;
 	size_t i, run = 0;
@@ -119,7 +119,7 @@ static void put_text(struct output *o, struct field f, bool semi)
 }
 
 /* raw: identifies the source a partial piece belongs to. */
-static bool same_key(const struct output *o, const struct entry *e)
+static bool same_key(const struct output *o, const struct reply_entry *e)
 {
 	size_t n = e->source.len;
 
@@ -130,7 +130,7 @@ static bool same_key(const struct output *o, const struct entry *e)
 		memcmp(o->mid_key + n + 1, e->stream.ptr, e->stream.len) == 0);
 }
 
-static int set_key(struct output *o, const struct entry *e)
+static int set_key(struct output *o, const struct reply_entry *e)
 {
 	size_t n = e->source.len + 1 + e->stream.len;
 	char *k = realloc(o->mid_key, n ? n : 1);
@@ -146,7 +146,7 @@ static int set_key(struct output *o, const struct entry *e)
 	return 0;
 }
 
-static int output_raw(struct output *o, const struct entry *e)
+static int output_raw(struct output *o, const struct reply_entry *e)
 {
 	int r;
 
@@ -164,7 +164,7 @@ static int output_raw(struct output *o, const struct entry *e)
 	return r;
 }
 
-int output_entry(struct output *o, const struct entry *e, const char *line,
+int output_entry(struct output *o, const struct reply_entry *e, const char *line,
 		 size_t line_len)
 {
 	size_t need;

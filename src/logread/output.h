@@ -21,7 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "entry.h"
+#include "reply.h"
 
 enum out_format {
 	OUT_LEGACY,
@@ -55,7 +55,7 @@ void output_free(struct output *o);
 
 /* Formats one entry into the buffer; line is the JSON text it was parsed
  * from (for json). Returns 0 or -ENOMEM. */
-int output_entry(struct output *o, const struct entry *e, const char *line,
+int output_entry(struct output *o, const struct reply_entry *e, const char *line,
 		 size_t line_len);
 
 /* Appends bytes as they are (stats replies). Returns 0 or -ENOMEM. */

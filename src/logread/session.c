@@ -7,7 +7,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include "entry.h"
+#include "reply.h"
 
 void session_init(struct session *s, int sock, int sigfd,
 		  const struct output *out)
@@ -73,7 +73,7 @@ static int flush(struct session *s)
 	return -1;
 }
 
-static void say_server_error(struct field msg)
+static void say_server_error(struct reply_field msg)
 {
 	fprintf(stderr, "logread: the server answered with an error: %.*s\n",
 		(int)msg.len, msg.ptr);
@@ -82,12 +82,12 @@ static void say_server_error(struct field msg)
 /* Returns -1 to go on or an exit code. */
 static int handle_line(struct session *s, const char *line, size_t len)
 {
-	char err[ENTRY_ERR_MAX];
-	struct entry e;
+	char err[REPLY_ERR_MAX];
+	struct reply_entry e;
 	json_t *root = NULL;
-	int r = entry_parse(line, len, &root, &e, err);
+	int r = reply_entry_parse(line, len, &root, &e, err);
 
-	if (r == ENTRY_SERVER_ERROR) {
+	if (r == REPLY_SERVER_ERROR) {
 		say_server_error(e.msg);
 		json_decref(root);
 		return LR_EXIT_PROTOCOL;
@@ -214,8 +214,8 @@ int session_entries(struct session *s)
 
 int session_stats(struct session *s)
 {
-	struct field error;
-	char err[ENTRY_ERR_MAX];
+	struct reply_field error;
+	char err[REPLY_ERR_MAX];
 	json_t *root = NULL;
 	const char *text;
 	size_t len;
@@ -233,7 +233,7 @@ int session_stats(struct session *s)
 	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
 		len--;
 	r = reply_parse(text, len, &root, &error, err);
-	if (r == ENTRY_SERVER_ERROR) {
+	if (r == REPLY_SERVER_ERROR) {
 		say_server_error(error);
 		json_decref(root);
 		return LR_EXIT_PROTOCOL;

@@ -21,8 +21,6 @@ enum entry_kind {
 /* What the fields of the last entry parsed point into. */
 struct entry_parser {
 	json_t *root;   /* jansson's tree, or NULL */
-	char *scratch;  /* unescaped strings of the fast path */
-	size_t cap;
 };
 
 void entry_parser_init(struct entry_parser *p);

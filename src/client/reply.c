@@ -1,23 +1,23 @@
-#include "entry.h"
+#include "reply.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 int reply_parse(const char *text, size_t len, json_t **root,
-		struct field *error, char err[ENTRY_ERR_MAX])
+		struct reply_field *error, char err[REPLY_ERR_MAX])
 {
 	json_error_t jerr;
 	json_t *j, *e;
 
 	j = json_loadb(text, len, JSON_ALLOW_NUL, &jerr);
 	if (!j) {
-		snprintf(err, ENTRY_ERR_MAX, "invalid JSON (%s at byte %d)",
+		snprintf(err, REPLY_ERR_MAX, "invalid JSON (%s at byte %d)",
 			 jerr.text, jerr.position);
 		return -EPROTO;
 	}
 	if (!json_is_object(j)) {
-		snprintf(err, ENTRY_ERR_MAX, "a JSON value that is not an object");
+		snprintf(err, REPLY_ERR_MAX, "a JSON value that is not an object");
 		json_decref(j);
 		return -EPROTO;
 	}
@@ -31,14 +31,14 @@ int reply_parse(const char *text, size_t len, json_t **root,
 			error->ptr = "(an error of an unexpected type)";
 			error->len = strlen(error->ptr);
 		}
-		return ENTRY_SERVER_ERROR;
+		return REPLY_SERVER_ERROR;
 	}
-	return ENTRY_OK;
+	return REPLY_OK;
 }
 
 /* Reads field name: 1 if present, 0 if absent and optional, -EPROTO. */
 static int get_string(json_t *obj, const char *name, bool required,
-		      struct field *f, char err[ENTRY_ERR_MAX])
+		      struct reply_field *f, char err[REPLY_ERR_MAX])
 {
 	json_t *v = json_object_get(obj, name);
 
@@ -47,11 +47,11 @@ static int get_string(json_t *obj, const char *name, bool required,
 	if (!v) {
 		if (!required)
 			return 0;
-		snprintf(err, ENTRY_ERR_MAX, "an entry without \"%s\"", name);
+		snprintf(err, REPLY_ERR_MAX, "an entry without \"%s\"", name);
 		return -EPROTO;
 	}
 	if (!json_is_string(v)) {
-		snprintf(err, ENTRY_ERR_MAX, "\"%s\" is not a string", name);
+		snprintf(err, REPLY_ERR_MAX, "\"%s\" is not a string", name);
 		return -EPROTO;
 	}
 	f->ptr = json_string_value(v);
@@ -59,18 +59,18 @@ static int get_string(json_t *obj, const char *name, bool required,
 	return 1;
 }
 
-int entry_parse(const char *line, size_t len, json_t **root, struct entry *e,
-		char err[ENTRY_ERR_MAX])
+int reply_entry_parse(const char *line, size_t len, json_t **root, struct reply_entry *e,
+		char err[REPLY_ERR_MAX])
 {
-	struct field error;
+	struct reply_field error;
 	json_t *j, *v;
 	int r;
 
 	memset(e, 0, sizeof(*e));
 	r = reply_parse(line, len, root, &error, err);
-	if (r == ENTRY_SERVER_ERROR)
+	if (r == REPLY_SERVER_ERROR)
 		e->msg = error;
-	if (r != ENTRY_OK)
+	if (r != REPLY_OK)
 		return r;
 	j = *root;
 	if (get_string(j, "time", true, &e->time, err) < 0 ||
@@ -82,7 +82,7 @@ int entry_parse(const char *line, size_t len, json_t **root, struct entry *e,
 
 	v = json_object_get(j, "partial");
 	if (v && !json_is_boolean(v)) {
-		snprintf(err, ENTRY_ERR_MAX, "\"partial\" is not a boolean");
+		snprintf(err, REPLY_ERR_MAX, "\"partial\" is not a boolean");
 		goto bad;
 	}
 	e->partial = json_is_true(v);
@@ -90,7 +90,7 @@ int entry_parse(const char *line, size_t len, json_t **root, struct entry *e,
 	 * the reason as a string. */
 	v = json_object_get(j, "marker");
 	e->marker = json_is_string(v) || json_is_true(v);
-	return ENTRY_OK;
+	return REPLY_OK;
 bad:
 	json_decref(j);
 	*root = NULL;
