@@ -491,8 +491,12 @@ int daemon_run(struct daemon *d)
 		if (d->now_ms >= d->next_tick_ms)
 			d->next_tick_ms = tick(d);
 	}
-	/* Stopping: followers get one last turn at what is already stored,
-	 * as far as their sockets take it without waiting. */
+	/* Stopping: the unfinished lines of every source are stored, and
+	 * followers get one last turn at what is stored, as far as their
+	 * sockets take it without waiting. */
+	struct list *p, *t;
+	list_for_each_safe(p, t, &d->sources)
+		source_close(container_of(p, struct source, link), 0);
 	pump_readers(d);
 	return 0;
 }

@@ -264,6 +264,8 @@ void kmsg_close(struct kmsg_reader *k)
 	if (k->dirty)
 		save_state(k);
 	srctab_at(&k->d->srcs, k->slot)->fds--;
+	if (k->pollable && !k->eof)
+		daemon_unwatch(k->d, &k->ev);
 	close(k->ev.fd);
 	free(k->buf);
 	free(k);

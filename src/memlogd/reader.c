@@ -41,6 +41,7 @@ void reader_close(struct reader *r)
 			daemon_unwatch(d, &r->ev);
 		d->console = NULL;
 	} else {
+		daemon_unwatch(d, &r->ev); /* see source_close */
 		close(r->ev.fd);
 		d->nreaders--;
 	}

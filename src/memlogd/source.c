@@ -166,7 +166,11 @@ void source_close(struct source *s, int err)
 			      strerror(-err));
 	list_del(&s->link);
 	list_del(&s->busy_link);
-	close(s->ev.fd); /* also leaves the epoll set */
+	/* Explicitly: close() leaves the epoll set only when no other process
+	 * (a sender that kept its copy of the fd) holds the file open; a
+	 * stale entry would then deliver events for freed memory. */
+	daemon_unwatch(d, &s->ev);
+	close(s->ev.fd);
 	si->fds--;
 	d->nsources--;
 	free(s);

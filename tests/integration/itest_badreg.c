@@ -285,6 +285,35 @@ static void test_listening_socket(void **state)
 	check_bad_fd("a listening socket", fd, -1);
 }
 
+/* The sender keeps its own copy of the fd it passed (as a supervisor
+ * holding the pipe might): when the stream ends, memlogd must take the
+ * source out of epoll itself, since close() alone would not, and a stale
+ * entry would deliver events for a freed source. */
+static void test_sender_keeps_fd(void **state)
+{
+	struct mld m = { 0 };
+	int p[2];
+	(void)state;
+
+	mld_start(&m, NULL);
+	for (int round = 0; round < 3; round++) {
+		char name[32];
+		snprintf(name, sizeof(name), "kept%d", round);
+		assert_int_equal(pipe(p), 0);
+		assert_int_equal(h_register(m.log, name, strlen(name), &p[0], 1), 0);
+		h_writef(p[1], "line %d\n", round);
+		h_wait_source_stat(&m, name, NULL, "lines", 1);
+		close(p[1]); /* EOF for memlogd; we still hold p[0] */
+		h_wait_source_stat(&m, name, NULL, "fds", 0);
+		/* Still alive and serving after the stream ended. */
+		json_t *st = h_stats(&m);
+		assert_int_equal(h_jint(st, "registrations.sources_open"), 0);
+		json_decref(st);
+		close(p[0]);
+	}
+	mld_stop(&m);
+}
+
 static void test_500_cycles(void **state)
 {
 	struct mld m = { 0 };
@@ -459,6 +488,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_eventfd, h_teardown),
 		cmocka_unit_test_teardown(test_listening_socket, h_teardown),
 		cmocka_unit_test_teardown(test_500_cycles, h_teardown),
+		cmocka_unit_test_teardown(test_sender_keeps_fd, h_teardown),
 		cmocka_unit_test_teardown(test_low_nofile_limit, h_teardown),
 		cmocka_unit_test_teardown(test_fd_exhaustion, h_teardown),
 	};
