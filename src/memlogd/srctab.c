@@ -26,6 +26,7 @@ void srctab_free(struct srctab *t)
 static void reclaim(struct srctab *t, struct srcinfo *s)
 {
 	s->used = false;
+	t->nused--;
 	t->names_dead += s->name_len + 1u;
 }
 
@@ -66,8 +67,8 @@ static int names_reserve(struct srctab *t, uint32_t need)
 	return 0;
 }
 
-int srctab_get(struct srctab *t, const char *name, size_t len,
-	       enum stream stream, uint64_t oldest_seq)
+static int lookup(struct srctab *t, const char *name, size_t len,
+		  enum stream stream, uint64_t oldest_seq, bool create)
 {
 	uint32_t free_slot = UINT32_MAX;
 
@@ -88,6 +89,8 @@ int srctab_get(struct srctab *t, const char *name, size_t len,
 		    memcmp(t->names + s->name_off, name, len) == 0)
 			return (int)i;
 	}
+	if (!create)
+		return -ENOENT;
 	if (free_slot == UINT32_MAX) {
 		if (t->nslots == t->max)
 			return -ENOSPC;
@@ -116,5 +119,18 @@ int srctab_get(struct srctab *t, const char *name, size_t len,
 	memcpy(t->names + t->names_len, name, len);
 	t->names[t->names_len + len] = '\0';
 	t->names_len += (uint32_t)len + 1;
+	t->nused++;
 	return (int)free_slot;
+}
+
+int srctab_get(struct srctab *t, const char *name, size_t len,
+	       enum stream stream, uint64_t oldest_seq)
+{
+	return lookup(t, name, len, stream, oldest_seq, true);
+}
+
+int srctab_find(struct srctab *t, const char *name, size_t len,
+		enum stream stream, uint64_t oldest_seq)
+{
+	return lookup(t, name, len, stream, oldest_seq, false);
 }

@@ -40,6 +40,7 @@ struct srctab {
 	uint32_t nslots;        /* slots ever handed out (used or free) */
 	uint32_t cap;           /* allocated slots */
 	uint32_t max;           /* hard cap on slots */
+	uint32_t nused;         /* slots holding a name */
 	char *names;            /* arena of NUL-terminated names */
 	uint32_t names_len;     /* bytes of the arena in use */
 	uint32_t names_cap;
@@ -54,6 +55,11 @@ void srctab_free(struct srctab *t);
  * index, -ENOSPC when the table is full, -ENOMEM. */
 int srctab_get(struct srctab *t, const char *name, size_t len,
 	       enum stream stream, uint64_t oldest_seq);
+
+/* The slot for (name, stream) if it exists (reclaiming dead slots on the
+ * way like srctab_get), else -ENOENT. */
+int srctab_find(struct srctab *t, const char *name, size_t len,
+		enum stream stream, uint64_t oldest_seq);
 
 static inline struct srcinfo *srctab_at(struct srctab *t, uint32_t i)
 {

@@ -56,8 +56,15 @@ static uint32_t slot_for(struct syslog_listener *l, const struct syslog_msg *m)
 
 	if (!m || !m->tag.s)
 		return l->generic;
-	int r = srctab_get(&d->srcs, m->tag.s, m->tag.len, STREAM_SYSLOG,
-			   d->ring.meta->oldest_seq);
+	/* Tags are chosen by any local program: they may take new slots only
+	 * while the table is less than half full, so that a flood of made-up
+	 * tags cannot crowd out fd registrations. Past that, known tags keep
+	 * their slot and new ones go to "syslog", with the tag kept as the
+	 * attribute "tag". */
+	uint64_t oldest = d->ring.meta->oldest_seq;
+	int r = d->srcs.nused < d->srcs.max / 2
+		? srctab_get(&d->srcs, m->tag.s, m->tag.len, STREAM_SYSLOG, oldest)
+		: srctab_find(&d->srcs, m->tag.s, m->tag.len, STREAM_SYSLOG, oldest);
 	/* A full table does not lose the message: it goes to "syslog". */
 	return r < 0 ? l->generic : (uint32_t)r;
 }
@@ -102,6 +109,8 @@ static void message(struct syslog_listener *l, const char *buf, size_t n,
 		fac = m.facility;
 		msg = m.msg.s ? m.msg.s : "";
 		len = m.msg.len;
+		if (slot == l->generic && m.tag.s)
+			attr_str(attrs, &alen, "tag", m.tag);
 		attr_str(attrs, &alen, "pid", m.procid);
 		attr_str(attrs, &alen, "hostname", m.hostname);
 		attr_str(attrs, &alen, "msgid", m.msgid);

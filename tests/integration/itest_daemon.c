@@ -457,9 +457,39 @@ static void test_credentials(void **state)
 	mld_stop(&m);
 }
 
+/* At SIGTERM the unfinished line of a source (no newline yet) is stored
+ * and a follower still gets it before the daemon goes. */
+static void test_stop_flushes_unfinished_line(void **state)
+{
+	struct mld m = { 0 };
+	struct h_conn c;
+	(void)state;
+
+	mld_start(&m, NULL);
+	h_conn_init(&c, h_query(&m, "dump-follow\n"));
+	int fd = h_register_pipe(&m, "unfinished");
+	h_writef(fd, "whole\nhalf a line");
+	h_wait_source_stat(&m, "unfinished", NULL, "lines", 1);
+	json_t *e = h_conn_json(&c, H_TIMEOUT_MS);
+	assert_string_equal(h_jstr(e, "msg"), "whole");
+	json_decref(e);
+	int ws = mld_signal_wait(&m, SIGTERM);
+	assert_true(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+	e = h_conn_json(&c, H_TIMEOUT_MS);
+	assert_string_equal(h_jstr(e, "msg"), "half a line");
+	assert_true(h_jbool(e, "eof"));
+	json_decref(e);
+	h_conn_expect_eof(&c, H_TIMEOUT_MS);
+	h_conn_close(&c);
+	close(fd);
+	mld_cleanup(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_stop_flushes_unfinished_line,
+					  h_teardown),
 		cmocka_unit_test_teardown(test_stale_socket_files, h_teardown),
 		cmocka_unit_test_teardown(test_restart_after_sigkill, h_teardown),
 		cmocka_unit_test_teardown(test_live_daemon_not_stolen, h_teardown),

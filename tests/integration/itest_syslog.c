@@ -989,9 +989,40 @@ static void test_stats_lists_tags(void **state)
 	mld_stop(&m);
 }
 
+/* Made-up tags from any local program cannot crowd fd registrations out
+ * of the source table: past half of it, new tags go to source "syslog"
+ * with the tag as an attribute, and a registration still gets its slot. */
+static void test_tag_flood_leaves_room(void **state)
+{
+	struct mld m = { 0 };
+	const char *extra[] = { "--max-sources", "10", NULL };
+	char sp[256], msg[64];
+	(void)state;
+
+	start_syslog(&m, extra);
+	sock_path(&m, sp, sizeof(sp));
+	for (int i = 0; i < 200; i++) {
+		snprintf(msg, sizeof(msg), "<13>flood%d: x%d", i, i);
+		send_str(sp, msg);
+	}
+	json_t *e = wait_entry(&m, "x199");
+	assert_string_equal(h_jstr(e, "source"), "syslog");
+	expect_attr(e, "tag", "flood199");
+	json_decref(e);
+	int fd = h_register_pipe(&m, "victim.out");
+	h_writef(fd, "still registered\n");
+	h_wait_source_stat(&m, "victim.out", "stdout", "lines", 1);
+	json_t *st = h_stats(&m);
+	assert_int_equal(h_jint(st, "registrations.refused"), 0);
+	json_decref(st);
+	close(fd);
+	mld_stop(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_tag_flood_leaves_room, h_teardown),
 		cmocka_unit_test_teardown(test_logger_rfc3164, h_teardown),
 		cmocka_unit_test_teardown(test_logger_rfc5424, h_teardown),
 		cmocka_unit_test_teardown(test_logger_pid, h_teardown),

@@ -925,9 +925,34 @@ static void test_live_truth_table(void **state)
 	}
 }
 
+/* srctab_find never creates; nused counts slots holding a name, through
+ * creation and lazy reclaim. */
+static void test_find_and_nused(void **state)
+{
+	struct srctab t;
+	(void)state;
+
+	assert_int_equal(srctab_init(&t, 100), 0);
+	assert_int_equal(t.nused, 1);
+	assert_int_equal(srctab_find(&t, "a", 1, STREAM_STDOUT, 1), -ENOENT);
+	assert_int_equal(t.nused, 1);
+	int a = srctab_get(&t, "a", 1, STREAM_STDOUT, 1);
+	assert_true(a > 0);
+	srctab_at(&t, (uint32_t)a)->fds = 1;
+	assert_int_equal(t.nused, 2);
+	assert_int_equal(srctab_find(&t, "a", 1, STREAM_STDOUT, 1), a);
+	assert_int_equal(srctab_find(&t, "a", 1, STREAM_STDERR, 1), -ENOENT);
+	/* Closed and never stored: reclaimed by the next lookup. */
+	srctab_at(&t, (uint32_t)a)->fds = 0;
+	assert_int_equal(srctab_find(&t, "a", 1, STREAM_STDOUT, 1), -ENOENT);
+	assert_int_equal(t.nused, 1);
+	srctab_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_find_and_nused),
 		cmocka_unit_test(test_init),
 		cmocka_unit_test(test_self_slot),
 		cmocka_unit_test(test_same_name_and_stream_share),
