@@ -546,6 +546,32 @@ void mld_cleanup(struct mld *m)
 	m->dir[0] = '\0';
 }
 
+pid_t h_spawn(const char *const *argv, const char *errfile, bool truncate)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDWR);
+		int err = open(errfile, O_WRONLY | O_CREAT |
+			       (truncate ? O_TRUNC : O_APPEND), 0600);
+		if (devnull < 0 || err < 0)
+			_exit(120);
+		dup2(devnull, 0);
+		dup2(devnull, 1);
+		dup2(err, 2);
+		if (close_range(3, ~0u, 0) < 0)
+			for (int fd = 3; fd < 65536; fd++)
+				close(fd);
+		signal(SIGPIPE, SIG_DFL);
+		signal(SIGALRM, SIG_DFL);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	h_track_pid(pid);
+	return pid;
+}
+
 int h_run(const char *const *argv, const char *const *env, int timeout_ms,
 	  char **out, char **err)
 {

@@ -1430,25 +1430,8 @@ static void test_memlog_kmsg_follow_sigterm(void **state)
 	snprintf(line, sizeof(line), "<13>%s\n", u);
 	kwrite(line);
 
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDWR);
-		int err = open(errf, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		if (devnull < 0 || err < 0)
-			_exit(120);
-		dup2(devnull, 0);
-		dup2(devnull, 1);
-		dup2(err, 2);
-		if (close_range(3, ~0u, 0) < 0)
-			for (int fd = 3; fd < 1024; fd++)
-				close(fd);
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGALRM, SIG_DFL);
-		execl(prog, prog, "--state-dir", sdir, (char *)NULL);
-		_exit(127);
-	}
-	h_track_pid(pid);
+	const char *argv[] = { prog, "--state-dir", sdir, NULL };
+	pid_t pid = h_spawn(argv, errf, true);
 	/* Wait until it has printed our line (and so saved past it). */
 	uint64_t deadline = h_now_ms() + H_TIMEOUT_MS;
 	for (;;) {

@@ -68,7 +68,9 @@ static void lw_argv(const struct lw *l, const struct mld *m,
 	argv[n] = NULL;
 }
 
-/* In the child: stdin and stdout /dev/null, stderr appended to l->err. */
+/* In a child that must do more than h_spawn() before exec (the disk-full
+ * test's mount namespace): stdin and stdout /dev/null, stderr appended to
+ * l->err. */
 static void child_stdio(const struct lw *l)
 {
 	int devnull = open("/dev/null", O_RDWR);
@@ -90,18 +92,7 @@ static void lw_start(struct lw *l, const struct mld *m,
 	const char *argv[32];
 
 	lw_argv(l, m, extra, prog, sizeof(prog), argv);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		child_stdio(l);
-		if (close_range(3, ~0u, 0) < 0)
-			for (int fd = 3; fd < 1024; fd++)
-				close(fd);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	l->pid = pid;
-	h_track_pid(pid);
+	l->pid = h_spawn(argv, l->err, false);
 }
 
 static char *lw_stderr(const struct lw *l)

@@ -39,29 +39,8 @@ static pid_t start_logwrite(const struct run *r, const struct mld *m)
 	const char *argv[] = { prog, "-socket", m->query, "-log-dir", r->dir,
 			       "-max-log-size", MAX_SIZE, "-max-log-files",
 			       MAX_FILES, "--compress", NULL };
-	pid_t pid;
-
 	h_prog(prog, sizeof(prog), "logwrite");
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDWR);
-		int err = open(r->err, O_WRONLY | O_CREAT | O_APPEND, 0600);
-		if (devnull < 0 || err < 0)
-			_exit(120);
-		dup2(devnull, 0);
-		dup2(devnull, 1);
-		dup2(err, 2);
-		if (close_range(3, ~0u, 0) < 0)
-			for (int fd = 3; fd < 1024; fd++)
-				close(fd);
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGALRM, SIG_DFL);
-		execv(prog, (char *const *)argv);
-		_exit(127);
-	}
-	h_track_pid(pid);
-	return pid;
+	return h_spawn(argv, r->err, false);
 }
 
 /* Waits until process pid blocks SIGTERM (logwrite takes it from a
@@ -403,25 +382,7 @@ static void start_many(const struct run *r, const struct mld *m, pid_t *pid)
 			       "-format", "raw", NULL };
 
 	h_prog(prog, sizeof(prog), "logwrite");
-	*pid = fork();
-	assert_true(*pid >= 0);
-	if (*pid == 0) {
-		int devnull = open("/dev/null", O_RDWR);
-		int err = open(r->err, O_WRONLY | O_CREAT | O_APPEND, 0600);
-		if (devnull < 0 || err < 0)
-			_exit(120);
-		dup2(devnull, 0);
-		dup2(devnull, 1);
-		dup2(err, 2);
-		if (close_range(3, ~0u, 0) < 0)
-			for (int fd = 3; fd < 1024; fd++)
-				close(fd);
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGALRM, SIG_DFL);
-		execv(prog, (char *const *)argv);
-		_exit(127);
-	}
-	h_track_pid(*pid);
+	*pid = h_spawn(argv, r->err, false);
 }
 
 /* How many of source i's lines its file holds, failing on anything but
