@@ -140,6 +140,31 @@ void daemon_notice(struct daemon *d, bool marker, const char *fmt, ...)
 		     MIN((size_t)n, sizeof(msg) - 1));
 }
 
+/* One fd of a registration (with its tee destination, or -1). */
+static void register_fd(struct daemon *d, const struct reg_msg *m, int fd,
+			int tee_fd, pid_t pid, uid_t uid)
+{
+	int r = source_add(d, fd, tee_fd, m->name, m->name_len, m->stream,
+			   pid, uid);
+
+	if (r >= 0) {
+		d->reg.accepted++;
+		return;
+	}
+	d->reg.refused += tee_fd >= 0 ? 2 : 1;
+	daemon_notice(d, true, "registration of %.*s refused: %s",
+		      (int)m->name_len, m->name,
+		      r == -EMFILE ? "too many sources"
+		      : r == -ENOSPC ? "source table full"
+		      : r == -EBADF ? (tee_fd >= 0 ? "the fds are not open for "
+						     "reading and writing"
+						   : "the fd is not open for reading")
+		      : r == -EINVAL ? "the fd cannot carry a log stream "
+				       "(listening socket, eventfd or the like)"
+		      : r == -ENOTSUP ? "a tee source must be a pipe or socket"
+		      : strerror(-r));
+}
+
 /* One registration datagram: the name (and attributes) and its fds.
  * Returns false when there was none to read. */
 static bool registration(struct daemon *d)
@@ -208,6 +233,22 @@ static bool registration(struct daemon *d)
 		d->reg.names_truncated++;
 	d->reg.bad_attrs += m.bad_attrs;
 
+	if (m.tee) {
+		/* memlog's tee registration: exactly a source and where its
+		 * bytes go on to. Anything else is refused whole: reading a
+		 * source without its copy would starve whoever waits for it. */
+		if (nfds != 2) {
+			for (int i = 0; i < nfds; i++)
+				close(fds[i]);
+			d->reg.refused += (uint64_t)nfds;
+			daemon_notice(d, true, "registration of %.*s refused: tee=1 "
+				      "needs 2 file descriptors, got %d",
+				      (int)m.name_len, m.name, nfds);
+			return true;
+		}
+		register_fd(d, &m, fds[0], fds[1], pid, uid);
+		return true;
+	}
 	for (int i = 0; i < nfds; i++) {
 		if (i >= REG_FDS_MAX) {
 			close(fds[i]);
@@ -220,22 +261,7 @@ static bool registration(struct daemon *d)
 					      REG_FDS_MAX);
 			continue;
 		}
-		int r = source_add(d, fds[i], m.name, m.name_len, m.stream,
-				   pid, uid);
-		if (r < 0) {
-			d->reg.refused++;
-			daemon_notice(d, true, "registration of %.*s refused: %s",
-				      (int)m.name_len, m.name,
-				      r == -EMFILE ? "too many sources"
-				      : r == -ENOSPC ? "source table full"
-				      : r == -EBADF ? "the fd is not open for reading"
-				      : r == -EINVAL ? "the fd cannot carry a log "
-						       "stream (listening socket, "
-						       "eventfd or the like)"
-				      : strerror(-r));
-		} else {
-			d->reg.accepted++;
-		}
+		register_fd(d, &m, fds[i], -1, pid, uid);
 	}
 	return true;
 }
@@ -510,6 +536,7 @@ void daemon_destroy(struct daemon *d)
 		list_del(&s->link);
 		list_del(&s->busy_link);
 		linebuf_free(&s->lb);
+		tee_close(&s->tee);
 		close(s->ev.fd);
 		free(s);
 	}

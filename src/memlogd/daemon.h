@@ -46,6 +46,8 @@ struct daemon {
 	struct list waiting;     /* followers that have read everything */
 	struct list idle;        /* readers waiting on their socket */
 	uint32_t nsources;
+	uint32_t ntees;          /* sources with a tee (a second fd each) */
+	uint64_t tees_broken;    /* tees whose destination failed */
 	uint32_t nreaders;
 	uint32_t max_sources;
 	int reserve_fd;          /* spare fd, freed to refuse when out of fds */

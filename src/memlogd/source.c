@@ -90,13 +90,16 @@ static int check_fd(int fd)
 	}
 }
 
-int source_add(struct daemon *d, int fd, const char *name, size_t name_len,
-	       enum stream stream, pid_t pid, uid_t uid)
+static void tee_event(struct ev *ev, uint32_t events);
+
+int source_add(struct daemon *d, int fd, int tee_fd, const char *name,
+	       size_t name_len, enum stream stream, pid_t pid, uid_t uid)
 {
-	struct source *s;
+	struct source *s = NULL;
 	int r;
 
-	if (d->nsources >= d->max_sources) {
+	/* A tee costs a second fd: it counts as a source of its own. */
+	if (d->nsources + d->ntees + (tee_fd >= 0) >= d->max_sources) {
 		r = -EMFILE;
 		goto fail;
 	}
@@ -111,12 +114,19 @@ int source_add(struct daemon *d, int fd, const char *name, size_t name_len,
 		r = -ENOMEM;
 		goto fail;
 	}
+	s->tee.ev.fd = -1;
+	if (tee_fd >= 0) {
+		r = tee_open(&s->tee, tee_fd);
+		tee_fd = -1; /* tee_open took it */
+		if (r < 0)
+			goto fail;
+		s->has_tee = true;
+		s->tee.ev.cb = tee_event;
+	}
 	r = srctab_get(&d->srcs, name, name_len, stream,
 		       d->ring.meta->oldest_seq);
-	if (r < 0) {
-		free(s);
+	if (r < 0)
 		goto fail;
-	}
 	s->slot = (uint32_t)r;
 	s->d = d;
 	s->ev.fd = fd;
@@ -124,12 +134,16 @@ int source_add(struct daemon *d, int fd, const char *name, size_t name_len,
 	linebuf_init(&s->lb, d->cfg->max_line_len);
 	list_init(&s->busy_link);
 	r = daemon_watch(d, &s->ev, EPOLLIN);
-	if (r == -EPERM) {
+	if (r == -EPERM && s->has_tee) {
+		/* Always readable: pausing it for its tee would need a
+		 * second kind of waiting; a tee is for pipes and sockets. */
+		r = -ENOTSUP;
+		goto fail;
+	} else if (r == -EPERM) {
 		/* Regular files and some character devices cannot be polled:
 		 * they are always readable, so they are read every turn. */
 		list_add_tail(&d->busy, &s->busy_link);
 	} else if (r < 0) {
-		free(s);
 		goto fail;
 	}
 	struct srcinfo *si = srctab_at(&d->srcs, s->slot);
@@ -140,10 +154,97 @@ int source_add(struct daemon *d, int fd, const char *name, size_t name_len,
 	}
 	list_add_tail(&d->sources, &s->link);
 	d->nsources++;
+	d->ntees += s->has_tee;
 	return 0;
 fail:
+	if (s) {
+		tee_close(&s->tee);
+		free(s);
+	}
+	if (tee_fd >= 0)
+		close(tee_fd);
 	close(fd);
 	return r;
+}
+
+/* The source waits (out of epoll, so that a hang-up of its writer does not
+ * wake us in a loop) until the tee has room again. */
+static void source_pause(struct source *s)
+{
+	struct daemon *d = s->d;
+
+	if (s->paused)
+		return;
+	daemon_unwatch(d, &s->ev);
+	s->paused = true;
+	srctab_at(&d->srcs, s->slot)->copy_waits++;
+	if (!s->tee.watched &&
+	    daemon_watch(d, &s->tee.ev, EPOLLOUT) == 0)
+		s->tee.watched = true;
+}
+
+/* Returns false when the source had to be closed instead. */
+static bool source_resume(struct source *s)
+{
+	struct daemon *d = s->d;
+
+	if (s->tee.watched) {
+		daemon_unwatch(d, &s->tee.ev);
+		s->tee.watched = false;
+	}
+	if (!s->paused)
+		return true;
+	s->paused = false;
+	int r = daemon_watch(d, &s->ev, EPOLLIN);
+	if (r < 0) {
+		source_close(s, r);
+		return false;
+	}
+	return true;
+}
+
+/* The destination cannot be written any more (its reader went away): the
+ * copy stops, the capture goes on; the writer is not punished for it. */
+static void tee_broken(struct source *s, int err)
+{
+	struct daemon *d = s->d;
+	struct srcinfo *si = srctab_at(&d->srcs, s->slot);
+
+	daemon_notice(d, true, "source %s (%s): copying on failed: %s; %zu "
+		      "bytes not copied; the source is still read",
+		      srctab_name(&d->srcs, si),
+		      stream_name((enum stream)si->stream), strerror(-err),
+		      tee_pending_len(&s->tee));
+	if (s->tee.watched)
+		daemon_unwatch(d, &s->tee.ev);
+	s->tee.watched = false;
+	tee_close(&s->tee);
+	s->has_tee = false;
+	d->ntees--;
+	d->tees_broken++;
+}
+
+/* tee_write or tee_flush (buf NULL), counted in the source's slot. */
+static int tee_copy(struct source *s, const char *buf, size_t len)
+{
+	uint64_t before = s->tee.copied;
+	int r = buf ? tee_write(&s->tee, buf, len) : tee_flush(&s->tee);
+
+	srctab_at(&s->d->srcs, s->slot)->copied += s->tee.copied - before;
+	return r;
+}
+
+static void tee_event(struct ev *ev, uint32_t events)
+{
+	struct source *s = container_of(ev, struct source, tee.ev);
+	int r = tee_copy(s, NULL, 0);
+
+	if (r == 1)
+		return; /* still full: EPOLLOUT comes again */
+	if (r < 0)
+		tee_broken(s, r);
+	if (source_resume(s))
+		source_service(s);
 }
 
 void source_close(struct source *s, int err)
@@ -164,6 +265,20 @@ void source_close(struct source *s, int err)
 			      srctab_name(&d->srcs, si),
 			      stream_name((enum stream)si->stream),
 			      strerror(-err));
+	if (s->has_tee) {
+		/* Stopping with bytes kept: one last try, then they are
+		 * given up, and said so. */
+		if (tee_pending(&s->tee) && tee_copy(s, NULL, 0) != 0)
+			daemon_notice(d, true, "source %s (%s): %zu bytes not "
+				      "copied on at close",
+				      srctab_name(&d->srcs, si),
+				      stream_name((enum stream)si->stream),
+				      tee_pending_len(&s->tee));
+		if (s->tee.watched)
+			daemon_unwatch(d, &s->tee.ev);
+		tee_close(&s->tee);
+		d->ntees--;
+	}
 	list_del(&s->link);
 	list_del(&s->busy_link);
 	/* Explicitly: close() leaves the epoll set only when no other process
@@ -180,8 +295,21 @@ void source_service(struct source *s)
 {
 	struct daemon *d = s->d;
 
+	if (s->paused)
+		return;
 	for (int i = 0; i < SOURCE_READS_PER_TURN; i++) {
-		ssize_t n = read(s->ev.fd, d->readbuf, d->readbuf_size);
+		size_t want = d->readbuf_size;
+		if (s->has_tee) {
+			/* Read only what can be copied on at once: the rest
+			 * waits in the source pipe, where it holds back its
+			 * writer exactly as the destination would have. */
+			want = tee_room(&s->tee, want);
+			if (want == 0) {
+				source_pause(s);
+				return;
+			}
+		}
+		ssize_t n = read(s->ev.fd, d->readbuf, want);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -201,8 +329,17 @@ void source_service(struct source *s)
 				      "out of memory assembling a line of %s",
 				      srctab_name(&d->srcs,
 						  srctab_at(&d->srcs, s->slot)));
+		if (s->has_tee) {
+			int r = tee_copy(s, d->readbuf, (size_t)n);
+			if (r == 1) {
+				source_pause(s);
+				return;
+			}
+			if (r < 0)
+				tee_broken(s, r);
+		}
 		/* A short read means the pipe is empty: skip the EAGAIN read. */
-		if ((size_t)n < d->readbuf_size)
+		if ((size_t)n < want)
 			return;
 	}
 }

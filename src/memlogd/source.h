@@ -9,6 +9,7 @@
 #include "daemon.h"
 #include "linebuf.h"
 #include "list.h"
+#include "tee.h"
 
 struct source {
 	struct ev ev;
@@ -20,12 +21,18 @@ struct source {
 	uint64_t read_ns;        /* when the bytes being assembled were read */
 	bool in_line;            /* pieces of a split line are being emitted */
 	bool dropping;           /* the rate limit dropped this line's start */
+	bool has_tee;            /* tee=1: bytes are copied on to tee */
+	bool paused;             /* out of epoll until the tee has room */
+	struct tee tee;
 };
 
-/* Takes ownership of fd: it becomes a source or is closed. pid < 0 when
- * the sender's credentials are unknown. Returns 0 or negative errno. */
-int source_add(struct daemon *d, int fd, const char *name, size_t name_len,
-	       enum stream stream, pid_t pid, uid_t uid);
+/* Takes ownership of fd (and of tee_fd, unless it is -1): it becomes a
+ * source or is closed. With a tee_fd, what is read from fd is also copied
+ * on to tee_fd (tee.h). pid < 0 when the sender's credentials are unknown.
+ * Returns 0 or negative errno (-ENOTSUP: a tee source that epoll cannot
+ * watch). */
+int source_add(struct daemon *d, int fd, int tee_fd, const char *name,
+	       size_t name_len, enum stream stream, pid_t pid, uid_t uid);
 
 /* Reads what is there (at most a fair share). */
 void source_service(struct source *s);

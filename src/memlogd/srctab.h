@@ -32,6 +32,8 @@ struct srcinfo {
 	uint64_t bytes;         /* message bytes stored */
 	uint64_t dropped;       /* lines dropped by the rate limit */
 	uint64_t partial;       /* entries that were parts of a split line */
+	uint64_t copied;        /* bytes copied on by tees (tee.h) */
+	uint64_t copy_waits;    /* times a tee'd source waited for room */
 	struct ratelimit rl;
 };
 

@@ -67,14 +67,16 @@ size_t stats_encode(struct daemon *d, char **out)
 	sb_printf(&b, "\"registrations\":{\"sources_open\":%u,\"max_sources\":%u,"
 		  "\"accepted\":%llu,\"refused\":%llu,\"without_fd\":%llu,"
 		  "\"fds_lost\":%llu,\"names_truncated\":%llu,"
-		  "\"bad_attributes\":%llu},",
+		  "\"bad_attributes\":%llu,\"tees_open\":%u,"
+		  "\"tees_broken\":%llu},",
 		  d->nsources, d->max_sources,
 		  (unsigned long long)d->reg.accepted,
 		  (unsigned long long)d->reg.refused,
 		  (unsigned long long)d->reg.no_fd,
 		  (unsigned long long)d->reg.lost_fds,
 		  (unsigned long long)d->reg.names_truncated,
-		  (unsigned long long)d->reg.bad_attrs);
+		  (unsigned long long)d->reg.bad_attrs, d->ntees,
+		  (unsigned long long)d->tees_broken);
 	sb_printf(&b, "\"sources\":[");
 	for (uint32_t i = 0; i < d->srcs.nslots; i++) {
 		struct srcinfo *s = srctab_at(&d->srcs, i);
@@ -89,11 +91,18 @@ size_t stats_encode(struct daemon *d, char **out)
 		if (s->pid >= 0)
 			sb_printf(&b, ",\"pid\":%d,\"uid\":%u", s->pid, s->uid);
 		sb_printf(&b, ",\"lines\":%llu,\"bytes\":%llu,\"dropped\":%llu,"
-			  "\"partial\":%llu}",
+			  "\"partial\":%llu",
 			  (unsigned long long)s->lines,
 			  (unsigned long long)s->bytes,
 			  (unsigned long long)s->dropped,
 			  (unsigned long long)s->partial);
+		/* Only for sources that were ever tee'd: LinuxKit-era readers
+		 * of this object see nothing new otherwise. */
+		if (s->copied || s->copy_waits)
+			sb_printf(&b, ",\"copied\":%llu,\"copy_waits\":%llu",
+				  (unsigned long long)s->copied,
+				  (unsigned long long)s->copy_waits);
+		sb_printf(&b, "}");
 	}
 	sb_printf(&b, "]}\n");
 	*out = b.p;

@@ -269,6 +269,39 @@ static void test_attrs_point_into_input(void **state)
 	assert_int_equal(m.attrs[1].val_len, 2);
 }
 
+static void test_tee_attr(void **state)
+{
+	struct reg_msg m;
+
+	reg_parse(LIT("c.out\0tee=1"), &m);
+	assert_name(&m, "c.out");
+	assert_true(m.tee);
+	assert_int_equal(m.stream, STREAM_STDOUT);
+	assert_int_equal(m.nattrs, 0); /* the daemon's own, not kept */
+	assert_int_equal(m.bad_attrs, 0);
+
+	reg_parse(LIT("c\0stream=stdout\0tee=1"), &m);
+	assert_true(m.tee);
+	assert_int_equal(m.stream, STREAM_STDOUT);
+
+	reg_parse(LIT("c\0tee=0"), &m);
+	assert_false(m.tee);
+	assert_int_equal(m.bad_attrs, 0);
+
+	/* Anything else is malformed and not a tee. */
+	const char *bad[] = { "c\0tee=yes", "c\0tee=", "c\0tee=11", "c\0tee=1 " };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		reg_parse(bad[i], 2 + strlen(bad[i] + 2), &m);
+		assert_false(m.tee);
+		assert_int_equal(m.bad_attrs, 1);
+	}
+
+	/* LinuxKit's senders never send a NUL: no tee. */
+	reg_parse(LIT("tee=1"), &m);
+	assert_false(m.tee);
+	assert_name(&m, "tee=1");
+}
+
 static void test_build_round_trip(void **state)
 {
 	const struct reg_attr attrs[] = {
@@ -350,6 +383,7 @@ int main(void)
 		cmocka_unit_test(test_malformed_attrs),
 		cmocka_unit_test(test_too_many_attrs),
 		cmocka_unit_test(test_attrs_point_into_input),
+		cmocka_unit_test(test_tee_attr),
 		cmocka_unit_test(test_build_round_trip),
 		cmocka_unit_test(test_build_errors),
 	};

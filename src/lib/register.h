@@ -3,8 +3,8 @@
  * attribute where the name alone would mislead) and the fd in one
  * SCM_RIGHTS control message, as LinuxKit's init does. There is no reply:
  * sendmsg() succeeding is all a sender can know. */
-#ifndef MEMLOG_RUN_REGISTER_H
-#define MEMLOG_RUN_REGISTER_H
+#ifndef MEMLOG_REGISTER_H
+#define MEMLOG_REGISTER_H
 
 #include <stddef.h>
 #include <sys/socket.h>
@@ -33,6 +33,15 @@ int registrar_open(struct registrar *r, const char *path);
  * it afterwards: the daemon then holds its own copy. */
 int registrar_send(struct registrar *r, const char *name, size_t name_len,
 		   enum stream s, int fd);
+
+/* memlog's tee registration (docs/protocol.md): fd is read as a source and
+ * every byte read from it is copied on to copy_fd (open for writing), with
+ * back-pressure: while copy_fd is full the daemon stops reading fd. The
+ * daemon closes its copy of copy_fd after fd reaches end of file. Only
+ * memlog's memlogd knows this; LinuxKit's would read fd and drop the copy.
+ * Same returns as registrar_send(). */
+int registrar_send_tee(struct registrar *r, const char *name, size_t name_len,
+		       enum stream s, int fd, int copy_fd);
 
 void registrar_close(struct registrar *r);
 

@@ -1,6 +1,7 @@
 #include "register.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -34,33 +35,41 @@ int registrar_open(struct registrar *r, const char *path)
  * NAME), so that LinuxKit's own daemon, which takes the whole payload as
  * the name, sees exactly what its init would send; the name and memlog's
  * stream= attribute only when the convention would be wrong (a stderr name
- * that ends in ".out"). */
+ * that ends in ".out"). tee adds memlog's tee=1. */
 static int build_payload(char *out, size_t cap, const char *name,
-			 size_t name_len, enum stream s)
+			 size_t name_len, enum stream s, bool tee)
 {
 	const char *sname = stream_name(s);
-	struct reg_attr attr = {
-		.key = "stream", .key_len = 6,
-		.val = sname, .val_len = strlen(sname),
-	};
+	struct reg_attr attrs[2];
+	unsigned n_attrs = 0;
 	struct reg_msg inferred;
 	int n = reg_build(out, cap, name, name_len, NULL, 0);
 
 	if (n < 0)
 		return n;
 	reg_parse(out, (size_t)n, &inferred);
-	if (inferred.stream == s)
+	if (inferred.stream != s)
+		attrs[n_attrs++] = (struct reg_attr){
+			.key = "stream", .key_len = 6,
+			.val = sname, .val_len = strlen(sname),
+		};
+	if (tee)
+		attrs[n_attrs++] = (struct reg_attr){
+			.key = "tee", .key_len = 3, .val = "1", .val_len = 1,
+		};
+	if (!n_attrs)
 		return n;
-	return reg_build(out, cap, name, name_len, &attr, 1);
+	return reg_build(out, cap, name, name_len, attrs, n_attrs);
 }
 
-int registrar_send(struct registrar *r, const char *name, size_t name_len,
-		   enum stream s, int fd)
+static int send_fds(struct registrar *r, const char *name, size_t name_len,
+		    enum stream s, const int *fds, int nfds)
 {
 	char payload[REG_DGRAM_MAX];
-	int n = build_payload(payload, sizeof(payload), name, name_len, s);
+	int n = build_payload(payload, sizeof(payload), name, name_len, s,
+			      nfds == 2);
 	union {
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(2 * sizeof(int))];
 		struct cmsghdr align;
 	} ctl;
 	struct iovec iov;
@@ -78,12 +87,12 @@ int registrar_send(struct registrar *r, const char *name, size_t name_len,
 	msg.msg_iov = &iov;
 	msg.msg_iovlen = 1;
 	msg.msg_control = ctl.buf;
-	msg.msg_controllen = sizeof(ctl.buf);
+	msg.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
 	cm = CMSG_FIRSTHDR(&msg);
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	cm->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
+	memcpy(CMSG_DATA(cm), fds, (size_t)nfds * sizeof(int));
 
 	for (;;) {
 		if (sendmsg(r->sock, &msg, MSG_NOSIGNAL) >= 0)
@@ -91,6 +100,20 @@ int registrar_send(struct registrar *r, const char *name, size_t name_len,
 		if (errno != EINTR)
 			return errno == EWOULDBLOCK ? -EAGAIN : -errno;
 	}
+}
+
+int registrar_send(struct registrar *r, const char *name, size_t name_len,
+		   enum stream s, int fd)
+{
+	return send_fds(r, name, name_len, s, &fd, 1);
+}
+
+int registrar_send_tee(struct registrar *r, const char *name, size_t name_len,
+		       enum stream s, int fd, int copy_fd)
+{
+	int fds[2] = { fd, copy_fd };
+
+	return send_fds(r, name, name_len, s, fds, 2);
 }
 
 void registrar_close(struct registrar *r)
