@@ -15,6 +15,10 @@ CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 ZLIB_CFLAGS := $(shell $(PKG_CONFIG) --cflags zlib 2>/dev/null)
 ZLIB_LIBS := $(shell $(PKG_CONFIG) --libs zlib 2>/dev/null || echo -lz)
 CRYPTO_LIBS := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)
+SSL_CFLAGS := $(shell $(PKG_CONFIG) --cflags openssl 2>/dev/null)
+SSL_LIBS := $(shell $(PKG_CONFIG) --libs openssl 2>/dev/null || echo -lssl -lcrypto)
+RELP_CFLAGS := $(shell $(PKG_CONFIG) --cflags relp 2>/dev/null)
+RELP_LIBS := $(shell $(PKG_CONFIG) --libs relp 2>/dev/null || echo -lrelp)
 
 LIB_SRC := $(wildcard src/lib/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -30,12 +34,20 @@ RUN_SRC := $(wildcard src/memlog-run/*.c)
 RUN_OBJ := $(RUN_SRC:%.c=$(BUILD)/%.o)
 KMSG_SRC := $(wildcard src/memlog-kmsg/*.c)
 KMSG_OBJ := $(KMSG_SRC:%.c=$(BUILD)/%.o)
+RUNC_SRC := $(wildcard src/memlog-runc/*.c)
+RUNC_OBJ := $(RUNC_SRC:%.c=$(BUILD)/%.o)
+RUNC_MODS := $(filter-out $(BUILD)/src/memlog-runc/main.o,$(RUNC_OBJ))
 LOGWRITE_SRC := $(wildcard src/logwrite/*.c)
 LOGWRITE_OBJ := $(LOGWRITE_SRC:%.c=$(BUILD)/%.o)
 LOGWRITE_MODS := $(filter-out $(BUILD)/src/logwrite/main.o,$(LOGWRITE_OBJ))
+FORWARD_SRC := $(wildcard src/forward/*.c)
+FORWARD_OBJ := $(FORWARD_SRC:%.c=$(BUILD)/%.o)
+FORWARD_MODS := $(filter-out $(BUILD)/src/forward/main.o,$(FORWARD_OBJ))
+FORWARD_LIBS := $(RELP_LIBS) $(SSL_LIBS) $(JANSSON_LIBS)
 
 PROGS := $(BUILD)/memlogd $(BUILD)/logread $(BUILD)/memlog-run $(BUILD)/memlog-kmsg \
-	 $(BUILD)/logwrite
+	 $(BUILD)/memlog-runc \
+	 $(BUILD)/logwrite $(BUILD)/memlog-forward
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -84,12 +96,26 @@ $(BUILD)/memlog-run: $(RUN_OBJ) $(BUILD)/libmemlog.a
 $(BUILD)/memlog-kmsg: $(KMSG_OBJ) $(BUILD)/libmemlog.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
+$(BUILD)/src/memlog-runc/%.o: src/memlog-runc/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(JANSSON_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/memlog-runc: $(RUNC_OBJ) $(BUILD)/libmemlog.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(JANSSON_LIBS)
+
 $(BUILD)/src/logwrite/%.o: src/logwrite/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(JANSSON_CFLAGS) $(ZLIB_CFLAGS) -Isrc/client -MMD -MP -c $< -o $@
 
 $(BUILD)/logwrite: $(LOGWRITE_OBJ) $(BUILD)/libmemlog-client.a $(BUILD)/libmemlog.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(JANSSON_LIBS) $(ZLIB_LIBS) $(CRYPTO_LIBS)
+
+$(BUILD)/src/forward/%.o: src/forward/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(JANSSON_CFLAGS) $(SSL_CFLAGS) $(RELP_CFLAGS) -Isrc/client -MMD -MP -c $< -o $@
+
+$(BUILD)/memlog-forward: $(FORWARD_OBJ) $(BUILD)/libmemlog-client.a $(BUILD)/libmemlog.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(FORWARD_LIBS)
 
 # Unit tests link the library and, where they test a daemon module, its
 # objects (all but main.o).
@@ -102,6 +128,16 @@ $(BUILD)/tests/%: tests/unit/%.c $(MEMLOGD_MODS) $(BUILD)/libmemlog.a
 $(BUILD)/tests/test_logwrite_%: tests/unit/test_logwrite_%.c $(LOGWRITE_MODS) $(BUILD)/libmemlog-client.a $(BUILD)/libmemlog.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(JANSSON_CFLAGS) $(ZLIB_CFLAGS) -Isrc/logwrite -Isrc/client -o $@ $^ $(JANSSON_LIBS) $(ZLIB_LIBS) $(CRYPTO_LIBS) $(CMOCKA_LIBS)
+
+# memlog-forward's unit tests link its modules (all but main.o).
+$(BUILD)/tests/test_forward_%: tests/unit/test_forward_%.c $(FORWARD_MODS) $(BUILD)/libmemlog-client.a $(BUILD)/libmemlog.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(JANSSON_CFLAGS) $(SSL_CFLAGS) $(RELP_CFLAGS) -Isrc/forward -Isrc/client -o $@ $^ $(FORWARD_LIBS) $(CMOCKA_LIBS)
+
+# memlog-runc's unit tests link its modules (all but main.o).
+$(BUILD)/tests/test_runc_%: tests/unit/test_runc_%.c $(RUNC_MODS) $(BUILD)/libmemlog.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(JANSSON_CFLAGS) -Isrc/memlog-runc -o $@ $^ $(JANSSON_LIBS) $(CMOCKA_LIBS)
 
 $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libmemlog.a
 	@mkdir -p $(dir $@)

@@ -43,6 +43,17 @@ int registrar_send(struct registrar *r, const char *name, size_t name_len,
 int registrar_send_tee(struct registrar *r, const char *name, size_t name_len,
 		       enum stream s, int fd, int copy_fd);
 
+/* The same as registrar_send (copy_fd -1) or registrar_send_tee, with
+ * memlog's ack=1: the daemon answers on a pipe whether it took the fds.
+ * Waits at most timeout_ms for the answer. Returns 0 when they were taken;
+ * -EPERM when refused (the daemon's reason in why); -ETIMEDOUT without an
+ * answer in time (the daemon may still take them later); -EPROTO when the
+ * daemon closed the answer pipe without answering (not memlog's memlogd);
+ * or what registrar_send returns. */
+int registrar_send_acked(struct registrar *r, const char *name,
+			 size_t name_len, enum stream s, int fd, int copy_fd,
+			 int timeout_ms, char *why, size_t why_cap);
+
 void registrar_close(struct registrar *r);
 
 #endif

@@ -61,9 +61,11 @@ void reg_parse(const void *buf, size_t len, struct reg_msg *out)
 				} else {
 					out->bad_attrs++;
 				}
-			} else if (eq(a.key, a.key_len, "tee")) {
+			} else if (eq(a.key, a.key_len, "tee") ||
+				   eq(a.key, a.key_len, "ack")) {
+				bool *flag = a.key[0] == 't' ? &out->tee : &out->ack;
 				if (eq(a.val, a.val_len, "1"))
-					out->tee = true;
+					*flag = true;
 				else if (!eq(a.val, a.val_len, "0"))
 					out->bad_attrs++;
 			} else if (out->nattrs < REG_ATTRS_MAX) {

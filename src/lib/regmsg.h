@@ -1,6 +1,6 @@
 /* The registration datagram: the source name as raw bytes, then (memlog's
  * extension, invisible to LinuxKit senders, which never send a NUL) optional
- * NUL-separated key=value attributes (stream= and tee= are the daemon's
+ * NUL-separated key=value attributes (stream=, tee= and ack= are the daemon's
  * own; others are kept for the source's entries):
  *
  *     NAME [ "\0" KEY "=" VALUE ]*
@@ -43,6 +43,7 @@ struct reg_msg {
 	bool stream_given;      /* a valid stream= attribute was present */
 	bool tee;               /* tee=1: two fds, a source and a copy
 				 * destination (docs/protocol.md) */
+	bool ack;               /* ack=1: the last fd takes the answer */
 	unsigned nattrs;        /* well-formed attributes kept in attrs[] */
 	struct reg_attr attrs[REG_ATTRS_MAX];
 	unsigned bad_attrs;     /* malformed, unknown-valued or beyond the cap */

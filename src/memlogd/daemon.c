@@ -19,6 +19,7 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -140,29 +141,60 @@ void daemon_notice(struct daemon *d, bool marker, const char *fmt, ...)
 		     MIN((size_t)n, sizeof(msg) - 1));
 }
 
-/* One fd of a registration (with its tee destination, or -1). */
-static void register_fd(struct daemon *d, const struct reg_msg *m, int fd,
-			int tee_fd, pid_t pid, uid_t uid)
+static const char *refusal(int r, bool tee)
+{
+	switch (r) {
+	case -EMFILE: return "too many sources";
+	case -ENOSPC: return "source table full";
+	case -EBADF:
+		return tee ? "the fds are not open for reading and writing"
+			   : "the fd is not open for reading";
+	case -EINVAL:
+		return "the fd cannot carry a log stream (listening socket, "
+		       "eventfd or the like)";
+	case -ENOTSUP: return "a tee source must be a pipe or socket";
+	default: return strerror(-r);
+	}
+}
+
+/* One fd of a registration (with its tee destination, or -1). Returns
+ * NULL, or why it was refused. */
+static const char *register_fd(struct daemon *d, const struct reg_msg *m,
+			       int fd, int tee_fd, pid_t pid, uid_t uid)
 {
 	int r = source_add(d, fd, tee_fd, m->name, m->name_len, m->stream,
 			   pid, uid);
 
 	if (r >= 0) {
 		d->reg.accepted++;
-		return;
+		return NULL;
 	}
 	d->reg.refused += tee_fd >= 0 ? 2 : 1;
+	const char *why = refusal(r, tee_fd >= 0);
 	daemon_notice(d, true, "registration of %.*s refused: %s",
-		      (int)m->name_len, m->name,
-		      r == -EMFILE ? "too many sources"
-		      : r == -ENOSPC ? "source table full"
-		      : r == -EBADF ? (tee_fd >= 0 ? "the fds are not open for "
-						     "reading and writing"
-						   : "the fd is not open for reading")
-		      : r == -EINVAL ? "the fd cannot carry a log stream "
-				       "(listening socket, eventfd or the like)"
-		      : r == -ENOTSUP ? "a tee source must be a pipe or socket"
-		      : strerror(-r));
+		      (int)m->name_len, m->name, why);
+	return why;
+}
+
+/* ack=1: the sender learns the outcome, one line on the last fd it sent
+ * ("ok" or "refused: WHY"), then end of file. Only a pipe or socket, and
+ * never waiting: a sender that hands over a full pipe gets nothing. */
+static void send_ack(int fd, const char *why)
+{
+	struct stat st;
+	char line[256];
+
+	if (fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) &&
+	    fd_set_nonblock(fd) == 0) {
+		int n = why ? snprintf(line, sizeof(line), "refused: %s\n", why)
+			    : snprintf(line, sizeof(line), "ok\n");
+		ssize_t w = send(fd, line, (size_t)MIN(n, (int)sizeof(line) - 1),
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (w < 0 && errno == ENOTSOCK)
+			w = write(fd, line, (size_t)MIN(n, (int)sizeof(line) - 1));
+		(void)w;
+	}
+	close(fd);
 }
 
 /* One registration datagram: the name (and attributes) and its fds.
@@ -233,6 +265,20 @@ static bool registration(struct daemon *d)
 		d->reg.names_truncated++;
 	d->reg.bad_attrs += m.bad_attrs;
 
+	/* ack=1: the last fd is for the answer, not a source. */
+	int ack_fd = -1;
+	const char *why = NULL;
+	if (m.ack) {
+		if (nfds < 2) {
+			close(fds[0]);
+			d->reg.refused++;
+			daemon_notice(d, true, "registration of %.*s refused: ack=1 "
+				      "needs a source and an answer fd",
+				      (int)m.name_len, m.name);
+			return true;
+		}
+		ack_fd = fds[--nfds];
+	}
 	if (m.tee) {
 		/* memlog's tee registration: exactly a source and where its
 		 * bytes go on to. Anything else is refused whole: reading a
@@ -241,18 +287,22 @@ static bool registration(struct daemon *d)
 			for (int i = 0; i < nfds; i++)
 				close(fds[i]);
 			d->reg.refused += (uint64_t)nfds;
+			why = "tee=1 needs 2 file descriptors";
 			daemon_notice(d, true, "registration of %.*s refused: tee=1 "
 				      "needs 2 file descriptors, got %d",
 				      (int)m.name_len, m.name, nfds);
-			return true;
+		} else {
+			why = register_fd(d, &m, fds[0], fds[1], pid, uid);
 		}
-		register_fd(d, &m, fds[0], fds[1], pid, uid);
+		if (ack_fd >= 0)
+			send_ack(ack_fd, why);
 		return true;
 	}
 	for (int i = 0; i < nfds; i++) {
 		if (i >= REG_FDS_MAX) {
 			close(fds[i]);
 			d->reg.refused++;
+			why = "too many fds in one datagram";
 			if (i == nfds - 1)
 				daemon_notice(d, true, "registration of %.*s: %d "
 					      "file descriptors refused (at most %d "
@@ -261,8 +311,12 @@ static bool registration(struct daemon *d)
 					      REG_FDS_MAX);
 			continue;
 		}
-		register_fd(d, &m, fds[i], -1, pid, uid);
+		const char *w = register_fd(d, &m, fds[i], -1, pid, uid);
+		if (w && !why)
+			why = w;
 	}
+	if (ack_fd >= 0)
+		send_ack(ack_fd, why);
 	return true;
 }
 

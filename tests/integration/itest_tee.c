@@ -402,6 +402,84 @@ static void test_bad_tee(void **state)
 	mld_stop(&m);
 }
 
+/* Registers with ack=1 (fds plus an answer pipe) and returns the answer
+ * line (malloc'd), "" for end of file without one. */
+static char *register_acked(const struct mld *m, const void *payload,
+			    size_t len, const int *fds, int nfds)
+{
+	int ack[2], all[4];
+
+	assert_true(nfds <= 3);
+	assert_int_equal(pipe2(ack, O_CLOEXEC), 0);
+	memcpy(all, fds, (size_t)nfds * sizeof(int));
+	all[nfds] = ack[1];
+	assert_int_equal(h_register(m->log, payload, len, all, nfds + 1), 0);
+	close(ack[1]);
+	size_t n;
+	char *line = read_to_eof(ack[0], H_TIMEOUT_MS, &n);
+	close(ack[0]);
+	return line;
+}
+
+static void test_ack(void **state)
+{
+	struct mld m = { 0 };
+	int p[2], q[2];
+	char *a;
+	(void)state;
+
+	mld_start(&m, (const struct mld_opts[]){ {
+		.args = (const char *const[]){ "--max-sources", "4", NULL },
+	} });
+	int base = h_fd_count(m.pid);
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(q, O_CLOEXEC), 0);
+
+	/* A tee taken. */
+	int ok[2] = { p[0], q[1] };
+	a = register_acked(&m, "a.out\0tee=1\0ack=1", 17, ok, 2);
+	assert_string_equal(a, "ok\n");
+	free(a);
+	/* Refused: the destination is a read end. */
+	int ro[2] = { p[0], q[0] };
+	a = register_acked(&m, "c\0tee=1\0ack=1", 13, ro, 2);
+	assert_string_equal(a, "refused: the fds are not open for reading "
+			    "and writing\n");
+	free(a);
+	/* A plain source taken. */
+	int r2[2];
+	assert_int_equal(pipe2(r2, O_CLOEXEC), 0);
+	a = register_acked(&m, "b\0ack=1", 7, &r2[0], 1);
+	close(r2[0]);
+	assert_string_equal(a, "ok\n");
+	free(a);
+	/* Refused: the tee would be the fifth fd of --max-sources 4. */
+	a = register_acked(&m, "d.out\0tee=1\0ack=1", 17, ok, 2);
+	assert_string_equal(a, "refused: too many sources\n");
+	free(a);
+	/* ack=1 with one fd: nothing to register, no answer, fd closed. */
+	a = register_acked(&m, "e\0ack=1", 7, NULL, 0);
+	assert_string_equal(a, "");
+	free(a);
+
+	json_t *st = h_stats(&m);
+	assert_int_equal(h_jint(st, "registrations.accepted"), 2);
+	assert_int_equal(h_jint(st, "registrations.refused"), 2 + 2 + 1);
+	json_decref(st);
+	/* The two taken are live; the answer pipes left no fd behind. */
+	close(r2[1]);
+	h_writef(p[1], "x\n");
+	close(p[0]);
+	close(p[1]);
+	close(q[1]);
+	char buf[8];
+	assert_int_equal(read(q[0], buf, sizeof(buf)), 2);
+	close(q[0]);
+	h_wait_stat(&m, "registrations.sources_open", 0);
+	assert_int_equal(h_fd_count(m.pid), base);
+	mld_stop(&m);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -413,6 +491,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_destination_gone, h_teardown),
 		cmocka_unit_test_teardown(test_socket_destination, h_teardown),
 		cmocka_unit_test_teardown(test_bad_tee, h_teardown),
+		cmocka_unit_test_teardown(test_ack, h_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

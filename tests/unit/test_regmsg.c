@@ -284,6 +284,14 @@ static void test_tee_attr(void **state)
 	assert_true(m.tee);
 	assert_int_equal(m.stream, STREAM_STDOUT);
 
+	reg_parse(LIT("c\0tee=1\0ack=1"), &m);
+	assert_true(m.tee);
+	assert_true(m.ack);
+	assert_int_equal(m.nattrs, 0);
+	reg_parse(LIT("c\0ack=2"), &m);
+	assert_false(m.ack);
+	assert_int_equal(m.bad_attrs, 1);
+
 	reg_parse(LIT("c\0tee=0"), &m);
 	assert_false(m.tee);
 	assert_int_equal(m.bad_attrs, 0);

@@ -35,7 +35,7 @@ void client_free(struct client *c)
 int client_connect(struct client *c, const char *cursor)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	char req[64 + 256];
+	char req[4096]; /* memlogd's limit of a request line */
 	size_t plen = strlen(c->path);
 	int fd, n, err;
 
@@ -46,8 +46,10 @@ int client_connect(struct client *c, const char *cursor)
 		return -ENAMETOOLONG;
 	memcpy(addr.sun_path, c->path, plen);
 	n = cursor && *cursor
-		? snprintf(req, sizeof(req), "dump-follow after=%s\n", cursor)
-		: snprintf(req, sizeof(req), "dump-follow\n");
+		? snprintf(req, sizeof(req), "dump-follow after=%s%s\n", cursor,
+			   c->params ? c->params : "")
+		: snprintf(req, sizeof(req), "dump-follow%s\n",
+			   c->params ? c->params : "");
 	if (n < 0 || (size_t)n >= sizeof(req))
 		return -EINVAL;
 	/* Non-blocking: a daemon that is stopped and has a full backlog

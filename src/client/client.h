@@ -1,8 +1,9 @@
 /* The connection to memlogd's query socket: a v2 "dump-follow" request,
  * resuming after a cursor when there is one, then the answer split into
- * lines. Reconnecting and its backoff are the caller's (run.h). */
-#ifndef LOGWRITE_CLIENT_H
-#define LOGWRITE_CLIENT_H
+ * lines. Reconnecting and its backoff are the caller's (logwrite's run.h,
+ * memlog-forward's run.h). */
+#ifndef MEMLOG_CLIENT_CLIENT_H
+#define MEMLOG_CLIENT_CLIENT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -15,6 +16,8 @@
 
 struct client {
 	const char *path; /* query socket */
+	const char *params; /* more " KEY=VALUE" for the request (filters),
+			     * already percent-encoded; NULL: none */
 	int fd;           /* the connection (non-blocking), or -1 */
 	char *buf;        /* bytes received and not yet returned */
 	size_t start;     /* first byte not returned */
@@ -28,7 +31,8 @@ void client_init(struct client *c, const char *path);
 void client_free(struct client *c);
 
 /* Connects and sends "dump-follow after=CURSOR\n" ("dump-follow\n" when
- * cursor is empty). Returns 0 or -errno (-ENAMETOOLONG: the path does not
+ * cursor is empty), with params (if set) before the newline. Returns 0
+ * or -errno (-ENAMETOOLONG: the path does not
  * fit a unix socket address). */
 int client_connect(struct client *c, const char *cursor);
 

@@ -1,0 +1,57 @@
+#!/bin/bash
+# memlog-forward's throughput to a real rsyslogd on loopback, over TCP and
+# over RELP, against a baseline measured in the same run: the same number
+# of RFC 5424 messages (octet-counted, same size) written raw to rsyslog's
+# imtcp by `cat > /dev/tcp/...`. Each figure is the time until rsyslog has
+# written the last line to its output file.
+# Usage: bench/forward.sh [BUILD [N]]   (default build, 100000)
+set -eu
+B=${1:-build}; N=${2:-100000}
+R=$(mktemp -d /tmp/fwdbench.XXXXXX)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$R"; }
+trap cleanup EXIT
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+TP=$(port); RP=$(port)
+cat > "$R/rs.conf" <<CONF
+global(workDirectory="$R")
+main_queue(queue.type="Direct")
+module(load="imtcp")
+module(load="imrelp")
+template(name="t" type="string" string="%app-name% %structured-data% %msg%\n")
+ruleset(name="r" queue.type="Direct") { action(type="omfile" file="$R/out.log" template="t") }
+input(type="imtcp" port="$TP" address="127.0.0.1" ruleset="r")
+input(type="imrelp" port="$RP" address="127.0.0.1" ruleset="r")
+CONF
+/usr/sbin/rsyslogd -n -f "$R/rs.conf" -i "$R/rs.pid" 2>"$R/rs.err" & pids+=($!)
+"$B/memlogd" -socket-log "$R/l.sock" -socket-query "$R/q.sock" --buffer-size 256M & pids+=($!)
+while [ ! -S "$R/q.sock" ] || ! (exec 3<>/dev/tcp/127.0.0.1/$TP) 2>/dev/null; do sleep 0.02; done
+"$B/memlog-run" -socket "$R/l.sock" -n bench -- sh -c "yes 'abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz0' | head -n $N"
+until [ "$("$B/logread" -socket "$R/q.sock" -n 1 -o json | sed -n 's/.*"seq":\([0-9]*\).*/\1/p')" = "$N" ]; do sleep 0.05; done
+
+wait_lines() { # until the output has $1 lines
+	while [ "$( (wc -l < "$R/out.log") 2>/dev/null || echo 0)" -lt "$1" ]; do sleep 0.01; done
+}
+now() { date +%s.%N; }
+
+# Baseline: the same number of octet-counted messages of the same size.
+msg="<14>1 2026-11-22T05:07:16.484369Z $(hostname) bench - stdout [memlog@32473 cursor=\"m1-0123456789abcdef-00000000000186a0\" seq=\"100000\" source=\"bench\" stream=\"stdout\" partial=\"false\"] abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz0"
+awk -v n="$N" -v m="$msg" 'BEGIN { f = length(m) " " m; for (i = 0; i < n; i++) printf "%s", f }' > "$R/frames"
+: > "$R/out.log"
+t0=$(now); cat "$R/frames" > /dev/tcp/127.0.0.1/$TP; wait_lines "$N"; t1=$(now)
+
+run_fwd() { # scheme port
+	rm -f "$R/out.log" "$R/st"; kill -HUP "$(cat "$R/rs.pid")"; sleep 0.3
+	local s; s=$(now)
+	"$B/memlog-forward" -socket "$R/q.sock" --target "$1://127.0.0.1:$2" --state-file "$R/st" 2>>"$R/fw.err" &
+	local p=$!
+	wait_lines "$N"; local e; e=$(now)
+	kill $p; wait $p || true
+	echo "$s $e"
+}
+read -r a0 a1 < <(run_fwd tcp "$TP")
+read -r b0 b1 < <(run_fwd relp "$RP")
+awk -v n="$N" -v r0="$t0" -v r1="$t1" -v a0="$a0" -v a1="$a1" -v b0="$b0" -v b1="$b1" 'BEGIN {
+	raw = n / (r1 - r0); tcp = n / (a1 - a0); relp = n / (b1 - b0);
+	printf "entries %d | raw TCP write to rsyslog %.0f msg/s | memlog-forward tcp %.0f entries/s (%.2f of raw) | relp %.0f entries/s (%.2f of raw)\n",
+		n, raw, tcp, tcp / raw, relp, relp / raw }'

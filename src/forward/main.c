@@ -1,0 +1,93 @@
+/* memlog-forward: follows memlogd from a durable cursor and sends every
+ * entry to a syslog receiver over TCP, TLS or RELP (docs/memlog-forward.md). */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <openssl/ssl.h>
+
+#include "fstate.h"
+#include "options.h"
+#include "run.h"
+
+#ifndef MEMLOG_VERSION
+#define MEMLOG_VERSION "0.1.0"
+#endif
+
+enum {
+	EXIT_STOPPED = 0,
+	EXIT_START = 1,  /* cannot start */
+	EXIT_USAGE = 2,
+	EXIT_STATE = 3,  /* the state file is not a state file */
+};
+
+int main(int argc, char **argv)
+{
+	char err[OPT_ERR_MAX], cursor[CURSOR_TEXT_MAX + 1] = "", host[HOST_NAME_MAX + 1];
+	struct fwd_opts opts;
+	struct forwarder f;
+	const char *why = NULL, *hostname;
+	sigset_t mask;
+	int r, sigfd, status;
+
+	if (options_parse(&opts, argc, argv, err) < 0) {
+		fprintf(stderr, "memlog-forward: %s\n%s", err, options_usage);
+		return EXIT_USAGE;
+	}
+	if (opts.help) {
+		fputs(options_usage, stdout);
+		return EXIT_STOPPED;
+	}
+	if (opts.version) {
+		printf("memlog-forward %s\n", MEMLOG_VERSION);
+		return EXIT_STOPPED;
+	}
+	r = fstate_load(opts.state_file, cursor, &why);
+	if (r == -EINVAL) {
+		fprintf(stderr, "memlog-forward: %s is not a memlog-forward state file "
+			"(%s); move it away to start from memlogd's oldest entry\n",
+			opts.state_file, why);
+		return EXIT_STATE;
+	}
+	if (r < 0) {
+		fprintf(stderr, "memlog-forward: cannot read %s: %s\n", opts.state_file,
+			strerror(-r));
+		return EXIT_START;
+	}
+	hostname = opts.hostname;
+	if (!hostname) {
+		if (gethostname(host, sizeof(host)) < 0)
+			snprintf(host, sizeof(host), "-");
+		host[sizeof(host) - 1] = '\0';
+		hostname = host;
+	}
+	/* Signals come through signalfd, read by the loop; a receiver that
+	 * goes away must be an error return, not SIGPIPE. */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
+	    (sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
+		fprintf(stderr, "memlog-forward: signals: %s\n", strerror(errno));
+		return EXIT_START;
+	}
+	if (run_init(&f, &opts, hostname, cursor, sigfd) < 0) {
+		run_free(&f);
+		close(sigfd);
+		return EXIT_START;
+	}
+	status = run(&f);
+	if (opts.stats)
+		run_print_stats(&f);
+	run_free(&f);
+	close(sigfd);
+	/* OpenSSL frees its global state itself at exit (atexit handler). */
+	return status;
+}

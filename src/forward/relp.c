@@ -1,0 +1,144 @@
+#include "relp.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+/* librelp's debug output is off unless asked for; its default printer is
+ * a no-op too, but set one so nothing depends on that. */
+static void no_debug(char *fmt, ...)
+{
+	(void)fmt;
+}
+
+/* Errors arrive through callbacks with the client's user pointer. */
+static void on_err(void *usr, char *objinfo, char *errmsg, relpRetVal code)
+{
+	struct relp *r = usr;
+
+	if (!r)
+		return;
+	r->failed = true;
+	snprintf(r->err, sizeof(r->err), "RELP %s: %s (librelp error %d)",
+		 objinfo ? objinfo : "", errmsg ? errmsg : "", (int)code);
+}
+
+static void on_generic_err(char *objinfo, char *errmsg, relpRetVal code)
+{
+	(void)objinfo;
+	(void)errmsg;
+	(void)code;
+}
+
+int relp_init(struct relp *r, const struct fwd_opts *opts)
+{
+	memset(r, 0, sizeof(*r));
+	r->opts = opts;
+	pending_init(&r->pending);
+	if (relpEngineConstruct(&r->engine) != RELP_RET_OK) {
+		snprintf(r->err, sizeof(r->err), "cannot set up librelp");
+		return -1;
+	}
+	relpEngineSetDbgprint(r->engine, no_debug);
+	relpEngineSetOnErr(r->engine, on_err);
+	relpEngineSetOnAuthErr(r->engine, on_err);
+	relpEngineSetOnGenericErr(r->engine, on_generic_err);
+	relpEngineSetEnableCmd(r->engine, (unsigned char *)"syslog", eRelpCmdState_Required);
+	return 0;
+}
+
+size_t relp_close(struct relp *r, bool clean, char out[CURSOR_TEXT_MAX + 1],
+		  size_t *nsent)
+{
+	size_t all = 0;
+
+	if (nsent)
+		*nsent = 0;
+	if (r->clt) {
+		/* Destructing sends "close" and waits for its answer unless
+		 * the session is broken; an error comes through on_err. */
+		r->failed = r->failed || !clean;
+		relpEngineCltDestruct(r->engine, &r->clt);
+		if (!r->failed)
+			all = pending_pop_all(&r->pending, out, nsent);
+	}
+	r->clt = NULL;
+	r->sent = 0;
+	r->failed = false;
+	pending_clear(&r->pending);
+	return all;
+}
+
+void relp_free(struct relp *r)
+{
+	char unused[CURSOR_TEXT_MAX + 1];
+
+	relp_close(r, false, unused, NULL);
+	if (r->engine)
+		relpEngineDestruct(&r->engine);
+	pending_free(&r->pending);
+}
+
+int relp_connect(struct relp *r)
+{
+	char unused[CURSOR_TEXT_MAX + 1];
+	relpRetVal v;
+
+	relp_close(r, false, unused, NULL);
+	r->err[0] = '\0';
+	if (relpEngineCltConstruct(r->engine, &r->clt) != RELP_RET_OK) {
+		r->clt = NULL;
+		snprintf(r->err, sizeof(r->err), "cannot set up a RELP client");
+		return -1;
+	}
+	relpCltSetUsrPtr(r->clt, r);
+	relpCltSetTimeout(r->clt, r->opts->relp_timeout_s);
+	relpCltSetConnTimeout(r->clt, 5);
+	relpCltSetWindowSize(r->clt, (int)r->opts->relp_window);
+	v = relpCltConnect(r->clt, AF_UNSPEC, (unsigned char *)r->opts->target.port,
+			   (unsigned char *)r->opts->target.host);
+	if (v != RELP_RET_OK) {
+		if (!r->err[0] || !r->failed)
+			snprintf(r->err, sizeof(r->err), "cannot open a RELP session "
+				 "with %s (librelp error %d)", r->opts->target_text, (int)v);
+		relp_close(r, false, unused, NULL);
+		return -1;
+	}
+	r->failed = false;
+	return 0;
+}
+
+int relp_send(struct relp *r, const char *msg, size_t len, const char *cursor)
+{
+	relpRetVal v = relpCltSendSyslog(r->clt, (unsigned char *)msg, len);
+
+	if (v != RELP_RET_OK) {
+		if (!r->failed || !r->err[0])
+			snprintf(r->err, sizeof(r->err), "RELP send to %s failed "
+				 "(librelp error %d)", r->opts->target_text, (int)v);
+		r->failed = true;
+		return -1;
+	}
+	r->sent++;
+	return pending_push(&r->pending, r->sent, true, cursor) < 0 ? -1 : 0;
+}
+
+int relp_skip(struct relp *r, const char *cursor)
+{
+	return pending_push(&r->pending, r->sent, false, cursor);
+}
+
+size_t relp_unacked(const struct relp *r)
+{
+	return r->sent < r->opts->relp_window ? r->sent : r->opts->relp_window;
+}
+
+size_t relp_delivered(struct relp *r, char out[CURSOR_TEXT_MAX + 1], size_t *nsent)
+{
+	/* Key 0: entries filtered out before the first message, delivered
+	 * at once. */
+	uint64_t w = r->opts->relp_window;
+
+	return pending_pop(&r->pending, r->sent >= w ? r->sent - w : 0, out, nsent);
+}

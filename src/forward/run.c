@@ -1,0 +1,442 @@
+#include "run.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "entry.h"
+#include "fstate.h"
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void run_print_stats(const struct forwarder *f)
+{
+	fprintf(stderr, "memlog-forward: sent %" PRIu64 " acknowledged %" PRIu64
+		" retried %" PRIu64 " dropped %" PRIu64 " filtered %" PRIu64
+		" reconnects %" PRIu64 " unacknowledged %zu\n",
+		f->st.sent, f->st.acknowledged, f->st.retried, f->st.dropped,
+		f->st.filtered, f->st.reconnects,
+		f->is_relp ? relp_unacked(&f->relp) : f->stream.pending.count);
+}
+
+/* ---- epoll ---- */
+
+/* Keeps epoll's view of one fd in step; a closed fd left epoll by itself. */
+static void watch(struct forwarder *f, int *wfd, uint32_t *wev, int fd, uint32_t ev)
+{
+	struct epoll_event e = { .events = ev, .data.fd = fd };
+
+	if (fd < 0 || ev == 0) {
+		if (*wfd >= 0)
+			epoll_ctl(f->epfd, EPOLL_CTL_DEL, *wfd, NULL);
+		*wfd = -1;
+		*wev = 0;
+		return;
+	}
+	if (*wfd == fd && *wev == ev)
+		return;
+	if (*wfd >= 0 && *wfd != fd)
+		epoll_ctl(f->epfd, EPOLL_CTL_DEL, *wfd, NULL);
+	if (epoll_ctl(f->epfd, EPOLL_CTL_MOD, fd, &e) < 0)
+		epoll_ctl(f->epfd, EPOLL_CTL_ADD, fd, &e);
+	*wfd = fd;
+	*wev = ev;
+}
+
+/* ---- delivery and the state file ---- */
+
+static void collect(struct forwarder *f)
+{
+	char cur[CURSOR_TEXT_MAX + 1];
+	size_t nsent = 0;
+
+	if (f->is_relp ? relp_delivered(&f->relp, cur, &nsent)
+	    : stream_delivered(&f->stream, cur, &nsent))
+		memcpy(f->delivered, cur, sizeof(cur));
+	f->st.acknowledged += nsent;
+}
+
+static void save(struct forwarder *f, bool force)
+{
+	const char *op;
+	uint64_t now = now_ms();
+	int r;
+
+	if (!strcmp(f->delivered, f->saved) || (!force && now < f->save_at))
+		return;
+	r = fstate_save(f->opts->state_file, f->delivered, &op);
+	f->save_at = now + RUN_SAVE_MS;
+	if (r < 0) {
+		if (!f->state_failed)
+			fprintf(stderr, "memlog-forward: cannot %s %s: %s; retrying\n",
+				op, f->opts->state_file, strerror(-r));
+		f->state_failed = true;
+		return;
+	}
+	if (f->state_failed)
+		fprintf(stderr, "memlog-forward: %s written again\n", f->opts->state_file);
+	f->state_failed = false;
+	memcpy(f->saved, f->delivered, sizeof(f->saved));
+}
+
+/* ---- the transport ---- */
+
+static void sink_fail(struct forwarder *f, const char *why)
+{
+	char unused[CURSOR_TEXT_MAX + 1];
+
+	collect(f);
+	if (!f->sink_reported)
+		fprintf(stderr, "memlog-forward: %s; reconnecting\n", why);
+	f->sink_reported = true;
+	if (f->is_relp)
+		relp_close(&f->relp, false, unused, NULL);
+	else
+		stream_close(&f->stream);
+	/* What was handed over and not delivered is asked for again. */
+	client_close(&f->mem);
+	memcpy(f->queued, f->delivered, sizeof(f->queued));
+	if (f->queued_seq > f->replay_seq)
+		f->replay_seq = f->queued_seq;
+	f->sink_up = false;
+	f->sink_at = now_ms() + backoff_next(&f->sink_bo);
+	save(f, true);
+}
+
+static void sink_try(struct forwarder *f)
+{
+	int r = f->is_relp ? relp_connect(&f->relp) : stream_connect(&f->stream);
+
+	if (r < 0) {
+		sink_fail(f, f->is_relp ? f->relp.err : f->stream.err);
+		return;
+	}
+	f->sink_up = true;
+	if (f->sink_ever_up)
+		f->st.reconnects++;
+	f->sink_ever_up = true;
+	/* The connection counts as working once something is delivered
+	 * over it (a receiver that accepts and drops us at once would
+	 * otherwise be retried at full speed). */
+	if (f->is_relp && f->sink_reported) {
+		fprintf(stderr, "memlog-forward: connected to %s\n", f->opts->target_text);
+		f->sink_reported = false;
+	}
+}
+
+/* ---- memlogd ---- */
+
+static void mem_try(struct forwarder *f)
+{
+	int r = client_connect(&f->mem, f->queued);
+
+	if (r < 0) {
+		if (!f->mem_reported)
+			fprintf(stderr, "memlog-forward: cannot connect to %s: %s; "
+				"retrying\n", f->opts->socket, strerror(-r));
+		f->mem_reported = true;
+		f->mem_at = now_ms() + backoff_next(&f->mem_bo);
+	}
+}
+
+static void mem_fail(struct forwarder *f, const char *why)
+{
+	if (!f->mem_reported)
+		fprintf(stderr, "memlog-forward: %s; reconnecting\n", why);
+	f->mem_reported = true;
+	client_close(&f->mem);
+	f->mem_at = now_ms() + backoff_next(&f->mem_bo);
+}
+
+/* One entry: filtered, or encoded and handed to the transport. Returns 0,
+ * 1 with why set (memlogd sent something wrong), -1 (transport failed,
+ * handled). */
+static int take_entry(struct forwarder *f, const char *line, size_t len, char *why,
+		      size_t whylen)
+{
+	char err[REPLY_ERR_MAX], cur[CURSOR_TEXT_MAX + 1];
+	struct fwd_entry e;
+	json_t *root = NULL;
+	int r = entry_parse(line, len, &root, &e, err), sev;
+
+	if (r == REPLY_SERVER_ERROR) {
+		snprintf(why, whylen, "memlogd answered with an error: %.*s",
+			 (int)(e.msg.len < 200 ? e.msg.len : 200), e.msg.ptr);
+		json_decref(root);
+		return 1;
+	}
+	if (r < 0) {
+		snprintf(why, whylen, "protocol error: memlogd sent %s", err);
+		return 1;
+	}
+	if (!e.cursor.ptr || !cursor_text_ok(e.cursor.ptr, e.cursor.len)) {
+		snprintf(why, whylen, "protocol error: an entry without a valid cursor");
+		json_decref(root);
+		return 1;
+	}
+	memcpy(cur, e.cursor.ptr, e.cursor.len);
+	cur[e.cursor.len] = '\0';
+	if (e.marker.ptr && e.missed > 0)
+		f->st.dropped += (uint64_t)e.missed;
+	sev = rfc5424_pri(&f->fmt, &e) & 7;
+	if (!e.marker.ptr && (sev < f->opts->sev_min || sev > f->opts->sev_max)) {
+		f->st.filtered++;
+		r = f->is_relp ? relp_skip(&f->relp, cur) : stream_skip(&f->stream, cur);
+	} else {
+		strbuf_reset(&f->msg);
+		r = rfc5424_encode(&f->fmt, &e, &f->msg);
+		if (r == 0)
+			r = f->is_relp ? relp_send(&f->relp, f->msg.p, f->msg.len, cur)
+				: stream_queue(&f->stream, f->msg.p, f->msg.len, cur);
+		if (r == 0) {
+			f->st.sent++;
+			if (e.has_seq && e.seq <= f->replay_seq)
+				f->st.retried++;
+		}
+	}
+	json_decref(root);
+	if (r < 0) {
+		sink_fail(f, f->is_relp ? f->relp.err : "out of memory queueing a message");
+		return -1;
+	}
+	memcpy(f->queued, cur, sizeof(cur));
+	if (e.has_seq)
+		f->queued_seq = e.seq;
+	return 0;
+}
+
+/* Reads what memlogd sent, up to RUN_BATCH_MAX or until the transport's
+ * backlog is full. */
+static void pump(struct forwarder *f)
+{
+	char why[300];
+	size_t got = 0;
+
+	for (;;) {
+		ssize_t n = client_fill(&f->mem);
+		const char *line;
+		size_t len;
+		int r;
+
+		if (n == -EAGAIN)
+			return;
+		if (n < 0) {
+			snprintf(why, sizeof(why), "cannot read from %s: %s",
+				 f->opts->socket, strerror((int)-n));
+			mem_fail(f, why);
+			return;
+		}
+		while ((r = client_line(&f->mem, &line, &len)) == 1) {
+			int k = take_entry(f, line, len, why, sizeof(why));
+
+			if (k < 0)
+				return;
+			if (k > 0) {
+				mem_fail(f, why);
+				return;
+			}
+			backoff_reset(&f->mem_bo);
+			f->mem_reported = false;
+		}
+		if (r < 0) {
+			mem_fail(f, "protocol error: memlogd sent a line that is too long");
+			return;
+		}
+		if (n == 0) {
+			snprintf(why, sizeof(why), "memlogd closed the connection on %s",
+				 f->opts->socket);
+			mem_fail(f, why);
+			return;
+		}
+		got += (size_t)n;
+		if (got >= RUN_BATCH_MAX ||
+		    (!f->is_relp && stream_backlog(&f->stream) >= RUN_BACKLOG_MAX))
+			return;
+	}
+}
+
+/* ---- signals ---- */
+
+static void take_signals(struct forwarder *f)
+{
+	struct signalfd_siginfo si;
+
+	while (read(f->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGUSR1)
+			run_print_stats(f);
+		else
+			f->stop = true;
+	}
+}
+
+/* ---- the loop ---- */
+
+int run_init(struct forwarder *f, const struct fwd_opts *opts, const char *hostname,
+	     const char *cursor, int sigfd)
+{
+	struct epoll_event e = { .events = EPOLLIN, .data.fd = sigfd };
+	int r;
+
+	memset(f, 0, sizeof(*f));
+	f->opts = opts;
+	f->sigfd = sigfd;
+	f->mem_watch_fd = f->sink_watch_fd = -1;
+	f->fmt = (struct rfc5424_cfg){
+		.hostname = hostname, .stdout_pri = opts->stdout_pri,
+		.stderr_pri = opts->stderr_pri, .daemon_pri = opts->daemon_pri,
+		.facility = 1, /* user, as syslog(3) assumes */
+	};
+	snprintf(f->delivered, sizeof(f->delivered), "%s", cursor);
+	memcpy(f->saved, f->delivered, sizeof(f->saved));
+	memcpy(f->queued, f->delivered, sizeof(f->queued));
+	client_init(&f->mem, opts->socket);
+	f->mem.params = opts->params[0] ? opts->params : NULL;
+	backoff_init(&f->sink_bo, opts->backoff_min_ms, opts->backoff_max_ms);
+	backoff_init(&f->mem_bo, opts->backoff_min_ms, opts->backoff_max_ms);
+	f->is_relp = opts->target.scheme == URL_RELP;
+	/* Both are set up so that run_free() can always free both. */
+	r = stream_init(&f->stream, opts);
+	if (r == 0 && f->is_relp && relp_init(&f->relp, opts) < 0) {
+		fprintf(stderr, "memlog-forward: %s\n", f->relp.err);
+		return -1;
+	}
+	if (r < 0) {
+		fprintf(stderr, "memlog-forward: %s\n", f->stream.err);
+		return -1;
+	}
+	f->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (f->epfd < 0 || epoll_ctl(f->epfd, EPOLL_CTL_ADD, sigfd, &e) < 0) {
+		fprintf(stderr, "memlog-forward: epoll: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void run_free(struct forwarder *f)
+{
+	client_free(&f->mem);
+	stream_free(&f->stream);
+	if (f->is_relp)
+		relp_free(&f->relp);
+	strbuf_free(&f->msg);
+	if (f->epfd > 0)
+		close(f->epfd);
+}
+
+static int timeout_ms(const struct forwarder *f, uint64_t now)
+{
+	uint64_t at = UINT64_MAX;
+
+	if (!f->sink_up)
+		at = f->sink_at;
+	else if (f->mem.fd < 0)
+		at = f->mem_at;
+	if (strcmp(f->delivered, f->saved))
+		at = at < f->save_at ? at : f->save_at;
+	if (at == UINT64_MAX)
+		return -1;
+	return at <= now ? 0 : (int)(at - now < 60000 ? at - now : 60000);
+}
+
+/* At a stop: what is queued for TCP/TLS gets RUN_STOP_FLUSH_MS to be
+ * written; a RELP session is closed politely, which tells whether the
+ * window was acknowledged. */
+static void finish(struct forwarder *f)
+{
+	char cur[CURSOR_TEXT_MAX + 1];
+	size_t nsent = 0;
+
+	if (f->is_relp) {
+		if (f->sink_up && relp_close(&f->relp, true, cur, &nsent))
+			memcpy(f->delivered, cur, sizeof(cur));
+		f->st.acknowledged += nsent;
+	} else if (f->sink_up) {
+		uint64_t end = now_ms() + RUN_STOP_FLUSH_MS;
+
+		while (stream_backlog(&f->stream) || f->stream.state != STREAM_UP) {
+			struct pollfd p = { .fd = f->stream.fd,
+					    .events = (short)stream_events(&f->stream) };
+			uint64_t now = now_ms();
+
+			if (now >= end || p.fd < 0)
+				break;
+			if (poll(&p, 1, (int)(end - now)) < 0 && errno != EINTR)
+				break;
+			if (stream_io(&f->stream, (uint32_t)p.revents) < 0)
+				break;
+		}
+		collect(f);
+	}
+	save(f, true);
+}
+
+int run(struct forwarder *f)
+{
+	while (!f->stop) {
+		struct epoll_event ev[4];
+		uint64_t now = now_ms();
+		int n;
+
+		if (!f->sink_up && now >= f->sink_at)
+			sink_try(f);
+		if (f->sink_up && f->mem.fd < 0 && now >= f->mem_at)
+			mem_try(f);
+		watch(f, &f->mem_watch_fd, &f->mem_watch_ev, f->mem.fd,
+		      f->is_relp || stream_backlog(&f->stream) < RUN_BACKLOG_MAX ? EPOLLIN : 0);
+		if (!f->is_relp)
+			watch(f, &f->sink_watch_fd, &f->sink_watch_ev, f->stream.fd,
+			      stream_events(&f->stream));
+		n = epoll_wait(f->epfd, ev, 4, timeout_ms(f, now_ms()));
+		if (n < 0 && errno != EINTR) {
+			fprintf(stderr, "memlog-forward: epoll_wait: %s\n", strerror(errno));
+			return 1;
+		}
+		/* The transport first: a write that makes room lets memlogd's
+		 * entries in during the same turn. */
+		for (int i = 0; i < n; i++) {
+			if (!f->is_relp && f->sink_up && ev[i].data.fd == f->stream.fd &&
+			    stream_io(&f->stream, ev[i].events) < 0)
+				sink_fail(f, f->stream.err);
+		}
+		for (int i = 0; i < n; i++) {
+			if (f->mem.fd >= 0 && ev[i].data.fd == f->mem.fd && f->sink_up)
+				pump(f);
+			else if (ev[i].data.fd == f->sigfd)
+				take_signals(f);
+		}
+		/* Entries just queued are written at once rather than on the
+		 * next EPOLLOUT. */
+		if (!f->is_relp && f->sink_up && f->stream.state == STREAM_UP &&
+		    stream_backlog(&f->stream) && stream_io(&f->stream, 0) < 0)
+			sink_fail(f, f->stream.err);
+		if (f->sink_up) {
+			uint64_t before = f->st.acknowledged;
+
+			collect(f);
+			if (f->st.acknowledged > before) {
+				backoff_reset(&f->sink_bo);
+				if (f->sink_reported && !f->is_relp)
+					fprintf(stderr, "memlog-forward: connected to %s\n",
+						f->opts->target_text);
+				if (!f->is_relp)
+					f->sink_reported = false;
+			}
+		}
+		save(f, false);
+	}
+	finish(f);
+	return 0;
+}

@@ -1,0 +1,74 @@
+/* memlog-forward's loop: one epoll set with the signals (signalfd),
+ * memlogd's query connection and, for TCP/TLS, the receiver's socket.
+ * Entries are read from memlogd only while the transport keeps up (at
+ * most RUN_BACKLOG_MAX bytes queued), so a slow receiver costs memlogd's
+ * ring, which tells us exactly what it overwrote, and never our memory.
+ * RELP sends are synchronous (librelp), bounded by its window and
+ * timeout. */
+#ifndef FORWARD_RUN_H
+#define FORWARD_RUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "backoff.h"
+#include "client.h"
+#include "cursor.h"
+#include "options.h"
+#include "relp.h"
+#include "rfc5424.h"
+#include "stream.h"
+
+#define RUN_BACKLOG_MAX (4u << 20) /* bytes queued for TCP/TLS at most */
+#define RUN_BATCH_MAX (1u << 20)   /* bytes read from memlogd per turn */
+#define RUN_SAVE_MS 100            /* state file written at most this often */
+#define RUN_STOP_FLUSH_MS 2000     /* at a stop, time to write what is queued */
+
+struct fwd_stats {
+	uint64_t sent;         /* messages handed to the transport */
+	uint64_t acknowledged; /* of them: acknowledged (RELP) or written (TCP/TLS) */
+	uint64_t retried;      /* messages sent again after a transport failure */
+	uint64_t dropped;      /* entries memlogd overwrote before we read them */
+	uint64_t filtered;     /* entries not sent (--priority) */
+	uint64_t reconnects;   /* transport connections made after the first */
+};
+
+struct forwarder {
+	const struct fwd_opts *opts;
+	struct rfc5424_cfg fmt;
+	struct client mem;          /* memlogd's query connection */
+	struct stream stream;       /* tcp://, tls:// */
+	struct relp relp;           /* relp:// */
+	bool is_relp;
+	bool sink_up;               /* the transport is connected (or connecting) */
+	bool sink_ever_up;
+	bool sink_reported;         /* its failure was said; said again after success */
+	bool mem_reported;
+	int epfd, sigfd;
+	int mem_watch_fd;           /* what epoll holds for memlogd */
+	uint32_t mem_watch_ev;
+	int sink_watch_fd;
+	uint32_t sink_watch_ev;
+	uint64_t sink_at, mem_at;   /* earliest reconnect (monotonic ms) */
+	uint64_t save_at;           /* earliest next state save */
+	struct backoff sink_bo, mem_bo;
+	struct strbuf msg;          /* the message being encoded */
+	char delivered[CURSOR_TEXT_MAX + 1]; /* newest entry delivered */
+	char saved[CURSOR_TEXT_MAX + 1];     /* what the state file holds */
+	char queued[CURSOR_TEXT_MAX + 1];    /* newest entry handed over */
+	uint64_t queued_seq;        /* its seq */
+	uint64_t replay_seq;        /* entries up to this seq are resends */
+	bool state_failed;          /* the last save failed (said once) */
+	bool stop;
+	struct fwd_stats st;
+};
+
+/* Returns 0, or -1 after saying why on stderr. cursor: the state's. */
+int run_init(struct forwarder *f, const struct fwd_opts *opts, const char *hostname,
+	     const char *cursor, int sigfd);
+void run_free(struct forwarder *f);
+/* Runs until SIGTERM/SIGINT. Returns the exit status. */
+int run(struct forwarder *f);
+void run_print_stats(const struct forwarder *f);
+
+#endif

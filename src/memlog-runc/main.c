@@ -1,0 +1,374 @@
+/* memlog-runc: an OCI runtime for Docker, containerd and Podman that hands
+ * every call to the real runc and, on create and run, applies host
+ * defaults to the bundle's config.json and connects the container's
+ * stdout and stderr to memlogd (which copies every byte on to the engine).
+ * It execs the real runtime in its own place: nothing stays behind, and
+ * the exit status is the runtime's. See docs/memlog-runc.md. */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "bundle.h"
+#include "capture.h"
+#include "cname.h"
+#include "conf.h"
+#include "runtime.h"
+#include "runtimelog.h"
+#include "spec.h"
+#include "util.h"
+
+/* Exit codes of memlog-runc itself, when the runtime never ran (as
+ * memlog-run, env(1) and docker run use them; runc's own errors are 1). */
+#define EXIT_SETUP 125      /* bad --memlog-* option or config file */
+#define EXIT_CANNOT_RUN 126 /* the runtime was found but could not be run */
+#define EXIT_NOT_FOUND 127  /* the runtime was not found */
+
+/* Docker's container config is a few KiB; refuse absurd ones. */
+#define DOCKER_CONFIG_MAX (4u << 20)
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: memlog-runc [--memlog-OPTION...] [RUNC-GLOBAL-OPTIONS] COMMAND [ARGS...]\n"
+"\n"
+"An OCI runtime that runs the real runtime (runc) with the same arguments,\n"
+"minus its own --memlog-* options. On create and run of a container without\n"
+"a terminal it registers the container's stdout and stderr with memlogd as\n"
+"NAME.out and NAME (memlogd copies every byte on to the engine), and sets a\n"
+"default PID limit where the engine set none. runc's own --help and\n"
+"--version are passed through.\n"
+"\n"
+"Options (before COMMAND; --memlog-x V or --memlog-x=V):\n"
+"  --memlog-socket PATH      memlogd's registration socket\n"
+"                            (default " CONF_DEFAULT_SOCKET ")\n"
+"  --memlog-pids-limit N     default PID limit, 0 for none (default %d)\n"
+"  --memlog-runtime PATH     the real runtime (default: runc in PATH,\n"
+"                            skipping memlog-runc itself)\n"
+"  --memlog-capture BOOL     register stdout/stderr with memlogd (default true)\n"
+"  --memlog-config FILE      config file (default $" CONF_ENV ", else\n"
+"                            " CONF_DEFAULT_PATH ", which may be absent)\n"
+"  --memlog-show-config      print the settings in effect as JSON and exit\n"
+"  --memlog-help             show this help and exit\n"
+"  --memlog-version          show memlog-runc's version and exit\n"
+"\n"
+"Exit status: the runtime's own, or\n"
+"  125  bad --memlog-* option or config file\n"
+"  126  the runtime was found but could not be run\n"
+"  127  the runtime was not found\n",
+		CONF_DEFAULT_PIDS_LIMIT);
+}
+
+/* Settings in effect, as JSON, for --memlog-show-config. */
+static int show_config(const struct runc_conf *c, const char *path)
+{
+	json_t *o = json_pack("{s:s?, s:s, s:s, s:I, s:b, s:s, s:i, s:O}",
+			      "config", path, "socket", c->socket,
+			      "runtime", c->runtime,
+			      "pids_limit", (json_int_t)c->pids_limit,
+			      "capture", c->capture,
+			      "docker_root", c->docker_root,
+			      "id_length", (int)c->id_length,
+			      "name_annotations", c->name_annotations);
+
+	if (!o || json_dumpf(o, stdout, JSON_INDENT(2)) < 0) {
+		json_decref(o);
+		return EXIT_SETUP;
+	}
+	putchar('\n');
+	json_decref(o);
+	return 0;
+}
+
+/* Is the pids cgroup controller there for runc to set a limit with? (runc
+ * refuses a limit it cannot apply.) cgroup v2: listed in the root's
+ * cgroup.controllers; v1 and hybrid: a pids hierarchy is mounted. */
+static bool pids_controller_available(void)
+{
+	char *text;
+	size_t len;
+	bool found = false;
+	struct stat st;
+
+	if (file_read_small("/sys/fs/cgroup/cgroup.controllers", 4096, &text,
+			    &len) == 0) {
+		for (char *w = strtok(text, " \n"); w; w = strtok(NULL, " \n"))
+			found = found || !strcmp(w, "pids");
+		free(text);
+		return found;
+	}
+	return stat("/sys/fs/cgroup/pids", &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The host default for the PID limit, written into config.json. */
+static void apply_pids_default(const struct rtlog *log, const char *path,
+			       json_t *spec, long long limit)
+{
+	json_int_t old;
+	char *text;
+	int r;
+
+	if (limit <= 0)
+		return;
+	if (geteuid() != 0) {
+		/* Rootless: runc may not be allowed a pids cgroup and
+		 * would then refuse the container. */
+		rtlog_printf(log, "info", "memlog-runc: no default PID limit: "
+			     "not running as root");
+		return;
+	}
+	if (!pids_controller_available()) {
+		rtlog_printf(log, "info", "memlog-runc: no default PID limit: "
+			     "the pids cgroup controller is not available");
+		return;
+	}
+	r = spec_pids_default(spec, limit, &old);
+	if (r == 0)
+		return; /* the engine set one */
+	if (r < 0) {
+		rtlog_printf(log, "warning", "memlog-runc: no default PID limit: "
+			     "%s has an unexpected linux.resources.pids shape; "
+			     "left unchanged", path);
+		return;
+	}
+	text = spec_dump(spec);
+	r = text ? file_replace(path, text, strlen(text)) : -ENOMEM;
+	free(text);
+	if (r < 0)
+		rtlog_printf(log, "warning", "memlog-runc: no default PID limit: "
+			     "cannot rewrite %s: %s", path, strerror(-r));
+	else
+		rtlog_printf(log, "info", "memlog-runc: set "
+			     "linux.resources.pids.limit to %lld (the engine "
+			     "set none)", limit);
+}
+
+/* The container's source name (see docs/memlog-runc.md, Naming). */
+static int container_name(const struct runc_conf *c, const json_t *spec,
+			  const char *id, char out[CNAME_MAX + 1])
+{
+	int n = cname_from_annotations(spec, c->name_annotations, out);
+
+	if (n > 0)
+		return n;
+	if (cname_id_is_path_safe(id)) {
+		char *path = NULL, *text;
+		size_t len;
+
+		if (asprintf(&path, "%s/containers/%s/config.v2.json",
+			     c->docker_root, id) >= 0 &&
+		    file_read_small(path, DOCKER_CONFIG_MAX, &text, &len) == 0) {
+			n = cname_from_docker_config(text, len, out);
+			free(text);
+		}
+		free(path);
+		if (n > 0)
+			return n;
+	}
+	return cname_from_id(id, c->id_length, out);
+}
+
+static const char *send_error_text(int err, const char *why)
+{
+	switch (err) {
+	case -EAGAIN:
+		return "it is not reading: registration timed out";
+	case -EPERM:
+		return why && why[0] ? why : "refused";
+	case -ETIMEDOUT:
+		return "no answer to the registration in time";
+	case -EPROTO:
+		return "no answer to the registration (not memlog's memlogd?)";
+	default:
+		return strerror(-err);
+	}
+}
+
+/* create and run: host defaults, then capture. Any failure leaves the
+ * container to runc as it is and says why in the runtime log. */
+static void prepare_container(const struct runc_args *a,
+			      const struct runc_conf *c, const struct rtlog *log)
+{
+	char *path = NULL, *text = NULL, why[256];
+	char name[CNAME_MAX + 1];
+	struct capture_result res;
+	json_t *spec = NULL;
+	size_t len;
+	int r, n;
+
+	if (asprintf(&path, "%s/config.json", a->bundle ? a->bundle : ".") < 0)
+		return;
+	r = file_read_small(path, SPEC_MAX_BYTES, &text, &len);
+	if (r < 0) {
+		rtlog_printf(log, "warning", "memlog-runc: pass-through: cannot "
+			     "read %s: %s", path, strerror(-r));
+		goto out;
+	}
+	spec = spec_parse(text, len, why, sizeof(why));
+	if (!spec) {
+		rtlog_printf(log, "warning", "memlog-runc: pass-through: %s left "
+			     "unchanged: %s", path, why);
+		goto out;
+	}
+	apply_pids_default(log, path, spec, c->pids_limit);
+
+	r = spec_terminal(spec);
+	if (r < 0) {
+		/* runc will refuse it; leave that to runc. */
+		rtlog_printf(log, "warning", "memlog-runc: pass-through: "
+			     "process.terminal in %s is not a boolean", path);
+		goto out;
+	}
+	if (a->console_socket || r == 1) {
+		rtlog_printf(log, "info", "memlog-runc: pass-through: the "
+			     "container has a terminal");
+		goto out;
+	}
+	if (!c->capture) {
+		rtlog_printf(log, "info", "memlog-runc: pass-through: capture "
+			     "is off");
+		goto out;
+	}
+	n = container_name(c, spec, a->id, name);
+	if (n <= 0) {
+		rtlog_printf(log, "info", "memlog-runc: pass-through: no name "
+			     "for the container");
+		goto out;
+	}
+	r = capture_start(c->socket, name, (size_t)n, &res);
+	if (r < 0) {
+		rtlog_printf(log, "info", "memlog-runc: pass-through: memlogd "
+			     "at %s did not take the container's output (%s)",
+			     c->socket, send_error_text(r, res.why[0]));
+		goto out;
+	}
+	if (r == 0) {
+		rtlog_printf(log, "info", "memlog-runc: pass-through: stdout "
+			     "and stderr are closed");
+		goto out;
+	}
+	for (int i = 0; i < 2; i++) {
+		const char *label = i == 0 ? "stdout" : "stderr";
+
+		if (res.captured[i])
+			rtlog_printf(log, "info", "memlog-runc: %s logged by "
+				     "memlogd at %s as %s%s%s", label, c->socket,
+				     name, i == 0 ? ".out" : "",
+				     res.target[i] == CAPTURE_DEVNULL ?
+				     " (the engine gave /dev/null)" :
+				     ", copied on to the engine");
+		else if (res.error[i])
+			rtlog_printf(log, "warning", "memlog-runc: %s not "
+				     "logged: %s", label,
+				     send_error_text(res.error[i], res.why[i]));
+	}
+out:
+	json_decref(spec);
+	free(text);
+	free(path);
+}
+
+int main(int argc, char **argv)
+{
+	char **rargv = calloc((size_t)argc + 1, sizeof(*rargv));
+	char err[512], runtime[4096];
+	struct runc_args a;
+	struct runc_conf conf;
+	struct rtlog log;
+	struct stat self, *selfp = &self;
+	const char *conf_path, *env;
+	bool conf_default;
+	int r, e, orig_stderr, status;
+
+	if (!rargv) {
+		fprintf(stderr, "memlog-runc: out of memory\n");
+		return EXIT_SETUP;
+	}
+	r = runc_args_parse(argc, argv, rargv, &a);
+	log.path = a.log;
+	log.format = rtlog_parse_format(a.log_format);
+	if (r < 0 || a.own.help || a.own.version) {
+		if (r < 0)
+			fprintf(stderr, "memlog-runc: %s: %s (see memlog-runc "
+				"--memlog-help)\n", argv[a.bad_arg], a.error);
+		else if (a.own.help)
+			usage(stdout);
+		else
+			printf("memlog-runc memlog %s\n", MEMLOG_VERSION);
+		free(rargv);
+		return r < 0 ? EXIT_SETUP : 0;
+	}
+
+	if (runc_conf_defaults(&conf) < 0) {
+		fprintf(stderr, "memlog-runc: out of memory\n");
+		status = EXIT_SETUP;
+		goto done;
+	}
+	env = getenv(CONF_ENV);
+	conf_default = !a.own.config && !(env && *env);
+	conf_path = a.own.config ? a.own.config :
+		    !conf_default ? env : CONF_DEFAULT_PATH;
+	r = runc_conf_load(&conf, conf_path, conf_default, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "memlog-runc: config file %s: %s\n", conf_path, err);
+		rtlog_printf(&log, "error", "memlog-runc: config file %s: %s",
+			     conf_path, err);
+		status = EXIT_SETUP;
+		goto done;
+	}
+	if (a.own.socket)
+		conf.socket = a.own.socket;
+	if (a.own.runtime)
+		conf.runtime = a.own.runtime;
+	if (a.own.pids_limit_set)
+		conf.pids_limit = a.own.pids_limit;
+	if (a.own.capture_set)
+		conf.capture = a.own.capture;
+	if (a.own.show_config) {
+		status = show_config(&conf, access(conf_path, F_OK) == 0 ?
+				     conf_path : NULL);
+		goto done;
+	}
+
+	if (stat("/proc/self/exe", &self) < 0)
+		selfp = NULL;
+	r = runtime_find(conf.runtime, getenv("PATH"), selfp, runtime,
+			 sizeof(runtime));
+	if (r < 0) {
+		const char *why = r == -ELOOP ? "only memlog-runc itself was "
+			"found under that name; set --memlog-runtime" :
+			strerror(-r);
+
+		fprintf(stderr, "memlog-runc: runtime %s: %s\n", conf.runtime, why);
+		rtlog_printf(&log, "error", "memlog-runc: runtime %s: %s",
+			     conf.runtime, why);
+		status = r == -EACCES ? EXIT_CANNOT_RUN : EXIT_NOT_FOUND;
+		goto done;
+	}
+	rargv[0] = runtime;
+
+	/* Whoever started us is told if the exec fails, also when fd 2 has
+	 * become the container's pipe to memlogd by then. */
+	orig_stderr = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	if ((a.cmd == RUNC_CMD_CREATE || a.cmd == RUNC_CMD_RUN) &&
+	    a.cmd_parsed && a.id)
+		prepare_container(&a, &conf, &log);
+
+	execv(runtime, rargv);
+	e = errno;
+	dprintf(orig_stderr >= 0 ? orig_stderr : STDERR_FILENO,
+		"memlog-runc: cannot run %s: %s\n", runtime, strerror(e));
+	rtlog_printf(&log, "error", "memlog-runc: cannot run %s: %s", runtime,
+		     strerror(e));
+	status = e == ENOENT || e == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
+done:
+	runc_conf_free(&conf);
+	free(rargv);
+	return status;
+}

@@ -1,0 +1,649 @@
+/* memlog-forward against a real rsyslogd started here on 127.0.0.1 with a
+ * private configuration, work directory and pid file (never the system's
+ * rsyslog, never /dev/log): imtcp with octet counting, imrelp, and imtcp
+ * with TLS (gtls) using a CA made by the test. rsyslogd writes what it
+ * receives through omfile with a template that keeps APP-NAME and the
+ * structured data; the tests read that file back. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <glob.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define RSYSLOGD "/usr/sbin/rsyslogd"
+
+struct rs {
+	pid_t pid;
+	char dir[160];      /* its work dir (inside the memlogd temp dir) */
+	char conf[200];
+	char out[200];      /* the omfile output */
+	int port;
+	char inputs[1024];  /* the input() and module() lines */
+};
+
+static bool have_module(const char *name)
+{
+	char pat[128];
+	glob_t g;
+	bool ok;
+
+	snprintf(pat, sizeof(pat), "/usr/lib/*/rsyslog/%s.so", name);
+	ok = glob(pat, 0, NULL, &g) == 0;
+	if (ok)
+		globfree(&g);
+	return ok;
+}
+
+static void need(const char *what, bool ok)
+{
+	if (!ok) {
+		print_message("# %s is not installed; skipping\n", what);
+		skip();
+	}
+	if (!h_prog_exists("memlog-forward")) {
+		print_message("# %s/memlog-forward is not built; skipping\n", h_build());
+		skip();
+	}
+}
+
+static int free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+static bool port_open(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	bool ok = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+
+	close(fd);
+	return ok;
+}
+
+static void rs_init(struct rs *r, const struct mld *m, const char *name)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->dir, sizeof(r->dir), "%s/%s", m->dir, name);
+	mkdir(r->dir, 0755);
+	snprintf(r->conf, sizeof(r->conf), "%s/rsyslog.conf", r->dir);
+	snprintf(r->out, sizeof(r->out), "%s/out.log", r->dir);
+	r->port = free_port();
+}
+
+/* Writes the configuration and starts rsyslogd; waits until it listens.
+ * Its queues are "Direct" so that a message is in the file (the page
+ * cache) before imrelp acknowledges it: a SIGKILL then loses nothing
+ * acknowledged. */
+static void rs_start(struct rs *r)
+{
+	char pidfile[220], errfile[220];
+	FILE *f = fopen(r->conf, "w");
+	uint64_t end;
+
+	assert_non_null(f);
+	fprintf(f, "global(workDirectory=\"%s\")\n"
+		"main_queue(queue.type=\"Direct\")\n"
+		"template(name=\"fwd\" type=\"string\" "
+		"string=\"%%app-name%% %%structured-data%% %%msg%%\\n\")\n"
+		"ruleset(name=\"r\" queue.type=\"Direct\") {\n"
+		"  action(type=\"omfile\" file=\"%s\" template=\"fwd\" "
+		"asyncWriting=\"off\" flushOnTXEnd=\"on\")\n}\n%s",
+		r->dir, r->out, r->inputs);
+	fclose(f);
+	snprintf(pidfile, sizeof(pidfile), "%s/rsyslogd.pid", r->dir);
+	snprintf(errfile, sizeof(errfile), "%s/rsyslogd.err", r->dir);
+	unlink(pidfile);
+	r->pid = h_spawn((const char *const[]){ RSYSLOGD, "-n", "-f", r->conf, "-i",
+						pidfile, NULL }, errfile, false);
+	end = h_now_ms() + 10000;
+	while (!port_open(r->port)) {
+		int st;
+
+		if (waitpid(r->pid, &st, WNOHANG) == r->pid) {
+			char *e = h_read_file(errfile, NULL);
+
+			print_message("# rsyslogd exited: %s\n", e ? e : "");
+			free(e);
+			r->pid = 0;
+			fail();
+		}
+		assert_true(h_now_ms() < end);
+		h_sleep_ms(20);
+	}
+}
+
+static void rs_stop(struct rs *r, int sig)
+{
+	if (r->pid <= 0)
+		return;
+	kill(r->pid, sig);
+	h_wait_pid(r->pid, 10000);
+	h_untrack_pid(r->pid);
+	r->pid = 0;
+}
+
+struct fw {
+	pid_t pid;
+	char state[200];
+	char err[200];
+};
+
+static void fw_start(struct fw *w, const struct mld *m, const char *target,
+		     const char *const *extra)
+{
+	const char *argv[40] = { NULL };
+	char prog[256];
+	int n = 0;
+
+	h_prog(prog, sizeof(prog), "memlog-forward");
+	argv[n++] = prog;
+	argv[n++] = "-socket";
+	argv[n++] = m->query;
+	argv[n++] = "--target";
+	argv[n++] = target;
+	argv[n++] = "--state-file";
+	argv[n++] = w->state;
+	argv[n++] = "--backoff-max";
+	argv[n++] = "300";
+	argv[n++] = "--stats";
+	for (; extra && *extra && n < 38; extra++)
+		argv[n++] = *extra;
+	w->pid = h_spawn(argv, w->err, false);
+}
+
+static void fw_init(struct fw *w, const struct mld *m, const char *name)
+{
+	memset(w, 0, sizeof(*w));
+	snprintf(w->state, sizeof(w->state), "%s/%s.state", m->dir, name);
+	snprintf(w->err, sizeof(w->err), "%s/%s.err", m->dir, name);
+}
+
+/* SIGTERM; asserts exit status 0. */
+static void fw_stop(struct fw *w)
+{
+	int st;
+
+	kill(w->pid, SIGTERM);
+	st = h_wait_pid(w->pid, 10000);
+	h_untrack_pid(w->pid);
+	w->pid = 0;
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+static void fw_kill9(struct fw *w)
+{
+	kill(w->pid, SIGKILL);
+	h_wait_pid(w->pid, 10000);
+	h_untrack_pid(w->pid);
+	w->pid = 0;
+}
+
+/* One line of rsyslog's output: APP [memlog@32473 ... seq="N" ...] MSG */
+struct outline {
+	char app[64];
+	char cursor[64];
+	long seq;
+	long num;          /* the N of a test message "n=N" or -1 */
+	bool marker;
+};
+
+static bool parse_outline(const char *l, size_t len, struct outline *o)
+{
+	const char *p, *end = l + len;
+	char tmp[4096];
+
+	if (len >= sizeof(tmp))
+		return false;
+	memcpy(tmp, l, len);
+	tmp[len] = '\0';
+	memset(o, 0, sizeof(*o));
+	o->seq = o->num = -1;
+	if (sscanf(tmp, "%63s", o->app) != 1)
+		return false;
+	p = strstr(tmp, "[memlog@32473 ");
+	if (!p)
+		return false;
+	if ((p = strstr(tmp, "cursor=\"")))
+		sscanf(p + 8, "%63[^\"]", o->cursor);
+	if ((p = strstr(tmp, " seq=\"")))
+		o->seq = strtol(p + 6, NULL, 10);
+	o->marker = strstr(tmp, " marker=\"") != NULL;
+	if ((p = strstr(tmp, "] n=")))
+		o->num = strtol(p + 4, NULL, 10);
+	(void)end;
+	return true;
+}
+
+/* Reads the output file into parsed lines; returns how many. */
+static size_t read_out(const struct rs *r, struct outline **lines)
+{
+	size_t len = 0, n = 0, cap = 0;
+	char *text = h_read_file(r->out, &len), *p, *nl;
+
+	*lines = NULL;
+	if (!text)
+		return 0;
+	for (p = text; (nl = memchr(p, '\n', len - (size_t)(p - text))); p = nl + 1) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 1024;
+			*lines = realloc(*lines, cap * sizeof(**lines));
+			assert_non_null(*lines);
+		}
+		assert_true(parse_outline(p, (size_t)(nl - p), &(*lines)[n]));
+		n++;
+	}
+	free(text);
+	return n;
+}
+
+/* Waits until the output has a line with message number want. */
+static void wait_for_num(const struct rs *r, long want, int timeout_ms)
+{
+	uint64_t end = h_now_ms() + (uint64_t)timeout_ms;
+
+	for (;;) {
+		struct outline *l;
+		size_t n = read_out(r, &l);
+		bool found = false;
+
+		for (size_t i = n; i-- > 0 && !found;)
+			found = l[i].num == want;
+		free(l);
+		if (found)
+			return;
+		if (h_now_ms() > end) {
+			print_message("# line n=%ld did not arrive in %s\n", want, r->out);
+			fail();
+		}
+		h_sleep_ms(50);
+	}
+}
+
+static void write_lines(int fd, long from, long to)
+{
+	char buf[65536];
+	size_t len = 0;
+
+	for (long i = from; i <= to; i++) {
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "n=%06ld\n", i);
+		if (len > sizeof(buf) - 32) {
+			h_write_all(fd, buf, len);
+			len = 0;
+		}
+	}
+	h_write_all(fd, buf, len);
+}
+
+/* A numbered burst arrives whole, in order, with its source and cursor. */
+static void burst(const char *scheme, const char *module, const char *inputs_fmt)
+{
+	struct mld m = { 0 };
+	struct rs r;
+	struct fw w;
+	struct outline *l;
+	char target[64];
+	size_t n;
+	int fd;
+	const long N = 2000;
+
+	need(module, have_module(module));
+	mld_start(&m, NULL);
+	rs_init(&r, &m, "rs");
+	snprintf(r.inputs, sizeof(r.inputs), inputs_fmt, r.port);
+	rs_start(&r);
+	fd = h_register_pipe(&m, "burst.out");
+	write_lines(fd, 1, N);
+	fw_init(&w, &m, "fw");
+	snprintf(target, sizeof(target), "%s://127.0.0.1:%d", scheme, r.port);
+	fw_start(&w, &m, target, NULL);
+	wait_for_num(&r, N, 20000);
+	fw_stop(&w);
+	n = read_out(&r, &l);
+	assert_int_equal(n, N);
+	for (size_t i = 0; i < n; i++) {
+		char want[64];
+
+		assert_string_equal(l[i].app, "burst.out");
+		assert_int_equal(l[i].num, (long)i + 1);
+		assert_int_equal(l[i].seq, (long)i + 1);
+		assert_int_equal(strlen(l[i].cursor), 36);
+		snprintf(want, sizeof(want), "%016lx", (unsigned long)(i + 1));
+		assert_string_equal(l[i].cursor + 20, want);
+	}
+	/* The state holds the last cursor: a restart sends nothing again. */
+	{
+		char *st = h_read_file(w.state, NULL);
+
+		assert_non_null(st);
+		assert_non_null(strstr(st, l[n - 1].cursor));
+		free(st);
+	}
+	free(l);
+	close(fd);
+	rs_stop(&r, SIGTERM);
+	mld_stop(&m);
+}
+
+static void test_tcp_burst(void **state)
+{
+	burst("tcp", "imtcp", "module(load=\"imtcp\")\n"
+	      "input(type=\"imtcp\" port=\"%d\" address=\"127.0.0.1\" ruleset=\"r\")\n");
+}
+
+static void test_relp_burst(void **state)
+{
+	burst("relp", "imrelp", "module(load=\"imrelp\")\n"
+	      "input(type=\"imrelp\" port=\"%d\" address=\"127.0.0.1\" ruleset=\"r\")\n");
+}
+
+/* The cursor from the state file: a restarted forwarder resumes after it
+ * and a receiver that was down gets what it missed. */
+static void test_tcp_restart_resumes(void **state)
+{
+	struct mld m = { 0 };
+	struct rs r;
+	struct fw w;
+	struct outline *l;
+	char target[64];
+	size_t n;
+	int fd;
+
+	need("imtcp", have_module("imtcp"));
+	mld_start(&m, NULL);
+	rs_init(&r, &m, "rs");
+	snprintf(r.inputs, sizeof(r.inputs), "module(load=\"imtcp\")\n"
+		 "input(type=\"imtcp\" port=\"%d\" address=\"127.0.0.1\" ruleset=\"r\")\n",
+		 r.port);
+	rs_start(&r);
+	fd = h_register_pipe(&m, "resume");
+	write_lines(fd, 1, 100);
+	fw_init(&w, &m, "fw");
+	snprintf(target, sizeof(target), "tcp://127.0.0.1:%d", r.port);
+	fw_start(&w, &m, target, NULL);
+	wait_for_num(&r, 100, 10000);
+	fw_stop(&w);
+	write_lines(fd, 101, 200);
+	fw_start(&w, &m, target, NULL);
+	wait_for_num(&r, 200, 10000);
+	fw_stop(&w);
+	n = read_out(&r, &l);
+	assert_int_equal(n, 200);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(l[i].num, (long)i + 1);
+	free(l);
+	close(fd);
+	rs_stop(&r, SIGTERM);
+	mld_stop(&m);
+}
+
+/* rsyslogd is SIGKILLed and restarted several times during a 100,000-line
+ * stream, memlog-forward too: over RELP nothing is missing, and every
+ * duplicate is the same entry again (same cursor and seq). */
+static void test_relp_faults(void **state)
+{
+	struct mld m = { 0 };
+	struct rs r;
+	struct fw w;
+	struct outline *l;
+	char target[64];
+	size_t n, dups = 0;
+	int fd;
+	const long N = 100000, STEP = 10000;
+	char *seen;
+	char (*cursors)[40];
+
+	need("imrelp", have_module("imrelp"));
+	mld_start(&m, &(struct mld_opts){ .args = (const char *const[]){
+		"--buffer-size", "64M", NULL } });
+	rs_init(&r, &m, "rs");
+	snprintf(r.inputs, sizeof(r.inputs), "module(load=\"imrelp\")\n"
+		 "input(type=\"imrelp\" port=\"%d\" address=\"127.0.0.1\" ruleset=\"r\")\n",
+		 r.port);
+	rs_start(&r);
+	fd = h_register_pipe(&m, "fault.out");
+	fw_init(&w, &m, "fw");
+	snprintf(target, sizeof(target), "relp://127.0.0.1:%d", r.port);
+	fw_start(&w, &m, target, (const char *const[]){ "--relp-timeout", "5", NULL });
+	for (long from = 1; from <= N; from += STEP) {
+		long k = from / STEP;
+
+		write_lines(fd, from, from + STEP - 1);
+		h_sleep_ms(150);
+		if (k % 3 == 0) {
+			rs_stop(&r, SIGKILL);
+			h_sleep_ms(100);
+			rs_start(&r);
+		} else if (k % 3 == 1) {
+			fw_kill9(&w);
+			fw_start(&w, &m, target, (const char *const[]){ "--relp-timeout", "5", NULL });
+		}
+	}
+	wait_for_num(&r, N, 60000);
+	fw_stop(&w);
+	n = read_out(&r, &l);
+	seen = calloc((size_t)N + 1, 1);
+	cursors = calloc((size_t)N + 1, sizeof(*cursors));
+	assert_non_null(seen);
+	assert_non_null(cursors);
+	for (size_t i = 0; i < n; i++) {
+		long v = l[i].num;
+
+		assert_true(v >= 1 && v <= N);
+		assert_int_equal(l[i].seq, v); /* one source, nothing else logged */
+		if (seen[v]) {
+			/* A duplicate: the very same entry. */
+			assert_string_equal(cursors[v], l[i].cursor);
+			dups++;
+		}
+		seen[v] = 1;
+		snprintf(cursors[v], sizeof(cursors[v]), "%s", l[i].cursor);
+	}
+	for (long v = 1; v <= N; v++)
+		if (!seen[v]) {
+			print_message("# n=%ld is missing\n", v);
+			fail();
+		}
+	print_message("# %zu lines received for %ld entries: %zu duplicates\n", n, N, dups);
+	free(seen);
+	free(cursors);
+	free(l);
+	close(fd);
+	rs_stop(&r, SIGTERM);
+	mld_stop(&m);
+}
+
+/* ---- TLS ---- */
+
+/* Makes a CA, a server certificate for 127.0.0.1 and localhost, and a
+ * client certificate, in dir. */
+static void make_certs(const char *dir)
+{
+	char script[3000];
+	char *err = NULL;
+	int st;
+
+	snprintf(script, sizeof(script),
+		 "set -e; cd '%s'\n"
+		 "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem "
+		 "-days 2 -subj /CN=memlog-test-ca 2>/dev/null\n"
+		 "for n in server client; do\n"
+		 "openssl req -newkey rsa:2048 -nodes -keyout $n.key -out $n.csr "
+		 "-subj /CN=$n 2>/dev/null\n"
+		 "done\n"
+		 "printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' > server.ext\n"
+		 "printf 'extendedKeyUsage=clientAuth\\n' > client.ext\n"
+		 "for n in server client; do\n"
+		 "openssl x509 -req -in $n.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
+		 "-out $n.pem -days 2 -extfile $n.ext 2>/dev/null\n"
+		 "done\n", dir);
+	st = h_run((const char *const[]){ "/bin/sh", "-c", script, NULL }, NULL, 20000,
+		   NULL, &err);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		print_message("# making certificates failed: %s\n", err ? err : "");
+	free(err);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+static void tls_case(const char *authmode, const char *const *extra, bool must_arrive)
+{
+	struct mld m = { 0 };
+	struct rs r;
+	struct fw w;
+	struct outline *l;
+	char target[64], ca[220], cert[220], key[220];
+	const char *args[16];
+	size_t n, k = 0;
+	int fd;
+
+	need("rsyslog-gnutls (lmnsd_gtls)", have_module("lmnsd_gtls") &&
+	     access("/usr/bin/openssl", X_OK) == 0);
+	mld_start(&m, NULL);
+	rs_init(&r, &m, "rs");
+	make_certs(r.dir);
+	snprintf(r.inputs, sizeof(r.inputs),
+		 "global(defaultNetstreamDriverCAFile=\"%s/ca.pem\" "
+		 "defaultNetstreamDriverCertFile=\"%s/server.pem\" "
+		 "defaultNetstreamDriverKeyFile=\"%s/server.key\")\n"
+		 "module(load=\"imtcp\" streamDriver.name=\"gtls\" streamDriver.mode=\"1\" "
+		 "streamDriver.authMode=\"%s\")\n"
+		 "input(type=\"imtcp\" port=\"%d\" address=\"127.0.0.1\" ruleset=\"r\")\n",
+		 r.dir, r.dir, r.dir, authmode, r.port);
+	rs_start(&r);
+	fd = h_register_pipe(&m, "tls.out");
+	write_lines(fd, 1, 50);
+	fw_init(&w, &m, "fw");
+	snprintf(target, sizeof(target), "tls://127.0.0.1:%d", r.port);
+	snprintf(ca, sizeof(ca), "%s/ca.pem", r.dir);
+	snprintf(cert, sizeof(cert), "%s/client.pem", r.dir);
+	snprintf(key, sizeof(key), "%s/client.key", r.dir);
+	args[k++] = "--tls-ca";
+	args[k++] = ca;
+	for (; extra && *extra; extra++) {
+		if (!strcmp(*extra, "CLIENTCERT")) {
+			args[k++] = "--tls-cert";
+			args[k++] = cert;
+			args[k++] = "--tls-key";
+			args[k++] = key;
+		} else {
+			args[k++] = *extra;
+		}
+	}
+	args[k] = NULL;
+	fw_start(&w, &m, target, args);
+	if (must_arrive) {
+		wait_for_num(&r, 50, 20000);
+		fw_stop(&w);
+		n = read_out(&r, &l);
+		assert_int_equal(n, 50);
+		for (size_t i = 0; i < n; i++)
+			assert_int_equal(l[i].num, (long)i + 1);
+		free(l);
+	} else {
+		char *e;
+
+		h_sleep_ms(1500);
+		fw_stop(&w);
+		n = read_out(&r, &l);
+		free(l);
+		assert_int_equal(n, 0);
+		e = h_read_file(w.err, NULL);
+		assert_non_null(e);
+		if (!strstr(e, "certificate")) {
+			print_message("# stderr: %s\n", e);
+			fail();
+		}
+		free(e);
+		/* Nothing was delivered: no cursor saved. */
+		e = h_read_file(w.state, NULL);
+		assert_true(!e || !strstr(e, "cursor"));
+		free(e);
+	}
+	close(fd);
+	rs_stop(&r, SIGTERM);
+	mld_stop(&m);
+}
+
+static void test_tls_burst(void **state)
+{
+	tls_case("anon", NULL, true);
+}
+
+static void test_tls_wrong_host_refused(void **state)
+{
+	tls_case("anon", (const char *const[]){ "--tls-server-name", "wrong.example", NULL },
+		 false);
+}
+
+static void test_tls_client_cert(void **state)
+{
+	tls_case("x509/certvalid", (const char *const[]){ "CLIENTCERT", NULL }, true);
+}
+
+/* Usage errors and a bad state file have their own exit statuses. */
+static void test_exit_codes(void **state)
+{
+	char prog[256], path[200];
+	struct mld m = { 0 };
+	FILE *f;
+	int st;
+
+	need("memlog-forward", true);
+	mld_init(&m);
+	h_prog(prog, sizeof(prog), "memlog-forward");
+	st = h_run((const char *const[]){ prog, "--target", "ftp://x:1", "--state-file",
+					  "/nonexistent/s", NULL }, NULL, 5000, NULL, NULL);
+	assert_int_equal(WEXITSTATUS(st), 2);
+	snprintf(path, sizeof(path), "%s/bad.state", m.dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("not a state\n", f);
+	fclose(f);
+	st = h_run((const char *const[]){ prog, "--target", "tcp://127.0.0.1:9",
+					  "--state-file", path, NULL }, NULL, 5000, NULL, NULL);
+	assert_int_equal(WEXITSTATUS(st), 3);
+	st = h_run((const char *const[]){ prog, "--help", NULL }, NULL, 5000, NULL, NULL);
+	assert_int_equal(WEXITSTATUS(st), 0);
+	mld_cleanup(&m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_exit_codes, h_teardown),
+		cmocka_unit_test_teardown(test_tcp_burst, h_teardown),
+		cmocka_unit_test_teardown(test_tcp_restart_resumes, h_teardown),
+		cmocka_unit_test_teardown(test_relp_burst, h_teardown),
+		cmocka_unit_test_teardown(test_relp_faults, h_teardown),
+		cmocka_unit_test_teardown(test_tls_burst, h_teardown),
+		cmocka_unit_test_teardown(test_tls_wrong_host_refused, h_teardown),
+		cmocka_unit_test_teardown(test_tls_client_cert, h_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
