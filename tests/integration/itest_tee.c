@@ -411,7 +411,8 @@ static char *register_acked(const struct mld *m, const void *payload,
 
 	assert_true(nfds <= 3);
 	assert_int_equal(pipe2(ack, O_CLOEXEC), 0);
-	memcpy(all, fds, (size_t)nfds * sizeof(int));
+	if (nfds)
+		memcpy(all, fds, (size_t)nfds * sizeof(int));
 	all[nfds] = ack[1];
 	assert_int_equal(h_register(m->log, payload, len, all, nfds + 1), 0);
 	close(ack[1]);
