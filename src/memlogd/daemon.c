@@ -352,6 +352,14 @@ static void query_event(struct ev *ev, uint32_t events)
 			d->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 			continue;
 		}
+		if (errno == EMFILE || errno == ENFILE) {
+			/* Out of fds with no spare to refuse with: the
+			 * pending client would wake us at once, forever.
+			 * Stop listening until the next tick. */
+			daemon_unwatch(d, ev);
+			d->query_paused = true;
+			d->readers_refused++;
+		}
 		return; /* EAGAIN, or an error we cannot do anything about */
 	}
 }
@@ -481,6 +489,12 @@ static uint64_t tick(struct daemon *d)
 
 	list_for_each_safe(p, t, &d->idle)
 		next = MIN(next, reader_tick(container_of(p, struct reader, link)));
+	if (d->query_paused) {
+		if (d->reserve_fd < 0)
+			d->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (daemon_watch(d, &d->query_ev, EPOLLIN) == 0)
+			d->query_paused = false;
+	}
 	if (d->cfg->rate_lines) {
 		for (uint32_t i = 1; i < d->srcs.nslots; i++) {
 			struct srcinfo *si = srctab_at(&d->srcs, i);

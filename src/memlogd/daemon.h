@@ -48,6 +48,9 @@ struct daemon {
 	uint32_t nsources;
 	uint32_t ntees;          /* sources with a tee (a second fd each) */
 	uint64_t tees_broken;    /* tees whose destination failed */
+	size_t stats_inflight;   /* bytes of stats replies not yet sent */
+	bool query_paused;       /* query socket out of epoll until a tick
+				  * (out of fds, no spare) */
 	uint32_t nreaders;
 	uint32_t max_sources;
 	int reserve_fd;          /* spare fd, freed to refuse when out of fds */

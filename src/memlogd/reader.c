@@ -45,6 +45,7 @@ void reader_close(struct reader *r)
 		close(r->ev.fd);
 		d->nreaders--;
 	}
+	r->d->stats_inflight -= r->stats_held;
 	for (unsigned i = 0; i < r->nglobs; i++)
 		free(r->globs[i]);
 	free(r->globs);
@@ -337,6 +338,20 @@ static void start(struct reader *r, const struct query_req *q)
 			queue_error(r, "out of memory");
 			return;
 		}
+		/* A reply is sized by the source table, not by
+		 * --reader-buffer: clients that ask and never read could
+		 * hold many. Past the budget they are told to come back
+		 * (one reply is always allowed, however large). */
+		size_t budget = MAX((size_t)d->cfg->reader_buffer * 16,
+				    (size_t)1 << 20);
+		if (d->stats_inflight && d->stats_inflight + n > budget) {
+			free(buf);
+			queue_error(r, "busy: too many stats replies not yet "
+				    "read; try again");
+			return;
+		}
+		d->stats_inflight += n;
+		r->stats_held = n;
 		free(r->out);
 		r->out = buf;
 		r->out_len = r->out_cap = n;

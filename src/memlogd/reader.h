@@ -34,6 +34,8 @@ struct reader {
 	bool pollable;           /* epoll can watch ev.fd */
 	bool follow;             /* keep going at the end of the ring */
 	bool closing;            /* close once out is drained */
+	size_t stats_held;       /* bytes of a stats reply in out, counted in
+				  * daemon.stats_inflight */
 	bool is_console;
 	struct ring_pos pos;     /* next entry to send */
 	uint64_t end_seq;        /* a dump stops before this seq */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 static char *instance_of(const struct mld *m)
@@ -699,6 +700,60 @@ static void test_source_lifetime(void **state)
 	mld_stop(&m);
 }
 
+/* stats replies are sized by the source table, not --reader-buffer: clients
+ * that ask and never read are held to a budget, told "busy" beyond it, and
+ * stats works again once they go. */
+static void test_stats_budget(void **state)
+{
+	struct mld m = { 0 };
+	int p[2], cl[12];
+	char name[300];
+	(void)state;
+
+	mld_start(&m, NULL);
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	/* 1000 sources with 200-byte names: a reply of about 300 KB. */
+	for (int i = 0; i < 1000; i++) {
+		int n = snprintf(name, sizeof(name), "%0200d", i);
+		assert_int_equal(h_register(m.log, name, (size_t)n, &p[0], 1), 0);
+	}
+	h_wait_stat(&m, "registrations.sources_open", 1000);
+	int busy = 0;
+	for (int i = 0; i < 12; i++) {
+		cl[i] = h_connect(m.query);
+		h_write_all(cl[i], "stats\n", 6);
+	}
+	/* The first ones hold their replies (unread); the later ones are
+	 * answered with the error at once and closed. */
+	for (int i = 0; i < 12; i++) {
+		char buf[128];
+		h_sleep_ms(i == 0 ? 200 : 0);
+		ssize_t n = recv(cl[i], buf, sizeof(buf) - 1, MSG_PEEK | MSG_DONTWAIT);
+		if (n > 0) {
+			buf[n] = '\0';
+			busy += strstr(buf, "\"error\":\"busy: too many stats") != NULL;
+		}
+	}
+	assert_true(busy >= 1);
+	assert_true(busy <= 10);
+	for (int i = 0; i < 12; i++)
+		close(cl[i]);
+	/* Budget given back: a full reply again. */
+	json_t *st = NULL;
+	for (int i = 0; i < 50 && !st; i++) {
+		st = h_stats_try(&m);
+		if (!st)
+			h_sleep_ms(20);
+	}
+	assert_non_null(st);
+	assert_int_equal(json_array_size(h_jget(st, "sources")), 1001);
+	json_decref(st);
+	close(p[0]);
+	close(p[1]);
+	h_wait_stat(&m, "registrations.sources_open", 0);
+	mld_stop(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -718,6 +773,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_idle_client, h_teardown),
 		cmocka_unit_test_teardown(test_max_readers, h_teardown),
 		cmocka_unit_test_teardown(test_source_lifetime, h_teardown),
+		cmocka_unit_test_teardown(test_stats_budget, h_teardown),
 	};
 	return cmocka_run_group_tests_name("itest_query", tests, NULL, NULL);
 }
