@@ -163,7 +163,7 @@ static const char *register_fd(struct daemon *d, const struct reg_msg *m,
 			       int fd, int tee_fd, pid_t pid, uid_t uid)
 {
 	int r = source_add(d, fd, tee_fd, m->name, m->name_len, m->stream,
-			   pid, uid);
+			   pid, uid, 0);
 
 	if (r >= 0) {
 		d->reg.accepted++;
@@ -406,6 +406,7 @@ int daemon_init(struct daemon *d, const struct memlogd_config *cfg,
 	d->now_ms = d->start_ms = now_mono_ms();
 	d->next_tick_ms = d->now_ms + TICK_MS;
 	d->instance = random_instance();
+	d->store_next = 1;
 
 	r = ring_init(&d->ring, cfg->buffer_size, cfg->max_lines, d->instance);
 	if (r < 0)

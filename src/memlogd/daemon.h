@@ -49,6 +49,8 @@ struct daemon {
 	uint32_t ntees;          /* sources with a tee (a second fd each) */
 	uint64_t tees_broken;    /* tees whose destination failed */
 	size_t stats_inflight;   /* bytes of stats replies not yet sent */
+	uint64_t store_next;     /* next fd store id (fdstore.h) */
+	uint64_t store_skipped;  /* sources not stored (name too long...) */
 	bool query_paused;       /* query socket out of epoll until a tick
 				  * (out of fds, no spare) */
 	uint32_t nreaders;

@@ -116,47 +116,101 @@ int listen_check_fd(int fd, int type)
 	return fd_set_cloexec(fd, true);
 }
 
-void listen_activation(int *dgram, int *stream)
+static bool is_listening(int fd)
+{
+	int on = 0;
+	socklen_t l = sizeof(on);
+
+	return getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &l) == 0 && on;
+}
+
+int listen_activation(int *dgram, int *stream, struct stored_fd *stored,
+		      int max_stored)
 {
 	const char *pid = getenv("LISTEN_PID");
 	const char *fds = getenv("LISTEN_FDS");
+	const char *names = getenv("LISTEN_FDNAMES");
 	uint64_t p, n;
+	int nstored = 0;
 
 	if (!pid || !fds || parse_u64(pid, UINT32_MAX, &p) < 0 ||
-	    parse_u64(fds, 64, &n) < 0 || (pid_t)p != getpid())
-		return;
+	    parse_u64(fds, 4096, &n) < 0 || (pid_t)p != getpid())
+		return 0;
 	for (int fd = 3; fd < 3 + (int)n; fd++) {
+		/* This fd's name: the next of the colon-separated list. */
+		const char *nm = names ? names : "";
+		size_t nl = strcspn(nm, ":");
+		if (names)
+			names = nm[nl] ? nm + nl + 1 : NULL;
+		if (nl > 7 && memcmp(nm, "memlog.", 7) == 0) {
+			/* A source a previous memlogd kept in the store. */
+			if (nstored < max_stored && nl <= FDNAME_MAX) {
+				fd_set_cloexec(fd, true);
+				stored[nstored].fd = fd;
+				memcpy(stored[nstored].name, nm, nl);
+				stored[nstored].name_len = nl;
+				nstored++;
+			} else {
+				close(fd);
+			}
+			continue;
+		}
 		if (*dgram < 0 && listen_check_fd(fd, SOCK_DGRAM) == 0)
 			*dgram = fd;
-		else if (*stream < 0 && listen_check_fd(fd, SOCK_STREAM) == 0)
+		else if (*stream < 0 && is_listening(fd) &&
+			 listen_check_fd(fd, SOCK_STREAM) == 0)
 			*stream = fd;
 	}
 	/* Not for our children (memlogd has none, but be exact). */
 	unsetenv("LISTEN_PID");
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_FDNAMES");
+	return nstored;
 }
 
-void listen_notify(const char *state)
+int listen_notify_fds(const char *state, const int *fds, int nfds)
 {
 	const char *path = getenv("NOTIFY_SOCKET");
 	struct sockaddr_un sa;
 	socklen_t len;
+	union {
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
 
 	if (!path || (path[0] != '/' && path[0] != '@'))
-		return;
-	if (make_addr(path, &sa, &len) < 0)
-		return;
+		return -ENOTCONN;
+	if (nfds > 2 || make_addr(path, &sa, &len) < 0)
+		return -EINVAL;
 	if (path[0] == '@') {
 		sa.sun_path[0] = '\0'; /* abstract namespace */
 		len--;                 /* no trailing NUL for abstract names */
 	}
 	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return;
-	if (sendto(fd, state, strlen(state), MSG_NOSIGNAL,
-		   (struct sockaddr *)&sa, len) < 0) {
-		/* readiness is advisory: the service manager may be gone */
+		return -errno;
+	struct iovec iov = { (void *)state, strlen(state) };
+	struct msghdr mh = {
+		.msg_name = &sa, .msg_namelen = len,
+		.msg_iov = &iov, .msg_iovlen = 1,
+	};
+	if (nfds > 0) {
+		memset(&ctl, 0, sizeof(ctl));
+		mh.msg_control = ctl.buf;
+		mh.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, (size_t)nfds * sizeof(int));
 	}
+	int r = sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 ? -errno : 0;
 	close(fd);
+	return r;
+}
+
+void listen_notify(const char *state)
+{
+	/* readiness is advisory: the service manager may be gone */
+	(void)listen_notify_fds(state, NULL, 0);
 }

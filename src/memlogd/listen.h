@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "fdname.h"
+
 /* Binds a unix socket of type (SOCK_DGRAM or SOCK_STREAM, listening) at
  * path with the given mode (0600 for memlogd's own sockets). A socket file
  * nobody serves is replaced; returns -EADDRINUSE if a live process serves
@@ -16,11 +18,25 @@ int listen_unix(const char *path, int type, mode_t mode);
 /* Checks an inherited fd is a unix socket of the given type. */
 int listen_check_fd(int fd, int type);
 
+/* An fd a previous memlogd left in the service manager's fd store. */
+struct stored_fd {
+	int fd;
+	char name[FDNAME_MAX + 1]; /* not NUL-terminated */
+	size_t name_len;
+};
+
 /* systemd socket activation: fills *dgram / *stream (left alone when not
- * passed) from LISTEN_FDS when LISTEN_PID is us. */
-void listen_activation(int *dgram, int *stream);
+ * passed) from LISTEN_FDS when LISTEN_PID is us; fds named "memlog.*" in
+ * LISTEN_FDNAMES go to stored[] (at most max_stored, the rest closed).
+ * Returns how many were stored. */
+int listen_activation(int *dgram, int *stream, struct stored_fd *stored,
+		      int max_stored);
 
 /* sd_notify("READY=1") and friends, when NOTIFY_SOCKET is set. */
 void listen_notify(const char *state);
+
+/* The same with up to 2 fds (FDSTORE=1). Returns 0 or negative errno
+ * (-ENOTCONN: no NOTIFY_SOCKET). Never waits. */
+int listen_notify_fds(const char *state, const int *fds, int nfds);
 
 #endif

@@ -1,6 +1,7 @@
 /* memlogd: reads options, gets its sockets, runs the loop. */
 #include "daemon.h"
 #include "listen.h"
+#include "fdstore.h"
 #include "options.h"
 #include "util.h"
 
@@ -157,7 +158,11 @@ int main(int argc, char **argv)
 		}
 		query_fd = cfg.fd_query;
 	}
-	listen_activation(&log_fd, &query_fd);
+	/* Room for what a previous memlogd can have stored (LISTEN_FDS is
+	 * read up to 4096 fds). Static: untouched pages cost no memory. */
+	static struct stored_fd stored[4096];
+	int nstored = listen_activation(&log_fd, &query_fd, stored,
+					(int)ARRAY_SIZE(stored));
 	if (log_fd < 0) {
 		log_fd = listen_unix(cfg.socket_log, SOCK_DGRAM, 0600);
 		if (log_fd < 0)
@@ -184,6 +189,10 @@ int main(int argc, char **argv)
 	if (r < 0) {
 		fprintf(stderr, "memlogd: cannot start: %s\n", strerror(-r));
 	} else {
+		/* Sources a previous memlogd left in the fd store: read on
+		 * before anything new is registered. */
+		if (nstored)
+			fdstore_adopt(&d, stored, nstored);
 		listen_notify("READY=1");
 		r = daemon_run(&d);
 		listen_notify("STOPPING=1");

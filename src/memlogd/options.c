@@ -12,7 +12,7 @@ enum {
 	O_SOCKET_LOG = 256, O_SOCKET_QUERY, O_FD_LOG, O_FD_QUERY, O_MAX_LINES,
 	O_MAX_LINE_LEN, O_DAEMONIZE, O_BUFFER_SIZE, O_CONSOLE, O_RATE_LIMIT,
 	O_MAX_SOURCES, O_MAX_READERS, O_READER_BUFFER, O_REQUEST_TIMEOUT,
-	O_UNLINK_ON_EXIT, O_BATCH_DELAY, O_KMSG, O_SYSLOG, O_STATE_DIR, O_HELP,
+	O_UNLINK_ON_EXIT, O_FD_STORE, O_BATCH_DELAY, O_KMSG, O_SYSLOG, O_STATE_DIR, O_HELP,
 	O_VERSION,
 };
 
@@ -32,6 +32,7 @@ static const struct option long_opts[] = {
 	{ "reader-buffer", required_argument, NULL, O_READER_BUFFER },
 	{ "request-timeout", required_argument, NULL, O_REQUEST_TIMEOUT },
 	{ "unlink-on-exit", no_argument, NULL, O_UNLINK_ON_EXIT },
+	{ "fd-store", no_argument, NULL, O_FD_STORE },
 	{ "batch-delay", required_argument, NULL, O_BATCH_DELAY },
 	{ "kmsg", optional_argument, NULL, O_KMSG },
 	{ "syslog", optional_argument, NULL, O_SYSLOG },
@@ -69,6 +70,9 @@ static const char usage_text[] =
 "                        [" DEFAULT_SYSLOG "]\n"
 "  --state-dir DIR       where the kernel log position is kept across\n"
 "                        restarts [" DEFAULT_STATE_DIR "]\n"
+"  --fd-store            keep sources in the service manager's fd store\n"
+"                        (systemd FileDescriptorStoreMax=), so that they\n"
+"                        outlive a restart of memlogd [off]\n"
 "  --console             mirror every entry to stdout as TIME;SOURCE;MSG\n"
 "  --daemonize           bind the sockets, start a copy in the background\n"
 "                        and exit 0 once it runs\n"
@@ -235,6 +239,9 @@ enum opts_result memlogd_parse_args(int argc, char **argv,
 			break;
 		case O_UNLINK_ON_EXIT:
 			cfg->unlink_on_exit = true;
+			break;
+		case O_FD_STORE:
+			cfg->fd_store = true;
 			break;
 		case O_HELP:
 			fputs(usage_text, out);

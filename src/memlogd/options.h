@@ -33,6 +33,7 @@ struct memlogd_config {
 	const char *syslog;         /* syslog socket to serve, or NULL */
 	const char *state_dir;      /* small state files (kmsg position) */
 	bool unlink_on_exit;        /* remove socket paths bound by a parent */
+	bool fd_store;              /* sources into the manager's fd store */
 };
 
 enum opts_result {

@@ -1,4 +1,5 @@
 #include "source.h"
+#include "fdstore.h"
 #include "util.h"
 
 #include <errno.h>
@@ -93,7 +94,8 @@ static int check_fd(int fd)
 static void tee_event(struct ev *ev, uint32_t events);
 
 int source_add(struct daemon *d, int fd, int tee_fd, const char *name,
-	       size_t name_len, enum stream stream, pid_t pid, uid_t uid)
+	       size_t name_len, enum stream stream, pid_t pid, uid_t uid,
+	       uint64_t store_id)
 {
 	struct source *s = NULL;
 	int r;
@@ -155,6 +157,10 @@ int source_add(struct daemon *d, int fd, int tee_fd, const char *name,
 	list_add_tail(&d->sources, &s->link);
 	d->nsources++;
 	d->ntees += s->has_tee;
+	if (store_id)
+		s->store_id = store_id;
+	else if (d->cfg->fd_store)
+		fdstore_put(d, s);
 	return 0;
 fail:
 	if (s) {
@@ -218,6 +224,7 @@ static void tee_broken(struct source *s, int err)
 	if (s->tee.watched)
 		daemon_unwatch(d, &s->tee.ev);
 	s->tee.watched = false;
+	fdstore_drop(d, s, true);
 	tee_close(&s->tee);
 	s->has_tee = false;
 	d->ntees--;
@@ -265,6 +272,10 @@ void source_close(struct source *s, int err)
 			      srctab_name(&d->srcs, si),
 			      stream_name((enum stream)si->stream),
 			      strerror(-err));
+	/* A source that ended leaves the store; at a stop the store keeps
+	 * it for the next memlogd. */
+	if (!d->stopping)
+		fdstore_drop(d, s, false);
 	if (s->has_tee) {
 		/* Stopping with bytes kept: one last try, then they are
 		 * given up, and said so. */

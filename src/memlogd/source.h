@@ -23,6 +23,7 @@ struct source {
 	bool dropping;           /* the rate limit dropped this line's start */
 	bool has_tee;            /* tee=1: bytes are copied on to tee */
 	bool paused;             /* out of epoll until the tee has room */
+	uint64_t store_id;       /* in the fd store under this id, or 0 */
 	struct tee tee;
 };
 
@@ -30,9 +31,11 @@ struct source {
  * source or is closed. With a tee_fd, what is read from fd is also copied
  * on to tee_fd (tee.h). pid < 0 when the sender's credentials are unknown.
  * Returns 0 or negative errno (-ENOTSUP: a tee source that epoll cannot
- * watch). */
+ * watch). store_id: nonzero for a source taken back from the fd store
+ * (fdstore.h) under that id; a new one is stored when --fd-store is on. */
 int source_add(struct daemon *d, int fd, int tee_fd, const char *name,
-	       size_t name_len, enum stream stream, pid_t pid, uid_t uid);
+	       size_t name_len, enum stream stream, pid_t pid, uid_t uid,
+	       uint64_t store_id);
 
 /* Reads what is there (at most a fair share). */
 void source_service(struct source *s);

@@ -1,0 +1,285 @@
+/* --fd-store against the real memlogd and a service manager of the test's
+ * own (the notify socket systemd would serve, and LISTEN_FDS/LISTEN_FDNAMES
+ * on restart): memlogd is SIGKILLed while a tee'd source is being written,
+ * the writer never sees a broken pipe, and the restarted memlogd reads on
+ * where the first stopped, copying on to the same destination. */
+#include "harness.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define MAX_STORE 16
+
+struct manager {
+	int sock;
+	char path[160];
+	char names[MAX_STORE][256];
+	int fds[MAX_STORE];
+	int n;
+	char removed[MAX_STORE][256];
+	int nremoved;
+};
+
+static void mgr_init(struct manager *g, const char *dir)
+{
+	struct sockaddr_un sa;
+
+	memset(g, 0, sizeof(*g));
+	snprintf(g->path, sizeof(g->path), "%s/notify.sock", dir);
+	h_sun_path(&sa, g->path);
+	g->sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(g->sock >= 0);
+	assert_int_equal(bind(g->sock, (struct sockaddr *)&sa, sizeof(sa)), 0);
+}
+
+/* Handles one notify datagram within timeout_ms; false when none came. */
+static bool mgr_poll(struct manager *g, int timeout_ms)
+{
+	char buf[1024];
+	union {
+		char b[CMSG_SPACE(4 * sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { buf, sizeof(buf) - 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = ctl.b,
+			     .msg_controllen = sizeof(ctl.b) };
+	struct pollfd p = { .fd = g->sock, .events = POLLIN };
+
+	if (poll(&p, 1, timeout_ms) <= 0)
+		return false;
+	ssize_t n = recvmsg(g->sock, &mh, MSG_CMSG_CLOEXEC);
+	assert_true(n >= 0);
+	buf[n] = '\0';
+	int fds[4], nfds = 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+			nfds = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+			memcpy(fds, CMSG_DATA(c), (size_t)nfds * sizeof(int));
+		}
+	const char *name = strstr(buf, "FDNAME=");
+	if (strncmp(buf, "FDSTORE=1\n", 10) == 0) {
+		assert_non_null(name);
+		assert_int_equal(nfds, 1);
+		assert_true(g->n < MAX_STORE);
+		snprintf(g->names[g->n], sizeof(g->names[0]), "%s", name + 7);
+		g->fds[g->n++] = fds[0];
+	} else if (strncmp(buf, "FDSTOREREMOVE=1\n", 16) == 0) {
+		assert_non_null(name);
+		assert_int_equal(nfds, 0);
+		assert_true(g->nremoved < MAX_STORE);
+		snprintf(g->removed[g->nremoved++], sizeof(g->removed[0]), "%s",
+			 name + 7);
+		/* As systemd does: the stored fds of that name are closed. */
+		for (int i = 0; i < g->n; i++)
+			if (!strcmp(g->names[i], name + 7)) {
+				close(g->fds[i]);
+				if (i != --g->n) {
+					g->fds[i] = g->fds[g->n];
+					strcpy(g->names[i], g->names[g->n]);
+				}
+				i--;
+			}
+	} else {
+		for (int i = 0; i < nfds; i++)
+			close(fds[i]);
+	}
+	return true;
+}
+
+static void mgr_wait_stored(struct manager *g, int want)
+{
+	uint64_t end = h_now_ms() + H_TIMEOUT_MS;
+
+	while (g->n < want && h_now_ms() < end)
+		mgr_poll(g, 100);
+	assert_int_equal(g->n, want);
+}
+
+static bool mgr_has(const struct manager *g, const char *name)
+{
+	for (int i = 0; i < g->n; i++)
+		if (!strcmp(g->names[i], name))
+			return true;
+	return false;
+}
+
+static bool mgr_was_removed(struct manager *g, const char *name, int wait_ms)
+{
+	uint64_t end = h_now_ms() + (uint64_t)wait_ms;
+
+	for (;;) {
+		for (int i = 0; i < g->nremoved; i++)
+			if (!strcmp(g->removed[i], name))
+				return true;
+		if (h_now_ms() >= end)
+			return false;
+		mgr_poll(g, 50);
+	}
+}
+
+static void mgr_free(struct manager *g)
+{
+	for (int i = 0; i < g->n; i++)
+		close(g->fds[i]);
+	close(g->sock);
+}
+
+/* Reads exactly len bytes from fd (or fails). */
+static void read_exact(int fd, char *buf, size_t len)
+{
+	size_t got = 0;
+	uint64_t end = h_now_ms() + H_TIMEOUT_MS;
+
+	while (got < len) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int left = (int)(end > h_now_ms() ? end - h_now_ms() : 0);
+		if (left == 0 || poll(&p, 1, left) <= 0)
+			fail_msg("only %zu of %zu bytes arrived", got, len);
+		ssize_t n = read(fd, buf + got, len - got);
+		assert_true(n > 0);
+		got += (size_t)n;
+	}
+}
+
+static size_t numbered(char *buf, size_t cap, const char *prefix, int from,
+		       int to)
+{
+	size_t n = 0;
+
+	for (int i = from; i <= to; i++)
+		n += (size_t)snprintf(buf + n, cap - n, "%s %d\n", prefix, i);
+	return n;
+}
+
+static void test_sigkill_and_take_back(void **state)
+{
+	struct mld m = { 0 }, m2 = { 0 };
+	struct manager g;
+	int src[2], dst[2], plain[2];
+	char env[200], names[1024];
+	static char want[1 << 16], got[1 << 16];
+	(void)state;
+
+	mld_init(&m);
+	mgr_init(&g, m.dir);
+	snprintf(env, sizeof(env), "NOTIFY_SOCKET=%s", g.path);
+	mld_start(&m, (const struct mld_opts[]){ {
+		.args = (const char *const[]){ "--fd-store", NULL },
+		.env = (const char *const[]){ env, NULL },
+	} });
+
+	assert_int_equal(pipe2(src, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(dst, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(plain, O_CLOEXEC), 0);
+	int tfds[2] = { src[0], dst[1] };
+	assert_int_equal(h_register(m.log, "c1.out\0tee=1", 12, tfds, 2), 0);
+	assert_int_equal(h_register(m.log, "c2", 2, &plain[0], 1), 0);
+	close(src[0]);
+	close(dst[1]);
+	close(plain[0]);
+	mgr_wait_stored(&g, 3);
+	assert_true(mgr_has(&g, "memlog.1.d"));
+	assert_true(mgr_has(&g, "memlog.1.s.1.c1.out"));
+	assert_true(mgr_has(&g, "memlog.2.s.2.c2"));
+
+	size_t n = numbered(want, sizeof(want), "a", 1, 100);
+	h_write_all(src[1], want, n);
+	read_exact(dst[0], got, n);
+	assert_memory_equal(got, want, n);
+	h_wait_source_stat(&m, "c1.out", "stdout", "lines", 100);
+
+	/* memlogd dies; the writers go on: no EPIPE, the pipe holds it. */
+	mld_kill9(&m);
+	n = numbered(want, sizeof(want), "b", 1, 100);
+	h_write_all(src[1], want, n);
+	h_writef(plain[1], "while down\n");
+
+	/* The manager starts it again with what it stored. */
+	struct h_fdmap map[MAX_STORE];
+	size_t o = 0;
+	for (int i = 0; i < g.n; i++) {
+		map[i] = (struct h_fdmap){ .from = g.fds[i], .to = 3 + i };
+		o += (size_t)snprintf(names + o, sizeof(names) - o, "%s%s",
+				      i ? ":" : "", g.names[i]);
+	}
+	char fdnames[1100];
+	snprintf(fdnames, sizeof(fdnames), "LISTEN_FDNAMES=%s", names);
+	mld_start(&m2, (const struct mld_opts[]){ {
+		.args = (const char *const[]){ "--fd-store", NULL },
+		.env = (const char *const[]){ env, fdnames, NULL },
+		.fds = map, .nfds = g.n, .listen_fds = true,
+	} });
+	read_exact(dst[0], got, n);
+	assert_memory_equal(got, want, n);
+	h_wait_source_stat(&m2, "c1.out", "stdout", "lines", 100);
+	h_wait_source_stat(&m2, "c2", "stderr", "lines", 1);
+	json_t *a = h_dump(&m2, "dump source=c1.out\n");
+	assert_string_equal(h_jstr(json_array_get(a, 0), "msg"), "b 1");
+	assert_string_equal(h_jstr(json_array_get(a, 99), "msg"), "b 100");
+	json_decref(a);
+	a = h_dump(&m2, "dump source=memlogd\n");
+	bool said = false;
+	for (size_t i = 0; i < json_array_size(a); i++)
+		said |= !strcmp(h_jstr(json_array_get(a, i), "msg"),
+				"fd store: 2 sources taken back");
+	assert_true(said);
+	json_decref(a);
+	/* Taken back, not stored again. */
+	assert_false(mgr_poll(&g, 100) && g.n != 3);
+
+	/* c1's writer ends: both of its fds leave the store. */
+	close(src[1]);
+	assert_true(mgr_was_removed(&g, "memlog.1.s.1.c1.out", H_TIMEOUT_MS));
+	assert_true(mgr_was_removed(&g, "memlog.1.d", H_TIMEOUT_MS));
+	/* EOF on the destination once memlogd and the manager let go. */
+	char c;
+	assert_int_equal(read(dst[0], &c, 1), 0);
+
+	/* A clean stop keeps c2 stored for the next memlogd. */
+	mld_stop(&m2);
+	assert_false(mgr_was_removed(&g, "memlog.2.s.2.c2", 300));
+	assert_true(mgr_has(&g, "memlog.2.s.2.c2"));
+	/* Its writer still has a reader: the manager's copy. */
+	h_writef(plain[1], "after stop\n");
+
+	close(plain[1]);
+	close(dst[0]);
+	mgr_free(&g);
+	mld_cleanup(&m);
+}
+
+/* Without a service manager --fd-store costs nothing and breaks nothing. */
+static void test_without_manager(void **state)
+{
+	struct mld m = { 0 };
+	(void)state;
+
+	mld_start(&m, (const struct mld_opts[]){ {
+		.args = (const char *const[]){ "--fd-store", NULL },
+	} });
+	int w = h_register_pipe(&m, "x");
+	h_writef(w, "one\n");
+	h_wait_source_stat(&m, "x", "stderr", "lines", 1);
+	close(w);
+	h_wait_stat(&m, "registrations.sources_open", 0);
+	mld_stop(&m);
+}
+
+int main(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_sigkill_and_take_back, h_teardown),
+		cmocka_unit_test_teardown(test_without_manager, h_teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
