@@ -63,8 +63,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (int i = 0; argv[argc - 1 - i] != a.command; i++)
 			CHECK(out[a.argc - 1 - i] == argv[argc - 1 - i]);
 	}
-	if (a.cmd_parsed)
+	if (a.cmd_parsed) {
 		CHECK(a.cmd == RUNC_CMD_CREATE || a.cmd == RUNC_CMD_RUN);
+		/* runc takes exactly one argument, the id; an empty bundle
+		 * is the current directory, never "/config.json". */
+		CHECK(a.id && (!a.bundle || a.bundle[0]));
+	}
 
 	r = runc_args_parse(a.argc, out, out2, &b);
 	CHECK(r == 0);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,6 +31,118 @@ void run_print_stats(const struct forwarder *f)
 		f->st.sent, f->st.acknowledged, f->st.retried, f->st.dropped,
 		f->st.filtered, f->st.reconnects,
 		f->is_relp ? relp_unacked(&f->relp) : f->stream.pending.count);
+}
+
+/* ---- signals during librelp's blocking calls ----
+ *
+ * librelp's calls block in poll() for up to --relp-timeout (the window is
+ * full, the receiver hangs), while the signals wait in the signalfd. So
+ * for the time of such a call they are unblocked, with handlers: a stop
+ * sets the flag librelp's loops check (relpEngineSetShutdownImmdtPtr)
+ * and interrupts its poll(), so the call returns with the session broken;
+ * SIGUSR1 prints the counters from the handler, which is safe because
+ * the loop, which alone changes them, is inside librelp. SIGALRM bounds
+ * the polite close at a stop. Signal handlers need globals: these. */
+static struct forwarder *relp_forwarder; /* the one whose call is running */
+static int relp_shutdown;                /* read by librelp */
+static volatile sig_atomic_t relp_stop_seen;
+
+static size_t put_str(char *p, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(p, s, n);
+	return n;
+}
+
+static size_t put_u64(char *p, uint64_t v)
+{
+	char t[20];
+	size_t n = 0;
+
+	do
+		t[n++] = (char)('0' + v % 10);
+	while (v /= 10);
+	for (size_t i = 0; i < n; i++)
+		p[i] = t[n - 1 - i];
+	return n;
+}
+
+/* run_print_stats() without stdio, for a signal handler. */
+static void print_stats_signal_safe(const struct forwarder *f)
+{
+	char b[400], *p = b;
+	ssize_t unused;
+
+	p += put_str(p, "memlog-forward: sent ");
+	p += put_u64(p, f->st.sent);
+	p += put_str(p, " acknowledged ");
+	p += put_u64(p, f->st.acknowledged);
+	p += put_str(p, " retried ");
+	p += put_u64(p, f->st.retried);
+	p += put_str(p, " dropped ");
+	p += put_u64(p, f->st.dropped);
+	p += put_str(p, " filtered ");
+	p += put_u64(p, f->st.filtered);
+	p += put_str(p, " reconnects ");
+	p += put_u64(p, f->st.reconnects);
+	p += put_str(p, " unacknowledged ");
+	p += put_u64(p, relp_unacked(&f->relp));
+	*p++ = '\n';
+	unused = write(STDERR_FILENO, b, (size_t)(p - b));
+	(void)unused;
+}
+
+static void on_signal_in_relp(int sig)
+{
+	int saved = errno;
+
+	if (sig == SIGUSR1) {
+		if (relp_forwarder)
+			print_stats_signal_safe(relp_forwarder);
+	} else {
+		if (sig != SIGALRM)
+			relp_stop_seen = 1;
+		relp_shutdown = 1;
+	}
+	errno = saved;
+}
+
+static const int relp_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGALRM };
+
+static void relp_signals_init(struct forwarder *f)
+{
+	struct sigaction sa = { .sa_handler = on_signal_in_relp }; /* no SA_RESTART */
+
+	sigfillset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(relp_signals) / sizeof(relp_signals[0]); i++)
+		sigaction(relp_signals[i], &sa, NULL);
+	relpEngineSetShutdownImmdtPtr(f->relp.engine, &relp_shutdown);
+}
+
+/* Around every librelp call that can block. */
+static void relp_call_begin(struct forwarder *f)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof(relp_signals) / sizeof(relp_signals[0]); i++)
+		sigaddset(&set, relp_signals[i]);
+	relp_forwarder = f;
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+}
+
+static void relp_call_end(struct forwarder *f)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof(relp_signals) / sizeof(relp_signals[0]); i++)
+		sigaddset(&set, relp_signals[i]);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	relp_forwarder = NULL;
+	if (relp_stop_seen)
+		f->stop = true;
 }
 
 /* ---- epoll ---- */
@@ -102,10 +215,13 @@ static void sink_fail(struct forwarder *f, const char *why)
 	if (!f->sink_reported)
 		fprintf(stderr, "memlog-forward: %s; reconnecting\n", why);
 	f->sink_reported = true;
-	if (f->is_relp)
+	if (f->is_relp) {
+		relp_call_begin(f);
 		relp_close(&f->relp, false, unused, NULL);
-	else
+		relp_call_end(f);
+	} else {
 		stream_close(&f->stream);
+	}
 	/* What was handed over and not delivered is asked for again. */
 	client_close(&f->mem);
 	memcpy(f->queued, f->delivered, sizeof(f->queued));
@@ -118,7 +234,15 @@ static void sink_fail(struct forwarder *f, const char *why)
 
 static void sink_try(struct forwarder *f)
 {
-	int r = f->is_relp ? relp_connect(&f->relp) : stream_connect(&f->stream);
+	int r;
+
+	if (f->is_relp) {
+		relp_call_begin(f);
+		r = relp_connect(&f->relp);
+		relp_call_end(f);
+	} else {
+		r = stream_connect(&f->stream);
+	}
 
 	if (r < 0) {
 		sink_fail(f, f->is_relp ? f->relp.err : f->stream.err);
@@ -198,9 +322,13 @@ static int take_entry(struct forwarder *f, const char *line, size_t len, char *w
 	} else {
 		strbuf_reset(&f->msg);
 		r = rfc5424_encode(&f->fmt, &e, &f->msg);
-		if (r == 0)
-			r = f->is_relp ? relp_send(&f->relp, f->msg.p, f->msg.len, cur)
-				: stream_queue(&f->stream, f->msg.p, f->msg.len, cur);
+		if (r == 0 && f->is_relp) {
+			relp_call_begin(f);
+			r = relp_send(&f->relp, f->msg.p, f->msg.len, cur);
+			relp_call_end(f);
+		} else if (r == 0) {
+			r = stream_queue(&f->stream, f->msg.p, f->msg.len, cur);
+		}
 		if (r == 0) {
 			f->st.sent++;
 			if (e.has_seq && e.seq <= f->replay_seq)
@@ -313,6 +441,8 @@ int run_init(struct forwarder *f, const struct fwd_opts *opts, const char *hostn
 		fprintf(stderr, "memlog-forward: %s\n", f->relp.err);
 		return -1;
 	}
+	if (r == 0 && f->is_relp)
+		relp_signals_init(f);
 	if (r < 0) {
 		fprintf(stderr, "memlog-forward: %s\n", f->stream.err);
 		return -1;
@@ -360,8 +490,18 @@ static void finish(struct forwarder *f)
 	size_t nsent = 0;
 
 	if (f->is_relp) {
+		/* The polite close waits for the receiver's answers: at most
+		 * RUN_STOP_FLUSH_MS (SIGALRM), as TCP's flush below. */
+		struct itimerval t = { .it_value = { RUN_STOP_FLUSH_MS / 1000,
+						     RUN_STOP_FLUSH_MS % 1000 * 1000 } };
+		struct itimerval off = { 0 };
+
+		relp_call_begin(f);
+		setitimer(ITIMER_REAL, &t, NULL);
 		if (f->sink_up && relp_close(&f->relp, true, cur, &nsent))
 			memcpy(f->delivered, cur, sizeof(cur));
+		setitimer(ITIMER_REAL, &off, NULL);
+		relp_call_end(f);
 		f->st.acknowledged += nsent;
 	} else if (f->sink_up) {
 		uint64_t end = now_ms() + RUN_STOP_FLUSH_MS;

@@ -6,10 +6,12 @@
 #include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rfc5424.h"
@@ -26,6 +28,20 @@ static void ssl_err(struct stream *s, const char *what)
 		snprintf(s->err, sizeof(s->err), "%s", what);
 	}
 	ERR_clear_error();
+}
+
+/* Called when the receiver asks for a client certificate and none is
+ * configured: none is sent, which many receivers accept (rsyslog's anon
+ * mode asks). Remembered for settle(). */
+static int no_client_cert(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
+{
+	struct stream *s = SSL_get_app_data(ssl);
+
+	(void)x509;
+	(void)pkey;
+	if (s)
+		s->cert_requested = true;
+	return 0;
 }
 
 int stream_init(struct stream *s, const struct fwd_opts *opts)
@@ -59,6 +75,8 @@ int stream_init(struct stream *s, const struct fwd_opts *opts)
 			ssl_err(s, "cannot load --tls-key (or it does not match --tls-cert)");
 			return -1;
 		}
+	} else {
+		SSL_CTX_set_client_cert_cb(s->ctx, no_client_cert);
 	}
 	return 0;
 }
@@ -146,7 +164,10 @@ static int tls_start(struct stream *s)
 	struct in6_addr a6;
 	struct in_addr a4;
 
+	s->cert_requested = false;
 	s->ssl = SSL_new(s->ctx);
+	if (s->ssl)
+		SSL_set_app_data(s->ssl, s);
 	if (!s->ssl || SSL_set_fd(s->ssl, s->fd) != 1) {
 		ssl_err(s, "cannot set up TLS");
 		return -1;
@@ -171,11 +192,56 @@ static int tls_start(struct stream *s)
 	return 0;
 }
 
+/* With TLS 1.3 the client's handshake ends before the server has judged
+ * the client's certificate: a server that requires one and got none sends
+ * its refusal after SSL_connect() succeeded. Frames written by then would
+ * count as delivered and be lost, on every reconnect. So when the server
+ * asked for a certificate and none was sent, wait STREAM_SETTLE_MS for a
+ * refusal before writing anything. This blocks the loop, but only in that
+ * configuration and once per connection; a refusal slower than that (a
+ * round trip over STREAM_SETTLE_MS) still loses what was written. */
+static int settle(struct stream *s)
+{
+	uint64_t end, now;
+	struct timespec ts;
+	char buf[512];
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	end = now + STREAM_SETTLE_MS;
+	while (now < end) {
+		struct pollfd p = { .fd = s->fd, .events = POLLIN };
+		int r;
+
+		if (poll(&p, 1, (int)(end - now)) > 0) {
+			r = SSL_read(s->ssl, buf, sizeof(buf));
+			if (r <= 0) {
+				int e = SSL_get_error(s->ssl, r);
+
+				if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
+					snprintf(s->err, sizeof(s->err), "TLS: %s refused the "
+						 "connection after the handshake; it asked for a "
+						 "client certificate and none is configured "
+						 "(--tls-cert, --tls-key)", s->opts->target_text);
+					ERR_clear_error();
+					return -1;
+				}
+			}
+		}
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	}
+	return 0;
+}
+
 static int handshake(struct stream *s)
 {
 	int r = SSL_connect(s->ssl), e;
 
 	if (r == 1) {
+		if (s->cert_requested && SSL_version(s->ssl) >= TLS1_3_VERSION &&
+		    settle(s) < 0)
+			return -1;
 		s->state = STREAM_UP;
 		s->want_write = false;
 		return 0;

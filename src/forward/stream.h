@@ -20,6 +20,9 @@
 #include "strbuf.h"
 
 #define STREAM_ERR_MAX 512
+/* TLS 1.3, a client certificate asked for and none sent: how long to wait
+ * for a refusal before writing (stream.c, settle()). */
+#define STREAM_SETTLE_MS 300
 
 enum stream_state {
 	STREAM_DOWN = 0,
@@ -35,6 +38,8 @@ struct stream {
 	int fd;                  /* -1 when down */
 	enum stream_state state;
 	bool want_write;         /* TLS: the handshake waits for writability */
+	bool cert_requested;     /* TLS: the receiver asked for a client
+				  * certificate and none was configured */
 	struct addrinfo *addrs;  /* the receiver's addresses, tried in order */
 	struct addrinfo *next;   /* the one being tried */
 	struct strbuf out;       /* frames not yet written whole */

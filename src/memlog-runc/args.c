@@ -242,8 +242,9 @@ static void parse_cmd(int n, char *const words[], struct runc_args *a)
 					return; /* Go: flag needs an argument */
 				v = words[order[++k]];
 			}
+			/* runc: an empty bundle is the current directory. */
 			if (name_is(&f, "bundle") || name_is(&f, "b"))
-				a->bundle = v;
+				a->bundle = *v ? v : NULL;
 			else if (name_is(&f, "console-socket"))
 				a->console_socket = v;
 		} else if (name_in(&f, cmd_bool_flags)) {
@@ -261,7 +262,11 @@ static void parse_cmd(int n, char *const words[], struct runc_args *a)
 		a->cmd = RUNC_CMD_OTHER;
 		return;
 	}
-	a->id = k < n ? words[order[k]] : NULL;
+	/* runc's create and run take exactly one argument, the id (runc's
+	 * checkArgs(context, 1, exactArgs)); anything else is refused. */
+	if (n - k != 1)
+		return;
+	a->id = words[order[k]];
 	a->cmd_parsed = true;
 }
 

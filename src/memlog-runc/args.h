@@ -46,11 +46,13 @@ struct runc_args {
 	const char *log_format;  /* runc's --log-format (default "text") */
 	const char *command;     /* the command word, or NULL */
 	enum runc_cmd cmd;
-	/* create and run only, when their flags parsed as runc would: */
+	/* create and run only, when runc will accept the line as it is
+	 * (flags as Go parses them, exactly one argument): */
 	bool cmd_parsed;         /* the fields below are what runc will use */
-	const char *bundle;      /* -b/--bundle, or NULL: the current dir */
+	const char *bundle;      /* -b/--bundle, or NULL (also for an empty
+				  * value): the current dir */
 	const char *console_socket; /* --console-socket, or NULL */
-	const char *id;          /* the container id, or NULL if none given */
+	const char *id;          /* the container id (non-NULL when parsed) */
 	/* on error: */
 	int bad_arg;             /* index in argv of the offending argument */
 	const char *error;       /* what is wrong with it (static text) */

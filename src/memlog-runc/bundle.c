@@ -90,8 +90,14 @@ int file_replace(const char *path, const char *text, size_t len)
 		return -ENAMETOOLONG;
 	strcpy(buf, path);
 	dir = dirname(buf); /* may point into buf */
-	if (stat(path, &st) < 0)
+	/* A symlink would be replaced by a file (the target left as it was),
+	 * and where it points is not for us to judge: left alone. */
+	if (lstat(path, &st) < 0)
 		return -errno;
+	if (S_ISLNK(st.st_mode))
+		return -ELOOP;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
 	snprintf(tmp, sizeof(tmp), "%s/.config.json.memlog-runc-XXXXXX", dir);
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)

@@ -12,8 +12,11 @@
 enum capture_target capture_classify(int fd)
 {
 	struct stat st;
+	int flags = fcntl(fd, F_GETFD);
 
-	if (fcntl(fd, F_GETFD) < 0)
+	/* Close-on-exec: runc will not have it (memlog-runc's stand-in for
+	 * an fd that was closed, see main.c). */
+	if (flags < 0 || (flags & FD_CLOEXEC))
 		return CAPTURE_CLOSED;
 	if (fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) &&
 	    st.st_rdev == makedev(1, 3))
@@ -66,6 +69,11 @@ int capture_start(const char *socket, const char *name, size_t name_len,
 	memcpy(names[1], name, name_len);
 	lens[1] = name_len;
 
+	/* Before anything is opened here, which could take a free fd 1. */
+	for (int i = 0; i < 2; i++)
+		res->target[i] = capture_classify(i + 1);
+	if (res->target[0] == CAPTURE_CLOSED && res->target[1] == CAPTURE_CLOSED)
+		return 0;
 	r = registrar_open(&reg, socket);
 	if (r < 0)
 		return r;
@@ -74,7 +82,6 @@ int capture_start(const char *socket, const char *name, size_t name_len,
 		enum stream s = i == 0 ? STREAM_STDOUT : STREAM_STDERR;
 		int p[2] = { -1, -1 };
 
-		res->target[i] = capture_classify(fd);
 		if (res->target[i] == CAPTURE_CLOSED)
 			continue;
 		r = pipe_above_stdio(p);

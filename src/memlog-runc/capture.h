@@ -11,7 +11,8 @@
 
 /* What the engine gave us on fd 1 or 2, which decides how it is captured. */
 enum capture_target {
-	CAPTURE_CLOSED,  /* no fd: left closed, not captured */
+	CAPTURE_CLOSED,  /* no fd, or close-on-exec (runc will not get it):
+			  * left as it is, not captured */
 	CAPTURE_DEVNULL, /* /dev/null: the engine discards it; memlogd keeps
 			  * the lines (plain registration, no copy) */
 	CAPTURE_TEE,     /* anything else: registered with tee */

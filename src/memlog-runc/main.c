@@ -149,6 +149,27 @@ static void apply_pids_default(const struct rtlog *log, const char *path,
 			     "set none)", limit);
 }
 
+/* A standard fd that is closed when we start must reach runc closed, but
+ * until then nothing we open may take its number: a socket or config file
+ * on fd 1 would pass for the engine's stdout and be handed to runc (and to
+ * the container). Each is held by /dev/null, close-on-exec, so that it is
+ * closed again when runc starts; capture_classify() takes a close-on-exec
+ * fd for a closed one. */
+static void hold_closed_stdio(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		int n;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		n = open("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY);
+		if (n >= 0 && n != fd) {
+			(void)dup3(n, fd, O_CLOEXEC);
+			close(n);
+		}
+	}
+}
+
 /* The container's source name (see docs/memlog-runc.md, Naming). */
 static int container_name(const struct runc_conf *c, const json_t *spec,
 			  const char *id, char out[CNAME_MAX + 1])
@@ -286,6 +307,7 @@ int main(int argc, char **argv)
 	bool conf_default;
 	int r, e, orig_stderr, status;
 
+	hold_closed_stdio();
 	if (!rargv) {
 		fprintf(stderr, "memlog-runc: out of memory\n");
 		return EXIT_SETUP;

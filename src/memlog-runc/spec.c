@@ -1,7 +1,71 @@
 #include "spec.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The next number token in JSON text p[0..end) at or after *pos (strings
+ * skipped); false at the end. The text is valid JSON. */
+static bool next_number(const char *p, size_t end, size_t *pos,
+			const char **tok, size_t *tok_len)
+{
+	size_t i = *pos;
+
+	while (i < end) {
+		char c = p[i];
+
+		if (c == '"') {
+			for (i++; i < end && p[i] != '"'; i++)
+				if (p[i] == '\\')
+					i++;
+			i++;
+		} else if (c == '-' || (c >= '0' && c <= '9')) {
+			size_t start = i;
+
+			while (i < end && strchr("+-.0123456789eE", p[i]) && p[i])
+				i++;
+			*tok = p + start;
+			*tok_len = i - start;
+			*pos = i;
+			return true;
+		} else {
+			i++;
+		}
+	}
+	*pos = i;
+	return false;
+}
+
+/* Would jansson write every number of doc back as text has it? Its writer
+ * changes what is not in its own form: 1e3 becomes 1000.0, 0.1
+ * 0.10000000000000001, -0 0. Go reads some of those differently (1e3 does
+ * not fit an integer field, 1000.0 neither, but 0.1 and its long form are
+ * the same double only by luck of the digits), so such a file is left
+ * alone. jansson keeps key order, so the numbers come in the same order. */
+static bool numbers_round_trip(const char *text, size_t len, const json_t *doc)
+{
+	char *dumped = json_dumps(doc, JSON_COMPACT);
+	size_t a = 0, b = 0, dlen;
+	bool same = dumped != NULL;
+
+	dlen = dumped ? strlen(dumped) : 0;
+	while (same) {
+		const char *ta, *tb;
+		size_t la, lb;
+		bool ha = next_number(text, len, &a, &ta, &la);
+		bool hb = next_number(dumped, dlen, &b, &tb, &lb);
+
+		if (!ha || !hb) {
+			same = ha == hb;
+			break;
+		}
+		same = la == lb && !memcmp(ta, tb, la);
+	}
+	free(dumped);
+	return same;
+}
 
 json_t *spec_parse(const char *text, size_t len, char *why, size_t cap)
 {
@@ -26,6 +90,12 @@ json_t *spec_parse(const char *text, size_t len, char *why, size_t cap)
 	}
 	if (!json_is_object(doc)) {
 		snprintf(why, cap, "it is not a JSON object");
+		json_decref(doc);
+		return NULL;
+	}
+	if (!numbers_round_trip(text, len, doc)) {
+		snprintf(why, cap, "it has a number that would not be written "
+			 "back as it is (such as 1e3, 0.1 or -0)");
 		json_decref(doc);
 		return NULL;
 	}

@@ -605,6 +605,58 @@ static void test_tls_client_cert(void **state)
 	tls_case("x509/certvalid", (const char *const[]){ "CLIENTCERT", NULL }, true);
 }
 
+/* The receiver requires a client certificate and none is offered: with
+ * TLS 1.3 the client's handshake completes before the server rejects it,
+ * so frames written then must not count as delivered. */
+static void test_tls_client_cert_missing(void **state)
+{
+	tls_case("x509/certvalid", NULL, false);
+}
+
+/* A RELP receiver that accepts the connection and never answers: librelp
+ * blocks (here in the "open" exchange) for up to --relp-timeout. SIGUSR1
+ * must still print the counters at once, SIGTERM must stop at once. */
+static void test_relp_hung_receiver_signals(void **state)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(a);
+	struct mld m = { 0 };
+	struct fw w;
+	char target[64], *e;
+	uint64_t t0;
+	int lfd, st;
+
+	need("memlog-forward", true);
+	mld_init(&m);
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(lfd >= 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(lfd, 8), 0); /* connects complete; nobody answers */
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&a, &alen), 0);
+	snprintf(target, sizeof(target), "relp://127.0.0.1:%d", ntohs(a.sin_port));
+	fw_init(&w, &m, "fw");
+	fw_start(&w, &m, target, (const char *const[]){ "--relp-timeout", "60", NULL });
+	h_sleep_ms(700);
+	kill(w.pid, SIGUSR1);
+	h_sleep_ms(500);
+	e = h_read_file(w.err, NULL);
+	assert_non_null(e);
+	if (!strstr(e, "memlog-forward: sent 0 ")) {
+		print_message("# stderr: %s\n", e);
+		fail();
+	}
+	free(e);
+	t0 = h_now_ms();
+	kill(w.pid, SIGTERM);
+	st = h_wait_pid(w.pid, 10000);
+	h_untrack_pid(w.pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_true(h_now_ms() - t0 < 1500);
+	close(lfd);
+	mld_cleanup(&m);
+}
+
 /* Usage errors and a bad state file have their own exit statuses. */
 static void test_exit_codes(void **state)
 {
@@ -640,9 +692,11 @@ int main(void)
 		cmocka_unit_test_teardown(test_tcp_restart_resumes, h_teardown),
 		cmocka_unit_test_teardown(test_relp_burst, h_teardown),
 		cmocka_unit_test_teardown(test_relp_faults, h_teardown),
+		cmocka_unit_test_teardown(test_relp_hung_receiver_signals, h_teardown),
 		cmocka_unit_test_teardown(test_tls_burst, h_teardown),
 		cmocka_unit_test_teardown(test_tls_wrong_host_refused, h_teardown),
 		cmocka_unit_test_teardown(test_tls_client_cert, h_teardown),
+		cmocka_unit_test_teardown(test_tls_client_cert_missing, h_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

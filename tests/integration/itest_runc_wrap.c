@@ -31,16 +31,30 @@ struct rw {
 	int status;
 	char *out, *err;   /* what arrived on the stdout/stderr we gave */
 	char out_pipe[64], err_pipe[64]; /* "pipe:[INODE]" of those */
+	unsigned closed_stdio;  /* fds (bit n: fd n) rw_run leaves closed */
 };
 
 static const char fake_script[] =
 	"#!/bin/sh\n"
-	"fd1=$(readlink /proc/$$/fd/1)\n"
-	"fd2=$(readlink /proc/$$/fd/2)\n"
+	"# Which fds are open, with the builtin test (no fd is touched, no\n"
+	"# fork); then, of fds 0-2, the open ones, where $(...)'s pipe cannot\n"
+	"# land.\n"
+	"fds=; fd0=; fd1=; fd2=; n=0\n"
+	"while [ $n -lt 64 ]; do\n"
+	"  [ -e /proc/$$/fd/$n ] && fds=\"$fds$n \"\n"
+	"  n=$((n + 1))\n"
+	"done\n"
+	"[ -e /proc/$$/fd/0 ] && fd0=$(readlink /proc/$$/fd/0)\n"
+	"[ -e /proc/$$/fd/1 ] && fd1=$(readlink /proc/$$/fd/1)\n"
+	"[ -e /proc/$$/fd/2 ] && fd2=$(readlink /proc/$$/fd/2)\n"
+	"sig=$(grep -E '^Sig(Blk|Ign)' /proc/$$/status | tr '\\n\\t' '  ')\n"
 	"{\n"
 	"  for a in \"$@\"; do printf 'arg=%s\\n' \"$a\"; done\n"
+	"  printf 'fd0=%s\\n' \"$fd0\"\n"
 	"  printf 'fd1=%s\\n' \"$fd1\"\n"
 	"  printf 'fd2=%s\\n' \"$fd2\"\n"
+	"  printf 'fds=%s\\n' \"$fds\"\n"
+	"  printf 'sig=%s\\n' \"$sig\"\n"
 	"  printf 'env=%s\\n' \"${RW_MARK:-}\"\n"
 	"} > \"$RW_RECORD\"\n"
 	"if [ -n \"${RW_WRITE:-}\" ]; then\n"
@@ -163,10 +177,20 @@ static void rw_run(struct rw *t, const char *const *args,
 		if (close_range(3, ~0u, 0) < 0)
 			for (int fd = 3; fd < 1024; fd++)
 				close(fd);
+		for (int fd = 0; fd < 3; fd++)
+			if (t->closed_stdio & 1u << fd)
+				close(fd);
 		setenv("RW_RECORD", t->record, 1);
 		for (; env && *env; env++)
 			putenv(strdup(*env));
 		signal(SIGPIPE, SIG_DFL);
+		/* A mask and a disposition of ours that the runtime must
+		 * get as they are. */
+		signal(SIGUSR2, SIG_IGN);
+		sigset_t usr1;
+		sigemptyset(&usr1);
+		sigaddset(&usr1, SIGUSR1);
+		sigprocmask(SIG_BLOCK, &usr1, NULL);
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
@@ -548,6 +572,27 @@ static void test_pids_default(void **state)
 		assert_string_equal(text, kept[i]);
 		free(text);
 	}
+	/* A config.json that is a symlink: neither it nor its target is
+	 * rewritten (the link would become a file), and the log says so. */
+	char target[200];
+	snprintf(target, sizeof(target), "%s/real.json", t.dir);
+	write_file(target, spec_plain, 0644);
+	assert_int_equal(unlink(t.config), 0);
+	assert_int_equal(symlink(target, t.config), 0);
+	const char *logged[] = { "--memlog-runtime", t.fake, "--memlog-socket",
+				 "/nonexistent.sock", "--memlog-pids-limit", "321",
+				 "--log", t.log, "create", "--bundle", t.bundle,
+				 "c1", NULL };
+	rw_run(&t, logged, NULL);
+	expect_exit(&t, 0);
+	assert_int_equal(lstat(t.config, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	char *ttext = h_read_file(target, NULL);
+	assert_string_equal(ttext, spec_plain);
+	free(ttext);
+	assert_log_has(&t, "no default PID limit: cannot rewrite ");
+	assert_int_equal(unlink(t.config), 0);
+
 	/* 0 is unset: replaced. --memlog-pids-limit 0: nothing is set. */
 	write_file(t.config, "{\"linux\":{\"resources\":{\"pids\":{\"limit\":0}}}}",
 		   0644);
@@ -603,6 +648,89 @@ static void test_capture(void **state)
 				    out ? "captured out" : "captured err");
 	}
 	json_decref(a);
+	rw_free(&t);
+	mld_stop(&m);
+}
+
+/* What the runtime inherits from memlog-runc is what memlog-runc got: on
+ * capture only fds 1 and 2 change (no other fd of ours reaches runc and so
+ * the container), and the blocked mask and ignored signals are ours. */
+static void test_capture_inherits_nothing_else(void **state)
+{
+	struct mld m = { 0 };
+	struct rw t;
+	char *base_fds, *base_sig, *fds, *sig;
+	(void)state;
+
+	need_runc_wrap();
+	mld_start(&m, NULL);
+	rw_init(&t, spec_plain);
+	const char *pass[] = { "--memlog-runtime", t.fake, "--memlog-socket",
+			       m.log, "--log", t.log, "state", "c1", NULL };
+	const char *args[] = { "--memlog-runtime", t.fake, "--memlog-socket",
+			       m.log, "--log", t.log, "create", "--bundle",
+			       t.bundle, "c1", NULL };
+
+	rw_run(&t, pass, NULL);
+	expect_exit(&t, 0);
+	base_fds = record_get(&t, "fds");
+	base_sig = record_get(&t, "sig");
+	/* SIGUSR1 (bit 9) blocked, SIGUSR2 (bit 11) ignored by rw_run. */
+	assert_non_null(strstr(base_sig, "SigBlk: 0000000000000200"));
+	assert_non_null(strstr(base_sig, "SigIgn: 0000000000000800"));
+	rw_run(&t, args, NULL);
+	expect_exit(&t, 0);
+	assert_fd_not(&t, "fd1", t.out_pipe);
+	assert_fd_not(&t, "fd2", t.err_pipe);
+	assert_fd(&t, "fd0", "/dev/null");
+	fds = record_get(&t, "fds");
+	sig = record_get(&t, "sig");
+	assert_string_equal(fds, base_fds);
+	assert_string_equal(sig, base_sig);
+	free(fds);
+	free(sig);
+	free(base_fds);
+	free(base_sig);
+	rw_free(&t);
+	mld_stop(&m);
+}
+
+/* A closed stdout (or stdin) stays closed for the runtime and is not
+ * captured, even though memlog-runc opens sockets and pipes meanwhile
+ * (which would otherwise take the free number and pass for the engine's
+ * stdout); stderr is still captured. */
+static void test_closed_stdout_stays_closed(void **state)
+{
+	struct mld m = { 0 };
+	struct rw t;
+	(void)state;
+
+	need_runc_wrap();
+	mld_start(&m, NULL);
+	rw_init(&t, spec_plain);
+	const char *args[] = { "--memlog-runtime", t.fake, "--memlog-socket",
+			       m.log, "--log", t.log, "create", "--bundle",
+			       t.bundle, "c1", NULL };
+
+	t.closed_stdio = 1u << 0 | 1u << 1;
+	rw_run(&t, args, NULL);
+	expect_exit(&t, 0);
+	assert_fd(&t, "fd0", "");
+	assert_fd(&t, "fd1", "");
+	assert_fd_not(&t, "fd2", t.err_pipe);
+	assert_log_has(&t, "stderr logged by memlogd");
+	char *log = read_log(&t);
+	assert_null(strstr(log, "stdout logged"));
+	free(log);
+	assert_int_equal(h_source_stat(&m, "job.out", "stdout", "fds"), -1);
+
+	/* Both closed: pass-through, and both still closed. */
+	t.closed_stdio = 1u << 1 | 1u << 2;
+	rw_run(&t, args, NULL);
+	expect_exit(&t, 0);
+	assert_fd(&t, "fd1", "");
+	assert_fd(&t, "fd2", "");
+	assert_log_has(&t, "pass-through: stdout and stderr are closed");
 	rw_free(&t);
 	mld_stop(&m);
 }
@@ -855,6 +983,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_pids_default, h_teardown),
 		cmocka_unit_test_teardown(test_capture, h_teardown),
 		cmocka_unit_test_teardown(test_capture_tee_copies, h_teardown),
+		cmocka_unit_test_teardown(test_capture_inherits_nothing_else, h_teardown),
+		cmocka_unit_test_teardown(test_closed_stdout_stays_closed, h_teardown),
 		cmocka_unit_test_teardown(test_refused_pass_through, h_teardown),
 		cmocka_unit_test_teardown(test_names_docker_and_id, h_teardown),
 		cmocka_unit_test_teardown(test_settings_and_errors, h_teardown),

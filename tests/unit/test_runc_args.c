@@ -186,8 +186,20 @@ static void test_create_bundle_forms(void **state)
 	assert_string_equal(p.a.bundle, "/2");
 	/* No id: runc refuses it; nothing to prepare. */
 	parse(&p, "create", "--bundle", "/b", NULL);
-	assert_true(p.a.cmd_parsed);
+	assert_false(p.a.cmd_parsed);
 	assert_null(p.a.id);
+	/* More than one argument: runc refuses it too ("exactly 1
+	 * argument"); the config.json there must not be edited. */
+	parse(&p, "create", "--bundle", "/b", "id", "extra", NULL);
+	assert_false(p.a.cmd_parsed);
+	parse(&p, "run", "id", "--", "x", NULL);
+	assert_false(p.a.cmd_parsed);
+	/* An empty bundle is the current directory, as for runc (not "/"). */
+	parse(&p, "create", "-b", "/1", "--bundle=", "id", NULL);
+	assert_true(p.a.cmd_parsed);
+	assert_null(p.a.bundle);
+	assert_string_equal(p.a.id, "id");
+	assert_string_equal(passed(&p), "create -b /1 --bundle= id");
 }
 
 /* urfave/cli moves known flags given after the id to the front. */
@@ -205,12 +217,18 @@ static void test_flags_after_id(void **state)
 	assert_string_equal(passed(&p), "create myid --bundle /b "
 			    "--console-socket /c.sock");
 	/* A boolean flag takes the next word along when reordering, which
-	 * ends Go's parsing there: the bundle is then not seen (runc uses
-	 * the current directory), and neither does memlog-runc. */
+	 * ends Go's parsing there: "id --bundle /b" are then three
+	 * arguments, which runc refuses, so nothing is prepared (not even in
+	 * the current directory, which runc would have used). */
 	parse(&p, "run", "--detach", "id", "--bundle", "/b", NULL);
+	assert_false(p.a.cmd_parsed);
+	assert_string_equal(passed(&p), "run --detach id --bundle /b");
+	parse(&p, "run", "--detach", "id", "--bundle=/b", NULL);
+	assert_false(p.a.cmd_parsed);
+	parse(&p, "run", "id", "--detach", "--bundle=/b", NULL);
 	assert_true(p.a.cmd_parsed);
 	assert_string_equal(p.a.id, "id");
-	assert_null(p.a.bundle);
+	assert_string_equal(p.a.bundle, "/b");
 	parse(&p, "run", "-d", "id", NULL);
 	assert_string_equal(p.a.id, "id");
 }
@@ -226,8 +244,11 @@ static void test_double_dash(void **state)
 	assert_string_equal(p.a.bundle, "/b");
 	/* After "--" nothing is reordered: this bundle is runc's argument. */
 	parse(&p, "run", "--", "id", "--bundle", "/b", NULL);
+	assert_false(p.a.cmd_parsed);
+	assert_string_equal(passed(&p), "run -- id --bundle /b");
+	parse(&p, "run", "--bundle", "/b", "--", "id", NULL);
+	assert_true(p.a.cmd_parsed);
 	assert_string_equal(p.a.id, "id");
-	assert_null(p.a.bundle);
 	/* A global "--": the next word is the command. */
 	parse(&p, "--memlog-socket", "/s", "--root", "/r", "--", "create", "x",
 	      NULL);
@@ -274,7 +295,7 @@ static void test_help_version_unknown(void **state)
 	/* Reordered to "--bundle x": x is the bundle and the id is missing,
 	 * which runc refuses. */
 	parse(&p, "create", "x", "--bundle", NULL);
-	assert_string_equal(p.a.bundle, "x");
+	assert_false(p.a.cmd_parsed);
 	assert_null(p.a.id);
 	parse(&p, "create", "--bundle", NULL);
 	assert_false(p.a.cmd_parsed);

@@ -205,6 +205,43 @@ static void test_parse_refuses(void **state)
 	assert_non_null(strstr(why, "64-bit"));
 }
 
+/* Numbers jansson would write back differently (1e3 as 1000.0, 0.1 as
+ * 0.10000000000000001, -0 as 0) leave the file alone; numbers it writes
+ * as they are (strings with digits and escapes around them too) do not. */
+static void test_parse_numbers_exact(void **state)
+{
+	const char *changed[] = {
+		"{\"a\":1e3}",
+		"{\"a\":1E2}",
+		"{\"a\":-0}",
+		"{\"a\":0.1}",
+		"{\"a\":1.5e-7}",
+		"{\"s\":\"1e3 \\\" 2\",\"a\":[1, 2.50]}",
+		"{\"linux\":{\"resources\":{\"pids\":{\"limit\":0}}},\"x\":1.0e0}",
+	};
+	const char *kept[] = {
+		"{\"a\":0.5,\"b\":-1,\"c\":1.0,\"d\":-0.0,\"e\":[1, 2.25]}",
+		"{\"s\":\"1e3 \\\" -0 \\\\\",\"n\":-9223372036854775808}",
+		"{\"k\\\"0.1\":7}",
+	};
+	char why[256];
+	(void)state;
+
+	for (unsigned i = 0; i < sizeof(changed) / sizeof(*changed); i++) {
+		why[0] = '\0';
+		if (spec_parse(changed[i], strlen(changed[i]), why, sizeof(why)))
+			fail_msg("taken, would change a number: %s", changed[i]);
+		assert_non_null(strstr(why, "number"));
+	}
+	for (unsigned i = 0; i < sizeof(kept) / sizeof(*kept); i++) {
+		json_t *j = spec_parse(kept[i], strlen(kept[i]), why, sizeof(why));
+
+		if (!j)
+			fail_msg("refused %s: %s", kept[i], why);
+		json_decref(j);
+	}
+}
+
 static void test_terminal(void **state)
 {
 	struct { const char *text; int want; } cases[] = {
@@ -331,6 +368,7 @@ int main(void)
 		cmocka_unit_test(test_pids_bad_shape_untouched),
 		cmocka_unit_test(test_pids_off),
 		cmocka_unit_test(test_parse_refuses),
+		cmocka_unit_test(test_parse_numbers_exact),
 		cmocka_unit_test(test_terminal),
 		cmocka_unit_test(test_name_annotations),
 		cmocka_unit_test(test_name_long_cut),
