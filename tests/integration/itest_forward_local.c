@@ -58,7 +58,7 @@ static char *rx_frame(struct rx *x, int timeout_ms)
 
 	for (;;) {
 		/* A whole frame buffered? */
-		char *sp = memchr(x->buf, ' ', x->len);
+		char *sp = x->len ? memchr(x->buf, ' ', x->len) : NULL;
 		if (sp) {
 			size_t fl = strtoul(x->buf, NULL, 10);
 			size_t hdr = (size_t)(sp - x->buf) + 1;
