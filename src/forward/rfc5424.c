@@ -1,4 +1,5 @@
 #include "rfc5424.h"
+#include "util.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -72,38 +73,6 @@ size_t rfc5424_time(char out[RFC5424_TIME_LEN + 1], const char *s, size_t len)
 	return RFC5424_TIME_LEN;
 }
 
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 when s starts with
- * a byte that is not one: overlong forms, surrogates and code points past
- * U+10FFFF are invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t len)
-{
-	unsigned char c = s[0];
-	size_t n;
-	uint32_t cp, min;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 2; cp = c & 0x1f; min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 3; cp = c & 0x0f; min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4; cp = c & 0x07; min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (len < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 void rfc5424_text(struct strbuf *b, const char *s, size_t len, int sd)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -115,7 +84,7 @@ void rfc5424_text(struct strbuf *b, const char *s, size_t len, int sd)
 
 	while (i < len) {
 		unsigned char c = u[i];
-		size_t n = utf8_seq(u + i, len - i);
+		size_t n = utf8_decode(u + i, len - i, NULL);
 
 		if (n > 1 || (n == 1 && (c >= 0x20 || c == '\t') && c != 0x7f &&
 			      !(sd && (c == '"' || c == '\\' || c == ']')))) {

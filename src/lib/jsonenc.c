@@ -1,42 +1,9 @@
 #include "jsonenc.h"
+#include "util.h"
 
 #include <stdint.h>
 
 static const char hex[] = "0123456789abcdef";
-
-/* Decodes one UTF-8 sequence the way Go's utf8.DecodeRune does: returns its
- * length, or 0 if the byte at s starts no valid sequence (overlong forms,
- * surrogates and values above U+10FFFF are invalid). */
-static size_t utf8_valid_len(const unsigned char *s, size_t len, uint32_t *cp)
-{
-	unsigned char c = s[0];
-	size_t n;
-	uint32_t v, min;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	} else if (c >= 0xc2 && c <= 0xdf) {
-		n = 2; v = c & 0x1f; min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 3; v = c & 0x0f; min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4; v = c & 0x07; min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (len < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		v = (v << 6) | (s[i] & 0x3f);
-	}
-	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-		return 0;
-	*cp = v;
-	return n;
-}
 
 size_t json_escape(char *out, const char *in, size_t len)
 {
@@ -72,7 +39,7 @@ size_t json_escape(char *out, const char *in, size_t len)
 			continue;
 		}
 		uint32_t cp;
-		size_t n = utf8_valid_len(s + i, len - i, &cp);
+		size_t n = utf8_decode(s + i, len - i, &cp);
 		if (n == 0) {
 			/* Go replaces each invalid byte on its own. */
 			const char *r = "\\ufffd";
@@ -114,7 +81,7 @@ size_t utf8_complete_prefix(const char *in, size_t len)
 				unsigned char tmp[4];
 				for (size_t k = 0; k < 4; k++)
 					tmp[k] = k < back ? s[len - back + k] : fill[f];
-				if (utf8_valid_len(tmp, need, &cp) == need)
+				if (utf8_decode(tmp, need, &cp) == need)
 					return len - back;
 			}
 		}

@@ -149,3 +149,38 @@ uint64_t now_mono_ms(void)
 {
 	return now_mono_ns() / 1000000ull;
 }
+
+size_t utf8_decode(const void *str, size_t len, uint32_t *cp)
+{
+	const unsigned char *s = str;
+	unsigned char c;
+	size_t n;
+	uint32_t v, min;
+
+	if (len == 0)
+		return 0;
+	c = s[0];
+	if (c < 0x80) {
+		n = 1; v = c; min = 0;
+	} else if (c >= 0xc2 && c <= 0xdf) {
+		n = 2; v = c & 0x1f; min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3; v = c & 0x0f; min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4; v = c & 0x07; min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (len < n)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		v = (v << 6) | (s[i] & 0x3f);
+	}
+	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	if (cp)
+		*cp = v;
+	return n;
+}

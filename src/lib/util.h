@@ -37,4 +37,9 @@ uint64_t now_realtime_ns(void);
 uint64_t now_mono_ms(void);
 uint64_t now_mono_ns(void);
 
+/* Length (1-4) of the valid UTF-8 character at s (len bytes left), or 0:
+ * overlong forms, surrogates, code points past U+10FFFF and truncated
+ * sequences are invalid. Its code point goes to *cp unless cp is NULL. */
+size_t utf8_decode(const void *s, size_t len, uint32_t *cp);
+
 #endif

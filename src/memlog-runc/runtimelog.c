@@ -1,4 +1,5 @@
 #include "runtimelog.h"
+#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -62,36 +63,6 @@ static char *quote(const char *s)
 	return out;
 }
 
-/* Length of the valid UTF-8 character at s (n bytes left), or 0. */
-static size_t utf8_char_len(const unsigned char *s, size_t n)
-{
-	size_t len;
-	unsigned min;
-	unsigned cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2; cp = s[0] & 0x1f; min = 0x80;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3; cp = s[0] & 0x0f; min = 0x800;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4; cp = s[0] & 0x07; min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 /* msg with each byte that is not part of valid UTF-8 replaced by '?'
  * (jansson refuses invalid UTF-8; a path may hold any bytes). */
 static char *valid_utf8(const char *msg)
@@ -100,7 +71,7 @@ static char *valid_utf8(const char *msg)
 	char *out = strdup(msg);
 
 	while (out && i < n) {
-		size_t l = utf8_char_len((const unsigned char *)out + i, n - i);
+		size_t l = utf8_decode(out + i, n - i, NULL);
 
 		if (l == 0) {
 			out[i] = '?';
