@@ -57,7 +57,7 @@ ITEST_SRC := $(wildcard tests/integration/itest_*.c)
 ITEST_BIN := $(ITEST_SRC:tests/integration/%.c=$(BUILD)/itests/%)
 HARNESS_SRC := $(filter-out $(ITEST_SRC),$(wildcard tests/integration/*.c))
 
-.PHONY: all clean check demo tests bench fuzz static deps
+.PHONY: all clean check demo tests bench fuzz static deps install uninstall
 all: $(PROGS)
 
 $(BUILD)/%.o: %.c
@@ -165,5 +165,32 @@ bench:
 
 clean:
 	rm -rf build build-*
+
+# `make install` (PREFIX, DESTDIR, BINDIR, SBINDIR, MANDIR): the daemons into
+# sbin, the user commands into bin, the man pages into MANDIR/manN.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+INSTALL ?= install
+INSTALL_BIN := logread memlog-run
+INSTALL_SBIN := memlogd memlog-kmsg logwrite memlog-runc memlog-forward
+MAN_PAGES := $(wildcard man/*.[178])
+
+install: all
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man,1 7 8)
+	$(INSTALL) -m 0755 $(addprefix $(BUILD)/,$(INSTALL_BIN)) $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 0755 $(addprefix $(BUILD)/,$(INSTALL_SBIN)) $(DESTDIR)$(SBINDIR)/
+	for m in $(MAN_PAGES); do \
+		$(INSTALL) -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/ || exit 1; \
+	done
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(INSTALL_BIN)) \
+		$(addprefix $(DESTDIR)$(SBINDIR)/,$(INSTALL_SBIN))
+	for m in $(notdir $(MAN_PAGES)); do \
+		rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$$m; \
+	done
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
