@@ -1,5 +1,6 @@
 /* memlog-forward: follows memlogd from a durable cursor and sends every
- * entry to a syslog receiver over TCP, TLS or RELP (docs/memlog-forward.md). */
+ * entry to a syslog receiver over TCP, TLS, RELP, RELP over TLS or UDP
+ * (docs/memlog-forward.md). */
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>

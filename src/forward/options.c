@@ -7,13 +7,16 @@
 #include <string.h>
 
 #include "pri.h"
+#include "udp.h"
 
 const char options_usage[] =
 "usage: memlog-forward [-socket PATH] --target URL --state-file FILE [OPTIONS]\n"
 "Follows memlogd and sends every entry to a syslog receiver (RFC 5424).\n"
 "\n"
 "  -socket PATH             memlogd's query socket (/var/run/memlogdq.sock)\n"
-"  --target URL             tcp://HOST:PORT, tls://HOST:PORT or relp://HOST:PORT\n"
+"  --target URL             tcp://HOST:PORT, tls://HOST:PORT, relp://HOST:PORT\n"
+"                           relps://HOST:PORT (RELP over TLS) or udp://HOST:PORT\n"
+"                           (lossy: nothing is acknowledged)\n"
 "                           (IPv6 addresses as [ADDR])\n"
 "  --state-file FILE        the delivered cursor, kept across restarts\n"
 "  --tls-ca FILE            CA certificates to verify the receiver (default:\n"
@@ -30,6 +33,7 @@ const char options_usage[] =
 "                           the defaults above; loss markers always pass\n"
 "  --relp-window N          RELP messages in flight (128)\n"
 "  --relp-timeout SECONDS   RELP wait for an answer before reconnecting (30)\n"
+"  --udp-max BYTES          longest UDP message, longer ones are cut (2048)\n"
 "  --backoff-max MS         longest wait between reconnects (5000)\n"
 "  --stats                  print the counters when stopping (SIGUSR1: now)\n"
 "  --help, --version\n"
@@ -40,7 +44,7 @@ const char options_usage[] =
 enum {
 	O_SOCKET = 256, O_TARGET, O_STATE, O_TLS_CA, O_TLS_CERT, O_TLS_KEY,
 	O_TLS_NAME, O_HOSTNAME, O_STDOUT_PRI, O_STDERR_PRI, O_DAEMON_PRI,
-	O_SOURCE, O_PRIORITY, O_RELP_WINDOW, O_RELP_TIMEOUT, O_BACKOFF_MAX,
+	O_SOURCE, O_PRIORITY, O_RELP_WINDOW, O_RELP_TIMEOUT, O_UDP_MAX, O_BACKOFF_MAX,
 	O_STATS, O_HELP, O_VERSION,
 };
 
@@ -60,6 +64,7 @@ static const struct option longopts[] = {
 	{ "priority", required_argument, NULL, O_PRIORITY },
 	{ "relp-window", required_argument, NULL, O_RELP_WINDOW },
 	{ "relp-timeout", required_argument, NULL, O_RELP_TIMEOUT },
+	{ "udp-max", required_argument, NULL, O_UDP_MAX },
 	{ "backoff-max", required_argument, NULL, O_BACKOFF_MAX },
 	{ "stats", no_argument, NULL, O_STATS },
 	{ "help", no_argument, NULL, O_HELP },
@@ -128,6 +133,7 @@ int options_parse(struct fwd_opts *o, int argc, char **argv, char err[OPT_ERR_MA
 	unsigned long v;
 	int c, nsources = 0, pri;
 	const char *why;
+	bool udp_max_set = false;
 
 	memset(o, 0, sizeof(*o));
 	o->socket = "/var/run/memlogdq.sock";
@@ -138,6 +144,7 @@ int options_parse(struct fwd_opts *o, int argc, char **argv, char err[OPT_ERR_MA
 	o->sev_max = 7;
 	o->relp_window = 128;
 	o->relp_timeout_s = 30;
+	o->udp_max = UDP_MAX_DEFAULT;
 	o->backoff_min_ms = 100;
 	o->backoff_max_ms = 5000;
 	optind = 0; /* also resets getopt's state: tests call this repeatedly */
@@ -200,6 +207,15 @@ int options_parse(struct fwd_opts *o, int argc, char **argv, char err[OPT_ERR_MA
 			}
 			o->relp_timeout_s = (unsigned)v;
 			break;
+		case O_UDP_MAX:
+			if (number(a, UDP_MAX_MIN, UDP_MAX_MAX, &v) < 0) {
+				snprintf(err, OPT_ERR_MAX, "--udp-max %s: %d to %d bytes", a,
+					 UDP_MAX_MIN, UDP_MAX_MAX);
+				return -EINVAL;
+			}
+			o->udp_max = (unsigned)v;
+			udp_max_set = true;
+			break;
 		case O_BACKOFF_MAX:
 			if (number(a, 100, 3600000, &v) < 0) {
 				snprintf(err, OPT_ERR_MAX, "--backoff-max %s: 100 to 3600000 ms", a);
@@ -230,8 +246,20 @@ int options_parse(struct fwd_opts *o, int argc, char **argv, char err[OPT_ERR_MA
 		snprintf(err, OPT_ERR_MAX, "--tls-cert and --tls-key go together");
 		return -EINVAL;
 	}
-	if ((o->tls_ca || o->tls_cert || o->tls_name) && o->target.scheme != URL_TLS) {
-		snprintf(err, OPT_ERR_MAX, "the --tls options need a tls:// target");
+	if ((o->tls_ca || o->tls_cert || o->tls_name) && o->target.scheme != URL_TLS &&
+	    o->target.scheme != URL_RELPS) {
+		snprintf(err, OPT_ERR_MAX, "the --tls options need a tls:// or relps:// target");
+		return -EINVAL;
+	}
+	if (udp_max_set && o->target.scheme != URL_UDP) {
+		snprintf(err, OPT_ERR_MAX, "--udp-max needs a udp:// target");
+		return -EINVAL;
+	}
+	/* librelp matches the certificate's DNS names and CN, never its IP
+	 * addresses: an address alone could never be verified. */
+	if (o->target.scheme == URL_RELPS && o->target.is_ip && !o->tls_name) {
+		snprintf(err, OPT_ERR_MAX, "relps:// to an address needs --tls-server-name "
+			 "(librelp checks the certificate's DNS names only)");
 		return -EINVAL;
 	}
 	return 0;

@@ -32,6 +32,7 @@ struct fwd_opts {
 	char params[OPT_PARAMS_MAX];/* " source=..." for memlogd's request */
 	unsigned relp_window;       /* RELP frames in flight */
 	unsigned relp_timeout_s;    /* RELP wait for an answer */
+	unsigned udp_max;           /* longest UDP datagram; longer ones are cut */
 	uint32_t backoff_min_ms;
 	uint32_t backoff_max_ms;
 	bool stats;                 /* print the counters at exit */

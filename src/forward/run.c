@@ -31,6 +31,9 @@ void run_print_stats(const struct forwarder *f)
 		f->st.sent, f->st.acknowledged, f->st.retried, f->st.dropped,
 		f->st.filtered, f->st.reconnects,
 		f->is_relp ? relp_unacked(&f->relp) : f->stream.pending.count);
+	if (f->is_udp)
+		fprintf(stderr, "memlog-forward: udp truncated %" PRIu64 " unsent %" PRIu64
+			"\n", f->udp.truncated, f->udp.unsent);
 }
 
 /* ---- signals during librelp's blocking calls ----
@@ -176,6 +179,8 @@ static void collect(struct forwarder *f)
 	char cur[CURSOR_TEXT_MAX + 1];
 	size_t nsent = 0;
 
+	if (f->is_udp) /* take_entry() advances delivered itself */
+		return;
 	if (f->is_relp ? relp_delivered(&f->relp, cur, &nsent)
 	    : stream_delivered(&f->stream, cur, &nsent))
 		memcpy(f->delivered, cur, sizeof(cur));
@@ -219,6 +224,8 @@ static void sink_fail(struct forwarder *f, const char *why)
 		relp_call_begin(f);
 		relp_close(&f->relp, false, unused, NULL);
 		relp_call_end(f);
+	} else if (f->is_udp) {
+		udp_close(&f->udp);
 	} else {
 		stream_close(&f->stream);
 	}
@@ -240,12 +247,14 @@ static void sink_try(struct forwarder *f)
 		relp_call_begin(f);
 		r = relp_connect(&f->relp);
 		relp_call_end(f);
+	} else if (f->is_udp) {
+		r = udp_connect(&f->udp);
 	} else {
 		r = stream_connect(&f->stream);
 	}
 
 	if (r < 0) {
-		sink_fail(f, f->is_relp ? f->relp.err : f->stream.err);
+		sink_fail(f, f->is_relp ? f->relp.err : f->is_udp ? f->udp.err : f->stream.err);
 		return;
 	}
 	f->sink_up = true;
@@ -255,7 +264,7 @@ static void sink_try(struct forwarder *f)
 	/* The connection counts as working once something is delivered
 	 * over it (a receiver that accepts and drops us at once would
 	 * otherwise be retried at full speed). */
-	if (f->is_relp && f->sink_reported) {
+	if ((f->is_relp || f->is_udp) && f->sink_reported) {
 		fprintf(stderr, "memlog-forward: connected to %s\n", f->opts->target_text);
 		f->sink_reported = false;
 	}
@@ -318,7 +327,8 @@ static int take_entry(struct forwarder *f, const char *line, size_t len, char *w
 	sev = rfc5424_pri(&f->fmt, &e) & 7;
 	if (!e.marker.ptr && (sev < f->opts->sev_min || sev > f->opts->sev_max)) {
 		f->st.filtered++;
-		r = f->is_relp ? relp_skip(&f->relp, cur) : stream_skip(&f->stream, cur);
+		r = f->is_udp ? 0 : f->is_relp ? relp_skip(&f->relp, cur)
+			: stream_skip(&f->stream, cur);
 	} else {
 		strbuf_reset(&f->msg);
 		r = rfc5424_encode(&f->fmt, &e, &f->msg);
@@ -326,6 +336,17 @@ static int take_entry(struct forwarder *f, const char *line, size_t len, char *w
 			relp_call_begin(f);
 			r = relp_send(&f->relp, f->msg.p, f->msg.len, cur);
 			relp_call_end(f);
+		} else if (r == 0 && f->is_udp) {
+			/* Sent or dropped, the entry is done with: UDP tells
+			 * nothing more, and retrying would stall on a full
+			 * queue. */
+			r = udp_send(&f->udp, f->msg.p, f->msg.len);
+			if (r == 0) {
+				f->st.acknowledged++;
+				backoff_reset(&f->sink_bo);
+			}
+			if (r >= 0)
+				r = 0;
 		} else if (r == 0) {
 			r = stream_queue(&f->stream, f->msg.p, f->msg.len, cur);
 		}
@@ -337,10 +358,13 @@ static int take_entry(struct forwarder *f, const char *line, size_t len, char *w
 	}
 	json_decref(root);
 	if (r < 0) {
-		sink_fail(f, f->is_relp ? f->relp.err : "out of memory queueing a message");
+		sink_fail(f, f->is_relp ? f->relp.err : f->is_udp ? f->udp.err
+			  : "out of memory queueing a message");
 		return -1;
 	}
 	memcpy(f->queued, cur, sizeof(cur));
+	if (f->is_udp)
+		memcpy(f->delivered, cur, sizeof(cur));
 	if (e.has_seq)
 		f->queued_seq = e.seq;
 	return 0;
@@ -434,7 +458,9 @@ int run_init(struct forwarder *f, const struct fwd_opts *opts, const char *hostn
 	f->mem.params = opts->params[0] ? opts->params : NULL;
 	backoff_init(&f->sink_bo, opts->backoff_min_ms, opts->backoff_max_ms);
 	backoff_init(&f->mem_bo, opts->backoff_min_ms, opts->backoff_max_ms);
-	f->is_relp = opts->target.scheme == URL_RELP;
+	f->is_relp = opts->target.scheme == URL_RELP || opts->target.scheme == URL_RELPS;
+	f->is_udp = opts->target.scheme == URL_UDP;
+	udp_init(&f->udp, opts);
 	/* Both are set up so that run_free() can always free both. */
 	r = stream_init(&f->stream, opts);
 	if (r == 0 && f->is_relp && relp_init(&f->relp, opts) < 0) {
@@ -459,6 +485,7 @@ void run_free(struct forwarder *f)
 {
 	client_free(&f->mem);
 	stream_free(&f->stream);
+	udp_close(&f->udp);
 	if (f->is_relp)
 		relp_free(&f->relp);
 	strbuf_free(&f->msg);
@@ -503,7 +530,7 @@ static void finish(struct forwarder *f)
 		setitimer(ITIMER_REAL, &off, NULL);
 		relp_call_end(f);
 		f->st.acknowledged += nsent;
-	} else if (f->sink_up) {
+	} else if (f->sink_up && !f->is_udp) {
 		uint64_t end = now_ms() + RUN_STOP_FLUSH_MS;
 
 		while (stream_backlog(&f->stream) || f->stream.state != STREAM_UP) {

@@ -4,7 +4,7 @@
  * most RUN_BACKLOG_MAX bytes queued), so a slow receiver costs memlogd's
  * ring, which tells us exactly what it overwrote, and never our memory.
  * RELP sends are synchronous (librelp), bounded by its window and
- * timeout. */
+ * timeout; UDP sends never wait (what the kernel refuses is dropped). */
 #ifndef FORWARD_RUN_H
 #define FORWARD_RUN_H
 
@@ -18,6 +18,7 @@
 #include "relp.h"
 #include "rfc5424.h"
 #include "stream.h"
+#include "udp.h"
 
 #define RUN_BACKLOG_MAX (4u << 20) /* bytes queued for TCP/TLS at most */
 #define RUN_BATCH_MAX (1u << 20)   /* bytes read from memlogd per turn */
@@ -26,7 +27,8 @@
 
 struct fwd_stats {
 	uint64_t sent;         /* messages handed to the transport */
-	uint64_t acknowledged; /* of them: acknowledged (RELP) or written (TCP/TLS) */
+	uint64_t acknowledged; /* of them: acknowledged (RELP), written (TCP/TLS)
+				* or taken by send() (UDP) */
 	uint64_t retried;      /* messages sent again after a transport failure */
 	uint64_t dropped;      /* entries memlogd overwrote before we read them */
 	uint64_t filtered;     /* entries not sent (--priority) */
@@ -38,8 +40,10 @@ struct forwarder {
 	struct rfc5424_cfg fmt;
 	struct client mem;          /* memlogd's query connection */
 	struct stream stream;       /* tcp://, tls:// */
-	struct relp relp;           /* relp:// */
+	struct relp relp;           /* relp://, relps:// */
+	struct udp udp;             /* udp:// */
 	bool is_relp;
+	bool is_udp;
 	bool sink_up;               /* the transport is connected (or connecting) */
 	bool sink_ever_up;
 	bool sink_reported;         /* its failure was said; said again after success */

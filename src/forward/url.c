@@ -8,7 +8,8 @@ static const struct {
 	const char *name;
 	enum url_scheme scheme;
 } schemes[] = {
-	{ "tcp", URL_TCP }, { "tls", URL_TLS }, { "relp", URL_RELP }
+	{ "tcp", URL_TCP }, { "tls", URL_TLS }, { "relp", URL_RELP },
+	{ "relps", URL_RELPS }, { "udp", URL_UDP },
 };
 
 const char *url_scheme_name(enum url_scheme s)
@@ -53,7 +54,7 @@ int url_parse(const char *text, size_t len, struct url *out, const char **why)
 		    !strncasecmp(p, schemes[i].name, (size_t)(sep - p)))
 			u.scheme = schemes[i].scheme;
 	if (!u.scheme) {
-		*why = "the scheme is not tcp, tls or relp";
+		*why = "the scheme is not tcp, tls, relp, relps or udp";
 		return -EINVAL;
 	}
 	host = sep + 3;

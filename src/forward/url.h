@@ -11,6 +11,8 @@ enum url_scheme {
 	URL_TCP = 1, /* RFC 5424 over TCP, RFC 6587 octet counting */
 	URL_TLS,     /* the same inside TLS (RFC 5425) */
 	URL_RELP,    /* RELP (librelp) */
+	URL_RELPS,   /* RELP inside TLS (librelp with OpenSSL) */
+	URL_UDP,     /* one message per datagram (RFC 5426) */
 };
 
 struct url {
@@ -24,7 +26,7 @@ struct url {
  * -EINVAL with a reason in *why (a static string). */
 int url_parse(const char *text, size_t len, struct url *out, const char **why);
 
-/* "tcp", "tls", "relp". */
+/* "tcp", "tls", "relp", "relps", "udp". */
 const char *url_scheme_name(enum url_scheme s);
 
 #endif

@@ -122,15 +122,14 @@ struct fwd {
 	char state[200], err[200];
 };
 
-static void fwd_start(struct fwd *f, const struct mld *m, const struct rx *x,
-		      const char *const *extra)
+static void fwd_start_url(struct fwd *f, const struct mld *m, const char *target,
+			  const char *const *extra)
 {
-	char prog[256], target[64];
+	char prog[256];
 	const char *argv[32];
 	int n = 0;
 
 	h_prog(prog, sizeof(prog), "memlog-forward");
-	snprintf(target, sizeof(target), "tcp://127.0.0.1:%d", x->port);
 	snprintf(f->state, sizeof(f->state), "%s/fwd.state", m->dir);
 	snprintf(f->err, sizeof(f->err), "%s/fwd.err", m->dir);
 	argv[n++] = prog;
@@ -146,6 +145,15 @@ static void fwd_start(struct fwd *f, const struct mld *m, const struct rx *x,
 		argv[n++] = extra[i];
 	argv[n] = NULL;
 	f->pid = h_spawn(argv, f->err, false);
+}
+
+static void fwd_start(struct fwd *f, const struct mld *m, const struct rx *x,
+		      const char *const *extra)
+{
+	char target[64];
+
+	snprintf(target, sizeof(target), "tcp://127.0.0.1:%d", x->port);
+	fwd_start_url(f, m, target, extra);
 }
 
 static void fwd_stop(struct fwd *f)
@@ -354,6 +362,86 @@ static void test_escaping_on_the_wire(void **state)
 	mld_stop(&m);
 }
 
+/* udp://: each message is one datagram, exactly the RFC 5424 message
+ * (no framing, no newline); one longer than --udp-max is cut to it at a
+ * UTF-8 boundary and counted; the cursor of the last one sent is saved. */
+static void test_udp_datagrams(void **state)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sa);
+	struct mld m = { 0 };
+	struct fwd f;
+	char target[64], dg[3][4096], *e;
+	ssize_t len[3];
+	int ufd, w;
+	(void)state;
+
+	if (!have_forward())
+		skip();
+	mld_start(&m, NULL);
+	ufd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(ufd >= 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(ufd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(ufd, (struct sockaddr *)&sa, &sl), 0);
+	w = h_register_pipe(&m, "udp.out");
+	{
+		char line[1300];
+		size_t k = 0;
+
+		k += (size_t)snprintf(line, sizeof(line), "short line\n");
+		for (int i = 0; i < 600; i++) {
+			line[k++] = '\xc3';
+			line[k++] = '\xa9';
+		}
+		line[k++] = '\n';
+		memcpy(line + k, "after\n", 6);
+		k += 6;
+		h_write_all(w, line, k);
+	}
+	h_wait_source_stat(&m, "udp.out", "stdout", "lines", 3);
+	snprintf(target, sizeof(target), "udp://127.0.0.1:%d", ntohs(sa.sin_port));
+	fwd_start_url(&f, &m, target, (const char *const[]){ "--udp-max", "480", "--stats",
+							     NULL });
+	for (int i = 0; i < 3; i++) {
+		struct pollfd p = { .fd = ufd, .events = POLLIN };
+
+		assert_int_equal(poll(&p, 1, H_TIMEOUT_MS), 1);
+		len[i] = recv(ufd, dg[i], sizeof(dg[i]) - 1, 0);
+		assert_true(len[i] > 0);
+		dg[i][len[i]] = '\0';
+		assert_int_equal(strlen(dg[i]), (size_t)len[i]);
+		/* The message itself: no octet count, no trailing newline. */
+		assert_memory_equal(dg[i], "<14>1 ", 6);
+		assert_null(strchr(dg[i], '\n'));
+		if (!strstr(dg[i], " testhost udp.out ") ||
+		    !strstr(dg[i], " stdout [memlog@32473 cursor=\"m1-"))
+			fail_msg("unexpected datagram: %s", dg[i]);
+	}
+	assert_string_equal(msg_text(dg[0]), "short line");
+	assert_string_equal(sd_param(dg[0], "seq"), "1");
+	/* Cut to 480 bytes or one less: never half of an é. */
+	assert_true(len[1] == 480 || len[1] == 479);
+	assert_memory_equal(dg[1] + len[1] - 2, "\xc3\xa9", 2);
+	for (const char *p = msg_text(dg[1]); *p; p += 2)
+		assert_memory_equal(p, "\xc3\xa9", 2);
+	assert_string_equal(msg_text(dg[2]), "after");
+	assert_string_equal(sd_param(dg[2], "seq"), "3");
+	fwd_stop(&f);
+	e = h_read_file(f.err, NULL);
+	assert_non_null(e);
+	if (!strstr(e, "sent 3 acknowledged 3 ") || !strstr(e, "udp truncated 1 unsent 0"))
+		fail_msg("counters: %s", e);
+	free(e);
+	e = h_read_file(f.state, NULL);
+	assert_non_null(e);
+	assert_non_null(strstr(e, sd_param(dg[2], "cursor")));
+	free(e);
+	close(w);
+	close(ufd);
+	mld_stop(&m);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -361,6 +449,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_marker_exact_count, h_teardown),
 		cmocka_unit_test_teardown(test_filters_and_stats, h_teardown),
 		cmocka_unit_test_teardown(test_escaping_on_the_wire, h_teardown),
+		cmocka_unit_test_teardown(test_udp_datagrams, h_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

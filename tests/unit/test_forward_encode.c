@@ -213,13 +213,19 @@ static void test_url(void **state)
 	assert_int_equal(u.scheme, URL_RELP);
 	assert_string_equal(u.host, "logs.example.com");
 	assert_false(u.is_ip);
+	assert_int_equal(url_parse("relps://logs.example.com:2514", 29, &u, &why), 0);
+	assert_int_equal(u.scheme, URL_RELPS);
+	assert_string_equal(url_scheme_name(u.scheme), "relps");
+	assert_int_equal(url_parse("udp://10.0.0.1:514", 18, &u, &why), 0);
+	assert_int_equal(u.scheme, URL_UDP);
+	assert_string_equal(url_scheme_name(u.scheme), "udp");
 	assert_int_equal(url_parse("tls://[::1]:6514", 16, &u, &why), 0);
 	assert_int_equal(u.scheme, URL_TLS);
 	assert_string_equal(u.host, "::1");
 	assert_true(u.is_ip);
 	static const char *const bad[] = {
 		"tcp://host", "tcp://host:", "tcp://host:0", "tcp://host:65536",
-		"tcp://:514", "udp://host:514", "tcp:/host:514", "host:514",
+		"tcp://:514", "udpx://host:514", "tcp:/host:514", "host:514",
 		"tcp://[::1:514", "tcp://[zz]:514", "tcp://ho st:514", "tcp://a/b:514",
 		"tcp://host:51a", "tcp://::1:514",
 	};
@@ -338,6 +344,31 @@ static void test_options(void **state)
 	assert_int_equal(parse(&o, err, "--target", "tcp://h:1", "--state-file", "s",
 			       "--bogus", NULL), -EINVAL);
 	assert_int_equal(parse(&o, err, "--target", NULL), -EINVAL);
+	/* relps: the --tls options apply; an address needs a name to check. */
+	assert_int_equal(parse(&o, err, "--target", "relps://h:1", "--state-file", "s",
+			       "--tls-ca", "c", "--tls-cert", "x", "--tls-key", "k", NULL), 0);
+	assert_int_equal(o.target.scheme, URL_RELPS);
+	assert_int_equal(parse(&o, err, "--target", "relps://127.0.0.1:1", "--state-file",
+			       "s", NULL), -EINVAL);
+	assert_non_null(strstr(err, "--tls-server-name"));
+	assert_int_equal(parse(&o, err, "--target", "relps://127.0.0.1:1", "--state-file",
+			       "s", "--tls-server-name", "h", NULL), 0);
+	assert_int_equal(parse(&o, err, "--target", "relp://h:1", "--state-file", "s",
+			       "--tls-ca", "c", NULL), -EINVAL);
+	/* udp: --udp-max 480-65507, default 2048, only with udp://. */
+	assert_int_equal(parse(&o, err, "--target", "udp://h:1", "--state-file", "s", NULL), 0);
+	assert_int_equal(o.udp_max, 2048);
+	assert_int_equal(parse(&o, err, "--target", "udp://h:1", "--state-file", "s",
+			       "--udp-max", "480", NULL), 0);
+	assert_int_equal(o.udp_max, 480);
+	assert_int_equal(parse(&o, err, "--target", "udp://h:1", "--state-file", "s",
+			       "--udp-max", "479", NULL), -EINVAL);
+	assert_int_equal(parse(&o, err, "--target", "udp://h:1", "--state-file", "s",
+			       "--udp-max", "65508", NULL), -EINVAL);
+	assert_int_equal(parse(&o, err, "--target", "tcp://h:1", "--state-file", "s",
+			       "--udp-max", "1000", NULL), -EINVAL);
+	assert_int_equal(parse(&o, err, "--target", "udp://h:1", "--state-file", "s",
+			       "--tls-ca", "c", NULL), -EINVAL);
 	assert_int_equal(parse(&o, err, "--help", NULL), 0);
 	assert_true(o.help);
 }
