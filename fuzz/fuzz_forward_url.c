@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (url_parse((const char *)data, size, &u, &why) < 0)
 		return 0;
-	CHECK(u.scheme >= URL_TCP && u.scheme <= URL_RELP);
+	CHECK(u.scheme >= URL_TCP && u.scheme <= URL_UDP);
 	CHECK(atoi(u.port) >= 1 && atoi(u.port) <= 65535);
 	CHECK(strlen(u.host) >= 1 && strlen(u.host) <= URL_HOST_MAX);
 	n = snprintf(text, sizeof(text), strchr(u.host, ':') ? "%s://[%s]:%s" : "%s://%s:%s",
