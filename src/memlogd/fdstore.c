@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -88,29 +89,34 @@ static void discard(struct stored_fd *f)
 
 int fdstore_adopt(struct daemon *d, struct stored_fd *fds, int n)
 {
-	struct fdname a, b;
+	/* Each name decoded once (up to 4096 of them at start-up). */
+	struct fdname *nm = calloc((size_t)n, sizeof(*nm));
 	int taken = 0;
 
+	if (!nm) {
+		/* Nothing can be matched: left to the manager, which passes
+		 * them again at the next start. */
+		for (int i = 0; i < n; i++)
+			close(fds[i].fd);
+		daemon_notice(d, true, "fd store: out of memory; %d stored fds "
+			      "not taken back", n);
+		return 0;
+	}
 	for (int i = 0; i < n; i++) {
-		if (fds[i].fd < 0)
-			continue;
-		if (fdname_decode(fds[i].name, fds[i].name_len, &a) < 0) {
+		if (fdname_decode(fds[i].name, fds[i].name_len, &nm[i]) < 0) {
 			discard(&fds[i]);
 			continue;
 		}
-		if (a.id >= d->store_next)
-			d->store_next = a.id + 1;
+		if (nm[i].id >= d->store_next)
+			d->store_next = nm[i].id + 1;
 	}
 	for (int i = 0; i < n; i++) {
-		if (fds[i].fd < 0 ||
-		    fdname_decode(fds[i].name, fds[i].name_len, &a) < 0 ||
-		    a.kind != FDNAME_SOURCE)
+		if (fds[i].fd < 0 || nm[i].kind != FDNAME_SOURCE)
 			continue;
 		int dest = -1;
 		for (int j = 0; j < n; j++) {
-			if (fds[j].fd >= 0 &&
-			    fdname_decode(fds[j].name, fds[j].name_len, &b) == 0 &&
-			    b.kind == FDNAME_DEST && b.id == a.id) {
+			if (fds[j].fd >= 0 && nm[j].kind == FDNAME_DEST &&
+			    nm[j].id == nm[i].id) {
 				dest = fds[j].fd;
 				fds[j].fd = -1; /* source_add takes it */
 				break;
@@ -121,17 +127,17 @@ int fdstore_adopt(struct daemon *d, struct stored_fd *fds, int n)
 		/* source_add takes both fds, success or not; on failure the
 		 * store entries go too (the pipe is then broken, as without
 		 * a store). */
-		int r = source_add(d, sfd, dest, a.name, a.name_len,
-				   (enum stream)a.stream, -1, 0, a.id);
+		int r = source_add(d, sfd, dest, nm[i].name, nm[i].name_len,
+				   (enum stream)nm[i].stream, -1, 0, nm[i].id);
 		if (r < 0) {
 			char name[FDNAME_MAX + 1];
 			memcpy(name, fds[i].name, fds[i].name_len);
 			name[fds[i].name_len] = '\0';
 			tell("FDSTOREREMOVE", name, NULL, 0);
-			fdname_encode(name, a.id, FDNAME_DEST, 0, NULL, 0);
+			fdname_encode(name, nm[i].id, FDNAME_DEST, 0, NULL, 0);
 			tell("FDSTOREREMOVE", name, NULL, 0);
 			daemon_notice(d, true, "fd store: source %.*s not taken "
-				      "back: %s", (int)a.name_len, a.name,
+				      "back: %s", (int)nm[i].name_len, nm[i].name,
 				      strerror(-r));
 			continue;
 		}
@@ -141,6 +147,7 @@ int fdstore_adopt(struct daemon *d, struct stored_fd *fds, int n)
 	for (int i = 0; i < n; i++)
 		if (fds[i].fd >= 0)
 			discard(&fds[i]);
+	free(nm);
 	if (taken)
 		daemon_notice(d, false, "fd store: %d sources taken back", taken);
 	return taken;

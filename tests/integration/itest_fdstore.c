@@ -257,6 +257,82 @@ static void test_sigkill_and_take_back(void **state)
 	mld_cleanup(&m);
 }
 
+/* What a restarted memlogd cannot use is taken out of the store and
+ * closed: a name that is not one of ours, a destination without its
+ * source. New ids continue after the largest stored one; a source whose
+ * name does not fit a store name is kept, not stored, and said so. */
+static void test_bad_store_entries(void **state)
+{
+	struct mld m = { 0 };
+	struct manager g;
+	int bogus[2], lone[2], ok[2];
+	char env[200];
+	(void)state;
+
+	mld_init(&m);
+	mgr_init(&g, m.dir);
+	snprintf(env, sizeof(env), "NOTIFY_SOCKET=%s", g.path);
+	assert_int_equal(pipe2(bogus, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(lone, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(ok, O_CLOEXEC), 0);
+	struct h_fdmap map[3] = {
+		{ .from = bogus[0], .to = 3 },
+		{ .from = lone[1], .to = 4 },
+		{ .from = ok[0], .to = 5 },
+	};
+	mld_start(&m, (const struct mld_opts[]){ {
+		.args = (const char *const[]){ "--fd-store", NULL },
+		.env = (const char *const[]){ env,
+			"LISTEN_FDNAMES=memlog.bogus:memlog.9.d:memlog.5.s.2.ok",
+			NULL },
+		.fds = map, .nfds = 3, .listen_fds = true,
+	} });
+	close(bogus[0]);
+	close(lone[1]);
+	close(ok[0]);
+	assert_true(mgr_was_removed(&g, "memlog.bogus", H_TIMEOUT_MS));
+	assert_true(mgr_was_removed(&g, "memlog.9.d", H_TIMEOUT_MS));
+	/* memlogd closed them: the other ends see it. */
+	char c;
+	assert_int_equal(read(lone[0], &c, 1), 0);
+	assert_int_equal(write(bogus[1], "x", 1), -1);
+	assert_int_equal(errno, EPIPE);
+	/* The good one is a source again, under its name and stream. */
+	h_writef(ok[1], "still here\n");
+	h_wait_source_stat(&m, "ok", "stderr", "lines", 1);
+
+	/* The next id is past the largest stored one (9, the lone
+	 * destination): never an id the manager may still hold. */
+	int w = h_register_pipe(&m, "next.out");
+	mgr_wait_stored(&g, 1);
+	assert_string_equal(g.names[0], "memlog.10.s.1.next.out");
+
+	/* 300 bytes of name cannot be a store name: a source all the same. */
+	char name[301];
+	memset(name, 'n', 300);
+	name[300] = '\0';
+	int lw = h_register_pipe(&m, name);
+	h_writef(lw, "long\n");
+	h_wait_source_stat(&m, name, "stderr", "lines", 1);
+	assert_false(mgr_poll(&g, 200) && g.n > 1);
+	assert_int_equal(g.n, 1);
+	json_t *a = h_dump(&m, "dump source=memlogd\n");
+	bool said = false;
+	for (size_t i = 0; i < json_array_size(a); i++)
+		said |= strstr(h_jstr(json_array_get(a, i), "msg"),
+			       "name too long for the fd store") != NULL;
+	assert_true(said);
+	json_decref(a);
+
+	close(w);
+	close(lw);
+	close(ok[1]);
+	close(bogus[1]);
+	close(lone[0]);
+	mld_stop(&m);
+	mgr_free(&g);
+}
+
 /* Without a service manager --fd-store costs nothing and breaks nothing. */
 static void test_without_manager(void **state)
 {
@@ -279,6 +355,7 @@ int main(void)
 	signal(SIGPIPE, SIG_IGN);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_sigkill_and_take_back, h_teardown),
+		cmocka_unit_test_teardown(test_bad_store_entries, h_teardown),
 		cmocka_unit_test_teardown(test_without_manager, h_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
