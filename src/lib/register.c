@@ -1,4 +1,5 @@
 #include "register.h"
+#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -76,38 +77,11 @@ static int send_fds(struct registrar *r, const char *name, size_t name_len,
 	char payload[REG_DGRAM_MAX];
 	int n = build_payload(payload, sizeof(payload), name, name_len, s,
 			      tee, ack);
-	union {
-		char buf[CMSG_SPACE(3 * sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
-	struct iovec iov;
-	struct msghdr msg;
-	struct cmsghdr *cm;
 
 	if (n < 0)
 		return n;
-	iov.iov_base = payload;
-	iov.iov_len = (size_t)n;
-	memset(&msg, 0, sizeof(msg));
-	memset(&ctl, 0, sizeof(ctl));
-	msg.msg_name = &r->addr;
-	msg.msg_namelen = r->addr_len;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = ctl.buf;
-	msg.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
-	cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
-	memcpy(CMSG_DATA(cm), fds, (size_t)nfds * sizeof(int));
-
-	for (;;) {
-		if (sendmsg(r->sock, &msg, MSG_NOSIGNAL) >= 0)
-			return 0;
-		if (errno != EINTR)
-			return errno == EWOULDBLOCK ? -EAGAIN : -errno;
-	}
+	return send_with_fds(r->sock, &r->addr, r->addr_len, payload,
+			     (size_t)n, fds, nfds, 0);
 }
 
 int registrar_send(struct registrar *r, const char *name, size_t name_len,

@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 
 int parse_u64(const char *s, uint64_t max, uint64_t *out)
@@ -183,4 +185,38 @@ size_t utf8_decode(const void *str, size_t len, uint32_t *cp)
 	if (cp)
 		*cp = v;
 	return n;
+}
+
+int send_with_fds(int sock, const struct sockaddr_un *addr, unsigned alen,
+		  const void *buf, size_t len, const int *fds, int nfds,
+		  int flags)
+{
+	union {
+		char buf[CMSG_SPACE(SEND_FDS_MAX * sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { (void *)buf, len };
+	struct msghdr msg = {
+		.msg_name = (void *)addr, .msg_namelen = alen,
+		.msg_iov = &iov, .msg_iovlen = 1,
+	};
+
+	if (nfds < 0 || nfds > SEND_FDS_MAX)
+		return -EINVAL;
+	if (nfds > 0) {
+		memset(&ctl, 0, sizeof(ctl));
+		msg.msg_control = ctl.buf;
+		msg.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
+		memcpy(CMSG_DATA(cm), fds, (size_t)nfds * sizeof(int));
+	}
+	for (;;) {
+		if (sendmsg(sock, &msg, MSG_NOSIGNAL | flags) >= 0)
+			return 0;
+		if (errno != EINTR)
+			return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	}
 }

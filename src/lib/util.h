@@ -42,4 +42,14 @@ uint64_t now_mono_ns(void);
  * sequences are invalid. Its code point goes to *cp unless cp is NULL. */
 size_t utf8_decode(const void *s, size_t len, uint32_t *cp);
 
+/* One datagram of len bytes to addr (alen bytes of it) with up to
+ * SEND_FDS_MAX fds in one SCM_RIGHTS message (none when nfds is 0), with
+ * MSG_NOSIGNAL and the given extra flags; EINTR is retried. Returns 0 or
+ * negative errno (-EAGAIN for EWOULDBLOCK, -EINVAL for too many fds). */
+#define SEND_FDS_MAX 4
+struct sockaddr_un;
+int send_with_fds(int sock, const struct sockaddr_un *addr, unsigned alen,
+		  const void *buf, size_t len, const int *fds, int nfds,
+		  int flags);
+
 #endif

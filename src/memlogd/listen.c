@@ -173,10 +173,6 @@ int listen_notify_fds(const char *state, const int *fds, int nfds)
 	const char *path = getenv("NOTIFY_SOCKET");
 	struct sockaddr_un sa;
 	socklen_t len;
-	union {
-		char buf[CMSG_SPACE(2 * sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
 
 	if (!path || (path[0] != '/' && path[0] != '@'))
 		return -ENOTCONN;
@@ -189,22 +185,8 @@ int listen_notify_fds(const char *state, const int *fds, int nfds)
 	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	struct iovec iov = { (void *)state, strlen(state) };
-	struct msghdr mh = {
-		.msg_name = &sa, .msg_namelen = len,
-		.msg_iov = &iov, .msg_iovlen = 1,
-	};
-	if (nfds > 0) {
-		memset(&ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl.buf;
-		mh.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
-		memcpy(CMSG_DATA(c), fds, (size_t)nfds * sizeof(int));
-	}
-	int r = sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 ? -errno : 0;
+	int r = send_with_fds(fd, &sa, len, state, strlen(state), fds, nfds,
+			      MSG_DONTWAIT);
 	close(fd);
 	return r;
 }
