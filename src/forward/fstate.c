@@ -1,4 +1,5 @@
 #include "fstate.h"
+#include "fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -111,61 +112,15 @@ int fstate_load(const char *path, char cursor[CURSOR_TEXT_MAX + 1], const char *
 	return r < 0 ? r : 1;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int fstate_save(const char *path, const char *cursor, const char **op)
 {
-	char text[FSTATE_FORMAT_MAX], tmp[PATH_MAX], dir[PATH_MAX];
-	int n = fstate_format(text, cursor), fd, r;
+	char text[FSTATE_FORMAT_MAX];
+	int n = fstate_format(text, cursor);
 
-	*op = "format";
-	if (n < 0)
+	if (n < 0) {
+		*op = "format";
 		return n;
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
-		*op = "name";
-		return -ENAMETOOLONG;
 	}
-	*op = "create";
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	*op = "write";
-	r = write_all(fd, text, (size_t)n);
-	if (r == 0) {
-		*op = "fsync";
-		r = fsync(fd) < 0 ? -errno : 0;
-	}
-	if (close(fd) < 0 && r == 0) {
-		*op = "close";
-		r = -errno;
-	}
-	if (r == 0 && rename(tmp, path) < 0) {
-		*op = "rename";
-		r = -errno;
-	}
-	if (r < 0) {
-		unlink(tmp);
-		return r;
-	}
-	/* The rename is durable only once the directory is. */
-	snprintf(dir, sizeof(dir), "%s", path);
-	fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-	return 0;
+	return file_replace(AT_FDCWD, path, text, (size_t)n, 0644,
+			    FILE_REPLACE_SYNC, op);
 }

@@ -14,14 +14,7 @@
 
 #include "entry.h"
 #include "fstate.h"
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
+#include "util.h"
 
 void run_print_stats(const struct forwarder *f)
 {
@@ -190,7 +183,7 @@ static void collect(struct forwarder *f)
 static void save(struct forwarder *f, bool force)
 {
 	const char *op;
-	uint64_t now = now_ms();
+	uint64_t now = now_mono_ms();
 	int r;
 
 	if (!strcmp(f->delivered, f->saved) || (!force && now < f->save_at))
@@ -235,7 +228,7 @@ static void sink_fail(struct forwarder *f, const char *why)
 	if (f->queued_seq > f->replay_seq)
 		f->replay_seq = f->queued_seq;
 	f->sink_up = false;
-	f->sink_at = now_ms() + backoff_next(&f->sink_bo);
+	f->sink_at = now_mono_ms() + backoff_next(&f->sink_bo);
 	save(f, true);
 }
 
@@ -281,7 +274,7 @@ static void mem_try(struct forwarder *f)
 			fprintf(stderr, "memlog-forward: cannot connect to %s: %s; "
 				"retrying\n", f->opts->socket, strerror(-r));
 		f->mem_reported = true;
-		f->mem_at = now_ms() + backoff_next(&f->mem_bo);
+		f->mem_at = now_mono_ms() + backoff_next(&f->mem_bo);
 	}
 }
 
@@ -291,7 +284,7 @@ static void mem_fail(struct forwarder *f, const char *why)
 		fprintf(stderr, "memlog-forward: %s; reconnecting\n", why);
 	f->mem_reported = true;
 	client_close(&f->mem);
-	f->mem_at = now_ms() + backoff_next(&f->mem_bo);
+	f->mem_at = now_mono_ms() + backoff_next(&f->mem_bo);
 }
 
 /* One entry: filtered, or encoded and handed to the transport. Returns 0,
@@ -531,12 +524,12 @@ static void finish(struct forwarder *f)
 		relp_call_end(f);
 		f->st.acknowledged += nsent;
 	} else if (f->sink_up && !f->is_udp) {
-		uint64_t end = now_ms() + RUN_STOP_FLUSH_MS;
+		uint64_t end = now_mono_ms() + RUN_STOP_FLUSH_MS;
 
 		while (stream_backlog(&f->stream) || f->stream.state != STREAM_UP) {
 			struct pollfd p = { .fd = f->stream.fd,
 					    .events = (short)stream_events(&f->stream) };
-			uint64_t now = now_ms();
+			uint64_t now = now_mono_ms();
 
 			if (now >= end || p.fd < 0)
 				break;
@@ -554,7 +547,7 @@ int run(struct forwarder *f)
 {
 	while (!f->stop) {
 		struct epoll_event ev[4];
-		uint64_t now = now_ms();
+		uint64_t now = now_mono_ms();
 		int n;
 
 		if (!f->sink_up && now >= f->sink_at)
@@ -566,7 +559,7 @@ int run(struct forwarder *f)
 		if (!f->is_relp)
 			watch(f, &f->sink_watch_fd, &f->sink_watch_ev, f->stream.fd,
 			      stream_events(&f->stream));
-		n = epoll_wait(f->epfd, ev, 4, timeout_ms(f, now_ms()));
+		n = epoll_wait(f->epfd, ev, 4, timeout_ms(f, now_mono_ms()));
 		if (n < 0 && errno != EINTR) {
 			fprintf(stderr, "memlog-forward: epoll_wait: %s\n", strerror(errno));
 			return 1;

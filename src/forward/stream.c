@@ -1,4 +1,5 @@
 #include "stream.h"
+#include "util.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -202,12 +203,9 @@ static int tls_start(struct stream *s)
  * round trip over STREAM_SETTLE_MS) still loses what was written. */
 static int settle(struct stream *s)
 {
-	uint64_t end, now;
-	struct timespec ts;
+	uint64_t end, now = now_mono_ms();
 	char buf[512];
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 	end = now + STREAM_SETTLE_MS;
 	while (now < end) {
 		struct pollfd p = { .fd = s->fd, .events = POLLIN };
@@ -228,8 +226,7 @@ static int settle(struct stream *s)
 				}
 			}
 		}
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+		now = now_mono_ms();
 	}
 	return 0;
 }

@@ -1,4 +1,5 @@
 #include "kmsgstate.h"
+#include "fileio.h"
 #include "util.h"
 
 #include <errno.h>
@@ -44,28 +45,12 @@ int kmsg_state_load(const char *path, const char *boot_id,
 
 int kmsg_state_save(const char *path, const struct kmsg_state *st)
 {
-	char tmp[PATH_MAX], buf[128];
+	char buf[128];
 	size_t n = kmsg_state_format(buf, sizeof(buf), st);
-	int fd, err;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	/* /run is memory: no fsync; rename alone makes the switch atomic. */
-	if (write(fd, buf, n) != (ssize_t)n) {
-		err = errno ? -errno : -EIO;
-		close(fd);
-		unlink(tmp);
-		return err;
-	}
-	if (close(fd) < 0 || rename(tmp, path) < 0) {
-		err = -errno;
-		unlink(tmp);
-		return err;
-	}
-	return 0;
+	/* /run is memory: no fsync; the rename alone makes the switch
+	 * atomic. */
+	return file_replace(AT_FDCWD, path, buf, n, 0644, 0, NULL);
 }
 
 uint64_t kmsg_wall_ns(uint64_t usec)

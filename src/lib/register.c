@@ -103,13 +103,10 @@ static int read_answer(int fd, int timeout_ms, char *why, size_t why_cap)
 {
 	char line[256];
 	size_t len = 0;
-	struct timespec start, now;
+	uint64_t start = now_mono_ms();
 
-	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		long spent = (now.tv_sec - start.tv_sec) * 1000 +
-			     (now.tv_nsec - start.tv_nsec) / 1000000;
+		long spent = (long)(now_mono_ms() - start);
 		if (spent >= timeout_ms)
 			return -ETIMEDOUT;
 		struct pollfd p = { .fd = fd, .events = POLLIN };

@@ -1,8 +1,8 @@
 #include "cursorfile.h"
+#include "fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,64 +69,14 @@ int cursorfile_probe(const char *path)
 	return err;
 }
 
-/* Makes the rename durable. Errors are ignored: some file systems cannot
- * fsync a directory, and the rename itself has happened. */
-static void sync_dir(const char *path)
-{
-	char *copy = strdup(path);
-	int fd;
-
-	if (!copy)
-		return;
-	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		(void)fsync(fd);
-		close(fd);
-	}
-	free(copy);
-}
-
 int cursorfile_write(const char *path, const char *cursor, size_t len)
 {
-	char *tmp = tmp_path(path);
 	char line[CURSOR_TEXT_MAX + 1];
-	size_t done = 0;
-	int fd, err = 0;
 
-	if (!tmp)
-		return -ENOMEM;
-	if (len > CURSOR_TEXT_MAX) {
-		free(tmp);
+	if (len > CURSOR_TEXT_MAX)
 		return -EINVAL;
-	}
 	memcpy(line, cursor, len);
 	line[len++] = '\n';
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		err = -errno;
-		goto out;
-	}
-	while (done < len) {
-		ssize_t n = write(fd, line + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			break;
-		}
-		done += (size_t)n;
-	}
-	if (!err && fsync(fd) < 0)
-		err = -errno;
-	if (close(fd) < 0 && !err)
-		err = -errno;
-	if (!err && rename(tmp, path) < 0)
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	else
-		sync_dir(path);
-out:
-	free(tmp);
-	return err;
+	return file_replace(AT_FDCWD, path, line, len, 0644, FILE_REPLACE_SYNC,
+			    NULL);
 }

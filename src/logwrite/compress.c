@@ -1,4 +1,5 @@
 #include "compress.h"
+#include "fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,20 +10,6 @@
 #include <zlib.h>
 
 #define CHUNK (64u << 10)
-
-static int write_all(int fd, const unsigned char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 /* Deflates in into out as gzip. Returns 0, or -errno with *op set. */
 static int deflate_fd(int in, int out, const char **op)
@@ -58,7 +45,7 @@ static int deflate_fd(int in, int out, const char **op)
 				r = -EIO;
 				break;
 			}
-			r = write_all(out, obuf, CHUNK - z.avail_out);
+			r = fd_write_all(out, obuf, CHUNK - z.avail_out);
 			if (r < 0)
 				*op = "write";
 		} while (r == 0 && z.avail_out == 0);

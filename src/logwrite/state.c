@@ -1,4 +1,5 @@
 #include "state.h"
+#include "fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -350,50 +351,6 @@ int state_load(int dirfd, const char *name, char **text, size_t *len)
 int state_save(int dirfd, const char *name, const char *text, size_t len,
 	       bool sync, const char **op)
 {
-	char tmp[4096];
-	size_t done = 0;
-	int fd, err = 0;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", name) >= (int)sizeof(tmp)) {
-		*op = "name";
-		return -ENAMETOOLONG;
-	}
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
-		    O_NOFOLLOW, 0644);
-	if (fd < 0) {
-		*op = "create";
-		return -errno;
-	}
-	while (done < len) {
-		ssize_t n = write(fd, text + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			*op = "write";
-			break;
-		}
-		done += (size_t)n;
-	}
-	if (!err && sync && fsync(fd) < 0) {
-		err = -errno;
-		*op = "fsync";
-	}
-	if (close(fd) < 0 && !err) {
-		err = -errno;
-		*op = "close";
-	}
-	if (!err && renameat(dirfd, tmp, dirfd, name) < 0) {
-		err = -errno;
-		*op = "rename";
-	}
-	if (err) {
-		(void)unlinkat(dirfd, tmp, 0);
-		return err;
-	}
-	/* The rename is visible now; a failing directory fsync cannot undo
-	 * it, and some file systems cannot fsync a directory. */
-	if (sync)
-		(void)fsync(dirfd);
-	return 0;
+	return file_replace(dirfd, name, text, len, 0644,
+			    sync ? FILE_REPLACE_SYNC : 0, op);
 }

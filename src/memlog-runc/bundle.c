@@ -1,4 +1,5 @@
 #include "bundle.h"
+#include "fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -64,22 +65,7 @@ int file_read_small(const char *path, size_t max, char **text, size_t *len)
 	return 0;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t k = write(fd, p, len);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -errno;
-		p += k;
-		len -= (size_t)k;
-	}
-	return 0;
-}
-
-int file_replace(const char *path, const char *text, size_t len)
+int bundle_replace_file(const char *path, const char *text, size_t len)
 {
 	char buf[PATH_MAX], tmp[PATH_MAX + 32];
 	const char *dir;
@@ -102,7 +88,7 @@ int file_replace(const char *path, const char *text, size_t len)
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	r = write_all(fd, text, len);
+	r = fd_write_all(fd, text, len);
 	if (r == 0 && fchmod(fd, st.st_mode & 07777) < 0)
 		r = -errno;
 	/* Keep the owner the engine gave it (a user namespace's root may

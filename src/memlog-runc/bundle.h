@@ -14,6 +14,6 @@ int file_read_small(const char *path, size_t max, char **text, size_t *len);
  * with the old file's mode and owner, written, fsync'ed, renamed over
  * path, then the directory fsync'ed. A crash leaves the old file or the
  * new one, never a mix. Returns 0 or -errno (path is then unchanged). */
-int file_replace(const char *path, const char *text, size_t len);
+int bundle_replace_file(const char *path, const char *text, size_t len);
 
 #endif

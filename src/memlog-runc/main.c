@@ -138,7 +138,7 @@ static void apply_pids_default(const struct rtlog *log, const char *path,
 		return;
 	}
 	text = spec_dump(spec);
-	r = text ? file_replace(path, text, strlen(text)) : -ENOMEM;
+	r = text ? bundle_replace_file(path, text, strlen(text)) : -ENOMEM;
 	free(text);
 	if (r < 0)
 		rtlog_printf(log, "warning", "memlog-runc: no default PID limit: "
