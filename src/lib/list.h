@@ -34,6 +34,19 @@ static inline void list_del(struct list *n)
 	list_init(n);
 }
 
+/* Moves every node of from to the tail of to, in order; from is left
+ * empty. */
+static inline void list_move_all(struct list *from, struct list *to)
+{
+	if (list_empty(from))
+		return;
+	from->next->prev = to->prev;
+	to->prev->next = from->next;
+	from->prev->next = to;
+	to->prev = from->prev;
+	list_init(from);
+}
+
 /* Iterates safely against deletion of the current node. */
 #define list_for_each_safe(pos, tmp, head) \
 	for (pos = (head)->next, tmp = pos->next; pos != (head); \

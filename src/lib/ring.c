@@ -1,5 +1,6 @@
 #include "ring.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -127,19 +128,12 @@ static uint64_t wrap(const struct ring *r, uint64_t off)
 static void evict_oldest(struct ring *r)
 {
 	struct ring_meta *m = r->meta;
-	uint32_t len;
+	uint32_t w2, len;
 
-	if (r->on_evict) {
-		struct ring_entry e;
-		decode(r, m->tail, &e);
-		r->on_evict(r->evict_arg, &e);
-		len = e.size;
-	} else {
-		/* The hot path when the ring is full: only the length. */
-		uint32_t w2;
-		memcpy(&w2, r->data + m->tail + 20, 4);
-		len = w2 & LEN_MASK;
-	}
+	/* The hot path when the ring is full: only the length is read. */
+	assert(m->used > 0);
+	memcpy(&w2, r->data + m->tail + 20, 4);
+	len = w2 & LEN_MASK;
 	m->tail = wrap(r, m->tail + RING_HDR + len);
 	m->used -= RING_HDR + len;
 	m->oldest_seq++;
@@ -150,6 +144,10 @@ char *ring_reserve(struct ring *r, uint32_t len)
 	struct ring_meta *m = r->meta;
 	uint64_t need = RING_HDR + (uint64_t)len;
 
+	/* Callers bound their entries by configuration (options.c checks
+	 * that the ring holds two of the longest): a longer one would evict
+	 * everything and still not fit. */
+	assert(len <= ring_msg_max(r));
 	while (m->size - m->used < need ||
 	       (m->max_entries && m->next_seq - m->oldest_seq >= m->max_entries))
 		evict_oldest(r);
@@ -165,6 +163,8 @@ uint64_t ring_commit(struct ring *r, uint64_t time_ns, uint32_t source,
 	uint32_t w1 = source & SRC_MASK;
 	uint32_t w2 = (len & LEN_MASK) | (flags & RING_F_MASK);
 
+	assert(len <= ring_msg_max(r) && source <= RING_SOURCE_MAX);
+	assert(m->size - m->used >= RING_HDR + (uint64_t)len);
 	if (priority >= 0 && priority <= 7)
 		w1 |= (uint32_t)(priority + 1) << PRIO_SHIFT;
 	if (facility >= 0 && facility <= 23)
@@ -177,16 +177,6 @@ uint64_t ring_commit(struct ring *r, uint64_t time_ns, uint32_t source,
 	m->used += RING_HDR + len;
 	m->next_seq++;
 	return seq;
-}
-
-uint64_t ring_append(struct ring *r, uint64_t time_ns, uint32_t source,
-		     uint32_t flags, const void *msg, uint32_t len)
-{
-	char *dst = ring_reserve(r, len);
-
-	memcpy(dst, msg, len);
-	return ring_commit(r, time_ns, source, flags, RING_NO_PRIORITY,
-			   RING_NO_PRIORITY, len);
 }
 
 struct ring_pos ring_oldest(const struct ring *r)

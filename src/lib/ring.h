@@ -58,16 +58,11 @@ struct ring_meta {
 	uint64_t max_entries; /* 0 = bounded by bytes only */
 };
 
-struct ring;
-typedef void (*ring_evict_fn)(void *arg, const struct ring_entry *e);
-
 struct ring {
 	struct ring_meta *meta;
 	char *data;            /* data area, mapped twice back to back */
 	size_t map_len;        /* the whole mapping, meta page included */
 	int memfd;
-	ring_evict_fn on_evict; /* told of every entry that is overwritten */
-	void *evict_arg;
 };
 
 struct ring_pos {
@@ -87,10 +82,10 @@ uint32_t ring_msg_max(const struct ring *r);
  * returns where to write it; ring_commit() then publishes it. len must not
  * exceed ring_msg_max(): callers bound their lines by configuration. */
 char *ring_reserve(struct ring *r, uint32_t len);
+/* Publishes the entry reserved last, of len bytes (as reserved or fewer),
+ * and returns its seq. */
 uint64_t ring_commit(struct ring *r, uint64_t time_ns, uint32_t source,
 		     uint32_t flags, int priority, int facility, uint32_t len);
-uint64_t ring_append(struct ring *r, uint64_t time_ns, uint32_t source,
-		     uint32_t flags, const void *msg, uint32_t len);
 
 static inline uint64_t ring_count(const struct ring *r)
 {

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
+#include <unistd.h>
 
 int parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
@@ -117,6 +118,20 @@ int fd_set_nonblock(int fd)
 	if (!(fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
 		return -errno;
 	return 0;
+}
+
+void fd_close_nowait(int fd)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	if (fd < 0)
+		return;
+	/* Fails harmlessly with ENOTSOCK for anything but a socket. For a
+	 * socket, only the last close acts on it: then unsent data is dropped
+	 * with a reset instead of being waited for (and held in the kernel as
+	 * an orphan the peer could keep for as long as it never reads). */
+	IGNORE_RESULT(setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
+	close(fd);
 }
 
 int fd_set_cloexec(int fd, bool on)

@@ -14,6 +14,10 @@
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 
+/* A result ignored on purpose (best-effort calls). The one idiom for it:
+ * unlike a (void) cast, it also quiets warn_unused_result. */
+#define IGNORE_RESULT(x) do { if (x) { } } while (0)
+
 /* Parses a decimal unsigned integer that must fill the whole string.
  * Returns 0, -EINVAL (not a number) or -ERANGE (above max). */
 int parse_u64(const char *s, uint64_t max, uint64_t *out);
@@ -30,6 +34,13 @@ int parse_bool(const char *s, bool *out);
 
 int fd_set_nonblock(int fd);
 int fd_set_cloexec(int fd, bool on);
+
+/* close() that cannot block: a socket someone set SO_LINGER on (with
+ * unsent data and a peer that never reads) would make close() wait in the
+ * kernel for as long as the linger time. For fds received from others:
+ * linger is set to {1, 0} first, so a last close resets the connection at
+ * once. */
+void fd_close_nowait(int fd);
 
 /* Wall-clock time in nanoseconds since the epoch. */
 uint64_t now_realtime_ns(void);

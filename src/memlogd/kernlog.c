@@ -1,4 +1,5 @@
 #include "kernlog.h"
+#include "diag.h"
 #include "jsonenc.h"
 #include "kmsg.h"
 #include "kmsgstate.h"
@@ -17,9 +18,10 @@
 
 #define KMSG_RECORDS_PER_TURN 256
 
-struct kmsg_reader {
+struct kernlog {
 	struct ev ev;
-	struct daemon *d;
+	struct loop *loop;
+	struct store *store;
 	uint32_t slot;           /* source "kmsg" */
 	bool pollable;           /* a device: epoll tells when to read */
 	bool record_per_read;    /* /dev/kmsg: every read() is one record */
@@ -33,34 +35,33 @@ struct kmsg_reader {
 	char state_path[PATH_MAX];
 };
 
-static void load_state(struct kmsg_reader *k)
+static void load_state(struct kernlog *k)
 {
 	int r = kmsg_state_load(k->state_path, k->st.boot_id, &k->st);
 
 	if (r == 1)
 		k->have_next = true;
 	else if (r < 0)
-		daemon_notice(k->d, false, "kmsg: ignoring state file %s: %s",
+		store_notice(k->store, false, "kmsg: ignoring state file %s: %s",
 			      k->state_path, r == -EINVAL ? "unreadable"
 							  : strerror(-r));
 }
 
-static void save_state(struct kmsg_reader *k)
+static void save_state(struct kernlog *k)
 {
 	k->dirty = false;
 	if (!k->state_path[0])
 		return;
 	int r = kmsg_state_save(k->state_path, &k->st);
 	if (r < 0 && !k->save_failed)
-		daemon_notice(k->d, false, "kmsg: cannot save the read position "
+		store_notice(k->store, false, "kmsg: cannot save the read position "
 			      "in %s: %s (a restart may repeat kernel messages)",
 			      k->state_path, strerror(-r));
 	k->save_failed = r < 0;
 }
 
-static void store_record(struct kmsg_reader *k, const struct kmsg_record *rec)
+static void store_record(struct kernlog *k, const struct kmsg_record *rec)
 {
-	struct daemon *d = k->d;
 	char attrs[RECORD_ATTRS_MAX];
 	size_t alen = 0, pos = 0;
 	const char *kv;
@@ -76,18 +77,18 @@ static void store_record(struct kmsg_reader *k, const struct kmsg_record *rec)
 	}
 	if (alen)
 		alen--; /* no NUL after the last one */
-	daemon_store_message(d, k->slot, t, rec->priority,
-			     rec->facility > 23 ? RING_NO_PRIORITY : rec->facility,
-			     rec->msg, rec->msg_len, attrs, alen);
+	store_message(k->store, k->slot, t, rec->priority,
+		      rec->facility > 23 ? RING_NO_PRIORITY : rec->facility,
+		      rec->msg, rec->msg_len, attrs, alen);
 }
 
-static void take(struct kmsg_reader *k, const char *buf, size_t len)
+static void take(struct kernlog *k, const char *buf, size_t len)
 {
 	struct kmsg_record rec;
 	uint64_t missed;
 
 	if (kmsg_parse(buf, len, &rec, &(size_t){ 0 }) < 0) {
-		daemon_notice(k->d, false, "kmsg: malformed record skipped");
+		store_notice(k->store, false, "kmsg: malformed record skipped");
 		return;
 	}
 	if (!k->have_next) {
@@ -107,9 +108,8 @@ static void take(struct kmsg_reader *k, const char *buf, size_t len)
 				 (unsigned long long)missed,
 				 (unsigned long long)k->st.next_seq,
 				 (unsigned long long)(rec.seq - 1));
-		daemon_store_full(k->d, k->slot, kmsg_wall_ns(rec.usec),
-				  RING_F_MARKER, RING_NO_PRIORITY,
-				  RING_NO_PRIORITY, msg, (size_t)n, NULL, 0);
+		store_line(k->store, k->slot, kmsg_wall_ns(rec.usec),
+			   RING_F_MARKER, msg, (size_t)n);
 		break;
 	}
 	case KMSG_TAKE:
@@ -122,7 +122,7 @@ static void take(struct kmsg_reader *k, const char *buf, size_t len)
 
 /* Whole records in k->buf: all of it for /dev/kmsg; for a stand-in file or
  * FIFO, those that end in a newline. */
-static void take_buffered(struct kmsg_reader *k)
+static void take_buffered(struct kernlog *k)
 {
 	size_t off = 0;
 
@@ -144,7 +144,7 @@ static void take_buffered(struct kmsg_reader *k)
 	k->len -= off;
 }
 
-void kmsg_service(struct kmsg_reader *k)
+void kernlog_service(struct kernlog *k)
 {
 	for (int i = 0; i < KMSG_RECORDS_PER_TURN && !k->eof; i++) {
 		if (k->len >= 2 * KMSG_READ_MAX) {
@@ -161,7 +161,7 @@ void kmsg_service(struct kmsg_reader *k)
 			if (errno == EPIPE)
 				continue; /* overwritten: the seq gap says how many */
 			if (errno != EAGAIN)
-				daemon_notice(k->d, false, "kmsg: read: %s",
+				store_notice(k->store, false, "kmsg: read: %s",
 					      strerror(errno));
 			break;
 		}
@@ -171,7 +171,7 @@ void kmsg_service(struct kmsg_reader *k)
 			 * hang-up cannot wake us forever. */
 			k->eof = true;
 			if (k->pollable)
-				daemon_unwatch(k->d, &k->ev);
+				loop_unwatch(k->loop, &k->ev);
 		}
 		k->len += (size_t)n;
 		take_buffered(k);
@@ -182,20 +182,20 @@ void kmsg_service(struct kmsg_reader *k)
 		save_state(k);
 }
 
-bool kmsg_busy(const struct kmsg_reader *k)
+bool kernlog_busy(const struct kernlog *k)
 {
 	return !k->pollable && !k->eof;
 }
 
-static void kmsg_event(struct ev *ev, uint32_t events)
+static void kernlog_event(struct ev *ev, uint32_t events)
 {
-	kmsg_service(container_of(ev, struct kmsg_reader, ev));
+	kernlog_service(container_of(ev, struct kernlog, ev));
 }
 
-struct kmsg_reader *kmsg_open(struct daemon *d, const char *path,
-			      const char *state_dir)
+struct kernlog *kernlog_open(struct loop *loop, struct store *store,
+			     const char *path, const char *state_dir)
 {
-	struct kmsg_reader *k = calloc(1, sizeof(*k));
+	struct kernlog *k = calloc(1, sizeof(*k));
 	struct stat st;
 	int fd;
 
@@ -208,10 +208,10 @@ struct kmsg_reader *kmsg_open(struct daemon *d, const char *path,
 			? " (reading the kernel log needs CAP_SYSLOG; in a "
 			  "container or user namespace it is not available)"
 			: "";
-		fprintf(stderr, "memlogd: kernel log %s: %s%s; going on without "
-			"it\n", path, strerror(err), why);
-		daemon_notice(d, false, "kernel log %s: %s%s; going on without it",
-			      path, strerror(err), why);
+		diag_warn("kernel log %s: %s%s; going on without it", path,
+			  strerror(err), why);
+		store_notice(store, false, "kernel log %s: %s%s; going on "
+			     "without it", path, strerror(err), why);
 		if (fd >= 0)
 			close(fd);
 		free(k);
@@ -227,13 +227,14 @@ struct kmsg_reader *kmsg_open(struct daemon *d, const char *path,
 			fd = rw;
 		}
 	}
-	k->d = d;
+	k->loop = loop;
+	k->store = store;
 	k->ev.fd = fd;
-	k->ev.cb = kmsg_event;
+	k->ev.cb = kernlog_event;
 	k->record_per_read = S_ISCHR(st.st_mode);
 	k->buf = malloc(2 * KMSG_READ_MAX);
-	int slot = srctab_get(&d->srcs, "kmsg", 4, STREAM_KERNEL,
-			      d->ring.meta->oldest_seq);
+	int slot = srctab_get(&store->srcs, "kmsg", 4, STREAM_KERNEL,
+			      store_oldest(store));
 	if (!k->buf || slot < 0) {
 		close(fd);
 		free(k->buf);
@@ -241,31 +242,31 @@ struct kmsg_reader *kmsg_open(struct daemon *d, const char *path,
 		return NULL;
 	}
 	k->slot = (uint32_t)slot;
-	srctab_at(&d->srcs, k->slot)->fds++;
+	srctab_at(&store->srcs, k->slot)->fds++;
 	kmsg_boot_id(k->st.boot_id);
 	if (state_dir && *state_dir) {
 		if (mkdir(state_dir, 0755) < 0 && errno != EEXIST)
-			daemon_notice(d, false, "kmsg: cannot create %s: %s",
+			store_notice(store, false, "kmsg: cannot create %s: %s",
 				      state_dir, strerror(errno));
 		snprintf(k->state_path, sizeof(k->state_path), "%s/kmsg.state",
 			 state_dir);
 		load_state(k);
 	}
-	k->pollable = daemon_watch(d, &k->ev, EPOLLIN) == 0;
+	k->pollable = loop_watch(loop, &k->ev, EPOLLIN) == 0;
 	/* What the kernel holds already (boot messages from before us). */
-	kmsg_service(k);
+	kernlog_service(k);
 	return k;
 }
 
-void kmsg_close(struct kmsg_reader *k)
+void kernlog_close(struct kernlog *k)
 {
 	if (!k)
 		return;
 	if (k->dirty)
 		save_state(k);
-	srctab_at(&k->d->srcs, k->slot)->fds--;
+	srctab_at(&k->store->srcs, k->slot)->fds--;
 	if (k->pollable && !k->eof)
-		daemon_unwatch(k->d, &k->ev);
+		loop_unwatch(k->loop, &k->ev);
 	close(k->ev.fd);
 	free(k->buf);
 	free(k);

@@ -9,23 +9,24 @@
 
 #include <stdbool.h>
 
-#include "daemon.h"
 #include "kmsg.h"
+#include "loop.h"
+#include "store.h"
 
-struct kmsg_reader;
+struct kernlog;
 
 /* Opens path and starts reading. On failure (no such device, no
  * CAP_SYSLOG in a container) says why in one notice and on stderr and
  * returns NULL: memlogd runs on without it. */
-struct kmsg_reader *kmsg_open(struct daemon *d, const char *path,
-			      const char *state_dir);
+struct kernlog *kernlog_open(struct loop *loop, struct store *store,
+			     const char *path, const char *state_dir);
 
 /* Reads what is there (a fair share). For a device epoll cannot watch
  * (a regular file standing in for /dev/kmsg) the loop calls it each turn
- * while kmsg_busy() says so. */
-void kmsg_service(struct kmsg_reader *k);
-bool kmsg_busy(const struct kmsg_reader *k);
+ * while kernlog_busy() says so. */
+void kernlog_service(struct kernlog *k);
+bool kernlog_busy(const struct kernlog *k);
 
-void kmsg_close(struct kmsg_reader *k);
+void kernlog_close(struct kernlog *k);
 
 #endif

@@ -1,7 +1,7 @@
 /* memlogd: reads options, gets its sockets, runs the loop. */
 #include "daemon.h"
+#include "diag.h"
 #include "listen.h"
-#include "fdstore.h"
 #include "options.h"
 #include "util.h"
 
@@ -13,6 +13,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+const char *diag_prog = "memlogd";
+
 enum {
 	EXIT_RUNTIME = 1,
 	EXIT_USAGE = 2,
@@ -22,17 +24,16 @@ enum {
 static int bind_error(const char *what, const char *path, int r)
 {
 	if (r == -EADDRINUSE) {
-		fprintf(stderr, "memlogd: %s socket %s is served by another live "
-			"process; not taking it over\n", what, path);
+		diag_warn("%s socket %s is served by another live process; "
+			  "not taking it over", what, path);
 		return EXIT_IN_USE;
 	}
 	if (r == -EEXIST) {
-		fprintf(stderr, "memlogd: %s socket path %s exists and is not a "
-			"socket; not removing it\n", what, path);
+		diag_warn("%s socket path %s exists and is not a socket; not "
+			  "removing it", what, path);
 		return EXIT_RUNTIME;
 	}
-	fprintf(stderr, "memlogd: cannot bind %s socket %s: %s\n", what, path,
-		strerror(-r));
+	diag_warn_err(r, "cannot bind %s socket %s", what, path);
 	return EXIT_RUNTIME;
 }
 
@@ -55,12 +56,12 @@ static int daemonize(int argc, char **argv, int log_fd, int query_fd)
 	int status[2];
 
 	if (pipe2(status, O_CLOEXEC) < 0) {
-		perror("memlogd: pipe");
+		diag_warn_err(errno, "pipe");
 		return EXIT_RUNTIME;
 	}
 	pid_t pid = fork();
 	if (pid < 0) {
-		perror("memlogd: fork");
+		diag_warn_err(errno, "fork");
 		return EXIT_RUNTIME;
 	}
 	if (pid == 0) {
@@ -98,8 +99,7 @@ static int daemonize(int argc, char **argv, int log_fd, int query_fd)
 		n = read(status[0], &err, sizeof(err));
 	while (n < 0 && errno == EINTR);
 	if (n == sizeof(err)) {
-		fprintf(stderr, "memlogd: cannot start the background daemon: %s\n",
-			strerror(err));
+		diag_warn_err(err, "cannot start the background daemon");
 		return EXIT_RUNTIME;
 	}
 	return 0;
@@ -135,7 +135,7 @@ int main(int argc, char **argv)
 	case OPTS_EXIT_OK:
 		return 0;
 	case OPTS_USAGE:
-		fprintf(stderr, "memlogd: %s\nTry 'memlogd --help'.\n", err);
+		diag_usage("%s", err);
 		return EXIT_USAGE;
 	default:
 		break;
@@ -144,16 +144,16 @@ int main(int argc, char **argv)
 	/* Sockets: given fds first, then socket activation, then paths. */
 	if (cfg.fd_log >= 0) {
 		if ((r = listen_check_fd(cfg.fd_log, SOCK_DGRAM)) < 0) {
-			fprintf(stderr, "memlogd: -fd-log %d: not a unix datagram "
-				"socket: %s\n", cfg.fd_log, strerror(-r));
+			diag_warn_err(r, "-fd-log %d: not a unix datagram socket",
+				      cfg.fd_log);
 			return EXIT_USAGE;
 		}
 		log_fd = cfg.fd_log;
 	}
 	if (cfg.fd_query >= 0) {
 		if ((r = listen_check_fd(cfg.fd_query, SOCK_STREAM)) < 0) {
-			fprintf(stderr, "memlogd: -fd-query %d: not a unix stream "
-				"socket: %s\n", cfg.fd_query, strerror(-r));
+			diag_warn_err(r, "-fd-query %d: not a unix stream socket",
+				      cfg.fd_query);
 			return EXIT_USAGE;
 		}
 		query_fd = cfg.fd_query;
@@ -187,18 +187,17 @@ int main(int argc, char **argv)
 
 	r = daemon_init(&d, &cfg, log_fd, query_fd);
 	if (r < 0) {
-		fprintf(stderr, "memlogd: cannot start: %s\n", strerror(-r));
+		diag_warn_err(r, "cannot start");
 	} else {
 		/* Sources a previous memlogd left in the fd store: read on
 		 * before anything new is registered. */
 		if (nstored)
-			fdstore_adopt(&d, stored, nstored);
+			daemon_adopt_stored(&d, stored, nstored);
 		listen_notify("READY=1");
 		r = daemon_run(&d);
 		listen_notify("STOPPING=1");
 		if (r < 0)
-			fprintf(stderr, "memlogd: event loop failed: %s\n",
-				strerror(-r));
+			diag_warn_err(r, "event loop failed");
 	}
 	daemon_destroy(&d);
 	close(log_fd);

@@ -1,6 +1,7 @@
 #include "reader.h"
+#include "jsonenc.h"
 #include "record.h"
-#include "stats.h"
+#include "regmsg.h"
 #include "util.h"
 
 #include <errno.h>
@@ -15,37 +16,24 @@
  * turn. */
 #define READER_TURN_BYTES (256u << 10)
 
-static void set_state(struct reader *r, enum reader_state st)
+/* The one destructor. NULL-safe. */
+static void reader_close(struct reader *r)
 {
-	struct daemon *d = r->d;
-
-	list_del(&r->link);
-	r->state = st;
-	switch (st) {
-	case R_ACTIVE: list_add_tail(&d->active, &r->link); break;
-	case R_WAITING: list_add_tail(&d->waiting, &r->link); break;
-	default: list_add_tail(&d->idle, &r->link); break;
-	}
-	if (r->pollable)
-		daemon_rewatch(d, &r->ev, st == R_BLOCKED ? EPOLLOUT
-					: st == R_REQUEST ? EPOLLIN : 0);
-}
-
-void reader_close(struct reader *r)
-{
-	struct daemon *d = r->d;
+	if (!r)
+		return;
+	struct readers *rs = r->set;
 
 	list_del(&r->link);
 	if (r->is_console) {
 		if (r->pollable)
-			daemon_unwatch(d, &r->ev);
-		d->console = NULL;
+			loop_unwatch(rs->loop, &r->ev);
+		rs->console = NULL;
 	} else {
-		daemon_unwatch(d, &r->ev); /* see source_close */
+		loop_unwatch(rs->loop, &r->ev);
 		close(r->ev.fd);
-		d->nreaders--;
+		rs->n--;
 	}
-	r->d->stats_inflight -= r->stats_held;
+	rs->stats_inflight -= r->stats_held;
 	for (unsigned i = 0; i < r->nglobs; i++)
 		free(r->globs[i]);
 	free(r->globs);
@@ -54,12 +42,35 @@ void reader_close(struct reader *r)
 	free(r);
 }
 
+/* Moves r to the list of its new state and tells epoll what to wait for.
+ * Returns false when r had to be closed instead: epoll refused the change,
+ * and a reader epoll does not wake would wait for good. */
+static bool set_state(struct reader *r, enum reader_state st)
+{
+	struct readers *rs = r->set;
+
+	list_del(&r->link);
+	r->state = st;
+	switch (st) {
+	case R_ACTIVE: list_add_tail(&rs->active, &r->link); break;
+	case R_WAITING: list_add_tail(&rs->waiting, &r->link); break;
+	default: list_add_tail(&rs->idle, &r->link); break;
+	}
+	if (r->pollable &&
+	    loop_rewatch(rs->loop, &r->ev, st == R_BLOCKED ? EPOLLOUT
+				  : st == R_REQUEST ? EPOLLIN : 0) < 0) {
+		reader_close(r);
+		return false;
+	}
+	return true;
+}
+
 static int out_reserve(struct reader *r, size_t need)
 {
 	if (r->out_cap - r->out_len >= need)
 		return 0;
 	if (r->out_len == 0 || r->out_cap == 0) {
-		size_t cap = MAX(need, (size_t)r->d->cfg->reader_buffer);
+		size_t cap = MAX(need, (size_t)r->set->cfg.reader_buffer);
 		char *n = realloc(r->out, cap);
 		if (!n)
 			return -ENOMEM;
@@ -96,14 +107,14 @@ static void queue_error(struct reader *r, const char *msg)
 static bool put_marker(struct reader *r, const char *reason, int64_t missed,
 		       uint64_t first, uint64_t last, const char *text)
 {
-	struct daemon *d = r->d;
+	struct store *st = r->set->store;
 	char rec[RECORD_MARKER_BOUND + RECORD_LEGACY_BOUND(7, 256)];
 	uint64_t now = now_realtime_ns();
 	size_t n;
 
 	switch (r->fmt) {
 	case FMT_V2:
-		n = record_marker_v2(rec, now, d->instance, reason, missed,
+		n = record_marker_v2(rec, now, st->instance, reason, missed,
 				     first, last, text);
 		break;
 	case FMT_LEGACY:
@@ -122,8 +133,9 @@ static bool put_marker(struct reader *r, const char *reason, int64_t missed,
 
 static bool put_entry(struct reader *r, const struct ring_entry *e)
 {
-	struct daemon *d = r->d;
-	struct srcinfo *si = srctab_at(&d->srcs, e->source);
+	struct readers *rs = r->set;
+	struct srctab *t = &rs->store->srcs;
+	struct srcinfo *si = srctab_at(t, e->source);
 	size_t bound, n;
 	char *dst;
 
@@ -144,26 +156,26 @@ static bool put_entry(struct reader *r, const struct ring_entry *e)
 	if (out_reserve(r, bound) == 0)
 		dst = r->out + r->out_len;
 	else
-		dst = d->scratch;
+		dst = rs->scratch;
 	switch (r->fmt) {
 	case FMT_V2: {
-		struct record_source rs = { srctab_name(&d->srcs, si), si->name_len,
-					    (enum stream)si->stream };
-		n = record_v2(dst, e, d->instance, &rs);
+		struct record_source src = { srctab_name(t, si), si->name_len,
+					     (enum stream)si->stream };
+		n = record_v2(dst, e, rs->store->instance, &src);
 		break;
 	}
 	case FMT_LEGACY:
-		n = record_legacy(dst, e->time_ns, srctab_name(&d->srcs, si),
+		n = record_legacy(dst, e->time_ns, srctab_name(t, si),
 				  si->name_len,
 				  e->msg, e->len);
 		break;
 	default:
-		n = record_text(dst, e->time_ns, srctab_name(&d->srcs, si),
+		n = record_text(dst, e->time_ns, srctab_name(t, si),
 				si->name_len,
 				e->msg, e->len);
 		break;
 	}
-	if (dst != d->scratch) {
+	if (dst != rs->scratch) {
 		r->out_len += n;
 		return true;
 	}
@@ -180,7 +192,7 @@ static bool wanted(const struct reader *r, const struct ring_entry *e)
 		return false;
 	if (r->nglobs == 0)
 		return true;
-	struct srctab *t = &r->d->srcs;
+	struct srctab *t = &r->set->store->srcs;
 	const char *name = srctab_name(t, srctab_at(t, e->source));
 	for (unsigned i = 0; i < r->nglobs; i++)
 		if (fnmatch(r->globs[i], name, 0) == 0)
@@ -192,7 +204,7 @@ static bool wanted(const struct reader *r, const struct ring_entry *e)
  * is nothing more. Returns whether anything was queued. */
 static bool fill(struct reader *r)
 {
-	struct daemon *d = r->d;
+	struct ring *ring = &r->set->store->ring;
 	struct ring_entry e;
 	char text[160];
 	bool any = false;
@@ -200,9 +212,9 @@ static bool fill(struct reader *r)
 	for (;;) {
 		if (r->pos.seq >= r->end_seq)
 			return any;
-		int rc = ring_get(&d->ring, &r->pos, &e);
+		int rc = ring_get(ring, &r->pos, &e);
 		if (rc == -ESTALE) {
-			uint64_t oldest = d->ring.meta->oldest_seq;
+			uint64_t oldest = ring->meta->oldest_seq;
 			uint64_t last = MIN(oldest, r->end_seq) - 1;
 			uint64_t n = last + 1 - r->pos.seq;
 			snprintf(text, sizeof(text),
@@ -215,7 +227,7 @@ static bool fill(struct reader *r)
 					last, text))
 				return any;
 			any = true;
-			r->pos = ring_oldest(&d->ring);
+			r->pos = ring_oldest(ring);
 			continue;
 		}
 		if (rc == 0)
@@ -226,11 +238,11 @@ static bool fill(struct reader *r)
 			r->sent++;
 			any = true;
 		}
-		ring_next(&d->ring, &r->pos, &e);
+		ring_next(ring, &r->pos, &e);
 	}
 }
 
-void reader_pump(struct reader *r)
+static void reader_pump(struct reader *r)
 {
 	size_t budget = READER_TURN_BYTES;
 
@@ -252,7 +264,7 @@ void reader_pump(struct reader *r)
 			if (r->out_off < r->out_len)
 				continue;
 			r->out_off = r->out_len = 0;
-			if (r->out_cap > r->d->cfg->reader_buffer) {
+			if (r->out_cap > r->set->cfg.reader_buffer) {
 				/* A huge entry grew the buffer: give it back. */
 				free(r->out);
 				r->out = NULL;
@@ -295,17 +307,17 @@ static int copy_globs(struct reader *r, const struct query_req *q)
 /* Positions the reader after a client's cursor. */
 static void seek_after(struct reader *r, struct cursor c)
 {
-	struct daemon *d = r->d;
-	struct ring_meta *m = d->ring.meta;
+	struct store *st = r->set->store;
+	struct ring_meta *m = st->ring.meta;
 	char text[200];
 
-	if (c.instance != d->instance) {
+	if (c.instance != st->instance) {
 		snprintf(text, sizeof(text),
 			 "memlogd: the cursor is from another memlogd instance "
 			 "(an earlier boot?); starting at the oldest entry");
 		put_marker(r, "foreign-cursor", -1, 0,
 			   m->oldest_seq ? m->oldest_seq - 1 : 0, text);
-		r->pos = ring_oldest(&d->ring);
+		r->pos = ring_oldest(&st->ring);
 		return;
 	}
 	uint64_t want = c.seq + 1;
@@ -318,22 +330,23 @@ static void seek_after(struct reader *r, struct cursor c)
 			 (unsigned long long)(m->oldest_seq - 1));
 		put_marker(r, "overwritten", (int64_t)n, want,
 			   m->oldest_seq - 1, text);
-		r->pos = ring_oldest(&d->ring);
+		r->pos = ring_oldest(&st->ring);
 		return;
 	}
-	ring_seek(&d->ring, want, &r->pos);
+	ring_seek(&st->ring, want, &r->pos);
 }
 
 static void start(struct reader *r, const struct query_req *q)
 {
-	struct daemon *d = r->d;
-	struct ring_meta *m = d->ring.meta;
+	struct readers *rs = r->set;
+	struct store *st = rs->store;
+	struct ring_meta *m = st->ring.meta;
 
 	free(r->req);
 	r->req = NULL;
 	if (q->mode == QUERY_STATS) {
 		char *buf;
-		size_t n = stats_encode(d, &buf);
+		size_t n = rs->stats(rs->stats_arg, &buf);
 		if (!n) {
 			queue_error(r, "out of memory");
 			return;
@@ -342,15 +355,15 @@ static void start(struct reader *r, const struct query_req *q)
 		 * --reader-buffer: clients that ask and never read could
 		 * hold many. Past the budget they are told to come back
 		 * (one reply is always allowed, however large). */
-		size_t budget = MAX((size_t)d->cfg->reader_buffer * 16,
+		size_t budget = MAX((size_t)rs->cfg.reader_buffer * 16,
 				    (size_t)1 << 20);
-		if (d->stats_inflight && d->stats_inflight + n > budget) {
+		if (rs->stats_inflight && rs->stats_inflight + n > budget) {
 			free(buf);
 			queue_error(r, "busy: too many stats replies not yet "
 				    "read; try again");
 			return;
 		}
-		d->stats_inflight += n;
+		rs->stats_inflight += n;
 		r->stats_held = n;
 		free(r->out);
 		r->out = buf;
@@ -371,25 +384,25 @@ static void start(struct reader *r, const struct query_req *q)
 	r->follow = q->mode != QUERY_DUMP;
 	r->end_seq = r->follow ? UINT64_MAX : m->next_seq;
 	if (q->mode == QUERY_FOLLOW) {
-		r->pos = ring_end(&d->ring);
+		r->pos = ring_end(&st->ring);
 	} else if (q->has_after) {
-		if (q->after.instance == d->instance && q->after.seq >= m->next_seq) {
+		if (q->after.instance == st->instance && q->after.seq >= m->next_seq) {
 			queue_error(r, "cursor is newer than the newest entry");
 			return;
 		}
 		seek_after(r, q->after);
 	} else if (q->has_last) {
-		uint64_t n = MIN(q->last, ring_count(&d->ring));
-		ring_seek(&d->ring, m->next_seq - n, &r->pos);
+		uint64_t n = MIN(q->last, ring_count(&st->ring));
+		ring_seek(&st->ring, m->next_seq - n, &r->pos);
 	} else {
-		r->pos = ring_oldest(&d->ring);
+		r->pos = ring_oldest(&st->ring);
 	}
 	set_state(r, R_ACTIVE);
 }
 
 static void read_request(struct reader *r)
 {
-	struct daemon *d = r->d;
+	struct readers *rs = r->set;
 	struct query_req *q;
 	const char *err;
 	char msg[160];
@@ -423,7 +436,7 @@ static void read_request(struct reader *r)
 		return;
 	}
 	if (!query_text_start(first)) {
-		d->requests_bad++;
+		rs->requests_bad++;
 		snprintf(msg, sizeof(msg),
 			 "unknown request byte 0x%02x: send 0 (dump), 1 (follow), "
 			 "2 (dump and follow) or a text request line", first);
@@ -433,7 +446,7 @@ static void read_request(struct reader *r)
 	char *nl = memchr(r->req, '\n', r->req_len);
 	if (!nl) {
 		if (r->req_len > QUERY_LINE_MAX) {
-			d->requests_bad++;
+			rs->requests_bad++;
 			queue_error(r, "request line too long");
 		}
 		return;
@@ -445,7 +458,7 @@ static void read_request(struct reader *r)
 		return;
 	}
 	if (query_parse(r->req, (size_t)(nl - r->req), q, &err) < 0) {
-		d->requests_bad++;
+		rs->requests_bad++;
 		snprintf(msg, sizeof(msg), "bad request: %s", err);
 		queue_error(r, msg);
 	} else {
@@ -467,20 +480,38 @@ static void reader_event(struct ev *ev, uint32_t events)
 		reader_close(r); /* the client is gone both ways */
 		return;
 	}
-	if (events & EPOLLOUT) {
-		set_state(r, R_ACTIVE);
+	if ((events & EPOLLOUT) && set_state(r, R_ACTIVE))
 		reader_pump(r);
-	}
 }
 
-void reader_accept(struct daemon *d, int fd)
+int readers_init(struct readers *rs, struct loop *loop, struct store *store,
+		 const struct readers_config *cfg, readers_stats_fn stats,
+		 void *stats_arg)
+{
+	memset(rs, 0, sizeof(*rs));
+	rs->loop = loop;
+	rs->store = store;
+	rs->cfg = *cfg;
+	rs->stats = stats;
+	rs->stats_arg = stats_arg;
+	rs->next_deadline_ms = UINT64_MAX;
+	list_init(&rs->active);
+	list_init(&rs->waiting);
+	list_init(&rs->idle);
+	rs->scratch_size = RECORD_V2_BOUND(REG_NAME_MAX, store->max_line_len) +
+			   RECORD_ATTR_BYTE * RECORD_ATTRS_MAX + 16;
+	rs->scratch = malloc(rs->scratch_size);
+	return rs->scratch ? 0 : -ENOMEM;
+}
+
+void readers_accept(struct readers *rs, int fd)
 {
 	struct reader *r;
 
-	if (d->nreaders >= d->cfg->max_readers) {
+	if (rs->n >= rs->cfg.max_readers) {
 		static const char busy[] =
 			"{\"error\":\"too many query clients\"}\n";
-		d->readers_refused++;
+		rs->refused++;
 		if (write(fd, busy, sizeof(busy) - 1) < 0) {
 			/* the refusal is best effort */
 		}
@@ -489,60 +520,103 @@ void reader_accept(struct daemon *d, int fd)
 	}
 	r = calloc(1, sizeof(*r));
 	if (!r) {
-		d->readers_refused++;
+		rs->refused++;
 		close(fd);
 		return;
 	}
-	r->d = d;
+	r->set = rs;
 	r->ev.fd = fd;
 	r->ev.cb = reader_event;
 	r->pollable = true;
-	r->deadline_ms = d->now_ms + d->cfg->request_timeout_ms;
+	r->deadline_ms = rs->loop->now_ms + rs->cfg.request_timeout_ms;
 	list_init(&r->link);
-	if (daemon_watch(d, &r->ev, EPOLLIN) < 0) {
+	if (loop_watch(rs->loop, &r->ev, EPOLLIN) < 0) {
+		rs->refused++;
 		free(r);
 		close(fd);
 		return;
 	}
-	d->nreaders++;
+	rs->n++;
 	r->state = R_REQUEST;
-	if (r->deadline_ms < d->next_tick_ms)
-		d->next_tick_ms = r->deadline_ms;
-	list_add_tail(&d->idle, &r->link);
+	rs->next_deadline_ms = MIN(rs->next_deadline_ms, r->deadline_ms);
+	list_add_tail(&rs->idle, &r->link);
 }
 
-struct reader *reader_console(struct daemon *d, int fd)
+int readers_console(struct readers *rs, int fd)
 {
 	struct reader *r = calloc(1, sizeof(*r));
 
 	if (!r)
-		return NULL;
-	r->d = d;
+		return -ENOMEM;
+	r->set = rs;
 	r->ev.fd = fd;
 	r->ev.cb = reader_event;
 	r->is_console = true;
 	r->fmt = FMT_TEXT;
 	r->follow = true;
 	r->end_seq = UINT64_MAX;
-	r->pos = ring_oldest(&d->ring);
+	r->pos = ring_oldest(&rs->store->ring);
 	list_init(&r->link);
 	/* A terminal or pipe is polled; a regular file never blocks. */
-	r->pollable = daemon_watch(d, &r->ev, 0) == 0;
+	r->pollable = loop_watch(rs->loop, &r->ev, 0) == 0;
 	if (r->pollable)
 		fd_set_nonblock(fd);
 	r->state = R_WAITING;
-	list_add_tail(&d->waiting, &r->link);
-	return r;
+	list_add_tail(&rs->waiting, &r->link);
+	rs->console = r;
+	return 0;
 }
 
-uint64_t reader_tick(struct reader *r)
+void readers_pump(struct readers *rs)
 {
-	if (r->state != R_REQUEST)
-		return UINT64_MAX;
-	if (r->d->now_ms >= r->deadline_ms) {
-		r->d->requests_bad++;
-		queue_error(r, "no request received in time");
-		return UINT64_MAX;
+	struct list batch, *p, *t;
+	uint64_t next = rs->store->ring.meta->next_seq;
+
+	if (next != rs->seen_seq) {
+		/* New entries: every caught-up follower has work again. */
+		rs->seen_seq = next;
+		list_for_each_safe(p, t, &rs->waiting)
+			container_of(p, struct reader, link)->state = R_ACTIVE;
+		list_move_all(&rs->waiting, &rs->active);
 	}
-	return r->deadline_ms;
+	/* This turn's batch, so that a reader that stays active is pumped
+	 * once per turn, not again within it. */
+	list_init(&batch);
+	list_move_all(&rs->active, &batch);
+	list_for_each_safe(p, t, &batch)
+		reader_pump(container_of(p, struct reader, link));
+}
+
+uint64_t readers_tick(struct readers *rs)
+{
+	struct list *p, *t;
+	uint64_t next = UINT64_MAX;
+
+	list_for_each_safe(p, t, &rs->idle) {
+		struct reader *r = container_of(p, struct reader, link);
+		if (r->state != R_REQUEST)
+			continue;
+		if (rs->loop->now_ms >= r->deadline_ms) {
+			rs->requests_bad++;
+			queue_error(r, "no request received in time");
+			continue;
+		}
+		next = MIN(next, r->deadline_ms);
+	}
+	rs->next_deadline_ms = next;
+	return next;
+}
+
+void readers_destroy(struct readers *rs)
+{
+	struct list *lists[] = { &rs->active, &rs->waiting, &rs->idle };
+	struct list *p, *t;
+
+	if (!rs->active.next)
+		return; /* never initialised */
+	for (size_t i = 0; i < ARRAY_SIZE(lists); i++)
+		list_for_each_safe(p, t, lists[i])
+			reader_close(container_of(p, struct reader, link));
+	free(rs->scratch);
+	rs->scratch = NULL;
 }

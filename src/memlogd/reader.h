@@ -1,16 +1,23 @@
-/* A reader: one query client (or the console mirror). It owns a position in
- * the ring and a bounded output buffer, never a copy of entries, so a slow
- * reader costs the daemon nothing but that buffer: when the ring overwrites
- * its position it skips to the oldest entry and is told exactly how many
- * entries it missed. */
+/* Readers: query clients (and the console mirror). A reader owns a
+ * position in the ring and a bounded output buffer, never a copy of
+ * entries, so a slow reader costs the daemon nothing but that buffer: when
+ * the ring overwrites its position it skips to the oldest entry and is told
+ * exactly how many entries it missed.
+ *
+ * The set (struct readers) schedules them: readers with work are pumped
+ * once per loop turn, followers that have read everything wait for new
+ * entries, readers whose socket is full wait for EPOLLOUT. */
 #ifndef MEMLOGD_READER_H
 #define MEMLOGD_READER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
-#include "daemon.h"
+#include "list.h"
+#include "loop.h"
 #include "query.h"
+#include "store.h"
 
 enum reader_format {
 	FMT_LEGACY,  /* LinuxKit NDJSON: time, source, msg */
@@ -20,22 +27,24 @@ enum reader_format {
 
 enum reader_state {
 	R_REQUEST,   /* waiting for the request (byte or line) */
-	R_ACTIVE,    /* has entries or bytes to send: in daemon.active */
+	R_ACTIVE,    /* has entries or bytes to send: in readers.active */
 	R_BLOCKED,   /* socket full: waiting for EPOLLOUT */
-	R_WAITING,   /* follower with nothing new: in daemon.waiting */
+	R_WAITING,   /* follower with nothing new: in readers.waiting */
 };
+
+struct readers;
 
 struct reader {
 	struct ev ev;
 	struct list link;        /* in the list that matches state */
-	struct daemon *d;
+	struct readers *set;
 	enum reader_state state;
 	enum reader_format fmt;
 	bool pollable;           /* epoll can watch ev.fd */
 	bool follow;             /* keep going at the end of the ring */
 	bool closing;            /* close once out is drained */
 	size_t stats_held;       /* bytes of a stats reply in out, counted in
-				  * daemon.stats_inflight */
+				  * readers.stats_inflight */
 	bool is_console;
 	struct ring_pos pos;     /* next entry to send */
 	uint64_t end_seq;        /* a dump stops before this seq */
@@ -53,19 +62,63 @@ struct reader {
 	uint64_t missed;         /* entries reported missed */
 };
 
-/* A new query client on fd (already non-blocking). */
-void reader_accept(struct daemon *d, int fd);
+/* The stats reply, made by whoever knows the whole daemon: allocates *out
+ * and returns its length, or 0 when out of memory. */
+typedef size_t (*readers_stats_fn)(void *arg, char **out);
 
-/* The console mirror on fd; follows from the oldest entry. */
-struct reader *reader_console(struct daemon *d, int fd);
+struct readers_config {
+	uint32_t max_readers;
+	uint32_t reader_buffer;      /* per-reader output buffer bytes */
+	uint32_t request_timeout_ms; /* a query client must ask within this */
+};
 
-/* Sends what it can within a fair share; moves itself between lists. */
-void reader_pump(struct reader *r);
+struct readers {
+	struct loop *loop;
+	struct store *store;
+	struct readers_config cfg;
+	readers_stats_fn stats;
+	void *stats_arg;
+	struct list active;      /* readers with work to do this turn */
+	struct list waiting;     /* followers that have read everything */
+	struct list idle;        /* waiting for a request or for EPOLLOUT */
+	uint32_t n;              /* query clients (the console not counted) */
+	uint64_t refused;        /* clients refused (too many, no memory) */
+	uint64_t requests_bad;   /* malformed or late requests */
+	size_t stats_inflight;   /* bytes of stats replies not yet sent */
+	uint64_t seen_seq;       /* next_seq when waiting readers were woken */
+	uint64_t next_deadline_ms; /* earliest request deadline (or MAX) */
+	struct reader *console;
+	char *scratch;           /* encode buffer for one maximal entry */
+	size_t scratch_size;
+};
 
-/* Housekeeping at a tick: request timeouts. Returns when this reader next
- * needs a tick (its request deadline), or UINT64_MAX. */
-uint64_t reader_tick(struct reader *r);
+int readers_init(struct readers *rs, struct loop *loop, struct store *store,
+		 const struct readers_config *cfg, readers_stats_fn stats,
+		 void *stats_arg);
 
-void reader_close(struct reader *r);
+/* A new query client on fd (already non-blocking); refused with an error
+ * line when there are too many. */
+void readers_accept(struct readers *rs, int fd);
+
+/* The console mirror on fd; follows from the oldest entry. Returns 0 or
+ * -ENOMEM. */
+int readers_console(struct readers *rs, int fd);
+
+/* One turn: readers with new entries or room are sent what they can take
+ * within a fair share each. */
+void readers_pump(struct readers *rs);
+
+/* Readers have work for the next turn (the loop must not sleep). */
+static inline bool readers_busy(const struct readers *rs)
+{
+	return !list_empty(&rs->active);
+}
+
+/* Housekeeping: request time-outs. Returns when it is next needed
+ * (UINT64_MAX: no request pending). */
+uint64_t readers_tick(struct readers *rs);
+
+/* Closes every reader (followers get nothing more). */
+void readers_destroy(struct readers *rs);
 
 #endif

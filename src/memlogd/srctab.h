@@ -10,6 +10,7 @@
 #ifndef MEMLOGD_SRCTAB_H
 #define MEMLOGD_SRCTAB_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -65,6 +66,7 @@ int srctab_find(struct srctab *t, const char *name, size_t len,
 
 static inline struct srcinfo *srctab_at(struct srctab *t, uint32_t i)
 {
+	assert(i < t->nslots);
 	return &t->slots[i];
 }
 

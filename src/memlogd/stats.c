@@ -33,58 +33,59 @@ static void sb_str(struct sbuf *b, const char *s, size_t len)
 	b->p[b->len++] = '"';
 }
 
-size_t stats_encode(struct daemon *d, char **out)
+size_t stats_encode(const struct stats_view *v, char **out)
 {
-	struct ring_meta *m = d->ring.meta;
+	const struct srctab *t = &v->store->srcs;
+	const struct ring_meta *m = v->store->ring.meta;
 	struct sbuf b = { 0 };
 	bool first = true;
 
 	b.cap = 2048;
-	for (uint32_t i = 0; i < d->srcs.nslots; i++)
-		if (srctab_live(srctab_at(&d->srcs, i), m->oldest_seq))
-			b.cap += 400 + JSON_ESCAPE_BOUND(srctab_at(&d->srcs, i)->name_len);
+	for (uint32_t i = 0; i < t->nslots; i++)
+		if (srctab_live(&t->slots[i], m->oldest_seq))
+			b.cap += 400 + JSON_ESCAPE_BOUND(t->slots[i].name_len);
 	b.p = malloc(b.cap);
 	if (!b.p)
 		return 0;
 
 	sb_printf(&b, "{\"version\":\"%s\",\"instance\":\"%016llx\","
 		  "\"uptime_ms\":%llu,", MEMLOG_VERSION,
-		  (unsigned long long)d->instance,
-		  (unsigned long long)(d->now_ms - d->start_ms));
+		  (unsigned long long)v->store->instance,
+		  (unsigned long long)v->uptime_ms);
 	sb_printf(&b, "\"ring\":{\"size\":%llu,\"used\":%llu,\"entries\":%llu,"
 		  "\"oldest_seq\":%llu,\"newest_seq\":%llu,\"max_entries\":%llu,"
 		  "\"max_line_len\":%u},",
 		  (unsigned long long)m->size, (unsigned long long)m->used,
-		  (unsigned long long)ring_count(&d->ring),
+		  (unsigned long long)ring_count(&v->store->ring),
 		  (unsigned long long)m->oldest_seq,
 		  (unsigned long long)(m->next_seq - 1),
-		  (unsigned long long)m->max_entries, d->cfg->max_line_len);
+		  (unsigned long long)m->max_entries, v->max_line_len);
 	sb_printf(&b, "\"readers\":{\"connected\":%u,\"max\":%u,\"refused\":%llu,"
 		  "\"bad_requests\":%llu},",
-		  d->nreaders, d->cfg->max_readers,
-		  (unsigned long long)d->readers_refused,
-		  (unsigned long long)d->requests_bad);
+		  v->readers->n, v->max_readers,
+		  (unsigned long long)v->readers->refused,
+		  (unsigned long long)v->readers->requests_bad);
 	sb_printf(&b, "\"registrations\":{\"sources_open\":%u,\"max_sources\":%u,"
 		  "\"accepted\":%llu,\"refused\":%llu,\"without_fd\":%llu,"
 		  "\"fds_lost\":%llu,\"names_truncated\":%llu,"
 		  "\"bad_attributes\":%llu,\"tees_open\":%u,"
 		  "\"tees_broken\":%llu},",
-		  d->nsources, d->max_sources,
-		  (unsigned long long)d->reg.accepted,
-		  (unsigned long long)d->reg.refused,
-		  (unsigned long long)d->reg.no_fd,
-		  (unsigned long long)d->reg.lost_fds,
-		  (unsigned long long)d->reg.names_truncated,
-		  (unsigned long long)d->reg.bad_attrs, d->ntees,
-		  (unsigned long long)d->tees_broken);
+		  v->sources->n, v->sources->max,
+		  (unsigned long long)v->reg->accepted,
+		  (unsigned long long)v->reg->refused,
+		  (unsigned long long)v->reg->no_fd,
+		  (unsigned long long)v->reg->lost_fds,
+		  (unsigned long long)v->reg->names_truncated,
+		  (unsigned long long)v->reg->bad_attrs, v->sources->ntees,
+		  (unsigned long long)v->sources->tees_broken);
 	sb_printf(&b, "\"sources\":[");
-	for (uint32_t i = 0; i < d->srcs.nslots; i++) {
-		struct srcinfo *s = srctab_at(&d->srcs, i);
+	for (uint32_t i = 0; i < t->nslots; i++) {
+		const struct srcinfo *s = &t->slots[i];
 		if (!srctab_live(s, m->oldest_seq))
 			continue;
 		sb_printf(&b, "%s{\"name\":", first ? "" : ",");
 		first = false;
-		sb_str(&b, srctab_name(&d->srcs, s), s->name_len);
+		sb_str(&b, srctab_name(t, s), s->name_len);
 		sb_printf(&b, ",\"stream\":\"%s\",\"fds\":%u",
 			  stream_name((enum stream)s->stream),
 			  i == SRCTAB_SELF ? 0 : s->fds);

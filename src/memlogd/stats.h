@@ -4,11 +4,26 @@
 #define MEMLOGD_STATS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
-#include "daemon.h"
+#include "reader.h"
+#include "regsock.h"
+#include "source.h"
+#include "store.h"
+
+/* What the reply describes (the daemon fills it in). */
+struct stats_view {
+	const struct store *store;
+	const struct sources *sources;
+	const struct readers *readers;
+	const struct reg_counters *reg;
+	uint64_t uptime_ms;
+	uint32_t max_line_len;
+	uint32_t max_readers;
+};
 
 /* Allocates *out and returns its length (ending in '\n'), or 0 when out of
  * memory. */
-size_t stats_encode(struct daemon *d, char **out);
+size_t stats_encode(const struct stats_view *v, char **out);
 
 #endif

@@ -1,4 +1,6 @@
 #include "syslogd.h"
+#include "cmsg.h"
+#include "diag.h"
 #include "jsonenc.h"
 #include "listen.h"
 #include "record.h"
@@ -20,19 +22,30 @@
 
 struct syslog_listener {
 	struct ev ev;
-	struct daemon *d;
+	struct loop *loop;
+	struct store *store;
 	uint32_t generic;        /* source "syslog": untagged and malformed */
 	char *buf;
 	char path[108];
 };
 
-/* Appends KEY=VALUE (NUL-separated) if it fits. */
-static void attr(char *a, size_t *alen, const char *k, size_t kl,
-		 const char *v, size_t vl)
+/* The attributes of one entry being built: KEY=VALUE, NUL-separated, at
+ * most limit bytes. */
+struct attrs {
+	char a[RECORD_ATTRS_MAX];
+	size_t len;
+	size_t limit;
+};
+
+/* Appends KEY=VALUE if it fits. */
+static void attr(struct attrs *at, const char *k, size_t kl, const char *v,
+		 size_t vl)
 {
+	char *a = at->a;
+	size_t *alen = &at->len;
 	size_t need = (*alen ? 1 : 0) + kl + 1 + vl;
 
-	if (*alen + need > RECORD_ATTRS_MAX)
+	if (*alen + need > at->limit)
 		return;
 	if (*alen)
 		a[(*alen)++] = '\0';
@@ -43,16 +56,15 @@ static void attr(char *a, size_t *alen, const char *k, size_t kl,
 	*alen += vl;
 }
 
-static void attr_str(char *a, size_t *alen, const char *k,
-		     struct syslog_str v)
+static void attr_str(struct attrs *at, const char *k, struct syslog_str v)
 {
 	if (v.s)
-		attr(a, alen, k, strlen(k), v.s, v.len);
+		attr(at, k, strlen(k), v.s, v.len);
 }
 
 static uint32_t slot_for(struct syslog_listener *l, const struct syslog_msg *m)
 {
-	struct daemon *d = l->d;
+	struct srctab *t = &l->store->srcs;
 
 	if (!m || !m->tag.s)
 		return l->generic;
@@ -61,10 +73,10 @@ static uint32_t slot_for(struct syslog_listener *l, const struct syslog_msg *m)
 	 * tags cannot crowd out fd registrations. Past that, known tags keep
 	 * their slot and new ones go to "syslog", with the tag kept as the
 	 * attribute "tag". */
-	uint64_t oldest = d->ring.meta->oldest_seq;
-	int r = d->srcs.nused < d->srcs.max / 2
-		? srctab_get(&d->srcs, m->tag.s, m->tag.len, STREAM_SYSLOG, oldest)
-		: srctab_find(&d->srcs, m->tag.s, m->tag.len, STREAM_SYSLOG, oldest);
+	uint64_t oldest = store_oldest(l->store);
+	int r = t->nused < t->max / 2
+		? srctab_get(t, m->tag.s, m->tag.len, STREAM_SYSLOG, oldest)
+		: srctab_find(t, m->tag.s, m->tag.len, STREAM_SYSLOG, oldest);
 	/* A full table does not lose the message: it goes to "syslog". */
 	return r < 0 ? l->generic : (uint32_t)r;
 }
@@ -72,35 +84,32 @@ static uint32_t slot_for(struct syslog_listener *l, const struct syslog_msg *m)
 static void message(struct syslog_listener *l, const char *buf, size_t n,
 		    pid_t pid, uid_t uid, bool have_creds)
 {
-	struct daemon *d = l->d;
+	struct store *st = l->store;
 	struct syslog_msg m;
-	char attrs[RECORD_ATTRS_MAX];
-	size_t alen = 0;
+	struct attrs at = { .len = 0, .limit = RECORD_ATTRS_MAX };
+	char cpid[24], cuid[24];
+	int cpl = 0, cul = 0;
 	int prio = RING_NO_PRIORITY, fac = RING_NO_PRIORITY;
 	const char *msg = buf;
 	size_t len = n;
 	bool ok = syslog_parse(buf, n, &m) == 0;
 
 	uint32_t slot = slot_for(l, ok ? &m : NULL);
-	struct srcinfo *si = srctab_at(&d->srcs, slot);
+	struct srcinfo *si = srctab_at(&st->srcs, slot);
 	if (have_creds) {
 		si->pid = (int32_t)pid;
 		si->uid = (uint32_t)uid;
 	}
-	if (d->cfg->rate_lines) {
-		uint64_t report;
-		bool pass = ratelimit_pass(&si->rl, d->cfg->rate_lines,
-					   d->cfg->rate_seconds, d->now_ms,
-					   &report);
-		if (report)
-			daemon_notice(d, true, "rate limit: suppressed %llu "
-				      "lines from %s (syslog)",
-				      (unsigned long long)report,
-				      srctab_name(&d->srcs, si));
-		if (!pass) {
-			si->dropped++;
-			return;
-		}
+	if (!store_rate_pass(st, slot, l->loop->now_ms)) {
+		si->dropped++;
+		return;
+	}
+	if (have_creds) {
+		/* What the kernel vouches for comes last but is never crowded
+		 * out by what the sender claims: its room is kept free. */
+		cpl = snprintf(cpid, sizeof(cpid), "%d", (int)pid);
+		cul = snprintf(cuid, sizeof(cuid), "%u", (unsigned)uid);
+		at.limit -= (size_t)(1 + 5 + cpl + 1 + 5 + cul);
 	}
 	if (ok) {
 		struct syslog_sd_iter it = { 0 };
@@ -110,10 +119,10 @@ static void message(struct syslog_listener *l, const char *buf, size_t n,
 		msg = m.msg.s ? m.msg.s : "";
 		len = m.msg.len;
 		if (slot == l->generic && m.tag.s)
-			attr_str(attrs, &alen, "tag", m.tag);
-		attr_str(attrs, &alen, "pid", m.procid);
-		attr_str(attrs, &alen, "hostname", m.hostname);
-		attr_str(attrs, &alen, "msgid", m.msgid);
+			attr_str(&at, "tag", m.tag);
+		attr_str(&at, "pid", m.procid);
+		attr_str(&at, "hostname", m.hostname);
+		attr_str(&at, "msgid", m.msgid);
 		while (syslog_sd_next(&m, &it, &id, &name, &value)) {
 			char key[96], val[512];
 			int kl = snprintf(key, sizeof(key), "%.*s.%.*s",
@@ -121,21 +130,19 @@ static void message(struct syslog_listener *l, const char *buf, size_t n,
 					  (int)MIN(name.len, 32), name.s);
 			size_t vl = syslog_sd_unescape(val, value.s,
 						       MIN(value.len, sizeof(val)));
-			attr(attrs, &alen, key, (size_t)kl, val, vl);
+			attr(&at, key, (size_t)kl, val, vl);
 		}
 	} else {
 		while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == '\0'))
 			len--;
 	}
 	if (have_creds) {
-		char v[24];
-		int vl = snprintf(v, sizeof(v), "%d", (int)pid);
-		attr(attrs, &alen, "_pid", 4, v, (size_t)vl);
-		vl = snprintf(v, sizeof(v), "%u", (unsigned)uid);
-		attr(attrs, &alen, "_uid", 4, v, (size_t)vl);
+		at.limit = RECORD_ATTRS_MAX;
+		attr(&at, "_pid", 4, cpid, (size_t)cpl);
+		attr(&at, "_uid", 4, cuid, (size_t)cul);
 	}
-	daemon_store_message(d, slot, now_realtime_ns(), prio, fac, msg, len,
-			     attrs, alen);
+	store_message(st, slot, now_realtime_ns(), prio, fac, msg, len, at.a,
+		      at.len);
 }
 
 static void syslog_event(struct ev *ev, uint32_t events)
@@ -143,9 +150,12 @@ static void syslog_event(struct ev *ev, uint32_t events)
 	struct syslog_listener *l = container_of(ev, struct syslog_listener, ev);
 
 	for (int i = 0; i < SYSLOG_PER_TURN; i++) {
+		/* Room for every fd a sender can pass (syslog carries none):
+		 * fds the kernel drops for want of room would be closed in
+		 * our context, where a lingering socket could block us. */
 		union {
 			char buf[CMSG_SPACE(sizeof(struct ucred)) +
-				 CMSG_SPACE(8 * sizeof(int))];
+				 CMSG_SPACE(CMSG_FDS_MAX * sizeof(int))];
 			struct cmsghdr align;
 		} ctl;
 		struct iovec iov = { l->buf, SYSLOG_DGRAM_MAX };
@@ -153,8 +163,7 @@ static void syslog_event(struct ev *ev, uint32_t events)
 			.msg_iov = &iov, .msg_iovlen = 1,
 			.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
 		};
-		struct ucred uc = { 0 };
-		bool creds = false;
+		struct cmsg_info ci;
 
 		/* MSG_TRUNC: n is the datagram's real length, even if it
 		 * did not fit. */
@@ -165,35 +174,22 @@ static void syslog_event(struct ev *ev, uint32_t events)
 				continue;
 			return;
 		}
+		cmsg_collect(&mh, &ci);
+		for (int j = 0; j < ci.nfds; j++)
+			fd_close_nowait(ci.fds[j]);
 		if ((size_t)n > SYSLOG_DGRAM_MAX) {
-			daemon_notice(l->d, true, "syslog: a message of %zd bytes "
-				      "was cut to its first %u bytes", n,
-				      SYSLOG_DGRAM_MAX);
+			store_notice(l->store, true, "syslog: a message of %zd "
+				     "bytes was cut to its first %u bytes", n,
+				     SYSLOG_DGRAM_MAX);
 			n = SYSLOG_DGRAM_MAX;
 		}
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c;
-		     c = CMSG_NXTHDR(&mh, c)) {
-			if (c->cmsg_level != SOL_SOCKET)
-				continue;
-			if (c->cmsg_type == SCM_CREDENTIALS) {
-				memcpy(&uc, CMSG_DATA(c), sizeof(uc));
-				creds = true;
-			} else if (c->cmsg_type == SCM_RIGHTS) {
-				/* syslog carries no fds: close any sent */
-				size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-				for (size_t j = 0; j < k; j++) {
-					int fd;
-					memcpy(&fd, CMSG_DATA(c) + j * sizeof(int),
-					       sizeof(int));
-					close(fd);
-				}
-			}
-		}
-		message(l, l->buf, (size_t)n, uc.pid, uc.uid, creds);
+		message(l, l->buf, (size_t)n, ci.cred.pid, ci.cred.uid,
+			ci.has_cred);
 	}
 }
 
-struct syslog_listener *syslogd_open(struct daemon *d, const char *path)
+struct syslog_listener *syslogd_open(struct loop *loop, struct store *store,
+				     const char *path)
 {
 	struct syslog_listener *l = calloc(1, sizeof(*l));
 	int fd = -1, one = 1;
@@ -205,26 +201,26 @@ struct syslog_listener *syslogd_open(struct daemon *d, const char *path)
 		const char *why = fd == -EADDRINUSE
 			? "another syslog daemon serves it"
 			: strerror(-fd);
-		fprintf(stderr, "memlogd: syslog socket %s: %s; going on "
-			"without it\n", path, why);
-		daemon_notice(d, false, "syslog socket %s: %s; going on without it",
-			      path, why);
+		diag_warn("syslog socket %s: %s; going on without it", path, why);
+		store_notice(store, false, "syslog socket %s: %s; going on "
+			     "without it", path, why);
 		free(l);
 		return NULL;
 	}
-	setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
-	l->d = d;
+	IGNORE_RESULT(setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)));
+	l->loop = loop;
+	l->store = store;
 	l->ev.fd = fd;
 	l->ev.cb = syslog_event;
 	strcpy(l->path, path);
 	l->buf = malloc(SYSLOG_DGRAM_MAX);
-	int slot = srctab_get(&d->srcs, "syslog", 6, STREAM_SYSLOG,
-			      d->ring.meta->oldest_seq);
-	if (!l->buf || slot < 0 || daemon_watch(d, &l->ev, EPOLLIN) < 0)
+	int slot = srctab_get(&store->srcs, "syslog", 6, STREAM_SYSLOG,
+			      store_oldest(store));
+	if (!l->buf || slot < 0 || loop_watch(loop, &l->ev, EPOLLIN) < 0)
 		goto fail;
 	l->generic = (uint32_t)slot;
 	/* Kept alive for good, like the daemon's own source. */
-	srctab_at(&d->srcs, l->generic)->fds++;
+	srctab_at(&store->srcs, l->generic)->fds++;
 	return l;
 fail:
 	unlink(path);
@@ -239,6 +235,7 @@ void syslogd_close(struct syslog_listener *l)
 {
 	if (!l)
 		return;
+	loop_unwatch(l->loop, &l->ev);
 	close(l->ev.fd);
 	unlink(l->path);
 	free(l->buf);

@@ -7,13 +7,15 @@
 #ifndef MEMLOGD_SYSLOGD_H
 #define MEMLOGD_SYSLOGD_H
 
-#include "daemon.h"
+#include "loop.h"
+#include "store.h"
 
 struct syslog_listener;
 
 /* Binds path (mode 0666: every local program may log). On failure says
  * why in one notice and on stderr and returns NULL. */
-struct syslog_listener *syslogd_open(struct daemon *d, const char *path);
+struct syslog_listener *syslogd_open(struct loop *loop, struct store *store,
+				     const char *path);
 void syslogd_close(struct syslog_listener *l);
 
 #endif

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "daemon.h"
+#include "loop.h"
 
 enum tee_kind {
 	TEE_PIPE,   /* FIFO or pipe: room is known (capacity - queued) */
@@ -41,7 +41,7 @@ struct tee {
 int tee_open(struct tee *t, int fd);
 
 /* How many bytes can be read from the source now so that they will most
- * likely be copied at once: 0 means wait for room (tee_wait). max caps it. */
+ * likely be copied at once: 0 means wait for room (EPOLLOUT on the destination). max caps it. */
 size_t tee_room(const struct tee *t, size_t max);
 
 /* Copies buf. Returns 0 when all was written, 1 when the rest was kept

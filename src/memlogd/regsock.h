@@ -1,0 +1,33 @@
+/* The registration socket: LinuxKit's datagrams (a name and fds), memlog's
+ * attributes (stream=, tee=, ack=), turned into sources. docs/protocol.md. */
+#ifndef MEMLOGD_REGSOCK_H
+#define MEMLOGD_REGSOCK_H
+
+#include <stdint.h>
+
+#include "loop.h"
+#include "source.h"
+#include "store.h"
+
+struct reg_counters {
+	uint64_t accepted;       /* fds that became sources */
+	uint64_t no_fd;          /* datagrams without a file descriptor */
+	uint64_t refused;        /* fds refused: limits, bad fds, no memory */
+	uint64_t lost_fds;       /* datagrams whose fds the kernel dropped */
+	uint64_t names_truncated;
+	uint64_t bad_attrs;
+};
+
+struct regsock {
+	struct ev ev;            /* the bound SOCK_DGRAM socket */
+	struct sources *sources;
+	struct store *store;
+	struct reg_counters c;
+};
+
+/* Starts serving fd (SO_PASSCRED is turned on: the sender's pid and uid are
+ * kept with its sources). Returns 0 or negative errno. */
+int regsock_init(struct regsock *rg, struct loop *loop, int fd,
+		 struct sources *sources, struct store *store);
+
+#endif

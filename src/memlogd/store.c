@@ -1,0 +1,169 @@
+#include "store.h"
+#include "jsonenc.h"
+#include "record.h"
+#include "util.h"
+
+#include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+/* The daemon's own notices: at most this many per second. */
+#define NOTICE_RATE 100
+
+static uint64_t random_instance(void)
+{
+	uint64_t v = 0;
+
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != sizeof(v)) {
+		/* Early boot without entropy yet: time and pid still tell
+		 * one start from another. */
+		v = now_realtime_ns() ^ ((uint64_t)getpid() << 32);
+	}
+	return v ? v : 1;
+}
+
+int store_init(struct store *s, const struct store_config *c)
+{
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	s->instance = random_instance();
+	s->max_line_len = c->max_line_len;
+	s->rate_lines = c->rate_lines;
+	s->rate_seconds = c->rate_seconds;
+	r = ring_init(&s->ring, c->buffer_size, c->max_lines, s->instance);
+	if (r < 0)
+		return r;
+	/* Configuration bounds lines well below the ring: a reserve can
+	 * always be met by evicting. */
+	assert(s->max_line_len + RECORD_ATTRS_MAX + 4 <= ring_msg_max(&s->ring));
+	r = srctab_init(&s->srcs, c->max_slots);
+	if (r < 0) {
+		ring_destroy(&s->ring);
+		return r;
+	}
+	return 0;
+}
+
+void store_destroy(struct store *s)
+{
+	srctab_free(&s->srcs);
+	ring_destroy(&s->ring);
+}
+
+void store_entry(struct store *s, uint32_t slot, uint64_t time_ns,
+		 uint32_t flags, int priority, int facility, const char *msg,
+		 size_t len, const char *attrs, size_t attrs_len)
+{
+	struct srcinfo *si = srctab_at(&s->srcs, slot);
+	uint32_t ml = (uint32_t)len;
+	size_t size = attrs_len ? 4 + len + attrs_len : len;
+
+	assert(len <= s->max_line_len && attrs_len <= RECORD_ATTRS_MAX);
+	char *dst = ring_reserve(&s->ring, (uint32_t)size);
+	if (attrs_len) {
+		memcpy(dst, &ml, 4);
+		memcpy(dst + 4, msg, len);
+		memcpy(dst + 4 + len, attrs, attrs_len);
+		flags |= RING_F_ATTRS;
+	} else if (len) {
+		memcpy(dst, msg, len);
+	}
+	/* The slot lives as long as an entry names it (srctab_live). */
+	si->last_seq = ring_commit(&s->ring, time_ns, slot, flags, priority,
+				   facility, (uint32_t)size);
+	si->lines++;
+	si->bytes += len;
+	if (flags & RING_F_PARTIAL)
+		si->partial++;
+}
+
+void store_message(struct store *s, uint32_t slot, uint64_t time_ns,
+		   int priority, int facility, const char *msg, size_t len,
+		   const char *attrs, size_t attrs_len)
+{
+	size_t max = s->max_line_len;
+
+	do {
+		size_t n = len;
+		uint32_t flags = 0;
+		if (n > max) {
+			n = utf8_complete_prefix(msg, max);
+			if (n == 0)
+				n = max;
+			flags = RING_F_PARTIAL;
+		}
+		store_entry(s, slot, time_ns, flags, priority, facility, msg, n,
+			    attrs, attrs_len);
+		attrs_len = 0;
+		msg += n;
+		len -= n;
+	} while (len > 0);
+}
+
+/* The one notice of lines a rate limit dropped. */
+static void notice_suppressed(struct store *s, uint32_t slot, uint64_t n)
+{
+	struct srcinfo *si = srctab_at(&s->srcs, slot);
+	char msg[1024];
+	int len = snprintf(msg, sizeof(msg),
+			   "rate limit: suppressed %llu lines from %s (%s)",
+			   (unsigned long long)n, srctab_name(&s->srcs, si),
+			   stream_name((enum stream)si->stream));
+
+	store_line(s, SRCTAB_SELF, now_realtime_ns(), RING_F_MARKER, msg,
+		   MIN((size_t)len, sizeof(msg) - 1));
+}
+
+void store_notice(struct store *s, bool marker, const char *fmt, ...)
+{
+	struct srcinfo *self = srctab_at(&s->srcs, SRCTAB_SELF);
+	char msg[1024];
+	uint64_t report;
+	va_list ap;
+
+	/* Notices are rare: the clock is read here rather than passed in. */
+	if (!ratelimit_pass(&self->rl, NOTICE_RATE, 1, now_mono_ms(), &report)) {
+		self->dropped++;
+		return;
+	}
+	if (report)
+		notice_suppressed(s, SRCTAB_SELF, report);
+	va_start(ap, fmt);
+	int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	store_line(s, SRCTAB_SELF, now_realtime_ns(), marker ? RING_F_MARKER : 0,
+		   msg, MIN((size_t)n, sizeof(msg) - 1));
+}
+
+bool store_rate_pass(struct store *s, uint32_t slot, uint64_t now_ms)
+{
+	uint64_t report;
+	bool pass;
+
+	if (!s->rate_lines)
+		return true;
+	pass = ratelimit_pass(&srctab_at(&s->srcs, slot)->rl, s->rate_lines,
+			      s->rate_seconds, now_ms, &report);
+	if (report)
+		notice_suppressed(s, slot, report);
+	return pass;
+}
+
+void store_rate_flush(struct store *s, uint32_t slot, uint64_t now_ms,
+		      bool force)
+{
+	uint64_t n;
+
+	if (!s->rate_lines)
+		return;
+	n = ratelimit_flush(&srctab_at(&s->srcs, slot)->rl, s->rate_seconds,
+			    now_ms, force);
+	if (n)
+		notice_suppressed(s, slot, n);
+}
