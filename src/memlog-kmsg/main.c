@@ -3,6 +3,7 @@
  * memlogd). Prints one line per record to stderr, "(SEQ) - TIME: MESSAGE",
  * as LinuxKit's kmsg does, but keeps its place across restarts like
  * memlogd --kmsg (no repeats, no holes) and reports gaps. */
+#include "diag.h"
 #include "kmsg.h"
 #include "kmsgstate.h"
 #include "timefmt.h"
@@ -12,6 +13,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,13 +72,12 @@ static int parse(int argc, char **argv, struct opts *o)
 		case OPT_HELP: fputs(usage_text, stdout); return 0;
 		case OPT_VERSION: printf("memlog-kmsg memlog %s\n", MEMLOG_VERSION); return 0;
 		default:
-			fprintf(stderr, "memlog-kmsg: bad option %s\nTry 'memlog-kmsg "
-				"--help'.\n", argv[optind - 1]);
+			diag_usage("unknown option: %s", argv[optind - 1]);
 			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "memlog-kmsg: unexpected argument %s\n", argv[optind]);
+		diag_usage("unexpected argument: %s", argv[optind]);
 		return EXIT_USAGE;
 	}
 	return -1;
@@ -94,9 +95,11 @@ static void print(const struct opts *o, uint64_t seq, uint64_t usec, int pri,
 		(int)tl, t, (int)len, msg);
 }
 
+const char *diag_prog = "memlog-kmsg";
+
 static void on_stop(int sig)
 {
-	(void)sig; /* only interrupts read(); the loop ends on EINTR */
+	(void)sig; /* only interrupts ppoll(); the loop ends on EINTR */
 }
 
 int main(int argc, char **argv)
@@ -111,16 +114,25 @@ int main(int argc, char **argv)
 	if (r >= 0)
 		return r;
 	signal(SIGPIPE, SIG_IGN);
-	/* No SA_RESTART: SIGTERM/SIGINT make the blocking read() return
-	 * EINTR, and we stop there with the position already saved. */
+	/* SIGTERM/SIGINT stay blocked except inside ppoll(), which they
+	 * interrupt: we stop there, with the position already saved. A stop
+	 * signal that came while we were printing is not lost (as it would
+	 * be with a handler and a blocking read()): it waits for ppoll(). */
 	struct sigaction sa = { .sa_handler = on_stop };
+	sigset_t stops, waitmask;
+	sigemptyset(&stops);
+	sigaddset(&stops, SIGTERM);
+	sigaddset(&stops, SIGINT);
+	sigprocmask(SIG_BLOCK, &stops, &waitmask);
+	sigdelset(&waitmask, SIGTERM);
+	sigdelset(&waitmask, SIGINT);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	int fd = open(o.kmsg, O_RDONLY | O_CLOEXEC | (o.follow ? 0 : O_NONBLOCK));
+	int fd = open(o.kmsg, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		int err = errno;
-		fprintf(stderr, "memlog-kmsg: %s: %s%s\n", o.kmsg, strerror(err),
-			err == EPERM || err == EACCES
+		diag_warn("%s: %s%s", o.kmsg, strerror(err),
+			  err == EPERM || err == EACCES
 				? " (reading the kernel log needs CAP_SYSLOG)" : "");
 		return EXIT_RUNTIME;
 	}
@@ -131,20 +143,23 @@ int main(int argc, char **argv)
 		r = kmsg_state_load(path, st.boot_id, &st);
 		have_next = r == 1;
 		if (r < 0)
-			fprintf(stderr, "memlog-kmsg: ignoring %s: %s\n", path,
-				r == -EINVAL ? "unreadable" : strerror(-r));
+			diag_warn("ignoring %s: %s", path,
+				  r == -EINVAL ? "unreadable" : strerror(-r));
 	}
 	for (;;) {
 		ssize_t n = read(fd, buf, KMSG_READ_MAX);
-		if (n < 0 && errno == EINTR)
-			break; /* SIGTERM or SIGINT */
 		if (n < 0 && errno == EPIPE)
 			continue; /* overwritten; the seq gap tells how many */
-		if (n < 0 && errno == EAGAIN)
-			break;
+		if (n < 0 && errno == EAGAIN) {
+			if (!o.follow)
+				break;
+			struct pollfd p = { .fd = fd, .events = POLLIN };
+			if (ppoll(&p, 1, NULL, &waitmask) < 0 && errno == EINTR)
+				break; /* SIGTERM or SIGINT */
+			continue;
+		}
 		if (n < 0) {
-			fprintf(stderr, "memlog-kmsg: read %s: %s\n", o.kmsg,
-				strerror(errno));
+			diag_warn_err(errno, "read %s", o.kmsg);
 			return EXIT_RUNTIME;
 		}
 		if (n == 0)
@@ -170,9 +185,8 @@ int main(int argc, char **argv)
 		print(&o, rec.seq, rec.usec, rec.facility * 8 + rec.priority,
 		      rec.msg, rec.msg_len);
 		st.next_seq = rec.seq + 1;
-		if (path[0] && kmsg_state_save(path, &st) < 0) {
-			fprintf(stderr, "memlog-kmsg: cannot save %s: %s\n", path,
-				strerror(errno));
+		if (path[0] && (r = kmsg_state_save(path, &st)) < 0) {
+			diag_warn_err(r, "cannot save %s", path);
 			path[0] = '\0'; /* said once */
 		}
 	}

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -1410,6 +1411,86 @@ static void test_memlog_kmsg(void **state)
 	mld_cleanup(&m);
 }
 
+
+/* A stop signal that arrives while memlog-kmsg is busy printing (here:
+ * blocked on a full stderr pipe) must still stop it once it is done,
+ * rather than be lost while it next waits for the kernel. */
+static void test_memlog_kmsg_sigterm_while_printing(void **state)
+{
+	struct mld m = { 0 };
+	char prog[512], big[800], sdir[256];
+	int p[2];
+	(void)state;
+
+	need_kernel();
+	if (!h_prog_exists("memlog-kmsg"))
+		fail_msg("%s/memlog-kmsg is not built", h_build());
+	mld_init(&m);
+	snprintf(sdir, sizeof(sdir), "%s/state", m.dir);
+	h_prog(prog, sizeof(prog), "memlog-kmsg");
+	/* More than a pipe holds (with what the kernel has already), so that
+	 * printing blocks. /dev/kmsg may rate-limit what we write. */
+	memset(big, 'k', sizeof(big) - 2);
+	big[0] = '<'; big[1] = '1'; big[2] = '3'; big[3] = '>';
+	big[sizeof(big) - 2] = '\n';
+	big[sizeof(big) - 1] = '\0';
+	for (int i = 0; i < 120; i++)
+		kwrite(big);
+	assert_int_equal(pipe(p), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(p[1], 2);
+		close(p[0]);
+		close(p[1]);
+		execl(prog, prog, "--state-dir", sdir, (char *)NULL);
+		_exit(127);
+	}
+	h_track_pid(pid);
+	close(p[1]);
+	/* Wait until the pipe is full (more than half a pipe, no longer
+	 * growing): the writer is then blocked in it. */
+	int full = 0, last = -1, still = 0;
+	for (uint64_t end = h_now_ms() + H_TIMEOUT_MS; h_now_ms() < end;) {
+		int n = 0;
+		ioctl(p[0], FIONREAD, &n);
+		still = n == last ? still + 1 : 0;
+		last = n;
+		if (n > 32768 && still >= 4) {
+			full = 1;
+			break;
+		}
+		h_sleep_ms(50);
+	}
+	assert_true(full);
+	h_sleep_ms(50);
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	h_sleep_ms(50);
+	/* Drain everything: it finishes what the kernel holds, then must
+	 * stop instead of waiting for more. */
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	char buf[65536];
+	int st = -1;
+	for (uint64_t end = h_now_ms() + H_TIMEOUT_MS; h_now_ms() < end;) {
+		while (read(p[0], buf, sizeof(buf)) > 0)
+			;
+		pid_t w = waitpid(pid, &st, WNOHANG);
+		if (w == pid)
+			break;
+		h_sleep_ms(10);
+	}
+	close(p[0]);
+	if (kill(pid, 0) == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		h_untrack_pid(pid);
+		fail_msg("memlog-kmsg ignored a SIGTERM that came while it was "
+			 "printing");
+	}
+	h_untrack_pid(pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
 /* memlog-kmsg as a service: it follows the kernel log until SIGTERM, and
  * stops with status 0 as its --help says (a supervisor must not see a
  * crash), its position kept: a later run does not repeat what it printed. */
@@ -1491,6 +1572,8 @@ int main(void)
 					  h_teardown),
 		cmocka_unit_test_teardown(test_memlog_kmsg, h_teardown),
 		cmocka_unit_test_teardown(test_memlog_kmsg_follow_sigterm,
+					  h_teardown),
+		cmocka_unit_test_teardown(test_memlog_kmsg_sigterm_while_printing,
 					  h_teardown),
 	};
 	return cmocka_run_group_tests_name("itest_kmsg", tests, NULL, NULL);
