@@ -19,6 +19,7 @@
 #include "capture.h"
 #include "cname.h"
 #include "conf.h"
+#include "diag.h"
 #include "runtime.h"
 #include "runtimelog.h"
 #include "spec.h"
@@ -32,6 +33,8 @@
 
 /* Docker's container config is a few KiB; refuse absurd ones. */
 #define DOCKER_CONFIG_MAX (4u << 20)
+
+const char *diag_prog = "memlog-runc";
 
 static void usage(FILE *f)
 {
@@ -309,7 +312,7 @@ int main(int argc, char **argv)
 
 	hold_closed_stdio();
 	if (!rargv) {
-		fprintf(stderr, "memlog-runc: out of memory\n");
+		diag_warn("out of memory");
 		return EXIT_SETUP;
 	}
 	r = runc_args_parse(argc, argv, rargv, &a);
@@ -317,8 +320,10 @@ int main(int argc, char **argv)
 	log.format = rtlog_parse_format(a.log_format);
 	if (r < 0 || a.own.help || a.own.version) {
 		if (r < 0)
-			fprintf(stderr, "memlog-runc: %s: %s (see memlog-runc "
-				"--memlog-help)\n", argv[a.bad_arg], a.error);
+			/* Not diag_usage(): --help is runc's, ours is
+			 * --memlog-help. */
+			diag_warn("%s: %s (see memlog-runc --memlog-help)",
+				  argv[a.bad_arg], a.error);
 		else if (a.own.help)
 			usage(stdout);
 		else
@@ -328,7 +333,7 @@ int main(int argc, char **argv)
 	}
 
 	if (runc_conf_defaults(&conf) < 0) {
-		fprintf(stderr, "memlog-runc: out of memory\n");
+		diag_warn("out of memory");
 		status = EXIT_SETUP;
 		goto done;
 	}
@@ -338,7 +343,7 @@ int main(int argc, char **argv)
 		    !conf_default ? env : CONF_DEFAULT_PATH;
 	r = runc_conf_load(&conf, conf_path, conf_default, err, sizeof(err));
 	if (r < 0) {
-		fprintf(stderr, "memlog-runc: config file %s: %s\n", conf_path, err);
+		diag_warn("config file %s: %s", conf_path, err);
 		rtlog_printf(&log, "error", "memlog-runc: config file %s: %s",
 			     conf_path, err);
 		status = EXIT_SETUP;
@@ -367,7 +372,7 @@ int main(int argc, char **argv)
 			"found under that name; set --memlog-runtime" :
 			strerror(-r);
 
-		fprintf(stderr, "memlog-runc: runtime %s: %s\n", conf.runtime, why);
+		diag_warn("runtime %s: %s", conf.runtime, why);
 		rtlog_printf(&log, "error", "memlog-runc: runtime %s: %s",
 			     conf.runtime, why);
 		status = r == -EACCES ? EXIT_CANNOT_RUN : EXIT_NOT_FOUND;
@@ -384,8 +389,11 @@ int main(int argc, char **argv)
 
 	execv(runtime, rargv);
 	e = errno;
-	dprintf(orig_stderr >= 0 ? orig_stderr : STDERR_FILENO,
-		"memlog-runc: cannot run %s: %s\n", runtime, strerror(e));
+	/* fd 2 may be the container's pipe to memlogd by now: say it on
+	 * the stderr we were given (we exit next). */
+	if (orig_stderr >= 0)
+		(void)dup2(orig_stderr, STDERR_FILENO);
+	diag_warn_err(e, "cannot run %s", runtime);
 	rtlog_printf(&log, "error", "memlog-runc: cannot run %s: %s", runtime,
 		     strerror(e));
 	status = e == ENOENT || e == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
