@@ -20,6 +20,7 @@
 #include "cname.h"
 #include "conf.h"
 #include "diag.h"
+#include "docker.h"
 #include "runtime.h"
 #include "runtimelog.h"
 #include "spec.h"
@@ -31,8 +32,15 @@
 #define EXIT_CANNOT_RUN 126 /* the runtime was found but could not be run */
 #define EXIT_NOT_FOUND 127  /* the runtime was not found */
 
-/* Docker's container config is a few KiB; refuse absurd ones. */
+/* Docker's container and image configs are a few KiB; refuse absurd ones. */
 #define DOCKER_CONFIG_MAX (4u << 20)
+
+/* What Docker's files say about the container, when Docker created it. */
+struct docker_info {
+	bool found;             /* ROOT/containers/ID/config.v2.json was read */
+	char root[4096];        /* ROOT */
+	struct docker_ctr ctr;  /* what it says */
+};
 
 const char *diag_prog = "memlog-runc";
 
@@ -109,15 +117,136 @@ static bool pids_controller_available(void)
 	return stat("/sys/fs/cgroup/pids", &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* Docker's data root: the one Docker's mounts in config.json name (so no
+ * configuration is needed, whatever dockerd's --data-root), else the
+ * configured docker_root. The first under which the container's
+ * config.v2.json can be read is taken. */
+static void docker_lookup(const struct runc_conf *c, const json_t *spec,
+			  const char *id, struct docker_info *d)
+{
+	char root[sizeof(d->root)];
+	const char *roots[2];
+	int n = 0;
+
+	d->found = false;
+	if (!cname_id_is_path_safe(id))
+		return;
+	if (spec && docker_root_from_spec(spec, root, sizeof(root)) > 0)
+		roots[n++] = root;
+	roots[n++] = c->docker_root;
+	for (int i = 0; i < n && !d->found; i++) {
+		char *path = NULL, *text;
+		size_t len;
+
+		if (asprintf(&path, "%s/containers/%s/config.v2.json", roots[i],
+			     id) < 0)
+			return;
+		if (file_read_small(path, DOCKER_CONFIG_MAX, &text, &len) == 0) {
+			d->found = docker_ctr_parse(text, len, SPEC_PIDS_KEY,
+						    &d->ctr) == 0;
+			free(text);
+			if (d->found)
+				snprintf(d->root, sizeof(d->root), "%s", roots[i]);
+		}
+		free(path);
+	}
+}
+
+/* Does the image of a Docker container carry the label key? 1, 0, or
+ * -errno when its config cannot be read (another image store, such as
+ * containerd's since Docker 24, keeps it elsewhere). */
+static int docker_image_label(const struct docker_info *d, const char *key)
+{
+	char *path = NULL, *text;
+	size_t len;
+	int r;
+
+	if (!d->ctr.image[0] || !d->ctr.driver[0])
+		return -ENOENT;
+	if (asprintf(&path, "%s/image/%s/imagedb/content/sha256/%s", d->root,
+		     d->ctr.driver, d->ctr.image) < 0)
+		return -ENOMEM;
+	r = file_read_small(path, DOCKER_CONFIG_MAX, &text, &len);
+	free(path);
+	if (r < 0)
+		return r;
+	r = docker_image_has_label(text, len, key);
+	free(text);
+	return r;
+}
+
+/* Has the container been let off the host default (docs/memlog-runc.md,
+ * "The PID limit default")? By the annotation memlog.pids-limit in
+ * config.json; else, for Docker, by the container label of that name,
+ * unless the image has it too: image labels are merged into the
+ * container's, and an image must not lift the host's limit by itself. */
+static bool pids_unlimited(const struct rtlog *log, const json_t *spec,
+			   const struct docker_info *d)
+{
+	const json_t *a = spec_annotation(spec, SPEC_PIDS_KEY);
+	int r;
+
+	if (a) {
+		if (pids_setting_parse(json_string_value(a), json_string_length(a))
+		    == PIDS_SETTING_UNLIMITED) {
+			rtlog_printf(log, "info", "memlog-runc: no default PID "
+				     "limit: annotation " SPEC_PIDS_KEY "=%s",
+				     json_string_value(a));
+			return true;
+		}
+		rtlog_printf(log, "warning", "memlog-runc: annotation "
+			     SPEC_PIDS_KEY "=\"%.*s\" is not unlimited, -1 or "
+			     "0: ignored, the default PID limit applies",
+			     DOCKER_LABEL_MAX, json_string_value(a));
+		return false;
+	}
+	if (!d->found || !d->ctr.has_label)
+		return false;
+	if (pids_setting_parse(d->ctr.label, d->ctr.label_len) !=
+	    PIDS_SETTING_UNLIMITED) {
+		rtlog_printf(log, "warning", "memlog-runc: Docker label "
+			     SPEC_PIDS_KEY "=\"%s\" is not unlimited, -1 or 0: "
+			     "ignored, the default PID limit applies",
+			     d->ctr.label);
+		return false;
+	}
+	r = docker_image_label(d, SPEC_PIDS_KEY);
+	if (r == 0) {
+		rtlog_printf(log, "info", "memlog-runc: no default PID limit: "
+			     "Docker label " SPEC_PIDS_KEY "=%s", d->ctr.label);
+		return true;
+	}
+	if (r == 1)
+		rtlog_printf(log, "warning", "memlog-runc: Docker label "
+			     SPEC_PIDS_KEY " ignored: the container's image has "
+			     "it too, so it may not be the operator's; the "
+			     "default PID limit applies");
+	else
+		rtlog_printf(log, "warning", "memlog-runc: Docker label "
+			     SPEC_PIDS_KEY " ignored: the image's config cannot "
+			     "be read to tell whether it came from the image "
+			     "(%s); the default PID limit applies (use docker "
+			     "run --annotation " SPEC_PIDS_KEY "=unlimited, "
+			     "Docker 24 and later)", strerror(-r));
+	return false;
+}
+
 /* The host default for the PID limit, written into config.json. */
 static void apply_pids_default(const struct rtlog *log, const char *path,
-			       json_t *spec, long long limit)
+			       json_t *spec, long long limit,
+			       const struct docker_info *d)
 {
 	json_int_t old;
 	char *text;
 	int r;
 
 	if (limit <= 0)
+		return;
+	/* With limit 0 nothing is changed: only what the engine set. */
+	r = spec_pids_default(spec, 0, &old);
+	if (r == 0 && old != 0)
+		return; /* the engine set one */
+	if (r == 0 && pids_unlimited(log, spec, d))
 		return;
 	if (geteuid() != 0) {
 		/* Rootless: runc may not be allowed a pids cgroup and
@@ -175,25 +304,16 @@ static void hold_closed_stdio(void)
 
 /* The container's source name (see docs/memlog-runc.md, Naming). */
 static int container_name(const struct runc_conf *c, const json_t *spec,
-			  const char *id, char out[CNAME_MAX + 1])
+			  const char *id, const struct docker_info *d,
+			  char out[CNAME_MAX + 1])
 {
 	int n = cname_from_annotations(spec, c->name_annotations, out);
 
 	if (n > 0)
 		return n;
-	if (cname_id_is_path_safe(id)) {
-		char *path = NULL, *text;
-		size_t len;
-
-		if (asprintf(&path, "%s/containers/%s/config.v2.json",
-			     c->docker_root, id) >= 0 &&
-		    file_read_small(path, DOCKER_CONFIG_MAX, &text, &len) == 0) {
-			n = cname_from_docker_config(text, len, out);
-			free(text);
-		}
-		free(path);
-		if (n > 0)
-			return n;
+	if (d->found && d->ctr.name_len > 0) {
+		memcpy(out, d->ctr.name, (size_t)d->ctr.name_len + 1);
+		return d->ctr.name_len;
 	}
 	return cname_from_id(id, c->id_length, out);
 }
@@ -222,12 +342,16 @@ static void prepare_container(const struct runc_args *a,
 	char *path = NULL, *text = NULL, why[256];
 	char name[CNAME_MAX + 1];
 	struct capture_result res;
+	struct docker_info *docker = calloc(1, sizeof(*docker));
 	json_t *spec = NULL;
 	size_t len;
 	int r, n;
 
-	if (asprintf(&path, "%s/config.json", a->bundle ? a->bundle : ".") < 0)
+	if (!docker || asprintf(&path, "%s/config.json",
+				a->bundle ? a->bundle : ".") < 0) {
+		free(docker);
 		return;
+	}
 	r = file_read_small(path, SPEC_MAX_BYTES, &text, &len);
 	if (r < 0) {
 		rtlog_printf(log, "warning", "memlog-runc: pass-through: cannot "
@@ -240,7 +364,8 @@ static void prepare_container(const struct runc_args *a,
 			     "unchanged: %s", path, why);
 		goto out;
 	}
-	apply_pids_default(log, path, spec, c->pids_limit);
+	docker_lookup(c, spec, a->id, docker);
+	apply_pids_default(log, path, spec, c->pids_limit, docker);
 
 	r = spec_terminal(spec);
 	if (r < 0) {
@@ -259,7 +384,7 @@ static void prepare_container(const struct runc_args *a,
 			     "is off");
 		goto out;
 	}
-	n = container_name(c, spec, a->id, name);
+	n = container_name(c, spec, a->id, docker, name);
 	if (n <= 0) {
 		rtlog_printf(log, "info", "memlog-runc: pass-through: no name "
 			     "for the container");
@@ -294,6 +419,7 @@ static void prepare_container(const struct runc_args *a,
 	}
 out:
 	json_decref(spec);
+	free(docker);
 	free(text);
 	free(path);
 }
