@@ -5,7 +5,8 @@
  * at most CNAME_MAX bytes, without control characters; a Docker data root
  * found in the mounts is a clean absolute path. The input is also tried
  * as Docker's config.v2.json and image config (docker.c), as a
- * memlog.pids-limit value, and as memlog-runc's config file. */
+ * memlog.pids-limit value, as the name and reason of a notice (one line,
+ * no control characters), and as memlog-runc's config file. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "../src/memlog-runc/spec.c"
 #include "../src/memlog-runc/cname.c"
 #include "../src/memlog-runc/docker.c"
+#include "../src/memlog-runc/notice.c"
 #include "../src/memlog-runc/conf.c"
 
 #define CHECK(c) do { if (!(c)) abort(); } while (0)
@@ -139,6 +141,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_name(name, n);
 	} else {
 		CHECK(n == -ENOENT);
+	}
+	/* As a notice's name and reason: one line. */
+	{
+		char line[NOTICE_LINE_MAX];
+		size_t len = notice_format(line, sizeof(line), id, "c1",
+					   size & 1 ? "stderr" : NULL, id);
+
+		CHECK(len >= 1 && len < sizeof(line) && strlen(line) == len);
+		CHECK(line[len - 1] == '\n');
+		for (size_t i = 0; i + 1 < len; i++)
+			CHECK((unsigned char)line[i] >= 0x20 && line[i] != 0x7f);
 	}
 	free(id);
 

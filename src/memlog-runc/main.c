@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include "conf.h"
 #include "diag.h"
 #include "docker.h"
+#include "notice.h"
 #include "runtime.h"
 #include "runtimelog.h"
 #include "spec.h"
@@ -334,13 +336,49 @@ static const char *send_error_text(int err, const char *why)
 	}
 }
 
+/* The container being prepared, for what is said about it. */
+struct container {
+	const struct runc_conf *conf;
+	const struct rtlog *log;
+	const char *id;
+	char name[CNAME_MAX + 1]; /* its source name, "" until known */
+};
+
+/* The container, or one of its streams (stream non-NULL), is not
+ * captured: why goes to the runtime log and, as a notice from source
+ * memlog-runc, to memlogd, which keeps it after the engine has deleted
+ * the runtime log with the container. Never waits for memlogd. */
+static void not_captured(const struct container *x, const char *stream,
+			 const char *level, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void not_captured(const struct container *x, const char *stream,
+			 const char *level, const char *fmt, ...)
+{
+	char why[768], line[NOTICE_LINE_MAX];
+	size_t n;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (stream)
+		rtlog_printf(x->log, level, "memlog-runc: %s not logged: %s",
+			     stream, why);
+	else
+		rtlog_printf(x->log, level, "memlog-runc: pass-through: %s", why);
+	if (!x->conf->capture)
+		return; /* the operator's choice: nothing for memlogd */
+	n = notice_format(line, sizeof(line), x->name, x->id, stream, why);
+	(void)notice_send(x->conf->socket, line, n);
+}
+
 /* create and run: host defaults, then capture. Any failure leaves the
- * container to runc as it is and says why in the runtime log. */
+ * container to runc as it is and says why. */
 static void prepare_container(const struct runc_args *a,
 			      const struct runc_conf *c, const struct rtlog *log)
 {
 	char *path = NULL, *text = NULL, why[256];
-	char name[CNAME_MAX + 1];
+	struct container x = { .conf = c, .log = log, .id = a->id };
 	struct capture_result res;
 	struct docker_info *docker = calloc(1, sizeof(*docker));
 	json_t *spec = NULL;
@@ -353,53 +391,56 @@ static void prepare_container(const struct runc_args *a,
 		return;
 	}
 	r = file_read_small(path, SPEC_MAX_BYTES, &text, &len);
-	if (r < 0) {
-		rtlog_printf(log, "warning", "memlog-runc: pass-through: cannot "
-			     "read %s: %s", path, strerror(-r));
-		goto out;
+	if (r == 0) {
+		spec = spec_parse(text, len, why, sizeof(why));
+		if (!spec)
+			r = -EINVAL;
 	}
-	spec = spec_parse(text, len, why, sizeof(why));
-	if (!spec) {
-		rtlog_printf(log, "warning", "memlog-runc: pass-through: %s left "
-			     "unchanged: %s", path, why);
-		goto out;
-	}
+	/* The name first, for the notices (from what there is). */
 	docker_lookup(c, spec, a->id, docker);
+	n = container_name(c, spec, a->id, docker, x.name);
+	if (n <= 0)
+		x.name[0] = '\0';
+	if (!text) {
+		not_captured(&x, NULL, "warning", "cannot read %s: %s", path,
+			     strerror(-r));
+		goto out;
+	}
+	if (!spec) {
+		not_captured(&x, NULL, "warning", "%s left unchanged: %s", path,
+			     why);
+		goto out;
+	}
 	apply_pids_default(log, path, spec, c->pids_limit, docker);
 
 	r = spec_terminal(spec);
 	if (r < 0) {
 		/* runc will refuse it; leave that to runc. */
-		rtlog_printf(log, "warning", "memlog-runc: pass-through: "
-			     "process.terminal in %s is not a boolean", path);
+		not_captured(&x, NULL, "warning", "process.terminal in %s is "
+			     "not a boolean", path);
 		goto out;
 	}
 	if (a->console_socket || r == 1) {
-		rtlog_printf(log, "info", "memlog-runc: pass-through: the "
-			     "container has a terminal");
+		not_captured(&x, NULL, "info", "the container has a terminal");
 		goto out;
 	}
 	if (!c->capture) {
-		rtlog_printf(log, "info", "memlog-runc: pass-through: capture "
-			     "is off");
+		not_captured(&x, NULL, "info", "capture is off");
 		goto out;
 	}
-	n = container_name(c, spec, a->id, docker, name);
 	if (n <= 0) {
-		rtlog_printf(log, "info", "memlog-runc: pass-through: no name "
-			     "for the container");
+		not_captured(&x, NULL, "info", "no name for the container");
 		goto out;
 	}
-	r = capture_start(c->socket, name, (size_t)n, &res);
+	r = capture_start(c->socket, x.name, (size_t)n, &res);
 	if (r < 0) {
-		rtlog_printf(log, "info", "memlog-runc: pass-through: memlogd "
-			     "at %s did not take the container's output (%s)",
-			     c->socket, send_error_text(r, res.why[0]));
+		not_captured(&x, NULL, "info", "memlogd at %s did not take the "
+			     "container's output (%s)", c->socket,
+			     send_error_text(r, res.why[0]));
 		goto out;
 	}
 	if (r == 0) {
-		rtlog_printf(log, "info", "memlog-runc: pass-through: stdout "
-			     "and stderr are closed");
+		not_captured(&x, NULL, "info", "stdout and stderr are closed");
 		goto out;
 	}
 	for (int i = 0; i < 2; i++) {
@@ -408,13 +449,12 @@ static void prepare_container(const struct runc_args *a,
 		if (res.captured[i])
 			rtlog_printf(log, "info", "memlog-runc: %s logged by "
 				     "memlogd at %s as %s%s%s", label, c->socket,
-				     name, i == 0 ? ".out" : "",
+				     x.name, i == 0 ? ".out" : "",
 				     res.target[i] == CAPTURE_DEVNULL ?
 				     " (the engine gave /dev/null)" :
 				     ", copied on to the engine");
 		else if (res.error[i])
-			rtlog_printf(log, "warning", "memlog-runc: %s not "
-				     "logged: %s", label,
+			not_captured(&x, label, "warning", "%s",
 				     send_error_text(res.error[i], res.why[i]));
 	}
 out:

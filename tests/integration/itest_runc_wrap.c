@@ -306,6 +306,47 @@ static void assert_log_json(const struct rw *t)
 	free(log);
 }
 
+/* Waits until memlogd holds an entry of source memlog-runc (the notices
+ * of containers not captured) whose msg is want; fails after the
+ * harness's deadline, showing what there is. */
+static void wait_notice(const struct mld *m, const char *want)
+{
+	uint64_t deadline = h_now_ms() + H_TIMEOUT_MS;
+
+	for (;;) {
+		json_t *a = h_dump(m, "dump source=memlog-runc\n");
+		size_t i;
+		json_t *e;
+		bool found = false;
+
+		json_array_foreach(a, i, e)
+			found = found || !strcmp(h_jstr(e, "msg"), want);
+		if (found) {
+			json_decref(a);
+			return;
+		}
+		if (h_now_ms() >= deadline) {
+			char *d = json_dumps(a, JSON_COMPACT);
+			fail_msg("no notice \"%s\" from memlog-runc; there are: %s",
+				 want, d);
+		}
+		json_decref(a);
+		h_sleep_ms(20);
+	}
+}
+
+/* How many notices mention needle. */
+static size_t notices_with(const struct mld *m, const char *needle)
+{
+	json_t *a = h_dump(m, "dump source=memlog-runc\n"), *e;
+	size_t i, n = 0;
+
+	json_array_foreach(a, i, e)
+		n += strstr(h_jstr(e, "msg"), needle) != NULL;
+	json_decref(a);
+	return n;
+}
+
 static const char spec_plain[] =
 	"{\"ociVersion\":\"1.0.2\",\"process\":{\"terminal\":false,"
 	"\"args\":[\"sh\"],\"cwd\":\"/\"},\"root\":{\"path\":\"rootfs\"},"
@@ -476,7 +517,9 @@ static void test_no_log_silent(void **state)
 	rw_free(&t);
 }
 
-/* A container with a terminal is not captured, memlogd or not. */
+/* A container with a terminal is not captured, memlogd or not; memlogd
+ * gets a notice from source memlog-runc naming it and the reason (as for
+ * every container not captured, unless capture is off). */
 static void test_terminal_pass_through(void **state)
 {
 	struct mld m = { 0 };
@@ -496,6 +539,9 @@ static void test_terminal_pass_through(void **state)
 	assert_fd(&t, "fd1", t.out_pipe);
 	assert_fd(&t, "fd2", t.err_pipe);
 	assert_log_has(&t, "pass-through: the container has a terminal");
+	/* memlogd is told too: the runtime log goes with the container. */
+	wait_notice(&m, "container tty (id c1) not captured: the container "
+		    "has a terminal");
 
 	/* --console-socket says the same, whatever config.json says. */
 	write_file(t.config, spec_plain, 0644);
@@ -508,6 +554,34 @@ static void test_terminal_pass_through(void **state)
 	assert_fd(&t, "fd1", t.out_pipe);
 	assert_int_equal(h_source_stat(&m, "job.out", "stdout", "lines"), -1);
 	assert_int_equal(h_source_stat(&m, "tty.out", "stdout", "lines"), -1);
+	wait_notice(&m, "container job (id c2) not captured: the container "
+		    "has a terminal");
+
+	/* Capture off is the operator's choice: no notice. (The notice of
+	 * the container after it shows that memlogd has seen it.) */
+	const char *off[] = { "--memlog-runtime", t.fake, "--memlog-socket",
+			      m.log, "--memlog-capture=false", "create",
+			      "--bundle", t.bundle, "c3", NULL };
+	rw_run(&t, off, NULL);
+	expect_exit(&t, 0);
+	const char *after[] = { "--memlog-runtime", t.fake, "--memlog-socket",
+				m.log, "create", "--bundle", t.bundle,
+				"--console-socket", "/c.sock", "c4", NULL };
+	rw_run(&t, after, NULL);
+	wait_notice(&m, "container job (id c4) not captured: the container "
+		    "has a terminal");
+	assert_int_equal(notices_with(&m, "(id c3)"), 0);
+
+	/* A config.json that cannot be read: named by the id. */
+	assert_int_equal(unlink(t.config), 0);
+	const char *gone[] = { "--memlog-runtime", t.fake, "--memlog-socket",
+			       m.log, "create", "--bundle", t.bundle, "c5", NULL };
+	rw_run(&t, gone, NULL);
+	expect_exit(&t, 0);
+	char want[400];
+	snprintf(want, sizeof(want), "container c5 not captured: cannot read "
+		 "%s: No such file or directory", t.config);
+	wait_notice(&m, want);
 	rw_free(&t);
 	mld_stop(&m);
 }
@@ -767,8 +841,8 @@ static void test_capture_tee_copies(void **state)
 }
 
 /* memlogd refuses the registration (its source table is full): the
- * container runs pass-through, the reason is in the runtime log, and its
- * output still reaches the engine. */
+ * container runs pass-through, the reason is in the runtime log and in a
+ * notice to memlogd, and its output still reaches the engine. */
 static void test_refused_pass_through(void **state)
 {
 	struct mld m = { 0 };
@@ -795,6 +869,12 @@ static void test_refused_pass_through(void **state)
 	assert_log_has(&t, "did not take the container's output (too many "
 		       "sources)");
 	assert_int_equal(h_source_stat(&m, "job.out", "stdout", "lines"), -1);
+	/* The notice is one source: it fits. */
+	char want[300];
+	snprintf(want, sizeof(want), "container job (id c1) not captured: "
+		 "memlogd at %s did not take the container's output (too many "
+		 "sources)", m.log);
+	wait_notice(&m, want);
 	rw_free(&t);
 	mld_stop(&m);
 }

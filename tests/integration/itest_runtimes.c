@@ -382,6 +382,36 @@ static void test_containerd_ctr_run(void **state)
 
 /* ---- dockerd ---- */
 
+/* Waits until memlogd has a notice from memlog-runc (a container not
+ * captured) that holds both needles. */
+static void wait_notice_with(const struct mld *m, const char *n1,
+			     const char *n2)
+{
+	uint64_t deadline = h_now_ms() + 15000;
+
+	for (;;) {
+		json_t *a = h_dump(m, "dump source=memlog-runc\n"), *e;
+		size_t i;
+		bool found = false;
+
+		json_array_foreach(a, i, e) {
+			const char *msg = h_jstr(e, "msg");
+			found = found || (strstr(msg, n1) && strstr(msg, n2));
+		}
+		if (found) {
+			json_decref(a);
+			return;
+		}
+		if (h_now_ms() >= deadline) {
+			print_entries(a);
+			fail_msg("no notice from memlog-runc with \"%s\" and "
+				 "\"%s\"", n1, n2);
+		}
+		json_decref(a);
+		h_sleep_ms(20);
+	}
+}
+
 static void docker_ok(const struct rt_dockerd *d, const char *const *args,
 		      const char *what, char **out)
 {
@@ -448,7 +478,8 @@ static void docker_pids(const struct rt_dockerd *d, const char *w,
  * --pids-limit -1 reaches the runtime as no limit at all (Docker turns it
  * into "unset"), so the default applies; the container label
  * memlog.pids-limit=unlimited lets the container off the default, unless
- * its image has that label too. */
+ * its image has that label too. A container with a terminal (docker run
+ * -t) is not captured, and memlogd gets a notice naming it. */
 static void test_dockerd_run(void **state)
 {
 	char runc[256], mr[1024], w[64], name[32], sc[512];
@@ -543,6 +574,16 @@ static void test_dockerd_run(void **state)
 		goto stop;
 	const char *unl[] = { "--pids-limit", "-1", NULL };
 	docker_pids(&d, w, unl, IMAGE, PIDS_DEFAULT, "docker run --pids-limit -1");
+	/* A container with a terminal is not captured: memlogd is told,
+	 * under Docker's name for it. */
+	char tname[32], want[64];
+	rt_token(tname, sizeof(tname), "mlt");
+	const char *tr[] = { "run", "-t", "--runtime", "memlog", "--network",
+			     "none", "--name", tname, IMAGE, "true", NULL };
+	docker_ok(&d, tr, "docker run -t", NULL);
+	snprintf(want, sizeof(want), "container %s (id ", tname);
+	wait_notice_with(&m, want, ") not captured: the container has a "
+			 "terminal");
 	const char *lab[] = { "--label", "memlog.pids-limit=unlimited", NULL };
 	docker_pids(&d, w, lab, IMAGE, "max",
 		    "docker run --label memlog.pids-limit=unlimited");
