@@ -168,6 +168,10 @@ clean:
 
 # `make install` (PREFIX, DESTDIR, BINDIR, SBINDIR, MANDIR): the daemons into
 # sbin, the user commands into bin, the man pages into MANDIR/manN.
+# memlog-runc is an OCI runtime run by the engines as root, so it goes to
+# sbin as Debian installs runc (/usr/sbin/runc): /usr/local/sbin/memlog-runc
+# with the default PREFIX. The docs' examples name these paths;
+# scripts/check-install-paths checks them against this install.
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin

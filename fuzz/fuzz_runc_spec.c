@@ -2,14 +2,19 @@
  * container names (cname.c). For any input that parses: the PID default
  * either changes nothing or sets exactly linux.resources.pids.limit, and
  * the written text parses back to the same document; names are non-empty,
- * at most CNAME_MAX bytes, without control characters. The input is also tried as Docker's config.v2.json and
- * as memlog-runc's config file. */
+ * at most CNAME_MAX bytes, without control characters; a Docker data root
+ * found in the mounts is a clean absolute path. The input is also tried
+ * as Docker's config.v2.json and image config (docker.c), as a
+ * memlog.pids-limit value, as the name and reason of a notice (one line,
+ * no control characters), and as memlog-runc's config file. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../src/memlog-runc/spec.c"
 #include "../src/memlog-runc/cname.c"
+#include "../src/memlog-runc/docker.c"
+#include "../src/memlog-runc/notice.c"
 #include "../src/memlog-runc/conf.c"
 
 #define CHECK(c) do { if (!(c)) abort(); } while (0)
@@ -100,11 +105,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(r == 0 || r == 1 || r == -EINVAL);
 		n = cname_from_annotations(spec, conf.name_annotations, name);
 		check_name(name, n);
+		{
+			char root[4096];
+
+			n = docker_root_from_spec(spec, root, sizeof(root));
+			CHECK(n == -ENOENT || (n > 0 && root[0] == '/' &&
+					       strlen(root) == (size_t)n &&
+					       !strstr(root, "/../") &&
+					       !strstr(root, "//")));
+		}
 		json_decref(orig);
 		json_decref(spec);
 	}
-	n = cname_from_docker_config(text, size, name);
-	check_name(name, n);
+	{
+		struct docker_ctr c;
+
+		r = docker_ctr_parse(text, size, SPEC_PIDS_KEY, &c);
+		CHECK(r == 0 || r == -EINVAL);
+		check_name(c.name, c.name_len);
+		CHECK(strlen(c.label) <= DOCKER_LABEL_MAX);
+		CHECK(c.image[0] == '\0' || strlen(c.image) == 64);
+		CHECK(!strchr(c.driver, '/') && c.driver[0] != '.');
+		r = docker_image_has_label(text, size, SPEC_PIDS_KEY);
+		CHECK(r == 0 || r == 1 || r == -EINVAL);
+	}
+	r = (int)pids_setting_parse(text, size);
+	CHECK(r == PIDS_SETTING_UNLIMITED ? size <= 9 : r == PIDS_SETTING_INVALID);
 
 	/* As an id (up to the first NUL). */
 	char *id = strndup(text, size);
@@ -115,6 +141,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_name(name, n);
 	} else {
 		CHECK(n == -ENOENT);
+	}
+	/* As a notice's name and reason: one line. */
+	{
+		char line[NOTICE_LINE_MAX];
+		size_t len = notice_format(line, sizeof(line), id, "c1",
+					   size & 1 ? "stderr" : NULL, id);
+
+		CHECK(len >= 1 && len < sizeof(line) && strlen(line) == len);
+		CHECK(line[len - 1] == '\n');
+		for (size_t i = 0; i + 1 < len; i++)
+			CHECK((unsigned char)line[i] >= 0x20 && line[i] != 0x7f);
 	}
 	free(id);
 

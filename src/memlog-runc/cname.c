@@ -84,29 +84,6 @@ int cname_from_annotations(const json_t *spec, const json_t *rules,
 	return -ENOENT;
 }
 
-int cname_from_docker_config(const char *text, size_t len,
-			     char out[CNAME_MAX + 1])
-{
-	json_t *doc = json_loadb(text, len, JSON_ALLOW_NUL, NULL);
-	const json_t *name = json_object_get(doc, "Name");
-	const char *s;
-	size_t n;
-	int r = -ENOENT;
-
-	if (json_is_string(name)) {
-		s = json_string_value(name);
-		n = json_string_length(name);
-		if (n > 0 && s[0] == '/') {
-			s++;
-			n--;
-		}
-		if (n > 0)
-			r = (int)cname_clean(s, n, out);
-	}
-	json_decref(doc);
-	return r;
-}
-
 static bool is_generated_id(const char *id)
 {
 	size_t i;

@@ -1,6 +1,7 @@
 /* The container's source name in memlogd: where it comes from (the
- * engine's annotations in config.json, Docker's own container config, the
- * container id) and how it is made safe for a registration. Pure. */
+ * engine's annotations in config.json, the container id; Docker's own
+ * container config is read in docker.c) and how it is made safe for a
+ * registration. Pure. */
 #ifndef MEMLOG_RUNC_CNAME_H
 #define MEMLOG_RUNC_CNAME_H
 
@@ -22,12 +23,6 @@
  * -ENOENT if no element applies. */
 int cname_from_annotations(const json_t *spec, const json_t *rules,
 			   char out[CNAME_MAX + 1]);
-
-/* The name from Docker's DOCKER_ROOT/containers/ID/config.v2.json text:
- * its "Name" without the leading "/". Returns its length or -ENOENT (not
- * JSON, no name). */
-int cname_from_docker_config(const char *text, size_t len,
-			     char out[CNAME_MAX + 1]);
 
 /* The name from the container id: an id of 64 hex digits (what Docker,
  * Podman and containerd's CRI generate) is cut to id_length characters

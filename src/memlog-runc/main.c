@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,9 @@
 #include "capture.h"
 #include "cname.h"
 #include "conf.h"
+#include "diag.h"
+#include "docker.h"
+#include "notice.h"
 #include "runtime.h"
 #include "runtimelog.h"
 #include "spec.h"
@@ -30,8 +34,17 @@
 #define EXIT_CANNOT_RUN 126 /* the runtime was found but could not be run */
 #define EXIT_NOT_FOUND 127  /* the runtime was not found */
 
-/* Docker's container config is a few KiB; refuse absurd ones. */
+/* Docker's container and image configs are a few KiB; refuse absurd ones. */
 #define DOCKER_CONFIG_MAX (4u << 20)
+
+/* What Docker's files say about the container, when Docker created it. */
+struct docker_info {
+	bool found;             /* ROOT/containers/ID/config.v2.json was read */
+	char root[4096];        /* ROOT */
+	struct docker_ctr ctr;  /* what it says */
+};
+
+const char *diag_prog = "memlog-runc";
 
 static void usage(FILE *f)
 {
@@ -106,15 +119,136 @@ static bool pids_controller_available(void)
 	return stat("/sys/fs/cgroup/pids", &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* Docker's data root: the one Docker's mounts in config.json name (so no
+ * configuration is needed, whatever dockerd's --data-root), else the
+ * configured docker_root. The first under which the container's
+ * config.v2.json can be read is taken. */
+static void docker_lookup(const struct runc_conf *c, const json_t *spec,
+			  const char *id, struct docker_info *d)
+{
+	char root[sizeof(d->root)];
+	const char *roots[2];
+	int n = 0;
+
+	d->found = false;
+	if (!cname_id_is_path_safe(id))
+		return;
+	if (spec && docker_root_from_spec(spec, root, sizeof(root)) > 0)
+		roots[n++] = root;
+	roots[n++] = c->docker_root;
+	for (int i = 0; i < n && !d->found; i++) {
+		char *path = NULL, *text;
+		size_t len;
+
+		if (asprintf(&path, "%s/containers/%s/config.v2.json", roots[i],
+			     id) < 0)
+			return;
+		if (file_read_small(path, DOCKER_CONFIG_MAX, &text, &len) == 0) {
+			d->found = docker_ctr_parse(text, len, SPEC_PIDS_KEY,
+						    &d->ctr) == 0;
+			free(text);
+			if (d->found)
+				snprintf(d->root, sizeof(d->root), "%s", roots[i]);
+		}
+		free(path);
+	}
+}
+
+/* Does the image of a Docker container carry the label key? 1, 0, or
+ * -errno when its config cannot be read (another image store, such as
+ * containerd's since Docker 24, keeps it elsewhere). */
+static int docker_image_label(const struct docker_info *d, const char *key)
+{
+	char *path = NULL, *text;
+	size_t len;
+	int r;
+
+	if (!d->ctr.image[0] || !d->ctr.driver[0])
+		return -ENOENT;
+	if (asprintf(&path, "%s/image/%s/imagedb/content/sha256/%s", d->root,
+		     d->ctr.driver, d->ctr.image) < 0)
+		return -ENOMEM;
+	r = file_read_small(path, DOCKER_CONFIG_MAX, &text, &len);
+	free(path);
+	if (r < 0)
+		return r;
+	r = docker_image_has_label(text, len, key);
+	free(text);
+	return r;
+}
+
+/* Has the container been let off the host default (docs/memlog-runc.md,
+ * "The PID limit default")? By the annotation memlog.pids-limit in
+ * config.json; else, for Docker, by the container label of that name,
+ * unless the image has it too: image labels are merged into the
+ * container's, and an image must not lift the host's limit by itself. */
+static bool pids_unlimited(const struct rtlog *log, const json_t *spec,
+			   const struct docker_info *d)
+{
+	const json_t *a = spec_annotation(spec, SPEC_PIDS_KEY);
+	int r;
+
+	if (a) {
+		if (pids_setting_parse(json_string_value(a), json_string_length(a))
+		    == PIDS_SETTING_UNLIMITED) {
+			rtlog_printf(log, "info", "memlog-runc: no default PID "
+				     "limit: annotation " SPEC_PIDS_KEY "=%s",
+				     json_string_value(a));
+			return true;
+		}
+		rtlog_printf(log, "warning", "memlog-runc: annotation "
+			     SPEC_PIDS_KEY "=\"%.*s\" is not unlimited, -1 or "
+			     "0: ignored, the default PID limit applies",
+			     DOCKER_LABEL_MAX, json_string_value(a));
+		return false;
+	}
+	if (!d->found || !d->ctr.has_label)
+		return false;
+	if (pids_setting_parse(d->ctr.label, d->ctr.label_len) !=
+	    PIDS_SETTING_UNLIMITED) {
+		rtlog_printf(log, "warning", "memlog-runc: Docker label "
+			     SPEC_PIDS_KEY "=\"%s\" is not unlimited, -1 or 0: "
+			     "ignored, the default PID limit applies",
+			     d->ctr.label);
+		return false;
+	}
+	r = docker_image_label(d, SPEC_PIDS_KEY);
+	if (r == 0) {
+		rtlog_printf(log, "info", "memlog-runc: no default PID limit: "
+			     "Docker label " SPEC_PIDS_KEY "=%s", d->ctr.label);
+		return true;
+	}
+	if (r == 1)
+		rtlog_printf(log, "warning", "memlog-runc: Docker label "
+			     SPEC_PIDS_KEY " ignored: the container's image has "
+			     "it too, so it may not be the operator's; the "
+			     "default PID limit applies");
+	else
+		rtlog_printf(log, "warning", "memlog-runc: Docker label "
+			     SPEC_PIDS_KEY " ignored: the image's config cannot "
+			     "be read to tell whether it came from the image "
+			     "(%s); the default PID limit applies (use docker "
+			     "run --annotation " SPEC_PIDS_KEY "=unlimited, "
+			     "Docker 24 and later)", strerror(-r));
+	return false;
+}
+
 /* The host default for the PID limit, written into config.json. */
 static void apply_pids_default(const struct rtlog *log, const char *path,
-			       json_t *spec, long long limit)
+			       json_t *spec, long long limit,
+			       const struct docker_info *d)
 {
 	json_int_t old;
 	char *text;
 	int r;
 
 	if (limit <= 0)
+		return;
+	/* With limit 0 nothing is changed: only what the engine set. */
+	r = spec_pids_default(spec, 0, &old);
+	if (r == 0 && old != 0)
+		return; /* the engine set one */
+	if (r == 0 && pids_unlimited(log, spec, d))
 		return;
 	if (geteuid() != 0) {
 		/* Rootless: runc may not be allowed a pids cgroup and
@@ -172,25 +306,16 @@ static void hold_closed_stdio(void)
 
 /* The container's source name (see docs/memlog-runc.md, Naming). */
 static int container_name(const struct runc_conf *c, const json_t *spec,
-			  const char *id, char out[CNAME_MAX + 1])
+			  const char *id, const struct docker_info *d,
+			  char out[CNAME_MAX + 1])
 {
 	int n = cname_from_annotations(spec, c->name_annotations, out);
 
 	if (n > 0)
 		return n;
-	if (cname_id_is_path_safe(id)) {
-		char *path = NULL, *text;
-		size_t len;
-
-		if (asprintf(&path, "%s/containers/%s/config.v2.json",
-			     c->docker_root, id) >= 0 &&
-		    file_read_small(path, DOCKER_CONFIG_MAX, &text, &len) == 0) {
-			n = cname_from_docker_config(text, len, out);
-			free(text);
-		}
-		free(path);
-		if (n > 0)
-			return n;
+	if (d->found && d->ctr.name_len > 0) {
+		memcpy(out, d->ctr.name, (size_t)d->ctr.name_len + 1);
+		return d->ctr.name_len;
 	}
 	return cname_from_id(id, c->id_length, out);
 }
@@ -211,67 +336,111 @@ static const char *send_error_text(int err, const char *why)
 	}
 }
 
+/* The container being prepared, for what is said about it. */
+struct container {
+	const struct runc_conf *conf;
+	const struct rtlog *log;
+	const char *id;
+	char name[CNAME_MAX + 1]; /* its source name, "" until known */
+};
+
+/* The container, or one of its streams (stream non-NULL), is not
+ * captured: why goes to the runtime log and, as a notice from source
+ * memlog-runc, to memlogd, which keeps it after the engine has deleted
+ * the runtime log with the container. Never waits for memlogd. */
+static void not_captured(const struct container *x, const char *stream,
+			 const char *level, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void not_captured(const struct container *x, const char *stream,
+			 const char *level, const char *fmt, ...)
+{
+	char why[768], line[NOTICE_LINE_MAX];
+	size_t n;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (stream)
+		rtlog_printf(x->log, level, "memlog-runc: %s not logged: %s",
+			     stream, why);
+	else
+		rtlog_printf(x->log, level, "memlog-runc: pass-through: %s", why);
+	if (!x->conf->capture)
+		return; /* the operator's choice: nothing for memlogd */
+	n = notice_format(line, sizeof(line), x->name, x->id, stream, why);
+	(void)notice_send(x->conf->socket, line, n);
+}
+
 /* create and run: host defaults, then capture. Any failure leaves the
- * container to runc as it is and says why in the runtime log. */
+ * container to runc as it is and says why. */
 static void prepare_container(const struct runc_args *a,
 			      const struct runc_conf *c, const struct rtlog *log)
 {
 	char *path = NULL, *text = NULL, why[256];
-	char name[CNAME_MAX + 1];
+	struct container x = { .conf = c, .log = log, .id = a->id };
 	struct capture_result res;
+	struct docker_info *docker = calloc(1, sizeof(*docker));
 	json_t *spec = NULL;
 	size_t len;
 	int r, n;
 
-	if (asprintf(&path, "%s/config.json", a->bundle ? a->bundle : ".") < 0)
+	if (!docker || asprintf(&path, "%s/config.json",
+				a->bundle ? a->bundle : ".") < 0) {
+		free(docker);
 		return;
+	}
 	r = file_read_small(path, SPEC_MAX_BYTES, &text, &len);
-	if (r < 0) {
-		rtlog_printf(log, "warning", "memlog-runc: pass-through: cannot "
-			     "read %s: %s", path, strerror(-r));
+	if (r == 0) {
+		spec = spec_parse(text, len, why, sizeof(why));
+		if (!spec)
+			r = -EINVAL;
+	}
+	/* The name first, for the notices (from what there is). */
+	docker_lookup(c, spec, a->id, docker);
+	n = container_name(c, spec, a->id, docker, x.name);
+	if (n <= 0)
+		x.name[0] = '\0';
+	if (!text) {
+		not_captured(&x, NULL, "warning", "cannot read %s: %s", path,
+			     strerror(-r));
 		goto out;
 	}
-	spec = spec_parse(text, len, why, sizeof(why));
 	if (!spec) {
-		rtlog_printf(log, "warning", "memlog-runc: pass-through: %s left "
-			     "unchanged: %s", path, why);
+		not_captured(&x, NULL, "warning", "%s left unchanged: %s", path,
+			     why);
 		goto out;
 	}
-	apply_pids_default(log, path, spec, c->pids_limit);
+	apply_pids_default(log, path, spec, c->pids_limit, docker);
 
 	r = spec_terminal(spec);
 	if (r < 0) {
 		/* runc will refuse it; leave that to runc. */
-		rtlog_printf(log, "warning", "memlog-runc: pass-through: "
-			     "process.terminal in %s is not a boolean", path);
+		not_captured(&x, NULL, "warning", "process.terminal in %s is "
+			     "not a boolean", path);
 		goto out;
 	}
 	if (a->console_socket || r == 1) {
-		rtlog_printf(log, "info", "memlog-runc: pass-through: the "
-			     "container has a terminal");
+		not_captured(&x, NULL, "info", "the container has a terminal");
 		goto out;
 	}
 	if (!c->capture) {
-		rtlog_printf(log, "info", "memlog-runc: pass-through: capture "
-			     "is off");
+		not_captured(&x, NULL, "info", "capture is off");
 		goto out;
 	}
-	n = container_name(c, spec, a->id, name);
 	if (n <= 0) {
-		rtlog_printf(log, "info", "memlog-runc: pass-through: no name "
-			     "for the container");
+		not_captured(&x, NULL, "info", "no name for the container");
 		goto out;
 	}
-	r = capture_start(c->socket, name, (size_t)n, &res);
+	r = capture_start(c->socket, x.name, (size_t)n, &res);
 	if (r < 0) {
-		rtlog_printf(log, "info", "memlog-runc: pass-through: memlogd "
-			     "at %s did not take the container's output (%s)",
-			     c->socket, send_error_text(r, res.why[0]));
+		not_captured(&x, NULL, "info", "memlogd at %s did not take the "
+			     "container's output (%s)", c->socket,
+			     send_error_text(r, res.why[0]));
 		goto out;
 	}
 	if (r == 0) {
-		rtlog_printf(log, "info", "memlog-runc: pass-through: stdout "
-			     "and stderr are closed");
+		not_captured(&x, NULL, "info", "stdout and stderr are closed");
 		goto out;
 	}
 	for (int i = 0; i < 2; i++) {
@@ -280,17 +449,17 @@ static void prepare_container(const struct runc_args *a,
 		if (res.captured[i])
 			rtlog_printf(log, "info", "memlog-runc: %s logged by "
 				     "memlogd at %s as %s%s%s", label, c->socket,
-				     name, i == 0 ? ".out" : "",
+				     x.name, i == 0 ? ".out" : "",
 				     res.target[i] == CAPTURE_DEVNULL ?
 				     " (the engine gave /dev/null)" :
 				     ", copied on to the engine");
 		else if (res.error[i])
-			rtlog_printf(log, "warning", "memlog-runc: %s not "
-				     "logged: %s", label,
+			not_captured(&x, label, "warning", "%s",
 				     send_error_text(res.error[i], res.why[i]));
 	}
 out:
 	json_decref(spec);
+	free(docker);
 	free(text);
 	free(path);
 }
@@ -309,7 +478,7 @@ int main(int argc, char **argv)
 
 	hold_closed_stdio();
 	if (!rargv) {
-		fprintf(stderr, "memlog-runc: out of memory\n");
+		diag_warn("out of memory");
 		return EXIT_SETUP;
 	}
 	r = runc_args_parse(argc, argv, rargv, &a);
@@ -317,8 +486,10 @@ int main(int argc, char **argv)
 	log.format = rtlog_parse_format(a.log_format);
 	if (r < 0 || a.own.help || a.own.version) {
 		if (r < 0)
-			fprintf(stderr, "memlog-runc: %s: %s (see memlog-runc "
-				"--memlog-help)\n", argv[a.bad_arg], a.error);
+			/* Not diag_usage(): --help is runc's, ours is
+			 * --memlog-help. */
+			diag_warn("%s: %s (see memlog-runc --memlog-help)",
+				  argv[a.bad_arg], a.error);
 		else if (a.own.help)
 			usage(stdout);
 		else
@@ -328,7 +499,7 @@ int main(int argc, char **argv)
 	}
 
 	if (runc_conf_defaults(&conf) < 0) {
-		fprintf(stderr, "memlog-runc: out of memory\n");
+		diag_warn("out of memory");
 		status = EXIT_SETUP;
 		goto done;
 	}
@@ -338,7 +509,7 @@ int main(int argc, char **argv)
 		    !conf_default ? env : CONF_DEFAULT_PATH;
 	r = runc_conf_load(&conf, conf_path, conf_default, err, sizeof(err));
 	if (r < 0) {
-		fprintf(stderr, "memlog-runc: config file %s: %s\n", conf_path, err);
+		diag_warn("config file %s: %s", conf_path, err);
 		rtlog_printf(&log, "error", "memlog-runc: config file %s: %s",
 			     conf_path, err);
 		status = EXIT_SETUP;
@@ -367,7 +538,7 @@ int main(int argc, char **argv)
 			"found under that name; set --memlog-runtime" :
 			strerror(-r);
 
-		fprintf(stderr, "memlog-runc: runtime %s: %s\n", conf.runtime, why);
+		diag_warn("runtime %s: %s", conf.runtime, why);
 		rtlog_printf(&log, "error", "memlog-runc: runtime %s: %s",
 			     conf.runtime, why);
 		status = r == -EACCES ? EXIT_CANNOT_RUN : EXIT_NOT_FOUND;
@@ -384,8 +555,11 @@ int main(int argc, char **argv)
 
 	execv(runtime, rargv);
 	e = errno;
-	dprintf(orig_stderr >= 0 ? orig_stderr : STDERR_FILENO,
-		"memlog-runc: cannot run %s: %s\n", runtime, strerror(e));
+	/* fd 2 may be the container's pipe to memlogd by now: say it on
+	 * the stderr we were given (we exit next). */
+	if (orig_stderr >= 0)
+		(void)dup2(orig_stderr, STDERR_FILENO);
+	diag_warn_err(e, "cannot run %s", runtime);
 	rtlog_printf(&log, "error", "memlog-runc: cannot run %s: %s", runtime,
 		     strerror(e));
 	status = e == ENOENT || e == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;

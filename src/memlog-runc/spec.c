@@ -175,3 +175,23 @@ int spec_terminal(const json_t *spec)
 		return -EINVAL;
 	return json_is_true(t);
 }
+
+enum pids_setting pids_setting_parse(const char *v, size_t len)
+{
+	static const char *const unlimited[] = { "unlimited", "-1", "0" };
+
+	if (!v)
+		return PIDS_SETTING_NONE;
+	for (size_t i = 0; i < sizeof(unlimited) / sizeof(*unlimited); i++)
+		if (len == strlen(unlimited[i]) && !memcmp(v, unlimited[i], len))
+			return PIDS_SETTING_UNLIMITED;
+	return PIDS_SETTING_INVALID;
+}
+
+const json_t *spec_annotation(const json_t *spec, const char *key)
+{
+	const json_t *v = json_object_get(json_object_get(spec, "annotations"),
+					  key);
+
+	return json_is_string(v) ? v : NULL;
+}

@@ -32,6 +32,24 @@ char *spec_dump(const json_t *spec);
  * unset) when old is non-NULL. */
 int spec_pids_default(json_t *spec, json_int_t limit, json_int_t *old);
 
+/* The per-container setting of the PID default: an annotation in
+ * config.json (podman/nerdctl/ctr --annotation, docker run --annotation
+ * since Docker 24) or, for Docker, a container label of that name. */
+#define SPEC_PIDS_KEY "memlog.pids-limit"
+
+enum pids_setting {
+	PIDS_SETTING_NONE,      /* not given: the host default applies */
+	PIDS_SETTING_UNLIMITED, /* "unlimited", "-1" or "0": no default */
+	PIDS_SETTING_INVALID,   /* anything else: the default applies */
+};
+
+/* The value of a setting (len bytes; NULL: not given). */
+enum pids_setting pids_setting_parse(const char *v, size_t len);
+
+/* The string value of annotation key in config.json, or NULL (absent, or
+ * not a string). */
+const json_t *spec_annotation(const json_t *spec, const char *key);
+
 /* Does the container have a terminal (process.terminal)? 1 or 0, or
  * -EINVAL if process or terminal has the wrong type. */
 int spec_terminal(const json_t *spec);

@@ -306,6 +306,47 @@ static void assert_log_json(const struct rw *t)
 	free(log);
 }
 
+/* Waits until memlogd holds an entry of source memlog-runc (the notices
+ * of containers not captured) whose msg is want; fails after the
+ * harness's deadline, showing what there is. */
+static void wait_notice(const struct mld *m, const char *want)
+{
+	uint64_t deadline = h_now_ms() + H_TIMEOUT_MS;
+
+	for (;;) {
+		json_t *a = h_dump(m, "dump source=memlog-runc\n");
+		size_t i;
+		json_t *e;
+		bool found = false;
+
+		json_array_foreach(a, i, e)
+			found = found || !strcmp(h_jstr(e, "msg"), want);
+		if (found) {
+			json_decref(a);
+			return;
+		}
+		if (h_now_ms() >= deadline) {
+			char *d = json_dumps(a, JSON_COMPACT);
+			fail_msg("no notice \"%s\" from memlog-runc; there are: %s",
+				 want, d);
+		}
+		json_decref(a);
+		h_sleep_ms(20);
+	}
+}
+
+/* How many notices mention needle. */
+static size_t notices_with(const struct mld *m, const char *needle)
+{
+	json_t *a = h_dump(m, "dump source=memlog-runc\n"), *e;
+	size_t i, n = 0;
+
+	json_array_foreach(a, i, e)
+		n += strstr(h_jstr(e, "msg"), needle) != NULL;
+	json_decref(a);
+	return n;
+}
+
 static const char spec_plain[] =
 	"{\"ociVersion\":\"1.0.2\",\"process\":{\"terminal\":false,"
 	"\"args\":[\"sh\"],\"cwd\":\"/\"},\"root\":{\"path\":\"rootfs\"},"
@@ -476,7 +517,9 @@ static void test_no_log_silent(void **state)
 	rw_free(&t);
 }
 
-/* A container with a terminal is not captured, memlogd or not. */
+/* A container with a terminal is not captured, memlogd or not; memlogd
+ * gets a notice from source memlog-runc naming it and the reason (as for
+ * every container not captured, unless capture is off). */
 static void test_terminal_pass_through(void **state)
 {
 	struct mld m = { 0 };
@@ -496,6 +539,9 @@ static void test_terminal_pass_through(void **state)
 	assert_fd(&t, "fd1", t.out_pipe);
 	assert_fd(&t, "fd2", t.err_pipe);
 	assert_log_has(&t, "pass-through: the container has a terminal");
+	/* memlogd is told too: the runtime log goes with the container. */
+	wait_notice(&m, "container tty (id c1) not captured: the container "
+		    "has a terminal");
 
 	/* --console-socket says the same, whatever config.json says. */
 	write_file(t.config, spec_plain, 0644);
@@ -508,6 +554,34 @@ static void test_terminal_pass_through(void **state)
 	assert_fd(&t, "fd1", t.out_pipe);
 	assert_int_equal(h_source_stat(&m, "job.out", "stdout", "lines"), -1);
 	assert_int_equal(h_source_stat(&m, "tty.out", "stdout", "lines"), -1);
+	wait_notice(&m, "container job (id c2) not captured: the container "
+		    "has a terminal");
+
+	/* Capture off is the operator's choice: no notice. (The notice of
+	 * the container after it shows that memlogd has seen it.) */
+	const char *off[] = { "--memlog-runtime", t.fake, "--memlog-socket",
+			      m.log, "--memlog-capture=false", "create",
+			      "--bundle", t.bundle, "c3", NULL };
+	rw_run(&t, off, NULL);
+	expect_exit(&t, 0);
+	const char *after[] = { "--memlog-runtime", t.fake, "--memlog-socket",
+				m.log, "create", "--bundle", t.bundle,
+				"--console-socket", "/c.sock", "c4", NULL };
+	rw_run(&t, after, NULL);
+	wait_notice(&m, "container job (id c4) not captured: the container "
+		    "has a terminal");
+	assert_int_equal(notices_with(&m, "(id c3)"), 0);
+
+	/* A config.json that cannot be read: named by the id. */
+	assert_int_equal(unlink(t.config), 0);
+	const char *gone[] = { "--memlog-runtime", t.fake, "--memlog-socket",
+			       m.log, "create", "--bundle", t.bundle, "c5", NULL };
+	rw_run(&t, gone, NULL);
+	expect_exit(&t, 0);
+	char want[400];
+	snprintf(want, sizeof(want), "container c5 not captured: cannot read "
+		 "%s: No such file or directory", t.config);
+	wait_notice(&m, want);
 	rw_free(&t);
 	mld_stop(&m);
 }
@@ -767,8 +841,8 @@ static void test_capture_tee_copies(void **state)
 }
 
 /* memlogd refuses the registration (its source table is full): the
- * container runs pass-through, the reason is in the runtime log, and its
- * output still reaches the engine. */
+ * container runs pass-through, the reason is in the runtime log and in a
+ * notice to memlogd, and its output still reaches the engine. */
 static void test_refused_pass_through(void **state)
 {
 	struct mld m = { 0 };
@@ -795,6 +869,12 @@ static void test_refused_pass_through(void **state)
 	assert_log_has(&t, "did not take the container's output (too many "
 		       "sources)");
 	assert_int_equal(h_source_stat(&m, "job.out", "stdout", "lines"), -1);
+	/* The notice is one source: it fits. */
+	char want[300];
+	snprintf(want, sizeof(want), "container job (id c1) not captured: "
+		 "memlogd at %s did not take the container's output (too many "
+		 "sources)", m.log);
+	wait_notice(&m, want);
 	rw_free(&t);
 	mld_stop(&m);
 }
@@ -847,6 +927,163 @@ static void test_names_docker_and_id(void **state)
 	h_wait_source_stat(&m, "ns/pod-1/app", "stderr", "lines", 1);
 	rw_free(&t);
 	mld_stop(&m);
+}
+
+#define DOCKER_ID \
+	"4485837dd712ced885398a9d1206aa3049a0be3da26b064444ebc5b8d24bc10b"
+#define IMAGE_ID \
+	"7c75d922117f1014a27115ee6fb404bbae458d890d50786da1c8a67395537573"
+
+/* A Docker data root under t's dir (DIR/dock): the container DOCKER_ID's
+ * config.v2.json with its name and labels (a JSON object's members, may
+ * be ""), and its image's config with image_labels (NULL: no image
+ * config). config.json gets Docker's bind mounts from that root, and
+ * annotations (members, may be ""). */
+static void docker_fake(const struct rw *t, const char *name,
+			const char *labels, const char *image_labels,
+			const char *annotations)
+{
+	char dir[200], path[300], text[2048];
+
+	snprintf(dir, sizeof(dir), "%s/dock/containers/" DOCKER_ID, t->dir);
+	snprintf(text, sizeof(text), "mkdir -p %s %s/dock/image/vfs/imagedb/"
+		 "content/sha256", dir, t->dir);
+	assert_int_equal(system(text), 0);
+	snprintf(path, sizeof(path), "%s/config.v2.json", dir);
+	snprintf(text, sizeof(text), "{\"ID\":\"" DOCKER_ID "\",\"Name\":\"/%s\","
+		 "\"Config\":{\"Labels\":{%s}},\"Image\":\"sha256:" IMAGE_ID "\","
+		 "\"Driver\":\"vfs\"}", name, labels);
+	write_file(path, text, 0600);
+	snprintf(path, sizeof(path), "%s/dock/image/vfs/imagedb/content/sha256/"
+		 IMAGE_ID, t->dir);
+	if (image_labels) {
+		snprintf(text, sizeof(text), "{\"config\":{\"Labels\":{%s}}}",
+			 image_labels);
+		write_file(path, text, 0600);
+	} else {
+		unlink(path);
+	}
+	snprintf(text, sizeof(text),
+		 "{\"process\":{\"terminal\":false,\"args\":[\"sh\"]},"
+		 "\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\","
+		 "\"source\":\"proc\"},{\"destination\":\"/etc/hostname\","
+		 "\"type\":\"bind\",\"source\":\"%s/hostname\",\"options\":"
+		 "[\"rbind\",\"rprivate\"]},{\"destination\":\"/etc/hosts\","
+		 "\"type\":\"bind\",\"source\":\"%s/hosts\"}],"
+		 "\"annotations\":{%s}}", dir, dir, annotations);
+	write_file(t->config, text, 0644);
+}
+
+/* Docker's data root is where Docker's own mounts in config.json say
+ * (dockerd's --data-root, whatever it is): the container's name is found
+ * there without docker_root in a config file. */
+static void test_docker_root_from_mounts(void **state)
+{
+	struct mld m = { 0 };
+	struct rw t;
+	(void)state;
+
+	need_runc_wrap();
+	mld_start(&m, NULL);
+	rw_init(&t, NULL);
+	docker_fake(&t, "found-by-mounts", "", "", "");
+	/* An empty config file: docker_root is the default, not this root. */
+	char conf[160];
+	snprintf(conf, sizeof(conf), "%s/runc.json", t.dir);
+	write_file(conf, "{}", 0644);
+	const char *args[] = { "--memlog-runtime", t.fake, "--memlog-socket",
+			       m.log, "--memlog-pids-limit", "0", "--memlog-config",
+			       conf, "create", "--bundle", t.bundle, DOCKER_ID,
+			       NULL };
+	const char *env[] = { "RW_WRITE=named", NULL };
+
+	rw_run(&t, args, env);
+	expect_exit(&t, 0);
+	h_wait_source_stat(&m, "found-by-mounts.out", "stdout", "lines", 1);
+	h_wait_source_stat(&m, "found-by-mounts", "stderr", "lines", 1);
+	assert_int_equal(h_source_stat(&m, "4485837dd712.out", "stdout",
+				       "lines"), -1);
+	rw_free(&t);
+	mld_stop(&m);
+}
+
+/* memlog.pids-limit: the annotation, or Docker's container label when its
+ * image does not have it too, lets a container run without the default;
+ * any other value, or a label the image has or may have, does not. */
+static void test_pids_setting(void **state)
+{
+	struct rw t;
+	json_t *doc;
+	(void)state;
+
+	need_runc_wrap();
+	if (!pids_default_expected()) {
+		print_message("# not root or no pids cgroup: no PID default\n");
+		skip();
+	}
+	rw_init(&t, NULL);
+	char conf[160];
+	snprintf(conf, sizeof(conf), "%s/runc.json", t.dir);
+	write_file(conf, "{}", 0644);
+	const char *args[] = { "--memlog-runtime", t.fake, "--memlog-socket",
+			       "/nonexistent.sock", "--memlog-pids-limit", "321",
+			       "--memlog-config", conf, "--log", t.log, "create",
+			       "--bundle", t.bundle, DOCKER_ID, NULL };
+	const char *env[] = { NULL };
+	static const struct {
+		const char *labels, *image_labels, *annotations;
+		json_int_t want;  /* the limit in config.json after */
+		const char *log;  /* in the runtime log */
+	} cases[] = {
+		{ "", "", "\"memlog.pids-limit\":\"unlimited\"", 0,
+		  "no default PID limit: annotation memlog.pids-limit=unlimited" },
+		{ "", "", "\"memlog.pids-limit\":\"-1\"", 0,
+		  "annotation memlog.pids-limit=-1" },
+		{ "", "", "\"memlog.pids-limit\":\"0\"", 0,
+		  "annotation memlog.pids-limit=0" },
+		{ "", "", "\"memlog.pids-limit\":\"100\"", 321,
+		  "annotation memlog.pids-limit=\\\"100\\\" is not unlimited" },
+		{ "\"memlog.pids-limit\":\"unlimited\"", "\"other\":\"x\"", "", 0,
+		  "no default PID limit: Docker label memlog.pids-limit=unlimited" },
+		{ "\"memlog.pids-limit\":\"-1\"", "", "", 0,
+		  "Docker label memlog.pids-limit=-1" },
+		{ "\"memlog.pids-limit\":\"unlimited\"",
+		  "\"memlog.pids-limit\":\"unlimited\"", "", 321,
+		  "the container's image has it too" },
+		{ "\"memlog.pids-limit\":\"unlimited\"", NULL, "", 321,
+		  "the image's config cannot be read" },
+		{ "\"memlog.pids-limit\":\"lots\"", "", "", 321,
+		  "Docker label memlog.pids-limit=\\\"lots\\\" is not unlimited" },
+		/* The annotation decides over the label. */
+		{ "\"memlog.pids-limit\":\"unlimited\"", "",
+		  "\"memlog.pids-limit\":\"9\"", 321,
+		  "annotation memlog.pids-limit=\\\"9\\\"" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		unlink(t.log);
+		docker_fake(&t, "c", cases[i].labels, cases[i].image_labels,
+			    cases[i].annotations);
+		rw_run(&t, args, env);
+		expect_exit(&t, 0);
+		if (config_pids(&t, &doc) != cases[i].want)
+			fail_msg("case %zu: limit %lld, want %lld", i,
+				 (long long)config_pids(&t, &doc),
+				 (long long)cases[i].want);
+		json_decref(doc);
+		assert_log_has(&t, cases[i].log);
+	}
+	/* The engine's own limit is kept: nothing to say. */
+	unlink(t.log);
+	write_file(t.config, "{\"linux\":{\"resources\":{\"pids\":{\"limit\":"
+		   "50}}},\"annotations\":{\"memlog.pids-limit\":\"-1\"}}", 0644);
+	rw_run(&t, args, env);
+	assert_int_equal(config_pids(&t, &doc), 50);
+	json_decref(doc);
+	char *log = read_log(&t);
+	assert_null(strstr(log, "PID limit"));
+	free(log);
+	rw_free(&t);
 }
 
 /* Settings: command line over config file over defaults; errors in our own
@@ -994,6 +1231,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_closed_stdout_stays_closed, h_teardown),
 		cmocka_unit_test_teardown(test_refused_pass_through, h_teardown),
 		cmocka_unit_test_teardown(test_names_docker_and_id, h_teardown),
+		cmocka_unit_test_teardown(test_docker_root_from_mounts, h_teardown),
+		cmocka_unit_test_teardown(test_pids_setting, h_teardown),
 		cmocka_unit_test_teardown(test_settings_and_errors, h_teardown),
 		cmocka_unit_test_teardown(test_real_runc, h_teardown),
 	};

@@ -284,7 +284,8 @@ static void test_runc_run(void **state)
 /* containerd started by the test; `ctr run --runc-binary memlog-runc`.
  * --runc-binary takes no arguments: memlog-runc's settings come from
  * MEMLOG_RUNC_CONFIG in containerd's environment, which the shim passes on
- * to the runtime. NAME is the container id. */
+ * to the runtime. NAME is the container id. A second container with
+ * --annotation memlog.pids-limit=unlimited gets no default PID limit. */
 static void test_containerd_ctr_run(void **state)
 {
 	char runc[256], mr[PATH_MAX], w[64], id[32], sc[512], wo[256], we[256];
@@ -347,6 +348,31 @@ static void test_containerd_ctr_run(void **state)
 	free(err);
 	if (use_mr)
 		expect_lines(&m, id, id, 3);
+
+	/* ctr run --annotation memlog.pids-limit=unlimited: no default. */
+	if (use_mr) {
+		char id2[32], sc2[256];
+
+		rt_token(id2, sizeof(id2), "mlq");
+		snprintf(sc2, sizeof(sc2), ": %s; " RT_WAIT_GO, id2);
+		const char *ra2[] = { "run", "--rm", "--snapshotter", "native",
+				      "--runc-binary", mr, "--runc-root", rr,
+				      "--fifo-dir", ff, "--annotation",
+				      "memlog.pids-limit=unlimited", IMAGE_REF,
+				      id2, "sh", "-c", sc2, NULL };
+		rt_ctr_argv(&c, argv, 40, ra2);
+		snprintf(of, sizeof(of), "%s/ctr2.out", w);
+		snprintf(ef, sizeof(ef), "%s/ctr2.err", w);
+		rt_proc_start(&p, argv, NULL, of, ef, NULL);
+		sh = rt_wait_shell(id2, 30000, &p);
+		expect_pids_max(sh, "max", "ctr run --annotation "
+				"memlog.pids-limit=unlimited");
+		rt_release(sh);
+		st = rt_proc_wait(&p, RUN_TIMEOUT_MS);
+		err = file_in(w, "ctr2.err");
+		rt_expect_exit(st, 0, "ctr run --annotation", err);
+		free(err);
+	}
 	rt_containerd_stop(&c);
 	rt_dir_cleanup(w);
 	mld_stop(&m);
@@ -355,6 +381,36 @@ static void test_containerd_ctr_run(void **state)
 }
 
 /* ---- dockerd ---- */
+
+/* Waits until memlogd has a notice from memlog-runc (a container not
+ * captured) that holds both needles. */
+static void wait_notice_with(const struct mld *m, const char *n1,
+			     const char *n2)
+{
+	uint64_t deadline = h_now_ms() + 15000;
+
+	for (;;) {
+		json_t *a = h_dump(m, "dump source=memlog-runc\n"), *e;
+		size_t i;
+		bool found = false;
+
+		json_array_foreach(a, i, e) {
+			const char *msg = h_jstr(e, "msg");
+			found = found || (strstr(msg, n1) && strstr(msg, n2));
+		}
+		if (found) {
+			json_decref(a);
+			return;
+		}
+		if (h_now_ms() >= deadline) {
+			print_entries(a);
+			fail_msg("no notice from memlog-runc with \"%s\" and "
+				 "\"%s\"", n1, n2);
+		}
+		json_decref(a);
+		h_sleep_ms(20);
+	}
+}
 
 static void docker_ok(const struct rt_dockerd *d, const char *const *args,
 		      const char *what, char **out)
@@ -369,22 +425,70 @@ static void docker_ok(const struct rt_dockerd *d, const char *const *args,
 		free(o);
 }
 
+/* `docker run --runtime memlog --network none ARGS --name NAME IMAGE` of a
+ * shell that waits for /tmp/go; its pids.max is want (NULL: only printed),
+ * and it exits 0. */
+static void docker_pids(const struct rt_dockerd *d, const char *w,
+			const char *const *args, const char *image,
+			const char *want, const char *what)
+{
+	char name[32], sc[256], of[128], ef[128], cfgenv[160];
+	const char *ra[40], *argv[48];
+	struct rt_proc p;
+	int n = 0;
+
+	rt_token(name, sizeof(name), "mlp");
+	snprintf(sc, sizeof(sc), ": %s; echo %s; " RT_WAIT_GO, name, name);
+	ra[n++] = "run";
+	ra[n++] = "--runtime";
+	ra[n++] = "memlog";
+	ra[n++] = "--network";
+	ra[n++] = "none";
+	for (; args && *args && n < 30; args++)
+		ra[n++] = *args;
+	ra[n++] = "--name";
+	ra[n++] = name;
+	ra[n++] = image;
+	ra[n++] = "sh";
+	ra[n++] = "-c";
+	ra[n++] = sc;
+	ra[n] = NULL;
+	rt_docker_argv(d, argv, 48, ra);
+	snprintf(cfgenv, sizeof(cfgenv), "DOCKER_CONFIG=%s/docker-cli", w);
+	const char *env[] = { cfgenv, NULL };
+	snprintf(of, sizeof(of), "%s/%s.out", w, name);
+	snprintf(ef, sizeof(ef), "%s/%s.err", w, name);
+	rt_proc_start(&p, argv, env, of, ef, NULL);
+	pid_t sh = rt_wait_shell(name, 30000, &p);
+	expect_pids_max(sh, want, what);
+	rt_release(sh);
+	int st = rt_proc_wait(&p, RUN_TIMEOUT_MS);
+	char *e = file_in(w, strrchr(ef, '/') + 1);
+	rt_expect_exit(st, 0, what, e);
+	free(e);
+}
+
 /* dockerd started by the test (with its own containerd, also the test's)
- * and a "runtimes" entry "memlog" for memlog-runc with runtimeArgs
- * --memlog-socket, --memlog-pids-limit and --memlog-config (whose
- * "docker_root" is the private data root, where memlog-runc finds the
- * container's name). `docker run --runtime memlog --network none --name
- * NAME`: NAME is Docker's container name. A second container sets its own
- * --pids-limit, which memlog-runc leaves as it is. */
+ * with a non-default --data-root, and a "runtimes" entry "memlog" for
+ * memlog-runc with runtimeArgs --memlog-socket, --memlog-pids-limit and
+ * --memlog-config (a file without "docker_root": memlog-runc finds the
+ * data root, and there the container's name, by itself). `docker run
+ * --runtime memlog --network none --name NAME`: NAME is Docker's container
+ * name. Then the PID limit: a container's own --pids-limit is kept;
+ * --pids-limit -1 reaches the runtime as no limit at all (Docker turns it
+ * into "unset"), so the default applies; the container label
+ * memlog.pids-limit=unlimited lets the container off the default, unless
+ * its image has that label too. A container with a terminal (docker run
+ * -t) is not captured, and memlogd gets a notice naming it. */
 static void test_dockerd_run(void **state)
 {
-	char runc[256], mr[1024], w[64], name[32], name2[32], sc[512];
+	char runc[256], mr[1024], w[64], name[32], sc[512];
 	char wo[256], we[256], img[128], cfgp[128], cfg[512], dj[128];
-	char djt[8192], of[128], ef[128], cfgenv[160], sc2[256];
+	char djt[8192], of[128], ef[128], cfgenv[160];
 	struct mld m = { 0 };
 	struct rt_containerd c;
 	struct rt_dockerd d;
-	struct rt_proc p, p2;
+	struct rt_proc p;
 	char *out = NULL;
 	(void)state;
 
@@ -393,7 +497,7 @@ static void test_dockerd_run(void **state)
 	rt_dir_make(w, sizeof(w));
 	start_memlogd(&m, "4M");
 	snprintf(cfgp, sizeof(cfgp), "%s/memlog-runc.json", w);
-	snprintf(cfg, sizeof(cfg), "{\"docker_root\": \"%s/data\"}\n", w);
+	snprintf(cfg, sizeof(cfg), "{}\n");
 	rt_write_file(cfgp, cfg);
 	snprintf(dj, sizeof(dj), "%s/daemon.json", w);
 	if (use_mr)
@@ -464,23 +568,37 @@ static void test_dockerd_run(void **state)
 		expect_lines(&m, name, name, 3);
 
 	/* The engine's own PID limit stays. */
-	rt_token(name2, sizeof(name2), "mle");
-	snprintf(sc2, sizeof(sc2), ": %s; echo %s; " RT_WAIT_GO, name2, name2);
-	const char *ra2[] = { "run", "--runtime", "memlog", "--network", "none",
-			      "--pids-limit", "77", "--name", name2, IMAGE, "sh",
-			      "-c", sc2, NULL };
-	rt_docker_argv(&d, argv, 40, ra2);
-	snprintf(of, sizeof(of), "%s/docker2.out", w);
-	snprintf(ef, sizeof(ef), "%s/docker2.err", w);
-	rt_proc_start(&p2, argv, env, of, ef, NULL);
-	sh = rt_wait_shell(name2, 30000, &p2);
-	expect_pids_max(sh, "77", "docker run --pids-limit 77");
-	rt_release(sh);
-	st = rt_proc_wait(&p2, RUN_TIMEOUT_MS);
-	e = file_in(w, "docker2.err");
-	rt_expect_exit(st, 0, "docker run --pids-limit 77", e);
-	free(e);
-
+	const char *own[] = { "--pids-limit", "77", NULL };
+	docker_pids(&d, w, own, IMAGE, "77", "docker run --pids-limit 77");
+	if (!use_mr)
+		goto stop;
+	const char *unl[] = { "--pids-limit", "-1", NULL };
+	docker_pids(&d, w, unl, IMAGE, PIDS_DEFAULT, "docker run --pids-limit -1");
+	/* A container with a terminal is not captured: memlogd is told,
+	 * under Docker's name for it. */
+	char tname[32], want[64];
+	rt_token(tname, sizeof(tname), "mlt");
+	const char *tr[] = { "run", "-t", "--runtime", "memlog", "--network",
+			     "none", "--name", tname, IMAGE, "true", NULL };
+	docker_ok(&d, tr, "docker run -t", NULL);
+	snprintf(want, sizeof(want), "container %s (id ", tname);
+	wait_notice_with(&m, want, ") not captured: the container has a "
+			 "terminal");
+	const char *lab[] = { "--label", "memlog.pids-limit=unlimited", NULL };
+	docker_pids(&d, w, lab, IMAGE, "max",
+		    "docker run --label memlog.pids-limit=unlimited");
+	/* An image with the label: it cannot let itself off. (Made from a
+	 * container never started, so without a /tmp/go.) */
+	const char *cr[] = { "create", "--name", "mlp-base", IMAGE, "true", NULL };
+	docker_ok(&d, cr, "docker create", NULL);
+	const char *cm[] = { "commit", "--change",
+			     "LABEL memlog.pids-limit=unlimited", "mlp-base",
+			     "memlog-busybox:labelled", NULL };
+	docker_ok(&d, cm, "docker commit", NULL);
+	docker_pids(&d, w, lab, "memlog-busybox:labelled", PIDS_DEFAULT,
+		    "docker run --label memlog.pids-limit=unlimited of an image "
+		    "with that label");
+stop:
 	rt_dockerd_stop(&d);
 	rt_containerd_stop(&c);
 	rt_dir_cleanup(w);

@@ -1,6 +1,7 @@
 /* memlog-runc's edits of config.json (spec.c) and container names
  * (cname.c): the PID limit default only where the engine set none, every
- * other field kept, names from annotations, Docker's config and ids. */
+ * other field kept, the per-container memlog.pids-limit setting, names from
+ * annotations and ids (Docker's files: test_runc_docker.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -275,6 +276,39 @@ static int name_of(const char *spec_text, char out[CNAME_MAX + 1])
 	return n;
 }
 
+/* memlog.pids-limit: "unlimited", "-1" and "0" lift the default; anything
+ * else is invalid (and the default applies); only a string annotation. */
+static void test_pids_setting(void **state)
+{
+	const char *ok[] = { "unlimited", "-1", "0" };
+	const char *bad[] = { "", "1", "-2", "Unlimited", "unlimited ", "none",
+			      "00", "-1x" };
+	json_t *spec;
+	(void)state;
+
+	assert_int_equal(pids_setting_parse(NULL, 0), PIDS_SETTING_NONE);
+	for (size_t i = 0; i < sizeof(ok) / sizeof(*ok); i++)
+		assert_int_equal(pids_setting_parse(ok[i], strlen(ok[i])),
+				 PIDS_SETTING_UNLIMITED);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+		assert_int_equal(pids_setting_parse(bad[i], strlen(bad[i])),
+				 PIDS_SETTING_INVALID);
+	/* A NUL inside is not the same value. */
+	assert_int_equal(pids_setting_parse("-1\0", 3), PIDS_SETTING_INVALID);
+
+	spec = json_loads("{\"annotations\":{\"memlog.pids-limit\":\"-1\","
+			  "\"n\":5}}", 0, NULL);
+	assert_non_null(spec);
+	assert_string_equal(json_string_value(spec_annotation(spec,
+			    SPEC_PIDS_KEY)), "-1");
+	assert_null(spec_annotation(spec, "n"));
+	assert_null(spec_annotation(spec, "absent"));
+	json_decref(spec);
+	spec = json_loads("{\"annotations\":[\"memlog.pids-limit\"]}", 0, NULL);
+	assert_null(spec_annotation(spec, SPEC_PIDS_KEY));
+	json_decref(spec);
+}
+
 static void test_name_annotations(void **state)
 {
 	char name[CNAME_MAX + 1];
@@ -331,19 +365,12 @@ static void test_name_long_cut(void **state)
 	assert_int_equal((unsigned char)name[n - 1], 0xa9);
 }
 
-static void test_name_docker_and_id(void **state)
+static void test_name_id(void **state)
 {
 	char name[CNAME_MAX + 1];
 	const char *id64 =
 		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-	const char *cfg = "{\"ID\":\"x\",\"Name\":\"/web\",\"State\":{}}";
 	(void)state;
-
-	assert_int_equal(cname_from_docker_config(cfg, strlen(cfg), name), 3);
-	assert_string_equal(name, "web");
-	assert_int_equal(cname_from_docker_config("{\"Name\":\"/\"}", 12, name),
-			 -ENOENT);
-	assert_int_equal(cname_from_docker_config("{", 1, name), -ENOENT);
 
 	assert_int_equal(cname_from_id(id64, 12, name), 12);
 	assert_string_equal(name, "0123456789ab");
@@ -370,9 +397,10 @@ int main(void)
 		cmocka_unit_test(test_parse_refuses),
 		cmocka_unit_test(test_parse_numbers_exact),
 		cmocka_unit_test(test_terminal),
+		cmocka_unit_test(test_pids_setting),
 		cmocka_unit_test(test_name_annotations),
 		cmocka_unit_test(test_name_long_cut),
-		cmocka_unit_test(test_name_docker_and_id),
+		cmocka_unit_test(test_name_id),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
