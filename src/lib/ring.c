@@ -4,10 +4,10 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define RING_MAGIC 0x676e69726d656d6dull /* "mmemring" */
-#define RING_VERSION 1
 
 /* Header layout, little-endian as the host:
  *   u64 seq | u64 time_ns | u32 source:24 prio:4 - | u32 len:21 flags:3 fac:5 -
@@ -17,11 +17,45 @@
 #define LEN_MASK   0x001fffffu
 #define FAC_SHIFT  24
 
+static size_t page_size(void)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+
+	return pg > 0 ? (size_t)pg : 4096;
+}
+
+/* Maps fd (a meta page and size bytes of data) with the data twice back
+ * to back: address space for meta + data + data is reserved, then the
+ * data pages are mapped a second time right after the first copy. */
+static int map_ring(struct ring *r, int fd, size_t size)
+{
+	size_t page = page_size();
+	size_t map_len = page + 2 * size;
+	char *va = mmap(NULL, map_len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+			-1, 0);
+	int err;
+
+	if (va == MAP_FAILED)
+		return -errno;
+	if (mmap(va, page + size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		 fd, 0) == MAP_FAILED ||
+	    mmap(va + page + size, size, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED, fd, (off_t)page) == MAP_FAILED) {
+		err = -errno;
+		munmap(va, map_len);
+		return err;
+	}
+	r->meta = (struct ring_meta *)va;
+	r->data = va + page;
+	r->map_len = map_len;
+	r->memfd = fd;
+	return 0;
+}
+
 int ring_init(struct ring *r, size_t size, uint64_t max_entries,
 	      uint64_t instance)
 {
-	long pg = sysconf(_SC_PAGESIZE);
-	size_t page = pg > 0 ? (size_t)pg : 4096;
+	size_t page = page_size();
 	int err;
 
 	if (size < 2 * page)
@@ -30,6 +64,8 @@ int ring_init(struct ring *r, size_t size, uint64_t max_entries,
 	memset(r, 0, sizeof(*r));
 	r->memfd = -1;
 
+	/* Named, so that a person looking at /proc/PID/fd knows it; a live
+	 * upgrade clears close-on-exec on the fds it hands over. */
 	int fd = memfd_create("memlog-ring", MFD_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -38,29 +74,10 @@ int ring_init(struct ring *r, size_t size, uint64_t max_entries,
 		close(fd);
 		return err;
 	}
-	/* Reserve address space for meta + data + data, then map the data
-	 * pages a second time right after the first copy. */
-	size_t map_len = page + 2 * size;
-	char *va = mmap(NULL, map_len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
-			-1, 0);
-	if (va == MAP_FAILED) {
-		err = -errno;
+	if ((err = map_ring(r, fd, size)) < 0) {
 		close(fd);
 		return err;
 	}
-	if (mmap(va, page + size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
-		 fd, 0) == MAP_FAILED ||
-	    mmap(va + page + size, size, PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_FIXED, fd, (off_t)page) == MAP_FAILED) {
-		err = -errno;
-		munmap(va, map_len);
-		close(fd);
-		return err;
-	}
-	r->meta = (struct ring_meta *)va;
-	r->data = va + page;
-	r->map_len = map_len;
-	r->memfd = fd;
 	r->meta->magic = RING_MAGIC;
 	r->meta->version = RING_VERSION;
 	r->meta->size = size;
@@ -139,6 +156,129 @@ static void evict_oldest(struct ring *r)
 	m->oldest_seq++;
 }
 
+/* The entry header at off: seq and payload size. */
+static void peek(const struct ring *r, uint64_t off, uint64_t *seq,
+		 uint32_t *size)
+{
+	uint32_t w2;
+
+	memcpy(seq, r->data + off, 8);
+	memcpy(&w2, r->data + off + 20, 4);
+	*size = w2 & LEN_MASK;
+}
+
+int ring_adopt(struct ring *r, int memfd, uint64_t max_entries,
+	       const char **why)
+{
+	size_t page = page_size();
+	struct ring_meta m0;
+	struct stat st;
+	const char *w = NULL;
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	r->memfd = -1;
+	if (fstat(memfd, &st) < 0)
+		return -errno;
+	if ((uint64_t)st.st_size < page + 2 * page) {
+		w = "too small to be a ring";
+		err = -EPROTO;
+		goto fail;
+	}
+	if (pread(memfd, &m0, sizeof(m0), 0) != (ssize_t)sizeof(m0)) {
+		w = "meta page unreadable";
+		err = -EPROTO;
+		goto fail;
+	}
+	if (m0.magic != RING_MAGIC) {
+		w = "not a memlog ring (bad magic)";
+		err = -EPROTO;
+		goto fail;
+	}
+	if (m0.version != RING_VERSION) {
+		w = "a ring of another memlog version";
+		err = -EPROTO;
+		goto fail;
+	}
+	if (m0.size % page || m0.size < 2 * page ||
+	    (uint64_t)st.st_size != page + m0.size) {
+		w = "its size does not match its file";
+		err = -EUCLEAN;
+		goto fail;
+	}
+	if ((err = map_ring(r, memfd, m0.size)) < 0) {
+		w = "cannot be mapped";
+		goto fail_nomap;
+	}
+
+	/* Published entries are the seqs [oldest, next); the entry at tail
+	 * is the oldest, unless a crash came in the middle of an eviction
+	 * (then tail already points at the one after it). Bytes past the
+	 * newest published entry are never looked at: a crash in the middle
+	 * of an append leaves them unpublished. */
+	struct ring_meta *m = r->meta;
+	uint64_t next = __atomic_load_n(&m->next_seq, __ATOMIC_ACQUIRE);
+	uint64_t msg_max = ring_msg_max(r);
+	if (next == 0 || m->oldest_seq > next || m->tail >= m->size) {
+		w = "inconsistent sequence numbers or offsets";
+		err = -EUCLEAN;
+		goto fail;
+	}
+	uint64_t off = m->tail, start = next, bytes = 0;
+	if (m->oldest_seq < next) {
+		uint64_t s;
+		uint32_t size;
+		peek(r, off, &s, &size);
+		if (s == m->oldest_seq || s == m->oldest_seq + 1) {
+			start = s;
+		} else if (m->oldest_seq + 1 == next && m->tail == m->head) {
+			/* An eviction of the only entry: tail has reached the
+			 * head, where no entry has been published. */
+			start = next;
+		} else {
+			w = "the oldest entry is not where the meta page says "
+			    "(damaged ring)";
+			err = -EUCLEAN;
+			goto fail;
+		}
+	}
+	for (uint64_t seq = start; seq < next; seq++) {
+		uint64_t s;
+		uint32_t size;
+		peek(r, off, &s, &size);
+		if (s != seq) {
+			w = "entries out of sequence (damaged ring)";
+			err = -EUCLEAN;
+			goto fail;
+		}
+		if (size > msg_max || bytes + RING_HDR + size > m->size) {
+			w = "an entry's length runs past the ring (damaged ring)";
+			err = -EUCLEAN;
+			goto fail;
+		}
+		bytes += RING_HDR + size;
+		off = wrap(r, off + RING_HDR + size);
+	}
+	m->oldest_seq = start;
+	m->tail = bytes ? m->tail : off;
+	m->head = off;
+	m->used = bytes;
+	m->max_entries = max_entries;
+	while (max_entries && ring_count(r) > max_entries)
+		evict_oldest(r);
+	return 0;
+fail:
+	if (r->meta) {
+		munmap(r->meta, r->map_len);
+		r->meta = NULL;
+	}
+fail_nomap:
+	r->memfd = -1;
+	if (why)
+		*why = w ? w : strerror(-err);
+	return err;
+}
+
 char *ring_reserve(struct ring *r, uint32_t len)
 {
 	struct ring_meta *m = r->meta;
@@ -175,7 +315,10 @@ uint64_t ring_commit(struct ring *r, uint64_t time_ns, uint32_t source,
 	memcpy(p + 20, &w2, 4);
 	m->head = wrap(r, m->head + RING_HDR + len);
 	m->used += RING_HDR + len;
-	m->next_seq++;
+	/* The entry is published by this store, after every byte of it: a
+	 * crash before it leaves the entry unpublished (ring_adopt never
+	 * serves it), a crash after it leaves it whole. */
+	__atomic_store_n(&m->next_seq, seq + 1, __ATOMIC_RELEASE);
 	return seq;
 }
 

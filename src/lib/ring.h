@@ -44,7 +44,9 @@ struct ring_entry {
 	uint32_t size;      /* payload bytes in the ring: msg, or all three */
 };
 
-/* Lives in the first page of the memfd. */
+/* Lives in the first page of the memfd. Written only by ring.c; a new
+ * field goes at the end (and RING_VERSION changes if an old reader could
+ * not ignore it). */
 struct ring_meta {
 	uint64_t magic;
 	uint64_t version;
@@ -73,7 +75,26 @@ struct ring_pos {
 /* size is rounded up to whole pages. Returns 0 or negative errno. */
 int ring_init(struct ring *r, size_t size, uint64_t max_entries,
 	      uint64_t instance);
+
+/* Takes over the ring in memfd, left by an earlier memlogd (a crash, a
+ * restart, an upgrade): maps it, checks the meta page (magic, version,
+ * size against the file) and walks every entry from the oldest to the
+ * newest published one, so that a crash at any instant leaves nothing
+ * half-written that would be served: an entry is published by the store
+ * of next_seq, and everything else (head, tail, used, oldest_seq, which a
+ * crash may have left half-updated) is worked out again from the walk.
+ * max_entries is the new configuration's. On success the ring owns memfd;
+ * on failure memfd is left to the caller, and *why (if not NULL) says
+ * what was wrong, for a message. Returns 0, -EPROTO (not a memlog ring,
+ * or another version), -EUCLEAN (damaged), or another negative errno. */
+int ring_adopt(struct ring *r, int memfd, uint64_t max_entries,
+	       const char **why);
+
 void ring_destroy(struct ring *r);
+
+/* The ring's version as written in its meta page: a later memlogd that
+ * adopts a ring checks it. */
+#define RING_VERSION 2
 
 /* The longest message an entry can hold in this ring. */
 uint32_t ring_msg_max(const struct ring *r);

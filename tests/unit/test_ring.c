@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "ring.h"
@@ -882,10 +883,212 @@ static void test_attrs_wrap(void **state)
 	}
 }
 
+/* A second memlogd's view of the same memfd. */
+static int adopt_copy(const struct ring *a, struct ring *b, uint64_t max,
+		      const char **why)
+{
+	int fd = dup(a->memfd);
+
+	assert_true(fd >= 0);
+	int r = ring_adopt(b, fd, max, why);
+	if (r < 0)
+		close(fd);
+	return r;
+}
+
+static void check_all(const struct ring *r, uint64_t first, uint64_t last,
+		      uint32_t len)
+{
+	struct ring_pos p = ring_oldest(r);
+	struct ring_entry e;
+	uint64_t s = first;
+
+	assert_true(r->meta->oldest_seq == first);
+	while (ring_get(r, &p, &e) == 1) {
+		check_entry(&e, s++, len);
+		ring_next(r, &p, &e);
+	}
+	assert_true(s == last + 1);
+	assert_true(r->meta->next_seq == last + 1);
+}
+
+static void test_adopt_whole(void **state)
+{
+	struct ring a, b;
+	const char *why = NULL;
+
+	assert_int_equal(ring_init(&a, 0, 0, 0x1234), 0);
+	uint64_t fit = a.meta->size / (RING_HDR + 50);
+	for (uint64_t s = 1; s <= fit * 3 + 7; s++)  /* wrapped several times */
+		append_n(&a, s, 50);
+	assert_int_equal(adopt_copy(&a, &b, 0, &why), 0);
+	assert_true(b.meta->instance == 0x1234);
+	assert_true(b.meta->used == a.meta->used);
+	assert_true(b.meta->head == a.meta->head && b.meta->tail == a.meta->tail);
+	check_all(&b, a.meta->oldest_seq, fit * 3 + 7, 50);
+	/* The adopted ring goes on where the old one stopped. */
+	append_n(&b, fit * 3 + 8, 50);
+	check_all(&b, b.meta->oldest_seq, fit * 3 + 8, 50);
+	ring_destroy(&b);
+	ring_destroy(&a);
+
+	/* Empty. */
+	assert_int_equal(ring_init(&a, 0, 0, 7), 0);
+	assert_int_equal(adopt_copy(&a, &b, 0, &why), 0);
+	assert_true(ring_count(&b) == 0 && b.meta->next_seq == 1);
+	append_n(&b, 1, 10);
+	check_all(&b, 1, 1, 10);
+	ring_destroy(&b);
+	ring_destroy(&a);
+}
+
+static void test_adopt_torn_append(void **state)
+{
+	struct ring a, b;
+	struct ring_entry e;
+	const char *why = NULL;
+
+	assert_int_equal(ring_init(&a, 0, 0, 1), 0);
+	for (uint64_t s = 1; s <= 10; s++)
+		append_n(&a, s, 30);
+	/* A crash in the middle of the eleventh append: bytes and header
+	 * written, head and used moved, next_seq not yet. */
+	char *dst = ring_reserve(&a, 30);
+	memset(dst, 'X', 30);
+	uint64_t seq = 11;
+	memcpy(a.data + a.meta->head, &seq, 8);
+	a.meta->head += RING_HDR + 30;
+	a.meta->used += RING_HDR + 30;
+	assert_int_equal(adopt_copy(&a, &b, 0, &why), 0);
+	check_all(&b, 1, 10, 30);
+	/* Never served, and the next append takes its place. */
+	struct ring_pos p = ring_end(&b);
+	assert_int_equal(ring_get(&b, &p, &e), 0);
+	append_n(&b, 11, 30);
+	check_all(&b, 1, 11, 30);
+	ring_destroy(&b);
+	ring_destroy(&a);
+}
+
+static void test_adopt_torn_eviction(void **state)
+{
+	struct ring a, b;
+	const char *why = NULL;
+
+	assert_int_equal(ring_init(&a, 0, 0, 1), 0);
+	uint64_t fit = a.meta->size / (RING_HDR + 40);
+	for (uint64_t s = 1; s <= fit + 5; s++)
+		append_n(&a, s, 40);
+	uint64_t oldest = a.meta->oldest_seq;
+	/* A crash in an eviction: tail moved past the oldest entry, the
+	 * rest of the bookkeeping not done. */
+	a.meta->tail = (a.meta->tail + RING_HDR + 40) % a.meta->size;
+	assert_int_equal(adopt_copy(&a, &b, 0, &why), 0);
+	check_all(&b, oldest + 1, fit + 5, 40);
+	ring_destroy(&b);
+	ring_destroy(&a);
+
+	/* The same with a single entry: the ring is then empty. */
+	assert_int_equal(ring_init(&a, 0, 1, 1), 0);
+	append_n(&a, 1, 40);
+	a.meta->tail = a.meta->head;
+	assert_int_equal(adopt_copy(&a, &b, 1, &why), 0);
+	assert_true(ring_count(&b) == 0 && b.meta->oldest_seq == 2);
+	append_n(&b, 2, 40);
+	check_all(&b, 2, 2, 40);
+	ring_destroy(&b);
+	ring_destroy(&a);
+}
+
+static void test_adopt_refused(void **state)
+{
+	struct ring a, b;
+	const char *why = NULL;
+	uint64_t v;
+
+	assert_int_equal(ring_init(&a, 0, 0, 1), 0);
+	for (uint64_t s = 1; s <= 20; s++)
+		append_n(&a, s, 20);
+
+	v = a.meta->magic;
+	a.meta->magic = 42;
+	assert_int_equal(adopt_copy(&a, &b, 0, &why), -EPROTO);
+	assert_non_null(strstr(why, "not a memlog ring"));
+	a.meta->magic = v;
+
+	a.meta->version = RING_VERSION + 1;
+	assert_int_equal(adopt_copy(&a, &b, 0, &why), -EPROTO);
+	assert_non_null(strstr(why, "another memlog version"));
+	a.meta->version = 1;
+	assert_int_equal(adopt_copy(&a, &b, 0, &why), -EPROTO);
+	a.meta->version = RING_VERSION;
+
+	v = a.meta->size;
+	a.meta->size = v * 2;
+	assert_int_equal(adopt_copy(&a, &b, 0, &why), -EUCLEAN);
+	assert_non_null(strstr(why, "size"));
+	a.meta->size = v;
+
+	v = a.meta->oldest_seq;
+	a.meta->oldest_seq = a.meta->next_seq + 1;
+	assert_int_equal(adopt_copy(&a, &b, 0, &why), -EUCLEAN);
+	a.meta->oldest_seq = v;
+
+	/* An entry in the middle with a wrong seq. */
+	struct ring_pos p;
+	assert_int_equal(ring_seek(&a, 7, &p), 0);
+	uint64_t bad = 99;
+	memcpy(a.data + p.off, &bad, 8);
+	assert_int_equal(adopt_copy(&a, &b, 0, &why), -EUCLEAN);
+	assert_non_null(strstr(why, "out of sequence"));
+	uint64_t good = 7;
+	memcpy(a.data + p.off, &good, 8);
+
+	/* A length that runs past the ring. */
+	uint32_t w2;
+	memcpy(&w2, a.data + p.off + 20, 4);
+	uint32_t huge = w2 | 0x1fffffu;
+	memcpy(a.data + p.off + 20, &huge, 4);
+	assert_int_equal(adopt_copy(&a, &b, 0, &why), -EUCLEAN);
+	memcpy(a.data + p.off + 20, &w2, 4);
+
+	/* Not a ring at all. */
+	int fd = memfd_create("x", MFD_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 1 << 20), 0);
+	assert_int_equal(ring_adopt(&b, fd, 0, &why), -EPROTO);
+	close(fd);
+
+	/* Undamaged again: adopted. */
+	assert_int_equal(adopt_copy(&a, &b, 0, &why), 0);
+	check_all(&b, 1, 20, 20);
+	ring_destroy(&b);
+	ring_destroy(&a);
+}
+
+static void test_adopt_new_max_entries(void **state)
+{
+	struct ring a, b;
+	const char *why = NULL;
+
+	assert_int_equal(ring_init(&a, 0, 0, 1), 0);
+	for (uint64_t s = 1; s <= 50; s++)
+		append_n(&a, s, 10);
+	assert_int_equal(adopt_copy(&a, &b, 20, &why), 0);
+	check_all(&b, 31, 50, 10);
+	ring_destroy(&b);
+	ring_destroy(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_init, stop_observing),
+		cmocka_unit_test_teardown(test_adopt_whole, stop_observing),
+		cmocka_unit_test_teardown(test_adopt_torn_append, stop_observing),
+		cmocka_unit_test_teardown(test_adopt_torn_eviction, stop_observing),
+		cmocka_unit_test_teardown(test_adopt_refused, stop_observing),
+		cmocka_unit_test_teardown(test_adopt_new_max_entries, stop_observing),
 		cmocka_unit_test_teardown(test_double_mapping, stop_observing),
 		cmocka_unit_test_teardown(test_append_read, stop_observing),
 		cmocka_unit_test_teardown(test_header_fields, stop_observing),
