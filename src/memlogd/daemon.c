@@ -16,6 +16,7 @@
 
 #define ACCEPT_PER_TURN 64
 #define TICK_MS 1000
+#define SWEEP_PER_TICK 4096 /* source table slots looked at per tick */
 
 static void query_event(struct ev *ev, uint32_t events)
 {
@@ -114,6 +115,9 @@ static void tick(struct daemon *d)
 		if (loop_watch(&d->loop, &d->query_ev, EPOLLIN) == 0)
 			d->query_paused = false;
 	}
+	/* Names that never come back (made-up syslog tags, ended
+	 * containers) give their slots back a little at a time. */
+	srctab_sweep(&st->srcs, store_oldest(st), SWEEP_PER_TICK);
 	if (st->rate_lines) {
 		for (uint32_t i = 1; i < st->srcs.nslots; i++)
 			if (srctab_live(srctab_at(&st->srcs, i), store_oldest(st)))

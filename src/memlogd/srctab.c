@@ -4,123 +4,176 @@
 #include <stdlib.h>
 #include <string.h>
 
-int srctab_init(struct srctab *t, uint32_t max)
+static uint32_t hash(const char *name, size_t len, uint8_t stream)
 {
-	memset(t, 0, sizeof(*t));
-	t->max = max < 2 ? 2 : max;
-	int r = srctab_get(t, "memlogd", 7, STREAM_NONE, 0);
-	if (r < 0)
-		return r;
-	/* The daemon's own slot never goes away. */
-	t->slots[SRCTAB_SELF].fds = 1;
-	return 0;
-}
+	uint32_t h = 2166136261u ^ stream; /* FNV-1a */
 
-void srctab_free(struct srctab *t)
-{
-	free(t->slots);
-	free(t->names);
-	memset(t, 0, sizeof(*t));
-}
-
-static void reclaim(struct srctab *t, struct srcinfo *s)
-{
-	s->used = false;
-	t->nused--;
-	t->names_dead += s->name_len + 1u;
-}
-
-/* Room for need more bytes of names: compact when half the arena is dead
- * names, else grow it. */
-static int names_reserve(struct srctab *t, uint32_t need)
-{
-	if (t->names_cap - t->names_len >= need)
-		return 0;
-	if (t->names_dead >= t->names_len / 2 && t->names_dead >= need) {
-		char *n = malloc(t->names_cap);
-		uint32_t len = 0;
-		if (!n)
-			return -ENOMEM;
-		for (uint32_t i = 0; i < t->nslots; i++) {
-			struct srcinfo *s = &t->slots[i];
-			if (!s->used)
-				continue;
-			memcpy(n + len, t->names + s->name_off, s->name_len + 1u);
-			s->name_off = len;
-			len += s->name_len + 1u;
-		}
-		free(t->names);
-		t->names = n;
-		t->names_len = len;
-		t->names_dead = 0;
-		if (t->names_cap - t->names_len >= need)
-			return 0;
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)name[i];
+		h *= 16777619u;
 	}
-	uint32_t cap = t->names_cap ? t->names_cap : 4096;
-	while (cap - t->names_len < need)
-		cap *= 2;
-	char *n = realloc(t->names, cap);
-	if (!n)
+	return h;
+}
+
+static uint32_t slot_hash(const struct srcinfo *s)
+{
+	return hash(s->name, s->name_len, s->stream);
+}
+
+static bool same(const struct srcinfo *s, const char *name, size_t len,
+		 uint8_t stream)
+{
+	return s->stream == stream && s->name_len == len &&
+	       memcmp(s->name, name, len) == 0;
+}
+
+/* Index of the index entry holding slot i, or of the empty entry where
+ * (name, stream) would go. */
+static uint32_t probe(const struct srctab *t, const char *name, size_t len,
+		      uint8_t stream, bool *found)
+{
+	uint32_t at = hash(name, len, stream) & t->index_mask;
+
+	for (;; at = (at + 1) & t->index_mask) {
+		uint32_t v = t->index[at];
+		if (v == 0) {
+			*found = false;
+			return at;
+		}
+		if (same(&t->slots[v - 1], name, len, stream)) {
+			*found = true;
+			return at;
+		}
+	}
+}
+
+/* The index stays at most half full: size it for n names. */
+static int index_size(struct srctab *t, uint32_t n)
+{
+	uint32_t size = 64;
+
+	while (size < 2 * (uint64_t)n + 2)
+		size *= 2;
+	if (t->index && size <= t->index_mask + 1)
+		return 0;
+	uint32_t *ni = calloc(size, sizeof(*ni));
+	if (!ni)
 		return -ENOMEM;
-	t->names = n;
-	t->names_cap = cap;
+	uint32_t *old = t->index, oldsize = t->index ? t->index_mask + 1 : 0;
+	t->index = ni;
+	t->index_mask = size - 1;
+	for (uint32_t i = 0; i < oldsize; i++) {
+		if (!old[i])
+			continue;
+		uint32_t at = slot_hash(&t->slots[old[i] - 1]) & t->index_mask;
+		while (t->index[at])
+			at = (at + 1) & t->index_mask;
+		t->index[at] = old[i];
+	}
+	free(old);
 	return 0;
+}
+
+/* Removes index entry `at`, moving later entries of the same run back so
+ * that every entry stays reachable from its home (linear probing's
+ * deletion without tombstones). */
+static void index_remove(struct srctab *t, uint32_t at)
+{
+	uint32_t hole = at;
+
+	t->index[hole] = 0;
+	for (uint32_t i = (hole + 1) & t->index_mask; t->index[i];
+	     i = (i + 1) & t->index_mask) {
+		uint32_t home = slot_hash(&t->slots[t->index[i] - 1]) &
+				t->index_mask;
+		/* Can the entry at i move to the hole? Only if its home is
+		 * not in the (cyclic) range (hole, i]. */
+		bool stays = hole <= i ? (home > hole && home <= i)
+				       : (home > hole || home <= i);
+		if (stays)
+			continue;
+		t->index[hole] = t->index[i];
+		t->index[i] = 0;
+		hole = i;
+	}
+}
+
+static void reclaim(struct srctab *t, uint32_t i)
+{
+	struct srcinfo *s = &t->slots[i];
+	bool found;
+	uint32_t at = probe(t, s->name, s->name_len, s->stream, &found);
+
+	/* Out of use first: a crash from here on leaves a free slot. */
+	__atomic_store_n(&s->used, 0, __ATOMIC_RELEASE);
+	if (found && t->index[at] == i + 1)
+		index_remove(t, at);
+	t->free[t->nfree++] = i;
+	t->nused--;
+}
+
+/* Reclaims every dead slot (the table is full). */
+static void sweep_all(struct srctab *t, uint64_t oldest_seq)
+{
+	for (uint32_t i = 1; i < t->nslots; i++)
+		if (t->slots[i].used && !srctab_live(&t->slots[i], oldest_seq))
+			reclaim(t, i);
+}
+
+static int take_free(struct srctab *t, uint64_t oldest_seq)
+{
+	if (t->nfree)
+		return (int)t->free[--t->nfree];
+	if (t->nslots < t->max)
+		return (int)t->nslots++;
+	sweep_all(t, oldest_seq);
+	if (t->nfree)
+		return (int)t->free[--t->nfree];
+	return -ENOSPC;
+}
+
+static int make(struct srctab *t, const char *name, size_t len, uint8_t stream,
+		uint64_t oldest_seq)
+{
+	if (index_size(t, t->nused + 1) < 0)
+		return -ENOMEM;
+	int i = take_free(t, oldest_seq);
+	if (i < 0)
+		return i;
+	struct srcinfo *s = &t->slots[i];
+	memset(s, 0, sizeof(*s));
+	s->stream = stream;
+	s->name_len = (uint16_t)len;
+	s->pid = -1;
+	memcpy(s->name, name, len);
+	s->name[len] = '\0';
+	/* Whole before it is in use (see srctab.h). */
+	__atomic_store_n(&s->used, 1, __ATOMIC_RELEASE);
+	t->nused++;
+	/* The index may have grown or changed in a sweep: probe again. */
+	bool found;
+	uint32_t at = probe(t, name, len, stream, &found);
+	t->index[at] = (uint32_t)i + 1;
+	return i;
 }
 
 static int lookup(struct srctab *t, const char *name, size_t len,
 		  enum stream stream, uint64_t oldest_seq, bool create)
 {
-	uint32_t free_slot = UINT32_MAX;
+	bool found;
 
 	if (len > REG_NAME_MAX)
 		len = REG_NAME_MAX;
-	/* Linear: registrations are rare next to lines, and a table of a few
-	 * thousand names is scanned in microseconds. */
-	for (uint32_t i = 0; i < t->nslots; i++) {
-		struct srcinfo *s = &t->slots[i];
-		if (s->used && !srctab_live(s, oldest_seq))
-			reclaim(t, s);
-		if (!s->used) {
-			if (free_slot == UINT32_MAX)
-				free_slot = i;
-			continue;
-		}
-		if (s->stream == stream && s->name_len == len &&
-		    memcmp(t->names + s->name_off, name, len) == 0)
+	uint32_t at = probe(t, name, len, (uint8_t)stream, &found);
+	if (found) {
+		uint32_t i = t->index[at] - 1;
+		if (srctab_live(&t->slots[i], oldest_seq))
 			return (int)i;
+		reclaim(t, i); /* dead: made afresh below, if asked to */
 	}
 	if (!create)
 		return -ENOENT;
-	if (free_slot == UINT32_MAX) {
-		if (t->nslots == t->max)
-			return -ENOSPC;
-		if (t->nslots == t->cap) {
-			uint32_t cap = t->cap ? t->cap * 2 : 64;
-			if (cap > t->max)
-				cap = t->max;
-			struct srcinfo *n = realloc(t->slots, cap * sizeof(*n));
-			if (!n)
-				return -ENOMEM;
-			t->slots = n;
-			t->cap = cap;
-		}
-		t->slots[t->nslots].used = false;
-		free_slot = t->nslots++;
-	}
-	if (names_reserve(t, (uint32_t)len + 1) < 0)
-		return -ENOMEM;
-	struct srcinfo *s = &t->slots[free_slot];
-	memset(s, 0, sizeof(*s));
-	s->used = true;
-	s->stream = (uint8_t)stream;
-	s->name_len = (uint16_t)len;
-	s->name_off = t->names_len;
-	s->pid = -1;
-	memcpy(t->names + t->names_len, name, len);
-	t->names[t->names_len + len] = '\0';
-	t->names_len += (uint32_t)len + 1;
-	t->nused++;
-	return (int)free_slot;
+	return make(t, name, len, (uint8_t)stream, oldest_seq);
 }
 
 int srctab_get(struct srctab *t, const char *name, size_t len,
@@ -133,4 +186,97 @@ int srctab_find(struct srctab *t, const char *name, size_t len,
 		enum stream stream, uint64_t oldest_seq)
 {
 	return lookup(t, name, len, stream, oldest_seq, false);
+}
+
+void srctab_sweep(struct srctab *t, uint64_t oldest_seq, uint32_t budget)
+{
+	for (uint32_t n = 0; n < budget && t->nslots > 1; n++) {
+		if (t->sweep_at < 1 || t->sweep_at >= t->nslots)
+			t->sweep_at = 1;
+		uint32_t i = t->sweep_at++;
+		if (t->slots[i].used && !srctab_live(&t->slots[i], oldest_seq))
+			reclaim(t, i);
+	}
+}
+
+static int alloc_free(struct srctab *t)
+{
+	t->free = malloc((size_t)t->max * sizeof(*t->free));
+	return t->free ? 0 : -ENOMEM;
+}
+
+int srctab_init(struct srctab *t, struct srcinfo *slots, uint32_t max)
+{
+	memset(t, 0, sizeof(*t));
+	t->slots = slots;
+	t->max = max < 2 ? 2 : max;
+	if (alloc_free(t) < 0 || index_size(t, 1) < 0) {
+		srctab_free(t);
+		return -ENOMEM;
+	}
+	int r = srctab_get(t, "memlogd", 7, STREAM_NONE, 0);
+	if (r < 0) {
+		srctab_free(t);
+		return r;
+	}
+	/* The daemon's own slot never goes away. */
+	t->slots[SRCTAB_SELF].fds = 1;
+	return 0;
+}
+
+int srctab_adopt(struct srctab *t, struct srcinfo *slots, uint32_t max)
+{
+	memset(t, 0, sizeof(*t));
+	t->slots = slots;
+	t->max = max < 2 ? 2 : max;
+	if (alloc_free(t) < 0)
+		return -ENOMEM;
+	const struct srcinfo *self = &slots[SRCTAB_SELF];
+	if (!self->used || self->name_len != 7 || memcmp(self->name, "memlogd", 7)) {
+		srctab_free(t);
+		return -EUCLEAN;
+	}
+	for (uint32_t i = 0; i < t->max; i++) {
+		struct srcinfo *s = &slots[i];
+		if (!s->used)
+			continue;
+		if (s->name_len > REG_NAME_MAX || s->name[s->name_len] != '\0') {
+			srctab_free(t);
+			return -EUCLEAN;
+		}
+		t->nslots = i + 1;
+		t->nused++;
+	}
+	if (index_size(t, t->nused) < 0) {
+		srctab_free(t);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < t->nslots; i++) {
+		struct srcinfo *s = &slots[i];
+		bool found;
+		if (!s->used) {
+			t->free[t->nfree++] = i;
+			continue;
+		}
+		s->fds = 0;
+		uint32_t at = probe(t, s->name, s->name_len, s->stream, &found);
+		if (found) {
+			/* Two slots of one name (a crash between a reclaim
+			 * and its remake): the other stays, unindexed, until
+			 * its entries are gone. */
+			continue;
+		}
+		t->index[at] = i + 1;
+	}
+	slots[SRCTAB_SELF].fds = 1;
+	return 0;
+}
+
+void srctab_free(struct srctab *t)
+{
+	free(t->index);
+	free(t->free);
+	t->index = NULL;
+	t->free = NULL;
+	t->nfree = 0;
 }

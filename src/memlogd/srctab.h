@@ -2,11 +2,16 @@
  * registered under it. A slot lives while an fd is open under it or the ring
  * still holds one of its entries: the slot remembers the seq of its newest
  * entry, so no per-entry reference count is kept, and eviction costs
- * nothing here. Dead slots are reclaimed lazily, when a name is looked up.
+ * nothing here. Dead slots are reclaimed when their name comes back, a few
+ * at a time by srctab_sweep(), and all at once when the table is full.
  *
- * Names live in one arena, addressed by offset: the table holds no
- * pointers, so slots and arena could be handed to a re-exec'd daemon as
- * they are. Slot 0 is the daemon's own source "memlogd". */
+ * The slots hold no pointers and their names inline, in storage the caller
+ * gives (memlogd's state memfd, which outlives memlogd), so that a later
+ * memlogd takes the table over as it is (srctab_adopt) and every entry in
+ * the ring still names its source. A slot is written whole before its
+ * `used` byte is set, so a crash never leaves a half-made slot in use. The
+ * lookup index (a hash of name and stream) is derived, in private memory.
+ * Slot 0 is the daemon's own source "memlogd". */
 #ifndef MEMLOGD_SRCTAB_H
 #define MEMLOGD_SRCTAB_H
 
@@ -23,10 +28,9 @@
 struct srcinfo {
 	uint64_t last_seq;      /* seq of the newest entry stored; 0 = none */
 	uint32_t fds;           /* open fds registered under this slot */
-	uint32_t name_off;      /* name in srctab.names, NUL-terminated */
 	uint16_t name_len;
 	uint8_t stream;         /* enum stream */
-	bool used;              /* holds a name (live, or dead not yet reclaimed) */
+	uint8_t used;           /* holds a name (live, or dead not yet reclaimed) */
 	int32_t pid;            /* last registrant's credentials, or -1 */
 	uint32_t uid;
 	uint64_t lines;         /* entries stored */
@@ -36,33 +40,47 @@ struct srcinfo {
 	uint64_t copied;        /* bytes copied on by tees (tee.h) */
 	uint64_t copy_waits;    /* times a tee'd source waited for room */
 	struct ratelimit rl;
+	char name[REG_NAME_MAX + 1]; /* NUL-terminated */
 };
 
 struct srctab {
-	struct srcinfo *slots;
-	uint32_t nslots;        /* slots ever handed out (used or free) */
-	uint32_t cap;           /* allocated slots */
-	uint32_t max;           /* hard cap on slots */
+	struct srcinfo *slots;  /* the caller's storage: max slots */
+	uint32_t max;
+	uint32_t nslots;        /* slots [0, nslots) have ever been used */
 	uint32_t nused;         /* slots holding a name */
-	char *names;            /* arena of NUL-terminated names */
-	uint32_t names_len;     /* bytes of the arena in use */
-	uint32_t names_cap;
-	uint32_t names_dead;    /* bytes of reclaimed names, freed by compaction */
+	uint32_t *index;        /* open addressing: slot + 1, or 0 = empty */
+	uint32_t index_mask;    /* index size - 1 (a power of two) */
+	uint32_t *free;         /* slots below nslots not in use */
+	uint32_t nfree;
+	uint32_t sweep_at;      /* where srctab_sweep goes on */
 };
 
-int srctab_init(struct srctab *t, uint32_t max);
+/* An empty table in slots[0..max) (max >= 2), with the "memlogd" slot.
+ * Returns 0 or -ENOMEM. */
+int srctab_init(struct srctab *t, struct srcinfo *slots, uint32_t max);
+
+/* The table an earlier memlogd left in slots[0..max): the index is built
+ * again and every slot's fds count starts from 0 (the caller counts the
+ * fds it takes back). Returns 0, -ENOMEM, or -EUCLEAN if the slots do not
+ * look like a table (a damaged name length, no "memlogd" slot). */
+int srctab_adopt(struct srctab *t, struct srcinfo *slots, uint32_t max);
+
+/* Frees the index (not the slots: they are the caller's). */
 void srctab_free(struct srctab *t);
 
-/* The slot for (name, stream), found or made. Slots with no fd and no
- * entry at or after oldest_seq are reclaimed on the way. Returns the slot
- * index, -ENOSPC when the table is full, -ENOMEM. */
+/* The slot for (name, stream), found or made. A dead slot of the same name
+ * is made afresh (its counters start again). Returns the slot index,
+ * -ENOSPC when the table is full of live slots, -ENOMEM. */
 int srctab_get(struct srctab *t, const char *name, size_t len,
 	       enum stream stream, uint64_t oldest_seq);
 
-/* The slot for (name, stream) if it exists (reclaiming dead slots on the
- * way like srctab_get), else -ENOENT. */
+/* The slot for (name, stream) if it is live, else -ENOENT. */
 int srctab_find(struct srctab *t, const char *name, size_t len,
 		enum stream stream, uint64_t oldest_seq);
+
+/* Reclaims dead slots among the next `budget` slots (round robin), so that
+ * names that never come back do not hold slots for ever. */
+void srctab_sweep(struct srctab *t, uint64_t oldest_seq, uint32_t budget);
 
 static inline struct srcinfo *srctab_at(struct srctab *t, uint32_t i)
 {
@@ -73,7 +91,8 @@ static inline struct srcinfo *srctab_at(struct srctab *t, uint32_t i)
 static inline const char *srctab_name(const struct srctab *t,
 				      const struct srcinfo *s)
 {
-	return t->names + s->name_off;
+	(void)t;
+	return s->name;
 }
 
 /* Does the slot still matter: an open fd, or an entry in the ring? */

@@ -4,9 +4,11 @@
 #include "util.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -40,9 +42,20 @@ int store_init(struct store *s, const struct store_config *c)
 	/* Configuration bounds lines well below the ring: a reserve can
 	 * always be met by evicting. */
 	assert(s->max_line_len + RECORD_ATTRS_MAX + 4 <= ring_msg_max(&s->ring));
-	r = srctab_init(&s->srcs, c->max_slots);
-	if (r < 0) {
+	/* Address space for every slot; only the pages of slots in use are
+	 * ever touched. */
+	s->slots_bytes = (size_t)c->max_slots * sizeof(struct srcinfo);
+	s->slots = mmap(NULL, s->slots_bytes, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (s->slots == MAP_FAILED) {
+		r = -errno;
+		s->slots = NULL;
 		ring_destroy(&s->ring);
+		return r;
+	}
+	r = srctab_init(&s->srcs, s->slots, c->max_slots);
+	if (r < 0) {
+		store_destroy(s);
 		return r;
 	}
 	return 0;
@@ -51,6 +64,9 @@ int store_init(struct store *s, const struct store_config *c)
 void store_destroy(struct store *s)
 {
 	srctab_free(&s->srcs);
+	if (s->slots)
+		munmap(s->slots, s->slots_bytes);
+	s->slots = NULL;
 	ring_destroy(&s->ring);
 }
 

@@ -15,6 +15,8 @@
 struct store {
 	struct ring ring;
 	struct srctab srcs;
+	struct srcinfo *slots;   /* the table's storage */
+	size_t slots_bytes;
 	uint64_t instance;       /* random per ring; part of every cursor */
 	uint32_t max_line_len;   /* longest entry before a split */
 	uint32_t rate_lines;     /* per-source rate limit (0 = none) ... */
