@@ -11,6 +11,7 @@
 
 #include <openssl/ssl.h>
 
+#include "diag.h"
 #include "fstate.h"
 #include "options.h"
 #include "run.h"
@@ -18,6 +19,8 @@
 #ifndef MEMLOG_VERSION
 #define MEMLOG_VERSION "0.1.0"
 #endif
+
+const char *diag_prog = "memlog-forward";
 
 enum {
 	EXIT_STOPPED = 0,
@@ -36,7 +39,7 @@ int main(int argc, char **argv)
 	int r, sigfd, status;
 
 	if (options_parse(&opts, argc, argv, err) < 0) {
-		fprintf(stderr, "memlog-forward: %s\n%s", err, options_usage);
+		diag_usage("%s", err);
 		return EXIT_USAGE;
 	}
 	if (opts.help) {
@@ -48,17 +51,11 @@ int main(int argc, char **argv)
 		return EXIT_STOPPED;
 	}
 	r = fstate_load(opts.state_file, cursor, &why);
-	if (r == -EINVAL) {
-		fprintf(stderr, "memlog-forward: %s is not a memlog-forward state file "
-			"(%s); move it away to start from memlogd's oldest entry\n",
-			opts.state_file, why);
-		return EXIT_STATE;
-	}
-	if (r < 0) {
-		fprintf(stderr, "memlog-forward: cannot read %s: %s\n", opts.state_file,
-			strerror(-r));
-		return EXIT_START;
-	}
+	if (r == -EINVAL)
+		diag_die(EXIT_STATE, "%s is not a memlog-forward state file (%s); move "
+			 "it away to start from memlogd's oldest entry", opts.state_file, why);
+	if (r < 0)
+		diag_die_err(EXIT_START, r, "cannot read %s", opts.state_file);
 	hostname = opts.hostname;
 	if (!hostname) {
 		if (gethostname(host, sizeof(host)) < 0)
@@ -75,10 +72,8 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGUSR1);
 	sigaddset(&mask, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
-	    (sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
-		fprintf(stderr, "memlog-forward: signals: %s\n", strerror(errno));
-		return EXIT_START;
-	}
+	    (sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
+		diag_die_err(EXIT_START, errno, "cannot set up signals");
 	if (run_init(&f, &opts, hostname, cursor, sigfd) < 0) {
 		run_free(&f);
 		close(sigfd);

@@ -230,7 +230,7 @@ int options_parse(struct fwd_opts *o, int argc, char **argv, char err[OPT_ERR_MA
 			snprintf(err, OPT_ERR_MAX, "%s needs a value", argv[optind - 1]);
 			return -EINVAL;
 		default:
-			snprintf(err, OPT_ERR_MAX, "unknown option %s", argv[optind - 1]);
+			snprintf(err, OPT_ERR_MAX, "unknown option: %s", argv[optind - 1]);
 			return -EINVAL;
 		}
 	}

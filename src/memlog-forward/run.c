@@ -12,21 +12,22 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "diag.h"
 #include "entry.h"
 #include "fstate.h"
 #include "util.h"
 
 void run_print_stats(const struct forwarder *f)
 {
-	fprintf(stderr, "memlog-forward: sent %" PRIu64 " acknowledged %" PRIu64
+	diag_warn("sent %" PRIu64 " acknowledged %" PRIu64
 		" retried %" PRIu64 " dropped %" PRIu64 " filtered %" PRIu64
-		" reconnects %" PRIu64 " unacknowledged %zu\n",
+		" reconnects %" PRIu64 " unacknowledged %zu",
 		f->st.sent, f->st.acknowledged, f->st.retried, f->st.dropped,
 		f->st.filtered, f->st.reconnects,
 		f->is_relp ? relp_unacked(&f->relp) : f->stream.pending.count);
 	if (f->is_udp)
-		fprintf(stderr, "memlog-forward: udp truncated %" PRIu64 " unsent %" PRIu64
-			"\n", f->udp.truncated, f->udp.unsent);
+		diag_warn("udp truncated %" PRIu64 " unsent %" PRIu64, f->udp.truncated,
+			  f->udp.unsent);
 }
 
 /* ---- signals during librelp's blocking calls ----
@@ -70,7 +71,8 @@ static void print_stats_signal_safe(const struct forwarder *f)
 	char b[400], *p = b;
 	ssize_t unused;
 
-	p += put_str(p, "memlog-forward: sent ");
+	p += put_str(p, diag_prog);
+	p += put_str(p, ": sent ");
 	p += put_u64(p, f->st.sent);
 	p += put_str(p, " acknowledged ");
 	p += put_u64(p, f->st.acknowledged);
@@ -192,13 +194,13 @@ static void save(struct forwarder *f, bool force)
 	f->save_at = now + RUN_SAVE_MS;
 	if (r < 0) {
 		if (!f->state_failed)
-			fprintf(stderr, "memlog-forward: cannot %s %s: %s; retrying\n",
-				op, f->opts->state_file, strerror(-r));
+			diag_warn("cannot %s %s: %s; retrying", op, f->opts->state_file,
+				  strerror(-r));
 		f->state_failed = true;
 		return;
 	}
 	if (f->state_failed)
-		fprintf(stderr, "memlog-forward: %s written again\n", f->opts->state_file);
+		diag_warn("%s written again", f->opts->state_file);
 	f->state_failed = false;
 	memcpy(f->saved, f->delivered, sizeof(f->saved));
 }
@@ -211,7 +213,7 @@ static void sink_fail(struct forwarder *f, const char *why)
 
 	collect(f);
 	if (!f->sink_reported)
-		fprintf(stderr, "memlog-forward: %s; reconnecting\n", why);
+		diag_warn("%s; reconnecting", why);
 	f->sink_reported = true;
 	if (f->is_relp) {
 		relp_call_begin(f);
@@ -258,7 +260,7 @@ static void sink_try(struct forwarder *f)
 	 * over it (a receiver that accepts and drops us at once would
 	 * otherwise be retried at full speed). */
 	if ((f->is_relp || f->is_udp) && f->sink_reported) {
-		fprintf(stderr, "memlog-forward: connected to %s\n", f->opts->target_text);
+		diag_warn("connected to %s", f->opts->target_text);
 		f->sink_reported = false;
 	}
 }
@@ -271,8 +273,8 @@ static void mem_try(struct forwarder *f)
 
 	if (r < 0) {
 		if (!f->mem_reported)
-			fprintf(stderr, "memlog-forward: cannot connect to %s: %s; "
-				"retrying\n", f->opts->socket, strerror(-r));
+			diag_warn("cannot connect to %s: %s; retrying", f->opts->socket,
+				  strerror(-r));
 		f->mem_reported = true;
 		f->mem_at = now_mono_ms() + backoff_next(&f->mem_bo);
 	}
@@ -281,7 +283,7 @@ static void mem_try(struct forwarder *f)
 static void mem_fail(struct forwarder *f, const char *why)
 {
 	if (!f->mem_reported)
-		fprintf(stderr, "memlog-forward: %s; reconnecting\n", why);
+		diag_warn("%s; reconnecting", why);
 	f->mem_reported = true;
 	client_close(&f->mem);
 	f->mem_at = now_mono_ms() + backoff_next(&f->mem_bo);
@@ -457,18 +459,18 @@ int run_init(struct forwarder *f, const struct fwd_opts *opts, const char *hostn
 	/* Both are set up so that run_free() can always free both. */
 	r = stream_init(&f->stream, opts);
 	if (r == 0 && f->is_relp && relp_init(&f->relp, opts) < 0) {
-		fprintf(stderr, "memlog-forward: %s\n", f->relp.err);
+		diag_warn("%s", f->relp.err);
 		return -1;
 	}
 	if (r == 0 && f->is_relp)
 		relp_signals_init(f);
 	if (r < 0) {
-		fprintf(stderr, "memlog-forward: %s\n", f->stream.err);
+		diag_warn("%s", f->stream.err);
 		return -1;
 	}
 	f->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (f->epfd < 0 || epoll_ctl(f->epfd, EPOLL_CTL_ADD, sigfd, &e) < 0) {
-		fprintf(stderr, "memlog-forward: epoll: %s\n", strerror(errno));
+		diag_warn_err(errno, "cannot set up epoll");
 		return -1;
 	}
 	return 0;
@@ -561,7 +563,7 @@ int run(struct forwarder *f)
 			      stream_events(&f->stream));
 		n = epoll_wait(f->epfd, ev, 4, timeout_ms(f, now_mono_ms()));
 		if (n < 0 && errno != EINTR) {
-			fprintf(stderr, "memlog-forward: epoll_wait: %s\n", strerror(errno));
+			diag_warn_err(errno, "epoll_wait");
 			return 1;
 		}
 		/* The transport first: a write that makes room lets memlogd's
@@ -589,8 +591,7 @@ int run(struct forwarder *f)
 			if (f->st.acknowledged > before) {
 				backoff_reset(&f->sink_bo);
 				if (f->sink_reported && !f->is_relp)
-					fprintf(stderr, "memlog-forward: connected to %s\n",
-						f->opts->target_text);
+					diag_warn("connected to %s", f->opts->target_text);
 				if (!f->is_relp)
 					f->sink_reported = false;
 			}
