@@ -22,13 +22,6 @@
 
 const char *diag_prog = "memlog-forward";
 
-enum {
-	EXIT_STOPPED = 0,
-	EXIT_START = 1,  /* cannot start */
-	EXIT_USAGE = 2,
-	EXIT_STATE = 3,  /* the state file is not a state file */
-};
-
 int main(int argc, char **argv)
 {
 	char err[OPT_ERR_MAX], cursor[CURSOR_TEXT_MAX + 1] = "", host[HOST_NAME_MAX + 1];
@@ -40,22 +33,22 @@ int main(int argc, char **argv)
 
 	if (options_parse(&opts, argc, argv, err) < 0) {
 		diag_usage("%s", err);
-		return EXIT_USAGE;
+		return FWD_EXIT_USAGE;
 	}
 	if (opts.help) {
 		fputs(options_usage, stdout);
-		return EXIT_STOPPED;
+		return FWD_EXIT_STOPPED;
 	}
 	if (opts.version) {
 		printf("memlog-forward %s\n", MEMLOG_VERSION);
-		return EXIT_STOPPED;
+		return FWD_EXIT_STOPPED;
 	}
 	r = fstate_load(opts.state_file, cursor, &why);
 	if (r == -EINVAL)
-		diag_die(EXIT_STATE, "%s is not a memlog-forward state file (%s); move "
+		diag_die(FWD_EXIT_STATE, "%s is not a memlog-forward state file (%s); move "
 			 "it away to start from memlogd's oldest entry", opts.state_file, why);
 	if (r < 0)
-		diag_die_err(EXIT_START, r, "cannot read %s", opts.state_file);
+		diag_die_err(FWD_EXIT_START, r, "cannot read %s", opts.state_file);
 	hostname = opts.hostname;
 	if (!hostname) {
 		if (gethostname(host, sizeof(host)) < 0)
@@ -73,11 +66,11 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
 	    (sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
-		diag_die_err(EXIT_START, errno, "cannot set up signals");
+		diag_die_err(FWD_EXIT_START, errno, "cannot set up signals");
 	if (run_init(&f, &opts, hostname, cursor, sigfd) < 0) {
 		run_free(&f);
 		close(sigfd);
-		return EXIT_START;
+		return FWD_EXIT_START;
 	}
 	status = run(&f);
 	if (opts.stats)

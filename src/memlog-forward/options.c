@@ -39,7 +39,7 @@ const char options_usage[] =
 "  --help, --version\n"
 "\n"
 "Exit status: 0 stopped by SIGTERM/SIGINT, 1 cannot start, 2 usage,\n"
-"3 the state file is not a valid state file.\n";
+"3 the state file is not a valid state file, 4 memlogd refused the request.\n";
 
 enum {
 	O_SOCKET = 256, O_TARGET, O_STATE, O_TLS_CA, O_TLS_CERT, O_TLS_KEY,

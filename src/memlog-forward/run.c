@@ -290,7 +290,8 @@ static void mem_fail(struct forwarder *f, const char *why)
 }
 
 /* One entry: filtered, or encoded and handed to the transport. Returns 0,
- * 1 with why set (memlogd sent something wrong), -1 (transport failed,
+ * 1 with why set (memlogd sent something wrong or an error), 2 with why
+ * set (memlogd refused the request itself), -1 (transport failed,
  * handled). */
 static int take_entry(struct forwarder *f, const char *line, size_t len, char *why,
 		      size_t whylen)
@@ -301,16 +302,21 @@ static int take_entry(struct forwarder *f, const char *line, size_t len, char *w
 	int r = entry_parse(line, len, &root, &e, err), sev;
 
 	if (r == REPLY_SERVER_ERROR) {
+		/* "bad request: ..." (a cursor memlogd cannot read, a filter it
+		 * refuses) answers the request itself, which a reconnect would
+		 * send unchanged; other errors ("busy", out of memory) pass. */
+		bool refused = e.msg.len >= 12 && !memcmp(e.msg.ptr, "bad request:", 12);
+
 		snprintf(why, whylen, "memlogd answered with an error: %.*s",
 			 (int)(e.msg.len < 200 ? e.msg.len : 200), e.msg.ptr);
 		json_decref(root);
-		return 1;
+		return refused ? 2 : 1;
 	}
 	if (r < 0) {
 		snprintf(why, whylen, "protocol error: memlogd sent %s", err);
 		return 1;
 	}
-	if (!e.cursor.ptr || !cursor_text_ok(e.cursor.ptr, e.cursor.len)) {
+	if (!e.cursor.ptr || !fstate_cursor_ok(e.cursor.ptr, e.cursor.len)) {
 		snprintf(why, whylen, "protocol error: an entry without a valid cursor");
 		json_decref(root);
 		return 1;
@@ -365,6 +371,20 @@ static int take_entry(struct forwarder *f, const char *line, size_t len, char *w
 	return 0;
 }
 
+/* memlogd refused the request: stop, with the state file as it is. */
+static void refused(struct forwarder *f, const char *why)
+{
+	if (f->queued[0])
+		diag_warn("%s (resuming after %s); stopping, since asking again "
+			  "would get the same answer", why, f->queued);
+	else
+		diag_warn("%s; stopping, since asking again would get the same answer",
+			  why);
+	client_close(&f->mem);
+	f->status = FWD_EXIT_REFUSED;
+	f->stop = true;
+}
+
 /* Reads what memlogd sent, up to RUN_BATCH_MAX or until the transport's
  * backlog is full. */
 static void pump(struct forwarder *f)
@@ -391,6 +411,10 @@ static void pump(struct forwarder *f)
 
 			if (k < 0)
 				return;
+			if (k == 2) {
+				refused(f, why);
+				return;
+			}
 			if (k > 0) {
 				mem_fail(f, why);
 				return;
@@ -599,5 +623,5 @@ int run(struct forwarder *f)
 		save(f, false);
 	}
 	finish(f);
-	return 0;
+	return f->status;
 }

@@ -25,6 +25,16 @@
 #define RUN_SAVE_MS 100            /* state file written at most this often */
 #define RUN_STOP_FLUSH_MS 2000     /* at a stop, time to write what is queued */
 
+/* Exit statuses (docs/memlog-forward.md). */
+enum fwd_exit {
+	FWD_EXIT_STOPPED = 0,
+	FWD_EXIT_START = 1,   /* cannot start */
+	FWD_EXIT_USAGE = 2,
+	FWD_EXIT_STATE = 3,   /* the state file is not a state file */
+	FWD_EXIT_REFUSED = 4, /* memlogd refused the request itself ("bad
+			       * request: ..."): asking again gets the same */
+};
+
 struct fwd_stats {
 	uint64_t sent;         /* messages handed to the transport */
 	uint64_t acknowledged; /* of them: acknowledged (RELP), written (TCP/TLS)
@@ -64,6 +74,7 @@ struct forwarder {
 	uint64_t replay_seq;        /* entries up to this seq are resends */
 	bool state_failed;          /* the last save failed (said once) */
 	bool stop;
+	int status;                 /* exit status when stopping (enum fwd_exit) */
 	struct fwd_stats st;
 };
 
@@ -71,7 +82,8 @@ struct forwarder {
 int run_init(struct forwarder *f, const struct fwd_opts *opts, const char *hostname,
 	     const char *cursor, int sigfd);
 void run_free(struct forwarder *f);
-/* Runs until SIGTERM/SIGINT. Returns the exit status. */
+/* Runs until SIGTERM/SIGINT, or until memlogd refuses the request.
+ * Returns the exit status. */
 int run(struct forwarder *f);
 void run_print_stats(const struct forwarder *f);
 

@@ -921,6 +921,27 @@ static void test_exit_codes(void **state)
 	st = h_run((const char *const[]){ prog, "--target", "tcp://127.0.0.1:9",
 					  "--state-file", path, NULL }, NULL, 5000, NULL, NULL);
 	assert_int_equal(WEXITSTATUS(st), 3);
+	/* One bad hex digit in the cursor: refused at start with the same
+	 * status, never sent to memlogd (which would refuse it forever). */
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("memlog-forward-state 1\ncursor m1-90a8240469430d1g-000000000000000c\nend\n", f);
+	fclose(f);
+	{
+		char *err = NULL;
+
+		st = h_run((const char *const[]){ prog, "--target", "tcp://127.0.0.1:9",
+						  "-socket", "/nonexistent/q.sock",
+						  "--state-file", path, NULL }, NULL, 5000, NULL, &err);
+		assert_true(WIFEXITED(st));
+		assert_int_equal(WEXITSTATUS(st), 3);
+		assert_non_null(err);
+		if (!strstr(err, "is not a memlog-forward state file") || !strstr(err, "cursor")) {
+			print_message("# stderr: %s\n", err);
+			fail();
+		}
+		free(err);
+	}
 	st = h_run((const char *const[]){ prog, "--help", NULL }, NULL, 5000, NULL, NULL);
 	assert_int_equal(WEXITSTATUS(st), 0);
 	mld_cleanup(&m);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -442,6 +443,85 @@ static void test_udp_datagrams(void **state)
 	mld_stop(&m);
 }
 
+/* A query socket of the test's own that answers every request as memlogd
+ * answers one it cannot parse: {"error":"bad request: malformed cursor"}.
+ * Asking again would get the same answer, so memlog-forward must stop,
+ * with its own exit status, instead of reconnecting for ever. */
+static void test_bad_request_answer_is_fatal(void **state)
+{
+	static const char cursor[] = "m1-90a8240469430d14-000000000000000c";
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct mld m = { 0 };
+	struct rx x;
+	struct fwd f;
+	char path[200], *e;
+	int lfd, st = 0, asked = 0;
+	uint64_t end;
+	FILE *sf;
+	(void)state;
+
+	if (!have_forward())
+		skip();
+	mld_init(&m); /* no memlogd: the test answers on its query path */
+	rx_start(&x);
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(lfd >= 0);
+	h_sun_path(&sa, m.query);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(lfd, 8), 0);
+	snprintf(path, sizeof(path), "%s/fwd.state", m.dir);
+	sf = fopen(path, "w");
+	assert_non_null(sf);
+	fprintf(sf, "memlog-forward-state 1\ncursor %s\nend\n", cursor);
+	fclose(sf);
+	fwd_start(&f, &m, &x, (const char *const[]){ "--backoff-max", "200", NULL });
+	end = h_now_ms() + H_TIMEOUT_MS;
+	for (;;) {
+		struct pollfd p = { .fd = lfd, .events = POLLIN };
+		pid_t r = waitpid(f.pid, &st, WNOHANG);
+
+		if (r == f.pid)
+			break;
+		if (h_now_ms() > end)
+			fail_msg("memlog-forward asked %d times and did not stop", asked);
+		if (poll(&p, 1, 50) == 1) {
+			struct h_conn c;
+			char *req;
+			int cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+			assert_true(cfd >= 0);
+			h_conn_init(&c, cfd);
+			req = h_conn_line(&c, H_TIMEOUT_MS, NULL);
+			assert_non_null(req);
+			assert_true(strncmp(req, "dump-follow after=", 18) == 0);
+			assert_non_null(strstr(req, cursor));
+			free(req);
+			h_writef(cfd, "{\"error\":\"bad request: malformed cursor\"}\n");
+			h_conn_close(&c);
+			asked++;
+		}
+	}
+	h_untrack_pid(f.pid);
+	assert_int_equal(asked, 1);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 4);
+	e = h_read_file(f.err, NULL);
+	assert_non_null(e);
+	if (!strstr(e, "malformed cursor")) {
+		print_message("# stderr: %s\n", e);
+		fail();
+	}
+	free(e);
+	/* The state file is left as it was. */
+	e = h_read_file(path, NULL);
+	assert_non_null(e);
+	assert_non_null(strstr(e, cursor));
+	free(e);
+	close(lfd);
+	rx_stop(&x);
+	mld_cleanup(&m);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -450,6 +530,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_filters_and_stats, h_teardown),
 		cmocka_unit_test_teardown(test_escaping_on_the_wire, h_teardown),
 		cmocka_unit_test_teardown(test_udp_datagrams, h_teardown),
+		cmocka_unit_test_teardown(test_bad_request_answer_is_fatal, h_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
