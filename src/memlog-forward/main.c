@@ -27,7 +27,7 @@ int main(int argc, char **argv)
 	char err[OPT_ERR_MAX], cursor[CURSOR_TEXT_MAX + 1] = "", host[HOST_NAME_MAX + 1];
 	struct fwd_opts opts;
 	struct forwarder f;
-	const char *why = NULL, *hostname;
+	const char *why = NULL, *op = NULL, *hostname;
 	sigset_t mask;
 	int r, sigfd, status;
 
@@ -49,6 +49,12 @@ int main(int argc, char **argv)
 			 "it away to start from memlogd's oldest entry", opts.state_file, why);
 	if (r < 0)
 		diag_die_err(FWD_EXIT_START, r, "cannot read %s", opts.state_file);
+	/* Written once now: a state file that cannot be written would make
+	 * every restart send everything again, so it is a start-up error. */
+	r = fstate_save(opts.state_file, cursor, &op);
+	if (r < 0)
+		diag_die_err(FWD_EXIT_START, r, "cannot write the state file %s (%s failed)",
+			     opts.state_file, op);
 	hostname = opts.hostname;
 	if (!hostname) {
 		if (gethostname(host, sizeof(host)) < 0)

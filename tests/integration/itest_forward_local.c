@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -522,6 +523,71 @@ static void test_bad_request_answer_is_fatal(void **state)
 	mld_cleanup(&m);
 }
 
+/* A state file that cannot be written at start is a start-up error (exit
+ * status 1, said on stderr), before anything is sent: otherwise every entry
+ * sent would be sent again after any restart. Two ways, both failing for
+ * root too: a directory that does not exist, and a directory in the way of
+ * FILE.tmp (the file is replaced through it). */
+static void test_state_unwritable_at_start(void **state)
+{
+	struct mld m = { 0 };
+	struct rx x;
+	char prog[256], target[64], path[200], tmp[220], *err = NULL, *e;
+	int st, w;
+	FILE *sf;
+	(void)state;
+
+	if (!have_forward())
+		skip();
+	mld_start(&m, NULL);
+	rx_start(&x);
+	w = h_register_pipe(&m, "app.out");
+	h_writef(w, "a line\n");
+	h_wait_source_stat(&m, "app.out", "stdout", "lines", 1);
+	h_prog(prog, sizeof(prog), "memlog-forward");
+	snprintf(target, sizeof(target), "tcp://127.0.0.1:%d", x.port);
+
+	snprintf(path, sizeof(path), "%s/no-such-dir/fwd.state", m.dir);
+	st = h_run((const char *const[]){ prog, "-socket", m.query, "--target", target,
+					  "--state-file", path, NULL }, NULL, H_TIMEOUT_MS,
+		   NULL, &err);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 1);
+	if (!err || !strstr(err, path) || !strstr(err, "No such file or directory"))
+		fail_msg("stderr: %s", err ? err : "");
+	free(err);
+
+	snprintf(path, sizeof(path), "%s/fwd.state", m.dir);
+	sf = fopen(path, "w");
+	assert_non_null(sf);
+	fputs("memlog-forward-state 1\nend\n", sf);
+	fclose(sf);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	assert_int_equal(mkdir(tmp, 0700), 0);
+	st = h_run((const char *const[]){ prog, "-socket", m.query, "--target", target,
+					  "--state-file", path, NULL }, NULL, H_TIMEOUT_MS,
+		   NULL, &err);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 1);
+	if (!err || !strstr(err, path))
+		fail_msg("stderr: %s", err ? err : "");
+	free(err);
+	e = h_read_file(path, NULL);
+	assert_non_null(e);
+	assert_string_equal(e, "memlog-forward-state 1\nend\n");
+	free(e);
+	rmdir(tmp);
+	/* It never even connected to the receiver: nothing was sent. */
+	{
+		struct pollfd p = { .fd = x.lfd, .events = POLLIN };
+
+		assert_int_equal(poll(&p, 1, 0), 0);
+	}
+	close(w);
+	rx_stop(&x);
+	mld_stop(&m);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -531,6 +597,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_escaping_on_the_wire, h_teardown),
 		cmocka_unit_test_teardown(test_udp_datagrams, h_teardown),
 		cmocka_unit_test_teardown(test_bad_request_answer_is_fatal, h_teardown),
+		cmocka_unit_test_teardown(test_state_unwritable_at_start, h_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
