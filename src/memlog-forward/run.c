@@ -182,6 +182,11 @@ static void collect(struct forwarder *f)
 	f->st.acknowledged += nsent;
 }
 
+/* Saves the delivered cursor, at most every RUN_SAVE_MS unless forced.
+ * When that fails, what was delivered since the last save would be sent
+ * again after a restart, and more with every entry sent: so sending
+ * stops (run() reads nothing from memlogd while state_failed) until a
+ * retry, with backoff, works. */
 static void save(struct forwarder *f, bool force)
 {
 	const char *op;
@@ -191,17 +196,21 @@ static void save(struct forwarder *f, bool force)
 	if (!strcmp(f->delivered, f->saved) || (!force && now < f->save_at))
 		return;
 	r = fstate_save(f->opts->state_file, f->delivered, &op);
-	f->save_at = now + RUN_SAVE_MS;
 	if (r < 0) {
 		if (!f->state_failed)
-			diag_warn("cannot %s %s: %s; retrying", op, f->opts->state_file,
+			diag_warn("cannot write the state file %s (%s failed): %s; sending "
+				  "stops until it can be written", f->opts->state_file, op,
 				  strerror(-r));
 		f->state_failed = true;
+		f->save_at = now + backoff_next(&f->state_bo);
 		return;
 	}
 	if (f->state_failed)
-		diag_warn("%s written again", f->opts->state_file);
+		diag_warn("the state file %s is written again; sending resumes",
+			  f->opts->state_file);
 	f->state_failed = false;
+	backoff_reset(&f->state_bo);
+	f->save_at = now + RUN_SAVE_MS;
 	memcpy(f->saved, f->delivered, sizeof(f->saved));
 }
 
@@ -477,6 +486,7 @@ int run_init(struct forwarder *f, const struct fwd_opts *opts, const char *hostn
 	f->mem.params = opts->params[0] ? opts->params : NULL;
 	backoff_init(&f->sink_bo, opts->backoff_min_ms, opts->backoff_max_ms);
 	backoff_init(&f->mem_bo, opts->backoff_min_ms, opts->backoff_max_ms);
+	backoff_init(&f->state_bo, opts->backoff_min_ms, opts->backoff_max_ms);
 	f->is_relp = opts->target.scheme == URL_RELP || opts->target.scheme == URL_RELPS;
 	f->is_udp = opts->target.scheme == URL_UDP;
 	udp_init(&f->udp, opts);
@@ -581,7 +591,8 @@ int run(struct forwarder *f)
 		if (f->sink_up && f->mem.fd < 0 && now >= f->mem_at)
 			mem_try(f);
 		watch(f, &f->mem_watch_fd, &f->mem_watch_ev, f->mem.fd,
-		      f->is_relp || stream_backlog(&f->stream) < RUN_BACKLOG_MAX ? EPOLLIN : 0);
+		      !f->state_failed && (f->is_relp ||
+		      stream_backlog(&f->stream) < RUN_BACKLOG_MAX) ? EPOLLIN : 0);
 		if (!f->is_relp)
 			watch(f, &f->sink_watch_fd, &f->sink_watch_ev, f->stream.fd,
 			      stream_events(&f->stream));
@@ -598,7 +609,8 @@ int run(struct forwarder *f)
 				sink_fail(f, f->stream.err);
 		}
 		for (int i = 0; i < n; i++) {
-			if (f->mem.fd >= 0 && ev[i].data.fd == f->mem.fd && f->sink_up)
+			if (f->mem.fd >= 0 && ev[i].data.fd == f->mem.fd && f->sink_up &&
+			    !f->state_failed)
 				pump(f);
 			else if (ev[i].data.fd == f->sigfd)
 				take_signals(f);

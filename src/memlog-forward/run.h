@@ -64,15 +64,17 @@ struct forwarder {
 	int sink_watch_fd;
 	uint32_t sink_watch_ev;
 	uint64_t sink_at, mem_at;   /* earliest reconnect (monotonic ms) */
-	uint64_t save_at;           /* earliest next state save */
+	uint64_t save_at;           /* earliest next state save (or retry) */
 	struct backoff sink_bo, mem_bo;
+	struct backoff state_bo;    /* retries of a failed state save */
 	struct strbuf msg;          /* the message being encoded */
 	char delivered[CURSOR_TEXT_MAX + 1]; /* newest entry delivered */
 	char saved[CURSOR_TEXT_MAX + 1];     /* what the state file holds */
 	char queued[CURSOR_TEXT_MAX + 1];    /* newest entry handed over */
 	uint64_t queued_seq;        /* its seq */
 	uint64_t replay_seq;        /* entries up to this seq are resends */
-	bool state_failed;          /* the last save failed (said once) */
+	bool state_failed;          /* the last save failed (said once):
+				     * nothing is read from memlogd */
 	bool stop;
 	int status;                 /* exit status when stopping (enum fwd_exit) */
 	struct fwd_stats st;

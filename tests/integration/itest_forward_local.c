@@ -588,6 +588,105 @@ static void test_state_unwritable_at_start(void **state)
 	mld_stop(&m);
 }
 
+/* How often needle occurs in hay. */
+static int count_of(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* Waits until the forwarder's stderr holds needle; returns it (malloc'd). */
+static char *wait_stderr(const struct fwd *f, const char *needle)
+{
+	uint64_t end = h_now_ms() + H_TIMEOUT_MS;
+
+	for (;;) {
+		char *e = h_read_file(f->err, NULL);
+
+		if (e && strstr(e, needle))
+			return e;
+		if (h_now_ms() > end)
+			fail_msg("\"%s\" not on stderr: %s", needle, e ? e : "");
+		free(e);
+		h_sleep_ms(20);
+	}
+}
+
+/* The state file stops being writable while running (a directory in the
+ * way of FILE.tmp): what was sent is not known to be saved, so sending
+ * stops, it is said once, the save is retried with backoff, and sending
+ * resumes when it works again. Nothing is sent while it fails, and nothing
+ * twice. */
+static void test_state_unwritable_later(void **state)
+{
+	struct mld m = { 0 };
+	struct rx x;
+	struct fwd f;
+	char tmp[220], last[64] = "", *e;
+	int w;
+	(void)state;
+
+	if (!have_forward())
+		skip();
+	mld_start(&m, NULL);
+	rx_start(&x);
+	w = h_register_pipe(&m, "app.out");
+	fwd_start(&f, &m, &x, (const char *const[]){ "--backoff-max", "300", NULL });
+	snprintf(tmp, sizeof(tmp), "%s.tmp", f.state);
+	for (int i = 1; i <= 15; i++) {
+		char want[32];
+
+		if (i == 6) {
+			/* 1-5 are saved; then the state file breaks. */
+			uint64_t end = h_now_ms() + H_TIMEOUT_MS;
+
+			for (;;) {
+				e = h_read_file(f.state, NULL);
+				if (e && strstr(e, last))
+					break;
+				assert_true(h_now_ms() < end);
+				free(e);
+				h_sleep_ms(20);
+			}
+			free(e);
+			assert_int_equal(mkdir(tmp, 0700), 0);
+		}
+		if (i <= 10)
+			h_writef(w, "line %d\n", i);
+		if (i == 11) {
+			/* 6-10 were sent before the failed save said so: now
+			 * nothing more goes out until the state is written. */
+			free(wait_stderr(&f, "Is a directory"));
+			for (int k = 11; k <= 15; k++)
+				h_writef(w, "line %d\n", k);
+			h_wait_source_stat(&m, "app.out", "stdout", "lines", 15);
+			rx_quiet(&x, 700);
+			assert_int_equal(rmdir(tmp), 0);
+		}
+		char *msg = rx_frame(&x, H_TIMEOUT_MS);
+		snprintf(want, sizeof(want), "line %d", i);
+		assert_string_equal(msg_text(msg), want);
+		snprintf(last, sizeof(last), "%s", sd_param(msg, "cursor"));
+		free(msg);
+	}
+	e = wait_stderr(&f, "written again");
+	if (count_of(e, "Is a directory") != 1)
+		fail_msg("said more than once: %s", e);
+	free(e);
+	rx_quiet(&x, 200);
+	fwd_stop(&f);
+	e = h_read_file(f.state, NULL);
+	assert_non_null(e);
+	assert_non_null(strstr(e, last));
+	free(e);
+	close(w);
+	rx_stop(&x);
+	mld_stop(&m);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -598,6 +697,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_udp_datagrams, h_teardown),
 		cmocka_unit_test_teardown(test_bad_request_answer_is_fatal, h_teardown),
 		cmocka_unit_test_teardown(test_state_unwritable_at_start, h_teardown),
+		cmocka_unit_test_teardown(test_state_unwritable_later, h_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
