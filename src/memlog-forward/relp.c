@@ -94,26 +94,42 @@ static int relp_tls_setup(struct relp *r)
 	return 0;
 }
 
-size_t relp_close(struct relp *r, bool clean, char out[CURSOR_TEXT_MAX + 1],
-		  size_t *nsent)
+int relp_drain(struct relp *r, char out[CURSOR_TEXT_MAX + 1], size_t *count,
+	       size_t *nsent)
 {
-	size_t all = 0;
+	int ret = 0;
 
-	if (nsent)
-		*nsent = 0;
+	*count = *nsent = 0;
 	if (r->clt) {
 		/* Destructing sends "close" and waits for its answer unless
 		 * the session is broken; an error comes through on_err. */
-		r->failed = r->failed || !clean;
 		relpEngineCltDestruct(r->engine, &r->clt);
-		if (!r->failed)
-			all = pending_pop_all(&r->pending, out, nsent);
+		if (!r->failed) {
+			*count = pending_pop_all(&r->pending, out, nsent);
+		} else {
+			if (!r->err[0])
+				snprintf(r->err, sizeof(r->err), "the RELP session with %s "
+					 "broke while closing", r->opts->target_text);
+			ret = -1;
+		}
 	}
 	r->clt = NULL;
 	r->sent = 0;
 	r->failed = false;
 	pending_clear(&r->pending);
-	return all;
+	return ret;
+}
+
+size_t relp_close(struct relp *r, bool clean, char out[CURSOR_TEXT_MAX + 1],
+		  size_t *nsent)
+{
+	size_t count, ns;
+
+	r->failed = r->failed || !clean;
+	relp_drain(r, out, &count, &ns);
+	if (nsent)
+		*nsent = ns;
+	return count;
 }
 
 void relp_free(struct relp *r)

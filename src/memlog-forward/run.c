@@ -177,8 +177,10 @@ static void collect(struct forwarder *f)
 	if (f->is_udp) /* take_entry() advances delivered itself */
 		return;
 	if (f->is_relp ? relp_delivered(&f->relp, cur, &nsent)
-	    : stream_delivered(&f->stream, cur, &nsent))
+	    : stream_delivered(&f->stream, cur, &nsent)) {
 		memcpy(f->delivered, cur, sizeof(cur));
+		f->drain_at = now_mono_ms() + RUN_RELP_DRAIN_MS;
+	}
 	f->st.acknowledged += nsent;
 }
 
@@ -274,6 +276,39 @@ static void sink_try(struct forwarder *f)
 	}
 }
 
+/* RELP: librelp does not say which messages were acknowledged, only that
+ * at most --relp-window (W) are not (relp.h). When the stream stops, or
+ * runs slower than W messages per RUN_RELP_DRAIN_MS, the last ones would
+ * stay unconfirmed, unsaved, and be sent again after a crash. So when the
+ * delivered position has not moved for RUN_RELP_DRAIN_MS while messages
+ * are in flight, the session is closed politely, which confirms them all
+ * (the answer to "close" comes after every other), and opened again. */
+static void relp_drain_idle(struct forwarder *f)
+{
+	char cur[CURSOR_TEXT_MAX + 1];
+	size_t n, nsent;
+	int r;
+
+	relp_call_begin(f);
+	r = relp_drain(&f->relp, cur, &n, &nsent);
+	relp_call_end(f);
+	if (r < 0) {
+		sink_fail(f, f->relp.err);
+		return;
+	}
+	if (n)
+		memcpy(f->delivered, cur, sizeof(cur));
+	f->st.acknowledged += nsent;
+	save(f, true);
+	if (f->stop)
+		return;
+	relp_call_begin(f);
+	r = relp_connect(&f->relp);
+	relp_call_end(f);
+	if (r < 0)
+		sink_fail(f, f->relp.err);
+}
+
 /* ---- memlogd ---- */
 
 static void mem_try(struct forwarder *f)
@@ -346,6 +381,8 @@ static int take_entry(struct forwarder *f, const char *line, size_t len, char *w
 			relp_call_begin(f);
 			r = relp_send(&f->relp, f->msg.p, f->msg.len, cur);
 			relp_call_end(f);
+			if (r == 0 && f->relp.sent == 1)
+				f->drain_at = now_mono_ms() + RUN_RELP_DRAIN_MS;
 		} else if (r == 0 && f->is_udp) {
 			/* Sent or dropped, the entry is done with: UDP tells
 			 * nothing more, and retrying would stall on a full
@@ -532,6 +569,8 @@ static int timeout_ms(const struct forwarder *f, uint64_t now)
 		at = f->mem_at;
 	if (strcmp(f->delivered, f->saved))
 		at = at < f->save_at ? at : f->save_at;
+	if (f->is_relp && f->sink_up && f->relp.sent)
+		at = at < f->drain_at ? at : f->drain_at;
 	if (at == UINT64_MAX)
 		return -1;
 	return at <= now ? 0 : (int)(at - now < 60000 ? at - now : 60000);
@@ -632,6 +671,8 @@ int run(struct forwarder *f)
 					f->sink_reported = false;
 			}
 		}
+		if (f->is_relp && f->sink_up && f->relp.sent && now_mono_ms() >= f->drain_at)
+			relp_drain_idle(f);
 		save(f, false);
 	}
 	finish(f);

@@ -24,6 +24,9 @@
 #define RUN_BATCH_MAX (1u << 20)   /* bytes read from memlogd per turn */
 #define RUN_SAVE_MS 100            /* state file written at most this often */
 #define RUN_STOP_FLUSH_MS 2000     /* at a stop, time to write what is queued */
+#define RUN_RELP_DRAIN_MS 1000     /* RELP messages in flight without progress
+				    * this long: the session is closed politely
+				    * to confirm them (run.c, relp_drain_idle) */
 
 /* Exit statuses (docs/memlog-forward.md). */
 enum fwd_exit {
@@ -65,6 +68,7 @@ struct forwarder {
 	uint32_t sink_watch_ev;
 	uint64_t sink_at, mem_at;   /* earliest reconnect (monotonic ms) */
 	uint64_t save_at;           /* earliest next state save (or retry) */
+	uint64_t drain_at;          /* RELP: when to confirm what is in flight */
 	struct backoff sink_bo, mem_bo;
 	struct backoff state_bo;    /* retries of a failed state save */
 	struct strbuf msg;          /* the message being encoded */
