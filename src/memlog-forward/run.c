@@ -221,6 +221,7 @@ static void save(struct forwarder *f, bool force)
 static void sink_fail(struct forwarder *f, const char *why)
 {
 	char unused[CURSOR_TEXT_MAX + 1];
+	struct cursor c;
 
 	collect(f);
 	if (!f->sink_reported)
@@ -235,11 +236,18 @@ static void sink_fail(struct forwarder *f, const char *why)
 	} else {
 		stream_close(&f->stream);
 	}
-	/* What was handed over and not delivered is asked for again. */
+	/* What was handed over and not delivered is asked for again: entries
+	 * up to the newest handed over are resends (`retried`). A seq is
+	 * only comparable within one memlogd instance: one restarted counts
+	 * again from 1. */
 	client_close(&f->mem);
+	if (cursor_parse(f->queued, strlen(f->queued), &c) == 0 &&
+	    (!f->has_resend || c.instance != f->resend_upto.instance ||
+	     c.seq > f->resend_upto.seq)) {
+		f->resend_upto = c;
+		f->has_resend = true;
+	}
 	memcpy(f->queued, f->delivered, sizeof(f->queued));
-	if (f->queued_seq > f->replay_seq)
-		f->replay_seq = f->queued_seq;
 	f->sink_up = false;
 	f->sink_at = now_mono_ms() + backoff_next(&f->sink_bo);
 	save(f, true);
@@ -398,8 +406,12 @@ static int take_entry(struct forwarder *f, const char *line, size_t len, char *w
 			r = stream_queue(&f->stream, f->msg.p, f->msg.len, cur);
 		}
 		if (r == 0) {
+			struct cursor c;
+
 			f->st.sent++;
-			if (e.has_seq && e.seq <= f->replay_seq)
+			if (f->has_resend && cursor_parse(cur, strlen(cur), &c) == 0 &&
+			    c.instance == f->resend_upto.instance &&
+			    c.seq <= f->resend_upto.seq)
 				f->st.retried++;
 		}
 	}
@@ -412,8 +424,6 @@ static int take_entry(struct forwarder *f, const char *line, size_t len, char *w
 	memcpy(f->queued, cur, sizeof(cur));
 	if (f->is_udp)
 		memcpy(f->delivered, cur, sizeof(cur));
-	if (e.has_seq)
-		f->queued_seq = e.seq;
 	return 0;
 }
 

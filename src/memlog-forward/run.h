@@ -75,8 +75,9 @@ struct forwarder {
 	char delivered[CURSOR_TEXT_MAX + 1]; /* newest entry delivered */
 	char saved[CURSOR_TEXT_MAX + 1];     /* what the state file holds */
 	char queued[CURSOR_TEXT_MAX + 1];    /* newest entry handed over */
-	uint64_t queued_seq;        /* its seq */
-	uint64_t replay_seq;        /* entries up to this seq are resends */
+	struct cursor resend_upto;  /* entries of this instance up to this
+				     * seq are resends (has_resend) */
+	bool has_resend;
 	bool state_failed;          /* the last save failed (said once):
 				     * nothing is read from memlogd */
 	bool stop;

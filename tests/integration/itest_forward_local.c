@@ -687,6 +687,66 @@ static void test_state_unwritable_later(void **state)
 	mld_stop(&m);
 }
 
+/* `retried` counts messages sent again after a transport failure. The
+ * receiver drops the connection (nothing is sent again: TCP resumes after
+ * what was written), then memlogd restarts: its new entries start again
+ * at seq 1, below the seqs sent before, and are no resends either. */
+static void test_retried_after_memlogd_restart(void **state)
+{
+	struct mld m = { 0 };
+	struct rx x;
+	struct fwd f;
+	char *msg, *e, want[32];
+	int w;
+	(void)state;
+
+	if (!have_forward())
+		skip();
+	mld_start(&m, NULL);
+	rx_start(&x);
+	w = h_register_pipe(&m, "app.out");
+	for (int i = 1; i <= 5; i++)
+		h_writef(w, "line %d\n", i);
+	fwd_start(&f, &m, &x, (const char *const[]){ "--backoff-max", "300", "--stats",
+						     NULL });
+	for (int i = 1; i <= 5; i++) {
+		msg = rx_frame(&x, H_TIMEOUT_MS);
+		snprintf(want, sizeof(want), "line %d", i);
+		assert_string_equal(msg_text(msg), want);
+		free(msg);
+	}
+	/* The receiver goes away; the forwarder notices and reconnects. */
+	close(x.cfd);
+	x.cfd = -1;
+	x.len = 0;
+	free(wait_stderr(&f, "closed the connection"));
+	close(w);
+	assert_int_equal(mld_signal_wait(&m, SIGTERM), 0);
+	mld_start(&m, NULL);
+	w = h_register_pipe(&m, "app.out");
+	for (int i = 1; i <= 3; i++)
+		h_writef(w, "again %d\n", i);
+	/* The new memlogd does not know the cursor: its marker, then all. */
+	msg = rx_frame(&x, H_TIMEOUT_MS);
+	assert_string_equal(sd_param(msg, "marker"), "foreign-cursor");
+	free(msg);
+	for (int i = 1; i <= 3; i++) {
+		msg = rx_frame(&x, H_TIMEOUT_MS);
+		snprintf(want, sizeof(want), "again %d", i);
+		assert_string_equal(msg_text(msg), want);
+		free(msg);
+	}
+	fwd_stop(&f);
+	e = h_read_file(f.err, NULL);
+	assert_non_null(e);
+	if (!strstr(e, "memlog-forward: sent 9 acknowledged 9 retried 0 "))
+		fail_msg("counters: %s", e);
+	free(e);
+	close(w);
+	rx_stop(&x);
+	mld_stop(&m);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -698,6 +758,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_bad_request_answer_is_fatal, h_teardown),
 		cmocka_unit_test_teardown(test_state_unwritable_at_start, h_teardown),
 		cmocka_unit_test_teardown(test_state_unwritable_later, h_teardown),
+		cmocka_unit_test_teardown(test_retried_after_memlogd_restart, h_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
