@@ -747,6 +747,38 @@ static void test_retried_after_memlogd_restart(void **state)
 	mld_stop(&m);
 }
 
+/* librelp's errors are said in words: a RELP receiver that is not there
+ * (connection refused) is an I/O error, not "librelp error 10014". */
+static void test_relp_error_text(void **state)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sa);
+	struct mld m = { 0 };
+	struct fwd f;
+	char target[64], *e;
+	int fd;
+	(void)state;
+
+	if (!have_forward())
+		skip();
+	mld_init(&m);
+	/* A port nobody listens on. */
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	close(fd);
+	snprintf(target, sizeof(target), "relp://127.0.0.1:%d", ntohs(sa.sin_port));
+	fwd_start_url(&f, &m, target, (const char *const[]){ "--backoff-max", "200", NULL });
+	e = wait_stderr(&f, "reconnecting");
+	if (strstr(e, "librelp error") || !strstr(e, "(I/O error)"))
+		fail_msg("stderr: %s", e);
+	free(e);
+	fwd_stop(&f);
+	mld_cleanup(&m);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -759,6 +791,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_state_unwritable_at_start, h_teardown),
 		cmocka_unit_test_teardown(test_state_unwritable_later, h_teardown),
 		cmocka_unit_test_teardown(test_retried_after_memlogd_restart, h_teardown),
+		cmocka_unit_test_teardown(test_relp_error_text, h_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
