@@ -227,6 +227,8 @@ static void sink_fail(struct forwarder *f, const char *why)
 	if (!f->sink_reported)
 		diag_warn("%s; reconnecting", why);
 	f->sink_reported = true;
+	if (!f->is_relp && !f->is_udp && f->stream.proto_err)
+		f->sink_distrust = true;
 	if (f->is_relp) {
 		relp_call_begin(f);
 		relp_close(&f->relp, false, unused, NULL);
@@ -272,6 +274,7 @@ static void sink_try(struct forwarder *f)
 		return;
 	}
 	f->sink_up = true;
+	f->sink_up_at = now_mono_ms();
 	if (f->sink_ever_up)
 		f->st.reconnects++;
 	f->sink_ever_up = true;
@@ -673,7 +676,14 @@ int run(struct forwarder *f)
 			uint64_t before = f->st.acknowledged;
 
 			collect(f);
-			if (f->st.acknowledged > before) {
+			/* A receiver that broke the protocol (sent data) is
+			 * trusted again only once a connection has lasted
+			 * --backoff-max: until then each reconnect waits longer
+			 * and is not said, though something was written on it. */
+			if (f->sink_distrust && now_mono_ms() - f->sink_up_at >=
+			    f->opts->backoff_max_ms)
+				f->sink_distrust = false;
+			if (f->st.acknowledged > before && !f->sink_distrust) {
 				backoff_reset(&f->sink_bo);
 				if (f->sink_reported && !f->is_relp)
 					diag_warn("connected to %s", f->opts->target_text);

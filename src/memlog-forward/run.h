@@ -60,6 +60,9 @@ struct forwarder {
 	bool sink_up;               /* the transport is connected (or connecting) */
 	bool sink_ever_up;
 	bool sink_reported;         /* its failure was said; said again after success */
+	bool sink_distrust;         /* the receiver sent data (a protocol error):
+				     * writes do not reset the backoff */
+	uint64_t sink_up_at;        /* when the transport connection began */
 	bool mem_reported;
 	int epfd, sigfd;
 	int mem_watch_fd;           /* what epoll holds for memlogd */

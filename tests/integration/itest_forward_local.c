@@ -779,6 +779,95 @@ static void test_relp_error_text(void **state)
 	mld_cleanup(&m);
 }
 
+/* A TCP "receiver" that sends bytes continuously (a syslog receiver never
+ * sends anything): memlog-forward must not spend its CPU reading them. Its
+ * CPU time over a few seconds is a resource bound, generous: under 30 % of
+ * one CPU (it spun at 70 % and more). */
+static void test_chatty_receiver_bounded_cpu(void **state)
+{
+	enum { CONNS = 8, WALL_MS = 3000 };
+	static char junk[65536];
+	struct mld m = { 0 };
+	struct rx x;
+	struct fwd f;
+	int conns[CONNS], nconn = 0, w;
+	uint64_t t0 = 0, cpu0 = 0, end, wall, cpu;
+	char *e;
+	(void)state;
+
+	if (!have_forward())
+		skip();
+	memset(junk, 'x', sizeof(junk));
+	mld_start(&m, NULL);
+	rx_start(&x);
+	w = h_register_pipe(&m, "app.out");
+	h_writef(w, "a line\n");
+	fwd_start(&f, &m, &x, NULL);
+	end = h_now_ms() + H_TIMEOUT_MS;
+	for (;;) {
+		struct pollfd p[CONNS + 1];
+		int np = 0;
+
+		if (t0 && h_now_ms() >= t0 + WALL_MS)
+			break;
+		assert_true(t0 || h_now_ms() < end); /* it connects at all */
+		p[np++] = (struct pollfd){ .fd = x.lfd, .events = POLLIN };
+		for (int i = 0; i < nconn; i++)
+			p[np++] = (struct pollfd){ .fd = conns[i], .events = POLLOUT | POLLIN };
+		if (poll(p, (nfds_t)np, 20) <= 0)
+			continue;
+		for (int i = 1; i < np; i++) {
+			char sink[4096];
+			bool gone = false;
+
+			if (p[i].revents & POLLIN)
+				gone = recv(p[i].fd, sink, sizeof(sink), 0) == 0;
+			if (!gone && (p[i].revents & POLLOUT) &&
+			    send(p[i].fd, junk, sizeof(junk), MSG_NOSIGNAL) < 0 &&
+			    errno != EAGAIN)
+				gone = true;
+			if (gone || (p[i].revents & (POLLHUP | POLLERR))) {
+				close(p[i].fd);
+				p[i].fd = -1;
+			}
+		}
+		/* Keep the connections still open, then take a new one. */
+		nconn = 0;
+		for (int i = 1; i < np; i++)
+			if (p[i].fd >= 0)
+				conns[nconn++] = p[i].fd;
+		if ((p[0].revents & POLLIN) && nconn < CONNS) {
+			int c = accept4(x.lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+			if (c >= 0) {
+				conns[nconn++] = c;
+				if (!t0) {
+					t0 = h_now_ms();
+					cpu0 = h_cpu_ms(f.pid);
+				}
+			}
+		}
+	}
+	cpu = h_cpu_ms(f.pid) - cpu0;
+	wall = h_now_ms() - t0;
+	print_message("# memlog-forward used %llu ms of CPU in %llu ms\n",
+		      (unsigned long long)cpu, (unsigned long long)wall);
+	for (int i = 0; i < nconn; i++)
+		close(conns[i]);
+	fwd_stop(&f);
+	if (cpu * 10 >= wall * 3)
+		fail_msg("%llu ms of CPU in %llu ms", (unsigned long long)cpu,
+			 (unsigned long long)wall);
+	e = h_read_file(f.err, NULL);
+	assert_non_null(e);
+	if (count_of(e, "sent data") != 1)
+		fail_msg("the receiver's data not said once: %s", e);
+	free(e);
+	close(w);
+	rx_stop(&x);
+	mld_stop(&m);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -792,6 +881,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_state_unwritable_later, h_teardown),
 		cmocka_unit_test_teardown(test_retried_after_memlogd_restart, h_teardown),
 		cmocka_unit_test_teardown(test_relp_error_text, h_teardown),
+		cmocka_unit_test_teardown(test_chatty_receiver_bounded_cpu, h_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
