@@ -40,9 +40,9 @@ RUNC_MODS := $(filter-out $(BUILD)/src/memlog-runc/main.o,$(RUNC_OBJ))
 LOGWRITE_SRC := $(wildcard src/logwrite/*.c)
 LOGWRITE_OBJ := $(LOGWRITE_SRC:%.c=$(BUILD)/%.o)
 LOGWRITE_MODS := $(filter-out $(BUILD)/src/logwrite/main.o,$(LOGWRITE_OBJ))
-FORWARD_SRC := $(wildcard src/forward/*.c)
+FORWARD_SRC := $(wildcard src/memlog-forward/*.c)
 FORWARD_OBJ := $(FORWARD_SRC:%.c=$(BUILD)/%.o)
-FORWARD_MODS := $(filter-out $(BUILD)/src/forward/main.o,$(FORWARD_OBJ))
+FORWARD_MODS := $(filter-out $(BUILD)/src/memlog-forward/main.o,$(FORWARD_OBJ))
 FORWARD_LIBS := $(RELP_LIBS) $(SSL_LIBS) $(JANSSON_LIBS)
 
 PROGS := $(BUILD)/memlogd $(BUILD)/logread $(BUILD)/memlog-run $(BUILD)/memlog-kmsg \
@@ -110,7 +110,7 @@ $(BUILD)/src/logwrite/%.o: src/logwrite/%.c
 $(BUILD)/logwrite: $(LOGWRITE_OBJ) $(BUILD)/libmemlog-client.a $(BUILD)/libmemlog.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(JANSSON_LIBS) $(ZLIB_LIBS) $(CRYPTO_LIBS)
 
-$(BUILD)/src/forward/%.o: src/forward/%.c
+$(BUILD)/src/memlog-forward/%.o: src/memlog-forward/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(JANSSON_CFLAGS) $(SSL_CFLAGS) $(RELP_CFLAGS) -Isrc/client -MMD -MP -c $< -o $@
 
@@ -132,7 +132,7 @@ $(BUILD)/tests/test_logwrite_%: tests/unit/test_logwrite_%.c $(LOGWRITE_MODS) $(
 # memlog-forward's unit tests link its modules (all but main.o).
 $(BUILD)/tests/test_forward_%: tests/unit/test_forward_%.c $(FORWARD_MODS) $(BUILD)/libmemlog-client.a $(BUILD)/libmemlog.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(JANSSON_CFLAGS) $(SSL_CFLAGS) $(RELP_CFLAGS) -Isrc/forward -Isrc/client -o $@ $^ $(FORWARD_LIBS) $(CMOCKA_LIBS)
+	$(CC) $(CFLAGS) $(JANSSON_CFLAGS) $(SSL_CFLAGS) $(RELP_CFLAGS) -Isrc/memlog-forward -Isrc/client -o $@ $^ $(FORWARD_LIBS) $(CMOCKA_LIBS)
 
 # memlog-runc's unit tests link its modules (all but main.o).
 $(BUILD)/tests/test_runc_%: tests/unit/test_runc_%.c $(RUNC_MODS) $(BUILD)/libmemlog.a

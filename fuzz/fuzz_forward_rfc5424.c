@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/forward/rfc5424.c"
+#include "../src/memlog-forward/rfc5424.c"
 #include "../tests/common/utf8ref.h"
 
 #define CHECK(c) do { if (!(c)) abort(); } while (0)

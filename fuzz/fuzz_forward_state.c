@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/forward/fstate.c"
+#include "../src/memlog-forward/fstate.c"
 
 #define CHECK(c) do { if (!(c)) abort(); } while (0)
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/forward/url.c"
+#include "../src/memlog-forward/url.c"
 
 #define CHECK(c) do { if (!(c)) abort(); } while (0)
 

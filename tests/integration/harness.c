@@ -1103,6 +1103,37 @@ long h_rss_kb(pid_t pid)
 	return kb;
 }
 
+uint64_t h_cpu_ms(pid_t pid)
+{
+	char p[64], *s, *f;
+	unsigned long long t[2];
+
+	snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
+	s = h_read_file(p, NULL);
+	assert_non_null(s);
+	/* The command name (field 2) may hold spaces and parentheses: the
+	 * fields are counted from its closing one, which field 3 follows.
+	 * utime and stime are fields 14 and 15, in clock ticks. */
+	f = strrchr(s, ')');
+	assert_non_null(f);
+	f++;
+	for (int field = 3; field <= 15; field++) {
+		char *end;
+
+		while (*f == ' ')
+			f++;
+		if (field >= 14) {
+			t[field - 14] = strtoull(f, &end, 10);
+			assert_true(end > f);
+			f = end;
+		} else {
+			f += strcspn(f, " ");
+		}
+	}
+	free(s);
+	return (t[0] + t[1]) * 1000 / (uint64_t)sysconf(_SC_CLK_TCK);
+}
+
 void h_wait_fd_count(pid_t pid, int want, int timeout_ms)
 {
 	uint64_t deadline = h_now_ms() + (uint64_t)timeout_ms;

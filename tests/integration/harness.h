@@ -179,6 +179,8 @@ void h_barrier(const struct mld *m);
 /* /proc. */
 int h_fd_count(pid_t pid);
 long h_rss_kb(pid_t pid);
+/* CPU time (user + system) the process has used, in ms. */
+uint64_t h_cpu_ms(pid_t pid);
 void h_wait_fd_count(pid_t pid, int want, int timeout_ms);
 
 /* Format checks. */

@@ -484,6 +484,80 @@ static void test_relp_faults(void **state)
 	mld_stop(&m);
 }
 
+/* Waits until the state file holds cursor. */
+static void wait_state(const struct fw *w, const char *cursor, int timeout_ms)
+{
+	uint64_t end = h_now_ms() + (uint64_t)timeout_ms;
+
+	for (;;) {
+		char *st = h_read_file(w->state, NULL);
+		bool found = st && strstr(st, cursor);
+
+		if (found) {
+			free(st);
+			return;
+		}
+		if (h_now_ms() > end) {
+			print_message("# the state file never held %s: %s\n", cursor,
+				      st ? st : "(none)");
+			free(st);
+			fail();
+		}
+		free(st);
+		h_sleep_ms(50);
+	}
+}
+
+/* Fewer messages than the RELP window, then nothing: once the stream is
+ * idle the state must hold the last one, which the receiver acknowledged,
+ * so a forwarder SIGKILLed then sends nothing again (the window alone
+ * never confirms the last --relp-window messages). */
+static void test_relp_idle_kill_no_duplicates(void **state)
+{
+	struct mld m = { 0 };
+	struct rs r;
+	struct fw w;
+	struct outline *l;
+	char target[64], last[64];
+	size_t n;
+	int fd;
+
+	need("imrelp", have_module("imrelp"));
+	mld_start(&m, NULL);
+	rs_init(&r, &m, "rs");
+	snprintf(r.inputs, sizeof(r.inputs), "module(load=\"imrelp\")\n"
+		 "input(type=\"imrelp\" port=\"%d\" address=\"127.0.0.1\" ruleset=\"r\")\n",
+		 r.port);
+	rs_start(&r);
+	fd = h_register_pipe(&m, "idle.out");
+	fw_init(&w, &m, "fw");
+	snprintf(target, sizeof(target), "relp://127.0.0.1:%d", r.port);
+	fw_start(&w, &m, target, NULL);
+	write_lines(fd, 1, 50);
+	wait_for_num(&r, 50, 10000);
+	n = read_out(&r, &l);
+	assert_int_equal(n, 50);
+	snprintf(last, sizeof(last), "%s", l[n - 1].cursor);
+	free(l);
+	wait_state(&w, last, 10000);
+	fw_kill9(&w);
+	fw_start(&w, &m, target, NULL);
+	write_lines(fd, 51, 51);
+	wait_for_num(&r, 51, 10000);
+	fw_stop(&w);
+	n = read_out(&r, &l);
+	for (size_t i = 0; i < n; i++)
+		if (l[i].num != (long)i + 1) {
+			print_message("# line %zu is n=%ld: sent again\n", i + 1, l[i].num);
+			fail();
+		}
+	assert_int_equal(n, 51);
+	free(l);
+	close(fd);
+	rs_stop(&r, SIGTERM);
+	mld_stop(&m);
+}
+
 /* ---- TLS ---- */
 
 /* Makes a CA, a server certificate for 127.0.0.1 and localhost, and a
@@ -921,6 +995,27 @@ static void test_exit_codes(void **state)
 	st = h_run((const char *const[]){ prog, "--target", "tcp://127.0.0.1:9",
 					  "--state-file", path, NULL }, NULL, 5000, NULL, NULL);
 	assert_int_equal(WEXITSTATUS(st), 3);
+	/* One bad hex digit in the cursor: refused at start with the same
+	 * status, never sent to memlogd (which would refuse it forever). */
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("memlog-forward-state 1\ncursor m1-90a8240469430d1g-000000000000000c\nend\n", f);
+	fclose(f);
+	{
+		char *err = NULL;
+
+		st = h_run((const char *const[]){ prog, "--target", "tcp://127.0.0.1:9",
+						  "-socket", "/nonexistent/q.sock",
+						  "--state-file", path, NULL }, NULL, 5000, NULL, &err);
+		assert_true(WIFEXITED(st));
+		assert_int_equal(WEXITSTATUS(st), 3);
+		assert_non_null(err);
+		if (!strstr(err, "is not a memlog-forward state file") || !strstr(err, "cursor")) {
+			print_message("# stderr: %s\n", err);
+			fail();
+		}
+		free(err);
+	}
 	st = h_run((const char *const[]){ prog, "--help", NULL }, NULL, 5000, NULL, NULL);
 	assert_int_equal(WEXITSTATUS(st), 0);
 	mld_cleanup(&m);
@@ -934,6 +1029,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_tcp_restart_resumes, h_teardown),
 		cmocka_unit_test_teardown(test_relp_burst, h_teardown),
 		cmocka_unit_test_teardown(test_relp_faults, h_teardown),
+		cmocka_unit_test_teardown(test_relp_idle_kill_no_duplicates, h_teardown),
 		cmocka_unit_test_teardown(test_relp_hung_receiver_signals, h_teardown),
 		cmocka_unit_test_teardown(test_tls_burst, h_teardown),
 		cmocka_unit_test_teardown(test_tls_wrong_host_refused, h_teardown),

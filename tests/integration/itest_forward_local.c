@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -442,6 +444,430 @@ static void test_udp_datagrams(void **state)
 	mld_stop(&m);
 }
 
+/* A query socket of the test's own that answers every request as memlogd
+ * answers one it cannot parse: {"error":"bad request: malformed cursor"}.
+ * Asking again would get the same answer, so memlog-forward must stop,
+ * with its own exit status, instead of reconnecting for ever. */
+static void test_bad_request_answer_is_fatal(void **state)
+{
+	static const char cursor[] = "m1-90a8240469430d14-000000000000000c";
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct mld m = { 0 };
+	struct rx x;
+	struct fwd f;
+	char path[200], *e;
+	int lfd, st = 0, asked = 0;
+	uint64_t end;
+	FILE *sf;
+	(void)state;
+
+	if (!have_forward())
+		skip();
+	mld_init(&m); /* no memlogd: the test answers on its query path */
+	rx_start(&x);
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(lfd >= 0);
+	h_sun_path(&sa, m.query);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(lfd, 8), 0);
+	snprintf(path, sizeof(path), "%s/fwd.state", m.dir);
+	sf = fopen(path, "w");
+	assert_non_null(sf);
+	fprintf(sf, "memlog-forward-state 1\ncursor %s\nend\n", cursor);
+	fclose(sf);
+	fwd_start(&f, &m, &x, (const char *const[]){ "--backoff-max", "200", NULL });
+	end = h_now_ms() + H_TIMEOUT_MS;
+	for (;;) {
+		struct pollfd p = { .fd = lfd, .events = POLLIN };
+		pid_t r = waitpid(f.pid, &st, WNOHANG);
+
+		if (r == f.pid)
+			break;
+		if (h_now_ms() > end)
+			fail_msg("memlog-forward asked %d times and did not stop", asked);
+		if (poll(&p, 1, 50) == 1) {
+			struct h_conn c;
+			char *req;
+			int cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+			assert_true(cfd >= 0);
+			h_conn_init(&c, cfd);
+			req = h_conn_line(&c, H_TIMEOUT_MS, NULL);
+			assert_non_null(req);
+			assert_true(strncmp(req, "dump-follow after=", 18) == 0);
+			assert_non_null(strstr(req, cursor));
+			free(req);
+			h_writef(cfd, "{\"error\":\"bad request: malformed cursor\"}\n");
+			h_conn_close(&c);
+			asked++;
+		}
+	}
+	h_untrack_pid(f.pid);
+	assert_int_equal(asked, 1);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 4);
+	e = h_read_file(f.err, NULL);
+	assert_non_null(e);
+	if (!strstr(e, "malformed cursor")) {
+		print_message("# stderr: %s\n", e);
+		fail();
+	}
+	free(e);
+	/* The state file is left as it was. */
+	e = h_read_file(path, NULL);
+	assert_non_null(e);
+	assert_non_null(strstr(e, cursor));
+	free(e);
+	close(lfd);
+	rx_stop(&x);
+	mld_cleanup(&m);
+}
+
+/* A state file that cannot be written at start is a start-up error (exit
+ * status 1, said on stderr), before anything is sent: otherwise every entry
+ * sent would be sent again after any restart. Two ways, both failing for
+ * root too: a directory that does not exist, and a directory in the way of
+ * FILE.tmp (the file is replaced through it). */
+static void test_state_unwritable_at_start(void **state)
+{
+	struct mld m = { 0 };
+	struct rx x;
+	char prog[256], target[64], path[200], tmp[220], *err = NULL, *e;
+	int st, w;
+	FILE *sf;
+	(void)state;
+
+	if (!have_forward())
+		skip();
+	mld_start(&m, NULL);
+	rx_start(&x);
+	w = h_register_pipe(&m, "app.out");
+	h_writef(w, "a line\n");
+	h_wait_source_stat(&m, "app.out", "stdout", "lines", 1);
+	h_prog(prog, sizeof(prog), "memlog-forward");
+	snprintf(target, sizeof(target), "tcp://127.0.0.1:%d", x.port);
+
+	snprintf(path, sizeof(path), "%s/no-such-dir/fwd.state", m.dir);
+	st = h_run((const char *const[]){ prog, "-socket", m.query, "--target", target,
+					  "--state-file", path, NULL }, NULL, H_TIMEOUT_MS,
+		   NULL, &err);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 1);
+	if (!err || !strstr(err, path) || !strstr(err, "No such file or directory"))
+		fail_msg("stderr: %s", err ? err : "");
+	free(err);
+
+	snprintf(path, sizeof(path), "%s/fwd.state", m.dir);
+	sf = fopen(path, "w");
+	assert_non_null(sf);
+	fputs("memlog-forward-state 1\nend\n", sf);
+	fclose(sf);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	assert_int_equal(mkdir(tmp, 0700), 0);
+	st = h_run((const char *const[]){ prog, "-socket", m.query, "--target", target,
+					  "--state-file", path, NULL }, NULL, H_TIMEOUT_MS,
+		   NULL, &err);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 1);
+	if (!err || !strstr(err, path))
+		fail_msg("stderr: %s", err ? err : "");
+	free(err);
+	e = h_read_file(path, NULL);
+	assert_non_null(e);
+	assert_string_equal(e, "memlog-forward-state 1\nend\n");
+	free(e);
+	rmdir(tmp);
+	/* It never even connected to the receiver: nothing was sent. */
+	{
+		struct pollfd p = { .fd = x.lfd, .events = POLLIN };
+
+		assert_int_equal(poll(&p, 1, 0), 0);
+	}
+	close(w);
+	rx_stop(&x);
+	mld_stop(&m);
+}
+
+/* How often needle occurs in hay. */
+static int count_of(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* Waits until the forwarder's stderr holds needle; returns it (malloc'd). */
+static char *wait_stderr(const struct fwd *f, const char *needle)
+{
+	uint64_t end = h_now_ms() + H_TIMEOUT_MS;
+
+	for (;;) {
+		char *e = h_read_file(f->err, NULL);
+
+		if (e && strstr(e, needle))
+			return e;
+		if (h_now_ms() > end)
+			fail_msg("\"%s\" not on stderr: %s", needle, e ? e : "");
+		free(e);
+		h_sleep_ms(20);
+	}
+}
+
+/* The state file stops being writable while running (a directory in the
+ * way of FILE.tmp): what was sent is not known to be saved, so sending
+ * stops, it is said once, the save is retried with backoff, and sending
+ * resumes when it works again. Nothing is sent while it fails, and nothing
+ * twice. */
+static void test_state_unwritable_later(void **state)
+{
+	struct mld m = { 0 };
+	struct rx x;
+	struct fwd f;
+	char tmp[220], last[64] = "", *e;
+	int w;
+	(void)state;
+
+	if (!have_forward())
+		skip();
+	mld_start(&m, NULL);
+	rx_start(&x);
+	w = h_register_pipe(&m, "app.out");
+	fwd_start(&f, &m, &x, (const char *const[]){ "--backoff-max", "300", NULL });
+	snprintf(tmp, sizeof(tmp), "%s.tmp", f.state);
+	for (int i = 1; i <= 15; i++) {
+		char want[32];
+
+		if (i == 6) {
+			/* 1-5 are saved; then the state file breaks. */
+			uint64_t end = h_now_ms() + H_TIMEOUT_MS;
+
+			for (;;) {
+				e = h_read_file(f.state, NULL);
+				if (e && strstr(e, last))
+					break;
+				assert_true(h_now_ms() < end);
+				free(e);
+				h_sleep_ms(20);
+			}
+			free(e);
+			assert_int_equal(mkdir(tmp, 0700), 0);
+		}
+		if (i <= 10)
+			h_writef(w, "line %d\n", i);
+		if (i == 11) {
+			/* 6-10 were sent before the failed save said so: now
+			 * nothing more goes out until the state is written. */
+			free(wait_stderr(&f, "Is a directory"));
+			for (int k = 11; k <= 15; k++)
+				h_writef(w, "line %d\n", k);
+			h_wait_source_stat(&m, "app.out", "stdout", "lines", 15);
+			rx_quiet(&x, 700);
+			assert_int_equal(rmdir(tmp), 0);
+		}
+		char *msg = rx_frame(&x, H_TIMEOUT_MS);
+		snprintf(want, sizeof(want), "line %d", i);
+		assert_string_equal(msg_text(msg), want);
+		snprintf(last, sizeof(last), "%s", sd_param(msg, "cursor"));
+		free(msg);
+	}
+	e = wait_stderr(&f, "written again");
+	if (count_of(e, "Is a directory") != 1)
+		fail_msg("said more than once: %s", e);
+	free(e);
+	rx_quiet(&x, 200);
+	fwd_stop(&f);
+	e = h_read_file(f.state, NULL);
+	assert_non_null(e);
+	assert_non_null(strstr(e, last));
+	free(e);
+	close(w);
+	rx_stop(&x);
+	mld_stop(&m);
+}
+
+/* `retried` counts messages sent again after a transport failure. The
+ * receiver drops the connection (nothing is sent again: TCP resumes after
+ * what was written), then memlogd restarts: its new entries start again
+ * at seq 1, below the seqs sent before, and are no resends either. */
+static void test_retried_after_memlogd_restart(void **state)
+{
+	struct mld m = { 0 };
+	struct rx x;
+	struct fwd f;
+	char *msg, *e, want[32];
+	int w;
+	(void)state;
+
+	if (!have_forward())
+		skip();
+	mld_start(&m, NULL);
+	rx_start(&x);
+	w = h_register_pipe(&m, "app.out");
+	for (int i = 1; i <= 5; i++)
+		h_writef(w, "line %d\n", i);
+	fwd_start(&f, &m, &x, (const char *const[]){ "--backoff-max", "300", "--stats",
+						     NULL });
+	for (int i = 1; i <= 5; i++) {
+		msg = rx_frame(&x, H_TIMEOUT_MS);
+		snprintf(want, sizeof(want), "line %d", i);
+		assert_string_equal(msg_text(msg), want);
+		free(msg);
+	}
+	/* The receiver goes away; the forwarder notices and reconnects. */
+	close(x.cfd);
+	x.cfd = -1;
+	x.len = 0;
+	free(wait_stderr(&f, "closed the connection"));
+	close(w);
+	assert_int_equal(mld_signal_wait(&m, SIGTERM), 0);
+	mld_start(&m, NULL);
+	w = h_register_pipe(&m, "app.out");
+	for (int i = 1; i <= 3; i++)
+		h_writef(w, "again %d\n", i);
+	/* The new memlogd does not know the cursor: its marker, then all. */
+	msg = rx_frame(&x, H_TIMEOUT_MS);
+	assert_string_equal(sd_param(msg, "marker"), "foreign-cursor");
+	free(msg);
+	for (int i = 1; i <= 3; i++) {
+		msg = rx_frame(&x, H_TIMEOUT_MS);
+		snprintf(want, sizeof(want), "again %d", i);
+		assert_string_equal(msg_text(msg), want);
+		free(msg);
+	}
+	fwd_stop(&f);
+	e = h_read_file(f.err, NULL);
+	assert_non_null(e);
+	if (!strstr(e, "memlog-forward: sent 9 acknowledged 9 retried 0 "))
+		fail_msg("counters: %s", e);
+	free(e);
+	close(w);
+	rx_stop(&x);
+	mld_stop(&m);
+}
+
+/* librelp's errors are said in words: a RELP receiver that is not there
+ * (connection refused) is an I/O error, not "librelp error 10014". */
+static void test_relp_error_text(void **state)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sa);
+	struct mld m = { 0 };
+	struct fwd f;
+	char target[64], *e;
+	int fd;
+	(void)state;
+
+	if (!have_forward())
+		skip();
+	mld_init(&m);
+	/* A port nobody listens on. */
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	close(fd);
+	snprintf(target, sizeof(target), "relp://127.0.0.1:%d", ntohs(sa.sin_port));
+	fwd_start_url(&f, &m, target, (const char *const[]){ "--backoff-max", "200", NULL });
+	e = wait_stderr(&f, "reconnecting");
+	if (strstr(e, "librelp error") || !strstr(e, "(I/O error)"))
+		fail_msg("stderr: %s", e);
+	free(e);
+	fwd_stop(&f);
+	mld_cleanup(&m);
+}
+
+/* A TCP "receiver" that sends bytes continuously (a syslog receiver never
+ * sends anything): memlog-forward must not spend its CPU reading them. Its
+ * CPU time over a few seconds is a resource bound, generous: under 30 % of
+ * one CPU (it spun at 70 % and more). */
+static void test_chatty_receiver_bounded_cpu(void **state)
+{
+	enum { CONNS = 8, WALL_MS = 3000 };
+	static char junk[65536];
+	struct mld m = { 0 };
+	struct rx x;
+	struct fwd f;
+	int conns[CONNS], nconn = 0, w;
+	uint64_t t0 = 0, cpu0 = 0, end, wall, cpu;
+	char *e;
+	(void)state;
+
+	if (!have_forward())
+		skip();
+	memset(junk, 'x', sizeof(junk));
+	mld_start(&m, NULL);
+	rx_start(&x);
+	w = h_register_pipe(&m, "app.out");
+	h_writef(w, "a line\n");
+	fwd_start(&f, &m, &x, NULL);
+	end = h_now_ms() + H_TIMEOUT_MS;
+	for (;;) {
+		struct pollfd p[CONNS + 1];
+		int np = 0;
+
+		if (t0 && h_now_ms() >= t0 + WALL_MS)
+			break;
+		assert_true(t0 || h_now_ms() < end); /* it connects at all */
+		p[np++] = (struct pollfd){ .fd = x.lfd, .events = POLLIN };
+		for (int i = 0; i < nconn; i++)
+			p[np++] = (struct pollfd){ .fd = conns[i], .events = POLLOUT | POLLIN };
+		if (poll(p, (nfds_t)np, 20) <= 0)
+			continue;
+		for (int i = 1; i < np; i++) {
+			char sink[4096];
+			bool gone = false;
+
+			if (p[i].revents & POLLIN)
+				gone = recv(p[i].fd, sink, sizeof(sink), 0) == 0;
+			if (!gone && (p[i].revents & POLLOUT) &&
+			    send(p[i].fd, junk, sizeof(junk), MSG_NOSIGNAL) < 0 &&
+			    errno != EAGAIN)
+				gone = true;
+			if (gone || (p[i].revents & (POLLHUP | POLLERR))) {
+				close(p[i].fd);
+				p[i].fd = -1;
+			}
+		}
+		/* Keep the connections still open, then take a new one. */
+		nconn = 0;
+		for (int i = 1; i < np; i++)
+			if (p[i].fd >= 0)
+				conns[nconn++] = p[i].fd;
+		if ((p[0].revents & POLLIN) && nconn < CONNS) {
+			int c = accept4(x.lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+			if (c >= 0) {
+				conns[nconn++] = c;
+				if (!t0) {
+					t0 = h_now_ms();
+					cpu0 = h_cpu_ms(f.pid);
+				}
+			}
+		}
+	}
+	cpu = h_cpu_ms(f.pid) - cpu0;
+	wall = h_now_ms() - t0;
+	print_message("# memlog-forward used %llu ms of CPU in %llu ms\n",
+		      (unsigned long long)cpu, (unsigned long long)wall);
+	for (int i = 0; i < nconn; i++)
+		close(conns[i]);
+	fwd_stop(&f);
+	if (cpu * 10 >= wall * 3)
+		fail_msg("%llu ms of CPU in %llu ms", (unsigned long long)cpu,
+			 (unsigned long long)wall);
+	e = h_read_file(f.err, NULL);
+	assert_non_null(e);
+	if (count_of(e, "sent data") != 1)
+		fail_msg("the receiver's data not said once: %s", e);
+	free(e);
+	close(w);
+	rx_stop(&x);
+	mld_stop(&m);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -450,6 +876,12 @@ int main(void)
 		cmocka_unit_test_teardown(test_filters_and_stats, h_teardown),
 		cmocka_unit_test_teardown(test_escaping_on_the_wire, h_teardown),
 		cmocka_unit_test_teardown(test_udp_datagrams, h_teardown),
+		cmocka_unit_test_teardown(test_bad_request_answer_is_fatal, h_teardown),
+		cmocka_unit_test_teardown(test_state_unwritable_at_start, h_teardown),
+		cmocka_unit_test_teardown(test_state_unwritable_later, h_teardown),
+		cmocka_unit_test_teardown(test_retried_after_memlogd_restart, h_teardown),
+		cmocka_unit_test_teardown(test_relp_error_text, h_teardown),
+		cmocka_unit_test_teardown(test_chatty_receiver_bounded_cpu, h_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

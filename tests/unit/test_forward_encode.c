@@ -258,6 +258,37 @@ static void test_state_parse(void **state)
 		assert_int_equal(fstate_parse(bad[i], strlen(bad[i]), cur, &why), -EINVAL);
 }
 
+/* A cursor damaged in the file (one bad hex digit, cut, upper case) is
+ * refused at load, as memlogd would refuse it in "after=": the state is
+ * then said to be damaged instead of being sent to memlogd forever. */
+static void test_state_damaged_cursor(void **state)
+{
+	char cur[CURSOR_TEXT_MAX + 1], text[FSTATE_FORMAT_MAX];
+	const char *why;
+	static const char *const damaged[] = {
+		"m1-90a8240469430d1g-000000000000000c", /* g */
+		"m1-90a8240469430d14-00000000000000x0",
+		"m1-90A8240469430D14-000000000000000C", /* memlogd writes lower case */
+		"m1-90a8240469430d14-000000000000000",  /* one digit short */
+		"m1-90a8240469430d14-000000000000000c0",
+		"m1-90a8240469430d14+000000000000000c",
+		"m2-90a8240469430d14-000000000000000c",
+		"opaque-but-printable",
+	};
+
+	for (size_t i = 0; i < sizeof(damaged) / sizeof(damaged[0]); i++) {
+		int n = snprintf(text, sizeof(text), "memlog-forward-state 1\ncursor %s\nend\n",
+				 damaged[i]);
+
+		why = NULL;
+		assert_int_equal(fstate_parse(text, (size_t)n, cur, &why), -EINVAL);
+		assert_non_null(why);
+		assert_int_equal(fstate_format(text, damaged[i]), -EINVAL);
+		assert_false(fstate_cursor_ok(damaged[i], strlen(damaged[i])));
+	}
+	assert_true(fstate_cursor_ok("m1-90a8240469430d14-000000000000000c", 36));
+}
+
 static void test_state_save_load(void **state)
 {
 	char dir[] = "/tmp/fwd-state-XXXXXX", path[64], tmp[80], cur[CURSOR_TEXT_MAX + 1];
@@ -387,6 +418,7 @@ int main(void)
 		cmocka_unit_test(test_pri_parse),
 		cmocka_unit_test(test_url),
 		cmocka_unit_test(test_state_parse),
+		cmocka_unit_test(test_state_damaged_cursor),
 		cmocka_unit_test(test_state_save_load),
 		cmocka_unit_test(test_pending),
 		cmocka_unit_test(test_options),

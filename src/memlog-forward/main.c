@@ -11,6 +11,7 @@
 
 #include <openssl/ssl.h>
 
+#include "diag.h"
 #include "fstate.h"
 #include "options.h"
 #include "run.h"
@@ -19,46 +20,41 @@
 #define MEMLOG_VERSION "0.1.0"
 #endif
 
-enum {
-	EXIT_STOPPED = 0,
-	EXIT_START = 1,  /* cannot start */
-	EXIT_USAGE = 2,
-	EXIT_STATE = 3,  /* the state file is not a state file */
-};
+const char *diag_prog = "memlog-forward";
 
 int main(int argc, char **argv)
 {
 	char err[OPT_ERR_MAX], cursor[CURSOR_TEXT_MAX + 1] = "", host[HOST_NAME_MAX + 1];
 	struct fwd_opts opts;
 	struct forwarder f;
-	const char *why = NULL, *hostname;
+	const char *why = NULL, *op = NULL, *hostname;
 	sigset_t mask;
 	int r, sigfd, status;
 
 	if (options_parse(&opts, argc, argv, err) < 0) {
-		fprintf(stderr, "memlog-forward: %s\n%s", err, options_usage);
-		return EXIT_USAGE;
+		diag_usage("%s", err);
+		return FWD_EXIT_USAGE;
 	}
 	if (opts.help) {
 		fputs(options_usage, stdout);
-		return EXIT_STOPPED;
+		return FWD_EXIT_STOPPED;
 	}
 	if (opts.version) {
 		printf("memlog-forward %s\n", MEMLOG_VERSION);
-		return EXIT_STOPPED;
+		return FWD_EXIT_STOPPED;
 	}
 	r = fstate_load(opts.state_file, cursor, &why);
-	if (r == -EINVAL) {
-		fprintf(stderr, "memlog-forward: %s is not a memlog-forward state file "
-			"(%s); move it away to start from memlogd's oldest entry\n",
-			opts.state_file, why);
-		return EXIT_STATE;
-	}
-	if (r < 0) {
-		fprintf(stderr, "memlog-forward: cannot read %s: %s\n", opts.state_file,
-			strerror(-r));
-		return EXIT_START;
-	}
+	if (r == -EINVAL)
+		diag_die(FWD_EXIT_STATE, "%s is not a memlog-forward state file (%s); move "
+			 "it away to start from memlogd's oldest entry", opts.state_file, why);
+	if (r < 0)
+		diag_die_err(FWD_EXIT_START, r, "cannot read %s", opts.state_file);
+	/* Written once now: a state file that cannot be written would make
+	 * every restart send everything again, so it is a start-up error. */
+	r = fstate_save(opts.state_file, cursor, &op);
+	if (r < 0)
+		diag_die_err(FWD_EXIT_START, r, "cannot write the state file %s (%s failed)",
+			     opts.state_file, op);
 	hostname = opts.hostname;
 	if (!hostname) {
 		if (gethostname(host, sizeof(host)) < 0)
@@ -75,14 +71,12 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGUSR1);
 	sigaddset(&mask, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
-	    (sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
-		fprintf(stderr, "memlog-forward: signals: %s\n", strerror(errno));
-		return EXIT_START;
-	}
+	    (sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
+		diag_die_err(FWD_EXIT_START, errno, "cannot set up signals");
 	if (run_init(&f, &opts, hostname, cursor, sigfd) < 0) {
 		run_free(&f);
 		close(sigfd);
-		return EXIT_START;
+		return FWD_EXIT_START;
 	}
 	status = run(&f);
 	if (opts.stats)

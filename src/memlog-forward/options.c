@@ -34,12 +34,13 @@ const char options_usage[] =
 "  --relp-window N          RELP messages in flight (128)\n"
 "  --relp-timeout SECONDS   RELP wait for an answer before reconnecting (30)\n"
 "  --udp-max BYTES          longest UDP message, longer ones are cut (2048)\n"
-"  --backoff-max MS         longest wait between reconnects (5000)\n"
+"  --backoff-max MS         longest wait between reconnects and state file\n"
+"                           write retries (5000)\n"
 "  --stats                  print the counters when stopping (SIGUSR1: now)\n"
 "  --help, --version\n"
 "\n"
 "Exit status: 0 stopped by SIGTERM/SIGINT, 1 cannot start, 2 usage,\n"
-"3 the state file is not a valid state file.\n";
+"3 the state file is not a valid state file, 4 memlogd refused the request.\n";
 
 enum {
 	O_SOCKET = 256, O_TARGET, O_STATE, O_TLS_CA, O_TLS_CERT, O_TLS_KEY,
@@ -230,7 +231,7 @@ int options_parse(struct fwd_opts *o, int argc, char **argv, char err[OPT_ERR_MA
 			snprintf(err, OPT_ERR_MAX, "%s needs a value", argv[optind - 1]);
 			return -EINVAL;
 		default:
-			snprintf(err, OPT_ERR_MAX, "unknown option %s", argv[optind - 1]);
+			snprintf(err, OPT_ERR_MAX, "unknown option: %s", argv[optind - 1]);
 			return -EINVAL;
 		}
 	}

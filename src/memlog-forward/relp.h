@@ -48,6 +48,14 @@ int relp_connect(struct relp *r);
 size_t relp_close(struct relp *r, bool clean, char out[CURSOR_TEXT_MAX + 1],
 		  size_t *nsent);
 
+/* Ends the session politely and tells whether that confirmed every
+ * message: 0 with *count entries delivered (*nsent of them sent), the
+ * newest one's cursor in out; -1 (err) when the session turned out
+ * broken, its messages not known to be acknowledged. Either way the
+ * session is closed. */
+int relp_drain(struct relp *r, char out[CURSOR_TEXT_MAX + 1], size_t *count,
+	       size_t *nsent);
+
 /* Sends a message (blocks while the window is full, up to the timeout).
  * Returns 0 or -1 (err; the session is broken: close it). */
 int relp_send(struct relp *r, const char *msg, size_t len, const char *cursor);

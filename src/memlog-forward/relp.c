@@ -5,6 +5,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "relperr.h"
+
 /* librelp's debug output is off unless asked for; its default printer is
  * a no-op too, but set one so nothing depends on that. */
 static void no_debug(char *fmt, ...)
@@ -31,12 +33,13 @@ static const char *tls_hint(relpRetVal code)
 static void on_err(void *usr, char *objinfo, char *errmsg, relpRetVal code)
 {
 	struct relp *r = usr;
+	char num[RELP_ERR_TEXT_MAX];
 
 	if (!r)
 		return;
 	r->failed = true;
-	snprintf(r->err, sizeof(r->err), "RELP %s: %s (librelp error %d)%s",
-		 objinfo ? objinfo : "", errmsg ? errmsg : "", (int)code, tls_hint(code));
+	snprintf(r->err, sizeof(r->err), "RELP %s: %s (%s)%s", objinfo ? objinfo : "",
+		 errmsg ? errmsg : "", relp_err_text(code, num), tls_hint(code));
 }
 
 static void on_generic_err(char *objinfo, char *errmsg, relpRetVal code)
@@ -79,6 +82,7 @@ static int relp_tls_setup(struct relp *r)
 {
 	const struct fwd_opts *o = r->opts;
 	const char *name = o->tls_name ? o->tls_name : o->target.host;
+	char num[RELP_ERR_TEXT_MAX];
 	relpRetVal v;
 
 	if ((v = relpCltEnableTLS(r->clt)) != RELP_RET_OK ||
@@ -87,33 +91,49 @@ static int relp_tls_setup(struct relp *r)
 	    (o->tls_ca && (v = relpCltSetCACert(r->clt, (char *)o->tls_ca)) != RELP_RET_OK) ||
 	    (o->tls_cert && (v = relpCltSetOwnCert(r->clt, (char *)o->tls_cert)) != RELP_RET_OK) ||
 	    (o->tls_key && (v = relpCltSetPrivKey(r->clt, (char *)o->tls_key)) != RELP_RET_OK)) {
-		snprintf(r->err, sizeof(r->err), "cannot set up TLS for RELP to %s "
-			 "(librelp error %d)", o->target_text, (int)v);
+		snprintf(r->err, sizeof(r->err), "cannot set up TLS for RELP to %s (%s)",
+			 o->target_text, relp_err_text(v, num));
 		return -1;
 	}
 	return 0;
 }
 
-size_t relp_close(struct relp *r, bool clean, char out[CURSOR_TEXT_MAX + 1],
-		  size_t *nsent)
+int relp_drain(struct relp *r, char out[CURSOR_TEXT_MAX + 1], size_t *count,
+	       size_t *nsent)
 {
-	size_t all = 0;
+	int ret = 0;
 
-	if (nsent)
-		*nsent = 0;
+	*count = *nsent = 0;
 	if (r->clt) {
 		/* Destructing sends "close" and waits for its answer unless
 		 * the session is broken; an error comes through on_err. */
-		r->failed = r->failed || !clean;
 		relpEngineCltDestruct(r->engine, &r->clt);
-		if (!r->failed)
-			all = pending_pop_all(&r->pending, out, nsent);
+		if (!r->failed) {
+			*count = pending_pop_all(&r->pending, out, nsent);
+		} else {
+			if (!r->err[0])
+				snprintf(r->err, sizeof(r->err), "the RELP session with %s "
+					 "broke while closing", r->opts->target_text);
+			ret = -1;
+		}
 	}
 	r->clt = NULL;
 	r->sent = 0;
 	r->failed = false;
 	pending_clear(&r->pending);
-	return all;
+	return ret;
+}
+
+size_t relp_close(struct relp *r, bool clean, char out[CURSOR_TEXT_MAX + 1],
+		  size_t *nsent)
+{
+	size_t count, ns;
+
+	r->failed = r->failed || !clean;
+	relp_drain(r, out, &count, &ns);
+	if (nsent)
+		*nsent = ns;
+	return count;
 }
 
 void relp_free(struct relp *r)
@@ -128,7 +148,7 @@ void relp_free(struct relp *r)
 
 int relp_connect(struct relp *r)
 {
-	char unused[CURSOR_TEXT_MAX + 1];
+	char unused[CURSOR_TEXT_MAX + 1], num[RELP_ERR_TEXT_MAX];
 	relpRetVal v;
 
 	relp_close(r, false, unused, NULL);
@@ -151,7 +171,7 @@ int relp_connect(struct relp *r)
 	if (v != RELP_RET_OK) {
 		if (!r->err[0] || !r->failed)
 			snprintf(r->err, sizeof(r->err), "cannot open a RELP session "
-				 "with %s (librelp error %d)", r->opts->target_text, (int)v);
+				 "with %s (%s)", r->opts->target_text, relp_err_text(v, num));
 		relp_close(r, false, unused, NULL);
 		return -1;
 	}
@@ -162,11 +182,12 @@ int relp_connect(struct relp *r)
 int relp_send(struct relp *r, const char *msg, size_t len, const char *cursor)
 {
 	relpRetVal v = relpCltSendSyslog(r->clt, (unsigned char *)msg, len);
+	char num[RELP_ERR_TEXT_MAX];
 
 	if (v != RELP_RET_OK) {
 		if (!r->failed || !r->err[0])
-			snprintf(r->err, sizeof(r->err), "RELP send to %s failed "
-				 "(librelp error %d)", r->opts->target_text, (int)v);
+			snprintf(r->err, sizeof(r->err), "RELP send to %s failed (%s)",
+				 r->opts->target_text, relp_err_text(v, num));
 		r->failed = true;
 		return -1;
 	}

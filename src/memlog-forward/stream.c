@@ -95,6 +95,7 @@ void stream_close(struct stream *s)
 	s->addrs = s->next = NULL;
 	s->state = STREAM_DOWN;
 	s->want_write = false;
+	s->proto_err = false;
 	strbuf_reset(&s->out);
 	s->out_off = 0;
 	s->queued = s->written = 0;
@@ -332,20 +333,23 @@ static int flush(struct stream *s)
 	return 0;
 }
 
-/* A syslog receiver never sends anything over TCP; readable means it
- * closed (or reset) the connection, or, with TLS, a session ticket. */
+/* A syslog receiver never sends anything over TCP or TLS (RFC 6587, RFC
+ * 5425): readable means it closed (or reset) the connection, or, with TLS,
+ * a record OpenSSL handles itself (a session ticket, an alert). Data is a
+ * protocol error that ends the connection: read and thrown away, a peer
+ * that sends without pause would keep the loop busy for ever. */
 static int drain(struct stream *s)
 {
-	char buf[4096];
+	char buf[512];
+	ssize_t n;
 
-	for (;;) {
-		ssize_t n;
-
-		if (s->ssl) {
+	if (s->ssl) {
+		/* Bounded: the rest waits for the next turn of the loop. */
+		for (int i = 0; i < 16; i++) {
 			int r = SSL_read(s->ssl, buf, sizeof(buf)), e;
 
 			if (r > 0)
-				continue;
+				goto data;
 			e = SSL_get_error(s->ssl, r);
 			if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
 				return 0;
@@ -358,15 +362,21 @@ static int drain(struct stream *s)
 			ssl_err(s, "TLS read failed");
 			return -1;
 		}
-		n = recv(s->fd, buf, sizeof(buf), 0);
-		if (n > 0)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			return 0;
-		snprintf(s->err, sizeof(s->err), "%s closed the connection%s%s",
-			 s->opts->target_text, n < 0 ? ": " : "", n < 0 ? strerror(errno) : "");
-		return -1;
+		return 0;
 	}
+	n = recv(s->fd, buf, sizeof(buf), 0);
+	if (n > 0)
+		goto data;
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	snprintf(s->err, sizeof(s->err), "%s closed the connection%s%s",
+		 s->opts->target_text, n < 0 ? ": " : "", n < 0 ? strerror(errno) : "");
+	return -1;
+data:
+	s->proto_err = true;
+	snprintf(s->err, sizeof(s->err), "protocol error: %s sent data, which a syslog "
+		 "receiver never does", s->opts->target_text);
+	return -1;
 }
 
 int stream_io(struct stream *s, uint32_t events)

@@ -12,21 +12,22 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "diag.h"
 #include "entry.h"
 #include "fstate.h"
 #include "util.h"
 
 void run_print_stats(const struct forwarder *f)
 {
-	fprintf(stderr, "memlog-forward: sent %" PRIu64 " acknowledged %" PRIu64
+	diag_warn("sent %" PRIu64 " acknowledged %" PRIu64
 		" retried %" PRIu64 " dropped %" PRIu64 " filtered %" PRIu64
-		" reconnects %" PRIu64 " unacknowledged %zu\n",
+		" reconnects %" PRIu64 " unacknowledged %zu",
 		f->st.sent, f->st.acknowledged, f->st.retried, f->st.dropped,
 		f->st.filtered, f->st.reconnects,
 		f->is_relp ? relp_unacked(&f->relp) : f->stream.pending.count);
 	if (f->is_udp)
-		fprintf(stderr, "memlog-forward: udp truncated %" PRIu64 " unsent %" PRIu64
-			"\n", f->udp.truncated, f->udp.unsent);
+		diag_warn("udp truncated %" PRIu64 " unsent %" PRIu64, f->udp.truncated,
+			  f->udp.unsent);
 }
 
 /* ---- signals during librelp's blocking calls ----
@@ -70,7 +71,8 @@ static void print_stats_signal_safe(const struct forwarder *f)
 	char b[400], *p = b;
 	ssize_t unused;
 
-	p += put_str(p, "memlog-forward: sent ");
+	p += put_str(p, diag_prog);
+	p += put_str(p, ": sent ");
 	p += put_u64(p, f->st.sent);
 	p += put_str(p, " acknowledged ");
 	p += put_u64(p, f->st.acknowledged);
@@ -175,11 +177,18 @@ static void collect(struct forwarder *f)
 	if (f->is_udp) /* take_entry() advances delivered itself */
 		return;
 	if (f->is_relp ? relp_delivered(&f->relp, cur, &nsent)
-	    : stream_delivered(&f->stream, cur, &nsent))
+	    : stream_delivered(&f->stream, cur, &nsent)) {
 		memcpy(f->delivered, cur, sizeof(cur));
+		f->drain_at = now_mono_ms() + RUN_RELP_DRAIN_MS;
+	}
 	f->st.acknowledged += nsent;
 }
 
+/* Saves the delivered cursor, at most every RUN_SAVE_MS unless forced.
+ * When that fails, what was delivered since the last save would be sent
+ * again after a restart, and more with every entry sent: so sending
+ * stops (run() reads nothing from memlogd while state_failed) until a
+ * retry, with backoff, works. */
 static void save(struct forwarder *f, bool force)
 {
 	const char *op;
@@ -189,17 +198,21 @@ static void save(struct forwarder *f, bool force)
 	if (!strcmp(f->delivered, f->saved) || (!force && now < f->save_at))
 		return;
 	r = fstate_save(f->opts->state_file, f->delivered, &op);
-	f->save_at = now + RUN_SAVE_MS;
 	if (r < 0) {
 		if (!f->state_failed)
-			fprintf(stderr, "memlog-forward: cannot %s %s: %s; retrying\n",
-				op, f->opts->state_file, strerror(-r));
+			diag_warn("cannot write the state file %s (%s failed): %s; sending "
+				  "stops until it can be written", f->opts->state_file, op,
+				  strerror(-r));
 		f->state_failed = true;
+		f->save_at = now + backoff_next(&f->state_bo);
 		return;
 	}
 	if (f->state_failed)
-		fprintf(stderr, "memlog-forward: %s written again\n", f->opts->state_file);
+		diag_warn("the state file %s is written again; sending resumes",
+			  f->opts->state_file);
 	f->state_failed = false;
+	backoff_reset(&f->state_bo);
+	f->save_at = now + RUN_SAVE_MS;
 	memcpy(f->saved, f->delivered, sizeof(f->saved));
 }
 
@@ -208,11 +221,14 @@ static void save(struct forwarder *f, bool force)
 static void sink_fail(struct forwarder *f, const char *why)
 {
 	char unused[CURSOR_TEXT_MAX + 1];
+	struct cursor c;
 
 	collect(f);
 	if (!f->sink_reported)
-		fprintf(stderr, "memlog-forward: %s; reconnecting\n", why);
+		diag_warn("%s; reconnecting", why);
 	f->sink_reported = true;
+	if (!f->is_relp && !f->is_udp && f->stream.proto_err)
+		f->sink_distrust = true;
 	if (f->is_relp) {
 		relp_call_begin(f);
 		relp_close(&f->relp, false, unused, NULL);
@@ -222,11 +238,18 @@ static void sink_fail(struct forwarder *f, const char *why)
 	} else {
 		stream_close(&f->stream);
 	}
-	/* What was handed over and not delivered is asked for again. */
+	/* What was handed over and not delivered is asked for again: entries
+	 * up to the newest handed over are resends (`retried`). A seq is
+	 * only comparable within one memlogd instance: one restarted counts
+	 * again from 1. */
 	client_close(&f->mem);
+	if (cursor_parse(f->queued, strlen(f->queued), &c) == 0 &&
+	    (!f->has_resend || c.instance != f->resend_upto.instance ||
+	     c.seq > f->resend_upto.seq)) {
+		f->resend_upto = c;
+		f->has_resend = true;
+	}
 	memcpy(f->queued, f->delivered, sizeof(f->queued));
-	if (f->queued_seq > f->replay_seq)
-		f->replay_seq = f->queued_seq;
 	f->sink_up = false;
 	f->sink_at = now_mono_ms() + backoff_next(&f->sink_bo);
 	save(f, true);
@@ -251,6 +274,7 @@ static void sink_try(struct forwarder *f)
 		return;
 	}
 	f->sink_up = true;
+	f->sink_up_at = now_mono_ms();
 	if (f->sink_ever_up)
 		f->st.reconnects++;
 	f->sink_ever_up = true;
@@ -258,9 +282,42 @@ static void sink_try(struct forwarder *f)
 	 * over it (a receiver that accepts and drops us at once would
 	 * otherwise be retried at full speed). */
 	if ((f->is_relp || f->is_udp) && f->sink_reported) {
-		fprintf(stderr, "memlog-forward: connected to %s\n", f->opts->target_text);
+		diag_warn("connected to %s", f->opts->target_text);
 		f->sink_reported = false;
 	}
+}
+
+/* RELP: librelp does not say which messages were acknowledged, only that
+ * at most --relp-window (W) are not (relp.h). When the stream stops, or
+ * runs slower than W messages per RUN_RELP_DRAIN_MS, the last ones would
+ * stay unconfirmed, unsaved, and be sent again after a crash. So when the
+ * delivered position has not moved for RUN_RELP_DRAIN_MS while messages
+ * are in flight, the session is closed politely, which confirms them all
+ * (the answer to "close" comes after every other), and opened again. */
+static void relp_drain_idle(struct forwarder *f)
+{
+	char cur[CURSOR_TEXT_MAX + 1];
+	size_t n, nsent;
+	int r;
+
+	relp_call_begin(f);
+	r = relp_drain(&f->relp, cur, &n, &nsent);
+	relp_call_end(f);
+	if (r < 0) {
+		sink_fail(f, f->relp.err);
+		return;
+	}
+	if (n)
+		memcpy(f->delivered, cur, sizeof(cur));
+	f->st.acknowledged += nsent;
+	save(f, true);
+	if (f->stop)
+		return;
+	relp_call_begin(f);
+	r = relp_connect(&f->relp);
+	relp_call_end(f);
+	if (r < 0)
+		sink_fail(f, f->relp.err);
 }
 
 /* ---- memlogd ---- */
@@ -271,8 +328,8 @@ static void mem_try(struct forwarder *f)
 
 	if (r < 0) {
 		if (!f->mem_reported)
-			fprintf(stderr, "memlog-forward: cannot connect to %s: %s; "
-				"retrying\n", f->opts->socket, strerror(-r));
+			diag_warn("cannot connect to %s: %s; retrying", f->opts->socket,
+				  strerror(-r));
 		f->mem_reported = true;
 		f->mem_at = now_mono_ms() + backoff_next(&f->mem_bo);
 	}
@@ -281,14 +338,15 @@ static void mem_try(struct forwarder *f)
 static void mem_fail(struct forwarder *f, const char *why)
 {
 	if (!f->mem_reported)
-		fprintf(stderr, "memlog-forward: %s; reconnecting\n", why);
+		diag_warn("%s; reconnecting", why);
 	f->mem_reported = true;
 	client_close(&f->mem);
 	f->mem_at = now_mono_ms() + backoff_next(&f->mem_bo);
 }
 
 /* One entry: filtered, or encoded and handed to the transport. Returns 0,
- * 1 with why set (memlogd sent something wrong), -1 (transport failed,
+ * 1 with why set (memlogd sent something wrong or an error), 2 with why
+ * set (memlogd refused the request itself), -1 (transport failed,
  * handled). */
 static int take_entry(struct forwarder *f, const char *line, size_t len, char *why,
 		      size_t whylen)
@@ -299,16 +357,21 @@ static int take_entry(struct forwarder *f, const char *line, size_t len, char *w
 	int r = entry_parse(line, len, &root, &e, err), sev;
 
 	if (r == REPLY_SERVER_ERROR) {
+		/* "bad request: ..." (a cursor memlogd cannot read, a filter it
+		 * refuses) answers the request itself, which a reconnect would
+		 * send unchanged; other errors ("busy", out of memory) pass. */
+		bool refused = e.msg.len >= 12 && !memcmp(e.msg.ptr, "bad request:", 12);
+
 		snprintf(why, whylen, "memlogd answered with an error: %.*s",
 			 (int)(e.msg.len < 200 ? e.msg.len : 200), e.msg.ptr);
 		json_decref(root);
-		return 1;
+		return refused ? 2 : 1;
 	}
 	if (r < 0) {
 		snprintf(why, whylen, "protocol error: memlogd sent %s", err);
 		return 1;
 	}
-	if (!e.cursor.ptr || !cursor_text_ok(e.cursor.ptr, e.cursor.len)) {
+	if (!e.cursor.ptr || !fstate_cursor_ok(e.cursor.ptr, e.cursor.len)) {
 		snprintf(why, whylen, "protocol error: an entry without a valid cursor");
 		json_decref(root);
 		return 1;
@@ -329,6 +392,8 @@ static int take_entry(struct forwarder *f, const char *line, size_t len, char *w
 			relp_call_begin(f);
 			r = relp_send(&f->relp, f->msg.p, f->msg.len, cur);
 			relp_call_end(f);
+			if (r == 0 && f->relp.sent == 1)
+				f->drain_at = now_mono_ms() + RUN_RELP_DRAIN_MS;
 		} else if (r == 0 && f->is_udp) {
 			/* Sent or dropped, the entry is done with: UDP tells
 			 * nothing more, and retrying would stall on a full
@@ -344,8 +409,12 @@ static int take_entry(struct forwarder *f, const char *line, size_t len, char *w
 			r = stream_queue(&f->stream, f->msg.p, f->msg.len, cur);
 		}
 		if (r == 0) {
+			struct cursor c;
+
 			f->st.sent++;
-			if (e.has_seq && e.seq <= f->replay_seq)
+			if (f->has_resend && cursor_parse(cur, strlen(cur), &c) == 0 &&
+			    c.instance == f->resend_upto.instance &&
+			    c.seq <= f->resend_upto.seq)
 				f->st.retried++;
 		}
 	}
@@ -358,9 +427,21 @@ static int take_entry(struct forwarder *f, const char *line, size_t len, char *w
 	memcpy(f->queued, cur, sizeof(cur));
 	if (f->is_udp)
 		memcpy(f->delivered, cur, sizeof(cur));
-	if (e.has_seq)
-		f->queued_seq = e.seq;
 	return 0;
+}
+
+/* memlogd refused the request: stop, with the state file as it is. */
+static void refused(struct forwarder *f, const char *why)
+{
+	if (f->queued[0])
+		diag_warn("%s (resuming after %s); stopping, since asking again "
+			  "would get the same answer", why, f->queued);
+	else
+		diag_warn("%s; stopping, since asking again would get the same answer",
+			  why);
+	client_close(&f->mem);
+	f->status = FWD_EXIT_REFUSED;
+	f->stop = true;
 }
 
 /* Reads what memlogd sent, up to RUN_BATCH_MAX or until the transport's
@@ -389,6 +470,10 @@ static void pump(struct forwarder *f)
 
 			if (k < 0)
 				return;
+			if (k == 2) {
+				refused(f, why);
+				return;
+			}
 			if (k > 0) {
 				mem_fail(f, why);
 				return;
@@ -451,24 +536,25 @@ int run_init(struct forwarder *f, const struct fwd_opts *opts, const char *hostn
 	f->mem.params = opts->params[0] ? opts->params : NULL;
 	backoff_init(&f->sink_bo, opts->backoff_min_ms, opts->backoff_max_ms);
 	backoff_init(&f->mem_bo, opts->backoff_min_ms, opts->backoff_max_ms);
+	backoff_init(&f->state_bo, opts->backoff_min_ms, opts->backoff_max_ms);
 	f->is_relp = opts->target.scheme == URL_RELP || opts->target.scheme == URL_RELPS;
 	f->is_udp = opts->target.scheme == URL_UDP;
 	udp_init(&f->udp, opts);
 	/* Both are set up so that run_free() can always free both. */
 	r = stream_init(&f->stream, opts);
 	if (r == 0 && f->is_relp && relp_init(&f->relp, opts) < 0) {
-		fprintf(stderr, "memlog-forward: %s\n", f->relp.err);
+		diag_warn("%s", f->relp.err);
 		return -1;
 	}
 	if (r == 0 && f->is_relp)
 		relp_signals_init(f);
 	if (r < 0) {
-		fprintf(stderr, "memlog-forward: %s\n", f->stream.err);
+		diag_warn("%s", f->stream.err);
 		return -1;
 	}
 	f->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (f->epfd < 0 || epoll_ctl(f->epfd, EPOLL_CTL_ADD, sigfd, &e) < 0) {
-		fprintf(stderr, "memlog-forward: epoll: %s\n", strerror(errno));
+		diag_warn_err(errno, "cannot set up epoll");
 		return -1;
 	}
 	return 0;
@@ -496,6 +582,8 @@ static int timeout_ms(const struct forwarder *f, uint64_t now)
 		at = f->mem_at;
 	if (strcmp(f->delivered, f->saved))
 		at = at < f->save_at ? at : f->save_at;
+	if (f->is_relp && f->sink_up && f->relp.sent)
+		at = at < f->drain_at ? at : f->drain_at;
 	if (at == UINT64_MAX)
 		return -1;
 	return at <= now ? 0 : (int)(at - now < 60000 ? at - now : 60000);
@@ -555,13 +643,14 @@ int run(struct forwarder *f)
 		if (f->sink_up && f->mem.fd < 0 && now >= f->mem_at)
 			mem_try(f);
 		watch(f, &f->mem_watch_fd, &f->mem_watch_ev, f->mem.fd,
-		      f->is_relp || stream_backlog(&f->stream) < RUN_BACKLOG_MAX ? EPOLLIN : 0);
+		      !f->state_failed && (f->is_relp ||
+		      stream_backlog(&f->stream) < RUN_BACKLOG_MAX) ? EPOLLIN : 0);
 		if (!f->is_relp)
 			watch(f, &f->sink_watch_fd, &f->sink_watch_ev, f->stream.fd,
 			      stream_events(&f->stream));
 		n = epoll_wait(f->epfd, ev, 4, timeout_ms(f, now_mono_ms()));
 		if (n < 0 && errno != EINTR) {
-			fprintf(stderr, "memlog-forward: epoll_wait: %s\n", strerror(errno));
+			diag_warn_err(errno, "epoll_wait");
 			return 1;
 		}
 		/* The transport first: a write that makes room lets memlogd's
@@ -572,7 +661,8 @@ int run(struct forwarder *f)
 				sink_fail(f, f->stream.err);
 		}
 		for (int i = 0; i < n; i++) {
-			if (f->mem.fd >= 0 && ev[i].data.fd == f->mem.fd && f->sink_up)
+			if (f->mem.fd >= 0 && ev[i].data.fd == f->mem.fd && f->sink_up &&
+			    !f->state_failed)
 				pump(f);
 			else if (ev[i].data.fd == f->sigfd)
 				take_signals(f);
@@ -586,17 +676,25 @@ int run(struct forwarder *f)
 			uint64_t before = f->st.acknowledged;
 
 			collect(f);
-			if (f->st.acknowledged > before) {
+			/* A receiver that broke the protocol (sent data) is
+			 * trusted again only once a connection has lasted
+			 * --backoff-max: until then each reconnect waits longer
+			 * and is not said, though something was written on it. */
+			if (f->sink_distrust && now_mono_ms() - f->sink_up_at >=
+			    f->opts->backoff_max_ms)
+				f->sink_distrust = false;
+			if (f->st.acknowledged > before && !f->sink_distrust) {
 				backoff_reset(&f->sink_bo);
 				if (f->sink_reported && !f->is_relp)
-					fprintf(stderr, "memlog-forward: connected to %s\n",
-						f->opts->target_text);
+					diag_warn("connected to %s", f->opts->target_text);
 				if (!f->is_relp)
 					f->sink_reported = false;
 			}
 		}
+		if (f->is_relp && f->sink_up && f->relp.sent && now_mono_ms() >= f->drain_at)
+			relp_drain_idle(f);
 		save(f, false);
 	}
 	finish(f);
-	return 0;
+	return f->status;
 }

@@ -27,6 +27,13 @@ static int next_line(const char *text, size_t len, size_t *pos, const char **lin
 	return 1;
 }
 
+bool fstate_cursor_ok(const char *s, size_t len)
+{
+	struct cursor c;
+
+	return cursor_parse(s, len, &c) == 0;
+}
+
 int fstate_parse(const char *text, size_t len, char cursor[CURSOR_TEXT_MAX + 1],
 		 const char **why)
 {
@@ -48,8 +55,8 @@ int fstate_parse(const char *text, size_t len, char cursor[CURSOR_TEXT_MAX + 1],
 		return -EINVAL;
 	}
 	if (ll > 7 && !memcmp(l, "cursor ", 7)) {
-		if (!cursor_text_ok(l + 7, ll - 7)) {
-			*why = "the cursor is not a cursor";
+		if (!fstate_cursor_ok(l + 7, ll - 7)) {
+			*why = "its cursor is damaged: not one memlogd wrote";
 			return -EINVAL;
 		}
 		memcpy(cur, l + 7, ll - 7);
@@ -75,7 +82,7 @@ int fstate_format(char out[FSTATE_FORMAT_MAX], const char *cursor)
 {
 	int n;
 
-	if (*cursor && !cursor_text_ok(cursor, strlen(cursor)))
+	if (*cursor && !fstate_cursor_ok(cursor, strlen(cursor)))
 		return -EINVAL;
 	n = *cursor ? snprintf(out, FSTATE_FORMAT_MAX, FSTATE_MAGIC "\ncursor %s\nend\n", cursor)
 		: snprintf(out, FSTATE_FORMAT_MAX, FSTATE_MAGIC "\nend\n");

@@ -48,6 +48,7 @@ struct stream {
 	uint64_t written;        /* bytes written since then */
 	struct pending pending;  /* entries not yet written whole */
 	char err[STREAM_ERR_MAX];/* why the last operation failed */
+	bool proto_err;          /* it failed because the receiver sent data */
 };
 
 /* Sets up (the TLS context with its verification). Returns 0, or -1 with

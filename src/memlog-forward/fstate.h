@@ -12,6 +12,7 @@
 #ifndef FORWARD_FSTATE_H
 #define FORWARD_FSTATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "cursor.h"
@@ -21,13 +22,20 @@
 /* magic, cursor line, end, with room to spare */
 #define FSTATE_FORMAT_MAX (CURSOR_TEXT_MAX + 64)
 
+/* Is s (len bytes) a cursor as memlogd writes them? Cursors are opaque to
+ * clients, but this one is kept to be given back as "after=", which
+ * memlogd parses with cursor_parse(): one it would refuse (a damaged hex
+ * digit) is refused here, at load, instead of being asked for forever.
+ * Also the check on every entry's cursor, so that what is saved loads. */
+bool fstate_cursor_ok(const char *s, size_t len);
+
 /* Parses a whole file. Returns 0 with cursor set ("" = none) or -EINVAL
  * with the reason in *why (a static string). */
 int fstate_parse(const char *text, size_t len, char cursor[CURSOR_TEXT_MAX + 1],
 		 const char **why);
 
 /* Writes the text for cursor ("" = none). Returns its length, or -EINVAL
- * when the cursor is not a valid cursor text. */
+ * when the cursor is not one fstate_cursor_ok() accepts. */
 int fstate_format(char out[FSTATE_FORMAT_MAX], const char *cursor);
 
 /* Reads path: 1 with cursor set, 0 if there is no such file, -EINVAL

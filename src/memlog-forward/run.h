@@ -24,6 +24,19 @@
 #define RUN_BATCH_MAX (1u << 20)   /* bytes read from memlogd per turn */
 #define RUN_SAVE_MS 100            /* state file written at most this often */
 #define RUN_STOP_FLUSH_MS 2000     /* at a stop, time to write what is queued */
+#define RUN_RELP_DRAIN_MS 1000     /* RELP messages in flight without progress
+				    * this long: the session is closed politely
+				    * to confirm them (run.c, relp_drain_idle) */
+
+/* Exit statuses (docs/memlog-forward.md). */
+enum fwd_exit {
+	FWD_EXIT_STOPPED = 0,
+	FWD_EXIT_START = 1,   /* cannot start */
+	FWD_EXIT_USAGE = 2,
+	FWD_EXIT_STATE = 3,   /* the state file is not a state file */
+	FWD_EXIT_REFUSED = 4, /* memlogd refused the request itself ("bad
+			       * request: ..."): asking again gets the same */
+};
 
 struct fwd_stats {
 	uint64_t sent;         /* messages handed to the transport */
@@ -47,6 +60,9 @@ struct forwarder {
 	bool sink_up;               /* the transport is connected (or connecting) */
 	bool sink_ever_up;
 	bool sink_reported;         /* its failure was said; said again after success */
+	bool sink_distrust;         /* the receiver sent data (a protocol error):
+				     * writes do not reset the backoff */
+	uint64_t sink_up_at;        /* when the transport connection began */
 	bool mem_reported;
 	int epfd, sigfd;
 	int mem_watch_fd;           /* what epoll holds for memlogd */
@@ -54,16 +70,21 @@ struct forwarder {
 	int sink_watch_fd;
 	uint32_t sink_watch_ev;
 	uint64_t sink_at, mem_at;   /* earliest reconnect (monotonic ms) */
-	uint64_t save_at;           /* earliest next state save */
+	uint64_t save_at;           /* earliest next state save (or retry) */
+	uint64_t drain_at;          /* RELP: when to confirm what is in flight */
 	struct backoff sink_bo, mem_bo;
+	struct backoff state_bo;    /* retries of a failed state save */
 	struct strbuf msg;          /* the message being encoded */
 	char delivered[CURSOR_TEXT_MAX + 1]; /* newest entry delivered */
 	char saved[CURSOR_TEXT_MAX + 1];     /* what the state file holds */
 	char queued[CURSOR_TEXT_MAX + 1];    /* newest entry handed over */
-	uint64_t queued_seq;        /* its seq */
-	uint64_t replay_seq;        /* entries up to this seq are resends */
-	bool state_failed;          /* the last save failed (said once) */
+	struct cursor resend_upto;  /* entries of this instance up to this
+				     * seq are resends (has_resend) */
+	bool has_resend;
+	bool state_failed;          /* the last save failed (said once):
+				     * nothing is read from memlogd */
 	bool stop;
+	int status;                 /* exit status when stopping (enum fwd_exit) */
 	struct fwd_stats st;
 };
 
@@ -71,7 +92,8 @@ struct forwarder {
 int run_init(struct forwarder *f, const struct fwd_opts *opts, const char *hostname,
 	     const char *cursor, int sigfd);
 void run_free(struct forwarder *f);
-/* Runs until SIGTERM/SIGINT. Returns the exit status. */
+/* Runs until SIGTERM/SIGINT, or until memlogd refuses the request.
+ * Returns the exit status. */
 int run(struct forwarder *f);
 void run_print_stats(const struct forwarder *f);
 
