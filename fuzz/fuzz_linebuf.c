@@ -1,6 +1,7 @@
 /* libFuzzer target: line assembly. Byte 0 picks max, bytes 1-2 seed the
  * chunking, the rest is the stream. Fed whole and fed in chunks it must give
- * the same pieces, and those must follow the rules: the pieces of each line
+ * the same pieces (and linebuf_scan over bytes that stay in place, as
+ * memlogd's sources use it, the same again, with exact progress), and those must follow the rules: the pieces of each line
  * concatenate to the line ('\n' removed, and one '\r' before it), none is
  * longer than max, all but the last of a line carry LINE_PARTIAL and are cut
  * neither inside a valid UTF-8 character nor far short of max, a line of at
@@ -73,6 +74,63 @@ static void run(const char *in, size_t n, size_t max, uint32_t seed,
 }
 
 
+/* What a memlogd source does: the bytes arrive in chunks into a buffer
+ * that keeps the unfinished line; linebuf_scan takes what is complete. */
+struct scanned {
+	struct out *o;
+	size_t last;      /* consumed, as reported by the last piece */
+	size_t base;      /* where data[0] of this scan is in the stream */
+	const char *in;   /* the whole stream, to check each piece's place */
+};
+
+static void collect_scan(void *arg, const char *msg, size_t len,
+			 unsigned flags, size_t consumed)
+{
+	struct scanned *sc = arg;
+
+	/* Progress moves forward and covers the piece. */
+	CHECK(consumed > sc->last || (consumed == sc->last && len == 0 &&
+				      flags == LINE_NOEOL));
+	CHECK(sc->base + consumed >= (size_t)(msg - sc->in) + len);
+	sc->last = consumed;
+	collect(sc->o, msg, len, flags);
+}
+
+static void run_scan(const char *in, size_t n, size_t max, uint32_t seed,
+		     struct out *o)
+{
+	char *buf = malloc(n + 1);
+	size_t have = 0, start = 0, off = 0;
+
+	CHECK(buf);
+	memset(o, 0, sizeof(*o));
+	while (off < n) {
+		size_t k = n - off;
+		if (seed) {
+			seed = seed * 1103515245 + 12345;
+			k = 1 + (seed >> 16) % (seed & 0x100 ? 3 : 2 * max + 2);
+			if (k > n - off)
+				k = n - off;
+		}
+		memcpy(buf + have, in + off, k);
+		have += k;
+		off += k;
+		struct scanned sc = { o, 0, start, buf };
+		size_t used = linebuf_scan(buf + start, have - start, max, false,
+					   collect_scan, &sc);
+		CHECK(used == sc.last);
+		start += used;
+		/* What is left is an unfinished line, held to at most max
+		 * bytes (one more for a '\r' that may be half of "\r\n"). */
+		CHECK(!memchr(buf + start, '\n', have - start));
+		CHECK(have - start <= max + 1);
+	}
+	struct scanned sc = { o, 0, start, buf };
+	CHECK(linebuf_scan(buf + start, have - start, max, true, collect_scan,
+			   &sc) == have - start);
+	free(buf);
+}
+
 static void check_rules(const char *in, size_t n, size_t max,
 			const struct out *o)
 {
@@ -143,6 +201,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(chunked.v[i].len == whole.v[i].len &&
 		      chunked.v[i].flags == whole.v[i].flags);
 	CHECK(!whole.blen || !memcmp(chunked.bytes, whole.bytes, whole.blen));
+	for (int round = 0; round < 2; round++) {
+		struct out scanned;
+		run_scan(in, n, max, round ? seed : 0, &scanned);
+		CHECK(scanned.n == whole.n && scanned.blen == whole.blen);
+		for (size_t i = 0; i < whole.n; i++)
+			CHECK(scanned.v[i].len == whole.v[i].len &&
+			      scanned.v[i].flags == whole.v[i].flags);
+		CHECK(!whole.blen ||
+		      !memcmp(scanned.bytes, whole.bytes, whole.blen));
+		out_free(&scanned);
+	}
 	out_free(&whole);
 	out_free(&chunked);
 	return 0;

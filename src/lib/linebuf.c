@@ -169,3 +169,67 @@ void linebuf_finish(struct linebuf *lb, linebuf_emit_fn emit, void *arg)
 		emit(arg, lb->buf, lb->len, LINE_NOEOL);
 	linebuf_free(lb);
 }
+
+/* Where a piece of a line that is longer than max ends: at most max bytes,
+ * not on a '\r' that may be half of "\r\n", not inside a UTF-8
+ * character (as emit_piece). */
+static size_t piece_len(const char *p, size_t avail, size_t max)
+{
+	size_t k = max < avail ? max : avail;
+
+	if (k > 1 && p[k - 1] == '\r')
+		k--;
+	size_t u = utf8_complete_prefix(p, k);
+	return u > 0 ? u : k;
+}
+
+size_t linebuf_scan(const char *data, size_t n, size_t max, bool eof,
+		    linebuf_scan_fn emit, void *arg)
+{
+	size_t pos = 0;
+
+	if (max < LINEBUF_MIN_MAX)
+		max = LINEBUF_MIN_MAX;
+	if (max > LINEBUF_MAX_MAX)
+		max = LINEBUF_MAX_MAX;
+	while (pos < n) {
+		const char *p = data + pos;
+		size_t avail = n - pos;
+		const char *nl = memchr(p, '\n', avail);
+		if (nl) {
+			size_t l = (size_t)(nl - p), c = l;
+			if (c && p[c - 1] == '\r')
+				c--;
+			if (c <= max) {
+				emit(arg, p, c, 0, pos + l + 1);
+				pos += l + 1;
+				continue;
+			}
+			/* Too long: a piece from the front; the rest of the
+			 * line is looked at again. */
+			size_t k = piece_len(p, l, max);
+			emit(arg, p, k, LINE_PARTIAL, pos + k);
+			pos += k;
+			continue;
+		}
+		/* No end of line in sight. */
+		if (eof) {
+			if (avail > max) {
+				size_t k = piece_len(p, avail, max);
+				emit(arg, p, k, LINE_PARTIAL, pos + k);
+				pos += k;
+				continue;
+			}
+			emit(arg, p, avail, LINE_NOEOL, n);
+			return n;
+		}
+		/* Pieces only while more than max bytes wait, and a '\r'
+		 * just past max is held until we see whether '\n' follows. */
+		if (avail <= max || (avail == max + 1 && p[max] == '\r'))
+			break;
+		size_t k = piece_len(p, avail, max);
+		emit(arg, p, k, LINE_PARTIAL, pos + k);
+		pos += k;
+	}
+	return pos;
+}

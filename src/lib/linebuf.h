@@ -9,6 +9,7 @@
 #ifndef MEMLOG_LINEBUF_H
 #define MEMLOG_LINEBUF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define LINE_PARTIAL 1u /* more pieces of the same line follow */
@@ -41,5 +42,20 @@ int linebuf_feed(struct linebuf *lb, const char *data, size_t n,
 void linebuf_finish(struct linebuf *lb, linebuf_emit_fn emit, void *arg);
 
 void linebuf_free(struct linebuf *lb);
+
+/* The same rules over bytes that stay where they are (memlogd keeps a
+ * source's unfinished line in memory that outlives it, not in a struct
+ * linebuf): emits every line and piece that data[0..n) completes, and
+ * returns how many bytes of data that consumed. The rest, an unfinished
+ * line, is to be scanned again with whatever follows it. With eof, the
+ * rest is emitted too (LINE_NOEOL), and all of n is consumed. emit gets,
+ * besides the piece, how many bytes of data are consumed once the piece
+ * is stored (so the caller can record its progress piece by piece). Gives
+ * the same lines as linebuf_feed/linebuf_finish for the same bytes, however
+ * they are split into calls. */
+typedef void (*linebuf_scan_fn)(void *arg, const char *msg, size_t len,
+				unsigned flags, size_t consumed);
+size_t linebuf_scan(const char *data, size_t n, size_t max, bool eof,
+		    linebuf_scan_fn emit, void *arg);
 
 #endif

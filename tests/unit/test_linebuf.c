@@ -79,6 +79,45 @@ static void run(const char *in, size_t n, size_t max, size_t chunk,
 	assert_int_equal(lb.len, 0);
 }
 
+/* The same bytes through linebuf_scan, as memlogd's sources use it: the
+ * bytes stay in one buffer, arriving chunk bytes at a time, and each scan
+ * consumes what it completed. The progress it reports must match. */
+struct scan_run {
+	struct out *o;
+	size_t consumed;
+};
+
+static void collect_scan(void *arg, const char *msg, size_t len,
+			 unsigned flags, size_t consumed)
+{
+	struct scan_run *sr = arg;
+
+	assert_true(consumed > sr->consumed || flags == LINE_NOEOL);
+	sr->consumed = consumed;
+	collect(sr->o, msg, len, flags);
+}
+
+static void run_scan(const char *in, size_t n, size_t max, size_t chunk,
+		     struct out *o)
+{
+	size_t start = 0;
+
+	memset(o, 0, sizeof(*o));
+	if (chunk == 0)
+		chunk = n ? n : 1;
+	for (size_t have = 0; have < n;) {
+		have += n - have < chunk ? n - have : chunk;
+		struct scan_run sr = { o, 0 };
+		size_t used = linebuf_scan(in + start, have - start, max, false,
+					   collect_scan, &sr);
+		assert_int_equal(used, sr.consumed);
+		start += used;
+	}
+	struct scan_run sr = { o, 0 };
+	assert_int_equal(linebuf_scan(in + start, n - start, max, true,
+				      collect_scan, &sr), n - start);
+}
+
 static void expect_piece(const struct out *o, size_t i, const char *data,
 			 size_t len, unsigned flags)
 {
@@ -115,6 +154,11 @@ static void run_all(const char *in, size_t n, size_t max, struct out *o)
 	run(in, n, max, 3, &b);
 	assert_same(o, &b);
 	out_free(&b);
+	for (size_t chunk = 0; chunk <= 3; chunk += 1 + (chunk == 1)) {
+		run_scan(in, n, max, chunk, &b);
+		assert_same(o, &b);
+		out_free(&b);
+	}
 }
 
 #define RUN(lit, max, o) run_all(lit, sizeof(lit) - 1, max, o)
