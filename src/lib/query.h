@@ -5,7 +5,8 @@
  *     MODE *( " " KEY "=" VALUE )
  *     MODE  = "dump" / "follow" / "dump-follow" / "stats"
  *     KEY   = "after"  (a cursor: start after that entry)
- *           / "last"   (a count: start N entries before the newest)
+ *           / "last"   (a count: the last N entries that pass the
+ *                       filters below)
  *           / "source" (a glob on the source name, repeatable; a source
  *                       matching any of them is sent)
  *           / "priority" (N: 0 to N, or A..B: priorities A to B; entries

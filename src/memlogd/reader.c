@@ -16,6 +16,9 @@
  * turn. */
 #define READER_TURN_BYTES (256u << 10)
 
+/* Marks kept by a filtered last=N search (ring_seek_last). */
+#define LAST_MARKS 1024u
+
 /* The one destructor. NULL-safe. */
 static void reader_close(struct reader *r)
 {
@@ -336,6 +339,56 @@ static void seek_after(struct reader *r, struct cursor c)
 	ring_seek(&st->ring, want, &r->pos);
 }
 
+struct last_search {
+	const struct reader *r;
+	uint64_t last_seq;     /* the newest match seen (0: none) */
+};
+
+static bool wanted_by(const struct ring_entry *e, void *arg)
+{
+	struct last_search *ls = arg;
+
+	if (!wanted(ls->r, e))
+		return false;
+	ls->last_seq = MAX(ls->last_seq, e->seq);
+	return true;
+}
+
+static bool has_filter(const struct reader *r)
+{
+	return r->has_prio || r->fac_mask || r->nglobs;
+}
+
+/* Positions the reader at the last n entries it wants: with a filter they
+ * are the last n that match it (as journalctl -u X -n N), found by one
+ * walk over the ring (ring_seek_last) with a bounded set of marks: the
+ * same cost as a filtered dump without last=, which walks it all too.
+ * Returns 0 or -ENOMEM. */
+static int seek_last(struct reader *r, uint64_t n)
+{
+	struct ring *ring = &r->set->store->ring;
+
+	if (!has_filter(r)) {
+		n = MIN(n, ring_count(ring));
+		return ring_seek(ring, ring->meta->next_seq - n, &r->pos);
+	}
+	/* 16 KiB of marks, held only while the request starts. For n up to
+	 * LAST_MARKS - 1 the one walk finds the start exactly; for larger n
+	 * a second, short walk passes fewer than n / (LAST_MARKS - 1) + 1
+	 * matching entries. */
+	struct ring_pos *marks = malloc(LAST_MARKS * sizeof(*marks));
+	struct last_search ls = { r, 0 };
+	if (!marks)
+		return -ENOMEM;
+	ring_seek_last(ring, n, wanted_by, &ls, marks, LAST_MARKS, &r->pos);
+	free(marks);
+	/* Nothing after the newest match is wanted: a dump need not walk
+	 * there again. */
+	if (!r->follow)
+		r->end_seq = MIN(r->end_seq, MAX(ls.last_seq + 1, r->pos.seq));
+	return 0;
+}
+
 static void start(struct reader *r, const struct query_req *q)
 {
 	struct readers *rs = r->set;
@@ -392,8 +445,10 @@ static void start(struct reader *r, const struct query_req *q)
 		}
 		seek_after(r, q->after);
 	} else if (q->has_last) {
-		uint64_t n = MIN(q->last, ring_count(&st->ring));
-		ring_seek(&st->ring, m->next_seq - n, &r->pos);
+		if (seek_last(r, q->last) < 0) {
+			queue_error(r, "out of memory");
+			return;
+		}
 	} else {
 		r->pos = ring_oldest(&st->ring);
 	}

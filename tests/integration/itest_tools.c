@@ -282,6 +282,41 @@ static void test_logread_cursor_file(void **state)
 	mld_stop(&m);
 }
 
+/* -n counts the entries that pass the filters (the server's last=N with
+ * source globs): appA's 3 lines are printed although appB wrote 10 after
+ * them. */
+static void test_logread_lines_filtered(void **state)
+{
+	struct mld m = { 0 };
+	char *out, *err;
+	(void)state;
+
+	need("logread");
+	mld_start(&m, NULL);
+	int a = h_register_pipe(&m, "appA");
+	int b = h_register_pipe(&m, "appB");
+	h_writef(a, "a1\na2\na3\n");
+	h_wait_source_stat(&m, "appA", "stderr", "lines", 3);
+	for (int i = 1; i <= 10; i++)
+		h_writef(b, "b%d\n", i);
+	h_wait_source_stat(&m, "appB", "stderr", "lines", 10);
+	const char *args[] = { "-socket", m.query, "-n", "3", "-source", "appA*",
+			       "-o", "raw", NULL };
+	expect_exit_run(run("logread", args, &out, &err), 0);
+	assert_string_equal(out, "a1\na2\na3\n");
+	free(out);
+	free(err);
+	const char *args2[] = { "-socket", m.query, "-n", "2", "-source", "appA*",
+				"-o", "raw", NULL };
+	expect_exit_run(run("logread", args2, &out, &err), 0);
+	assert_string_equal(out, "a2\na3\n");
+	free(out);
+	free(err);
+	close(a);
+	close(b);
+	mld_stop(&m);
+}
+
 static void test_logread_missing_socket(void **state)
 {
 	struct mld m = { 0 };
@@ -309,6 +344,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_logread_raw_joins_pieces, h_teardown),
 		cmocka_unit_test_teardown(test_logread_cursor_file, h_teardown),
 		cmocka_unit_test_teardown(test_logread_missing_socket, h_teardown),
+		cmocka_unit_test_teardown(test_logread_lines_filtered, h_teardown),
 	};
 	return cmocka_run_group_tests_name("itest_tools", tests, NULL, NULL);
 }
