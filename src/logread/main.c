@@ -384,6 +384,8 @@ int main(int argc, char **argv)
 
 	output_init(&out, STDOUT_FILENO, opts.format, isatty(STDOUT_FILENO));
 	session_init(&sess, sock, sigfd, &out);
+	if (!opts.after && have_file_cursor)
+		sess.cursor_file = opts.cursor_file;
 	code = opts.stats ? session_stats(&sess) : session_entries(&sess);
 
 	if (opts.cursor_file && sess.saved_len) {

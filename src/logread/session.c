@@ -7,6 +7,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "query.h"
 #include "reply.h"
 
 void session_init(struct session *s, int sock, int sigfd,
@@ -79,6 +80,20 @@ static void say_server_error(struct reply_field msg)
 		(int)msg.len, msg.ptr);
 }
 
+/* The server answered {"error":...}: says so, returns the exit code. */
+static int server_error(const struct session *s, struct reply_field msg)
+{
+	if (s->cursor_file && query_error_refuses_cursor(msg.ptr, msg.len)) {
+		fprintf(stderr, "logread: the cursor file %s holds no valid "
+			"cursor (the server answered: %.*s); remove it to start "
+			"from the beginning\n", s->cursor_file, (int)msg.len,
+			msg.ptr);
+		return LR_EXIT_CURSOR;
+	}
+	say_server_error(msg);
+	return LR_EXIT_PROTOCOL;
+}
+
 /* Returns -1 to go on or an exit code. */
 static int handle_line(struct session *s, const char *line, size_t len)
 {
@@ -88,9 +103,9 @@ static int handle_line(struct session *s, const char *line, size_t len)
 	int r = reply_entry_parse(line, len, &root, &e, err);
 
 	if (r == REPLY_SERVER_ERROR) {
-		say_server_error(e.msg);
+		int code = server_error(s, e.msg);
 		json_decref(root);
-		return LR_EXIT_PROTOCOL;
+		return code;
 	}
 	if (r < 0) {
 		fprintf(stderr, "logread: protocol error: the server sent %s\n", err);

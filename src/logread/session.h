@@ -31,6 +31,10 @@ struct session {
 	char saved[CURSOR_TEXT_MAX + 1];   /* cursor of the last entry written */
 	size_t saved_len;         /* 0: none yet */
 	bool output_dead;         /* writing failed: nothing more is printed */
+	const char *cursor_file;  /* the request resumes after the cursor
+				   * read from this file (NULL: it does not):
+				   * the server refusing it is the file's
+				   * fault (exit 5), not a protocol error */
 };
 
 /* sock and out are the session's from now on; session_free() closes and

@@ -440,7 +440,7 @@ static void start(struct reader *r, const struct query_req *q)
 		r->pos = ring_end(&st->ring);
 	} else if (q->has_after) {
 		if (q->after.instance == st->instance && q->after.seq >= m->next_seq) {
-			queue_error(r, "cursor is newer than the newest entry");
+			queue_error(r, QUERY_ERR_CURSOR_NEWER);
 			return;
 		}
 		seek_after(r, q->after);
@@ -514,7 +514,7 @@ static void read_request(struct reader *r)
 	}
 	if (query_parse(r->req, (size_t)(nl - r->req), q, &err) < 0) {
 		rs->requests_bad++;
-		snprintf(msg, sizeof(msg), "bad request: %s", err);
+		snprintf(msg, sizeof(msg), QUERY_ERR_BAD_REQUEST "%s", err);
 		queue_error(r, msg);
 	} else {
 		start(r, q);
