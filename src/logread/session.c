@@ -9,6 +9,7 @@
 
 #include "query.h"
 #include "reply.h"
+#include "util.h"
 
 void session_init(struct session *s, int sock, int sigfd,
 		  const struct output *out)
@@ -225,6 +226,38 @@ int session_entries(struct session *s)
 		}
 	}
 	return code;
+}
+
+int session_unsent(struct session *s, int send_err, const char *path)
+{
+	const char *line;
+	size_t len;
+	ssize_t n;
+
+	/* The server wrote its answer before it closed, and on a unix
+	 * socket what it wrote is in our receive queue by then: read it
+	 * without waiting. */
+	if (fd_set_nonblock(s->sock) == 0) {
+		do
+			n = line_reader_fill(&s->lr);
+		while (n > 0 && s->lr.end - s->lr.start <= REPLY_ERR_MAX * 16);
+	}
+	if (line_reader_next(&s->lr, &line, &len) == 1) {
+		struct reply_field error;
+		char err[REPLY_ERR_MAX];
+		json_t *root = NULL;
+
+		if (reply_parse(line, len, &root, &error, err) ==
+		    REPLY_SERVER_ERROR) {
+			int code = server_error(s, error);
+			json_decref(root);
+			return code;
+		}
+		json_decref(root);
+	}
+	fprintf(stderr, "logread: cannot send the request to %s: %s\n", path,
+		strerror(-send_err));
+	return LR_EXIT_CONNECT;
 }
 
 int session_stats(struct session *s)

@@ -49,6 +49,13 @@ void session_free(struct session *s);
  * written out completely, which is where a later run resumes. */
 int session_entries(struct session *s);
 
+/* Sending the request failed with send_err (negative errno): a server that
+ * refuses a client (too many clients, a bad or late request) writes its
+ * error line and closes, perhaps before the request was sent. Prints that
+ * error if the server left one (exit 4, or 5 for a refused cursor file),
+ * else the failure to send (exit 3). Never waits. */
+int session_unsent(struct session *s, int send_err, const char *path);
+
 /* Reads the whole answer to a stats request and prints it as received. */
 int session_stats(struct session *s);
 

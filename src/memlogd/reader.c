@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 /* Bytes one reader may write per loop iteration before the others get a
@@ -18,6 +19,36 @@
 
 /* Marks kept by a filtered last=N search (ring_seek_last). */
 #define LAST_MARKS 1024u
+
+/* Closes a query client's socket so that the client reads everything
+ * written to it and then end of file. Closing a unix socket while its
+ * receive queue holds bytes (a request not read yet, or bytes after it)
+ * resets the connection: the client's next read fails with ECONNRESET
+ * instead of seeing end of file, and a client that stops there loses the
+ * error line it was sent. So: shut reading first (from then on the
+ * client's writes fail with EPIPE instead of queueing more), read away
+ * what it had queued, then close. Only the close ends the client's
+ * reading, so its end of file still means the daemon let go of the fd.
+ * Bounded: past DRAIN_MAX bytes (more than a default socket buffer holds)
+ * the client gets its reset. */
+#define DRAIN_MAX (256u << 10)
+static void reader_sock_close(int fd)
+{
+	char sink[4096];
+	size_t drained = 0;
+
+	(void)shutdown(fd, SHUT_RD);
+	while (drained < DRAIN_MAX) {
+		/* Never blocks: after SHUT_RD an empty queue reads as 0. */
+		ssize_t n = read(fd, sink, sizeof(sink));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		drained += (size_t)n;
+	}
+	close(fd);
+}
 
 /* The one destructor. NULL-safe. */
 static void reader_close(struct reader *r)
@@ -33,7 +64,7 @@ static void reader_close(struct reader *r)
 		rs->console = NULL;
 	} else {
 		loop_unwatch(rs->loop, &r->ev);
-		close(r->ev.fd);
+		reader_sock_close(r->ev.fd);
 		rs->n--;
 	}
 	rs->stats_inflight -= r->stats_held;
@@ -567,16 +598,18 @@ void readers_accept(struct readers *rs, int fd)
 		static const char busy[] =
 			"{\"error\":\"too many query clients\"}\n";
 		rs->refused++;
+		/* A fresh socket's buffer takes the line at once; a client
+		 * already gone is not told. */
 		if (write(fd, busy, sizeof(busy) - 1) < 0) {
-			/* the refusal is best effort */
+			/* nothing more to do for it */
 		}
-		close(fd);
+		reader_sock_close(fd);
 		return;
 	}
 	r = calloc(1, sizeof(*r));
 	if (!r) {
 		rs->refused++;
-		close(fd);
+		reader_sock_close(fd);
 		return;
 	}
 	r->set = rs;
@@ -588,7 +621,7 @@ void readers_accept(struct readers *rs, int fd)
 	if (loop_watch(rs->loop, &r->ev, EPOLLIN) < 0) {
 		rs->refused++;
 		free(r);
-		close(fd);
+		reader_sock_close(fd);
 		return;
 	}
 	rs->n++;
