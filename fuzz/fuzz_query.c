@@ -1,7 +1,9 @@
 /* libFuzzer target: query_parse() on the input as one request line. When it
  * is accepted, the request must be coherent, and writing it out again in
  * canonical form must parse to the same request (globs, cursor, last,
- * priority range and facility set included). */
+ * priority range and facility set included). When it is refused, the
+ * error names the cursor exactly when the cursor was refused
+ * (query_error_refuses_cursor, which clients rely on). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -60,9 +62,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *err = NULL;
 	int r = query_parse((const char *)data, size, &req, &err);
 
+	/* Any text may come back as a server's error: never past len. */
+	(void)query_error_refuses_cursor((const char *)data, size);
 	if (r != 0) {
 		CHECK(r == -EINVAL);
 		CHECK(err && *err);
+		/* The server's answer names the cursor exactly when the
+		 * cursor was what failed. */
+		int n = snprintf(line, sizeof(line), QUERY_ERR_BAD_REQUEST "%s",
+				 err);
+		CHECK(query_error_refuses_cursor(line, (size_t)n) ==
+		      !strcmp(err, QUERY_ERR_CURSOR_MALFORMED));
 		return 0;
 	}
 	CHECK(size > 0 && size <= QUERY_LINE_MAX);

@@ -5,6 +5,16 @@
 #include <fnmatch.h>
 #include <string.h>
 
+bool query_error_refuses_cursor(const char *msg, size_t len)
+{
+	static const char malformed[] =
+		QUERY_ERR_BAD_REQUEST QUERY_ERR_CURSOR_MALFORMED;
+	static const char newer[] = QUERY_ERR_CURSOR_NEWER;
+
+	return (len == sizeof(malformed) - 1 && !memcmp(msg, malformed, len)) ||
+	       (len == sizeof(newer) - 1 && !memcmp(msg, newer, len));
+}
+
 bool query_legacy(unsigned char byte, struct query_req *req)
 {
 	if (byte > 2)
@@ -111,7 +121,7 @@ int query_parse(const char *line, size_t len, struct query_req *req,
 				if (req->has_after)
 					FAIL("after given twice");
 				if (cursor_parse(v, vlen, &req->after) < 0)
-					FAIL("malformed cursor");
+					FAIL(QUERY_ERR_CURSOR_MALFORMED);
 				req->has_after = true;
 			} else if (word_is(p, klen, "last")) {
 				char num[24];

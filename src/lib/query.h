@@ -5,7 +5,8 @@
  *     MODE *( " " KEY "=" VALUE )
  *     MODE  = "dump" / "follow" / "dump-follow" / "stats"
  *     KEY   = "after"  (a cursor: start after that entry)
- *           / "last"   (a count: start N entries before the newest)
+ *           / "last"   (a count: the last N entries that pass the
+ *                       filters below)
  *           / "source" (a glob on the source name, repeatable; a source
  *                       matching any of them is sent)
  *           / "priority" (N: 0 to N, or A..B: priorities A to B; entries
@@ -48,6 +49,18 @@ struct query_req {
 	unsigned nglobs;
 	char globs[QUERY_GLOBS_MAX][QUERY_GLOB_MAX + 1]; /* NUL-terminated */
 };
+
+/* The error texts with which memlogd refuses an after= cursor, so that a
+ * client can tell "your cursor" from other refusals: a malformed one is
+ * answered "bad request: " QUERY_ERR_CURSOR_MALFORMED, one of this
+ * instance past the newest entry QUERY_ERR_CURSOR_NEWER. docs/protocol.md
+ * promises them. */
+#define QUERY_ERR_BAD_REQUEST "bad request: "
+#define QUERY_ERR_CURSOR_MALFORMED "malformed cursor"
+#define QUERY_ERR_CURSOR_NEWER "cursor is newer than the newest entry"
+
+/* Is the server's error text (len bytes) one of those? */
+bool query_error_refuses_cursor(const char *msg, size_t len);
 
 /* Is this first byte a legacy request? Fills req if so. */
 bool query_legacy(unsigned char byte, struct query_req *req);

@@ -366,3 +366,50 @@ int ring_seek(const struct ring *r, uint64_t seq, struct ring_pos *pos)
 	*pos = p;
 	return 0;
 }
+
+void ring_seek_last(const struct ring *r, uint64_t n, ring_match_fn match,
+		    void *arg, struct ring_pos *marks, size_t nmarks,
+		    struct ring_pos *pos)
+{
+	struct ring_pos p = ring_oldest(r);
+	struct ring_entry e;
+	uint64_t k, m = 0; /* stride of the marks; matches seen */
+
+	assert(nmarks >= 2);
+	if (n == 0) {
+		*pos = ring_end(r);
+		return;
+	}
+	/* (n-1)/(nmarks-1)+1: ceil without overflow for any n. With it the
+	 * marks kept span at least n matches back from the newest. */
+	k = (n - 1) / (nmarks - 1) + 1;
+	while (p.seq < r->meta->next_seq) {
+		decode(r, p.off, &e);
+		if (match(&e, arg)) {
+			if (m % k == 0)
+				marks[(m / k) % nmarks] = p;
+			m++;
+		}
+		ring_next(r, &p, &e);
+	}
+	if (m == 0) {
+		*pos = p; /* the end */
+		return;
+	}
+	if (m <= n) {
+		*pos = marks[0]; /* the first match: its mark is never reused */
+		return;
+	}
+	/* The first wanted match is number t; the mark at or before it is
+	 * number j*k, and t - j*k < k matches lie between them. */
+	uint64_t t = m - n, j = t / k, skip = t - j * k;
+	p = marks[j % nmarks];
+	for (;;) {
+		assert(p.seq < r->meta->next_seq); /* match t is ahead */
+		decode(r, p.off, &e);
+		if (match(&e, arg) && skip-- == 0)
+			break;
+		ring_next(r, &p, &e);
+	}
+	*pos = p;
+}

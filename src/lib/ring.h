@@ -128,4 +128,21 @@ void ring_next(const struct ring *r, struct ring_pos *pos,
  * entry: for resuming readers, not for the ingest path. */
 int ring_seek(const struct ring *r, uint64_t seq, struct ring_pos *pos);
 
+/* Which entries a search counts (a reader's filters). */
+typedef bool (*ring_match_fn)(const struct ring_entry *e, void *arg);
+
+/* Where a reader that wants the last n entries that match() must start:
+ * the position of the n-th newest matching entry, of the oldest matching
+ * one when fewer match, or the end when none does (or n is 0).
+ *
+ * The ring has no backward links, so this walks it forward once from the
+ * oldest entry, keeping in marks[] (nmarks >= 2, the caller's memory) the
+ * position of every k-th match, k = ceil(n / (nmarks - 1)), which is just
+ * enough to still hold the wanted one's predecessor; then it walks on from
+ * that mark past fewer than k more matches. Memory is nmarks positions
+ * whatever n is; time is one pass plus, when n >= nmarks, a part of one. */
+void ring_seek_last(const struct ring *r, uint64_t n, ring_match_fn match,
+		    void *arg, struct ring_pos *marks, size_t nmarks,
+		    struct ring_pos *pos);
+
 #endif

@@ -93,6 +93,12 @@ ssize_t line_reader_fill(struct line_reader *lr)
 	do
 		n = read(lr->fd, lr->buf + lr->end, lr->cap - lr->end);
 	while (n < 0 && errno == EINTR);
+	/* On a unix socket ECONNRESET comes only once every byte the peer
+	 * wrote has been read: it closed with bytes of ours unread (e.g. it
+	 * refused the request with an error line). What it sent is all there
+	 * is, as at end of file. */
+	if (n < 0 && errno == ECONNRESET)
+		n = 0;
 	if (n < 0)
 		return -errno;
 	if (n == 0)

@@ -32,7 +32,8 @@ void line_reader_free(struct line_reader *lr);
 int line_reader_next(struct line_reader *lr, const char **line, size_t *len);
 
 /* One read(): returns the number of bytes read, 0 at the end of the
- * stream, or -errno (-ENOMEM if the buffer cannot grow). */
+ * stream (also when the peer reset the connection), or -errno (-ENOMEM if
+ * the buffer cannot grow). */
 ssize_t line_reader_fill(struct line_reader *lr);
 
 #endif

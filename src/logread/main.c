@@ -375,16 +375,15 @@ int main(int argc, char **argv)
 		return LR_EXIT_CONNECT;
 	}
 	r = conn_send(sock, req_buf, (size_t)n);
-	if (r < 0) {
-		fprintf(stderr, "logread: cannot send the request to %s: %s\n",
-			opts.socket, strerror(-r));
-		close(sock);
-		return LR_EXIT_CONNECT;
-	}
 
 	output_init(&out, STDOUT_FILENO, opts.format, isatty(STDOUT_FILENO));
 	session_init(&sess, sock, sigfd, &out);
-	code = opts.stats ? session_stats(&sess) : session_entries(&sess);
+	if (!opts.after && have_file_cursor)
+		sess.cursor_file = opts.cursor_file;
+	if (r < 0)
+		code = session_unsent(&sess, r, opts.socket);
+	else
+		code = opts.stats ? session_stats(&sess) : session_entries(&sess);
 
 	if (opts.cursor_file && sess.saved_len) {
 		r = cursorfile_write(opts.cursor_file, sess.saved, sess.saved_len);

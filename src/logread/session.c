@@ -7,7 +7,9 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "query.h"
 #include "reply.h"
+#include "util.h"
 
 void session_init(struct session *s, int sock, int sigfd,
 		  const struct output *out)
@@ -79,6 +81,20 @@ static void say_server_error(struct reply_field msg)
 		(int)msg.len, msg.ptr);
 }
 
+/* The server answered {"error":...}: says so, returns the exit code. */
+static int server_error(const struct session *s, struct reply_field msg)
+{
+	if (s->cursor_file && query_error_refuses_cursor(msg.ptr, msg.len)) {
+		fprintf(stderr, "logread: the cursor file %s holds no valid "
+			"cursor (the server answered: %.*s); remove it to start "
+			"from the beginning\n", s->cursor_file, (int)msg.len,
+			msg.ptr);
+		return LR_EXIT_CURSOR;
+	}
+	say_server_error(msg);
+	return LR_EXIT_PROTOCOL;
+}
+
 /* Returns -1 to go on or an exit code. */
 static int handle_line(struct session *s, const char *line, size_t len)
 {
@@ -88,9 +104,9 @@ static int handle_line(struct session *s, const char *line, size_t len)
 	int r = reply_entry_parse(line, len, &root, &e, err);
 
 	if (r == REPLY_SERVER_ERROR) {
-		say_server_error(e.msg);
+		int code = server_error(s, e.msg);
 		json_decref(root);
-		return LR_EXIT_PROTOCOL;
+		return code;
 	}
 	if (r < 0) {
 		fprintf(stderr, "logread: protocol error: the server sent %s\n", err);
@@ -210,6 +226,38 @@ int session_entries(struct session *s)
 		}
 	}
 	return code;
+}
+
+int session_unsent(struct session *s, int send_err, const char *path)
+{
+	const char *line;
+	size_t len;
+	ssize_t n;
+
+	/* The server wrote its answer before it closed, and on a unix
+	 * socket what it wrote is in our receive queue by then: read it
+	 * without waiting. */
+	if (fd_set_nonblock(s->sock) == 0) {
+		do
+			n = line_reader_fill(&s->lr);
+		while (n > 0 && s->lr.end - s->lr.start <= REPLY_ERR_MAX * 16);
+	}
+	if (line_reader_next(&s->lr, &line, &len) == 1) {
+		struct reply_field error;
+		char err[REPLY_ERR_MAX];
+		json_t *root = NULL;
+
+		if (reply_parse(line, len, &root, &error, err) ==
+		    REPLY_SERVER_ERROR) {
+			int code = server_error(s, error);
+			json_decref(root);
+			return code;
+		}
+		json_decref(root);
+	}
+	fprintf(stderr, "logread: cannot send the request to %s: %s\n", path,
+		strerror(-send_err));
+	return LR_EXIT_CONNECT;
 }
 
 int session_stats(struct session *s)

@@ -31,6 +31,10 @@ struct session {
 	char saved[CURSOR_TEXT_MAX + 1];   /* cursor of the last entry written */
 	size_t saved_len;         /* 0: none yet */
 	bool output_dead;         /* writing failed: nothing more is printed */
+	const char *cursor_file;  /* the request resumes after the cursor
+				   * read from this file (NULL: it does not):
+				   * the server refusing it is the file's
+				   * fault (exit 5), not a protocol error */
 };
 
 /* sock and out are the session's from now on; session_free() closes and
@@ -44,6 +48,13 @@ void session_free(struct session *s);
  * code. Afterwards saved holds the cursor of the last entry that was
  * written out completely, which is where a later run resumes. */
 int session_entries(struct session *s);
+
+/* Sending the request failed with send_err (negative errno): a server that
+ * refuses a client (too many clients, a bad or late request) writes its
+ * error line and closes, perhaps before the request was sent. Prints that
+ * error if the server left one (exit 4, or 5 for a refused cursor file),
+ * else the failure to send (exit 3). Never waits. */
+int session_unsent(struct session *s, int send_err, const char *path);
 
 /* Reads the whole answer to a stats request and prints it as received. */
 int session_stats(struct session *s);

@@ -10,11 +10,45 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 /* Bytes one reader may write per loop iteration before the others get a
  * turn. */
 #define READER_TURN_BYTES (256u << 10)
+
+/* Marks kept by a filtered last=N search (ring_seek_last). */
+#define LAST_MARKS 1024u
+
+/* Closes a query client's socket so that the client reads everything
+ * written to it and then end of file. Closing a unix socket while its
+ * receive queue holds bytes (a request not read yet, or bytes after it)
+ * resets the connection: the client's next read fails with ECONNRESET
+ * instead of seeing end of file, and a client that stops there loses the
+ * error line it was sent. So: shut reading first (from then on the
+ * client's writes fail with EPIPE instead of queueing more), read away
+ * what it had queued, then close. Only the close ends the client's
+ * reading, so its end of file still means the daemon let go of the fd.
+ * Bounded: past DRAIN_MAX bytes (more than a default socket buffer holds)
+ * the client gets its reset. */
+#define DRAIN_MAX (256u << 10)
+static void reader_sock_close(int fd)
+{
+	char sink[4096];
+	size_t drained = 0;
+
+	(void)shutdown(fd, SHUT_RD);
+	while (drained < DRAIN_MAX) {
+		/* Never blocks: after SHUT_RD an empty queue reads as 0. */
+		ssize_t n = read(fd, sink, sizeof(sink));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		drained += (size_t)n;
+	}
+	close(fd);
+}
 
 /* The one destructor. NULL-safe. */
 static void reader_close(struct reader *r)
@@ -30,7 +64,7 @@ static void reader_close(struct reader *r)
 		rs->console = NULL;
 	} else {
 		loop_unwatch(rs->loop, &r->ev);
-		close(r->ev.fd);
+		reader_sock_close(r->ev.fd);
 		rs->n--;
 	}
 	rs->stats_inflight -= r->stats_held;
@@ -336,6 +370,56 @@ static void seek_after(struct reader *r, struct cursor c)
 	ring_seek(&st->ring, want, &r->pos);
 }
 
+struct last_search {
+	const struct reader *r;
+	uint64_t last_seq;     /* the newest match seen (0: none) */
+};
+
+static bool wanted_by(const struct ring_entry *e, void *arg)
+{
+	struct last_search *ls = arg;
+
+	if (!wanted(ls->r, e))
+		return false;
+	ls->last_seq = MAX(ls->last_seq, e->seq);
+	return true;
+}
+
+static bool has_filter(const struct reader *r)
+{
+	return r->has_prio || r->fac_mask || r->nglobs;
+}
+
+/* Positions the reader at the last n entries it wants: with a filter they
+ * are the last n that match it (as journalctl -u X -n N), found by one
+ * walk over the ring (ring_seek_last) with a bounded set of marks: the
+ * same cost as a filtered dump without last=, which walks it all too.
+ * Returns 0 or -ENOMEM. */
+static int seek_last(struct reader *r, uint64_t n)
+{
+	struct ring *ring = &r->set->store->ring;
+
+	if (!has_filter(r)) {
+		n = MIN(n, ring_count(ring));
+		return ring_seek(ring, ring->meta->next_seq - n, &r->pos);
+	}
+	/* 16 KiB of marks, held only while the request starts. For n up to
+	 * LAST_MARKS - 1 the one walk finds the start exactly; for larger n
+	 * a second, short walk passes fewer than n / (LAST_MARKS - 1) + 1
+	 * matching entries. */
+	struct ring_pos *marks = malloc(LAST_MARKS * sizeof(*marks));
+	struct last_search ls = { r, 0 };
+	if (!marks)
+		return -ENOMEM;
+	ring_seek_last(ring, n, wanted_by, &ls, marks, LAST_MARKS, &r->pos);
+	free(marks);
+	/* Nothing after the newest match is wanted: a dump need not walk
+	 * there again. */
+	if (!r->follow)
+		r->end_seq = MIN(r->end_seq, MAX(ls.last_seq + 1, r->pos.seq));
+	return 0;
+}
+
 static void start(struct reader *r, const struct query_req *q)
 {
 	struct readers *rs = r->set;
@@ -387,13 +471,15 @@ static void start(struct reader *r, const struct query_req *q)
 		r->pos = ring_end(&st->ring);
 	} else if (q->has_after) {
 		if (q->after.instance == st->instance && q->after.seq >= m->next_seq) {
-			queue_error(r, "cursor is newer than the newest entry");
+			queue_error(r, QUERY_ERR_CURSOR_NEWER);
 			return;
 		}
 		seek_after(r, q->after);
 	} else if (q->has_last) {
-		uint64_t n = MIN(q->last, ring_count(&st->ring));
-		ring_seek(&st->ring, m->next_seq - n, &r->pos);
+		if (seek_last(r, q->last) < 0) {
+			queue_error(r, "out of memory");
+			return;
+		}
 	} else {
 		r->pos = ring_oldest(&st->ring);
 	}
@@ -459,7 +545,7 @@ static void read_request(struct reader *r)
 	}
 	if (query_parse(r->req, (size_t)(nl - r->req), q, &err) < 0) {
 		rs->requests_bad++;
-		snprintf(msg, sizeof(msg), "bad request: %s", err);
+		snprintf(msg, sizeof(msg), QUERY_ERR_BAD_REQUEST "%s", err);
 		queue_error(r, msg);
 	} else {
 		start(r, q);
@@ -512,16 +598,18 @@ void readers_accept(struct readers *rs, int fd)
 		static const char busy[] =
 			"{\"error\":\"too many query clients\"}\n";
 		rs->refused++;
+		/* A fresh socket's buffer takes the line at once; a client
+		 * already gone is not told. */
 		if (write(fd, busy, sizeof(busy) - 1) < 0) {
-			/* the refusal is best effort */
+			/* nothing more to do for it */
 		}
-		close(fd);
+		reader_sock_close(fd);
 		return;
 	}
 	r = calloc(1, sizeof(*r));
 	if (!r) {
 		rs->refused++;
-		close(fd);
+		reader_sock_close(fd);
 		return;
 	}
 	r->set = rs;
@@ -533,7 +621,7 @@ void readers_accept(struct readers *rs, int fd)
 	if (loop_watch(rs->loop, &r->ev, EPOLLIN) < 0) {
 		rs->refused++;
 		free(r);
-		close(fd);
+		reader_sock_close(fd);
 		return;
 	}
 	rs->n++;

@@ -242,6 +242,158 @@ static void test_source_glob(void **state)
 	mld_stop(&m);
 }
 
+/* Writes "PREFIXi" lines first..last to w and waits until the source has
+ * `total` lines. */
+static void write_lines(const struct mld *m, int w, const char *name,
+			const char *prefix, int first, int last, int total)
+{
+	for (int i = first; i <= last; i++)
+		h_writef(w, "%s%d\n", prefix, i);
+	h_wait_source_stat(m, name, "stderr", "lines", total);
+}
+
+/* Expects the messages of a dump to be exactly want[] (n of them). */
+static void expect_dump(const struct mld *m, const char *req,
+			const char *const *want, size_t n)
+{
+	json_t *a = h_dump(m, req);
+	size_t got = json_array_size(a);
+	for (size_t i = 0; i < got || i < n; i++) {
+		const char *msg = i < got ? h_jstr(json_array_get(a, i), "msg")
+					  : "(none)";
+		if (i >= n || strcmp(msg, want[i]) != 0)
+			fail_msg("%.*s: entry %zu is \"%s\", want \"%s\" "
+				 "(%zu entries, want %zu)", (int)strlen(req) - 1,
+				 req, i, msg, i < n ? want[i] : "(none)", got, n);
+	}
+	json_decref(a);
+}
+
+/* last=N with a filter gives the last N entries that match, not the
+ * matching ones among the last N of the ring (as journalctl -u X -n N). */
+static void test_last_filtered(void **state)
+{
+	struct mld m = { 0 };
+	struct h_conn c;
+	(void)state;
+
+	mld_start(&m, NULL);
+	int a = h_register_pipe(&m, "appA");
+	int b = h_register_pipe(&m, "appB");
+	write_lines(&m, a, "appA", "a", 1, 3, 3);
+	write_lines(&m, b, "appB", "b", 1, 10, 10);
+	expect_dump(&m, "dump last=3 source=appA*\n",
+		    (const char *[]){ "a1", "a2", "a3" }, 3);
+	expect_dump(&m, "dump last=2 source=appA*\n",
+		    (const char *[]){ "a2", "a3" }, 2);
+	expect_dump(&m, "dump last=1000 source=appA\n",
+		    (const char *[]){ "a1", "a2", "a3" }, 3);
+	expect_dump(&m, "dump last=0 source=appA\n", NULL, 0);
+	expect_dump(&m, "dump last=3 source=nomatch\n", NULL, 0);
+	/* Two globs: the last N of either. */
+	expect_dump(&m, "dump last=4 source=appB source=appA\n",
+		    (const char *[]){ "b7", "b8", "b9", "b10" }, 4);
+	/* Interleaved: counted among the matching entries only. */
+	write_lines(&m, a, "appA", "a", 4, 4, 4);
+	write_lines(&m, b, "appB", "b", 11, 11, 11);
+	write_lines(&m, a, "appA", "a", 5, 5, 5);
+	expect_dump(&m, "dump last=3 source=appA\n",
+		    (const char *[]){ "a3", "a4", "a5" }, 3);
+	expect_dump(&m, "dump last=2 source=appB\n",
+		    (const char *[]){ "b10", "b11" }, 2);
+
+	/* dump-follow: the last 2 that match, then new ones that match. */
+	h_conn_init(&c, h_query(&m, "dump-follow last=2 source=appA\n"));
+	write_lines(&m, b, "appB", "b", 12, 12, 12);
+	write_lines(&m, a, "appA", "a", 6, 6, 6);
+	const char *follow[] = { "a4", "a5", "a6" };
+	for (int i = 0; i < 3; i++) {
+		json_t *e = h_conn_json(&c, H_TIMEOUT_MS);
+		assert_non_null(e);
+		assert_string_equal(h_jstr(e, "msg"), follow[i]);
+		json_decref(e);
+	}
+	h_conn_close(&c);
+	close(a);
+	close(b);
+	mld_stop(&m);
+}
+
+/* Checks "dump last=N source=GLOB" against the last N entries of a full
+ * dump whose source is one of names[] (n of them). */
+static void expect_last_of(const struct mld *m, json_t *all, int n,
+			   const char *glob, const char *const *names,
+			   int nnames)
+{
+	size_t total = json_array_size(all), match = 0, first;
+	char req[96];
+
+	for (size_t i = 0; i < total; i++)
+		for (int k = 0; k < nnames; k++)
+			match += !strcmp(h_jstr(json_array_get(all, i), "source"),
+					 names[k]);
+	size_t want = (size_t)n < match ? (size_t)n : match;
+	snprintf(req, sizeof(req), "dump last=%d source=%s\n", n, glob);
+	json_t *a = h_dump(m, req);
+	if (json_array_size(a) != want)
+		fail_msg("%.*s: %zu entries, want %zu", (int)strlen(req) - 1,
+			 req, json_array_size(a), want);
+	/* Walk the full dump from the end, pairing matches with a. */
+	first = want;
+	for (size_t i = total; i-- > 0 && first > 0;) {
+		json_t *e = json_array_get(all, i);
+		bool hit = false;
+		for (int k = 0; k < nnames; k++)
+			hit |= !strcmp(h_jstr(e, "source"), names[k]);
+		if (!hit)
+			continue;
+		first--;
+		if (h_jint(e, "seq") != h_jint(json_array_get(a, first), "seq"))
+			fail_msg("%.*s: entry %zu has seq %lld, want %lld",
+				 (int)strlen(req) - 1, req, first,
+				 (long long)h_jint(json_array_get(a, first), "seq"),
+				 (long long)h_jint(e, "seq"));
+	}
+	json_decref(a);
+}
+
+/* A filtered last=N over a ring of many entries of many sources, for N
+ * below, around and above the marks the search keeps (1024), against the
+ * answer computed here from a full dump. */
+static void test_last_filtered_large(void **state)
+{
+	struct mld m = { 0 };
+	enum { NSRC = 5, PER = 1200 };
+	char names[NSRC][16];
+	int w[NSRC];
+	(void)state;
+
+	mld_start(&m, NULL);
+	for (int s = 0; s < NSRC; s++) {
+		snprintf(names[s], sizeof(names[s]), "src%d", s);
+		w[s] = h_register_pipe(&m, names[s]);
+	}
+	for (int i = 1; i <= PER; i++)
+		for (int s = 0; s < NSRC; s++)
+			h_writef(w[s], "s%d-%d\n", s, i);
+	for (int s = 0; s < NSRC; s++)
+		h_wait_source_stat(&m, names[s], "stderr", "lines", PER);
+	json_t *all = h_dump(&m, "dump\n");
+	assert_int_equal(json_array_size(all), NSRC * PER);
+	static const int counts[] = { 1, 7, 1023, 1024, 1025, 1199, 1200, 2047,
+				      2048, 2049, 2399, 2400, 2401, 100000 };
+	for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
+		expect_last_of(&m, all, counts[c], "src1",
+			       (const char *[]){ "src1" }, 1);
+		expect_last_of(&m, all, counts[c], "src[13]",
+			       (const char *[]){ "src1", "src3" }, 2);
+	}
+	json_decref(all);
+	for (int s = 0; s < NSRC; s++)
+		close(w[s]);
+	mld_stop(&m);
+}
+
 static void test_stats_values(void **state)
 {
 	struct mld m = { 0 };
@@ -762,6 +914,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_dump_follow, h_teardown),
 		cmocka_unit_test_teardown(test_last, h_teardown),
 		cmocka_unit_test_teardown(test_source_glob, h_teardown),
+		cmocka_unit_test_teardown(test_last_filtered, h_teardown),
+		cmocka_unit_test_teardown(test_last_filtered_large, h_teardown),
 		cmocka_unit_test_teardown(test_stats_values, h_teardown),
 		cmocka_unit_test_teardown(test_resume_by_cursor, h_teardown),
 		cmocka_unit_test_teardown(test_foreign_cursor, h_teardown),

@@ -1019,6 +1019,53 @@ static void test_tag_flood_leaves_room(void **state)
 	mld_stop(&m);
 }
 
+/* last=N with a priority or facility filter: the last N entries that
+ * match, however many newer entries do not. */
+static void test_last_with_priority(void **state)
+{
+	struct mld m = { 0 };
+	char sp[256];
+	(void)state;
+
+	start_syslog(&m, NULL);
+	sock_path(&m, sp, sizeof(sp));
+	/* user.err, user.info, daemon.err, user.err, then two user.info. */
+	static const char *const dgrams[] = {
+		"<11>t: e1", "<14>t: i1", "<27>t: d1", "<11>t: e2", "<14>t: i2",
+		"<14>t: i3",
+	};
+	for (size_t i = 0; i < sizeof(dgrams) / sizeof(dgrams[0]); i++)
+		send_str(sp, dgrams[i]);
+	json_decref(wait_entry(&m, "i3"));
+	static const struct {
+		const char *req;
+		const char *want[3];
+	} cases[] = {
+		{ "dump last=2 priority=3\n", { "d1", "e2" } },
+		{ "dump last=1 facility=3\n", { "d1" } },
+		{ "dump last=2 facility=1 priority=3\n", { "e1", "e2" } },
+		{ "dump last=3 priority=4..7\n", { "i1", "i2", "i3" } },
+		{ "dump last=5 priority=0..2\n", { NULL } },
+	};
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		json_t *a = h_dump(&m, cases[c].req);
+		size_t n = 0;
+		while (n < 3 && cases[c].want[n])
+			n++;
+		if (json_array_size(a) != n) {
+			print_entries(a);
+			fail_msg("%.*s: %zu entries, want %zu",
+				 (int)strlen(cases[c].req) - 1, cases[c].req,
+				 json_array_size(a), n);
+		}
+		for (size_t i = 0; i < n; i++)
+			assert_string_equal(msg_of(json_array_get(a, i)),
+					    cases[c].want[i]);
+		json_decref(a);
+	}
+	mld_stop(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1037,6 +1084,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_stale_socket_taken_over,
 					  h_teardown),
 		cmocka_unit_test_teardown(test_stats_lists_tags, h_teardown),
+		cmocka_unit_test_teardown(test_last_with_priority, h_teardown),
 	};
 	return cmocka_run_group_tests_name("itest_syslog", tests, NULL, NULL);
 }

@@ -282,6 +282,90 @@ static void test_logread_cursor_file(void **state)
 	mld_stop(&m);
 }
 
+/* -n counts the entries that pass the filters (the server's last=N with
+ * source globs): appA's 3 lines are printed although appB wrote 10 after
+ * them. */
+static void test_logread_lines_filtered(void **state)
+{
+	struct mld m = { 0 };
+	char *out, *err;
+	(void)state;
+
+	need("logread");
+	mld_start(&m, NULL);
+	int a = h_register_pipe(&m, "appA");
+	int b = h_register_pipe(&m, "appB");
+	h_writef(a, "a1\na2\na3\n");
+	h_wait_source_stat(&m, "appA", "stderr", "lines", 3);
+	for (int i = 1; i <= 10; i++)
+		h_writef(b, "b%d\n", i);
+	h_wait_source_stat(&m, "appB", "stderr", "lines", 10);
+	const char *args[] = { "-socket", m.query, "-n", "3", "-source", "appA*",
+			       "-o", "raw", NULL };
+	expect_exit_run(run("logread", args, &out, &err), 0);
+	assert_string_equal(out, "a1\na2\na3\n");
+	free(out);
+	free(err);
+	const char *args2[] = { "-socket", m.query, "-n", "2", "-source", "appA*",
+				"-o", "raw", NULL };
+	expect_exit_run(run("logread", args2, &out, &err), 0);
+	assert_string_equal(out, "a2\na3\n");
+	free(out);
+	free(err);
+	close(a);
+	close(b);
+	mld_stop(&m);
+}
+
+/* A cursor file whose content the server refuses as a cursor is the
+ * cursor file's fault: exit 5 (as for one that is not a cursor at all),
+ * nothing printed, the file left as it is. A refused -after-cursor is the
+ * server's answer to the command line: exit 4. */
+static void test_logread_junk_cursor_file(void **state)
+{
+	struct mld m = { 0 };
+	char *out, *err, cf[200], newer[128];
+	(void)state;
+
+	need("logread");
+	mld_start(&m, NULL);
+	int w = h_register_pipe(&m, "jc");
+	h_writef(w, "a\n");
+	h_wait_source_stat(&m, "jc", "stderr", "lines", 1);
+	json_t *st = h_stats(&m);
+	snprintf(newer, sizeof(newer), "m1-%s-00000000000003e8\n",
+		 h_jstr(st, "instance"));
+	json_decref(st);
+	snprintf(cf, sizeof(cf), "%s/cursor", m.dir);
+	/* junk; the shape of a cursor but not one; a cursor of this daemon
+	 * past its newest entry; bytes that are not text at all. */
+	const char *contents[] = { "junk\n", "m1-zz\n", newer, "\x01\x02 x\n" };
+	for (size_t i = 0; i < 4; i++) {
+		FILE *f = fopen(cf, "w");
+		assert_non_null(f);
+		fputs(contents[i], f);
+		fclose(f);
+		const char *args[] = { "-socket", m.query, "-cursor-file", cf,
+				       "-o", "raw", NULL };
+		expect_exit_run(run("logread", args, &out, &err), 5);
+		assert_string_equal(out, "");
+		if (!strstr(err, cf) || !strstr(err, "remove it"))
+			fail_msg("the message does not name the file: %s", err);
+		free(out);
+		free(err);
+		size_t len;
+		char *kept = h_read_file(cf, &len);
+		assert_string_equal(kept, contents[i]);
+		free(kept);
+	}
+	const char *args[] = { "-socket", m.query, "-after-cursor", "junk", NULL };
+	expect_exit_run(run("logread", args, &out, &err), 4);
+	free(out);
+	free(err);
+	close(w);
+	mld_stop(&m);
+}
+
 static void test_logread_missing_socket(void **state)
 {
 	struct mld m = { 0 };
@@ -309,6 +393,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_logread_raw_joins_pieces, h_teardown),
 		cmocka_unit_test_teardown(test_logread_cursor_file, h_teardown),
 		cmocka_unit_test_teardown(test_logread_missing_socket, h_teardown),
+		cmocka_unit_test_teardown(test_logread_lines_filtered, h_teardown),
+		cmocka_unit_test_teardown(test_logread_junk_cursor_file, h_teardown),
 	};
 	return cmocka_run_group_tests_name("itest_tools", tests, NULL, NULL);
 }

@@ -501,6 +501,36 @@ static void test_facility(void **state)
 	(void)state;
 }
 
+static bool refuses(const char *msg)
+{
+	return query_error_refuses_cursor(msg, strlen(msg));
+}
+
+/* The texts a client takes as "your cursor was refused": exactly the
+ * server's, and the parser's own message for a bad cursor is one. */
+static void test_error_refuses_cursor(void **state)
+{
+	struct query_req *q = malloc(sizeof(*q));
+	const char *err = NULL;
+	char msg[128];
+
+	assert_int_equal(query_parse("dump after=junk", 15, q, &err), -EINVAL);
+	snprintf(msg, sizeof(msg), "bad request: %s", err);
+	assert_true(refuses(msg));
+	assert_true(refuses("cursor is newer than the newest entry"));
+	assert_false(refuses("too many query clients"));
+	assert_false(refuses("bad request: unknown parameter"));
+	assert_false(refuses("malformed cursor"));
+	assert_false(refuses("bad request: malformed cursor!"));
+	assert_false(refuses("cursor is newer"));
+	assert_false(refuses(""));
+	/* Not NUL-terminated at len: only len bytes count. */
+	assert_true(query_error_refuses_cursor("cursor is newer than the newest "
+					       "entryXYZ", 37));
+	free(q);
+	(void)state;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -516,6 +546,7 @@ int main(void)
 		cmocka_unit_test(test_match_source),
 		cmocka_unit_test(test_priority_param),
 		cmocka_unit_test(test_priority_arg),
+		cmocka_unit_test(test_error_refuses_cursor),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

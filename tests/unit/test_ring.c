@@ -600,6 +600,70 @@ static void test_random_against_model(void **state)
 	}
 }
 
+/* ring_seek_last's filter in these tests: sources that are d-1 modulo d
+ * (d = *arg): every entry for 1, none for d > 100 (sources are 0-99). */
+static bool source_mod(const struct ring_entry *e, void *arg)
+{
+	uint32_t d = *(const uint32_t *)arg;
+	return e->source % d == d - 1;
+}
+
+/* ring_seek_last against the obvious answer (the list of every match),
+ * for counts below, at and above the marks and the matches, and marks of
+ * every stride: the walk from a mark must land on the same entry as an
+ * exact list. */
+static void test_seek_last(void **state)
+{
+	static const uint32_t divisors[] = { 1, 3, 7, 50, 100, 1000 };
+	static const size_t nmarks[] = { 2, 3, 5, 16, 1024 };
+	static uint64_t matches[4000];
+	struct ring_pos marks[1024], p, end;
+	struct ring r;
+	struct ring_entry e;
+
+	assert_int_equal(ring_init(&r, 16 * page, 0, 0), 0);
+	/* Empty: the end, whatever is asked. */
+	uint32_t one = 1;
+	ring_seek_last(&r, 5, source_mod, &one, marks, 2, &p);
+	assert_true(p.seq == 1);
+	/* Enough entries to wrap and evict: the search starts at the oldest
+	 * entry still there, not at seq 1. */
+	for (uint64_t s = 1; s <= 3000; s++)
+		append_n(&r, s, (uint32_t)(s * 37 % 61));
+	assert_true(r.meta->oldest_seq > 1);
+	end = ring_end(&r);
+	for (size_t d = 0; d < sizeof(divisors) / sizeof(divisors[0]); d++) {
+		uint32_t div = divisors[d];
+		size_t m = 0;
+		for (p = ring_oldest(&r); ring_get(&r, &p, &e) == 1;
+		     ring_next(&r, &p, &e))
+			if (e.source % div == div - 1)
+				matches[m++] = e.seq;
+		uint64_t counts[] = { 0, 1, 2, 3, 4, 15, 16, 17, 100, 1023, 1024,
+				      1025, m - 1, m, m + 1, UINT64_MAX };
+		for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
+			uint64_t n = counts[c];
+			uint64_t want = n == 0 || m == 0 ? end.seq
+					: n >= m ? matches[0] : matches[m - n];
+			for (size_t k = 0; k < sizeof(nmarks) / sizeof(nmarks[0]); k++) {
+				ring_seek_last(&r, n, source_mod, &div, marks,
+					       nmarks[k], &p);
+				if (p.seq != want)
+					fail_msg("divisor %u, n %llu, %zu marks: seq "
+						 "%llu, want %llu", div,
+						 (unsigned long long)n, nmarks[k],
+						 (unsigned long long)p.seq,
+						 (unsigned long long)want);
+				/* A position to read from, not only a seq. */
+				struct ring_pos q;
+				assert_int_equal(ring_seek(&r, want, &q), 0);
+				assert_true(p.off == q.off);
+			}
+		}
+	}
+	ring_destroy(&r);
+}
+
 /* An entry as the daemon stores one with attributes: u32 message length,
  * the message, then "KEY=VALUE\0KEY=VALUE". */
 static uint64_t append_attrs(struct ring *r, uint64_t time_ns, uint32_t source,
@@ -1100,6 +1164,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_msg_max, stop_observing),
 		cmocka_unit_test_teardown(test_msg_max_capped, stop_observing),
 		cmocka_unit_test_teardown(test_random_against_model, stop_observing),
+		cmocka_unit_test_teardown(test_seek_last, stop_observing),
 		cmocka_unit_test_teardown(test_attrs_decode, stop_observing),
 		cmocka_unit_test_teardown(test_attrs_corrupt_length, stop_observing),
 		cmocka_unit_test_teardown(test_attrs_wrap, stop_observing),
