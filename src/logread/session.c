@@ -7,6 +7,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "diag.h"
 #include "reply.h"
 
 void session_init(struct session *s, int sock, int sigfd,
@@ -49,7 +50,7 @@ static int output_error(struct session *s, int r)
 	s->output_dead = true;
 	if (r == -EPIPE)
 		return LR_EXIT_OK;
-	fprintf(stderr, "logread: cannot write the output: %s\n", strerror(-r));
+	diag_warn_err(r, "cannot write the output");
 	return LR_EXIT_RUNTIME;
 }
 
@@ -75,8 +76,8 @@ static int flush(struct session *s)
 
 static void say_server_error(struct reply_field msg)
 {
-	fprintf(stderr, "logread: the server answered with an error: %.*s\n",
-		(int)msg.len, msg.ptr);
+	diag_warn("the server answered with an error: %.*s", (int)msg.len,
+		  msg.ptr);
 }
 
 /* Returns -1 to go on or an exit code. */
@@ -93,12 +94,11 @@ static int handle_line(struct session *s, const char *line, size_t len)
 		return LR_EXIT_PROTOCOL;
 	}
 	if (r < 0) {
-		fprintf(stderr, "logread: protocol error: the server sent %s\n", err);
+		diag_warn("protocol error: the server sent %s", err);
 		return LR_EXIT_PROTOCOL;
 	}
 	if (e.cursor.ptr && !cursor_text_ok(e.cursor.ptr, e.cursor.len)) {
-		fprintf(stderr, "logread: protocol error: the server sent a "
-			"malformed cursor\n");
+		diag_warn("protocol error: the server sent a malformed cursor");
 		json_decref(root);
 		return LR_EXIT_PROTOCOL;
 	}
@@ -110,7 +110,7 @@ static int handle_line(struct session *s, const char *line, size_t len)
 	}
 	json_decref(root);
 	if (r < 0) {
-		fprintf(stderr, "logread: out of memory\n");
+		diag_warn("out of memory");
 		return LR_EXIT_RUNTIME;
 	}
 	if (s->out.len >= OUTPUT_FLUSH_AT)
@@ -149,12 +149,11 @@ static int read_more(struct session *s)
 	ssize_t n = line_reader_fill(&s->lr);
 
 	if (n == -ENOMEM) {
-		fprintf(stderr, "logread: out of memory\n");
+		diag_warn("out of memory");
 		return LR_EXIT_RUNTIME;
 	}
 	if (n < 0) {
-		fprintf(stderr, "logread: cannot read from the server: %s\n",
-			strerror((int)-n));
+		diag_warn_err((int)n, "cannot read from the server");
 		return LR_EXIT_RUNTIME;
 	}
 	return -1;
@@ -162,8 +161,8 @@ static int read_more(struct session *s)
 
 static int too_long(void)
 {
-	fprintf(stderr, "logread: protocol error: the server sent a line "
-		"longer than %u MiB\n", LINE_READER_MAX >> 20);
+	diag_warn("protocol error: the server sent a line longer than %u MiB",
+		  LINE_READER_MAX >> 20);
 	return LR_EXIT_PROTOCOL;
 }
 
@@ -240,12 +239,12 @@ int session_stats(struct session *s)
 	}
 	json_decref(root);
 	if (r < 0) {
-		fprintf(stderr, "logread: protocol error: the server sent %s\n", err);
+		diag_warn("protocol error: the server sent %s", err);
 		return LR_EXIT_PROTOCOL;
 	}
 	if (output_bytes(&s->out, text, len) < 0 ||
 	    output_bytes(&s->out, "\n", 1) < 0) {
-		fprintf(stderr, "logread: out of memory\n");
+		diag_warn("out of memory");
 		return LR_EXIT_RUNTIME;
 	}
 	r = output_flush(&s->out, s->sigfd);
