@@ -94,8 +94,8 @@ static const struct opt rows[] = {
 	{ "console", NULL, OPT_BOOL, CFG(console),
 	  .help = "mirror every entry to stdout as TIME;SOURCE;MSG" },
 	{ "daemonize", NULL, OPT_BOOL, CFG(daemonize),
-	  .help = "bind the sockets, start a copy in the background\n"
-		  "and exit 0 once it runs" },
+	  .help = "bind the sockets, fork a copy into the background\n"
+		  "and exit 0 once it serves (1 if it cannot start)" },
 	/* Not listed: for a parent that binds the sockets and hands them
 	 * down with --fd-log and --fd-query (docs/memlogd.md). */
 	{ "unlink-on-exit", NULL, OPT_FLAG, CFG(unlink_on_exit) },
