@@ -19,6 +19,17 @@ struct parse {
 	const char *hint_name;
 };
 
+/* A reason quotes the user's words, which may hold any byte: control
+ * characters become '?', so that it stays one line that cannot drive a
+ * terminal. */
+static enum opt_result one_line(struct parse *p)
+{
+	for (char *c = p->err; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	return OPT_USAGE;
+}
+
 __attribute__((format(printf, 2, 3)))
 static enum opt_result fail(struct parse *p, const char *fmt, ...)
 {
@@ -27,7 +38,7 @@ static enum opt_result fail(struct parse *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(p->err, p->errlen, fmt, ap);
 	va_end(ap);
-	return OPT_USAGE;
+	return one_line(p);
 }
 
 /* How messages and --help write a name: one-letter names with one dash
@@ -124,7 +135,7 @@ static enum opt_result lookup(struct parse *p, const char *s, size_t len,
 	}
 	if (n < p->errlen)
 		snprintf(p->err + n, p->errlen - n, ")");
-	return OPT_USAGE;
+	return one_line(p);
 }
 
 static const char *default_bad(const struct opt *o)

@@ -296,6 +296,11 @@ static void test_unknown_and_ambiguous(void **state)
 	assert_usage(PARSE("-:x"), "unknown option: -:x");
 	assert_usage(PARSE("-=x"), "unknown option: -=x");
 	assert_usage(PARSE("---flag"), "unknown option: ---flag");
+	/* A reason stays one line whatever the words hold. */
+	assert_usage(PARSE("-a\nb\tc\x7f"), "unknown option: -a?b?c?");
+	assert_usage(PARSE("--str", "x", "line\none"),
+		     "unexpected argument: line?one");
+	assert_usage(PARSE("--count=\x1b[2J"), "--count: bad number: ?[2J");
 	assert_usage(PARSE("--p", "x"),
 		     "ambiguous option: --p (could be --path, --pair)");
 	assert_usage(PARSE("-si=1"),
