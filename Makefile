@@ -134,6 +134,21 @@ $(BUILD)/tests/test_forward_%: tests/unit/test_forward_%.c $(FORWARD_MODS) $(BUI
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(JANSSON_CFLAGS) $(SSL_CFLAGS) $(RELP_CFLAGS) -Isrc/memlog-forward -Isrc/client -o $@ $^ $(FORWARD_LIBS) $(CMOCKA_LIBS)
 
+# logread's unit tests link its modules (all but main.o).
+LOGREAD_MODS := $(filter-out $(BUILD)/src/logread/main.o,$(LOGREAD_OBJ))
+$(BUILD)/tests/test_logread_%: tests/unit/test_logread_%.c $(LOGREAD_MODS) $(BUILD)/libmemlog-client.a $(BUILD)/libmemlog.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(JANSSON_CFLAGS) -Isrc/logread -Isrc/client -o $@ $^ $(JANSSON_LIBS) $(CMOCKA_LIBS)
+
+# The option parsers of memlog-run and memlog-kmsg, each in its options.o.
+$(BUILD)/tests/test_run_options: tests/unit/test_run_options.c $(BUILD)/src/memlog-run/options.o $(BUILD)/libmemlog.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Isrc/memlog-run -o $@ $^ $(CMOCKA_LIBS)
+
+$(BUILD)/tests/test_kmsg_options: tests/unit/test_kmsg_options.c $(BUILD)/src/memlog-kmsg/options.o $(BUILD)/libmemlog.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Isrc/memlog-kmsg -o $@ $^ $(CMOCKA_LIBS)
+
 # memlog-runc's unit tests link its modules (all but main.o).
 $(BUILD)/tests/test_runc_%: tests/unit/test_runc_%.c $(RUNC_MODS) $(BUILD)/libmemlog.a
 	@mkdir -p $(dir $@)

@@ -17,6 +17,9 @@ int fdname_encode(char *out, uint64_t id, enum fdname_kind kind, int stream,
 	static const char hex[] = "0123456789ABCDEF";
 	int n;
 
+	if (kind == FDNAME_KEY)
+		return snprintf(out, FDNAME_MAX + 1, PREFIX "k.%llu",
+				(unsigned long long)id);
 	if (kind == FDNAME_DEST)
 		n = snprintf(out, FDNAME_MAX + 1, PREFIX "%llu.d",
 			     (unsigned long long)id);
@@ -83,6 +86,11 @@ int fdname_decode(const char *s, size_t len, struct fdname *out)
 	    memcmp(s, PREFIX, sizeof(PREFIX) - 1))
 		return -EINVAL;
 	p += sizeof(PREFIX) - 1;
+	if (end - p > 2 && p[0] == 'k' && p[1] == '.') {
+		p += 2;
+		out->kind = FDNAME_KEY;
+		return number(&p, end, &out->id) < 0 || p != end ? -EINVAL : 0;
+	}
 	if (number(&p, end, &out->id) < 0 || p >= end || *p++ != '.' || p >= end)
 		return -EINVAL;
 	if (*p == 'd') {

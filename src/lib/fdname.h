@@ -3,6 +3,11 @@
  * restarted memlogd takes its sources back and their writers never see
  * a broken pipe. A name says which source an fd is:
  *
+ *     memlog.k.KEY              any fd memlogd keeps, by its key (the
+ *                               keys of source.h and daemon.c)
+ *
+ * and, from memlog 0.1 (still taken back after an upgrade from it):
+ *
  *     memlog.ID.s.STREAM.NAME   the source (STREAM: 1 stdout, 2 stderr)
  *     memlog.ID.d               its tee destination, if it has one
  *
@@ -23,10 +28,11 @@
 enum fdname_kind {
 	FDNAME_SOURCE = 's',
 	FDNAME_DEST = 'd',
+	FDNAME_KEY = 'k',
 };
 
 struct fdname {
-	uint64_t id;
+	uint64_t id;         /* FDNAME_KEY: the key */
 	enum fdname_kind kind;
 	int stream;          /* FDNAME_SOURCE: enum stream */
 	char name[FDNAME_MAX + 1]; /* FDNAME_SOURCE: decoded, not terminated */
@@ -34,7 +40,8 @@ struct fdname {
 };
 
 /* Writes the name (NUL-terminated) into out[FDNAME_MAX + 1]. Returns its
- * length, or -ENAMETOOLONG. name/len/stream only for FDNAME_SOURCE. */
+ * length, or -ENAMETOOLONG. name/len/stream only for FDNAME_SOURCE; for
+ * FDNAME_KEY, id is the key. */
 int fdname_encode(char *out, uint64_t id, enum fdname_kind kind, int stream,
 		  const char *name, size_t len);
 

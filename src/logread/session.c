@@ -7,6 +7,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "diag.h"
 #include "query.h"
 #include "reply.h"
 #include "util.h"
@@ -51,7 +52,7 @@ static int output_error(struct session *s, int r)
 	s->output_dead = true;
 	if (r == -EPIPE)
 		return LR_EXIT_OK;
-	fprintf(stderr, "logread: cannot write the output: %s\n", strerror(-r));
+	diag_warn_err(r, "cannot write the output");
 	return LR_EXIT_RUNTIME;
 }
 
@@ -77,18 +78,17 @@ static int flush(struct session *s)
 
 static void say_server_error(struct reply_field msg)
 {
-	fprintf(stderr, "logread: the server answered with an error: %.*s\n",
-		(int)msg.len, msg.ptr);
+	diag_warn("the server answered with an error: %.*s", (int)msg.len,
+		  msg.ptr);
 }
 
 /* The server answered {"error":...}: says so, returns the exit code. */
 static int server_error(const struct session *s, struct reply_field msg)
 {
 	if (s->cursor_file && query_error_refuses_cursor(msg.ptr, msg.len)) {
-		fprintf(stderr, "logread: the cursor file %s holds no valid "
-			"cursor (the server answered: %.*s); remove it to start "
-			"from the beginning\n", s->cursor_file, (int)msg.len,
-			msg.ptr);
+		diag_warn("the cursor file %s holds no valid cursor (the server "
+			  "answered: %.*s); remove it to start from the "
+			  "beginning", s->cursor_file, (int)msg.len, msg.ptr);
 		return LR_EXIT_CURSOR;
 	}
 	say_server_error(msg);
@@ -109,12 +109,11 @@ static int handle_line(struct session *s, const char *line, size_t len)
 		return code;
 	}
 	if (r < 0) {
-		fprintf(stderr, "logread: protocol error: the server sent %s\n", err);
+		diag_warn("protocol error: the server sent %s", err);
 		return LR_EXIT_PROTOCOL;
 	}
 	if (e.cursor.ptr && !cursor_text_ok(e.cursor.ptr, e.cursor.len)) {
-		fprintf(stderr, "logread: protocol error: the server sent a "
-			"malformed cursor\n");
+		diag_warn("protocol error: the server sent a malformed cursor");
 		json_decref(root);
 		return LR_EXIT_PROTOCOL;
 	}
@@ -126,7 +125,7 @@ static int handle_line(struct session *s, const char *line, size_t len)
 	}
 	json_decref(root);
 	if (r < 0) {
-		fprintf(stderr, "logread: out of memory\n");
+		diag_warn("out of memory");
 		return LR_EXIT_RUNTIME;
 	}
 	if (s->out.len >= OUTPUT_FLUSH_AT)
@@ -165,12 +164,11 @@ static int read_more(struct session *s)
 	ssize_t n = line_reader_fill(&s->lr);
 
 	if (n == -ENOMEM) {
-		fprintf(stderr, "logread: out of memory\n");
+		diag_warn("out of memory");
 		return LR_EXIT_RUNTIME;
 	}
 	if (n < 0) {
-		fprintf(stderr, "logread: cannot read from the server: %s\n",
-			strerror((int)-n));
+		diag_warn_err((int)n, "cannot read from the server");
 		return LR_EXIT_RUNTIME;
 	}
 	return -1;
@@ -178,8 +176,8 @@ static int read_more(struct session *s)
 
 static int too_long(void)
 {
-	fprintf(stderr, "logread: protocol error: the server sent a line "
-		"longer than %u MiB\n", LINE_READER_MAX >> 20);
+	diag_warn("protocol error: the server sent a line longer than %u MiB",
+		  LINE_READER_MAX >> 20);
 	return LR_EXIT_PROTOCOL;
 }
 
@@ -255,8 +253,7 @@ int session_unsent(struct session *s, int send_err, const char *path)
 		}
 		json_decref(root);
 	}
-	fprintf(stderr, "logread: cannot send the request to %s: %s\n", path,
-		strerror(-send_err));
+	diag_warn_err(send_err, "cannot send the request to %s", path);
 	return LR_EXIT_CONNECT;
 }
 
@@ -288,12 +285,12 @@ int session_stats(struct session *s)
 	}
 	json_decref(root);
 	if (r < 0) {
-		fprintf(stderr, "logread: protocol error: the server sent %s\n", err);
+		diag_warn("protocol error: the server sent %s", err);
 		return LR_EXIT_PROTOCOL;
 	}
 	if (output_bytes(&s->out, text, len) < 0 ||
 	    output_bytes(&s->out, "\n", 1) < 0) {
-		fprintf(stderr, "logread: out of memory\n");
+		diag_warn("out of memory");
 		return LR_EXIT_RUNTIME;
 	}
 	r = output_flush(&s->out, s->sigfd);

@@ -6,12 +6,12 @@
 #include "diag.h"
 #include "kmsg.h"
 #include "kmsgstate.h"
+#include "options.h"
 #include "timefmt.h"
 #include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -23,67 +23,24 @@
 
 enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
-struct opts {
-	const char *kmsg;
-	const char *state_dir;
-	bool follow;
-	bool priority;   /* prefix each line with <PRI> */
-};
-
-static const char usage_text[] =
-"Usage: memlog-kmsg [OPTION]...\n"
-"Copies the kernel log to stderr, one line per record:\n"
-"  (SEQ) - TIME: MESSAGE\n"
-"keeping its place in STATE-DIR/memlog-kmsg.state across restarts.\n"
-"\n"
-"  --kmsg PATH        the kernel log device [/dev/kmsg]\n"
-"  --state-dir DIR    where the position is kept [/run/memlog]; \"\" for none\n"
-"  --no-follow        stop at the end of what the kernel holds\n"
-"  --priority         start each line with <PRI> (facility*8+level)\n"
-"  --help, --version\n"
-"\n"
-"Exit status: 0 at the end (--no-follow) or on SIGTERM/SIGINT, 1 the kernel\n"
-"log cannot be read (no CAP_SYSLOG: not in containers), 2 usage error.\n";
-
-static int parse(int argc, char **argv, struct opts *o)
+/* Returns -1 to go on, else the exit code. */
+static int parse(int argc, char **argv, struct memlog_kmsg_opts *o)
 {
-	enum { OPT_KMSG = 256, OPT_STATE, OPT_NOFOLLOW, OPT_PRIO, OPT_HELP, OPT_VERSION };
-	static const struct option lo[] = {
-		{ "kmsg", required_argument, NULL, OPT_KMSG },
-		{ "state-dir", required_argument, NULL, OPT_STATE },
-		{ "no-follow", no_argument, NULL, OPT_NOFOLLOW },
-		{ "priority", no_argument, NULL, OPT_PRIO },
-		{ "help", no_argument, NULL, OPT_HELP },
-		{ "version", no_argument, NULL, OPT_VERSION },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
+	char err[256];
 
-	o->kmsg = "/dev/kmsg";
-	o->state_dir = "/run/memlog";
-	o->follow = true;
-	opterr = 0;
-	while ((c = getopt_long_only(argc, argv, ":", lo, NULL)) != -1) {
-		switch (c) {
-		case OPT_KMSG: o->kmsg = optarg; break;
-		case OPT_STATE: o->state_dir = optarg; break;
-		case OPT_NOFOLLOW: o->follow = false; break;
-		case OPT_PRIO: o->priority = true; break;
-		case OPT_HELP: fputs(usage_text, stdout); return 0;
-		case OPT_VERSION: printf("memlog-kmsg memlog %s\n", MEMLOG_VERSION); return 0;
-		default:
-			diag_usage("unknown option: %s", argv[optind - 1]);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		diag_usage("unexpected argument: %s", argv[optind]);
+	switch (memlog_kmsg_parse_args(argc, argv, o, err, sizeof(err),
+				       stdout)) {
+	case OPT_RUN:
+		return -1;
+	case OPT_USAGE:
+		diag_usage("%s", err);
 		return EXIT_USAGE;
+	default:
+		return 0;
 	}
-	return -1;
 }
 
-static void print(const struct opts *o, uint64_t seq, uint64_t usec, int pri,
+static void print(const struct memlog_kmsg_opts *o, uint64_t seq, uint64_t usec, int pri,
 		  const char *msg, size_t len)
 {
 	char t[TIMEFMT_MAX];
@@ -104,7 +61,7 @@ static void on_stop(int sig)
 
 int main(int argc, char **argv)
 {
-	struct opts o = { 0 };
+	struct memlog_kmsg_opts o;
 	struct kmsg_state st = { 0 };
 	char path[PATH_MAX] = "";
 	char buf[KMSG_READ_MAX];
@@ -151,7 +108,7 @@ int main(int argc, char **argv)
 		if (n < 0 && errno == EPIPE)
 			continue; /* overwritten; the seq gap tells how many */
 		if (n < 0 && errno == EAGAIN) {
-			if (!o.follow)
+			if (o.no_follow)
 				break;
 			struct pollfd p = { .fd = fd, .events = POLLIN };
 			if (ppoll(&p, 1, NULL, &waitmask) < 0 && errno == EINTR)

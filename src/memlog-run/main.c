@@ -5,31 +5,24 @@
  * directly and its exit status is its own. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "diag.h"
+#include "options.h"
 #include "register.h"
 #include "regmsg.h"
 #include "util.h"
-
-#define DEFAULT_SOCKET "/var/run/linuxkit-external-logging.sock"
-#define NAME_MAX_LEN (REG_NAME_MAX - 4) /* room for ".out" */
 
 /* Exit codes, as env(1) and nohup(1) use them. */
 #define EXIT_SETUP 125     /* memlog-run's own usage or setup error */
 #define EXIT_CANNOT_RUN 126 /* CMD found but not executable */
 #define EXIT_NOT_FOUND 127 /* CMD not found */
 
-struct run_opts {
-	const char *socket; /* registration socket path */
-	const char *name;   /* source name given with -n */
-	char **cmd;         /* CMD and its arguments, NULL-terminated */
-};
+const char *diag_prog = "memlog-run";
 
 /* One of the command's output streams. */
 struct run_stream {
@@ -42,89 +35,20 @@ struct run_stream {
 	int remote;         /* the end handed to the daemon, -1 once sent */
 };
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-"Usage: memlog-run [-socket PATH] -n NAME [--] CMD [ARGS...]\n"
-"\n"
-"Runs CMD with its stdout logged by memlogd as source NAME.out and its\n"
-"stderr as source NAME. memlog-run replaces itself with CMD (exec), so CMD\n"
-"keeps its pid, gets signals directly and exits with its own status.\n"
-"\n"
-"Options (one or two dashes; -opt VALUE and -opt=VALUE both work):\n"
-"  -n, -name NAME     source name: 1 to %d bytes, any bytes but NUL\n"
-"      -socket PATH   memlogd's registration socket\n"
-"                     (default " DEFAULT_SOCKET ")\n"
-"  -h, -help          show this help and exit\n"
-"      -version       show the version and exit\n"
-"\n"
-"If memlogd cannot be reached, memlog-run says so once on stderr and runs\n"
-"CMD with its output unchanged: output is never lost.\n"
-"\n"
-"Exit status: CMD's own, or\n"
-"  125  memlog-run's own error (bad usage, out of resources)\n"
-"  126  CMD was found but could not be run\n"
-"  127  CMD was not found\n",
-		NAME_MAX_LEN);
-}
-
 /* Returns -1 to go on, else the exit code. */
 static int parse_args(int argc, char **argv, struct run_opts *o)
 {
-	enum { OPT_SOCKET = 256, OPT_VERSION };
-	static const struct option longopts[] = {
-		{ "socket", required_argument, NULL, OPT_SOCKET },
-		{ "name", required_argument, NULL, 'n' },
-		{ "n", required_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, OPT_VERSION },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
+	char err[256];
 
-	o->socket = DEFAULT_SOCKET;
-	o->name = NULL;
-	opterr = 1;
-	/* '+': stop at CMD, its options are its own. */
-	while ((c = getopt_long_only(argc, argv, "+n:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_SOCKET:
-			o->socket = optarg;
-			break;
-		case 'n':
-			o->name = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case OPT_VERSION:
-			printf("memlog-run memlog %s\n", MEMLOG_VERSION);
-			return 0;
-		default:
-			fprintf(stderr, "Try 'memlog-run -help'.\n");
-			return EXIT_SETUP;
-		}
-	}
-	if (!o->name) {
-		fprintf(stderr, "memlog-run: -n NAME is required\n");
+	switch (run_parse_args(argc, argv, o, err, sizeof(err), stdout)) {
+	case OPT_RUN:
+		return -1;
+	case OPT_USAGE:
+		diag_usage("%s", err);
 		return EXIT_SETUP;
+	default:
+		return 0;
 	}
-	if (o->name[0] == '\0') {
-		fprintf(stderr, "memlog-run: the name given with -n is empty\n");
-		return EXIT_SETUP;
-	}
-	if (strlen(o->name) > NAME_MAX_LEN) {
-		fprintf(stderr, "memlog-run: the name given with -n is %zu bytes; "
-			"at most %d are allowed\n", strlen(o->name), NAME_MAX_LEN);
-		return EXIT_SETUP;
-	}
-	if (optind >= argc) {
-		fprintf(stderr, "memlog-run: no command given\n"
-			"Try 'memlog-run -help'.\n");
-		return EXIT_SETUP;
-	}
-	o->cmd = argv + optind;
-	return -1;
 }
 
 /* Moves fd above the standard fds (keeping close-on-exec) so that dup2()
@@ -197,10 +121,11 @@ static void stream_init(struct run_stream *s, const char *name, bool out)
 	s->local = s->remote = -1;
 }
 
-/* Writes the exec failure to fd, best effort. */
+/* Writes the exec failure to fd, best effort: in diag's shape, but to a
+ * given fd, as the original stderr is no longer fd 2. */
 static void say_exec_error(int fd, const char *cmd, int err)
 {
-	dprintf(fd, "memlog-run: %s: %s\n", cmd,
+	dprintf(fd, "%s: %s: %s\n", diag_prog, cmd,
 		err == ENOENT ? "command not found" : strerror(err));
 }
 
@@ -221,20 +146,18 @@ int main(int argc, char **argv)
 
 	r = registrar_open(&reg, opts.socket);
 	if (r == -ENAMETOOLONG || r == -EINVAL) {
-		fprintf(stderr, "memlog-run: socket path '%s' is %s\n", opts.socket,
-			r == -EINVAL ? "empty" : "too long for a unix socket");
+		diag_warn("socket path '%s' is %s", opts.socket,
+			  r == -EINVAL ? "empty" : "too long for a unix socket");
 		return EXIT_SETUP;
 	}
 	if (r < 0) {
-		fprintf(stderr, "memlog-run: cannot create a socket: %s\n",
-			strerror(-r));
+		diag_warn_err(r, "cannot create a socket");
 		return EXIT_SETUP;
 	}
 	for (unsigned i = 0; i < ARRAY_SIZE(streams); i++) {
 		r = stream_open(&streams[i]);
 		if (r < 0) {
-			fprintf(stderr, "memlog-run: cannot create a socketpair: %s\n",
-				strerror(-r));
+			diag_warn_err(r, "cannot create a socketpair");
 			return EXIT_SETUP;
 		}
 	}
@@ -250,17 +173,16 @@ int main(int argc, char **argv)
 		if (r == 0)
 			continue;
 		if (i == 0) {
-			fprintf(stderr, "memlog-run: memlogd not reachable at %s (%s); "
-				"running %s with output unchanged\n",
-				opts.socket, send_error_text(r), opts.cmd[0]);
+			diag_warn("memlogd not reachable at %s (%s); running %s "
+				  "with output unchanged", opts.socket,
+				  send_error_text(r), opts.cmd[0]);
 			for (unsigned j = 0; j < ARRAY_SIZE(streams); j++)
 				stream_close(&streams[j]);
 			break;
 		}
-		fprintf(stderr, "memlog-run: memlogd not reachable at %s (%s) "
-			"to register %s; running %s with %s unchanged\n",
-			opts.socket, send_error_text(r), s->label, opts.cmd[0],
-			s->label);
+		diag_warn("memlogd not reachable at %s (%s) to register %s; "
+			  "running %s with %s unchanged", opts.socket,
+			  send_error_text(r), s->label, opts.cmd[0], s->label);
 		stream_close(s);
 	}
 	registrar_close(&reg);
@@ -273,12 +195,9 @@ int main(int argc, char **argv)
 		if (s->local < 0)
 			continue;
 		/* local is above 2, so dup2 always makes a new fd without
-		 * close-on-exec. */
+		 * close-on-exec. A failed dup2 left fd 2 as it was. */
 		if (dup2(s->local, s->target) < 0) {
-			err = errno;
-			dprintf(orig_stderr >= 0 ? orig_stderr : STDERR_FILENO,
-				"memlog-run: cannot attach %s: %s\n", s->label,
-				strerror(err));
+			diag_warn_err(errno, "cannot attach %s", s->label);
 			return EXIT_SETUP;
 		}
 		close(s->local);

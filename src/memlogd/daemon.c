@@ -109,6 +109,7 @@ static void tick(struct daemon *d)
 	uint64_t next = d->loop.now_ms + TICK_MS;
 
 	next = MIN(next, readers_tick(&d->readers));
+	sources_tick(&d->sources);
 	if (d->query_paused) {
 		if (d->reserve_fd < 0)
 			d->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -171,15 +172,132 @@ static int watch_signals(struct daemon *d)
 	return loop_watch(&d->loop, &d->sig_ev, EPOLLIN);
 }
 
+static int fdstore_keep(void *arg, uint64_t key, int fd)
+{
+	return fdstore_put(key, fd);
+}
+
+static void fdstore_unkeep(void *arg, uint64_t key)
+{
+	fdstore_drop(key);
+}
+
+static int take_kept(struct kept_fd *kept, int nkept, uint64_t key)
+{
+	for (int i = 0; i < nkept; i++) {
+		if (kept[i].key == key && kept[i].fd >= 0) {
+			int fd = kept[i].fd;
+			kept[i].fd = -1;
+			return fd;
+		}
+	}
+	return -1;
+}
+
+/* The ring and state: taken over from what was kept, else made anew. */
+static int open_store(struct daemon *d, const struct store_config *sc,
+		      struct kept_fd *kept, int nkept, bool *adopted)
+{
+	int ring_fd = take_kept(kept, nkept, KEY_RING);
+	int state_fd = take_kept(kept, nkept, KEY_STATE);
+	const char *rwhy = NULL, *swhy = NULL;
+
+	*adopted = false;
+	if (ring_fd >= 0 || state_fd >= 0) {
+		int r = store_adopt(&d->store, sc, ring_fd, state_fd, &rwhy, &swhy);
+		if (r == 0) {
+			*adopted = true;
+			if (rwhy)
+				store_notice(&d->store, true, "the ring of the "
+					     "last memlogd was not taken over: "
+					     "%s; its entries are lost", rwhy);
+			if (swhy)
+				store_notice(&d->store, true, "the state of the "
+					     "last memlogd was not taken over: "
+					     "%s; its sources start again",
+					     swhy);
+			if (!rwhy && !swhy)
+				store_notice(&d->store, false, "took over the "
+					     "ring (%llu entries) and the state "
+					     "of the last memlogd",
+					     (unsigned long long)
+					     ring_count(&d->store.ring));
+			return 0;
+		}
+		diag_warn("cannot take over the last memlogd's ring or state: "
+			  "%s%s%s; starting afresh", rwhy ? rwhy : "",
+			  rwhy && swhy ? "; " : "", swhy ? swhy : "");
+	}
+	return store_init(&d->store, sc);
+}
+
+/* The keeper keeps a copy of fd under key (the daemon's own fds). */
+static void keep_own(struct daemon *d, uint64_t key, int fd)
+{
+	if (d->keeping && fd >= 0 &&
+	    d->keeper.put(d->keeper.arg, key, fd) < 0)
+		store_notice(&d->store, true, "cannot keep memlogd's fd %llu "
+			     "for a restart", (unsigned long long)key);
+}
+
+/* Sources under the keys kept: every record whose fd came back. */
+static void adopt_sources(struct daemon *d, struct kept_fd *kept, int nkept)
+{
+	struct state *st = &d->store.state;
+	int taken = 0, lost = 0;
+
+	for (int i = 0; i < nkept; i++) {
+		uint64_t k = kept[i].key;
+		if (kept[i].fd < 0 || !(k & SOURCE_KEY_BIT) ||
+		    (k & 15) != SOURCE_KEY_FD)
+			continue;
+		uint32_t rec = (uint32_t)(k >> 4) & 0xffffff;
+		uint32_t gen = (uint32_t)(k >> 28);
+		if (rec >= st->hdr->max_recs || st->recs[rec].gen != gen)
+			continue;
+		int fd = kept[i].fd;
+		kept[i].fd = -1;
+		int dest = take_kept(kept, nkept, source_key(rec, gen,
+							     SOURCE_KEY_DEST));
+		if (sources_adopt(&d->sources, rec, fd, dest) == 0)
+			taken++;
+		else
+			lost++;
+	}
+	sources_adopt_done(&d->sources);
+	/* Kept fds nothing claims (of sources that had ended): out of the
+	 * keeper. */
+	for (int i = 0; i < nkept; i++) {
+		if (kept[i].fd < 0)
+			continue;
+		if (d->keeping)
+			d->keeper.drop(d->keeper.arg, kept[i].key);
+		close(kept[i].fd);
+		kept[i].fd = -1;
+	}
+	if (taken || lost)
+		store_notice(&d->store, lost > 0, "took back %d sources of the "
+			     "last memlogd%s", taken,
+			     lost ? " (some could not be)" : "");
+}
+
 int daemon_init(struct daemon *d, const struct memlogd_config *cfg,
-		int log_fd, int query_fd)
+		int log_fd, int query_fd, bool own_sockets,
+		struct kept_fd *kept, int nkept)
 {
 	uint32_t maxsrc = max_sources(cfg);
+	uint64_t lag = MAX((uint64_t)cfg->max_line_len + 1, 64u << 10);
 	struct store_config sc = {
 		.buffer_size = cfg->buffer_size,
 		.max_lines = cfg->max_lines,
 		.max_line_len = cfg->max_line_len,
 		.max_slots = maxsrc * 2 + 64,
+		.max_recs = maxsrc,
+		/* Room for an unfinished line (or bytes waiting for a tee)
+		 * twice over, one more read and a page: the live bytes can
+		 * always be moved to the start without overwriting
+		 * themselves or a page a tee's pipe still holds (source.c). */
+		.region_size = 2 * lag + (64u << 10) + 4096,
 		.rate_lines = cfg->rate_lines,
 		.rate_seconds = cfg->rate_seconds,
 	};
@@ -188,26 +306,58 @@ int daemon_init(struct daemon *d, const struct memlogd_config *cfg,
 		.reader_buffer = cfg->reader_buffer,
 		.request_timeout_ms = cfg->request_timeout_ms,
 	};
+	bool adopted;
 	int r;
 
 	/* Every part is safe to destroy from here on, made or not. */
 	memset(d, 0, sizeof(*d));
 	d->loop.epfd = -1;
 	d->store.ring.memfd = -1;
+	d->store.state.fd = -1;
+	d->bounce[0] = d->bounce[1] = -1;
 	d->cfg = cfg;
 	d->reserve_fd = -1;
 	d->sig_ev.fd = -1;
 	d->reg.ev.fd = -1;
-	fdstore_init(&d->fdstore);
+	/* Without a service manager to tell (no NOTIFY_SOCKET), there is
+	 * no store: memlogd runs as if it had not been asked for one. */
+	if (cfg->fd_store && getenv("NOTIFY_SOCKET")) {
+		d->keeper = (struct keeper){ fdstore_keep, fdstore_unkeep, d };
+		d->keeping = true;
+	}
 	if ((r = loop_init(&d->loop, &hooks, cfg->batch_delay_us)) < 0 ||
-	    (r = store_init(&d->store, &sc)) < 0 ||
-	    (r = sources_init(&d->sources, &d->loop, &d->store,
-			      cfg->fd_store ? &d->fdstore : NULL, maxsrc)) < 0 ||
+	    (r = open_store(d, &sc, kept, nkept, &adopted)) < 0)
+		return r;
+	d->bounce[0] = take_kept(kept, nkept, KEY_BOUNCE_R);
+	d->bounce[1] = take_kept(kept, nkept, KEY_BOUNCE_W);
+	if (d->bounce[0] < 0 || d->bounce[1] < 0) {
+		if (d->bounce[0] >= 0)
+			close(d->bounce[0]);
+		if (d->bounce[1] >= 0)
+			close(d->bounce[1]);
+		if (pipe2(d->bounce, O_CLOEXEC | O_NONBLOCK) < 0)
+			return -errno;
+		keep_own(d, KEY_BOUNCE_R, d->bounce[0]);
+		keep_own(d, KEY_BOUNCE_W, d->bounce[1]);
+	}
+	if ((r = sources_init(&d->sources, &d->loop, &d->store,
+			      d->keeping ? &d->keeper : NULL, maxsrc,
+			      d->bounce[0], d->bounce[1])) < 0 ||
 	    (r = readers_init(&d->readers, &d->loop, &d->store, &rc,
 			      stats_reply, d)) < 0)
 		return r;
 	d->start_ms = d->loop.now_ms;
 	d->next_tick_ms = d->loop.now_ms + TICK_MS;
+	if (!adopted) {
+		keep_own(d, KEY_RING, d->store.ring.memfd);
+		keep_own(d, KEY_STATE, d->store.state.fd);
+	}
+	if (own_sockets) {
+		keep_own(d, KEY_REG, log_fd);
+		keep_own(d, KEY_QUERY, query_fd);
+	}
+	if (adopted)
+		adopt_sources(d, kept, nkept);
 	if ((r = regsock_init(&d->reg, &d->loop, log_fd, &d->sources,
 			      &d->store)) < 0)
 		return r;
@@ -228,28 +378,15 @@ int daemon_init(struct daemon *d, const struct memlogd_config *cfg,
 	return 0;
 }
 
-static int take_stored(void *arg, const struct fdstore_entry *e)
+int daemon_adopt_legacy(struct daemon *d, const struct fdstore_legacy *e)
 {
-	struct daemon *d = arg;
 	int r = sources_add(&d->sources, e->fd, e->dest_fd, e->name,
-			    e->name_len, (enum stream)e->stream, -1, 0, e->id);
+			    e->name_len, (enum stream)e->stream, -1, 0);
 
 	if (r < 0)
 		store_notice(&d->store, true, "fd store: source %.*s not taken "
 			     "back: %s", (int)e->name_len, e->name, strerror(-r));
 	return r;
-}
-
-void daemon_adopt_stored(struct daemon *d, struct stored_fd *fds, int n)
-{
-	int taken = fdstore_adopt(&d->fdstore, fds, n, take_stored, d);
-
-	if (taken == -ENOMEM)
-		store_notice(&d->store, true, "fd store: out of memory; %d "
-			     "stored fds not taken back", n);
-	else if (taken > 0)
-		store_notice(&d->store, false, "fd store: %d sources taken back",
-			     taken);
 }
 
 int daemon_run(struct daemon *d)
@@ -267,6 +404,9 @@ int daemon_run(struct daemon *d)
 void daemon_destroy(struct daemon *d)
 {
 	sources_destroy(&d->sources);
+	for (int i = 0; i < 2; i++)
+		if (d->bounce[i] >= 0)
+			close(d->bounce[i]);
 	kernlog_close(d->kmsg);
 	syslogd_close(d->syslog);
 	readers_destroy(&d->readers);

@@ -18,11 +18,30 @@
 #include "store.h"
 #include "syslogd.h"
 
+/* Keys of the daemon's own fds in the keeper (sources have theirs,
+ * source_key). */
+enum daemon_key {
+	KEY_RING = 1,
+	KEY_STATE,
+	KEY_BOUNCE_R,
+	KEY_BOUNCE_W,
+	KEY_REG,                 /* the registration socket */
+	KEY_QUERY,               /* the query socket */
+};
+
+/* An fd an earlier memlogd kept, given back under its key. */
+struct kept_fd {
+	uint64_t key;
+	int fd;
+};
+
 struct daemon {
 	const struct memlogd_config *cfg;
 	struct loop loop;
 	struct store store;
-	struct fdstore fdstore;  /* used with --fd-store */
+	struct keeper keeper;    /* where fds outlive memlogd */
+	bool keeping;            /* there is a keeper */
+	int bounce[2];           /* sources' bounce pipe */
 	struct sources sources;
 	struct readers readers;
 	struct regsock reg;      /* registration socket */
@@ -37,12 +56,15 @@ struct daemon {
 	struct syslog_listener *syslog; /* --syslog, or NULL */
 };
 
+/* kept[0..nkept): what an earlier memlogd kept (the ring, the state, the
+ * sources: taken over; the daemon takes every fd). own_sockets: memlogd
+ * bound log_fd and query_fd itself (so the keeper keeps them too). */
 int daemon_init(struct daemon *d, const struct memlogd_config *cfg,
-		int log_fd, int query_fd);
+		int log_fd, int query_fd, bool own_sockets,
+		struct kept_fd *kept, int nkept);
 
-/* Sources a previous memlogd left in the fd store: read on before anything
- * new is registered. Takes every fd. */
-void daemon_adopt_stored(struct daemon *d, struct stored_fd *fds, int n);
+/* Sources memlog 0.1 left in the fd store (by name): read on. */
+int daemon_adopt_legacy(struct daemon *d, const struct fdstore_legacy *e);
 
 int daemon_run(struct daemon *d);
 void daemon_destroy(struct daemon *d);

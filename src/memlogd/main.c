@@ -1,5 +1,6 @@
 /* memlogd: reads options, gets its sockets, runs the loop. */
 #include "daemon.h"
+#include "fdname.h"
 #include "diag.h"
 #include "listen.h"
 #include "options.h"
@@ -8,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -37,21 +37,16 @@ static int bind_error(const char *what, const char *path, int r)
 	return EXIT_RUNTIME;
 }
 
-/* Puts fd at number want (which must not be one of the others in use). */
-static int move_fd(int fd, int want)
-{
-	if (fd == want)
-		return fd_set_cloexec(fd, false);
-	if (dup2(fd, want) < 0)
-		return -errno;
-	close(fd);
-	return 0;
-}
-
-/* -daemonize: the sockets exist (and queue registrations) before this
- * returns; the copy in the background inherits them as fds 3 and 4, which
- * is also how LinuxKit's daemon does it. Exits 0 once the copy has exec'd. */
-static int daemonize(int argc, char **argv, int log_fd, int query_fd)
+/* -daemonize: the sockets exist (and queue registrations) before the
+ * parent exits, which it does once the copy in the background serves
+ * (status 0) or has failed to start (1, the copy says why). The copy is
+ * this process forked, not a program executed again: ps shows it as
+ * memlogd (a re-exec through /proc/self/exe made the kernel name it
+ * "exe"), it is the binary that was started even if a package upgrade
+ * has replaced the file since (or deleted it), and it needs neither /proc
+ * nor a path to itself. Returns the parent's exit status, or -1 in the
+ * copy, which reports with daemonize_report(*ready, ...). */
+static int daemonize(int *ready)
 {
 	int status[2];
 
@@ -62,35 +57,20 @@ static int daemonize(int argc, char **argv, int log_fd, int query_fd)
 	pid_t pid = fork();
 	if (pid < 0) {
 		diag_warn_err(errno, "fork");
+		close(status[0]);
+		close(status[1]);
 		return EXIT_RUNTIME;
 	}
 	if (pid == 0) {
-		char **av = calloc((size_t)argc + 5, sizeof(char *));
-		int err = ENOMEM;
+		int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		close(status[0]);
-		if (av) {
-			memcpy(av, argv, (size_t)argc * sizeof(char *));
-			av[argc] = "--daemonize=false";
-			av[argc + 1] = "--fd-log=3";
-			av[argc + 2] = "--fd-query=4";
-			av[argc + 3] = "--unlink-on-exit";
-			/* Move the sockets clear of 3 and 4 first, then down. */
-			int a = fcntl(log_fd, F_DUPFD, 10);
-			int b = fcntl(query_fd, F_DUPFD, 10);
-			int devnull = open("/dev/null", O_RDONLY);
-			if (a >= 0 && b >= 0 && devnull >= 0 &&
-			    move_fd(a, 3) == 0 && move_fd(b, 4) == 0 &&
-			    dup2(devnull, STDIN_FILENO) >= 0) {
-				setsid();
-				execv("/proc/self/exe", av);
-				execvp(argv[0], av);
-			}
-			err = errno;
+		if (devnull >= 0) {
+			dup2(devnull, STDIN_FILENO);
+			close(devnull);
 		}
-		if (write(status[1], &err, sizeof(err)) < 0) {
-			/* the parent sees EOF and cannot tell; nothing to add */
-		}
-		_exit(EXIT_RUNTIME);
+		setsid();
+		*ready = status[1];
+		return -1;
 	}
 	close(status[1]);
 	int err = 0;
@@ -98,11 +78,22 @@ static int daemonize(int argc, char **argv, int log_fd, int query_fd)
 	do
 		n = read(status[0], &err, sizeof(err));
 	while (n < 0 && errno == EINTR);
-	if (n == sizeof(err)) {
-		diag_warn_err(err, "cannot start the background daemon");
+	close(status[0]);
+	if (n != sizeof(err)) {
+		diag_warn("the background daemon ended before it was ready");
 		return EXIT_RUNTIME;
 	}
-	return 0;
+	return err ? EXIT_RUNTIME : 0;
+}
+
+/* In the copy: tells the parent it serves (err 0) or cannot start. */
+static void daemonize_report(int *ready, int err)
+{
+	if (*ready < 0)
+		return;
+	IGNORE_RESULT(write(*ready, &err, sizeof(err)));
+	close(*ready);
+	*ready = -1;
 }
 
 /* Started by an init that closed stdio, our sockets would become fds 0-2
@@ -120,12 +111,55 @@ static void stdio_guard(void)
 	}
 }
 
+/* What the fd store gave back, sorted. */
+struct legacy_src {
+	struct fdstore_legacy e;
+	char name[FDNAME_MAX + 1];
+};
+
+struct sorting {
+	struct kept_fd *kept;
+	int nkept;
+	struct legacy_src *legacy;
+	int nlegacy;
+};
+
+static void sort_key(void *arg, uint64_t key, int fd)
+{
+	struct sorting *so = arg;
+
+	so->kept[so->nkept++] = (struct kept_fd){ key, fd };
+}
+
+static int sort_legacy(void *arg, const struct fdstore_legacy *e)
+{
+	struct sorting *so = arg;
+	struct legacy_src *l = &so->legacy[so->nlegacy++];
+
+	l->e = *e;
+	memcpy(l->name, e->name, e->name_len);
+	l->e.name = l->name;
+	return 0;
+}
+
+static int kept_take(struct sorting *so, uint64_t key)
+{
+	for (int i = 0; i < so->nkept; i++) {
+		if (so->kept[i].key == key && so->kept[i].fd >= 0) {
+			int fd = so->kept[i].fd;
+			so->kept[i].fd = -1;
+			return fd;
+		}
+	}
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	struct memlogd_config cfg;
 	struct daemon d;
 	char err[256];
-	int log_fd = -1, query_fd = -1;
+	int log_fd = -1, query_fd = -1, ready = -1;
 	bool own_log = false, own_query = false;
 	int r;
 
@@ -161,13 +195,28 @@ int main(int argc, char **argv)
 	/* Room for what a previous memlogd can have stored (LISTEN_FDS is
 	 * read up to 4096 fds). Static: untouched pages cost no memory. */
 	static struct stored_fd stored[4096];
+	static struct kept_fd kept[4096];
+	static struct legacy_src legacy[4096];
+	struct sorting so = { kept, 0, legacy, 0 };
 	int nstored = listen_activation(&log_fd, &query_fd, stored,
 					(int)ARRAY_SIZE(stored));
+	if (nstored > 0) {
+		struct fdstore_sorter sorter = { sort_key, sort_legacy, &so };
+		if (fdstore_sort(stored, nstored, &sorter) == -ENOMEM)
+			diag_warn("out of memory taking back the fd store");
+	}
+	/* Sockets the last memlogd bound and kept: they still hold what was
+	 * sent while no memlogd ran. */
+	if (log_fd < 0 && (log_fd = kept_take(&so, KEY_REG)) >= 0)
+		own_log = true;
+	if (query_fd < 0 && (query_fd = kept_take(&so, KEY_QUERY)) >= 0)
+		own_query = true;
+	bool fresh_sockets = false;
 	if (log_fd < 0) {
 		log_fd = listen_unix(cfg.socket_log, SOCK_DGRAM, 0600);
 		if (log_fd < 0)
 			return bind_error("registration", cfg.socket_log, log_fd);
-		own_log = true;
+		own_log = fresh_sockets = true;
 	}
 	if (query_fd < 0) {
 		query_fd = listen_unix(cfg.socket_query, SOCK_STREAM, 0600);
@@ -177,34 +226,41 @@ int main(int argc, char **argv)
 				unlink(cfg.socket_log);
 			return r;
 		}
-		own_query = true;
+		own_query = fresh_sockets = true;
 	}
 	if (cfg.unlink_on_exit)
 		own_log = own_query = true;
 
-	if (cfg.daemonize)
-		return daemonize(argc, argv, log_fd, query_fd);
+	/* The parent returns; the copy, which owns the sockets now, goes on. */
+	if (cfg.daemonize && (r = daemonize(&ready)) >= 0)
+		return r;
 
-	r = daemon_init(&d, &cfg, log_fd, query_fd);
+	r = daemon_init(&d, &cfg, log_fd, query_fd,
+			fresh_sockets && own_log && own_query, kept, so.nkept);
 	if (r < 0) {
 		diag_warn_err(r, "cannot start");
+		daemonize_report(&ready, r);
 	} else {
-		/* Sources a previous memlogd left in the fd store: read on
-		 * before anything new is registered. */
-		if (nstored)
-			daemon_adopt_stored(&d, stored, nstored);
+		/* Sources memlog 0.1 left in the fd store: read on before
+		 * anything new is registered. */
+		for (int i = 0; i < so.nlegacy; i++)
+			daemon_adopt_legacy(&d, &legacy[i].e);
 		listen_notify("READY=1");
+		daemonize_report(&ready, 0);
 		r = daemon_run(&d);
 		listen_notify("STOPPING=1");
 		if (r < 0)
 			diag_warn_err(r, "event loop failed");
 	}
+	/* With a keeper the sockets stay bound for the next memlogd: their
+	 * paths must go on naming them. */
+	bool keep_paths = d.keeping;
 	daemon_destroy(&d);
 	close(log_fd);
 	close(query_fd);
-	if (own_log)
+	if (own_log && !keep_paths)
 		unlink(cfg.socket_log);
-	if (own_query)
+	if (own_query && !keep_paths)
 		unlink(cfg.socket_query);
 	return r < 0 ? EXIT_RUNTIME : 0;
 }

@@ -1,81 +1,121 @@
 #include "options.h"
 #include "linebuf.h"
+#include "opt.h"
 #include "ring.h"
 #include "util.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
-enum {
-	O_SOCKET_LOG = 256, O_SOCKET_QUERY, O_FD_LOG, O_FD_QUERY, O_MAX_LINES,
-	O_MAX_LINE_LEN, O_DAEMONIZE, O_BUFFER_SIZE, O_CONSOLE, O_RATE_LIMIT,
-	O_MAX_SOURCES, O_MAX_READERS, O_READER_BUFFER, O_REQUEST_TIMEOUT,
-	O_UNLINK_ON_EXIT, O_FD_STORE, O_BATCH_DELAY, O_KMSG, O_SYSLOG, O_STATE_DIR, O_HELP,
-	O_VERSION,
+/* --fd-log, --fd-query: a descriptor, or Go's default -1 ("not given"). */
+static int parse_fd(const char *val, void *field)
+{
+	uint64_t v;
+	int r;
+
+	if (strcmp(val, "-1") == 0) {
+		*(int *)field = -1;
+		return 0;
+	}
+	r = parse_u64(val, 65535, &v);
+	if (r == 0)
+		*(int *)field = (int)v;
+	return r;
+}
+
+static int parse_rate_limit(const char *val, void *base)
+{
+	struct memlogd_config *cfg = base;
+
+	return parse_rate(val, &cfg->rate_lines, &cfg->rate_seconds);
+}
+
+_Static_assert(LINEBUF_MIN_MAX == 8 && LINEBUF_MAX_MAX == 1048576,
+	       "--max-line-len's texts name its bounds");
+
+#define CFG(f) OPT_FIELD(struct memlogd_config, f)
+
+static const struct opt rows[] = {
+	{ "socket-log", NULL, OPT_STR, CFG(socket_log), .arg = "PATH",
+	  .help = "registration socket (SOCK_DGRAM)\n"
+		  "[" DEFAULT_SOCKET_LOG "]" },
+	{ "socket-query", NULL, OPT_STR, CFG(socket_query), .arg = "PATH",
+	  .help = "query socket (SOCK_STREAM) [" DEFAULT_SOCKET_QUERY "]" },
+	{ "fd-log", NULL, OPT_FUNC, CFG(fd_log), .parse = parse_fd,
+	  .bad = ": not a file descriptor", .arg = "N",
+	  .help = "use inherited bound datagram socket N" },
+	{ "fd-query", NULL, OPT_FUNC, CFG(fd_query), .parse = parse_fd,
+	  .bad = ": not a file descriptor", .arg = "N",
+	  .help = "use inherited listening stream socket N" },
+	{ "buffer-size", NULL, OPT_SIZE, CFG(buffer_size), .min = 64u << 10,
+	  .max = 1ull << 40, .bad = " must be 64K to 1T", .arg = "SIZE",
+	  .help = "ring size in bytes, K/M/G suffixes [4M]" },
+	{ "max-lines", NULL, OPT_NUM, CFG(max_lines), .max = UINT32_MAX,
+	  .arg = "N", .help = "also cap the ring at N entries [no cap]" },
+	{ "max-line-len", NULL, OPT_SIZE, CFG(max_line_len),
+	  .min = LINEBUF_MIN_MAX, .max = LINEBUF_MAX_MAX,
+	  .bad = " must be 8 to 1048576", .arg = "N",
+	  .help = "split lines longer than N bytes into parts\n"
+		  "(8 to 1048576) [8192]" },
+	{ "rate-limit", NULL, OPT_FUNC, .parse = parse_rate_limit,
+	  .bad = " takes LINES/SECONDS, e.g. 1000/1", .arg = "N[/SEC]",
+	  .help = "per-source limit: lines over N per SEC seconds are\n"
+		  "dropped and counted in one notice [off]" },
+	{ "max-sources", NULL, OPT_NUM, CFG(max_sources), .min = 1,
+	  .max = 1u << 20, .arg = "N",
+	  .help = "registered file descriptors at most [from RLIMIT_NOFILE]" },
+	{ "max-readers", NULL, OPT_NUM, CFG(max_readers), .min = 1,
+	  .max = 65536, .arg = "N", .help = "query clients at most [256]" },
+	{ "reader-buffer", NULL, OPT_SIZE, CFG(reader_buffer), .min = 4096,
+	  .max = 64u << 20, .arg = "SIZE",
+	  .help = "output buffer per query client [64K]" },
+	{ "request-timeout", NULL, OPT_NUM, CFG(request_timeout_ms), .min = 1,
+	  .max = 3600000, .arg = "MS",
+	  .help = "a query client must send its request within MS [10000]" },
+	{ "batch-delay", NULL, OPT_NUM, CFG(batch_delay_us), .max = 100000,
+	  .arg = "USEC",
+	  .help = "after a wake-up that read little, wait USEC so the\n"
+		  "next reads many lines at once; 0 = never [100]" },
+	{ "kmsg", NULL, OPT_OPTIONAL, CFG(kmsg), .dflt = DEFAULT_KMSG,
+	  .arg = "PATH",
+	  .help = "read the kernel log (source \"kmsg\") [" DEFAULT_KMSG "]" },
+	{ "syslog", NULL, OPT_OPTIONAL, CFG(syslog), .dflt = DEFAULT_SYSLOG,
+	  .arg = "PATH",
+	  .help = "serve syslog(3) clients on a datagram socket\n"
+		  "[" DEFAULT_SYSLOG "]" },
+	{ "state-dir", NULL, OPT_STR, CFG(state_dir), .arg = "DIR",
+	  .help = "where the kernel log position is kept across\n"
+		  "restarts [" DEFAULT_STATE_DIR "]" },
+	{ "fd-store", NULL, OPT_FLAG, CFG(fd_store),
+	  .help = "keep sources in the service manager's fd store\n"
+		  "(systemd FileDescriptorStoreMax=), so that they\n"
+		  "outlive a restart of memlogd [off]" },
+	{ "console", NULL, OPT_BOOL, CFG(console),
+	  .help = "mirror every entry to stdout as TIME;SOURCE;MSG" },
+	{ "daemonize", NULL, OPT_BOOL, CFG(daemonize),
+	  .help = "bind the sockets, fork a copy into the background\n"
+		  "and exit 0 once it serves (1 if it cannot start)" },
+	/* Not listed: for a parent that binds the sockets and hands them
+	 * down with --fd-log and --fd-query (docs/memlogd.md). */
+	{ "unlink-on-exit", NULL, OPT_FLAG, CFG(unlink_on_exit) },
+	{ "help", .kind = OPT_HELP },
+	{ "version", .kind = OPT_VERSION },
 };
 
-static const struct option long_opts[] = {
-	{ "socket-log", required_argument, NULL, O_SOCKET_LOG },
-	{ "socket-query", required_argument, NULL, O_SOCKET_QUERY },
-	{ "fd-log", required_argument, NULL, O_FD_LOG },
-	{ "fd-query", required_argument, NULL, O_FD_QUERY },
-	{ "max-lines", required_argument, NULL, O_MAX_LINES },
-	{ "max-line-len", required_argument, NULL, O_MAX_LINE_LEN },
-	{ "daemonize", optional_argument, NULL, O_DAEMONIZE },
-	{ "buffer-size", required_argument, NULL, O_BUFFER_SIZE },
-	{ "console", optional_argument, NULL, O_CONSOLE },
-	{ "rate-limit", required_argument, NULL, O_RATE_LIMIT },
-	{ "max-sources", required_argument, NULL, O_MAX_SOURCES },
-	{ "max-readers", required_argument, NULL, O_MAX_READERS },
-	{ "reader-buffer", required_argument, NULL, O_READER_BUFFER },
-	{ "request-timeout", required_argument, NULL, O_REQUEST_TIMEOUT },
-	{ "unlink-on-exit", no_argument, NULL, O_UNLINK_ON_EXIT },
-	{ "fd-store", no_argument, NULL, O_FD_STORE },
-	{ "batch-delay", required_argument, NULL, O_BATCH_DELAY },
-	{ "kmsg", optional_argument, NULL, O_KMSG },
-	{ "syslog", optional_argument, NULL, O_SYSLOG },
-	{ "state-dir", required_argument, NULL, O_STATE_DIR },
-	{ "help", no_argument, NULL, O_HELP },
-	{ "version", no_argument, NULL, O_VERSION },
-	{ NULL, 0, NULL, 0 },
-};
+static const struct opt_table table = OPT_TABLE(rows, .dash = "--",
+						.help_col = 24);
 
-static const char usage_text[] =
+static const char usage_head[] =
 "Usage: memlogd [OPTION]...\n"
 "Collects log lines from file descriptors passed over a unix socket, keeps\n"
 "them in a bounded in-memory ring and serves them on a query socket.\n"
 "Single-dash forms (-socket-log PATH, -max-lines=N) work as in LinuxKit.\n"
-"\n"
-"  --socket-log PATH     registration socket (SOCK_DGRAM)\n"
-"                        [" DEFAULT_SOCKET_LOG "]\n"
-"  --socket-query PATH   query socket (SOCK_STREAM) [" DEFAULT_SOCKET_QUERY "]\n"
-"  --fd-log N            use inherited bound datagram socket N\n"
-"  --fd-query N          use inherited listening stream socket N\n"
-"  --buffer-size SIZE    ring size in bytes, K/M/G suffixes [4M]\n"
-"  --max-lines N         also cap the ring at N entries [no cap]\n"
-"  --max-line-len N      split lines longer than N bytes into parts\n"
-"                        (8 to 1048576) [8192]\n"
-"  --rate-limit N[/SEC]  per-source limit: lines over N per SEC seconds are\n"
-"                        dropped and counted in one notice [off]\n"
-"  --max-sources N       registered file descriptors at most [from RLIMIT_NOFILE]\n"
-"  --max-readers N       query clients at most [256]\n"
-"  --reader-buffer SIZE  output buffer per query client [64K]\n"
-"  --request-timeout MS  a query client must send its request within MS [10000]\n"
-"  --batch-delay USEC    after a wake-up that read little, wait USEC so the\n"
-"                        next reads many lines at once; 0 = never [100]\n"
-"  --kmsg[=PATH]         read the kernel log (source \"kmsg\") [" DEFAULT_KMSG "]\n"
-"  --syslog[=PATH]       serve syslog(3) clients on a datagram socket\n"
-"                        [" DEFAULT_SYSLOG "]\n"
-"  --state-dir DIR       where the kernel log position is kept across\n"
-"                        restarts [" DEFAULT_STATE_DIR "]\n"
-"  --fd-store            keep sources in the service manager's fd store\n"
-"                        (systemd FileDescriptorStoreMax=), so that they\n"
-"                        outlive a restart of memlogd [off]\n"
-"  --console             mirror every entry to stdout as TIME;SOURCE;MSG\n"
-"  --daemonize           bind the sockets, start a copy in the background\n"
-"                        and exit 0 once it runs\n"
+"--kmsg and --syslog take PATH after '=' or, when it starts with /, ./ or\n"
+"../, as the next word (--kmsg /dev/kmsg).\n"
+"\n";
+
+static const char usage_tail[] =
 "  --help, --version\n"
 "\n"
 "Socket activation (LISTEN_FDS) and sd_notify readiness are used when the\n"
@@ -98,176 +138,30 @@ void memlogd_config_defaults(struct memlogd_config *cfg)
 	cfg->state_dir = DEFAULT_STATE_DIR;
 }
 
-static int num(const char *arg, uint64_t min, uint64_t max, uint64_t *out,
-	       bool sized)
+const struct opt_table *memlogd_options(void)
 {
-	int r = sized ? parse_size(arg, max, out) : parse_u64(arg, max, out);
-	if (r == 0 && *out < min)
-		r = -ERANGE;
-	return r;
+	return &table;
 }
 
 enum opts_result memlogd_parse_args(int argc, char **argv,
 				    struct memlogd_config *cfg, char *err,
 				    size_t errlen, void *out)
 {
-	uint64_t v;
-	int c;
-	bool b;
+	int operand;
 
-	/* 0, not 1: also forgets getopt's position inside a previous word. */
-	optind = 0;
-	opterr = 0;
-	for (;;) {
-		int idx = -1;
-		c = getopt_long_only(argc, argv, ":", long_opts, &idx);
-		if (c == -1)
-			break;
-		/* Errors name the option as the user can look it up, whichever
-		 * spelling was used; getopt has moved past a separate value. */
-		char name[40];
-		const char *word = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
-		if (idx < 0 && (c == ':' || c == '?'))
-			for (int i = 0; long_opts[i].name; i++)
-				if (long_opts[i].val == optopt)
-					idx = i;
-		if (c == '?' && optopt > 0 && optopt < 256 && optind < argc &&
-		    argv[optind][0] == '-' && strchr(argv[optind], optopt))
-			word = argv[optind]; /* still inside this word */
-		if (idx >= 0)
-			snprintf(name, sizeof(name), "--%s", long_opts[idx].name);
-		else
-			snprintf(name, sizeof(name), "%.39s", word);
-		switch (c) {
-		case O_SOCKET_LOG:
-			cfg->socket_log = optarg;
-			break;
-		case O_SOCKET_QUERY:
-			cfg->socket_query = optarg;
-			break;
-		case O_FD_LOG:
-		case O_FD_QUERY:
-			/* Go's default -1 means "not given"; accept it. */
-			if (!strcmp(optarg, "-1")) {
-				v = (uint64_t)-1;
-			} else if (num(optarg, 0, 65535, &v, false) < 0) {
-				snprintf(err, errlen, "%s: not a file descriptor: %s",
-					 name, optarg);
-				return OPTS_USAGE;
-			}
-			if (c == O_FD_LOG)
-				cfg->fd_log = (int)v;
-			else
-				cfg->fd_query = (int)v;
-			break;
-		case O_MAX_LINES:
-			if (num(optarg, 0, UINT32_MAX, &v, false) < 0)
-				goto bad_number;
-			cfg->max_lines = v;
-			break;
-		case O_MAX_LINE_LEN:
-			if (num(optarg, LINEBUF_MIN_MAX, LINEBUF_MAX_MAX, &v, true) < 0) {
-				snprintf(err, errlen, "%s must be %u to %u: %s", name,
-					 LINEBUF_MIN_MAX, LINEBUF_MAX_MAX, optarg);
-				return OPTS_USAGE;
-			}
-			cfg->max_line_len = (uint32_t)v;
-			break;
-		case O_BUFFER_SIZE:
-			if (num(optarg, 64u << 10, 1ull << 40, &v, true) < 0) {
-				snprintf(err, errlen, "%s must be 64K to 1T: %s",
-					 name, optarg);
-				return OPTS_USAGE;
-			}
-			cfg->buffer_size = v;
-			break;
-		case O_DAEMONIZE:
-		case O_CONSOLE:
-			b = true;
-			if (optarg && parse_bool(optarg, &b) < 0) {
-				snprintf(err, errlen, "%s takes true or false: %s",
-					 name, optarg);
-				return OPTS_USAGE;
-			}
-			if (c == O_DAEMONIZE)
-				cfg->daemonize = b;
-			else
-				cfg->console = b;
-			break;
-		case O_RATE_LIMIT:
-			if (parse_rate(optarg, &cfg->rate_lines,
-				       &cfg->rate_seconds) < 0) {
-				snprintf(err, errlen,
-					 "%s takes LINES/SECONDS, e.g. 1000/1: %s",
-					 name, optarg);
-				return OPTS_USAGE;
-			}
-			break;
-		case O_MAX_SOURCES:
-			if (num(optarg, 1, 1u << 20, &v, false) < 0)
-				goto bad_number;
-			cfg->max_sources = (uint32_t)v;
-			break;
-		case O_MAX_READERS:
-			if (num(optarg, 1, 65536, &v, false) < 0)
-				goto bad_number;
-			cfg->max_readers = (uint32_t)v;
-			break;
-		case O_READER_BUFFER:
-			if (num(optarg, 4096, 64u << 20, &v, true) < 0)
-				goto bad_number;
-			cfg->reader_buffer = (uint32_t)v;
-			break;
-		case O_REQUEST_TIMEOUT:
-			if (num(optarg, 1, 3600000, &v, false) < 0)
-				goto bad_number;
-			cfg->request_timeout_ms = (uint32_t)v;
-			break;
-		case O_BATCH_DELAY:
-			if (num(optarg, 0, 100000, &v, false) < 0)
-				goto bad_number;
-			cfg->batch_delay_us = (uint32_t)v;
-			break;
-		case O_KMSG:
-			cfg->kmsg = optarg && *optarg ? optarg : DEFAULT_KMSG;
-			break;
-		case O_SYSLOG:
-			cfg->syslog = optarg && *optarg ? optarg : DEFAULT_SYSLOG;
-			break;
-		case O_STATE_DIR:
-			cfg->state_dir = optarg;
-			break;
-		case O_UNLINK_ON_EXIT:
-			cfg->unlink_on_exit = true;
-			break;
-		case O_FD_STORE:
-			cfg->fd_store = true;
-			break;
-		case O_HELP:
-			fputs(usage_text, out);
-			return OPTS_EXIT_OK;
-		case O_VERSION:
-			fprintf(out, "memlogd memlog %s\n", MEMLOG_VERSION);
-			return OPTS_EXIT_OK;
-		case ':':
-			snprintf(err, errlen, "%s needs a value", name);
-			return OPTS_USAGE;
-		default:
-			if (idx >= 0) {
-				snprintf(err, errlen, "%s takes no value", name);
-				return OPTS_USAGE;
-			}
-			snprintf(err, errlen, "unknown option: %s", name);
-			return OPTS_USAGE;
-		}
-		continue;
-bad_number:
-		snprintf(err, errlen, "%s: bad number: %s", name, optarg);
+	switch (opt_parse(&table, argc, argv, cfg, &operand, err, errlen)) {
+	case OPT_HELP_ASKED:
+		fputs(usage_head, out);
+		opt_help(&table, out);
+		fputs(usage_tail, out);
+		return OPTS_EXIT_OK;
+	case OPT_VERSION_ASKED:
+		fprintf(out, "memlogd memlog %s\n", MEMLOG_VERSION);
+		return OPTS_EXIT_OK;
+	case OPT_USAGE:
 		return OPTS_USAGE;
-	}
-	if (optind < argc) {
-		snprintf(err, errlen, "unexpected argument: %s", argv[optind]);
-		return OPTS_USAGE;
+	case OPT_RUN:
+		break;
 	}
 	/* The ring must hold two of the longest entries. */
 	if (2 * ((uint64_t)cfg->max_line_len + RING_HDR) > cfg->buffer_size) {

@@ -44,6 +44,10 @@ enum opts_result {
 
 void memlogd_config_defaults(struct memlogd_config *cfg);
 
+/* The option table, for its unit test. */
+struct opt_table;
+const struct opt_table *memlogd_options(void);
+
 /* Parses argv. On OPTS_USAGE, err holds a one-line reason. --help and
  * --version print to out. */
 enum opts_result memlogd_parse_args(int argc, char **argv,

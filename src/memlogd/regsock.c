@@ -25,8 +25,11 @@ static const char *refusal(int r, bool tee)
 			   : "the fd is not open for reading";
 	case -EINVAL:
 		return "the fd cannot carry a log stream (listening socket, "
-		       "eventfd or the like)";
+		       "eventfd, a device that never ends or the like)";
 	case -ENOTSUP: return "a tee source must be a pipe or socket";
+	case -ELOOP:
+		return "it would never end (memlogd's own socket, a FIFO also "
+		       "open for writing, or a tee onto its own source)";
 	default: return strerror(-r);
 	}
 }
@@ -38,7 +41,7 @@ static const char *register_fd(struct regsock *rg, const struct reg_msg *m,
 {
 	int r = sources_add(rg->sources, fd, tee_fd, m->name, m->name_len,
 			    m->stream, ci->has_cred ? ci->cred.pid : -1,
-			    ci->has_cred ? ci->cred.uid : 0, 0);
+			    ci->has_cred ? ci->cred.uid : 0);
 
 	if (r >= 0) {
 		rg->c.accepted++;

@@ -1,4 +1,5 @@
 #include "source.h"
+#include "linebuf.h"
 #include "util.h"
 
 #include <errno.h>
@@ -6,23 +7,32 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* At most this many read() calls per source per loop iteration, so one
- * busy source cannot starve the others. */
+/* At most this many moves per source per loop iteration, so one busy
+ * source cannot starve the others. */
 #define SOURCE_READS_PER_TURN 4
-#define READBUF_SIZE (128u << 10)
+/* The most bytes moved from a source in one call: a pipe's worth. */
+#define SOURCE_CHUNK (64u << 10)
+/* Bytes that may wait for a tee's destination before the source waits. */
+#define SOURCE_TEE_LAG (64u << 10)
+
+static struct src_rec *rec_of(const struct source *s)
+{
+	return &s->set->store->state.recs[s->rec];
+}
 
 static struct srcinfo *info(const struct source *s)
 {
-	return srctab_at(&s->set->store->srcs, s->slot);
+	return srctab_at(&s->set->store->srcs, rec_of(s)->slot);
 }
 
 static const char *name_of(const struct source *s)
 {
-	return srctab_name(&s->set->store->srcs, info(s));
+	return info(s)->name;
 }
 
 static const char *stream_of(const struct source *s)
@@ -30,86 +40,121 @@ static const char *stream_of(const struct source *s)
 	return stream_name((enum stream)info(s)->stream);
 }
 
-int sources_init(struct sources *ss, struct loop *loop, struct store *store,
-		 struct fdstore *fdstore, uint32_t max)
+static struct state *state_of(const struct source *s)
 {
+	return &s->set->store->state;
+}
+
+static loff_t base_of(const struct source *s)
+{
+	return state_region(state_of(s), s->rec);
+}
+
+static loff_t end_of(const struct source *s)
+{
+	return base_of(s) + (loff_t)state_of(s)->hdr->region_size;
+}
+
+/* Bytes moved from the bounce pipe into rec's region, all of them. */
+static int bounce_drain(struct sources *ss, uint32_t rec, size_t n)
+{
+	struct state *st = &ss->store->state;
+	struct src_rec *rc = &st->recs[rec];
+
+	while (n) {
+		ssize_t k = splice(ss->bounce[0], NULL, st->fd, &rc->in_at, n, 0);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return k < 0 ? -errno : -EIO;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+int sources_init(struct sources *ss, struct loop *loop, struct store *store,
+		 const struct keeper *keeper, uint32_t max, int bounce_r,
+		 int bounce_w)
+{
+	struct state *st = &store->state;
+
 	memset(ss, 0, sizeof(*ss));
 	ss->loop = loop;
 	ss->store = store;
-	ss->fdstore = fdstore;
+	ss->keeper = keeper;
 	ss->max = max;
+	ss->bounce[0] = bounce_r;
+	ss->bounce[1] = bounce_w;
 	list_init(&ss->all);
 	list_init(&ss->busy);
-	ss->readbuf_size = READBUF_SIZE;
-	ss->readbuf = malloc(ss->readbuf_size);
-	return ss->readbuf ? 0 : -ENOMEM;
+	ss->readbuf = malloc(SOURCE_CHUNK);
+	if (!ss->readbuf)
+		return -ENOMEM;
+	/* A crash between the two splices of a bounce: the bytes are still
+	 * in the pipe, and they are the record's. */
+	uint32_t b = st->hdr->bounce_rec;
+	int queued = 0;
+	if (b && b <= st->hdr->max_recs && (st->recs[b - 1].flags & REC_USED) &&
+	    ioctl(bounce_r, FIONREAD, &queued) == 0 && queued > 0)
+		bounce_drain(ss, b - 1, (size_t)queued);
+	st->hdr->bounce_rec = 0;
+	return 0;
 }
 
-static void source_emit(void *arg, const char *msg, size_t len, unsigned flags)
+struct scan_ctx {
+	struct source *s;
+	loff_t from;             /* line_at when the scan began */
+	uint64_t time_ns;
+};
+
+static void emit(void *arg, const char *msg, size_t len, unsigned lflags,
+		 size_t consumed)
 {
-	struct source *s = arg;
+	struct scan_ctx *c = arg;
+	struct source *s = c->s;
 	struct store *st = s->set->store;
-	uint32_t rf = 0;
+	struct src_rec *rc = rec_of(s);
+	uint32_t f = rc->flags;
+	uint32_t ef = 0;
 
 	/* The rate limit decides once per line, so a split line is kept or
 	 * dropped whole and readers never see a piece without its start. */
-	if (!s->in_line)
-		s->dropping = !store_rate_pass(st, s->slot, s->set->loop->now_ms);
-	s->in_line = flags & LINE_PARTIAL;
-	if (s->dropping) {
-		if (!(flags & LINE_PARTIAL))
+	if (!(f & REC_IN_LINE)) {
+		f &= ~REC_DROPPING;
+		if (!store_rate_pass(st, rc->slot, s->set->loop->now_ms))
+			f |= REC_DROPPING;
+	}
+	f = (lflags & LINE_PARTIAL) ? f | REC_IN_LINE : f & ~REC_IN_LINE;
+	loff_t line_at = c->from + (loff_t)consumed;
+	if (f & REC_DROPPING) {
+		if (!(lflags & LINE_PARTIAL))
 			info(s)->dropped++;
+		store_source_skip(st, s->rec, line_at, f);
 		return;
 	}
-	if (flags & LINE_PARTIAL)
-		rf |= RING_F_PARTIAL;
-	if (flags & LINE_NOEOL)
-		rf |= RING_F_NOEOL;
-	store_line(st, s->slot, s->read_ns, rf, msg, len);
+	if (lflags & LINE_PARTIAL)
+		ef |= RING_F_PARTIAL;
+	if (lflags & LINE_NOEOL)
+		ef |= RING_F_NOEOL;
+	store_source_line(st, s->rec, c->time_ns, ef, msg, len, line_at, f);
 }
 
-static void source_service(struct source *s);
-
-static void source_event(struct ev *ev, uint32_t events)
+/* Stores every line the region holds (with eof, the unfinished one too). */
+static void scan(struct source *s, bool eof)
 {
-	source_service(container_of(ev, struct source, ev));
-}
+	struct src_rec *rc = rec_of(s);
+	struct scan_ctx c = { s, rc->line_at, rc->read_ns };
 
-/* Is fd something a log stream can come from? Pipes, FIFOs, connected
- * sockets, ttys and other character devices, regular files: yes. A
- * directory, a listening socket, a write-only fd, or an eventfd, epoll,
- * timerfd and the like (anonymous inodes): no. */
-static int check_fd(int fd)
-{
-	struct stat st;
-	int fl = fcntl(fd, F_GETFL);
-
-	if (fl < 0 || fstat(fd, &st) < 0)
-		return -errno;
-	if ((fl & O_ACCMODE) == O_WRONLY || (fl & O_PATH))
-		return -EBADF;
-	switch (st.st_mode & S_IFMT) {
-	case S_IFIFO:
-	case S_IFCHR:
-	case S_IFREG:
-		return 0;
-	case S_IFSOCK: {
-		int listening = 0;
-		socklen_t l = sizeof(listening);
-		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &l) == 0 &&
-		    listening)
-			return -EINVAL;
-		return 0;
-	}
-	case S_IFDIR:
-		return -EISDIR;
-	default:
-		return -EINVAL;
-	}
+	if (!c.time_ns)
+		c.time_ns = now_realtime_ns();
+	linebuf_scan(state_at(state_of(s), rc->line_at),
+		     (size_t)(rc->in_at - rc->line_at),
+		     s->set->store->max_line_len, eof, emit, &c);
 }
 
 /* The one destructor: out of every list and the epoll set, fds closed,
- * counts given back. NULL-safe. Stores nothing (see source_end). */
+ * counts given back. NULL-safe. Stores nothing and leaves the record (see
+ * source_end). */
 static void source_free(struct source *s)
 {
 	if (!s)
@@ -125,71 +170,120 @@ static void source_free(struct source *s)
 	list_del(&s->busy_link);
 	if (s->watched)
 		loop_unwatch(ss->loop, &s->ev);
-	close(s->ev.fd);
-	linebuf_free(&s->lb);
+	fd_close_nowait(s->ev.fd);
 	info(s)->fds--;
 	ss->n--;
 	free(s);
 }
 
-static void tee_event(struct ev *ev, uint32_t events);
-
-/* Puts a new source in the fd store, when there is one. */
 static void keep(struct source *s)
 {
-	struct sources *ss = s->set;
-	const struct srcinfo *si = info(s);
-	int64_t id = fdstore_put(ss->fdstore, si->stream, name_of(s),
-				 si->name_len, s->ev.fd,
-				 s->has_tee ? s->tee.ev.fd : -1);
+	const struct keeper *k = s->set->keeper;
+	struct src_rec *rc = rec_of(s);
 
-	if (id > 0)
-		s->store_id = (uint64_t)id;
-	else if (id == -ENAMETOOLONG)
-		store_notice(ss->store, false, "source %s: name too long for the "
-			     "fd store; it does not outlive memlogd", name_of(s));
-	else
-		store_notice(ss->store, false, "fd store: cannot tell the service "
-			     "manager: %s", strerror((int)-id));
+	if (!k)
+		return;
+	/* The destination first: a source kept without it would come back
+	 * as a plain source, its writer's output lost to the engine. */
+	if ((s->has_tee &&
+	     k->put(k->arg, source_key(s->rec, rc->gen, SOURCE_KEY_DEST),
+		    s->tee.ev.fd) < 0) ||
+	    k->put(k->arg, source_key(s->rec, rc->gen, SOURCE_KEY_FD),
+		   s->ev.fd) < 0) {
+		s->set->keep_failed++;
+		return;
+	}
+	s->kept = true;
 }
 
-/* Takes s (or only its tee destination) out of the fd store. */
 static void unkeep(struct source *s, bool dest_only)
 {
-	const struct srcinfo *si = info(s);
+	const struct keeper *k = s->set->keeper;
+	struct src_rec *rc = rec_of(s);
 
-	if (!s->store_id || !s->set->fdstore)
+	if (!k || !s->kept)
 		return;
-	fdstore_drop(s->set->fdstore, s->store_id, si->stream, name_of(s),
-		     si->name_len, s->has_tee, dest_only);
-	if (!dest_only)
-		s->store_id = 0;
+	if (s->has_tee)
+		k->drop(k->arg, source_key(s->rec, rc->gen, SOURCE_KEY_DEST));
+	if (dest_only)
+		return;
+	k->drop(k->arg, source_key(s->rec, rc->gen, SOURCE_KEY_FD));
+	s->kept = false;
 }
 
-int sources_add(struct sources *ss, int fd, int tee_fd, const char *name,
-		size_t name_len, enum stream stream, pid_t pid, uid_t uid,
-		uint64_t store_id)
+static void tee_event(struct ev *ev, uint32_t events);
+static void source_service(struct source *s);
+
+static void source_event(struct ev *ev, uint32_t events)
 {
-	struct source *s = NULL;
+	source_service(container_of(ev, struct source, ev));
+}
+
+/* Is fd something a log stream can come from, and that ends when its
+ * writers are gone? Pipes, FIFOs, connected sockets, ttys, regular files:
+ * yes. A directory, a listening socket, a write-only fd, an eventfd, epoll
+ * and the like (anonymous inodes): no. Refused as never ending (-ELOOP): a
+ * FIFO memlogd would hold open for writing itself, a socket connected to
+ * memlogd. */
+static int check_fd(int fd, struct stat *st)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fstat(fd, st) < 0)
+		return -errno;
+	if ((fl & O_ACCMODE) == O_WRONLY || (fl & O_PATH))
+		return -EBADF;
+	switch (st->st_mode & S_IFMT) {
+	case S_IFIFO:
+		/* Open for writing too: memlogd would hold a writer, and the
+		 * source would never see its end. */
+		return (fl & O_ACCMODE) == O_RDWR ? -ELOOP : 0;
+	case S_IFCHR:
+	case S_IFREG:
+		return 0;
+	case S_IFSOCK: {
+		int listening = 0;
+		socklen_t l = sizeof(listening);
+		struct ucred cr;
+		socklen_t cl = sizeof(cr);
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &l) == 0 &&
+		    listening)
+			return -EINVAL;
+		/* Connected to memlogd itself (its query socket, say): it
+		 * would feed on its own output. */
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) == 0 &&
+		    cr.pid == getpid())
+			return -ELOOP;
+		return 0;
+	}
+	case S_IFDIR:
+		return -EISDIR;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* What is common to a new source and an adopted one; takes both fds. */
+static struct source *make(struct sources *ss, uint32_t rec, int fd,
+			   int tee_fd, const struct stat *st, int *err)
+{
+	struct source *s = calloc(1, sizeof(*s));
 	int r;
 
-	/* A tee costs a second fd: it counts as a source of its own. */
-	if (ss->n + ss->ntees + (tee_fd >= 0) >= ss->max) {
-		r = -EMFILE;
-		goto fail;
-	}
-	r = check_fd(fd);
-	if (r < 0)
-		goto fail;
-	r = fd_set_nonblock(fd);
-	if (r < 0)
-		goto fail;
-	s = calloc(1, sizeof(*s));
 	if (!s) {
 		r = -ENOMEM;
 		goto fail;
 	}
+	s->set = ss;
+	s->rec = rec;
 	s->tee.ev.fd = -1;
+	s->ev.fd = fd;
+	s->ev.cb = source_event;
+	s->mode = S_ISFIFO(st->st_mode) ? SRC_SPLICE : SRC_BOUNCE;
+	list_init(&s->busy_link);
+	list_init(&s->link);
+	if ((r = fd_set_nonblock(fd)) < 0)
+		goto fail;
 	if (tee_fd >= 0) {
 		r = tee_open(&s->tee, tee_fd);
 		tee_fd = -1; /* tee_open took it */
@@ -198,46 +292,25 @@ int sources_add(struct sources *ss, int fd, int tee_fd, const char *name,
 		s->has_tee = true;
 		s->tee.ev.cb = tee_event;
 	}
-	r = srctab_get(&ss->store->srcs, name, name_len, stream,
-		       store_oldest(ss->store));
-	if (r < 0)
-		goto fail;
-	s->slot = (uint32_t)r;
-	s->set = ss;
-	s->ev.fd = fd;
-	s->ev.cb = source_event;
-	linebuf_init(&s->lb, ss->store->max_line_len);
-	list_init(&s->busy_link);
 	r = loop_watch(ss->loop, &s->ev, EPOLLIN);
-	if (r == -EPERM && s->has_tee) {
-		/* Always readable: pausing it for its tee would need a
-		 * second kind of waiting; a tee is for pipes and sockets. */
-		r = -ENOTSUP;
+	if (r == -EPERM && (s->has_tee || !S_ISREG(st->st_mode))) {
+		/* Always readable and never ending (/dev/zero and the like),
+		 * or a tee'd source that could not wait for its tee. */
+		r = s->has_tee ? -ENOTSUP : -EINVAL;
 		goto fail;
 	} else if (r == -EPERM) {
-		/* Regular files and some character devices cannot be polled:
-		 * they are always readable, so they are read every turn. */
+		/* A regular file cannot be polled: it is always readable,
+		 * so it is read every turn until its end. */
 		list_add_tail(&ss->busy, &s->busy_link);
 	} else if (r < 0) {
 		goto fail;
 	} else {
 		s->watched = true;
 	}
-	/* From here on s is whole: source_free can undo it. */
-	struct srcinfo *si = info(s);
-	si->fds++;
-	if (pid >= 0) {
-		si->pid = (int32_t)pid;
-		si->uid = (uint32_t)uid;
-	}
 	list_add_tail(&ss->all, &s->link);
 	ss->n++;
 	ss->ntees += s->has_tee;
-	if (store_id)
-		s->store_id = store_id;
-	else if (ss->fdstore)
-		keep(s);
-	return 0;
+	return s;
 fail:
 	if (s) {
 		if (s->has_tee)
@@ -245,8 +318,67 @@ fail:
 		free(s);
 	}
 	if (tee_fd >= 0)
-		close(tee_fd);
-	close(fd);
+		fd_close_nowait(tee_fd);
+	fd_close_nowait(fd);
+	*err = r;
+	return NULL;
+}
+
+int sources_add(struct sources *ss, int fd, int tee_fd, const char *name,
+		size_t name_len, enum stream stream, pid_t pid, uid_t uid)
+{
+	struct store *store = ss->store;
+	struct stat st, dst;
+	int r, rec = -1;
+
+	/* A tee costs a second fd: it counts as a source of its own. */
+	if (ss->n + ss->ntees + (tee_fd >= 0) >= ss->max) {
+		r = -EMFILE;
+		goto fail;
+	}
+	if ((r = check_fd(fd, &st)) < 0)
+		goto fail;
+	/* A tee onto its own source (the same pipe): memlogd would hold
+	 * both ends, and it would copy its own bytes back for ever. */
+	if (tee_fd >= 0 && fstat(tee_fd, &dst) == 0 && dst.st_ino == st.st_ino &&
+	    dst.st_dev == st.st_dev) {
+		r = -ELOOP;
+		goto fail;
+	}
+	r = srctab_get(&store->srcs, name, name_len, stream, store_oldest(store));
+	if (r < 0)
+		goto fail;
+	uint32_t slot = (uint32_t)r;
+	if ((rec = state_rec_alloc(&store->state)) < 0) {
+		r = -EMFILE;
+		goto fail;
+	}
+	struct src_rec *rc = &store->state.recs[rec];
+	rc->slot = slot;
+	rc->pid = pid >= 0 ? (int32_t)pid : -1;
+	rc->uid = (uint32_t)uid;
+	struct source *s = make(ss, (uint32_t)rec, fd, tee_fd, &st, &r);
+	fd = tee_fd = -1; /* make took them */
+	if (!s) {
+		state_rec_free(&store->state, (uint32_t)rec);
+		return r;
+	}
+	/* Whole before it is in use (state.h). */
+	__atomic_store_n(&rc->flags, REC_USED | (s->has_tee ? REC_TEE : 0),
+			 __ATOMIC_RELEASE);
+	struct srcinfo *si = info(s);
+	si->fds++;
+	if (pid >= 0) {
+		si->pid = (int32_t)pid;
+		si->uid = (uint32_t)uid;
+	}
+	keep(s);
+	return 0;
+fail:
+	if (tee_fd >= 0)
+		fd_close_nowait(tee_fd);
+	if (fd >= 0)
+		fd_close_nowait(fd);
 	return r;
 }
 
@@ -256,65 +388,33 @@ fail:
 static void tee_broken(struct source *s, int err)
 {
 	struct sources *ss = s->set;
+	struct src_rec *rc = rec_of(s);
 
 	store_notice(ss->store, true, "source %s (%s): copying on failed: %s; "
-		     "%zu bytes not copied; the source is still read",
+		     "%lld bytes not copied; the source is still read",
 		     name_of(s), stream_of(s), strerror(-err),
-		     tee_pending_len(&s->tee));
+		     (long long)(rc->in_at - rc->tee_at));
 	if (s->tee.watched)
 		loop_unwatch(ss->loop, &s->tee.ev);
 	s->tee.watched = false;
 	unkeep(s, true);
 	tee_close(&s->tee);
 	s->has_tee = false;
+	rc->flags &= ~REC_TEE;
 	ss->ntees--;
 	ss->tees_broken++;
 }
 
-/* Returns false when the source had to be closed instead. */
-static bool source_resume(struct source *s);
-
-/* The source waits (out of epoll, so that a hang-up of its writer does not
- * wake us in a loop) until the tee has room again. */
-static void source_pause(struct source *s)
-{
-	struct sources *ss = s->set;
-
-	if (s->paused)
-		return;
-	if (s->watched)
-		loop_unwatch(ss->loop, &s->ev);
-	s->watched = false;
-	s->paused = true;
-	info(s)->copy_waits++;
-	if (!s->tee.watched) {
-		int r = loop_watch(ss->loop, &s->tee.ev, EPOLLOUT);
-		if (r < 0) {
-			/* Nothing would ever tell us the destination has
-			 * room: paused, the source would never be read
-			 * again. The copy is given up instead. */
-			tee_broken(s, r);
-			source_resume(s);
-			return;
-		}
-		s->tee.watched = true;
-	}
-}
-
 static void source_end(struct source *s, int err);
 
+/* Reading goes on, if it waited for the tee. Returns false when the source
+ * had to be ended instead. */
 static bool source_resume(struct source *s)
 {
-	struct sources *ss = s->set;
-
-	if (s->tee.watched) {
-		loop_unwatch(ss->loop, &s->tee.ev);
-		s->tee.watched = false;
-	}
 	if (!s->paused)
 		return true;
 	s->paused = false;
-	int r = loop_watch(ss->loop, &s->ev, EPOLLIN);
+	int r = loop_watch(s->set->loop, &s->ev, EPOLLIN);
 	if (r < 0) {
 		source_end(s, r);
 		return false;
@@ -323,53 +423,247 @@ static bool source_resume(struct source *s)
 	return true;
 }
 
-/* tee_write or tee_flush (buf NULL), counted in the source's slot. */
-static int tee_copy(struct source *s, const char *buf, size_t len)
+/* The source waits (out of epoll, so that a hang-up of its writer does not
+ * wake us in a loop) until the tee has room again. */
+static void source_pause(struct source *s)
 {
-	uint64_t before = s->tee.copied;
-	int r = buf ? tee_write(&s->tee, buf, len) : tee_flush(&s->tee);
+	if (s->paused)
+		return;
+	if (s->watched)
+		loop_unwatch(s->set->loop, &s->ev);
+	s->watched = false;
+	s->paused = true;
+	info(s)->copy_waits++;
+}
 
-	info(s)->copied += s->tee.copied - before;
-	return r;
+/* Copies on what waits for the tee; watches the destination while bytes
+ * are left. Returns the bytes still waiting, or -1 when the tee broke
+ * (the source goes on without it). */
+static ssize_t copy_on(struct source *s)
+{
+	struct sources *ss = s->set;
+	struct src_rec *rc = rec_of(s);
+
+	if (!s->has_tee)
+		return 0;
+	while (rc->tee_at < rc->in_at) {
+		size_t n = (size_t)(rc->in_at - rc->tee_at);
+		ssize_t w = tee_copy(&s->tee, state_of(s)->fd, &rc->tee_at,
+				     state_at(state_of(s), rc->tee_at), n);
+		if (w < 0) {
+			tee_broken(s, (int)w);
+			return -1;
+		}
+		if (w == 0)
+			break;
+		info(s)->copied += (uint64_t)w;
+	}
+	ssize_t left = (ssize_t)(rc->in_at - rc->tee_at);
+	if (left && !s->tee.watched) {
+		int r = loop_watch(ss->loop, &s->tee.ev, EPOLLOUT);
+		if (r < 0) {
+			/* Nothing would ever tell us the destination has
+			 * room: the copy is given up rather than the source
+			 * left waiting for good. */
+			tee_broken(s, r);
+			return -1;
+		}
+		s->tee.watched = true;
+	} else if (!left && s->tee.watched) {
+		loop_unwatch(ss->loop, &s->tee.ev);
+		s->tee.watched = false;
+	}
+	return left;
+}
+
+static loff_t page_down(const struct source *s, loff_t off)
+{
+	loff_t pg = (loff_t)state_of(s)->hdr->page;
+
+	return off / pg * pg;
+}
+
+static loff_t page_up(const struct source *s, loff_t off)
+{
+	loff_t pg = (loff_t)state_of(s)->hdr->page;
+
+	return (off + pg - 1) / pg * pg;
+}
+
+/* Gives the whole pages in [from, to) back. A whole page leaves the memfd
+ * (a pipe that still holds a reference to it keeps its bytes); part of a
+ * page would be zeroed in place, so it never is. */
+static void punch(const struct source *s, loff_t from, loff_t to)
+{
+	from = page_up(s, from);
+	to = page_down(s, to);
+	if (to > from)
+		IGNORE_RESULT(fallocate(state_of(s)->fd, FALLOC_FL_PUNCH_HOLE |
+					FALLOC_FL_KEEP_SIZE, from, to - from) == 0);
+}
+
+/* Makes room at the end of the region: bytes everything is done with are
+ * given up, the live ones (an unfinished line, bytes waiting for the tee)
+ * moved to the start, when that can be done without overwriting them (so
+ * that a crash in the middle of the move leaves the old ones whole).
+ *
+ * A tee'd source's bytes were copied on by splice, which hands the
+ * destination pipe references to the memfd's pages, not copies: until the
+ * destination's reader has read them, those bytes must not change. So its
+ * region is only ever appended to, and its start reused only after the
+ * pages there have been given back whole (fresh pages then take their
+ * place). A source without a tee has no such references. */
+static void compact(struct source *s, bool need_room)
+{
+	struct src_rec *rc = rec_of(s);
+	loff_t base = base_of(s);
+	loff_t from = rc->line_at;
+
+	if (s->has_tee && rc->tee_at < from)
+		from = rc->tee_at;
+	if (from == base)
+		return;
+	loff_t live = rc->in_at - from;
+	if (live == 0) {
+		if (s->has_tee) {
+			if (!need_room)
+				return; /* appended to until full */
+			punch(s, base, page_up(s, rc->in_at));
+		}
+		store_source_move(s->set->store, s->rec, base, base, base);
+		return;
+	}
+	loff_t limit = s->has_tee ? page_down(s, from) : from;
+	if (!need_room || live > limit - base)
+		return;
+	if (s->has_tee)
+		punch(s, base, limit);
+	memmove(state_at(state_of(s), base), state_at(state_of(s), from),
+		(size_t)live);
+	store_source_move(s->set->store, s->rec, base + live,
+			  base + (rc->line_at - from),
+			  s->has_tee ? base + (rc->tee_at - from) : base);
+}
+
+/* Moves up to want bytes from the source into its region. Returns the
+ * bytes moved, 0 at the end of the stream, or negative errno. */
+static ssize_t pull(struct source *s, size_t want)
+{
+	struct sources *ss = s->set;
+	struct state *st = state_of(s);
+	struct src_rec *rc = rec_of(s);
+	ssize_t n;
+
+	for (;;) {
+		switch (s->mode) {
+		case SRC_SPLICE:
+			n = splice(s->ev.fd, NULL, st->fd, &rc->in_at, want,
+				   SPLICE_F_NONBLOCK);
+			break;
+		case SRC_BOUNCE:
+			/* Whose bytes the bounce pipe holds, for a crash
+			 * between the two moves. */
+			st->hdr->bounce_rec = s->rec + 1;
+			n = splice(s->ev.fd, NULL, ss->bounce[1], NULL, want,
+				   SPLICE_F_NONBLOCK);
+			if (n > 0) {
+				int r = bounce_drain(ss, s->rec, (size_t)n);
+				if (r < 0)
+					n = r, errno = -r;
+			}
+			st->hdr->bounce_rec = 0;
+			break;
+		default:
+			/* No splice for this kind of file: a crash between
+			 * the read and the store of in_at loses this read. */
+			n = read(s->ev.fd, ss->readbuf, MIN(want, SOURCE_CHUNK));
+			if (n > 0) {
+				memcpy(state_at(st, rc->in_at), ss->readbuf,
+				       (size_t)n);
+				rc->in_at += n;
+			}
+			break;
+		}
+		if (n >= 0)
+			return n;
+		if (errno == EINTR)
+			continue;
+		if (errno == EINVAL && s->mode != SRC_READ) {
+			s->mode = s->mode == SRC_SPLICE ? SRC_BOUNCE : SRC_READ;
+			continue;
+		}
+		return -errno;
+	}
+}
+
+/* After bytes came in (or at adoption): lines stored, copy on, room. */
+static bool process(struct source *s)
+{
+	scan(s, false);
+	ssize_t left = copy_on(s);
+	compact(s, false);
+	if (left >= (ssize_t)SOURCE_TEE_LAG) {
+		source_pause(s);
+		return false;
+	}
+	return true;
 }
 
 static void tee_event(struct ev *ev, uint32_t events)
 {
 	struct source *s = container_of(ev, struct source, tee.ev);
-	int r = tee_copy(s, NULL, 0);
 
-	if (r == 1)
-		return; /* still full: EPOLLOUT comes again */
-	if (r < 0)
-		tee_broken(s, r);
-	if (source_resume(s))
-		source_service(s);
+	if (s->ending) {
+		/* The writer is gone: what it wrote still goes on, then the
+		 * source ends. */
+		if (copy_on(s) == 0 || !s->has_tee)
+			source_end(s, 0);
+		return;
+	}
+	if (copy_on(s) < (ssize_t)SOURCE_TEE_LAG) {
+		compact(s, false);
+		if (source_resume(s))
+			source_service(s);
+	}
 }
 
-/* The source ended (end of file, an error, or a stop): its unfinished line
- * is stored, then it is freed. err is 0 or the read error. */
+/* The source ended (end of file, an error): its unfinished line is
+ * stored, what waits for its tee is given one last try, then it is freed
+ * and its record with it. */
 static void source_end(struct source *s, int err)
 {
 	struct sources *ss = s->set;
+	struct src_rec *rc = rec_of(s);
 	struct srcinfo *si = info(s);
 
-	s->read_ns = now_realtime_ns();
-	linebuf_finish(&s->lb, source_emit, s);
-	store_rate_flush(ss->store, s->slot, ss->loop->now_ms, si->fds == 1);
+	if (!s->ending) {
+		rc->read_ns = now_realtime_ns();
+		scan(s, true);
+		store_rate_flush(ss->store, rc->slot, ss->loop->now_ms,
+				 si->fds == 1);
+	}
+	if (!err && s->has_tee && copy_on(s) > 0 && !ss->stopping) {
+		/* The destination is full: the bytes still go on to it as it
+		 * takes them (the destination's reader is not punished for
+		 * the writer's end), then the source ends. */
+		if (s->watched)
+			loop_unwatch(ss->loop, &s->ev);
+		s->watched = false;
+		list_del(&s->busy_link);
+		s->ending = true;
+		return;
+	}
 	if (err && err != -EIO && err != -ECONNRESET)
 		store_notice(ss->store, false, "source %s (%s): read failed: %s; "
 			     "closed", name_of(s), stream_of(s), strerror(-err));
-	/* A source that ended leaves the store; at a stop the store keeps
-	 * it for the next memlogd. */
-	if (!ss->stopping)
-		unkeep(s, false);
-	/* Stopping with bytes kept: one last try, then they are given up,
-	 * and said so. */
-	if (s->has_tee && tee_pending(&s->tee) && tee_copy(s, NULL, 0) != 0)
-		store_notice(ss->store, true, "source %s (%s): %zu bytes not "
+	if (s->has_tee && copy_on(s) > 0)
+		store_notice(ss->store, true, "source %s (%s): %lld bytes not "
 			     "copied on at close", name_of(s), stream_of(s),
-			     tee_pending_len(&s->tee));
+			     (long long)(rc->in_at - rc->tee_at));
+	unkeep(s, false);
+	uint32_t rec = s->rec;
 	source_free(s);
+	state_rec_free(&ss->store->state, rec);
 }
 
 static void source_service(struct source *s)
@@ -379,48 +673,108 @@ static void source_service(struct source *s)
 	if (s->paused)
 		return;
 	for (int i = 0; i < SOURCE_READS_PER_TURN; i++) {
-		size_t want = ss->readbuf_size;
+		struct src_rec *rc = rec_of(s);
+		if (end_of(s) - rc->in_at < (loff_t)SOURCE_CHUNK)
+			compact(s, true);
+		size_t want = MIN((size_t)(end_of(s) - rc->in_at), SOURCE_CHUNK);
 		if (s->has_tee) {
-			/* Read only what can be copied on at once: the rest
-			 * waits in the source pipe, where it holds back its
-			 * writer exactly as the destination would have. */
-			want = tee_room(&s->tee, want);
-			if (want == 0) {
-				source_pause(s);
-				return;
-			}
+			/* Read only what the tee may take: the rest waits in
+			 * the source pipe, where it holds back its writer
+			 * exactly as the destination would have. */
+			size_t lag = (size_t)(rc->in_at - rc->tee_at);
+			want = MIN(want, lag < SOURCE_TEE_LAG
+					 ? SOURCE_TEE_LAG - lag : 0);
 		}
-		ssize_t n = read(s->ev.fd, ss->readbuf, want);
+		if (want == 0) {
+			source_pause(s);
+			return;
+		}
+		ssize_t n = pull(s, want);
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN)
+			if (n == -EAGAIN)
 				return;
-			source_end(s, -errno);
+			source_end(s, (int)n);
 			return;
 		}
 		if (n == 0) {
 			source_end(s, 0);
 			return;
 		}
-		s->read_ns = now_realtime_ns();
+		rc->read_ns = now_realtime_ns();
 		loop_count_bytes(ss->loop, (size_t)n);
-		if (linebuf_feed(&s->lb, ss->readbuf, (size_t)n, source_emit, s) < 0)
-			store_notice(ss->store, false, "out of memory assembling "
-				     "a line of %s", name_of(s));
-		if (s->has_tee) {
-			int r = tee_copy(s, ss->readbuf, (size_t)n);
-			if (r == 1) {
-				source_pause(s);
-				return;
-			}
-			if (r < 0)
-				tee_broken(s, r);
-		}
-		/* A short read means the pipe is empty: skip the EAGAIN read. */
+		if ((uint64_t)(rc->in_at - base_of(s)) > s->high_water)
+			s->high_water = (uint64_t)(rc->in_at - base_of(s));
+		if (!process(s))
+			return;
+		/* A short move means the source is empty: skip the EAGAIN. */
 		if ((size_t)n < want)
 			return;
 	}
+}
+
+int sources_adopt(struct sources *ss, uint32_t rec, int fd, int tee_fd)
+{
+	struct state *sta = &ss->store->state;
+	struct src_rec *rc = &sta->recs[rec];
+	struct stat st;
+	int r;
+
+	if (rec >= sta->hdr->max_recs || !(rc->flags & REC_USED) ||
+	    rc->slot >= ss->store->srcs.nslots ||
+	    !ss->store->srcs.slots[rc->slot].used) {
+		fd_close_nowait(fd);
+		if (tee_fd >= 0)
+			fd_close_nowait(tee_fd);
+		return -EINVAL;
+	}
+	if (!(rc->flags & REC_TEE) && tee_fd >= 0) {
+		fd_close_nowait(tee_fd);
+		tee_fd = -1;
+	}
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		fd_close_nowait(fd);
+		if (tee_fd >= 0)
+			fd_close_nowait(tee_fd);
+		return r;
+	}
+	struct source *s = make(ss, rec, fd, tee_fd, &st, &r);
+	if (!s)
+		return r;
+	if (!s->has_tee)
+		rc->flags &= ~REC_TEE;
+	s->kept = ss->keeper != NULL;
+	info(s)->fds++;
+	s->high_water = (uint64_t)(end_of(s) - base_of(s));
+	/* What the last memlogd moved in but did not store or copy on. */
+	process(s);
+	return 0;
+}
+
+void sources_adopt_done(struct sources *ss)
+{
+	struct state *st = &ss->store->state;
+	struct list *p, *t;
+	char *have = calloc(st->hdr->max_recs ? st->hdr->max_recs : 1, 1);
+
+	if (!have)
+		return;
+	list_for_each_safe(p, t, &ss->all)
+		have[container_of(p, struct source, link)->rec] = 1;
+	for (uint32_t i = 0; i < st->nrecs; i++) {
+		struct src_rec *rc = &st->recs[i];
+		if (!(rc->flags & REC_USED) || have[i])
+			continue;
+		/* Its fd was not given back: what it had is stored, the
+		 * unfinished line as it is. */
+		if (rc->slot < ss->store->srcs.nslots &&
+		    ss->store->srcs.slots[rc->slot].used) {
+			struct source tmp = { .set = ss, .rec = i };
+			scan(&tmp, true);
+		}
+		state_rec_free(st, i);
+	}
+	free(have);
 }
 
 void sources_service_busy(struct sources *ss)
@@ -431,13 +785,44 @@ void sources_service_busy(struct sources *ss)
 		source_service(container_of(p, struct source, busy_link));
 }
 
+void sources_tick(struct sources *ss)
+{
+	struct list *p, *t;
+
+	list_for_each_safe(p, t, &ss->all) {
+		struct source *s = container_of(p, struct source, link);
+		struct src_rec *rc = rec_of(s);
+		loff_t keep = page_up(s, rc->in_at);
+		loff_t hw = page_up(s, base_of(s) + (loff_t)s->high_water);
+		if (hw <= keep)
+			continue;
+		/* Pages past the live bytes go back to the system. */
+		punch(s, keep, hw);
+		s->high_water = (uint64_t)(keep - base_of(s));
+	}
+}
+
+void sources_keep_all(struct sources *ss)
+{
+	struct list *p, *t;
+
+	list_for_each_safe(p, t, &ss->all)
+		keep(container_of(p, struct source, link));
+}
+
 void sources_stop(struct sources *ss)
 {
 	struct list *p, *t;
 
 	ss->stopping = true;
-	list_for_each_safe(p, t, &ss->all)
-		source_end(container_of(p, struct source, link), 0);
+	list_for_each_safe(p, t, &ss->all) {
+		struct source *s = container_of(p, struct source, link);
+		if (s->kept) {
+			/* The next memlogd takes it back as it is. */
+			continue;
+		}
+		source_end(s, 0);
+	}
 }
 
 void sources_destroy(struct sources *ss)

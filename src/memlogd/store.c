@@ -8,7 +8,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -27,46 +26,115 @@ static uint64_t random_instance(void)
 	return v ? v : 1;
 }
 
-int store_init(struct store *s, const struct store_config *c)
+static struct state_geometry geometry(const struct store_config *c)
 {
-	int r;
+	return (struct state_geometry){
+		.max_slots = c->max_slots,
+		.max_recs = c->max_recs,
+		.region_size = c->region_size,
+	};
+}
 
-	memset(s, 0, sizeof(*s));
-	s->instance = random_instance();
+static void settings(struct store *s, const struct store_config *c)
+{
 	s->max_line_len = c->max_line_len;
 	s->rate_lines = c->rate_lines;
 	s->rate_seconds = c->rate_seconds;
+}
+
+int store_init(struct store *s, const struct store_config *c)
+{
+	struct state_geometry g = geometry(c);
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	s->state.fd = -1;
+	s->ring.memfd = -1;
+	settings(s, c);
+	s->instance = random_instance();
 	r = ring_init(&s->ring, c->buffer_size, c->max_lines, s->instance);
 	if (r < 0)
 		return r;
 	/* Configuration bounds lines well below the ring: a reserve can
 	 * always be met by evicting. */
 	assert(s->max_line_len + RECORD_ATTRS_MAX + 4 <= ring_msg_max(&s->ring));
-	/* Address space for every slot; only the pages of slots in use are
-	 * ever touched. */
-	s->slots_bytes = (size_t)c->max_slots * sizeof(struct srcinfo);
-	s->slots = mmap(NULL, s->slots_bytes, PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (s->slots == MAP_FAILED) {
-		r = -errno;
-		s->slots = NULL;
-		ring_destroy(&s->ring);
-		return r;
-	}
-	r = srctab_init(&s->srcs, s->slots, c->max_slots);
-	if (r < 0) {
+	if ((r = state_init(&s->state, &g, s->instance)) < 0 ||
+	    (r = srctab_init(&s->srcs, s->state.slots, c->max_slots)) < 0) {
 		store_destroy(s);
 		return r;
 	}
 	return 0;
 }
 
+int store_adopt(struct store *s, const struct store_config *c, int ring_fd,
+		int state_fd, const char **ring_why, const char **state_why)
+{
+	struct state_geometry g = geometry(c);
+	bool have_ring, have_state;
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	s->state.fd = -1;
+	s->ring.memfd = -1;
+	settings(s, c);
+	*ring_why = *state_why = NULL;
+	have_ring = ring_fd >= 0 &&
+		    ring_adopt(&s->ring, ring_fd, c->max_lines, ring_why) == 0;
+	if (ring_fd >= 0 && !have_ring)
+		close(ring_fd);
+	have_state = state_fd >= 0 &&
+		     state_adopt(&s->state, state_fd, &g, state_why) == 0;
+	if (state_fd >= 0 && !have_state)
+		close(state_fd);
+	if (!have_ring && !have_state)
+		return -ENOENT;
+	if (have_ring && have_state &&
+	    s->state.hdr->instance != s->ring.meta->instance) {
+		/* Not each other's: the ring wins, the state goes. */
+		*state_why = "it belongs to another ring";
+		state_destroy(&s->state);
+		have_state = false;
+	}
+	if (have_ring) {
+		s->instance = s->ring.meta->instance;
+	} else {
+		s->instance = random_instance();
+		r = ring_init(&s->ring, c->buffer_size, c->max_lines, s->instance);
+		if (r < 0)
+			goto fail;
+		s->state.hdr->instance = s->instance;
+	}
+	if (have_state) {
+		state_txn_recover(&s->state, s->ring.meta->next_seq);
+		r = srctab_adopt(&s->srcs, s->state.slots, c->max_slots);
+		if (r == -EUCLEAN) {
+			*state_why = "its source table is damaged";
+			state_destroy(&s->state);
+			have_state = false;
+		} else if (r < 0) {
+			goto fail;
+		}
+		/* A new ring: no slot has entries in it. */
+		for (uint32_t i = 0; have_state && !have_ring &&
+				     i < s->srcs.nslots; i++)
+			s->srcs.slots[i].last_seq = 0;
+	}
+	if (!have_state) {
+		if ((r = state_init(&s->state, &g, s->instance)) < 0 ||
+		    (r = srctab_init(&s->srcs, s->state.slots, c->max_slots)) < 0)
+			goto fail;
+	}
+	assert(s->max_line_len + RECORD_ATTRS_MAX + 4 <= ring_msg_max(&s->ring));
+	return 0;
+fail:
+	store_destroy(s);
+	return r;
+}
+
 void store_destroy(struct store *s)
 {
 	srctab_free(&s->srcs);
-	if (s->slots)
-		munmap(s->slots, s->slots_bytes);
-	s->slots = NULL;
+	state_destroy(&s->state);
 	ring_destroy(&s->ring);
 }
 
@@ -95,6 +163,68 @@ void store_entry(struct store *s, uint32_t slot, uint64_t time_ns,
 	si->bytes += len;
 	if (flags & RING_F_PARTIAL)
 		si->partial++;
+}
+
+void store_source_line(struct store *s, uint32_t rec, uint64_t time_ns,
+		       uint32_t eflags, const char *msg, size_t len,
+		       loff_t line_at, uint32_t rflags)
+{
+	struct src_rec *rc = &s->state.recs[rec];
+	struct srcinfo *si = srctab_at(&s->srcs, rc->slot);
+	struct state_txn t = {
+		.kind = TXN_LINE, .rec = rec, .flags = rflags,
+		.line_at = line_at, .seq = s->ring.meta->next_seq,
+	};
+
+	assert(len <= s->max_line_len);
+	char *dst = ring_reserve(&s->ring, (uint32_t)len);
+	if (len)
+		memcpy(dst, msg, len);
+	/* Armed before the entry is published, disarmed once the record
+	 * says the same: a crash in between is redone (state.h). */
+	state_txn_arm(&s->state, &t);
+	si->last_seq = ring_commit(&s->ring, time_ns, rc->slot, eflags,
+				   RING_NO_PRIORITY, RING_NO_PRIORITY,
+				   (uint32_t)len);
+	rc->line_at = line_at;
+	rc->flags = rflags;
+	state_txn_disarm(&s->state);
+	si->lines++;
+	si->bytes += len;
+	if (eflags & RING_F_PARTIAL)
+		si->partial++;
+}
+
+void store_source_skip(struct store *s, uint32_t rec, loff_t line_at,
+		       uint32_t rflags)
+{
+	struct src_rec *rc = &s->state.recs[rec];
+	/* seq 0 is below every next_seq: redone unconditionally. */
+	struct state_txn t = {
+		.kind = TXN_LINE, .rec = rec, .flags = rflags,
+		.line_at = line_at, .seq = 0,
+	};
+
+	state_txn_arm(&s->state, &t);
+	rc->line_at = line_at;
+	rc->flags = rflags;
+	state_txn_disarm(&s->state);
+}
+
+void store_source_move(struct store *s, uint32_t rec, loff_t in_at,
+		       loff_t line_at, loff_t tee_at)
+{
+	struct src_rec *rc = &s->state.recs[rec];
+	struct state_txn t = {
+		.kind = TXN_MOVE, .rec = rec, .in_at = in_at,
+		.line_at = line_at, .tee_at = tee_at,
+	};
+
+	state_txn_arm(&s->state, &t);
+	rc->in_at = in_at;
+	rc->line_at = line_at;
+	rc->tee_at = tee_at;
+	state_txn_disarm(&s->state);
 }
 
 void store_message(struct store *s, uint32_t slot, uint64_t time_ns,

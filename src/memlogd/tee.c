@@ -11,10 +11,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Reads for a destination whose free room is unknown (socket, tty) are
- * capped here: it bounds what a stalled destination can leave kept. */
-#define TEE_BLIND_CHUNK (64u << 10)
-
 /* A new open file on the same pipe or terminal, non-blocking, or -errno. */
 static int reopen_nonblock(int fd)
 {
@@ -52,10 +48,6 @@ int tee_open(struct tee *t, int fd)
 		} else if ((r = fd_set_nonblock(fd)) < 0) {
 			goto fail;
 		}
-		if (t->kind == TEE_PIPE) {
-			int cap = fcntl(fd, F_GETPIPE_SZ);
-			t->pipe_cap = cap > 0 ? (size_t)cap : 4096;
-		}
 		break;
 	}
 	case S_IFSOCK:
@@ -77,29 +69,32 @@ fail:
 	return r;
 }
 
-size_t tee_room(const struct tee *t, size_t max)
+ssize_t tee_copy(struct tee *t, int memfd, loff_t *at, const char *bytes,
+		 size_t n)
 {
-	if (t->kind == TEE_PIPE) {
-		int queued = 0;
-		if (ioctl(t->ev.fd, FIONREAD, &queued) < 0 || queued < 0)
-			queued = 0;
-		size_t room = (size_t)queued >= t->pipe_cap ? 0
-			      : t->pipe_cap - (size_t)queued;
-		return MIN(room, max);
-	}
-	return MIN(max, (size_t)TEE_BLIND_CHUNK);
-}
+	ssize_t w;
 
-/* One non-blocking write: bytes written, 0 when there is no room, or
- * negative errno. */
-static ssize_t put(struct tee *t, const char *buf, size_t len)
-{
+	if (n == 0)
+		return 0;
 	for (;;) {
-		ssize_t n = t->kind == TEE_SOCKET
-			? send(t->ev.fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL)
-			: write(t->ev.fd, buf, len);
-		if (n >= 0)
-			return n;
+		if (t->kind != TEE_SOCKET && !t->no_splice) {
+			w = splice(memfd, at, t->ev.fd, NULL, n,
+				   SPLICE_F_NONBLOCK);
+			if (w < 0 && errno == EINVAL) {
+				t->no_splice = true;
+				continue;
+			}
+		} else {
+			w = t->kind == TEE_SOCKET
+				? send(t->ev.fd, bytes, n, MSG_DONTWAIT | MSG_NOSIGNAL)
+				: write(t->ev.fd, bytes, n);
+			if (w > 0)
+				*at += w;
+		}
+		if (w >= 0) {
+			t->copied += (uint64_t)w;
+			return w;
+		}
 		if (errno == EINTR)
 			continue;
 		if (errno == EAGAIN)
@@ -108,55 +103,9 @@ static ssize_t put(struct tee *t, const char *buf, size_t len)
 	}
 }
 
-int tee_write(struct tee *t, const char *buf, size_t len)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = put(t, buf + done, len - done);
-		if (n < 0)
-			return (int)n;
-		if (n == 0)
-			break;
-		done += (size_t)n;
-		t->copied += (uint64_t)n;
-	}
-	if (done == len)
-		return 0;
-	/* Nothing is kept already (the source is not read while it is). */
-	char *p = malloc(len - done);
-	if (!p)
-		return -ENOMEM;
-	memcpy(p, buf + done, len - done);
-	t->pend = p;
-	t->pend_len = len - done;
-	t->pend_off = 0;
-	return 1;
-}
-
-int tee_flush(struct tee *t)
-{
-	while (tee_pending(t)) {
-		ssize_t n = put(t, t->pend + t->pend_off, t->pend_len - t->pend_off);
-		if (n < 0)
-			return (int)n;
-		if (n == 0)
-			return 1;
-		t->pend_off += (size_t)n;
-		t->copied += (uint64_t)n;
-	}
-	free(t->pend);
-	t->pend = NULL;
-	t->pend_len = t->pend_off = 0;
-	return 0;
-}
-
 void tee_close(struct tee *t)
 {
-	free(t->pend);
-	t->pend = NULL;
-	t->pend_len = t->pend_off = 0;
 	if (t->ev.fd >= 0)
-		close(t->ev.fd);
+		fd_close_nowait(t->ev.fd);
 	t->ev.fd = -1;
 }

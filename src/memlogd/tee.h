@@ -3,21 +3,28 @@
  * that a container's output reaches both memlogd and the engine's own pipe.
  *
  * The copy never blocks the daemon: the destination is written without
- * blocking, and what does not fit is kept (at most one read's worth) while
- * the source stops being read. So a stalled destination stalls only its
- * own writer, through the source pipe filling up, as if memlogd were not
- * there. */
+ * blocking, and what does not fit waits in the source's region of the
+ * state memfd (state.h) while the source stops being read. So a stalled
+ * destination stalls only its own writer, through the source pipe filling
+ * up, as if memlogd were not there. Bytes are copied from the memfd with
+ * splice(2), which moves the copy offset (in the memfd, where the next
+ * memlogd finds it) in the same call that fills the destination: a crash
+ * neither copies a byte twice nor skips one. Where splice cannot be used
+ * (a socket, whose blocking mode is the sender's; a destination that does
+ * not take splice) the bytes are written and the offset moved after. */
 #ifndef MEMLOGD_TEE_H
 #define MEMLOGD_TEE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <fcntl.h>
+#include <sys/types.h>
 
 #include "loop.h"
 
 enum tee_kind {
-	TEE_PIPE,   /* FIFO or pipe: room is known (capacity - queued) */
+	TEE_PIPE,   /* FIFO or pipe, reopened non-blocking */
 	TEE_SOCKET, /* written with MSG_DONTWAIT */
 	TEE_OTHER,  /* regular file, tty, character device */
 };
@@ -26,9 +33,7 @@ struct tee {
 	struct ev ev;         /* the destination, watched for EPOLLOUT */
 	enum tee_kind kind;
 	bool watched;         /* ev is in the epoll set */
-	size_t pipe_cap;      /* TEE_PIPE: the pipe's capacity */
-	char *pend;           /* bytes read but not yet copied */
-	size_t pend_len, pend_off;
+	bool no_splice;       /* splice refused: written instead */
 	uint64_t copied;      /* bytes written to the destination */
 };
 
@@ -40,29 +45,12 @@ struct tee {
  * not writable; -EINVAL: a directory or the like). */
 int tee_open(struct tee *t, int fd);
 
-/* How many bytes can be read from the source now so that they will most
- * likely be copied at once: 0 means wait for room (EPOLLOUT on the destination). max caps it. */
-size_t tee_room(const struct tee *t, size_t max);
-
-/* Copies buf. Returns 0 when all was written, 1 when the rest was kept
- * (the caller waits for room), or negative errno: the destination is
- * broken (-EPIPE when its reader is gone) or memory ran out. */
-int tee_write(struct tee *t, const char *buf, size_t len);
-
-/* Writes what was kept. Returns 0 when nothing is left, 1 when some is,
- * negative errno when the destination is broken. */
-int tee_flush(struct tee *t);
-
-static inline bool tee_pending(const struct tee *t)
-{
-	return t->pend_len > t->pend_off;
-}
-
-/* Bytes still kept (lost if the tee is closed now). */
-static inline size_t tee_pending_len(const struct tee *t)
-{
-	return t->pend_len - t->pend_off;
-}
+/* Copies on up to n bytes that are at offset *at in memfd (and at `bytes`
+ * in memory) without blocking, and moves *at past them. Returns the bytes
+ * copied (0: the destination is full), or negative errno: the destination
+ * is broken (-EPIPE when its reader is gone). */
+ssize_t tee_copy(struct tee *t, int memfd, loff_t *at, const char *bytes,
+		 size_t n);
 
 /* Closes the destination (the caller has taken it out of epoll). */
 void tee_close(struct tee *t);

@@ -3,12 +3,15 @@
  * notification, the command line and sender credentials. */
 #include "harness.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -485,6 +488,126 @@ static void test_stop_flushes_unfinished_line(void **state)
 	mld_cleanup(&m);
 }
 
+/* The memlogd under test whose command line mentions dir (a daemonized
+ * copy), or 0; asserts there is at most one. */
+static pid_t daemon_in(const char *dir)
+{
+	char prog[512], real[PATH_MAX];
+	pid_t found = 0;
+
+	h_prog(prog, sizeof(prog), "memlogd");
+	assert_non_null(realpath(prog, real));
+	DIR *d = opendir("/proc");
+	assert_non_null(d);
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		char p[64], exe[PATH_MAX];
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+		if (*end || pid <= 0)
+			continue;
+		snprintf(p, sizeof(p), "/proc/%ld/exe", pid);
+		ssize_t l = readlink(p, exe, sizeof(exe) - 1);
+		if (l < 0)
+			continue;
+		exe[l] = '\0';
+		if (strcmp(exe, real) != 0)
+			continue;
+		snprintf(p, sizeof(p), "/proc/%ld/cmdline", pid);
+		size_t cl;
+		char *cmd = h_read_file(p, &cl);
+		if (cmd && memmem(cmd, cl, dir, strlen(dir))) {
+			assert_int_equal(found, 0);
+			found = (pid_t)pid;
+		}
+		free(cmd);
+	}
+	closedir(d);
+	return found;
+}
+
+/* Issue 18 item 10: the background copy of -daemonize was executed again
+ * through /proc/self/exe, so the kernel named it "exe" and that is what
+ * ps showed. It must be "memlogd". */
+static void test_daemonize_process_name(void **state)
+{
+	struct mld m = { 0 };
+	char prog[512], p[64];
+	size_t len;
+	(void)state;
+
+	/* The background copy is reparented to us, to be stopped and reaped. */
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	mld_init(&m);
+	h_prog(prog, sizeof(prog), "memlogd");
+	const char *argv[] = { prog, "-daemonize", "-socket-log", m.log,
+			       "-socket-query", m.query, NULL };
+	char *err = NULL;
+	int st = h_run(argv, NULL, H_TIMEOUT_MS, NULL, &err);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		fail_msg("memlogd -daemonize: status 0x%x, stderr: %s", st, err);
+	free(err);
+	m.pid = daemon_in(m.dir);
+	assert_true(m.pid > 0);
+	h_track_pid(m.pid);
+	snprintf(p, sizeof(p), "/proc/%d/comm", (int)m.pid);
+	char *comm = h_read_file(p, &len);
+	assert_non_null(comm);
+	assert_string_equal(comm, "memlogd\n");
+	free(comm);
+	mld_wait_ready(&m);
+	pid_t pid = m.pid;
+	mld_stop(&m);
+	h_untrack_pid(pid);
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 0), 0);
+}
+
+/* -daemonize exits 0 once the background copy serves. A copy that cannot
+ * start (here its 256 MiB ring, mapped twice, does not fit a 64 MiB
+ * address space limit) makes it exit 1, after the copy said why; it used
+ * to exit 0 as soon as the copy had been executed. */
+static void test_daemonize_failed_start(void **state)
+{
+	struct mld m = { 0 };
+	char prog[512];
+	(void)state;
+
+	if (h_sanitized()) {
+		print_message("# a sanitizer needs more address space than "
+			      "the limit this test sets; skipping\n");
+		skip();
+	}
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	mld_init(&m);
+	h_prog(prog, sizeof(prog), "memlogd");
+	const char *argv[] = { "/bin/sh", "-c",
+			       "ulimit -v 65536 && exec \"$0\" \"$@\"", prog,
+			       "-daemonize", "--buffer-size=256M", "-socket-log",
+			       m.log, "-socket-query", m.query, NULL };
+	char *err = NULL;
+	int st = h_run(argv, NULL, H_TIMEOUT_MS, NULL, &err);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 1)
+		fail_msg("memlogd -daemonize: status 0x%x, want exit 1; "
+			 "stderr: %s", st, err);
+	assert_non_null(strstr(err, "memlogd: cannot start: "));
+	free(err);
+	/* The copy ends by itself (ours to reap) and removes the socket
+	 * files it was handed. */
+	uint64_t deadline = h_now_ms() + H_TIMEOUT_MS;
+	pid_t r;
+	int cst = 0;
+	while ((r = waitpid(-1, &cst, WNOHANG)) == 0 && h_now_ms() < deadline)
+		h_sleep_ms(5);
+	if (r <= 0)
+		fail_msg("the background copy did not end: %d (%s)", (int)r,
+			 r < 0 ? strerror(errno) : "still running");
+	assert_true(WIFEXITED(cst) && WEXITSTATUS(cst) == 1);
+	assert_false(exists(m.log));
+	assert_false(exists(m.query));
+	mld_cleanup(&m);
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 0), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -503,6 +626,10 @@ int main(void)
 		cmocka_unit_test_teardown(test_notify_socket_abstract, h_teardown),
 		cmocka_unit_test_teardown(test_command_line, h_teardown),
 		cmocka_unit_test_teardown(test_credentials, h_teardown),
+		cmocka_unit_test_teardown(test_daemonize_process_name,
+					  h_teardown),
+		cmocka_unit_test_teardown(test_daemonize_failed_start,
+					  h_teardown),
 	};
 	return cmocka_run_group_tests_name("itest_daemon", tests, NULL, NULL);
 }

@@ -104,14 +104,6 @@ static void mgr_wait_stored(struct manager *g, int want)
 	assert_int_equal(g->n, want);
 }
 
-static bool mgr_has(const struct manager *g, const char *name)
-{
-	for (int i = 0; i < g->n; i++)
-		if (!strcmp(g->names[i], name))
-			return true;
-	return false;
-}
-
 static bool mgr_was_removed(struct manager *g, const char *name, int wait_ms)
 {
 	uint64_t end = h_now_ms() + (uint64_t)wait_ms;
@@ -160,13 +152,53 @@ static size_t numbered(char *buf, size_t cap, const char *prefix, int from,
 	return n;
 }
 
+/* memlogd said a notice containing text. */
+static bool noticed(struct mld *m, const char *text)
+{
+	json_t *a = h_dump(m, "dump source=memlogd\n");
+	bool said = false;
+
+	for (size_t i = 0; i < json_array_size(a); i++)
+		said |= strstr(h_jstr(json_array_get(a, i), "msg"), text) != NULL;
+	json_decref(a);
+	return said;
+}
+
+/* Every name the manager holds is one of memlog's keys. */
+static bool all_keyed(const struct manager *g)
+{
+	for (int i = 0; i < g->n; i++)
+		if (strncmp(g->names[i], "memlog.k.", 9) != 0)
+			return false;
+	return true;
+}
+
+/* The entries of source name in the ring: their messages, in order. */
+static size_t messages(struct mld *m, const char *name, char *out, size_t cap)
+{
+	char req[128];
+	size_t o = 0;
+
+	snprintf(req, sizeof(req), "dump source=%s\n", name);
+	json_t *a = h_dump(m, req);
+	for (size_t i = 0; i < json_array_size(a); i++)
+		o += (size_t)snprintf(out + o, cap - o, "%s\n",
+				      h_jstr(json_array_get(a, i), "msg"));
+	json_decref(a);
+	return o;
+}
+
+/* memlogd SIGKILLed under a service manager: the writers see no EPIPE,
+ * and the next memlogd, started with what the manager kept, goes on with
+ * the same ring (every entry, the same instance), the same sources and
+ * the same sockets. */
 static void test_sigkill_and_take_back(void **state)
 {
-	struct mld m = { 0 }, m2 = { 0 };
+	struct mld m = { 0 };
 	struct manager g;
 	int src[2], dst[2], plain[2];
-	char env[200], names[1024];
-	static char want[1 << 16], got[1 << 16];
+	char env[200], names[2048];
+	static char want[1 << 16], got[1 << 16], all[1 << 17];
 	(void)state;
 
 	mld_init(&m);
@@ -186,24 +218,30 @@ static void test_sigkill_and_take_back(void **state)
 	close(src[0]);
 	close(dst[1]);
 	close(plain[0]);
-	mgr_wait_stored(&g, 3);
-	assert_true(mgr_has(&g, "memlog.1.d"));
-	assert_true(mgr_has(&g, "memlog.1.s.1.c1.out"));
-	assert_true(mgr_has(&g, "memlog.2.s.2.c2"));
+	/* The ring, the state, the bounce pipe's two ends, the two sockets,
+	 * c1 and its destination, c2. */
+	mgr_wait_stored(&g, 9);
+	assert_int_equal(g.n, 9);
+	assert_true(all_keyed(&g));
 
 	size_t n = numbered(want, sizeof(want), "a", 1, 100);
 	h_write_all(src[1], want, n);
 	read_exact(dst[0], got, n);
 	assert_memory_equal(got, want, n);
 	h_wait_source_stat(&m, "c1.out", "stdout", "lines", 100);
+	json_t *st = h_stats(&m);
+	char instance[40];
+	snprintf(instance, sizeof(instance), "%s", h_jstr(st, "instance"));
+	json_decref(st);
 
 	/* memlogd dies; the writers go on: no EPIPE, the pipe holds it. */
 	mld_kill9(&m);
-	n = numbered(want, sizeof(want), "b", 1, 100);
-	h_write_all(src[1], want, n);
+	n = numbered(want + n, sizeof(want) - n, "b", 1, 100);
+	h_write_all(src[1], want + strlen(want) - n, n);
 	h_writef(plain[1], "while down\n");
 
-	/* The manager starts it again with what it stored. */
+	/* The manager starts it again with what it stored, with the same
+	 * command line (the same socket paths: they are the kept sockets). */
 	struct h_fdmap map[MAX_STORE];
 	size_t o = 0;
 	for (int i = 0; i < g.n; i++) {
@@ -211,43 +249,45 @@ static void test_sigkill_and_take_back(void **state)
 		o += (size_t)snprintf(names + o, sizeof(names) - o, "%s%s",
 				      i ? ":" : "", g.names[i]);
 	}
-	char fdnames[1100];
+	char fdnames[2100];
 	snprintf(fdnames, sizeof(fdnames), "LISTEN_FDNAMES=%s", names);
-	mld_start(&m2, (const struct mld_opts[]){ {
+	mld_start(&m, (const struct mld_opts[]){ {
 		.args = (const char *const[]){ "--fd-store", NULL },
 		.env = (const char *const[]){ env, fdnames, NULL },
 		.fds = map, .nfds = g.n, .listen_fds = true,
 	} });
 	read_exact(dst[0], got, n);
-	assert_memory_equal(got, want, n);
-	h_wait_source_stat(&m2, "c1.out", "stdout", "lines", 100);
-	h_wait_source_stat(&m2, "c2", "stderr", "lines", 1);
-	json_t *a = h_dump(&m2, "dump source=c1.out\n");
-	assert_string_equal(h_jstr(json_array_get(a, 0), "msg"), "b 1");
-	assert_string_equal(h_jstr(json_array_get(a, 99), "msg"), "b 100");
-	json_decref(a);
-	a = h_dump(&m2, "dump source=memlogd\n");
-	bool said = false;
-	for (size_t i = 0; i < json_array_size(a); i++)
-		said |= !strcmp(h_jstr(json_array_get(a, i), "msg"),
-				"fd store: 2 sources taken back");
-	assert_true(said);
-	json_decref(a);
+	assert_memory_equal(got, want + strlen(want) - n, n);
+	/* One ring: before and after, exactly once, in order. */
+	h_wait_source_stat(&m, "c1.out", "stdout", "lines", 200);
+	h_wait_source_stat(&m, "c2", "stderr", "lines", 1);
+	size_t al = messages(&m, "c1.out", all, sizeof(all));
+	assert_int_equal(al, strlen(want));
+	assert_memory_equal(all, want, al);
+	st = h_stats(&m);
+	assert_string_equal(h_jstr(st, "instance"), instance);
+	json_decref(st);
+	assert_true(noticed(&m, "took back 2 sources"));
 	/* Taken back, not stored again. */
-	assert_false(mgr_poll(&g, 100) && g.n != 3);
+	assert_false(mgr_poll(&g, 200) && g.n != 9);
 
 	/* c1's writer ends: both of its fds leave the store. */
 	close(src[1]);
-	assert_true(mgr_was_removed(&g, "memlog.1.s.1.c1.out", H_TIMEOUT_MS));
-	assert_true(mgr_was_removed(&g, "memlog.1.d", H_TIMEOUT_MS));
+	for (uint64_t end = h_now_ms() + H_TIMEOUT_MS; g.n != 7 &&
+	     h_now_ms() < end;)
+		mgr_poll(&g, 50);
+	assert_int_equal(g.n, 7);
 	/* EOF on the destination once memlogd and the manager let go. */
 	char c;
 	assert_int_equal(read(dst[0], &c, 1), 0);
 
-	/* A clean stop keeps c2 stored for the next memlogd. */
-	mld_stop(&m2);
-	assert_false(mgr_was_removed(&g, "memlog.2.s.2.c2", 300));
-	assert_true(mgr_has(&g, "memlog.2.s.2.c2"));
+	/* A clean stop keeps c2 (and the rest) stored for the next memlogd,
+	 * and the socket files for the kept sockets. */
+	m.keep_sockets = true;
+	int stw = mld_signal_wait(&m, SIGTERM);
+	assert_true(WIFEXITED(stw) && WEXITSTATUS(stw) == 0);
+	assert_false(mgr_poll(&g, 300) && g.n != 7);
+	assert_int_equal(g.n, 7);
 	/* Its writer still has a reader: the manager's copy. */
 	h_writef(plain[1], "after stop\n");
 
@@ -259,8 +299,8 @@ static void test_sigkill_and_take_back(void **state)
 
 /* What a restarted memlogd cannot use is taken out of the store and
  * closed: a name that is not one of ours, a destination without its
- * source. New ids continue after the largest stored one; a source whose
- * name does not fit a store name is kept, not stored, and said so. */
+ * source. A source memlog 0.1 stored under its name is taken back, and
+ * stored again under its key. */
 static void test_bad_store_entries(void **state)
 {
 	struct mld m = { 0 };
@@ -292,6 +332,7 @@ static void test_bad_store_entries(void **state)
 	close(ok[0]);
 	assert_true(mgr_was_removed(&g, "memlog.bogus", H_TIMEOUT_MS));
 	assert_true(mgr_was_removed(&g, "memlog.9.d", H_TIMEOUT_MS));
+	assert_true(mgr_was_removed(&g, "memlog.5.s.2.ok", H_TIMEOUT_MS));
 	/* memlogd closed them: the other ends see it. */
 	char c;
 	assert_int_equal(read(lone[0], &c, 1), 0);
@@ -300,37 +341,29 @@ static void test_bad_store_entries(void **state)
 	/* The good one is a source again, under its name and stream. */
 	h_writef(ok[1], "still here\n");
 	h_wait_source_stat(&m, "ok", "stderr", "lines", 1);
+	/* Stored under keys now: ring, state, bounce pipe, sockets, ok. */
+	mgr_wait_stored(&g, 7);
+	assert_true(all_keyed(&g));
 
-	/* The next id is past the largest stored one (9, the lone
-	 * destination): never an id the manager may still hold. */
-	int w = h_register_pipe(&m, "next.out");
-	mgr_wait_stored(&g, 1);
-	assert_string_equal(g.names[0], "memlog.10.s.1.next.out");
-
-	/* 300 bytes of name cannot be a store name: a source all the same. */
+	/* A name of any length is kept (names are not in fd store names). */
 	char name[301];
 	memset(name, 'n', 300);
 	name[300] = '\0';
 	int lw = h_register_pipe(&m, name);
 	h_writef(lw, "long\n");
 	h_wait_source_stat(&m, name, "stderr", "lines", 1);
-	assert_false(mgr_poll(&g, 200) && g.n > 1);
-	assert_int_equal(g.n, 1);
-	json_t *a = h_dump(&m, "dump source=memlogd\n");
-	bool said = false;
-	for (size_t i = 0; i < json_array_size(a); i++)
-		said |= strstr(h_jstr(json_array_get(a, i), "msg"),
-			       "name too long for the fd store") != NULL;
-	assert_true(said);
-	json_decref(a);
+	mgr_wait_stored(&g, 8);
 
-	close(w);
 	close(lw);
 	close(ok[1]);
 	close(bogus[1]);
 	close(lone[0]);
-	mld_stop(&m);
+	/* Stopped with a keeper: the kept sockets' files stay. */
+	m.keep_sockets = true;
+	int st = mld_signal_wait(&m, SIGTERM);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	mgr_free(&g);
+	mld_cleanup(&m);
 }
 
 /* Without a service manager --fd-store costs nothing and breaks nothing. */

@@ -31,6 +31,14 @@ static void test_round_trip(void **state)
 	assert_int_equal(f.stream, 2);
 	assert_int_equal(f.name_len, sizeof(name) - 1);
 	assert_memory_equal(f.name, name, f.name_len);
+
+	/* Keys. */
+	n = fdname_encode(out, 9223372036854775813ull, FDNAME_KEY, 0, NULL, 0);
+	assert_string_equal(out, "memlog.k.9223372036854775813");
+	assert_int_equal(n, (int)strlen(out));
+	assert_int_equal(fdname_decode(out, (size_t)n, &f), 0);
+	assert_int_equal(f.kind, FDNAME_KEY);
+	assert_true(f.id == 9223372036854775813ull);
 }
 
 static void test_too_long(void **state)
@@ -60,6 +68,8 @@ static void test_rejects(void **state)
 		"memlog.1.s.1.%4g", "memlog.1.s.1.%41", /* 'A' is written plain */
 		"memlog.1.s.1.%c3", /* lower-case hex is not ours */
 		"memlog.18446744073709551616.d", "other.1.d", "MEMLOG.1.d",
+		"memlog.k.", "memlog.k.01", "memlog.k.1x", "memlog.k.-1",
+		"memlog.k.18446744073709551616", "memlog.k.1.d",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (fdname_decode(bad[i], strlen(bad[i]), &f) != -EINVAL)

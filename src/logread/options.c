@@ -1,0 +1,182 @@
+#include "options.h"
+#include "cursor.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+static int parse_lines(const char *val, void *base)
+{
+	struct logread_opts *o = base;
+	int r = parse_u64(val, UINT64_MAX, &o->lines);
+
+	o->has_lines |= r == 0;
+	return r;
+}
+
+static int parse_source(const char *val, void *base)
+{
+	struct logread_opts *o = base;
+
+	if (o->nglobs == QUERY_GLOBS_MAX || strlen(val) > QUERY_GLOB_MAX)
+		return -E2BIG;
+	o->globs[o->nglobs++] = val;
+	return 0;
+}
+
+static int parse_priority(const char *val, void *base)
+{
+	struct logread_opts *o = base;
+	int lo, hi;
+
+	if (query_priority_arg(val, &lo, &hi) < 0)
+		return -EINVAL;
+	o->prio_min = lo;
+	o->prio_max = hi;
+	o->has_prio = true;
+	return 0;
+}
+
+static int parse_facility(const char *val, void *field)
+{
+	return query_facility_arg(val, field);
+}
+
+static int parse_output(const char *val, void *base)
+{
+	struct logread_opts *o = base;
+
+	return output_format_parse(val, &o->format);
+}
+
+static int parse_cursor(const char *val, void *field)
+{
+	if (!cursor_text_ok(val, strlen(val)))
+		return -EINVAL;
+	*(const char **)field = val;
+	return 0;
+}
+
+_Static_assert(QUERY_GLOBS_MAX == 16 && QUERY_GLOB_MAX == 1024,
+	       "-source's texts name its limits");
+
+#define LR(f) OPT_FIELD(struct logread_opts, f)
+
+static const struct opt rows[] = {
+	{ "socket", NULL, OPT_STR, LR(socket), .arg = "PATH",
+	  .help = "query socket (default " DEFAULT_SOCKET ")" },
+	{ "f", NULL, OPT_BOOL, LR(follow),
+	  .help = "follow: print only new entries, as they arrive" },
+	{ "F", NULL, OPT_BOOL, LR(dump_follow),
+	  .help = "print the log, then follow" },
+	{ "help", "h", OPT_HELP, .help = "show this help and exit" },
+	{ "version", .kind = OPT_VERSION, .help = "show the version and exit" },
+	{ "lines", "n", OPT_FUNC, .parse = parse_lines,
+	  .bad = " needs a number of entries", .arg = "N",
+	  .help = "start N entries before the newest",
+	  .heading = "\nmemlog extensions (they need memlog's memlogd; "
+		     "LinuxKit's never answers):\n" },
+	{ "source", NULL, OPT_FUNC, .parse = parse_source,
+	  .bad = ": at most 16 patterns of at most 1024 bytes each",
+	  .arg = "GLOB",
+	  .help = "only sources whose name matches the shell pattern\n"
+		  "GLOB; repeatable (up to 16), any may match" },
+	{ "priority", "p", OPT_FUNC, .parse = parse_priority,
+	  .bad = " takes a priority (emerg, alert, crit, err, warning, "
+		 "notice, info, debug or 0-7) or a range A..B",
+	  .arg = "PRIO",
+	  .help = "only entries of priority PRIO or more severe\n"
+		  "(emerg alert crit err warning notice info debug,\n"
+		  "or 0-7), or of a range A..B; entries without a\n"
+		  "priority (container output) do not match" },
+	{ "facility", NULL, OPT_FUNC, LR(fac_mask), .parse = parse_facility,
+	  .bad = " takes names (kern, user, daemon, auth, local0...) or "
+		 "numbers 0-23, separated by commas",
+	  .arg = "LIST",
+	  .help = "only entries of these facilities: names (kern,\n"
+		  "user, daemon, auth, syslog, cron, local0-local7...)\n"
+		  "or numbers 0-23, separated by commas" },
+	{ "output", "o", OPT_FUNC, .parse = parse_output,
+	  .bad = " takes legacy, short, json or raw", .arg = "FORMAT",
+	  .help = "legacy  TIME;SOURCE;MSG (the default)\n"
+		  "short   TIME SOURCE[STREAM]: MSG\n"
+		  "json    the server's JSON object per line\n"
+		  "raw     MSG only, split lines joined again" },
+	{ "after-cursor", NULL, OPT_FUNC, LR(after), .parse = parse_cursor,
+	  .bad = ": not a cursor", .arg = "C",
+	  .help = "start after the entry with cursor C" },
+	{ "cursor-file", NULL, OPT_STR, LR(cursor_file), .min = 1, .arg = "F",
+	  .help = "start after the cursor kept in F (if any) and\n"
+		  "store there the cursor of the last entry printed" },
+	{ "stats", NULL, OPT_FLAG, LR(stats),
+	  .help = "print the daemon's counters as one JSON object" },
+};
+
+static const struct opt_table table = OPT_TABLE(rows, .dash = "-",
+						.help_col = 25);
+
+static const char usage_head[] =
+"Usage: logread [-socket PATH] [-f | -F] [OPTIONS]\n"
+"\n"
+"Prints the log kept in memory by memlogd, one entry per line.\n"
+"\n"
+"Options (one or two dashes; -opt VALUE and -opt=VALUE both work):\n";
+
+static const char usage_tail[] =
+"-f or -F with a start point (-n, -after-cursor, a cursor in the cursor\n"
+"file) prints from that point on, then follows.\n"
+"\n"
+"On a terminal, control characters in the log are shown as \\xNN.\n"
+"\n"
+"Exit status:\n"
+"  0  success (also: stopped by a signal, or the output pipe was closed)\n"
+"  1  runtime error, e.g. the output could not be written\n"
+"  2  usage error\n"
+"  3  cannot connect to the socket\n"
+"  4  protocol error, or the server answered with an error\n"
+"  5  the cursor file cannot be read or written\n";
+
+const struct opt_table *logread_options(void)
+{
+	return &table;
+}
+
+enum opt_result logread_parse_args(int argc, char **argv,
+				   struct logread_opts *o, char *err,
+				   size_t errlen, void *out)
+{
+	int operand;
+	enum opt_result r;
+
+	memset(o, 0, sizeof(*o));
+	o->socket = DEFAULT_SOCKET;
+	o->format = OUT_LEGACY;
+	r = opt_parse(&table, argc, argv, o, &operand, err, errlen);
+	if (r == OPT_HELP_ASKED) {
+		fputs(usage_head, out);
+		opt_help(&table, out);
+		fputs(usage_tail, out);
+	} else if (r == OPT_VERSION_ASKED) {
+		fprintf(out, "logread memlog %s\n", MEMLOG_VERSION);
+	}
+	if (r != OPT_RUN)
+		return r;
+	if (o->stats && (o->follow || o->dump_follow || o->has_lines ||
+			 o->nglobs || o->has_prio || o->fac_mask || o->after ||
+			 o->cursor_file)) {
+		snprintf(err, errlen, "-stats cannot be combined with -f, -F, "
+			 "-n, -source, -p, -facility, -after-cursor or "
+			 "-cursor-file");
+		return OPT_USAGE;
+	}
+	if (o->after && o->has_lines) {
+		snprintf(err, errlen, "-after-cursor and -n exclude each other");
+		return OPT_USAGE;
+	}
+	/* -o legacy alone keeps LinuxKit's protocol. */
+	o->v2 = o->has_lines || o->nglobs || o->has_prio || o->fac_mask ||
+		o->format != OUT_LEGACY || o->after || o->cursor_file ||
+		o->stats;
+	return OPT_RUN;
+}

@@ -1,0 +1,45 @@
+/* logread's command line: LinuxKit's -socket, -f and -F, and memlog's
+ * extensions, in Go's flag syntax (one or two dashes). Pure: no I/O but
+ * --help and --version, printed to the FILE given. */
+#ifndef LOGREAD_OPTIONS_H
+#define LOGREAD_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "opt.h"
+#include "output.h"
+#include "query.h"
+
+#define DEFAULT_SOCKET "/var/run/memlogdq.sock"
+
+struct logread_opts {
+	const char *socket;       /* query socket path */
+	bool follow;              /* -f */
+	bool dump_follow;         /* -F */
+	bool has_lines;           /* -n given */
+	uint64_t lines;
+	const char *globs[QUERY_GLOBS_MAX]; /* -source, in order */
+	unsigned nglobs;
+	bool has_prio;            /* -p given */
+	int prio_min, prio_max;
+	uint32_t fac_mask;        /* -facility; 0 = all */
+	enum out_format format;   /* -o */
+	const char *after;        /* -after-cursor */
+	const char *cursor_file;  /* -cursor-file */
+	bool stats;               /* -stats */
+	bool v2;                  /* an extension was asked for */
+};
+
+/* Parses argv into o (defaults first). OPT_HELP_ASKED and
+ * OPT_VERSION_ASKED: printed to out (a FILE *), exit 0. OPT_USAGE: err
+ * holds a one-line reason. */
+enum opt_result logread_parse_args(int argc, char **argv,
+				   struct logread_opts *o, char *err,
+				   size_t errlen, void *out);
+
+/* The option table, for its unit test. */
+const struct opt_table *logread_options(void);
+
+#endif

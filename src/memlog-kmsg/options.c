@@ -1,0 +1,62 @@
+#include "options.h"
+#include "util.h"
+
+#include <stdio.h>
+
+#define KO(f) OPT_FIELD(struct memlog_kmsg_opts, f)
+
+static const struct opt rows[] = {
+	{ "kmsg", NULL, OPT_STR, KO(kmsg), .arg = "PATH",
+	  .help = "the kernel log device [/dev/kmsg]" },
+	{ "state-dir", NULL, OPT_STR, KO(state_dir), .arg = "DIR",
+	  .help = "where the position is kept [/run/memlog]; \"\" for none" },
+	{ "no-follow", NULL, OPT_FLAG, KO(no_follow),
+	  .help = "stop at the end of what the kernel holds" },
+	{ "priority", NULL, OPT_FLAG, KO(priority),
+	  .help = "start each line with <PRI> (facility*8+level)" },
+	{ "help", .kind = OPT_HELP },
+	{ "version", .kind = OPT_VERSION },
+};
+
+static const struct opt_table table = OPT_TABLE(rows, .dash = "--",
+						.help_col = 21);
+
+static const char usage_head[] =
+"Usage: memlog-kmsg [OPTION]...\n"
+"Copies the kernel log to stderr, one line per record:\n"
+"  (SEQ) - TIME: MESSAGE\n"
+"keeping its place in STATE-DIR/memlog-kmsg.state across restarts.\n"
+"\n";
+
+static const char usage_tail[] =
+"  --help, --version\n"
+"\n"
+"Exit status: 0 at the end (--no-follow) or on SIGTERM/SIGINT, 1 the kernel\n"
+"log cannot be read (no CAP_SYSLOG: not in containers), 2 usage error.\n";
+
+const struct opt_table *memlog_kmsg_options(void)
+{
+	return &table;
+}
+
+enum opt_result memlog_kmsg_parse_args(int argc, char **argv,
+				       struct memlog_kmsg_opts *o, char *err,
+				       size_t errlen, void *out)
+{
+	int operand;
+	enum opt_result r;
+
+	o->kmsg = "/dev/kmsg";
+	o->state_dir = "/run/memlog";
+	o->no_follow = false;
+	o->priority = false;
+	r = opt_parse(&table, argc, argv, o, &operand, err, errlen);
+	if (r == OPT_HELP_ASKED) {
+		fputs(usage_head, out);
+		opt_help(&table, out);
+		fputs(usage_tail, out);
+	} else if (r == OPT_VERSION_ASKED) {
+		fprintf(out, "memlog-kmsg memlog %s\n", MEMLOG_VERSION);
+	}
+	return r;
+}

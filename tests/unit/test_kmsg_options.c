@@ -1,0 +1,142 @@
+/* memlog-kmsg's command line (src/memlog-kmsg/options.c). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "options.h"
+#include "util.h"
+
+static struct memlog_kmsg_opts o;
+static char err[256];
+static char *out_buf;
+static size_t out_len;
+
+#define ERR_UNSET "<unset>"
+
+static enum opt_result parse_argv(char **args)
+{
+	char *argv[32];
+	int argc = 0;
+
+	argv[argc++] = "memlog-kmsg";
+	while (args[argc - 1]) {
+		assert_true(argc < 31);
+		argv[argc] = args[argc - 1];
+		argc++;
+	}
+	argv[argc] = NULL;
+	memset(&o, 0x5a, sizeof(o));
+	snprintf(err, sizeof(err), "%s", ERR_UNSET);
+	free(out_buf);
+	out_buf = NULL;
+	out_len = 0;
+	FILE *out = open_memstream(&out_buf, &out_len);
+	assert_non_null(out);
+	enum opt_result r = memlog_kmsg_parse_args(argc, argv, &o, err,
+						   sizeof(err), out);
+	assert_int_equal(fclose(out), 0);
+	return r;
+}
+
+#define PARSE(...) parse_argv((char *[]){ __VA_ARGS__, NULL })
+#define PARSE_NONE() parse_argv((char *[]){ NULL })
+
+static void assert_run(enum opt_result r)
+{
+	if (r != OPT_RUN)
+		fail_msg("result %d: %s", r, err);
+	assert_string_equal(err, ERR_UNSET);
+	assert_int_equal(out_len, 0);
+}
+
+static void assert_usage(enum opt_result r, const char *want)
+{
+	assert_int_equal(r, OPT_USAGE);
+	assert_string_equal(err, want);
+	assert_int_equal(out_len, 0);
+}
+
+static int teardown_group(void **state)
+{
+	free(out_buf);
+	out_buf = NULL;
+	return 0;
+}
+
+static void test_table_is_valid(void **state)
+{
+	char e[128] = "";
+
+	if (opt_table_check(memlog_kmsg_options(), e, sizeof(e)) < 0)
+		fail_msg("%s", e);
+}
+
+static void test_options(void **state)
+{
+	assert_run(PARSE_NONE());
+	assert_string_equal(o.kmsg, "/dev/kmsg");
+	assert_string_equal(o.state_dir, "/run/memlog");
+	assert_false(o.no_follow);
+	assert_false(o.priority);
+
+	assert_run(PARSE("--kmsg", "/tmp/k", "-state-dir=", "-no-follow",
+			 "--priority"));
+	assert_string_equal(o.kmsg, "/tmp/k");
+	assert_string_equal(o.state_dir, "");
+	assert_true(o.no_follow);
+	assert_true(o.priority);
+	assert_run(PARSE("-kmsg=/k", "--state-dir", "/s", "--no"));
+	assert_string_equal(o.kmsg, "/k");
+	assert_string_equal(o.state_dir, "/s");
+	assert_true(o.no_follow);
+	assert_false(o.priority);
+}
+
+static void test_errors(void **state)
+{
+	assert_usage(PARSE("--bogus"), "unknown option: --bogus");
+	assert_usage(PARSE("x"), "unexpected argument: x");
+	assert_usage(PARSE("--kmsg"), "--kmsg needs a value");
+	assert_usage(PARSE("--no-follow=1"), "--no-follow takes no value");
+	assert_usage(PARSE("--z"), "unknown option: --z");
+	/* An unambiguous start of a name is that option. */
+	assert_run(PARSE("-p", "--s", "/s"));
+	assert_true(o.priority);
+	assert_string_equal(o.state_dir, "/s");
+}
+
+static void test_help_and_version(void **state)
+{
+	assert_int_equal(PARSE("--help"), OPT_HELP_ASKED);
+	assert_memory_equal(out_buf, "Usage: memlog-kmsg [OPTION]...\n", 31);
+	static const char *const lines[] = {
+		"\n  --kmsg PATH        the kernel log device [/dev/kmsg]\n",
+		"\n  --state-dir DIR    where the position is kept",
+		"\n  --no-follow        stop at the end",
+		"\n  --priority         start each line with <PRI>",
+		"\n  --help, --version\n",
+	};
+	for (size_t j = 0; j < ARRAY_SIZE(lines); j++)
+		if (!strstr(out_buf, lines[j]))
+			fail_msg("--help lacks \"%s\"", lines[j]);
+	assert_int_equal(PARSE("-version"), OPT_VERSION_ASKED);
+	assert_string_equal(out_buf, "memlog-kmsg memlog " MEMLOG_VERSION "\n");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_table_is_valid),
+		cmocka_unit_test(test_options),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_help_and_version),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, teardown_group);
+}
