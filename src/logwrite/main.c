@@ -13,11 +13,14 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "diag.h"
 #include "options.h"
 #include "run.h"
 #include "state.h"
 #include "store.h"
 #include "util.h"
+
+const char *diag_prog = "logwrite";
 
 enum logwrite_exit {
 	LW_EXIT_OK = 0,      /* stopped by SIGTERM or SIGINT */
@@ -80,7 +83,7 @@ int main(int argc, char **argv)
 	case LW_OPTS_EXIT_OK:
 		return LW_EXIT_OK;
 	case LW_OPTS_USAGE:
-		fprintf(stderr, "logwrite: %s\nTry 'logwrite --help'.\n", err);
+		diag_usage("%s", err);
 		return LW_EXIT_USAGE;
 	case LW_OPTS_RUN:
 		break;
@@ -89,41 +92,44 @@ int main(int argc, char **argv)
 
 	dirfd = open(opts.log_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0) {
-		fprintf(stderr, "logwrite: cannot open the log directory %s: %s\n",
-			opts.log_dir, strerror(errno));
+		diag_warn_err(errno, "cannot open the log directory %s",
+			      opts.log_dir);
 		return LW_EXIT_START;
 	}
 	/* Two writers on one directory would each cut the other's lines. */
 	if (flock(dirfd, LOCK_EX | LOCK_NB) < 0) {
-		fprintf(stderr, "logwrite: cannot lock %s: %s\n", opts.log_dir,
-			errno == EWOULDBLOCK ? "another logwrite writes there"
-					     : strerror(errno));
+		if (errno == EWOULDBLOCK)
+			diag_warn("cannot lock %s: another logwrite writes there",
+				  opts.log_dir);
+		else
+			diag_warn_err(errno, "cannot lock %s", opts.log_dir);
 		goto out;
 	}
 	state_dirfd = dirfd;
 	if (opts.state_file) {
 		state_dirfd = open_parent(opts.state_file, &state_copy, &state_name);
 		if (state_dirfd < 0) {
-			fprintf(stderr, "logwrite: cannot open the directory of "
-				"the state file %s: %s\n", opts.state_file,
-				strerror(errno));
+			diag_warn_err(errno, "cannot open the directory of the "
+				      "state file %s", opts.state_file);
 			code = LW_EXIT_STATE;
 			goto out;
 		}
 	}
 	r = state_load(state_dirfd, state_name, &text, &text_len);
 	if (r < 0) {
-		fprintf(stderr, "logwrite: cannot read the state file %s: %s\n",
-			opts.state_file ? opts.state_file : state_name,
-			r == -EFBIG ? "too big to be one" : strerror(-r));
+		if (r == -EFBIG)
+			diag_warn("cannot read the state file %s: too big to be one",
+				  opts.state_file ? opts.state_file : state_name);
+		else
+			diag_warn_err(r, "cannot read the state file %s",
+				      opts.state_file ? opts.state_file : state_name);
 		code = LW_EXIT_STATE;
 		goto out;
 	}
 
 	sigfd = signals_fd();
 	if (sigfd < 0) {
-		fprintf(stderr, "logwrite: cannot set up signals: %s\n",
-			strerror(errno));
+		diag_warn_err(errno, "cannot set up signals");
 		goto out;
 	}
 
@@ -143,16 +149,16 @@ int main(int argc, char **argv)
 		.sync = opts.sync != LW_SYNC_NONE,
 	};
 	if (store_init(&store, &cfg) < 0) {
-		fprintf(stderr, "logwrite: out of memory\n");
+		diag_warn("out of memory");
 		goto out;
 	}
 	store_ok = true;
 	r = store_start(&store, r == 1 ? text : NULL, text_len, serr);
 	if (r == -EINVAL) {
-		fprintf(stderr, "logwrite: the state file %s is invalid (%s); "
-			"move it away to start over (entries still in memlogd "
-			"would then be written again)\n",
-			opts.state_file ? opts.state_file : state_name, serr);
+		diag_warn("the state file %s is invalid (%s); move it away to "
+			  "start over (entries still in memlogd would then be "
+			  "written again)",
+			  opts.state_file ? opts.state_file : state_name, serr);
 		code = LW_EXIT_STATE;
 		goto out;
 	}

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "diag.h"
 #include "entry.h"
 #include "util.h"
 
@@ -21,9 +22,9 @@ static void say_disk(struct logwrite *lw)
 	if (!e->err || lw->disk_reported == e->err)
 		return;
 	lw->disk_reported = e->err;
-	fprintf(stderr, "logwrite: cannot %s %s in %s: %s; keeping the cursor "
-		"and retrying\n", e->op ? e->op : "write", e->file, lw->log_dir,
-		strerror(e->err));
+	diag_warn("cannot %s %s in %s: %s; keeping the cursor and retrying",
+		  e->op ? e->op : "write", e->file, lw->log_dir,
+		  strerror(e->err));
 }
 
 /* Something failed on the files: say so once, forget what was not
@@ -62,7 +63,7 @@ static void disk_check_works(struct logwrite *lw, uint64_t now)
 	    now < lw->disk_fail_at + RUN_DISK_QUIET_MS)
 		return;
 	backoff_reset(&lw->disk_bo);
-	fprintf(stderr, "logwrite: writing to %s again\n", lw->log_dir);
+	diag_warn("writing to %s again", lw->log_dir);
 	lw->disk_reported = 0;
 }
 
@@ -72,8 +73,8 @@ static void age_scan(struct logwrite *lw)
 
 	lw->age_at = now_mono_ms() + RUN_AGE_SCAN_MS;
 	if (rotate_age_scan(&lw->store->cfg->rot, (int64_t)time(NULL), &e) < 0)
-		fprintf(stderr, "logwrite: --max-age: cannot %s %s in %s: %s\n",
-			e.op, e.file, lw->log_dir, strerror(e.err));
+		diag_warn_err(e.err, "--max-age: cannot %s %s in %s", e.op,
+			      e.file, lw->log_dir);
 }
 
 /* ---- memlogd ---- */
@@ -84,16 +85,16 @@ static void conn_try(struct logwrite *lw)
 
 	if (r < 0) {
 		if (!lw->conn_down)
-			fprintf(stderr, "logwrite: cannot connect to %s: %s; "
-				"retrying\n", lw->opts->socket,
-				r == -ENAMETOOLONG ? "path too long for a unix "
-				"socket" : strerror(-r));
+			diag_warn("cannot connect to %s: %s; retrying",
+				  lw->opts->socket, r == -ENAMETOOLONG ?
+				  "path too long for a unix socket" :
+				  strerror(-r));
 		lw->conn_down = true;
 		lw->conn_at = now_mono_ms() + backoff_next(&lw->conn_bo);
 		return;
 	}
 	if (lw->conn_down)
-		fprintf(stderr, "logwrite: connected to %s\n", lw->opts->socket);
+		diag_warn("connected to %s", lw->opts->socket);
 	lw->conn_down = false;
 }
 
@@ -103,11 +104,11 @@ static void conn_lost(struct logwrite *lw, const char *why, bool protocol)
 	client_close(&lw->client);
 	if (protocol) {
 		if (!lw->proto_reported)
-			fprintf(stderr, "logwrite: %s; reconnecting\n", why);
+			diag_warn("%s; reconnecting", why);
 		lw->proto_reported = true;
 	} else {
 		if (!lw->conn_down)
-			fprintf(stderr, "logwrite: %s; reconnecting\n", why);
+			diag_warn("%s; reconnecting", why);
 		lw->conn_down = true;
 	}
 	lw->conn_at = now_mono_ms() + backoff_next(&lw->conn_bo);
@@ -292,7 +293,7 @@ int run(struct logwrite *lw)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			fprintf(stderr, "logwrite: poll: %s\n", strerror(errno));
+			diag_warn_err(errno, "poll");
 			return 1;
 		}
 		/* A batch that has arrived is written before a stop signal
