@@ -304,6 +304,11 @@ static void test_crash(void **state)
 			h_write_all(w, line, (size_t)n);
 		}
 		pid_t pid = start_logwrite(&r, &m);
+		/* Counted from the moment logwrite has its signals set up
+		 * (its state is read, recovery is next): a slow start (the
+		 * sanitizer build, a loaded machine) would otherwise eat the
+		 * whole window and no kill would land in a rotation. */
+		wait_sigterm_blocked(pid);
 		h_sleep_ms((unsigned)(rand() % 26));
 		kill(pid, SIGKILL);
 		h_wait_pid(pid, H_TIMEOUT_MS);
@@ -439,6 +444,7 @@ static void test_crash_many_sources(void **state)
 				h_write_all(w[i], line, (size_t)len);
 			}
 		start_many(&r, &m, &pid);
+		wait_sigterm_blocked(pid);
 		h_sleep_ms((unsigned)(rand() % 26));
 		kill(pid, SIGKILL);
 		h_wait_pid(pid, H_TIMEOUT_MS);
