@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (state_parse((const char *)data, size, &s, err) != 0)
 		return 0;
 	CHECK(s.nfiles <= STATE_FILES_MAX);
-	CHECK(s.cursor[0] == '\0' || cursor_text_ok(s.cursor, strlen(s.cursor)));
+	CHECK(s.cursor[0] == '\0' || cursor_text_valid(s.cursor, strlen(s.cursor)));
 	state_text_begin(&t, s.cursor);
 	for (size_t i = 0; i < s.nfiles; i++) {
 		CHECK(name_is_encoded(s.files[i].base, strlen(s.files[i].base)));

@@ -57,7 +57,7 @@ int entry_parse(struct entry_parser *p, const char *line, size_t len,
 	r = parse_json(p, line, len, e, err);
 	if (r != ENTRY_OK)
 		return r;
-	if (!cursor_text_ok(e->cursor.ptr, e->cursor.len)) {
+	if (!cursor_text_valid(e->cursor.ptr, e->cursor.len)) {
 		snprintf(err, ENTRY_ERR_MAX, "a malformed cursor");
 		return -EPROTO;
 	}

@@ -22,13 +22,6 @@
 
 const char *diag_prog = "logwrite";
 
-enum logwrite_exit {
-	LW_EXIT_OK = 0,      /* stopped by SIGTERM or SIGINT */
-	LW_EXIT_START = 1,   /* cannot start: directory, lock, memory */
-	LW_EXIT_USAGE = 2,
-	LW_EXIT_STATE = 3,   /* the state file cannot be read or is invalid */
-};
-
 /* SIGTERM, SIGINT and SIGHUP arrive on a signalfd. */
 static int signals_fd(void)
 {

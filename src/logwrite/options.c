@@ -62,7 +62,7 @@ static const char usage_text[] =
 "\n"
 "Exit status: 0 stopped by SIGTERM or SIGINT; 1 cannot start (LOG_DIR\n"
 "missing, another logwrite uses it, out of memory); 2 usage error; 3 the\n"
-"state file cannot be read or is invalid.\n";
+"state file cannot be read or is invalid, or memlogd refuses its cursor.\n";
 
 void lw_opts_defaults(struct lw_opts *o)
 {

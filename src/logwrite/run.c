@@ -114,9 +114,43 @@ static void conn_lost(struct logwrite *lw, const char *why, bool protocol)
 	lw->conn_at = now_mono_ms() + backoff_next(&lw->conn_bo);
 }
 
+/* memlogd's answers that no retry can change: the cursor itself is
+ * refused. Any other error (too many query clients...) may pass. */
+static bool cursor_refused(struct lw_field msg)
+{
+	static const char *const fatal[] = {
+		"malformed cursor",
+		"cursor is newer than the newest entry",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(fatal); i++)
+		if (msg.len == strlen(fatal[i]) &&
+		    !memcmp(msg.ptr, fatal[i], msg.len))
+			return true;
+	return false;
+}
+
+static void refused_cursor(struct logwrite *lw, struct lw_field msg)
+{
+	char path[512];
+
+	if (lw->opts->state_file)
+		snprintf(path, sizeof(path), "%s", lw->opts->state_file);
+	else
+		snprintf(path, sizeof(path), "%s/%s", lw->log_dir,
+			 DEFAULT_STATE_NAME);
+	diag_warn("memlogd refuses the cursor of the state file %s (%.*s: %s); "
+		  "move the state file away to start from memlogd's oldest "
+		  "entry (what is still in memlogd and already in the files is "
+		  "then written again)", path, (int)msg.len, msg.ptr,
+		  store_cursor(lw->store));
+	lw->stop = true;
+	lw->exit_code = LW_EXIT_STATE;
+}
+
 /* Appends the complete lines received. Returns 0; 1 with why set when the
- * server sent an error or something unreadable; -1 after a failure on the
- * files (handled). */
+ * server sent an error or something unreadable; 2 when it refused the
+ * cursor (logwrite stops); -1 after a failure on the files (handled). */
 static int take_lines(struct logwrite *lw, char *why, size_t whylen,
 		      size_t *appended)
 {
@@ -129,6 +163,10 @@ static int take_lines(struct logwrite *lw, char *why, size_t whylen,
 		struct lw_entry e;
 		int k = entry_parse(&lw->parser, line, len, &e, err);
 
+		if (k == ENTRY_SERVER_ERROR && cursor_refused(e.msg)) {
+			refused_cursor(lw, e.msg);
+			return 2;
+		}
 		if (k == ENTRY_SERVER_ERROR) {
 			snprintf(why, whylen, "memlogd answered with an error: %.*s",
 				 (int)MIN(e.msg.len, 200), e.msg.ptr);
@@ -184,6 +222,10 @@ static void pump(struct logwrite *lw)
 		r = take_lines(lw, why, sizeof(why), &appended);
 		if (r < 0)
 			return;
+		if (r == 2) {
+			client_close(&lw->client);
+			break;
+		}
 		if (r > 0) {
 			lost = protocol = true;
 			break;
@@ -294,7 +336,7 @@ int run(struct logwrite *lw)
 			continue;
 		if (n < 0) {
 			diag_warn_err(errno, "poll");
-			return 1;
+			return LW_EXIT_START;
 		}
 		/* A batch that has arrived is written before a stop signal
 		 * is looked at. */
@@ -307,5 +349,5 @@ int run(struct logwrite *lw)
 	 * a stop came with entries buffered. */
 	if (!lw->disk_failed && store_commit(lw->store) < 0)
 		say_disk(lw);
-	return 0;
+	return lw->exit_code;
 }

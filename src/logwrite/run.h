@@ -11,6 +11,9 @@
  *   same kind of backoff; said once, and once when it works again
  *   (entries committed and no failure for RUN_DISK_QUIET_MS). Nothing
  *   here ever blocks memlogd.
+ * - memlogd refuses the cursor itself ("malformed cursor", "cursor is
+ *   newer than the newest entry"): asking again cannot help, so logwrite
+ *   says so and exits LW_EXIT_STATE, as for an invalid state file.
  * - SIGHUP: commit and reopen the files. SIGTERM, SIGINT: the batch being
  *   read is committed, then exit 0. */
 #ifndef LOGWRITE_RUN_H
@@ -24,6 +27,14 @@
 #include "entry.h"
 #include "options.h"
 #include "store.h"
+
+enum logwrite_exit {
+	LW_EXIT_OK = 0,      /* stopped by SIGTERM or SIGINT */
+	LW_EXIT_START = 1,   /* cannot start: directory, lock, memory */
+	LW_EXIT_USAGE = 2,
+	LW_EXIT_STATE = 3,   /* the state file cannot be read or is invalid,
+			      * or memlogd refuses its cursor */
+};
 
 #define RUN_BACKOFF_MIN_MS 100
 #define RUN_BACKOFF_MAX_MS 5000
@@ -52,6 +63,7 @@ struct logwrite {
 	bool disk_committed;       /* entries committed since then */
 	uint64_t age_at;           /* monotonic ms of the next age scan */
 	bool stop;                 /* SIGTERM or SIGINT came */
+	int exit_code;             /* what run() returns once stopped */
 };
 
 /* Sets up lw; start_err is the store_start() result (0 or an I/O error to

@@ -140,8 +140,13 @@ int state_parse(const char *text, size_t len, struct lw_state *out,
 		if (nw < 1)
 			goto bad_line;
 		if (word_is(w[0].ptr, w[0].len, "cursor") && at == P_CURSOR) {
-			if (nw != 2 || !cursor_text_ok(w[1].ptr, w[1].len))
+			if (nw != 2)
 				goto bad_line;
+			if (!cursor_text_valid(w[1].ptr, w[1].len)) {
+				snprintf(err, STATE_ERR_MAX, "line %u: a damaged "
+					 "cursor", lineno);
+				goto bad;
+			}
 			memcpy(s.cursor, w[1].ptr, w[1].len);
 			s.cursor[w[1].len] = '\0';
 			at = P_FILES;

@@ -1,6 +1,7 @@
 /* logwrite against the real memlogd: formats, file names, rotation by
  * size and count, total size, age, compression, SIGHUP, resuming without
- * duplicates, loss markers, memlogd restarts, a full disk, exit codes.
+ * duplicates, loss markers, memlogd restarts, a full disk, exit codes,
+ * damaged and refused cursors.
  * Every wait has a deadline; nothing asserts elapsed time. */
 #include "harness.h"
 
@@ -12,7 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -899,6 +903,121 @@ static void test_exit_codes(void **state)
 	mld_cleanup(&m);
 }
 
+/* A state file whose cursor is damaged (one digit not hex) is refused at
+ * start with exit 3; logwrite never sends it to memlogd. */
+static void test_damaged_cursor(void **state)
+{
+	struct mld m = { 0 };
+	struct lw l;
+	char *err;
+	int st;
+	(void)state;
+
+	need_logwrite();
+	mld_start(&m, NULL);
+	lw_init(&l, &m);
+	put(&l, ".logwrite.state", "logwrite-state 1\n"
+	    "cursor m1-90a8240469430d14-00000000000000g2\nend\n");
+	st = lw_run(&l, &m, (const char *const[]){ NULL }, &err);
+	expect_status(st, 3, err);
+	assert_non_null(strstr(err, "damaged cursor"));
+	assert_int_equal(count_str(err, "\n"), 1);
+	free(err);
+	/* memlogd was never sent the damaged cursor. */
+	json_t *stats = h_stats(&m);
+	assert_int_equal(h_jint(stats, "readers.bad_requests"), 0);
+	json_decref(stats);
+	mld_stop(&m);
+}
+
+/* memlogd refuses a cursor that logwrite took for valid (here: newer than
+ * its newest entry, as a damaged digit of the sequence number makes it):
+ * retrying cannot help, so logwrite says why once and exits 3 instead of
+ * reconnecting for ever. */
+static void test_cursor_refused_by_memlogd(void **state)
+{
+	struct mld m = { 0 };
+	struct lw l;
+	char text[256], *err;
+	int st;
+	(void)state;
+
+	need_logwrite();
+	mld_start(&m, NULL);
+	lw_init(&l, &m);
+	int w = h_register_pipe(&m, "x");
+	h_writef(w, "one\n");
+	h_wait_source_stat(&m, "x", "stderr", "lines", 1);
+	json_t *last = h_dump(&m, "dump last=1\n");
+	const char *cur = h_jstr(json_array_get(last, 0), "cursor");
+	/* Same instance, sequence number 0xf000...: from the future. */
+	snprintf(text, sizeof(text), "logwrite-state 1\ncursor %.20sf%s\nend\n",
+		 cur, cur + 21);
+	json_decref(last);
+	put(&l, ".logwrite.state", text);
+	st = lw_run(&l, &m, (const char *const[]){ NULL }, &err);
+	expect_status(st, 3, err);
+	assert_non_null(strstr(err, "cursor is newer than the newest entry"));
+	assert_int_equal(count_str(err, "\n"), 1);
+	free(err);
+	/* The state file is left as it was, for whoever looks at it. */
+	char *s = lw_file(&l, ".logwrite.state", NULL);
+	assert_string_equal(s, text);
+	free(s);
+	close(w);
+	mld_stop(&m);
+}
+
+/* A server that answers "malformed cursor" (as memlogd does to a cursor
+ * it cannot parse): logwrite exits 3 after one connection. */
+static void test_malformed_cursor_answer(void **state)
+{
+	struct mld m = { 0 };
+	struct lw l;
+	struct sockaddr_un sa;
+	char req[512], *err;
+	int ls, c, st;
+	(void)state;
+
+	need_logwrite();
+	mld_init(&m);
+	lw_init(&l, &m);
+	ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(ls >= 0);
+	h_sun_path(&sa, m.query);
+	assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(ls, 4), 0);
+	put(&l, ".logwrite.state", "logwrite-state 1\n"
+	    "cursor m1-90a8240469430d14-000000000000000c\nend\n");
+	lw_start(&l, &m, NULL);
+	struct pollfd p = { .fd = ls, .events = POLLIN };
+	assert_int_equal(poll(&p, 1, LW_WAIT_MS), 1);
+	c = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
+	assert_true(c >= 0);
+	struct h_conn hc;
+	h_conn_init(&hc, c);
+	char *line = h_conn_line(&hc, H_TIMEOUT_MS, NULL);
+	assert_non_null(line);
+	snprintf(req, sizeof(req), "%s", line);
+	free(line);
+	assert_string_equal(req, "dump-follow after=m1-90a8240469430d14-"
+			    "000000000000000c");
+	h_write_all(c, "{\"error\":\"malformed cursor\"}\n", 29);
+	h_conn_close(&hc);
+	st = h_wait_pid(l.pid, LW_WAIT_MS);
+	h_untrack_pid(l.pid);
+	l.pid = 0;
+	err = lw_stderr(&l);
+	expect_status(st, 3, err);
+	assert_int_equal(count_str(err, "malformed cursor"), 1);
+	assert_int_equal(count_str(err, "\n"), 1);
+	free(err);
+	/* It asked once: nobody is waiting to be accepted. */
+	assert_int_equal(poll(&p, 1, 0), 0);
+	close(ls);
+	mld_cleanup(&m);
+}
+
 /* In the child: a private mount namespace with a 256 KiB tmpfs on dir,
  * 200 KiB of it taken by a filler file. Writes one byte to report a
  * failure before the exec. */
@@ -1035,6 +1154,9 @@ int main(void)
 		cmocka_unit_test_teardown(test_overwritten_marker, h_teardown),
 		cmocka_unit_test_teardown(test_memlogd_restart, h_teardown),
 		cmocka_unit_test_teardown(test_exit_codes, h_teardown),
+		cmocka_unit_test_teardown(test_damaged_cursor, h_teardown),
+		cmocka_unit_test_teardown(test_cursor_refused_by_memlogd, h_teardown),
+		cmocka_unit_test_teardown(test_malformed_cursor_answer, h_teardown),
 		cmocka_unit_test_teardown(test_disk_full, h_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,6 +14,7 @@
 #include "format.h"
 
 #define F(s) ((struct lw_field){ s, sizeof(s) - 1 })
+#define CUR "m1-00000000000000aa-0000000000000001" /* a valid cursor */
 
 static char *fmt(enum lw_format f, const struct lw_entry *e, size_t *len)
 {
@@ -147,7 +148,7 @@ static void test_entry_parse(void **state)
 	assert_int_equal(e.line.len, strlen(line));
 	/* The same in another layout (jansson reads it). */
 	assert_int_equal(parse("{ \"msg\" : \"x\", \"source\":\"s\", \"time\":\"t\", "
-			       "\"cursor\":\"c\", \"partial\":false, \"extra\":[1,{}] }",
+			       "\"cursor\":\"" CUR "\", \"partial\":false, \"extra\":[1,{}] }",
 			       &e), ENTRY_OK);
 	assert_int_equal(e.msg.len, 1);
 	assert_false(e.partial);
@@ -167,7 +168,7 @@ static void test_entry_marker(void **state)
 	assert_int_equal(parse(line, &e), ENTRY_OK);
 	assert_true(e.marker);
 	assert_int_equal(e.source.len, 7);
-	assert_int_equal(parse("{\"seq\":1,\"cursor\":\"c\",\"time\":\"t\",\"source\":"
+	assert_int_equal(parse("{\"seq\":1,\"cursor\":\"" CUR "\",\"time\":\"t\",\"source\":"
 			       "\"memlogd\",\"msg\":\"m\",\"marker\":true}", &e),
 			 ENTRY_OK);
 	assert_true(e.marker);
@@ -182,22 +183,33 @@ static void test_entry_errors(void **state)
 		"[1,2]",
 		"{}",
 		"{\"time\":\"t\",\"source\":\"s\",\"msg\":\"m\"}", /* legacy: no cursor */
-		"{\"cursor\":\"c\",\"source\":\"s\",\"msg\":\"m\"}",
-		"{\"cursor\":\"c\",\"time\":\"t\",\"msg\":\"m\"}",
-		"{\"cursor\":\"c\",\"time\":\"t\",\"source\":\"s\"}",
+		"{\"cursor\":\"" CUR "\",\"source\":\"s\",\"msg\":\"m\"}",
+		"{\"cursor\":\"" CUR "\",\"time\":\"t\",\"msg\":\"m\"}",
+		"{\"cursor\":\"" CUR "\",\"time\":\"t\",\"source\":\"s\"}",
 		"{\"cursor\":1,\"time\":\"t\",\"source\":\"s\",\"msg\":\"m\"}",
 		"{\"cursor\":\"c d\",\"time\":\"t\",\"source\":\"s\",\"msg\":\"m\"}",
 		"{\"cursor\":\"c%\",\"time\":\"t\",\"source\":\"s\",\"msg\":\"m\"}",
 		"{\"cursor\":\"\",\"time\":\"t\",\"source\":\"s\",\"msg\":\"m\"}",
-		"{\"cursor\":\"c\",\"time\":\"t\",\"source\":\"s\",\"msg\":\"m\",\"partial\":1}",
-		"{\"cursor\":\"c\",\"time\":\"t\",\"source\":\"s\",\"msg\":\"\\ud800\"}",
-		"{\"cursor\":\"c\",\"time\":\"t\",\"source\":\"s\",\"msg\":\"\xff\"}",
-		"{\"cursor\":\"c\",\"time\":\"t\",\"source\":\"s\",\"msg\":\"a\tb\"}",
-		"{\"cursor\":\"c\",\"time\":\"t\",\"source\":\"s\",\"msg\":\"m\"}x",
-		/* jansson refuses integers past 64 bits */
-		"{\"seq\":99999999999999999999,\"cursor\":\"c\",\"time\":\"t\","
+		/* a cursor memlogd would not take back: one digit not hex,
+		 * upper case, too short, another scheme */
+		"{\"cursor\":\"m1-00000000000000aa-000000000000000g\",\"time\":\"t\","
 		"\"source\":\"s\",\"msg\":\"m\"}",
-		"{\"cursor\":\"c\",\"time\":\"t\",\"source\":\"s\",\"msg\":\"m\","
+		"{\"cursor\":\"m1-00000000000000AA-0000000000000001\",\"time\":\"t\","
+		"\"source\":\"s\",\"msg\":\"m\"}",
+		"{\"cursor\":\"m1-00000000000000aa-000000000000001\",\"time\":\"t\","
+		"\"source\":\"s\",\"msg\":\"m\"}",
+		"{\"cursor\":\"m2-00000000000000aa-0000000000000001\",\"time\":\"t\","
+		"\"source\":\"s\",\"msg\":\"m\"}",
+		"{\"cursor\":\"c\",\"time\":\"t\",\"source\":\"s\",\"msg\":\"m\"}",
+		"{\"cursor\":\"" CUR "\",\"time\":\"t\",\"source\":\"s\",\"msg\":\"m\",\"partial\":1}",
+		"{\"cursor\":\"" CUR "\",\"time\":\"t\",\"source\":\"s\",\"msg\":\"\\ud800\"}",
+		"{\"cursor\":\"" CUR "\",\"time\":\"t\",\"source\":\"s\",\"msg\":\"\xff\"}",
+		"{\"cursor\":\"" CUR "\",\"time\":\"t\",\"source\":\"s\",\"msg\":\"a\tb\"}",
+		"{\"cursor\":\"" CUR "\",\"time\":\"t\",\"source\":\"s\",\"msg\":\"m\"}x",
+		/* jansson refuses integers past 64 bits */
+		"{\"seq\":99999999999999999999,\"cursor\":\"" CUR "\",\"time\":\"t\","
+		"\"source\":\"s\",\"msg\":\"m\"}",
+		"{\"cursor\":\"" CUR "\",\"time\":\"t\",\"source\":\"s\",\"msg\":\"m\","
 		"\"x\":01}",
 	};
 	struct lw_entry e;

@@ -78,6 +78,14 @@ static void test_parse_errors(void **state)
 		"logwrite-state 1\ncursor\nend\n",
 		"logwrite-state 1\ncursor a b\nend\n",
 		"logwrite-state 1\ncursor a%b\nend\n",
+		/* damaged cursors: shaped like one, but memlogd would refuse
+		 * them ("malformed cursor") */
+		"logwrite-state 1\ncursor m1-90a8240469430d14-00000000000000g c\nend\n",
+		"logwrite-state 1\ncursor m1-90a8240469430d14-000000000000000g\nend\n",
+		"logwrite-state 1\ncursor m1-90a8240469430d1-000000000000000c\nend\n",
+		"logwrite-state 1\ncursor m1-90A8240469430d14-000000000000000c\nend\n",
+		"logwrite-state 1\ncursor m1-90a8240469430d14+000000000000000c\nend\n",
+		"logwrite-state 1\ncursor c\nend\n",
 		"logwrite-state 1\nfile a 1\ncursor c\nend\n",  /* order */
 		"logwrite-state 1\ncursor c\ncursor c\nend\n",
 		"logwrite-state 1\nfile a\nend\n",
