@@ -4,7 +4,9 @@
  * decodes back to the same bytes (or is the hashed long form); names
  * that differ encode differently (checked against the input cut by one
  * byte and with one byte changed); and any bytes given to the decoder
- * either are refused or re-encode to exactly themselves. */
+ * either are refused or re-encode to exactly themselves. The file base
+ * (name and stream) is checked for every stream and for the input's
+ * second half as a stream. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +30,28 @@ static void check_safe(const char *enc, size_t n)
 	CHECK(name_is_encoded(enc, n));
 }
 
+/* The file base with a stream: a safe name of its own shape; the stream
+ * left out only where LinuxKit's convention tells it, and "memlogd" only
+ * for memlogd's own entries. */
+static void check_base(const char *src, size_t size, const char *stream,
+		       size_t slen)
+{
+	char base[FILE_BASE_MAX + 1];
+	size_t n = name_file_base(src, size, stream, slen, base);
+	bool is_memlogd = size == 7 && !memcmp(src, "memlogd", 7);
+
+	CHECK(n >= 1 && n <= FILE_BASE_MAX && strlen(base) == n);
+	CHECK(name_base_ok(base, n));
+	CHECK(base[0] != '.' && !strchr(base, '/'));
+	for (size_t i = 0; i < n; i++)
+		CHECK(base[i] > 0x20 && base[i] < 0x7f);
+	if (!strcmp(base, "memlogd"))
+		CHECK(is_memlogd && slen == 4 && !memcmp(stream, "none", 4));
+	else if (!strchr(base, '@'))
+		CHECK(slen == 0 || (slen == 6 && (!memcmp(stream, "stdout", 6) ||
+						  !memcmp(stream, "stderr", 6))));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *src = (const char *)data;
@@ -40,6 +64,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	n = name_encode(src, size, enc);
 	check_safe(enc, n);
+	static const char *const streams[] = { "stdout", "stderr", "none",
+					       "syslog", "kernel" };
+	for (size_t i = 0; i < sizeof(streams) / sizeof(streams[0]); i++)
+		check_base(src, size, streams[i], strlen(streams[i]));
+	check_base(src, size, NULL, 0);
+	check_base(src, size / 2, src + size / 2, size - size / 2);
 	d = name_decode(enc, n, back, sizeof(back));
 	if (strchr(enc, '~')) {
 		CHECK(d == -E2BIG);

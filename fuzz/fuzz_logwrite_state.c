@@ -1,7 +1,7 @@
 /* libFuzzer target: logwrite's state file parser on any bytes. What
  * parses must be built back by the state_text functions into a text that
- * parses to the same state, and every listed name must be one that
- * name_encode() can write. scripts/fuzz compiles only src/lib, so the
+ * parses to the same state, and every listed base must be one that
+ * name_file_base() can write. scripts/fuzz compiles only src/lib, so the
  * logwrite modules this needs are included here. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(s.cursor[0] == '\0' || cursor_text_valid(s.cursor, strlen(s.cursor)));
 	state_text_begin(&t, s.cursor);
 	for (size_t i = 0; i < s.nfiles; i++) {
-		CHECK(name_is_encoded(s.files[i].base, strlen(s.files[i].base)));
+		CHECK(name_base_ok(s.files[i].base, strlen(s.files[i].base)));
 		CHECK(!strchr(s.files[i].base, '/'));
 		CHECK(s.files[i].base[0] != '.');
 		state_text_file(&t, s.files[i].base, s.files[i].committed);

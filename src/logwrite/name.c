@@ -164,3 +164,73 @@ bool name_is_encoded(const char *enc, size_t len)
 			return false;
 	return unescape(enc, plen, buf, sizeof(buf)) >= 0;
 }
+
+/* ---- file bases: the name and, where it does not tell, the stream ---- */
+
+static bool word_ok(const char *w, size_t len)
+{
+	if (len == 0 || len > NAME_STREAM_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!((w[i] >= 'a' && w[i] <= 'z') || (w[i] >= '0' && w[i] <= '9')))
+			return false;
+	return true;
+}
+
+static bool is(const char *s, size_t len, const char *lit)
+{
+	return len == strlen(lit) && !memcmp(s, lit, len);
+}
+
+/* Does the name alone say the stream, as LinuxKit's convention has it? */
+static bool conventional(const char *src, size_t len, const char *stream,
+			 size_t stream_len)
+{
+	bool out_name = len >= 4 && !memcmp(src + len - 4, ".out", 4);
+
+	if (stream_len == 0)
+		return true;
+	if (is(stream, stream_len, "stdout"))
+		return out_name;
+	if (is(stream, stream_len, "stderr"))
+		return !out_name;
+	return false;
+}
+
+size_t name_file_base(const char *src, size_t len, const char *stream,
+		      size_t stream_len, char out[FILE_BASE_MAX + 1])
+{
+	size_t n;
+
+	if (is(src, len, "memlogd") && is(stream, stream_len, "none")) {
+		memcpy(out, "memlogd", 8);
+		return 7;
+	}
+	n = name_encode(src, len, out);
+	if (conventional(src, len, stream, stream_len) && !is(src, len, "memlogd"))
+		return n;
+	if (stream_len == 0) { /* "memlogd" without a stream */
+		stream = "stderr";
+		stream_len = 6;
+	} else if (!word_ok(stream, stream_len)) {
+		stream = "unknown";
+		stream_len = 7;
+	}
+	out[n++] = '@';
+	memcpy(out + n, stream, stream_len);
+	n += stream_len;
+	out[n] = '\0';
+	return n;
+}
+
+bool name_base_ok(const char *base, size_t len)
+{
+	const char *at = memchr(base, '@', len);
+	size_t nlen = at ? (size_t)(at - base) : len;
+
+	if (!name_is_encoded(base, nlen))
+		return false;
+	if (!at)
+		return true;
+	return word_ok(at + 1, len - nlen - 1);
+}

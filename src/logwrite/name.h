@@ -21,6 +21,8 @@
 #include <stddef.h>
 
 #define NAME_BASE_MAX 200    /* longest encoded name */
+#define NAME_STREAM_MAX 16   /* longest stream word in a file base */
+#define FILE_BASE_MAX (NAME_BASE_MAX + 1 + NAME_STREAM_MAX) /* "@" STREAM */
 #define NAME_LONG_PREFIX 160 /* encoded bytes kept in the long form */
 #define NAME_HASH_HEX 32     /* hex digits of SHA-256 in the long form */
 
@@ -36,5 +38,31 @@ int name_decode(const char *enc, size_t len, char *out, size_t cap);
 
 /* Could name_encode() have written these len bytes (either form)? */
 bool name_is_encoded(const char *enc, size_t len);
+
+/* The file base of a source (BASE.log is its live file): the name alone
+ * keeps sources apart only within the stdout/stderr streams that LinuxKit
+ * knows, so the stream goes into the base whenever the name does not
+ * already tell it:
+ *
+ *   stdout, stderr  ENCODED, LinuxKit's name, when the stream is the one
+ *                   LinuxKit's convention gives the name (NAME.out is
+ *                   stdout, any other name stderr); else ENCODED@STREAM
+ *   none            "memlogd" for memlogd's own entries (source memlogd):
+ *                   memlogd.log holds nothing else; other names
+ *                   ENCODED@none
+ *   any other       ENCODED@STREAM: kmsg@kernel, web@syslog
+ *
+ * '@' never appears in an encoding, so a base with a stream never equals
+ * one without, and the fd source named "memlogd" (memlogd@stderr) never
+ * writes into memlogd.log. A stream that is not 1 to NAME_STREAM_MAX
+ * bytes of a-z 0-9 is written "unknown"; an absent one (stream.len 0) is
+ * taken as the convention's. Writes the base and a NUL into out; returns
+ * its length (at most FILE_BASE_MAX). Pure. */
+size_t name_file_base(const char *src, size_t len, const char *stream,
+		      size_t stream_len, char out[FILE_BASE_MAX + 1]);
+
+/* Has base the shape name_file_base() writes: an encoded name, then
+ * optionally '@' and a stream word? */
+bool name_base_ok(const char *base, size_t len);
 
 #endif

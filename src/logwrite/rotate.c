@@ -318,7 +318,7 @@ static bool is_rotated(const char *name)
 	len -= d;
 	if (memcmp(name + len - 5, ".log.", 5))
 		return false;
-	return name_is_encoded(name, len - 5);
+	return len - 5 <= FILE_BASE_MAX && name_base_ok(name, len - 5);
 }
 
 int rotate_age_scan(const struct rotate_cfg *c, int64_t now_s,

@@ -54,9 +54,9 @@ static int get_len(struct lw_field f, uint64_t *out)
 	return parse_u64(num, UINT64_MAX, out);
 }
 
-static int get_base(struct lw_field f, char out[NAME_BASE_MAX + 1])
+static int get_base(struct lw_field f, char out[FILE_BASE_MAX + 1])
 {
-	if (!name_is_encoded(f.ptr, f.len))
+	if (f.len > FILE_BASE_MAX || !name_base_ok(f.ptr, f.len))
 		return -EINVAL;
 	memcpy(out, f.ptr, f.len);
 	out[f.len] = '\0';

@@ -9,7 +9,7 @@
  *     rotate BASE shift|compress LENGTH              (at most one)
  *     end
  *
- * BASE is a file's encoded source name (name.h): BASE.log is the live
+ * BASE is a file base (name_file_base() in name.h): BASE.log is the live
  * file. LENGTH is decimal. A file's bytes past its committed length were
  * written after the last commit and are cut off at start; a file that is
  * not listed has no such bytes. Parsing and formatting are pure; loading
@@ -38,7 +38,7 @@ enum rot_step {
 };
 
 struct state_file {
-	char base[NAME_BASE_MAX + 1]; /* encoded source name */
+	char base[FILE_BASE_MAX + 1]; /* a file base (name.h) */
 	uint64_t committed;           /* bytes of BASE.log that are durable */
 };
 
@@ -47,7 +47,7 @@ struct lw_state {
 	struct state_file *files;          /* malloc'd, nfiles of them */
 	size_t nfiles;
 	enum rot_step rot_step;            /* ROT_NONE: the rest is unused */
-	char rot_base[NAME_BASE_MAX + 1];  /* the source being rotated */
+	char rot_base[FILE_BASE_MAX + 1];  /* the source being rotated */
 	uint64_t rot_len;                  /* its live file's length then */
 };
 

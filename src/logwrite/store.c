@@ -363,15 +363,18 @@ static int rotate(struct store *s, struct lw_file *f)
 
 /* ---- entries ---- */
 
-static struct lw_file *file_for(struct store *s, struct lw_field src)
+static struct lw_file *file_for(struct store *s, struct lw_field src,
+				struct lw_field stream)
 {
-	char base[NAME_BASE_MAX + 1];
+	char base[FILE_BASE_MAX + 1];
 	struct lw_file *f;
 
 	if (s->last && src.len == s->last_src_len &&
-	    (src.len == 0 || !memcmp(src.ptr, s->last_src, src.len)))
+	    (src.len == 0 || !memcmp(src.ptr, s->last_src, src.len)) &&
+	    stream.len == s->last_stream_len &&
+	    (stream.len == 0 || !memcmp(stream.ptr, s->last_stream, stream.len)))
 		return s->last;
-	name_encode(src.ptr, src.len, base);
+	name_file_base(src.ptr, src.len, stream.ptr, stream.len, base);
 	f = lookup(s, base);
 	if (!f) {
 		/* Room for it: commit (any entry boundary will do) so that
@@ -386,7 +389,10 @@ static struct lw_file *file_for(struct store *s, struct lw_field src)
 			return NULL;
 	}
 	s->last = f;
-	if (src.len <= sizeof(s->last_src)) {
+	if (src.len <= sizeof(s->last_src) && stream.len <= NAME_STREAM_MAX) {
+		if (stream.len)
+			memcpy(s->last_stream, stream.ptr, stream.len);
+		s->last_stream_len = stream.len;
 		if (src.len)
 			memcpy(s->last_src, src.ptr, src.len);
 		s->last_src_len = src.len;
@@ -414,7 +420,7 @@ static int reserve(struct store *s, struct lw_file *f, size_t n)
 int store_append(struct store *s, const struct lw_entry *e)
 {
 	enum lw_format fmt = s->cfg->format;
-	struct lw_file *f = file_for(s, e->source);
+	struct lw_file *f = file_for(s, e->source, e->stream);
 	int r;
 
 	if (!f)

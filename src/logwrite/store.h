@@ -54,7 +54,7 @@ struct store_cfg {
 
 /* One source's live file. */
 struct lw_file {
-	char base[NAME_BASE_MAX + 1]; /* encoded source name: BASE.log */
+	char base[FILE_BASE_MAX + 1]; /* name_file_base(): BASE.log */
 	int fd;                       /* BASE.log, O_APPEND */
 	uint64_t committed;           /* its length in the durable state */
 	uint64_t size;                /* its length now (buffer not counted) */
@@ -77,6 +77,8 @@ struct store {
 	struct lw_file *last;         /* the previous entry's file */
 	char last_src[512];           /* and its source name (if it fits) */
 	size_t last_src_len;          /* SIZE_MAX: no cache */
+	char last_stream[NAME_STREAM_MAX + 1]; /* and its stream */
+	size_t last_stream_len;
 	char cursor[CURSOR_TEXT_MAX + 1];   /* the last entry appended */
 	char durable_cursor[CURSOR_TEXT_MAX + 1]; /* the one in the state file */
 	struct state_text durable;    /* the durable state's text */
