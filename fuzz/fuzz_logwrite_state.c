@@ -32,6 +32,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(s.files[i].base[0] != '.');
 		state_text_file(&t, s.files[i].base, s.files[i].committed);
 	}
+	for (size_t i = 0; i < s.nparks; i++) {
+		CHECK(name_base_ok(s.parks[i].base, strlen(s.parks[i].base)));
+		state_text_park(&t, s.parks[i].base, s.parks[i].dropped);
+	}
 	if (s.rot_step != ROT_NONE)
 		state_text_rotate(&t, s.rot_step, s.rot_base, s.rot_len);
 	CHECK(state_text_end(&t) == 0);
@@ -42,6 +46,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(!strcmp(back.files[i].base, s.files[i].base));
 		CHECK(back.files[i].committed == s.files[i].committed);
 	}
+	CHECK(back.nparks == s.nparks);
+	for (size_t i = 0; i < s.nparks; i++) {
+		CHECK(!strcmp(back.parks[i].base, s.parks[i].base));
+		CHECK(back.parks[i].dropped == s.parks[i].dropped);
+	}
+	CHECK(back.version == 2);
 	CHECK(back.rot_step == s.rot_step);
 	if (s.rot_step != ROT_NONE) {
 		CHECK(!strcmp(back.rot_base, s.rot_base));

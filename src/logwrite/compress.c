@@ -65,7 +65,8 @@ int compress_file(int dirfd, const char *src, const char *dst, bool sync,
 
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", dst) >= sizeof(tmp))
 		return io_fail(e, ENAMETOOLONG, "compress", dst);
-	in = openat(dirfd, src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* O_NONBLOCK: whatever is there, opening it must not block. */
+	in = openat(dirfd, src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (in < 0)
 		return io_fail(e, errno, "open", src);
 	if (fstat(in, &st) < 0) {
@@ -73,8 +74,12 @@ int compress_file(int dirfd, const char *src, const char *dst, bool sync,
 		close(in);
 		return r;
 	}
+	if (!S_ISREG(st.st_mode)) {
+		close(in);
+		return io_fail(e, EINVAL, "compress (not a regular file)", src);
+	}
 	out = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
-		     O_NOFOLLOW, st.st_mode & 0777);
+		     O_NOFOLLOW | O_NONBLOCK, st.st_mode & 0777);
 	if (out < 0) {
 		r = io_fail(e, errno, "create", tmp);
 		close(in);

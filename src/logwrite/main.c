@@ -128,6 +128,8 @@ int main(int argc, char **argv)
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.dirfd = dirfd;
+	cfg.dir_name = opts.log_dir;
+	cfg.say = run_say;
 	cfg.state_dirfd = state_dirfd;
 	cfg.state_name = state_name;
 	cfg.format = opts.format;

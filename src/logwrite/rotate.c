@@ -182,8 +182,8 @@ static int step_shift(const struct rotate_cfg *c, const char *base,
 		if (r < 0)
 			return r;
 	}
-	fd = openat(c->dirfd, live, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-		    0644);
+	fd = openat(c->dirfd, live, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+		    O_NONBLOCK, 0644);
 	if (fd < 0)
 		return io_fail(e, errno, "create", live);
 	close(fd);

@@ -268,6 +268,12 @@ static void take_signals(struct logwrite *lw)
 
 /* ---- the loop ---- */
 
+void run_say(void *ctx, const char *msg)
+{
+	(void)ctx;
+	diag_warn("%s", msg);
+}
+
 void run_init(struct logwrite *lw, const struct lw_opts *opts,
 	      struct store *store, int sigfd, int start_err)
 {
@@ -345,9 +351,12 @@ int run(struct logwrite *lw)
 		if (p[0].revents)
 			take_signals(lw);
 	}
-	/* Each batch was committed as it was read; this is a no-op unless
-	 * a stop came with entries buffered. */
-	if (!lw->disk_failed && store_commit(lw->store) < 0)
-		say_disk(lw);
+	/* Each batch was committed as it was read; this commits what a
+	 * stop came with, and the counts of parked files. */
+	if (!lw->disk_failed) {
+		store_finish(lw->store);
+		if (store_commit(lw->store) < 0)
+			say_disk(lw);
+	}
 	return lw->exit_code;
 }

@@ -71,6 +71,9 @@ struct logwrite {
 void run_init(struct logwrite *lw, const struct lw_opts *opts,
 	      struct store *store, int sigfd, int start_err);
 
+/* The store's notices on stderr (store_cfg.say). */
+void run_say(void *ctx, const char *msg);
+
 /* Runs until a stop signal; returns the exit code. */
 int run(struct logwrite *lw);
 

@@ -15,6 +15,7 @@
 void state_free(struct lw_state *s)
 {
 	free(s->files);
+	free(s->parks);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -63,33 +64,50 @@ static int get_base(struct lw_field f, char out[FILE_BASE_MAX + 1])
 	return 0;
 }
 
-static int cmp_file(const void *a, const void *b)
+static int cmp_base(const void *a, const void *b)
 {
-	const struct state_file *x = *(const struct state_file *const *)a;
-	const struct state_file *y = *(const struct state_file *const *)b;
-
-	return strcmp(x->base, y->base);
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Is a base listed twice? */
+/* Is a base listed twice (as a file, a park, or both)? */
 static int check_unique(const struct lw_state *s)
 {
-	const struct state_file **v;
+	size_t n = s->nfiles + s->nparks, k = 0;
+	const char **v;
 	int r = 0;
 
-	if (s->nfiles < 2)
+	if (n < 2)
 		return 0;
-	v = malloc(s->nfiles * sizeof(*v));
+	v = malloc(n * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
 	for (size_t i = 0; i < s->nfiles; i++)
-		v[i] = &s->files[i];
-	qsort(v, s->nfiles, sizeof(*v), cmp_file);
-	for (size_t i = 1; i < s->nfiles && !r; i++)
-		if (!strcmp(v[i - 1]->base, v[i]->base))
+		v[k++] = s->files[i].base;
+	for (size_t i = 0; i < s->nparks; i++)
+		v[k++] = s->parks[i].base;
+	qsort(v, n, sizeof(*v), cmp_base);
+	for (size_t i = 1; i < n && !r; i++)
+		if (!strcmp(v[i - 1], v[i]))
 			r = -EINVAL;
 	free(v);
 	return r;
+}
+
+/* Makes room for one more element of size sz in *arr (n used, *cap). */
+static int grow(void **arr, size_t n, size_t *cap, size_t sz)
+{
+	size_t ncap;
+	void *na;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? 2 * *cap : 16;
+	na = realloc(*arr, ncap * sz);
+	if (!na)
+		return -ENOMEM;
+	*arr = na;
+	*cap = ncap;
+	return 0;
 }
 
 enum part { P_HEADER, P_CURSOR, P_FILES, P_END, P_DONE };
@@ -99,7 +117,7 @@ int state_parse(const char *text, size_t len, struct lw_state *out,
 {
 	struct lw_state s;
 	enum part at = P_HEADER;
-	size_t pos = 0, cap = 0;
+	size_t pos = 0, cap = 0, pcap = 0;
 	unsigned lineno = 0;
 	int r;
 
@@ -128,7 +146,11 @@ int state_parse(const char *text, size_t len, struct lw_state *out,
 			goto bad;
 		}
 		if (at == P_HEADER) {
-			if (!word_is(line, ll, STATE_MAGIC)) {
+			if (word_is(line, ll, STATE_MAGIC)) {
+				s.version = 2;
+			} else if (word_is(line, ll, STATE_MAGIC_V1)) {
+				s.version = 1;
+			} else {
 				snprintf(err, STATE_ERR_MAX, "not a logwrite state "
 					 "file (no \"" STATE_MAGIC "\" header)");
 				goto bad;
@@ -157,24 +179,30 @@ int state_parse(const char *text, size_t len, struct lw_state *out,
 			if (nw != 3 || get_base(w[1], f.base) < 0 ||
 			    get_len(w[2], &f.committed) < 0)
 				goto bad_line;
-			if (s.nfiles == STATE_FILES_MAX) {
-				snprintf(err, STATE_ERR_MAX, "more than %u files",
-					 STATE_FILES_MAX);
-				goto bad;
-			}
-			if (s.nfiles == cap) {
-				size_t ncap = cap ? 2 * cap : 16;
-				struct state_file *nf;
-
-				nf = realloc(s.files, ncap * sizeof(*nf));
-				if (!nf) {
-					state_free(&s);
-					return -ENOMEM;
-				}
-				s.files = nf;
-				cap = ncap;
+			if (s.nfiles + s.nparks == STATE_FILES_MAX)
+				goto too_many;
+			if (grow((void **)&s.files, s.nfiles, &cap,
+				 sizeof(*s.files)) < 0) {
+				state_free(&s);
+				return -ENOMEM;
 			}
 			s.files[s.nfiles++] = f;
+			at = P_FILES;
+		} else if (word_is(w[0].ptr, w[0].len, "park") && s.version >= 2 &&
+			   (at == P_CURSOR || at == P_FILES)) {
+			struct state_park p;
+
+			if (nw != 3 || get_base(w[1], p.base) < 0 ||
+			    get_len(w[2], &p.dropped) < 0)
+				goto bad_line;
+			if (s.nfiles + s.nparks == STATE_FILES_MAX)
+				goto too_many;
+			if (grow((void **)&s.parks, s.nparks, &pcap,
+				 sizeof(*s.parks)) < 0) {
+				state_free(&s);
+				return -ENOMEM;
+			}
+			s.parks[s.nparks++] = p;
 			at = P_FILES;
 		} else if (word_is(w[0].ptr, w[0].len, "rotate") &&
 			   (at == P_CURSOR || at == P_FILES)) {
@@ -209,6 +237,9 @@ int state_parse(const char *text, size_t len, struct lw_state *out,
 	}
 	*out = s;
 	return 0;
+too_many:
+	snprintf(err, STATE_ERR_MAX, "more than %u files", STATE_FILES_MAX);
+	goto bad;
 bad_line:
 	snprintf(err, STATE_ERR_MAX, "line %u is malformed", lineno);
 bad:
@@ -275,6 +306,16 @@ void state_text_file(struct state_text *t, const char *base,
 	append_str(t, "\n");
 }
 
+void state_text_park(struct state_text *t, const char *base,
+		     uint64_t dropped)
+{
+	append_str(t, "park ");
+	append_str(t, base);
+	append_str(t, " ");
+	append_u64(t, dropped);
+	append_str(t, "\n");
+}
+
 void state_text_rotate(struct state_text *t, enum rot_step step,
 		       const char *base, uint64_t len)
 {
@@ -306,7 +347,9 @@ int state_load(int dirfd, const char *name, char **text, size_t *len)
 	struct stat st;
 	char *buf;
 	size_t n = 0;
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* O_NONBLOCK: a FIFO put in its place must not hang the start. */
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+			O_NONBLOCK);
 
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;

@@ -3,17 +3,22 @@
  * progress. It is one small text file, replaced atomically (temporary
  * file, fsync, rename, fsync of the directory):
  *
- *     logwrite-state 1
+ *     logwrite-state 2
  *     cursor m1-90a8240469430d14-000000000000000c     (absent: none yet)
  *     file BASE LENGTH                               (any number)
+ *     park BASE DROPPED                              (any number)
  *     rotate BASE shift|compress LENGTH              (at most one)
  *     end
  *
  * BASE is a file base (name_file_base() in name.h): BASE.log is the live
  * file. LENGTH is decimal. A file's bytes past its committed length were
  * written after the last commit and are cut off at start; a file that is
- * not listed has no such bytes. Parsing and formatting are pure; loading
- * and saving do the I/O. */
+ * not listed has no such bytes. A parked BASE is one logwrite does not
+ * write (BASE.log is a directory, a FIFO...): DROPPED entries for it were
+ * dropped and not yet reported in a notice. Version 1 (what logwrite
+ * wrote before version 2) has no park lines; it is read, and version 2
+ * written. Parsing and formatting are pure; loading and saving do the
+ * I/O. */
 #ifndef LOGWRITE_STATE_H
 #define LOGWRITE_STATE_H
 
@@ -24,8 +29,9 @@
 #include "cursortext.h"
 #include "name.h"
 
-#define STATE_MAGIC "logwrite-state 1"
-#define STATE_FILES_MAX 4096         /* files listed at most */
+#define STATE_MAGIC_V1 "logwrite-state 1"
+#define STATE_MAGIC "logwrite-state 2"
+#define STATE_FILES_MAX 4096         /* files and parks listed at most */
 #define STATE_TEXT_MAX (1u << 20)    /* bytes of a state file at most */
 #define STATE_ERR_MAX 128
 
@@ -42,10 +48,18 @@ struct state_file {
 	uint64_t committed;           /* bytes of BASE.log that are durable */
 };
 
+struct state_park {
+	char base[FILE_BASE_MAX + 1]; /* a file base */
+	uint64_t dropped;             /* entries dropped, not yet noticed */
+};
+
 struct lw_state {
+	unsigned version;                  /* 1 or 2 */
 	char cursor[CURSOR_TEXT_MAX + 1]; /* last entry written; "" = none */
 	struct state_file *files;          /* malloc'd, nfiles of them */
 	size_t nfiles;
+	struct state_park *parks;          /* malloc'd, nparks of them */
+	size_t nparks;
 	enum rot_step rot_step;            /* ROT_NONE: the rest is unused */
 	char rot_base[FILE_BASE_MAX + 1];  /* the source being rotated */
 	uint64_t rot_len;                  /* its live file's length then */
@@ -67,6 +81,8 @@ struct state_text {
 void state_text_begin(struct state_text *t, const char *cursor);
 void state_text_file(struct state_text *t, const char *base,
 		     uint64_t committed);
+void state_text_park(struct state_text *t, const char *base,
+		     uint64_t dropped);
 void state_text_rotate(struct state_text *t, enum rot_step step,
 		       const char *base, uint64_t len);
 /* Appends "end". Returns 0 or -ENOMEM. */

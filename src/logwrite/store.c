@@ -2,12 +2,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "notice.h"
 #include "util.h"
 
 /* ---- the table of open files ---- */
@@ -89,6 +92,10 @@ static void hash_unlink(struct store *s, struct lw_file *f)
 	*p = f->hnext;
 	if (s->last == f)
 		s->last = NULL;
+	if (s->notice_file == f)
+		s->notice_file = NULL;
+	if (f->parked)
+		s->nparked--;
 }
 
 /* Removes files[i] (the last one takes its place). */
@@ -111,31 +118,215 @@ static void live_name(char out[IOERR_FILE_MAX], const char *base)
 	snprintf(out, IOERR_FILE_MAX, "%s.log", base);
 }
 
-/* Opens (creating) f's live file for appending; f->size is its length. */
-static int file_open(struct store *s, struct lw_file *f)
+/* Is this open() failure one of this file only (its name is taken by
+ * something that is not a file logwrite can append to), rather than one
+ * of the disk? */
+static bool file_only(int err)
+{
+	switch (err) {
+	case ELOOP: case EISDIR: case ENXIO: case ENODEV: case ETXTBSY:
+	case EACCES: case EPERM: case ENAMETOOLONG: case EEXIST:
+	case EOVERFLOW: case EFBIG: case ENOTDIR: case EWOULDBLOCK:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void why_errno(char why[STORE_WHY_MAX], int err)
+{
+	switch (err) {
+	case ELOOP:
+		snprintf(why, STORE_WHY_MAX, "it is a symbolic link");
+		break;
+	case EISDIR:
+		snprintf(why, STORE_WHY_MAX, "it is a directory");
+		break;
+	case ENXIO:
+		snprintf(why, STORE_WHY_MAX, "it is a FIFO without a reader "
+			 "or a socket");
+		break;
+	default:
+		snprintf(why, STORE_WHY_MAX, "%s", strerror(err));
+		break;
+	}
+}
+
+static void why_mode(char why[STORE_WHY_MAX], mode_t mode)
+{
+	snprintf(why, STORE_WHY_MAX, "it is %s",
+		 S_ISFIFO(mode) ? "a FIFO" : S_ISCHR(mode) ? "a character device" :
+		 S_ISBLK(mode) ? "a block device" : S_ISSOCK(mode) ? "a socket" :
+		 S_ISDIR(mode) ? "a directory" : "not a regular file");
+}
+
+/* Opens (creating) f's live file for appending; f->size is its length.
+ * Returns 0; 1 when this file cannot be written (why says why: it is
+ * parked by the caller); -errno for a failure of the disk (s->err). It
+ * never blocks: O_NONBLOCK (a FIFO), and the type is checked on the fd. */
+static int file_open(struct store *s, struct lw_file *f,
+		     char why[STORE_WHY_MAX])
 {
 	char name[IOERR_FILE_MAX];
 	struct stat st;
+	int fd;
 
 	live_name(name, f->base);
-	f->fd = openat(s->cfg->dirfd, name, O_WRONLY | O_APPEND | O_CREAT |
-		       O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (f->fd < 0)
+	fd = openat(s->cfg->dirfd, name, O_WRONLY | O_APPEND | O_CREAT |
+		    O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0644);
+	if (fd < 0 && file_only(errno)) {
+		why_errno(why, errno);
+		return 1;
+	}
+	if (fd < 0)
 		return io_fail(&s->err, errno, "open", name);
-	if (fstat(f->fd, &st) < 0)
-		return io_fail(&s->err, errno, "stat", name);
-	if (!S_ISREG(st.st_mode))
-		return io_fail(&s->err, EINVAL, "open (not a regular file)", name);
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+		close(fd);
+		return io_fail(&s->err, e, "stat", name);
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		why_mode(why, st.st_mode);
+		return 1;
+	}
+	f->fd = fd;
 	f->size = (uint64_t)st.st_size;
 	s->dir_dirty = true; /* it may have been created */
 	return 0;
 }
 
-/* A new table entry for base with its file open; committed is its length
- * now (an unlisted file holds nothing uncommitted). */
+/* ---- notices ---- */
+
+static void notice_put(struct store *s, const char *msg);
+
+enum { TO_STDERR = 1, TO_FILE = 2 };
+
+static void notice(struct store *s, unsigned to, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Says a notice on stderr and (TO_FILE) writes it into memlogd.log as a
+ * line of logwrite, "logwrite: ..." as memlogd's are "memlogd: ..."
+ * (notice.h). */
+static void notice(struct store *s, unsigned to, const char *fmt, ...)
+{
+	static const char prefix[] = NOTICE_SOURCE ": ";
+	char msg[512];
+	va_list ap;
+
+	memcpy(msg, prefix, sizeof(prefix));
+	va_start(ap, fmt);
+	vsnprintf(msg + sizeof(prefix) - 1, sizeof(msg) - sizeof(prefix) + 1,
+		  fmt, ap);
+	va_end(ap);
+	if ((to & TO_STDERR) && s->cfg->say)
+		s->cfg->say(s->cfg->say_ctx, msg + sizeof(prefix) - 1);
+	if (to & TO_FILE)
+		notice_put(s, msg);
+}
+
+static void park_let_go(struct store *s, const struct lw_file *keep);
+
+/* Parks f: its file cannot be written (why). Said on stderr once per
+ * process, and in memlogd.log when it was not parked before (a park
+ * read back from the state was noticed then). */
+static void park(struct store *s, struct lw_file *f, const char *why)
+{
+	uint64_t now = now_mono_ms();
+	unsigned to = f->parked ? TO_STDERR : TO_STDERR | TO_FILE;
+
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
+	f->len = 0;
+	f->unsynced = false;
+	f->in_state = false;
+	if (!f->parked) {
+		f->parked = true;
+		s->nparked++;
+		backoff_init(&f->retry, PARK_RETRY_MIN_MS, PARK_RETRY_MAX_MS);
+		f->noticed_at = now;
+	}
+	f->retry_at = now + backoff_next(&f->retry);
+	if (!f->said) {
+		f->said = true;
+		notice(s, to, "not writing %s.log in %s: %s; its entries are "
+		       "dropped and counted until that changes", f->base,
+		       s->cfg->dir_name, why);
+	}
+	if (s->nparked > PARK_MAX)
+		park_let_go(s, f);
+}
+
+/* The count of a parked file's dropped entries into a notice. */
+static void park_count(struct store *s, struct lw_file *f, const char *tail)
+{
+	if (f->dropped)
+		notice(s, TO_STDERR | TO_FILE,
+		       "%llu entries for %s.log were dropped%s",
+		       (unsigned long long)f->dropped, f->base, tail);
+	f->dropped = 0;
+	f->noticed_at = now_mono_ms();
+}
+
+/* Too many parked files: the one used longest ago is forgotten (its
+ * count noticed first); if its name is still taken it is parked again
+ * when its source writes. */
+static void park_let_go(struct store *s, const struct lw_file *keep)
+{
+	struct lw_file *old = NULL;
+	size_t at = 0;
+
+	for (size_t i = 0; i < s->nfiles; i++) {
+		struct lw_file *f = s->files[i];
+		if (f->parked && f != keep && (!old || f->used < old->used)) {
+			old = f;
+			at = i;
+		}
+	}
+	if (!old)
+		return;
+	park_count(s, old, "");
+	hash_unlink(s, old);
+	s->files[at] = s->files[--s->nfiles];
+	file_free(old);
+}
+
+/* A parked file's next try, when it is due. Returns 0 (f->parked says
+ * whether it still is) or -errno for a failure of the disk. */
+static int park_try(struct store *s, struct lw_file *f)
+{
+	char why[STORE_WHY_MAX];
+	uint64_t now = now_mono_ms();
+	int r;
+
+	if (now < f->retry_at)
+		return 0;
+	r = file_open(s, f, why);
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		park(s, f, why);
+		return 0;
+	}
+	f->parked = false;
+	s->nparked--;
+	f->committed = f->size;
+	f->in_state = false; /* pre-committed before its first bytes */
+	f->said = false;
+	park_count(s, f, " while it could not be written");
+	notice(s, TO_STDERR | TO_FILE, "writing %s.log again", f->base);
+	return 0;
+}
+
+/* A new table entry for base, its file open or the entry parked;
+ * committed is its length now (an unlisted file holds nothing
+ * uncommitted). NULL after a failure of the disk or memory (s->err). */
 static struct lw_file *file_new(struct store *s, const char *base)
 {
+	char why[STORE_WHY_MAX];
 	struct lw_file *f = calloc(1, sizeof(*f));
+	int r;
 
 	if (!f) {
 		io_fail(&s->err, ENOMEM, "allocate", base);
@@ -143,20 +334,53 @@ static struct lw_file *file_new(struct store *s, const char *base)
 	}
 	snprintf(f->base, sizeof(f->base), "%s", base);
 	f->fd = -1;
-	if (file_open(s, f) < 0 || table_add(s, f) < 0) {
-		if (!s->err.err)
-			io_fail(&s->err, ENOMEM, "allocate", base);
+	f->used = s->commits;
+	if (table_add(s, f) < 0) {
+		io_fail(&s->err, ENOMEM, "allocate", base);
 		file_free(f);
 		return NULL;
 	}
+	r = file_open(s, f, why);
+	if (r < 0) {
+		hash_unlink(s, f);
+		s->nfiles--; /* it is the last one */
+		file_free(f);
+		return NULL;
+	}
+	if (r > 0)
+		park(s, f, why);
 	f->committed = f->size;
 	return f;
 }
 
+/* memlogd.log for a notice, pinned; NULL when it cannot be written (the
+ * notice is then on stderr only). */
+static struct lw_file *notice_target(struct store *s)
+{
+	struct lw_file *f = s->notice_file;
+
+	if (!f) {
+		f = lookup(s, NOTICE_BASE);
+		if (!f) {
+			struct io_err keep = s->err;
+			f = file_new(s, NOTICE_BASE);
+			/* A failing disk shows at the next write; the notice
+			 * is on stderr meanwhile. */
+			s->err = keep;
+			if (!f)
+				return NULL;
+		}
+		f->pinned = true;
+		s->notice_file = f;
+	}
+	return f->parked ? NULL : f;
+}
+
 /* ---- committing ---- */
 
-/* Saves a state file listing every open file. sizes: at its current
- * length (else at its committed one). */
+/* Saves a state file listing every open file and every parked one.
+ * sizes: at its current length and count (else at its committed ones,
+ * which go with the durable cursor). */
 static int save_state(struct store *s, const char *cursor, bool sizes,
 		      enum rot_step step, const struct lw_file *rot)
 {
@@ -167,7 +391,15 @@ static int save_state(struct store *s, const char *cursor, bool sizes,
 	state_text_begin(&s->text, cursor);
 	for (size_t i = 0; i < s->nfiles; i++) {
 		const struct lw_file *f = s->files[i];
-		state_text_file(&s->text, f->base, sizes ? f->size : f->committed);
+		if (!f->parked)
+			state_text_file(&s->text, f->base,
+					sizes ? f->size : f->committed);
+	}
+	for (size_t i = 0; i < s->nfiles; i++) {
+		const struct lw_file *f = s->files[i];
+		if (f->parked)
+			state_text_park(&s->text, f->base,
+					sizes ? f->dropped : f->dropped_durable);
 	}
 	if (rot)
 		state_text_rotate(&s->text, step, rot->base, rot->size);
@@ -195,14 +427,15 @@ static int precommit(struct store *s)
 	int r;
 
 	for (size_t i = 0; i < s->nfiles && !need; i++)
-		need = s->files[i]->len > 0 && !s->files[i]->in_state;
+		need = s->files[i]->len > 0 && !s->files[i]->in_state &&
+		       !s->files[i]->parked;
 	if (!need)
 		return 0;
 	r = save_state(s, s->durable_cursor, false, ROT_NONE, NULL);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < s->nfiles; i++)
-		s->files[i]->in_state = true;
+		s->files[i]->in_state = !s->files[i]->parked;
 	return 0;
 }
 
@@ -275,11 +508,18 @@ static int commit_with(struct store *s, enum rot_step step,
 		return r;
 	for (size_t i = 0; i < s->nfiles; i++) {
 		s->files[i]->committed = s->files[i]->size;
-		s->files[i]->in_state = true;
+		s->files[i]->dropped_durable = s->files[i]->dropped;
+		s->files[i]->in_state = !s->files[i]->parked;
 	}
 	s->dirty = false;
 	s->commits++;
 	return 0;
+}
+
+/* Files that hold an fd and may be closed to make room. */
+static bool evictable(const struct lw_file *f)
+{
+	return !f->parked && !f->pinned;
 }
 
 static int cmp_used(const void *a, const void *b)
@@ -287,26 +527,34 @@ static int cmp_used(const void *a, const void *b)
 	const struct lw_file *x = *(struct lw_file *const *)a;
 	const struct lw_file *y = *(struct lw_file *const *)b;
 
+	if (evictable(x) != evictable(y))
+		return evictable(x) ? -1 : 1;
 	return x->used < y->used ? -1 : x->used > y->used;
 }
 
 /* Closes the files written longest ago when too many are open. Right
  * after a commit they hold nothing uncommitted, so they may leave the
- * list (the next state omits them). */
+ * list (the next state omits them). Parked files hold no fd and stay
+ * (up to PARK_MAX); memlogd.log stays while notices go there. */
 static void evict(struct store *s)
 {
-	size_t n;
+	size_t n, open = s->nfiles - s->nparked;
 
-	if (s->nfiles < STORE_OPEN_MAX)
+	if (open < STORE_OPEN_MAX)
 		return;
 	qsort(s->files, s->nfiles, sizeof(*s->files), cmp_used);
-	n = s->nfiles - STORE_OPEN_MAX * 3 / 4;
-	for (size_t i = 0; i < n; i++) {
+	n = open - STORE_OPEN_MAX * 3 / 4;
+	for (size_t i = 0; i < n && evictable(s->files[i]); i++) {
 		hash_unlink(s, s->files[i]);
 		file_free(s->files[i]);
+		s->files[i] = NULL;
 	}
-	memmove(s->files, s->files + n, (s->nfiles - n) * sizeof(*s->files));
-	s->nfiles -= n;
+	for (size_t i = 0, k = 0; i < s->nfiles; i++) {
+		if (s->files[i])
+			s->files[k++] = s->files[i];
+		if (i + 1 == s->nfiles)
+			s->nfiles = k;
+	}
 }
 
 int store_commit(struct store *s)
@@ -337,9 +585,12 @@ static int run_rotation(struct store *s, struct lw_file *f, enum rot_step step)
 			return next;
 		if (step == ROT_SHIFT) {
 			/* The new live file. */
-			int r = file_open(s, f);
+			char why[STORE_WHY_MAX];
+			int r = file_open(s, f, why);
 			if (r < 0)
 				return r;
+			if (r > 0)
+				park(s, f, why);
 			f->committed = f->size;
 		}
 		step = (enum rot_step)next;
@@ -379,7 +630,7 @@ static struct lw_file *file_for(struct store *s, struct lw_field src,
 	if (!f) {
 		/* Room for it: commit (any entry boundary will do) so that
 		 * the files written longest ago can be closed. */
-		if (s->nfiles >= STORE_OPEN_MAX) {
+		if (s->nfiles - s->nparked >= STORE_OPEN_MAX) {
 			if (s->dirty && commit_with(s, ROT_NONE, NULL) < 0)
 				return NULL;
 			evict(s);
@@ -417,6 +668,37 @@ static int reserve(struct store *s, struct lw_file *f, size_t n)
 	return 0;
 }
 
+static void notice_put(struct store *s, const char *msg)
+{
+	enum lw_format fmt = s->cfg->format;
+	struct notice n;
+	struct lw_file *f = notice_target(s);
+
+	if (!f || notice_build(&n, fmt, msg, now_realtime_ns()) < 0)
+		return;
+	if (reserve(s, f, format_bound(fmt, &n.e)) == 0) {
+		f->len += format_entry(fmt, &n.e, f->buf + f->len);
+		f->used = s->commits;
+		s->dirty = true;
+	} else {
+		memset(&s->err, 0, sizeof(s->err));
+	}
+	notice_free(&n);
+}
+
+/* An entry for a parked file: dropped, counted, and the cursor moves on
+ * past it. */
+static void drop(struct store *s, struct lw_file *f, const struct lw_entry *e)
+{
+	f->dropped++;
+	f->used = s->commits;
+	memcpy(s->cursor, e->cursor.ptr, e->cursor.len);
+	s->cursor[e->cursor.len] = '\0';
+	s->dirty = true;
+	if (now_mono_ms() >= f->noticed_at + PARK_NOTICE_MS)
+		park_count(s, f, " so far; it still cannot be written");
+}
+
 int store_append(struct store *s, const struct lw_entry *e)
 {
 	enum lw_format fmt = s->cfg->format;
@@ -425,6 +707,15 @@ int store_append(struct store *s, const struct lw_entry *e)
 
 	if (!f)
 		return -s->err.err;
+	if (f->parked) {
+		r = park_try(s, f);
+		if (r < 0)
+			return r;
+		if (f->parked) {
+			drop(s, f, e);
+			return s->cfg->sync == LW_SYNC_ENTRY ? store_commit(s) : 0;
+		}
+	}
 	r = reserve(s, f, format_bound(fmt, e));
 	if (r < 0)
 		return r;
@@ -478,13 +769,18 @@ void store_free(struct store *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* Opens a listed file and cuts what was written after its last commit. */
+/* Opens a listed file and cuts what was written after its last commit.
+ * (A notice may have opened it already.) */
 static int recover_file(struct store *s, const struct state_file *sf)
 {
-	struct lw_file *f = file_new(s, sf->base);
+	struct lw_file *f = lookup(s, sf->base);
 
 	if (!f)
+		f = file_new(s, sf->base);
+	if (!f)
 		return -s->err.err;
+	if (f->parked) /* its name is taken now: nothing of ours to cut */
+		return 0;
 	if (f->size > sf->committed) {
 		if (ftruncate(f->fd, (off_t)sf->committed) < 0) {
 			char name[IOERR_FILE_MAX];
@@ -498,6 +794,37 @@ static int recover_file(struct store *s, const struct state_file *sf)
 	 * someone else; it is taken as it is. */
 	f->committed = f->size;
 	f->in_state = true;
+	return 0;
+}
+
+/* A file parked in the durable state: parked again, its count kept, and
+ * tried at its source's next entry (no new notice). */
+static int recover_park(struct store *s, const struct state_park *sp)
+{
+	struct lw_file *f = lookup(s, sp->base);
+
+	if (!f) {
+		f = calloc(1, sizeof(*f));
+		if (f)
+			snprintf(f->base, sizeof(f->base), "%s", sp->base);
+		if (!f || table_add(s, f) < 0) {
+			free(f);
+			return io_fail(&s->err, ENOMEM, "allocate", sp->base);
+		}
+		f->fd = -1;
+		f->used = s->commits;
+	} else if (!f->parked) { /* memlogd.log, opened by a notice */
+		return 0;
+	}
+	if (!f->parked) {
+		f->parked = true;
+		s->nparked++;
+		backoff_init(&f->retry, PARK_RETRY_MIN_MS, PARK_RETRY_MAX_MS);
+		f->noticed_at = now_mono_ms();
+	}
+	f->dropped += sp->dropped;
+	f->dropped_durable = f->dropped;
+	f->retry_at = 0;
 	return 0;
 }
 
@@ -516,13 +843,18 @@ int store_retry(struct store *s)
 	}
 	snprintf(s->durable_cursor, sizeof(s->durable_cursor), "%s", st.cursor);
 	memcpy(s->cursor, s->durable_cursor, sizeof(s->cursor));
+	for (size_t i = 0; i < st.nparks && r == 0; i++)
+		r = recover_park(s, &st.parks[i]);
 	for (size_t i = 0; i < st.nfiles && r == 0; i++)
 		r = recover_file(s, &st.files[i]);
 	if (r == 0 && st.rot_step != ROT_NONE) {
 		struct lw_file *f = lookup(s, st.rot_base);
 		if (!f)
 			f = file_new(s, st.rot_base);
-		r = f ? run_rotation(s, f, st.rot_step) : -s->err.err;
+		if (!f)
+			r = -s->err.err;
+		else if (!f->parked) /* else its live file is not ours now */
+			r = run_rotation(s, f, st.rot_step);
 	}
 	state_free(&st);
 	if (r == 0) {
@@ -565,11 +897,28 @@ int store_reopen(struct store *s)
 
 	if (r < 0)
 		return r;
-	/* Every file is clean now and may leave the list. */
-	while (s->nfiles)
-		table_remove(s, s->nfiles - 1);
+	/* Every file is clean now and may leave the list; parked files stay
+	 * (with their counts) and are tried again at once. */
+	for (size_t i = s->nfiles; i-- > 0;) {
+		struct lw_file *f = s->files[i];
+		if (f->parked) {
+			f->retry_at = 0;
+			backoff_reset(&f->retry);
+		} else {
+			hash_unlink(s, f);
+			s->files[i] = s->files[--s->nfiles];
+			file_free(f);
+		}
+	}
 	s->last_src_len = SIZE_MAX;
 	return 0;
+}
+
+void store_finish(struct store *s)
+{
+	for (size_t i = 0; i < s->nfiles; i++)
+		if (s->files[i]->parked && s->files[i]->dropped)
+			park_count(s, s->files[i], "; it still cannot be written");
 }
 
 const char *store_cursor(const struct store *s)

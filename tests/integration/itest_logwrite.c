@@ -678,7 +678,7 @@ static void test_cursor_refused_by_memlogd(void **state)
 	json_t *last = h_dump(&m, "dump last=1\n");
 	const char *cur = h_jstr(json_array_get(last, 0), "cursor");
 	/* Same instance, sequence number 0xf000...: from the future. */
-	snprintf(text, sizeof(text), "logwrite-state 1\ncursor %.20sf%s\nend\n",
+	snprintf(text, sizeof(text), "logwrite-state 2\ncursor %.20sf%s\nend\n",
 		 cur, cur + 21);
 	json_decref(last);
 	lw_put(&l, ".logwrite.state", text);

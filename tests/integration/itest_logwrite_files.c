@@ -1,6 +1,7 @@
 /* Which files logwrite writes, against the real memlogd: sources of
  * different streams never share a file (a syslog tag "web" is not the
- * container "web", a tag "memlogd" cannot write into memlogd.log).
+ * container "web", a tag "memlogd" cannot write into memlogd.log); a
+ * file that cannot be written holds up its source only.
  * Every wait has a deadline; nothing asserts elapsed time. */
 #include "harness.h"
 
@@ -124,10 +125,162 @@ static void test_streams_apart(void **state)
 	mld_stop(&m);
 }
 
+/* Waits until logwrite has committed memlogd's newest entry. */
+static void wait_caught_up(const struct lw *l, const struct mld *m)
+{
+	json_t *last = h_dump(m, "dump last=1\n");
+	char want[256];
+
+	assert_int_equal(json_array_size(last), 1);
+	snprintf(want, sizeof(want), "\ncursor %s\n",
+		 h_jstr(json_array_get(last, 0), "cursor"));
+	json_decref(last);
+	lw_wait_contains(l, ".logwrite.state", want);
+}
+
+/* LOG_DIR/SOURCE.log is a directory, a symbolic link, a FIFO without a
+ * reader: only that source is held up (parked, said once, counted), the
+ * others are written; a stop still works; once the obstacle is gone the
+ * source is written again and the count of what was dropped is in
+ * memlogd.log, also across a crash. */
+static void test_bad_file_isolated(void **state)
+{
+	struct mld m = { 0 };
+	struct lw l;
+	char p[512], target[512], *s, *err;
+	(void)state;
+
+	lw_need();
+	mld_start(&m, NULL);
+	lw_init(&l, &m);
+	lw_path(p, sizeof(p), &l, "d.log");
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(target, sizeof(target), "%s/elsewhere", m.dir);
+	lw_put(&l, "../elsewhere", "not a log\n");
+	lw_path(p, sizeof(p), &l, "s.log");
+	assert_int_equal(symlink(target, p), 0);
+	lw_path(p, sizeof(p), &l, "f.log");
+	assert_int_equal(mkfifo(p, 0644), 0);
+
+	int d = h_register_pipe(&m, "d");
+	int sl = h_register_pipe(&m, "s");
+	int f = h_register_pipe(&m, "f");
+	int good = h_register_pipe(&m, "good");
+	for (int i = 0; i < 5; i++) {
+		h_writef(d, "d %d\n", i);
+		h_writef(sl, "s %d\n", i);
+		h_writef(f, "f %d\n", i);
+	}
+	for (int i = 0; i < 3000; i++)
+		h_writef(good, "good %04d\n", i);
+	h_wait_source_stat(&m, "good", "stderr", "lines", 3000);
+
+	lw_start(&l, &m, (const char *const[]){ "-format", "raw", NULL });
+	lw_wait_contains(&l, "good.log", "good 2999\n");
+	s = lw_file(&l, "good.log", NULL);
+	assert_int_equal(h_count_str(s, "\n"), 3000);
+	free(s);
+	/* Each refusal said once, with the reason. */
+	lw_wait_stderr(&l, "f.log");
+	err = lw_stderr(&l);
+	assert_int_equal(h_count_str(err, "not writing d.log"), 1);
+	assert_non_null(strstr(err, "d.log in "));
+	assert_non_null(strstr(err, "it is a directory"));
+	assert_int_equal(h_count_str(err, "not writing s.log"), 1);
+	assert_non_null(strstr(err, "it is a symbolic link"));
+	assert_int_equal(h_count_str(err, "not writing f.log"), 1);
+	assert_non_null(strstr(err, "FIFO"));
+	free(err);
+	/* The counts are durable. */
+	wait_caught_up(&l, &m);
+	s = lw_file(&l, ".logwrite.state", NULL);
+	assert_non_null(strstr(s, "\npark d 5\n"));
+	assert_non_null(strstr(s, "\npark f 5\n"));
+	free(s);
+	/* A crash, then the directory goes away. */
+	kill(l.pid, SIGKILL);
+	h_wait_pid(l.pid, H_TIMEOUT_MS);
+	h_untrack_pid(l.pid);
+	l.pid = 0;
+	lw_path(p, sizeof(p), &l, "d.log");
+	assert_int_equal(rmdir(p), 0);
+	h_writef(d, "d back\n");
+	h_writef(f, "f 5\n");
+	lw_start(&l, &m, (const char *const[]){ "-format", "raw", NULL });
+	lw_wait_contains(&l, "d.log", "d back\n");
+	lw_wait_contains(&l, "memlogd.log", "writing d.log again");
+	lw_stop(&l); /* a FIFO never holds up a stop */
+	/* Nothing went through the link or into the FIFO's place. */
+	s = h_read_file(target, NULL);
+	assert_string_equal(s, "not a log\n");
+	free(s);
+	struct stat st;
+	assert_int_equal(lstat(p, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	lw_path(p, sizeof(p), &l, "s.log");
+	assert_int_equal(lstat(p, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	lw_path(p, sizeof(p), &l, "f.log");
+	assert_int_equal(lstat(p, &st), 0);
+	assert_true(S_ISFIFO(st.st_mode));
+	s = lw_file(&l, "d.log", NULL);
+	assert_string_equal(s, "d back\n");
+	free(s);
+	/* memlogd.log: each refusal, the count the crash did not lose, and
+	 * at the stop the counts of the files still parked. */
+	s = lw_file(&l, "memlogd.log", NULL);
+	assert_non_null(s);
+	assert_int_equal(h_count_str(s, "logwrite: not writing d.log"), 1);
+	assert_int_equal(h_count_str(s, "logwrite: not writing s.log"), 1);
+	assert_int_equal(h_count_str(s, "logwrite: not writing f.log"), 1);
+	assert_non_null(strstr(s, "logwrite: 5 entries for d.log were "
+			       "dropped while it could not be written\n"));
+	assert_non_null(strstr(s, "logwrite: 5 entries for s.log were "
+			       "dropped; it still cannot be written\n"));
+	assert_non_null(strstr(s, "logwrite: 6 entries for f.log were "
+			       "dropped; it still cannot be written\n"));
+	free(s);
+	close(d);
+	close(sl);
+	close(f);
+	close(good);
+	mld_stop(&m);
+}
+
+/* A FIFO without a reader in a source's place: opening it must not
+ * block logwrite (other sources, a stop). */
+static void test_fifo_never_blocks(void **state)
+{
+	struct mld m = { 0 };
+	struct lw l;
+	char p[512];
+	(void)state;
+
+	lw_need();
+	mld_start(&m, NULL);
+	lw_init(&l, &m);
+	lw_path(p, sizeof(p), &l, "f.log");
+	assert_int_equal(mkfifo(p, 0644), 0);
+	int f = h_register_pipe(&m, "f");
+	int good = h_register_pipe(&m, "good");
+	h_writef(f, "into the fifo?\n");
+	h_writef(good, "good\n");
+	h_wait_source_stat(&m, "good", "stderr", "lines", 1);
+	lw_start(&l, &m, NULL);
+	lw_wait_contains(&l, "good.log", " good good\n");
+	lw_wait_stderr(&l, "not writing f.log");
+	lw_stop(&l);
+	close(f);
+	close(good);
+	mld_stop(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_streams_apart, h_teardown),
+		cmocka_unit_test_teardown(test_bad_file_isolated, h_teardown),
+		cmocka_unit_test_teardown(test_fifo_never_blocks, h_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

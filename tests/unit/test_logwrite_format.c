@@ -12,6 +12,7 @@
 
 #include "entry.h"
 #include "format.h"
+#include "notice.h"
 
 #define F(s) ((struct lw_field){ s, sizeof(s) - 1 })
 #define CUR "m1-00000000000000aa-0000000000000001" /* a valid cursor */
@@ -227,6 +228,48 @@ static void test_entry_errors(void **state)
 	entry_parser_free(&parser);
 }
 
+/* logwrite's own notices in memlogd.log: a line like memlogd's, from
+ * source logwrite; in json an object jansson reads back. */
+static void test_notice(void **state)
+{
+	struct notice n;
+	size_t len;
+	char *s;
+	/* 2026-11-22T06:25:33.5Z */
+	uint64_t ns = 1795328733500000000ull;
+
+	assert_int_equal(notice_build(&n, LW_FORMAT_TEXT, "logwrite: x y",
+				      ns), 0);
+	s = fmt(LW_FORMAT_TEXT, &n.e, &len);
+	assert_string_equal(s, "2026-11-22T06:25:33.5Z logwrite logwrite: x y\n");
+	free(s);
+	s = fmt(LW_FORMAT_RAW, &n.e, &len);
+	assert_string_equal(s, "logwrite: x y\n");
+	free(s);
+	notice_free(&n);
+
+	assert_int_equal(notice_build(&n, LW_FORMAT_JSON, "logwrite: \"q\"\n",
+				      ns), 0);
+	s = fmt(LW_FORMAT_JSON, &n.e, &len);
+	assert_int_equal(s[len - 1], '\n');
+	assert_null(memchr(s, '\n', len - 1));
+	json_error_t je;
+	json_t *o = json_loadb(s, len, 0, &je);
+	assert_non_null(o);
+	assert_string_equal(json_string_value(json_object_get(o, "source")),
+			    "logwrite");
+	assert_string_equal(json_string_value(json_object_get(o, "stream")),
+			    "none");
+	assert_string_equal(json_string_value(json_object_get(o, "msg")),
+			    "logwrite: \"q\"\n");
+	assert_string_equal(json_string_value(json_object_get(o, "time")),
+			    "2026-11-22T06:25:33.5Z");
+	assert_true(json_is_true(json_object_get(o, "marker")));
+	json_decref(o);
+	free(s);
+	notice_free(&n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -237,6 +280,7 @@ int main(void)
 		cmocka_unit_test(test_entry_parse),
 		cmocka_unit_test(test_entry_marker),
 		cmocka_unit_test(test_entry_errors),
+		cmocka_unit_test(test_notice),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -70,7 +70,14 @@ static void test_parse_errors(void **state)
 		"",
 		"logwrite-state 1\n",                          /* cut short */
 		"logwrite-state 1\nend",                       /* no newline */
-		"logwrite-state 2\nend\n",
+		"logwrite-state 3\nend\n",
+		"logwrite-state 1\npark a 1\nend\n",            /* not in v1 */
+		"logwrite-state 2\npark a\nend\n",
+		"logwrite-state 2\npark a x\nend\n",
+		"logwrite-state 2\npark a/b 1\nend\n",
+		"logwrite-state 2\nfile a 1\npark a 1\nend\n",  /* both */
+		"logwrite-state 2\npark a 1\npark a 2\nend\n",
+		"logwrite-state 2\nrotate a shift 1\npark b 1\nend\n",
 		"Logwrite-state 1\nend\n",
 		"logwrite-state 1\r\nend\n",
 		"logwrite-state 1\nend\nend\n",
@@ -118,6 +125,34 @@ static void test_parse_errors(void **state)
 	}
 }
 
+static void test_parse_parks(void **state)
+{
+	static const char text[] =
+		"logwrite-state 2\n"
+		"cursor m1-90a8240469430d14-000000000000000c\n"
+		"file docker 10\n"
+		"park web 12\n"
+		"file memlogd 5\n"
+		"park web@syslog 0\n"
+		"end\n";
+	char err[STATE_ERR_MAX];
+	struct lw_state s;
+
+	assert_int_equal(parse(text, &s, err), 0);
+	assert_int_equal(s.version, 2);
+	assert_int_equal(s.nfiles, 2);
+	assert_int_equal(s.nparks, 2);
+	assert_string_equal(s.parks[0].base, "web");
+	assert_true(s.parks[0].dropped == 12);
+	assert_string_equal(s.parks[1].base, "web@syslog");
+	state_free(&s);
+	/* Version 1, written before parks existed, is still read. */
+	assert_int_equal(parse("logwrite-state 1\nfile a 3\nend\n", &s, err), 0);
+	assert_int_equal(s.version, 1);
+	assert_int_equal(s.nfiles, 1);
+	state_free(&s);
+}
+
 static void test_text_round_trip(void **state)
 {
 	struct state_text t = { 0 };
@@ -127,12 +162,16 @@ static void test_text_round_trip(void **state)
 	state_text_begin(&t, "m1-0000000000000001-0000000000000002");
 	state_text_file(&t, "a", 10);
 	state_text_file(&t, "b%2Fc", 0);
+	state_text_park(&t, "d@syslog", 7);
 	state_text_rotate(&t, ROT_COMPRESS, "a", 99);
 	assert_int_equal(state_text_end(&t), 0);
 	assert_int_equal(state_parse(t.buf, t.len, &s, err), 0);
 	assert_string_equal(s.cursor, "m1-0000000000000001-0000000000000002");
 	assert_int_equal(s.nfiles, 2);
 	assert_string_equal(s.files[1].base, "b%2Fc");
+	assert_int_equal(s.nparks, 1);
+	assert_string_equal(s.parks[0].base, "d@syslog");
+	assert_true(s.parks[0].dropped == 7);
 	assert_int_equal(s.rot_step, ROT_COMPRESS);
 	assert_true(s.rot_len == 99);
 	state_free(&s);
@@ -141,8 +180,8 @@ static void test_text_round_trip(void **state)
 	state_text_begin(&t, "");
 	state_text_rotate(&t, ROT_NONE, "a", 1);
 	assert_int_equal(state_text_end(&t), 0);
-	assert_int_equal(t.len, strlen("logwrite-state 1\nend\n"));
-	assert_memory_equal(t.buf, "logwrite-state 1\nend\n", t.len);
+	assert_int_equal(t.len, strlen("logwrite-state 2\nend\n"));
+	assert_memory_equal(t.buf, "logwrite-state 2\nend\n", t.len);
 	state_text_free(&t);
 }
 
@@ -202,6 +241,7 @@ int main(void)
 		cmocka_unit_test(test_parse_full),
 		cmocka_unit_test(test_parse_minimal),
 		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_parse_parks),
 		cmocka_unit_test(test_text_round_trip),
 		cmocka_unit_test(test_too_many_files),
 		cmocka_unit_test(test_save_load),
