@@ -6,8 +6,10 @@
  * byte and with one byte changed); and any bytes given to the decoder
  * either are refused or re-encode to exactly themselves. The file base
  * (name and stream) is checked for every stream and for the input's
- * second half as a stream. */
+ * second half as a stream, and the input is parsed as a directory
+ * entry's name (name_file_parse()). */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,6 +54,44 @@ static void check_base(const char *src, size_t size, const char *stream,
 						  !memcmp(stream, "stderr", 6))));
 }
 
+/* A directory entry's name: what parses as a family file is exactly the
+ * name rebuilt from its base, kind and index. */
+static void check_file_name(const char *data, size_t size)
+{
+	char name[300], again[300];
+	struct file_name fn;
+
+	if (size >= sizeof(name) || memchr(data, '\0', size))
+		return;
+	memcpy(name, data, size);
+	name[size] = '\0';
+	if (!name_file_parse(name, &fn))
+		return;
+	CHECK(fn.base_len >= 1 && fn.base_len <= FILE_BASE_MAX);
+	CHECK(name_base_ok(name, fn.base_len));
+	CHECK(fn.index < NAME_INDEX_LIMIT);
+	switch (fn.kind) {
+	case NAME_LIVE:
+		snprintf(again, sizeof(again), "%.*s.log", (int)fn.base_len, name);
+		break;
+	case NAME_ROTATED:
+		snprintf(again, sizeof(again), "%.*s.log.%u", (int)fn.base_len,
+			 name, fn.index);
+		break;
+	case NAME_ROTATED_GZ:
+		snprintf(again, sizeof(again), "%.*s.log.%u.gz", (int)fn.base_len,
+			 name, fn.index);
+		break;
+	case NAME_GZ_TMP:
+		snprintf(again, sizeof(again), "%.*s.log.0.gz.tmp",
+			 (int)fn.base_len, name);
+		break;
+	default:
+		CHECK(0);
+	}
+	CHECK(!strcmp(again, name));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *src = (const char *)data;
@@ -62,6 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size > 4096)
 		return 0;
+	check_file_name(src, size);
 	n = name_encode(src, size, enc);
 	check_safe(enc, n);
 	static const char *const streams[] = { "stdout", "stderr", "none",

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "diag.h"
@@ -58,12 +59,26 @@ static int open_parent(const char *path, char **copy, const char **name)
 	return fd;
 }
 
+/* The log directory. The default one is logwrite's own: made if it is
+ * missing (its parent, /var/log, must exist), and never taken through a
+ * symbolic link (one put there would send logwrite's files elsewhere);
+ * a directory given with -log-dir is the caller's and must exist. */
+static int open_log_dir(const struct lw_opts *o)
+{
+	if (o->log_dir_given)
+		return open(o->log_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (mkdir(o->log_dir, 0755) < 0 && errno != EEXIST)
+		return -1;
+	return open(o->log_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+}
+
 int main(int argc, char **argv)
 {
 	struct lw_opts opts;
 	struct store_cfg cfg;
 	struct store store;
 	struct logwrite lw;
+	struct stat dir_st;
 	char err[256], serr[STATE_ERR_MAX];
 	char *state_copy = NULL, *text = NULL;
 	const char *state_name = DEFAULT_STATE_NAME;
@@ -83,7 +98,7 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 
-	dirfd = open(opts.log_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dirfd = open_log_dir(&opts);
 	if (dirfd < 0) {
 		diag_warn_err(errno, "cannot open the log directory %s",
 			      opts.log_dir);
@@ -96,6 +111,11 @@ int main(int argc, char **argv)
 				  opts.log_dir);
 		else
 			diag_warn_err(errno, "cannot lock %s", opts.log_dir);
+		goto out;
+	}
+	if (fstat(dirfd, &dir_st) < 0) {
+		diag_warn_err(errno, "cannot stat the log directory %s",
+			      opts.log_dir);
 		goto out;
 	}
 	state_dirfd = dirfd;
@@ -136,6 +156,7 @@ int main(int argc, char **argv)
 	cfg.sync = opts.sync;
 	cfg.rot = (struct rotate_cfg){
 		.dirfd = dirfd,
+		.dev = dir_st.st_dev,
 		.max_files = opts.max_log_files,
 		.max_size = opts.max_log_size,
 		.max_total = opts.max_total_size,

@@ -234,3 +234,47 @@ bool name_base_ok(const char *base, size_t len)
 		return true;
 	return word_ok(at + 1, len - nlen - 1);
 }
+
+/* ---- the names of a base's files ---- */
+
+static bool ends_with(const char *s, size_t len, const char *tail, size_t *rest)
+{
+	size_t tl = strlen(tail);
+
+	if (len < tl || memcmp(s + len - tl, tail, tl))
+		return false;
+	*rest = len - tl;
+	return true;
+}
+
+bool name_file_parse(const char *name, struct file_name *out)
+{
+	size_t len = strlen(name), rest, d = 0;
+	struct file_name f = { 0 };
+	unsigned k = 0;
+
+	if (ends_with(name, len, ".log.0.gz.tmp", &rest)) {
+		f.kind = NAME_GZ_TMP;
+	} else if (ends_with(name, len, ".log", &rest)) {
+		f.kind = NAME_LIVE;
+	} else {
+		f.kind = NAME_ROTATED;
+		if (ends_with(name, len, ".gz", &len))
+			f.kind = NAME_ROTATED_GZ;
+		while (d < len && d < 6 && name[len - 1 - d] >= '0' &&
+		       name[len - 1 - d] <= '9')
+			d++;
+		if (d == 0 || d > 5 || (d > 1 && name[len - d] == '0'))
+			return false;
+		for (size_t i = len - d; i < len; i++)
+			k = k * 10 + (unsigned)(name[i] - '0');
+		if (!ends_with(name, len - d, ".log.", &rest))
+			return false;
+	}
+	if (rest == 0 || rest > FILE_BASE_MAX || !name_base_ok(name, rest))
+		return false;
+	f.base_len = rest;
+	f.index = k;
+	*out = f;
+	return true;
+}

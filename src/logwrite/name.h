@@ -65,4 +65,27 @@ size_t name_file_base(const char *src, size_t len, const char *stream,
  * optionally '@' and a stream word? */
 bool name_base_ok(const char *base, size_t len);
 
+/* The files of a base ("its family"), the only names logwrite writes:
+ *   BASE.log             NAME_LIVE
+ *   BASE.log.K           NAME_ROTATED      (K decimal, no leading zero,
+ *   BASE.log.K.gz        NAME_ROTATED_GZ    below NAME_INDEX_LIMIT)
+ *   BASE.log.0.gz.tmp    NAME_GZ_TMP       (a compression under way) */
+enum name_kind {
+	NAME_LIVE = 1,
+	NAME_ROTATED,
+	NAME_ROTATED_GZ,
+	NAME_GZ_TMP,
+};
+#define NAME_INDEX_LIMIT 100000
+
+struct file_name {
+	size_t base_len;      /* name[0..base_len) is the base */
+	enum name_kind kind;
+	unsigned index;       /* K */
+};
+
+/* Parses a directory entry's name (NUL-terminated). Returns true if it
+ * is a family file of some base (name_base_ok()). Pure. */
+bool name_file_parse(const char *name, struct file_name *out);
+
 #endif

@@ -67,14 +67,18 @@ static void disk_check_works(struct logwrite *lw, uint64_t now)
 	lw->disk_reported = 0;
 }
 
-static void age_scan(struct logwrite *lw)
+/* At start, and every RUN_AGE_SCAN_MS with --max-age: the age of every
+ * source's rotated files, and the files logwrite no longer has. */
+static void scan(struct logwrite *lw)
 {
-	struct io_err e = { 0 };
-
 	lw->age_at = now_mono_ms() + RUN_AGE_SCAN_MS;
-	if (rotate_age_scan(&lw->store->cfg->rot, (int64_t)time(NULL), &e) < 0)
-		diag_warn_err(e.err, "--max-age: cannot %s %s in %s", e.op,
-			      e.file, lw->log_dir);
+	lw->scanned = true;
+	if (store_scan(lw->store, (int64_t)time(NULL)) < 0) {
+		struct io_err *e = &lw->store->err;
+		diag_warn_err(e->err, "cannot %s %s in %s while going over it",
+			      e->op, e->file, lw->log_dir);
+		memset(e, 0, sizeof(*e));
+	}
 }
 
 /* ---- memlogd ---- */
@@ -310,7 +314,7 @@ static int timeout_ms(const struct logwrite *lw, uint64_t now)
 	else {
 		if (lw->client.fd < 0)
 			at = lw->conn_at;
-		if (lw->opts->max_age_s)
+		if (lw->opts->max_age_s || !lw->scanned)
 			at = MIN(at, lw->age_at);
 		if (lw->disk_reported && lw->disk_committed)
 			at = MIN(at, lw->disk_fail_at + RUN_DISK_QUIET_MS);
@@ -331,8 +335,9 @@ int run(struct logwrite *lw)
 			disk_retry(lw);
 		if (!lw->disk_failed && lw->client.fd < 0 && now >= lw->conn_at)
 			conn_try(lw);
-		if (!lw->disk_failed && lw->opts->max_age_s && now >= lw->age_at)
-			age_scan(lw);
+		if (!lw->disk_failed && (lw->opts->max_age_s || !lw->scanned) &&
+		    now >= lw->age_at)
+			scan(lw);
 		disk_check_works(lw, now);
 
 		p[0] = (struct pollfd){ .fd = lw->sigfd, .events = POLLIN };

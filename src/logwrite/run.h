@@ -42,7 +42,8 @@ enum logwrite_exit {
 				    * the disk works again */
 #define RUN_BATCH_MAX (1u << 20)   /* bytes read before a commit at most */
 #define RUN_AGE_SCAN_MS (600 * 1000) /* how often --max-age is applied to
-				      * the whole directory */
+				      * the whole directory (and once at
+				      * start in any case) */
 
 struct logwrite {
 	const struct lw_opts *opts;
@@ -61,7 +62,8 @@ struct logwrite {
 	int disk_reported;         /* errno reported, 0: none */
 	uint64_t disk_fail_at;     /* monotonic ms of the last failure */
 	bool disk_committed;       /* entries committed since then */
-	uint64_t age_at;           /* monotonic ms of the next age scan */
+	uint64_t age_at;           /* monotonic ms of the next scan */
+	bool scanned;              /* the scan at start is done */
 	bool stop;                 /* SIGTERM or SIGINT came */
 	int exit_code;             /* what run() returns once stopped */
 };

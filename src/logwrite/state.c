@@ -10,12 +10,16 @@
 #include <unistd.h>
 
 #include "format.h"
+#include "ledger.h"
 #include "util.h"
 
 void state_free(struct lw_state *s)
 {
 	free(s->files);
 	free(s->parks);
+	for (size_t i = 0; i < s->nowns; i++)
+		free(s->owns[i].inos);
+	free(s->owns);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -110,6 +114,129 @@ static int grow(void **arr, size_t n, size_t *cap, size_t sz)
 	return 0;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* "own BASE [new] INODE..." into s->owns. -EINVAL, -ENOMEM. */
+static int parse_own(const char *line, size_t len, struct lw_state *s,
+		     size_t *cap)
+{
+	struct state_own o;
+	size_t pos = 4, nic = 0;
+	unsigned word = 0;
+
+	memset(&o, 0, sizeof(o));
+	while (pos <= len) {
+		const char *sp = memchr(line + pos, ' ', len - pos);
+		size_t wl = sp ? (size_t)(sp - line) - pos : len - pos;
+		struct lw_field f = { line + pos, wl };
+		uint64_t ino;
+
+		if (wl == 0)
+			goto bad;
+		if (word == 0) {
+			if (get_base(f, o.base) < 0)
+				goto bad;
+		} else if (word == 1 && word_is(f.ptr, f.len, "new")) {
+			o.creating = true;
+		} else {
+			if (get_len(f, &ino) < 0 || ino == 0 ||
+			    o.n == STATE_INOS_MAX)
+				goto bad;
+			if (grow((void **)&o.inos, o.n, &nic, sizeof(*o.inos)) < 0) {
+				free(o.inos);
+				return -ENOMEM;
+			}
+			o.inos[o.n++] = ino;
+		}
+		word++;
+		pos += wl + 1;
+	}
+	if (!o.creating && o.n == 0)
+		goto bad;
+	if (o.n > 1) { /* an inode listed twice is not what logwrite writes */
+		uint64_t *v = malloc(o.n * sizeof(*v));
+		if (!v) {
+			free(o.inos);
+			return -ENOMEM;
+		}
+		memcpy(v, o.inos, o.n * sizeof(*v));
+		qsort(v, o.n, sizeof(*v), cmp_u64);
+		for (size_t i = 1; i < o.n; i++)
+			if (v[i] == v[i - 1]) {
+				free(v);
+				goto bad;
+			}
+		free(v);
+	}
+	if (s->nowns == LEDGER_BASES_MAX)
+		goto bad;
+	if (grow((void **)&s->owns, s->nowns, cap, sizeof(*s->owns)) < 0) {
+		free(o.inos);
+		return -ENOMEM;
+	}
+	s->owns[s->nowns++] = o;
+	return 0;
+bad:
+	free(o.inos);
+	return -EINVAL;
+}
+
+static bool owns_base(const struct lw_state *s, const char *base)
+{
+	for (size_t i = 0; i < s->nowns; i++)
+		if (!strcmp(s->owns[i].base, base))
+			return true;
+	return false;
+}
+
+/* Version 2: every own line's base once, its total within the ledger's
+ * limit, and every listed file with its own line. */
+static int check_owns(const struct lw_state *s, char err[STATE_ERR_MAX])
+{
+	const char **v;
+	size_t total = 0;
+	int r = 0;
+
+	for (size_t i = 0; i < s->nowns; i++)
+		total += s->owns[i].n;
+	if (total > LEDGER_FILES_MAX) {
+		snprintf(err, STATE_ERR_MAX, "more than %u files owned",
+			 LEDGER_FILES_MAX);
+		return -EINVAL;
+	}
+	if (s->nowns > 1) {
+		v = malloc(s->nowns * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		for (size_t i = 0; i < s->nowns; i++)
+			v[i] = s->owns[i].base;
+		qsort(v, s->nowns, sizeof(*v), cmp_base);
+		for (size_t i = 1; i < s->nowns && !r; i++)
+			if (!strcmp(v[i - 1], v[i]))
+				r = -EINVAL;
+		free(v);
+		if (r < 0) {
+			snprintf(err, STATE_ERR_MAX, "a base is owned twice");
+			return r;
+		}
+	}
+	if (s->version < 2)
+		return 0;
+	/* A few hundred files at most are listed: a plain search will do. */
+	for (size_t i = 0; i < s->nfiles; i++)
+		if (!owns_base(s, s->files[i].base)) {
+			snprintf(err, STATE_ERR_MAX, "file %.60s has no own line",
+				 s->files[i].base);
+			return -EINVAL;
+		}
+	return 0;
+}
+
 enum part { P_HEADER, P_CURSOR, P_FILES, P_END, P_DONE };
 
 int state_parse(const char *text, size_t len, struct lw_state *out,
@@ -117,7 +244,7 @@ int state_parse(const char *text, size_t len, struct lw_state *out,
 {
 	struct lw_state s;
 	enum part at = P_HEADER;
-	size_t pos = 0, cap = 0, pcap = 0;
+	size_t pos = 0, cap = 0, pcap = 0, ocap = 0;
 	unsigned lineno = 0;
 	int r;
 
@@ -156,6 +283,18 @@ int state_parse(const char *text, size_t len, struct lw_state *out,
 				goto bad;
 			}
 			at = P_CURSOR;
+			continue;
+		}
+		if (ll > 4 && !memcmp(line, "own ", 4) && s.version >= 2 &&
+		    (at == P_CURSOR || at == P_FILES)) {
+			r = parse_own(line, ll, &s, &ocap);
+			if (r == -ENOMEM) {
+				state_free(&s);
+				return r;
+			}
+			if (r < 0)
+				goto bad_line;
+			at = P_FILES;
 			continue;
 		}
 		nw = split(line, ll, w, 4);
@@ -235,6 +374,13 @@ int state_parse(const char *text, size_t len, struct lw_state *out,
 		snprintf(err, STATE_ERR_MAX, "a file is listed twice");
 		goto bad;
 	}
+	r = check_owns(&s, err);
+	if (r == -ENOMEM) {
+		state_free(&s);
+		return r;
+	}
+	if (r < 0)
+		goto bad;
 	*out = s;
 	return 0;
 too_many:
@@ -313,6 +459,20 @@ void state_text_park(struct state_text *t, const char *base,
 	append_str(t, base);
 	append_str(t, " ");
 	append_u64(t, dropped);
+	append_str(t, "\n");
+}
+
+void state_text_own(struct state_text *t, const char *base, bool creating,
+		    const uint64_t *inos, size_t n)
+{
+	append_str(t, "own ");
+	append_str(t, base);
+	if (creating)
+		append_str(t, " new");
+	for (size_t i = 0; i < n; i++) {
+		append_str(t, " ");
+		append_u64(t, inos[i]);
+	}
 	append_str(t, "\n");
 }
 

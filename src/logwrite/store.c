@@ -160,20 +160,106 @@ static void why_mode(char why[STORE_WHY_MAX], mode_t mode)
 		 S_ISDIR(mode) ? "a directory" : "not a regular file");
 }
 
-/* Opens (creating) f's live file for appending; f->size is its length.
- * Returns 0; 1 when this file cannot be written (why says why: it is
- * parked by the caller); -errno for a failure of the disk (s->err). It
- * never blocks: O_NONBLOCK (a FIFO), and the type is checked on the fd. */
-static int file_open(struct store *s, struct lw_file *f,
+static int save_again(struct store *s);
+
+static void why_full(char why[STORE_WHY_MAX])
+{
+	snprintf(why, STORE_WHY_MAX, "logwrite keeps track of %u files (or "
+		 "%u sources) already", LEDGER_FILES_MAX, LEDGER_BASES_MAX);
+}
+
+/* Makes f's live file where the name is free (see store.h). Returns as
+ * file_open(). */
+static int file_create(struct store *s, struct lw_file *f,
+		       char why[STORE_WHY_MAX])
+{
+	char name[IOERR_FILE_MAX], rwhy[ROTATE_WHY_MAX];
+	struct owned *o = ledger_get(&s->ledger, f->base);
+	struct stat st;
+	bool full;
+	int fd, r;
+
+	live_name(name, f->base);
+	if (!o || o->n == 0) {
+		/* Nothing of this name is logwrite's: its rotated names
+		 * must be free too, or rotating would meet them. */
+		r = rotate_family_taken(&s->cfg->rot, o, f->base, rwhy, &s->err);
+		if (r < 0)
+			return r;
+		if (r > 0) {
+			snprintf(why, STORE_WHY_MAX, "%.*s", STORE_WHY_MAX - 1,
+				 rwhy);
+			return 1;
+		}
+	}
+	if (!o)
+		o = ledger_add(&s->ledger, f->base, &full);
+	if (!o && !full)
+		return io_fail(&s->err, ENOMEM, "create", name);
+	if (!o || !ledger_room(&s->ledger, 1)) {
+		why_full(why);
+		return 1;
+	}
+	if (!o->creating) {
+		o->creating = true;
+		r = save_again(s);
+		if (r < 0)
+			return r;
+	}
+	fd = openat(s->cfg->dirfd, name, O_WRONLY | O_APPEND | O_CREAT | O_EXCL |
+		    O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0644);
+	if (fd < 0) {
+		int e = errno;
+		o->creating = false;
+		if (e == EEXIST) {
+			snprintf(why, STORE_WHY_MAX, "another program created "
+				 "it just then");
+			return 1;
+		}
+		if (file_only(e)) {
+			why_errno(why, e);
+			return 1;
+		}
+		return io_fail(&s->err, e, "create", name);
+	}
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+		close(fd);
+		return io_fail(&s->err, e, "stat", name);
+	}
+	r = owned_add(&s->ledger, o, (uint64_t)st.st_ino);
+	if (r < 0) { /* room was checked: only memory */
+		close(fd);
+		return io_fail(&s->err, -r, "create", name);
+	}
+	o->creating = false;
+	f->fd = fd;
+	f->size = 0;
+	f->ino = (uint64_t)st.st_ino;
+	s->dir_dirty = true;
+	return 0;
+}
+
+/* Opens f's live file for appending; f->size is its length. It must be
+ * logwrite's (its inode in the ledger); where the name is free it is
+ * made (create), else nothing is done. Returns 0; 1 when this file
+ * cannot be written (why says why: the caller parks it); 2 when there is
+ * no file and create is false; -errno for a failure of the disk
+ * (s->err). It never blocks: O_NONBLOCK (a FIFO), and the type is checked
+ * on the fd. */
+static int file_open(struct store *s, struct lw_file *f, bool create,
 		     char why[STORE_WHY_MAX])
 {
 	char name[IOERR_FILE_MAX];
+	struct owned *o;
 	struct stat st;
 	int fd;
 
 	live_name(name, f->base);
-	fd = openat(s->cfg->dirfd, name, O_WRONLY | O_APPEND | O_CREAT |
-		    O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0644);
+	fd = openat(s->cfg->dirfd, name, O_WRONLY | O_APPEND | O_CLOEXEC |
+		    O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0 && errno == ENOENT)
+		return create ? file_create(s, f, why) : 2;
 	if (fd < 0 && file_only(errno)) {
 		why_errno(why, errno);
 		return 1;
@@ -190,9 +276,31 @@ static int file_open(struct store *s, struct lw_file *f,
 		why_mode(why, st.st_mode);
 		return 1;
 	}
+	o = ledger_get(&s->ledger, f->base);
+	if (st.st_dev != s->cfg->rot.dev || !o ||
+	    (!owned_has(o, (uint64_t)st.st_ino) && !o->creating)) {
+		close(fd);
+		snprintf(why, STORE_WHY_MAX, "it was not created by logwrite "
+			 "(another program's file, or one put in place of "
+			 "logwrite's)");
+		return 1;
+	}
+	if (o->creating) {
+		/* Made by logwrite right before a crash (see store.h). */
+		int r = owned_add(&s->ledger, o, (uint64_t)st.st_ino);
+		if (r < 0) {
+			close(fd);
+			if (r == -ENOSPC) {
+				why_full(why);
+				return 1;
+			}
+			return io_fail(&s->err, -r, "open", name);
+		}
+		o->creating = false;
+	}
 	f->fd = fd;
 	f->size = (uint64_t)st.st_size;
-	s->dir_dirty = true; /* it may have been created */
+	f->ino = (uint64_t)st.st_ino;
 	return 0;
 }
 
@@ -302,7 +410,7 @@ static int park_try(struct store *s, struct lw_file *f)
 
 	if (now < f->retry_at)
 		return 0;
-	r = file_open(s, f, why);
+	r = file_open(s, f, true, why);
 	if (r < 0)
 		return r;
 	if (r > 0) {
@@ -319,10 +427,12 @@ static int park_try(struct store *s, struct lw_file *f)
 	return 0;
 }
 
-/* A new table entry for base, its file open or the entry parked;
- * committed is its length now (an unlisted file holds nothing
- * uncommitted). NULL after a failure of the disk or memory (s->err). */
-static struct lw_file *file_new(struct store *s, const char *base)
+/* A new table entry for base, its file open (made, with create) or the
+ * entry parked; committed is its length now (an unlisted file holds
+ * nothing uncommitted). NULL after a failure of the disk or memory
+ * (s->err), or when there is no file and create is false (s->err.err
+ * 0). */
+static struct lw_file *file_new(struct store *s, const char *base, bool create)
 {
 	char why[STORE_WHY_MAX];
 	struct lw_file *f = calloc(1, sizeof(*f));
@@ -340,8 +450,8 @@ static struct lw_file *file_new(struct store *s, const char *base)
 		file_free(f);
 		return NULL;
 	}
-	r = file_open(s, f, why);
-	if (r < 0) {
+	r = file_open(s, f, create, why);
+	if (r < 0 || r == 2) {
 		hash_unlink(s, f);
 		s->nfiles--; /* it is the last one */
 		file_free(f);
@@ -363,7 +473,7 @@ static struct lw_file *notice_target(struct store *s)
 		f = lookup(s, NOTICE_BASE);
 		if (!f) {
 			struct io_err keep = s->err;
-			f = file_new(s, NOTICE_BASE);
+			f = file_new(s, NOTICE_BASE, true);
 			/* A failing disk shows at the next write; the notice
 			 * is on stderr meanwhile. */
 			s->err = keep;
@@ -378,11 +488,12 @@ static struct lw_file *notice_target(struct store *s)
 
 /* ---- committing ---- */
 
-/* Saves a state file listing every open file and every parked one.
- * sizes: at its current length and count (else at its committed ones,
- * which go with the durable cursor). */
+/* Saves a state file listing every open file, every parked one and the
+ * ledger, with the rotation step given (ROT_NONE: none) of rot_base at
+ * rot_len. sizes: files at their current lengths and counts (else at
+ * their committed ones, which go with the durable cursor). */
 static int save_state(struct store *s, const char *cursor, bool sizes,
-		      enum rot_step step, const struct lw_file *rot)
+		      enum rot_step step, const char *rot_base, uint64_t rot_len)
 {
 	struct state_text t;
 	const char *op = "save";
@@ -391,7 +502,7 @@ static int save_state(struct store *s, const char *cursor, bool sizes,
 	state_text_begin(&s->text, cursor);
 	for (size_t i = 0; i < s->nfiles; i++) {
 		const struct lw_file *f = s->files[i];
-		if (!f->parked)
+		if (f->fd >= 0)
 			state_text_file(&s->text, f->base,
 					sizes ? f->size : f->committed);
 	}
@@ -401,8 +512,14 @@ static int save_state(struct store *s, const char *cursor, bool sizes,
 			state_text_park(&s->text, f->base,
 					sizes ? f->dropped : f->dropped_durable);
 	}
-	if (rot)
-		state_text_rotate(&s->text, step, rot->base, rot->size);
+	for (size_t i = 0; i < s->ledger.n; i++) {
+		const struct owned *o = s->ledger.all[i];
+		if (o->n || o->creating)
+			state_text_own(&s->text, o->base, o->creating, o->inos,
+				       o->n);
+	}
+	if (step != ROT_NONE)
+		state_text_rotate(&s->text, step, rot_base, rot_len);
 	if (state_text_end(&s->text) < 0)
 		return io_fail(&s->err, ENOMEM, "build", s->cfg->state_name);
 	r = state_save(s->cfg->state_dirfd, s->cfg->state_name, s->text.buf,
@@ -416,6 +533,26 @@ static int save_state(struct store *s, const char *cursor, bool sizes,
 	s->text = t;
 	if (cursor != s->durable_cursor)
 		snprintf(s->durable_cursor, sizeof(s->durable_cursor), "%s", cursor);
+	s->dur_step = step;
+	if (step != ROT_NONE && rot_base != s->dur_rot)
+		snprintf(s->dur_rot, sizeof(s->dur_rot), "%s", rot_base);
+	s->dur_rot_len = rot_len;
+	return 0;
+}
+
+/* Saves the durable state again as it is (cursor, committed lengths,
+ * rotation step) with what changed beside it: files about to get their
+ * first bytes (the pre-commit), a file about to be made (its base marked
+ * creating). Every file with an fd is listed from then on. */
+static int save_again(struct store *s)
+{
+	int r = save_state(s, s->durable_cursor, false, s->dur_step, s->dur_rot,
+			   s->dur_rot_len);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < s->nfiles; i++)
+		s->files[i]->in_state = s->files[i]->fd >= 0;
 	return 0;
 }
 
@@ -424,19 +561,11 @@ static int save_state(struct store *s, const char *cursor, bool sizes,
 static int precommit(struct store *s)
 {
 	bool need = false;
-	int r;
 
 	for (size_t i = 0; i < s->nfiles && !need; i++)
 		need = s->files[i]->len > 0 && !s->files[i]->in_state &&
 		       !s->files[i]->parked;
-	if (!need)
-		return 0;
-	r = save_state(s, s->durable_cursor, false, ROT_NONE, NULL);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < s->nfiles; i++)
-		s->files[i]->in_state = !s->files[i]->parked;
-	return 0;
+	return need ? save_again(s) : 0;
 }
 
 static int write_file(struct store *s, struct lw_file *f)
@@ -503,13 +632,14 @@ static int commit_with(struct store *s, enum rot_step step,
 	if (r == 0)
 		r = sync_files(s);
 	if (r == 0)
-		r = save_state(s, s->cursor, true, step, rot);
+		r = save_state(s, s->cursor, true, step, rot ? rot->base : "",
+			       rot ? rot->size : 0);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < s->nfiles; i++) {
 		s->files[i]->committed = s->files[i]->size;
 		s->files[i]->dropped_durable = s->files[i]->dropped;
-		s->files[i]->in_state = !s->files[i]->parked;
+		s->files[i]->in_state = s->files[i]->fd >= 0;
 	}
 	s->dirty = false;
 	s->commits++;
@@ -569,28 +699,58 @@ int store_commit(struct store *s)
 	return r;
 }
 
+/* A rotation that a file of another program would be in the way of is
+ * skipped (nothing moved), said once, and tried again after the live
+ * file has grown by another --max-log-size. */
+static void rotation_skipped(struct store *s, struct lw_file *f,
+			     const char *why)
+{
+	f->rot_retry_at = f->size + s->cfg->rot.max_size;
+	if (f->rot_said)
+		return;
+	f->rot_said = true;
+	notice(s, TO_STDERR | TO_FILE, "not rotating %s.log in %s: %s; it grows "
+	       "past -max-log-size until that file is moved away", f->base,
+	       s->cfg->dir_name, why);
+}
+
 /* Runs a rotation of f from step on, committing each next step. The
  * state already records step. */
 static int run_rotation(struct store *s, struct lw_file *f, enum rot_step step)
 {
+	struct owned *o = ledger_get(&s->ledger, f->base);
+	char why[ROTATE_WHY_MAX];
+
+	if (!o) { /* (its live file is logwrite's, so there is one) */
+		rotation_skipped(s, f, "logwrite has no record of its files");
+		return commit_with(s, ROT_NONE, NULL);
+	}
 	/* The live file is renamed in the shift; it stays open otherwise. */
 	if (step == ROT_SHIFT && f->fd >= 0) {
 		close(f->fd);
 		f->fd = -1;
 	}
 	while (step != ROT_NONE) {
-		int next = rotate_step(&s->cfg->rot, f->base, step, now_s(),
-				       &s->err);
+		int next = rotate_step(&s->cfg->rot, &s->ledger, o, step, now_s(),
+				       &s->err, why);
 		if (next < 0)
 			return next;
+		if (why[0]) {
+			rotation_skipped(s, f, why);
+		} else if (step == ROT_SHIFT) {
+			f->rot_said = false;
+			f->rot_retry_at = 0;
+		}
 		if (step == ROT_SHIFT) {
-			/* The new live file. */
-			char why[STORE_WHY_MAX];
-			int r = file_open(s, f, why);
+			/* The new live file (or the old one, not rotated). */
+			char pwhy[STORE_WHY_MAX];
+			int r = file_open(s, f, false, pwhy);
 			if (r < 0)
 				return r;
+			if (r == 2)
+				snprintf(pwhy, sizeof(pwhy), "it is gone");
 			if (r > 0)
-				park(s, f, why);
+				park(s, f, pwhy);
 			f->committed = f->size;
 		}
 		step = (enum rot_step)next;
@@ -635,7 +795,7 @@ static struct lw_file *file_for(struct store *s, struct lw_field src,
 				return NULL;
 			evict(s);
 		}
-		f = file_new(s, base);
+		f = file_new(s, base, true);
 		if (!f)
 			return NULL;
 	}
@@ -672,7 +832,19 @@ static void notice_put(struct store *s, const char *msg)
 {
 	enum lw_format fmt = s->cfg->format;
 	struct notice n;
-	struct lw_file *f = notice_target(s);
+	struct lw_file *f;
+
+	if (s->recovering) {
+		/* No file may be made before every listed one is back in
+		 * the table (a save would leave them out): later. */
+		if (s->npending < ARRAY_SIZE(s->pending)) {
+			s->pending[s->npending] = strdup(msg);
+			if (s->pending[s->npending])
+				s->npending++;
+		}
+		return;
+	}
+	f = notice_target(s);
 
 	if (!f || notice_build(&n, fmt, msg, now_realtime_ns()) < 0)
 		return;
@@ -724,7 +896,8 @@ int store_append(struct store *s, const struct lw_entry *e)
 	memcpy(s->cursor, e->cursor.ptr, e->cursor.len);
 	s->cursor[e->cursor.len] = '\0';
 	s->dirty = true;
-	if (f->size + f->len > s->cfg->rot.max_size)
+	if (f->size + f->len > s->cfg->rot.max_size &&
+	    f->size + f->len >= f->rot_retry_at)
 		return rotate(s, f);
 	if (s->cfg->sync == LW_SYNC_ENTRY)
 		return store_commit(s);
@@ -745,7 +918,11 @@ int store_init(struct store *s, const struct store_cfg *cfg)
 	s->nbuckets = 64;
 	s->hash = calloc(s->nbuckets, sizeof(*s->hash));
 	s->last_src_len = SIZE_MAX;
-	return s->hash ? 0 : -ENOMEM;
+	if (!s->hash || ledger_init(&s->ledger) < 0) {
+		free(s->hash);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void store_drop(struct store *s)
@@ -762,6 +939,9 @@ void store_drop(struct store *s)
 void store_free(struct store *s)
 {
 	store_drop(s);
+	for (size_t i = 0; i < s->npending; i++)
+		free(s->pending[i]);
+	ledger_free(&s->ledger);
 	free(s->files);
 	free(s->hash);
 	state_text_free(&s->durable);
@@ -776,8 +956,8 @@ static int recover_file(struct store *s, const struct state_file *sf)
 	struct lw_file *f = lookup(s, sf->base);
 
 	if (!f)
-		f = file_new(s, sf->base);
-	if (!f)
+		f = file_new(s, sf->base, false);
+	if (!f) /* gone (moved away, deleted): nothing to cut */
 		return -s->err.err;
 	if (f->parked) /* its name is taken now: nothing of ours to cut */
 		return 0;
@@ -828,6 +1008,78 @@ static int recover_park(struct store *s, const struct state_park *sp)
 	return 0;
 }
 
+/* A rotation resumed without its live file open: during the shift (the
+ * shift finds what is there: the old live file, the new one, or none),
+ * or when it is gone. It runs on a table entry without a file, and the
+ * shift opens the new one. */
+static int resume_without_live(struct store *s, const char *base,
+			       enum rot_step step)
+{
+	struct lw_file *f = calloc(1, sizeof(*f));
+	int r;
+
+	if (f)
+		snprintf(f->base, sizeof(f->base), "%s", base);
+	if (!f || table_add(s, f) < 0) {
+		free(f);
+		return io_fail(&s->err, ENOMEM, "allocate", base);
+	}
+	f->fd = -1;
+	f->used = s->commits;
+	r = run_rotation(s, f, step);
+	if (r == 0 && f->fd < 0 && !f->parked) {
+		for (size_t i = 0; i < s->nfiles; i++)
+			if (s->files[i] == f)
+				table_remove(s, i);
+	}
+	return r;
+}
+
+/* The ledger as the durable state has it. */
+static int ledger_load(struct store *s, const struct lw_state *st)
+{
+	ledger_clear(&s->ledger);
+	for (size_t i = 0; i < st->nowns; i++) {
+		const struct state_own *so = &st->owns[i];
+		bool full;
+		struct owned *o = ledger_add(&s->ledger, so->base, &full);
+
+		if (!o)
+			return io_fail(&s->err, ENOMEM, "read back",
+				       s->cfg->state_name);
+		o->creating = so->creating;
+		for (size_t k = 0; k < so->n; k++)
+			if (owned_add(&s->ledger, o, so->inos[k]) == -ENOMEM)
+				return io_fail(&s->err, ENOMEM, "read back",
+					       s->cfg->state_name);
+	}
+	return 0;
+}
+
+/* A live file logwrite was about to make when it stopped: the file at
+ * its name, if there is one, is the one it made (store.h). */
+static int settle_creations(struct store *s)
+{
+	for (size_t i = 0; i < s->ledger.n; i++) {
+		struct owned *o = s->ledger.all[i];
+		char name[IOERR_FILE_MAX];
+		struct stat st;
+
+		if (!o->creating)
+			continue;
+		live_name(name, o->base);
+		int w = rotate_whose(&s->cfg->rot, o, name, &st);
+		if (w < 0)
+			return io_fail(&s->err, -w, "stat", name);
+		if (w == WHOSE_OTHER && S_ISREG(st.st_mode) &&
+		    st.st_dev == s->cfg->rot.dev &&
+		    owned_add(&s->ledger, o, (uint64_t)st.st_ino) == -ENOMEM)
+			return io_fail(&s->err, ENOMEM, "open", name);
+		o->creating = false;
+	}
+	return 0;
+}
+
 int store_retry(struct store *s)
 {
 	struct lw_state st;
@@ -843,18 +1095,43 @@ int store_retry(struct store *s)
 	}
 	snprintf(s->durable_cursor, sizeof(s->durable_cursor), "%s", st.cursor);
 	memcpy(s->cursor, s->durable_cursor, sizeof(s->cursor));
+	s->dur_step = st.rot_step;
+	snprintf(s->dur_rot, sizeof(s->dur_rot), "%s", st.rot_base);
+	s->dur_rot_len = st.rot_len;
+	r = ledger_load(s, &st);
+	if (r == 0)
+		r = settle_creations(s);
+	s->recovering = true;
 	for (size_t i = 0; i < st.nparks && r == 0; i++)
 		r = recover_park(s, &st.parks[i]);
-	for (size_t i = 0; i < st.nfiles && r == 0; i++)
+	for (size_t i = 0; i < st.nfiles && r == 0; i++) {
+		/* A live file being shifted was complete when the step was
+		 * saved (nothing to cut), and its name may hold the new,
+		 * empty live file that the state does not have yet: the
+		 * shift below takes care of both. */
+		if (st.rot_step == ROT_SHIFT &&
+		    !strcmp(st.files[i].base, st.rot_base))
+			continue;
 		r = recover_file(s, &st.files[i]);
+	}
+	s->recovering = false;
+	/* Every listed file is back: notices may make memlogd.log now. */
+	for (size_t i = 0; i < s->npending; i++) {
+		if (r == 0)
+			notice_put(s, s->pending[i]);
+		free(s->pending[i]);
+	}
+	s->npending = 0;
 	if (r == 0 && st.rot_step != ROT_NONE) {
 		struct lw_file *f = lookup(s, st.rot_base);
-		if (!f)
-			f = file_new(s, st.rot_base);
-		if (!f)
+		if (!f && st.rot_step == ROT_COMPRESS)
+			f = file_new(s, st.rot_base, false);
+		if (!f && s->err.err)
 			r = -s->err.err;
-		else if (!f->parked) /* else its live file is not ours now */
+		else if (f && !f->parked) /* else its live file is not ours */
 			r = run_rotation(s, f, st.rot_step);
+		else if (!f)
+			r = resume_without_live(s, st.rot_base, st.rot_step);
 	}
 	state_free(&st);
 	if (r == 0) {
@@ -869,6 +1146,51 @@ int store_retry(struct store *s)
 	return r;
 }
 
+/* A state file of version 1 kept no record of which files logwrite
+ * made: the live files it lists and their rotated and compressed files,
+ * which that version managed as its own, are taken as logwrite's; no
+ * other file is. The durable text becomes version 2. */
+static int upgrade_v1(struct store *s, const struct lw_state *st)
+{
+	struct state_text t = { 0 };
+	size_t files = 0;
+	bool full;
+	int r;
+
+	ledger_clear(&s->ledger);
+	for (size_t i = 0; i <= st->nfiles; i++) {
+		const char *base = i < st->nfiles ? st->files[i].base :
+				   st->rot_step != ROT_NONE ? st->rot_base : NULL;
+		if (base && !ledger_add(&s->ledger, base, &full))
+			return io_fail(&s->err, ENOMEM, "read", s->cfg->state_name);
+	}
+	r = rotate_adopt_all(&s->cfg->rot, &s->ledger, &s->err);
+	if (r < 0)
+		return r;
+	state_text_begin(&t, st->cursor);
+	for (size_t i = 0; i < st->nfiles; i++)
+		state_text_file(&t, st->files[i].base, st->files[i].committed);
+	for (size_t i = 0; i < s->ledger.n; i++) {
+		const struct owned *o = s->ledger.all[i];
+		/* A listed file with nothing left is listed as being made:
+		 * it is made again or forgotten at the recovery. */
+		state_text_own(&t, o->base, o->n == 0, o->inos, o->n);
+		files += o->n;
+	}
+	state_text_rotate(&t, st->rot_step, st->rot_base, st->rot_len);
+	if (state_text_end(&t) < 0) {
+		state_text_free(&t);
+		return io_fail(&s->err, ENOMEM, "read", s->cfg->state_name);
+	}
+	state_text_free(&s->durable);
+	s->durable = t;
+	notice(s, TO_STDERR, "the state file %s is of version 1: took the %zu "
+	       "files of the %zu sources it lists as logwrite's (their live, "
+	       "rotated and compressed files); no other file is touched",
+	       s->cfg->state_name, files, s->ledger.n);
+	return 0;
+}
+
 int store_start(struct store *s, const char *text, size_t len,
 		char err[STATE_ERR_MAX])
 {
@@ -880,13 +1202,18 @@ int store_start(struct store *s, const char *text, size_t len,
 			return r;
 		if (r < 0)
 			return io_fail(&s->err, -r, "read", s->cfg->state_name);
-		state_free(&st);
 		state_text_free(&s->durable);
 		s->durable.buf = malloc(len ? len : 1);
-		if (!s->durable.buf)
+		if (!s->durable.buf) {
+			state_free(&st);
 			return io_fail(&s->err, ENOMEM, "read", s->cfg->state_name);
+		}
 		memcpy(s->durable.buf, text, len);
 		s->durable.len = s->durable.cap = len;
+		r = st.version == 1 ? upgrade_v1(s, &st) : 0;
+		state_free(&st);
+		if (r < 0)
+			return r;
 	}
 	return store_retry(s);
 }
@@ -919,6 +1246,28 @@ void store_finish(struct store *s)
 	for (size_t i = 0; i < s->nfiles; i++)
 		if (s->files[i]->parked && s->files[i]->dropped)
 			park_count(s, s->files[i], "; it still cannot be written");
+}
+
+int store_scan(struct store *s, int64_t now_s)
+{
+	size_t n = 0, before_bases = s->ledger.n, before = s->ledger.ninos;
+	uint64_t *keep = malloc((s->nfiles + 1) * sizeof(*keep));
+	int r;
+
+	if (!keep)
+		return io_fail(&s->err, ENOMEM, "scan", ".");
+	for (size_t i = 0; i < s->nfiles; i++)
+		if (s->files[i]->fd >= 0)
+			keep[n++] = s->files[i]->ino;
+	r = rotate_scan(&s->cfg->rot, &s->ledger, now_s, keep, n, &s->err);
+	free(keep);
+	if (r < 0)
+		return r;
+	/* Saved with the next commit; until then a restart just finds the
+	 * same again. */
+	if (s->ledger.n != before_bases || s->ledger.ninos != before)
+		s->dirty = true;
+	return 0;
 }
 
 const char *store_cursor(const struct store *s)

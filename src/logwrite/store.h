@@ -31,7 +31,16 @@
  * into a notice when the file can be written again, every
  * PARK_NOTICE_MS while it cannot, and when logwrite stops. Opening never
  * blocks (O_NONBLOCK: a FIFO without a reader), and the type is checked
- * on the open fd (fstat). */
+ * on the open fd (fstat).
+ *
+ * Only logwrite's own files are appended to (ledger.h): an existing
+ * BASE.log is opened only if its inode is in the base's set, and a new
+ * one is made only where the name is free (O_EXCL), and the names of its
+ * rotated files too when the base has no file yet; otherwise the file is
+ * parked ("not created by logwrite"). Before a new file is made, the
+ * state is saved once with the base marked as creating, so that a crash
+ * right after cannot leave a file of logwrite's that the state does not
+ * know. */
 #ifndef LOGWRITE_STORE_H
 #define LOGWRITE_STORE_H
 
@@ -42,6 +51,7 @@
 #include "backoff.h"
 #include "format.h"
 #include "ioerr.h"
+#include "ledger.h"
 #include "name.h"
 #include "rotate.h"
 #include "state.h"
@@ -90,6 +100,10 @@ struct lw_file {
 	bool in_state;                /* listed in the durable state */
 	bool unsynced;                /* written since its last fsync */
 	uint64_t used;                /* commit count when last written to */
+	uint64_t ino;                 /* fd's inode */
+	uint64_t rot_retry_at;        /* a skipped rotation (a file in the
+				       * way) is tried again at this size */
+	bool rot_said;                /* the skipped rotation was noticed */
 	bool pinned;                  /* memlogd.log, where notices go: never
 				       * closed to make room */
 	bool parked;                  /* BASE.log cannot be written (fd -1):
@@ -120,6 +134,14 @@ struct store {
 	size_t last_src_len;          /* SIZE_MAX: no cache */
 	char last_stream[NAME_STREAM_MAX + 1]; /* and its stream */
 	size_t last_stream_len;
+	struct ledger ledger;         /* the files logwrite made */
+	enum rot_step dur_step;       /* the rotation in the durable state */
+	char dur_rot[FILE_BASE_MAX + 1];  /* ... of this base */
+	uint64_t dur_rot_len;         /* ... at this length */
+	bool recovering;              /* files are being recovered: notices
+				       * wait (no file may be made yet) */
+	char *pending[16];            /* those notices (malloc'd) */
+	size_t npending;
 	char cursor[CURSOR_TEXT_MAX + 1];   /* the last entry appended */
 	char durable_cursor[CURSOR_TEXT_MAX + 1]; /* the one in the state file */
 	struct state_text durable;    /* the durable state's text */
@@ -164,6 +186,11 @@ int store_commit(struct store *s);
  * source opens BASE.log afresh (an outside tool may have moved it).
  * 0 or -errno. */
 int store_reopen(struct store *s);
+
+/* Goes over the log directory (rotate_scan()): --max-age for every
+ * source's rotated files, and forgets the files that are gone (saved
+ * with the next commit). 0 or -errno (s->err; nothing else failed). */
+int store_scan(struct store *s, int64_t now_s);
 
 /* Where to resume: the durable cursor, "" for none. */
 const char *store_cursor(const struct store *s);

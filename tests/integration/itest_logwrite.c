@@ -298,6 +298,8 @@ static void test_total_size(void **state)
 
 static void test_max_age(void **state)
 {
+	static const char *const args[] = { "-format", "raw", "-max-log-size",
+					    "100", "--max-age", "7d", NULL };
 	struct mld m = { 0 };
 	struct lw l;
 	(void)state;
@@ -305,31 +307,42 @@ static void test_max_age(void **state)
 	lw_need();
 	mld_start(&m, NULL);
 	lw_init(&l, &m);
-	/* Left by an earlier run: two old rotated files of a source that
-	 * no longer writes, one recent one, an old live file. */
-	lw_put(&l, "gone.log", "live\n");
-	lw_put(&l, "gone.log.0", "recent\n");
-	lw_put(&l, "gone.log.1.gz", "old\n");
-	lw_put(&l, "gone.log.2", "old\n");
+	/* An earlier run wrote a source that no longer writes: three
+	 * rotations; then its files aged. */
+	int g = h_register_pipe(&m, "gone");
+	produce(g, 1, 18);
+	close(g);
+	lw_start(&l, &m, args);
+	lw_wait_contains(&l, "gone.log.0", "0018-");
+	lw_stop(&l);
+	lw_expect_listing(&l, "gone.log|gone.log.0|gone.log.1|gone.log.2");
 	lw_set_old(&l, "gone.log", 30 * 86400);
-	lw_set_old(&l, "gone.log.1.gz", 8 * 86400);
-	lw_set_old(&l, "gone.log.2", 30 * 86400);
 	lw_set_old(&l, "gone.log.0", 6 * 86400);
-	lw_start(&l, &m, (const char *const[]){ "-format", "raw",
-		 "-max-log-size", "100", "--max-age", "7d", NULL });
+	lw_set_old(&l, "gone.log.1", 8 * 86400);
+	lw_set_old(&l, "gone.log.2", 30 * 86400);
+	/* Another program's old rotated files, with names logwrite could
+	 * have written: never logwrite's to delete. */
+	lw_put(&l, "other.log.1", "old\n");
+	lw_put(&l, "other.log.2.gz", "old\n");
+	lw_set_old(&l, "other.log.1", 30 * 86400);
+	lw_set_old(&l, "other.log.2.gz", 30 * 86400);
+	lw_start(&l, &m, args);
 	int w = h_register_pipe(&m, "age");
 	produce(w, 1, 6); /* one rotation */
 	lw_wait_contains(&l, "age.log.0", "0006-");
-	/* The directory was scanned at start: the old rotated files are
-	 * gone, the live file (never deleted by age) and the recent one
-	 * stay. */
-	lw_expect_listing(&l, "age.log|age.log.0|gone.log|gone.log.0");
+	/* The directory was scanned at start: logwrite's old rotated files
+	 * are gone, its live file (never deleted by age) and the recent
+	 * one stay, and so do the other program's. */
+	lw_expect_listing(&l, "age.log|age.log.0|gone.log|gone.log.0|"
+			  "other.log.1|other.log.2.gz");
 	/* At a rotation the source's own files are trimmed by age too. */
 	lw_set_old(&l, "age.log.0", 8 * 86400);
 	produce(w, 7, 12);
 	lw_wait_contains(&l, "age.log.0", "0012-");
-	lw_expect_listing(&l, "age.log|age.log.0|gone.log|gone.log.0");
+	lw_expect_listing(&l, "age.log|age.log.0|gone.log|gone.log.0|"
+			  "other.log.1|other.log.2.gz");
 	expect_numbered(&l, "age.log.0", 7, 12);
+	expect_numbered(&l, "gone.log.0", 13, 18);
 	lw_stop(&l);
 	close(w);
 	mld_stop(&m);
@@ -714,7 +727,7 @@ static void test_malformed_cursor_answer(void **state)
 	h_sun_path(&sa, m.query);
 	assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	assert_int_equal(listen(ls, 4), 0);
-	lw_put(&l, ".logwrite.state", "logwrite-state 1\n"
+	lw_put(&l, ".logwrite.state", "logwrite-state 2\n"
 	    "cursor m1-90a8240469430d14-000000000000000c\nend\n");
 	lw_start(&l, &m, NULL);
 	struct pollfd p = { .fd = ls, .events = POLLIN };

@@ -83,6 +83,8 @@ static bool exists(const struct run *r, const char *name)
 	return lstat(p, &st) == 0;
 }
 
+static void show_dir(const struct run *r);
+
 /* Every file of source "seq", oldest first; *rotated counts the rotated
  * ones. Only the final check requires them all to be compressed. */
 static char *concat(const struct run *r, bool all_gz, int *rotated)
@@ -103,11 +105,15 @@ static char *concat(const struct run *r, bool all_gz, int *rotated)
 		snprintf(name, sizeof(name), "seq.log.%d.gz", k);
 		bool gz = exists(r, name);
 		if (!gz) {
-			if (all_gz)
+			if (all_gz) {
+				show_dir(r);
 				fail_msg("seq.log.%d is not compressed", k);
+			}
 			snprintf(name, sizeof(name), "seq.log.%d", k);
-			if (!exists(r, name))
+			if (!exists(r, name)) {
+				show_dir(r);
 				fail_msg("seq.log.%d is missing (of %d)", k, top);
+			}
 		}
 		append_file(r, name, gz, &buf, &len, &cap);
 	}
@@ -339,6 +345,13 @@ static void test_crash(void **state)
 	s = h_read_file(sp, NULL);
 	assert_non_null(s);
 	assert_null(strstr(s, "rotate"));
+	/* No kill ever made logwrite take one of its own files for another
+	 * program's (say, one it had just made): nothing parked. */
+	assert_null(strstr(s, "\npark "));
+	free(s);
+	s = h_read_file(r.err, NULL);
+	if (s && strstr(s, "not writing"))
+		fail_msg("logwrite refused its own file:\n%s", s);
 	free(s);
 	print_message("# %d kills (%d in a shift, %d in a compression, %d while "
 		      "writing the .gz), %d clean stops checked, %d rotated "
@@ -441,6 +454,10 @@ static void test_crash_many_sources(void **state)
 	expect_clean_exit(&r, st);
 	for (int i = 0; i < SOURCES; i++)
 		assert_int_equal(source_lines(&r, i), PER_SOURCE);
+	char *e = h_read_file(r.err, NULL);
+	if (e && strstr(e, "not writing"))
+		fail_msg("logwrite refused its own file:\n%s", e);
+	free(e);
 	mld_stop(&m);
 }
 

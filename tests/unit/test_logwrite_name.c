@@ -274,6 +274,49 @@ static void test_base_ok(void **state)
 			fail_msg("accepted: %s", bad[i]);
 }
 
+static void expect_parse(const char *name, bool ok, const char *base,
+			 enum name_kind kind, unsigned index)
+{
+	struct file_name fn;
+
+	if (name_file_parse(name, &fn) != ok)
+		fail_msg("%s: %s", name, ok ? "refused" : "accepted");
+	if (!ok)
+		return;
+	assert_int_equal(fn.base_len, strlen(base));
+	assert_memory_equal(name, base, fn.base_len);
+	assert_int_equal(fn.kind, kind);
+	assert_int_equal(fn.index, index);
+}
+
+/* The names of a base's files: only these are ever logwrite's. */
+static void test_file_parse(void **state)
+{
+	expect_parse("web.log", true, "web", NAME_LIVE, 0);
+	expect_parse("web.log.0", true, "web", NAME_ROTATED, 0);
+	expect_parse("web.log.12.gz", true, "web", NAME_ROTATED_GZ, 12);
+	expect_parse("web.log.0.gz.tmp", true, "web", NAME_GZ_TMP, 0);
+	expect_parse("web@syslog.log.3", true, "web@syslog", NAME_ROTATED, 3);
+	expect_parse("a.log.log", true, "a.log", NAME_LIVE, 0);
+	expect_parse("a.log.1.log.2", true, "a.log.1", NAME_ROTATED, 2);
+	expect_parse("%.log", true, "%", NAME_LIVE, 0);
+	expect_parse("x.log.99999", true, "x", NAME_ROTATED, 99999);
+	expect_parse(".log", false, NULL, 0, 0);
+	expect_parse("web.log.", false, NULL, 0, 0);
+	expect_parse("web.log.01", false, NULL, 0, 0);   /* never written */
+	expect_parse("web.log.100000", false, NULL, 0, 0);
+	expect_parse("web.log.1.tmp", false, NULL, 0, 0);
+	expect_parse("web.log.1.gz.tmp", false, NULL, 0, 0);
+	expect_parse("web.log.x", false, NULL, 0, 0);
+	expect_parse("web.log.0.bz2", false, NULL, 0, 0);
+	expect_parse(".hidden.log", false, NULL, 0, 0);  /* not an encoding */
+	expect_parse("a b.log", false, NULL, 0, 0);
+	expect_parse("web@Syslog.log", false, NULL, 0, 0);
+	expect_parse("web.txt", false, NULL, 0, 0);
+	expect_parse(".logwrite.state", false, NULL, 0, 0);
+	expect_parse("", false, NULL, 0, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -286,6 +329,7 @@ int main(void)
 		cmocka_unit_test(test_file_base_streams),
 		cmocka_unit_test(test_file_base_long),
 		cmocka_unit_test(test_base_ok),
+		cmocka_unit_test(test_file_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

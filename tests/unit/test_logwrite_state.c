@@ -78,6 +78,23 @@ static void test_parse_errors(void **state)
 		"logwrite-state 2\nfile a 1\npark a 1\nend\n",  /* both */
 		"logwrite-state 2\npark a 1\npark a 2\nend\n",
 		"logwrite-state 2\nrotate a shift 1\npark b 1\nend\n",
+		/* own lines (version 2 only) */
+		"logwrite-state 1\nown a 1\nend\n",
+		"logwrite-state 2\nown a\nend\n",              /* nothing */
+		"logwrite-state 2\nown a 0\nend\n",
+		"logwrite-state 2\nown a 1 1\nend\n",          /* twice */
+		"logwrite-state 2\nown a 1 x\nend\n",
+		"logwrite-state 2\nown a 1 new\nend\n",
+		"logwrite-state 2\nown a new new\nend\n",
+		"logwrite-state 2\nown a 1 \nend\n",
+		"logwrite-state 2\nown a  1\nend\n",
+		"logwrite-state 2\nown a/b 1\nend\n",
+		"logwrite-state 2\nown a 1\nown a 2\nend\n",
+		"logwrite-state 2\nown a 18446744073709551616\nend\n",
+		"logwrite-state 2\nrotate a shift 1\nown a 1\nend\n",
+		/* a listed file, a rotation, without their own line */
+		"logwrite-state 2\nfile a 1\nend\n",
+		"logwrite-state 2\nfile a 1\nown b 1\nend\n",
 		"Logwrite-state 1\nend\n",
 		"logwrite-state 1\r\nend\n",
 		"logwrite-state 1\nend\nend\n",
@@ -134,6 +151,8 @@ static void test_parse_parks(void **state)
 		"park web 12\n"
 		"file memlogd 5\n"
 		"park web@syslog 0\n"
+		"own docker 12 13\n"
+		"own memlogd 7\n"
 		"end\n";
 	char err[STATE_ERR_MAX];
 	struct lw_state s;
@@ -163,6 +182,9 @@ static void test_text_round_trip(void **state)
 	state_text_file(&t, "a", 10);
 	state_text_file(&t, "b%2Fc", 0);
 	state_text_park(&t, "d@syslog", 7);
+	state_text_own(&t, "a", false, (const uint64_t[]){ 5, 18446744073709551615ull }, 2);
+	state_text_own(&t, "b%2Fc", true, (const uint64_t[]){ 9 }, 1);
+	state_text_own(&t, "new@syslog", true, NULL, 0);
 	state_text_rotate(&t, ROT_COMPRESS, "a", 99);
 	assert_int_equal(state_text_end(&t), 0);
 	assert_int_equal(state_parse(t.buf, t.len, &s, err), 0);
@@ -172,6 +194,15 @@ static void test_text_round_trip(void **state)
 	assert_int_equal(s.nparks, 1);
 	assert_string_equal(s.parks[0].base, "d@syslog");
 	assert_true(s.parks[0].dropped == 7);
+	assert_int_equal(s.nowns, 3);
+	assert_string_equal(s.owns[0].base, "a");
+	assert_false(s.owns[0].creating);
+	assert_int_equal(s.owns[0].n, 2);
+	assert_true(s.owns[0].inos[1] == 18446744073709551615ull);
+	assert_true(s.owns[1].creating);
+	assert_int_equal(s.owns[1].n, 1);
+	assert_true(s.owns[2].creating);
+	assert_int_equal(s.owns[2].n, 0);
 	assert_int_equal(s.rot_step, ROT_COMPRESS);
 	assert_true(s.rot_len == 99);
 	state_free(&s);
