@@ -161,7 +161,8 @@ void ledger_prune(struct ledger *l)
 			l->all[k++] = o;
 			continue;
 		}
-		struct owned **p = &l->hash[hash_base(o->base) & (l->nbuckets - 1)];
+		size_t b = hash_base(o->base) & (l->nbuckets - 1);
+		struct owned **p = &l->hash[b];
 		while (*p != o)
 			p = &(*p)->hnext;
 		*p = o->hnext;

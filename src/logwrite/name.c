@@ -171,9 +171,12 @@ static bool word_ok(const char *w, size_t len)
 {
 	if (len == 0 || len > NAME_STREAM_MAX)
 		return false;
-	for (size_t i = 0; i < len; i++)
-		if (!((w[i] >= 'a' && w[i] <= 'z') || (w[i] >= '0' && w[i] <= '9')))
+	for (size_t i = 0; i < len; i++) {
+		bool lower = w[i] >= 'a' && w[i] <= 'z';
+		bool digit = w[i] >= '0' && w[i] <= '9';
+		if (!lower && !digit)
 			return false;
+	}
 	return true;
 }
 
@@ -207,7 +210,8 @@ size_t name_file_base(const char *src, size_t len, const char *stream,
 		return 7;
 	}
 	n = name_encode(src, len, out);
-	if (conventional(src, len, stream, stream_len) && !is(src, len, "memlogd"))
+	if (conventional(src, len, stream, stream_len) &&
+	    !is(src, len, "memlogd"))
 		return n;
 	if (stream_len == 0) { /* "memlogd" without a stream */
 		stream = "stderr";

@@ -248,8 +248,7 @@ static int shift(const struct rotate_cfg *c, struct ledger *l, struct owned *o,
 		for (unsigned k = 0; k <= last && (h || drop); k++) {
 			if (!other[k])
 				continue;
-			rotated_name(zero, o->base, k, other[k] & ROT_PLAIN ? false
-								    : true);
+			rotated_name(zero, o->base, k, !(other[k] & ROT_PLAIN));
 			snprintf(why, ROTATE_WHY_MAX, "%s was not created by "
 				 "logwrite", zero);
 			free(exists);
@@ -329,7 +328,8 @@ static int step_shift(const struct rotate_cfg *c, struct ledger *l,
 }
 
 static int step_compress(const struct rotate_cfg *c, struct ledger *l,
-			 struct owned *o, struct io_err *e)
+			 struct owned *o, struct io_err *e,
+			 char why[ROTATE_WHY_MAX])
 {
 	char plain[IOERR_FILE_MAX], gz[IOERR_FILE_MAX], tmp[IOERR_FILE_MAX];
 	struct stat st, pst;
@@ -344,6 +344,11 @@ static int step_compress(const struct rotate_cfg *c, struct ledger *l,
 		w = adopt(c, l, o, gz, &st); /* renamed before a crash */
 	if (w < 0)
 		return io_fail(e, -w, "stat", gz);
+	if (w == WHOSE_OTHER) { /* not a regular file: not logwrite's */
+		snprintf(why, ROTATE_WHY_MAX, "%s was not created by logwrite",
+			 gz);
+		return 0;
+	}
 	if (w == WHOSE_OURS) {
 		/* The copy is durable (it was fsynced before its rename): the
 		 * crash came before the original was removed. */
@@ -355,6 +360,11 @@ static int step_compress(const struct rotate_cfg *c, struct ledger *l,
 		w = adopt(c, l, o, tmp, &st); /* half written before a crash */
 	if (w < 0)
 		return io_fail(e, -w, "stat", tmp);
+	if (w == WHOSE_OTHER) {
+		snprintf(why, ROTATE_WHY_MAX, "%s was not created by logwrite",
+			 tmp);
+		return 0;
+	}
 	if (w == WHOSE_OURS && remove_ours(c, l, o, tmp, e) < 0)
 		return -e->err;
 	w = rotate_whose(c, o, plain, &pst);
@@ -386,7 +396,7 @@ int rotate_step(const struct rotate_cfg *c, struct ledger *l, struct owned *o,
 			return ROT_COMPRESS;
 		break;
 	case ROT_COMPRESS:
-		r = step_compress(c, l, o, e);
+		r = step_compress(c, l, o, e, why);
 		if (r < 0)
 			return r;
 		break;
@@ -591,7 +601,8 @@ int rotate_adopt_all(const struct rotate_cfg *c, struct ledger *l,
 		o = ledger_get(l, base);
 		if (!o)
 			continue;
-		if (fstatat(c->dirfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (fstatat(c->dirfd, d->d_name, &st,
+			    AT_SYMLINK_NOFOLLOW) < 0) {
 			if (errno != ENOENT)
 				r = io_fail(e, errno, "stat", d->d_name);
 			continue;

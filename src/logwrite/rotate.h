@@ -120,8 +120,9 @@ int rotate_family_taken(const struct rotate_cfg *c, const struct owned *o,
 /* Runs one step for o's base. Returns the next step (ROT_NONE: done) or
  * -errno (e says what failed). A shift that would have to move or replace
  * a file that is not logwrite's moves nothing and returns ROT_NONE with
- * why set (else why is ""). now_s: wall clock, for --max-age. o's set
- * follows the files created and deleted. */
+ * why set; a compression whose names are taken that way leaves .0 as it
+ * is, with why set (else why is ""). now_s: wall clock, for --max-age.
+ * o's set follows the files created and deleted. */
 int rotate_step(const struct rotate_cfg *c, struct ledger *l, struct owned *o,
 		enum rot_step step, int64_t now_s, struct io_err *e,
 		char why[ROTATE_WHY_MAX]);

@@ -735,8 +735,11 @@ static int run_rotation(struct store *s, struct lw_file *f, enum rot_step step)
 				       &s->err, why);
 		if (next < 0)
 			return next;
-		if (why[0]) {
+		if (why[0] && step == ROT_SHIFT) {
 			rotation_skipped(s, f, why);
+		} else if (why[0]) {
+			notice(s, TO_STDERR | TO_FILE, "not compressing %s.log.0 "
+			       "in %s: %s", f->base, s->cfg->dir_name, why);
 		} else if (step == ROT_SHIFT) {
 			f->rot_said = false;
 			f->rot_retry_at = 0;

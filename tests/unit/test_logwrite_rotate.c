@@ -479,6 +479,21 @@ static void test_compress_step(void **state)
 	put_file(&d, "s.log.0", "theirs");
 	assert_int_equal(step(&c, ROT_COMPRESS, 2000000), ROT_NONE);
 	expect_file(&d, "s.log.0", "theirs");
+	assert_string_equal(why, "");
+	/* Something that is not a file in the copy's place: .0 stays, the
+	 * link is neither followed nor removed, and why says so. */
+	assert_int_equal(unlinkat(d.fd, "s.log.0", 0), 0);
+	put_own(&d, "s.log.0", "ours");
+	assert_int_equal(symlinkat("/nowhere", d.fd, "s.log.0.gz.tmp"), 0);
+	assert_int_equal(step(&c, ROT_COMPRESS, 2000000), ROT_NONE);
+	assert_string_equal(why, "s.log.0.gz.tmp was not created by logwrite");
+	expect_file(&d, "s.log.0", "ours");
+	unlinkat(d.fd, "s.log.0.gz.tmp", 0);
+	assert_int_equal(mkdirat(d.fd, "s.log.0.gz", 0700), 0);
+	assert_int_equal(step(&c, ROT_COMPRESS, 2000000), ROT_NONE);
+	assert_string_equal(why, "s.log.0.gz was not created by logwrite");
+	expect_file(&d, "s.log.0", "ours");
+	unlinkat(d.fd, "s.log.0.gz", AT_REMOVEDIR);
 	tdir_remove(&d);
 }
 
