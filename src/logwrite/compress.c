@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -55,17 +56,18 @@ static int deflate_fd(int in, int out, const char **op)
 }
 
 int compress_file(int dirfd, const char *src, const char *dst, bool sync,
-		  struct io_err *e)
+		  uint64_t *ino, struct io_err *e)
 {
 	char tmp[IOERR_FILE_MAX];
-	struct stat st;
+	struct stat st, ost;
 	struct timespec times[2];
 	const char *op = "compress";
 	int in, out, r;
 
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", dst) >= sizeof(tmp))
 		return io_fail(e, ENAMETOOLONG, "compress", dst);
-	in = openat(dirfd, src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* O_NONBLOCK: whatever is there, opening it must not block. */
+	in = openat(dirfd, src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (in < 0)
 		return io_fail(e, errno, "open", src);
 	if (fstat(in, &st) < 0) {
@@ -73,14 +75,20 @@ int compress_file(int dirfd, const char *src, const char *dst, bool sync,
 		close(in);
 		return r;
 	}
-	out = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
-		     O_NOFOLLOW, st.st_mode & 0777);
+	if (!S_ISREG(st.st_mode)) {
+		close(in);
+		return io_fail(e, EINVAL, "compress (not a regular file)", src);
+	}
+	out = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+		     O_NOFOLLOW | O_NONBLOCK, st.st_mode & 0777);
 	if (out < 0) {
 		r = io_fail(e, errno, "create", tmp);
 		close(in);
 		return r;
 	}
-	r = deflate_fd(in, out, &op);
+	r = fstat(out, &ost) < 0 ? -errno : 0;
+	if (r == 0)
+		r = deflate_fd(in, out, &op);
 	close(in);
 	if (r == 0 && sync && fsync(out) < 0) {
 		r = -errno;
@@ -96,7 +104,10 @@ int compress_file(int dirfd, const char *src, const char *dst, bool sync,
 		r = -errno;
 		op = "close";
 	}
-	if (r == 0 && renameat(dirfd, tmp, dirfd, dst) < 0) {
+	if (r == 0 && renameat2(dirfd, tmp, dirfd, dst, RENAME_NOREPLACE) < 0 &&
+	    (errno != EINVAL || linkat(dirfd, tmp, dirfd, dst, 0) < 0 ||
+	     unlinkat(dirfd, tmp, 0) < 0)) {
+		/* (Without RENAME_NOREPLACE, a link never replaces either.) */
 		r = -errno;
 		op = "rename";
 	}
@@ -108,5 +119,6 @@ int compress_file(int dirfd, const char *src, const char *dst, bool sync,
 		return io_fail(e, errno, "fsync the directory after", dst);
 	if (unlinkat(dirfd, src, 0) < 0 && errno != ENOENT)
 		return io_fail(e, errno, "remove", src);
+	*ino = (uint64_t)ost.st_ino;
 	return 0;
 }

@@ -8,13 +8,15 @@
 #define LOGWRITE_COMPRESS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "ioerr.h"
 
-/* Both names are relative to dirfd. sync: fsync the copy and the
- * directory. Returns 0 or -errno (e says what failed; DST.tmp is
- * removed). */
+/* Both names are relative to dirfd. DST.tmp is created exclusively and
+ * DST is never replaced (the caller has removed what a crash left).
+ * sync: fsync the copy and the directory. Returns 0 with DST's inode in
+ * *ino, or -errno (e says what failed; DST.tmp is removed). */
 int compress_file(int dirfd, const char *src, const char *dst, bool sync,
-		  struct io_err *e);
+		  uint64_t *ino, struct io_err *e);
 
 #endif

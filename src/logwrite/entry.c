@@ -40,6 +40,8 @@ static int parse_json(struct entry_parser *p, const char *line, size_t len,
 	e->cursor = (struct lw_field){ re.cursor.ptr, re.cursor.len };
 	e->time = (struct lw_field){ re.time.ptr, re.time.len };
 	e->source = (struct lw_field){ re.source.ptr, re.source.len };
+	if (re.stream.ptr)
+		e->stream = (struct lw_field){ re.stream.ptr, re.stream.len };
 	e->msg = (struct lw_field){ re.msg.ptr, re.msg.len };
 	e->partial = re.partial;
 	e->marker = re.marker;
@@ -57,7 +59,7 @@ int entry_parse(struct entry_parser *p, const char *line, size_t len,
 	r = parse_json(p, line, len, e, err);
 	if (r != ENTRY_OK)
 		return r;
-	if (!cursor_text_ok(e->cursor.ptr, e->cursor.len)) {
+	if (!cursor_text_valid(e->cursor.ptr, e->cursor.len)) {
 		snprintf(err, ENTRY_ERR_MAX, "a malformed cursor");
 		return -EPROTO;
 	}

@@ -32,6 +32,8 @@ struct lw_entry {
 	struct lw_field cursor; /* where to resume after this entry */
 	struct lw_field time;   /* RFC 3339, as memlogd formatted it */
 	struct lw_field source;
+	struct lw_field stream; /* stdout, stderr, kernel, syslog, none...;
+				 * len 0 when absent */
 	struct lw_field msg;
 	bool partial;           /* the line goes on in the next entry */
 	bool marker;            /* memlogd's notice that entries were lost */

@@ -164,3 +164,121 @@ bool name_is_encoded(const char *enc, size_t len)
 			return false;
 	return unescape(enc, plen, buf, sizeof(buf)) >= 0;
 }
+
+/* ---- file bases: the name and, where it does not tell, the stream ---- */
+
+static bool word_ok(const char *w, size_t len)
+{
+	if (len == 0 || len > NAME_STREAM_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		bool lower = w[i] >= 'a' && w[i] <= 'z';
+		bool digit = w[i] >= '0' && w[i] <= '9';
+		if (!lower && !digit)
+			return false;
+	}
+	return true;
+}
+
+static bool is(const char *s, size_t len, const char *lit)
+{
+	return len == strlen(lit) && !memcmp(s, lit, len);
+}
+
+/* Does the name alone say the stream, as LinuxKit's convention has it? */
+static bool conventional(const char *src, size_t len, const char *stream,
+			 size_t stream_len)
+{
+	bool out_name = len >= 4 && !memcmp(src + len - 4, ".out", 4);
+
+	if (stream_len == 0)
+		return true;
+	if (is(stream, stream_len, "stdout"))
+		return out_name;
+	if (is(stream, stream_len, "stderr"))
+		return !out_name;
+	return false;
+}
+
+size_t name_file_base(const char *src, size_t len, const char *stream,
+		      size_t stream_len, char out[FILE_BASE_MAX + 1])
+{
+	size_t n;
+
+	if (is(src, len, "memlogd") && is(stream, stream_len, "none")) {
+		memcpy(out, "memlogd", 8);
+		return 7;
+	}
+	n = name_encode(src, len, out);
+	if (conventional(src, len, stream, stream_len) &&
+	    !is(src, len, "memlogd"))
+		return n;
+	if (stream_len == 0) { /* "memlogd" without a stream */
+		stream = "stderr";
+		stream_len = 6;
+	} else if (!word_ok(stream, stream_len)) {
+		stream = "unknown";
+		stream_len = 7;
+	}
+	out[n++] = '@';
+	memcpy(out + n, stream, stream_len);
+	n += stream_len;
+	out[n] = '\0';
+	return n;
+}
+
+bool name_base_ok(const char *base, size_t len)
+{
+	const char *at = memchr(base, '@', len);
+	size_t nlen = at ? (size_t)(at - base) : len;
+
+	if (!name_is_encoded(base, nlen))
+		return false;
+	if (!at)
+		return true;
+	return word_ok(at + 1, len - nlen - 1);
+}
+
+/* ---- the names of a base's files ---- */
+
+static bool ends_with(const char *s, size_t len, const char *tail, size_t *rest)
+{
+	size_t tl = strlen(tail);
+
+	if (len < tl || memcmp(s + len - tl, tail, tl))
+		return false;
+	*rest = len - tl;
+	return true;
+}
+
+bool name_file_parse(const char *name, struct file_name *out)
+{
+	size_t len = strlen(name), rest, d = 0;
+	struct file_name f = { 0 };
+	unsigned k = 0;
+
+	if (ends_with(name, len, ".log.0.gz.tmp", &rest)) {
+		f.kind = NAME_GZ_TMP;
+	} else if (ends_with(name, len, ".log", &rest)) {
+		f.kind = NAME_LIVE;
+	} else {
+		f.kind = NAME_ROTATED;
+		if (ends_with(name, len, ".gz", &len))
+			f.kind = NAME_ROTATED_GZ;
+		while (d < len && d < 6 && name[len - 1 - d] >= '0' &&
+		       name[len - 1 - d] <= '9')
+			d++;
+		if (d == 0 || d > 5 || (d > 1 && name[len - d] == '0'))
+			return false;
+		for (size_t i = len - d; i < len; i++)
+			k = k * 10 + (unsigned)(name[i] - '0');
+		if (!ends_with(name, len - d, ".log.", &rest))
+			return false;
+	}
+	if (rest == 0 || rest > FILE_BASE_MAX || !name_base_ok(name, rest))
+		return false;
+	f.base_len = rest;
+	f.index = k;
+	*out = f;
+	return true;
+}

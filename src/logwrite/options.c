@@ -38,7 +38,8 @@ static const char usage_text[] =
 "(-socket PATH, -max-log-size=N) work as in LinuxKit.\n"
 "\n"
 "  --socket PATH          memlogd's query socket [" DEFAULT_SOCKET "]\n"
-"  --log-dir DIR          where the files go; must exist [" DEFAULT_LOG_DIR "]\n"
+"  --log-dir DIR          where the files go; must exist (the default is\n"
+"                         made if missing) [" DEFAULT_LOG_DIR "]\n"
 "  --max-log-size SIZE    rotate a file after the write that takes it over\n"
 "                         SIZE bytes; K/M/G suffixes [1048576]\n"
 "  --max-log-files N      rotated files kept per source, 0 to 1000 [10]\n"
@@ -56,13 +57,15 @@ static const char usage_text[] =
 "  --help, --version\n"
 "\n"
 "SOURCE in file names is the source name with every byte other than\n"
-"A-Z a-z 0-9 . _ - written as %XX (and a leading, trailing or doubled '.').\n"
+"A-Z a-z 0-9 . _ - written as %XX (and a leading, trailing or doubled '.'),\n"
+"then @STREAM unless the stream is the one LinuxKit's naming gives it:\n"
+"web.log (stderr), web.out.log (stdout), web@syslog.log, kmsg@kernel.log.\n"
 "memlogd's loss markers go to memlogd.log. SIGHUP reopens the files;\n"
 "SIGTERM and SIGINT commit and stop.\n"
 "\n"
 "Exit status: 0 stopped by SIGTERM or SIGINT; 1 cannot start (LOG_DIR\n"
 "missing, another logwrite uses it, out of memory); 2 usage error; 3 the\n"
-"state file cannot be read or is invalid.\n";
+"state file cannot be read or is invalid, or memlogd refuses its cursor.\n";
 
 void lw_opts_defaults(struct lw_opts *o)
 {
@@ -145,6 +148,7 @@ enum lw_opts_result lw_parse_args(int argc, char **argv, struct lw_opts *o,
 				return LW_OPTS_USAGE;
 			}
 			o->log_dir = optarg;
+			o->log_dir_given = true;
 			break;
 		case O_MAX_LOG_SIZE:
 			if (parse_size(optarg, UINT64_MAX / 2, &v) < 0 || v == 0) {

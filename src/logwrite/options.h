@@ -12,12 +12,15 @@
 #include "store.h"
 
 #define DEFAULT_SOCKET "/var/run/memlogdq.sock"
-#define DEFAULT_LOG_DIR "/var/log"
+/* A directory of logwrite's own, not LinuxKit's /var/log: by default no
+ * other program writes beside it (docs/logwrite.md, "Where"). */
+#define DEFAULT_LOG_DIR "/var/log/memlog"
 #define DEFAULT_STATE_NAME ".logwrite.state"
 
 struct lw_opts {
 	const char *socket;        /* memlogd's query socket */
 	const char *log_dir;
+	bool log_dir_given;        /* -log-dir was given (else it is made) */
 	uint64_t max_log_size;     /* rotate a file that goes over this */
 	unsigned max_log_files;    /* rotated files kept per source */
 	uint64_t max_total_size;   /* per source, all its files; 0: no cap */

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "diag.h"
 #include "entry.h"
 #include "util.h"
 
@@ -21,9 +22,9 @@ static void say_disk(struct logwrite *lw)
 	if (!e->err || lw->disk_reported == e->err)
 		return;
 	lw->disk_reported = e->err;
-	fprintf(stderr, "logwrite: cannot %s %s in %s: %s; keeping the cursor "
-		"and retrying\n", e->op ? e->op : "write", e->file, lw->log_dir,
-		strerror(e->err));
+	diag_warn("cannot %s %s in %s: %s; keeping the cursor and retrying",
+		  e->op ? e->op : "write", e->file, lw->log_dir,
+		  strerror(e->err));
 }
 
 /* Something failed on the files: say so once, forget what was not
@@ -62,18 +63,22 @@ static void disk_check_works(struct logwrite *lw, uint64_t now)
 	    now < lw->disk_fail_at + RUN_DISK_QUIET_MS)
 		return;
 	backoff_reset(&lw->disk_bo);
-	fprintf(stderr, "logwrite: writing to %s again\n", lw->log_dir);
+	diag_warn("writing to %s again", lw->log_dir);
 	lw->disk_reported = 0;
 }
 
-static void age_scan(struct logwrite *lw)
+/* At start, and every RUN_AGE_SCAN_MS with --max-age: the age of every
+ * source's rotated files, and the files logwrite no longer has. */
+static void scan(struct logwrite *lw)
 {
-	struct io_err e = { 0 };
-
 	lw->age_at = now_mono_ms() + RUN_AGE_SCAN_MS;
-	if (rotate_age_scan(&lw->store->cfg->rot, (int64_t)time(NULL), &e) < 0)
-		fprintf(stderr, "logwrite: --max-age: cannot %s %s in %s: %s\n",
-			e.op, e.file, lw->log_dir, strerror(e.err));
+	lw->scanned = true;
+	if (store_scan(lw->store, (int64_t)time(NULL)) < 0) {
+		struct io_err *e = &lw->store->err;
+		diag_warn_err(e->err, "cannot %s %s in %s while going over it",
+			      e->op, e->file, lw->log_dir);
+		memset(e, 0, sizeof(*e));
+	}
 }
 
 /* ---- memlogd ---- */
@@ -84,16 +89,16 @@ static void conn_try(struct logwrite *lw)
 
 	if (r < 0) {
 		if (!lw->conn_down)
-			fprintf(stderr, "logwrite: cannot connect to %s: %s; "
-				"retrying\n", lw->opts->socket,
-				r == -ENAMETOOLONG ? "path too long for a unix "
-				"socket" : strerror(-r));
+			diag_warn("cannot connect to %s: %s; retrying",
+				  lw->opts->socket, r == -ENAMETOOLONG ?
+				  "path too long for a unix socket" :
+				  strerror(-r));
 		lw->conn_down = true;
 		lw->conn_at = now_mono_ms() + backoff_next(&lw->conn_bo);
 		return;
 	}
 	if (lw->conn_down)
-		fprintf(stderr, "logwrite: connected to %s\n", lw->opts->socket);
+		diag_warn("connected to %s", lw->opts->socket);
 	lw->conn_down = false;
 }
 
@@ -103,19 +108,53 @@ static void conn_lost(struct logwrite *lw, const char *why, bool protocol)
 	client_close(&lw->client);
 	if (protocol) {
 		if (!lw->proto_reported)
-			fprintf(stderr, "logwrite: %s; reconnecting\n", why);
+			diag_warn("%s; reconnecting", why);
 		lw->proto_reported = true;
 	} else {
 		if (!lw->conn_down)
-			fprintf(stderr, "logwrite: %s; reconnecting\n", why);
+			diag_warn("%s; reconnecting", why);
 		lw->conn_down = true;
 	}
 	lw->conn_at = now_mono_ms() + backoff_next(&lw->conn_bo);
 }
 
+/* memlogd's answers that no retry can change: the cursor itself is
+ * refused. Any other error (too many query clients...) may pass. */
+static bool cursor_refused(struct lw_field msg)
+{
+	static const char *const fatal[] = {
+		"malformed cursor",
+		"cursor is newer than the newest entry",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(fatal); i++)
+		if (msg.len == strlen(fatal[i]) &&
+		    !memcmp(msg.ptr, fatal[i], msg.len))
+			return true;
+	return false;
+}
+
+static void refused_cursor(struct logwrite *lw, struct lw_field msg)
+{
+	char path[512];
+
+	if (lw->opts->state_file)
+		snprintf(path, sizeof(path), "%s", lw->opts->state_file);
+	else
+		snprintf(path, sizeof(path), "%s/%s", lw->log_dir,
+			 DEFAULT_STATE_NAME);
+	diag_warn("memlogd refuses the cursor of the state file %s (%.*s: %s); "
+		  "move the state file away to start from memlogd's oldest "
+		  "entry (what is still in memlogd and already in the files is "
+		  "then written again)", path, (int)msg.len, msg.ptr,
+		  store_cursor(lw->store));
+	lw->stop = true;
+	lw->exit_code = LW_EXIT_STATE;
+}
+
 /* Appends the complete lines received. Returns 0; 1 with why set when the
- * server sent an error or something unreadable; -1 after a failure on the
- * files (handled). */
+ * server sent an error or something unreadable; 2 when it refused the
+ * cursor (logwrite stops); -1 after a failure on the files (handled). */
 static int take_lines(struct logwrite *lw, char *why, size_t whylen,
 		      size_t *appended)
 {
@@ -128,6 +167,10 @@ static int take_lines(struct logwrite *lw, char *why, size_t whylen,
 		struct lw_entry e;
 		int k = entry_parse(&lw->parser, line, len, &e, err);
 
+		if (k == ENTRY_SERVER_ERROR && cursor_refused(e.msg)) {
+			refused_cursor(lw, e.msg);
+			return 2;
+		}
 		if (k == ENTRY_SERVER_ERROR) {
 			snprintf(why, whylen, "memlogd answered with an error: %.*s",
 				 (int)MIN(e.msg.len, 200), e.msg.ptr);
@@ -183,6 +226,10 @@ static void pump(struct logwrite *lw)
 		r = take_lines(lw, why, sizeof(why), &appended);
 		if (r < 0)
 			return;
+		if (r == 2) {
+			client_close(&lw->client);
+			break;
+		}
 		if (r > 0) {
 			lost = protocol = true;
 			break;
@@ -225,6 +272,12 @@ static void take_signals(struct logwrite *lw)
 
 /* ---- the loop ---- */
 
+void run_say(void *ctx, const char *msg)
+{
+	(void)ctx;
+	diag_warn("%s", msg);
+}
+
 void run_init(struct logwrite *lw, const struct lw_opts *opts,
 	      struct store *store, int sigfd, int start_err)
 {
@@ -261,7 +314,7 @@ static int timeout_ms(const struct logwrite *lw, uint64_t now)
 	else {
 		if (lw->client.fd < 0)
 			at = lw->conn_at;
-		if (lw->opts->max_age_s)
+		if (lw->opts->max_age_s || !lw->scanned)
 			at = MIN(at, lw->age_at);
 		if (lw->disk_reported && lw->disk_committed)
 			at = MIN(at, lw->disk_fail_at + RUN_DISK_QUIET_MS);
@@ -282,8 +335,9 @@ int run(struct logwrite *lw)
 			disk_retry(lw);
 		if (!lw->disk_failed && lw->client.fd < 0 && now >= lw->conn_at)
 			conn_try(lw);
-		if (!lw->disk_failed && lw->opts->max_age_s && now >= lw->age_at)
-			age_scan(lw);
+		if (!lw->disk_failed && (lw->opts->max_age_s || !lw->scanned) &&
+		    now >= lw->age_at)
+			scan(lw);
 		disk_check_works(lw, now);
 
 		p[0] = (struct pollfd){ .fd = lw->sigfd, .events = POLLIN };
@@ -292,8 +346,8 @@ int run(struct logwrite *lw)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			fprintf(stderr, "logwrite: poll: %s\n", strerror(errno));
-			return 1;
+			diag_warn_err(errno, "poll");
+			return LW_EXIT_START;
 		}
 		/* A batch that has arrived is written before a stop signal
 		 * is looked at. */
@@ -302,9 +356,12 @@ int run(struct logwrite *lw)
 		if (p[0].revents)
 			take_signals(lw);
 	}
-	/* Each batch was committed as it was read; this is a no-op unless
-	 * a stop came with entries buffered. */
-	if (!lw->disk_failed && store_commit(lw->store) < 0)
-		say_disk(lw);
-	return 0;
+	/* Each batch was committed as it was read; this commits what a
+	 * stop came with, and the counts of parked files. */
+	if (!lw->disk_failed) {
+		store_finish(lw->store);
+		if (store_commit(lw->store) < 0)
+			say_disk(lw);
+	}
+	return lw->exit_code;
 }

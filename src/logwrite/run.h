@@ -11,6 +11,9 @@
  *   same kind of backoff; said once, and once when it works again
  *   (entries committed and no failure for RUN_DISK_QUIET_MS). Nothing
  *   here ever blocks memlogd.
+ * - memlogd refuses the cursor itself ("malformed cursor", "cursor is
+ *   newer than the newest entry"): asking again cannot help, so logwrite
+ *   says so and exits LW_EXIT_STATE, as for an invalid state file.
  * - SIGHUP: commit and reopen the files. SIGTERM, SIGINT: the batch being
  *   read is committed, then exit 0. */
 #ifndef LOGWRITE_RUN_H
@@ -25,13 +28,22 @@
 #include "options.h"
 #include "store.h"
 
+enum logwrite_exit {
+	LW_EXIT_OK = 0,      /* stopped by SIGTERM or SIGINT */
+	LW_EXIT_START = 1,   /* cannot start: directory, lock, memory */
+	LW_EXIT_USAGE = 2,
+	LW_EXIT_STATE = 3,   /* the state file cannot be read or is invalid,
+			      * or memlogd refuses its cursor */
+};
+
 #define RUN_BACKOFF_MIN_MS 100
 #define RUN_BACKOFF_MAX_MS 5000
 #define RUN_DISK_QUIET_MS 1000     /* without a failure after a commit:
 				    * the disk works again */
 #define RUN_BATCH_MAX (1u << 20)   /* bytes read before a commit at most */
 #define RUN_AGE_SCAN_MS (600 * 1000) /* how often --max-age is applied to
-				      * the whole directory */
+				      * the whole directory (and once at
+				      * start in any case) */
 
 struct logwrite {
 	const struct lw_opts *opts;
@@ -50,14 +62,19 @@ struct logwrite {
 	int disk_reported;         /* errno reported, 0: none */
 	uint64_t disk_fail_at;     /* monotonic ms of the last failure */
 	bool disk_committed;       /* entries committed since then */
-	uint64_t age_at;           /* monotonic ms of the next age scan */
+	uint64_t age_at;           /* monotonic ms of the next scan */
+	bool scanned;              /* the scan at start is done */
 	bool stop;                 /* SIGTERM or SIGINT came */
+	int exit_code;             /* what run() returns once stopped */
 };
 
 /* Sets up lw; start_err is the store_start() result (0 or an I/O error to
  * retry). */
 void run_init(struct logwrite *lw, const struct lw_opts *opts,
 	      struct store *store, int sigfd, int start_err);
+
+/* The store's notices on stderr (store_cfg.say). */
+void run_say(void *ctx, const char *msg);
 
 /* Runs until a stop signal; returns the exit code. */
 int run(struct logwrite *lw);

@@ -1232,3 +1232,258 @@ bool h_valid_utf8(const char *str, size_t len)
 	}
 	return true;
 }
+
+/* ---- logwrite under test ---- */
+
+void lw_need(void)
+{
+	if (!h_prog_exists("logwrite")) {
+		print_message("# %s/logwrite is not built; skipping\n", h_build());
+		skip();
+	}
+}
+
+void lw_init(struct lw *l, struct mld *m)
+{
+	memset(l, 0, sizeof(*l));
+	if (!m->dir[0])
+		mld_init(m);
+	snprintf(l->dir, sizeof(l->dir), "%s/logs", m->dir);
+	snprintf(l->err, sizeof(l->err), "%s/logwrite.err", m->dir);
+	if (mkdir(l->dir, 0755) < 0 && errno != EEXIST)
+		fail_msg("mkdir %s: %s", l->dir, strerror(errno));
+}
+
+void lw_argv(const struct lw *l, const struct mld *m, const char *const *extra,
+	     char *prog, size_t cap, const char **argv)
+{
+	int n = 0;
+
+	h_prog(prog, cap, "logwrite");
+	argv[n++] = prog;
+	argv[n++] = "-socket";
+	argv[n++] = m->query;
+	argv[n++] = "-log-dir";
+	argv[n++] = l->dir;
+	for (; extra && *extra && n < 30; extra++)
+		argv[n++] = *extra;
+	argv[n] = NULL;
+}
+
+void lw_start(struct lw *l, const struct mld *m, const char *const *extra)
+{
+	char prog[512];
+	const char *argv[32];
+
+	lw_argv(l, m, extra, prog, sizeof(prog), argv);
+	l->pid = h_spawn(argv, l->err, false);
+}
+
+int lw_run(struct lw *l, const struct mld *m, const char *const *extra,
+	   char **err)
+{
+	char prog[512];
+	const char *argv[32];
+
+	lw_argv(l, m, extra, prog, sizeof(prog), argv);
+	return h_run(argv, NULL, H_TIMEOUT_MS, NULL, err);
+}
+
+char *lw_stderr(const struct lw *l)
+{
+	char *s = h_read_file(l->err, NULL);
+	return s ? s : strdup("");
+}
+
+void h_wait_sigterm_blocked(pid_t pid)
+{
+	uint64_t deadline = h_now_ms() + H_TIMEOUT_MS;
+	char p[64];
+
+	snprintf(p, sizeof(p), "/proc/%d/status", (int)pid);
+	for (;;) {
+		char *s = h_read_file(p, NULL);
+		char *b = s ? strstr(s, "\nSigBlk:") : NULL;
+		unsigned long long mask = b ? strtoull(b + 8, NULL, 16) : 0;
+		free(s);
+		if (mask & (1ull << (SIGTERM - 1)))
+			return;
+		if (h_now_ms() > deadline)
+			fail_msg("pid %d never blocked SIGTERM", (int)pid);
+		h_sleep_ms(1);
+	}
+}
+
+int lw_signal_wait(struct lw *l, int sig)
+{
+	assert_true(l->pid > 0);
+	h_wait_sigterm_blocked(l->pid);
+	kill(l->pid, sig);
+	int st = h_wait_pid(l->pid, H_TIMEOUT_MS * 2);
+	h_untrack_pid(l->pid);
+	l->pid = 0;
+	return st;
+}
+
+void lw_stop(struct lw *l)
+{
+	int st = lw_signal_wait(l, SIGTERM);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		char *e = lw_stderr(l);
+		fail_msg("logwrite did not exit 0 on SIGTERM (status 0x%x); "
+			 "stderr:\n%s", st, e);
+	}
+}
+
+void lw_expect_exit(int st, int want, const char *err)
+{
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != want)
+		fail_msg("status 0x%x, want exit %d; stderr: %s", st, want, err);
+}
+
+void lw_path(char *out, size_t cap, const struct lw *l, const char *name)
+{
+	snprintf(out, cap, "%s%s/%s", l->root, l->dir, name);
+}
+
+char *lw_file(const struct lw *l, const char *name, size_t *len)
+{
+	char p[512];
+
+	lw_path(p, sizeof(p), l, name);
+	return h_read_file(p, len);
+}
+
+bool lw_exists(const struct lw *l, const char *name)
+{
+	char p[512];
+	struct stat st;
+
+	lw_path(p, sizeof(p), l, name);
+	return lstat(p, &st) == 0;
+}
+
+void lw_put(const struct lw *l, const char *name, const char *text)
+{
+	char p[512];
+	int fd;
+
+	lw_path(p, sizeof(p), l, name);
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		fail_msg("cannot create %s: %s", p, strerror(errno));
+	h_write_all(fd, text, strlen(text));
+	close(fd);
+}
+
+void lw_set_old(const struct lw *l, const char *name, time_t age)
+{
+	char p[512];
+	struct timespec t[2];
+
+	clock_gettime(CLOCK_REALTIME, &t[0]);
+	t[0].tv_sec -= age;
+	t[1] = t[0];
+	lw_path(p, sizeof(p), l, name);
+	if (utimensat(AT_FDCWD, p, t, AT_SYMLINK_NOFOLLOW) < 0)
+		fail_msg("utimensat %s: %s", p, strerror(errno));
+}
+
+void lw_wait_contains(const struct lw *l, const char *name, const char *needle)
+{
+	uint64_t deadline = h_now_ms() + LW_WAIT_MS;
+
+	for (;;) {
+		char *s = lw_file(l, name, NULL);
+		bool ok = s && strstr(s, needle);
+		free(s);
+		if (ok)
+			return;
+		if (h_now_ms() > deadline) {
+			char *e = lw_stderr(l);
+			fail_msg("%s/%s does not contain '%s' after %d ms; "
+				 "logwrite stderr:\n%s", l->dir, name, needle,
+				 LW_WAIT_MS, e);
+		}
+		h_sleep_ms(10);
+	}
+}
+
+void lw_wait_stderr(const struct lw *l, const char *needle)
+{
+	uint64_t deadline = h_now_ms() + LW_WAIT_MS;
+
+	for (;;) {
+		char *s = lw_stderr(l);
+		bool ok = strstr(s, needle) != NULL;
+		if (ok) {
+			free(s);
+			return;
+		}
+		if (h_now_ms() > deadline)
+			fail_msg("logwrite never said '%s'; stderr:\n%s", needle, s);
+		free(s);
+		h_sleep_ms(10);
+	}
+}
+
+int h_count_str(const char *s, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = s; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+char *lw_listing(const struct lw *l)
+{
+	char p[512], *names[256], *out;
+	size_t n = 0, len = 1;
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(p, sizeof(p), "%s%s", l->root, l->dir);
+	d = opendir(p);
+	assert_non_null(d);
+	while ((e = readdir(d)) && n < 256) {
+		if (e->d_name[0] == '.')
+			continue;
+		names[n++] = strdup(e->d_name);
+		len += strlen(e->d_name) + 1;
+	}
+	closedir(d);
+	for (size_t i = 1; i < n; i++) /* insertion sort: a few names */
+		for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+			char *t = names[j];
+			names[j] = names[j - 1];
+			names[j - 1] = t;
+		}
+	out = calloc(1, len);
+	assert_non_null(out);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			strcat(out, "|");
+		strcat(out, names[i]);
+		free(names[i]);
+	}
+	return out;
+}
+
+void lw_expect_listing(const struct lw *l, const char *want)
+{
+	uint64_t deadline = h_now_ms() + LW_WAIT_MS;
+
+	for (;;) {
+		char *got = lw_listing(l);
+		if (!strcmp(got, want)) {
+			free(got);
+			return;
+		}
+		if (h_now_ms() > deadline)
+			fail_msg("the log directory holds\n  %s\nwant\n  %s", got,
+				 want);
+		free(got);
+		h_sleep_ms(10);
+	}
+}

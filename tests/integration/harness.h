@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <sys/resource.h>
 #include <sys/types.h>
+#include <time.h>
 
 /* Default deadline of one wait. */
 #define H_TIMEOUT_MS 5000
@@ -193,5 +194,64 @@ void h_sun_path(struct sockaddr_un *sa, const char *path);
 /* Removes a directory tree. */
 void h_rmtree(const char *path);
 char *h_read_file(const char *path, size_t *len);
+
+/* ---- logwrite under test ----
+ * Its log directory is DIR/logs in a memlogd's temp dir, its stderr
+ * DIR/logwrite.err (appended to across runs). */
+
+/* Generous: logwrite's reconnect and retry backoff caps at 5 s. */
+#define LW_WAIT_MS 15000
+
+struct lw {
+	pid_t pid;
+	char dir[160];     /* the log directory */
+	char err[160];     /* logwrite's stderr */
+	char root[200];    /* prefix to reach dir (another mount namespace) */
+};
+
+/* Skips the test when logwrite is not built. */
+void lw_need(void);
+/* Makes m's temp dir (if needed) and DIR/logs in it. */
+void lw_init(struct lw *l, struct mld *m);
+/* argv for logwrite: -socket Q -log-dir DIR, then extra (NULL-ended; at
+ * most 25). prog (cap bytes) holds the program's path. */
+void lw_argv(const struct lw *l, const struct mld *m, const char *const *extra,
+	     char *prog, size_t cap, const char **argv);
+/* Starts logwrite in the background (tracked for h_teardown()). */
+void lw_start(struct lw *l, const struct mld *m, const char *const *extra);
+/* Runs logwrite to its end; returns the wait status, stderr in *err. */
+int lw_run(struct lw *l, const struct mld *m, const char *const *extra,
+	   char **err);
+/* Its stderr so far (malloc'd). */
+char *lw_stderr(const struct lw *l);
+/* Waits until process pid blocks SIGTERM (logwrite takes it from a
+ * signalfd from then on): a SIGTERM sent earlier would simply kill it. */
+void h_wait_sigterm_blocked(pid_t pid);
+/* Sends sig once SIGTERM is blocked; returns the wait status. */
+int lw_signal_wait(struct lw *l, int sig);
+/* SIGTERM: asserts that logwrite commits and exits 0. */
+void lw_stop(struct lw *l);
+/* Asserts exit status want (err is shown otherwise). */
+void lw_expect_exit(int st, int want, const char *err);
+/* A file in the log directory: its path, its content (malloc'd, NULL if
+ * it does not exist), whether it exists (lstat), writing it. */
+void lw_path(char *out, size_t cap, const struct lw *l, const char *name);
+char *lw_file(const struct lw *l, const char *name, size_t *len);
+bool lw_exists(const struct lw *l, const char *name);
+void lw_put(const struct lw *l, const char *name, const char *text);
+/* Sets a file's access and modification time to age seconds ago. */
+void lw_set_old(const struct lw *l, const char *name, time_t age);
+/* Waits until the file exists and contains needle. */
+void lw_wait_contains(const struct lw *l, const char *name, const char *needle);
+/* Waits until logwrite's stderr contains needle. */
+void lw_wait_stderr(const struct lw *l, const char *needle);
+/* The names in the log directory, sorted, joined by '|' (malloc'd); names
+ * starting with a dot (the state file) are left out. */
+char *lw_listing(const struct lw *l);
+/* Waits until the log directory holds exactly want (a running logwrite
+ * may be between two steps of a rotation). */
+void lw_expect_listing(const struct lw *l, const char *want);
+/* How many times needle occurs in s. */
+int h_count_str(const char *s, const char *needle);
 
 #endif

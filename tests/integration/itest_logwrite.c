@@ -1,6 +1,7 @@
 /* logwrite against the real memlogd: formats, file names, rotation by
  * size and count, total size, age, compression, SIGHUP, resuming without
- * duplicates, loss markers, memlogd restarts, a full disk, exit codes.
+ * duplicates, loss markers, memlogd restarts, a full disk, exit codes,
+ * damaged and refused cursors.
  * Every wait has a deadline; nothing asserts elapsed time. */
 #include "harness.h"
 
@@ -12,61 +13,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <zlib.h>
-
-/* Generous: logwrite's reconnect and retry backoff caps at 5 s. */
-#define LW_WAIT_MS 15000
-
-struct lw {
-	pid_t pid;
-	char dir[160];     /* the log directory */
-	char err[160];     /* logwrite's stderr */
-	char root[200];    /* prefix to reach dir (another mount namespace) */
-};
-
-static void need_logwrite(void)
-{
-	if (!h_prog_exists("logwrite")) {
-		print_message("# %s/logwrite is not built; skipping\n", h_build());
-		skip();
-	}
-}
-
-/* Makes m's temp dir (if needed) and DIR/logs in it. */
-static void lw_init(struct lw *l, struct mld *m)
-{
-	memset(l, 0, sizeof(*l));
-	if (!m->dir[0])
-		mld_init(m);
-	snprintf(l->dir, sizeof(l->dir), "%s/logs", m->dir);
-	snprintf(l->err, sizeof(l->err), "%s/logwrite.err", m->dir);
-	if (mkdir(l->dir, 0755) < 0 && errno != EEXIST)
-		fail_msg("mkdir %s: %s", l->dir, strerror(errno));
-}
-
-/* argv for logwrite: -socket Q -log-dir DIR, then extra (NULL-ended). */
-static void lw_argv(const struct lw *l, const struct mld *m,
-		    const char *const *extra, char *prog, size_t cap,
-		    const char **argv)
-{
-	int n = 0;
-
-	h_prog(prog, cap, "logwrite");
-	argv[n++] = prog;
-	argv[n++] = "-socket";
-	argv[n++] = m->query;
-	argv[n++] = "-log-dir";
-	argv[n++] = l->dir;
-	for (; extra && *extra && n < 30; extra++)
-		argv[n++] = *extra;
-	argv[n] = NULL;
-}
 
 /* In a child that must do more than h_spawn() before exec (the disk-full
  * test's mount namespace): stdin and stdout /dev/null, stderr appended to
@@ -85,205 +41,6 @@ static void child_stdio(const struct lw *l)
 	signal(SIGALRM, SIG_DFL);
 }
 
-static void lw_start(struct lw *l, const struct mld *m,
-		     const char *const *extra)
-{
-	char prog[512];
-	const char *argv[32];
-
-	lw_argv(l, m, extra, prog, sizeof(prog), argv);
-	l->pid = h_spawn(argv, l->err, false);
-}
-
-static char *lw_stderr(const struct lw *l)
-{
-	char *s = h_read_file(l->err, NULL);
-	return s ? s : strdup("");
-}
-
-/* Waits until process pid blocks SIGTERM (logwrite takes it from a
- * signalfd from then on): a SIGTERM sent earlier would simply kill it. */
-static void wait_sigterm_blocked(pid_t pid)
-{
-	uint64_t deadline = h_now_ms() + H_TIMEOUT_MS;
-	char p[64];
-
-	snprintf(p, sizeof(p), "/proc/%d/status", (int)pid);
-	for (;;) {
-		char *s = h_read_file(p, NULL);
-		char *b = s ? strstr(s, "\nSigBlk:") : NULL;
-		unsigned long long mask = b ? strtoull(b + 8, NULL, 16) : 0;
-		free(s);
-		if (mask & (1ull << (SIGTERM - 1)))
-			return;
-		if (h_now_ms() > deadline)
-			fail_msg("logwrite (pid %d) never blocked SIGTERM", (int)pid);
-		h_sleep_ms(1);
-	}
-}
-
-static int lw_signal_wait(struct lw *l, int sig)
-{
-	assert_true(l->pid > 0);
-	wait_sigterm_blocked(l->pid);
-	kill(l->pid, sig);
-	int st = h_wait_pid(l->pid, H_TIMEOUT_MS * 2);
-	h_untrack_pid(l->pid);
-	l->pid = 0;
-	return st;
-}
-
-/* SIGTERM: logwrite commits and exits 0. */
-static void lw_stop(struct lw *l)
-{
-	int st = lw_signal_wait(l, SIGTERM);
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		char *e = lw_stderr(l);
-		fail_msg("logwrite did not exit 0 on SIGTERM (status 0x%x); "
-			 "stderr:\n%s", st, e);
-	}
-}
-
-/* Runs logwrite to its end; returns the wait status, stderr in *err. */
-static int lw_run(struct lw *l, const struct mld *m, const char *const *extra,
-		  char **err)
-{
-	char prog[512];
-	const char *argv[32];
-
-	lw_argv(l, m, extra, prog, sizeof(prog), argv);
-	return h_run(argv, NULL, H_TIMEOUT_MS, NULL, err);
-}
-
-static void path_of(char *out, size_t cap, const struct lw *l, const char *name)
-{
-	snprintf(out, cap, "%s%s/%s", l->root, l->dir, name);
-}
-
-/* The file's content (malloc'd), NULL if it does not exist. */
-static char *lw_file(const struct lw *l, const char *name, size_t *len)
-{
-	char p[512];
-
-	path_of(p, sizeof(p), l, name);
-	return h_read_file(p, len);
-}
-
-static bool lw_exists(const struct lw *l, const char *name)
-{
-	char p[512];
-	struct stat st;
-
-	path_of(p, sizeof(p), l, name);
-	return lstat(p, &st) == 0;
-}
-
-/* Waits until the file exists and contains needle. */
-static void wait_contains(const struct lw *l, const char *name,
-			  const char *needle)
-{
-	uint64_t deadline = h_now_ms() + LW_WAIT_MS;
-
-	for (;;) {
-		char *s = lw_file(l, name, NULL);
-		bool ok = s && strstr(s, needle);
-		free(s);
-		if (ok)
-			return;
-		if (h_now_ms() > deadline) {
-			char *e = lw_stderr(l);
-			fail_msg("%s/%s does not contain '%s' after %d ms; "
-				 "logwrite stderr:\n%s", l->dir, name, needle,
-				 LW_WAIT_MS, e);
-		}
-		h_sleep_ms(10);
-	}
-}
-
-static void wait_stderr(const struct lw *l, const char *needle)
-{
-	uint64_t deadline = h_now_ms() + LW_WAIT_MS;
-
-	for (;;) {
-		char *s = lw_stderr(l);
-		bool ok = strstr(s, needle) != NULL;
-		if (ok) {
-			free(s);
-			return;
-		}
-		if (h_now_ms() > deadline)
-			fail_msg("logwrite never said '%s'; stderr:\n%s", needle, s);
-		free(s);
-		h_sleep_ms(10);
-	}
-}
-
-static int count_str(const char *s, const char *needle)
-{
-	int n = 0;
-
-	for (const char *p = s; (p = strstr(p, needle)); p += strlen(needle))
-		n++;
-	return n;
-}
-
-/* The names in the log directory, sorted, joined by '|'; names starting
- * with a dot (the state file and its temporary) are left out: logwrite
- * never gives a log file such a name. */
-static char *dir_listing(const struct lw *l)
-{
-	char p[512], *names[256], *out;
-	size_t n = 0, len = 1;
-	struct dirent *e;
-	DIR *d;
-
-	snprintf(p, sizeof(p), "%s%s", l->root, l->dir);
-	d = opendir(p);
-	assert_non_null(d);
-	while ((e = readdir(d)) && n < 256) {
-		if (e->d_name[0] == '.')
-			continue;
-		names[n++] = strdup(e->d_name);
-		len += strlen(e->d_name) + 1;
-	}
-	closedir(d);
-	for (size_t i = 1; i < n; i++) /* insertion sort: a few names */
-		for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
-			char *t = names[j];
-			names[j] = names[j - 1];
-			names[j - 1] = t;
-		}
-	out = calloc(1, len);
-	assert_non_null(out);
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			strcat(out, "|");
-		strcat(out, names[i]);
-		free(names[i]);
-	}
-	return out;
-}
-
-/* Waits until the log directory holds exactly want: a running logwrite
- * may be between two steps of a rotation. */
-static void expect_listing(const struct lw *l, const char *want)
-{
-	uint64_t deadline = h_now_ms() + LW_WAIT_MS;
-
-	for (;;) {
-		char *got = dir_listing(l);
-		if (!strcmp(got, want)) {
-			free(got);
-			return;
-		}
-		if (h_now_ms() > deadline)
-			fail_msg("the log directory holds\n  %s\nwant\n  %s", got,
-				 want);
-		free(got);
-		h_sleep_ms(10);
-	}
-}
-
 /* A gzip file's content (malloc'd). */
 static char *gunzip(const struct lw *l, const char *name)
 {
@@ -293,7 +50,7 @@ static char *gunzip(const struct lw *l, const char *name)
 	gzFile gz;
 	int r;
 
-	path_of(p, sizeof(p), l, name);
+	lw_path(p, sizeof(p), l, name);
 	gz = gzopen(p, "rb");
 	if (!gz)
 		fail_msg("cannot open %s", p);
@@ -385,7 +142,7 @@ static void test_text_and_names(void **state)
 	};
 	(void)state;
 
-	need_logwrite();
+	lw_need();
 	mld_start(&m, NULL);
 	lw_init(&l, &m);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -397,13 +154,13 @@ static void test_text_and_names(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char rest[128], *s;
 		snprintf(rest, sizeof(rest), "%s hello %zu", cases[i].src, i);
-		wait_contains(&l, cases[i].file, rest);
+		lw_wait_contains(&l, cases[i].file, rest);
 		s = lw_file(&l, cases[i].file, NULL);
 		expect_text_line(s, rest);
 		free(s);
 	}
 	/* Exactly these files, and nothing outside the directory. */
-	expect_listing(&l, "%.log|%2E%2E%2F.%2E%2Fetc%2Fpasswd.log|%2Ehidden.log|"
+	lw_expect_listing(&l, "%.log|%2E%2E%2F.%2E%2Fetc%2Fpasswd.log|%2Ehidden.log|"
 		       "a%20b.log|a%2Fb.log|a%3Ab.log|onboot.001-dhcpcd.out.log|"
 		       "web.log");
 	char up[256];
@@ -425,7 +182,7 @@ static void test_json_and_raw(void **state)
 	char *s;
 	(void)state;
 
-	need_logwrite();
+	lw_need();
 	mld_start(&m, &mo);
 	int w = h_register_pipe(&m, "app");
 	/* 40 bytes: split by memlogd into 16 + 16 + 8. */
@@ -437,7 +194,7 @@ static void test_json_and_raw(void **state)
 	snprintf(lj.dir, sizeof(lj.dir), "%s/json", m.dir);
 	assert_int_equal(mkdir(lj.dir, 0755), 0);
 	lw_start(&lj, &m, (const char *const[]){ "--format", "json", NULL });
-	wait_contains(&lj, "app.log", "\"msg\":\"end\"");
+	lw_wait_contains(&lj, "app.log", "\"msg\":\"end\"");
 	lw_stop(&lj);
 	s = lw_file(&lj, "app.log", NULL);
 	json_t *a = h_ndjson(s, strlen(s));
@@ -457,7 +214,7 @@ static void test_json_and_raw(void **state)
 	snprintf(lr.dir, sizeof(lr.dir), "%s/raw", m.dir);
 	assert_int_equal(mkdir(lr.dir, 0755), 0);
 	lw_start(&lr, &m, (const char *const[]){ "-format=raw", NULL });
-	wait_contains(&lr, "app.log", "end\n");
+	lw_wait_contains(&lr, "app.log", "end\n");
 	lw_stop(&lr);
 	/* The parts of the split line are joined again. */
 	expect_file(&lr, "app.log",
@@ -481,7 +238,7 @@ static void test_rotation_size_and_count(void **state)
 	struct lw l;
 	(void)state;
 
-	need_logwrite();
+	lw_need();
 	mld_start(&m, NULL);
 	lw_init(&l, &m);
 	lw_start(&l, &m, (const char *const[]){ "-format", "raw",
@@ -490,8 +247,8 @@ static void test_rotation_size_and_count(void **state)
 	/* 20-byte lines: the 6th takes a file over 100 bytes, so each
 	 * rotated file holds 6 lines; 40 lines give 6 rotations. */
 	produce(w, 1, 40);
-	wait_contains(&l, "rot.log", "0040-");
-	expect_listing(&l, "rot.log|rot.log.0|rot.log.1|rot.log.2");
+	lw_wait_contains(&l, "rot.log", "0040-");
+	lw_expect_listing(&l, "rot.log|rot.log.0|rot.log.1|rot.log.2");
 	expect_numbered(&l, "rot.log", 37, 40);
 	expect_numbered(&l, "rot.log.0", 31, 36);
 	expect_numbered(&l, "rot.log.1", 25, 30);
@@ -501,8 +258,8 @@ static void test_rotation_size_and_count(void **state)
 	produce(w, 41, 42);
 	lw_start(&l, &m, (const char *const[]){ "-format", "raw",
 		 "-max-log-size", "100", "-max-log-files", "3", NULL });
-	wait_contains(&l, "rot.log.0", "0042-");
-	expect_listing(&l, "rot.log|rot.log.0|rot.log.1|rot.log.2");
+	lw_wait_contains(&l, "rot.log.0", "0042-");
+	lw_expect_listing(&l, "rot.log|rot.log.0|rot.log.1|rot.log.2");
 	expect_file(&l, "rot.log", "");
 	expect_numbered(&l, "rot.log.0", 37, 42);
 	expect_numbered(&l, "rot.log.1", 31, 36);
@@ -518,7 +275,7 @@ static void test_total_size(void **state)
 	struct lw l;
 	(void)state;
 
-	need_logwrite();
+	lw_need();
 	mld_start(&m, NULL);
 	lw_init(&l, &m);
 	/* 250 bytes per source: 100 stay free for the live file, and the
@@ -528,8 +285,8 @@ static void test_total_size(void **state)
 		 "--max-total-size", "250", NULL });
 	int w = h_register_pipe(&m, "tot");
 	produce(w, 1, 40);
-	wait_contains(&l, "tot.log", "0040-");
-	expect_listing(&l, "tot.log|tot.log.0");
+	lw_wait_contains(&l, "tot.log", "0040-");
+	lw_expect_listing(&l, "tot.log|tot.log.0");
 	expect_numbered(&l, "tot.log", 37, 40);
 	expect_numbered(&l, "tot.log.0", 31, 36);
 	lw_stop(&l);
@@ -537,63 +294,55 @@ static void test_total_size(void **state)
 	mld_stop(&m);
 }
 
-static void set_old(const struct lw *l, const char *name, time_t age)
-{
-	char p[512];
-	struct timespec t[2];
 
-	clock_gettime(CLOCK_REALTIME, &t[0]);
-	t[0].tv_sec -= age;
-	t[1] = t[0];
-	path_of(p, sizeof(p), l, name);
-	if (utimensat(AT_FDCWD, p, t, 0) < 0)
-		fail_msg("utimensat %s: %s", p, strerror(errno));
-}
-
-static void put(const struct lw *l, const char *name, const char *text)
-{
-	char p[512];
-	path_of(p, sizeof(p), l, name);
-	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	assert_true(fd >= 0);
-	h_write_all(fd, text, strlen(text));
-	close(fd);
-}
 
 static void test_max_age(void **state)
 {
+	static const char *const args[] = { "-format", "raw", "-max-log-size",
+					    "100", "--max-age", "7d", NULL };
 	struct mld m = { 0 };
 	struct lw l;
 	(void)state;
 
-	need_logwrite();
+	lw_need();
 	mld_start(&m, NULL);
 	lw_init(&l, &m);
-	/* Left by an earlier run: two old rotated files of a source that
-	 * no longer writes, one recent one, an old live file. */
-	put(&l, "gone.log", "live\n");
-	put(&l, "gone.log.0", "recent\n");
-	put(&l, "gone.log.1.gz", "old\n");
-	put(&l, "gone.log.2", "old\n");
-	set_old(&l, "gone.log", 30 * 86400);
-	set_old(&l, "gone.log.1.gz", 8 * 86400);
-	set_old(&l, "gone.log.2", 30 * 86400);
-	set_old(&l, "gone.log.0", 6 * 86400);
-	lw_start(&l, &m, (const char *const[]){ "-format", "raw",
-		 "-max-log-size", "100", "--max-age", "7d", NULL });
+	/* An earlier run wrote a source that no longer writes: three
+	 * rotations; then its files aged. */
+	int g = h_register_pipe(&m, "gone");
+	produce(g, 1, 18);
+	close(g);
+	lw_start(&l, &m, args);
+	lw_wait_contains(&l, "gone.log.0", "0018-");
+	lw_stop(&l);
+	lw_expect_listing(&l, "gone.log|gone.log.0|gone.log.1|gone.log.2");
+	lw_set_old(&l, "gone.log", 30 * 86400);
+	lw_set_old(&l, "gone.log.0", 6 * 86400);
+	lw_set_old(&l, "gone.log.1", 8 * 86400);
+	lw_set_old(&l, "gone.log.2", 30 * 86400);
+	/* Another program's old rotated files, with names logwrite could
+	 * have written: never logwrite's to delete. */
+	lw_put(&l, "other.log.1", "old\n");
+	lw_put(&l, "other.log.2.gz", "old\n");
+	lw_set_old(&l, "other.log.1", 30 * 86400);
+	lw_set_old(&l, "other.log.2.gz", 30 * 86400);
+	lw_start(&l, &m, args);
 	int w = h_register_pipe(&m, "age");
 	produce(w, 1, 6); /* one rotation */
-	wait_contains(&l, "age.log.0", "0006-");
-	/* The directory was scanned at start: the old rotated files are
-	 * gone, the live file (never deleted by age) and the recent one
-	 * stay. */
-	expect_listing(&l, "age.log|age.log.0|gone.log|gone.log.0");
+	lw_wait_contains(&l, "age.log.0", "0006-");
+	/* The directory was scanned at start: logwrite's old rotated files
+	 * are gone, its live file (never deleted by age) and the recent
+	 * one stay, and so do the other program's. */
+	lw_expect_listing(&l, "age.log|age.log.0|gone.log|gone.log.0|"
+			  "other.log.1|other.log.2.gz");
 	/* At a rotation the source's own files are trimmed by age too. */
-	set_old(&l, "age.log.0", 8 * 86400);
+	lw_set_old(&l, "age.log.0", 8 * 86400);
 	produce(w, 7, 12);
-	wait_contains(&l, "age.log.0", "0012-");
-	expect_listing(&l, "age.log|age.log.0|gone.log|gone.log.0");
+	lw_wait_contains(&l, "age.log.0", "0012-");
+	lw_expect_listing(&l, "age.log|age.log.0|gone.log|gone.log.0|"
+			  "other.log.1|other.log.2.gz");
 	expect_numbered(&l, "age.log.0", 7, 12);
+	expect_numbered(&l, "gone.log.0", 13, 18);
 	lw_stop(&l);
 	close(w);
 	mld_stop(&m);
@@ -605,7 +354,7 @@ static void test_compress(void **state)
 	struct lw l;
 	(void)state;
 
-	need_logwrite();
+	lw_need();
 	mld_start(&m, NULL);
 	lw_init(&l, &m);
 	lw_start(&l, &m, (const char *const[]){ "-format", "raw",
@@ -613,11 +362,11 @@ static void test_compress(void **state)
 		 NULL });
 	int w = h_register_pipe(&m, "z");
 	produce(w, 1, 40);
-	wait_contains(&l, "z.log", "0040-");
+	lw_wait_contains(&l, "z.log", "0040-");
 	lw_stop(&l);
 	/* The live file is never compressed; no plain rotated file and no
 	 * temporary file is left. */
-	expect_listing(&l, "z.log|z.log.0.gz|z.log.1.gz|z.log.2.gz");
+	lw_expect_listing(&l, "z.log|z.log.0.gz|z.log.1.gz|z.log.2.gz");
 	expect_numbered(&l, "z.log", 37, 40);
 	expect_gz_numbered(&l, "z.log.0.gz", 31, 36);
 	expect_gz_numbered(&l, "z.log.1.gz", 25, 30);
@@ -661,16 +410,16 @@ static void test_sighup_reopens(void **state)
 	char from[512], to[512];
 	(void)state;
 
-	need_logwrite();
+	lw_need();
 	mld_start(&m, NULL);
 	lw_init(&l, &m);
 	lw_start(&l, &m, (const char *const[]){ "-format", "raw", NULL });
 	int w = h_register_pipe(&m, "hup");
 	produce(w, 1, 3);
-	wait_contains(&l, "hup.log", "0003-");
+	lw_wait_contains(&l, "hup.log", "0003-");
 	/* An outside tool moves the file away and sends SIGHUP. */
-	path_of(from, sizeof(from), &l, "hup.log");
-	path_of(to, sizeof(to), &l, "hup.log.moved");
+	lw_path(from, sizeof(from), &l, "hup.log");
+	lw_path(to, sizeof(to), &l, "hup.log.moved");
 	assert_int_equal(rename(from, to), 0);
 	assert_int_equal(kill(l.pid, SIGHUP), 0);
 	uint64_t deadline = h_now_ms() + LW_WAIT_MS;
@@ -680,7 +429,7 @@ static void test_sighup_reopens(void **state)
 		h_sleep_ms(5);
 	}
 	produce(w, 4, 5);
-	wait_contains(&l, "hup.log", "0005-");
+	lw_wait_contains(&l, "hup.log", "0005-");
 	expect_numbered(&l, "hup.log", 4, 5);
 	expect_numbered(&l, "hup.log.moved", 1, 3);
 	lw_stop(&l);
@@ -698,7 +447,7 @@ static void test_restart_no_duplicates(void **state)
 	struct stat sb;
 	(void)state;
 
-	need_logwrite();
+	lw_need();
 	mld_start(&m, NULL);
 	lw_init(&l, &m);
 	snprintf(st, sizeof(st), "%s/elsewhere.state", m.dir);
@@ -706,19 +455,19 @@ static void test_restart_no_duplicates(void **state)
 	produce(w, 1, 100);
 	lw_start(&l, &m, (const char *const[]){ "-format", "raw",
 		 "--state-file", st, "--sync", "none", NULL });
-	wait_contains(&l, "re.log", "0100-");
+	lw_wait_contains(&l, "re.log", "0100-");
 	lw_stop(&l);
 	produce(w, 101, 200);
 	h_wait_source_stat(&m, "re", "stderr", "lines", 200);
 	lw_start(&l, &m, (const char *const[]){ "-format", "raw",
 		 "--state-file", st, "--sync", "entry", NULL });
-	wait_contains(&l, "re.log", "0200-");
+	lw_wait_contains(&l, "re.log", "0200-");
 	lw_stop(&l);
 	produce(w, 201, 300);
 	h_wait_source_stat(&m, "re", "stderr", "lines", 300);
 	lw_start(&l, &m, (const char *const[]){ "-format", "raw",
 		 "--state-file", st, NULL });
-	wait_contains(&l, "re.log", "0300-");
+	lw_wait_contains(&l, "re.log", "0300-");
 	lw_stop(&l);
 	/* The ring still holds 1-200, but they are not written again. */
 	expect_numbered(&l, "re.log", 1, 300);
@@ -739,25 +488,25 @@ static void test_overwritten_marker(void **state)
 	char *s, *p;
 	(void)state;
 
-	need_logwrite();
+	lw_need();
 	mld_start(&m, &mo);
 	lw_init(&l, &m);
 	int w = h_register_pipe(&m, "lag");
 	produce(w, 1, 10);
 	lw_start(&l, &m, (const char *const[]){ "-format", "raw", NULL });
-	wait_contains(&l, "lag.log", "0010-");
+	lw_wait_contains(&l, "lag.log", "0010-");
 	lw_stop(&l);
 	/* 200 more; the ring keeps the last 50 (161-210): 11-160 are lost. */
 	produce(w, 11, 210);
 	h_wait_source_stat(&m, "lag", "stderr", "lines", 210);
 	lw_start(&l, &m, (const char *const[]){ NULL });
-	wait_contains(&l, "lag.log", " lag 0210-");
+	lw_wait_contains(&l, "lag.log", " lag 0210-");
 	lw_stop(&l);
 	s = lw_file(&l, "memlogd.log", NULL);
 	assert_non_null(s);
 	/* One line: TIME memlogd memlogd: 150 entries after the cursor were
 	 * overwritten (seq 11-160) */
-	assert_int_equal(count_str(s, "\n"), 1);
+	assert_int_equal(h_count_str(s, "\n"), 1);
 	p = strstr(s, " memlogd memlogd: 150 entries after the cursor were "
 		   "overwritten (seq 11-160)\n");
 	if (!p)
@@ -767,7 +516,7 @@ static void test_overwritten_marker(void **state)
 	/* 1-10 raw, then 161-210 as text: nothing twice, nothing else. */
 	char *want = numbered(1, 10);
 	assert_int_equal(strncmp(s, want, strlen(want)), 0);
-	assert_int_equal(count_str(s, "\n"), 60);
+	assert_int_equal(h_count_str(s, "\n"), 60);
 	assert_non_null(strstr(s, " lag 0161-"));
 	assert_null(strstr(s, " lag 0160-"));
 	free(want);
@@ -802,18 +551,18 @@ static void test_memlogd_restart(void **state)
 	char *s;
 	(void)state;
 
-	need_logwrite();
+	lw_need();
 	mld_start(&m, NULL);
 	lw_init(&l, &m);
 	lw_start(&l, &m, (const char *const[]){ "-format", "raw", NULL });
 	int w = h_register_pipe(&m, "svc");
 	produce(w, 1, 5);
-	wait_contains(&l, "svc.log", "0005-");
+	lw_wait_contains(&l, "svc.log", "0005-");
 	close(w);
 
 	/* memlogd dies: logwrite waits, with backoff, without spinning. */
 	mld_kill9(&m);
-	wait_stderr(&l, "reconnecting");
+	lw_wait_stderr(&l, "reconnecting");
 	long before = cpu_ticks(l.pid);
 	h_sleep_ms(1500);
 	long used = cpu_ticks(l.pid) - before;
@@ -831,13 +580,13 @@ static void test_memlogd_restart(void **state)
 	mld_start(&m, NULL);
 	w = h_register_pipe(&m, "svc");
 	produce(w, 6, 8);
-	wait_contains(&l, "svc.log", "0008-");
-	wait_contains(&l, "memlogd.log", "another memlogd instance");
-	wait_stderr(&l, "connected to");
+	lw_wait_contains(&l, "svc.log", "0008-");
+	lw_wait_contains(&l, "memlogd.log", "another memlogd instance");
+	lw_wait_stderr(&l, "connected to");
 	expect_numbered(&l, "svc.log", 1, 8);
 	s = lw_file(&l, "memlogd.log", NULL);
-	assert_int_equal(count_str(s, "\n"), 1);
-	assert_int_equal(count_str(s, "another memlogd instance"), 1);
+	assert_int_equal(h_count_str(s, "\n"), 1);
+	assert_int_equal(h_count_str(s, "another memlogd instance"), 1);
 	free(s);
 	lw_stop(&l);
 	close(w);
@@ -846,11 +595,6 @@ static void test_memlogd_restart(void **state)
 
 /* ---- failures ---- */
 
-static void expect_status(int st, int want, const char *err)
-{
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != want)
-		fail_msg("status 0x%x, want exit %d; stderr: %s", st, want, err);
-}
 
 static void test_exit_codes(void **state)
 {
@@ -860,42 +604,157 @@ static void test_exit_codes(void **state)
 	int st;
 	(void)state;
 
-	need_logwrite();
+	lw_need();
 	mld_init(&m);
 	lw_init(&l, &m);
 	st = lw_run(&l, &m, (const char *const[]){ "--help", NULL }, &err);
-	expect_status(st, 0, err);
+	lw_expect_exit(st, 0, err);
 	free(err);
 	st = lw_run(&l, &m, (const char *const[]){ "--max-log-files", "x", NULL }, &err);
-	expect_status(st, 2, err);
+	lw_expect_exit(st, 2, err);
 	assert_non_null(strstr(err, "--max-log-files"));
 	free(err);
 	/* An invalid state file: refuse to guess (exit 3), keep it. */
-	put(&l, ".logwrite.state", "logwrite-state 1\nfile a 1\n");
+	lw_put(&l, ".logwrite.state", "logwrite-state 1\nfile a 1\n");
 	st = lw_run(&l, &m, (const char *const[]){ NULL }, &err);
-	expect_status(st, 3, err);
+	lw_expect_exit(st, 3, err);
 	assert_non_null(strstr(err, "invalid"));
 	free(err);
 	assert_true(lw_exists(&l, ".logwrite.state"));
 	/* No log directory. */
 	snprintf(l.dir, sizeof(l.dir), "%s/missing", m.dir);
 	st = lw_run(&l, &m, (const char *const[]){ NULL }, &err);
-	expect_status(st, 1, err);
+	lw_expect_exit(st, 1, err);
 	free(err);
 	/* Two logwrites on one directory. */
 	lw_init(&l, &m);
 	char st_path[512];
-	path_of(st_path, sizeof(st_path), &l, ".logwrite.state");
+	lw_path(st_path, sizeof(st_path), &l, ".logwrite.state");
 	unlink(st_path);
 	lw_start(&l, &m, NULL);
-	wait_stderr(&l, "cannot connect"); /* it runs (no memlogd here) */
+	lw_wait_stderr(&l, "cannot connect"); /* it runs (no memlogd here) */
 	struct lw l2 = l;
 	snprintf(l2.err, sizeof(l2.err), "%s/second.err", m.dir);
 	st = lw_run(&l2, &m, (const char *const[]){ NULL }, &err);
-	expect_status(st, 1, err);
+	lw_expect_exit(st, 1, err);
 	assert_non_null(strstr(err, "another logwrite"));
 	free(err);
 	lw_stop(&l);
+	mld_cleanup(&m);
+}
+
+/* A state file whose cursor is damaged (one digit not hex) is refused at
+ * start with exit 3; logwrite never sends it to memlogd. */
+static void test_damaged_cursor(void **state)
+{
+	struct mld m = { 0 };
+	struct lw l;
+	char *err;
+	int st;
+	(void)state;
+
+	lw_need();
+	mld_start(&m, NULL);
+	lw_init(&l, &m);
+	lw_put(&l, ".logwrite.state", "logwrite-state 1\n"
+	    "cursor m1-90a8240469430d14-00000000000000g2\nend\n");
+	st = lw_run(&l, &m, (const char *const[]){ NULL }, &err);
+	lw_expect_exit(st, 3, err);
+	assert_non_null(strstr(err, "damaged cursor"));
+	assert_int_equal(h_count_str(err, "\n"), 1);
+	free(err);
+	/* memlogd was never sent the damaged cursor. */
+	json_t *stats = h_stats(&m);
+	assert_int_equal(h_jint(stats, "readers.bad_requests"), 0);
+	json_decref(stats);
+	mld_stop(&m);
+}
+
+/* memlogd refuses a cursor that logwrite took for valid (here: newer than
+ * its newest entry, as a damaged digit of the sequence number makes it):
+ * retrying cannot help, so logwrite says why once and exits 3 instead of
+ * reconnecting for ever. */
+static void test_cursor_refused_by_memlogd(void **state)
+{
+	struct mld m = { 0 };
+	struct lw l;
+	char text[256], *err;
+	int st;
+	(void)state;
+
+	lw_need();
+	mld_start(&m, NULL);
+	lw_init(&l, &m);
+	int w = h_register_pipe(&m, "x");
+	h_writef(w, "one\n");
+	h_wait_source_stat(&m, "x", "stderr", "lines", 1);
+	json_t *last = h_dump(&m, "dump last=1\n");
+	const char *cur = h_jstr(json_array_get(last, 0), "cursor");
+	/* Same instance, sequence number 0xf000...: from the future. */
+	snprintf(text, sizeof(text), "logwrite-state 2\ncursor %.20sf%s\nend\n",
+		 cur, cur + 21);
+	json_decref(last);
+	lw_put(&l, ".logwrite.state", text);
+	st = lw_run(&l, &m, (const char *const[]){ NULL }, &err);
+	lw_expect_exit(st, 3, err);
+	assert_non_null(strstr(err, "cursor is newer than the newest entry"));
+	assert_int_equal(h_count_str(err, "\n"), 1);
+	free(err);
+	/* The state file is left as it was, for whoever looks at it. */
+	char *s = lw_file(&l, ".logwrite.state", NULL);
+	assert_string_equal(s, text);
+	free(s);
+	close(w);
+	mld_stop(&m);
+}
+
+/* A server that answers "malformed cursor" (as memlogd does to a cursor
+ * it cannot parse): logwrite exits 3 after one connection. */
+static void test_malformed_cursor_answer(void **state)
+{
+	struct mld m = { 0 };
+	struct lw l;
+	struct sockaddr_un sa;
+	char req[512], *err;
+	int ls, c, st;
+	(void)state;
+
+	lw_need();
+	mld_init(&m);
+	lw_init(&l, &m);
+	ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(ls >= 0);
+	h_sun_path(&sa, m.query);
+	assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(ls, 4), 0);
+	lw_put(&l, ".logwrite.state", "logwrite-state 2\n"
+	    "cursor m1-90a8240469430d14-000000000000000c\nend\n");
+	lw_start(&l, &m, NULL);
+	struct pollfd p = { .fd = ls, .events = POLLIN };
+	assert_int_equal(poll(&p, 1, LW_WAIT_MS), 1);
+	c = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
+	assert_true(c >= 0);
+	struct h_conn hc;
+	h_conn_init(&hc, c);
+	char *line = h_conn_line(&hc, H_TIMEOUT_MS, NULL);
+	assert_non_null(line);
+	snprintf(req, sizeof(req), "%s", line);
+	free(line);
+	assert_string_equal(req, "dump-follow after=m1-90a8240469430d14-"
+			    "000000000000000c");
+	h_write_all(c, "{\"error\":\"malformed cursor\"}\n", 29);
+	h_conn_close(&hc);
+	st = h_wait_pid(l.pid, LW_WAIT_MS);
+	h_untrack_pid(l.pid);
+	l.pid = 0;
+	err = lw_stderr(&l);
+	lw_expect_exit(st, 3, err);
+	assert_int_equal(h_count_str(err, "malformed cursor"), 1);
+	assert_int_equal(h_count_str(err, "\n"), 1);
+	free(err);
+	/* It asked once: nobody is waiting to be accepted. */
+	assert_int_equal(poll(&p, 1, 0), 0);
+	close(ls);
 	mld_cleanup(&m);
 }
 
@@ -939,7 +798,7 @@ static void test_disk_full(void **state)
 	char c;
 	(void)state;
 
-	need_logwrite();
+	lw_need();
 	if (geteuid() != 0) {
 		print_message("# the disk-full test mounts a tmpfs: needs root; "
 			      "skipping\n");
@@ -984,7 +843,7 @@ static void test_disk_full(void **state)
 		snprintf(line, sizeof(line), "%06d-%056d\n", i, 0);
 		h_write_all(w, line, strlen(line));
 	}
-	wait_stderr(&l, "No space left on device");
+	lw_wait_stderr(&l, "No space left on device");
 	/* memlogd is never held up: it took every line. */
 	h_wait_source_stat(&m, "full", "stderr", "lines", 2000);
 	/* Let a few retries (100, 200, 400 ms...) fail: still one message,
@@ -992,15 +851,15 @@ static void test_disk_full(void **state)
 	h_sleep_ms(1000);
 	assert_int_equal(waitpid(pid, NULL, WNOHANG), 0);
 	char *err = lw_stderr(&l);
-	if (count_str(err, "No space left on device") != 1)
+	if (h_count_str(err, "No space left on device") != 1)
 		fail_msg("the full disk is not reported exactly once:\n%s", err);
 	free(err);
 
 	/* Space comes back: everything is written, once, in order. */
-	path_of(filler, sizeof(filler), &l, "filler");
+	lw_path(filler, sizeof(filler), &l, "filler");
 	assert_int_equal(unlink(filler), 0);
-	wait_contains(&l, "full.log", "002000-");
-	wait_stderr(&l, "again");
+	lw_wait_contains(&l, "full.log", "002000-");
+	lw_wait_stderr(&l, "again");
 	char *s = lw_file(&l, "full.log", NULL);
 	assert_non_null(s);
 	char *p = s;
@@ -1013,8 +872,8 @@ static void test_disk_full(void **state)
 	assert_string_equal(p, "");
 	free(s);
 	err = lw_stderr(&l);
-	assert_int_equal(count_str(err, "No space left on device"), 1);
-	assert_int_equal(count_str(err, "again"), 1);
+	assert_int_equal(h_count_str(err, "No space left on device"), 1);
+	assert_int_equal(h_count_str(err, "again"), 1);
 	free(err);
 	lw_stop(&l);
 	close(w);
@@ -1035,6 +894,9 @@ int main(void)
 		cmocka_unit_test_teardown(test_overwritten_marker, h_teardown),
 		cmocka_unit_test_teardown(test_memlogd_restart, h_teardown),
 		cmocka_unit_test_teardown(test_exit_codes, h_teardown),
+		cmocka_unit_test_teardown(test_damaged_cursor, h_teardown),
+		cmocka_unit_test_teardown(test_cursor_refused_by_memlogd, h_teardown),
+		cmocka_unit_test_teardown(test_malformed_cursor_answer, h_teardown),
 		cmocka_unit_test_teardown(test_disk_full, h_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

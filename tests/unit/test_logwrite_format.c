@@ -12,8 +12,10 @@
 
 #include "entry.h"
 #include "format.h"
+#include "notice.h"
 
 #define F(s) ((struct lw_field){ s, sizeof(s) - 1 })
+#define CUR "m1-00000000000000aa-0000000000000001" /* a valid cursor */
 
 static char *fmt(enum lw_format f, const struct lw_entry *e, size_t *len)
 {
@@ -147,7 +149,7 @@ static void test_entry_parse(void **state)
 	assert_int_equal(e.line.len, strlen(line));
 	/* The same in another layout (jansson reads it). */
 	assert_int_equal(parse("{ \"msg\" : \"x\", \"source\":\"s\", \"time\":\"t\", "
-			       "\"cursor\":\"c\", \"partial\":false, \"extra\":[1,{}] }",
+			       "\"cursor\":\"" CUR "\", \"partial\":false, \"extra\":[1,{}] }",
 			       &e), ENTRY_OK);
 	assert_int_equal(e.msg.len, 1);
 	assert_false(e.partial);
@@ -167,7 +169,7 @@ static void test_entry_marker(void **state)
 	assert_int_equal(parse(line, &e), ENTRY_OK);
 	assert_true(e.marker);
 	assert_int_equal(e.source.len, 7);
-	assert_int_equal(parse("{\"seq\":1,\"cursor\":\"c\",\"time\":\"t\",\"source\":"
+	assert_int_equal(parse("{\"seq\":1,\"cursor\":\"" CUR "\",\"time\":\"t\",\"source\":"
 			       "\"memlogd\",\"msg\":\"m\",\"marker\":true}", &e),
 			 ENTRY_OK);
 	assert_true(e.marker);
@@ -182,22 +184,33 @@ static void test_entry_errors(void **state)
 		"[1,2]",
 		"{}",
 		"{\"time\":\"t\",\"source\":\"s\",\"msg\":\"m\"}", /* legacy: no cursor */
-		"{\"cursor\":\"c\",\"source\":\"s\",\"msg\":\"m\"}",
-		"{\"cursor\":\"c\",\"time\":\"t\",\"msg\":\"m\"}",
-		"{\"cursor\":\"c\",\"time\":\"t\",\"source\":\"s\"}",
+		"{\"cursor\":\"" CUR "\",\"source\":\"s\",\"msg\":\"m\"}",
+		"{\"cursor\":\"" CUR "\",\"time\":\"t\",\"msg\":\"m\"}",
+		"{\"cursor\":\"" CUR "\",\"time\":\"t\",\"source\":\"s\"}",
 		"{\"cursor\":1,\"time\":\"t\",\"source\":\"s\",\"msg\":\"m\"}",
 		"{\"cursor\":\"c d\",\"time\":\"t\",\"source\":\"s\",\"msg\":\"m\"}",
 		"{\"cursor\":\"c%\",\"time\":\"t\",\"source\":\"s\",\"msg\":\"m\"}",
 		"{\"cursor\":\"\",\"time\":\"t\",\"source\":\"s\",\"msg\":\"m\"}",
-		"{\"cursor\":\"c\",\"time\":\"t\",\"source\":\"s\",\"msg\":\"m\",\"partial\":1}",
-		"{\"cursor\":\"c\",\"time\":\"t\",\"source\":\"s\",\"msg\":\"\\ud800\"}",
-		"{\"cursor\":\"c\",\"time\":\"t\",\"source\":\"s\",\"msg\":\"\xff\"}",
-		"{\"cursor\":\"c\",\"time\":\"t\",\"source\":\"s\",\"msg\":\"a\tb\"}",
-		"{\"cursor\":\"c\",\"time\":\"t\",\"source\":\"s\",\"msg\":\"m\"}x",
-		/* jansson refuses integers past 64 bits */
-		"{\"seq\":99999999999999999999,\"cursor\":\"c\",\"time\":\"t\","
+		/* a cursor memlogd would not take back: one digit not hex,
+		 * upper case, too short, another scheme */
+		"{\"cursor\":\"m1-00000000000000aa-000000000000000g\",\"time\":\"t\","
 		"\"source\":\"s\",\"msg\":\"m\"}",
-		"{\"cursor\":\"c\",\"time\":\"t\",\"source\":\"s\",\"msg\":\"m\","
+		"{\"cursor\":\"m1-00000000000000AA-0000000000000001\",\"time\":\"t\","
+		"\"source\":\"s\",\"msg\":\"m\"}",
+		"{\"cursor\":\"m1-00000000000000aa-000000000000001\",\"time\":\"t\","
+		"\"source\":\"s\",\"msg\":\"m\"}",
+		"{\"cursor\":\"m2-00000000000000aa-0000000000000001\",\"time\":\"t\","
+		"\"source\":\"s\",\"msg\":\"m\"}",
+		"{\"cursor\":\"c\",\"time\":\"t\",\"source\":\"s\",\"msg\":\"m\"}",
+		"{\"cursor\":\"" CUR "\",\"time\":\"t\",\"source\":\"s\",\"msg\":\"m\",\"partial\":1}",
+		"{\"cursor\":\"" CUR "\",\"time\":\"t\",\"source\":\"s\",\"msg\":\"\\ud800\"}",
+		"{\"cursor\":\"" CUR "\",\"time\":\"t\",\"source\":\"s\",\"msg\":\"\xff\"}",
+		"{\"cursor\":\"" CUR "\",\"time\":\"t\",\"source\":\"s\",\"msg\":\"a\tb\"}",
+		"{\"cursor\":\"" CUR "\",\"time\":\"t\",\"source\":\"s\",\"msg\":\"m\"}x",
+		/* jansson refuses integers past 64 bits */
+		"{\"seq\":99999999999999999999,\"cursor\":\"" CUR "\",\"time\":\"t\","
+		"\"source\":\"s\",\"msg\":\"m\"}",
+		"{\"cursor\":\"" CUR "\",\"time\":\"t\",\"source\":\"s\",\"msg\":\"m\","
 		"\"x\":01}",
 	};
 	struct lw_entry e;
@@ -215,6 +228,48 @@ static void test_entry_errors(void **state)
 	entry_parser_free(&parser);
 }
 
+/* logwrite's own notices in memlogd.log: a line like memlogd's, from
+ * source logwrite; in json an object jansson reads back. */
+static void test_notice(void **state)
+{
+	struct notice n;
+	size_t len;
+	char *s;
+	/* 2026-11-22T06:25:33.5Z */
+	uint64_t ns = 1795328733500000000ull;
+
+	assert_int_equal(notice_build(&n, LW_FORMAT_TEXT, "logwrite: x y",
+				      ns), 0);
+	s = fmt(LW_FORMAT_TEXT, &n.e, &len);
+	assert_string_equal(s, "2026-11-22T06:25:33.5Z logwrite logwrite: x y\n");
+	free(s);
+	s = fmt(LW_FORMAT_RAW, &n.e, &len);
+	assert_string_equal(s, "logwrite: x y\n");
+	free(s);
+	notice_free(&n);
+
+	assert_int_equal(notice_build(&n, LW_FORMAT_JSON, "logwrite: \"q\"\n",
+				      ns), 0);
+	s = fmt(LW_FORMAT_JSON, &n.e, &len);
+	assert_int_equal(s[len - 1], '\n');
+	assert_null(memchr(s, '\n', len - 1));
+	json_error_t je;
+	json_t *o = json_loadb(s, len, 0, &je);
+	assert_non_null(o);
+	assert_string_equal(json_string_value(json_object_get(o, "source")),
+			    "logwrite");
+	assert_string_equal(json_string_value(json_object_get(o, "stream")),
+			    "none");
+	assert_string_equal(json_string_value(json_object_get(o, "msg")),
+			    "logwrite: \"q\"\n");
+	assert_string_equal(json_string_value(json_object_get(o, "time")),
+			    "2026-11-22T06:25:33.5Z");
+	assert_true(json_is_true(json_object_get(o, "marker")));
+	json_decref(o);
+	free(s);
+	notice_free(&n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -225,6 +280,7 @@ int main(void)
 		cmocka_unit_test(test_entry_parse),
 		cmocka_unit_test(test_entry_marker),
 		cmocka_unit_test(test_entry_errors),
+		cmocka_unit_test(test_notice),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,5 @@
-/* logwrite's source-name-to-file-name mapping (name.c) and its SHA-256. */
+/* logwrite's source-name-to-file-name mapping (name.c), with the stream
+ * where the name does not tell it, and its SHA-256. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -193,6 +194,129 @@ static void test_long_names(void **state)
 	assert_false(name_is_encoded(ea, na));
 }
 
+static void expect_base(const char *src, size_t len, const char *stream,
+			const char *want)
+{
+	char out[FILE_BASE_MAX + 1];
+	size_t n = name_file_base(src, len, stream, stream ? strlen(stream) : 0,
+				  out);
+
+	assert_string_equal(out, want);
+	assert_int_equal(n, strlen(want));
+	assert_true(name_base_ok(out, n));
+}
+
+#define BASE(lit, stream, want) expect_base(lit, sizeof(lit) - 1, stream, want)
+
+/* Sources of different streams never share a file; LinuxKit's names stay
+ * where the name tells the stream. */
+static void test_file_base_streams(void **state)
+{
+	/* LinuxKit's convention: NAME.out is stdout, NAME stderr. */
+	BASE("web", "stderr", "web");
+	BASE("web.out", "stdout", "web.out");
+	BASE("onboot.001-dhcpcd.out", "stdout", "onboot.001-dhcpcd.out");
+	BASE("web", NULL, "web");
+	/* A stream the name does not tell (memlog's stream= attribute). */
+	BASE("web", "stdout", "web@stdout");
+	BASE("web.out", "stderr", "web.out@stderr");
+	/* Other streams always say theirs. */
+	BASE("web", "syslog", "web@syslog");
+	BASE("syslog", "syslog", "syslog@syslog");
+	BASE("kmsg", "kernel", "kmsg@kernel");
+	BASE("../x", "syslog", "%2E%2E%2Fx@syslog");
+	BASE("", "syslog", "%@syslog");
+	/* memlogd.log is memlogd's own entries only. */
+	BASE("memlogd", "none", "memlogd");
+	BASE("memlogd", "stderr", "memlogd@stderr");
+	BASE("memlogd", "syslog", "memlogd@syslog");
+	BASE("memlogd", NULL, "memlogd@stderr");
+	BASE("memlogd.out", "stdout", "memlogd.out");
+	BASE("other", "none", "other@none");
+	/* A stream word that could not be a file name. */
+	BASE("a", "Kernel", "a@unknown");
+	BASE("a", "x/y", "a@unknown");
+	BASE("a", "abcdefghijklmnopq", "a@unknown"); /* 17 bytes */
+	BASE("a", "abcdefghijklmnop", "a@abcdefghijklmnop");
+}
+
+static void test_file_base_long(void **state)
+{
+	char a[600], out[FILE_BASE_MAX + 1];
+	size_t n;
+
+	memset(a, '/', sizeof(a));
+	n = name_file_base(a, sizeof(a), "abcdefghijklmnop", 16, out);
+	assert_true(n <= FILE_BASE_MAX);
+	assert_true(name_base_ok(out, n));
+	assert_non_null(strchr(out, '~'));
+	memset(a, 'x', sizeof(a));
+	n = name_file_base(a, NAME_BASE_MAX, "abcdefghijklmnop", 16, out);
+	assert_int_equal(n, FILE_BASE_MAX);
+	assert_true(name_base_ok(out, n));
+}
+
+static void test_base_ok(void **state)
+{
+	static const char *const good[] = {
+		"web", "web@syslog", "%@none", "kmsg@kernel", "memlogd",
+		"a@0", "%2E%2E@syslog",
+	};
+	static const char *const bad[] = {
+		"", "@syslog", "web@", "web@Syslog", "web@sys/log", "web@a@b",
+		"a/b@syslog", ".x@syslog", "web@abcdefghijklmnopq", "%41@x",
+	};
+
+	for (size_t i = 0; i < NELEM(good); i++)
+		assert_true(name_base_ok(good[i], strlen(good[i])));
+	for (size_t i = 0; i < NELEM(bad); i++)
+		if (name_base_ok(bad[i], strlen(bad[i])))
+			fail_msg("accepted: %s", bad[i]);
+}
+
+static void expect_parse(const char *name, bool ok, const char *base,
+			 enum name_kind kind, unsigned index)
+{
+	struct file_name fn;
+
+	if (name_file_parse(name, &fn) != ok)
+		fail_msg("%s: %s", name, ok ? "refused" : "accepted");
+	if (!ok)
+		return;
+	assert_int_equal(fn.base_len, strlen(base));
+	assert_memory_equal(name, base, fn.base_len);
+	assert_int_equal(fn.kind, kind);
+	assert_int_equal(fn.index, index);
+}
+
+/* The names of a base's files: only these are ever logwrite's. */
+static void test_file_parse(void **state)
+{
+	expect_parse("web.log", true, "web", NAME_LIVE, 0);
+	expect_parse("web.log.0", true, "web", NAME_ROTATED, 0);
+	expect_parse("web.log.12.gz", true, "web", NAME_ROTATED_GZ, 12);
+	expect_parse("web.log.0.gz.tmp", true, "web", NAME_GZ_TMP, 0);
+	expect_parse("web@syslog.log.3", true, "web@syslog", NAME_ROTATED, 3);
+	expect_parse("a.log.log", true, "a.log", NAME_LIVE, 0);
+	expect_parse("a.log.1.log.2", true, "a.log.1", NAME_ROTATED, 2);
+	expect_parse("%.log", true, "%", NAME_LIVE, 0);
+	expect_parse("x.log.99999", true, "x", NAME_ROTATED, 99999);
+	expect_parse(".log", false, NULL, 0, 0);
+	expect_parse("web.log.", false, NULL, 0, 0);
+	expect_parse("web.log.01", false, NULL, 0, 0);   /* never written */
+	expect_parse("web.log.100000", false, NULL, 0, 0);
+	expect_parse("web.log.1.tmp", false, NULL, 0, 0);
+	expect_parse("web.log.1.gz.tmp", false, NULL, 0, 0);
+	expect_parse("web.log.x", false, NULL, 0, 0);
+	expect_parse("web.log.0.bz2", false, NULL, 0, 0);
+	expect_parse(".hidden.log", false, NULL, 0, 0);  /* not an encoding */
+	expect_parse("a b.log", false, NULL, 0, 0);
+	expect_parse("web@Syslog.log", false, NULL, 0, 0);
+	expect_parse("web.txt", false, NULL, 0, 0);
+	expect_parse(".logwrite.state", false, NULL, 0, 0);
+	expect_parse("", false, NULL, 0, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -202,6 +326,10 @@ int main(void)
 		cmocka_unit_test(test_exhaustive_short_names),
 		cmocka_unit_test(test_decode_refuses_foreign_spellings),
 		cmocka_unit_test(test_long_names),
+		cmocka_unit_test(test_file_base_streams),
+		cmocka_unit_test(test_file_base_long),
+		cmocka_unit_test(test_base_ok),
+		cmocka_unit_test(test_file_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -41,7 +41,8 @@ static void test_defaults(void **state)
 
 	assert_int_equal(parse(&o, err, NULL), LW_OPTS_RUN);
 	assert_string_equal(o.socket, "/var/run/memlogdq.sock");
-	assert_string_equal(o.log_dir, "/var/log");
+	assert_string_equal(o.log_dir, "/var/log/memlog");
+	assert_false(o.log_dir_given);
 	assert_int_equal(o.max_log_size, 1048576);
 	assert_int_equal(o.max_log_files, 10);
 	assert_int_equal(o.format, LW_FORMAT_TEXT);
@@ -63,6 +64,7 @@ static void test_go_flags(void **state)
 			       NULL), LW_OPTS_RUN);
 	assert_string_equal(o.socket, "/s");
 	assert_string_equal(o.log_dir, "/d");
+	assert_true(o.log_dir_given);
 	assert_int_equal(o.max_log_size, 2048);
 	assert_int_equal(o.max_log_files, 3);
 }
