@@ -283,8 +283,11 @@ static int wait_readable(int sock, int timeout_ms)
 int fdhold_recv(int sock, struct fdhold_msg *m, int *fds, int timeout_ms)
 {
 	uint8_t buf[FDHOLD_MSG_MAX];
+	/* Room for all the kernel can pass (CMSG_FDS_MAX): fds beyond
+	 * FDHOLD_KEYS_MAX arrive, to be closed with the message the decoder
+	 * refuses. */
 	union {
-		char buf[CMSG_SPACE(FDHOLD_KEYS_MAX * sizeof(int))];
+		char buf[CMSG_SPACE(CMSG_FDS_MAX * sizeof(int))];
 		struct cmsghdr align;
 	} ctl;
 	struct iovec iov = { buf, sizeof(buf) };

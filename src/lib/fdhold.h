@@ -27,8 +27,10 @@
 
 #define FDHOLD_VERSION 1
 #define FDHOLD_HDR_LEN 16
-/* Keys (and fds) in one message: what one SCM_RIGHTS message can carry. */
-#define FDHOLD_KEYS_MAX CMSG_FDS_MAX
+/* Keys (and fds) in one message. The kernel passes up to CMSG_FDS_MAX
+ * (253) fds in one message, but musl (up to 1.2.3 at least) refuses, on
+ * 64-bit, a sendmsg() control buffer over 1024 bytes, which holds 252. */
+#define FDHOLD_KEYS_MAX 252
 #define FDHOLD_MSG_MAX (FDHOLD_HDR_LEN + FDHOLD_KEYS_MAX * 8)
 /* ERR's errno: 1 to this. */
 #define FDHOLD_ERRNO_MAX 4095

@@ -1,8 +1,8 @@
 #include "fdtable.h"
 
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* The smallest table, and the load above which it doubles (3/4) and below
  * which it halves (1/8: far enough from the growth point that a key put and
@@ -26,10 +26,24 @@ void fdtable_init(struct fdtable *t)
 	memset(t, 0, sizeof(*t));
 }
 
+/* Both arrays live in one anonymous mapping of their own, not on the
+ * malloc heap: a table that grew (or shrank) gives the old one back to the
+ * kernel whole, so the holder's RSS is what it holds now, not the sum of
+ * every size it went through. */
+static size_t map_size(size_t cap)
+{
+	return cap * (sizeof(uint64_t) + sizeof(int));
+}
+
+static void unmap(struct fdtable *t)
+{
+	if (t->cap)
+		munmap(t->keys, map_size(t->cap));
+}
+
 void fdtable_free(struct fdtable *t)
 {
-	free(t->keys);
-	free(t->fds);
+	unmap(t);
 	fdtable_init(t);
 }
 
@@ -49,14 +63,13 @@ static size_t find(const struct fdtable *t, uint64_t key)
 static int resize(struct fdtable *t, size_t cap)
 {
 	struct fdtable n = { .cap = cap };
+	void *p = mmap(NULL, map_size(cap), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-	n.keys = malloc(cap * sizeof(*n.keys));
-	n.fds = malloc(cap * sizeof(*n.fds));
-	if (!n.keys || !n.fds) {
-		free(n.keys);
-		free(n.fds);
+	if (p == MAP_FAILED)
 		return -ENOMEM;
-	}
+	n.keys = p; /* keys first: 8-byte aligned at the page start */
+	n.fds = (int *)(n.keys + cap);
 	memset(n.fds, 0xff, cap * sizeof(*n.fds)); /* all -1: empty */
 	for (size_t i = 0; i < t->cap; i++) {
 		if (t->fds[i] < 0)
@@ -66,8 +79,7 @@ static int resize(struct fdtable *t, size_t cap)
 		n.fds[j] = t->fds[i];
 		n.count++;
 	}
-	free(t->keys);
-	free(t->fds);
+	unmap(t);
 	*t = n;
 	return 0;
 }

@@ -105,7 +105,11 @@ static void session_flush(struct holder *h)
 				session_watch(h, EPOLLOUT);
 				return;
 			}
-			if (r < 0) { /* the client went away */
+			if (r < 0) {
+				if (r != -EPIPE && r != -ECONNRESET)
+					diag_warn_err(r, "sending to the "
+						      "session of pid %d",
+						      (int)h->session.pid);
 				session_close(h);
 				return;
 			}
@@ -133,16 +137,16 @@ static uint32_t le32(const uint8_t *p)
 }
 
 /* Receives one request from fd, its fds into ci. *lost is set when its fds
- * did not reach us (MSG_CTRUNC): the kernel passes at most
- * FDHOLD_KEYS_MAX per message, which the control buffer has room for, so
- * that means we had no free fd slot for them. *why says what was wrong
- * with a bad one. */
+ * did not reach us (MSG_CTRUNC): the kernel passes at most CMSG_FDS_MAX
+ * per message, which the control buffer has room for, so that means we
+ * had no free fd slot for them. *why says what was wrong with a bad
+ * one. */
 static enum rx receive(int fd, struct fdhold_msg *m, struct cmsg_info *ci,
 		       bool *lost, const char **why)
 {
 	uint8_t buf[FDHOLD_MSG_MAX];
 	union {
-		char buf[CMSG_SPACE(FDHOLD_KEYS_MAX * sizeof(int))];
+		char buf[CMSG_SPACE(CMSG_FDS_MAX * sizeof(int))];
 		struct cmsghdr align;
 	} ctl;
 	struct iovec iov = { buf, sizeof(buf) };
@@ -171,13 +175,13 @@ static enum rx receive(int fd, struct fdhold_msg *m, struct cmsg_info *ci,
 	int r = (mh.msg_flags & MSG_TRUNC) ? -EBADMSG
 					   : fdhold_decode(buf, (size_t)n, nfds, m);
 	if (r == 0 && !fdhold_op_from_client(m->op))
-		*why = "a holder's message";
+		*why = "it sent a holder's message";
 	else if (r == 0 && *lost && m->op != FDHOLD_PUT)
-		*why = "fds with a request that carries none";
+		*why = "it sent fds with a request that carries none";
 	else if (r == -EPROTONOSUPPORT)
-		*why = "another version of the protocol";
+		*why = "it speaks another version of the protocol";
 	else if (r < 0)
-		*why = "malformed";
+		*why = "it sent a malformed request";
 	else
 		return RX_MSG;
 	cmsg_close_fds(ci);
@@ -235,9 +239,10 @@ static void drop(struct holder *h, const struct fdhold_msg *m)
 	}
 }
 
-/* One request of the session, then whatever answer it makes is sent. */
-static void handle(struct holder *h, const struct fdhold_msg *m,
-		   const int *fds, bool lost)
+/* Carries out one request of the session; an answer is left in the
+ * output. */
+static void apply(struct holder *h, const struct fdhold_msg *m,
+		  const int *fds, bool lost)
 {
 	switch (m->op) {
 	case FDHOLD_PUT:
@@ -253,9 +258,16 @@ static void handle(struct holder *h, const struct fdhold_msg *m,
 		break;
 	case FDHOLD_RELEASE:
 		h->done = true;
-		return;
+		break;
 	}
-	session_flush(h);
+}
+
+static void handle(struct holder *h, const struct fdhold_msg *m,
+		   const int *fds, bool lost)
+{
+	apply(h, m, fds, lost);
+	if (!h->done)
+		session_flush(h);
 }
 
 static void bad_session(struct holder *h, const struct holder_conn *c,
@@ -263,8 +275,8 @@ static void bad_session(struct holder *h, const struct holder_conn *c,
 {
 	h->malformed++;
 	if (worth_saying(h->malformed))
-		diag_warn("closed the session of pid %d: %s request (%llu "
-			  "sessions closed so far; the fds held are kept)",
+		diag_warn("closed the session of pid %d: %s (%llu sessions "
+			  "closed so far; the fds held are kept)",
 			  (int)c->pid, why, (unsigned long long)h->malformed);
 }
 
@@ -297,6 +309,31 @@ static void on_session(struct holder *h)
 	}
 }
 
+/* Before a new session replaces it: the requests still queued on the old
+ * session were sent before the new client's first one (after a crash, the
+ * old client died before the new one started), and the old client took
+ * each sendmsg() that succeeded as done. They are carried out first; their
+ * answers are dropped with the session. A client still alive that keeps
+ * sending could keep this going, so it stops after HOLDER_DRAIN_MAX
+ * requests (far more than a socket buffer holds). */
+static void session_drain(struct holder *h)
+{
+	struct fdhold_msg m;
+	struct cmsg_info ci;
+	const char *why = "";
+	bool lost;
+
+	for (int i = 0; h->session.fd >= 0 && !h->done && i < HOLDER_DRAIN_MAX; i++) {
+		enum rx rx = receive(h->session.fd, &m, &ci, &lost, &why);
+		if (rx == RX_BAD)
+			bad_session(h, &h->session, why);
+		if (rx != RX_MSG)
+			break;
+		apply(h, &m, ci.fds, lost);
+	}
+	session_close(h);
+}
+
 /* A candidate's first request makes it the session. */
 static void on_candidate(struct holder *h, unsigned i)
 {
@@ -325,10 +362,14 @@ static void on_candidate(struct holder *h, unsigned i)
 		conn_close(c);
 		return;
 	}
-	session_close(h);
+	session_drain(h);
 	h->session = *c;
 	h->session_events = EPOLLIN;
 	c->fd = -1;
+	if (h->done) { /* the old session's last word was RELEASE */
+		cmsg_close_fds(&ci);
+		return;
+	}
 	handle(h, &m, ci.fds, lost);
 }
 

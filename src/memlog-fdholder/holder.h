@@ -16,6 +16,10 @@
  * this many wait at once; one more closes the oldest of them. */
 #define HOLDER_CANDIDATES 4
 
+/* Requests of an old session carried out at most when a new session
+ * replaces it (holder.c, session_drain). */
+#define HOLDER_DRAIN_MAX 65536
+
 struct holder_conn {
 	int fd;        /* -1: unused */
 	pid_t pid;     /* the peer's pid (SO_PEERCRED), for messages */
