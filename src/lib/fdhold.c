@@ -344,21 +344,31 @@ static int check_peer(int sock)
 	return 0;
 }
 
+/* The deadline of a blocking send, and of a connect() to a holder whose
+ * queue of connections is full. */
+static int set_send_timeout(int sock)
+{
+	struct timeval tv = { .tv_sec = FDHOLD_TIMEOUT_MS / 1000,
+			      .tv_usec = FDHOLD_TIMEOUT_MS % 1000 * 1000 };
+
+	if (setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
+		return -errno;
+	return 0;
+}
+
 /* Everything after the connection: the peer check, the send deadline and
  * the HELLO. An ERR instead of the HELLO is fdhold_spawn's child telling
  * why the exec failed. */
 static int session_start(int sock, struct fdhold_hello *hello)
 {
-	struct timeval tv = { .tv_sec = FDHOLD_TIMEOUT_MS / 1000,
-			      .tv_usec = FDHOLD_TIMEOUT_MS % 1000 * 1000 };
 	struct fdhold_msg m;
 	int fds[FDHOLD_KEYS_MAX];
 	int r = check_peer(sock);
 
 	if (r < 0)
 		return r;
-	if (setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
-		return -errno;
+	if ((r = set_send_timeout(sock)) < 0)
+		return r;
 	r = fdhold_recv(sock, &m, fds, FDHOLD_TIMEOUT_MS);
 	if (r == -EAGAIN)
 		return -ETIMEDOUT;
@@ -463,10 +473,14 @@ int fdhold_connect(const char *path, struct fdhold_hello *hello)
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	do
-		r = connect(fd, (struct sockaddr *)&sa, len);
-	while (r < 0 && errno == EINTR);
-	r = r < 0 ? -errno : session_start(fd, hello);
+	r = set_send_timeout(fd);
+	if (r == 0) {
+		do
+			r = connect(fd, (struct sockaddr *)&sa, len);
+		while (r < 0 && errno == EINTR);
+		r = r < 0 ? (errno == EAGAIN ? -ETIMEDOUT : -errno)
+			  : session_start(fd, hello);
+	}
 	if (r < 0) {
 		close(fd);
 		return r;
@@ -474,21 +488,43 @@ int fdhold_connect(const char *path, struct fdhold_hello *hello)
 	return fd;
 }
 
-/* In the child of fdhold_spawn, before exec: only async-signal-safe calls.
- * Closes every fd from 3 up except keep1 and keep2 (keep1 < keep2). */
-static void close_others(int keep1, int keep2)
+/* Closes the fds from first to last, if any; 0 or -1 (errno). */
+static int close_span(unsigned first, unsigned last)
 {
 #ifdef SYS_close_range
-	if (syscall(SYS_close_range, 3u, (unsigned)keep1 - 1, 0u) == 0 &&
-	    syscall(SYS_close_range, (unsigned)keep1 + 1, (unsigned)keep2 - 1, 0u) == 0 &&
-	    syscall(SYS_close_range, (unsigned)keep2 + 1, ~0u, 0u) == 0)
-		return;
+	return first > last ? 0 : (int)syscall(SYS_close_range, first, last, 0u);
+#else
+	errno = ENOSYS;
+	return -1;
 #endif
+}
+
+/* In the child of fdhold_spawn, before exec: only async-signal-safe calls.
+ * Closes every fd from 3 up except keep1 and keep2 (3 <= keep1 < keep2). */
+static void close_others(int keep1, int keep2)
+{
+	if (close_span(3, (unsigned)keep1 - 1) == 0 &&
+	    close_span((unsigned)keep1 + 1, (unsigned)keep2 - 1) == 0 &&
+	    close_span((unsigned)keep2 + 1, ~0u) == 0)
+		return;
 	/* Kernels before 5.9: one by one up to the fd limit. */
 	long max = sysconf(_SC_OPEN_MAX);
 	for (long fd = 3; fd < max; fd++)
 		if (fd != keep1 && fd != keep2)
 			close((int)fd);
+}
+
+/* Moves fd to 3 or above (the child puts /dev/null on 0 and 1), keeping
+ * it close-on-exec. Returns the fd or -1 (errno). */
+static int above_stdio(int fd)
+{
+	if (fd >= 3)
+		return fd;
+	int n = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	int err = errno;
+	close(fd);
+	errno = err;
+	return n;
 }
 
 static noreturn void spawn_child(int lfd, int conn, char *const argv[])
@@ -533,9 +569,17 @@ int fdhold_spawn(const char *path, const char *holder_binary, int *sock,
 	int r = lstat(path, &st) < 0 ? -errno : 0;
 	if (r == 0 && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
 		r = -errno;
+	if (r == 0 && ((lfd = above_stdio(lfd)) < 0 ||
+		       (sp[1] = above_stdio(sp[1])) < 0)) {
+		r = -errno;
+		close(sp[0]);
+		if (sp[1] >= 0)
+			close(sp[1]);
+	}
 	if (r < 0) {
 		unlink(path);
-		close(lfd);
+		if (lfd >= 0)
+			close(lfd);
 		return r;
 	}
 	/* Formatted before fork: the child calls async-signal-safe

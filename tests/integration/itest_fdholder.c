@@ -833,6 +833,48 @@ static void test_spawn_errors(void **state)
 	assert_int_equal(fh_exit_status(&f), 0);
 }
 
+/* A client started with stdin and stdout closed: the socket fdhold_spawn
+ * binds gets fd 0, where the holder's child puts /dev/null. It must be
+ * moved out of the way first. */
+static void test_spawn_low_fds(void **state)
+{
+	struct fh f;
+	char bin[512];
+
+	fh_init(&f);
+	holder_bin(bin, sizeof(bin));
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		int sock;
+		pid_t pid;
+		close(0);
+		close(1);
+		if (fdhold_spawn(f.path, bin, &sock, &pid) < 0)
+			_exit(1);
+		int p[2];
+		if (pipe(p) < 0)
+			_exit(2);
+		uint64_t key = 5;
+		struct taken t = { 0 };
+		if (fdhold_put(sock, &key, &p[0], 1, 0) < 0 ||
+		    fdhold_take(sock, collect, &t) != 1 ||
+		    fdhold_release(sock) < 0)
+			_exit(3);
+		int st;
+		if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) ||
+		    WEXITSTATUS(st) != 0)
+			_exit(4);
+		_exit(0);
+	}
+	h_track_pid(child);
+	int st = h_wait_pid(child, 2 * H_TIMEOUT_MS);
+	h_untrack_pid(child);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_false(exists(f.path));
+}
+
 static void test_usage(void **state)
 {
 	char bin[512];
@@ -888,6 +930,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_malformed, teardown),
 		cmocka_unit_test_teardown(test_new_session_takes_over, teardown),
 		cmocka_unit_test_teardown(test_spawn_errors, teardown),
+		cmocka_unit_test_teardown(test_spawn_low_fds, teardown),
 		cmocka_unit_test_teardown(test_usage, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
