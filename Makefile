@@ -44,9 +44,12 @@ FORWARD_SRC := $(wildcard src/memlog-forward/*.c)
 FORWARD_OBJ := $(FORWARD_SRC:%.c=$(BUILD)/%.o)
 FORWARD_MODS := $(filter-out $(BUILD)/src/memlog-forward/main.o,$(FORWARD_OBJ))
 FORWARD_LIBS := $(RELP_LIBS) $(SSL_LIBS) $(JANSSON_LIBS)
+FDHOLDER_SRC := $(wildcard src/memlog-fdholder/*.c)
+FDHOLDER_OBJ := $(FDHOLDER_SRC:%.c=$(BUILD)/%.o)
+FDHOLDER_MODS := $(filter-out $(BUILD)/src/memlog-fdholder/main.o,$(FDHOLDER_OBJ))
 
 PROGS := $(BUILD)/memlogd $(BUILD)/logread $(BUILD)/memlog-run $(BUILD)/memlog-kmsg \
-	 $(BUILD)/memlog-runc \
+	 $(BUILD)/memlog-runc $(BUILD)/memlog-fdholder \
 	 $(BUILD)/logwrite $(BUILD)/memlog-forward
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -85,6 +88,11 @@ $(BUILD)/libmemlog.a: $(LIB_OBJ)
 # cannot link static, sets MEMLOGD_LDFLAGS= .
 MEMLOGD_LDFLAGS ?= -static
 $(BUILD)/memlogd: $(MEMLOGD_OBJ) $(BUILD)/libmemlog.a
+	$(CC) $(CFLAGS) $(LDFLAGS) $(MEMLOGD_LDFLAGS) -o $@ $^
+
+# The fd holder keeps memlogd's fds across its restarts: libc only and
+# static for the same reasons as memlogd (and a small RSS).
+$(BUILD)/memlog-fdholder: $(FDHOLDER_OBJ) $(BUILD)/libmemlog.a
 	$(CC) $(CFLAGS) $(LDFLAGS) $(MEMLOGD_LDFLAGS) -o $@ $^
 
 $(BUILD)/logread: $(LOGREAD_OBJ) $(BUILD)/libmemlog-client.a $(BUILD)/libmemlog.a
@@ -154,6 +162,11 @@ $(BUILD)/tests/test_runc_%: tests/unit/test_runc_%.c $(RUNC_MODS) $(BUILD)/libme
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(JANSSON_CFLAGS) -Isrc/memlog-runc -o $@ $^ $(JANSSON_LIBS) $(CMOCKA_LIBS)
 
+# The holder's unit tests (wire format and table) link its modules.
+$(BUILD)/tests/test_fdhold: tests/unit/test_fdhold.c $(FDHOLDER_MODS) $(BUILD)/libmemlog.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Isrc/memlog-fdholder -o $@ $^ $(CMOCKA_LIBS)
+
 $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libmemlog.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^
@@ -193,7 +206,7 @@ SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 INSTALL ?= install
 INSTALL_BIN := logread memlog-run
-INSTALL_SBIN := memlogd memlog-kmsg logwrite memlog-runc memlog-forward
+INSTALL_SBIN := memlogd memlog-fdholder memlog-kmsg logwrite memlog-runc memlog-forward
 MAN_PAGES := $(wildcard man/*.[178])
 
 install: all
