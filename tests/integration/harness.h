@@ -89,14 +89,14 @@ int h_teardown(void **state);
  * (and kills it). */
 int h_wait_pid(pid_t pid, int timeout_ms);
 
-/* Runs a program to completion (argv[0] is a path); its stdout and stderr
- * are returned (malloc'd, NUL-terminated) when out/err are non-NULL.
- * Returns the wait status. env: extra "K=V" entries. */
 /* Starts argv[0] in the background with stdin and stdout on /dev/null and
  * stderr into errfile (truncated first, or appended to), no other fd, and
  * default SIGPIPE/SIGALRM; tracked for h_teardown(). Returns its pid. */
 pid_t h_spawn(const char *const *argv, const char *errfile, bool truncate);
 
+/* Runs a program to completion (argv[0] is a path); its stdout and stderr
+ * are returned (malloc'd, NUL-terminated) when out/err are non-NULL.
+ * Returns the wait status. env: extra "K=V" entries. */
 int h_run(const char *const *argv, const char *const *env, int timeout_ms,
 	  char **out, char **err);
 

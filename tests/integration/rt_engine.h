@@ -79,8 +79,8 @@ void rt_expect_exit(int st, int want, const char *what, const char *err);
  * soon as engine (the program that starts the container; may be NULL)
  * exits, showing its stderr. */
 pid_t rt_wait_shell(const char *token, int timeout_ms, struct rt_proc *engine);
-/* Lets a container that waits for its /tmp/go (rt_wait_go_script) go on:
- * creates it through /proc/PID/root. */
+/* Lets a container that waits for its /tmp/go (its script runs RT_WAIT_GO)
+ * go on: creates it through /proc/PID/root. */
 void rt_release(pid_t pid);
 /* The shell fragment that waits for /tmp/go. */
 #define RT_WAIT_GO "while [ ! -e /tmp/go ]; do sleep 0.02; done"
