@@ -124,6 +124,19 @@ $(BUILD)/tests/%: tests/unit/%.c $(MEMLOGD_MODS) $(BUILD)/libmemlog.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Isrc/memlogd -o $@ $^ $(CMOCKA_LIBS)
 
+# Unit tests of memlogd's loop-driven modules (test_memlogd_*) run them in
+# pieces (tests/unit/memlogd_fx.h) and make epoll refuse on demand: every
+# loop_watch/loop_rewatch call goes through the fixture's wrappers.
+MEMLOGD_FX_OBJ := $(BUILD)/tests/memlogd_fx.o
+$(MEMLOGD_FX_OBJ): tests/unit/memlogd_fx.c tests/unit/memlogd_fx.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Isrc/memlogd -MMD -MP -c $< -o $@
+
+$(BUILD)/tests/test_memlogd_%: tests/unit/test_memlogd_%.c $(MEMLOGD_FX_OBJ) $(MEMLOGD_MODS) $(BUILD)/libmemlog.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -Isrc/memlogd -Itests/unit -o $@ $^ \
+		-Wl,--wrap=loop_watch,--wrap=loop_rewatch $(CMOCKA_LIBS)
+
 # logwrite's unit tests link its modules (all but main.o) and libraries.
 $(BUILD)/tests/test_logwrite_%: tests/unit/test_logwrite_%.c $(LOGWRITE_MODS) $(BUILD)/libmemlog-client.a $(BUILD)/libmemlog.a
 	@mkdir -p $(dir $@)
