@@ -3,6 +3,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -112,6 +114,34 @@ int h_teardown(void **state)
 	kill_all();
 	alarm(0);
 	return 0;
+}
+
+/* cmocka's own test filter; null with a cmocka that has none. */
+void cmocka_set_test_filter(const char *pattern) __attribute__((weak));
+
+int h_run_group(const char *name, const struct CMUnitTest *tests, size_t n,
+		CMFixtureFunction setup, CMFixtureFunction teardown)
+{
+	const char *pat = getenv("MEMLOG_TEST_FILTER");
+
+	if (!pat || !*pat)
+		return _cmocka_run_group_tests(name, tests, n, setup, teardown);
+	if (cmocka_set_test_filter) {
+		cmocka_set_test_filter(pat);
+		return _cmocka_run_group_tests(name, tests, n, setup, teardown);
+	}
+	/* The tests that do not match are left out before cmocka sees
+	 * them. */
+	struct CMUnitTest *sel = calloc(n ? n : 1, sizeof(*sel));
+	size_t k = 0;
+
+	assert_non_null(sel);
+	for (size_t i = 0; i < n; i++)
+		if (fnmatch(pat, tests[i].name, 0) == 0)
+			sel[k++] = tests[i];
+	int r = _cmocka_run_group_tests(name, sel, k, setup, teardown);
+	free(sel);
+	return r;
 }
 
 /* ---- time ---- */
@@ -277,6 +307,36 @@ int h_wait_pid(pid_t pid, int timeout_ms)
 	}
 }
 
+void h_child_close_from(int lowfd)
+{
+	struct rlimit rl;
+	int max = 65536;
+
+	if (close_range((unsigned)lowfd, ~0u, 0) == 0)
+		return;
+	/* A kernel without close_range (before 5.9): one by one, up to the
+	 * highest fd this process may have. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)INT_MAX)
+		max = (int)rl.rlim_cur;
+	for (int fd = lowfd; fd < max; fd++)
+		close(fd);
+}
+
+void h_child_env(const char *const *env)
+{
+	for (; env && *env; env++) {
+		char *kv = strdup(*env);
+		if (kv)
+			putenv(kv);
+	}
+}
+
+void h_child_signals(void)
+{
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGALRM, SIG_DFL);
+}
+
 /* In a child between fork and exec: places the inherited fds and closes
  * every other one above 2. */
 static void child_fds(const struct h_fdmap *fds, int nfds)
@@ -295,9 +355,7 @@ static void child_fds(const struct h_fdmap *fds, int nfds)
 		if (fds[i].to > maxto)
 			maxto = fds[i].to;
 	}
-	if (close_range((unsigned)maxto + 1, ~0u, 0) < 0)
-		for (int fd = maxto + 1; fd < 65536; fd++)
-			close(fd);
+	h_child_close_from(maxto + 1);
 	for (int fd = 3; fd <= maxto; fd++) {
 		bool keep = false;
 		for (int i = 0; i < nfds; i++)
@@ -305,15 +363,6 @@ static void child_fds(const struct h_fdmap *fds, int nfds)
 				keep = true;
 		if (!keep)
 			close(fd);
-	}
-}
-
-static void child_env(const char *const *env)
-{
-	for (; env && *env; env++) {
-		char *kv = strdup(*env);
-		if (kv)
-			putenv(kv);
 	}
 }
 
@@ -401,7 +450,7 @@ static pid_t mld_spawn(struct mld *m, const struct mld_opts *o)
 				_exit(121);
 		}
 		child_fds(o->fds, o->nfds);
-		child_env(o->env);
+		h_child_env(o->env);
 		if (o->listen_fds) {
 			char v[32];
 			snprintf(v, sizeof(v), "%d", o->nfds);
@@ -409,8 +458,7 @@ static pid_t mld_spawn(struct mld *m, const struct mld_opts *o)
 			snprintf(v, sizeof(v), "%d", (int)getpid());
 			setenv("LISTEN_PID", v, 1);
 		}
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGALRM, SIG_DFL);
+		h_child_signals();
 		execv(argv[0], argv);
 		_exit(127);
 	}
@@ -546,7 +594,8 @@ void mld_cleanup(struct mld *m)
 	m->dir[0] = '\0';
 }
 
-pid_t h_spawn(const char *const *argv, const char *errfile, bool truncate)
+pid_t h_spawn_setup(const char *const *argv, const char *errfile,
+		    bool truncate, void (*setup)(void *arg), void *arg)
 {
 	pid_t pid = fork();
 
@@ -560,11 +609,10 @@ pid_t h_spawn(const char *const *argv, const char *errfile, bool truncate)
 		dup2(devnull, 0);
 		dup2(devnull, 1);
 		dup2(err, 2);
-		if (close_range(3, ~0u, 0) < 0)
-			for (int fd = 3; fd < 65536; fd++)
-				close(fd);
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGALRM, SIG_DFL);
+		h_child_close_from(3);
+		h_child_signals();
+		if (setup)
+			setup(arg);
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
@@ -572,8 +620,14 @@ pid_t h_spawn(const char *const *argv, const char *errfile, bool truncate)
 	return pid;
 }
 
-int h_run(const char *const *argv, const char *const *env, int timeout_ms,
-	  char **out, char **err)
+pid_t h_spawn(const char *const *argv, const char *errfile, bool truncate)
+{
+	return h_spawn_setup(argv, errfile, truncate, NULL, NULL);
+}
+
+int h_run_setup(const char *const *argv, const char *const *env,
+		int timeout_ms, char **out, char **err,
+		void (*setup)(void *arg), void *arg)
 {
 	char of[] = "/tmp/memlog-itest-out-XXXXXX";
 	char ef[] = "/tmp/memlog-itest-err-XXXXXX";
@@ -587,18 +641,19 @@ int h_run(const char *const *argv, const char *const *env, int timeout_ms,
 		dup2(devnull, 0);
 		dup2(ofd, 1);
 		dup2(efd, 2);
-		if (close_range(3, ~0u, 0) < 0)
-			for (int fd = 3; fd < 65536; fd++)
-				close(fd);
-		child_env(env);
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGALRM, SIG_DFL);
+		h_child_close_from(3);
+		h_child_env(env);
+		h_child_signals();
+		if (setup)
+			setup(arg);
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
 	close(ofd);
 	close(efd);
+	h_track_pid(pid);
 	int st = h_wait_pid(pid, timeout_ms);
+	h_untrack_pid(pid);
 	if (out)
 		*out = h_read_file(of, NULL);
 	if (err)
@@ -606,6 +661,30 @@ int h_run(const char *const *argv, const char *const *env, int timeout_ms,
 	unlink(of);
 	unlink(ef);
 	return st;
+}
+
+int h_run(const char *const *argv, const char *const *env, int timeout_ms,
+	  char **out, char **err)
+{
+	return h_run_setup(argv, env, timeout_ms, out, err, NULL, NULL);
+}
+
+int h_run_prog(const char *name, const char *const *args, int timeout_ms,
+	       char **out, char **err)
+{
+	char path[512];
+	const char *argv[64];
+	int n = 0;
+
+	h_prog(path, sizeof(path), name);
+	argv[n++] = path;
+	for (; args && *args; args++) {
+		if (n == 63)
+			fail_msg("h_run_prog: too many arguments for %s", name);
+		argv[n++] = *args;
+	}
+	argv[n] = NULL;
+	return h_run(argv, NULL, timeout_ms, out, err);
 }
 
 /* ---- registration ---- */

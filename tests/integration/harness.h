@@ -85,6 +85,15 @@ void h_untrack_pid(pid_t pid);
 /* For cmocka_unit_test_teardown: kills and cleans what a test left. */
 int h_teardown(void **state);
 
+/* Runs an itest binary's tests (in place of cmocka_run_group_tests_name).
+ * With MEMLOG_TEST_FILTER=PATTERN in the environment only the tests whose
+ * names match run ('*' any characters, '?' one; tests/README.md). */
+#define h_run_tests(name, tests, setup, teardown) \
+	h_run_group(name, tests, sizeof(tests) / sizeof((tests)[0]), setup, \
+		    teardown)
+int h_run_group(const char *name, const struct CMUnitTest *tests, size_t n,
+		CMFixtureFunction setup, CMFixtureFunction teardown);
+
 /* Waits for a child; returns its wait status, fails the test on timeout
  * (and kills it). */
 int h_wait_pid(pid_t pid, int timeout_ms);
@@ -93,12 +102,33 @@ int h_wait_pid(pid_t pid, int timeout_ms);
  * stderr into errfile (truncated first, or appended to), no other fd, and
  * default SIGPIPE/SIGALRM; tracked for h_teardown(). Returns its pid. */
 pid_t h_spawn(const char *const *argv, const char *errfile, bool truncate);
+/* The same with setup(arg) run in the child just before exec (it may
+ * _exit with a code of its own when a step fails). */
+pid_t h_spawn_setup(const char *const *argv, const char *errfile,
+		    bool truncate, void (*setup)(void *arg), void *arg);
 
-/* Runs a program to completion (argv[0] is a path); its stdout and stderr
- * are returned (malloc'd, NUL-terminated) when out/err are non-NULL.
- * Returns the wait status. env: extra "K=V" entries. */
+/* Runs a program to completion (argv[0] is a path) with stdin on
+ * /dev/null, no other fd and default SIGPIPE/SIGALRM; its stdout and
+ * stderr are returned (malloc'd, NUL-terminated) when out/err are
+ * non-NULL. Returns the wait status; past timeout_ms it is killed and the
+ * test fails. env: extra "K=V" entries. */
 int h_run(const char *const *argv, const char *const *env, int timeout_ms,
 	  char **out, char **err);
+/* The same with setup(arg) run in the child just before exec. */
+int h_run_setup(const char *const *argv, const char *const *env,
+		int timeout_ms, char **out, char **err,
+		void (*setup)(void *arg), void *arg);
+/* h_run of the build's program name (h_prog) with args (NULL-terminated). */
+int h_run_prog(const char *name, const char *const *args, int timeout_ms,
+	       char **out, char **err);
+
+/* In a child between fork and exec, for tests that fork themselves:
+ * closes every fd from lowfd up; adds "K=V" entries to the environment;
+ * puts SIGPIPE and SIGALRM back to their defaults (the harness ignores
+ * the one and catches the other). */
+void h_child_close_from(int lowfd);
+void h_child_env(const char *const *env);
+void h_child_signals(void);
 
 /* Time. */
 uint64_t h_now_ms(void);

@@ -504,5 +504,5 @@ int main(void)
 		cmocka_unit_test_teardown(test_command_line, h_teardown),
 		cmocka_unit_test_teardown(test_credentials, h_teardown),
 	};
-	return cmocka_run_group_tests_name("itest_daemon", tests, NULL, NULL);
+	return h_run_tests("itest_daemon", tests, NULL, NULL);
 }

@@ -949,5 +949,5 @@ int main(void)
 	/* MEMLOG_TEST_FILTER=test_relps* runs only the matching tests. */
 	if (getenv("MEMLOG_TEST_FILTER"))
 		cmocka_set_test_filter(getenv("MEMLOG_TEST_FILTER"));
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return h_run_tests("itest_forward", tests, NULL, NULL);
 }

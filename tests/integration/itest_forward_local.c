@@ -451,5 +451,5 @@ int main(void)
 		cmocka_unit_test_teardown(test_escaping_on_the_wire, h_teardown),
 		cmocka_unit_test_teardown(test_udp_datagrams, h_teardown),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return h_run_tests("itest_forward_local", tests, NULL, NULL);
 }

@@ -1103,32 +1103,19 @@ static void copy_prog(const char *name, const char *dir, char *out, size_t cap)
 	free(bin);
 }
 
-/* Forks a child that runs argv as uid/gid NOBODY with no supplementary
- * groups (and so without CAP_SYSLOG); stdout/stderr go to errpath. */
+/* In the child: uid and gid NOBODY with no supplementary groups (and so
+ * without CAP_SYSLOG), stdout into the stderr file too. */
+static void as_nobody(void *arg)
+{
+	dup2(2, 1);
+	if (setgroups(0, NULL) < 0 || setgid(NOBODY) < 0 || setuid(NOBODY) < 0)
+		_exit(121);
+}
+
+/* Runs argv as NOBODY; its stdout and stderr are appended to errpath. */
 static pid_t spawn_nobody(const char *const *argv, const char *errpath)
 {
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDWR);
-		int err = open(errpath, O_WRONLY | O_CREAT | O_APPEND, 0666);
-		if (devnull < 0 || err < 0)
-			_exit(120);
-		dup2(devnull, 0);
-		dup2(err, 1);
-		dup2(err, 2);
-		if (close_range(3, ~0u, 0) < 0)
-			for (int fd = 3; fd < 1024; fd++)
-				close(fd);
-		if (setgroups(0, NULL) < 0 || setgid(NOBODY) < 0 ||
-		    setuid(NOBODY) < 0)
-			_exit(121);
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGALRM, SIG_DFL);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	return pid;
+	return h_spawn_setup(argv, errpath, false, as_nobody, NULL);
 }
 
 /* Without CAP_SYSLOG (uid 65534, dmesg_restrict on): memlogd says so with
@@ -1576,5 +1563,5 @@ int main(void)
 		cmocka_unit_test_teardown(test_memlog_kmsg_sigterm_while_printing,
 					  h_teardown),
 	};
-	return cmocka_run_group_tests_name("itest_kmsg", tests, NULL, NULL);
+	return h_run_tests("itest_kmsg", tests, NULL, NULL);
 }

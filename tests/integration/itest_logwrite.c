@@ -81,8 +81,7 @@ static void child_stdio(const struct lw *l)
 	dup2(devnull, 0);
 	dup2(devnull, 1);
 	dup2(err, 2);
-	signal(SIGPIPE, SIG_DFL);
-	signal(SIGALRM, SIG_DFL);
+	h_child_signals();
 }
 
 static void lw_start(struct lw *l, const struct mld *m,
@@ -1037,5 +1036,5 @@ int main(void)
 		cmocka_unit_test_teardown(test_exit_codes, h_teardown),
 		cmocka_unit_test_teardown(test_disk_full, h_teardown),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return h_run_tests("itest_logwrite", tests, NULL, NULL);
 }

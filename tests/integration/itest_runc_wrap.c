@@ -174,16 +174,13 @@ static void rw_run(struct rw *t, const char *const *args,
 		dup2(devnull, 0);
 		dup2(po[1], 1);
 		dup2(pe[1], 2);
-		if (close_range(3, ~0u, 0) < 0)
-			for (int fd = 3; fd < 1024; fd++)
-				close(fd);
+		h_child_close_from(3);
 		for (int fd = 0; fd < 3; fd++)
 			if (t->closed_stdio & 1u << fd)
 				close(fd);
 		setenv("RW_RECORD", t->record, 1);
-		for (; env && *env; env++)
-			putenv(strdup(*env));
-		signal(SIGPIPE, SIG_DFL);
+		h_child_env(env);
+		h_child_signals();
 		/* A mask and a disposition of ours that the runtime must
 		 * get as they are. */
 		signal(SIGUSR2, SIG_IGN);
@@ -1236,5 +1233,5 @@ int main(void)
 		cmocka_unit_test_teardown(test_settings_and_errors, h_teardown),
 		cmocka_unit_test_teardown(test_real_runc, h_teardown),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return h_run_tests("itest_runc_wrap", tests, NULL, NULL);
 }

@@ -885,5 +885,5 @@ int main(void)
 					  rt_teardown),
 		cmocka_unit_test_teardown(test_stall_isolation, rt_teardown),
 	};
-	return cmocka_run_group_tests_name("itest_runtimes", tests, NULL, NULL);
+	return h_run_tests("itest_runtimes", tests, NULL, NULL);
 }

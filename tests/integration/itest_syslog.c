@@ -683,67 +683,43 @@ static void dev_snapshot(struct devstate *s)
 	s->dev_type = (long)sf.f_type;
 }
 
-/* Runs argv in a child that has its own mount namespace, a fresh tmpfs
- * on /dev and the socket sock bind-mounted on /dev/log. Returns the wait
- * status; *out gets the child's stdout. Exit codes 10-15 name the setup
- * step that failed. */
+/* In the child: its own mount namespace, a fresh tmpfs on /dev and the
+ * socket sock bind-mounted on /dev/log. Exit codes 10-14 name the step
+ * that failed. */
+static void devlog_ns(void *sock)
+{
+	if (unshare(CLONE_NEWNS) < 0) {
+		perror("unshare");
+		_exit(10);
+	}
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		perror("make / private");
+		_exit(11);
+	}
+	if (mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC,
+		  "mode=0755") < 0) {
+		perror("tmpfs on /dev");
+		_exit(12);
+	}
+	int f = open("/dev/log", O_WRONLY | O_CREAT | O_EXCL, 0666);
+	if (f < 0) {
+		perror("create /dev/log");
+		_exit(13);
+	}
+	close(f);
+	if (mount(sock, "/dev/log", NULL, MS_BIND, NULL) < 0) {
+		perror("bind the socket on /dev/log");
+		_exit(14);
+	}
+}
+
+/* Runs argv in a child with /dev/log as devlog_ns() sets it up. Returns
+ * the wait status; *out and *err get the child's stdout and stderr. */
 static int run_in_devlog_ns(const char *sock, const char *const *argv,
 			    char **out, char **err)
 {
-	char of[] = "/tmp/memlog-itest-nsout-XXXXXX";
-	char ef[] = "/tmp/memlog-itest-nserr-XXXXXX";
-	int ofd = mkstemp(of), efd = mkstemp(ef);
-
-	assert_true(ofd >= 0 && efd >= 0);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDONLY);
-		dup2(devnull, 0);
-		dup2(ofd, 1);
-		dup2(efd, 2);
-		if (close_range(3, ~0u, 0) < 0)
-			for (int fd = 3; fd < 1024; fd++)
-				close(fd);
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGALRM, SIG_DFL);
-		if (unshare(CLONE_NEWNS) < 0) {
-			perror("unshare");
-			_exit(10);
-		}
-		if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
-			perror("make / private");
-			_exit(11);
-		}
-		if (mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC,
-			  "mode=0755") < 0) {
-			perror("tmpfs on /dev");
-			_exit(12);
-		}
-		int f = open("/dev/log", O_WRONLY | O_CREAT | O_EXCL, 0666);
-		if (f < 0) {
-			perror("create /dev/log");
-			_exit(13);
-		}
-		close(f);
-		if (mount(sock, "/dev/log", NULL, MS_BIND, NULL) < 0) {
-			perror("bind the socket on /dev/log");
-			_exit(14);
-		}
-		execv(argv[0], (char *const *)argv);
-		perror("exec");
-		_exit(15);
-	}
-	close(ofd);
-	close(efd);
-	h_track_pid(pid);
-	int st = h_wait_pid(pid, H_TIMEOUT_MS);
-	h_untrack_pid(pid);
-	*out = h_read_file(of, NULL);
-	*err = h_read_file(ef, NULL);
-	unlink(of);
-	unlink(ef);
-	return st;
+	return h_run_setup(argv, NULL, H_TIMEOUT_MS, out, err, devlog_ns,
+			   (void *)sock);
 }
 
 /* Root in a container may still lack CAP_SYS_ADMIN: probe, or skip. */
@@ -1038,5 +1014,5 @@ int main(void)
 					  h_teardown),
 		cmocka_unit_test_teardown(test_stats_lists_tags, h_teardown),
 	};
-	return cmocka_run_group_tests_name("itest_syslog", tests, NULL, NULL);
+	return h_run_tests("itest_syslog", tests, NULL, NULL);
 }

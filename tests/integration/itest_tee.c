@@ -494,5 +494,5 @@ int main(void)
 		cmocka_unit_test_teardown(test_bad_tee, h_teardown),
 		cmocka_unit_test_teardown(test_ack, h_teardown),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return h_run_tests("itest_tee", tests, NULL, NULL);
 }

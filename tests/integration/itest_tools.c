@@ -310,5 +310,5 @@ int main(void)
 		cmocka_unit_test_teardown(test_logread_cursor_file, h_teardown),
 		cmocka_unit_test_teardown(test_logread_missing_socket, h_teardown),
 	};
-	return cmocka_run_group_tests_name("itest_tools", tests, NULL, NULL);
+	return h_run_tests("itest_tools", tests, NULL, NULL);
 }

@@ -543,22 +543,6 @@ __attribute__((destructor)) static void rt_atexit(void)
 
 /* ---- processes ---- */
 
-static void child_env(const char *const *env)
-{
-	for (; env && *env; env++) {
-		char *kv = strdup(*env);
-		if (kv)
-			putenv(kv);
-	}
-}
-
-static void close_from(int lowfd)
-{
-	if (close_range((unsigned)lowfd, ~0u, 0) < 0)
-		for (int fd = lowfd; fd < 65536; fd++)
-			close(fd);
-}
-
 static pid_t start_drain(int rfd, const char *file, const struct rt_drain *o)
 {
 	pid_t pid = fork();
@@ -568,7 +552,7 @@ static pid_t start_drain(int rfd, const char *file, const struct rt_drain *o)
 	int f = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (f < 0 || dup2(rfd, 0) < 0 || dup2(f, 1) < 0)
 		_exit(120);
-	close_from(3);
+	h_child_close_from(3);
 	signal(SIGALRM, SIG_DFL);
 	size_t chunk = o && o->chunk ? o->chunk : 65536;
 	char *buf = malloc(chunk);
@@ -615,10 +599,9 @@ void rt_proc_start(struct rt_proc *p, const char *const *argv,
 		if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(op[1], 1) < 0 ||
 		    dup2(ep[1], 2) < 0)
 			_exit(120);
-		close_from(3);
-		child_env(env);
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGALRM, SIG_DFL);
+		h_child_close_from(3);
+		h_child_env(env);
+		h_child_signals();
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
@@ -989,10 +972,9 @@ static pid_t spawn_env(const char *const *argv, const char *const *env,
 		dup2(devnull, 0);
 		dup2(err, 1);
 		dup2(err, 2);
-		close_from(3);
-		child_env(env);
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGALRM, SIG_DFL);
+		h_child_close_from(3);
+		h_child_env(env);
+		h_child_signals();
 		setsid();
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
