@@ -10,10 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1279,4 +1281,90 @@ bool h_valid_utf8(const char *str, size_t len)
 		i += n;
 	}
 	return true;
+}
+
+/* ---- small things tests share ---- */
+
+void h_need_root(const char *why)
+{
+	if (geteuid() != 0) {
+		print_message("# not root: %s; skipping\n", why);
+		skip();
+	}
+}
+
+void h_expect_exit(int st, int want, const char *what, const char *err)
+{
+	if (WIFEXITED(st) && WEXITSTATUS(st) == want)
+		return;
+	if (err && *err)
+		print_message("# %s stderr:\n%.4000s\n", what, err);
+	if (!WIFEXITED(st))
+		fail_msg("%s: killed by signal %d, want exit status %d", what,
+			 WIFSIGNALED(st) ? WTERMSIG(st) : -1, want);
+	fail_msg("%s: exit status %d, want %d", what, WEXITSTATUS(st), want);
+}
+
+void h_token(char *out, size_t cap, const char *prefix, int hex_digits)
+{
+	unsigned char r[8];
+	char hex[17];
+
+	assert_true(hex_digits > 0 && hex_digits <= 16);
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
+		uint64_t t = h_now_ns() ^ ((uint64_t)getpid() << 32);
+		memcpy(r, &t, sizeof(r));
+	}
+	for (int i = 0; i < 8; i++)
+		snprintf(hex + 2 * i, 3, "%02x", r[i]);
+	if ((size_t)snprintf(out, cap, "%s%.*s", prefix, hex_digits, hex) >= cap)
+		fail_msg("h_token: no room for %s and %d digits", prefix,
+			 hex_digits);
+}
+
+void h_write_file(const char *path, const char *text, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+
+	if (fd < 0)
+		fail_msg("create %s: %s", path, strerror(errno));
+	h_write_all(fd, text, strlen(text));
+	close(fd);
+}
+
+void h_print_entries(json_t *a)
+{
+	size_t i, n = json_array_size(a);
+	json_t *e;
+
+	json_array_foreach(a, i, e) {
+		char *d = json_dumps(e, JSON_COMPACT);
+		print_message("#   %.600s\n", d ? d : "?");
+		free(d);
+		if (i == 19 && n > 40) {
+			print_message("#   ... (%zu entries)\n", n);
+			i = n - 21;
+		}
+	}
+}
+
+json_t *h_find_msg(json_t *a, const char *msg)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(a, i, e)
+		if (!strcmp(h_jstr(e, "msg"), msg))
+			return e;
+	return NULL;
+}
+
+size_t h_count_msg(json_t *a, const char *msg)
+{
+	size_t i, n = 0;
+	json_t *e;
+
+	json_array_foreach(a, i, e)
+		n += !strcmp(h_jstr(e, "msg"), msg);
+	return n;
 }

@@ -221,5 +221,24 @@ void h_sun_path(struct sockaddr_un *sa, const char *path);
 /* Removes a directory tree. */
 void h_rmtree(const char *path);
 char *h_read_file(const char *path, size_t *len);
+/* Creates (or truncates) path with mode and writes text. */
+void h_write_file(const char *path, const char *text, mode_t mode);
+
+/* Small things tests share. */
+/* Skips the test, saying why, unless it runs as root. */
+void h_need_root(const char *why);
+/* Asserts a normal exit with status want (st: a wait status); shows err,
+ * the stderr of what (may be NULL), when it is not. */
+void h_expect_exit(int st, int want, const char *what, const char *err);
+/* prefix and hex_digits (1-16) random hex digits: a name no other run
+ * used. */
+void h_token(char *out, size_t cap, const char *prefix, int hex_digits);
+/* A dump's entries as "#   {...}" lines (a long one by its first and
+ * last 20). */
+void h_print_entries(json_t *a);
+/* The first entry of a dump whose msg is msg (borrowed), or NULL; how
+ * many there are. */
+json_t *h_find_msg(json_t *a, const char *msg);
+size_t h_count_msg(json_t *a, const char *msg);
 
 #endif

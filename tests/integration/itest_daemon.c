@@ -58,16 +58,7 @@ static bool exists(const char *path)
 /* Runs memlogd with args; returns the wait status, stderr in *err. */
 static int run_memlogd(const char *const *args, char **out, char **err)
 {
-	char prog[512];
-	const char *argv[32];
-	int n = 0;
-
-	h_prog(prog, sizeof(prog), "memlogd");
-	argv[n++] = prog;
-	for (; *args && n < 31; args++)
-		argv[n++] = *args;
-	argv[n] = NULL;
-	return h_run(argv, NULL, H_TIMEOUT_MS, out, err);
+	return h_run_prog("memlogd", args, H_TIMEOUT_MS, out, err);
 }
 
 static void test_stale_socket_files(void **state)

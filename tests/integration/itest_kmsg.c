@@ -35,18 +35,6 @@
 
 /* ---- helpers ---- */
 
-static void token(char *out, size_t cap)
-{
-	unsigned char r[8];
-
-	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
-		uint64_t t = h_now_ns() ^ ((uint64_t)getpid() << 32);
-		memcpy(r, &t, sizeof(r));
-	}
-	snprintf(out, cap, "memlog-itest-%02x%02x%02x%02x%02x%02x%02x%02x",
-		 r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]);
-}
-
 static char *boot_id(void)
 {
 	char *s = h_read_file("/proc/sys/kernel/random/boot_id", NULL);
@@ -87,14 +75,6 @@ static void need_kernel(void)
 		skip();
 	}
 	close(fd);
-}
-
-static void need_root(const char *why)
-{
-	if (geteuid() != 0) {
-		print_message("# not root: %s; skipping\n", why);
-		skip();
-	}
 }
 
 /* Writes one record to the kernel log ("<PRI>message\n"). The newline
@@ -189,43 +169,6 @@ static bool is_marker(json_t *e)
 	return json_is_true(json_object_get(e, "marker"));
 }
 
-static size_t count_msg(json_t *a, const char *msg)
-{
-	size_t i, n = 0;
-	json_t *e;
-
-	json_array_foreach(a, i, e)
-		n += !strcmp(msg_of(e), msg);
-	return n;
-}
-
-static json_t *find_msg(json_t *a, const char *msg)
-{
-	size_t i;
-	json_t *e;
-
-	json_array_foreach(a, i, e)
-		if (!strcmp(msg_of(e), msg))
-			return e;
-	return NULL;
-}
-
-static void print_entries(json_t *a)
-{
-	size_t i;
-	json_t *e;
-
-	json_array_foreach(a, i, e) {
-		char *d = json_dumps(e, JSON_COMPACT);
-		print_message("#   %s\n", d ? d : "?");
-		free(d);
-		if (i >= 20 && i + 20 < json_array_size(a)) {
-			print_message("#   ... (%zu entries)\n", json_array_size(a));
-			i = json_array_size(a) - 21;
-		}
-	}
-}
-
 /* Polls the dump request until an entry with msg is there; returns the
  * whole dump. */
 static json_t *wait_msg(const struct mld *m, const char *req, const char *msg)
@@ -235,11 +178,11 @@ static json_t *wait_msg(const struct mld *m, const char *req, const char *msg)
 
 	for (;;) {
 		json_t *a = h_dump(m, req);
-		if (find_msg(a, msg))
+		if (h_find_msg(a, msg))
 			return a;
 		if (h_now_ms() >= deadline) {
 			print_message("# %s gave:\n", req);
-			print_entries(a);
+			h_print_entries(a);
 			char *e = mld_stderr(m);
 			print_message("# memlogd stderr: %s\n", e);
 			free(e);
@@ -270,18 +213,10 @@ static json_t *find_notice(const struct mld *m, const char *w1, const char *w2)
 	}
 	if (!found) {
 		print_message("# memlogd's notices:\n");
-		print_entries(a);
+		h_print_entries(a);
 	}
 	json_decref(a);
 	return found;
-}
-
-static void write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	assert_true(fd >= 0);
-	h_write_all(fd, text, strlen(text));
-	close(fd);
 }
 
 static void append_file(const char *path, const char *text)
@@ -320,31 +255,6 @@ static void expect_near(uint64_t got, uint64_t want, uint64_t tol_ns,
 	if (d > tol_ns)
 		fail_msg("%s: time is %.3f s away from the expected %.3f s",
 			 what, (double)d / 1e9, (double)want / 1e9);
-}
-
-/* Runs a built program; returns the wait status. */
-static int run_prog(const char *prog, const char *const *args, char **out,
-		    char **err)
-{
-	char path[512];
-	const char *argv[32];
-	int n = 0;
-
-	h_prog(path, sizeof(path), prog);
-	argv[n++] = path;
-	for (; *args && n < 31; args++)
-		argv[n++] = *args;
-	argv[n] = NULL;
-	return h_run(argv, NULL, 3 * H_TIMEOUT_MS, out, err);
-}
-
-static void expect_exit(int st, int want, const char *err)
-{
-	if (!WIFEXITED(st))
-		fail_msg("killed by a signal (status 0x%x); stderr: %s", st, err);
-	if (WEXITSTATUS(st) != want)
-		fail_msg("exit status %d, want %d; stderr: %s", WEXITSTATUS(st),
-			 want, err);
 }
 
 /* ---- the real kernel ---- */
@@ -404,8 +314,8 @@ static void test_kernel_line_once_and_restart(void **state)
 	(void)state;
 
 	need_kernel();
-	token(u1, sizeof(u1));
-	token(u2, sizeof(u2));
+	h_token(u1, sizeof(u1), "memlog-itest-", 16);
+	h_token(u2, sizeof(u2), "memlog-itest-", 16);
 	const char *args[] = { "--kmsg", "--state-dir", "%D/state", NULL };
 	struct mld_opts o = { .args = args };
 	mld_start(&m, &o);
@@ -417,12 +327,12 @@ static void test_kernel_line_once_and_restart(void **state)
 	uint64_t t_write = h_now_ns();
 	kwrite(line);
 	json_t *a = wait_msg(&m, "dump source=kmsg\n", u1);
-	if (count_msg(a, u1) != 1) {
-		print_entries(a);
+	if (h_count_msg(a, u1) != 1) {
+		h_print_entries(a);
 		fail_msg("%s is in the ring %zu times, want once", u1,
-			 count_msg(a, u1));
+			 h_count_msg(a, u1));
 	}
-	json_t *e = find_msg(a, u1);
+	json_t *e = h_find_msg(a, u1);
 	assert_string_equal(h_jstr(e, "source"), "kmsg");
 	assert_string_equal(h_jstr(e, "stream"), "kernel");
 	assert_int_equal(h_jint(e, "priority"), 3);
@@ -443,8 +353,8 @@ static void test_kernel_line_once_and_restart(void **state)
 	char *out, *err;
 	const char *lr1[] = { "-socket", lrsock, "-source", "kmsg", "-p", "err",
 			      NULL };
-	int st = run_prog("logread", lr1, &out, &err);
-	expect_exit(st, 0, err);
+	int st = h_run_prog("logread", lr1, 3 * H_TIMEOUT_MS, &out, &err);
+	h_expect_exit(st, 0, "logread", err);
 	if (count_lines_with(out, u1) != 1)
 		fail_msg("logread -p err shows %s %d times, want 1:\n%s", u1,
 			 count_lines_with(out, u1), out);
@@ -452,16 +362,16 @@ static void test_kernel_line_once_and_restart(void **state)
 	free(err);
 	const char *lr2[] = { "-socket", lrsock, "-source", "kmsg", "-p",
 			      "info..debug", NULL };
-	st = run_prog("logread", lr2, &out, &err);
-	expect_exit(st, 0, err);
+	st = h_run_prog("logread", lr2, 3 * H_TIMEOUT_MS, &out, &err);
+	h_expect_exit(st, 0, "logread", err);
 	if (strstr(out, u1))
 		fail_msg("logread -p info..debug shows the err line:\n%s", out);
 	free(out);
 	free(err);
 	const char *lr3[] = { "-socket", lrsock, "-p", "3..3", "-o", "json",
 			      NULL };
-	st = run_prog("logread", lr3, &out, &err);
-	expect_exit(st, 0, err);
+	st = h_run_prog("logread", lr3, 3 * H_TIMEOUT_MS, &out, &err);
+	h_expect_exit(st, 0, "logread", err);
 	assert_int_equal(count_lines_with(out, u1), 1);
 	json_t *lj = h_ndjson(out, strlen(out));
 	size_t i;
@@ -500,14 +410,14 @@ static void test_kernel_line_once_and_restart(void **state)
 
 	mld_start(&m, &o); /* same dir, same state */
 	a = wait_msg(&m, "dump source=kmsg\n", u2);
-	if (count_msg(a, u1) != 0) {
-		print_entries(a);
+	if (h_count_msg(a, u1) != 0) {
+		h_print_entries(a);
 		fail_msg("the restarted memlogd repeats %s", u1);
 	}
-	assert_int_equal(count_msg(a, u2), 1);
+	assert_int_equal(h_count_msg(a, u2), 1);
 	json_array_foreach(a, i, e)
 		if (is_marker(e) || !strncmp(msg_of(e), "missed ", 7)) {
-			print_entries(a);
+			h_print_entries(a);
 			fail_msg("a restart without a gap produced a marker: %s",
 				 msg_of(e));
 		}
@@ -522,7 +432,7 @@ static void test_kernel_line_once_and_restart(void **state)
 	if (from < 0)
 		fail_msg("the kernel no longer holds seq %llu", next);
 	if (json_array_size(a) < (size_t)(to - from + 1)) {
-		print_entries(a);
+		h_print_entries(a);
 		fail_msg("the restarted memlogd has %zu kmsg entries, want at "
 			 "least the %zd records from seq %llu to %s",
 			 json_array_size(a), to - from + 1, next, u2);
@@ -530,13 +440,13 @@ static void test_kernel_line_once_and_restart(void **state)
 	for (ssize_t j = from; j <= to; j++) {
 		json_t *x = json_array_get(a, (size_t)(j - from));
 		if (strcmp(msg_of(x), k.v[j].msg) != 0) {
-			print_entries(a);
+			h_print_entries(a);
 			fail_msg("entry %zd is \"%s\", want kernel record seq "
 				 "%llu \"%s\"", j - from, msg_of(x),
 				 (unsigned long long)k.v[j].seq, k.v[j].msg);
 		}
 	}
-	e = find_msg(a, u2);
+	e = h_find_msg(a, u2);
 	assert_int_equal(h_jint(e, "priority"), 6);
 	assert_int_equal(h_jint(e, "facility"), 1);
 	klist_free(&k);
@@ -556,7 +466,7 @@ static void test_kernel_from_first_record(void **state)
 	(void)state;
 
 	need_kernel();
-	token(u, sizeof(u));
+	h_token(u, sizeof(u), "memlog-itest-", 16);
 	klist_read(&k0);
 	uint64_t f0 = k0.v[0].seq;
 	klist_free(&k0);
@@ -573,7 +483,7 @@ static void test_kernel_from_first_record(void **state)
 
 	/* Records from before memlogd started: more than our line. */
 	if (json_array_size(a) < 2) {
-		print_entries(a);
+		h_print_entries(a);
 		fail_msg("the ring holds no kernel record from before memlogd");
 	}
 	size_t markers = 0, i;
@@ -582,14 +492,14 @@ static void test_kernel_from_first_record(void **state)
 		markers += is_marker(e);
 	json_t *first = json_array_get(a, 0);
 	if (f1 == 0 && markers != 0) {
-		print_entries(a);
+		h_print_entries(a);
 		fail_msg("the kernel holds every record from seq 0, yet there "
 			 "is a marker");
 	}
 	if (f0 > 0) {
 		/* Records 0..(first held - 1) are gone: one marker, first. */
 		if (markers != 1 || !is_marker(first)) {
-			print_entries(a);
+			h_print_entries(a);
 			fail_msg("the kernel's first record is seq %llu: want one "
 				 "marker first", (unsigned long long)f0);
 		}
@@ -608,14 +518,14 @@ static void test_kernel_from_first_record(void **state)
 		 * kernel's records from its first up to our line. */
 		size_t off = markers;
 		if (json_array_size(a) < off + (size_t)iu + 1) {
-			print_entries(a);
+			h_print_entries(a);
 			fail_msg("%zu entries, want %zu records before ours",
 				 json_array_size(a), (size_t)iu + off);
 		}
 		for (size_t j = 0; j <= (size_t)iu; j++) {
 			json_t *x = json_array_get(a, off + j);
 			if (strcmp(msg_of(x), k1.v[j].msg) != 0) {
-				print_entries(a);
+				h_print_entries(a);
 				fail_msg("entry %zu is \"%s\", want the kernel's "
 					 "seq %llu \"%s\"", off + j, msg_of(x),
 					 (unsigned long long)k1.v[j].seq,
@@ -657,13 +567,13 @@ static void test_fake_gap_and_dictionary(void **state)
 		 " SUBSYSTEM=pci\n"
 		 " DEVICE=+pci:0000:00:01.0\n",
 		 mono - 3000000, mono - 2000000, mono - 1000000);
-	write_file(fake, text);
+	h_write_file(fake, text, 0644);
 	const char *args[] = { "--kmsg=%D/fake", "--state-dir", "%D/state", NULL };
 	struct mld_opts o = { .args = args };
 	mld_start(&m, &o);
 	json_t *a = wait_msg(&m, "dump source=kmsg\n", "fake four");
 	if (json_array_size(a) != 4) {
-		print_entries(a);
+		h_print_entries(a);
 		fail_msg("%zu kmsg entries, want zero, one, marker, four",
 			 json_array_size(a));
 	}
@@ -691,7 +601,7 @@ static void test_fake_gap_and_dictionary(void **state)
 				 "+pci:0000:00:01.0");
 	json_t *attrs = json_object_get(e4, "attrs");
 	if (!json_equal(attrs, want)) {
-		print_entries(a);
+		h_print_entries(a);
 		fail_msg("attrs of \"fake four\" are not "
 			 "{\"SUBSYSTEM\":\"pci\",\"DEVICE\":\"+pci:0000:00:01.0\"}");
 	}
@@ -714,7 +624,7 @@ static void test_fake_gap_and_dictionary(void **state)
 	h_barrier(&m);
 	a = h_dump(&m, "dump source=kmsg\n");
 	if (json_array_size(a) != 0) {
-		print_entries(a);
+		h_print_entries(a);
 		fail_msg("a restart on the same records stored them again");
 	}
 	json_decref(a);
@@ -726,7 +636,7 @@ static void test_fake_gap_and_dictionary(void **state)
 	mld_start(&m, &o);
 	a = wait_msg(&m, "dump source=kmsg\n", "fake five");
 	if (json_array_size(a) != 1) {
-		print_entries(a);
+		h_print_entries(a);
 		fail_msg("after a restart: %zu entries, want only fake five",
 			 json_array_size(a));
 	}
@@ -744,18 +654,18 @@ static void test_fake_priority_and_malformed(void **state)
 
 	mld_init(&m);
 	snprintf(fake, sizeof(fake), "%s/fake", m.dir);
-	write_file(fake,
+	h_write_file(fake,
 		   "30,0,1000,-;daemon info\n"
 		   "this is not a kmsg record\n"
 		   "x,y,z,-;neither is this\n"
 		   "3,1,2000,-;kernel err\n"
-		   "191,2,3000,-;local7 debug\n");
+		   "191,2,3000,-;local7 debug\n", 0644);
 	const char *args[] = { "--kmsg=%D/fake", "--state-dir", "%D/state", NULL };
 	struct mld_opts o = { .args = args };
 	mld_start(&m, &o);
 	json_t *a = wait_msg(&m, "dump source=kmsg\n", "local7 debug");
 	if (json_array_size(a) != 3) {
-		print_entries(a);
+		h_print_entries(a);
 		fail_msg("%zu kmsg entries, want the three good records",
 			 json_array_size(a));
 	}
@@ -801,8 +711,8 @@ static void test_fake_state_file(void **state)
 	snprintf(sdir, sizeof(sdir), "%s/state", m.dir);
 	snprintf(sp, sizeof(sp), "%s/kmsg.state", sdir);
 	assert_int_equal(mkdir(sdir, 0755), 0);
-	write_file(fake, "6,0,1000,-;s zero\n6,1,2000,-;s one\n");
-	write_file(sp, "00000000-1111-2222-3333-444444444444 100\n");
+	h_write_file(fake, "6,0,1000,-;s zero\n6,1,2000,-;s one\n", 0644);
+	h_write_file(sp, "00000000-1111-2222-3333-444444444444 100\n", 0644);
 	const char *args[] = { "--kmsg=%D/fake", "--state-dir", "%D/state", NULL };
 	struct mld_opts o = { .args = args };
 
@@ -810,7 +720,7 @@ static void test_fake_state_file(void **state)
 	mld_start(&m, &o);
 	json_t *a = wait_msg(&m, "dump source=kmsg\n", "s one");
 	if (json_array_size(a) != 2) {
-		print_entries(a);
+		h_print_entries(a);
 		fail_msg("another boot's state: want both records and no marker");
 	}
 	json_decref(a);
@@ -822,7 +732,7 @@ static void test_fake_state_file(void **state)
 	free(sf);
 
 	/* Garbage in the state file: a notice, and from the start again. */
-	write_file(sp, "not a state file\n");
+	h_write_file(sp, "not a state file\n", 0644);
 	mld_start(&m, &o);
 	a = wait_msg(&m, "dump source=kmsg\n", "s one");
 	assert_int_equal(json_array_size(a), 2);
@@ -835,12 +745,12 @@ static void test_fake_state_file(void **state)
 
 	/* This boot, next seq 2; the kernel now holds 0, 1 and 5..6: three
 	 * records (2-4) were lost while memlogd was down. */
-	write_file(fake, "6,0,1000,-;s zero\n6,1,2000,-;s one\n"
-			 "6,5,3000,-;s five\n6,6,4000,-;s six\n");
+	h_write_file(fake, "6,0,1000,-;s zero\n6,1,2000,-;s one\n"
+			 "6,5,3000,-;s five\n6,6,4000,-;s six\n", 0644);
 	mld_start(&m, &o);
 	a = wait_msg(&m, "dump source=kmsg\n", "s six");
 	if (json_array_size(a) != 3) {
-		print_entries(a);
+		h_print_entries(a);
 		fail_msg("want marker, s five, s six");
 	}
 	json_t *mk = json_array_get(a, 0);
@@ -871,9 +781,9 @@ static void test_fake_long_record_split(void **state)
 
 	mld_init(&m);
 	snprintf(fake, sizeof(fake), "%s/fake", m.dir);
-	write_file(fake, "4,0,1000,-;0123456789abcdefghijKLMNO\n"
+	h_write_file(fake, "4,0,1000,-;0123456789abcdefghijKLMNO\n"
 			 " SUBSYSTEM=usb\n"
-			 "6,1,2000,-;short\n");
+			 "6,1,2000,-;short\n", 0644);
 	const char *args[] = { "--kmsg=%D/fake", "--state-dir", "%D/state",
 			       "--max-line-len", "16", NULL };
 	struct mld_opts o = { .args = args };
@@ -881,7 +791,7 @@ static void test_fake_long_record_split(void **state)
 	json_t *a = wait_msg(&m, "dump source=kmsg\n", "short");
 	/* 25 bytes at 16 a part: "0123456789abcdef" + "ghijKLMNO" */
 	if (json_array_size(a) != 3) {
-		print_entries(a);
+		h_print_entries(a);
 		fail_msg("want 2 parts and \"short\"");
 	}
 	json_t *p0 = json_array_get(a, 0), *p1 = json_array_get(a, 1);
@@ -910,8 +820,8 @@ static void test_fake_state_dir_unusable(void **state)
 	mld_init(&m);
 	snprintf(fake, sizeof(fake), "%s/fake", m.dir);
 	snprintf(blocker, sizeof(blocker), "%s/notadir", m.dir);
-	write_file(fake, "6,0,1000,-;u zero\n6,1,2000,-;u one\n");
-	write_file(blocker, "in the way\n");
+	h_write_file(fake, "6,0,1000,-;u zero\n6,1,2000,-;u one\n", 0644);
+	h_write_file(blocker, "in the way\n", 0644);
 	const char *args[] = { "--kmsg=%D/fake", "--state-dir", "%D/notadir",
 			       NULL };
 	struct mld_opts o = { .args = args };
@@ -929,7 +839,7 @@ static void test_fake_state_dir_unusable(void **state)
 	json_array_foreach(a, i, e)
 		k += strstr(msg_of(e), "notadir") != NULL;
 	if (k > 2) {
-		print_entries(a);
+		h_print_entries(a);
 		fail_msg("%zu notices about the state dir, want one (or two: "
 			 "create and save)", k);
 	}
@@ -1013,7 +923,7 @@ static void test_fake_fifo_stream_and_end(void **state)
 	json_decref(a);
 	h_writef(w, "6,3,3000,-;stream three\n");
 	a = wait_msg(&m, "dump source=kmsg\n", "stream one");
-	json_t *one = find_msg(a, "stream one");
+	json_t *one = h_find_msg(a, "stream one");
 	json_t *want = json_pack("{s:s}", "SUBSYSTEM", "x");
 	assert_true(json_equal(json_object_get(one, "attrs"), want));
 	json_decref(want);
@@ -1021,7 +931,7 @@ static void test_fake_fifo_stream_and_end(void **state)
 	close(w); /* the end: the last record is whole */
 	a = wait_msg(&m, "dump source=kmsg\n", "stream three");
 	if (json_array_size(a) != 4) {
-		print_entries(a);
+		h_print_entries(a);
 		fail_msg("want zero, one, marker (missed 1), three");
 	}
 	assert_true(is_marker(json_array_get(a, 2)));
@@ -1126,7 +1036,7 @@ static void test_kmsg_without_cap_syslog(void **state)
 	char prog[512], sdir[256];
 	(void)state;
 
-	need_root("dropping to uid 65534 needs root");
+	h_need_root("dropping to uid 65534 needs root");
 	char *dr = h_read_file("/proc/sys/kernel/dmesg_restrict", NULL);
 	bool restricted = dr && dr[0] == '1';
 	free(dr);
@@ -1287,7 +1197,7 @@ static void test_memlog_kmsg_exit_status(void **state)
 	if (!h_prog_exists("memlog-kmsg"))
 		fail_msg("%s/memlog-kmsg is not built", h_build());
 	const char *a1[] = { "--help", NULL };
-	int st = run_prog("memlog-kmsg", a1, &out, &err);
+	int st = h_run_prog("memlog-kmsg", a1, 3 * H_TIMEOUT_MS, &out, &err);
 	bool ok = WIFEXITED(st) && WEXITSTATUS(st) == 0 &&
 		  strstr(out, "Usage: memlog-kmsg");
 	if (!ok)
@@ -1299,7 +1209,7 @@ static void test_memlog_kmsg_exit_status(void **state)
 		fail_msg("memlog-kmsg --help: want exit 0 and the usage");
 
 	const char *a2[] = { "--bogus", NULL };
-	st = run_prog("memlog-kmsg", a2, &out, &err);
+	st = h_run_prog("memlog-kmsg", a2, 3 * H_TIMEOUT_MS, &out, &err);
 	ok = WIFEXITED(st) && WEXITSTATUS(st) == 2;
 	if (!ok)
 		print_message("# --bogus: status 0x%x\n# stderr: %s\n", st, err);
@@ -1312,7 +1222,7 @@ static void test_memlog_kmsg_exit_status(void **state)
 	snprintf(path, sizeof(path), "%s/nonexistent", m.dir);
 	const char *a3[] = { "--kmsg", path, "--no-follow", "--state-dir", "",
 			     NULL };
-	st = run_prog("memlog-kmsg", a3, &out, &err);
+	st = h_run_prog("memlog-kmsg", a3, 3 * H_TIMEOUT_MS, &out, &err);
 	ok = WIFEXITED(st) && WEXITSTATUS(st) == 1 && strstr(err, path);
 	if (!ok)
 		print_message("# --kmsg %s: status 0x%x\n# stderr: %s\n", path,
@@ -1340,8 +1250,8 @@ static void test_memlog_kmsg(void **state)
 		fail_msg("%s/memlog-kmsg is not built", h_build());
 	mld_init(&m); /* only for a private dir */
 	snprintf(sdir, sizeof(sdir), "%s/state", m.dir);
-	token(u1, sizeof(u1));
-	token(u2, sizeof(u2));
+	h_token(u1, sizeof(u1), "memlog-itest-", 16);
+	h_token(u2, sizeof(u2), "memlog-itest-", 16);
 	snprintf(line, sizeof(line), "<11>%s\n", u1);
 	uint64_t t_write = h_now_ns();
 	kwrite(line);
@@ -1353,8 +1263,8 @@ static void test_memlog_kmsg(void **state)
 	klist_free(&k);
 
 	const char *a1[] = { "--no-follow", "--state-dir", sdir, NULL };
-	int st = run_prog("memlog-kmsg", a1, &out, &err);
-	expect_exit(st, 0, err);
+	int st = h_run_prog("memlog-kmsg", a1, 3 * H_TIMEOUT_MS, &out, &err);
+	h_expect_exit(st, 0, "memlog-kmsg", err);
 	assert_string_equal(out, "");
 	size_t n = parse_kout(err, false, v, 100000);
 	const struct kline *x = kfind(v, n, u1);
@@ -1367,8 +1277,8 @@ static void test_memlog_kmsg(void **state)
 	free(err);
 
 	/* Again: nothing printed before, in particular not u1. */
-	st = run_prog("memlog-kmsg", a1, &out, &err);
-	expect_exit(st, 0, err);
+	st = h_run_prog("memlog-kmsg", a1, 3 * H_TIMEOUT_MS, &out, &err);
+	h_expect_exit(st, 0, "memlog-kmsg", err);
 	n = parse_kout(err, false, v, 100000);
 	if (kfind(v, n, u1))
 		fail_msg("a second run printed %s again", u1);
@@ -1384,8 +1294,8 @@ static void test_memlog_kmsg(void **state)
 	kwrite(line);
 	const char *a2[] = { "--no-follow", "--priority", "--state-dir", sdir,
 			     NULL };
-	st = run_prog("memlog-kmsg", a2, &out, &err);
-	expect_exit(st, 0, err);
+	st = h_run_prog("memlog-kmsg", a2, 3 * H_TIMEOUT_MS, &out, &err);
+	h_expect_exit(st, 0, "memlog-kmsg", err);
 	n = parse_kout(err, true, v, 100000);
 	x = kfind(v, n, u2);
 	if (!x)
@@ -1494,7 +1404,7 @@ static void test_memlog_kmsg_follow_sigterm(void **state)
 	snprintf(sdir, sizeof(sdir), "%s/state", m.dir);
 	snprintf(errf, sizeof(errf), "%s/follow.err", m.dir);
 	h_prog(prog, sizeof(prog), "memlog-kmsg");
-	token(u, sizeof(u));
+	h_token(u, sizeof(u), "memlog-itest-", 16);
 	snprintf(line, sizeof(line), "<13>%s\n", u);
 	kwrite(line);
 
@@ -1523,8 +1433,8 @@ static void test_memlog_kmsg_follow_sigterm(void **state)
 	/* The position survived: the line is not printed again. */
 	char *out, *err;
 	const char *a[] = { "--no-follow", "--state-dir", sdir, NULL };
-	st = run_prog("memlog-kmsg", a, &out, &err);
-	expect_exit(st, 0, err);
+	st = h_run_prog("memlog-kmsg", a, 3 * H_TIMEOUT_MS, &out, &err);
+	h_expect_exit(st, 0, "memlog-kmsg", err);
 	if (strstr(err, u))
 		fail_msg("after SIGTERM a new run printed %s again", u);
 	free(out);

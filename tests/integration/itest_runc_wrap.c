@@ -71,15 +71,6 @@ static void need_runc_wrap(void)
 	}
 }
 
-static void write_file(const char *path, const char *text, mode_t mode)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-
-	assert_true(fd >= 0);
-	h_write_all(fd, text, strlen(text));
-	close(fd);
-}
-
 static void rw_init(struct rw *t, const char *config_json)
 {
 	memset(t, 0, sizeof(*t));
@@ -90,10 +81,10 @@ static void rw_init(struct rw *t, const char *config_json)
 	snprintf(t->bundle, sizeof(t->bundle), "%s/bundle", t->dir);
 	snprintf(t->config, sizeof(t->config), "%s/config.json", t->bundle);
 	snprintf(t->log, sizeof(t->log), "%s/log.json", t->dir);
-	write_file(t->fake, fake_script, 0755);
+	h_write_file(t->fake, fake_script, 0755);
 	assert_int_equal(mkdir(t->bundle, 0755), 0);
 	if (config_json)
-		write_file(t->config, config_json, 0644);
+		h_write_file(t->config, config_json, 0644);
 }
 
 static void rw_free(struct rw *t)
@@ -204,12 +195,7 @@ static void rw_run(struct rw *t, const char *const *args,
 
 static void expect_exit(const struct rw *t, int want)
 {
-	if (!WIFEXITED(t->status))
-		fail_msg("killed by signal (status 0x%x); stderr: %s", t->status,
-			 t->err);
-	if (WEXITSTATUS(t->status) != want)
-		fail_msg("exit status %d, want %d; stderr: %s",
-			 WEXITSTATUS(t->status), want, t->err);
+	h_expect_exit(t->status, want, "memlog-runc", t->err);
 }
 
 /* The value of the fake's record line KEY=VALUE (malloc'd). */
@@ -541,7 +527,7 @@ static void test_terminal_pass_through(void **state)
 		    "has a terminal");
 
 	/* --console-socket says the same, whatever config.json says. */
-	write_file(t.config, spec_plain, 0644);
+	h_write_file(t.config, spec_plain, 0644);
 	const char *cargs[] = { "--memlog-runtime", t.fake, "--memlog-socket",
 				m.log, "--log", t.log, "create", "--bundle",
 				t.bundle, "--console-socket", "/c.sock", "c2",
@@ -636,7 +622,7 @@ static void test_pids_default(void **state)
 		"{\"linux\":[]}",
 	};
 	for (unsigned i = 0; i < 4; i++) {
-		write_file(t.config, kept[i], 0644);
+		h_write_file(t.config, kept[i], 0644);
 		rw_run(&t, args, NULL);
 		expect_exit(&t, 0);
 		char *text = h_read_file(t.config, NULL);
@@ -647,7 +633,7 @@ static void test_pids_default(void **state)
 	 * rewritten (the link would become a file), and the log says so. */
 	char target[200];
 	snprintf(target, sizeof(target), "%s/real.json", t.dir);
-	write_file(target, spec_plain, 0644);
+	h_write_file(target, spec_plain, 0644);
 	assert_int_equal(unlink(t.config), 0);
 	assert_int_equal(symlink(target, t.config), 0);
 	const char *logged[] = { "--memlog-runtime", t.fake, "--memlog-socket",
@@ -665,12 +651,12 @@ static void test_pids_default(void **state)
 	assert_int_equal(unlink(t.config), 0);
 
 	/* 0 is unset: replaced. --memlog-pids-limit 0: nothing is set. */
-	write_file(t.config, "{\"linux\":{\"resources\":{\"pids\":{\"limit\":0}}}}",
+	h_write_file(t.config, "{\"linux\":{\"resources\":{\"pids\":{\"limit\":0}}}}",
 		   0644);
 	rw_run(&t, args, NULL);
 	assert_int_equal(config_pids(&t, &after), 321);
 	json_decref(after);
-	write_file(t.config, spec_plain, 0644);
+	h_write_file(t.config, spec_plain, 0644);
 	const char *off[] = { "--memlog-runtime", t.fake, "--memlog-socket",
 			      "/nonexistent.sock", "--memlog-pids-limit", "0",
 			      "create", "--bundle", t.bundle, "c1", NULL };
@@ -895,7 +881,7 @@ static void test_names_docker_and_id(void **state)
 	snprintf(cfg, sizeof(cfg), "{\"socket\":\"%s\",\"runtime\":\"%s\","
 		 "\"docker_root\":\"%s/docker\",\"id_length\":8,"
 		 "\"pids_limit\":0}", m.log, t.fake, t.dir);
-	write_file(conf, cfg, 0644);
+	h_write_file(conf, cfg, 0644);
 	snprintf(env_conf, sizeof(env_conf), "MEMLOG_RUNC_CONFIG=%s", conf);
 	const char *env[] = { env_conf, "RW_WRITE=named", NULL };
 	const char *args[] = { "create", "--bundle", t.bundle, id, NULL };
@@ -909,13 +895,13 @@ static void test_names_docker_and_id(void **state)
 	assert_int_equal(system(path), 0);
 	snprintf(path, sizeof(path), "%s/docker/containers/%s/config.v2.json",
 		 t.dir, id);
-	write_file(path, "{\"ID\":\"x\",\"Name\":\"/web-1\"}", 0600);
+	h_write_file(path, "{\"ID\":\"x\",\"Name\":\"/web-1\"}", 0600);
 	rw_run(&t, args, env);
 	expect_exit(&t, 0);
 	h_wait_source_stat(&m, "web-1.out", "stdout", "lines", 1);
 	h_wait_source_stat(&m, "web-1", "stderr", "lines", 1);
 	/* Kubernetes annotations beat both. */
-	write_file(t.config, "{\"annotations\":{"
+	h_write_file(t.config, "{\"annotations\":{"
 		   "\"io.kubernetes.cri.container-name\":\"app\","
 		   "\"io.kubernetes.cri.sandbox-name\":\"pod-1\","
 		   "\"io.kubernetes.cri.sandbox-namespace\":\"ns\"}}", 0644);
@@ -950,13 +936,13 @@ static void docker_fake(const struct rw *t, const char *name,
 	snprintf(text, sizeof(text), "{\"ID\":\"" DOCKER_ID "\",\"Name\":\"/%s\","
 		 "\"Config\":{\"Labels\":{%s}},\"Image\":\"sha256:" IMAGE_ID "\","
 		 "\"Driver\":\"vfs\"}", name, labels);
-	write_file(path, text, 0600);
+	h_write_file(path, text, 0600);
 	snprintf(path, sizeof(path), "%s/dock/image/vfs/imagedb/content/sha256/"
 		 IMAGE_ID, t->dir);
 	if (image_labels) {
 		snprintf(text, sizeof(text), "{\"config\":{\"Labels\":{%s}}}",
 			 image_labels);
-		write_file(path, text, 0600);
+		h_write_file(path, text, 0600);
 	} else {
 		unlink(path);
 	}
@@ -968,7 +954,7 @@ static void docker_fake(const struct rw *t, const char *name,
 		 "[\"rbind\",\"rprivate\"]},{\"destination\":\"/etc/hosts\","
 		 "\"type\":\"bind\",\"source\":\"%s/hosts\"}],"
 		 "\"annotations\":{%s}}", dir, dir, annotations);
-	write_file(t->config, text, 0644);
+	h_write_file(t->config, text, 0644);
 }
 
 /* Docker's data root is where Docker's own mounts in config.json say
@@ -987,7 +973,7 @@ static void test_docker_root_from_mounts(void **state)
 	/* An empty config file: docker_root is the default, not this root. */
 	char conf[160];
 	snprintf(conf, sizeof(conf), "%s/runc.json", t.dir);
-	write_file(conf, "{}", 0644);
+	h_write_file(conf, "{}", 0644);
 	const char *args[] = { "--memlog-runtime", t.fake, "--memlog-socket",
 			       m.log, "--memlog-pids-limit", "0", "--memlog-config",
 			       conf, "create", "--bundle", t.bundle, DOCKER_ID,
@@ -1021,7 +1007,7 @@ static void test_pids_setting(void **state)
 	rw_init(&t, NULL);
 	char conf[160];
 	snprintf(conf, sizeof(conf), "%s/runc.json", t.dir);
-	write_file(conf, "{}", 0644);
+	h_write_file(conf, "{}", 0644);
 	const char *args[] = { "--memlog-runtime", t.fake, "--memlog-socket",
 			       "/nonexistent.sock", "--memlog-pids-limit", "321",
 			       "--memlog-config", conf, "--log", t.log, "create",
@@ -1072,7 +1058,7 @@ static void test_pids_setting(void **state)
 	}
 	/* The engine's own limit is kept: nothing to say. */
 	unlink(t.log);
-	write_file(t.config, "{\"linux\":{\"resources\":{\"pids\":{\"limit\":"
+	h_write_file(t.config, "{\"linux\":{\"resources\":{\"pids\":{\"limit\":"
 		   "50}}},\"annotations\":{\"memlog.pids-limit\":\"-1\"}}", 0644);
 	rw_run(&t, args, env);
 	assert_int_equal(config_pids(&t, &doc), 50);
@@ -1095,7 +1081,7 @@ static void test_settings_and_errors(void **state)
 	need_runc_wrap();
 	rw_init(&t, spec_plain);
 	snprintf(conf, sizeof(conf), "%s/runc.json", t.dir);
-	write_file(conf, "{\"socket\":\"/from-file\",\"pids_limit\":9}", 0644);
+	h_write_file(conf, "{\"socket\":\"/from-file\",\"pids_limit\":9}", 0644);
 	snprintf(env_conf, sizeof(env_conf), "MEMLOG_RUNC_CONFIG=%s", conf);
 	const char *env[] = { env_conf, NULL };
 	const char *show[] = { "--memlog-pids-limit", "10", "--memlog-show-config",
@@ -1111,7 +1097,7 @@ static void test_settings_and_errors(void **state)
 	json_decref(j);
 
 	/* A bad config file: 125, said on stderr and in the log. */
-	write_file(conf, "{\"socket\":", 0644);
+	h_write_file(conf, "{\"socket\":", 0644);
 	const char *bad[] = { "--memlog-runtime", t.fake, "--log", t.log,
 			      "--log-format", "json", "state", "x", NULL };
 	rw_run(&t, bad, env);

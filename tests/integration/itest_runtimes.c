@@ -67,7 +67,7 @@ static void skip_without_memlog_runc(const char *what)
 
 static void common_needs(char *runc, size_t cap)
 {
-	rt_need_root("containers need root");
+	h_need_root("containers need root");
 	rt_need_prog("runc", "runc", runc, cap);
 	(void)rt_busybox();
 }
@@ -87,17 +87,6 @@ static void expected(char *out, size_t ocap, char *err, size_t ecap,
 {
 	snprintf(out, ocap, "%s-out-1\n%s-out-2\n%s-out-3\n", tok, tok, tok);
 	snprintf(err, ecap, "%s-err-1\n%s-err-2\n", tok, tok);
-}
-
-static void print_entries(json_t *a)
-{
-	size_t i;
-	json_t *e;
-	json_array_foreach(a, i, e) {
-		char *d = json_dumps(e, JSON_COMPACT);
-		print_message("#   %.600s\n", d ? d : "?");
-		free(d);
-	}
 }
 
 /* Waits until source name has n entries, then asserts they are exactly
@@ -120,7 +109,7 @@ static void expect_source(const struct mld *m, const char *name,
 				     !h_jbool(e, "partial");
 			}
 			if (!ok) {
-				print_entries(a);
+				h_print_entries(a);
 				fail_msg("source %s: want exactly %zu entries "
 					 "(stream %s), starting \"%s\"", name, n,
 					 stream, msgs[0]);
@@ -131,7 +120,7 @@ static void expect_source(const struct mld *m, const char *name,
 		if (h_now_ms() >= deadline) {
 			json_t *all = h_dump(m, "dump\n");
 			print_message("# the ring holds:\n");
-			print_entries(all);
+			h_print_entries(all);
 			json_decref(all);
 			char *e = mld_stderr(m);
 			print_message("# memlogd stderr: %s\n", e);
@@ -246,7 +235,7 @@ static void test_runc_run(void **state)
 	bool use_mr = memlog_runc(mr, sizeof(mr));
 	rt_dir_make(w, sizeof(w));
 	start_memlogd(&m, "4M");
-	rt_token(id, sizeof(id), "mlr");
+	h_token(id, sizeof(id), "mlr", 8);
 	rt_dir_cgroup(w, id);
 	script(sc, sizeof(sc), id);
 	snprintf(bundle, sizeof(bundle), "%s/bundle", w);
@@ -265,7 +254,7 @@ static void test_runc_run(void **state)
 	rt_release(sh);
 	int st = rt_proc_wait(&p, RUN_TIMEOUT_MS);
 	char *out = file_in(w, "run.out"), *err = file_in(w, "run.err");
-	rt_expect_exit(st, 7, "runc run", err);
+	h_expect_exit(st, 7, "runc run", err);
 	expected(wo, sizeof(wo), we, sizeof(we), id);
 	expect_text("runc run's stdout", out, wo);
 	expect_text("runc run's stderr", err, we);
@@ -304,7 +293,7 @@ static void test_containerd_ctr_run(void **state)
 	snprintf(cfgp, sizeof(cfgp), "%s/memlog-runc.json", w);
 	snprintf(cfg, sizeof(cfg), "{\"socket\": \"%s\", \"pids_limit\": %s}\n",
 		 m.log, PIDS_DEFAULT);
-	rt_write_file(cfgp, cfg);
+	h_write_file(cfgp, cfg, 0644);
 	snprintf(envkv, sizeof(envkv), "MEMLOG_RUNC_CONFIG=%s", cfgp);
 	const char *env[] = { envkv, NULL };
 	rt_containerd_start(&c, w, env);
@@ -314,11 +303,11 @@ static void test_containerd_ctr_run(void **state)
 	const char *ia[] = { "image", "import", "--snapshotter", "native", img,
 			     NULL };
 	int st = rt_ctr(&c, ia, 60000, &out, &err);
-	rt_expect_exit(st, 0, "ctr image import", err);
+	h_expect_exit(st, 0, "ctr image import", err);
 	free(out);
 	free(err);
 
-	rt_token(id, sizeof(id), "mlc");
+	h_token(id, sizeof(id), "mlc", 8);
 	script(sc, sizeof(sc), id);
 	snprintf(rr, sizeof(rr), "%s/ctr-runc", w);
 	snprintf(ff, sizeof(ff), "%s/ctr-fifo", w);
@@ -340,7 +329,7 @@ static void test_containerd_ctr_run(void **state)
 	st = rt_proc_wait(&p, RUN_TIMEOUT_MS);
 	out = file_in(w, "ctr.out");
 	err = file_in(w, "ctr.err");
-	rt_expect_exit(st, 7, "ctr run", err);
+	h_expect_exit(st, 7, "ctr run", err);
 	expected(wo, sizeof(wo), we, sizeof(we), id);
 	expect_text("ctr run's stdout", out, wo);
 	expect_text("ctr run's stderr", err, we);
@@ -353,7 +342,7 @@ static void test_containerd_ctr_run(void **state)
 	if (use_mr) {
 		char id2[32], sc2[256];
 
-		rt_token(id2, sizeof(id2), "mlq");
+		h_token(id2, sizeof(id2), "mlq", 8);
 		snprintf(sc2, sizeof(sc2), ": %s; " RT_WAIT_GO, id2);
 		const char *ra2[] = { "run", "--rm", "--snapshotter", "native",
 				      "--runc-binary", mr, "--runc-root", rr,
@@ -370,7 +359,7 @@ static void test_containerd_ctr_run(void **state)
 		rt_release(sh);
 		st = rt_proc_wait(&p, RUN_TIMEOUT_MS);
 		err = file_in(w, "ctr2.err");
-		rt_expect_exit(st, 0, "ctr run --annotation", err);
+		h_expect_exit(st, 0, "ctr run --annotation", err);
 		free(err);
 	}
 	rt_containerd_stop(&c);
@@ -403,7 +392,7 @@ static void wait_notice_with(const struct mld *m, const char *n1,
 			return;
 		}
 		if (h_now_ms() >= deadline) {
-			print_entries(a);
+			h_print_entries(a);
 			fail_msg("no notice from memlog-runc with \"%s\" and "
 				 "\"%s\"", n1, n2);
 		}
@@ -417,7 +406,7 @@ static void docker_ok(const struct rt_dockerd *d, const char *const *args,
 {
 	char *o = NULL, *e = NULL;
 	int st = rt_docker(d, args, 60000, &o, &e);
-	rt_expect_exit(st, 0, what, e);
+	h_expect_exit(st, 0, what, e);
 	free(e);
 	if (out)
 		*out = o;
@@ -437,7 +426,7 @@ static void docker_pids(const struct rt_dockerd *d, const char *w,
 	struct rt_proc p;
 	int n = 0;
 
-	rt_token(name, sizeof(name), "mlp");
+	h_token(name, sizeof(name), "mlp", 8);
 	snprintf(sc, sizeof(sc), ": %s; echo %s; " RT_WAIT_GO, name, name);
 	ra[n++] = "run";
 	ra[n++] = "--runtime";
@@ -464,7 +453,7 @@ static void docker_pids(const struct rt_dockerd *d, const char *w,
 	rt_release(sh);
 	int st = rt_proc_wait(&p, RUN_TIMEOUT_MS);
 	char *e = file_in(w, strrchr(ef, '/') + 1);
-	rt_expect_exit(st, 0, what, e);
+	h_expect_exit(st, 0, what, e);
 	free(e);
 }
 
@@ -498,7 +487,7 @@ static void test_dockerd_run(void **state)
 	start_memlogd(&m, "4M");
 	snprintf(cfgp, sizeof(cfgp), "%s/memlog-runc.json", w);
 	snprintf(cfg, sizeof(cfg), "{}\n");
-	rt_write_file(cfgp, cfg);
+	h_write_file(cfgp, cfg, 0644);
 	snprintf(dj, sizeof(dj), "%s/daemon.json", w);
 	if (use_mr)
 		snprintf(djt, sizeof(djt),
@@ -512,7 +501,7 @@ static void test_dockerd_run(void **state)
 			 "{\"deprecated-key-path\": \"%s/key.json\",\n"
 			 " \"runtimes\": {\"memlog\": {\"path\": \"%s\"}}}\n",
 			 w, runc);
-	rt_write_file(dj, djt);
+	h_write_file(dj, djt, 0644);
 	rt_containerd_start(&c, w, NULL);
 	rt_dockerd_start(&d, w, dj, c.sock);
 
@@ -524,7 +513,7 @@ static void test_dockerd_run(void **state)
 		fail_msg("docker load said: %s", out);
 	free(out);
 
-	rt_token(name, sizeof(name), "mld");
+	h_token(name, sizeof(name), "mld", 8);
 	script(sc, sizeof(sc), name);
 	const char *ra[] = { "run", "--runtime", "memlog", "--network", "none",
 			     "--name", name, IMAGE, "sh", "-c", sc, NULL };
@@ -542,7 +531,7 @@ static void test_dockerd_run(void **state)
 	rt_release(sh);
 	int st = rt_proc_wait(&p, RUN_TIMEOUT_MS);
 	char *o = file_in(w, "docker.out"), *e = file_in(w, "docker.err");
-	rt_expect_exit(st, 7, "docker run", e);
+	h_expect_exit(st, 7, "docker run", e);
 	expected(wo, sizeof(wo), we, sizeof(we), name);
 	expect_text("docker run's stdout", o, wo);
 	expect_text("docker run's stderr", e, we);
@@ -553,7 +542,7 @@ static void test_dockerd_run(void **state)
 	char *lo = NULL, *le = NULL;
 	const char *lg[] = { "logs", name, NULL };
 	st = rt_docker(&d, lg, 30000, &lo, &le);
-	rt_expect_exit(st, 0, "docker logs", le);
+	h_expect_exit(st, 0, "docker logs", le);
 	expect_text("docker logs (stdout)", lo, wo);
 	expect_text("docker logs (stderr)", le, we);
 	free(lo);
@@ -577,7 +566,7 @@ static void test_dockerd_run(void **state)
 	/* A container with a terminal is not captured: memlogd is told,
 	 * under Docker's name for it. */
 	char tname[32], want[64];
-	rt_token(tname, sizeof(tname), "mlt");
+	h_token(tname, sizeof(tname), "mlt", 8);
 	const char *tr[] = { "run", "-t", "--runtime", "memlog", "--network",
 			     "none", "--name", tname, IMAGE, "true", NULL };
 	docker_ok(&d, tr, "docker run -t", NULL);
@@ -666,7 +655,7 @@ static void test_fast_writer_slow_engine(void **state)
 	bool use_mr = memlog_runc(mr, sizeof(mr));
 	rt_dir_make(w, sizeof(w));
 	start_memlogd(&m, "32M");
-	rt_token(id, sizeof(id), "mlf");
+	h_token(id, sizeof(id), "mlf", 8);
 	rt_dir_cgroup(w, id);
 	snprintf(sc, sizeof(sc), ": %s; seq 1 %d", id, N);
 	snprintf(bundle, sizeof(bundle), "%s/bundle", w);
@@ -681,7 +670,7 @@ static void test_fast_writer_slow_engine(void **state)
 	rt_proc_start(&p, argv, NULL, of, ef, slow);
 	int st = rt_proc_wait(&p, RUN_TIMEOUT_MS);
 	char *err = file_in(w, "run.err");
-	rt_expect_exit(st, 0, "runc run (seq)", err);
+	h_expect_exit(st, 0, "runc run (seq)", err);
 	free(err);
 	print_message("# %d lines through a slow engine pipe in %llu ms\n", N,
 		      (unsigned long long)(h_now_ms() - t0));
@@ -771,7 +760,7 @@ static void test_stall_isolation(void **state)
 	assert_int_equal(kill(f1.pid, SIGSTOP), 0);
 
 	/* Container A: its engine pipe stalls at once. */
-	rt_token(ida, sizeof(ida), "mla");
+	h_token(ida, sizeof(ida), "mla", 8);
 	rt_dir_cgroup(w, ida);
 	snprintf(sca, sizeof(sca), ": %s; seq 1 %d; exit 0", ida, NA);
 	snprintf(ba, sizeof(ba), "%s/bundle-a", w);
@@ -791,7 +780,7 @@ static void test_stall_isolation(void **state)
 	h_wait_source_stat(&m, "other.out", "stdout", "lines", 3000);
 
 	/* Container B runs to its end meanwhile. */
-	rt_token(idb, sizeof(idb), "mlb");
+	h_token(idb, sizeof(idb), "mlb", 8);
 	rt_dir_cgroup(w, idb);
 	snprintf(scb, sizeof(scb),
 		 ": %s; for i in $(seq 1 %d); do echo %s-$i; done; "
@@ -805,7 +794,7 @@ static void test_stall_isolation(void **state)
 	rt_proc_start(&pb, argv, NULL, of, ef, NULL);
 	int st = rt_proc_wait(&pb, 30000);
 	char *berr = file_in(w, "b.err");
-	rt_expect_exit(st, 3, "runc run of B while A is stalled", berr);
+	h_expect_exit(st, 3, "runc run of B while A is stalled", berr);
 	char want[64];
 	snprintf(want, sizeof(want), "%s-err\n", idb);
 	expect_text("B's stderr", berr, want);
@@ -855,7 +844,7 @@ static void test_stall_isolation(void **state)
 	assert_int_equal(kill(pa.drain[0], SIGCONT), 0);
 	st = rt_proc_wait(&pa, RUN_TIMEOUT_MS);
 	char *aerr = file_in(w, "a.err");
-	rt_expect_exit(st, 0, "runc run of A", aerr);
+	h_expect_exit(st, 0, "runc run of A", aerr);
 	free(aerr);
 	char *aout = file_in(w, "a.out");
 	char *aw = seq_text(NA);

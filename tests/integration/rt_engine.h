@@ -14,8 +14,6 @@
 
 #include "harness.h"
 
-/* Skips the test (cmocka skip(), the reason printed) unless root. */
-void rt_need_root(const char *why);
 /* Looks for an installed program in $PATH, then the sbin and bin dirs.
  * False if it is nowhere. */
 bool rt_which(const char *name, char *out, size_t cap);
@@ -70,9 +68,6 @@ int rt_proc_wait(struct rt_proc *p, int timeout_ms);
 bool rt_proc_exited(struct rt_proc *p);
 /* Kills the program and its drains (SIGKILL) and reaps them. */
 void rt_proc_kill(struct rt_proc *p);
-
-/* Asserts a normal exit with status want; prints err (if any) first. */
-void rt_expect_exit(int st, int want, const char *what, const char *err);
 
 /* The pid of a container's shell: a process whose argv is "sh" "-c"
  * SCRIPT with token in SCRIPT. Waits up to timeout_ms, fails after, or as
@@ -150,10 +145,5 @@ int rt_docker(const struct rt_dockerd *d, const char *const *args,
 void rt_docker_argv(const struct rt_dockerd *d, const char **argv, int cap,
 		    const char *const *args);
 void rt_dockerd_stop(struct rt_dockerd *d);
-
-/* ---- small things ---- */
-/* A random token: prefix + 8 hex digits. */
-void rt_token(char *out, size_t cap, const char *prefix);
-void rt_write_file(const char *path, const char *text);
 
 #endif
