@@ -557,6 +557,12 @@ int mld_signal_wait(struct mld *m, int sig)
 
 void mld_stop(struct mld *m)
 {
+	mld_stop_keep(m);
+	mld_cleanup(m);
+}
+
+void mld_stop_keep(struct mld *m)
+{
 	int st = mld_signal_wait(m, SIGTERM);
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		print_stderr(m);
@@ -569,7 +575,6 @@ void mld_stop(struct mld *m)
 		if (lstat(m->query, &sb) == 0)
 			fail_msg("%s left behind after SIGTERM", m->query);
 	}
-	mld_cleanup(m);
 }
 
 void mld_kill9(struct mld *m)

@@ -69,6 +69,8 @@ void mld_wait_ready(struct mld *m);
 /* SIGTERM; asserts exit status 0 and (unless keep_sockets) that the socket
  * files are gone; removes the temp dir. */
 void mld_stop(struct mld *m);
+/* The same, keeping the dir (and its state) for a restart. */
+void mld_stop_keep(struct mld *m);
 /* Sends sig and returns the wait status (the dir is kept). */
 int mld_signal_wait(struct mld *m, int sig);
 /* SIGKILL and reap; the dir is kept. */

@@ -227,16 +227,64 @@ static void append_file(const char *path, const char *text)
 	close(fd);
 }
 
-static void stop_keep_dir(struct mld *m)
+/* One test's memlogd (the test fixture): its private dir (made by the
+ * setup), the stand-in for /dev/kmsg a test may write there, the state
+ * dir, and the options a restart uses again. */
+struct kx {
+	struct mld m;
+	char fake[256];          /* DIR/fake */
+	char sdir[256];          /* DIR/state */
+	struct mld_opts o;
+};
+
+/* The usual options: the stand-in DIR/fake, or the real kernel log; the
+ * position in DIR/state. */
+static const char *const fake_args[] = { "--kmsg=%D/fake", "--state-dir",
+					 "%D/state", NULL };
+static const char *const kernel_args[] = { "--kmsg", "--state-dir",
+					   "%D/state", NULL };
+
+static int kx_setup(void **state)
 {
-	int st = mld_signal_wait(m, SIGTERM);
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		char *e = mld_stderr(m);
-		print_message("# memlogd stderr:\n%s\n", e);
-		free(e);
-		fail_msg("memlogd did not exit cleanly on SIGTERM: status 0x%x", st);
-	}
+	struct kx *fx = calloc(1, sizeof(*fx));
+
+	assert_non_null(fx);
+	mld_init(&fx->m);
+	snprintf(fx->fake, sizeof(fx->fake), "%s/fake", fx->m.dir);
+	snprintf(fx->sdir, sizeof(fx->sdir), "%s/state", fx->m.dir);
+	*state = fx;
+	return 0;
 }
+
+/* Stops memlogd if it runs (a clean exit asserted, as mld_stop does) and
+ * removes the dir. */
+static int kx_teardown(void **state)
+{
+	struct kx *fx = *state;
+	struct mld m = fx->m;
+
+	free(fx);
+	*state = NULL;
+	if (m.pid > 0)
+		mld_stop(&m);
+	mld_cleanup(&m);
+	return h_teardown(state);
+}
+
+/* Starts memlogd with args (NULL-terminated, kept: kx_restart uses them
+ * again). */
+static void kx_start(struct kx *fx, const char *const *args)
+{
+	fx->o.args = args;
+	mld_start(&fx->m, &fx->o);
+}
+
+static void kx_restart(struct kx *fx)
+{
+	mld_start(&fx->m, &fx->o);
+}
+
+#define KX_TEST(fn) cmocka_unit_test_setup_teardown(fn, kx_setup, kx_teardown)
 
 /* The entry time (ns since the epoch). */
 static uint64_t time_of(json_t *e)
@@ -258,6 +306,12 @@ static void expect_near(uint64_t got, uint64_t want, uint64_t tol_ns,
 }
 
 /* ---- the real kernel ---- */
+
+static void need_memlog_kmsg(void)
+{
+	if (!h_prog_exists("memlog-kmsg"))
+		fail_msg("%s/memlog-kmsg is not built", h_build());
+}
 
 /* The fds of pid open on /dev/kmsg: how many, and whether any can write. */
 static int kmsg_fds(pid_t pid, bool *writable)
@@ -309,24 +363,22 @@ static int count_lines_with(const char *out, const char *needle)
  * state dir neither repeats it nor misses what came meanwhile. */
 static void test_kernel_line_once_and_restart(void **state)
 {
-	struct mld m = { 0 };
+	struct kx *fx = *state;
+	struct mld *m = &fx->m;
 	char u1[64], u2[64], line[96], sp[256], lrsock[256];
-	(void)state;
 
 	need_kernel();
 	h_token(u1, sizeof(u1), "memlog-itest-", 16);
 	h_token(u2, sizeof(u2), "memlog-itest-", 16);
-	const char *args[] = { "--kmsg", "--state-dir", "%D/state", NULL };
-	struct mld_opts o = { .args = args };
-	mld_start(&m, &o);
-	snprintf(sp, sizeof(sp), "%s/state/kmsg.state", m.dir);
-	snprintf(lrsock, sizeof(lrsock), "%s", m.query);
+	kx_start(fx, kernel_args);
+	snprintf(sp, sizeof(sp), "%s/state/kmsg.state", m->dir);
+	snprintf(lrsock, sizeof(lrsock), "%s", m->query);
 
 	/* facility user (1), level err (3): PRI 11 */
 	snprintf(line, sizeof(line), "<11>%s\n", u1);
 	uint64_t t_write = h_now_ns();
 	kwrite(line);
-	json_t *a = wait_msg(&m, "dump source=kmsg\n", u1);
+	json_t *a = wait_msg(m, "dump source=kmsg\n", u1);
 	if (h_count_msg(a, u1) != 1) {
 		h_print_entries(a);
 		fail_msg("%s is in the ring %zu times, want once", u1,
@@ -345,7 +397,7 @@ static void test_kernel_line_once_and_restart(void **state)
 
 	/* memlogd reads the kernel log and never opens it for writing. */
 	bool writable;
-	assert_int_equal(kmsg_fds(m.pid, &writable), 1);
+	assert_int_equal(kmsg_fds(m->pid, &writable), 1);
 	assert_false(writable);
 
 	/* logread -p: err selects it (0..3), info..debug does not, and a
@@ -382,7 +434,7 @@ static void test_kernel_line_once_and_restart(void **state)
 	free(err);
 
 	/* Stop; the position is kept with this boot's id. */
-	stop_keep_dir(&m);
+	mld_stop_keep(m);
 	struct klist k;
 	klist_read(&k);
 	ssize_t i1 = klist_find(&k, u1);
@@ -408,8 +460,8 @@ static void test_kernel_line_once_and_restart(void **state)
 	snprintf(line, sizeof(line), "<14>%s\n", u2);
 	kwrite(line);
 
-	mld_start(&m, &o); /* same dir, same state */
-	a = wait_msg(&m, "dump source=kmsg\n", u2);
+	kx_restart(fx); /* same dir, same state */
+	a = wait_msg(m, "dump source=kmsg\n", u2);
 	if (h_count_msg(a, u1) != 0) {
 		h_print_entries(a);
 		fail_msg("the restarted memlogd repeats %s", u1);
@@ -451,7 +503,6 @@ static void test_kernel_line_once_and_restart(void **state)
 	assert_int_equal(h_jint(e, "facility"), 1);
 	klist_free(&k);
 	json_decref(a);
-	mld_stop(&m);
 }
 
 /* A fresh state starts at the first record the kernel still holds: boot
@@ -460,22 +511,20 @@ static void test_kernel_line_once_and_restart(void **state)
  * records (its first held seq is above 0). */
 static void test_kernel_from_first_record(void **state)
 {
-	struct mld m = { 0 };
+	struct kx *fx = *state;
+	struct mld *m = &fx->m;
 	char u[64], line[96];
 	struct klist k0, k1;
-	(void)state;
 
 	need_kernel();
 	h_token(u, sizeof(u), "memlog-itest-", 16);
 	klist_read(&k0);
 	uint64_t f0 = k0.v[0].seq;
 	klist_free(&k0);
-	const char *args[] = { "--kmsg", "--state-dir", "%D/state", NULL };
-	struct mld_opts o = { .args = args };
-	mld_start(&m, &o);
+	kx_start(fx, kernel_args);
 	snprintf(line, sizeof(line), "<13>%s\n", u);
 	kwrite(line);
-	json_t *a = wait_msg(&m, "dump source=kmsg\n", u);
+	json_t *a = wait_msg(m, "dump source=kmsg\n", u);
 	klist_read(&k1);
 	uint64_t f1 = k1.v[0].seq;
 	ssize_t iu = klist_find(&k1, u);
@@ -541,7 +590,6 @@ static void test_kernel_from_first_record(void **state)
 	}
 	klist_free(&k1);
 	json_decref(a);
-	mld_stop(&m);
 }
 
 /* ---- a regular file or FIFO standing in for /dev/kmsg ---- */
@@ -552,12 +600,10 @@ static void test_kernel_from_first_record(void **state)
  * adds nothing, and later records are taken alone. */
 static void test_fake_gap_and_dictionary(void **state)
 {
-	struct mld m = { 0 };
-	char fake[256], text[1024];
-	(void)state;
+	struct kx *fx = *state;
+	struct mld *m = &fx->m;
+	char text[1024];
 
-	mld_init(&m);
-	snprintf(fake, sizeof(fake), "%s/fake", m.dir);
 	uint64_t mono = mono_us(), wall = h_now_ns();
 	/* Kernel stamps 3, 2 and 1 s before now. */
 	snprintf(text, sizeof(text),
@@ -567,11 +613,9 @@ static void test_fake_gap_and_dictionary(void **state)
 		 " SUBSYSTEM=pci\n"
 		 " DEVICE=+pci:0000:00:01.0\n",
 		 mono - 3000000, mono - 2000000, mono - 1000000);
-	h_write_file(fake, text, 0644);
-	const char *args[] = { "--kmsg=%D/fake", "--state-dir", "%D/state", NULL };
-	struct mld_opts o = { .args = args };
-	mld_start(&m, &o);
-	json_t *a = wait_msg(&m, "dump source=kmsg\n", "fake four");
+	h_write_file(fx->fake, text, 0644);
+	kx_start(fx, fake_args);
+	json_t *a = wait_msg(m, "dump source=kmsg\n", "fake four");
 	if (json_array_size(a) != 4) {
 		h_print_entries(a);
 		fail_msg("%zu kmsg entries, want zero, one, marker, four",
@@ -616,54 +660,48 @@ static void test_fake_gap_and_dictionary(void **state)
 	expect_near(time_of(e1), wall - 2000000000ull, 500000000ull, "fake one");
 	expect_near(time_of(e4), wall - 1000000000ull, 500000000ull, "fake four");
 	json_decref(a);
-	stop_keep_dir(&m);
+	mld_stop_keep(m);
 
 	/* The same records again: nothing new. The file is read to its end
 	 * before memlogd serves, and once more on the barrier's turn. */
-	mld_start(&m, &o);
-	h_barrier(&m);
-	a = h_dump(&m, "dump source=kmsg\n");
+	kx_restart(fx);
+	h_barrier(m);
+	a = h_dump(m, "dump source=kmsg\n");
 	if (json_array_size(a) != 0) {
 		h_print_entries(a);
 		fail_msg("a restart on the same records stored them again");
 	}
 	json_decref(a);
-	stop_keep_dir(&m);
+	mld_stop_keep(m);
 
 	/* A record appended meanwhile is the only one taken. */
 	snprintf(text, sizeof(text), "6,5,%" PRIu64 ",-;fake five\n", mono);
-	append_file(fake, text);
-	mld_start(&m, &o);
-	a = wait_msg(&m, "dump source=kmsg\n", "fake five");
+	append_file(fx->fake, text);
+	kx_restart(fx);
+	a = wait_msg(m, "dump source=kmsg\n", "fake five");
 	if (json_array_size(a) != 1) {
 		h_print_entries(a);
 		fail_msg("after a restart: %zu entries, want only fake five",
 			 json_array_size(a));
 	}
 	json_decref(a);
-	mld_stop(&m);
 }
 
 /* PRI 30 is facility 3 (daemon) level 6 (info); a malformed line is skipped
  * (with a notice), is no gap, and the next record still arrives. */
 static void test_fake_priority_and_malformed(void **state)
 {
-	struct mld m = { 0 };
-	char fake[256];
-	(void)state;
+	struct kx *fx = *state;
+	struct mld *m = &fx->m;
 
-	mld_init(&m);
-	snprintf(fake, sizeof(fake), "%s/fake", m.dir);
-	h_write_file(fake,
-		   "30,0,1000,-;daemon info\n"
-		   "this is not a kmsg record\n"
-		   "x,y,z,-;neither is this\n"
-		   "3,1,2000,-;kernel err\n"
-		   "191,2,3000,-;local7 debug\n", 0644);
-	const char *args[] = { "--kmsg=%D/fake", "--state-dir", "%D/state", NULL };
-	struct mld_opts o = { .args = args };
-	mld_start(&m, &o);
-	json_t *a = wait_msg(&m, "dump source=kmsg\n", "local7 debug");
+	h_write_file(fx->fake,
+		     "30,0,1000,-;daemon info\n"
+		     "this is not a kmsg record\n"
+		     "x,y,z,-;neither is this\n"
+		     "3,1,2000,-;kernel err\n"
+		     "191,2,3000,-;local7 debug\n", 0644);
+	kx_start(fx, fake_args);
+	json_t *a = wait_msg(m, "dump source=kmsg\n", "local7 debug");
 	if (json_array_size(a) != 3) {
 		h_print_entries(a);
 		fail_msg("%zu kmsg entries, want the three good records",
@@ -684,16 +722,15 @@ static void test_fake_priority_and_malformed(void **state)
 	json_array_foreach(a, i, e)
 		assert_false(is_marker(e));
 	json_decref(a);
-	json_t *n = find_notice(&m, "malformed", NULL);
+	json_t *n = find_notice(m, "malformed", NULL);
 	if (!n)
 		fail_msg("no notice about the malformed record");
 	json_decref(n);
 	/* The query filter sees the same numbers. */
-	a = h_dump(&m, "dump source=kmsg priority=6..6\n");
+	a = h_dump(m, "dump source=kmsg priority=6..6\n");
 	assert_int_equal(json_array_size(a), 1);
 	assert_string_equal(msg_of(json_array_get(a, 0)), "daemon info");
 	json_decref(a);
-	mld_stop(&m);
 }
 
 /* The state file: another boot's position is ignored (the kernel's seq
@@ -701,30 +738,25 @@ static void test_fake_priority_and_malformed(void **state)
  * is resumed, and a gap across the restart is counted exactly. */
 static void test_fake_state_file(void **state)
 {
-	struct mld m = { 0 };
-	char fake[256], sdir[256], sp[320], text[256];
-	(void)state;
+	struct kx *fx = *state;
+	struct mld *m = &fx->m;
+	char sp[320], text[256];
 
 	char *bid = boot_id();
-	mld_init(&m);
-	snprintf(fake, sizeof(fake), "%s/fake", m.dir);
-	snprintf(sdir, sizeof(sdir), "%s/state", m.dir);
-	snprintf(sp, sizeof(sp), "%s/kmsg.state", sdir);
-	assert_int_equal(mkdir(sdir, 0755), 0);
-	h_write_file(fake, "6,0,1000,-;s zero\n6,1,2000,-;s one\n", 0644);
+	snprintf(sp, sizeof(sp), "%s/kmsg.state", fx->sdir);
+	assert_int_equal(mkdir(fx->sdir, 0755), 0);
+	h_write_file(fx->fake, "6,0,1000,-;s zero\n6,1,2000,-;s one\n", 0644);
 	h_write_file(sp, "00000000-1111-2222-3333-444444444444 100\n", 0644);
-	const char *args[] = { "--kmsg=%D/fake", "--state-dir", "%D/state", NULL };
-	struct mld_opts o = { .args = args };
 
 	/* Another boot: from the start, no marker. */
-	mld_start(&m, &o);
-	json_t *a = wait_msg(&m, "dump source=kmsg\n", "s one");
+	kx_start(fx, fake_args);
+	json_t *a = wait_msg(m, "dump source=kmsg\n", "s one");
 	if (json_array_size(a) != 2) {
 		h_print_entries(a);
 		fail_msg("another boot's state: want both records and no marker");
 	}
 	json_decref(a);
-	stop_keep_dir(&m);
+	mld_stop_keep(m);
 	char *sf = h_read_file(sp, NULL);
 	assert_non_null(sf);
 	snprintf(text, sizeof(text), "%s 2\n", bid);
@@ -733,22 +765,22 @@ static void test_fake_state_file(void **state)
 
 	/* Garbage in the state file: a notice, and from the start again. */
 	h_write_file(sp, "not a state file\n", 0644);
-	mld_start(&m, &o);
-	a = wait_msg(&m, "dump source=kmsg\n", "s one");
+	kx_restart(fx);
+	a = wait_msg(m, "dump source=kmsg\n", "s one");
 	assert_int_equal(json_array_size(a), 2);
 	json_decref(a);
-	json_t *n = find_notice(&m, "kmsg.state", NULL);
+	json_t *n = find_notice(m, "kmsg.state", NULL);
 	if (!n)
 		fail_msg("no notice about the unreadable state file");
 	json_decref(n);
-	stop_keep_dir(&m);
+	mld_stop_keep(m);
 
 	/* This boot, next seq 2; the kernel now holds 0, 1 and 5..6: three
 	 * records (2-4) were lost while memlogd was down. */
-	h_write_file(fake, "6,0,1000,-;s zero\n6,1,2000,-;s one\n"
-			 "6,5,3000,-;s five\n6,6,4000,-;s six\n", 0644);
-	mld_start(&m, &o);
-	a = wait_msg(&m, "dump source=kmsg\n", "s six");
+	h_write_file(fx->fake, "6,0,1000,-;s zero\n6,1,2000,-;s one\n"
+		     "6,5,3000,-;s five\n6,6,4000,-;s six\n", 0644);
+	kx_restart(fx);
+	a = wait_msg(m, "dump source=kmsg\n", "s six");
 	if (json_array_size(a) != 3) {
 		h_print_entries(a);
 		fail_msg("want marker, s five, s six");
@@ -761,13 +793,12 @@ static void test_fake_state_file(void **state)
 	assert_string_equal(msg_of(json_array_get(a, 1)), "s five");
 	assert_string_equal(msg_of(json_array_get(a, 2)), "s six");
 	json_decref(a);
-	stop_keep_dir(&m);
+	mld_stop_keep(m);
 	sf = h_read_file(sp, NULL);
 	snprintf(text, sizeof(text), "%s 7\n", bid);
 	assert_string_equal(sf, text);
 	free(sf);
 	free(bid);
-	mld_cleanup(&m);
 }
 
 /* A record longer than --max-line-len is split like any long line: parts
@@ -775,20 +806,16 @@ static void test_fake_state_file(void **state)
  * with the first part, each part with the record's priority. */
 static void test_fake_long_record_split(void **state)
 {
-	struct mld m = { 0 };
-	char fake[256];
-	(void)state;
+	struct kx *fx = *state;
+	struct mld *m = &fx->m;
 
-	mld_init(&m);
-	snprintf(fake, sizeof(fake), "%s/fake", m.dir);
-	h_write_file(fake, "4,0,1000,-;0123456789abcdefghijKLMNO\n"
-			 " SUBSYSTEM=usb\n"
-			 "6,1,2000,-;short\n", 0644);
+	h_write_file(fx->fake, "4,0,1000,-;0123456789abcdefghijKLMNO\n"
+		     " SUBSYSTEM=usb\n"
+		     "6,1,2000,-;short\n", 0644);
 	const char *args[] = { "--kmsg=%D/fake", "--state-dir", "%D/state",
 			       "--max-line-len", "16", NULL };
-	struct mld_opts o = { .args = args };
-	mld_start(&m, &o);
-	json_t *a = wait_msg(&m, "dump source=kmsg\n", "short");
+	kx_start(fx, args);
+	json_t *a = wait_msg(m, "dump source=kmsg\n", "short");
 	/* 25 bytes at 16 a part: "0123456789abcdef" + "ghijKLMNO" */
 	if (json_array_size(a) != 3) {
 		h_print_entries(a);
@@ -806,34 +833,30 @@ static void test_fake_long_record_split(void **state)
 	assert_true(json_equal(json_object_get(p0, "attrs"), want));
 	json_decref(want);
 	json_decref(a);
-	mld_stop(&m);
 }
 
 /* A state dir that cannot be used (a file is in the way): memlogd reads
  * the kernel log anyway and says, once, that it cannot keep its place. */
 static void test_fake_state_dir_unusable(void **state)
 {
-	struct mld m = { 0 };
-	char fake[256], blocker[256];
-	(void)state;
+	struct kx *fx = *state;
+	struct mld *m = &fx->m;
+	char blocker[256];
 
-	mld_init(&m);
-	snprintf(fake, sizeof(fake), "%s/fake", m.dir);
-	snprintf(blocker, sizeof(blocker), "%s/notadir", m.dir);
-	h_write_file(fake, "6,0,1000,-;u zero\n6,1,2000,-;u one\n", 0644);
+	snprintf(blocker, sizeof(blocker), "%s/notadir", m->dir);
+	h_write_file(fx->fake, "6,0,1000,-;u zero\n6,1,2000,-;u one\n", 0644);
 	h_write_file(blocker, "in the way\n", 0644);
 	const char *args[] = { "--kmsg=%D/fake", "--state-dir", "%D/notadir",
 			       NULL };
-	struct mld_opts o = { .args = args };
-	mld_start(&m, &o);
-	json_t *a = wait_msg(&m, "dump source=kmsg\n", "u one");
+	kx_start(fx, args);
+	json_t *a = wait_msg(m, "dump source=kmsg\n", "u one");
 	assert_int_equal(json_array_size(a), 2);
 	json_decref(a);
-	json_t *n = find_notice(&m, "notadir", NULL);
+	json_t *n = find_notice(m, "notadir", NULL);
 	if (!n)
 		fail_msg("no notice that the position cannot be kept");
 	json_decref(n);
-	a = h_dump(&m, "dump source=memlogd\n");
+	a = h_dump(m, "dump source=memlogd\n");
 	size_t i, k = 0;
 	json_t *e;
 	json_array_foreach(a, i, e)
@@ -847,7 +870,6 @@ static void test_fake_state_dir_unusable(void **state)
 	char *c = h_read_file(blocker, NULL);
 	assert_string_equal(c, "in the way\n");
 	free(c);
-	mld_stop(&m);
 }
 
 /* CPU time (utime + stime) of pid in ms. */
@@ -873,29 +895,26 @@ static uint64_t cpu_ms(pid_t pid)
  * written afterwards arrive (no writer yet is not the end). */
 static void test_fake_fifo_writer_comes_later(void **state)
 {
-	struct mld m = { 0 };
+	struct kx *fx = *state;
+	struct mld *m = &fx->m;
 	char fifo[256];
-	(void)state;
 
-	mld_init(&m);
-	snprintf(fifo, sizeof(fifo), "%s/fifo", m.dir);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", m->dir);
 	assert_int_equal(mkfifo(fifo, 0600), 0);
 	const char *args[] = { "--kmsg=%D/fifo", "--state-dir", "%D/state", NULL };
-	struct mld_opts o = { .args = args };
-	mld_start(&m, &o);
+	kx_start(fx, args);
 	/* memlogd holds the read end, so this open does not block. */
 	int w = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	if (w < 0)
 		fail_msg("open %s for writing: %s (memlogd does not hold it open)",
 			 fifo, strerror(errno));
 	h_writef(w, "6,0,1000,-;fifo zero\n6,1,2000,-;fifo one\n");
-	json_t *a = wait_msg(&m, "dump source=kmsg\n", "fifo zero");
+	json_t *a = wait_msg(m, "dump source=kmsg\n", "fifo zero");
 	json_decref(a);
 	close(w);
-	a = wait_msg(&m, "dump source=kmsg\n", "fifo one");
+	a = wait_msg(m, "dump source=kmsg\n", "fifo one");
 	assert_int_equal(json_array_size(a), 2);
 	json_decref(a);
-	mld_stop(&m);
 }
 
 /* A FIFO stand-in records arriving over time, and the end when its writer
@@ -903,33 +922,31 @@ static void test_fake_fifo_writer_comes_later(void **state)
  * spin on the hung-up FIFO) and serves on. */
 static void test_fake_fifo_stream_and_end(void **state)
 {
-	struct mld m = { 0 };
+	struct kx *fx = *state;
+	struct mld *m = &fx->m;
 	char fifo[256];
-	(void)state;
 
-	mld_init(&m);
-	snprintf(fifo, sizeof(fifo), "%s/fifo", m.dir);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", m->dir);
 	assert_int_equal(mkfifo(fifo, 0600), 0);
 	/* A writer before memlogd opens it (not inherited: the harness
 	 * closes the child's other fds). */
 	int w = open(fifo, O_RDWR | O_CLOEXEC);
 	assert_true(w >= 0);
 	const char *args[] = { "--kmsg=%D/fifo", "--state-dir", "%D/state", NULL };
-	struct mld_opts o = { .args = args };
-	mld_start(&m, &o);
+	kx_start(fx, args);
 	h_writef(w, "6,0,1000,-;stream zero\n");
 	h_writef(w, "6,1,2000,-;stream one\n SUBSYSTEM=x\n");
-	json_t *a = wait_msg(&m, "dump source=kmsg\n", "stream zero");
+	json_t *a = wait_msg(m, "dump source=kmsg\n", "stream zero");
 	json_decref(a);
 	h_writef(w, "6,3,3000,-;stream three\n");
-	a = wait_msg(&m, "dump source=kmsg\n", "stream one");
+	a = wait_msg(m, "dump source=kmsg\n", "stream one");
 	json_t *one = h_find_msg(a, "stream one");
 	json_t *want = json_pack("{s:s}", "SUBSYSTEM", "x");
 	assert_true(json_equal(json_object_get(one, "attrs"), want));
 	json_decref(want);
 	json_decref(a);
 	close(w); /* the end: the last record is whole */
-	a = wait_msg(&m, "dump source=kmsg\n", "stream three");
+	a = wait_msg(m, "dump source=kmsg\n", "stream three");
 	if (json_array_size(a) != 4) {
 		h_print_entries(a);
 		fail_msg("want zero, one, marker (missed 1), three");
@@ -942,20 +959,19 @@ static void test_fake_fifo_stream_and_end(void **state)
 	/* Idle now: over a second of wall time an idle daemon uses next to
 	 * no CPU; a loop on the FIFO's hang-up uses all it can get, so a
 	 * fifth of the second is a wide margin either way. */
-	h_barrier(&m);
-	uint64_t c0 = cpu_ms(m.pid), t0 = h_now_ms();
+	h_barrier(m);
+	uint64_t c0 = cpu_ms(m->pid), t0 = h_now_ms();
 	h_sleep_ms(1000);
-	uint64_t c1 = cpu_ms(m.pid), t1 = h_now_ms();
+	uint64_t c1 = cpu_ms(m->pid), t1 = h_now_ms();
 	if ((c1 - c0) * 5 > t1 - t0)
 		fail_msg("memlogd used %llu ms of CPU in %llu ms after the "
 			 "FIFO's writer went (busy loop)",
 			 (unsigned long long)(c1 - c0),
 			 (unsigned long long)(t1 - t0));
-	int p = h_register_pipe(&m, "after");
+	int p = h_register_pipe(m, "after");
 	h_writef(p, "still serving\n");
-	h_wait_source_stat(&m, "after", "stderr", "lines", 1);
+	h_wait_source_stat(m, "after", "stderr", "lines", 1);
 	close(p);
-	mld_stop(&m);
 }
 
 /* ---- no kernel log ---- */
@@ -964,33 +980,31 @@ static void test_fake_fifo_stream_and_end(void **state)
  * and in a notice of its own, and serves. */
 static void test_kmsg_missing(void **state)
 {
-	struct mld m = { 0 };
+	struct kx *fx = *state;
+	struct mld *m = &fx->m;
 	char path[256];
-	(void)state;
 
 	const char *args[] = { "--kmsg=%D/nonexistent", "--state-dir", "%D/state",
 			       NULL };
-	struct mld_opts o = { .args = args };
-	mld_start(&m, &o);
-	snprintf(path, sizeof(path), "%s/nonexistent", m.dir);
-	int w = h_register_pipe(&m, "svc");
+	kx_start(fx, args);
+	snprintf(path, sizeof(path), "%s/nonexistent", m->dir);
+	int w = h_register_pipe(m, "svc");
 	h_writef(w, "served\n");
-	h_wait_source_stat(&m, "svc", "stderr", "lines", 1);
+	h_wait_source_stat(m, "svc", "stderr", "lines", 1);
 	close(w);
-	char *err = mld_stderr(&m);
+	char *err = mld_stderr(m);
 	if (!strstr(err, path) || !strstr(err, strerror(ENOENT)))
 		fail_msg("stderr does not say why (%s: %s): %s", path,
 			 strerror(ENOENT), err);
 	free(err);
-	json_t *n = find_notice(&m, path, strerror(ENOENT));
+	json_t *n = find_notice(m, path, strerror(ENOENT));
 	if (!n)
 		fail_msg("no notice from memlogd about %s", path);
 	assert_string_equal(h_jstr(n, "source"), "memlogd");
 	json_decref(n);
-	json_t *st = h_stats(&m);
+	json_t *st = h_stats(m);
 	assert_null(h_stats_source(st, "kmsg", "kernel"));
 	json_decref(st);
-	mld_stop(&m);
 }
 
 /* Copies a built program into dir (mode 0755), so that uid 65534 can run
@@ -1032,9 +1046,9 @@ static pid_t spawn_nobody(const char *const *argv, const char *errpath)
  * a hint and serves on; memlog-kmsg exits 1 with the same hint. */
 static void test_kmsg_without_cap_syslog(void **state)
 {
-	struct mld m = { 0 };
-	char prog[512], sdir[256];
-	(void)state;
+	struct kx *fx = *state;
+	struct mld *m = &fx->m;
+	char prog[512];
 
 	h_need_root("dropping to uid 65534 needs root");
 	char *dr = h_read_file("/proc/sys/kernel/dmesg_restrict", NULL);
@@ -1045,15 +1059,13 @@ static void test_kmsg_without_cap_syslog(void **state)
 			      "/dev/kmsg, nothing to refuse; skipping\n");
 		skip();
 	}
-	if (!h_prog_exists("memlog-kmsg"))
-		fail_msg("%s/memlog-kmsg is not built", h_build());
-	mld_init(&m);
-	assert_int_equal(chmod(m.dir, 0777), 0); /* nobody makes its sockets */
+	need_memlog_kmsg();
+	assert_int_equal(chmod(m->dir, 0777), 0); /* nobody makes its sockets */
 
 	/* memlog-kmsg: exit 1 with the hint. */
 	char kprog[512], kerrf[256];
-	copy_prog("memlog-kmsg", m.dir, kprog, sizeof(kprog));
-	snprintf(kerrf, sizeof(kerrf), "%s/memlog-kmsg.err", m.dir);
+	copy_prog("memlog-kmsg", m->dir, kprog, sizeof(kprog));
+	snprintf(kerrf, sizeof(kerrf), "%s/memlog-kmsg.err", m->dir);
 	const char *kargv[] = { kprog, "--no-follow", "--state-dir", "", NULL };
 	pid_t pid = spawn_nobody(kargv, kerrf);
 	h_track_pid(pid);
@@ -1072,33 +1084,32 @@ static void test_kmsg_without_cap_syslog(void **state)
 		fail_msg("memlog-kmsg gives no CAP_SYSLOG hint");
 
 	/* memlogd: runs on, says why, serves. */
-	snprintf(sdir, sizeof(sdir), "%s/state", m.dir);
-	copy_prog("memlogd", m.dir, prog, sizeof(prog));
-	const char *argv[] = { prog, "--socket-log", m.log, "--socket-query",
-			       m.query, "--kmsg", "--state-dir", sdir, NULL };
-	pid = spawn_nobody(argv, m.errfile);
+	copy_prog("memlogd", m->dir, prog, sizeof(prog));
+	const char *argv[] = { prog, "--socket-log", m->log, "--socket-query",
+			       m->query, "--kmsg", "--state-dir", fx->sdir, NULL };
+	pid = spawn_nobody(argv, m->errfile);
 	h_track_pid(pid);
-	m.pid = pid;
-	mld_wait_ready(&m);
-	int w = h_register_pipe(&m, "svc");
+	m->pid = pid;
+	mld_wait_ready(m);
+	int w = h_register_pipe(m, "svc");
 	h_writef(w, "served without the kernel log\n");
-	h_wait_source_stat(&m, "svc", "stderr", "lines", 1);
+	h_wait_source_stat(m, "svc", "stderr", "lines", 1);
 	close(w);
-	char *err = mld_stderr(&m);
+	char *err = mld_stderr(m);
 	bool said = strstr(err, "/dev/kmsg") && strstr(err, "CAP_SYSLOG");
 	if (!said)
 		print_message("# memlogd stderr: %s\n", err);
 	free(err);
 	if (!said)
 		fail_msg("memlogd's stderr has no CAP_SYSLOG hint for /dev/kmsg");
-	json_t *n = find_notice(&m, "/dev/kmsg", "CAP_SYSLOG");
+	json_t *n = find_notice(m, "/dev/kmsg", "CAP_SYSLOG");
 	if (!n)
 		fail_msg("no notice from memlogd with a CAP_SYSLOG hint");
 	json_decref(n);
-	json_t *st = h_stats(&m);
+	json_t *st = h_stats(m);
 	assert_null(h_stats_source(st, "kmsg", "kernel"));
 	json_decref(st);
-	mld_stop(&m);
+	mld_stop(m);
 	h_untrack_pid(pid);
 }
 
@@ -1189,13 +1200,12 @@ static const struct kline *kfind(const struct kline *v, size_t n,
  * which). */
 static void test_memlog_kmsg_exit_status(void **state)
 {
-	struct mld m = { 0 };
+	struct kx *fx = *state;
+	struct mld *m = &fx->m;
 	char path[256];
 	char *out, *err;
-	(void)state;
 
-	if (!h_prog_exists("memlog-kmsg"))
-		fail_msg("%s/memlog-kmsg is not built", h_build());
+	need_memlog_kmsg();
 	const char *a1[] = { "--help", NULL };
 	int st = h_run_prog("memlog-kmsg", a1, 3 * H_TIMEOUT_MS, &out, &err);
 	bool ok = WIFEXITED(st) && WEXITSTATUS(st) == 0 &&
@@ -1218,8 +1228,7 @@ static void test_memlog_kmsg_exit_status(void **state)
 	if (!ok)
 		fail_msg("memlog-kmsg --bogus: want exit 2");
 
-	mld_init(&m);
-	snprintf(path, sizeof(path), "%s/nonexistent", m.dir);
+	snprintf(path, sizeof(path), "%s/nonexistent", m->dir);
 	const char *a3[] = { "--kmsg", path, "--no-follow", "--state-dir", "",
 			     NULL };
 	st = h_run_prog("memlog-kmsg", a3, 3 * H_TIMEOUT_MS, &out, &err);
@@ -1231,7 +1240,6 @@ static void test_memlog_kmsg_exit_status(void **state)
 	free(err);
 	if (!ok)
 		fail_msg("memlog-kmsg on a missing log: want exit 1 naming it");
-	mld_cleanup(&m);
 }
 
 /* memlog-kmsg --no-follow: one line per record to stderr, the unique line
@@ -1239,17 +1247,13 @@ static void test_memlog_kmsg_exit_status(void **state)
  * prints nothing it printed before; --priority prefixes <PRI>. */
 static void test_memlog_kmsg(void **state)
 {
-	struct mld m = { 0 };
-	char u1[64], u2[64], line[96], sdir[256];
+	struct kx *fx = *state;
+	char u1[64], u2[64], line[96];
 	static struct kline v[100000];
 	char *out, *err;
-	(void)state;
 
 	need_kernel();
-	if (!h_prog_exists("memlog-kmsg"))
-		fail_msg("%s/memlog-kmsg is not built", h_build());
-	mld_init(&m); /* only for a private dir */
-	snprintf(sdir, sizeof(sdir), "%s/state", m.dir);
+	need_memlog_kmsg();
 	h_token(u1, sizeof(u1), "memlog-itest-", 16);
 	h_token(u2, sizeof(u2), "memlog-itest-", 16);
 	snprintf(line, sizeof(line), "<11>%s\n", u1);
@@ -1262,7 +1266,7 @@ static void test_memlog_kmsg(void **state)
 	uint64_t seq1 = k.v[ik].seq;
 	klist_free(&k);
 
-	const char *a1[] = { "--no-follow", "--state-dir", sdir, NULL };
+	const char *a1[] = { "--no-follow", "--state-dir", fx->sdir, NULL };
 	int st = h_run_prog("memlog-kmsg", a1, 3 * H_TIMEOUT_MS, &out, &err);
 	h_expect_exit(st, 0, "memlog-kmsg", err);
 	assert_string_equal(out, "");
@@ -1292,7 +1296,7 @@ static void test_memlog_kmsg(void **state)
 	/* --priority: <PRI> first (facility user, level warning: 12). */
 	snprintf(line, sizeof(line), "<12>%s\n", u2);
 	kwrite(line);
-	const char *a2[] = { "--no-follow", "--priority", "--state-dir", sdir,
+	const char *a2[] = { "--no-follow", "--priority", "--state-dir", fx->sdir,
 			     NULL };
 	st = h_run_prog("memlog-kmsg", a2, 3 * H_TIMEOUT_MS, &out, &err);
 	h_expect_exit(st, 0, "memlog-kmsg", err);
@@ -1305,7 +1309,6 @@ static void test_memlog_kmsg(void **state)
 		fail_msg("the third run printed %s again", u1);
 	free(out);
 	free(err);
-	mld_cleanup(&m);
 }
 
 
@@ -1314,16 +1317,12 @@ static void test_memlog_kmsg(void **state)
  * rather than be lost while it next waits for the kernel. */
 static void test_memlog_kmsg_sigterm_while_printing(void **state)
 {
-	struct mld m = { 0 };
-	char prog[512], big[800], sdir[256];
+	struct kx *fx = *state;
+	char prog[512], big[800];
 	int p[2];
-	(void)state;
 
 	need_kernel();
-	if (!h_prog_exists("memlog-kmsg"))
-		fail_msg("%s/memlog-kmsg is not built", h_build());
-	mld_init(&m);
-	snprintf(sdir, sizeof(sdir), "%s/state", m.dir);
+	need_memlog_kmsg();
 	h_prog(prog, sizeof(prog), "memlog-kmsg");
 	/* More than a pipe holds (with what the kernel has already), so that
 	 * printing blocks. /dev/kmsg may rate-limit what we write. */
@@ -1340,7 +1339,7 @@ static void test_memlog_kmsg_sigterm_while_printing(void **state)
 		dup2(p[1], 2);
 		close(p[0]);
 		close(p[1]);
-		execl(prog, prog, "--state-dir", sdir, (char *)NULL);
+		execl(prog, prog, "--state-dir", fx->sdir, (char *)NULL);
 		_exit(127);
 	}
 	h_track_pid(pid);
@@ -1393,22 +1392,19 @@ static void test_memlog_kmsg_sigterm_while_printing(void **state)
  * crash), its position kept: a later run does not repeat what it printed. */
 static void test_memlog_kmsg_follow_sigterm(void **state)
 {
-	struct mld m = { 0 };
-	char u[64], line[96], sdir[256], errf[256], prog[512];
-	(void)state;
+	struct kx *fx = *state;
+	struct mld *m = &fx->m;
+	char u[64], line[96], errf[256], prog[512];
 
 	need_kernel();
-	if (!h_prog_exists("memlog-kmsg"))
-		fail_msg("%s/memlog-kmsg is not built", h_build());
-	mld_init(&m);
-	snprintf(sdir, sizeof(sdir), "%s/state", m.dir);
-	snprintf(errf, sizeof(errf), "%s/follow.err", m.dir);
+	need_memlog_kmsg();
+	snprintf(errf, sizeof(errf), "%s/follow.err", m->dir);
 	h_prog(prog, sizeof(prog), "memlog-kmsg");
 	h_token(u, sizeof(u), "memlog-itest-", 16);
 	snprintf(line, sizeof(line), "<13>%s\n", u);
 	kwrite(line);
 
-	const char *argv[] = { prog, "--state-dir", sdir, NULL };
+	const char *argv[] = { prog, "--state-dir", fx->sdir, NULL };
 	pid_t pid = h_spawn(argv, errf, true);
 	/* Wait until it has printed our line (and so saved past it). */
 	uint64_t deadline = h_now_ms() + H_TIMEOUT_MS;
@@ -1432,46 +1428,33 @@ static void test_memlog_kmsg_follow_sigterm(void **state)
 
 	/* The position survived: the line is not printed again. */
 	char *out, *err;
-	const char *a[] = { "--no-follow", "--state-dir", sdir, NULL };
+	const char *a[] = { "--no-follow", "--state-dir", fx->sdir, NULL };
 	st = h_run_prog("memlog-kmsg", a, 3 * H_TIMEOUT_MS, &out, &err);
 	h_expect_exit(st, 0, "memlog-kmsg", err);
 	if (strstr(err, u))
 		fail_msg("after SIGTERM a new run printed %s again", u);
 	free(out);
 	free(err);
-	mld_cleanup(&m);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_kernel_line_once_and_restart,
-					  h_teardown),
-		cmocka_unit_test_teardown(test_kernel_from_first_record,
-					  h_teardown),
-		cmocka_unit_test_teardown(test_fake_gap_and_dictionary,
-					  h_teardown),
-		cmocka_unit_test_teardown(test_fake_priority_and_malformed,
-					  h_teardown),
-		cmocka_unit_test_teardown(test_fake_state_file, h_teardown),
-		cmocka_unit_test_teardown(test_fake_long_record_split,
-					  h_teardown),
-		cmocka_unit_test_teardown(test_fake_state_dir_unusable,
-					  h_teardown),
-		cmocka_unit_test_teardown(test_fake_fifo_writer_comes_later,
-					  h_teardown),
-		cmocka_unit_test_teardown(test_fake_fifo_stream_and_end,
-					  h_teardown),
-		cmocka_unit_test_teardown(test_kmsg_missing, h_teardown),
-		cmocka_unit_test_teardown(test_kmsg_without_cap_syslog,
-					  h_teardown),
-		cmocka_unit_test_teardown(test_memlog_kmsg_exit_status,
-					  h_teardown),
-		cmocka_unit_test_teardown(test_memlog_kmsg, h_teardown),
-		cmocka_unit_test_teardown(test_memlog_kmsg_follow_sigterm,
-					  h_teardown),
-		cmocka_unit_test_teardown(test_memlog_kmsg_sigterm_while_printing,
-					  h_teardown),
+		KX_TEST(test_kernel_line_once_and_restart),
+		KX_TEST(test_kernel_from_first_record),
+		KX_TEST(test_fake_gap_and_dictionary),
+		KX_TEST(test_fake_priority_and_malformed),
+		KX_TEST(test_fake_state_file),
+		KX_TEST(test_fake_long_record_split),
+		KX_TEST(test_fake_state_dir_unusable),
+		KX_TEST(test_fake_fifo_writer_comes_later),
+		KX_TEST(test_fake_fifo_stream_and_end),
+		KX_TEST(test_kmsg_missing),
+		KX_TEST(test_kmsg_without_cap_syslog),
+		KX_TEST(test_memlog_kmsg_exit_status),
+		KX_TEST(test_memlog_kmsg),
+		KX_TEST(test_memlog_kmsg_follow_sigterm),
+		KX_TEST(test_memlog_kmsg_sigterm_while_printing),
 	};
 	return h_run_tests("itest_kmsg", tests, NULL, NULL);
 }

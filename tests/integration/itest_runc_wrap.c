@@ -680,7 +680,7 @@ static void test_pids_default(void **state)
 
 	/* 0 is unset: replaced. --memlog-pids-limit 0: nothing is set. */
 	h_write_file(t->config, "{\"linux\":{\"resources\":{\"pids\":{\"limit\":0}}}}",
-		   0644);
+		     0644);
 	rw_run(t, args, NULL);
 	assert_int_equal(config_pids(t, &after), 321);
 	json_decref(after);
@@ -893,9 +893,9 @@ static void test_names_docker_and_id(void **state)
 	h_wait_source_stat(m, "web-1", "stderr", "lines", 1);
 	/* Kubernetes annotations beat both. */
 	h_write_file(t->config, "{\"annotations\":{"
-		   "\"io.kubernetes.cri.container-name\":\"app\","
-		   "\"io.kubernetes.cri.sandbox-name\":\"pod-1\","
-		   "\"io.kubernetes.cri.sandbox-namespace\":\"ns\"}}", 0644);
+		     "\"io.kubernetes.cri.container-name\":\"app\","
+		     "\"io.kubernetes.cri.sandbox-name\":\"pod-1\","
+		     "\"io.kubernetes.cri.sandbox-namespace\":\"ns\"}}", 0644);
 	rw_run(t, args, env);
 	expect_exit(t, 0);
 	h_wait_source_stat(m, "ns/pod-1/app", "stderr", "lines", 1);
@@ -1038,7 +1038,7 @@ static void test_pids_setting(void **state)
 	/* The engine's own limit is kept: nothing to say. */
 	unlink(t->log);
 	h_write_file(t->config, "{\"linux\":{\"resources\":{\"pids\":{\"limit\":"
-		   "50}}},\"annotations\":{\"memlog.pids-limit\":\"-1\"}}", 0644);
+		     "50}}},\"annotations\":{\"memlog.pids-limit\":\"-1\"}}", 0644);
 	rw_run(t, args, env);
 	assert_int_equal(config_pids(t, &doc), 50);
 	json_decref(doc);

@@ -284,8 +284,7 @@ static void test_logger_rfc3164(void **state)
 	free(out);
 	free(err);
 	/* Its socket goes with it. */
-	int ws = mld_signal_wait(&m, SIGTERM);
-	assert_true(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+	mld_stop_keep(&m);
 	if (lstat(sp, &sb) == 0)
 		fail_msg("%s left behind after SIGTERM", sp);
 	mld_cleanup(&m);
@@ -800,8 +799,7 @@ static void test_socket_in_use(void **state)
 	assert_null(h_stats_source(st, "syslog", "syslog"));
 	json_decref(st);
 
-	int ws = mld_signal_wait(&m, SIGTERM);
-	assert_true(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+	mld_stop_keep(&m);
 	assert_int_equal(lstat(other, &sb1), 0);
 	assert_true(sb1.st_ino == sb0.st_ino);
 	close(ofd);
@@ -819,8 +817,7 @@ static void test_socket_in_use(void **state)
 	if (!n)
 		fail_msg("no notice from memlogd about %s", plain);
 	json_decref(n);
-	ws = mld_signal_wait(&m, SIGTERM);
-	assert_true(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+	mld_stop_keep(&m);
 	char *c = h_read_file(plain, NULL);
 	assert_non_null(c);
 	assert_string_equal(c, "not a socket\n");
@@ -837,8 +834,7 @@ static void test_socket_in_use(void **state)
 	if (!n)
 		fail_msg("no notice from memlogd about %s", link);
 	json_decref(n);
-	ws = mld_signal_wait(&m, SIGTERM);
-	assert_true(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+	mld_stop_keep(&m);
 	char target[256];
 	ssize_t tl = readlink(link, target, sizeof(target) - 1);
 	assert_true(tl > 0);
