@@ -1373,3 +1373,44 @@ size_t h_count_msg(json_t *a, const char *msg)
 		n += !strcmp(h_jstr(e, "msg"), msg);
 	return n;
 }
+
+json_t *h_find_notice(const struct mld *m, const char *w1, const char *w2)
+{
+	json_t *a = h_dump(m, "dump source=memlogd\n");
+	size_t i;
+	json_t *e, *found = NULL;
+
+	json_array_foreach(a, i, e) {
+		const char *msg = h_jstr(e, "msg");
+		if (strstr(msg, w1) && (!w2 || strstr(msg, w2))) {
+			found = json_incref(e);
+			break;
+		}
+	}
+	if (!found) {
+		print_message("# memlogd's notices:\n");
+		h_print_entries(a);
+	}
+	json_decref(a);
+	return found;
+}
+
+void h_wait_sig_blocked(pid_t pid, int sig, const char *what)
+{
+	uint64_t deadline = h_now_ms() + H_TIMEOUT_MS;
+	char p[64];
+
+	snprintf(p, sizeof(p), "/proc/%d/status", (int)pid);
+	for (;;) {
+		char *s = h_read_file(p, NULL);
+		char *b = s ? strstr(s, "\nSigBlk:") : NULL;
+		unsigned long long mask = b ? strtoull(b + 8, NULL, 16) : 0;
+		free(s);
+		if (mask & (1ull << (sig - 1)))
+			return;
+		if (h_now_ms() > deadline)
+			fail_msg("%s (pid %d) never blocked signal %d", what,
+				 (int)pid, sig);
+		h_sleep_ms(1);
+	}
+}

@@ -242,5 +242,11 @@ void h_print_entries(json_t *a);
  * many there are. */
 json_t *h_find_msg(json_t *a, const char *msg);
 size_t h_count_msg(json_t *a, const char *msg);
+/* memlogd's first notice (source memlogd) that holds w1 and w2 (w2 may be
+ * NULL), a new reference; NULL (after printing them all) if none does. */
+json_t *h_find_notice(const struct mld *m, const char *w1, const char *w2);
+/* Waits until process pid blocks sig (a program that takes it from a
+ * signalfd from then on: sent earlier, it would simply kill it). */
+void h_wait_sig_blocked(pid_t pid, int sig, const char *what);
 
 #endif

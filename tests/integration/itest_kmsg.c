@@ -197,28 +197,6 @@ static json_t *wait_msg(const struct mld *m, const char *req, const char *msg)
 	}
 }
 
-/* memlogd's own notices (source memlogd) containing all of the words. */
-static json_t *find_notice(const struct mld *m, const char *w1, const char *w2)
-{
-	json_t *a = h_dump(m, "dump source=memlogd\n");
-	size_t i;
-	json_t *e, *found = NULL;
-
-	json_array_foreach(a, i, e) {
-		const char *s = msg_of(e);
-		if (strstr(s, w1) && (!w2 || strstr(s, w2))) {
-			found = json_incref(e);
-			break;
-		}
-	}
-	if (!found) {
-		print_message("# memlogd's notices:\n");
-		h_print_entries(a);
-	}
-	json_decref(a);
-	return found;
-}
-
 static void append_file(const char *path, const char *text)
 {
 	int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
@@ -722,7 +700,7 @@ static void test_fake_priority_and_malformed(void **state)
 	json_array_foreach(a, i, e)
 		assert_false(is_marker(e));
 	json_decref(a);
-	json_t *n = find_notice(m, "malformed", NULL);
+	json_t *n = h_find_notice(m, "malformed", NULL);
 	if (!n)
 		fail_msg("no notice about the malformed record");
 	json_decref(n);
@@ -769,7 +747,7 @@ static void test_fake_state_file(void **state)
 	a = wait_msg(m, "dump source=kmsg\n", "s one");
 	assert_int_equal(json_array_size(a), 2);
 	json_decref(a);
-	json_t *n = find_notice(m, "kmsg.state", NULL);
+	json_t *n = h_find_notice(m, "kmsg.state", NULL);
 	if (!n)
 		fail_msg("no notice about the unreadable state file");
 	json_decref(n);
@@ -852,7 +830,7 @@ static void test_fake_state_dir_unusable(void **state)
 	json_t *a = wait_msg(m, "dump source=kmsg\n", "u one");
 	assert_int_equal(json_array_size(a), 2);
 	json_decref(a);
-	json_t *n = find_notice(m, "notadir", NULL);
+	json_t *n = h_find_notice(m, "notadir", NULL);
 	if (!n)
 		fail_msg("no notice that the position cannot be kept");
 	json_decref(n);
@@ -997,7 +975,7 @@ static void test_kmsg_missing(void **state)
 		fail_msg("stderr does not say why (%s: %s): %s", path,
 			 strerror(ENOENT), err);
 	free(err);
-	json_t *n = find_notice(m, path, strerror(ENOENT));
+	json_t *n = h_find_notice(m, path, strerror(ENOENT));
 	if (!n)
 		fail_msg("no notice from memlogd about %s", path);
 	assert_string_equal(h_jstr(n, "source"), "memlogd");
@@ -1102,7 +1080,7 @@ static void test_kmsg_without_cap_syslog(void **state)
 	free(err);
 	if (!said)
 		fail_msg("memlogd's stderr has no CAP_SYSLOG hint for /dev/kmsg");
-	json_t *n = find_notice(m, "/dev/kmsg", "CAP_SYSLOG");
+	json_t *n = h_find_notice(m, "/dev/kmsg", "CAP_SYSLOG");
 	if (!n)
 		fail_msg("no notice from memlogd with a CAP_SYSLOG hint");
 	json_decref(n);

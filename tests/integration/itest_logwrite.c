@@ -100,31 +100,10 @@ static char *lw_stderr(const struct lw *l)
 	return s ? s : strdup("");
 }
 
-/* Waits until process pid blocks SIGTERM (logwrite takes it from a
- * signalfd from then on): a SIGTERM sent earlier would simply kill it. */
-static void wait_sigterm_blocked(pid_t pid)
-{
-	uint64_t deadline = h_now_ms() + H_TIMEOUT_MS;
-	char p[64];
-
-	snprintf(p, sizeof(p), "/proc/%d/status", (int)pid);
-	for (;;) {
-		char *s = h_read_file(p, NULL);
-		char *b = s ? strstr(s, "\nSigBlk:") : NULL;
-		unsigned long long mask = b ? strtoull(b + 8, NULL, 16) : 0;
-		free(s);
-		if (mask & (1ull << (SIGTERM - 1)))
-			return;
-		if (h_now_ms() > deadline)
-			fail_msg("logwrite (pid %d) never blocked SIGTERM", (int)pid);
-		h_sleep_ms(1);
-	}
-}
-
 static int lw_signal_wait(struct lw *l, int sig)
 {
 	assert_true(l->pid > 0);
-	wait_sigterm_blocked(l->pid);
+	h_wait_sig_blocked(l->pid, SIGTERM, "logwrite");
 	kill(l->pid, sig);
 	int st = h_wait_pid(l->pid, H_TIMEOUT_MS * 2);
 	h_untrack_pid(l->pid);

@@ -43,27 +43,6 @@ static pid_t start_logwrite(const struct run *r, const struct mld *m)
 	return h_spawn(argv, r->err, false);
 }
 
-/* Waits until process pid blocks SIGTERM (logwrite takes it from a
- * signalfd from then on): a SIGTERM sent earlier would simply kill it. */
-static void wait_sigterm_blocked(pid_t pid)
-{
-	uint64_t deadline = h_now_ms() + H_TIMEOUT_MS;
-	char p[64];
-
-	snprintf(p, sizeof(p), "/proc/%d/status", (int)pid);
-	for (;;) {
-		char *s = h_read_file(p, NULL);
-		char *b = s ? strstr(s, "\nSigBlk:") : NULL;
-		unsigned long long mask = b ? strtoull(b + 8, NULL, 16) : 0;
-		free(s);
-		if (mask & (1ull << (SIGTERM - 1)))
-			return;
-		if (h_now_ms() > deadline)
-			fail_msg("logwrite (pid %d) never blocked SIGTERM", (int)pid);
-		h_sleep_ms(1);
-	}
-}
-
 /* Appends the content of a file (decompressed if gz) to *buf. */
 static void append_file(const struct run *r, const char *name, bool gz,
 			char **buf, size_t *len, size_t *cap)
@@ -314,7 +293,7 @@ static void test_crash(void **state)
 		 * the sequence. */
 		if (kills % 10 == 9) {
 			pid = start_logwrite(&r, &m);
-			wait_sigterm_blocked(pid);
+			h_wait_sig_blocked(pid, SIGTERM, "logwrite");
 			h_sleep_ms((unsigned)(rand() % 26));
 			kill(pid, SIGTERM);
 			int st = h_wait_pid(pid, H_TIMEOUT_MS);
@@ -332,7 +311,7 @@ static void test_crash(void **state)
 	/* A last run to the end. */
 	pid_t pid = start_logwrite(&r, &m);
 	wait_caught_up(&r, &m);
-	wait_sigterm_blocked(pid);
+	h_wait_sig_blocked(pid, SIGTERM, "logwrite");
 	kill(pid, SIGTERM);
 	int st = h_wait_pid(pid, H_TIMEOUT_MS);
 	h_untrack_pid(pid);
@@ -449,7 +428,7 @@ static void test_crash_many_sources(void **state)
 	start_many(&r, &m, &pid);
 	h_wait_stat(&m, "registrations.sources_open", 0);
 	wait_caught_up(&r, &m);
-	wait_sigterm_blocked(pid);
+	h_wait_sig_blocked(pid, SIGTERM, "logwrite");
 	kill(pid, SIGTERM);
 	int st = h_wait_pid(pid, H_TIMEOUT_MS);
 	h_untrack_pid(pid);

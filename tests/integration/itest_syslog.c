@@ -195,25 +195,6 @@ static const char *attr(json_t *e, const char *key)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-static json_t *find_notice(const struct mld *m, const char *w1, const char *w2)
-{
-	json_t *a = h_dump(m, "dump source=memlogd\n");
-	size_t i;
-	json_t *e, *found = NULL;
-
-	json_array_foreach(a, i, e)
-		if (strstr(msg_of(e), w1) && (!w2 || strstr(msg_of(e), w2))) {
-			found = json_incref(e);
-			break;
-		}
-	if (!found) {
-		print_message("# memlogd's notices:\n");
-		h_print_entries(a);
-	}
-	json_decref(a);
-	return found;
-}
-
 /* ---- logger, RFC 3164 and 5424 ---- */
 
 /* logger -u SOCK -t TAG -p daemon.err: an entry named after the tag, stream
@@ -540,9 +521,9 @@ static void test_oversized_datagram_not_cut_silently(void **state)
 	if (!in_order)
 		fail_msg("the parts are not the message's bytes in order");
 	if (total != body) {
-		json_t *n = find_notice(&m, "hugetag", NULL);
+		json_t *n = h_find_notice(&m, "hugetag", NULL);
 		if (!n)
-			n = find_notice(&m, "trunc", NULL);
+			n = h_find_notice(&m, "trunc", NULL);
 		if (!n)
 			fail_msg("a %zu-byte message was stored as %zu bytes, "
 				 "without a word about the rest", body, total);
@@ -779,7 +760,7 @@ static void test_socket_in_use(void **state)
 	if (!strstr(err, other))
 		fail_msg("stderr does not name %s: %s", other, err);
 	free(err);
-	json_t *n = find_notice(&m, other, NULL);
+	json_t *n = h_find_notice(&m, other, NULL);
 	if (!n)
 		fail_msg("no notice from memlogd about %s", other);
 	json_decref(n);
@@ -813,7 +794,7 @@ static void test_socket_in_use(void **state)
 	const char *args2[] = { "--syslog=%D/plain", NULL };
 	struct mld_opts o2 = { .args = args2 };
 	mld_start(&m, &o2);
-	n = find_notice(&m, plain, NULL);
+	n = h_find_notice(&m, plain, NULL);
 	if (!n)
 		fail_msg("no notice from memlogd about %s", plain);
 	json_decref(n);
@@ -830,7 +811,7 @@ static void test_socket_in_use(void **state)
 	const char *args3[] = { "--syslog=%D/link", NULL };
 	struct mld_opts o3 = { .args = args3 };
 	mld_start(&m, &o3);
-	n = find_notice(&m, link, NULL);
+	n = h_find_notice(&m, link, NULL);
 	if (!n)
 		fail_msg("no notice from memlogd about %s", link);
 	json_decref(n);

@@ -165,36 +165,36 @@ void fx_nonblock(int fd)
 	assert_int_equal(fd_set_nonblock(fd), 0);
 }
 
-size_t fx_drain(int fd)
+/* Reads fd until it would block (returns false) or ends (true); *total
+ * counts the bytes. A reset is an end: the peer closed with our bytes
+ * unread. */
+static bool drain(int fd, long *total)
 {
 	char buf[65536];
-	size_t total = 0;
 
 	for (;;) {
 		ssize_t n = read(fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			return total;
-		total += (size_t)n;
+		if (n == 0 || (n < 0 && errno == ECONNRESET))
+			return true;
+		if (n < 0)
+			return false;
+		*total += n;
 	}
+}
+
+size_t fx_drain(int fd)
+{
+	long total = 0;
+
+	drain(fd, &total);
+	return (size_t)total;
 }
 
 long fx_drain_to_eof(int fd)
 {
-	char buf[65536];
 	long total = 0;
 
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == ECONNRESET)
-			return total; /* closed with our bytes unread */
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			return total;
-		total += n;
-	}
+	return drain(fd, &total) ? total : -1;
 }

@@ -82,25 +82,32 @@ static const struct loop_hooks one_turn = {
 	.after_events = stop_after_one_turn,
 };
 
+/* NOWNERS event sources on eventfds, watched, all readable before the
+ * wait: one batch holds their events. */
+static void owners_ready(struct loop *l, struct owner *o, ev_fn cb)
+{
+	uint64_t one = 1;
+
+	memset(o, 0, NOWNERS * sizeof(*o));
+	for (int i = 0; i < NOWNERS; i++) {
+		o[i].loop = l;
+		o[i].all = o;
+		o[i].ev.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		o[i].ev.cb = cb;
+		assert_true(o[i].ev.fd >= 0);
+		assert_int_equal(loop_watch(l, &o[i].ev, EPOLLIN), 0);
+	}
+	for (int i = 0; i < NOWNERS; i++)
+		assert_int_equal(write(o[i].ev.fd, &one, sizeof(one)), sizeof(one));
+}
+
 static void test_unwatch_drops_pending_event(void **state)
 {
 	struct loop l;
 	struct owner o[NOWNERS];
-	uint64_t one = 1;
 
 	assert_int_equal(loop_init(&l, &one_turn, 0), 0);
-	memset(o, 0, sizeof(o));
-	for (int i = 0; i < NOWNERS; i++) {
-		o[i].loop = &l;
-		o[i].all = o;
-		o[i].ev.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-		o[i].ev.cb = on_ready;
-		assert_true(o[i].ev.fd >= 0);
-		assert_int_equal(loop_watch(&l, &o[i].ev, EPOLLIN), 0);
-	}
-	/* All readable before the wait: one batch holds the three events. */
-	for (int i = 0; i < NOWNERS; i++)
-		assert_int_equal(write(o[i].ev.fd, &one, sizeof(one)), sizeof(one));
+	owners_ready(&l, o, on_ready);
 	assert_int_equal(loop_run(&l), 0);
 
 	int freed = 0, called = 0;
@@ -139,19 +146,9 @@ static void test_unwatch_self_keeps_batch(void **state)
 {
 	struct loop l;
 	struct owner o[NOWNERS];
-	uint64_t one = 1;
 
 	assert_int_equal(loop_init(&l, &one_turn, 0), 0);
-	memset(o, 0, sizeof(o));
-	for (int i = 0; i < NOWNERS; i++) {
-		o[i].loop = &l;
-		o[i].all = o;
-		o[i].ev.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-		o[i].ev.cb = unwatch_self;
-		assert_true(o[i].ev.fd >= 0);
-		assert_int_equal(loop_watch(&l, &o[i].ev, EPOLLIN), 0);
-		assert_int_equal(write(o[i].ev.fd, &one, sizeof(one)), sizeof(one));
-	}
+	owners_ready(&l, o, unwatch_self);
 	assert_int_equal(loop_run(&l), 0);
 	for (int i = 0; i < NOWNERS; i++) {
 		assert_int_equal(o[i].calls, 1);
