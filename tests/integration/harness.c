@@ -1414,3 +1414,26 @@ void h_wait_sig_blocked(pid_t pid, int sig, const char *what)
 		h_sleep_ms(1);
 	}
 }
+
+json_t *h_wait_dump_msg(const struct mld *m, const char *req, const char *msg)
+{
+	uint64_t deadline = h_now_ms() + H_TIMEOUT_MS;
+	unsigned ms = 1;
+
+	for (;;) {
+		json_t *a = h_dump(m, req);
+		if (h_find_msg(a, msg))
+			return a;
+		if (remaining(deadline) == 0) {
+			print_message("# %.*s gave:\n", (int)strcspn(req, "\n"),
+				      req);
+			h_print_entries(a);
+			print_stderr(m);
+			json_decref(a);
+			fail_msg("\"%s\" did not arrive within %d ms", msg,
+				 H_TIMEOUT_MS);
+		}
+		json_decref(a);
+		backoff(&ms);
+	}
+}

@@ -242,6 +242,10 @@ void h_print_entries(json_t *a);
  * many there are. */
 json_t *h_find_msg(json_t *a, const char *msg);
 size_t h_count_msg(json_t *a, const char *msg);
+/* Polls the dump request req until an entry with msg is there; returns
+ * that dump. Fails after H_TIMEOUT_MS, showing the last dump and memlogd's
+ * stderr. */
+json_t *h_wait_dump_msg(const struct mld *m, const char *req, const char *msg);
 /* memlogd's first notice (source memlogd) that holds w1 and w2 (w2 may be
  * NULL), a new reference; NULL (after printing them all) if none does. */
 json_t *h_find_notice(const struct mld *m, const char *w1, const char *w2);

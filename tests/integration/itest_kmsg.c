@@ -169,34 +169,6 @@ static bool is_marker(json_t *e)
 	return json_is_true(json_object_get(e, "marker"));
 }
 
-/* Polls the dump request until an entry with msg is there; returns the
- * whole dump. */
-static json_t *wait_msg(const struct mld *m, const char *req, const char *msg)
-{
-	uint64_t deadline = h_now_ms() + H_TIMEOUT_MS;
-	unsigned ms = 1;
-
-	for (;;) {
-		json_t *a = h_dump(m, req);
-		if (h_find_msg(a, msg))
-			return a;
-		if (h_now_ms() >= deadline) {
-			print_message("# %s gave:\n", req);
-			h_print_entries(a);
-			char *e = mld_stderr(m);
-			print_message("# memlogd stderr: %s\n", e);
-			free(e);
-			json_decref(a);
-			fail_msg("\"%s\" did not arrive within %d ms", msg,
-				 H_TIMEOUT_MS);
-		}
-		json_decref(a);
-		h_sleep_ms(ms);
-		if (ms < 20)
-			ms *= 2;
-	}
-}
-
 static void append_file(const char *path, const char *text)
 {
 	int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
@@ -356,7 +328,7 @@ static void test_kernel_line_once_and_restart(void **state)
 	snprintf(line, sizeof(line), "<11>%s\n", u1);
 	uint64_t t_write = h_now_ns();
 	kwrite(line);
-	json_t *a = wait_msg(m, "dump source=kmsg\n", u1);
+	json_t *a = h_wait_dump_msg(m, "dump source=kmsg\n", u1);
 	if (h_count_msg(a, u1) != 1) {
 		h_print_entries(a);
 		fail_msg("%s is in the ring %zu times, want once", u1,
@@ -439,7 +411,7 @@ static void test_kernel_line_once_and_restart(void **state)
 	kwrite(line);
 
 	kx_restart(fx); /* same dir, same state */
-	a = wait_msg(m, "dump source=kmsg\n", u2);
+	a = h_wait_dump_msg(m, "dump source=kmsg\n", u2);
 	if (h_count_msg(a, u1) != 0) {
 		h_print_entries(a);
 		fail_msg("the restarted memlogd repeats %s", u1);
@@ -502,7 +474,7 @@ static void test_kernel_from_first_record(void **state)
 	kx_start(fx, kernel_args);
 	snprintf(line, sizeof(line), "<13>%s\n", u);
 	kwrite(line);
-	json_t *a = wait_msg(m, "dump source=kmsg\n", u);
+	json_t *a = h_wait_dump_msg(m, "dump source=kmsg\n", u);
 	klist_read(&k1);
 	uint64_t f1 = k1.v[0].seq;
 	ssize_t iu = klist_find(&k1, u);
@@ -593,7 +565,7 @@ static void test_fake_gap_and_dictionary(void **state)
 		 mono - 3000000, mono - 2000000, mono - 1000000);
 	h_write_file(fx->fake, text, 0644);
 	kx_start(fx, fake_args);
-	json_t *a = wait_msg(m, "dump source=kmsg\n", "fake four");
+	json_t *a = h_wait_dump_msg(m, "dump source=kmsg\n", "fake four");
 	if (json_array_size(a) != 4) {
 		h_print_entries(a);
 		fail_msg("%zu kmsg entries, want zero, one, marker, four",
@@ -656,7 +628,7 @@ static void test_fake_gap_and_dictionary(void **state)
 	snprintf(text, sizeof(text), "6,5,%" PRIu64 ",-;fake five\n", mono);
 	append_file(fx->fake, text);
 	kx_restart(fx);
-	a = wait_msg(m, "dump source=kmsg\n", "fake five");
+	a = h_wait_dump_msg(m, "dump source=kmsg\n", "fake five");
 	if (json_array_size(a) != 1) {
 		h_print_entries(a);
 		fail_msg("after a restart: %zu entries, want only fake five",
@@ -679,7 +651,7 @@ static void test_fake_priority_and_malformed(void **state)
 		     "3,1,2000,-;kernel err\n"
 		     "191,2,3000,-;local7 debug\n", 0644);
 	kx_start(fx, fake_args);
-	json_t *a = wait_msg(m, "dump source=kmsg\n", "local7 debug");
+	json_t *a = h_wait_dump_msg(m, "dump source=kmsg\n", "local7 debug");
 	if (json_array_size(a) != 3) {
 		h_print_entries(a);
 		fail_msg("%zu kmsg entries, want the three good records",
@@ -728,7 +700,7 @@ static void test_fake_state_file(void **state)
 
 	/* Another boot: from the start, no marker. */
 	kx_start(fx, fake_args);
-	json_t *a = wait_msg(m, "dump source=kmsg\n", "s one");
+	json_t *a = h_wait_dump_msg(m, "dump source=kmsg\n", "s one");
 	if (json_array_size(a) != 2) {
 		h_print_entries(a);
 		fail_msg("another boot's state: want both records and no marker");
@@ -744,7 +716,7 @@ static void test_fake_state_file(void **state)
 	/* Garbage in the state file: a notice, and from the start again. */
 	h_write_file(sp, "not a state file\n", 0644);
 	kx_restart(fx);
-	a = wait_msg(m, "dump source=kmsg\n", "s one");
+	a = h_wait_dump_msg(m, "dump source=kmsg\n", "s one");
 	assert_int_equal(json_array_size(a), 2);
 	json_decref(a);
 	json_t *n = h_find_notice(m, "kmsg.state", NULL);
@@ -758,7 +730,7 @@ static void test_fake_state_file(void **state)
 	h_write_file(fx->fake, "6,0,1000,-;s zero\n6,1,2000,-;s one\n"
 		     "6,5,3000,-;s five\n6,6,4000,-;s six\n", 0644);
 	kx_restart(fx);
-	a = wait_msg(m, "dump source=kmsg\n", "s six");
+	a = h_wait_dump_msg(m, "dump source=kmsg\n", "s six");
 	if (json_array_size(a) != 3) {
 		h_print_entries(a);
 		fail_msg("want marker, s five, s six");
@@ -793,7 +765,7 @@ static void test_fake_long_record_split(void **state)
 	const char *args[] = { "--kmsg=%D/fake", "--state-dir", "%D/state",
 			       "--max-line-len", "16", NULL };
 	kx_start(fx, args);
-	json_t *a = wait_msg(m, "dump source=kmsg\n", "short");
+	json_t *a = h_wait_dump_msg(m, "dump source=kmsg\n", "short");
 	/* 25 bytes at 16 a part: "0123456789abcdef" + "ghijKLMNO" */
 	if (json_array_size(a) != 3) {
 		h_print_entries(a);
@@ -827,7 +799,7 @@ static void test_fake_state_dir_unusable(void **state)
 	const char *args[] = { "--kmsg=%D/fake", "--state-dir", "%D/notadir",
 			       NULL };
 	kx_start(fx, args);
-	json_t *a = wait_msg(m, "dump source=kmsg\n", "u one");
+	json_t *a = h_wait_dump_msg(m, "dump source=kmsg\n", "u one");
 	assert_int_equal(json_array_size(a), 2);
 	json_decref(a);
 	json_t *n = h_find_notice(m, "notadir", NULL);
@@ -887,10 +859,10 @@ static void test_fake_fifo_writer_comes_later(void **state)
 		fail_msg("open %s for writing: %s (memlogd does not hold it open)",
 			 fifo, strerror(errno));
 	h_writef(w, "6,0,1000,-;fifo zero\n6,1,2000,-;fifo one\n");
-	json_t *a = wait_msg(m, "dump source=kmsg\n", "fifo zero");
+	json_t *a = h_wait_dump_msg(m, "dump source=kmsg\n", "fifo zero");
 	json_decref(a);
 	close(w);
-	a = wait_msg(m, "dump source=kmsg\n", "fifo one");
+	a = h_wait_dump_msg(m, "dump source=kmsg\n", "fifo one");
 	assert_int_equal(json_array_size(a), 2);
 	json_decref(a);
 }
@@ -914,17 +886,17 @@ static void test_fake_fifo_stream_and_end(void **state)
 	kx_start(fx, args);
 	h_writef(w, "6,0,1000,-;stream zero\n");
 	h_writef(w, "6,1,2000,-;stream one\n SUBSYSTEM=x\n");
-	json_t *a = wait_msg(m, "dump source=kmsg\n", "stream zero");
+	json_t *a = h_wait_dump_msg(m, "dump source=kmsg\n", "stream zero");
 	json_decref(a);
 	h_writef(w, "6,3,3000,-;stream three\n");
-	a = wait_msg(m, "dump source=kmsg\n", "stream one");
+	a = h_wait_dump_msg(m, "dump source=kmsg\n", "stream one");
 	json_t *one = h_find_msg(a, "stream one");
 	json_t *want = json_pack("{s:s}", "SUBSYSTEM", "x");
 	assert_true(json_equal(json_object_get(one, "attrs"), want));
 	json_decref(want);
 	json_decref(a);
 	close(w); /* the end: the last record is whole */
-	a = wait_msg(m, "dump source=kmsg\n", "stream three");
+	a = h_wait_dump_msg(m, "dump source=kmsg\n", "stream three");
 	if (json_array_size(a) != 4) {
 		h_print_entries(a);
 		fail_msg("want zero, one, marker (missed 1), three");

@@ -118,37 +118,15 @@ static const char *msg_of(json_t *e)
  * (a new reference). Fails if it arrives more than once. */
 static json_t *wait_entry(const struct mld *m, const char *msg)
 {
-	uint64_t deadline = h_now_ms() + H_TIMEOUT_MS;
-	unsigned ms = 1;
+	json_t *a = h_wait_dump_msg(m, "dump\n", msg);
 
-	for (;;) {
-		json_t *a = h_dump(m, "dump\n");
-		json_t *e = h_find_msg(a, msg);
-		if (e) {
-			if (h_count_msg(a, msg) != 1) {
-				h_print_entries(a);
-				fail_msg("\"%s\" is stored %zu times", msg,
-					 h_count_msg(a, msg));
-			}
-			json_incref(e);
-			json_decref(a);
-			return e;
-		}
-		if (h_now_ms() >= deadline) {
-			print_message("# the ring holds:\n");
-			h_print_entries(a);
-			char *err = mld_stderr(m);
-			print_message("# memlogd stderr: %s\n", err);
-			free(err);
-			json_decref(a);
-			fail_msg("\"%s\" did not arrive within %d ms", msg,
-				 H_TIMEOUT_MS);
-		}
-		json_decref(a);
-		h_sleep_ms(ms);
-		if (ms < 20)
-			ms *= 2;
+	if (h_count_msg(a, msg) != 1) {
+		h_print_entries(a);
+		fail_msg("\"%s\" is stored %zu times", msg, h_count_msg(a, msg));
 	}
+	json_t *e = json_incref(h_find_msg(a, msg));
+	json_decref(a);
+	return e;
 }
 
 /* Entries of one source (a dump with source=NAME), waiting until at least
