@@ -59,6 +59,7 @@ TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 ITEST_SRC := $(wildcard tests/integration/itest_*.c)
 ITEST_BIN := $(ITEST_SRC:tests/integration/%.c=$(BUILD)/itests/%)
 HARNESS_SRC := $(filter-out $(ITEST_SRC),$(wildcard tests/integration/*.c))
+HARNESS_OBJ := $(HARNESS_SRC:tests/integration/%.c=$(BUILD)/itests/harness/%.o)
 
 .PHONY: all clean check demo tests bench fuzz static deps install uninstall
 all: $(PROGS)
@@ -132,6 +133,19 @@ $(BUILD)/tests/%: tests/unit/%.c $(MEMLOGD_MODS) $(BUILD)/libmemlog.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Isrc/memlogd -o $@ $^ $(CMOCKA_LIBS)
 
+# Unit tests of memlogd's loop-driven modules (test_memlogd_*) run them in
+# pieces (tests/unit/memlogd_fx.h) and make epoll refuse on demand: every
+# loop_watch/loop_rewatch call goes through the fixture's wrappers.
+MEMLOGD_FX_OBJ := $(BUILD)/tests/memlogd_fx.o
+$(MEMLOGD_FX_OBJ): tests/unit/memlogd_fx.c tests/unit/memlogd_fx.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Isrc/memlogd -MMD -MP -c $< -o $@
+
+$(BUILD)/tests/test_memlogd_%: tests/unit/test_memlogd_%.c $(MEMLOGD_FX_OBJ) $(MEMLOGD_MODS) $(BUILD)/libmemlog.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -Isrc/memlogd -Itests/unit -o $@ $^ \
+		-Wl,--wrap=loop_watch,--wrap=loop_rewatch $(CMOCKA_LIBS)
+
 # logwrite's unit tests link its modules (all but main.o) and libraries.
 $(BUILD)/tests/test_logwrite_%: tests/unit/test_logwrite_%.c $(LOGWRITE_MODS) $(BUILD)/libmemlog-client.a $(BUILD)/libmemlog.a
 	@mkdir -p $(dir $@)
@@ -172,10 +186,20 @@ $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libmemlog.a
 	$(CC) $(CFLAGS) -o $@ $^
 
 # Integration tests drive the built programs (found through $$MEMLOG_BUILD)
-# over real sockets; they parse the daemon's JSON with jansson.
-$(BUILD)/itests/%: tests/integration/%.c $(HARNESS_SRC) $(wildcard tests/integration/*.h) $(BUILD)/libmemlog.a
+# over real sockets; they parse the daemon's JSON with jansson. The harness
+# (harness.c, rt_engine.c) is built once, as a library they all link.
+ITEST_CFLAGS = $(JANSSON_CFLAGS) $(ZLIB_CFLAGS) -Itests/integration
+$(BUILD)/itests/harness/%.o: tests/integration/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(JANSSON_CFLAGS) $(ZLIB_CFLAGS) -Itests/integration -o $@ $< $(HARNESS_SRC) $(BUILD)/libmemlog.a $(JANSSON_LIBS) $(ZLIB_LIBS) $(CMOCKA_LIBS)
+	$(CC) $(CFLAGS) $(ITEST_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/itests/libharness.a: $(HARNESS_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/itests/%: tests/integration/%.c $(wildcard tests/integration/*.h) $(BUILD)/itests/libharness.a $(BUILD)/libmemlog.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(ITEST_CFLAGS) -o $@ $< $(BUILD)/itests/libharness.a $(BUILD)/libmemlog.a $(JANSSON_LIBS) $(ZLIB_LIBS) $(CMOCKA_LIBS)
 
 tests: $(PROGS) $(UNIT_BIN) $(TOOL_BIN) $(ITEST_BIN)
 

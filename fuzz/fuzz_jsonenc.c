@@ -10,83 +10,20 @@
 #include <string.h>
 
 #include "jsonenc.h"
+#include "../tests/common/jsonref.h"
 #include "../tests/common/utf8ref.h"
 
 #define CHECK(c) do { if (!(c)) abort(); } while (0)
 
-
-static size_t put_utf8(char *p, uint32_t cp)
+/* What Go's encoder escapes beyond JSON's needs must not stand raw in the
+ * body: '<' '>' '&' (for HTML) and U+2028, U+2029 (line ends to
+ * JavaScript). */
+static void check_no_raw(const char *s, size_t n)
 {
-	if (cp < 0x80) {
-		p[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		p[0] = (char)(0xc0 | cp >> 6);
-		p[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	p[0] = (char)(0xe0 | cp >> 12);
-	p[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-	p[2] = (char)(0x80 | (cp & 0x3f));
-	return 3;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* Decodes the body strictly; aborts on anything a JSON parser refuses. */
-static size_t unescape(const char *in, size_t n, char *out)
-{
-	const unsigned char *s = (const unsigned char *)in;
-	size_t i = 0, o = 0;
-	uint32_t cp;
-
-	while (i < n) {
-		CHECK(s[i] >= 0x20 && s[i] != '"');
+	for (size_t i = 0; i < n; i++)
 		CHECK(s[i] != '<' && s[i] != '>' && s[i] != '&');
-		if (s[i] != '\\') {
-			size_t l = utf8ref_seq(s + i, n - i, &cp);
-			CHECK(l > 0);
-			CHECK(cp != 0x2028 && cp != 0x2029);
-			memcpy(out + o, s + i, l);
-			o += l;
-			i += l;
-			continue;
-		}
-		CHECK(i + 1 < n);
-		switch (s[i + 1]) {
-		case '"': out[o++] = '"'; break;
-		case '\\': out[o++] = '\\'; break;
-		case 'b': out[o++] = '\b'; break;
-		case 'f': out[o++] = '\f'; break;
-		case 'n': out[o++] = '\n'; break;
-		case 'r': out[o++] = '\r'; break;
-		case 't': out[o++] = '\t'; break;
-		case 'u':
-			CHECK(i + 6 <= n);
-			cp = 0;
-			for (int k = 2; k < 6; k++) {
-				int h = hexval(in[i + k]);
-				CHECK(h >= 0);
-				cp = cp << 4 | (uint32_t)h;
-			}
-			CHECK(cp < 0xd800 || cp >= 0xe000);
-			o += put_utf8(out + o, cp);
-			i += 4;
-			break;
-		default:
-			abort();
-		}
-		i += 2;
-	}
-	return o;
+	CHECK(!memmem(s, n, "\xe2\x80\xa8", 3));
+	CHECK(!memmem(s, n, "\xe2\x80\xa9", 3));
 }
 
 /* Could the have bytes at p, a lead byte and continuations, become a valid
@@ -118,28 +55,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t bound = JSON_ESCAPE_BOUND(size);
 	char *out = malloc(bound + 1);
 	char *dec = malloc(3 * size + 1), *want = malloc(3 * size + 1);
-	uint32_t cp;
 
 	CHECK(out && dec && want);
 	size_t n = json_escape(out, in, size);
 	CHECK(n <= bound);
-	size_t dl = unescape(out, n, dec);
-
-	size_t wl = 0;
-	bool valid = true;
-	for (size_t i = 0; i < size;) {
-		size_t l = utf8ref_seq(data + i, size - i, &cp);
-		if (l == 0) {
-			memcpy(want + wl, "\xef\xbf\xbd", 3);
-			wl += 3;
-			i++;
-			valid = false;
-		} else {
-			memcpy(want + wl, data + i, l);
-			wl += l;
-			i += l;
-		}
-	}
+	size_t dl;
+	CHECK(jsonref_unescape(out, n, dec, &dl));
+	check_no_raw(out, n);
+	size_t wl = jsonref_sanitize(in, size, want);
+	bool valid = utf8ref_valid(in, size);
 	CHECK(dl == wl && !memcmp(dec, want, wl));
 
 	/* utf8_complete_prefix holds back exactly the start of a final

@@ -40,7 +40,9 @@ size_t record_v2(char *out, const struct ring_entry *e, uint64_t instance,
 
 /* A reader's own marker (v2): entries this reader will never receive.
  * reason is "lagged", "overwritten" or "foreign-cursor"; missed < 0 means
- * unknown. cursor_seq is the seq to resume after. */
+ * unknown (then first_seq and last_seq are not written). first_seq and
+ * last_seq are the first and last seq missed; the marker's cursor names
+ * last_seq, the seq to resume after. */
 #define RECORD_MARKER_BOUND (400 + CURSOR_LEN + TIMEFMT_MAX)
 size_t record_marker_v2(char *out, uint64_t time_ns, uint64_t instance,
 			const char *reason, int64_t missed, uint64_t first_seq,

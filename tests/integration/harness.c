@@ -3,15 +3,19 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -112,6 +116,34 @@ int h_teardown(void **state)
 	kill_all();
 	alarm(0);
 	return 0;
+}
+
+/* cmocka's own test filter; null with a cmocka that has none. */
+void cmocka_set_test_filter(const char *pattern) __attribute__((weak));
+
+int h_run_group(const char *name, const struct CMUnitTest *tests, size_t n,
+		CMFixtureFunction setup, CMFixtureFunction teardown)
+{
+	const char *pat = getenv("MEMLOG_TEST_FILTER");
+
+	if (!pat || !*pat)
+		return _cmocka_run_group_tests(name, tests, n, setup, teardown);
+	if (cmocka_set_test_filter) {
+		cmocka_set_test_filter(pat);
+		return _cmocka_run_group_tests(name, tests, n, setup, teardown);
+	}
+	/* The tests that do not match are left out before cmocka sees
+	 * them. */
+	struct CMUnitTest *sel = calloc(n ? n : 1, sizeof(*sel));
+	size_t k = 0;
+
+	assert_non_null(sel);
+	for (size_t i = 0; i < n; i++)
+		if (fnmatch(pat, tests[i].name, 0) == 0)
+			sel[k++] = tests[i];
+	int r = _cmocka_run_group_tests(name, sel, k, setup, teardown);
+	free(sel);
+	return r;
 }
 
 /* ---- time ---- */
@@ -277,6 +309,36 @@ int h_wait_pid(pid_t pid, int timeout_ms)
 	}
 }
 
+void h_child_close_from(int lowfd)
+{
+	struct rlimit rl;
+	int max = 65536;
+
+	if (close_range((unsigned)lowfd, ~0u, 0) == 0)
+		return;
+	/* A kernel without close_range (before 5.9): one by one, up to the
+	 * highest fd this process may have. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)INT_MAX)
+		max = (int)rl.rlim_cur;
+	for (int fd = lowfd; fd < max; fd++)
+		close(fd);
+}
+
+void h_child_env(const char *const *env)
+{
+	for (; env && *env; env++) {
+		char *kv = strdup(*env);
+		if (kv)
+			putenv(kv);
+	}
+}
+
+void h_child_signals(void)
+{
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGALRM, SIG_DFL);
+}
+
 /* In a child between fork and exec: places the inherited fds and closes
  * every other one above 2. */
 static void child_fds(const struct h_fdmap *fds, int nfds)
@@ -295,9 +357,7 @@ static void child_fds(const struct h_fdmap *fds, int nfds)
 		if (fds[i].to > maxto)
 			maxto = fds[i].to;
 	}
-	if (close_range((unsigned)maxto + 1, ~0u, 0) < 0)
-		for (int fd = maxto + 1; fd < 65536; fd++)
-			close(fd);
+	h_child_close_from(maxto + 1);
 	for (int fd = 3; fd <= maxto; fd++) {
 		bool keep = false;
 		for (int i = 0; i < nfds; i++)
@@ -305,15 +365,6 @@ static void child_fds(const struct h_fdmap *fds, int nfds)
 				keep = true;
 		if (!keep)
 			close(fd);
-	}
-}
-
-static void child_env(const char *const *env)
-{
-	for (; env && *env; env++) {
-		char *kv = strdup(*env);
-		if (kv)
-			putenv(kv);
 	}
 }
 
@@ -401,7 +452,7 @@ static pid_t mld_spawn(struct mld *m, const struct mld_opts *o)
 				_exit(121);
 		}
 		child_fds(o->fds, o->nfds);
-		child_env(o->env);
+		h_child_env(o->env);
 		if (o->listen_fds) {
 			char v[32];
 			snprintf(v, sizeof(v), "%d", o->nfds);
@@ -409,8 +460,7 @@ static pid_t mld_spawn(struct mld *m, const struct mld_opts *o)
 			snprintf(v, sizeof(v), "%d", (int)getpid());
 			setenv("LISTEN_PID", v, 1);
 		}
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGALRM, SIG_DFL);
+		h_child_signals();
 		execv(argv[0], argv);
 		_exit(127);
 	}
@@ -507,6 +557,12 @@ int mld_signal_wait(struct mld *m, int sig)
 
 void mld_stop(struct mld *m)
 {
+	mld_stop_keep(m);
+	mld_cleanup(m);
+}
+
+void mld_stop_keep(struct mld *m)
+{
 	int st = mld_signal_wait(m, SIGTERM);
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		print_stderr(m);
@@ -519,7 +575,6 @@ void mld_stop(struct mld *m)
 		if (lstat(m->query, &sb) == 0)
 			fail_msg("%s left behind after SIGTERM", m->query);
 	}
-	mld_cleanup(m);
 }
 
 void mld_kill9(struct mld *m)
@@ -546,7 +601,8 @@ void mld_cleanup(struct mld *m)
 	m->dir[0] = '\0';
 }
 
-pid_t h_spawn(const char *const *argv, const char *errfile, bool truncate)
+pid_t h_spawn_setup(const char *const *argv, const char *errfile,
+		    bool truncate, void (*setup)(void *arg), void *arg)
 {
 	pid_t pid = fork();
 
@@ -560,11 +616,10 @@ pid_t h_spawn(const char *const *argv, const char *errfile, bool truncate)
 		dup2(devnull, 0);
 		dup2(devnull, 1);
 		dup2(err, 2);
-		if (close_range(3, ~0u, 0) < 0)
-			for (int fd = 3; fd < 65536; fd++)
-				close(fd);
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGALRM, SIG_DFL);
+		h_child_close_from(3);
+		h_child_signals();
+		if (setup)
+			setup(arg);
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
@@ -572,8 +627,14 @@ pid_t h_spawn(const char *const *argv, const char *errfile, bool truncate)
 	return pid;
 }
 
-int h_run(const char *const *argv, const char *const *env, int timeout_ms,
-	  char **out, char **err)
+pid_t h_spawn(const char *const *argv, const char *errfile, bool truncate)
+{
+	return h_spawn_setup(argv, errfile, truncate, NULL, NULL);
+}
+
+int h_run_setup(const char *const *argv, const char *const *env,
+		int timeout_ms, char **out, char **err,
+		void (*setup)(void *arg), void *arg)
 {
 	char of[] = "/tmp/memlog-itest-out-XXXXXX";
 	char ef[] = "/tmp/memlog-itest-err-XXXXXX";
@@ -587,18 +648,19 @@ int h_run(const char *const *argv, const char *const *env, int timeout_ms,
 		dup2(devnull, 0);
 		dup2(ofd, 1);
 		dup2(efd, 2);
-		if (close_range(3, ~0u, 0) < 0)
-			for (int fd = 3; fd < 65536; fd++)
-				close(fd);
-		child_env(env);
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGALRM, SIG_DFL);
+		h_child_close_from(3);
+		h_child_env(env);
+		h_child_signals();
+		if (setup)
+			setup(arg);
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
 	close(ofd);
 	close(efd);
+	h_track_pid(pid);
 	int st = h_wait_pid(pid, timeout_ms);
+	h_untrack_pid(pid);
 	if (out)
 		*out = h_read_file(of, NULL);
 	if (err)
@@ -606,6 +668,30 @@ int h_run(const char *const *argv, const char *const *env, int timeout_ms,
 	unlink(of);
 	unlink(ef);
 	return st;
+}
+
+int h_run(const char *const *argv, const char *const *env, int timeout_ms,
+	  char **out, char **err)
+{
+	return h_run_setup(argv, env, timeout_ms, out, err, NULL, NULL);
+}
+
+int h_run_prog(const char *name, const char *const *args, int timeout_ms,
+	       char **out, char **err)
+{
+	char path[512];
+	const char *argv[64];
+	int n = 0;
+
+	h_prog(path, sizeof(path), name);
+	argv[n++] = path;
+	for (; args && *args; args++) {
+		if (n == 63)
+			fail_msg("h_run_prog: too many arguments for %s", name);
+		argv[n++] = *args;
+	}
+	argv[n] = NULL;
+	return h_run(argv, NULL, timeout_ms, out, err);
 }
 
 /* ---- registration ---- */
@@ -1103,37 +1189,6 @@ long h_rss_kb(pid_t pid)
 	return kb;
 }
 
-uint64_t h_cpu_ms(pid_t pid)
-{
-	char p[64], *s, *f;
-	unsigned long long t[2];
-
-	snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
-	s = h_read_file(p, NULL);
-	assert_non_null(s);
-	/* The command name (field 2) may hold spaces and parentheses: the
-	 * fields are counted from its closing one, which field 3 follows.
-	 * utime and stime are fields 14 and 15, in clock ticks. */
-	f = strrchr(s, ')');
-	assert_non_null(f);
-	f++;
-	for (int field = 3; field <= 15; field++) {
-		char *end;
-
-		while (*f == ' ')
-			f++;
-		if (field >= 14) {
-			t[field - 14] = strtoull(f, &end, 10);
-			assert_true(end > f);
-			f = end;
-		} else {
-			f += strcspn(f, " ");
-		}
-	}
-	free(s);
-	return (t[0] + t[1]) * 1000 / (uint64_t)sysconf(_SC_CLK_TCK);
-}
-
 void h_wait_fd_count(pid_t pid, int want, int timeout_ms)
 {
 	uint64_t deadline = h_now_ms() + (uint64_t)timeout_ms;
@@ -1233,66 +1288,196 @@ bool h_valid_utf8(const char *str, size_t len)
 	return true;
 }
 
-/* ---- logwrite under test ---- */
+/* ---- small things tests share ---- */
 
-void lw_need(void)
+void h_need_root(const char *why)
 {
-	if (!h_prog_exists("logwrite")) {
-		print_message("# %s/logwrite is not built; skipping\n", h_build());
+	if (geteuid() != 0) {
+		print_message("# not root: %s; skipping\n", why);
 		skip();
 	}
 }
 
-void lw_init(struct lw *l, struct mld *m)
+void h_expect_exit(int st, int want, const char *what, const char *err)
 {
-	memset(l, 0, sizeof(*l));
-	if (!m->dir[0])
-		mld_init(m);
-	snprintf(l->dir, sizeof(l->dir), "%s/logs", m->dir);
-	snprintf(l->err, sizeof(l->err), "%s/logwrite.err", m->dir);
-	if (mkdir(l->dir, 0755) < 0 && errno != EEXIST)
-		fail_msg("mkdir %s: %s", l->dir, strerror(errno));
+	if (WIFEXITED(st) && WEXITSTATUS(st) == want)
+		return;
+	if (err && *err)
+		print_message("# %s stderr:\n%.4000s\n", what, err);
+	if (!WIFEXITED(st))
+		fail_msg("%s: killed by signal %d, want exit status %d", what,
+			 WIFSIGNALED(st) ? WTERMSIG(st) : -1, want);
+	fail_msg("%s: exit status %d, want %d", what, WEXITSTATUS(st), want);
 }
 
-void lw_argv(const struct lw *l, const struct mld *m, const char *const *extra,
-	     char *prog, size_t cap, const char **argv)
+void h_token(char *out, size_t cap, const char *prefix, int hex_digits)
+{
+	unsigned char r[8];
+	char hex[17];
+
+	assert_true(hex_digits > 0 && hex_digits <= 16);
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
+		uint64_t t = h_now_ns() ^ ((uint64_t)getpid() << 32);
+		memcpy(r, &t, sizeof(r));
+	}
+	for (int i = 0; i < 8; i++)
+		snprintf(hex + 2 * i, 3, "%02x", r[i]);
+	if ((size_t)snprintf(out, cap, "%s%.*s", prefix, hex_digits, hex) >= cap)
+		fail_msg("h_token: no room for %s and %d digits", prefix,
+			 hex_digits);
+}
+
+void h_write_file(const char *path, const char *text, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+
+	if (fd < 0)
+		fail_msg("create %s: %s", path, strerror(errno));
+	h_write_all(fd, text, strlen(text));
+	close(fd);
+}
+
+void h_print_entries(json_t *a)
+{
+	size_t i, n = json_array_size(a);
+	json_t *e;
+
+	json_array_foreach(a, i, e) {
+		char *d = json_dumps(e, JSON_COMPACT);
+		print_message("#   %.600s\n", d ? d : "?");
+		free(d);
+		if (i == 19 && n > 40) {
+			print_message("#   ... (%zu entries)\n", n);
+			i = n - 21;
+		}
+	}
+}
+
+json_t *h_find_msg(json_t *a, const char *msg)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(a, i, e)
+		if (!strcmp(h_jstr(e, "msg"), msg))
+			return e;
+	return NULL;
+}
+
+size_t h_count_msg(json_t *a, const char *msg)
+{
+	size_t i, n = 0;
+	json_t *e;
+
+	json_array_foreach(a, i, e)
+		n += !strcmp(h_jstr(e, "msg"), msg);
+	return n;
+}
+
+json_t *h_find_notice(const struct mld *m, const char *w1, const char *w2)
+{
+	json_t *a = h_dump(m, "dump source=memlogd\n");
+	size_t i;
+	json_t *e, *found = NULL;
+
+	json_array_foreach(a, i, e) {
+		const char *msg = h_jstr(e, "msg");
+		if (strstr(msg, w1) && (!w2 || strstr(msg, w2))) {
+			found = json_incref(e);
+			break;
+		}
+	}
+	if (!found) {
+		print_message("# memlogd's notices:\n");
+		h_print_entries(a);
+	}
+	json_decref(a);
+	return found;
+}
+
+void h_wait_sig_blocked(pid_t pid, int sig, const char *what)
+{
+	uint64_t deadline = h_now_ms() + H_TIMEOUT_MS;
+	char p[64];
+
+	snprintf(p, sizeof(p), "/proc/%d/status", (int)pid);
+	for (;;) {
+		char *s = h_read_file(p, NULL);
+		char *b = s ? strstr(s, "\nSigBlk:") : NULL;
+		unsigned long long mask = b ? strtoull(b + 8, NULL, 16) : 0;
+		free(s);
+		if (mask & (1ull << (sig - 1)))
+			return;
+		if (h_now_ms() > deadline)
+			fail_msg("%s (pid %d) never blocked signal %d", what,
+				 (int)pid, sig);
+		h_sleep_ms(1);
+	}
+}
+
+json_t *h_wait_dump_msg(const struct mld *m, const char *req, const char *msg)
+{
+	uint64_t deadline = h_now_ms() + H_TIMEOUT_MS;
+	unsigned ms = 1;
+
+	for (;;) {
+		json_t *a = h_dump(m, req);
+		if (h_find_msg(a, msg))
+			return a;
+		if (remaining(deadline) == 0) {
+			print_message("# %.*s gave:\n", (int)strcspn(req, "\n"),
+				      req);
+			h_print_entries(a);
+			print_stderr(m);
+			json_decref(a);
+			fail_msg("\"%s\" did not arrive within %d ms", msg,
+				 H_TIMEOUT_MS);
+		}
+		json_decref(a);
+		backoff(&ms);
+	}
+}
+
+/* ---- logwrite under test, and other additions ---- */
+
+int h_count_str(const char *s, const char *needle)
 {
 	int n = 0;
 
-	h_prog(prog, cap, "logwrite");
-	argv[n++] = prog;
-	argv[n++] = "-socket";
-	argv[n++] = m->query;
-	argv[n++] = "-log-dir";
-	argv[n++] = l->dir;
-	for (; extra && *extra && n < 30; extra++)
-		argv[n++] = *extra;
-	argv[n] = NULL;
+	for (const char *p = s; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
 }
 
-void lw_start(struct lw *l, const struct mld *m, const char *const *extra)
+uint64_t h_cpu_ms(pid_t pid)
 {
-	char prog[512];
-	const char *argv[32];
+	char p[64], *s, *f;
+	unsigned long long t[2];
 
-	lw_argv(l, m, extra, prog, sizeof(prog), argv);
-	l->pid = h_spawn(argv, l->err, false);
-}
+	snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
+	s = h_read_file(p, NULL);
+	assert_non_null(s);
+	/* The command name (field 2) may hold spaces and parentheses: the
+	 * fields are counted from its closing one, which field 3 follows.
+	 * utime and stime are fields 14 and 15, in clock ticks. */
+	f = strrchr(s, ')');
+	assert_non_null(f);
+	f++;
+	for (int field = 3; field <= 15; field++) {
+		char *end;
 
-int lw_run(struct lw *l, const struct mld *m, const char *const *extra,
-	   char **err)
-{
-	char prog[512];
-	const char *argv[32];
-
-	lw_argv(l, m, extra, prog, sizeof(prog), argv);
-	return h_run(argv, NULL, H_TIMEOUT_MS, NULL, err);
-}
-
-char *lw_stderr(const struct lw *l)
-{
-	char *s = h_read_file(l->err, NULL);
-	return s ? s : strdup("");
+		while (*f == ' ')
+			f++;
+		if (field >= 14) {
+			t[field - 14] = strtoull(f, &end, 10);
+			assert_true(end > f);
+			f = end;
+		} else {
+			f += strcspn(f, " ");
+		}
+	}
+	free(s);
+	return (t[0] + t[1]) * 1000 / (uint64_t)sysconf(_SC_CLK_TCK);
 }
 
 void h_wait_sigterm_blocked(pid_t pid)
@@ -1314,44 +1499,20 @@ void h_wait_sigterm_blocked(pid_t pid)
 	}
 }
 
-int lw_signal_wait(struct lw *l, int sig)
+void lw_argv(const struct lw *l, const struct mld *m, const char *const *extra,
+	     char *prog, size_t cap, const char **argv)
 {
-	assert_true(l->pid > 0);
-	h_wait_sigterm_blocked(l->pid);
-	kill(l->pid, sig);
-	int st = h_wait_pid(l->pid, H_TIMEOUT_MS * 2);
-	h_untrack_pid(l->pid);
-	l->pid = 0;
-	return st;
-}
+	int n = 0;
 
-void lw_stop(struct lw *l)
-{
-	int st = lw_signal_wait(l, SIGTERM);
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		char *e = lw_stderr(l);
-		fail_msg("logwrite did not exit 0 on SIGTERM (status 0x%x); "
-			 "stderr:\n%s", st, e);
-	}
-}
-
-void lw_expect_exit(int st, int want, const char *err)
-{
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != want)
-		fail_msg("status 0x%x, want exit %d; stderr: %s", st, want, err);
-}
-
-void lw_path(char *out, size_t cap, const struct lw *l, const char *name)
-{
-	snprintf(out, cap, "%s%s/%s", l->root, l->dir, name);
-}
-
-char *lw_file(const struct lw *l, const char *name, size_t *len)
-{
-	char p[512];
-
-	lw_path(p, sizeof(p), l, name);
-	return h_read_file(p, len);
+	h_prog(prog, cap, "logwrite");
+	argv[n++] = prog;
+	argv[n++] = "-socket";
+	argv[n++] = m->query;
+	argv[n++] = "-log-dir";
+	argv[n++] = l->dir;
+	for (; extra && *extra && n < 30; extra++)
+		argv[n++] = *extra;
+	argv[n] = NULL;
 }
 
 bool lw_exists(const struct lw *l, const char *name)
@@ -1363,77 +1524,47 @@ bool lw_exists(const struct lw *l, const char *name)
 	return lstat(p, &st) == 0;
 }
 
-void lw_put(const struct lw *l, const char *name, const char *text)
+void lw_expect_exit(int st, int want, const char *err)
 {
-	char p[512];
-	int fd;
-
-	lw_path(p, sizeof(p), l, name);
-	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		fail_msg("cannot create %s: %s", p, strerror(errno));
-	h_write_all(fd, text, strlen(text));
-	close(fd);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != want)
+		fail_msg("status 0x%x, want exit %d; stderr: %s", st, want, err);
 }
 
-void lw_set_old(const struct lw *l, const char *name, time_t age)
-{
-	char p[512];
-	struct timespec t[2];
-
-	clock_gettime(CLOCK_REALTIME, &t[0]);
-	t[0].tv_sec -= age;
-	t[1] = t[0];
-	lw_path(p, sizeof(p), l, name);
-	if (utimensat(AT_FDCWD, p, t, AT_SYMLINK_NOFOLLOW) < 0)
-		fail_msg("utimensat %s: %s", p, strerror(errno));
-}
-
-void lw_wait_contains(const struct lw *l, const char *name, const char *needle)
+void lw_expect_listing(const struct lw *l, const char *want)
 {
 	uint64_t deadline = h_now_ms() + LW_WAIT_MS;
 
 	for (;;) {
-		char *s = lw_file(l, name, NULL);
-		bool ok = s && strstr(s, needle);
-		free(s);
-		if (ok)
-			return;
-		if (h_now_ms() > deadline) {
-			char *e = lw_stderr(l);
-			fail_msg("%s/%s does not contain '%s' after %d ms; "
-				 "logwrite stderr:\n%s", l->dir, name, needle,
-				 LW_WAIT_MS, e);
-		}
-		h_sleep_ms(10);
-	}
-}
-
-void lw_wait_stderr(const struct lw *l, const char *needle)
-{
-	uint64_t deadline = h_now_ms() + LW_WAIT_MS;
-
-	for (;;) {
-		char *s = lw_stderr(l);
-		bool ok = strstr(s, needle) != NULL;
-		if (ok) {
-			free(s);
+		char *got = lw_listing(l);
+		if (!strcmp(got, want)) {
+			free(got);
 			return;
 		}
 		if (h_now_ms() > deadline)
-			fail_msg("logwrite never said '%s'; stderr:\n%s", needle, s);
-		free(s);
+			fail_msg("the log directory holds\n  %s\nwant\n  %s", got,
+				 want);
+		free(got);
 		h_sleep_ms(10);
 	}
 }
 
-int h_count_str(const char *s, const char *needle)
+char *lw_file(const struct lw *l, const char *name, size_t *len)
 {
-	int n = 0;
+	char p[512];
 
-	for (const char *p = s; (p = strstr(p, needle)); p += strlen(needle))
-		n++;
-	return n;
+	lw_path(p, sizeof(p), l, name);
+	return h_read_file(p, len);
+}
+
+void lw_init(struct lw *l, struct mld *m)
+{
+	memset(l, 0, sizeof(*l));
+	if (!m->dir[0])
+		mld_init(m);
+	snprintf(l->dir, sizeof(l->dir), "%s/logs", m->dir);
+	snprintf(l->err, sizeof(l->err), "%s/logwrite.err", m->dir);
+	if (mkdir(l->dir, 0755) < 0 && errno != EEXIST)
+		fail_msg("mkdir %s: %s", l->dir, strerror(errno));
 }
 
 char *lw_listing(const struct lw *l)
@@ -1470,20 +1601,125 @@ char *lw_listing(const struct lw *l)
 	return out;
 }
 
-void lw_expect_listing(const struct lw *l, const char *want)
+void lw_need(void)
+{
+	if (!h_prog_exists("logwrite")) {
+		print_message("# %s/logwrite is not built; skipping\n", h_build());
+		skip();
+	}
+}
+
+void lw_path(char *out, size_t cap, const struct lw *l, const char *name)
+{
+	snprintf(out, cap, "%s%s/%s", l->root, l->dir, name);
+}
+
+void lw_put(const struct lw *l, const char *name, const char *text)
+{
+	char p[512];
+	int fd;
+
+	lw_path(p, sizeof(p), l, name);
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		fail_msg("cannot create %s: %s", p, strerror(errno));
+	h_write_all(fd, text, strlen(text));
+	close(fd);
+}
+
+int lw_run(struct lw *l, const struct mld *m, const char *const *extra,
+	   char **err)
+{
+	char prog[512];
+	const char *argv[32];
+
+	lw_argv(l, m, extra, prog, sizeof(prog), argv);
+	return h_run(argv, NULL, H_TIMEOUT_MS, NULL, err);
+}
+
+void lw_set_old(const struct lw *l, const char *name, time_t age)
+{
+	char p[512];
+	struct timespec t[2];
+
+	clock_gettime(CLOCK_REALTIME, &t[0]);
+	t[0].tv_sec -= age;
+	t[1] = t[0];
+	lw_path(p, sizeof(p), l, name);
+	if (utimensat(AT_FDCWD, p, t, AT_SYMLINK_NOFOLLOW) < 0)
+		fail_msg("utimensat %s: %s", p, strerror(errno));
+}
+
+int lw_signal_wait(struct lw *l, int sig)
+{
+	assert_true(l->pid > 0);
+	h_wait_sigterm_blocked(l->pid);
+	kill(l->pid, sig);
+	int st = h_wait_pid(l->pid, H_TIMEOUT_MS * 2);
+	h_untrack_pid(l->pid);
+	l->pid = 0;
+	return st;
+}
+
+void lw_start(struct lw *l, const struct mld *m, const char *const *extra)
+{
+	char prog[512];
+	const char *argv[32];
+
+	lw_argv(l, m, extra, prog, sizeof(prog), argv);
+	l->pid = h_spawn(argv, l->err, false);
+}
+
+char *lw_stderr(const struct lw *l)
+{
+	char *s = h_read_file(l->err, NULL);
+	return s ? s : strdup("");
+}
+
+void lw_stop(struct lw *l)
+{
+	int st = lw_signal_wait(l, SIGTERM);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		char *e = lw_stderr(l);
+		fail_msg("logwrite did not exit 0 on SIGTERM (status 0x%x); "
+			 "stderr:\n%s", st, e);
+	}
+}
+
+void lw_wait_contains(const struct lw *l, const char *name, const char *needle)
 {
 	uint64_t deadline = h_now_ms() + LW_WAIT_MS;
 
 	for (;;) {
-		char *got = lw_listing(l);
-		if (!strcmp(got, want)) {
-			free(got);
+		char *s = lw_file(l, name, NULL);
+		bool ok = s && strstr(s, needle);
+		free(s);
+		if (ok)
+			return;
+		if (h_now_ms() > deadline) {
+			char *e = lw_stderr(l);
+			fail_msg("%s/%s does not contain '%s' after %d ms; "
+				 "logwrite stderr:\n%s", l->dir, name, needle,
+				 LW_WAIT_MS, e);
+		}
+		h_sleep_ms(10);
+	}
+}
+
+void lw_wait_stderr(const struct lw *l, const char *needle)
+{
+	uint64_t deadline = h_now_ms() + LW_WAIT_MS;
+
+	for (;;) {
+		char *s = lw_stderr(l);
+		bool ok = strstr(s, needle) != NULL;
+		if (ok) {
+			free(s);
 			return;
 		}
 		if (h_now_ms() > deadline)
-			fail_msg("the log directory holds\n  %s\nwant\n  %s", got,
-				 want);
-		free(got);
+			fail_msg("logwrite never said '%s'; stderr:\n%s", needle, s);
+		free(s);
 		h_sleep_ms(10);
 	}
 }

@@ -70,6 +70,8 @@ void mld_wait_ready(struct mld *m);
 /* SIGTERM; asserts exit status 0 and (unless keep_sockets) that the socket
  * files are gone; removes the temp dir. */
 void mld_stop(struct mld *m);
+/* The same, keeping the dir (and its state) for a restart. */
+void mld_stop_keep(struct mld *m);
 /* Sends sig and returns the wait status (the dir is kept). */
 int mld_signal_wait(struct mld *m, int sig);
 /* SIGKILL and reap; the dir is kept. */
@@ -86,20 +88,50 @@ void h_untrack_pid(pid_t pid);
 /* For cmocka_unit_test_teardown: kills and cleans what a test left. */
 int h_teardown(void **state);
 
+/* Runs an itest binary's tests (in place of cmocka_run_group_tests_name).
+ * With MEMLOG_TEST_FILTER=PATTERN in the environment only the tests whose
+ * names match run ('*' any characters, '?' one; tests/README.md). */
+#define h_run_tests(name, tests, setup, teardown) \
+	h_run_group(name, tests, sizeof(tests) / sizeof((tests)[0]), setup, \
+		    teardown)
+int h_run_group(const char *name, const struct CMUnitTest *tests, size_t n,
+		CMFixtureFunction setup, CMFixtureFunction teardown);
+
 /* Waits for a child; returns its wait status, fails the test on timeout
  * (and kills it). */
 int h_wait_pid(pid_t pid, int timeout_ms);
 
-/* Runs a program to completion (argv[0] is a path); its stdout and stderr
- * are returned (malloc'd, NUL-terminated) when out/err are non-NULL.
- * Returns the wait status. env: extra "K=V" entries. */
 /* Starts argv[0] in the background with stdin and stdout on /dev/null and
  * stderr into errfile (truncated first, or appended to), no other fd, and
  * default SIGPIPE/SIGALRM; tracked for h_teardown(). Returns its pid. */
 pid_t h_spawn(const char *const *argv, const char *errfile, bool truncate);
+/* The same with setup(arg) run in the child just before exec (it may
+ * _exit with a code of its own when a step fails). */
+pid_t h_spawn_setup(const char *const *argv, const char *errfile,
+		    bool truncate, void (*setup)(void *arg), void *arg);
 
+/* Runs a program to completion (argv[0] is a path) with stdin on
+ * /dev/null, no other fd and default SIGPIPE/SIGALRM; its stdout and
+ * stderr are returned (malloc'd, NUL-terminated) when out/err are
+ * non-NULL. Returns the wait status; past timeout_ms it is killed and the
+ * test fails. env: extra "K=V" entries. */
 int h_run(const char *const *argv, const char *const *env, int timeout_ms,
 	  char **out, char **err);
+/* The same with setup(arg) run in the child just before exec. */
+int h_run_setup(const char *const *argv, const char *const *env,
+		int timeout_ms, char **out, char **err,
+		void (*setup)(void *arg), void *arg);
+/* h_run of the build's program name (h_prog) with args (NULL-terminated). */
+int h_run_prog(const char *name, const char *const *args, int timeout_ms,
+	       char **out, char **err);
+
+/* In a child between fork and exec, for tests that fork themselves:
+ * closes every fd from lowfd up; adds "K=V" entries to the environment;
+ * puts SIGPIPE and SIGALRM back to their defaults (the harness ignores
+ * the one and catches the other). */
+void h_child_close_from(int lowfd);
+void h_child_env(const char *const *env);
+void h_child_signals(void);
 
 /* Time. */
 uint64_t h_now_ms(void);
@@ -194,6 +226,35 @@ void h_sun_path(struct sockaddr_un *sa, const char *path);
 /* Removes a directory tree. */
 void h_rmtree(const char *path);
 char *h_read_file(const char *path, size_t *len);
+/* Creates (or truncates) path with mode and writes text. */
+void h_write_file(const char *path, const char *text, mode_t mode);
+
+/* Small things tests share. */
+/* Skips the test, saying why, unless it runs as root. */
+void h_need_root(const char *why);
+/* Asserts a normal exit with status want (st: a wait status); shows err,
+ * the stderr of what (may be NULL), when it is not. */
+void h_expect_exit(int st, int want, const char *what, const char *err);
+/* prefix and hex_digits (1-16) random hex digits: a name no other run
+ * used. */
+void h_token(char *out, size_t cap, const char *prefix, int hex_digits);
+/* A dump's entries as "#   {...}" lines (a long one by its first and
+ * last 20). */
+void h_print_entries(json_t *a);
+/* The first entry of a dump whose msg is msg (borrowed), or NULL; how
+ * many there are. */
+json_t *h_find_msg(json_t *a, const char *msg);
+size_t h_count_msg(json_t *a, const char *msg);
+/* Polls the dump request req until an entry with msg is there; returns
+ * that dump. Fails after H_TIMEOUT_MS, showing the last dump and memlogd's
+ * stderr. */
+json_t *h_wait_dump_msg(const struct mld *m, const char *req, const char *msg);
+/* memlogd's first notice (source memlogd) that holds w1 and w2 (w2 may be
+ * NULL), a new reference; NULL (after printing them all) if none does. */
+json_t *h_find_notice(const struct mld *m, const char *w1, const char *w2);
+/* Waits until process pid blocks sig (a program that takes it from a
+ * signalfd from then on: sent earlier, it would simply kill it). */
+void h_wait_sig_blocked(pid_t pid, int sig, const char *what);
 
 /* ---- logwrite under test ----
  * Its log directory is DIR/logs in a memlogd's temp dir, its stderr

@@ -492,5 +492,5 @@ int main(void)
 		cmocka_unit_test_teardown(test_low_nofile_limit, h_teardown),
 		cmocka_unit_test_teardown(test_fd_exhaustion, h_teardown),
 	};
-	return cmocka_run_group_tests_name("itest_badreg", tests, NULL, NULL);
+	return h_run_tests("itest_badreg", tests, NULL, NULL);
 }

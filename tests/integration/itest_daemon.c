@@ -61,16 +61,7 @@ static bool exists(const char *path)
 /* Runs memlogd with args; returns the wait status, stderr in *err. */
 static int run_memlogd(const char *const *args, char **out, char **err)
 {
-	char prog[512];
-	const char *argv[32];
-	int n = 0;
-
-	h_prog(prog, sizeof(prog), "memlogd");
-	argv[n++] = prog;
-	for (; *args && n < 31; args++)
-		argv[n++] = *args;
-	argv[n] = NULL;
-	return h_run(argv, NULL, H_TIMEOUT_MS, out, err);
+	return h_run_prog("memlogd", args, H_TIMEOUT_MS, out, err);
 }
 
 static void test_stale_socket_files(void **state)
@@ -476,8 +467,7 @@ static void test_stop_flushes_unfinished_line(void **state)
 	json_t *e = h_conn_json(&c, H_TIMEOUT_MS);
 	assert_string_equal(h_jstr(e, "msg"), "whole");
 	json_decref(e);
-	int ws = mld_signal_wait(&m, SIGTERM);
-	assert_true(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+	mld_stop_keep(&m);
 	e = h_conn_json(&c, H_TIMEOUT_MS);
 	assert_string_equal(h_jstr(e, "msg"), "half a line");
 	assert_true(h_jbool(e, "eof"));
@@ -631,5 +621,5 @@ int main(void)
 		cmocka_unit_test_teardown(test_daemonize_failed_start,
 					  h_teardown),
 	};
-	return cmocka_run_group_tests_name("itest_daemon", tests, NULL, NULL);
+	return h_run_tests("itest_daemon", tests, NULL, NULL);
 }

@@ -391,5 +391,5 @@ int main(void)
 		cmocka_unit_test_teardown(test_bad_store_entries, h_teardown),
 		cmocka_unit_test_teardown(test_without_manager, h_teardown),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return h_run_tests("itest_fdstore", tests, NULL, NULL);
 }

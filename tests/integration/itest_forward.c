@@ -590,6 +590,31 @@ static void make_certs(const char *dir)
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
+/* A forwarder the receiver must refuse (its TLS handshake fails): a while
+ * later nothing has arrived, its stderr says why (refusal), and no cursor
+ * was saved, since nothing was delivered. Stops the forwarder. */
+static void expect_refused(struct rs *r, struct fw *w, const char *refusal)
+{
+	struct outline *l;
+	char *e;
+
+	h_sleep_ms(1500);
+	fw_stop(w);
+	size_t n = read_out(r, &l);
+	free(l);
+	assert_int_equal(n, 0);
+	e = h_read_file(w->err, NULL);
+	assert_non_null(e);
+	if (!strstr(e, refusal)) {
+		print_message("# stderr: %s\n", e);
+		fail();
+	}
+	free(e);
+	e = h_read_file(w->state, NULL);
+	assert_true(!e || !strstr(e, "cursor"));
+	free(e);
+}
+
 static void tls_case(const char *authmode, const char *const *extra, bool must_arrive)
 {
 	struct mld m = { 0 };
@@ -645,24 +670,7 @@ static void tls_case(const char *authmode, const char *const *extra, bool must_a
 			assert_int_equal(l[i].num, (long)i + 1);
 		free(l);
 	} else {
-		char *e;
-
-		h_sleep_ms(1500);
-		fw_stop(&w);
-		n = read_out(&r, &l);
-		free(l);
-		assert_int_equal(n, 0);
-		e = h_read_file(w.err, NULL);
-		assert_non_null(e);
-		if (!strstr(e, "certificate")) {
-			print_message("# stderr: %s\n", e);
-			fail();
-		}
-		free(e);
-		/* Nothing was delivered: no cursor saved. */
-		e = h_read_file(w.state, NULL);
-		assert_true(!e || !strstr(e, "cursor"));
-		free(e);
+		expect_refused(&r, &w, "certificate");
 	}
 	close(fd);
 	rs_stop(&r, SIGTERM);
@@ -812,24 +820,7 @@ static void relps_case(enum relps_server server, bool with_ca, const char *const
 		free(st);
 		free(l);
 	} else {
-		char *e;
-
-		h_sleep_ms(1500);
-		fw_stop(&w);
-		n = read_out(&r, &l);
-		free(l);
-		assert_int_equal(n, 0);
-		e = h_read_file(w.err, NULL);
-		assert_non_null(e);
-		if (!strstr(e, refusal)) {
-			print_message("# stderr: %s\n", e);
-			fail();
-		}
-		free(e);
-		/* Nothing was delivered: no cursor saved. */
-		e = h_read_file(w.state, NULL);
-		assert_true(!e || !strstr(e, "cursor"));
-		free(e);
+		expect_refused(&r, &w, refusal);
 	}
 	close(fd);
 	rs_stop(&r, SIGTERM);
@@ -1045,5 +1036,5 @@ int main(void)
 	/* MEMLOG_TEST_FILTER=test_relps* runs only the matching tests. */
 	if (getenv("MEMLOG_TEST_FILTER"))
 		cmocka_set_test_filter(getenv("MEMLOG_TEST_FILTER"));
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return h_run_tests("itest_forward", tests, NULL, NULL);
 }

@@ -883,5 +883,5 @@ int main(void)
 		cmocka_unit_test_teardown(test_relp_error_text, h_teardown),
 		cmocka_unit_test_teardown(test_chatty_receiver_bounded_cpu, h_teardown),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return h_run_tests("itest_forward_local", tests, NULL, NULL);
 }

@@ -35,18 +35,6 @@
 
 /* ---- helpers ---- */
 
-static void token(char *out, size_t cap)
-{
-	unsigned char r[8];
-
-	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
-		uint64_t t = h_now_ns() ^ ((uint64_t)getpid() << 32);
-		memcpy(r, &t, sizeof(r));
-	}
-	snprintf(out, cap, "memlog-itest-%02x%02x%02x%02x%02x%02x%02x%02x",
-		 r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]);
-}
-
 static char *boot_id(void)
 {
 	char *s = h_read_file("/proc/sys/kernel/random/boot_id", NULL);
@@ -87,14 +75,6 @@ static void need_kernel(void)
 		skip();
 	}
 	close(fd);
-}
-
-static void need_root(const char *why)
-{
-	if (geteuid() != 0) {
-		print_message("# not root: %s; skipping\n", why);
-		skip();
-	}
 }
 
 /* Writes one record to the kernel log ("<PRI>message\n"). The newline
@@ -189,101 +169,6 @@ static bool is_marker(json_t *e)
 	return json_is_true(json_object_get(e, "marker"));
 }
 
-static size_t count_msg(json_t *a, const char *msg)
-{
-	size_t i, n = 0;
-	json_t *e;
-
-	json_array_foreach(a, i, e)
-		n += !strcmp(msg_of(e), msg);
-	return n;
-}
-
-static json_t *find_msg(json_t *a, const char *msg)
-{
-	size_t i;
-	json_t *e;
-
-	json_array_foreach(a, i, e)
-		if (!strcmp(msg_of(e), msg))
-			return e;
-	return NULL;
-}
-
-static void print_entries(json_t *a)
-{
-	size_t i;
-	json_t *e;
-
-	json_array_foreach(a, i, e) {
-		char *d = json_dumps(e, JSON_COMPACT);
-		print_message("#   %s\n", d ? d : "?");
-		free(d);
-		if (i >= 20 && i + 20 < json_array_size(a)) {
-			print_message("#   ... (%zu entries)\n", json_array_size(a));
-			i = json_array_size(a) - 21;
-		}
-	}
-}
-
-/* Polls the dump request until an entry with msg is there; returns the
- * whole dump. */
-static json_t *wait_msg(const struct mld *m, const char *req, const char *msg)
-{
-	uint64_t deadline = h_now_ms() + H_TIMEOUT_MS;
-	unsigned ms = 1;
-
-	for (;;) {
-		json_t *a = h_dump(m, req);
-		if (find_msg(a, msg))
-			return a;
-		if (h_now_ms() >= deadline) {
-			print_message("# %s gave:\n", req);
-			print_entries(a);
-			char *e = mld_stderr(m);
-			print_message("# memlogd stderr: %s\n", e);
-			free(e);
-			json_decref(a);
-			fail_msg("\"%s\" did not arrive within %d ms", msg,
-				 H_TIMEOUT_MS);
-		}
-		json_decref(a);
-		h_sleep_ms(ms);
-		if (ms < 20)
-			ms *= 2;
-	}
-}
-
-/* memlogd's own notices (source memlogd) containing all of the words. */
-static json_t *find_notice(const struct mld *m, const char *w1, const char *w2)
-{
-	json_t *a = h_dump(m, "dump source=memlogd\n");
-	size_t i;
-	json_t *e, *found = NULL;
-
-	json_array_foreach(a, i, e) {
-		const char *s = msg_of(e);
-		if (strstr(s, w1) && (!w2 || strstr(s, w2))) {
-			found = json_incref(e);
-			break;
-		}
-	}
-	if (!found) {
-		print_message("# memlogd's notices:\n");
-		print_entries(a);
-	}
-	json_decref(a);
-	return found;
-}
-
-static void write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	assert_true(fd >= 0);
-	h_write_all(fd, text, strlen(text));
-	close(fd);
-}
-
 static void append_file(const char *path, const char *text)
 {
 	int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
@@ -292,16 +177,64 @@ static void append_file(const char *path, const char *text)
 	close(fd);
 }
 
-static void stop_keep_dir(struct mld *m)
+/* One test's memlogd (the test fixture): its private dir (made by the
+ * setup), the stand-in for /dev/kmsg a test may write there, the state
+ * dir, and the options a restart uses again. */
+struct kx {
+	struct mld m;
+	char fake[256];          /* DIR/fake */
+	char sdir[256];          /* DIR/state */
+	struct mld_opts o;
+};
+
+/* The usual options: the stand-in DIR/fake, or the real kernel log; the
+ * position in DIR/state. */
+static const char *const fake_args[] = { "--kmsg=%D/fake", "--state-dir",
+					 "%D/state", NULL };
+static const char *const kernel_args[] = { "--kmsg", "--state-dir",
+					   "%D/state", NULL };
+
+static int kx_setup(void **state)
 {
-	int st = mld_signal_wait(m, SIGTERM);
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		char *e = mld_stderr(m);
-		print_message("# memlogd stderr:\n%s\n", e);
-		free(e);
-		fail_msg("memlogd did not exit cleanly on SIGTERM: status 0x%x", st);
-	}
+	struct kx *fx = calloc(1, sizeof(*fx));
+
+	assert_non_null(fx);
+	mld_init(&fx->m);
+	snprintf(fx->fake, sizeof(fx->fake), "%s/fake", fx->m.dir);
+	snprintf(fx->sdir, sizeof(fx->sdir), "%s/state", fx->m.dir);
+	*state = fx;
+	return 0;
 }
+
+/* Stops memlogd if it runs (a clean exit asserted, as mld_stop does) and
+ * removes the dir. */
+static int kx_teardown(void **state)
+{
+	struct kx *fx = *state;
+	struct mld m = fx->m;
+
+	free(fx);
+	*state = NULL;
+	if (m.pid > 0)
+		mld_stop(&m);
+	mld_cleanup(&m);
+	return h_teardown(state);
+}
+
+/* Starts memlogd with args (NULL-terminated, kept: kx_restart uses them
+ * again). */
+static void kx_start(struct kx *fx, const char *const *args)
+{
+	fx->o.args = args;
+	mld_start(&fx->m, &fx->o);
+}
+
+static void kx_restart(struct kx *fx)
+{
+	mld_start(&fx->m, &fx->o);
+}
+
+#define KX_TEST(fn) cmocka_unit_test_setup_teardown(fn, kx_setup, kx_teardown)
 
 /* The entry time (ns since the epoch). */
 static uint64_t time_of(json_t *e)
@@ -322,32 +255,13 @@ static void expect_near(uint64_t got, uint64_t want, uint64_t tol_ns,
 			 what, (double)d / 1e9, (double)want / 1e9);
 }
 
-/* Runs a built program; returns the wait status. */
-static int run_prog(const char *prog, const char *const *args, char **out,
-		    char **err)
-{
-	char path[512];
-	const char *argv[32];
-	int n = 0;
-
-	h_prog(path, sizeof(path), prog);
-	argv[n++] = path;
-	for (; *args && n < 31; args++)
-		argv[n++] = *args;
-	argv[n] = NULL;
-	return h_run(argv, NULL, 3 * H_TIMEOUT_MS, out, err);
-}
-
-static void expect_exit(int st, int want, const char *err)
-{
-	if (!WIFEXITED(st))
-		fail_msg("killed by a signal (status 0x%x); stderr: %s", st, err);
-	if (WEXITSTATUS(st) != want)
-		fail_msg("exit status %d, want %d; stderr: %s", WEXITSTATUS(st),
-			 want, err);
-}
-
 /* ---- the real kernel ---- */
+
+static void need_memlog_kmsg(void)
+{
+	if (!h_prog_exists("memlog-kmsg"))
+		fail_msg("%s/memlog-kmsg is not built", h_build());
+}
 
 /* The fds of pid open on /dev/kmsg: how many, and whether any can write. */
 static int kmsg_fds(pid_t pid, bool *writable)
@@ -399,30 +313,28 @@ static int count_lines_with(const char *out, const char *needle)
  * state dir neither repeats it nor misses what came meanwhile. */
 static void test_kernel_line_once_and_restart(void **state)
 {
-	struct mld m = { 0 };
+	struct kx *fx = *state;
+	struct mld *m = &fx->m;
 	char u1[64], u2[64], line[96], sp[256], lrsock[256];
-	(void)state;
 
 	need_kernel();
-	token(u1, sizeof(u1));
-	token(u2, sizeof(u2));
-	const char *args[] = { "--kmsg", "--state-dir", "%D/state", NULL };
-	struct mld_opts o = { .args = args };
-	mld_start(&m, &o);
-	snprintf(sp, sizeof(sp), "%s/state/kmsg.state", m.dir);
-	snprintf(lrsock, sizeof(lrsock), "%s", m.query);
+	h_token(u1, sizeof(u1), "memlog-itest-", 16);
+	h_token(u2, sizeof(u2), "memlog-itest-", 16);
+	kx_start(fx, kernel_args);
+	snprintf(sp, sizeof(sp), "%s/state/kmsg.state", m->dir);
+	snprintf(lrsock, sizeof(lrsock), "%s", m->query);
 
 	/* facility user (1), level err (3): PRI 11 */
 	snprintf(line, sizeof(line), "<11>%s\n", u1);
 	uint64_t t_write = h_now_ns();
 	kwrite(line);
-	json_t *a = wait_msg(&m, "dump source=kmsg\n", u1);
-	if (count_msg(a, u1) != 1) {
-		print_entries(a);
+	json_t *a = h_wait_dump_msg(m, "dump source=kmsg\n", u1);
+	if (h_count_msg(a, u1) != 1) {
+		h_print_entries(a);
 		fail_msg("%s is in the ring %zu times, want once", u1,
-			 count_msg(a, u1));
+			 h_count_msg(a, u1));
 	}
-	json_t *e = find_msg(a, u1);
+	json_t *e = h_find_msg(a, u1);
 	assert_string_equal(h_jstr(e, "source"), "kmsg");
 	assert_string_equal(h_jstr(e, "stream"), "kernel");
 	assert_int_equal(h_jint(e, "priority"), 3);
@@ -435,7 +347,7 @@ static void test_kernel_line_once_and_restart(void **state)
 
 	/* memlogd reads the kernel log and never opens it for writing. */
 	bool writable;
-	assert_int_equal(kmsg_fds(m.pid, &writable), 1);
+	assert_int_equal(kmsg_fds(m->pid, &writable), 1);
 	assert_false(writable);
 
 	/* logread -p: err selects it (0..3), info..debug does not, and a
@@ -443,8 +355,8 @@ static void test_kernel_line_once_and_restart(void **state)
 	char *out, *err;
 	const char *lr1[] = { "-socket", lrsock, "-source", "kmsg", "-p", "err",
 			      NULL };
-	int st = run_prog("logread", lr1, &out, &err);
-	expect_exit(st, 0, err);
+	int st = h_run_prog("logread", lr1, 3 * H_TIMEOUT_MS, &out, &err);
+	h_expect_exit(st, 0, "logread", err);
 	if (count_lines_with(out, u1) != 1)
 		fail_msg("logread -p err shows %s %d times, want 1:\n%s", u1,
 			 count_lines_with(out, u1), out);
@@ -452,16 +364,16 @@ static void test_kernel_line_once_and_restart(void **state)
 	free(err);
 	const char *lr2[] = { "-socket", lrsock, "-source", "kmsg", "-p",
 			      "info..debug", NULL };
-	st = run_prog("logread", lr2, &out, &err);
-	expect_exit(st, 0, err);
+	st = h_run_prog("logread", lr2, 3 * H_TIMEOUT_MS, &out, &err);
+	h_expect_exit(st, 0, "logread", err);
 	if (strstr(out, u1))
 		fail_msg("logread -p info..debug shows the err line:\n%s", out);
 	free(out);
 	free(err);
 	const char *lr3[] = { "-socket", lrsock, "-p", "3..3", "-o", "json",
 			      NULL };
-	st = run_prog("logread", lr3, &out, &err);
-	expect_exit(st, 0, err);
+	st = h_run_prog("logread", lr3, 3 * H_TIMEOUT_MS, &out, &err);
+	h_expect_exit(st, 0, "logread", err);
 	assert_int_equal(count_lines_with(out, u1), 1);
 	json_t *lj = h_ndjson(out, strlen(out));
 	size_t i;
@@ -472,7 +384,7 @@ static void test_kernel_line_once_and_restart(void **state)
 	free(err);
 
 	/* Stop; the position is kept with this boot's id. */
-	stop_keep_dir(&m);
+	mld_stop_keep(m);
 	struct klist k;
 	klist_read(&k);
 	ssize_t i1 = klist_find(&k, u1);
@@ -498,16 +410,16 @@ static void test_kernel_line_once_and_restart(void **state)
 	snprintf(line, sizeof(line), "<14>%s\n", u2);
 	kwrite(line);
 
-	mld_start(&m, &o); /* same dir, same state */
-	a = wait_msg(&m, "dump source=kmsg\n", u2);
-	if (count_msg(a, u1) != 0) {
-		print_entries(a);
+	kx_restart(fx); /* same dir, same state */
+	a = h_wait_dump_msg(m, "dump source=kmsg\n", u2);
+	if (h_count_msg(a, u1) != 0) {
+		h_print_entries(a);
 		fail_msg("the restarted memlogd repeats %s", u1);
 	}
-	assert_int_equal(count_msg(a, u2), 1);
+	assert_int_equal(h_count_msg(a, u2), 1);
 	json_array_foreach(a, i, e)
 		if (is_marker(e) || !strncmp(msg_of(e), "missed ", 7)) {
-			print_entries(a);
+			h_print_entries(a);
 			fail_msg("a restart without a gap produced a marker: %s",
 				 msg_of(e));
 		}
@@ -522,7 +434,7 @@ static void test_kernel_line_once_and_restart(void **state)
 	if (from < 0)
 		fail_msg("the kernel no longer holds seq %llu", next);
 	if (json_array_size(a) < (size_t)(to - from + 1)) {
-		print_entries(a);
+		h_print_entries(a);
 		fail_msg("the restarted memlogd has %zu kmsg entries, want at "
 			 "least the %zd records from seq %llu to %s",
 			 json_array_size(a), to - from + 1, next, u2);
@@ -530,18 +442,17 @@ static void test_kernel_line_once_and_restart(void **state)
 	for (ssize_t j = from; j <= to; j++) {
 		json_t *x = json_array_get(a, (size_t)(j - from));
 		if (strcmp(msg_of(x), k.v[j].msg) != 0) {
-			print_entries(a);
+			h_print_entries(a);
 			fail_msg("entry %zd is \"%s\", want kernel record seq "
 				 "%llu \"%s\"", j - from, msg_of(x),
 				 (unsigned long long)k.v[j].seq, k.v[j].msg);
 		}
 	}
-	e = find_msg(a, u2);
+	e = h_find_msg(a, u2);
 	assert_int_equal(h_jint(e, "priority"), 6);
 	assert_int_equal(h_jint(e, "facility"), 1);
 	klist_free(&k);
 	json_decref(a);
-	mld_stop(&m);
 }
 
 /* A fresh state starts at the first record the kernel still holds: boot
@@ -550,22 +461,20 @@ static void test_kernel_line_once_and_restart(void **state)
  * records (its first held seq is above 0). */
 static void test_kernel_from_first_record(void **state)
 {
-	struct mld m = { 0 };
+	struct kx *fx = *state;
+	struct mld *m = &fx->m;
 	char u[64], line[96];
 	struct klist k0, k1;
-	(void)state;
 
 	need_kernel();
-	token(u, sizeof(u));
+	h_token(u, sizeof(u), "memlog-itest-", 16);
 	klist_read(&k0);
 	uint64_t f0 = k0.v[0].seq;
 	klist_free(&k0);
-	const char *args[] = { "--kmsg", "--state-dir", "%D/state", NULL };
-	struct mld_opts o = { .args = args };
-	mld_start(&m, &o);
+	kx_start(fx, kernel_args);
 	snprintf(line, sizeof(line), "<13>%s\n", u);
 	kwrite(line);
-	json_t *a = wait_msg(&m, "dump source=kmsg\n", u);
+	json_t *a = h_wait_dump_msg(m, "dump source=kmsg\n", u);
 	klist_read(&k1);
 	uint64_t f1 = k1.v[0].seq;
 	ssize_t iu = klist_find(&k1, u);
@@ -573,7 +482,7 @@ static void test_kernel_from_first_record(void **state)
 
 	/* Records from before memlogd started: more than our line. */
 	if (json_array_size(a) < 2) {
-		print_entries(a);
+		h_print_entries(a);
 		fail_msg("the ring holds no kernel record from before memlogd");
 	}
 	size_t markers = 0, i;
@@ -582,14 +491,14 @@ static void test_kernel_from_first_record(void **state)
 		markers += is_marker(e);
 	json_t *first = json_array_get(a, 0);
 	if (f1 == 0 && markers != 0) {
-		print_entries(a);
+		h_print_entries(a);
 		fail_msg("the kernel holds every record from seq 0, yet there "
 			 "is a marker");
 	}
 	if (f0 > 0) {
 		/* Records 0..(first held - 1) are gone: one marker, first. */
 		if (markers != 1 || !is_marker(first)) {
-			print_entries(a);
+			h_print_entries(a);
 			fail_msg("the kernel's first record is seq %llu: want one "
 				 "marker first", (unsigned long long)f0);
 		}
@@ -608,14 +517,14 @@ static void test_kernel_from_first_record(void **state)
 		 * kernel's records from its first up to our line. */
 		size_t off = markers;
 		if (json_array_size(a) < off + (size_t)iu + 1) {
-			print_entries(a);
+			h_print_entries(a);
 			fail_msg("%zu entries, want %zu records before ours",
 				 json_array_size(a), (size_t)iu + off);
 		}
 		for (size_t j = 0; j <= (size_t)iu; j++) {
 			json_t *x = json_array_get(a, off + j);
 			if (strcmp(msg_of(x), k1.v[j].msg) != 0) {
-				print_entries(a);
+				h_print_entries(a);
 				fail_msg("entry %zu is \"%s\", want the kernel's "
 					 "seq %llu \"%s\"", off + j, msg_of(x),
 					 (unsigned long long)k1.v[j].seq,
@@ -631,7 +540,6 @@ static void test_kernel_from_first_record(void **state)
 	}
 	klist_free(&k1);
 	json_decref(a);
-	mld_stop(&m);
 }
 
 /* ---- a regular file or FIFO standing in for /dev/kmsg ---- */
@@ -642,12 +550,10 @@ static void test_kernel_from_first_record(void **state)
  * adds nothing, and later records are taken alone. */
 static void test_fake_gap_and_dictionary(void **state)
 {
-	struct mld m = { 0 };
-	char fake[256], text[1024];
-	(void)state;
+	struct kx *fx = *state;
+	struct mld *m = &fx->m;
+	char text[1024];
 
-	mld_init(&m);
-	snprintf(fake, sizeof(fake), "%s/fake", m.dir);
 	uint64_t mono = mono_us(), wall = h_now_ns();
 	/* Kernel stamps 3, 2 and 1 s before now. */
 	snprintf(text, sizeof(text),
@@ -657,13 +563,11 @@ static void test_fake_gap_and_dictionary(void **state)
 		 " SUBSYSTEM=pci\n"
 		 " DEVICE=+pci:0000:00:01.0\n",
 		 mono - 3000000, mono - 2000000, mono - 1000000);
-	write_file(fake, text);
-	const char *args[] = { "--kmsg=%D/fake", "--state-dir", "%D/state", NULL };
-	struct mld_opts o = { .args = args };
-	mld_start(&m, &o);
-	json_t *a = wait_msg(&m, "dump source=kmsg\n", "fake four");
+	h_write_file(fx->fake, text, 0644);
+	kx_start(fx, fake_args);
+	json_t *a = h_wait_dump_msg(m, "dump source=kmsg\n", "fake four");
 	if (json_array_size(a) != 4) {
-		print_entries(a);
+		h_print_entries(a);
 		fail_msg("%zu kmsg entries, want zero, one, marker, four",
 			 json_array_size(a));
 	}
@@ -691,7 +595,7 @@ static void test_fake_gap_and_dictionary(void **state)
 				 "+pci:0000:00:01.0");
 	json_t *attrs = json_object_get(e4, "attrs");
 	if (!json_equal(attrs, want)) {
-		print_entries(a);
+		h_print_entries(a);
 		fail_msg("attrs of \"fake four\" are not "
 			 "{\"SUBSYSTEM\":\"pci\",\"DEVICE\":\"+pci:0000:00:01.0\"}");
 	}
@@ -706,56 +610,50 @@ static void test_fake_gap_and_dictionary(void **state)
 	expect_near(time_of(e1), wall - 2000000000ull, 500000000ull, "fake one");
 	expect_near(time_of(e4), wall - 1000000000ull, 500000000ull, "fake four");
 	json_decref(a);
-	stop_keep_dir(&m);
+	mld_stop_keep(m);
 
 	/* The same records again: nothing new. The file is read to its end
 	 * before memlogd serves, and once more on the barrier's turn. */
-	mld_start(&m, &o);
-	h_barrier(&m);
-	a = h_dump(&m, "dump source=kmsg\n");
+	kx_restart(fx);
+	h_barrier(m);
+	a = h_dump(m, "dump source=kmsg\n");
 	if (json_array_size(a) != 0) {
-		print_entries(a);
+		h_print_entries(a);
 		fail_msg("a restart on the same records stored them again");
 	}
 	json_decref(a);
-	stop_keep_dir(&m);
+	mld_stop_keep(m);
 
 	/* A record appended meanwhile is the only one taken. */
 	snprintf(text, sizeof(text), "6,5,%" PRIu64 ",-;fake five\n", mono);
-	append_file(fake, text);
-	mld_start(&m, &o);
-	a = wait_msg(&m, "dump source=kmsg\n", "fake five");
+	append_file(fx->fake, text);
+	kx_restart(fx);
+	a = h_wait_dump_msg(m, "dump source=kmsg\n", "fake five");
 	if (json_array_size(a) != 1) {
-		print_entries(a);
+		h_print_entries(a);
 		fail_msg("after a restart: %zu entries, want only fake five",
 			 json_array_size(a));
 	}
 	json_decref(a);
-	mld_stop(&m);
 }
 
 /* PRI 30 is facility 3 (daemon) level 6 (info); a malformed line is skipped
  * (with a notice), is no gap, and the next record still arrives. */
 static void test_fake_priority_and_malformed(void **state)
 {
-	struct mld m = { 0 };
-	char fake[256];
-	(void)state;
+	struct kx *fx = *state;
+	struct mld *m = &fx->m;
 
-	mld_init(&m);
-	snprintf(fake, sizeof(fake), "%s/fake", m.dir);
-	write_file(fake,
-		   "30,0,1000,-;daemon info\n"
-		   "this is not a kmsg record\n"
-		   "x,y,z,-;neither is this\n"
-		   "3,1,2000,-;kernel err\n"
-		   "191,2,3000,-;local7 debug\n");
-	const char *args[] = { "--kmsg=%D/fake", "--state-dir", "%D/state", NULL };
-	struct mld_opts o = { .args = args };
-	mld_start(&m, &o);
-	json_t *a = wait_msg(&m, "dump source=kmsg\n", "local7 debug");
+	h_write_file(fx->fake,
+		     "30,0,1000,-;daemon info\n"
+		     "this is not a kmsg record\n"
+		     "x,y,z,-;neither is this\n"
+		     "3,1,2000,-;kernel err\n"
+		     "191,2,3000,-;local7 debug\n", 0644);
+	kx_start(fx, fake_args);
+	json_t *a = h_wait_dump_msg(m, "dump source=kmsg\n", "local7 debug");
 	if (json_array_size(a) != 3) {
-		print_entries(a);
+		h_print_entries(a);
 		fail_msg("%zu kmsg entries, want the three good records",
 			 json_array_size(a));
 	}
@@ -774,16 +672,15 @@ static void test_fake_priority_and_malformed(void **state)
 	json_array_foreach(a, i, e)
 		assert_false(is_marker(e));
 	json_decref(a);
-	json_t *n = find_notice(&m, "malformed", NULL);
+	json_t *n = h_find_notice(m, "malformed", NULL);
 	if (!n)
 		fail_msg("no notice about the malformed record");
 	json_decref(n);
 	/* The query filter sees the same numbers. */
-	a = h_dump(&m, "dump source=kmsg priority=6..6\n");
+	a = h_dump(m, "dump source=kmsg priority=6..6\n");
 	assert_int_equal(json_array_size(a), 1);
 	assert_string_equal(msg_of(json_array_get(a, 0)), "daemon info");
 	json_decref(a);
-	mld_stop(&m);
 }
 
 /* The state file: another boot's position is ignored (the kernel's seq
@@ -791,30 +688,25 @@ static void test_fake_priority_and_malformed(void **state)
  * is resumed, and a gap across the restart is counted exactly. */
 static void test_fake_state_file(void **state)
 {
-	struct mld m = { 0 };
-	char fake[256], sdir[256], sp[320], text[256];
-	(void)state;
+	struct kx *fx = *state;
+	struct mld *m = &fx->m;
+	char sp[320], text[256];
 
 	char *bid = boot_id();
-	mld_init(&m);
-	snprintf(fake, sizeof(fake), "%s/fake", m.dir);
-	snprintf(sdir, sizeof(sdir), "%s/state", m.dir);
-	snprintf(sp, sizeof(sp), "%s/kmsg.state", sdir);
-	assert_int_equal(mkdir(sdir, 0755), 0);
-	write_file(fake, "6,0,1000,-;s zero\n6,1,2000,-;s one\n");
-	write_file(sp, "00000000-1111-2222-3333-444444444444 100\n");
-	const char *args[] = { "--kmsg=%D/fake", "--state-dir", "%D/state", NULL };
-	struct mld_opts o = { .args = args };
+	snprintf(sp, sizeof(sp), "%s/kmsg.state", fx->sdir);
+	assert_int_equal(mkdir(fx->sdir, 0755), 0);
+	h_write_file(fx->fake, "6,0,1000,-;s zero\n6,1,2000,-;s one\n", 0644);
+	h_write_file(sp, "00000000-1111-2222-3333-444444444444 100\n", 0644);
 
 	/* Another boot: from the start, no marker. */
-	mld_start(&m, &o);
-	json_t *a = wait_msg(&m, "dump source=kmsg\n", "s one");
+	kx_start(fx, fake_args);
+	json_t *a = h_wait_dump_msg(m, "dump source=kmsg\n", "s one");
 	if (json_array_size(a) != 2) {
-		print_entries(a);
+		h_print_entries(a);
 		fail_msg("another boot's state: want both records and no marker");
 	}
 	json_decref(a);
-	stop_keep_dir(&m);
+	mld_stop_keep(m);
 	char *sf = h_read_file(sp, NULL);
 	assert_non_null(sf);
 	snprintf(text, sizeof(text), "%s 2\n", bid);
@@ -822,25 +714,25 @@ static void test_fake_state_file(void **state)
 	free(sf);
 
 	/* Garbage in the state file: a notice, and from the start again. */
-	write_file(sp, "not a state file\n");
-	mld_start(&m, &o);
-	a = wait_msg(&m, "dump source=kmsg\n", "s one");
+	h_write_file(sp, "not a state file\n", 0644);
+	kx_restart(fx);
+	a = h_wait_dump_msg(m, "dump source=kmsg\n", "s one");
 	assert_int_equal(json_array_size(a), 2);
 	json_decref(a);
-	json_t *n = find_notice(&m, "kmsg.state", NULL);
+	json_t *n = h_find_notice(m, "kmsg.state", NULL);
 	if (!n)
 		fail_msg("no notice about the unreadable state file");
 	json_decref(n);
-	stop_keep_dir(&m);
+	mld_stop_keep(m);
 
 	/* This boot, next seq 2; the kernel now holds 0, 1 and 5..6: three
 	 * records (2-4) were lost while memlogd was down. */
-	write_file(fake, "6,0,1000,-;s zero\n6,1,2000,-;s one\n"
-			 "6,5,3000,-;s five\n6,6,4000,-;s six\n");
-	mld_start(&m, &o);
-	a = wait_msg(&m, "dump source=kmsg\n", "s six");
+	h_write_file(fx->fake, "6,0,1000,-;s zero\n6,1,2000,-;s one\n"
+		     "6,5,3000,-;s five\n6,6,4000,-;s six\n", 0644);
+	kx_restart(fx);
+	a = h_wait_dump_msg(m, "dump source=kmsg\n", "s six");
 	if (json_array_size(a) != 3) {
-		print_entries(a);
+		h_print_entries(a);
 		fail_msg("want marker, s five, s six");
 	}
 	json_t *mk = json_array_get(a, 0);
@@ -851,13 +743,12 @@ static void test_fake_state_file(void **state)
 	assert_string_equal(msg_of(json_array_get(a, 1)), "s five");
 	assert_string_equal(msg_of(json_array_get(a, 2)), "s six");
 	json_decref(a);
-	stop_keep_dir(&m);
+	mld_stop_keep(m);
 	sf = h_read_file(sp, NULL);
 	snprintf(text, sizeof(text), "%s 7\n", bid);
 	assert_string_equal(sf, text);
 	free(sf);
 	free(bid);
-	mld_cleanup(&m);
 }
 
 /* A record longer than --max-line-len is split like any long line: parts
@@ -865,23 +756,19 @@ static void test_fake_state_file(void **state)
  * with the first part, each part with the record's priority. */
 static void test_fake_long_record_split(void **state)
 {
-	struct mld m = { 0 };
-	char fake[256];
-	(void)state;
+	struct kx *fx = *state;
+	struct mld *m = &fx->m;
 
-	mld_init(&m);
-	snprintf(fake, sizeof(fake), "%s/fake", m.dir);
-	write_file(fake, "4,0,1000,-;0123456789abcdefghijKLMNO\n"
-			 " SUBSYSTEM=usb\n"
-			 "6,1,2000,-;short\n");
+	h_write_file(fx->fake, "4,0,1000,-;0123456789abcdefghijKLMNO\n"
+		     " SUBSYSTEM=usb\n"
+		     "6,1,2000,-;short\n", 0644);
 	const char *args[] = { "--kmsg=%D/fake", "--state-dir", "%D/state",
 			       "--max-line-len", "16", NULL };
-	struct mld_opts o = { .args = args };
-	mld_start(&m, &o);
-	json_t *a = wait_msg(&m, "dump source=kmsg\n", "short");
+	kx_start(fx, args);
+	json_t *a = h_wait_dump_msg(m, "dump source=kmsg\n", "short");
 	/* 25 bytes at 16 a part: "0123456789abcdef" + "ghijKLMNO" */
 	if (json_array_size(a) != 3) {
-		print_entries(a);
+		h_print_entries(a);
 		fail_msg("want 2 parts and \"short\"");
 	}
 	json_t *p0 = json_array_get(a, 0), *p1 = json_array_get(a, 1);
@@ -896,40 +783,36 @@ static void test_fake_long_record_split(void **state)
 	assert_true(json_equal(json_object_get(p0, "attrs"), want));
 	json_decref(want);
 	json_decref(a);
-	mld_stop(&m);
 }
 
 /* A state dir that cannot be used (a file is in the way): memlogd reads
  * the kernel log anyway and says, once, that it cannot keep its place. */
 static void test_fake_state_dir_unusable(void **state)
 {
-	struct mld m = { 0 };
-	char fake[256], blocker[256];
-	(void)state;
+	struct kx *fx = *state;
+	struct mld *m = &fx->m;
+	char blocker[256];
 
-	mld_init(&m);
-	snprintf(fake, sizeof(fake), "%s/fake", m.dir);
-	snprintf(blocker, sizeof(blocker), "%s/notadir", m.dir);
-	write_file(fake, "6,0,1000,-;u zero\n6,1,2000,-;u one\n");
-	write_file(blocker, "in the way\n");
+	snprintf(blocker, sizeof(blocker), "%s/notadir", m->dir);
+	h_write_file(fx->fake, "6,0,1000,-;u zero\n6,1,2000,-;u one\n", 0644);
+	h_write_file(blocker, "in the way\n", 0644);
 	const char *args[] = { "--kmsg=%D/fake", "--state-dir", "%D/notadir",
 			       NULL };
-	struct mld_opts o = { .args = args };
-	mld_start(&m, &o);
-	json_t *a = wait_msg(&m, "dump source=kmsg\n", "u one");
+	kx_start(fx, args);
+	json_t *a = h_wait_dump_msg(m, "dump source=kmsg\n", "u one");
 	assert_int_equal(json_array_size(a), 2);
 	json_decref(a);
-	json_t *n = find_notice(&m, "notadir", NULL);
+	json_t *n = h_find_notice(m, "notadir", NULL);
 	if (!n)
 		fail_msg("no notice that the position cannot be kept");
 	json_decref(n);
-	a = h_dump(&m, "dump source=memlogd\n");
+	a = h_dump(m, "dump source=memlogd\n");
 	size_t i, k = 0;
 	json_t *e;
 	json_array_foreach(a, i, e)
 		k += strstr(msg_of(e), "notadir") != NULL;
 	if (k > 2) {
-		print_entries(a);
+		h_print_entries(a);
 		fail_msg("%zu notices about the state dir, want one (or two: "
 			 "create and save)", k);
 	}
@@ -937,7 +820,6 @@ static void test_fake_state_dir_unusable(void **state)
 	char *c = h_read_file(blocker, NULL);
 	assert_string_equal(c, "in the way\n");
 	free(c);
-	mld_stop(&m);
 }
 
 /* CPU time (utime + stime) of pid in ms. */
@@ -963,29 +845,26 @@ static uint64_t cpu_ms(pid_t pid)
  * written afterwards arrive (no writer yet is not the end). */
 static void test_fake_fifo_writer_comes_later(void **state)
 {
-	struct mld m = { 0 };
+	struct kx *fx = *state;
+	struct mld *m = &fx->m;
 	char fifo[256];
-	(void)state;
 
-	mld_init(&m);
-	snprintf(fifo, sizeof(fifo), "%s/fifo", m.dir);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", m->dir);
 	assert_int_equal(mkfifo(fifo, 0600), 0);
 	const char *args[] = { "--kmsg=%D/fifo", "--state-dir", "%D/state", NULL };
-	struct mld_opts o = { .args = args };
-	mld_start(&m, &o);
+	kx_start(fx, args);
 	/* memlogd holds the read end, so this open does not block. */
 	int w = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	if (w < 0)
 		fail_msg("open %s for writing: %s (memlogd does not hold it open)",
 			 fifo, strerror(errno));
 	h_writef(w, "6,0,1000,-;fifo zero\n6,1,2000,-;fifo one\n");
-	json_t *a = wait_msg(&m, "dump source=kmsg\n", "fifo zero");
+	json_t *a = h_wait_dump_msg(m, "dump source=kmsg\n", "fifo zero");
 	json_decref(a);
 	close(w);
-	a = wait_msg(&m, "dump source=kmsg\n", "fifo one");
+	a = h_wait_dump_msg(m, "dump source=kmsg\n", "fifo one");
 	assert_int_equal(json_array_size(a), 2);
 	json_decref(a);
-	mld_stop(&m);
 }
 
 /* A FIFO stand-in records arriving over time, and the end when its writer
@@ -993,35 +872,33 @@ static void test_fake_fifo_writer_comes_later(void **state)
  * spin on the hung-up FIFO) and serves on. */
 static void test_fake_fifo_stream_and_end(void **state)
 {
-	struct mld m = { 0 };
+	struct kx *fx = *state;
+	struct mld *m = &fx->m;
 	char fifo[256];
-	(void)state;
 
-	mld_init(&m);
-	snprintf(fifo, sizeof(fifo), "%s/fifo", m.dir);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", m->dir);
 	assert_int_equal(mkfifo(fifo, 0600), 0);
 	/* A writer before memlogd opens it (not inherited: the harness
 	 * closes the child's other fds). */
 	int w = open(fifo, O_RDWR | O_CLOEXEC);
 	assert_true(w >= 0);
 	const char *args[] = { "--kmsg=%D/fifo", "--state-dir", "%D/state", NULL };
-	struct mld_opts o = { .args = args };
-	mld_start(&m, &o);
+	kx_start(fx, args);
 	h_writef(w, "6,0,1000,-;stream zero\n");
 	h_writef(w, "6,1,2000,-;stream one\n SUBSYSTEM=x\n");
-	json_t *a = wait_msg(&m, "dump source=kmsg\n", "stream zero");
+	json_t *a = h_wait_dump_msg(m, "dump source=kmsg\n", "stream zero");
 	json_decref(a);
 	h_writef(w, "6,3,3000,-;stream three\n");
-	a = wait_msg(&m, "dump source=kmsg\n", "stream one");
-	json_t *one = find_msg(a, "stream one");
+	a = h_wait_dump_msg(m, "dump source=kmsg\n", "stream one");
+	json_t *one = h_find_msg(a, "stream one");
 	json_t *want = json_pack("{s:s}", "SUBSYSTEM", "x");
 	assert_true(json_equal(json_object_get(one, "attrs"), want));
 	json_decref(want);
 	json_decref(a);
 	close(w); /* the end: the last record is whole */
-	a = wait_msg(&m, "dump source=kmsg\n", "stream three");
+	a = h_wait_dump_msg(m, "dump source=kmsg\n", "stream three");
 	if (json_array_size(a) != 4) {
-		print_entries(a);
+		h_print_entries(a);
 		fail_msg("want zero, one, marker (missed 1), three");
 	}
 	assert_true(is_marker(json_array_get(a, 2)));
@@ -1032,20 +909,19 @@ static void test_fake_fifo_stream_and_end(void **state)
 	/* Idle now: over a second of wall time an idle daemon uses next to
 	 * no CPU; a loop on the FIFO's hang-up uses all it can get, so a
 	 * fifth of the second is a wide margin either way. */
-	h_barrier(&m);
-	uint64_t c0 = cpu_ms(m.pid), t0 = h_now_ms();
+	h_barrier(m);
+	uint64_t c0 = cpu_ms(m->pid), t0 = h_now_ms();
 	h_sleep_ms(1000);
-	uint64_t c1 = cpu_ms(m.pid), t1 = h_now_ms();
+	uint64_t c1 = cpu_ms(m->pid), t1 = h_now_ms();
 	if ((c1 - c0) * 5 > t1 - t0)
 		fail_msg("memlogd used %llu ms of CPU in %llu ms after the "
 			 "FIFO's writer went (busy loop)",
 			 (unsigned long long)(c1 - c0),
 			 (unsigned long long)(t1 - t0));
-	int p = h_register_pipe(&m, "after");
+	int p = h_register_pipe(m, "after");
 	h_writef(p, "still serving\n");
-	h_wait_source_stat(&m, "after", "stderr", "lines", 1);
+	h_wait_source_stat(m, "after", "stderr", "lines", 1);
 	close(p);
-	mld_stop(&m);
 }
 
 /* ---- no kernel log ---- */
@@ -1054,33 +930,31 @@ static void test_fake_fifo_stream_and_end(void **state)
  * and in a notice of its own, and serves. */
 static void test_kmsg_missing(void **state)
 {
-	struct mld m = { 0 };
+	struct kx *fx = *state;
+	struct mld *m = &fx->m;
 	char path[256];
-	(void)state;
 
 	const char *args[] = { "--kmsg=%D/nonexistent", "--state-dir", "%D/state",
 			       NULL };
-	struct mld_opts o = { .args = args };
-	mld_start(&m, &o);
-	snprintf(path, sizeof(path), "%s/nonexistent", m.dir);
-	int w = h_register_pipe(&m, "svc");
+	kx_start(fx, args);
+	snprintf(path, sizeof(path), "%s/nonexistent", m->dir);
+	int w = h_register_pipe(m, "svc");
 	h_writef(w, "served\n");
-	h_wait_source_stat(&m, "svc", "stderr", "lines", 1);
+	h_wait_source_stat(m, "svc", "stderr", "lines", 1);
 	close(w);
-	char *err = mld_stderr(&m);
+	char *err = mld_stderr(m);
 	if (!strstr(err, path) || !strstr(err, strerror(ENOENT)))
 		fail_msg("stderr does not say why (%s: %s): %s", path,
 			 strerror(ENOENT), err);
 	free(err);
-	json_t *n = find_notice(&m, path, strerror(ENOENT));
+	json_t *n = h_find_notice(m, path, strerror(ENOENT));
 	if (!n)
 		fail_msg("no notice from memlogd about %s", path);
 	assert_string_equal(h_jstr(n, "source"), "memlogd");
 	json_decref(n);
-	json_t *st = h_stats(&m);
+	json_t *st = h_stats(m);
 	assert_null(h_stats_source(st, "kmsg", "kernel"));
 	json_decref(st);
-	mld_stop(&m);
 }
 
 /* Copies a built program into dir (mode 0755), so that uid 65534 can run
@@ -1103,43 +977,30 @@ static void copy_prog(const char *name, const char *dir, char *out, size_t cap)
 	free(bin);
 }
 
-/* Forks a child that runs argv as uid/gid NOBODY with no supplementary
- * groups (and so without CAP_SYSLOG); stdout/stderr go to errpath. */
+/* In the child: uid and gid NOBODY with no supplementary groups (and so
+ * without CAP_SYSLOG), stdout into the stderr file too. */
+static void as_nobody(void *arg)
+{
+	dup2(2, 1);
+	if (setgroups(0, NULL) < 0 || setgid(NOBODY) < 0 || setuid(NOBODY) < 0)
+		_exit(121);
+}
+
+/* Runs argv as NOBODY; its stdout and stderr are appended to errpath. */
 static pid_t spawn_nobody(const char *const *argv, const char *errpath)
 {
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDWR);
-		int err = open(errpath, O_WRONLY | O_CREAT | O_APPEND, 0666);
-		if (devnull < 0 || err < 0)
-			_exit(120);
-		dup2(devnull, 0);
-		dup2(err, 1);
-		dup2(err, 2);
-		if (close_range(3, ~0u, 0) < 0)
-			for (int fd = 3; fd < 1024; fd++)
-				close(fd);
-		if (setgroups(0, NULL) < 0 || setgid(NOBODY) < 0 ||
-		    setuid(NOBODY) < 0)
-			_exit(121);
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGALRM, SIG_DFL);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	return pid;
+	return h_spawn_setup(argv, errpath, false, as_nobody, NULL);
 }
 
 /* Without CAP_SYSLOG (uid 65534, dmesg_restrict on): memlogd says so with
  * a hint and serves on; memlog-kmsg exits 1 with the same hint. */
 static void test_kmsg_without_cap_syslog(void **state)
 {
-	struct mld m = { 0 };
-	char prog[512], sdir[256];
-	(void)state;
+	struct kx *fx = *state;
+	struct mld *m = &fx->m;
+	char prog[512];
 
-	need_root("dropping to uid 65534 needs root");
+	h_need_root("dropping to uid 65534 needs root");
 	char *dr = h_read_file("/proc/sys/kernel/dmesg_restrict", NULL);
 	bool restricted = dr && dr[0] == '1';
 	free(dr);
@@ -1148,15 +1009,13 @@ static void test_kmsg_without_cap_syslog(void **state)
 			      "/dev/kmsg, nothing to refuse; skipping\n");
 		skip();
 	}
-	if (!h_prog_exists("memlog-kmsg"))
-		fail_msg("%s/memlog-kmsg is not built", h_build());
-	mld_init(&m);
-	assert_int_equal(chmod(m.dir, 0777), 0); /* nobody makes its sockets */
+	need_memlog_kmsg();
+	assert_int_equal(chmod(m->dir, 0777), 0); /* nobody makes its sockets */
 
 	/* memlog-kmsg: exit 1 with the hint. */
 	char kprog[512], kerrf[256];
-	copy_prog("memlog-kmsg", m.dir, kprog, sizeof(kprog));
-	snprintf(kerrf, sizeof(kerrf), "%s/memlog-kmsg.err", m.dir);
+	copy_prog("memlog-kmsg", m->dir, kprog, sizeof(kprog));
+	snprintf(kerrf, sizeof(kerrf), "%s/memlog-kmsg.err", m->dir);
 	const char *kargv[] = { kprog, "--no-follow", "--state-dir", "", NULL };
 	pid_t pid = spawn_nobody(kargv, kerrf);
 	h_track_pid(pid);
@@ -1175,33 +1034,32 @@ static void test_kmsg_without_cap_syslog(void **state)
 		fail_msg("memlog-kmsg gives no CAP_SYSLOG hint");
 
 	/* memlogd: runs on, says why, serves. */
-	snprintf(sdir, sizeof(sdir), "%s/state", m.dir);
-	copy_prog("memlogd", m.dir, prog, sizeof(prog));
-	const char *argv[] = { prog, "--socket-log", m.log, "--socket-query",
-			       m.query, "--kmsg", "--state-dir", sdir, NULL };
-	pid = spawn_nobody(argv, m.errfile);
+	copy_prog("memlogd", m->dir, prog, sizeof(prog));
+	const char *argv[] = { prog, "--socket-log", m->log, "--socket-query",
+			       m->query, "--kmsg", "--state-dir", fx->sdir, NULL };
+	pid = spawn_nobody(argv, m->errfile);
 	h_track_pid(pid);
-	m.pid = pid;
-	mld_wait_ready(&m);
-	int w = h_register_pipe(&m, "svc");
+	m->pid = pid;
+	mld_wait_ready(m);
+	int w = h_register_pipe(m, "svc");
 	h_writef(w, "served without the kernel log\n");
-	h_wait_source_stat(&m, "svc", "stderr", "lines", 1);
+	h_wait_source_stat(m, "svc", "stderr", "lines", 1);
 	close(w);
-	char *err = mld_stderr(&m);
+	char *err = mld_stderr(m);
 	bool said = strstr(err, "/dev/kmsg") && strstr(err, "CAP_SYSLOG");
 	if (!said)
 		print_message("# memlogd stderr: %s\n", err);
 	free(err);
 	if (!said)
 		fail_msg("memlogd's stderr has no CAP_SYSLOG hint for /dev/kmsg");
-	json_t *n = find_notice(&m, "/dev/kmsg", "CAP_SYSLOG");
+	json_t *n = h_find_notice(m, "/dev/kmsg", "CAP_SYSLOG");
 	if (!n)
 		fail_msg("no notice from memlogd with a CAP_SYSLOG hint");
 	json_decref(n);
-	json_t *st = h_stats(&m);
+	json_t *st = h_stats(m);
 	assert_null(h_stats_source(st, "kmsg", "kernel"));
 	json_decref(st);
-	mld_stop(&m);
+	mld_stop(m);
 	h_untrack_pid(pid);
 }
 
@@ -1292,15 +1150,14 @@ static const struct kline *kfind(const struct kline *v, size_t n,
  * which). */
 static void test_memlog_kmsg_exit_status(void **state)
 {
-	struct mld m = { 0 };
+	struct kx *fx = *state;
+	struct mld *m = &fx->m;
 	char path[256];
 	char *out, *err;
-	(void)state;
 
-	if (!h_prog_exists("memlog-kmsg"))
-		fail_msg("%s/memlog-kmsg is not built", h_build());
+	need_memlog_kmsg();
 	const char *a1[] = { "--help", NULL };
-	int st = run_prog("memlog-kmsg", a1, &out, &err);
+	int st = h_run_prog("memlog-kmsg", a1, 3 * H_TIMEOUT_MS, &out, &err);
 	bool ok = WIFEXITED(st) && WEXITSTATUS(st) == 0 &&
 		  strstr(out, "Usage: memlog-kmsg");
 	if (!ok)
@@ -1312,7 +1169,7 @@ static void test_memlog_kmsg_exit_status(void **state)
 		fail_msg("memlog-kmsg --help: want exit 0 and the usage");
 
 	const char *a2[] = { "--bogus", NULL };
-	st = run_prog("memlog-kmsg", a2, &out, &err);
+	st = h_run_prog("memlog-kmsg", a2, 3 * H_TIMEOUT_MS, &out, &err);
 	ok = WIFEXITED(st) && WEXITSTATUS(st) == 2;
 	if (!ok)
 		print_message("# --bogus: status 0x%x\n# stderr: %s\n", st, err);
@@ -1321,11 +1178,10 @@ static void test_memlog_kmsg_exit_status(void **state)
 	if (!ok)
 		fail_msg("memlog-kmsg --bogus: want exit 2");
 
-	mld_init(&m);
-	snprintf(path, sizeof(path), "%s/nonexistent", m.dir);
+	snprintf(path, sizeof(path), "%s/nonexistent", m->dir);
 	const char *a3[] = { "--kmsg", path, "--no-follow", "--state-dir", "",
 			     NULL };
-	st = run_prog("memlog-kmsg", a3, &out, &err);
+	st = h_run_prog("memlog-kmsg", a3, 3 * H_TIMEOUT_MS, &out, &err);
 	ok = WIFEXITED(st) && WEXITSTATUS(st) == 1 && strstr(err, path);
 	if (!ok)
 		print_message("# --kmsg %s: status 0x%x\n# stderr: %s\n", path,
@@ -1334,7 +1190,6 @@ static void test_memlog_kmsg_exit_status(void **state)
 	free(err);
 	if (!ok)
 		fail_msg("memlog-kmsg on a missing log: want exit 1 naming it");
-	mld_cleanup(&m);
 }
 
 /* memlog-kmsg --no-follow: one line per record to stderr, the unique line
@@ -1342,19 +1197,15 @@ static void test_memlog_kmsg_exit_status(void **state)
  * prints nothing it printed before; --priority prefixes <PRI>. */
 static void test_memlog_kmsg(void **state)
 {
-	struct mld m = { 0 };
-	char u1[64], u2[64], line[96], sdir[256];
+	struct kx *fx = *state;
+	char u1[64], u2[64], line[96];
 	static struct kline v[100000];
 	char *out, *err;
-	(void)state;
 
 	need_kernel();
-	if (!h_prog_exists("memlog-kmsg"))
-		fail_msg("%s/memlog-kmsg is not built", h_build());
-	mld_init(&m); /* only for a private dir */
-	snprintf(sdir, sizeof(sdir), "%s/state", m.dir);
-	token(u1, sizeof(u1));
-	token(u2, sizeof(u2));
+	need_memlog_kmsg();
+	h_token(u1, sizeof(u1), "memlog-itest-", 16);
+	h_token(u2, sizeof(u2), "memlog-itest-", 16);
 	snprintf(line, sizeof(line), "<11>%s\n", u1);
 	uint64_t t_write = h_now_ns();
 	kwrite(line);
@@ -1365,9 +1216,9 @@ static void test_memlog_kmsg(void **state)
 	uint64_t seq1 = k.v[ik].seq;
 	klist_free(&k);
 
-	const char *a1[] = { "--no-follow", "--state-dir", sdir, NULL };
-	int st = run_prog("memlog-kmsg", a1, &out, &err);
-	expect_exit(st, 0, err);
+	const char *a1[] = { "--no-follow", "--state-dir", fx->sdir, NULL };
+	int st = h_run_prog("memlog-kmsg", a1, 3 * H_TIMEOUT_MS, &out, &err);
+	h_expect_exit(st, 0, "memlog-kmsg", err);
 	assert_string_equal(out, "");
 	size_t n = parse_kout(err, false, v, 100000);
 	const struct kline *x = kfind(v, n, u1);
@@ -1380,8 +1231,8 @@ static void test_memlog_kmsg(void **state)
 	free(err);
 
 	/* Again: nothing printed before, in particular not u1. */
-	st = run_prog("memlog-kmsg", a1, &out, &err);
-	expect_exit(st, 0, err);
+	st = h_run_prog("memlog-kmsg", a1, 3 * H_TIMEOUT_MS, &out, &err);
+	h_expect_exit(st, 0, "memlog-kmsg", err);
 	n = parse_kout(err, false, v, 100000);
 	if (kfind(v, n, u1))
 		fail_msg("a second run printed %s again", u1);
@@ -1395,10 +1246,10 @@ static void test_memlog_kmsg(void **state)
 	/* --priority: <PRI> first (facility user, level warning: 12). */
 	snprintf(line, sizeof(line), "<12>%s\n", u2);
 	kwrite(line);
-	const char *a2[] = { "--no-follow", "--priority", "--state-dir", sdir,
+	const char *a2[] = { "--no-follow", "--priority", "--state-dir", fx->sdir,
 			     NULL };
-	st = run_prog("memlog-kmsg", a2, &out, &err);
-	expect_exit(st, 0, err);
+	st = h_run_prog("memlog-kmsg", a2, 3 * H_TIMEOUT_MS, &out, &err);
+	h_expect_exit(st, 0, "memlog-kmsg", err);
 	n = parse_kout(err, true, v, 100000);
 	x = kfind(v, n, u2);
 	if (!x)
@@ -1408,7 +1259,6 @@ static void test_memlog_kmsg(void **state)
 		fail_msg("the third run printed %s again", u1);
 	free(out);
 	free(err);
-	mld_cleanup(&m);
 }
 
 
@@ -1417,16 +1267,12 @@ static void test_memlog_kmsg(void **state)
  * rather than be lost while it next waits for the kernel. */
 static void test_memlog_kmsg_sigterm_while_printing(void **state)
 {
-	struct mld m = { 0 };
-	char prog[512], big[800], sdir[256];
+	struct kx *fx = *state;
+	char prog[512], big[800];
 	int p[2];
-	(void)state;
 
 	need_kernel();
-	if (!h_prog_exists("memlog-kmsg"))
-		fail_msg("%s/memlog-kmsg is not built", h_build());
-	mld_init(&m);
-	snprintf(sdir, sizeof(sdir), "%s/state", m.dir);
+	need_memlog_kmsg();
 	h_prog(prog, sizeof(prog), "memlog-kmsg");
 	/* More than a pipe holds (with what the kernel has already), so that
 	 * printing blocks. /dev/kmsg may rate-limit what we write. */
@@ -1443,7 +1289,7 @@ static void test_memlog_kmsg_sigterm_while_printing(void **state)
 		dup2(p[1], 2);
 		close(p[0]);
 		close(p[1]);
-		execl(prog, prog, "--state-dir", sdir, (char *)NULL);
+		execl(prog, prog, "--state-dir", fx->sdir, (char *)NULL);
 		_exit(127);
 	}
 	h_track_pid(pid);
@@ -1496,22 +1342,19 @@ static void test_memlog_kmsg_sigterm_while_printing(void **state)
  * crash), its position kept: a later run does not repeat what it printed. */
 static void test_memlog_kmsg_follow_sigterm(void **state)
 {
-	struct mld m = { 0 };
-	char u[64], line[96], sdir[256], errf[256], prog[512];
-	(void)state;
+	struct kx *fx = *state;
+	struct mld *m = &fx->m;
+	char u[64], line[96], errf[256], prog[512];
 
 	need_kernel();
-	if (!h_prog_exists("memlog-kmsg"))
-		fail_msg("%s/memlog-kmsg is not built", h_build());
-	mld_init(&m);
-	snprintf(sdir, sizeof(sdir), "%s/state", m.dir);
-	snprintf(errf, sizeof(errf), "%s/follow.err", m.dir);
+	need_memlog_kmsg();
+	snprintf(errf, sizeof(errf), "%s/follow.err", m->dir);
 	h_prog(prog, sizeof(prog), "memlog-kmsg");
-	token(u, sizeof(u));
+	h_token(u, sizeof(u), "memlog-itest-", 16);
 	snprintf(line, sizeof(line), "<13>%s\n", u);
 	kwrite(line);
 
-	const char *argv[] = { prog, "--state-dir", sdir, NULL };
+	const char *argv[] = { prog, "--state-dir", fx->sdir, NULL };
 	pid_t pid = h_spawn(argv, errf, true);
 	/* Wait until it has printed our line (and so saved past it). */
 	uint64_t deadline = h_now_ms() + H_TIMEOUT_MS;
@@ -1535,46 +1378,33 @@ static void test_memlog_kmsg_follow_sigterm(void **state)
 
 	/* The position survived: the line is not printed again. */
 	char *out, *err;
-	const char *a[] = { "--no-follow", "--state-dir", sdir, NULL };
-	st = run_prog("memlog-kmsg", a, &out, &err);
-	expect_exit(st, 0, err);
+	const char *a[] = { "--no-follow", "--state-dir", fx->sdir, NULL };
+	st = h_run_prog("memlog-kmsg", a, 3 * H_TIMEOUT_MS, &out, &err);
+	h_expect_exit(st, 0, "memlog-kmsg", err);
 	if (strstr(err, u))
 		fail_msg("after SIGTERM a new run printed %s again", u);
 	free(out);
 	free(err);
-	mld_cleanup(&m);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_kernel_line_once_and_restart,
-					  h_teardown),
-		cmocka_unit_test_teardown(test_kernel_from_first_record,
-					  h_teardown),
-		cmocka_unit_test_teardown(test_fake_gap_and_dictionary,
-					  h_teardown),
-		cmocka_unit_test_teardown(test_fake_priority_and_malformed,
-					  h_teardown),
-		cmocka_unit_test_teardown(test_fake_state_file, h_teardown),
-		cmocka_unit_test_teardown(test_fake_long_record_split,
-					  h_teardown),
-		cmocka_unit_test_teardown(test_fake_state_dir_unusable,
-					  h_teardown),
-		cmocka_unit_test_teardown(test_fake_fifo_writer_comes_later,
-					  h_teardown),
-		cmocka_unit_test_teardown(test_fake_fifo_stream_and_end,
-					  h_teardown),
-		cmocka_unit_test_teardown(test_kmsg_missing, h_teardown),
-		cmocka_unit_test_teardown(test_kmsg_without_cap_syslog,
-					  h_teardown),
-		cmocka_unit_test_teardown(test_memlog_kmsg_exit_status,
-					  h_teardown),
-		cmocka_unit_test_teardown(test_memlog_kmsg, h_teardown),
-		cmocka_unit_test_teardown(test_memlog_kmsg_follow_sigterm,
-					  h_teardown),
-		cmocka_unit_test_teardown(test_memlog_kmsg_sigterm_while_printing,
-					  h_teardown),
+		KX_TEST(test_kernel_line_once_and_restart),
+		KX_TEST(test_kernel_from_first_record),
+		KX_TEST(test_fake_gap_and_dictionary),
+		KX_TEST(test_fake_priority_and_malformed),
+		KX_TEST(test_fake_state_file),
+		KX_TEST(test_fake_long_record_split),
+		KX_TEST(test_fake_state_dir_unusable),
+		KX_TEST(test_fake_fifo_writer_comes_later),
+		KX_TEST(test_fake_fifo_stream_and_end),
+		KX_TEST(test_kmsg_missing),
+		KX_TEST(test_kmsg_without_cap_syslog),
+		KX_TEST(test_memlog_kmsg_exit_status),
+		KX_TEST(test_memlog_kmsg),
+		KX_TEST(test_memlog_kmsg_follow_sigterm),
+		KX_TEST(test_memlog_kmsg_sigterm_while_printing),
 	};
-	return cmocka_run_group_tests_name("itest_kmsg", tests, NULL, NULL);
+	return h_run_tests("itest_kmsg", tests, NULL, NULL);
 }

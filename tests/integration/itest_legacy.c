@@ -523,5 +523,5 @@ int main(void)
 		cmocka_unit_test_teardown(test_inherited_fds, h_teardown),
 		cmocka_unit_test_teardown(test_daemonize, h_teardown),
 	};
-	return cmocka_run_group_tests_name("itest_legacy", tests, NULL, NULL);
+	return h_run_tests("itest_legacy", tests, NULL, NULL);
 }

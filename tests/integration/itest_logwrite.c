@@ -37,8 +37,7 @@ static void child_stdio(const struct lw *l)
 	dup2(devnull, 0);
 	dup2(devnull, 1);
 	dup2(err, 2);
-	signal(SIGPIPE, SIG_DFL);
-	signal(SIGALRM, SIG_DFL);
+	h_child_signals();
 }
 
 /* A gzip file's content (malloc'd). */
@@ -899,5 +898,5 @@ int main(void)
 		cmocka_unit_test_teardown(test_malformed_cursor_answer, h_teardown),
 		cmocka_unit_test_teardown(test_disk_full, h_teardown),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return h_run_tests("itest_logwrite", tests, NULL, NULL);
 }

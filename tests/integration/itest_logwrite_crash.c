@@ -467,5 +467,5 @@ int main(void)
 		cmocka_unit_test_teardown(test_crash, h_teardown),
 		cmocka_unit_test_teardown(test_crash_many_sources, h_teardown),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return h_run_tests("itest_logwrite_crash", tests, NULL, NULL);
 }

@@ -929,5 +929,5 @@ int main(void)
 		cmocka_unit_test_teardown(test_source_lifetime, h_teardown),
 		cmocka_unit_test_teardown(test_stats_budget, h_teardown),
 	};
-	return cmocka_run_group_tests_name("itest_query", tests, NULL, NULL);
+	return h_run_tests("itest_query", tests, NULL, NULL);
 }

@@ -18,15 +18,24 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* One test's scratch: a temp dir with the fake runtime, a bundle and the
- * record the fake writes. */
-struct rw {
+/* The fake runtime is the same for every test: written once for the
+ * group, in a dir of its own (the group fixture). */
+struct rw_group {
 	char dir[64];
 	char fake[128];    /* DIR/fake-runc */
+};
+
+/* One test's scratch (the test fixture): a temp dir with a bundle and the
+ * record the fake writes, and a memlogd for the tests that want one. */
+struct rw {
+	const struct rw_group *g;
+	const char *fake;  /* the group's fake runtime */
+	char dir[64];
 	char record[128];  /* DIR/record: what the fake saw */
 	char bundle[128];  /* DIR/bundle */
 	char config[160];  /* DIR/bundle/config.json */
 	char log[128];     /* DIR/log.json: the runtime log */
+	struct mld m;      /* started by rw_setup_mld, else by the test */
 	/* results of rw_run: */
 	int status;
 	char *out, *err;   /* what arrived on the stdout/stderr we gave */
@@ -71,37 +80,83 @@ static void need_runc_wrap(void)
 	}
 }
 
-static void write_file(const char *path, const char *text, mode_t mode)
+static int group_setup(void **state)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	struct rw_group *g = calloc(1, sizeof(*g));
 
-	assert_true(fd >= 0);
-	h_write_all(fd, text, strlen(text));
-	close(fd);
+	assert_non_null(g);
+	snprintf(g->dir, sizeof(g->dir), "/tmp/memlog-itest-rwg-XXXXXX");
+	assert_non_null(mkdtemp(g->dir));
+	snprintf(g->fake, sizeof(g->fake), "%s/fake-runc", g->dir);
+	h_write_file(g->fake, fake_script, 0755);
+	*state = g;
+	return 0;
 }
 
-static void rw_init(struct rw *t, const char *config_json)
+static int group_teardown(void **state)
 {
-	memset(t, 0, sizeof(*t));
+	struct rw_group *g = *state;
+
+	h_rmtree(g->dir);
+	free(g);
+	return 0;
+}
+
+/* The test fixture; the group's state comes in, the test's goes out. */
+static int rw_setup(void **state)
+{
+	struct rw *t = calloc(1, sizeof(*t));
+
+	assert_non_null(t);
+	t->g = *state;
+	t->fake = t->g->fake;
 	snprintf(t->dir, sizeof(t->dir), "/tmp/memlog-itest-rw-XXXXXX");
 	assert_non_null(mkdtemp(t->dir));
-	snprintf(t->fake, sizeof(t->fake), "%s/fake-runc", t->dir);
 	snprintf(t->record, sizeof(t->record), "%s/record", t->dir);
 	snprintf(t->bundle, sizeof(t->bundle), "%s/bundle", t->dir);
 	snprintf(t->config, sizeof(t->config), "%s/config.json", t->bundle);
 	snprintf(t->log, sizeof(t->log), "%s/log.json", t->dir);
-	write_file(t->fake, fake_script, 0755);
 	assert_int_equal(mkdir(t->bundle, 0755), 0);
-	if (config_json)
-		write_file(t->config, config_json, 0644);
+	*state = t;
+	return 0;
 }
 
-static void rw_free(struct rw *t)
+/* The same with memlogd started. */
+static int rw_setup_mld(void **state)
 {
+	rw_setup(state);
+	mld_start(&((struct rw *)*state)->m, NULL);
+	return 0;
+}
+
+/* Removes the scratch; then stops memlogd if it runs, asserting a clean
+ * exit as mld_stop does. */
+static int rw_teardown(void **state)
+{
+	struct rw *t = *state;
+	struct mld m = t->m;
+
 	free(t->out);
 	free(t->err);
-	t->out = t->err = NULL;
 	h_rmtree(t->dir);
+	free(t);
+	*state = NULL;
+	if (m.pid > 0)
+		mld_stop(&m);
+	mld_cleanup(&m);
+	return h_teardown(state);
+}
+
+/* A test's start: skips when memlog-runc is not built; config.json holds
+ * config_json (unless NULL). */
+static struct rw *rw_begin(void **state, const char *config_json)
+{
+	struct rw *t = *state;
+
+	need_runc_wrap();
+	if (config_json)
+		h_write_file(t->config, config_json, 0644);
+	return t;
 }
 
 static void pipe_name(int fd, char *out, size_t cap)
@@ -174,16 +229,13 @@ static void rw_run(struct rw *t, const char *const *args,
 		dup2(devnull, 0);
 		dup2(po[1], 1);
 		dup2(pe[1], 2);
-		if (close_range(3, ~0u, 0) < 0)
-			for (int fd = 3; fd < 1024; fd++)
-				close(fd);
+		h_child_close_from(3);
 		for (int fd = 0; fd < 3; fd++)
 			if (t->closed_stdio & 1u << fd)
 				close(fd);
 		setenv("RW_RECORD", t->record, 1);
-		for (; env && *env; env++)
-			putenv(strdup(*env));
-		signal(SIGPIPE, SIG_DFL);
+		h_child_env(env);
+		h_child_signals();
 		/* A mask and a disposition of ours that the runtime must
 		 * get as they are. */
 		signal(SIGUSR2, SIG_IGN);
@@ -207,12 +259,7 @@ static void rw_run(struct rw *t, const char *const *args,
 
 static void expect_exit(const struct rw *t, int want)
 {
-	if (!WIFEXITED(t->status))
-		fail_msg("killed by signal (status 0x%x); stderr: %s", t->status,
-			 t->err);
-	if (WEXITSTATUS(t->status) != want)
-		fail_msg("exit status %d, want %d; stderr: %s",
-			 WEXITSTATUS(t->status), want, t->err);
+	h_expect_exit(t->status, want, "memlog-runc", t->err);
 }
 
 /* The value of the fake's record line KEY=VALUE (malloc'd). */
@@ -368,153 +415,127 @@ static bool pids_default_expected(void)
  * runtime's. */
 static void test_args_and_exit_status(void **state)
 {
-	struct rw t;
 	int codes[] = { 0, 1, 42 };
-	(void)state;
 
-	need_runc_wrap();
-	rw_init(&t, NULL);
+	struct rw *t = rw_begin(state, NULL);
 	for (unsigned i = 0; i < 3; i++) {
 		char e[32], want[512];
-		const char *args[] = { "--memlog-runtime", t.fake, "--root=/x",
+		const char *args[] = { "--memlog-runtime", t->fake, "--root=/x",
 				       "--memlog-socket=/nonexistent.sock",
-				       "--log", t.log, "--debug",
+				       "--log", t->log, "--debug",
 				       "--memlog-pids-limit", "5", "state",
 				       "--", "id 1", NULL };
 		const char *env[] = { e, "RW_MARK=kept", NULL };
 
 		snprintf(e, sizeof(e), "RW_EXIT=%d", codes[i]);
-		rw_run(&t, args, env);
-		expect_exit(&t, codes[i]);
+		rw_run(t, args, env);
+		expect_exit(t, codes[i]);
 		snprintf(want, sizeof(want), "--root=/x --log %s --debug state -- id 1",
-			 t.log);
-		assert_args(&t, want);
-		assert_fd(&t, "env", "kept");
+			 t->log);
+		assert_args(t, want);
+		assert_fd(t, "env", "kept");
 		/* Not create/run: untouched stdio, nothing in the log. */
-		assert_fd(&t, "fd1", t.out_pipe);
-		assert_fd(&t, "fd2", t.err_pipe);
-		assert_false(access(t.log, F_OK) == 0);
+		assert_fd(t, "fd1", t->out_pipe);
+		assert_fd(t, "fd2", t->err_pipe);
+		assert_false(access(t->log, F_OK) == 0);
 	}
-	rw_free(&t);
 }
 
 /* Unknown commands and --version go through as they are, even with memlogd
  * there. */
 static void test_unknown_command_pass_through(void **state)
 {
-	struct mld m = { 0 };
-	struct rw t;
-	(void)state;
-
-	need_runc_wrap();
-	mld_start(&m, NULL);
-	rw_init(&t, spec_plain);
-	const char *args[] = { "--memlog-runtime", t.fake, "--memlog-socket",
-			       m.log, "--log", t.log, "frobnicate", "--bundle",
-			       t.bundle, "x", NULL };
+	struct rw *t = rw_begin(state, spec_plain);
+	struct mld *m = &t->m;
+	const char *args[] = { "--memlog-runtime", t->fake, "--memlog-socket",
+			       m->log, "--log", t->log, "frobnicate", "--bundle",
+			       t->bundle, "x", NULL };
 	const char *env[] = { "RW_WRITE=unknown", NULL };
 	char want[512];
 
-	rw_run(&t, args, env);
-	expect_exit(&t, 0);
-	snprintf(want, sizeof(want), "--log %s frobnicate --bundle %s x", t.log,
-		 t.bundle);
-	assert_args(&t, want);
-	assert_fd(&t, "fd1", t.out_pipe);
-	assert_string_equal(t.out, "unknown out\n");
-	assert_string_equal(t.err, "unknown err\n");
+	rw_run(t, args, env);
+	expect_exit(t, 0);
+	snprintf(want, sizeof(want), "--log %s frobnicate --bundle %s x", t->log,
+		 t->bundle);
+	assert_args(t, want);
+	assert_fd(t, "fd1", t->out_pipe);
+	assert_string_equal(t->out, "unknown out\n");
+	assert_string_equal(t->err, "unknown err\n");
 	/* config.json not touched. */
-	char *cfg = h_read_file(t.config, NULL);
+	char *cfg = h_read_file(t->config, NULL);
 	assert_string_equal(cfg, spec_plain);
 	free(cfg);
 
-	const char *vargs[] = { "--memlog-runtime", t.fake, "--memlog-socket",
-				m.log, "--version", NULL };
-	rw_run(&t, vargs, NULL);
-	expect_exit(&t, 0);
-	assert_args(&t, "--version");
-	rw_free(&t);
-	mld_stop(&m);
+	const char *vargs[] = { "--memlog-runtime", t->fake, "--memlog-socket",
+				m->log, "--version", NULL };
+	rw_run(t, vargs, NULL);
+	expect_exit(t, 0);
+	assert_args(t, "--version");
 }
 
 /* No memlogd: the container is left as it is (still with the PID limit
  * default), and the runtime log says why, in runc's JSON format. */
 static void test_no_memlogd_json_log(void **state)
 {
-	struct rw t;
-	(void)state;
-
-	need_runc_wrap();
-	rw_init(&t, spec_plain);
+	struct rw *t = rw_begin(state, spec_plain);
 	char sock[160];
-	snprintf(sock, sizeof(sock), "%s/none.sock", t.dir);
-	const char *args[] = { "--memlog-runtime", t.fake, "--memlog-socket",
-			       sock, "--root", "/r", "--log", t.log,
+	snprintf(sock, sizeof(sock), "%s/none.sock", t->dir);
+	const char *args[] = { "--memlog-runtime", t->fake, "--memlog-socket",
+			       sock, "--root", "/r", "--log", t->log,
 			       "--log-format", "json", "create", "--bundle",
-			       t.bundle, "--pid-file", "/p", "c1", NULL };
+			       t->bundle, "--pid-file", "/p", "c1", NULL };
 	const char *env[] = { "RW_WRITE=plain", "RW_EXIT=3", NULL };
 	char want[512];
 
-	rw_run(&t, args, env);
-	expect_exit(&t, 3);
+	rw_run(t, args, env);
+	expect_exit(t, 3);
 	snprintf(want, sizeof(want), "--root /r --log %s --log-format json create "
-		 "--bundle %s --pid-file /p c1", t.log, t.bundle);
-	assert_args(&t, want);
-	assert_fd(&t, "fd1", t.out_pipe);
-	assert_fd(&t, "fd2", t.err_pipe);
-	assert_string_equal(t.out, "plain out\n");
-	assert_string_equal(t.err, "plain err\n");
-	assert_log_json(&t);
-	assert_log_has(&t, "\"level\":\"info\",\"msg\":\"memlog-runc: "
+		 "--bundle %s --pid-file /p c1", t->log, t->bundle);
+	assert_args(t, want);
+	assert_fd(t, "fd1", t->out_pipe);
+	assert_fd(t, "fd2", t->err_pipe);
+	assert_string_equal(t->out, "plain out\n");
+	assert_string_equal(t->err, "plain err\n");
+	assert_log_json(t);
+	assert_log_has(t, "\"level\":\"info\",\"msg\":\"memlog-runc: "
 		       "pass-through: memlogd at ");
-	assert_log_has(&t, "No such file or directory");
+	assert_log_has(t, "No such file or directory");
 	if (pids_default_expected())
-		assert_log_has(&t, "set linux.resources.pids.limit to 4096");
-	rw_free(&t);
+		assert_log_has(t, "set linux.resources.pids.limit to 4096");
 }
 
 /* The same in runc's default text format. */
 static void test_no_memlogd_text_log(void **state)
 {
-	struct rw t;
-	(void)state;
+	struct rw *t = rw_begin(state, spec_plain);
+	const char *args[] = { "--memlog-runtime", t->fake, "--memlog-socket",
+			       "/nonexistent/x.sock", "--log", t->log, "run",
+			       "-d", "--bundle", t->bundle, "c1", NULL };
 
-	need_runc_wrap();
-	rw_init(&t, spec_plain);
-	const char *args[] = { "--memlog-runtime", t.fake, "--memlog-socket",
-			       "/nonexistent/x.sock", "--log", t.log, "run",
-			       "-d", "--bundle", t.bundle, "c1", NULL };
-
-	rw_run(&t, args, NULL);
-	expect_exit(&t, 0);
-	assert_fd(&t, "fd1", t.out_pipe);
-	char *log = read_log(&t);
+	rw_run(t, args, NULL);
+	expect_exit(t, 0);
+	assert_fd(t, "fd1", t->out_pipe);
+	char *log = read_log(t);
 	assert_true(strncmp(log, "time=\"", 6) == 0);
 	assert_non_null(strstr(log, "\" level=info msg=\"memlog-runc: "
 			       "pass-through: memlogd at /nonexistent/x.sock did "
 			       "not take the container's output (No such file "
 			       "or directory)\"\n"));
 	free(log);
-	rw_free(&t);
 }
 
 /* Without --log nothing is written anywhere, not even on our stderr. */
 static void test_no_log_silent(void **state)
 {
-	struct rw t;
-	(void)state;
-
-	need_runc_wrap();
-	rw_init(&t, spec_plain);
-	const char *args[] = { "--memlog-runtime", t.fake, "--memlog-socket",
+	struct rw *t = rw_begin(state, spec_plain);
+	const char *args[] = { "--memlog-runtime", t->fake, "--memlog-socket",
 			       "/nonexistent/x.sock", "create", "--bundle",
-			       t.bundle, "c1", NULL };
+			       t->bundle, "c1", NULL };
 
-	rw_run(&t, args, NULL);
-	expect_exit(&t, 0);
-	assert_string_equal(t.out, "");
-	assert_string_equal(t.err, "");
-	rw_free(&t);
+	rw_run(t, args, NULL);
+	expect_exit(t, 0);
+	assert_string_equal(t->out, "");
+	assert_string_equal(t->err, "");
 }
 
 /* A container with a terminal is not captured, memlogd or not; memlogd
@@ -522,68 +543,61 @@ static void test_no_log_silent(void **state)
  * every container not captured, unless capture is off). */
 static void test_terminal_pass_through(void **state)
 {
-	struct mld m = { 0 };
-	struct rw t;
-	(void)state;
-
-	need_runc_wrap();
-	mld_start(&m, NULL);
-	rw_init(&t, "{\"process\":{\"terminal\":true},"
+	struct rw *t = rw_begin(state, "{\"process\":{\"terminal\":true},"
 		"\"annotations\":{\"memlog.name\":\"tty\"}}");
-	const char *args[] = { "--memlog-runtime", t.fake, "--memlog-socket",
-			       m.log, "--log", t.log, "--log-format", "json",
-			       "create", "--bundle", t.bundle, "c1", NULL };
+	struct mld *m = &t->m;
+	const char *args[] = { "--memlog-runtime", t->fake, "--memlog-socket",
+			       m->log, "--log", t->log, "--log-format", "json",
+			       "create", "--bundle", t->bundle, "c1", NULL };
 
-	rw_run(&t, args, NULL);
-	expect_exit(&t, 0);
-	assert_fd(&t, "fd1", t.out_pipe);
-	assert_fd(&t, "fd2", t.err_pipe);
-	assert_log_has(&t, "pass-through: the container has a terminal");
+	rw_run(t, args, NULL);
+	expect_exit(t, 0);
+	assert_fd(t, "fd1", t->out_pipe);
+	assert_fd(t, "fd2", t->err_pipe);
+	assert_log_has(t, "pass-through: the container has a terminal");
 	/* memlogd is told too: the runtime log goes with the container. */
-	wait_notice(&m, "container tty (id c1) not captured: the container "
+	wait_notice(m, "container tty (id c1) not captured: the container "
 		    "has a terminal");
 
 	/* --console-socket says the same, whatever config.json says. */
-	write_file(t.config, spec_plain, 0644);
-	const char *cargs[] = { "--memlog-runtime", t.fake, "--memlog-socket",
-				m.log, "--log", t.log, "create", "--bundle",
-				t.bundle, "--console-socket", "/c.sock", "c2",
+	h_write_file(t->config, spec_plain, 0644);
+	const char *cargs[] = { "--memlog-runtime", t->fake, "--memlog-socket",
+				m->log, "--log", t->log, "create", "--bundle",
+				t->bundle, "--console-socket", "/c.sock", "c2",
 				NULL };
-	rw_run(&t, cargs, NULL);
-	expect_exit(&t, 0);
-	assert_fd(&t, "fd1", t.out_pipe);
-	assert_int_equal(h_source_stat(&m, "job.out", "stdout", "lines"), -1);
-	assert_int_equal(h_source_stat(&m, "tty.out", "stdout", "lines"), -1);
-	wait_notice(&m, "container job (id c2) not captured: the container "
+	rw_run(t, cargs, NULL);
+	expect_exit(t, 0);
+	assert_fd(t, "fd1", t->out_pipe);
+	assert_int_equal(h_source_stat(m, "job.out", "stdout", "lines"), -1);
+	assert_int_equal(h_source_stat(m, "tty.out", "stdout", "lines"), -1);
+	wait_notice(m, "container job (id c2) not captured: the container "
 		    "has a terminal");
 
 	/* Capture off is the operator's choice: no notice. (The notice of
 	 * the container after it shows that memlogd has seen it.) */
-	const char *off[] = { "--memlog-runtime", t.fake, "--memlog-socket",
-			      m.log, "--memlog-capture=false", "create",
-			      "--bundle", t.bundle, "c3", NULL };
-	rw_run(&t, off, NULL);
-	expect_exit(&t, 0);
-	const char *after[] = { "--memlog-runtime", t.fake, "--memlog-socket",
-				m.log, "create", "--bundle", t.bundle,
+	const char *off[] = { "--memlog-runtime", t->fake, "--memlog-socket",
+			      m->log, "--memlog-capture=false", "create",
+			      "--bundle", t->bundle, "c3", NULL };
+	rw_run(t, off, NULL);
+	expect_exit(t, 0);
+	const char *after[] = { "--memlog-runtime", t->fake, "--memlog-socket",
+				m->log, "create", "--bundle", t->bundle,
 				"--console-socket", "/c.sock", "c4", NULL };
-	rw_run(&t, after, NULL);
-	wait_notice(&m, "container job (id c4) not captured: the container "
+	rw_run(t, after, NULL);
+	wait_notice(m, "container job (id c4) not captured: the container "
 		    "has a terminal");
-	assert_int_equal(notices_with(&m, "(id c3)"), 0);
+	assert_int_equal(notices_with(m, "(id c3)"), 0);
 
 	/* A config.json that cannot be read: named by the id. */
-	assert_int_equal(unlink(t.config), 0);
-	const char *gone[] = { "--memlog-runtime", t.fake, "--memlog-socket",
-			       m.log, "create", "--bundle", t.bundle, "c5", NULL };
-	rw_run(&t, gone, NULL);
-	expect_exit(&t, 0);
+	assert_int_equal(unlink(t->config), 0);
+	const char *gone[] = { "--memlog-runtime", t->fake, "--memlog-socket",
+			       m->log, "create", "--bundle", t->bundle, "c5", NULL };
+	rw_run(t, gone, NULL);
+	expect_exit(t, 0);
 	char want[400];
 	snprintf(want, sizeof(want), "container c5 not captured: cannot read "
-		 "%s: No such file or directory", t.config);
-	wait_notice(&m, want);
-	rw_free(&t);
-	mld_stop(&m);
+		 "%s: No such file or directory", t->config);
+	wait_notice(m, want);
 }
 
 static json_int_t config_pids(const struct rw *t, json_t **doc)
@@ -602,34 +616,31 @@ static json_int_t config_pids(const struct rw *t, json_t **doc)
  * a limit the engine set, -1 included, is kept with the file untouched. */
 static void test_pids_default(void **state)
 {
-	struct rw t;
 	json_t *before, *after;
-	(void)state;
 
-	need_runc_wrap();
 	if (!pids_default_expected()) {
 		print_message("# not root or no pids cgroup: no PID default\n");
 		skip();
 	}
-	rw_init(&t, spec_plain);
+	struct rw *t = rw_begin(state, spec_plain);
 	before = h_json(spec_plain, strlen(spec_plain));
-	const char *args[] = { "--memlog-runtime", t.fake, "--memlog-socket",
+	const char *args[] = { "--memlog-runtime", t->fake, "--memlog-socket",
 			       "/nonexistent.sock", "--memlog-pids-limit", "321",
-			       "create", "--bundle", t.bundle, "c1", NULL };
+			       "create", "--bundle", t->bundle, "c1", NULL };
 	struct stat st;
 
-	assert_int_equal(chmod(t.config, 0640), 0);
-	rw_run(&t, args, NULL);
-	expect_exit(&t, 0);
-	assert_int_equal(config_pids(&t, &after), 321);
+	assert_int_equal(chmod(t->config, 0640), 0);
+	rw_run(t, args, NULL);
+	expect_exit(t, 0);
+	assert_int_equal(config_pids(t, &after), 321);
 	/* Every other field as it was; the mode kept; no temp file left. */
 	json_object_del(h_jget(after, "linux.resources"), "pids");
 	assert_true(json_equal(before, after));
 	json_decref(after);
-	assert_int_equal(stat(t.config, &st), 0);
+	assert_int_equal(stat(t->config, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0640);
 	char cmd[256];
-	snprintf(cmd, sizeof(cmd), "test $(ls -A '%s' | wc -l) -eq 1", t.bundle);
+	snprintf(cmd, sizeof(cmd), "test $(ls -A '%s' | wc -l) -eq 1", t->bundle);
 	assert_int_equal(system(cmd), 0);
 
 	const char *kept[] = {
@@ -639,79 +650,73 @@ static void test_pids_default(void **state)
 		"{\"linux\":[]}",
 	};
 	for (unsigned i = 0; i < 4; i++) {
-		write_file(t.config, kept[i], 0644);
-		rw_run(&t, args, NULL);
-		expect_exit(&t, 0);
-		char *text = h_read_file(t.config, NULL);
+		h_write_file(t->config, kept[i], 0644);
+		rw_run(t, args, NULL);
+		expect_exit(t, 0);
+		char *text = h_read_file(t->config, NULL);
 		assert_string_equal(text, kept[i]);
 		free(text);
 	}
 	/* A config.json that is a symlink: neither it nor its target is
 	 * rewritten (the link would become a file), and the log says so. */
 	char target[200];
-	snprintf(target, sizeof(target), "%s/real.json", t.dir);
-	write_file(target, spec_plain, 0644);
-	assert_int_equal(unlink(t.config), 0);
-	assert_int_equal(symlink(target, t.config), 0);
-	const char *logged[] = { "--memlog-runtime", t.fake, "--memlog-socket",
+	snprintf(target, sizeof(target), "%s/real.json", t->dir);
+	h_write_file(target, spec_plain, 0644);
+	assert_int_equal(unlink(t->config), 0);
+	assert_int_equal(symlink(target, t->config), 0);
+	const char *logged[] = { "--memlog-runtime", t->fake, "--memlog-socket",
 				 "/nonexistent.sock", "--memlog-pids-limit", "321",
-				 "--log", t.log, "create", "--bundle", t.bundle,
+				 "--log", t->log, "create", "--bundle", t->bundle,
 				 "c1", NULL };
-	rw_run(&t, logged, NULL);
-	expect_exit(&t, 0);
-	assert_int_equal(lstat(t.config, &st), 0);
+	rw_run(t, logged, NULL);
+	expect_exit(t, 0);
+	assert_int_equal(lstat(t->config, &st), 0);
 	assert_true(S_ISLNK(st.st_mode));
 	char *ttext = h_read_file(target, NULL);
 	assert_string_equal(ttext, spec_plain);
 	free(ttext);
-	assert_log_has(&t, "no default PID limit: cannot rewrite ");
-	assert_int_equal(unlink(t.config), 0);
+	assert_log_has(t, "no default PID limit: cannot rewrite ");
+	assert_int_equal(unlink(t->config), 0);
 
 	/* 0 is unset: replaced. --memlog-pids-limit 0: nothing is set. */
-	write_file(t.config, "{\"linux\":{\"resources\":{\"pids\":{\"limit\":0}}}}",
-		   0644);
-	rw_run(&t, args, NULL);
-	assert_int_equal(config_pids(&t, &after), 321);
+	h_write_file(t->config, "{\"linux\":{\"resources\":{\"pids\":{\"limit\":0}}}}",
+		     0644);
+	rw_run(t, args, NULL);
+	assert_int_equal(config_pids(t, &after), 321);
 	json_decref(after);
-	write_file(t.config, spec_plain, 0644);
-	const char *off[] = { "--memlog-runtime", t.fake, "--memlog-socket",
+	h_write_file(t->config, spec_plain, 0644);
+	const char *off[] = { "--memlog-runtime", t->fake, "--memlog-socket",
 			      "/nonexistent.sock", "--memlog-pids-limit", "0",
-			      "create", "--bundle", t.bundle, "c1", NULL };
-	rw_run(&t, off, NULL);
-	char *text = h_read_file(t.config, NULL);
+			      "create", "--bundle", t->bundle, "c1", NULL };
+	rw_run(t, off, NULL);
+	char *text = h_read_file(t->config, NULL);
 	assert_string_equal(text, spec_plain);
 	free(text);
 	json_decref(before);
-	rw_free(&t);
 }
 
 /* Capture: the runtime's fds 1 and 2 are pipes to memlogd, and the lines
  * are there under NAME.out / NAME. */
 static void test_capture(void **state)
 {
-	struct mld m = { 0 };
-	struct rw t;
-	(void)state;
-
-	need_runc_wrap();
-	mld_start(&m, NULL);
-	rw_init(&t, spec_plain);
-	const char *args[] = { "--memlog-runtime", t.fake, "--memlog-socket",
-			       m.log, "--log", t.log, "--log-format", "json",
-			       "create", "--bundle", t.bundle, "c1", NULL };
+	struct rw *t = rw_begin(state, spec_plain);
+	struct mld *m = &t->m;
+	const char *args[] = { "--memlog-runtime", t->fake, "--memlog-socket",
+			       m->log, "--log", t->log, "--log-format", "json",
+			       "create", "--bundle", t->bundle, "c1", NULL };
 	const char *env[] = { "RW_WRITE=captured", "RW_EXIT=5", NULL };
 
-	rw_run(&t, args, env);
-	expect_exit(&t, 5);
-	assert_fd_not(&t, "fd1", t.out_pipe);
-	assert_fd_not(&t, "fd2", t.err_pipe);
-	assert_log_json(&t);
-	assert_log_has(&t, "stdout logged by memlogd at ");
-	assert_log_has(&t, " as job.out, copied on to the engine");
-	assert_log_has(&t, " as job, copied on to the engine");
-	h_wait_source_stat(&m, "job.out", "stdout", "lines", 1);
-	h_wait_source_stat(&m, "job", "stderr", "lines", 1);
-	json_t *a = h_dump(&m, "dump source=job*\n");
+	rw_run(t, args, env);
+	expect_exit(t, 5);
+	assert_fd_not(t, "fd1", t->out_pipe);
+	assert_fd_not(t, "fd2", t->err_pipe);
+	assert_log_json(t);
+	assert_log_has(t, "stdout logged by memlogd at ");
+	assert_log_has(t, " as job.out, copied on to the engine");
+	assert_log_has(t, " as job, copied on to the engine");
+	h_wait_source_stat(m, "job.out", "stdout", "lines", 1);
+	h_wait_source_stat(m, "job", "stderr", "lines", 1);
+	json_t *a = h_dump(m, "dump source=job*\n");
 	assert_int_equal(json_array_size(a), 2);
 	for (size_t i = 0; i < 2; i++) {
 		json_t *e = json_array_get(a, i);
@@ -722,8 +727,6 @@ static void test_capture(void **state)
 				    out ? "captured out" : "captured err");
 	}
 	json_decref(a);
-	rw_free(&t);
-	mld_stop(&m);
 }
 
 /* What the runtime inherits from memlog-runc is what memlog-runc got: on
@@ -731,24 +734,20 @@ static void test_capture(void **state)
  * the container), and the blocked mask and ignored signals are ours. */
 static void test_capture_inherits_nothing_else(void **state)
 {
-	struct mld m = { 0 };
-	struct rw t;
 	char *base_fds, *base_sig, *fds, *sig;
-	(void)state;
 
-	need_runc_wrap();
-	mld_start(&m, NULL);
-	rw_init(&t, spec_plain);
-	const char *pass[] = { "--memlog-runtime", t.fake, "--memlog-socket",
-			       m.log, "--log", t.log, "state", "c1", NULL };
-	const char *args[] = { "--memlog-runtime", t.fake, "--memlog-socket",
-			       m.log, "--log", t.log, "create", "--bundle",
-			       t.bundle, "c1", NULL };
+	struct rw *t = rw_begin(state, spec_plain);
+	struct mld *m = &t->m;
+	const char *pass[] = { "--memlog-runtime", t->fake, "--memlog-socket",
+			       m->log, "--log", t->log, "state", "c1", NULL };
+	const char *args[] = { "--memlog-runtime", t->fake, "--memlog-socket",
+			       m->log, "--log", t->log, "create", "--bundle",
+			       t->bundle, "c1", NULL };
 
-	rw_run(&t, pass, NULL);
-	expect_exit(&t, 0);
-	base_fds = record_get(&t, "fds");
-	base_sig = record_get(&t, "sig");
+	rw_run(t, pass, NULL);
+	expect_exit(t, 0);
+	base_fds = record_get(t, "fds");
+	base_sig = record_get(t, "sig");
 	/* SIGUSR1 (bit 9) blocked, SIGUSR2 (bit 11) ignored by rw_run;
 	 * whatever else the test's own parent ignores may be there too. */
 	unsigned long long blk = 0, ign = 0;
@@ -759,21 +758,19 @@ static void test_capture_inherits_nothing_else(void **state)
 	assert_int_equal(sscanf(pi, "SigIgn: %llx", &ign), 1);
 	assert_true(blk & (1ull << 9));
 	assert_true(ign & (1ull << 11));
-	rw_run(&t, args, NULL);
-	expect_exit(&t, 0);
-	assert_fd_not(&t, "fd1", t.out_pipe);
-	assert_fd_not(&t, "fd2", t.err_pipe);
-	assert_fd(&t, "fd0", "/dev/null");
-	fds = record_get(&t, "fds");
-	sig = record_get(&t, "sig");
+	rw_run(t, args, NULL);
+	expect_exit(t, 0);
+	assert_fd_not(t, "fd1", t->out_pipe);
+	assert_fd_not(t, "fd2", t->err_pipe);
+	assert_fd(t, "fd0", "/dev/null");
+	fds = record_get(t, "fds");
+	sig = record_get(t, "sig");
 	assert_string_equal(fds, base_fds);
 	assert_string_equal(sig, base_sig);
 	free(fds);
 	free(sig);
 	free(base_fds);
 	free(base_sig);
-	rw_free(&t);
-	mld_stop(&m);
 }
 
 /* A closed stdout (or stdin) stays closed for the runtime and is not
@@ -782,62 +779,48 @@ static void test_capture_inherits_nothing_else(void **state)
  * stdout); stderr is still captured. */
 static void test_closed_stdout_stays_closed(void **state)
 {
-	struct mld m = { 0 };
-	struct rw t;
-	(void)state;
+	struct rw *t = rw_begin(state, spec_plain);
+	struct mld *m = &t->m;
+	const char *args[] = { "--memlog-runtime", t->fake, "--memlog-socket",
+			       m->log, "--log", t->log, "create", "--bundle",
+			       t->bundle, "c1", NULL };
 
-	need_runc_wrap();
-	mld_start(&m, NULL);
-	rw_init(&t, spec_plain);
-	const char *args[] = { "--memlog-runtime", t.fake, "--memlog-socket",
-			       m.log, "--log", t.log, "create", "--bundle",
-			       t.bundle, "c1", NULL };
-
-	t.closed_stdio = 1u << 0 | 1u << 1;
-	rw_run(&t, args, NULL);
-	expect_exit(&t, 0);
-	assert_fd(&t, "fd0", "");
-	assert_fd(&t, "fd1", "");
-	assert_fd_not(&t, "fd2", t.err_pipe);
-	assert_log_has(&t, "stderr logged by memlogd");
-	char *log = read_log(&t);
+	t->closed_stdio = 1u << 0 | 1u << 1;
+	rw_run(t, args, NULL);
+	expect_exit(t, 0);
+	assert_fd(t, "fd0", "");
+	assert_fd(t, "fd1", "");
+	assert_fd_not(t, "fd2", t->err_pipe);
+	assert_log_has(t, "stderr logged by memlogd");
+	char *log = read_log(t);
 	assert_null(strstr(log, "stdout logged"));
 	free(log);
-	assert_int_equal(h_source_stat(&m, "job.out", "stdout", "fds"), -1);
+	assert_int_equal(h_source_stat(m, "job.out", "stdout", "fds"), -1);
 
 	/* Both closed: pass-through, and both still closed. */
-	t.closed_stdio = 1u << 1 | 1u << 2;
-	rw_run(&t, args, NULL);
-	expect_exit(&t, 0);
-	assert_fd(&t, "fd1", "");
-	assert_fd(&t, "fd2", "");
-	assert_log_has(&t, "pass-through: stdout and stderr are closed");
-	rw_free(&t);
-	mld_stop(&m);
+	t->closed_stdio = 1u << 1 | 1u << 2;
+	rw_run(t, args, NULL);
+	expect_exit(t, 0);
+	assert_fd(t, "fd1", "");
+	assert_fd(t, "fd2", "");
+	assert_log_has(t, "pass-through: stdout and stderr are closed");
 }
 
 /* memlogd's tee: the same bytes reach the stdout and stderr we gave (the
  * engine's), and they end (EOF) when the container's do. */
 static void test_capture_tee_copies(void **state)
 {
-	struct mld m = { 0 };
-	struct rw t;
-	(void)state;
-
-	need_runc_wrap();
-	mld_start(&m, NULL);
-	rw_init(&t, spec_plain);
-	const char *args[] = { "--memlog-runtime", t.fake, "--memlog-socket",
-			       m.log, "run", "--bundle", t.bundle, "c1", NULL };
+	struct rw *t = rw_begin(state, spec_plain);
+	struct mld *m = &t->m;
+	const char *args[] = { "--memlog-runtime", t->fake, "--memlog-socket",
+			       m->log, "run", "--bundle", t->bundle, "c1", NULL };
 	const char *env[] = { "RW_WRITE=both", NULL };
 
-	rw_run(&t, args, env);
-	expect_exit(&t, 0);
-	h_wait_source_stat(&m, "job.out", "stdout", "lines", 1);
-	assert_string_equal(t.out, "both out\n");
-	assert_string_equal(t.err, "both err\n");
-	rw_free(&t);
-	mld_stop(&m);
+	rw_run(t, args, env);
+	expect_exit(t, 0);
+	h_wait_source_stat(m, "job.out", "stdout", "lines", 1);
+	assert_string_equal(t->out, "both out\n");
+	assert_string_equal(t->err, "both err\n");
 }
 
 /* memlogd refuses the registration (its source table is full): the
@@ -845,38 +828,33 @@ static void test_capture_tee_copies(void **state)
  * notice to memlogd, and its output still reaches the engine. */
 static void test_refused_pass_through(void **state)
 {
-	struct mld m = { 0 };
-	struct rw t;
-	(void)state;
+	struct rw *t = rw_begin(state, spec_plain);
+	struct mld *m = &t->m;
 
-	need_runc_wrap();
 	/* One source at most: a tee (two fds) never fits. */
-	mld_start(&m, (const struct mld_opts[]){ {
+	mld_start(m, (const struct mld_opts[]){ {
 		.args = (const char *const[]){ "--max-sources", "1", NULL },
 	} });
-	rw_init(&t, spec_plain);
-	const char *args[] = { "--memlog-runtime", t.fake, "--memlog-socket",
-			       m.log, "--log", t.log, "--log-format", "json",
-			       "run", "--bundle", t.bundle, "c1", NULL };
+	const char *args[] = { "--memlog-runtime", t->fake, "--memlog-socket",
+			       m->log, "--log", t->log, "--log-format", "json",
+			       "run", "--bundle", t->bundle, "c1", NULL };
 	const char *env[] = { "RW_WRITE=both", NULL };
 
-	rw_run(&t, args, env);
-	expect_exit(&t, 0);
-	assert_fd(&t, "fd1", t.out_pipe);
-	assert_fd(&t, "fd2", t.err_pipe);
-	assert_string_equal(t.out, "both out\n");
-	assert_string_equal(t.err, "both err\n");
-	assert_log_has(&t, "did not take the container's output (too many "
+	rw_run(t, args, env);
+	expect_exit(t, 0);
+	assert_fd(t, "fd1", t->out_pipe);
+	assert_fd(t, "fd2", t->err_pipe);
+	assert_string_equal(t->out, "both out\n");
+	assert_string_equal(t->err, "both err\n");
+	assert_log_has(t, "did not take the container's output (too many "
 		       "sources)");
-	assert_int_equal(h_source_stat(&m, "job.out", "stdout", "lines"), -1);
+	assert_int_equal(h_source_stat(m, "job.out", "stdout", "lines"), -1);
 	/* The notice is one source: it fits. */
 	char want[300];
 	snprintf(want, sizeof(want), "container job (id c1) not captured: "
 		 "memlogd at %s did not take the container's output (too many "
-		 "sources)", m.log);
-	wait_notice(&m, want);
-	rw_free(&t);
-	mld_stop(&m);
+		 "sources)", m->log);
+	wait_notice(m, want);
 }
 
 /* Names: Docker's config.v2.json under docker_root, else the id (64 hex
@@ -884,49 +862,43 @@ static void test_refused_pass_through(void **state)
  * MEMLOG_RUNC_CONFIG. */
 static void test_names_docker_and_id(void **state)
 {
-	struct mld m = { 0 };
-	struct rw t;
 	const char *id =
 		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 	char conf[160], env_conf[200], path[300], cfg[512];
-	(void)state;
 
-	need_runc_wrap();
-	mld_start(&m, NULL);
-	rw_init(&t, "{\"process\":{\"terminal\":false}}");
-	snprintf(conf, sizeof(conf), "%s/runc.json", t.dir);
+	struct rw *t = rw_begin(state, "{\"process\":{\"terminal\":false}}");
+	struct mld *m = &t->m;
+	snprintf(conf, sizeof(conf), "%s/runc.json", t->dir);
 	snprintf(cfg, sizeof(cfg), "{\"socket\":\"%s\",\"runtime\":\"%s\","
 		 "\"docker_root\":\"%s/docker\",\"id_length\":8,"
-		 "\"pids_limit\":0}", m.log, t.fake, t.dir);
-	write_file(conf, cfg, 0644);
+		 "\"pids_limit\":0}", m->log, t->fake, t->dir);
+	h_write_file(conf, cfg, 0644);
 	snprintf(env_conf, sizeof(env_conf), "MEMLOG_RUNC_CONFIG=%s", conf);
 	const char *env[] = { env_conf, "RW_WRITE=named", NULL };
-	const char *args[] = { "create", "--bundle", t.bundle, id, NULL };
+	const char *args[] = { "create", "--bundle", t->bundle, id, NULL };
 
 	/* No Docker config: the id, cut. */
-	rw_run(&t, args, env);
-	expect_exit(&t, 0);
-	h_wait_source_stat(&m, "01234567.out", "stdout", "lines", 1);
+	rw_run(t, args, env);
+	expect_exit(t, 0);
+	h_wait_source_stat(m, "01234567.out", "stdout", "lines", 1);
 	/* With Docker's config.v2.json: its Name. */
-	snprintf(path, sizeof(path), "mkdir -p %s/docker/containers/%s", t.dir, id);
+	snprintf(path, sizeof(path), "mkdir -p %s/docker/containers/%s", t->dir, id);
 	assert_int_equal(system(path), 0);
 	snprintf(path, sizeof(path), "%s/docker/containers/%s/config.v2.json",
-		 t.dir, id);
-	write_file(path, "{\"ID\":\"x\",\"Name\":\"/web-1\"}", 0600);
-	rw_run(&t, args, env);
-	expect_exit(&t, 0);
-	h_wait_source_stat(&m, "web-1.out", "stdout", "lines", 1);
-	h_wait_source_stat(&m, "web-1", "stderr", "lines", 1);
+		 t->dir, id);
+	h_write_file(path, "{\"ID\":\"x\",\"Name\":\"/web-1\"}", 0600);
+	rw_run(t, args, env);
+	expect_exit(t, 0);
+	h_wait_source_stat(m, "web-1.out", "stdout", "lines", 1);
+	h_wait_source_stat(m, "web-1", "stderr", "lines", 1);
 	/* Kubernetes annotations beat both. */
-	write_file(t.config, "{\"annotations\":{"
-		   "\"io.kubernetes.cri.container-name\":\"app\","
-		   "\"io.kubernetes.cri.sandbox-name\":\"pod-1\","
-		   "\"io.kubernetes.cri.sandbox-namespace\":\"ns\"}}", 0644);
-	rw_run(&t, args, env);
-	expect_exit(&t, 0);
-	h_wait_source_stat(&m, "ns/pod-1/app", "stderr", "lines", 1);
-	rw_free(&t);
-	mld_stop(&m);
+	h_write_file(t->config, "{\"annotations\":{"
+		     "\"io.kubernetes.cri.container-name\":\"app\","
+		     "\"io.kubernetes.cri.sandbox-name\":\"pod-1\","
+		     "\"io.kubernetes.cri.sandbox-namespace\":\"ns\"}}", 0644);
+	rw_run(t, args, env);
+	expect_exit(t, 0);
+	h_wait_source_stat(m, "ns/pod-1/app", "stderr", "lines", 1);
 }
 
 #define DOCKER_ID \
@@ -953,13 +925,13 @@ static void docker_fake(const struct rw *t, const char *name,
 	snprintf(text, sizeof(text), "{\"ID\":\"" DOCKER_ID "\",\"Name\":\"/%s\","
 		 "\"Config\":{\"Labels\":{%s}},\"Image\":\"sha256:" IMAGE_ID "\","
 		 "\"Driver\":\"vfs\"}", name, labels);
-	write_file(path, text, 0600);
+	h_write_file(path, text, 0600);
 	snprintf(path, sizeof(path), "%s/dock/image/vfs/imagedb/content/sha256/"
 		 IMAGE_ID, t->dir);
 	if (image_labels) {
 		snprintf(text, sizeof(text), "{\"config\":{\"Labels\":{%s}}}",
 			 image_labels);
-		write_file(path, text, 0600);
+		h_write_file(path, text, 0600);
 	} else {
 		unlink(path);
 	}
@@ -971,7 +943,7 @@ static void docker_fake(const struct rw *t, const char *name,
 		 "[\"rbind\",\"rprivate\"]},{\"destination\":\"/etc/hosts\","
 		 "\"type\":\"bind\",\"source\":\"%s/hosts\"}],"
 		 "\"annotations\":{%s}}", dir, dir, annotations);
-	write_file(t->config, text, 0644);
+	h_write_file(t->config, text, 0644);
 }
 
 /* Docker's data root is where Docker's own mounts in config.json say
@@ -979,32 +951,25 @@ static void docker_fake(const struct rw *t, const char *name,
  * there without docker_root in a config file. */
 static void test_docker_root_from_mounts(void **state)
 {
-	struct mld m = { 0 };
-	struct rw t;
-	(void)state;
-
-	need_runc_wrap();
-	mld_start(&m, NULL);
-	rw_init(&t, NULL);
-	docker_fake(&t, "found-by-mounts", "", "", "");
+	struct rw *t = rw_begin(state, NULL);
+	struct mld *m = &t->m;
+	docker_fake(t, "found-by-mounts", "", "", "");
 	/* An empty config file: docker_root is the default, not this root. */
 	char conf[160];
-	snprintf(conf, sizeof(conf), "%s/runc.json", t.dir);
-	write_file(conf, "{}", 0644);
-	const char *args[] = { "--memlog-runtime", t.fake, "--memlog-socket",
-			       m.log, "--memlog-pids-limit", "0", "--memlog-config",
-			       conf, "create", "--bundle", t.bundle, DOCKER_ID,
+	snprintf(conf, sizeof(conf), "%s/runc.json", t->dir);
+	h_write_file(conf, "{}", 0644);
+	const char *args[] = { "--memlog-runtime", t->fake, "--memlog-socket",
+			       m->log, "--memlog-pids-limit", "0", "--memlog-config",
+			       conf, "create", "--bundle", t->bundle, DOCKER_ID,
 			       NULL };
 	const char *env[] = { "RW_WRITE=named", NULL };
 
-	rw_run(&t, args, env);
-	expect_exit(&t, 0);
-	h_wait_source_stat(&m, "found-by-mounts.out", "stdout", "lines", 1);
-	h_wait_source_stat(&m, "found-by-mounts", "stderr", "lines", 1);
-	assert_int_equal(h_source_stat(&m, "4485837dd712.out", "stdout",
+	rw_run(t, args, env);
+	expect_exit(t, 0);
+	h_wait_source_stat(m, "found-by-mounts.out", "stdout", "lines", 1);
+	h_wait_source_stat(m, "found-by-mounts", "stderr", "lines", 1);
+	assert_int_equal(h_source_stat(m, "4485837dd712.out", "stdout",
 				       "lines"), -1);
-	rw_free(&t);
-	mld_stop(&m);
 }
 
 /* memlog.pids-limit: the annotation, or Docker's container label when its
@@ -1012,23 +977,20 @@ static void test_docker_root_from_mounts(void **state)
  * any other value, or a label the image has or may have, does not. */
 static void test_pids_setting(void **state)
 {
-	struct rw t;
 	json_t *doc;
-	(void)state;
 
-	need_runc_wrap();
 	if (!pids_default_expected()) {
 		print_message("# not root or no pids cgroup: no PID default\n");
 		skip();
 	}
-	rw_init(&t, NULL);
+	struct rw *t = rw_begin(state, NULL);
 	char conf[160];
-	snprintf(conf, sizeof(conf), "%s/runc.json", t.dir);
-	write_file(conf, "{}", 0644);
-	const char *args[] = { "--memlog-runtime", t.fake, "--memlog-socket",
+	snprintf(conf, sizeof(conf), "%s/runc.json", t->dir);
+	h_write_file(conf, "{}", 0644);
+	const char *args[] = { "--memlog-runtime", t->fake, "--memlog-socket",
 			       "/nonexistent.sock", "--memlog-pids-limit", "321",
-			       "--memlog-config", conf, "--log", t.log, "create",
-			       "--bundle", t.bundle, DOCKER_ID, NULL };
+			       "--memlog-config", conf, "--log", t->log, "create",
+			       "--bundle", t->bundle, DOCKER_ID, NULL };
 	const char *env[] = { NULL };
 	static const struct {
 		const char *labels, *image_labels, *annotations;
@@ -1061,29 +1023,28 @@ static void test_pids_setting(void **state)
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
-		unlink(t.log);
-		docker_fake(&t, "c", cases[i].labels, cases[i].image_labels,
+		unlink(t->log);
+		docker_fake(t, "c", cases[i].labels, cases[i].image_labels,
 			    cases[i].annotations);
-		rw_run(&t, args, env);
-		expect_exit(&t, 0);
-		if (config_pids(&t, &doc) != cases[i].want)
+		rw_run(t, args, env);
+		expect_exit(t, 0);
+		if (config_pids(t, &doc) != cases[i].want)
 			fail_msg("case %zu: limit %lld, want %lld", i,
-				 (long long)config_pids(&t, &doc),
+				 (long long)config_pids(t, &doc),
 				 (long long)cases[i].want);
 		json_decref(doc);
-		assert_log_has(&t, cases[i].log);
+		assert_log_has(t, cases[i].log);
 	}
 	/* The engine's own limit is kept: nothing to say. */
-	unlink(t.log);
-	write_file(t.config, "{\"linux\":{\"resources\":{\"pids\":{\"limit\":"
-		   "50}}},\"annotations\":{\"memlog.pids-limit\":\"-1\"}}", 0644);
-	rw_run(&t, args, env);
-	assert_int_equal(config_pids(&t, &doc), 50);
+	unlink(t->log);
+	h_write_file(t->config, "{\"linux\":{\"resources\":{\"pids\":{\"limit\":"
+		     "50}}},\"annotations\":{\"memlog.pids-limit\":\"-1\"}}", 0644);
+	rw_run(t, args, env);
+	assert_int_equal(config_pids(t, &doc), 50);
 	json_decref(doc);
-	char *log = read_log(&t);
+	char *log = read_log(t);
 	assert_null(strstr(log, "PID limit"));
 	free(log);
-	rw_free(&t);
 }
 
 /* Settings: command line over config file over defaults; errors in our own
@@ -1091,22 +1052,19 @@ static void test_pids_setting(void **state)
  * there exits 127. */
 static void test_settings_and_errors(void **state)
 {
-	struct rw t;
 	char conf[160], env_conf[200];
-	(void)state;
 
-	need_runc_wrap();
-	rw_init(&t, spec_plain);
-	snprintf(conf, sizeof(conf), "%s/runc.json", t.dir);
-	write_file(conf, "{\"socket\":\"/from-file\",\"pids_limit\":9}", 0644);
+	struct rw *t = rw_begin(state, spec_plain);
+	snprintf(conf, sizeof(conf), "%s/runc.json", t->dir);
+	h_write_file(conf, "{\"socket\":\"/from-file\",\"pids_limit\":9}", 0644);
 	snprintf(env_conf, sizeof(env_conf), "MEMLOG_RUNC_CONFIG=%s", conf);
 	const char *env[] = { env_conf, NULL };
 	const char *show[] = { "--memlog-pids-limit", "10", "--memlog-show-config",
 			       NULL };
 
-	rw_run(&t, show, env);
-	expect_exit(&t, 0);
-	json_t *j = h_json(t.out, strlen(t.out));
+	rw_run(t, show, env);
+	expect_exit(t, 0);
+	json_t *j = h_json(t->out, strlen(t->out));
 	assert_string_equal(h_jstr(j, "socket"), "/from-file");
 	assert_int_equal(h_jint(j, "pids_limit"), 10);
 	assert_int_equal(h_jint(j, "id_length"), 12);
@@ -1114,59 +1072,54 @@ static void test_settings_and_errors(void **state)
 	json_decref(j);
 
 	/* A bad config file: 125, said on stderr and in the log. */
-	write_file(conf, "{\"socket\":", 0644);
-	const char *bad[] = { "--memlog-runtime", t.fake, "--log", t.log,
+	h_write_file(conf, "{\"socket\":", 0644);
+	const char *bad[] = { "--memlog-runtime", t->fake, "--log", t->log,
 			      "--log-format", "json", "state", "x", NULL };
-	rw_run(&t, bad, env);
-	expect_exit(&t, 125);
-	assert_non_null(strstr(t.err, "memlog-runc: config file "));
-	assert_log_has(&t, "\"level\":\"error\"");
-	assert_false(access(t.record, F_OK) == 0);
+	rw_run(t, bad, env);
+	expect_exit(t, 125);
+	assert_non_null(strstr(t->err, "memlog-runc: config file "));
+	assert_log_has(t, "\"level\":\"error\"");
+	assert_false(access(t->record, F_OK) == 0);
 
 	/* A named config file that is missing: 125. */
 	const char *missing[] = { "--memlog-config", "/nonexistent/runc.json",
-				  "--memlog-runtime", t.fake, "state", "x", NULL };
-	rw_run(&t, missing, NULL);
-	expect_exit(&t, 125);
+				  "--memlog-runtime", t->fake, "state", "x", NULL };
+	rw_run(t, missing, NULL);
+	expect_exit(t, 125);
 	/* An unknown --memlog- option: 125. */
 	const char *unknown[] = { "--memlog-sockett", "/s", "state", "x", NULL };
-	rw_run(&t, unknown, NULL);
-	expect_exit(&t, 125);
-	assert_non_null(strstr(t.err, "--memlog-sockett"));
+	rw_run(t, unknown, NULL);
+	expect_exit(t, 125);
+	assert_non_null(strstr(t->err, "--memlog-sockett"));
 	/* No such runtime: 127, said on stderr. */
 	const char *nort[] = { "--memlog-runtime", "/nonexistent/runc", "state",
 			       "x", NULL };
-	rw_run(&t, nort, NULL);
-	expect_exit(&t, 127);
-	assert_non_null(strstr(t.err, "/nonexistent/runc"));
+	rw_run(t, nort, NULL);
+	expect_exit(t, 127);
+	assert_non_null(strstr(t->err, "/nonexistent/runc"));
 	/* The runtime by name in PATH. */
 	char path_env[200];
-	snprintf(path_env, sizeof(path_env), "PATH=%s:/usr/bin:/bin", t.dir);
+	snprintf(path_env, sizeof(path_env), "PATH=%s:/usr/bin:/bin", t->g->dir);
 	const char *byname_env[] = { path_env, NULL };
 	const char *byname[] = { "--memlog-runtime", "fake-runc", "list", NULL };
-	rw_run(&t, byname, byname_env);
-	expect_exit(&t, 0);
-	assert_args(&t, "list");
-	rw_free(&t);
+	rw_run(t, byname, byname_env);
+	expect_exit(t, 0);
+	assert_args(t, "list");
 }
 
 /* One real `runc run` of a busybox bundle: its output reaches memlogd and
  * the caller, its exit status is runc's, and the PID limit is set. */
 static void test_real_runc(void **state)
 {
-	struct mld m = { 0 };
-	struct rw t;
 	char cmd[1024];
-	(void)state;
 
-	need_runc_wrap();
 	if (geteuid() != 0 || access("/usr/sbin/runc", X_OK) ||
 	    access("/bin/busybox", X_OK)) {
 		print_message("# needs root, runc and /bin/busybox; skipping\n");
 		skip();
 	}
-	mld_start(&m, NULL);
-	rw_init(&t, NULL);
+	struct rw *t = rw_begin(state, NULL);
+	struct mld *m = &t->m;
 	/* runc's default spec, without a terminal, running a shell that
 	 * writes to both streams and shows its PID limit. */
 	snprintf(cmd, sizeof(cmd),
@@ -1176,32 +1129,30 @@ static void test_real_runc(void **state)
 		 " -e 's/\"sh\"$/\"sh\", \"-c\", \"echo real out; echo real err >\\&2;"
 		 " cat \\/sys\\/fs\\/cgroup\\/pids\\/pids.max 2>\\/dev\\/null ||"
 		 " cat \\/sys\\/fs\\/cgroup\\/pids.max; exit 7\"/' config.json",
-		 t.bundle);
+		 t->bundle);
 	assert_int_equal(system(cmd), 0);
 	char root[160], id[64];
-	snprintf(root, sizeof(root), "%s/state", t.dir);
+	snprintf(root, sizeof(root), "%s/state", t->dir);
 	snprintf(id, sizeof(id), "memlog-rw-%d", (int)getpid());
 	const char *args[] = { "--memlog-runtime", "/usr/sbin/runc",
-			       "--memlog-socket", m.log, "--memlog-pids-limit",
-			       "123", "--root", root, "--log", t.log,
+			       "--memlog-socket", m->log, "--memlog-pids-limit",
+			       "123", "--root", root, "--log", t->log,
 			       "--log-format", "json", "run", "--bundle",
-			       t.bundle, id, NULL };
-	rw_run(&t, args, NULL);
-	if (!WIFEXITED(t.status) || WEXITSTATUS(t.status) != 7) {
-		char *log = read_log(&t);
+			       t->bundle, id, NULL };
+	rw_run(t, args, NULL);
+	if (!WIFEXITED(t->status) || WEXITSTATUS(t->status) != 7) {
+		char *log = read_log(t);
 		print_message("# runc run failed (status 0x%x): %s\n# log: %s\n",
-			      t.status, t.err, log);
+			      t->status, t->err, log);
 		free(log);
-		if (strstr(t.err, "cgroup") || strstr(t.err, "mount") ||
-		    strstr(t.err, "permission")) {
-			rw_free(&t);
-			mld_stop(&m);
-			skip();
+		if (strstr(t->err, "cgroup") || strstr(t->err, "mount") ||
+		    strstr(t->err, "permission")) {
+							skip();
 		}
 		fail();
 	}
-	h_wait_source_stat(&m, id, "stderr", "lines", 1);
-	json_t *a = h_dump(&m, "dump source=memlog-rw-*\n");
+	h_wait_source_stat(m, id, "stderr", "lines", 1);
+	json_t *a = h_dump(m, "dump source=memlog-rw-*\n");
 	bool saw_out = false, saw_err = false, saw_max = false;
 	for (size_t i = 0; i < json_array_size(a); i++) {
 		const char *msg = h_jstr(json_array_get(a, i), "msg");
@@ -1211,30 +1162,29 @@ static void test_real_runc(void **state)
 	}
 	json_decref(a);
 	assert_true(saw_out && saw_err && saw_max);
-	rw_free(&t);
-	mld_stop(&m);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_args_and_exit_status, h_teardown),
-		cmocka_unit_test_teardown(test_unknown_command_pass_through, h_teardown),
-		cmocka_unit_test_teardown(test_no_memlogd_json_log, h_teardown),
-		cmocka_unit_test_teardown(test_no_memlogd_text_log, h_teardown),
-		cmocka_unit_test_teardown(test_no_log_silent, h_teardown),
-		cmocka_unit_test_teardown(test_terminal_pass_through, h_teardown),
-		cmocka_unit_test_teardown(test_pids_default, h_teardown),
-		cmocka_unit_test_teardown(test_capture, h_teardown),
-		cmocka_unit_test_teardown(test_capture_tee_copies, h_teardown),
-		cmocka_unit_test_teardown(test_capture_inherits_nothing_else, h_teardown),
-		cmocka_unit_test_teardown(test_closed_stdout_stays_closed, h_teardown),
-		cmocka_unit_test_teardown(test_refused_pass_through, h_teardown),
-		cmocka_unit_test_teardown(test_names_docker_and_id, h_teardown),
-		cmocka_unit_test_teardown(test_docker_root_from_mounts, h_teardown),
-		cmocka_unit_test_teardown(test_pids_setting, h_teardown),
-		cmocka_unit_test_teardown(test_settings_and_errors, h_teardown),
-		cmocka_unit_test_teardown(test_real_runc, h_teardown),
+		cmocka_unit_test_setup_teardown(test_args_and_exit_status, rw_setup, rw_teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_command_pass_through, rw_setup_mld, rw_teardown),
+		cmocka_unit_test_setup_teardown(test_no_memlogd_json_log, rw_setup, rw_teardown),
+		cmocka_unit_test_setup_teardown(test_no_memlogd_text_log, rw_setup, rw_teardown),
+		cmocka_unit_test_setup_teardown(test_no_log_silent, rw_setup, rw_teardown),
+		cmocka_unit_test_setup_teardown(test_terminal_pass_through, rw_setup_mld, rw_teardown),
+		cmocka_unit_test_setup_teardown(test_pids_default, rw_setup, rw_teardown),
+		cmocka_unit_test_setup_teardown(test_capture, rw_setup_mld, rw_teardown),
+		cmocka_unit_test_setup_teardown(test_capture_tee_copies, rw_setup_mld, rw_teardown),
+		cmocka_unit_test_setup_teardown(test_capture_inherits_nothing_else, rw_setup_mld, rw_teardown),
+		cmocka_unit_test_setup_teardown(test_closed_stdout_stays_closed, rw_setup_mld, rw_teardown),
+		cmocka_unit_test_setup_teardown(test_refused_pass_through, rw_setup, rw_teardown),
+		cmocka_unit_test_setup_teardown(test_names_docker_and_id, rw_setup_mld, rw_teardown),
+		cmocka_unit_test_setup_teardown(test_docker_root_from_mounts, rw_setup_mld, rw_teardown),
+		cmocka_unit_test_setup_teardown(test_pids_setting, rw_setup, rw_teardown),
+		cmocka_unit_test_setup_teardown(test_settings_and_errors, rw_setup, rw_teardown),
+		cmocka_unit_test_setup_teardown(test_real_runc, rw_setup_mld, rw_teardown),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return h_run_tests("itest_runc_wrap", tests, group_setup,
+			   group_teardown);
 }

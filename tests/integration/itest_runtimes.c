@@ -67,7 +67,7 @@ static void skip_without_memlog_runc(const char *what)
 
 static void common_needs(char *runc, size_t cap)
 {
-	rt_need_root("containers need root");
+	h_need_root("containers need root");
 	rt_need_prog("runc", "runc", runc, cap);
 	(void)rt_busybox();
 }
@@ -87,17 +87,6 @@ static void expected(char *out, size_t ocap, char *err, size_t ecap,
 {
 	snprintf(out, ocap, "%s-out-1\n%s-out-2\n%s-out-3\n", tok, tok, tok);
 	snprintf(err, ecap, "%s-err-1\n%s-err-2\n", tok, tok);
-}
-
-static void print_entries(json_t *a)
-{
-	size_t i;
-	json_t *e;
-	json_array_foreach(a, i, e) {
-		char *d = json_dumps(e, JSON_COMPACT);
-		print_message("#   %.600s\n", d ? d : "?");
-		free(d);
-	}
 }
 
 /* Waits until source name has n entries, then asserts they are exactly
@@ -120,7 +109,7 @@ static void expect_source(const struct mld *m, const char *name,
 				     !h_jbool(e, "partial");
 			}
 			if (!ok) {
-				print_entries(a);
+				h_print_entries(a);
 				fail_msg("source %s: want exactly %zu entries "
 					 "(stream %s), starting \"%s\"", name, n,
 					 stream, msgs[0]);
@@ -131,7 +120,7 @@ static void expect_source(const struct mld *m, const char *name,
 		if (h_now_ms() >= deadline) {
 			json_t *all = h_dump(m, "dump\n");
 			print_message("# the ring holds:\n");
-			print_entries(all);
+			h_print_entries(all);
 			json_decref(all);
 			char *e = mld_stderr(m);
 			print_message("# memlogd stderr: %s\n", e);
@@ -195,11 +184,120 @@ static char *file_in(const char *dir, const char *name)
 	return s ? s : strdup("");
 }
 
-static void start_memlogd(struct mld *m, const char *bufsize)
+/* One test's scaffolding (the test fixture): a work dir for its engine
+ * (rt_dir_make), a memlogd with the --buffer-size given as the test's
+ * initial state, and what the test needs to find (rtx_begin). */
+struct rtx {
+	char w[64];              /* the work dir */
+	struct mld m;
+	char runc[256];          /* the real runc */
+	char mr[PATH_MAX];       /* memlog-runc, when use_mr */
+	bool use_mr;
+};
+
+static int rtx_setup(void **state)
 {
-	const char *args[] = { "--buffer-size", bufsize, NULL };
+	const char *args[] = { "--buffer-size", *state, NULL };
 	struct mld_opts o = { .args = args };
-	mld_start(m, &o);
+	struct rtx *x = calloc(1, sizeof(*x));
+
+	assert_non_null(x);
+	rt_dir_make(x->w, sizeof(x->w));
+	mld_start(&x->m, &o);
+	*state = x;
+	return 0;
+}
+
+/* Stops what the engine left in the work dir, then memlogd (a clean exit
+ * asserted, as mld_stop does), then whatever a failed test left. */
+static int rtx_teardown(void **state)
+{
+	struct rtx *x = *state;
+	struct mld m = x->m;
+	char w[64];
+
+	snprintf(w, sizeof(w), "%s", x->w);
+	free(x);
+	*state = NULL;
+	rt_dir_cleanup(w);
+	if (m.pid > 0)
+		mld_stop(&m);
+	mld_cleanup(&m);
+	return rt_teardown(state);
+}
+
+/* A test's start: skips unless root, runc and busybox are there; finds
+ * memlog-runc (without it the engine side is still tested, then the test
+ * skips at its end: skip_without_memlog_runc). */
+static struct rtx *rtx_begin(void **state)
+{
+	struct rtx *x = *state;
+
+	common_needs(x->runc, sizeof(x->runc));
+	x->use_mr = memlog_runc(x->mr, sizeof(x->mr));
+	return x;
+}
+
+#define RTX_TEST(fn, bufsize) \
+	cmocka_unit_test_prestate_setup_teardown(fn, rtx_setup, rtx_teardown, \
+						 (void *)(bufsize))
+
+/* The engine start and check every engine test makes of script(): starts
+ * argv (its stdout and stderr into W/FILES.out and W/FILES.err), waits
+ * for the container's shell (tok in its script, also its source name in
+ * memlogd), checks the first lines in memlogd and its pids.max while it
+ * waits, lets it end, then checks the engine's exit status (7) and its
+ * view of both streams, and every line in memlogd. */
+static void run_script_checked(struct rtx *x, const char *const *argv,
+			       const char *const *env, const char *tok,
+			       const char *files, int wait_ms, const char *what)
+{
+	char of[128], ef[128], wo[256], we[256], wh[160];
+	struct rt_proc p;
+
+	snprintf(of, sizeof(of), "%s/%s.out", x->w, files);
+	snprintf(ef, sizeof(ef), "%s/%s.err", x->w, files);
+	rt_proc_start(&p, argv, env, of, ef, NULL);
+	pid_t sh = rt_wait_shell(tok, wait_ms, &p);
+	if (x->use_mr)
+		expect_lines(&x->m, tok, tok, 2);
+	expect_pids_max(sh, x->use_mr ? PIDS_DEFAULT : NULL, what);
+	rt_release(sh);
+	int st = rt_proc_wait(&p, RUN_TIMEOUT_MS);
+	char *out = file_in(x->w, strrchr(of, '/') + 1);
+	char *err = file_in(x->w, strrchr(ef, '/') + 1);
+	h_expect_exit(st, 7, what, err);
+	expected(wo, sizeof(wo), we, sizeof(we), tok);
+	snprintf(wh, sizeof(wh), "%s's stdout", what);
+	expect_text(wh, out, wo);
+	snprintf(wh, sizeof(wh), "%s's stderr", what);
+	expect_text(wh, err, we);
+	free(out);
+	free(err);
+	if (x->use_mr)
+		expect_lines(&x->m, tok, tok, 3);
+}
+
+/* Starts argv (a container whose shell, with tok in its script, waits
+ * for /tmp/go), checks its pids.max (want; NULL: only printed), lets it
+ * end and asserts exit status 0. */
+static void run_pids_checked(struct rtx *x, const char *const *argv,
+			     const char *const *env, const char *tok,
+			     const char *want, const char *what)
+{
+	char of[128], ef[128];
+	struct rt_proc p;
+
+	snprintf(of, sizeof(of), "%s/%s.out", x->w, tok);
+	snprintf(ef, sizeof(ef), "%s/%s.err", x->w, tok);
+	rt_proc_start(&p, argv, env, of, ef, NULL);
+	pid_t sh = rt_wait_shell(tok, 30000, &p);
+	expect_pids_max(sh, want, what);
+	rt_release(sh);
+	int st = rt_proc_wait(&p, RUN_TIMEOUT_MS);
+	char *err = file_in(x->w, strrchr(ef, '/') + 1);
+	h_expect_exit(st, 0, what, err);
+	free(err);
 }
 
 /* argv for `runc run` of bundle as id, through memlog-runc when mr. */
@@ -235,47 +333,21 @@ static void runc_run_argv(const char **argv, const char *mr, const char *runc,
  * the container id (11 characters). */
 static void test_runc_run(void **state)
 {
-	char runc[256], mr[PATH_MAX], w[64], bundle[128], root[128], id[32];
-	char sc[512], wo[256], we[256], of[128], ef[128];
-	struct mld m = { 0 };
-	struct rt_proc p;
+	struct rtx *x = rtx_begin(state);
+	char bundle[128], root[128], id[32], sc[512];
 	const char *argv[24];
-	(void)state;
 
-	common_needs(runc, sizeof(runc));
-	bool use_mr = memlog_runc(mr, sizeof(mr));
-	rt_dir_make(w, sizeof(w));
-	start_memlogd(&m, "4M");
-	rt_token(id, sizeof(id), "mlr");
-	rt_dir_cgroup(w, id);
+	h_token(id, sizeof(id), "mlr", 8);
+	rt_dir_cgroup(x->w, id);
 	script(sc, sizeof(sc), id);
-	snprintf(bundle, sizeof(bundle), "%s/bundle", w);
-	snprintf(root, sizeof(root), "%s/runc", w);
+	snprintf(bundle, sizeof(bundle), "%s/bundle", x->w);
+	snprintf(root, sizeof(root), "%s/runc", x->w);
 	const char *args[] = { "sh", "-c", sc, NULL };
-	rt_bundle(runc, bundle, args, NULL, 0);
-	runc_run_argv(argv, use_mr ? mr : NULL, runc, &m, root, bundle, id);
-	snprintf(of, sizeof(of), "%s/run.out", w);
-	snprintf(ef, sizeof(ef), "%s/run.err", w);
-	rt_proc_start(&p, argv, NULL, of, ef, NULL);
-
-	pid_t sh = rt_wait_shell(id, 20000, &p);
-	if (use_mr)
-		expect_lines(&m, id, id, 2);
-	expect_pids_max(sh, use_mr ? PIDS_DEFAULT : NULL, "runc run");
-	rt_release(sh);
-	int st = rt_proc_wait(&p, RUN_TIMEOUT_MS);
-	char *out = file_in(w, "run.out"), *err = file_in(w, "run.err");
-	rt_expect_exit(st, 7, "runc run", err);
-	expected(wo, sizeof(wo), we, sizeof(we), id);
-	expect_text("runc run's stdout", out, wo);
-	expect_text("runc run's stderr", err, we);
-	free(out);
-	free(err);
-	if (use_mr)
-		expect_lines(&m, id, id, 3);
-	rt_dir_cleanup(w);
-	mld_stop(&m);
-	if (!use_mr)
+	rt_bundle(x->runc, bundle, args, NULL, 0);
+	runc_run_argv(argv, x->use_mr ? x->mr : NULL, x->runc, &x->m, root,
+		      bundle, id);
+	run_script_checked(x, argv, NULL, id, "run", 20000, "runc run");
+	if (!x->use_mr)
 		skip_without_memlog_runc("runc run");
 }
 
@@ -288,95 +360,58 @@ static void test_runc_run(void **state)
  * --annotation memlog.pids-limit=unlimited gets no default PID limit. */
 static void test_containerd_ctr_run(void **state)
 {
-	char runc[256], mr[PATH_MAX], w[64], id[32], sc[512], wo[256], we[256];
-	char img[128], cfgp[128], cfg[512], envkv[160], rr[128], ff[128];
-	char of[128], ef[128];
-	struct mld m = { 0 };
+	struct rtx *x = rtx_begin(state);
+	char id[32], sc[512], img[128], cfgp[128], cfg[512], envkv[160];
+	char rr[128], ff[128];
 	struct rt_containerd c;
-	struct rt_proc p;
 	char *out = NULL, *err = NULL;
-	(void)state;
 
-	common_needs(runc, sizeof(runc));
-	bool use_mr = memlog_runc(mr, sizeof(mr));
-	rt_dir_make(w, sizeof(w));
-	start_memlogd(&m, "4M");
-	snprintf(cfgp, sizeof(cfgp), "%s/memlog-runc.json", w);
+	snprintf(cfgp, sizeof(cfgp), "%s/memlog-runc.json", x->w);
 	snprintf(cfg, sizeof(cfg), "{\"socket\": \"%s\", \"pids_limit\": %s}\n",
-		 m.log, PIDS_DEFAULT);
-	rt_write_file(cfgp, cfg);
+		 x->m.log, PIDS_DEFAULT);
+	h_write_file(cfgp, cfg, 0644);
 	snprintf(envkv, sizeof(envkv), "MEMLOG_RUNC_CONFIG=%s", cfgp);
 	const char *env[] = { envkv, NULL };
-	rt_containerd_start(&c, w, env);
+	rt_containerd_start(&c, x->w, env);
 
-	snprintf(img, sizeof(img), "%s/image.tar", w);
+	snprintf(img, sizeof(img), "%s/image.tar", x->w);
 	rt_image(img, IMAGE);
 	const char *ia[] = { "image", "import", "--snapshotter", "native", img,
 			     NULL };
 	int st = rt_ctr(&c, ia, 60000, &out, &err);
-	rt_expect_exit(st, 0, "ctr image import", err);
+	h_expect_exit(st, 0, "ctr image import", err);
 	free(out);
 	free(err);
 
-	rt_token(id, sizeof(id), "mlc");
+	h_token(id, sizeof(id), "mlc", 8);
 	script(sc, sizeof(sc), id);
-	snprintf(rr, sizeof(rr), "%s/ctr-runc", w);
-	snprintf(ff, sizeof(ff), "%s/ctr-fifo", w);
+	snprintf(rr, sizeof(rr), "%s/ctr-runc", x->w);
+	snprintf(ff, sizeof(ff), "%s/ctr-fifo", x->w);
 	const char *ra[] = { "run", "--rm", "--snapshotter", "native",
-			     "--runc-binary", use_mr ? mr : runc, "--runc-root",
-			     rr, "--fifo-dir", ff, IMAGE_REF, id, "sh", "-c", sc,
-			     NULL };
+			     "--runc-binary", x->use_mr ? x->mr : x->runc,
+			     "--runc-root", rr, "--fifo-dir", ff, IMAGE_REF, id,
+			     "sh", "-c", sc, NULL };
 	const char *argv[40];
 	rt_ctr_argv(&c, argv, 40, ra);
-	snprintf(of, sizeof(of), "%s/ctr.out", w);
-	snprintf(ef, sizeof(ef), "%s/ctr.err", w);
-	rt_proc_start(&p, argv, NULL, of, ef, NULL);
-
-	pid_t sh = rt_wait_shell(id, 30000, &p);
-	if (use_mr)
-		expect_lines(&m, id, id, 2);
-	expect_pids_max(sh, use_mr ? PIDS_DEFAULT : NULL, "ctr run");
-	rt_release(sh);
-	st = rt_proc_wait(&p, RUN_TIMEOUT_MS);
-	out = file_in(w, "ctr.out");
-	err = file_in(w, "ctr.err");
-	rt_expect_exit(st, 7, "ctr run", err);
-	expected(wo, sizeof(wo), we, sizeof(we), id);
-	expect_text("ctr run's stdout", out, wo);
-	expect_text("ctr run's stderr", err, we);
-	free(out);
-	free(err);
-	if (use_mr)
-		expect_lines(&m, id, id, 3);
+	run_script_checked(x, argv, NULL, id, "ctr", 30000, "ctr run");
 
 	/* ctr run --annotation memlog.pids-limit=unlimited: no default. */
-	if (use_mr) {
+	if (x->use_mr) {
 		char id2[32], sc2[256];
 
-		rt_token(id2, sizeof(id2), "mlq");
+		h_token(id2, sizeof(id2), "mlq", 8);
 		snprintf(sc2, sizeof(sc2), ": %s; " RT_WAIT_GO, id2);
 		const char *ra2[] = { "run", "--rm", "--snapshotter", "native",
-				      "--runc-binary", mr, "--runc-root", rr,
+				      "--runc-binary", x->mr, "--runc-root", rr,
 				      "--fifo-dir", ff, "--annotation",
 				      "memlog.pids-limit=unlimited", IMAGE_REF,
 				      id2, "sh", "-c", sc2, NULL };
 		rt_ctr_argv(&c, argv, 40, ra2);
-		snprintf(of, sizeof(of), "%s/ctr2.out", w);
-		snprintf(ef, sizeof(ef), "%s/ctr2.err", w);
-		rt_proc_start(&p, argv, NULL, of, ef, NULL);
-		sh = rt_wait_shell(id2, 30000, &p);
-		expect_pids_max(sh, "max", "ctr run --annotation "
-				"memlog.pids-limit=unlimited");
-		rt_release(sh);
-		st = rt_proc_wait(&p, RUN_TIMEOUT_MS);
-		err = file_in(w, "ctr2.err");
-		rt_expect_exit(st, 0, "ctr run --annotation", err);
-		free(err);
+		run_pids_checked(x, argv, NULL, id2, "max", "ctr run --annotation "
+				 "memlog.pids-limit=unlimited");
 	}
 	rt_containerd_stop(&c);
-	rt_dir_cleanup(w);
-	mld_stop(&m);
-	if (!use_mr)
+	if (!x->use_mr)
 		skip_without_memlog_runc("ctr run");
 }
 
@@ -403,7 +438,7 @@ static void wait_notice_with(const struct mld *m, const char *n1,
 			return;
 		}
 		if (h_now_ms() >= deadline) {
-			print_entries(a);
+			h_print_entries(a);
 			fail_msg("no notice from memlog-runc with \"%s\" and "
 				 "\"%s\"", n1, n2);
 		}
@@ -417,7 +452,7 @@ static void docker_ok(const struct rt_dockerd *d, const char *const *args,
 {
 	char *o = NULL, *e = NULL;
 	int st = rt_docker(d, args, 60000, &o, &e);
-	rt_expect_exit(st, 0, what, e);
+	h_expect_exit(st, 0, what, e);
 	free(e);
 	if (out)
 		*out = o;
@@ -428,16 +463,15 @@ static void docker_ok(const struct rt_dockerd *d, const char *const *args,
 /* `docker run --runtime memlog --network none ARGS --name NAME IMAGE` of a
  * shell that waits for /tmp/go; its pids.max is want (NULL: only printed),
  * and it exits 0. */
-static void docker_pids(const struct rt_dockerd *d, const char *w,
+static void docker_pids(struct rtx *x, const struct rt_dockerd *d,
 			const char *const *args, const char *image,
 			const char *want, const char *what)
 {
-	char name[32], sc[256], of[128], ef[128], cfgenv[160];
+	char name[32], sc[256], cfgenv[160];
 	const char *ra[40], *argv[48];
-	struct rt_proc p;
 	int n = 0;
 
-	rt_token(name, sizeof(name), "mlp");
+	h_token(name, sizeof(name), "mlp", 8);
 	snprintf(sc, sizeof(sc), ": %s; echo %s; " RT_WAIT_GO, name, name);
 	ra[n++] = "run";
 	ra[n++] = "--runtime";
@@ -454,18 +488,9 @@ static void docker_pids(const struct rt_dockerd *d, const char *w,
 	ra[n++] = sc;
 	ra[n] = NULL;
 	rt_docker_argv(d, argv, 48, ra);
-	snprintf(cfgenv, sizeof(cfgenv), "DOCKER_CONFIG=%s/docker-cli", w);
+	snprintf(cfgenv, sizeof(cfgenv), "DOCKER_CONFIG=%s/docker-cli", x->w);
 	const char *env[] = { cfgenv, NULL };
-	snprintf(of, sizeof(of), "%s/%s.out", w, name);
-	snprintf(ef, sizeof(ef), "%s/%s.err", w, name);
-	rt_proc_start(&p, argv, env, of, ef, NULL);
-	pid_t sh = rt_wait_shell(name, 30000, &p);
-	expect_pids_max(sh, want, what);
-	rt_release(sh);
-	int st = rt_proc_wait(&p, RUN_TIMEOUT_MS);
-	char *e = file_in(w, strrchr(ef, '/') + 1);
-	rt_expect_exit(st, 0, what, e);
-	free(e);
+	run_pids_checked(x, argv, env, name, want, what);
 }
 
 /* dockerd started by the test (with its own containerd, also the test's)
@@ -482,41 +507,34 @@ static void docker_pids(const struct rt_dockerd *d, const char *w,
  * -t) is not captured, and memlogd gets a notice naming it. */
 static void test_dockerd_run(void **state)
 {
-	char runc[256], mr[1024], w[64], name[32], sc[512];
-	char wo[256], we[256], img[128], cfgp[128], cfg[512], dj[128];
-	char djt[8192], of[128], ef[128], cfgenv[160];
-	struct mld m = { 0 };
+	struct rtx *x = rtx_begin(state);
+	char name[32], sc[512], wo[256], we[256], img[128], cfgp[128];
+	char cfg[512], dj[128], djt[8192], cfgenv[160];
 	struct rt_containerd c;
 	struct rt_dockerd d;
-	struct rt_proc p;
 	char *out = NULL;
-	(void)state;
 
-	common_needs(runc, sizeof(runc));
-	bool use_mr = memlog_runc(mr, sizeof(mr));
-	rt_dir_make(w, sizeof(w));
-	start_memlogd(&m, "4M");
-	snprintf(cfgp, sizeof(cfgp), "%s/memlog-runc.json", w);
+	snprintf(cfgp, sizeof(cfgp), "%s/memlog-runc.json", x->w);
 	snprintf(cfg, sizeof(cfg), "{}\n");
-	rt_write_file(cfgp, cfg);
-	snprintf(dj, sizeof(dj), "%s/daemon.json", w);
-	if (use_mr)
+	h_write_file(cfgp, cfg, 0644);
+	snprintf(dj, sizeof(dj), "%s/daemon.json", x->w);
+	if (x->use_mr)
 		snprintf(djt, sizeof(djt),
 			 "{\"deprecated-key-path\": \"%s/key.json\",\n"
 			 " \"runtimes\": {\"memlog\": {\"path\": \"%s\",\n"
 			 "   \"runtimeArgs\": [\"--memlog-socket\", \"%s\", "
 			 "\"--memlog-pids-limit\", \"%s\", \"--memlog-config\", "
-			 "\"%s\"]}}}\n", w, mr, m.log, PIDS_DEFAULT, cfgp);
+			 "\"%s\"]}}}\n", x->w, x->mr, x->m.log, PIDS_DEFAULT, cfgp);
 	else
 		snprintf(djt, sizeof(djt),
 			 "{\"deprecated-key-path\": \"%s/key.json\",\n"
 			 " \"runtimes\": {\"memlog\": {\"path\": \"%s\"}}}\n",
-			 w, runc);
-	rt_write_file(dj, djt);
-	rt_containerd_start(&c, w, NULL);
-	rt_dockerd_start(&d, w, dj, c.sock);
+			 x->w, x->runc);
+	h_write_file(dj, djt, 0644);
+	rt_containerd_start(&c, x->w, NULL);
+	rt_dockerd_start(&d, x->w, dj, c.sock);
 
-	snprintf(img, sizeof(img), "%s/image.tar", w);
+	snprintf(img, sizeof(img), "%s/image.tar", x->w);
 	rt_image(img, IMAGE);
 	const char *la[] = { "load", "--input", img, NULL };
 	docker_ok(&d, la, "docker load", &out);
@@ -524,36 +542,22 @@ static void test_dockerd_run(void **state)
 		fail_msg("docker load said: %s", out);
 	free(out);
 
-	rt_token(name, sizeof(name), "mld");
+	h_token(name, sizeof(name), "mld", 8);
 	script(sc, sizeof(sc), name);
 	const char *ra[] = { "run", "--runtime", "memlog", "--network", "none",
 			     "--name", name, IMAGE, "sh", "-c", sc, NULL };
 	const char *argv[40];
 	rt_docker_argv(&d, argv, 40, ra);
-	snprintf(cfgenv, sizeof(cfgenv), "DOCKER_CONFIG=%s/docker-cli", w);
+	snprintf(cfgenv, sizeof(cfgenv), "DOCKER_CONFIG=%s/docker-cli", x->w);
 	const char *env[] = { cfgenv, NULL };
-	snprintf(of, sizeof(of), "%s/docker.out", w);
-	snprintf(ef, sizeof(ef), "%s/docker.err", w);
-	rt_proc_start(&p, argv, env, of, ef, NULL);
-	pid_t sh = rt_wait_shell(name, 30000, &p);
-	if (use_mr)
-		expect_lines(&m, name, name, 2);
-	expect_pids_max(sh, use_mr ? PIDS_DEFAULT : NULL, "docker run");
-	rt_release(sh);
-	int st = rt_proc_wait(&p, RUN_TIMEOUT_MS);
-	char *o = file_in(w, "docker.out"), *e = file_in(w, "docker.err");
-	rt_expect_exit(st, 7, "docker run", e);
-	expected(wo, sizeof(wo), we, sizeof(we), name);
-	expect_text("docker run's stdout", o, wo);
-	expect_text("docker run's stderr", e, we);
-	free(o);
-	free(e);
+	run_script_checked(x, argv, env, name, "docker", 30000, "docker run");
 
 	/* docker logs, each stream. */
 	char *lo = NULL, *le = NULL;
 	const char *lg[] = { "logs", name, NULL };
-	st = rt_docker(&d, lg, 30000, &lo, &le);
-	rt_expect_exit(st, 0, "docker logs", le);
+	int st = rt_docker(&d, lg, 30000, &lo, &le);
+	h_expect_exit(st, 0, "docker logs", le);
+	expected(wo, sizeof(wo), we, sizeof(we), name);
 	expect_text("docker logs (stdout)", lo, wo);
 	expect_text("docker logs (stderr)", le, we);
 	free(lo);
@@ -564,28 +568,27 @@ static void test_dockerd_run(void **state)
 	docker_ok(&d, ins, "docker inspect", &out);
 	expect_text("docker inspect", out, "7 memlog\n");
 	free(out);
-	if (use_mr)
-		expect_lines(&m, name, name, 3);
 
 	/* The engine's own PID limit stays. */
 	const char *own[] = { "--pids-limit", "77", NULL };
-	docker_pids(&d, w, own, IMAGE, "77", "docker run --pids-limit 77");
-	if (!use_mr)
+	docker_pids(x, &d, own, IMAGE, "77", "docker run --pids-limit 77");
+	if (!x->use_mr)
 		goto stop;
 	const char *unl[] = { "--pids-limit", "-1", NULL };
-	docker_pids(&d, w, unl, IMAGE, PIDS_DEFAULT, "docker run --pids-limit -1");
+	docker_pids(x, &d, unl, IMAGE, PIDS_DEFAULT,
+		    "docker run --pids-limit -1");
 	/* A container with a terminal is not captured: memlogd is told,
 	 * under Docker's name for it. */
 	char tname[32], want[64];
-	rt_token(tname, sizeof(tname), "mlt");
+	h_token(tname, sizeof(tname), "mlt", 8);
 	const char *tr[] = { "run", "-t", "--runtime", "memlog", "--network",
 			     "none", "--name", tname, IMAGE, "true", NULL };
 	docker_ok(&d, tr, "docker run -t", NULL);
 	snprintf(want, sizeof(want), "container %s (id ", tname);
-	wait_notice_with(&m, want, ") not captured: the container has a "
+	wait_notice_with(&x->m, want, ") not captured: the container has a "
 			 "terminal");
 	const char *lab[] = { "--label", "memlog.pids-limit=unlimited", NULL };
-	docker_pids(&d, w, lab, IMAGE, "max",
+	docker_pids(x, &d, lab, IMAGE, "max",
 		    "docker run --label memlog.pids-limit=unlimited");
 	/* An image with the label: it cannot let itself off. (Made from a
 	 * container never started, so without a /tmp/go.) */
@@ -595,15 +598,13 @@ static void test_dockerd_run(void **state)
 			     "LABEL memlog.pids-limit=unlimited", "mlp-base",
 			     "memlog-busybox:labelled", NULL };
 	docker_ok(&d, cm, "docker commit", NULL);
-	docker_pids(&d, w, lab, "memlog-busybox:labelled", PIDS_DEFAULT,
+	docker_pids(x, &d, lab, "memlog-busybox:labelled", PIDS_DEFAULT,
 		    "docker run --label memlog.pids-limit=unlimited of an image "
 		    "with that label");
 stop:
 	rt_dockerd_stop(&d);
 	rt_containerd_stop(&c);
-	rt_dir_cleanup(w);
-	mld_stop(&m);
-	if (!use_mr)
+	if (!x->use_mr)
 		skip_without_memlog_runc("docker run");
 }
 
@@ -654,51 +655,45 @@ static void expect_seq_source(const struct mld *m, const char *name, long n)
  * both memlogd and the engine, in order. */
 static void test_fast_writer_slow_engine(void **state)
 {
+	struct rtx *x = rtx_begin(state);
 	enum { N = 200000 };
-	char runc[256], mr[PATH_MAX], w[64], bundle[128], root[128], id[32];
+	char bundle[128], root[128], id[32];
 	char sc[256], of[128], ef[128], src[64];
-	struct mld m = { 0 };
 	struct rt_proc p;
 	const char *argv[24];
-	(void)state;
 
-	common_needs(runc, sizeof(runc));
-	bool use_mr = memlog_runc(mr, sizeof(mr));
-	rt_dir_make(w, sizeof(w));
-	start_memlogd(&m, "32M");
-	rt_token(id, sizeof(id), "mlf");
-	rt_dir_cgroup(w, id);
+	h_token(id, sizeof(id), "mlf", 8);
+	rt_dir_cgroup(x->w, id);
 	snprintf(sc, sizeof(sc), ": %s; seq 1 %d", id, N);
-	snprintf(bundle, sizeof(bundle), "%s/bundle", w);
-	snprintf(root, sizeof(root), "%s/runc", w);
+	snprintf(bundle, sizeof(bundle), "%s/bundle", x->w);
+	snprintf(root, sizeof(root), "%s/runc", x->w);
 	const char *args[] = { "sh", "-c", sc, NULL };
-	rt_bundle(runc, bundle, args, NULL, 0);
-	runc_run_argv(argv, use_mr ? mr : NULL, runc, &m, root, bundle, id);
-	snprintf(of, sizeof(of), "%s/run.out", w);
-	snprintf(ef, sizeof(ef), "%s/run.err", w);
+	rt_bundle(x->runc, bundle, args, NULL, 0);
+	runc_run_argv(argv, x->use_mr ? x->mr : NULL, x->runc, &x->m, root,
+		      bundle, id);
+	snprintf(of, sizeof(of), "%s/run.out", x->w);
+	snprintf(ef, sizeof(ef), "%s/run.err", x->w);
 	const struct rt_drain slow[2] = { { 4096, 2000 }, { 0, 0 } };
 	uint64_t t0 = h_now_ms();
 	rt_proc_start(&p, argv, NULL, of, ef, slow);
 	int st = rt_proc_wait(&p, RUN_TIMEOUT_MS);
-	char *err = file_in(w, "run.err");
-	rt_expect_exit(st, 0, "runc run (seq)", err);
+	char *err = file_in(x->w, "run.err");
+	h_expect_exit(st, 0, "runc run (seq)", err);
 	free(err);
 	print_message("# %d lines through a slow engine pipe in %llu ms\n", N,
 		      (unsigned long long)(h_now_ms() - t0));
-	char *out = file_in(w, "run.out");
+	char *out = file_in(x->w, "run.out");
 	char *want = seq_text(N);
 	if (strcmp(out, want) != 0)
 		fail_msg("the engine did not get the %d lines in order "
 			 "(%zu bytes, want %zu)", N, strlen(out), strlen(want));
 	free(out);
 	free(want);
-	if (use_mr) {
+	if (x->use_mr) {
 		snprintf(src, sizeof(src), "%s.out", id);
-		expect_seq_source(&m, src, N);
+		expect_seq_source(&x->m, src, N);
 	}
-	rt_dir_cleanup(w);
-	mld_stop(&m);
-	if (!use_mr)
+	if (!x->use_mr)
 		skip_without_memlog_runc("the engine side");
 }
 
@@ -744,42 +739,38 @@ static void start_follower(struct rt_proc *f, const struct mld *m,
  * reaches both sides. */
 static void test_stall_isolation(void **state)
 {
+	struct rtx *x = rtx_begin(state);
 	enum { NA = 100000, NB = 50 };
-	char runc[256], mr[PATH_MAX], w[64], ba[128], bb[128], root[128];
+	char ba[128], bb[128], root[128];
 	char ida[32], idb[32], sca[256], scb[256], of[128], ef[128], src[64];
 	char line[64], f2out[128];
-	struct mld m = { 0 };
 	struct rt_proc pa, pb, f1, f2;
 	const char *argv[24];
-	(void)state;
 
-	common_needs(runc, sizeof(runc));
 	if (!h_prog_exists("logread"))
 		fail_msg("%s/logread is not built", h_build());
-	bool use_mr = memlog_runc(mr, sizeof(mr));
-	rt_dir_make(w, sizeof(w));
-	start_memlogd(&m, "32M");
-	snprintf(root, sizeof(root), "%s/runc", w);
+	snprintf(root, sizeof(root), "%s/runc", x->w);
 
 	/* A follower, soon stopped. */
-	start_follower(&f1, &m, w, "f1");
-	int other = h_register_pipe(&m, "other.out");
+	start_follower(&f1, &x->m, x->w, "f1");
+	int other = h_register_pipe(&x->m, "other.out");
 	h_writef(other, "other-1\n");
 	char f1out[128];
-	snprintf(f1out, sizeof(f1out), "%s/f1.out", w);
+	snprintf(f1out, sizeof(f1out), "%s/f1.out", x->w);
 	wait_file_has(f1out, "other-1", 10000);
 	assert_int_equal(kill(f1.pid, SIGSTOP), 0);
 
 	/* Container A: its engine pipe stalls at once. */
-	rt_token(ida, sizeof(ida), "mla");
-	rt_dir_cgroup(w, ida);
+	h_token(ida, sizeof(ida), "mla", 8);
+	rt_dir_cgroup(x->w, ida);
 	snprintf(sca, sizeof(sca), ": %s; seq 1 %d; exit 0", ida, NA);
-	snprintf(ba, sizeof(ba), "%s/bundle-a", w);
+	snprintf(ba, sizeof(ba), "%s/bundle-a", x->w);
 	const char *aa[] = { "sh", "-c", sca, NULL };
-	rt_bundle(runc, ba, aa, NULL, 0);
-	runc_run_argv(argv, use_mr ? mr : NULL, runc, &m, root, ba, ida);
-	snprintf(of, sizeof(of), "%s/a.out", w);
-	snprintf(ef, sizeof(ef), "%s/a.err", w);
+	rt_bundle(x->runc, ba, aa, NULL, 0);
+	runc_run_argv(argv, x->use_mr ? x->mr : NULL, x->runc, &x->m, root,
+		      ba, ida);
+	snprintf(of, sizeof(of), "%s/a.out", x->w);
+	snprintf(ef, sizeof(ef), "%s/a.err", x->w);
 	rt_proc_start(&pa, argv, NULL, of, ef, NULL);
 	assert_int_equal(kill(pa.drain[0], SIGSTOP), 0);
 	(void)rt_wait_shell(ida, 20000, &pa);
@@ -788,36 +779,37 @@ static void test_stall_isolation(void **state)
 	for (int i = 2; i <= 3000; i++)
 		h_writef(other, "other-%d with some padding to fill buffers "
 			 "faster...........................................\n", i);
-	h_wait_source_stat(&m, "other.out", "stdout", "lines", 3000);
+	h_wait_source_stat(&x->m, "other.out", "stdout", "lines", 3000);
 
 	/* Container B runs to its end meanwhile. */
-	rt_token(idb, sizeof(idb), "mlb");
-	rt_dir_cgroup(w, idb);
+	h_token(idb, sizeof(idb), "mlb", 8);
+	rt_dir_cgroup(x->w, idb);
 	snprintf(scb, sizeof(scb),
 		 ": %s; for i in $(seq 1 %d); do echo %s-$i; done; "
 		 "echo %s-err >&2; exit 3", idb, NB, idb, idb);
-	snprintf(bb, sizeof(bb), "%s/bundle-b", w);
+	snprintf(bb, sizeof(bb), "%s/bundle-b", x->w);
 	const char *ab[] = { "sh", "-c", scb, NULL };
-	rt_bundle(runc, bb, ab, NULL, 0);
-	runc_run_argv(argv, use_mr ? mr : NULL, runc, &m, root, bb, idb);
-	snprintf(of, sizeof(of), "%s/b.out", w);
-	snprintf(ef, sizeof(ef), "%s/b.err", w);
+	rt_bundle(x->runc, bb, ab, NULL, 0);
+	runc_run_argv(argv, x->use_mr ? x->mr : NULL, x->runc, &x->m, root,
+		      bb, idb);
+	snprintf(of, sizeof(of), "%s/b.out", x->w);
+	snprintf(ef, sizeof(ef), "%s/b.err", x->w);
 	rt_proc_start(&pb, argv, NULL, of, ef, NULL);
 	int st = rt_proc_wait(&pb, 30000);
-	char *berr = file_in(w, "b.err");
-	rt_expect_exit(st, 3, "runc run of B while A is stalled", berr);
+	char *berr = file_in(x->w, "b.err");
+	h_expect_exit(st, 3, "runc run of B while A is stalled", berr);
 	char want[64];
 	snprintf(want, sizeof(want), "%s-err\n", idb);
 	expect_text("B's stderr", berr, want);
 	free(berr);
-	char *bout = file_in(w, "b.out");
+	char *bout = file_in(x->w, "b.out");
 	size_t bl = 0;
 	for (char *q = bout; (q = strchr(q, '\n')); q++)
 		bl++;
 	if (bl != NB)
 		fail_msg("B's stdout has %zu lines, want %d", bl, NB);
 	free(bout);
-	if (use_mr) {
+	if (x->use_mr) {
 		const char *msgs[NB];
 		char buf[NB][48];
 		for (int i = 0; i < NB; i++) {
@@ -825,15 +817,15 @@ static void test_stall_isolation(void **state)
 			msgs[i] = buf[i];
 		}
 		snprintf(src, sizeof(src), "%s.out", idb);
-		expect_source(&m, src, "stdout", msgs, NB);
+		expect_source(&x->m, src, "stdout", msgs, NB);
 	}
 
 	/* A is still held back, on both sides. */
 	if (rt_proc_exited(&pa))
 		fail_msg("A ended although its engine pipe was stalled");
-	if (use_mr) {
+	if (x->use_mr) {
 		snprintf(src, sizeof(src), "%s.out", ida);
-		json_int_t la = h_source_stat(&m, src, "stdout", "lines");
+		json_int_t la = h_source_stat(&x->m, src, "stdout", "lines");
 		print_message("# A, stalled: %lld of %d lines in memlogd\n",
 			      (long long)la, NA);
 		if (la >= NA)
@@ -845,8 +837,8 @@ static void test_stall_isolation(void **state)
 	kill(f1.pid, SIGKILL);
 	kill(f1.pid, SIGCONT);
 	rt_proc_wait(&f1, 10000);
-	start_follower(&f2, &m, w, "f2");
-	snprintf(f2out, sizeof(f2out), "%s/f2.out", w);
+	start_follower(&f2, &x->m, x->w, "f2");
+	snprintf(f2out, sizeof(f2out), "%s/f2.out", x->w);
 	snprintf(line, sizeof(line), "other-after-restart-%s", idb);
 	h_writef(other, "%s\n", line);
 	wait_file_has(f2out, line, 10000);
@@ -854,36 +846,33 @@ static void test_stall_isolation(void **state)
 	/* The engine reads A again: A ends, complete on both sides. */
 	assert_int_equal(kill(pa.drain[0], SIGCONT), 0);
 	st = rt_proc_wait(&pa, RUN_TIMEOUT_MS);
-	char *aerr = file_in(w, "a.err");
-	rt_expect_exit(st, 0, "runc run of A", aerr);
+	char *aerr = file_in(x->w, "a.err");
+	h_expect_exit(st, 0, "runc run of A", aerr);
 	free(aerr);
-	char *aout = file_in(w, "a.out");
+	char *aout = file_in(x->w, "a.out");
 	char *aw = seq_text(NA);
 	if (strcmp(aout, aw) != 0)
 		fail_msg("the engine did not get A's %d lines in order", NA);
 	free(aout);
 	free(aw);
-	if (use_mr) {
+	if (x->use_mr) {
 		snprintf(src, sizeof(src), "%s.out", ida);
-		expect_seq_source(&m, src, NA);
+		expect_seq_source(&x->m, src, NA);
 	}
 	close(other);
 	rt_proc_kill(&f2);
-	rt_dir_cleanup(w);
-	mld_stop(&m);
-	if (!use_mr)
+	if (!x->use_mr)
 		skip_without_memlog_runc("the engine side");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_runc_run, rt_teardown),
-		cmocka_unit_test_teardown(test_containerd_ctr_run, rt_teardown),
-		cmocka_unit_test_teardown(test_dockerd_run, rt_teardown),
-		cmocka_unit_test_teardown(test_fast_writer_slow_engine,
-					  rt_teardown),
-		cmocka_unit_test_teardown(test_stall_isolation, rt_teardown),
+		RTX_TEST(test_runc_run, "4M"),
+		RTX_TEST(test_containerd_ctr_run, "4M"),
+		RTX_TEST(test_dockerd_run, "4M"),
+		RTX_TEST(test_fast_writer_slow_engine, "32M"),
+		RTX_TEST(test_stall_isolation, "32M"),
 	};
-	return cmocka_run_group_tests_name("itest_runtimes", tests, NULL, NULL);
+	return h_run_tests("itest_runtimes", tests, NULL, NULL);
 }

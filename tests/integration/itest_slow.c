@@ -272,5 +272,5 @@ int main(void)
 		cmocka_unit_test_teardown(test_slow_follower_v2, h_teardown),
 		cmocka_unit_test_teardown(test_slow_follower_legacy, h_teardown),
 	};
-	return cmocka_run_group_tests_name("itest_slow", tests, NULL, NULL);
+	return h_run_tests("itest_slow", tests, NULL, NULL);
 }

@@ -184,5 +184,5 @@ int main(void)
 		cmocka_unit_test_teardown(test_utf8_on_boundaries, h_teardown),
 		cmocka_unit_test_teardown(test_crlf_at_limit, h_teardown),
 	};
-	return cmocka_run_group_tests_name("itest_split", tests, NULL, NULL);
+	return h_run_tests("itest_split", tests, NULL, NULL);
 }

@@ -31,18 +31,6 @@
 
 /* ---- helpers ---- */
 
-static void token(char *out, size_t cap, const char *prefix)
-{
-	unsigned char r[6];
-
-	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
-		uint64_t t = h_now_ns() ^ ((uint64_t)getpid() << 32);
-		memcpy(r, &t, sizeof(r));
-	}
-	snprintf(out, cap, "%s-%02x%02x%02x%02x%02x%02x", prefix, r[0], r[1],
-		 r[2], r[3], r[4], r[5]);
-}
-
 static const char *logger_path(void)
 {
 	static const char *const cands[] = { "/usr/bin/logger", "/bin/logger",
@@ -62,23 +50,6 @@ static const char *need_logger(void)
 		skip();
 	}
 	return l;
-}
-
-static void need_root(const char *why)
-{
-	if (geteuid() != 0) {
-		print_message("# not root: %s; skipping\n", why);
-		skip();
-	}
-}
-
-static void expect_exit(int st, int want, const char *err)
-{
-	if (!WIFEXITED(st))
-		fail_msg("killed by a signal (status 0x%x); stderr: %s", st, err);
-	if (WEXITSTATUS(st) != want)
-		fail_msg("exit status %d, want %d; stderr: %s", WEXITSTATUS(st),
-			 want, err);
 }
 
 /* Starts memlogd with --syslog=DIR/syslog.sock and extra args. */
@@ -110,7 +81,7 @@ static void run_logger(const char *const *args)
 		argv[n++] = *args;
 	argv[n] = NULL;
 	int st = h_run(argv, NULL, H_TIMEOUT_MS, &out, &err);
-	expect_exit(st, 0, err);
+	h_expect_exit(st, 0, "logger", err);
 	free(out);
 	free(err);
 }
@@ -143,74 +114,19 @@ static const char *msg_of(json_t *e)
 	return h_jstr(e, "msg");
 }
 
-static void print_entries(json_t *a)
-{
-	size_t i;
-	json_t *e;
-
-	json_array_foreach(a, i, e) {
-		char *d = json_dumps(e, JSON_COMPACT);
-		print_message("#   %.600s\n", d ? d : "?");
-		free(d);
-	}
-}
-
-static json_t *find_msg(json_t *a, const char *msg)
-{
-	size_t i;
-	json_t *e;
-
-	json_array_foreach(a, i, e)
-		if (!strcmp(msg_of(e), msg))
-			return e;
-	return NULL;
-}
-
-static size_t count_msg(json_t *a, const char *msg)
-{
-	size_t i, n = 0;
-	json_t *e;
-
-	json_array_foreach(a, i, e)
-		n += !strcmp(msg_of(e), msg);
-	return n;
-}
-
 /* Polls a full dump until an entry with msg is there; returns that entry
  * (a new reference). Fails if it arrives more than once. */
 static json_t *wait_entry(const struct mld *m, const char *msg)
 {
-	uint64_t deadline = h_now_ms() + H_TIMEOUT_MS;
-	unsigned ms = 1;
+	json_t *a = h_wait_dump_msg(m, "dump\n", msg);
 
-	for (;;) {
-		json_t *a = h_dump(m, "dump\n");
-		json_t *e = find_msg(a, msg);
-		if (e) {
-			if (count_msg(a, msg) != 1) {
-				print_entries(a);
-				fail_msg("\"%s\" is stored %zu times", msg,
-					 count_msg(a, msg));
-			}
-			json_incref(e);
-			json_decref(a);
-			return e;
-		}
-		if (h_now_ms() >= deadline) {
-			print_message("# the ring holds:\n");
-			print_entries(a);
-			char *err = mld_stderr(m);
-			print_message("# memlogd stderr: %s\n", err);
-			free(err);
-			json_decref(a);
-			fail_msg("\"%s\" did not arrive within %d ms", msg,
-				 H_TIMEOUT_MS);
-		}
-		json_decref(a);
-		h_sleep_ms(ms);
-		if (ms < 20)
-			ms *= 2;
+	if (h_count_msg(a, msg) != 1) {
+		h_print_entries(a);
+		fail_msg("\"%s\" is stored %zu times", msg, h_count_msg(a, msg));
 	}
+	json_t *e = json_incref(h_find_msg(a, msg));
+	json_decref(a);
+	return e;
 }
 
 /* Entries of one source (a dump with source=NAME), waiting until at least
@@ -227,7 +143,7 @@ static json_t *wait_source(const struct mld *m, const char *name, size_t n)
 		if (json_array_size(a) >= n)
 			return a;
 		if (h_now_ms() >= deadline) {
-			print_entries(a);
+			h_print_entries(a);
 			fail_msg("source %s has %zu entries after %d ms, want %zu",
 				 name, json_array_size(a), H_TIMEOUT_MS, n);
 		}
@@ -257,25 +173,6 @@ static const char *attr(json_t *e, const char *key)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-static json_t *find_notice(const struct mld *m, const char *w1, const char *w2)
-{
-	json_t *a = h_dump(m, "dump source=memlogd\n");
-	size_t i;
-	json_t *e, *found = NULL;
-
-	json_array_foreach(a, i, e)
-		if (strstr(msg_of(e), w1) && (!w2 || strstr(msg_of(e), w2))) {
-			found = json_incref(e);
-			break;
-		}
-	if (!found) {
-		print_message("# memlogd's notices:\n");
-		print_entries(a);
-	}
-	json_decref(a);
-	return found;
-}
-
 /* ---- logger, RFC 3164 and 5424 ---- */
 
 /* logger -u SOCK -t TAG -p daemon.err: an entry named after the tag, stream
@@ -295,8 +192,8 @@ static void test_logger_rfc3164(void **state)
 	assert_true(S_ISSOCK(sb.st_mode));
 	assert_int_equal(sb.st_mode & 07777, 0666);
 
-	token(tag, sizeof(tag), "tag");
-	token(msg, sizeof(msg), "hello from logger");
+	h_token(tag, sizeof(tag), "tag-", 12);
+	h_token(msg, sizeof(msg), "hello from logger-", 12);
 	const char *args[] = { "-u", sp, "-t", tag, "-p", "daemon.err", msg, NULL };
 	run_logger(args);
 	json_t *e = wait_entry(&m, msg);
@@ -316,39 +213,37 @@ static void test_logger_rfc3164(void **state)
 
 	/* The query's priority filter sees it: err is in 0..3, not in 4..7. */
 	json_t *a = h_dump(&m, "dump priority=3\n");
-	assert_non_null(find_msg(a, msg));
+	assert_non_null(h_find_msg(a, msg));
 	json_decref(a);
 	a = h_dump(&m, "dump priority=4..7\n");
-	assert_null(find_msg(a, msg));
+	assert_null(h_find_msg(a, msg));
 	json_decref(a);
 	/* And the facility filter: daemon is 3, user 1. */
 	a = h_dump(&m, "dump facility=1,3\n");
-	assert_non_null(find_msg(a, msg));
+	assert_non_null(h_find_msg(a, msg));
 	json_decref(a);
 	a = h_dump(&m, "dump facility=1,16\n");
-	assert_null(find_msg(a, msg));
+	assert_null(h_find_msg(a, msg));
 	json_decref(a);
 	/* logread --facility speaks it by name. */
-	char lrsock[300], lrprog[512], *out = NULL, *err = NULL;
+	char lrsock[300], *out = NULL, *err = NULL;
 	snprintf(lrsock, sizeof(lrsock), "%s", m.query);
-	h_prog(lrprog, sizeof(lrprog), "logread");
-	const char *lr[] = { lrprog, "-socket", lrsock, "--facility", "daemon",
-			     "-o", "raw", NULL };
-	int st = h_run(lr, NULL, H_TIMEOUT_MS, &out, &err);
-	expect_exit(st, 0, err);
+	const char *lr[] = { "-socket", lrsock, "--facility", "daemon", "-o",
+			     "raw", NULL };
+	int st = h_run_prog("logread", lr, H_TIMEOUT_MS, &out, &err);
+	h_expect_exit(st, 0, "logread", err);
 	assert_non_null(strstr(out, msg));
 	free(out);
 	free(err);
-	const char *lr2[] = { lrprog, "-socket", lrsock, "--facility", "mail,local7",
+	const char *lr2[] = { "-socket", lrsock, "--facility", "mail,local7",
 			      "-o", "raw", NULL };
-	st = h_run(lr2, NULL, H_TIMEOUT_MS, &out, &err);
-	expect_exit(st, 0, err);
+	st = h_run_prog("logread", lr2, H_TIMEOUT_MS, &out, &err);
+	h_expect_exit(st, 0, "logread", err);
 	assert_null(strstr(out, msg));
 	free(out);
 	free(err);
 	/* Its socket goes with it. */
-	int ws = mld_signal_wait(&m, SIGTERM);
-	assert_true(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+	mld_stop_keep(&m);
 	if (lstat(sp, &sb) == 0)
 		fail_msg("%s left behind after SIGTERM", sp);
 	mld_cleanup(&m);
@@ -366,8 +261,8 @@ static void test_logger_rfc5424(void **state)
 	need_logger();
 	start_syslog(&m, NULL);
 	sock_path(&m, sp, sizeof(sp));
-	token(tag, sizeof(tag), "app");
-	token(msg, sizeof(msg), "structured");
+	h_token(tag, sizeof(tag), "app-", 12);
+	h_token(msg, sizeof(msg), "structured-", 12);
 	const char *args[] = { "--rfc5424", "-u", sp, "-t", tag, "-p",
 			       "local1.info", "--msgid", "MID42", "--sd-id",
 			       "id@32473", "--sd-param", "k=\"a \\\"b\\\"\"",
@@ -401,8 +296,8 @@ static void test_logger_pid(void **state)
 	need_logger();
 	start_syslog(&m, NULL);
 	sock_path(&m, sp, sizeof(sp));
-	token(tag, sizeof(tag), "withpid");
-	token(msg, sizeof(msg), "pid please");
+	h_token(tag, sizeof(tag), "withpid-", 12);
+	h_token(msg, sizeof(msg), "pid please-", 12);
 	const char *args[] = { "-i", "-u", sp, "-t", tag, msg, NULL };
 	run_logger(args);
 	json_t *e = wait_entry(&m, msg);
@@ -480,8 +375,8 @@ static void test_sender_credentials(void **state)
 	start_syslog(&m, NULL);
 	sock_path(&m, sp, sizeof(sp));
 	assert_int_equal(chmod(m.dir, 0755), 0); /* uid 65534 reaches it */
-	token(tag, sizeof(tag), "cred");
-	token(msg, sizeof(msg), "credentials");
+	h_token(tag, sizeof(tag), "cred-", 12);
+	h_token(msg, sizeof(msg), "credentials-", 12);
 	snprintf(dg, sizeof(dg), "<14>%s: %s", tag, msg);
 	uid_t want_uid = geteuid() == 0 ? NOBODY : geteuid();
 	struct sockaddr_un sa;
@@ -544,7 +439,7 @@ static void test_long_message_split(void **state)
 	h_wait_source_stat(&m, "bigtag", "syslog", "lines", 3);
 	json_t *a = wait_source(&m, "bigtag", 3);
 	if (json_array_size(a) != 3) {
-		print_entries(a);
+		h_print_entries(a);
 		fail_msg("%zu parts, want 3", json_array_size(a));
 	}
 	static const size_t lens[] = { 8192, 8192, 4096 };
@@ -604,9 +499,9 @@ static void test_oversized_datagram_not_cut_silently(void **state)
 	if (!in_order)
 		fail_msg("the parts are not the message's bytes in order");
 	if (total != body) {
-		json_t *n = find_notice(&m, "hugetag", NULL);
+		json_t *n = h_find_notice(&m, "hugetag", NULL);
 		if (!n)
-			n = find_notice(&m, "trunc", NULL);
+			n = h_find_notice(&m, "trunc", NULL);
 		if (!n)
 			fail_msg("a %zu-byte message was stored as %zu bytes, "
 				 "without a word about the rest", body, total);
@@ -639,7 +534,7 @@ static void test_rate_limit_per_tag(void **state)
 	for (int k = 0; k < 2; k++) {
 		json_t *a = wait_source(&m, src[k], 3);
 		if (json_array_size(a) != 3) {
-			print_entries(a);
+			h_print_entries(a);
 			fail_msg("%s: %zu entries, want the first 3", src[k],
 				 json_array_size(a));
 		}
@@ -683,67 +578,43 @@ static void dev_snapshot(struct devstate *s)
 	s->dev_type = (long)sf.f_type;
 }
 
-/* Runs argv in a child that has its own mount namespace, a fresh tmpfs
- * on /dev and the socket sock bind-mounted on /dev/log. Returns the wait
- * status; *out gets the child's stdout. Exit codes 10-15 name the setup
- * step that failed. */
+/* In the child: its own mount namespace, a fresh tmpfs on /dev and the
+ * socket sock bind-mounted on /dev/log. Exit codes 10-14 name the step
+ * that failed. */
+static void devlog_ns(void *sock)
+{
+	if (unshare(CLONE_NEWNS) < 0) {
+		perror("unshare");
+		_exit(10);
+	}
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		perror("make / private");
+		_exit(11);
+	}
+	if (mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC,
+		  "mode=0755") < 0) {
+		perror("tmpfs on /dev");
+		_exit(12);
+	}
+	int f = open("/dev/log", O_WRONLY | O_CREAT | O_EXCL, 0666);
+	if (f < 0) {
+		perror("create /dev/log");
+		_exit(13);
+	}
+	close(f);
+	if (mount(sock, "/dev/log", NULL, MS_BIND, NULL) < 0) {
+		perror("bind the socket on /dev/log");
+		_exit(14);
+	}
+}
+
+/* Runs argv in a child with /dev/log as devlog_ns() sets it up. Returns
+ * the wait status; *out and *err get the child's stdout and stderr. */
 static int run_in_devlog_ns(const char *sock, const char *const *argv,
 			    char **out, char **err)
 {
-	char of[] = "/tmp/memlog-itest-nsout-XXXXXX";
-	char ef[] = "/tmp/memlog-itest-nserr-XXXXXX";
-	int ofd = mkstemp(of), efd = mkstemp(ef);
-
-	assert_true(ofd >= 0 && efd >= 0);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDONLY);
-		dup2(devnull, 0);
-		dup2(ofd, 1);
-		dup2(efd, 2);
-		if (close_range(3, ~0u, 0) < 0)
-			for (int fd = 3; fd < 1024; fd++)
-				close(fd);
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGALRM, SIG_DFL);
-		if (unshare(CLONE_NEWNS) < 0) {
-			perror("unshare");
-			_exit(10);
-		}
-		if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
-			perror("make / private");
-			_exit(11);
-		}
-		if (mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC,
-			  "mode=0755") < 0) {
-			perror("tmpfs on /dev");
-			_exit(12);
-		}
-		int f = open("/dev/log", O_WRONLY | O_CREAT | O_EXCL, 0666);
-		if (f < 0) {
-			perror("create /dev/log");
-			_exit(13);
-		}
-		close(f);
-		if (mount(sock, "/dev/log", NULL, MS_BIND, NULL) < 0) {
-			perror("bind the socket on /dev/log");
-			_exit(14);
-		}
-		execv(argv[0], (char *const *)argv);
-		perror("exec");
-		_exit(15);
-	}
-	close(ofd);
-	close(efd);
-	h_track_pid(pid);
-	int st = h_wait_pid(pid, H_TIMEOUT_MS);
-	h_untrack_pid(pid);
-	*out = h_read_file(of, NULL);
-	*err = h_read_file(ef, NULL);
-	unlink(of);
-	unlink(ef);
-	return st;
+	return h_run_setup(argv, NULL, H_TIMEOUT_MS, out, err, devlog_ns,
+			   (void *)sock);
 }
 
 /* Root in a container may still lack CAP_SYS_ADMIN: probe, or skip. */
@@ -773,7 +644,7 @@ static void test_namespace_dev_log(void **state)
 	char *out, *err;
 	(void)state;
 
-	need_root("a mount namespace needs CAP_SYS_ADMIN");
+	h_need_root("a mount namespace needs CAP_SYS_ADMIN");
 	need_mount_ns();
 	const char *logger = need_logger();
 	if (!h_prog_exists("tools/syslog_client"))
@@ -785,11 +656,11 @@ static void test_namespace_dev_log(void **state)
 	sock_path(&m, sp, sizeof(sp));
 
 	/* logger, default socket /dev/log, default format (RFC 3164). */
-	token(tag, sizeof(tag), "nstag");
-	token(m1, sizeof(m1), "via dev log");
+	h_token(tag, sizeof(tag), "nstag-", 12);
+	h_token(m1, sizeof(m1), "via dev log-", 12);
 	const char *la[] = { logger, "-t", tag, "-p", "local0.crit", m1, NULL };
 	int st = run_in_devlog_ns(sp, la, &out, &err);
-	expect_exit(st, 0, err);
+	h_expect_exit(st, 0, "logger", err);
 	free(out);
 	free(err);
 	json_t *e = wait_entry(&m, m1);
@@ -801,10 +672,10 @@ static void test_namespace_dev_log(void **state)
 
 	/* syslog(3): openlog("sysclient", LOG_PID, LOG_LOCAL2),
 	 * syslog(LOG_WARNING, ...). */
-	token(m2, sizeof(m2), "via syslog(3)");
+	h_token(m2, sizeof(m2), "via syslog(3)-", 12);
 	const char *ca[] = { client, "sysclient", "local2", "warning", m2, NULL };
 	st = run_in_devlog_ns(sp, ca, &out, &err);
-	expect_exit(st, 0, err);
+	h_expect_exit(st, 0, "syslog_client", err);
 	int cpid = atoi(out);
 	assert_true(cpid > 0);
 	free(out);
@@ -867,7 +738,7 @@ static void test_socket_in_use(void **state)
 	if (!strstr(err, other))
 		fail_msg("stderr does not name %s: %s", other, err);
 	free(err);
-	json_t *n = find_notice(&m, other, NULL);
+	json_t *n = h_find_notice(&m, other, NULL);
 	if (!n)
 		fail_msg("no notice from memlogd about %s", other);
 	json_decref(n);
@@ -887,8 +758,7 @@ static void test_socket_in_use(void **state)
 	assert_null(h_stats_source(st, "syslog", "syslog"));
 	json_decref(st);
 
-	int ws = mld_signal_wait(&m, SIGTERM);
-	assert_true(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+	mld_stop_keep(&m);
 	assert_int_equal(lstat(other, &sb1), 0);
 	assert_true(sb1.st_ino == sb0.st_ino);
 	close(ofd);
@@ -902,12 +772,11 @@ static void test_socket_in_use(void **state)
 	const char *args2[] = { "--syslog=%D/plain", NULL };
 	struct mld_opts o2 = { .args = args2 };
 	mld_start(&m, &o2);
-	n = find_notice(&m, plain, NULL);
+	n = h_find_notice(&m, plain, NULL);
 	if (!n)
 		fail_msg("no notice from memlogd about %s", plain);
 	json_decref(n);
-	ws = mld_signal_wait(&m, SIGTERM);
-	assert_true(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+	mld_stop_keep(&m);
 	char *c = h_read_file(plain, NULL);
 	assert_non_null(c);
 	assert_string_equal(c, "not a socket\n");
@@ -920,12 +789,11 @@ static void test_socket_in_use(void **state)
 	const char *args3[] = { "--syslog=%D/link", NULL };
 	struct mld_opts o3 = { .args = args3 };
 	mld_start(&m, &o3);
-	n = find_notice(&m, link, NULL);
+	n = h_find_notice(&m, link, NULL);
 	if (!n)
 		fail_msg("no notice from memlogd about %s", link);
 	json_decref(n);
-	ws = mld_signal_wait(&m, SIGTERM);
-	assert_true(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+	mld_stop_keep(&m);
 	char target[256];
 	ssize_t tl = readlink(link, target, sizeof(target) - 1);
 	assert_true(tl > 0);
@@ -1053,7 +921,7 @@ static void test_last_with_priority(void **state)
 		while (n < 3 && cases[c].want[n])
 			n++;
 		if (json_array_size(a) != n) {
-			print_entries(a);
+			h_print_entries(a);
 			fail_msg("%.*s: %zu entries, want %zu",
 				 (int)strlen(cases[c].req) - 1, cases[c].req,
 				 json_array_size(a), n);
@@ -1086,5 +954,5 @@ int main(void)
 		cmocka_unit_test_teardown(test_stats_lists_tags, h_teardown),
 		cmocka_unit_test_teardown(test_last_with_priority, h_teardown),
 	};
-	return cmocka_run_group_tests_name("itest_syslog", tests, NULL, NULL);
+	return h_run_tests("itest_syslog", tests, NULL, NULL);
 }

@@ -17,35 +17,14 @@ static void need(const char *prog)
 	}
 }
 
-/* Asserts the exit code of a run, showing its stderr when it differs. */
-static void expect_exit(int st, int want, const char *err)
+/* Runs a program of the build with args (NULL-terminated) and asserts
+ * its exit status; its stdout and stderr in *out and *err. */
+static void run_expect(const char *prog, const char *const *args, char **out,
+		       char **err, int want)
 {
-	if (!WIFEXITED(st))
-		fail_msg("killed by signal (status 0x%x); stderr: %s", st, err);
-	if (WEXITSTATUS(st) != want)
-		fail_msg("exit status %d, want %d; stderr: %s", WEXITSTATUS(st),
-			 want, err);
-}
+	int st = h_run_prog(prog, args, H_TIMEOUT_MS, out, err);
 
-#define expect_exit_run(call, want) do { \
-		int st_ = (call); \
-		expect_exit(st_, (want), err); \
-	} while (0)
-
-/* Runs a program of the build with args (NULL-terminated). */
-static int run(const char *prog, const char *const *args, char **out,
-	       char **err)
-{
-	char path[512];
-	const char *argv[32];
-	int n = 0;
-
-	h_prog(path, sizeof(path), prog);
-	argv[n++] = path;
-	for (; *args && n < 31; args++)
-		argv[n++] = *args;
-	argv[n] = NULL;
-	return h_run(argv, NULL, H_TIMEOUT_MS, out, err);
+	h_expect_exit(st, want, prog, *err);
 }
 
 static int count_lines(const char *s)
@@ -66,8 +45,7 @@ static void test_run_registers(void **state)
 	mld_start(&m, NULL);
 	const char *args[] = { "-socket", m.log, "-n", "job", "--", "sh", "-c",
 			       "echo out; echo err >&2; exit 3", NULL };
-	int st = run("memlog-run", args, &out, &err);
-	expect_exit(st, 3, err);
+	run_expect("memlog-run", args, &out, &err, 3);
 	assert_string_equal(out, "");
 	assert_string_equal(err, "");
 	free(out);
@@ -100,8 +78,7 @@ static void test_run_without_daemon(void **state)
 	mld_init(&m); /* a dir, no daemon: the socket does not exist */
 	const char *args[] = { "-socket", m.log, "-n", "job", "--", "sh", "-c",
 			       "echo out; echo err >&2; exit 4", NULL };
-	int st = run("memlog-run", args, &out, &err);
-	expect_exit(st, 4, err);
+	run_expect("memlog-run", args, &out, &err, 4);
 	assert_string_equal(out, "out\n");
 	/* One notice from memlog-run, then the command's own stderr. */
 	assert_int_equal(count_lines(err), 2);
@@ -164,7 +141,7 @@ static void test_logread_default(void **state)
 	need("logread");
 	setup_log(&m, NULL);
 	const char *args[] = { "-socket", m.query, NULL };
-	expect_exit_run(run("logread", args, &out, &err), 0);
+	run_expect("logread", args, &out, &err, 0);
 	const char *want[] = { ";lr;one", ";a\\;b.out;two;2", ";lr;three" };
 	check_timed(out, ';', want, 3);
 	free(out);
@@ -182,27 +159,27 @@ static void test_logread_options(void **state)
 	setup_log(&m, NULL);
 
 	const char *a1[] = { "-socket", m.query, "-n", "2", NULL };
-	expect_exit_run(run("logread", a1, &out, &err), 0);
+	run_expect("logread", a1, &out, &err, 0);
 	check_timed(out, ';', (const char *[]){ ";a\\;b.out;two;2", ";lr;three" },
 		    2);
 	free(out);
 	free(err);
 
 	const char *a2[] = { "--socket", m.query, "--source", "lr", NULL };
-	expect_exit_run(run("logread", a2, &out, &err), 0);
+	run_expect("logread", a2, &out, &err, 0);
 	check_timed(out, ';', (const char *[]){ ";lr;one", ";lr;three" }, 2);
 	free(out);
 	free(err);
 
 	const char *a3[] = { "-socket", m.query, "-o", "short", NULL };
-	expect_exit_run(run("logread", a3, &out, &err), 0);
+	run_expect("logread", a3, &out, &err, 0);
 	check_timed(out, ' ', (const char *[]){ " lr[stderr]: one",
 		    " a;b.out[stdout]: two;2", " lr[stderr]: three" }, 3);
 	free(out);
 	free(err);
 
 	const char *a4[] = { "-socket", m.query, "-o", "json", NULL };
-	expect_exit_run(run("logread", a4, &out, &err), 0);
+	run_expect("logread", a4, &out, &err, 0);
 	json_t *arr = h_ndjson(out, strlen(out));
 	assert_int_equal(json_array_size(arr), 3);
 	assert_int_equal(h_jint(json_array_get(arr, 0), "seq"), 1);
@@ -213,13 +190,13 @@ static void test_logread_options(void **state)
 	free(err);
 
 	const char *a5[] = { "-socket", m.query, "-o", "raw", NULL };
-	expect_exit_run(run("logread", a5, &out, &err), 0);
+	run_expect("logread", a5, &out, &err, 0);
 	assert_string_equal(out, "one\ntwo;2\nthree\n");
 	free(out);
 	free(err);
 
 	const char *a6[] = { "-socket", m.query, "--stats", NULL };
-	expect_exit_run(run("logread", a6, &out, &err), 0);
+	run_expect("logread", a6, &out, &err, 0);
 	json_t *st = h_json(out, strlen(out));
 	assert_int_equal(h_jint(st, "ring.entries"), 3);
 	json_decref(st);
@@ -243,7 +220,7 @@ static void test_logread_raw_joins_pieces(void **state)
 	h_wait_source_stat(&m, "long", "stderr", "lines", 4);
 	close(w);
 	const char *args[] = { "-socket", m.query, "-o", "raw", NULL };
-	expect_exit_run(run("logread", args, &out, &err), 0);
+	run_expect("logread", args, &out, &err, 0);
 	assert_string_equal(out, "0123456789abcdefghijklmnopqrstuvwxyz\nshort\n");
 	free(out);
 	free(err);
@@ -264,17 +241,17 @@ static void test_logread_cursor_file(void **state)
 	h_wait_source_stat(&m, "cf", "stderr", "lines", 2);
 	const char *args[] = { "-socket", m.query, "--cursor-file", cf, "-o",
 			       "raw", NULL };
-	expect_exit_run(run("logread", args, &out, &err), 0);
+	run_expect("logread", args, &out, &err, 0);
 	assert_string_equal(out, "a\nb\n");
 	free(out);
 	free(err);
 	h_writef(w, "c\n");
 	h_wait_source_stat(&m, "cf", "stderr", "lines", 3);
-	expect_exit_run(run("logread", args, &out, &err), 0);
+	run_expect("logread", args, &out, &err, 0);
 	assert_string_equal(out, "c\n");
 	free(out);
 	free(err);
-	expect_exit_run(run("logread", args, &out, &err), 0);
+	run_expect("logread", args, &out, &err, 0);
 	assert_string_equal(out, "");
 	free(out);
 	free(err);
@@ -302,13 +279,13 @@ static void test_logread_lines_filtered(void **state)
 	h_wait_source_stat(&m, "appB", "stderr", "lines", 10);
 	const char *args[] = { "-socket", m.query, "-n", "3", "-source", "appA*",
 			       "-o", "raw", NULL };
-	expect_exit_run(run("logread", args, &out, &err), 0);
+	run_expect("logread", args, &out, &err, 0);
 	assert_string_equal(out, "a1\na2\na3\n");
 	free(out);
 	free(err);
 	const char *args2[] = { "-socket", m.query, "-n", "2", "-source", "appA*",
 				"-o", "raw", NULL };
-	expect_exit_run(run("logread", args2, &out, &err), 0);
+	run_expect("logread", args2, &out, &err, 0);
 	assert_string_equal(out, "a2\na3\n");
 	free(out);
 	free(err);
@@ -347,7 +324,7 @@ static void test_logread_junk_cursor_file(void **state)
 		fclose(f);
 		const char *args[] = { "-socket", m.query, "-cursor-file", cf,
 				       "-o", "raw", NULL };
-		expect_exit_run(run("logread", args, &out, &err), 5);
+		run_expect("logread", args, &out, &err, 5);
 		assert_string_equal(out, "");
 		if (!strstr(err, cf) || !strstr(err, "remove it"))
 			fail_msg("the message does not name the file: %s", err);
@@ -359,7 +336,7 @@ static void test_logread_junk_cursor_file(void **state)
 		free(kept);
 	}
 	const char *args[] = { "-socket", m.query, "-after-cursor", "junk", NULL };
-	expect_exit_run(run("logread", args, &out, &err), 4);
+	run_expect("logread", args, &out, &err, 4);
 	free(out);
 	free(err);
 	close(w);
@@ -375,7 +352,7 @@ static void test_logread_missing_socket(void **state)
 	need("logread");
 	mld_init(&m);
 	const char *args[] = { "-socket", m.query, NULL };
-	expect_exit_run(run("logread", args, &out, &err), 3);
+	run_expect("logread", args, &out, &err, 3);
 	assert_string_equal(out, "");
 	assert_true(strlen(err) > 0);
 	free(out);
@@ -396,5 +373,5 @@ int main(void)
 		cmocka_unit_test_teardown(test_logread_lines_filtered, h_teardown),
 		cmocka_unit_test_teardown(test_logread_junk_cursor_file, h_teardown),
 	};
-	return cmocka_run_group_tests_name("itest_tools", tests, NULL, NULL);
+	return h_run_tests("itest_tools", tests, NULL, NULL);
 }

@@ -18,14 +18,6 @@
 
 /* ---- programs ---- */
 
-void rt_need_root(const char *why)
-{
-	if (geteuid() != 0) {
-		print_message("# not root: %s; skipping\n", why);
-		skip();
-	}
-}
-
 bool rt_which(const char *name, char *out, size_t cap)
 {
 	const char *path = getenv("PATH");
@@ -77,26 +69,6 @@ const char *rt_busybox(void)
 		      "busybox-static); skipping\n");
 	skip();
 	return NULL;
-}
-
-void rt_token(char *out, size_t cap, const char *prefix)
-{
-	unsigned char r[4];
-
-	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
-		uint64_t t = h_now_ns() ^ ((uint64_t)getpid() << 20);
-		memcpy(r, &t, sizeof(r));
-	}
-	snprintf(out, cap, "%s%02x%02x%02x%02x", prefix, r[0], r[1], r[2], r[3]);
-}
-
-void rt_write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		fail_msg("create %s: %s", path, strerror(errno));
-	h_write_all(fd, text, strlen(text));
-	close(fd);
 }
 
 /* ---- work dirs and cleanup ---- */
@@ -543,22 +515,6 @@ __attribute__((destructor)) static void rt_atexit(void)
 
 /* ---- processes ---- */
 
-static void child_env(const char *const *env)
-{
-	for (; env && *env; env++) {
-		char *kv = strdup(*env);
-		if (kv)
-			putenv(kv);
-	}
-}
-
-static void close_from(int lowfd)
-{
-	if (close_range((unsigned)lowfd, ~0u, 0) < 0)
-		for (int fd = lowfd; fd < 65536; fd++)
-			close(fd);
-}
-
 static pid_t start_drain(int rfd, const char *file, const struct rt_drain *o)
 {
 	pid_t pid = fork();
@@ -568,7 +524,7 @@ static pid_t start_drain(int rfd, const char *file, const struct rt_drain *o)
 	int f = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (f < 0 || dup2(rfd, 0) < 0 || dup2(f, 1) < 0)
 		_exit(120);
-	close_from(3);
+	h_child_close_from(3);
 	signal(SIGALRM, SIG_DFL);
 	size_t chunk = o && o->chunk ? o->chunk : 65536;
 	char *buf = malloc(chunk);
@@ -615,10 +571,9 @@ void rt_proc_start(struct rt_proc *p, const char *const *argv,
 		if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(op[1], 1) < 0 ||
 		    dup2(ep[1], 2) < 0)
 			_exit(120);
-		close_from(3);
-		child_env(env);
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGALRM, SIG_DFL);
+		h_child_close_from(3);
+		h_child_env(env);
+		h_child_signals();
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
@@ -680,18 +635,6 @@ void rt_proc_kill(struct rt_proc *p)
 			h_untrack_pid(p->drain[i]);
 			p->drain[i] = 0;
 		}
-}
-
-void rt_expect_exit(int st, int want, const char *what, const char *err)
-{
-	if (WIFEXITED(st) && WEXITSTATUS(st) == want)
-		return;
-	if (err && *err)
-		print_message("# %s stderr:\n%.4000s\n", what, err);
-	if (!WIFEXITED(st))
-		fail_msg("%s: killed by signal %d, want exit status %d", what,
-			 WIFSIGNALED(st) ? WTERMSIG(st) : -1, want);
-	fail_msg("%s: exit status %d, want %d", what, WEXITSTATUS(st), want);
 }
 
 /* argv of pid, NUL-separated; returns its length (0 if unreadable). */
@@ -888,9 +831,9 @@ void rt_rootfs(const char *rootfs)
 			fail_msg("symlink %s: %s", p, strerror(errno));
 	}
 	snprintf(p, sizeof(p), "%s/etc/passwd", rootfs);
-	rt_write_file(p, "root:x:0:0:root:/root:/bin/sh\n");
+	h_write_file(p, "root:x:0:0:root:/root:/bin/sh\n", 0644);
 	snprintf(p, sizeof(p), "%s/etc/group", rootfs);
-	rt_write_file(p, "root:x:0:\n");
+	h_write_file(p, "root:x:0:\n", 0644);
 }
 
 void rt_bundle(const char *runc, const char *dir, const char *const *args,
@@ -905,7 +848,7 @@ void rt_bundle(const char *runc, const char *dir, const char *const *args,
 	rt_rootfs(p);
 	const char *sa[] = { runc, "spec", "--bundle", dir, NULL };
 	int st = h_run(sa, NULL, 10000, &out, &err);
-	rt_expect_exit(st, 0, "runc spec", err);
+	h_expect_exit(st, 0, "runc spec", err);
 	free(out);
 	free(err);
 	snprintf(p, sizeof(p), "%s/config.json", dir);
@@ -969,7 +912,7 @@ void rt_image(const char *out, const char *tag)
 			 "source tree)");
 	const char *argv[] = { "/bin/sh", script, out, tag, rt_busybox(), NULL };
 	int st = h_run(argv, NULL, 30000, &o, &e);
-	rt_expect_exit(st, 0, "busybox-image.sh", e);
+	h_expect_exit(st, 0, "busybox-image.sh", e);
 	free(o);
 	free(e);
 }
@@ -989,10 +932,9 @@ static pid_t spawn_env(const char *const *argv, const char *const *env,
 		dup2(devnull, 0);
 		dup2(err, 1);
 		dup2(err, 2);
-		close_from(3);
-		child_env(env);
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGALRM, SIG_DFL);
+		h_child_close_from(3);
+		h_child_env(env);
+		h_child_signals();
 		setsid();
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
@@ -1089,7 +1031,7 @@ void rt_containerd_start(struct rt_containerd *c, const char *dir,
 	rt_need_prog("containerd-shim-runc-v2", "containerd", sh, sizeof(sh));
 	snprintf(c->dir, sizeof(c->dir), "%s", dir);
 	snprintf(c->sock, sizeof(c->sock), "%s/ctd.sock", dir);
-	rt_token(c->ns, sizeof(c->ns), "memlogrt");
+	h_token(c->ns, sizeof(c->ns), "memlogrt", 8);
 	rt_dir_cgroup(dir, c->ns);
 	snprintf(cfg, sizeof(cfg), "%s/containerd.toml", dir);
 	snprintf(log, sizeof(log), "%s/containerd.log", dir);
@@ -1112,7 +1054,7 @@ void rt_containerd_start(struct rt_containerd *c, const char *dir,
 		 "  [plugins.\"io.containerd.internal.v1.opt\"]\n"
 		 "    path = \"%s/ctd-opt\"\n",
 		 dir, dir, c->sock, c->sock, dir);
-	rt_write_file(cfg, text);
+	h_write_file(cfg, text, 0644);
 	path_env(pathkv, sizeof(pathkv));
 	envv[ne++] = pathkv;
 	for (; env && *env && ne < 31; env++)
@@ -1174,7 +1116,7 @@ void rt_dockerd_start(struct rt_dockerd *d, const char *dir,
 	snprintf(d->dir, sizeof(d->dir), "%s", dir);
 	snprintf(d->sock, sizeof(d->sock), "%s/d.sock", dir);
 	snprintf(d->host, sizeof(d->host), "unix://%s", d->sock);
-	rt_token(d->cgparent, sizeof(d->cgparent), "memlogrt");
+	h_token(d->cgparent, sizeof(d->cgparent), "memlogrt", 8);
 	rt_dir_cgroup(dir, d->cgparent);
 	snprintf(log, sizeof(log), "%s/dockerd.log", dir);
 	if (daemon_json) {
@@ -1184,7 +1126,7 @@ void rt_dockerd_start(struct rt_dockerd *d, const char *dir,
 		char t[600];
 		snprintf(t, sizeof(t), "{\"deprecated-key-path\": \"%s/key.json\"}\n",
 			 dir);
-		rt_write_file(cfg, t);
+		h_write_file(cfg, t, 0644);
 	}
 	snprintf(a[0], sizeof(a[0]), "--data-root=%s/data", dir);
 	snprintf(a[1], sizeof(a[1]), "--exec-root=%s/exec", dir);

@@ -14,8 +14,6 @@
 
 #include "harness.h"
 
-/* Skips the test (cmocka skip(), the reason printed) unless root. */
-void rt_need_root(const char *why);
 /* Looks for an installed program in $PATH, then the sbin and bin dirs.
  * False if it is nowhere. */
 bool rt_which(const char *name, char *out, size_t cap);
@@ -71,16 +69,13 @@ bool rt_proc_exited(struct rt_proc *p);
 /* Kills the program and its drains (SIGKILL) and reaps them. */
 void rt_proc_kill(struct rt_proc *p);
 
-/* Asserts a normal exit with status want; prints err (if any) first. */
-void rt_expect_exit(int st, int want, const char *what, const char *err);
-
 /* The pid of a container's shell: a process whose argv is "sh" "-c"
  * SCRIPT with token in SCRIPT. Waits up to timeout_ms, fails after, or as
  * soon as engine (the program that starts the container; may be NULL)
  * exits, showing its stderr. */
 pid_t rt_wait_shell(const char *token, int timeout_ms, struct rt_proc *engine);
-/* Lets a container that waits for its /tmp/go (rt_wait_go_script) go on:
- * creates it through /proc/PID/root. */
+/* Lets a container that waits for its /tmp/go (its script runs RT_WAIT_GO)
+ * go on: creates it through /proc/PID/root. */
 void rt_release(pid_t pid);
 /* The shell fragment that waits for /tmp/go. */
 #define RT_WAIT_GO "while [ ! -e /tmp/go ]; do sleep 0.02; done"
@@ -150,10 +145,5 @@ int rt_docker(const struct rt_dockerd *d, const char *const *args,
 void rt_docker_argv(const struct rt_dockerd *d, const char **argv, int cap,
 		    const char *const *args);
 void rt_dockerd_stop(struct rt_dockerd *d);
-
-/* ---- small things ---- */
-/* A random token: prefix + 8 hex digits. */
-void rt_token(char *out, size_t cap, const char *prefix);
-void rt_write_file(const char *path, const char *text);
 
 #endif

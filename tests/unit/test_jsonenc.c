@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "jsonenc.h"
+#include "../common/jsonref.h"
 #include "../common/utf8ref.h"
 
 /* Escapes in (n bytes) and compares with the exact expected body, checking
@@ -148,116 +149,6 @@ static void test_bound_worst_case(void **state)
 }
 
 
-static size_t put_utf8(char *p, uint32_t cp)
-{
-	if (cp < 0x80) {
-		p[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		p[0] = (char)(0xc0 | cp >> 6);
-		p[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		p[0] = (char)(0xe0 | cp >> 12);
-		p[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-		p[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	p[0] = (char)(0xf0 | cp >> 18);
-	p[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-	p[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-	p[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1; /* Go writes lowercase hex */
-}
-
-/* Decodes a JSON string body as a strict parser would; false if it is not
- * one (raw control character or quote, bad escape, invalid UTF-8). */
-static bool json_unescape(const char *in, size_t n, char *out, size_t *outlen)
-{
-	const unsigned char *s = (const unsigned char *)in;
-	size_t i = 0, o = 0;
-	uint32_t cp;
-
-	while (i < n) {
-		if (s[i] < 0x20 || s[i] == '"')
-			return false;
-		if (s[i] != '\\') {
-			size_t l = utf8ref_seq(s + i, n - i, &cp);
-			if (l == 0)
-				return false;
-			memcpy(out + o, s + i, l);
-			o += l;
-			i += l;
-			continue;
-		}
-		if (i + 1 >= n)
-			return false;
-		switch (s[i + 1]) {
-		case '"': out[o++] = '"'; break;
-		case '\\': out[o++] = '\\'; break;
-		case '/': out[o++] = '/'; break;
-		case 'b': out[o++] = '\b'; break;
-		case 'f': out[o++] = '\f'; break;
-		case 'n': out[o++] = '\n'; break;
-		case 'r': out[o++] = '\r'; break;
-		case 't': out[o++] = '\t'; break;
-		case 'u':
-			if (i + 6 > n)
-				return false;
-			cp = 0;
-			for (int k = 2; k < 6; k++) {
-				int h = hexval(in[i + k]);
-				if (h < 0)
-					return false;
-				cp = cp << 4 | (uint32_t)h;
-			}
-			if (cp >= 0xd800 && cp < 0xe000)
-				return false; /* Go never needs a pair */
-			o += put_utf8(out + o, cp);
-			i += 4;
-			break;
-		default:
-			return false;
-		}
-		i += 2;
-	}
-	*outlen = o;
-	return true;
-}
-
-/* What Go's encoder means the string to be: invalid bytes become U+FFFD. */
-static size_t sanitize(const char *in, size_t n, char *out)
-{
-	const unsigned char *s = (const unsigned char *)in;
-	size_t i = 0, o = 0;
-	uint32_t cp;
-
-	while (i < n) {
-		size_t l = utf8ref_seq(s + i, n - i, &cp);
-		if (l == 0) {
-			memcpy(out + o, "\xef\xbf\xbd", 3);
-			o += 3;
-			i++;
-		} else {
-			memcpy(out + o, s + i, l);
-			o += l;
-			i += l;
-		}
-	}
-	return o;
-}
-
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
 static uint32_t rnd(void)
@@ -296,9 +187,9 @@ static void test_random_decodes_back(void **state)
 		assert_true(len <= JSON_ESCAPE_BOUND(n));
 		for (size_t i = 0; i < len; i++)
 			assert_true(esc[i] != '<' && esc[i] != '>' && esc[i] != '&');
-		if (!json_unescape(esc, len, dec, &dl))
+		if (!jsonref_unescape(esc, len, dec, &dl))
 			fail_msg("iteration %d: output is not a JSON string body", iter);
-		size_t wl = sanitize(in, n, want);
+		size_t wl = jsonref_sanitize(in, n, want);
 		assert_int_equal(dl, wl);
 		assert_memory_equal(dec, want, wl);
 	}

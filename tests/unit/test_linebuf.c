@@ -23,6 +23,7 @@ static void *failing_realloc(void *p, size_t n)
 #undef realloc
 
 #include "../common/utf8ref.h"
+#include "util.h"
 
 struct piece {
 	char *data;
@@ -161,7 +162,6 @@ static void run_all(const char *in, size_t n, size_t max, struct out *o)
 	}
 }
 
-#define RUN(lit, max, o) run_all(lit, sizeof(lit) - 1, max, o)
 
 static void test_init_clamps(void **state)
 {
@@ -182,70 +182,87 @@ static void test_init_clamps(void **state)
 	linebuf_free(&lb);
 }
 
+/* A whole stream, run all at once and in pieces (run_all), and the pieces
+ * it must give, in order (data NULL ends the list). */
+struct piece_want {
+	const char *data;
+	size_t len;
+	unsigned flags;
+};
+
+struct lb_case {
+	const char *in;
+	size_t len;
+	size_t max;
+	struct piece_want want[4];
+};
+
+#define S(lit) lit, sizeof(lit) - 1
+#define P(lit, flags) { lit, sizeof(lit) - 1, flags }
+
+static void check_cases(const struct lb_case *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++, c++) {
+		struct out o;
+		size_t k = 0;
+
+		run_all(c->in, c->len, c->max, &o);
+		while (k < 4 && c->want[k].data)
+			k++;
+		if (o.n != k)
+			fail_msg("case %zu (\"%.*s\", max %zu): %zu pieces, want %zu",
+				 i, (int)c->len, c->in, c->max, o.n, k);
+		for (size_t p = 0; p < k; p++) {
+			const struct piece_want *w = &c->want[p];
+			const struct piece *g = &o.v[p];
+			if (g->len != w->len || memcmp(g->data, w->data, w->len) ||
+			    g->flags != w->flags)
+				fail_msg("case %zu (\"%.*s\", max %zu): piece %zu is "
+					 "\"%.*s\" flags %u, want \"%.*s\" flags %u",
+					 i, (int)c->len, c->in, c->max, p,
+					 (int)g->len, g->data, g->flags,
+					 (int)w->len, w->data, w->flags);
+		}
+		out_free(&o);
+	}
+}
+
 static void test_simple_lines(void **state)
 {
-	struct out o;
+	static const struct lb_case cases[] = {
+		{ S("a\nbb\n\nccc\n"), 16,
+		  { P("a", 0), P("bb", 0), P("", 0), P("ccc", 0) } },
+		{ S("\n\n"), 16, { P("", 0), P("", 0) } },
+		{ S(""), 16, { { 0 } } },
+	};
 
-	RUN("a\nbb\n\nccc\n", 16, &o);
-	assert_int_equal(o.n, 4);
-	PIECE(&o, 0, "a", 0);
-	PIECE(&o, 1, "bb", 0);
-	PIECE(&o, 2, "", 0);
-	PIECE(&o, 3, "ccc", 0);
-	out_free(&o);
-
-	RUN("\n\n", 16, &o);
-	assert_int_equal(o.n, 2);
-	PIECE(&o, 0, "", 0);
-	PIECE(&o, 1, "", 0);
-	out_free(&o);
-
-	RUN("", 16, &o);
-	assert_int_equal(o.n, 0);
-	out_free(&o);
+	check_cases(cases, ARRAY_SIZE(cases));
 }
 
 static void test_crlf(void **state)
 {
-	struct out o;
+	static const struct lb_case cases[] = {
+		{ S("a\r\nb\r\n\r\n"), 16, { P("a", 0), P("b", 0), P("", 0) } },
+		/* Only one '\r', and only right before the '\n', is
+		 * removed. */
+		{ S("a\r\r\nb\rc\n\rd\n"), 16,
+		  { P("a\r", 0), P("b\rc", 0), P("\rd", 0) } },
+		/* A lone CR does not end a line. */
+		{ S("one\rtwo"), 16, { P("one\rtwo", LINE_NOEOL) } },
+		/* A '\r' at the end of the stream is data. */
+		{ S("x\r"), 16, { P("x\r", LINE_NOEOL) } },
+	};
 
-	RUN("a\r\nb\r\n\r\n", 16, &o);
-	assert_int_equal(o.n, 3);
-	PIECE(&o, 0, "a", 0);
-	PIECE(&o, 1, "b", 0);
-	PIECE(&o, 2, "", 0);
-	out_free(&o);
-
-	/* Only one '\r', and only right before the '\n', is removed. */
-	RUN("a\r\r\nb\rc\n\rd\n", 16, &o);
-	assert_int_equal(o.n, 3);
-	PIECE(&o, 0, "a\r", 0);
-	PIECE(&o, 1, "b\rc", 0);
-	PIECE(&o, 2, "\rd", 0);
-	out_free(&o);
-
-	/* A lone CR does not end a line. */
-	RUN("one\rtwo", 16, &o);
-	assert_int_equal(o.n, 1);
-	PIECE(&o, 0, "one\rtwo", LINE_NOEOL);
-	out_free(&o);
-
-	/* A '\r' at the end of the stream is data. */
-	RUN("x\r", 16, &o);
-	assert_int_equal(o.n, 1);
-	PIECE(&o, 0, "x\r", LINE_NOEOL);
-	out_free(&o);
+	check_cases(cases, ARRAY_SIZE(cases));
 }
 
 static void test_nul_bytes(void **state)
 {
-	struct out o;
+	static const struct lb_case cases[] = {
+		{ S("a\0b\n\0\n"), 16, { P("a\0b", 0), P("\0", 0) } },
+	};
 
-	RUN("a\0b\n\0\n", 16, &o);
-	assert_int_equal(o.n, 2);
-	expect_piece(&o, 0, "a\0b", 3, 0);
-	expect_piece(&o, 1, "\0", 1, 0);
-	out_free(&o);
+	check_cases(cases, ARRAY_SIZE(cases));
 }
 
 static void test_finish(void **state)
@@ -292,76 +309,49 @@ static void test_finish(void **state)
 
 static void test_exact_max(void **state)
 {
-	struct out o;
+	static const struct lb_case cases[] = {
+		/* max bytes: one piece. */
+		{ S("12345678\n"), 8, { P("12345678", 0) } },
+		/* max bytes and a CRLF: still one piece, the '\r' is not
+		 * content. */
+		{ S("12345678\r\n"), 8, { P("12345678", 0) } },
+		/* max bytes at the end of the stream. */
+		{ S("12345678"), 8, { P("12345678", LINE_NOEOL) } },
+		/* max + 1: split. */
+		{ S("123456789\n"), 8,
+		  { P("12345678", LINE_PARTIAL), P("9", 0) } },
+		{ S("123456789\r\n"), 8,
+		  { P("12345678", LINE_PARTIAL), P("9", 0) } },
+		{ S("123456789"), 8,
+		  { P("12345678", LINE_PARTIAL), P("9", LINE_NOEOL) } },
+		/* 2 * max + 1. */
+		{ S("abcdefghABCDEFGHx\n"), 8,
+		  { P("abcdefgh", LINE_PARTIAL), P("ABCDEFGH", LINE_PARTIAL),
+		    P("x", 0) } },
+		/* 2 * max exactly: the last piece is full, not empty. */
+		{ S("abcdefghABCDEFGH\nz\n"), 8,
+		  { P("abcdefgh", LINE_PARTIAL), P("ABCDEFGH", 0), P("z", 0) } },
+	};
 
-	/* max bytes: one piece. */
-	RUN("12345678\n", 8, &o);
-	assert_int_equal(o.n, 1);
-	PIECE(&o, 0, "12345678", 0);
-	out_free(&o);
-
-	/* max bytes and a CRLF: still one piece, the '\r' is not content. */
-	RUN("12345678\r\n", 8, &o);
-	assert_int_equal(o.n, 1);
-	PIECE(&o, 0, "12345678", 0);
-	out_free(&o);
-
-	/* max bytes at the end of the stream. */
-	RUN("12345678", 8, &o);
-	assert_int_equal(o.n, 1);
-	PIECE(&o, 0, "12345678", LINE_NOEOL);
-	out_free(&o);
-
-	/* max + 1: split. */
-	RUN("123456789\n", 8, &o);
-	assert_int_equal(o.n, 2);
-	PIECE(&o, 0, "12345678", LINE_PARTIAL);
-	PIECE(&o, 1, "9", 0);
-	out_free(&o);
-
-	RUN("123456789\r\n", 8, &o);
-	assert_int_equal(o.n, 2);
-	PIECE(&o, 0, "12345678", LINE_PARTIAL);
-	PIECE(&o, 1, "9", 0);
-	out_free(&o);
-
-	RUN("123456789", 8, &o);
-	assert_int_equal(o.n, 2);
-	PIECE(&o, 0, "12345678", LINE_PARTIAL);
-	PIECE(&o, 1, "9", LINE_NOEOL);
-	out_free(&o);
-
-	/* 2 * max + 1. */
-	RUN("abcdefghABCDEFGHx\n", 8, &o);
-	assert_int_equal(o.n, 3);
-	PIECE(&o, 0, "abcdefgh", LINE_PARTIAL);
-	PIECE(&o, 1, "ABCDEFGH", LINE_PARTIAL);
-	PIECE(&o, 2, "x", 0);
-	out_free(&o);
-
-	/* 2 * max exactly: the last piece is full, not empty. */
-	RUN("abcdefghABCDEFGH\nz\n", 8, &o);
-	assert_int_equal(o.n, 3);
-	PIECE(&o, 0, "abcdefgh", LINE_PARTIAL);
-	PIECE(&o, 1, "ABCDEFGH", 0);
-	PIECE(&o, 2, "z", 0);
-	out_free(&o);
+	check_cases(cases, ARRAY_SIZE(cases));
 }
 
 static void test_cr_at_split(void **state)
 {
-	struct out o;
+	static const struct lb_case cases[] = {
+		/* A '\r' at the split point is held for the next piece. */
+		{ S("1234567\r9abc\n"), 8,
+		  { P("1234567", LINE_PARTIAL), P("\r9abc", 0) } },
+		/* A line of CRs. */
+		{ S("\r\r\r\r\r\r\r\r\r\r\n"), 8,
+		  { P("\r\r\r\r\r\r\r", LINE_PARTIAL), P("\r\r", 0) } },
+	};
+	struct out o = { 0 };
+	struct linebuf lb;
 
-	/* A '\r' at the split point is held for the next piece. */
-	RUN("1234567\r9abc\n", 8, &o);
-	assert_int_equal(o.n, 2);
-	PIECE(&o, 0, "1234567", LINE_PARTIAL);
-	PIECE(&o, 1, "\r9abc", 0);
-	out_free(&o);
+	check_cases(cases, ARRAY_SIZE(cases));
 
 	/* "\r\n" right after max bytes, in two feeds. */
-	struct linebuf lb;
-	memset(&o, 0, sizeof(o));
 	linebuf_init(&lb, 8);
 	assert_int_equal(linebuf_feed(&lb, "12345678\r", 9, collect, &o), 0);
 	assert_int_equal(o.n, 0); /* can't tell yet whether '\n' follows */
@@ -389,70 +379,38 @@ static void test_cr_at_split(void **state)
 	PIECE(&o, 0, "12345678", LINE_PARTIAL);
 	PIECE(&o, 1, "\r", LINE_NOEOL);
 	out_free(&o);
-
-	/* A line of CRs. */
-	RUN("\r\r\r\r\r\r\r\r\r\r\n", 8, &o);
-	assert_int_equal(o.n, 2);
-	PIECE(&o, 0, "\r\r\r\r\r\r\r", LINE_PARTIAL);
-	PIECE(&o, 1, "\r\r", 0);
-	out_free(&o);
 }
 
 static void test_utf8_not_split(void **state)
 {
-	struct out o;
+	static const struct lb_case cases[] = {
+		/* "1234567€": the euro sign would straddle byte 8. */
+		{ S("1234567\xe2\x82\xac\n"), 8,
+		  { P("1234567", LINE_PARTIAL), P("\xe2\x82\xac", 0) } },
+		{ S("123456\xe2\x82\xac\n"), 8,
+		  { P("123456", LINE_PARTIAL), P("\xe2\x82\xac", 0) } },
+		/* Fits exactly. */
+		{ S("12345\xe2\x82\xac\n"), 8, { P("12345\xe2\x82\xac", 0) } },
+		/* A four-byte character at every offset around the
+		 * boundary. */
+		{ S("12345\xf0\x9f\x98\x80xy\n"), 8,
+		  { P("12345", LINE_PARTIAL), P("\xf0\x9f\x98\x80xy", 0) } },
+		{ S("1234\xf0\x9f\x98\x80xy\n"), 8,
+		  { P("1234\xf0\x9f\x98\x80", LINE_PARTIAL), P("xy", 0) } },
+		/* Two-byte characters only: pieces of 8, then the rest. */
+		{ S("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\n"), 8,
+		  { P("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", LINE_PARTIAL),
+		    P("\xc3\xa9", 0) } },
+		/* Invalid bytes are not characters: cut at max. */
+		{ S("1234567\xff\xff\n"), 8,
+		  { P("1234567\xff", LINE_PARTIAL), P("\xff", 0) } },
+		/* Overlong: can never be valid. */
+		{ S("123456\xe0\x80zz\n"), 8,
+		  { P("123456\xe0\x80", LINE_PARTIAL), P("zz", 0) } },
+	};
 
-	/* "1234567€": the euro sign would straddle byte 8. */
-	RUN("1234567\xe2\x82\xac\n", 8, &o);
-	assert_int_equal(o.n, 2);
-	PIECE(&o, 0, "1234567", LINE_PARTIAL);
-	PIECE(&o, 1, "\xe2\x82\xac", 0);
-	out_free(&o);
-
-	RUN("123456\xe2\x82\xac\n", 8, &o);
-	assert_int_equal(o.n, 2);
-	PIECE(&o, 0, "123456", LINE_PARTIAL);
-	PIECE(&o, 1, "\xe2\x82\xac", 0);
-	out_free(&o);
-
-	/* Fits exactly. */
-	RUN("12345\xe2\x82\xac\n", 8, &o);
-	assert_int_equal(o.n, 1);
-	out_free(&o);
-
-	/* A four-byte character at every offset around the boundary. */
-	RUN("12345\xf0\x9f\x98\x80xy\n", 8, &o);
-	assert_int_equal(o.n, 2);
-	PIECE(&o, 0, "12345", LINE_PARTIAL);
-	PIECE(&o, 1, "\xf0\x9f\x98\x80xy", 0);
-	out_free(&o);
-	RUN("1234\xf0\x9f\x98\x80xy\n", 8, &o);
-	assert_int_equal(o.n, 2);
-	PIECE(&o, 0, "1234\xf0\x9f\x98\x80", LINE_PARTIAL);
-	PIECE(&o, 1, "xy", 0);
-	out_free(&o);
-
-	/* Two-byte characters only: pieces of 8, then the rest. */
-	RUN("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\n", 8, &o);
-	assert_int_equal(o.n, 2);
-	PIECE(&o, 0, "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", LINE_PARTIAL);
-	PIECE(&o, 1, "\xc3\xa9", 0);
-	out_free(&o);
-
-	/* Invalid bytes are not characters: cut at max. */
-	RUN("1234567\xff\xff\n", 8, &o);
-	assert_int_equal(o.n, 2);
-	PIECE(&o, 0, "1234567\xff", LINE_PARTIAL);
-	PIECE(&o, 1, "\xff", 0);
-	out_free(&o);
-	RUN("123456\xe0\x80zz\n", 8, &o); /* overlong: can never be valid */
-	assert_int_equal(o.n, 2);
-	PIECE(&o, 0, "123456\xe0\x80", LINE_PARTIAL);
-	PIECE(&o, 1, "zz", 0);
-	out_free(&o);
+	check_cases(cases, ARRAY_SIZE(cases));
 }
-
-
 
 /* Checks the pieces against the rules applied to the whole input: the
  * pieces of each line concatenate to it, none is longer than max, only the

@@ -11,127 +11,130 @@
 
 #include "util.h"
 
-static void test_parse_u64_ok(void **state)
-{
-	uint64_t v = 7;
+/* One parse: the text, the limit, what the parser returns (0 or
+ * -errno) and, on success, the value. */
+struct num_case {
+	const char *in;
+	uint64_t max;
+	int ret;
+	uint64_t value;
+};
 
-	assert_int_equal(parse_u64("0", UINT64_MAX, &v), 0);
-	assert_int_equal(v, 0);
-	assert_int_equal(parse_u64("5000", UINT64_MAX, &v), 0);
-	assert_int_equal(v, 5000);
-	assert_int_equal(parse_u64("007", UINT64_MAX, &v), 0);
-	assert_int_equal(v, 7);
-	assert_int_equal(parse_u64("18446744073709551615", UINT64_MAX, &v), 0);
-	assert_true(v == UINT64_MAX);
-	assert_int_equal(parse_u64("100", 100, &v), 0);
-	assert_int_equal(v, 100);
+#define NO_VALUE 0x5a5a5a5a5a5a5a5aull
+
+static void check_num(int (*parse)(const char *, uint64_t, uint64_t *),
+		      const char *name, const struct num_case *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++, c++) {
+		uint64_t v = NO_VALUE;
+		int r = parse(c->in, c->max, &v);
+
+		if (r != c->ret)
+			fail_msg("%s(\"%s\", %llu) = %d, want %d", name,
+				 c->in ? c->in : "(null)",
+				 (unsigned long long)c->max, r, c->ret);
+		/* Output parameters are written only on success. */
+		if (v != (r == 0 ? c->value : NO_VALUE))
+			fail_msg("%s(\"%s\"): value %llu, want %llu", name,
+				 c->in ? c->in : "(null)", (unsigned long long)v,
+				 (unsigned long long)(r == 0 ? c->value : NO_VALUE));
+	}
 }
 
-static void test_parse_u64_errors(void **state)
+static void test_parse_u64(void **state)
 {
-	uint64_t v = 42;
+	static const struct num_case cases[] = {
+		{ "0", UINT64_MAX, 0, 0 },
+		{ "5000", UINT64_MAX, 0, 5000 },
+		{ "007", UINT64_MAX, 0, 7 },
+		{ "18446744073709551615", UINT64_MAX, 0, UINT64_MAX },
+		{ "100", 100, 0, 100 },
+		{ NULL, UINT64_MAX, -EINVAL, 0 },
+		{ "", UINT64_MAX, -EINVAL, 0 },
+		{ "-1", UINT64_MAX, -EINVAL, 0 },
+		{ "+1", UINT64_MAX, -EINVAL, 0 },
+		{ " 1", UINT64_MAX, -EINVAL, 0 },
+		{ "1 ", UINT64_MAX, -EINVAL, 0 },
+		{ "12a", UINT64_MAX, -EINVAL, 0 },
+		{ "0x10", UINT64_MAX, -EINVAL, 0 },
+		{ "18446744073709551616", UINT64_MAX, -ERANGE, 0 },
+		{ "99999999999999999999999", UINT64_MAX, -ERANGE, 0 },
+		{ "101", 100, -ERANGE, 0 },
+	};
 
-	assert_int_equal(parse_u64(NULL, UINT64_MAX, &v), -EINVAL);
-	assert_int_equal(parse_u64("", UINT64_MAX, &v), -EINVAL);
-	assert_int_equal(parse_u64("-1", UINT64_MAX, &v), -EINVAL);
-	assert_int_equal(parse_u64("+1", UINT64_MAX, &v), -EINVAL);
-	assert_int_equal(parse_u64(" 1", UINT64_MAX, &v), -EINVAL);
-	assert_int_equal(parse_u64("1 ", UINT64_MAX, &v), -EINVAL);
-	assert_int_equal(parse_u64("12a", UINT64_MAX, &v), -EINVAL);
-	assert_int_equal(parse_u64("0x10", UINT64_MAX, &v), -EINVAL);
-	assert_int_equal(parse_u64("18446744073709551616", UINT64_MAX, &v),
-			 -ERANGE);
-	assert_int_equal(parse_u64("99999999999999999999999", UINT64_MAX, &v),
-			 -ERANGE);
-	assert_int_equal(parse_u64("101", 100, &v), -ERANGE);
-	/* Output parameters are written only on success. */
-	assert_int_equal(v, 42);
+	check_num(parse_u64, "parse_u64", cases, ARRAY_SIZE(cases));
 }
 
 static void test_parse_size(void **state)
 {
-	uint64_t v = 0;
+	static const struct num_case cases[] = {
+		{ "0", UINT64_MAX, 0, 0 },
+		{ "1234", UINT64_MAX, 0, 1234 },
+		{ "4M", UINT64_MAX, 0, 4194304 },
+		{ "4m", UINT64_MAX, 0, 4194304 },
+		{ "2k", UINT64_MAX, 0, 2048 },
+		{ "3G", UINT64_MAX, 0, 3ull << 30 },
+		{ "8KB", UINT64_MAX, 0, 8192 },
+		{ "8kb", UINT64_MAX, 0, 8192 },
+		{ "1MiB", UINT64_MAX, 0, 1048576 },
+		{ "1mib", UINT64_MAX, 0, 1048576 },
+		{ "512B", UINT64_MAX, 0, 512 },
+		{ "512b", UINT64_MAX, 0, 512 },
+		{ "1K", 1024, 0, 1024 },
+		{ NULL, UINT64_MAX, -EINVAL, 0 },
+		{ "", UINT64_MAX, -EINVAL, 0 },
+		{ "M", UINT64_MAX, -EINVAL, 0 },
+		{ "4T", UINT64_MAX, -EINVAL, 0 },
+		{ "4MM", UINT64_MAX, -EINVAL, 0 },
+		{ "4Mx", UINT64_MAX, -EINVAL, 0 },
+		{ "4iB", UINT64_MAX, -EINVAL, 0 },
+		{ "4BiB", UINT64_MAX, -EINVAL, 0 },
+		{ "4 M", UINT64_MAX, -EINVAL, 0 },
+		{ "-4M", UINT64_MAX, -EINVAL, 0 },
+		{ "1.5M", UINT64_MAX, -EINVAL, 0 },
+		{ "1025", 1024, -ERANGE, 0 },
+		{ "2K", 2047, -ERANGE, 0 },
+		{ "18446744073709551615K", UINT64_MAX, -ERANGE, 0 },
+		{ "18446744073709551616", UINT64_MAX, -ERANGE, 0 },
+	};
 
-	assert_int_equal(parse_size("0", UINT64_MAX, &v), 0);
-	assert_int_equal(v, 0);
-	assert_int_equal(parse_size("1234", UINT64_MAX, &v), 0);
-	assert_int_equal(v, 1234);
-	assert_int_equal(parse_size("4M", UINT64_MAX, &v), 0);
-	assert_int_equal(v, 4194304);
-	assert_int_equal(parse_size("4m", UINT64_MAX, &v), 0);
-	assert_int_equal(v, 4194304);
-	assert_int_equal(parse_size("2k", UINT64_MAX, &v), 0);
-	assert_int_equal(v, 2048);
-	assert_int_equal(parse_size("3G", UINT64_MAX, &v), 0);
-	assert_int_equal(v, 3ull << 30);
-	assert_int_equal(parse_size("8KB", UINT64_MAX, &v), 0);
-	assert_int_equal(v, 8192);
-	assert_int_equal(parse_size("8kb", UINT64_MAX, &v), 0);
-	assert_int_equal(v, 8192);
-	assert_int_equal(parse_size("1MiB", UINT64_MAX, &v), 0);
-	assert_int_equal(v, 1048576);
-	assert_int_equal(parse_size("1mib", UINT64_MAX, &v), 0);
-	assert_int_equal(v, 1048576);
-	assert_int_equal(parse_size("512B", UINT64_MAX, &v), 0);
-	assert_int_equal(v, 512);
-	assert_int_equal(parse_size("512b", UINT64_MAX, &v), 0);
-	assert_int_equal(v, 512);
-	assert_int_equal(parse_size("1K", 1024, &v), 0);
-	assert_int_equal(v, 1024);
-}
-
-static void test_parse_size_errors(void **state)
-{
-	uint64_t v = 99;
-
-	assert_int_equal(parse_size(NULL, UINT64_MAX, &v), -EINVAL);
-	assert_int_equal(parse_size("", UINT64_MAX, &v), -EINVAL);
-	assert_int_equal(parse_size("M", UINT64_MAX, &v), -EINVAL);
-	assert_int_equal(parse_size("4T", UINT64_MAX, &v), -EINVAL);
-	assert_int_equal(parse_size("4MM", UINT64_MAX, &v), -EINVAL);
-	assert_int_equal(parse_size("4Mx", UINT64_MAX, &v), -EINVAL);
-	assert_int_equal(parse_size("4iB", UINT64_MAX, &v), -EINVAL);
-	assert_int_equal(parse_size("4BiB", UINT64_MAX, &v), -EINVAL);
-	assert_int_equal(parse_size("4 M", UINT64_MAX, &v), -EINVAL);
-	assert_int_equal(parse_size("-4M", UINT64_MAX, &v), -EINVAL);
-	assert_int_equal(parse_size("1.5M", UINT64_MAX, &v), -EINVAL);
-	assert_int_equal(parse_size("1025", 1024, &v), -ERANGE);
-	assert_int_equal(parse_size("2K", 2047, &v), -ERANGE);
-	assert_int_equal(parse_size("18446744073709551615K", UINT64_MAX, &v),
-			 -ERANGE);
-	assert_int_equal(parse_size("18446744073709551616", UINT64_MAX, &v),
-			 -ERANGE);
-	assert_int_equal(v, 99);
+	check_num(parse_size, "parse_size", cases, ARRAY_SIZE(cases));
 }
 
 static void test_parse_rate(void **state)
 {
-	uint32_t l = 0, s = 0;
+	static const struct {
+		const char *in;
+		int ret;
+		uint32_t lines, seconds;
+	} cases[] = {
+		{ "100", 0, 100, 1 },
+		{ "1000/30", 0, 1000, 30 },
+		{ "4294967295/86400", 0, UINT32_MAX, 86400 },
+		{ "", -EINVAL, 0, 0 },
+		{ "/5", -EINVAL, 0, 0 },
+		{ "10/", -EINVAL, 0, 0 },
+		{ "0", -EINVAL, 0, 0 },
+		{ "10/0", -EINVAL, 0, 0 },
+		{ "x/5", -EINVAL, 0, 0 },
+		{ "10/5/2", -EINVAL, 0, 0 },
+		{ "4294967296", -ERANGE, 0, 0 },
+		{ "10/86401", -ERANGE, 0, 0 },
+		{ "123456789012345678901234567890123/1", -EINVAL, 0, 0 },
+	};
 
-	assert_int_equal(parse_rate("100", &l, &s), 0);
-	assert_int_equal(l, 100);
-	assert_int_equal(s, 1);
-	assert_int_equal(parse_rate("1000/30", &l, &s), 0);
-	assert_int_equal(l, 1000);
-	assert_int_equal(s, 30);
-	assert_int_equal(parse_rate("4294967295/86400", &l, &s), 0);
-	assert_int_equal(l, UINT32_MAX);
-	assert_int_equal(s, 86400);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		uint32_t l = 5, s = 5;
+		int r = parse_rate(cases[i].in, &l, &s);
 
-	l = s = 5;
-	assert_int_equal(parse_rate("", &l, &s), -EINVAL);
-	assert_int_equal(parse_rate("/5", &l, &s), -EINVAL);
-	assert_int_equal(parse_rate("10/", &l, &s), -EINVAL);
-	assert_int_equal(parse_rate("0", &l, &s), -EINVAL);
-	assert_int_equal(parse_rate("10/0", &l, &s), -EINVAL);
-	assert_int_equal(parse_rate("x/5", &l, &s), -EINVAL);
-	assert_int_equal(parse_rate("10/5/2", &l, &s), -EINVAL);
-	assert_int_equal(parse_rate("4294967296", &l, &s), -ERANGE);
-	assert_int_equal(parse_rate("10/86401", &l, &s), -ERANGE);
-	assert_int_equal(parse_rate("123456789012345678901234567890123/1", &l,
-				    &s), -EINVAL);
-	assert_int_equal(l, 5);
-	assert_int_equal(s, 5);
+		if (r != cases[i].ret)
+			fail_msg("parse_rate(\"%s\") = %d, want %d", cases[i].in,
+				 r, cases[i].ret);
+		/* Written only on success. */
+		if (l != (r == 0 ? cases[i].lines : 5) ||
+		    s != (r == 0 ? cases[i].seconds : 5))
+			fail_msg("parse_rate(\"%s\"): %u/%u", cases[i].in, l, s);
+	}
 }
 
 static void test_parse_bool(void **state)
@@ -215,10 +218,8 @@ static void test_macros(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_u64_ok),
-		cmocka_unit_test(test_parse_u64_errors),
+		cmocka_unit_test(test_parse_u64),
 		cmocka_unit_test(test_parse_size),
-		cmocka_unit_test(test_parse_size_errors),
 		cmocka_unit_test(test_parse_rate),
 		cmocka_unit_test(test_parse_bool),
 		cmocka_unit_test(test_fd_flags),
