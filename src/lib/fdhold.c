@@ -138,11 +138,12 @@ int fdhold_encode_release(void *buf, size_t cap)
 	return encode(buf, cap, FDHOLD_RELEASE, 0, 0, NULL, 0);
 }
 
-int fdhold_encode_hello(void *buf, size_t cap, uint32_t held, uint32_t pid)
+int fdhold_encode_hello(void *buf, size_t cap, uint32_t held,
+			uint32_t session_pid)
 {
-	if (pid == 0 || pid > INT_MAX)
+	if (session_pid > INT_MAX)
 		return -EINVAL;
-	return encode(buf, cap, FDHOLD_HELLO, held, pid, NULL, 0);
+	return encode(buf, cap, FDHOLD_HELLO, held, session_pid, NULL, 0);
 }
 
 int fdhold_encode_end(void *buf, size_t cap, uint32_t total)
@@ -172,7 +173,7 @@ static bool fields_valid(unsigned op, uint32_t count, uint32_t arg)
 	case FDHOLD_RELEASE:
 		return count == 0 && arg == 0;
 	case FDHOLD_HELLO:
-		return arg >= 1 && arg <= INT_MAX; /* a pid */
+		return arg <= INT_MAX; /* a pid, or 0 */
 	case FDHOLD_END:
 		return count == 0;
 	case FDHOLD_ERR:
@@ -383,7 +384,7 @@ static int session_start(int sock, struct fdhold_hello *hello)
 	}
 	if (hello) {
 		hello->held = m.count;
-		hello->pid = (pid_t)m.arg;
+		hello->session_pid = (pid_t)m.arg;
 	}
 	return 0;
 }
@@ -599,8 +600,8 @@ int fdhold_spawn(const char *path, const char *holder_binary, int *sock,
 	close(sp[1]);
 	if (r == 0)
 		r = session_start(sp[0], &hello);
-	if (r == 0 && hello.pid != child)
-		r = -EPROTO;
+	/* (hello.pid says nothing here: a socketpair's peer credentials are
+	 * those of its maker, us.) */
 	if (r == 0) {
 		*sock = sp[0];
 		*pid = child;

@@ -44,7 +44,8 @@ enum fdhold_op {
 	FDHOLD_TAKE = 3,     /* send copies of everything held */
 	FDHOLD_RELEASE = 4,  /* close everything, remove the socket, exit */
 	/* holder -> client */
-	FDHOLD_HELLO = 5,    /* count = fds held, arg = the holder's pid */
+	FDHOLD_HELLO = 5,    /* count = fds held, arg = the pid of the
+			      * client whose session is open, or 0 */
 	FDHOLD_FDS = 6,      /* keys + fds, an answer to TAKE */
 	FDHOLD_END = 7,      /* the last answer to TAKE, arg = fds sent */
 	FDHOLD_ERR = 8,      /* arg = errno, keys = the keys refused; no
@@ -71,12 +72,13 @@ const char *fdhold_op_name(unsigned op);
  * -ENOSPC if cap is too small, -EINVAL for a count the format does not
  * allow (PUT, DROP, FDS: 1 to FDHOLD_KEYS_MAX keys; ERR: 0 to
  * FDHOLD_KEYS_MAX keys and an errno, either sign, of 1 to FDHOLD_ERRNO_MAX;
- * HELLO: a pid of 1 to INT_MAX). */
+ * HELLO: a pid of 0 to INT_MAX). */
 int fdhold_encode_put(void *buf, size_t cap, const uint64_t *keys, size_t n);
 int fdhold_encode_drop(void *buf, size_t cap, const uint64_t *keys, size_t n);
 int fdhold_encode_take(void *buf, size_t cap);
 int fdhold_encode_release(void *buf, size_t cap);
-int fdhold_encode_hello(void *buf, size_t cap, uint32_t held, uint32_t pid);
+int fdhold_encode_hello(void *buf, size_t cap, uint32_t held,
+			uint32_t session_pid);
 int fdhold_encode_fds(void *buf, size_t cap, const uint64_t *keys, size_t n);
 int fdhold_encode_end(void *buf, size_t cap, uint32_t total);
 int fdhold_encode_err(void *buf, size_t cap, int err, const uint64_t *keys,
@@ -101,7 +103,9 @@ int fdhold_send(int sock, const void *buf, size_t len, const int *fds,
 
 struct fdhold_hello {
 	uint32_t held;  /* fds the holder holds */
-	pid_t pid;      /* the holder's pid */
+	pid_t session_pid; /* the client whose session is open (a new
+			    * connection takes it over at its first
+			    * request), or 0 */
 };
 
 /* Binds a listening SOCK_SEQPACKET unix socket at path with mode 0600. A

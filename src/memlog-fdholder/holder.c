@@ -378,7 +378,8 @@ static int send_hello(struct holder *h, int fd)
 	uint8_t msg[FDHOLD_HDR_LEN];
 	int len = fdhold_encode_hello(msg, sizeof(msg),
 				      (uint32_t)h->table.count,
-				      (uint32_t)getpid());
+				      h->session.fd >= 0
+					      ? (uint32_t)h->session.pid : 0);
 
 	return fdhold_send(fd, msg, (size_t)len, NULL, 0, MSG_DONTWAIT);
 }
@@ -516,8 +517,7 @@ int holder_init(struct holder *h, const char *path, int listen_fd,
 	h->session = (struct holder_conn){ .fd = conn_fd, .pid = pid };
 	h->session_events = EPOLLIN;
 	uint8_t msg[FDHOLD_HDR_LEN];
-	session_queue(h, msg, fdhold_encode_hello(msg, sizeof(msg), 0,
-						  (uint32_t)getpid()));
+	session_queue(h, msg, fdhold_encode_hello(msg, sizeof(msg), 0, 0));
 	session_flush(h);
 	return 0;
 }

@@ -62,6 +62,9 @@ static void signal_event(struct ev *ev, uint32_t events)
 	while (read(ev->fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
 			d->loop.stopping = true;
+		/* Ctrl-C, a person at a terminal: the end, not a restart. */
+		if (si.ssi_signo == SIGINT)
+			d->release = true;
 	}
 }
 
@@ -281,8 +284,26 @@ static void adopt_sources(struct daemon *d, struct kept_fd *kept, int nkept)
 			     lost ? " (some could not be)" : "");
 }
 
+/* A new holder (the last one died): everything is handed to it again. */
+static void holder_lost(struct hold *h)
+{
+	struct daemon *d = h->owner;
+
+	keep_own(d, KEY_RING, d->store.ring.memfd);
+	keep_own(d, KEY_STATE, d->store.state.fd);
+	keep_own(d, KEY_BOUNCE_R, d->bounce[0]);
+	keep_own(d, KEY_BOUNCE_W, d->bounce[1]);
+	if (d->own_sockets) {
+		keep_own(d, KEY_REG, d->log_fd);
+		keep_own(d, KEY_QUERY, d->query_fd);
+	}
+	sources_keep_all(&d->sources);
+	store_notice(&d->store, true, "the fd holder died; a new one (pid %d) "
+		     "holds everything again", (int)h->pid);
+}
+
 int daemon_init(struct daemon *d, const struct memlogd_config *cfg,
-		int log_fd, int query_fd, bool own_sockets,
+		int log_fd, int query_fd, bool own_sockets, struct hold *hold,
 		struct kept_fd *kept, int nkept)
 {
 	uint32_t maxsrc = max_sources(cfg);
@@ -321,12 +342,23 @@ int daemon_init(struct daemon *d, const struct memlogd_config *cfg,
 	d->reg.ev.fd = -1;
 	/* Without a service manager to tell (no NOTIFY_SOCKET), there is
 	 * no store: memlogd runs as if it had not been asked for one. */
+	d->log_fd = log_fd;
+	d->query_fd = query_fd;
+	d->own_sockets = own_sockets;
 	if (cfg->fd_store && getenv("NOTIFY_SOCKET")) {
 		d->keeper = (struct keeper){ fdstore_keep, fdstore_unkeep, d };
+		d->keeping = true;
+	} else if (hold) {
+		d->hold = hold;
+		hold->owner = d;
+		hold->lost = holder_lost;
+		d->keeper = (struct keeper){ hold_put, hold_drop, hold };
 		d->keeping = true;
 	}
 	if ((r = loop_init(&d->loop, &hooks, cfg->batch_delay_us)) < 0 ||
 	    (r = open_store(d, &sc, kept, nkept, &adopted)) < 0)
+		return r;
+	if (d->hold && (r = hold_watch(d->hold, &d->loop)) < 0)
 		return r;
 	d->bounce[0] = take_kept(kept, nkept, KEY_BOUNCE_R);
 	d->bounce[1] = take_kept(kept, nkept, KEY_BOUNCE_W);
@@ -403,6 +435,8 @@ int daemon_run(struct daemon *d)
 
 void daemon_destroy(struct daemon *d)
 {
+	if (d->hold)
+		hold_close(d->hold, &d->loop);
 	sources_destroy(&d->sources);
 	for (int i = 0; i < 2; i++)
 		if (d->bounce[i] >= 0)

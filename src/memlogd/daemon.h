@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "fdstore.h"
+#include "hold.h"
 #include "kernlog.h"
 #include "loop.h"
 #include "options.h"
@@ -41,6 +42,10 @@ struct daemon {
 	struct store store;
 	struct keeper keeper;    /* where fds outlive memlogd */
 	bool keeping;            /* there is a keeper */
+	struct hold *hold;       /* the fd holder, or NULL */
+	bool own_sockets;        /* memlogd bound its sockets (kept too) */
+	int log_fd, query_fd;
+	bool release;            /* SIGINT: the holder lets go at the end */
 	int bounce[2];           /* sources' bounce pipe */
 	struct sources sources;
 	struct readers readers;
@@ -60,7 +65,7 @@ struct daemon {
  * sources: taken over; the daemon takes every fd). own_sockets: memlogd
  * bound log_fd and query_fd itself (so the keeper keeps them too). */
 int daemon_init(struct daemon *d, const struct memlogd_config *cfg,
-		int log_fd, int query_fd, bool own_sockets,
+		int log_fd, int query_fd, bool own_sockets, struct hold *hold,
 		struct kept_fd *kept, int nkept);
 
 /* Sources memlog 0.1 left in the fd store (by name): read on. */

@@ -42,6 +42,35 @@ static int probe_live(const struct sockaddr_un *sa, socklen_t len, int type)
 	return -err;
 }
 
+int listen_bound_path(int fd, char *out, size_t cap)
+{
+	struct sockaddr_un sa;
+	socklen_t len = sizeof(sa);
+
+	if (getsockname(fd, (struct sockaddr *)&sa, &len) < 0)
+		return -errno;
+	size_t n = len > offsetof(struct sockaddr_un, sun_path)
+		   ? len - offsetof(struct sockaddr_un, sun_path) : 0;
+	/* Unnamed, or abstract (no file to be next to). */
+	if (sa.sun_family != AF_UNIX || n == 0 || sa.sun_path[0] == '\0')
+		return -EADDRNOTAVAIL;
+	n = strnlen(sa.sun_path, n);
+	if (n + 1 > cap)
+		return -ENAMETOOLONG;
+	memcpy(out, sa.sun_path, n);
+	out[n] = '\0';
+	return 0;
+}
+
+int listen_probe(const char *path, int type)
+{
+	struct sockaddr_un sa;
+	socklen_t len;
+	int r = make_addr(path, &sa, &len);
+
+	return r < 0 ? r : probe_live(&sa, len, type);
+}
+
 int listen_unix(const char *path, int type, mode_t mode)
 {
 	struct sockaddr_un sa;

@@ -15,6 +15,14 @@
  * it and -EEXIST if path is not a socket. Returns the fd or negative errno. */
 int listen_unix(const char *path, int type, mode_t mode);
 
+/* The path a unix socket fd is bound to, into out. Returns 0, or
+ * -EADDRNOTAVAIL (unnamed or abstract), -ENAMETOOLONG, -errno. */
+int listen_bound_path(int fd, char *out, size_t cap);
+
+/* Does a live process serve the unix socket at path? 1 yes, 0 no (a
+ * socket file nobody is bound to), or negative errno (-ENOENT: no file). */
+int listen_probe(const char *path, int type);
+
 /* Checks an inherited fd is a unix socket of the given type. */
 int listen_check_fd(int fd, int type);
 

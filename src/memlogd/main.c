@@ -1,5 +1,6 @@
 /* memlogd: reads options, gets its sockets, runs the loop. */
 #include "daemon.h"
+#include "hold.h"
 #include "fdname.h"
 #include "diag.h"
 #include "listen.h"
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 const char *diag_prog = "memlogd";
@@ -111,6 +113,38 @@ static void stdio_guard(void)
 	}
 }
 
+/* A socket file nobody serves (the holder let it go). */
+static void unlink_stale(const char *path, int type)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	    listen_probe(path, type) == 0)
+		unlink(path);
+}
+
+/* --release: the holder of these sockets lets everything go; then their
+ * files, served by nobody now, are removed. */
+static int release(const struct memlogd_config *cfg)
+{
+	char path[256];
+	int r = hold_path(path, sizeof(path), cfg->socket_log);
+
+	if (r == 0)
+		r = hold_release(path);
+	if (r == -ENOENT || r == -ECONNREFUSED) {
+		diag_warn("no fd holder at %s", path);
+		return EXIT_RUNTIME;
+	}
+	if (r < 0) {
+		diag_warn_err(r, "cannot release the fd holder at %s", path);
+		return EXIT_RUNTIME;
+	}
+	unlink_stale(cfg->socket_log, SOCK_DGRAM);
+	unlink_stale(cfg->socket_query, SOCK_STREAM);
+	return 0;
+}
+
 /* What the fd store gave back, sorted. */
 struct legacy_src {
 	struct fdstore_legacy e;
@@ -175,6 +209,9 @@ int main(int argc, char **argv)
 		break;
 	}
 
+	if (cfg.release)
+		return release(&cfg);
+
 	/* Sockets: given fds first, then socket activation, then paths. */
 	if (cfg.fd_log >= 0) {
 		if ((r = listen_check_fd(cfg.fd_log, SOCK_DGRAM)) < 0) {
@@ -204,6 +241,47 @@ int main(int argc, char **argv)
 		struct fdstore_sorter sorter = { sort_key, sort_legacy, &so };
 		if (fdstore_sort(stored, nstored, &sorter) == -ENOMEM)
 			diag_warn("out of memory taking back the fd store");
+	}
+	/* The fd holder (when no service manager keeps things): the last
+	 * memlogd's, with everything it kept, or a new one. */
+	static struct hold hold;
+	static struct hold_fd held[1u << 16];
+	bool have_hold = false, hold_new = false;
+	if (!cfg.fd_store && !(cfg.fd_holder && !strcmp(cfg.fd_holder, "no"))) {
+		int nheld = 0;
+		/* Named after the registration socket: an inherited one by
+		 * the address it is bound to (a memlogd with the same
+		 * command line finds the same holder). */
+		char bound[108];
+		const char *reg = cfg.socket_log;
+		if (log_fd >= 0)
+			reg = listen_bound_path(log_fd, bound, sizeof(bound)) == 0
+			      ? bound : NULL;
+		r = reg ? hold_path(hold.path, sizeof(hold.path), reg) : -EADDRNOTAVAIL;
+		if (r == 0)
+			r = hold_find_binary(cfg.fd_holder, hold.binary,
+					     sizeof(hold.binary));
+		if (r == 0)
+			r = hold_open(&hold, held, (int)ARRAY_SIZE(held), &nheld);
+		hold_new = r == 0;
+		if (r == -EADDRINUSE) {
+			diag_warn("%s is served by another live process (a memlogd "
+				  "whose fd holder is %s); not taking it over",
+				  cfg.socket_log, hold.path);
+			return EXIT_IN_USE;
+		}
+		if (r < 0) {
+			diag_warn_err(r, "no fd holder (%s): a crash or restart "
+				      "of memlogd will close its writers' pipes",
+				      r == -ENOENT ? "memlog-fdholder not found"
+						   : hold.path);
+		} else {
+			have_hold = true;
+			for (int i = 0; i < nheld && so.nkept < (int)ARRAY_SIZE(kept);
+			     i++)
+				so.kept[so.nkept++] = (struct kept_fd){
+					held[i].key, held[i].fd };
+		}
 	}
 	/* Sockets the last memlogd bound and kept: they still hold what was
 	 * sent while no memlogd ran. */
@@ -236,7 +314,9 @@ int main(int argc, char **argv)
 		return r;
 
 	r = daemon_init(&d, &cfg, log_fd, query_fd,
-			fresh_sockets && own_log && own_query, kept, so.nkept);
+			fresh_sockets && own_log && own_query,
+			have_hold ? &hold : NULL, kept, so.nkept);
+	bool init_failed = r < 0;
 	if (r < 0) {
 		diag_warn_err(r, "cannot start");
 		daemonize_report(&ready, r);
@@ -253,8 +333,18 @@ int main(int argc, char **argv)
 			diag_warn_err(r, "event loop failed");
 	}
 	/* With a keeper the sockets stay bound for the next memlogd: their
-	 * paths must go on naming them. */
+	 * paths must go on naming them. Ctrl-C is the end, not a restart:
+	 * the holder lets everything go. */
 	bool keep_paths = d.keeping;
+	/* A start that failed with a holder of its own making: nothing is
+	 * worth keeping. */
+	if (init_failed && have_hold && hold_new)
+		d.release = true;
+	if (d.release && have_hold) {
+		hold_close(&hold, &d.loop);
+		if (hold_release(hold.path) == 0)
+			keep_paths = false;
+	}
 	daemon_destroy(&d);
 	close(log_fd);
 	close(query_fd);

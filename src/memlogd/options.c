@@ -91,6 +91,14 @@ static const struct opt rows[] = {
 	  .help = "keep sources in the service manager's fd store\n"
 		  "(systemd FileDescriptorStoreMax=), so that they\n"
 		  "outlive a restart of memlogd [off]" },
+	{ "fd-holder", NULL, OPT_STR, CFG(fd_holder), .min = 1, .arg = "PATH",
+	  .help = "the fd holder that keeps sources, the ring and the\n"
+		  "sockets while memlogd restarts, or \"no\"\n"
+		  "[memlog-fdholder next to memlogd, or on PATH]" },
+	{ "release", NULL, OPT_FLAG, CFG(release),
+	  .help = "tell the fd holder of these sockets to let\n"
+		  "everything go (writers then see their pipes close),\n"
+		  "remove the socket files, and exit" },
 	{ "console", NULL, OPT_BOOL, CFG(console),
 	  .help = "mirror every entry to stdout as TIME;SOURCE;MSG" },
 	{ "daemonize", NULL, OPT_BOOL, CFG(daemonize),

@@ -34,6 +34,9 @@ struct memlogd_config {
 	const char *state_dir;      /* small state files (kmsg position) */
 	bool unlink_on_exit;        /* remove socket paths bound by a parent */
 	bool fd_store;              /* sources into the manager's fd store */
+	const char *fd_holder;      /* memlog-fdholder's path; NULL: found
+				     * next to memlogd or on PATH; "no": none */
+	bool release;               /* tell the holder to let go, and exit */
 };
 
 enum opts_result {

@@ -818,7 +818,10 @@ void sources_stop(struct sources *ss)
 	list_for_each_safe(p, t, &ss->all) {
 		struct source *s = container_of(p, struct source, link);
 		if (s->kept) {
-			/* The next memlogd takes it back as it is. */
+			/* The next memlogd takes it back. Its unfinished line
+			 * is stored now all the same (a stop may be the last
+			 * one): the rest of it will be a line of its own. */
+			scan(s, true);
 			continue;
 		}
 		source_end(s, 0);

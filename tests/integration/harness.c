@@ -110,10 +110,56 @@ __attribute__((constructor)) static void h_init(void)
 	atexit(kill_all);
 }
 
+/* memlogd starts an fd holder that outlives it (docs/fdholder.md). Tests
+ * end theirs with mld_release; a holder whose socket's directory is gone
+ * (its test removed it) serves nobody any more and is ended here, so that
+ * none outlives the test run. */
+void h_kill_orphan_holders(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char p[300], cmd[4096], dir[4096];
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(p, sizeof(p), "/proc/%s/cmdline", e->d_name);
+		int fd = open(p, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		ssize_t n = read(fd, cmd, sizeof(cmd) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		cmd[n] = '\0';
+		const char *base = strrchr(cmd, '/');
+		if (strcmp(base ? base + 1 : cmd, "memlog-fdholder") != 0)
+			continue;
+		/* argv: PROG --socket PATH ... */
+		const char *a = cmd + strlen(cmd) + 1;
+		if (a >= cmd + n || strcmp(a, "--socket") != 0)
+			continue;
+		a += strlen(a) + 1;
+		if (a >= cmd + n || strncmp(a, "/tmp/memlog-itest-", 18) != 0)
+			continue;
+		snprintf(dir, sizeof(dir), "%s", a);
+		char *slash = strrchr(dir, '/');
+		if (slash)
+			*slash = '\0';
+		struct stat sb;
+		if (stat(dir, &sb) < 0)
+			kill(atoi(e->d_name), SIGKILL);
+	}
+	closedir(d);
+}
+
 int h_teardown(void **state)
 {
 	(void)state;
 	kill_all();
+	h_kill_orphan_holders();
 	alarm(0);
 	return 0;
 }
@@ -121,8 +167,9 @@ int h_teardown(void **state)
 /* cmocka's own test filter; null with a cmocka that has none. */
 void cmocka_set_test_filter(const char *pattern) __attribute__((weak));
 
-int h_run_group(const char *name, const struct CMUnitTest *tests, size_t n,
-		CMFixtureFunction setup, CMFixtureFunction teardown)
+static int run_selected(const char *name, const struct CMUnitTest *tests,
+			size_t n, CMFixtureFunction setup,
+			CMFixtureFunction teardown)
 {
 	const char *pat = getenv("MEMLOG_TEST_FILTER");
 
@@ -143,6 +190,15 @@ int h_run_group(const char *name, const struct CMUnitTest *tests, size_t n,
 			sel[k++] = tests[i];
 	int r = _cmocka_run_group_tests(name, sel, k, setup, teardown);
 	free(sel);
+	return r;
+}
+
+int h_run_group(const char *name, const struct CMUnitTest *tests, size_t n,
+		CMFixtureFunction setup, CMFixtureFunction teardown)
+{
+	int r = run_selected(name, tests, n, setup, teardown);
+
+	h_kill_orphan_holders();
 	return r;
 }
 
@@ -561,12 +617,46 @@ void mld_stop(struct mld *m)
 	mld_cleanup(m);
 }
 
+/* The daemon's fd holder, if it started one (SOCKET_LOG.holder). */
+static bool has_holder(const struct mld *m)
+{
+	char p[160];
+	struct stat sb;
+
+	snprintf(p, sizeof(p), "%s.holder", m->log);
+	return lstat(p, &sb) == 0 && S_ISSOCK(sb.st_mode);
+}
+
+int mld_release(struct mld *m)
+{
+	char prog[512], *err = NULL;
+
+	if (!has_holder(m))
+		return 0;
+	h_prog(prog, sizeof(prog), "memlogd");
+	const char *argv[] = { prog, "--socket-log", m->log, "--socket-query",
+			       m->query, "--release", NULL };
+	int st = h_run(argv, NULL, H_TIMEOUT_MS, NULL, &err);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		print_message("# memlogd --release: status 0x%x: %s\n", st,
+			      err ? err : "");
+	free(err);
+	return st;
+}
+
 void mld_stop_keep(struct mld *m)
 {
 	int st = mld_signal_wait(m, SIGTERM);
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		print_stderr(m);
 		fail_msg("memlogd did not exit cleanly on SIGTERM: status 0x%x", st);
+	}
+	/* SIGTERM leaves everything with the fd holder, for a restart; the
+	 * end is --release. */
+	if (!m->keep_sockets && has_holder(m)) {
+		st = mld_release(m);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			fail_msg("memlogd --release failed: status 0x%x", st);
 	}
 	if (!m->keep_sockets) {
 		struct stat sb;
@@ -594,6 +684,8 @@ void mld_kill9(struct mld *m)
 void mld_cleanup(struct mld *m)
 {
 	mld_kill9(m);
+	if (m->dir[0])
+		mld_release(m);
 	if (m->dir[0]) {
 		h_rmtree(m->dir);
 		live_del(0, m->dir);

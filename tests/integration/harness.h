@@ -76,7 +76,13 @@ void mld_stop_keep(struct mld *m);
 int mld_signal_wait(struct mld *m, int sig);
 /* SIGKILL and reap; the dir is kept. */
 void mld_kill9(struct mld *m);
-/* Kills the daemon if it runs and removes the dir. */
+/* Ends fd holders of memlogd whose test directory is gone (h_teardown
+ * calls it). */
+void h_kill_orphan_holders(void);
+/* Tells the daemon's fd holder (if it has one) to let everything go:
+ * memlogd --release. Returns the wait status (0 when there is none). */
+int mld_release(struct mld *m);
+/* Kills the daemon if it runs, releases its holder and removes the dir. */
 void mld_cleanup(struct mld *m);
 /* The daemon's stderr so far (malloc'd, NUL-terminated). */
 char *mld_stderr(const struct mld *m);

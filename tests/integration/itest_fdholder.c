@@ -326,7 +326,8 @@ static void test_ten_thousand(void **state)
 	close(sock);
 
 	sock = connect_ok(f.path, &hello);
-	assert_int_equal(hello.pid, pid);
+	/* The client that died has no session any more. */
+	assert_int_equal(hello.session_pid, 0);
 	struct pipes p = { .wr = wr, .seen = seen, .n = N };
 	r = fdhold_take(sock, check_pipe, &p);
 	if (r < 0)
@@ -615,6 +616,40 @@ static void test_release(void **state)
 	close(s);
 }
 
+/* A new connection is told whose session is open (so that a second
+ * memlogd does not take a live one's fds), and nobody's once it ended. */
+static void test_hello_names_session(void **state)
+{
+	struct fh f;
+	struct fdhold_hello hello;
+
+	fh_init(&f);
+	fh_start(&f, NULL);
+	int s = connect_ok(f.path, &hello);
+	assert_int_equal(hello.session_pid, 0);
+	int w = held_pipe(s, 3); /* a request: s is the session now */
+	assert_int_equal(held(s), 1); /* (and the holder has seen it) */
+	int s2 = connect_ok(f.path, &hello);
+	assert_int_equal(hello.session_pid, getpid());
+	assert_int_equal(hello.held, 1);
+	close(s2);
+	close(s);
+	/* The session's end reaches the holder; then nobody holds it. */
+	for (uint64_t end = h_now_ms() + H_TIMEOUT_MS;;) {
+		s2 = connect_ok(f.path, &hello);
+		close(s2);
+		if (hello.session_pid == 0 || h_now_ms() > end)
+			break;
+		h_sleep_ms(10);
+	}
+	assert_int_equal(hello.session_pid, 0);
+	s = connect_ok(f.path, NULL);
+	assert_int_equal(fdhold_release(s), 0);
+	assert_int_equal(fh_exit_status(&f), 0);
+	close(s);
+	close(w);
+}
+
 /* SIGHUP, SIGINT and SIGPIPE change nothing; SIGTERM ends it cleanly. */
 static void test_signals(void **state)
 {
@@ -753,7 +788,7 @@ static void test_new_session_takes_over(void **state)
 	int a = sp[0];
 	assert_int_equal(fdhold_recv(a, &m, fds, H_TIMEOUT_MS), 0);
 	assert_int_equal(m.op, FDHOLD_HELLO);
-	assert_int_equal(m.arg, f.pid);
+	assert_int_equal(m.arg, 0); /* the first session: nobody else's */
 
 	int p[2];
 	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
@@ -926,6 +961,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_other_uid, teardown),
 		cmocka_unit_test_teardown(test_stale_and_live, teardown),
 		cmocka_unit_test_teardown(test_release, teardown),
+		cmocka_unit_test_teardown(test_hello_names_session, teardown),
 		cmocka_unit_test_teardown(test_signals, teardown),
 		cmocka_unit_test_teardown(test_malformed, teardown),
 		cmocka_unit_test_teardown(test_new_session_takes_over, teardown),

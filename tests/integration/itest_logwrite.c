@@ -574,8 +574,10 @@ static void test_memlogd_restart(void **state)
 			 "memlogd was down", used, hz);
 	assert_true(kill(l.pid, 0) == 0);
 
-	/* A new memlogd (another instance): logwrite reconnects, is told
-	 * its cursor is foreign, and writes the new instance's entries. */
+	/* A new memlogd of another instance (its fd holder let go of the
+	 * ring too, as at a reboot): logwrite reconnects, is told its cursor
+	 * is foreign, and writes the new instance's entries. */
+	assert_int_equal(mld_release(&m), 0);
 	mld_start(&m, NULL);
 	w = h_register_pipe(&m, "svc");
 	produce(w, 6, 8);

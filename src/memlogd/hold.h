@@ -1,0 +1,66 @@
+/* memlogd's side of the fd holder (memlog-fdholder, docs/fdholder.md):
+ * under any init, every fd memlogd must not lose (sources, tee
+ * destinations, the ring, the state, its sockets) is also handed to a
+ * holder process memlogd starts itself, which keeps them while memlogd is
+ * down. The next memlogd, started with the same command line, finds the
+ * holder by its socket (next to the registration socket: SOCKET_LOG.holder)
+ * and takes everything back. If the holder dies, memlogd starts a new one
+ * and hands it everything again. */
+#ifndef MEMLOGD_HOLD_H
+#define MEMLOGD_HOLD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "loop.h"
+
+struct hold {
+	struct ev ev;            /* the session with the holder */
+	pid_t pid;               /* the holder, when memlogd started it */
+	char path[256];          /* its socket */
+	char binary[4096];       /* memlog-fdholder, to start it */
+	uint64_t put_failed;     /* fds the holder could not be given */
+	uint64_t respawns;       /* holders started after one died */
+	struct loop *loop;       /* where ev is watched */
+	void *owner;             /* the daemon, for lost() */
+	/* The holder died and a new one was started: hand it everything. */
+	void (*lost)(struct hold *h);
+};
+
+/* The holder's socket for a registration socket path. Returns 0, or
+ * -ENAMETOOLONG. */
+int hold_path(char *out, size_t cap, const char *socket_log);
+
+/* Where memlog-fdholder is: `given` if not NULL, else next to memlogd's
+ * own binary, else on PATH. Returns 0 or -ENOENT. */
+int hold_find_binary(const char *given, char *out, size_t cap);
+
+/* One fd a holder gave back. */
+struct hold_fd {
+	uint64_t key;
+	int fd;
+};
+
+/* Connects to the holder at h->path and takes back everything it holds
+ * into fds[0..max) (*n of them); if there is none, starts one (empty).
+ * Returns 1 (an existing holder: its fds taken back), 0 (a new holder) or
+ * negative errno (no holder: memlogd goes on without). */
+int hold_open(struct hold *h, struct hold_fd *fds, int max, int *n);
+
+/* The keeper's calls (source.h, struct keeper). Never wait. */
+int hold_put(void *h, uint64_t key, int fd);
+void hold_drop(void *h, uint64_t key);
+
+/* Watches the session in loop: refusals are counted, a holder that dies
+ * is replaced (h->lost is called). */
+int hold_watch(struct hold *h, struct loop *loop);
+
+/* Closes the session (the holder keeps everything for the next memlogd). */
+void hold_close(struct hold *h, struct loop *loop);
+
+/* Tells the holder at path to let everything go and exit. Returns 0,
+ * -ENOENT (none there) or negative errno. */
+int hold_release(const char *path);
+
+#endif
