@@ -1,9 +1,15 @@
 #include "daemon.h"
 #include "diag.h"
+#include "fileio.h"
 #include "stats.h"
 #include "util.h"
 
 #include <errno.h>
+#include <time.h>
+#include <sys/wait.h>
+#include <sys/mman.h>
+#include <stdio.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -65,6 +71,8 @@ static void signal_event(struct ev *ev, uint32_t events)
 		/* Ctrl-C, a person at a terminal: the end, not a restart. */
 		if (si.ssi_signo == SIGINT)
 			d->release = true;
+		if (si.ssi_signo == SIGUSR2)
+			d->upgrade_asked = true;
 	}
 }
 
@@ -77,6 +85,10 @@ static size_t stats_reply(void *arg, char **out)
 		.readers = &d->readers,
 		.reg = &d->reg.c,
 		.uptime_ms = d->loop.now_ms - d->start_ms,
+		.pid = getpid(),
+		.holder = d->hold ? (d->hold->ev.fd >= 0) : -1,
+		.holder_put_failed = d->hold ? d->hold->put_failed : 0,
+		.holder_respawns = d->hold ? d->hold->respawns : 0,
 		.max_line_len = d->cfg->max_line_len,
 		.max_readers = d->cfg->max_readers,
 	};
@@ -151,6 +163,11 @@ static void after_events(struct loop *l)
 	readers_pump(&d->readers);
 	if (l->now_ms >= MIN(d->next_tick_ms, d->readers.next_deadline_ms))
 		tick(d);
+	/* Between turns: nothing is half done. */
+	if (d->upgrade_asked) {
+		d->upgrade_asked = false;
+		daemon_upgrade(d);
+	}
 }
 
 static const struct loop_hooks hooks = {
@@ -166,6 +183,7 @@ static int watch_signals(struct daemon *d)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	d->sig_ev.fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -243,12 +261,21 @@ static void keep_own(struct daemon *d, uint64_t key, int fd)
 			     "for a restart", (unsigned long long)key);
 }
 
-/* Sources under the keys kept: every record whose fd came back. */
-static void adopt_sources(struct daemon *d, struct kept_fd *kept, int nkept)
+/* Sources an earlier memlogd had: every record whose fd came back, by its
+ * keys in the keeper, or handed over by a live upgrade. */
+static void adopt_sources(struct daemon *d, struct kept_fd *kept, int nkept,
+			  const struct handover *ho)
 {
 	struct state *st = &d->store.state;
 	int taken = 0, lost = 0;
 
+	for (uint32_t i = 0; ho && i < ho->nsources; i++) {
+		const struct handover_source *hs = &ho->sources[i];
+		if (sources_adopt(&d->sources, hs->rec, hs->fd, hs->tee_fd) == 0)
+			taken++;
+		else
+			lost++;
+	}
 	for (int i = 0; i < nkept; i++) {
 		uint64_t k = kept[i].key;
 		if (kept[i].fd < 0 || !(k & SOURCE_KEY_BIT) ||
@@ -278,7 +305,7 @@ static void adopt_sources(struct daemon *d, struct kept_fd *kept, int nkept)
 		close(kept[i].fd);
 		kept[i].fd = -1;
 	}
-	if (taken || lost)
+	if (!ho && (taken || lost))
 		store_notice(&d->store, lost > 0, "took back %d sources of the "
 			     "last memlogd%s", taken,
 			     lost ? " (some could not be)" : "");
@@ -304,7 +331,7 @@ static void holder_lost(struct hold *h)
 
 int daemon_init(struct daemon *d, const struct memlogd_config *cfg,
 		int log_fd, int query_fd, bool own_sockets, struct hold *hold,
-		struct kept_fd *kept, int nkept)
+		struct kept_fd *kept, int nkept, const struct handover *ho)
 {
 	uint32_t maxsrc = max_sources(cfg);
 	uint64_t lag = MAX((uint64_t)cfg->max_line_len + 1, 64u << 10);
@@ -384,12 +411,17 @@ int daemon_init(struct daemon *d, const struct memlogd_config *cfg,
 		keep_own(d, KEY_RING, d->store.ring.memfd);
 		keep_own(d, KEY_STATE, d->store.state.fd);
 	}
-	if (own_sockets) {
+	if (own_sockets && !ho) {
 		keep_own(d, KEY_REG, log_fd);
 		keep_own(d, KEY_QUERY, query_fd);
 	}
-	if (adopted)
-		adopt_sources(d, kept, nkept);
+	if (ho)
+		d->own_sockets = ho->own_sockets;
+	if (adopted) {
+		adopt_sources(d, kept, nkept, ho);
+		if (!ho)
+			d->store.state.hdr->takeovers++;
+	}
 	if ((r = regsock_init(&d->reg, &d->loop, log_fd, &d->sources,
 			      &d->store)) < 0)
 		return r;
@@ -403,9 +435,16 @@ int daemon_init(struct daemon *d, const struct memlogd_config *cfg,
 	if (cfg->kmsg)
 		d->kmsg = kernlog_open(&d->loop, &d->store, cfg->kmsg,
 				       cfg->state_dir);
-	if (cfg->syslog)
+	if (cfg->syslog && ho && ho->fds[HO_SYSLOG] >= 0)
+		d->syslog = syslogd_adopt(&d->loop, &d->store, cfg->syslog,
+					  ho->fds[HO_SYSLOG]);
+	else if (cfg->syslog)
 		d->syslog = syslogd_open(&d->loop, &d->store, cfg->syslog);
-	if (cfg->console && (r = readers_console(&d->readers, STDOUT_FILENO)) < 0)
+	bool handed_console = false;
+	for (uint32_t i = 0; ho && i < ho->nreaders; i++)
+		handed_console |= ho->readers[i].is_console;
+	if (cfg->console && !handed_console &&
+	    (r = readers_console(&d->readers, STDOUT_FILENO)) < 0)
 		return r;
 	return 0;
 }
@@ -419,6 +458,203 @@ int daemon_adopt_legacy(struct daemon *d, const struct fdstore_legacy *e)
 		store_notice(&d->store, true, "fd store: source %.*s not taken "
 			     "back: %s", (int)e->name_len, e->name, strerror(-r));
 	return r;
+}
+
+/* --upgrade-check: the new binary says it can take this handover. Returns
+ * 0 when it said so within a few seconds and exited 0. */
+static int preflight(struct daemon *d, char *why, size_t whylen)
+{
+	int p[2];
+	int argc = 0;
+
+	while (d->argv[argc])
+		argc++;
+	char **av = calloc((size_t)argc + 2, sizeof(char *));
+	if (!av || pipe2(p, O_CLOEXEC) < 0) {
+		free(av);
+		snprintf(why, whylen, "out of memory or fds");
+		return -ENOMEM;
+	}
+	memcpy(av, d->argv, (size_t)argc * sizeof(char *));
+	av[argc] = "--upgrade-check";
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(p[1], STDOUT_FILENO);
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		execv(d->exe, av);
+		_exit(127);
+	}
+	free(av);
+	close(p[1]);
+	if (pid < 0) {
+		close(p[0]);
+		snprintf(why, whylen, "fork: %s", strerror(errno));
+		return -errno;
+	}
+	char out[256];
+	size_t n = 0;
+	uint64_t end = now_mono_ms() + 5000;
+	for (;;) {
+		struct pollfd pf = { p[0], POLLIN, 0 };
+		uint64_t now = now_mono_ms();
+		if (now >= end || poll(&pf, 1, (int)(end - now)) <= 0)
+			break;
+		ssize_t k = read(p[0], out + n, sizeof(out) - 1 - n);
+		if (k <= 0)
+			break;
+		n += (size_t)k;
+		if (n == sizeof(out) - 1)
+			break;
+	}
+	out[n] = '\0';
+	close(p[0]);
+	int st = 0;
+	for (int i = 0; i < 500 && waitpid(pid, &st, WNOHANG) == 0; i++) {
+		struct timespec ts = { 0, 10 * 1000000 };
+		nanosleep(&ts, NULL);
+	}
+	if (waitpid(pid, &st, WNOHANG) == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+	}
+	unsigned oldest = 0, newest = 0;
+	if (sscanf(out, "memlogd-upgrade-ok %u %u", &oldest, &newest) != 2) {
+		snprintf(why, whylen, "%.300s did not say it can take over (exit "
+			 "status %d)", d->exe,
+			 WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+		return -EPROTO;
+	}
+	if (HANDOVER_VERSION < oldest || HANDOVER_VERSION > newest) {
+		snprintf(why, whylen, "%.300s takes handovers %u to %u, not %u",
+			 d->exe, oldest, newest, HANDOVER_VERSION);
+		return -EPROTONOSUPPORT;
+	}
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		snprintf(why, whylen, "%.300s --upgrade-check failed", d->exe);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+static int set_cloexec_all(const int *fds, size_t n, bool on)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] >= 0 && fd_set_cloexec(fds[i], on) < 0)
+			return -errno;
+	return 0;
+}
+
+void daemon_upgrade(struct daemon *d)
+{
+	struct handover ho = { .version = HANDOVER_VERSION };
+	struct state_hdr *sh = d->store.state.hdr;
+	char why[512] = "";
+	int *fds = NULL, hfd = -1, r;
+	size_t nfds = 0;
+
+	r = preflight(d, why, sizeof(why));
+	if (r < 0)
+		goto refused;
+	for (int i = 0; i < HO_NFDS; i++)
+		ho.fds[i] = -1;
+	ho.fds[HO_RING] = d->store.ring.memfd;
+	ho.fds[HO_STATE] = d->store.state.fd;
+	ho.fds[HO_BOUNCE_R] = d->bounce[0];
+	ho.fds[HO_BOUNCE_W] = d->bounce[1];
+	ho.fds[HO_REG] = d->reg.ev.fd;
+	ho.fds[HO_QUERY] = d->query_ev.fd;
+	ho.fds[HO_HOLDER] = d->hold ? d->hold->ev.fd : -1;
+	ho.fds[HO_SYSLOG] = d->syslog ? syslogd_fd(d->syslog) : -1;
+	ho.own_sockets = d->own_sockets;
+	ho.sources = calloc(d->sources.n + 1, sizeof(*ho.sources));
+	if (!ho.sources || readers_export(&d->readers, &ho.readers,
+					  &ho.nreaders) < 0) {
+		snprintf(why, sizeof(why), "out of memory");
+		goto refused;
+	}
+	struct list *p, *t;
+	list_for_each_safe(p, t, &d->sources.all) {
+		struct source *s = container_of(p, struct source, link);
+		ho.sources[ho.nsources++] = (struct handover_source){
+			s->rec, s->ev.fd, s->has_tee ? s->tee.ev.fd : -1 };
+	}
+	/* Every fd that crosses the exec, the handover's own included. */
+	nfds = HO_NFDS + 2 * ho.nsources + ho.nreaders + 1;
+	fds = calloc(nfds, sizeof(int));
+	if (!fds) {
+		snprintf(why, sizeof(why), "out of memory");
+		goto refused;
+	}
+	size_t k = 0;
+	for (int i = 0; i < HO_NFDS; i++)
+		fds[k++] = ho.fds[i];
+	for (uint32_t i = 0; i < ho.nsources; i++) {
+		fds[k++] = ho.sources[i].fd;
+		fds[k++] = ho.sources[i].tee_fd;
+	}
+	for (uint32_t i = 0; i < ho.nreaders; i++)
+		fds[k++] = ho.readers[i].fd;
+	size_t len = handover_size(&ho);
+	hfd = memfd_create("memlog-handover", MFD_CLOEXEC);
+	char *blob = malloc(len);
+	if (hfd < 0 || !blob || ftruncate(hfd, (off_t)len) < 0) {
+		free(blob);
+		snprintf(why, sizeof(why), "handover memfd: %s", strerror(errno));
+		goto refused;
+	}
+	handover_encode(&ho, blob);
+	r = fd_write_all(hfd, blob, len);
+	free(blob);
+	if (r < 0) {
+		snprintf(why, sizeof(why), "handover: %s", strerror(-r));
+		goto refused;
+	}
+	fds[k++] = hfd;
+	nfds = k;
+
+	int argc = 0;
+	while (d->argv[argc])
+		argc++;
+	char **av = calloc((size_t)argc + 3, sizeof(char *));
+	char from[48];
+	snprintf(from, sizeof(from), "--upgrade-from=%d", hfd);
+	if (!av) {
+		snprintf(why, sizeof(why), "out of memory");
+		goto refused;
+	}
+	memcpy(av, d->argv, (size_t)argc * sizeof(char *));
+	/* The new one is already in the background. */
+	av[argc] = "--daemonize=false";
+	av[argc + 1] = from;
+	/* The kernel log position is in a file: saved now, read again. */
+	kernlog_close(d->kmsg);
+	d->kmsg = NULL;
+	sh->upgrades++;
+	/* The signals stay blocked across the exec: one that comes now is
+	 * pending for the new memlogd's signalfd, not fatal to this one. */
+	if (set_cloexec_all(fds, nfds, false) == 0)
+		execv(d->exe, av);
+	/* Still here: the exec failed. */
+	r = -errno;
+	sh->upgrades--;
+	set_cloexec_all(fds, nfds, true);
+	free(av);
+	snprintf(why, sizeof(why), "exec %.300s: %s", d->exe, strerror(-r));
+	if (d->cfg->kmsg)
+		d->kmsg = kernlog_open(&d->loop, &d->store, d->cfg->kmsg,
+				       d->cfg->state_dir);
+refused:
+	sh->upgrades_failed++;
+	store_notice(&d->store, true, "upgrade refused: %s; this memlogd "
+		     "(memlog %s) goes on", why, MEMLOG_VERSION);
+	diag_warn("upgrade refused: %s", why);
+	if (hfd >= 0)
+		close(hfd);
+	free(fds);
+	free(ho.sources);
+	free(ho.readers);
 }
 
 int daemon_run(struct daemon *d)

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "fdstore.h"
+#include "handover.h"
 #include "hold.h"
 #include "kernlog.h"
 #include "loop.h"
@@ -46,6 +47,9 @@ struct daemon {
 	bool own_sockets;        /* memlogd bound its sockets (kept too) */
 	int log_fd, query_fd;
 	bool release;            /* SIGINT: the holder lets go at the end */
+	bool upgrade_asked;      /* SIGUSR2: upgrade at the end of this turn */
+	char *const *argv;       /* as started: the upgrade runs it again */
+	char exe[4096];          /* the binary's path, as it was at start */
 	int bounce[2];           /* sources' bounce pipe */
 	struct sources sources;
 	struct readers readers;
@@ -66,10 +70,17 @@ struct daemon {
  * bound log_fd and query_fd itself (so the keeper keeps them too). */
 int daemon_init(struct daemon *d, const struct memlogd_config *cfg,
 		int log_fd, int query_fd, bool own_sockets, struct hold *hold,
-		struct kept_fd *kept, int nkept);
+		struct kept_fd *kept, int nkept, const struct handover *ho);
 
 /* Sources memlog 0.1 left in the fd store (by name): read on. */
 int daemon_adopt_legacy(struct daemon *d, const struct fdstore_legacy *e);
+
+/* Live upgrade (SIGUSR2): the binary at d->exe, possibly a newer one, is
+ * checked (run with --upgrade-check: it must say it takes this release's
+ * handover), then executed in place of this one with every fd and the
+ * handover (--upgrade-from=FD). Returns only if the upgrade did not
+ * happen (said in a notice); this memlogd goes on. */
+void daemon_upgrade(struct daemon *d);
 
 int daemon_run(struct daemon *d);
 void daemon_destroy(struct daemon *d);

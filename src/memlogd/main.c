@@ -1,5 +1,7 @@
 /* memlogd: reads options, gets its sockets, runs the loop. */
 #include "daemon.h"
+#include "fileio.h"
+#include "handover.h"
 #include "hold.h"
 #include "fdname.h"
 #include "diag.h"
@@ -8,6 +10,11 @@
 #include "util.h"
 
 #include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+#include <sys/un.h>
+#include <sys/time.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -145,6 +152,134 @@ static int release(const struct memlogd_config *cfg)
 	return 0;
 }
 
+/* The stats of the memlogd serving the query socket, as JSON text (a
+ * small client of our own: memlogd needs no JSON library). Returns 0. */
+static int ask_stats(const char *path, char *out, size_t cap)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	size_t n = 0;
+
+	if (fd < 0 || strlen(path) >= sizeof(sa.sun_path)) {
+		if (fd >= 0)
+			close(fd);
+		return -EINVAL;
+	}
+	strcpy(sa.sun_path, path);
+	struct timeval tv = { 5, 0 };
+	IGNORE_RESULT(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    fd_write_all(fd, "stats\n", 6) < 0) {
+		int r = -errno;
+		close(fd);
+		return r;
+	}
+	for (;;) {
+		ssize_t k = read(fd, out + n, cap - 1 - n);
+		if (k <= 0 || (n += (size_t)k) == cap - 1)
+			break;
+	}
+	close(fd);
+	out[n] = '\0';
+	return n ? 0 : -EPROTO;
+}
+
+/* A number field "name":N of the stats text, or -1. */
+static long long stat_field(const char *js, const char *name)
+{
+	char key[64];
+	snprintf(key, sizeof(key), "\"%s\":", name);
+	const char *p = strstr(js, key);
+	return p ? strtoll(p + strlen(key), NULL, 10) : -1;
+}
+
+/* --upgrade: asks the memlogd serving these sockets to upgrade (SIGUSR2)
+ * and waits until it says it did, or refused. */
+static int upgrade_client(const struct memlogd_config *cfg)
+{
+	static char js[1u << 20];
+	int r = ask_stats(cfg->socket_query, js, sizeof(js));
+
+	if (r < 0) {
+		diag_warn_err(r, "no memlogd answers on %s", cfg->socket_query);
+		return EXIT_RUNTIME;
+	}
+	long long pid = stat_field(js, "pid");
+	long long done = stat_field(js, "upgrades");
+	long long failed = stat_field(js, "upgrades_failed");
+	if (pid <= 0 || done < 0 || failed < 0) {
+		diag_warn("the memlogd on %s cannot be upgraded live (it does "
+			  "not say its pid)", cfg->socket_query);
+		return EXIT_RUNTIME;
+	}
+	if (kill((pid_t)pid, SIGUSR2) < 0) {
+		diag_warn_err(errno, "cannot signal memlogd (pid %lld)", pid);
+		return EXIT_RUNTIME;
+	}
+	uint64_t end = now_mono_ms() + 30000;
+	while (now_mono_ms() < end) {
+		struct timespec ts = { 0, 20 * 1000000 };
+		nanosleep(&ts, NULL);
+		if (ask_stats(cfg->socket_query, js, sizeof(js)) < 0)
+			continue; /* between the two binaries */
+		if (stat_field(js, "upgrades") > done) {
+			printf("memlogd (pid %lld) upgraded\n", pid);
+			return 0;
+		}
+		if (stat_field(js, "upgrades_failed") > failed) {
+			diag_warn("memlogd refused the upgrade (it goes on as it "
+				  "was; the reason is in its notices and on its "
+				  "stderr)");
+			return EXIT_RUNTIME;
+		}
+	}
+	diag_warn("memlogd did not say within 30 s whether it upgraded");
+	return EXIT_RUNTIME;
+}
+
+/* --upgrade-from=FD: the handover of the memlogd this process was before
+ * the exec. *blob is the caller's to free once h is no longer used. */
+static int read_handover(int fd, struct handover *h, char **blob)
+{
+	struct stat st;
+	int r;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	*blob = malloc(st.st_size ? (size_t)st.st_size : 1);
+	if (!*blob)
+		return -ENOMEM;
+	if (pread(fd, *blob, (size_t)st.st_size, 0) != st.st_size) {
+		r = -EIO;
+		goto fail;
+	}
+	close(fd);
+	r = handover_decode(*blob, (size_t)st.st_size, h);
+	if (r == 0)
+		return 0;
+fail:
+	free(*blob);
+	*blob = NULL;
+	return r;
+}
+
+/* The binary's path, for a later upgrade to execute again (a package
+ * manager replaces the file at that path). */
+static void own_binary(char *out, size_t cap, const char *argv0)
+{
+	ssize_t n = readlink("/proc/self/exe", out, cap - 1);
+
+	if (n <= 0) {
+		snprintf(out, cap, "%s", argv0);
+		return;
+	}
+	out[n] = '\0';
+	/* Already replaced (it says so): the path is still the one. */
+	char *del = strstr(out, " (deleted)");
+	if (del && del[10] == '\0')
+		*del = '\0';
+}
+
 /* What the fd store gave back, sorted. */
 struct legacy_src {
 	struct fdstore_legacy e;
@@ -209,102 +344,144 @@ int main(int argc, char **argv)
 		break;
 	}
 
+	if (cfg.upgrade_check) {
+		/* The old memlogd asks before it hands over: which of its
+		 * handovers this binary can take. */
+		printf("memlogd-upgrade-ok %d %d\n", HANDOVER_OLDEST,
+		       HANDOVER_VERSION);
+		return 0;
+	}
+	if (cfg.upgrade)
+		return upgrade_client(&cfg);
 	if (cfg.release)
 		return release(&cfg);
 
+	static struct handover ho;
+	char *ho_blob = NULL;
+	bool upgrading = cfg.upgrade_from >= 0;
+	if (upgrading && (r = read_handover(cfg.upgrade_from, &ho, &ho_blob)) < 0) {
+		diag_warn_err(r, "cannot read the handover of the last memlogd");
+		return EXIT_RUNTIME;
+	}
+
 	/* Sockets: given fds first, then socket activation, then paths. */
-	if (cfg.fd_log >= 0) {
-		if ((r = listen_check_fd(cfg.fd_log, SOCK_DGRAM)) < 0) {
-			diag_warn_err(r, "-fd-log %d: not a unix datagram socket",
-				      cfg.fd_log);
-			return EXIT_USAGE;
-		}
-		log_fd = cfg.fd_log;
-	}
-	if (cfg.fd_query >= 0) {
-		if ((r = listen_check_fd(cfg.fd_query, SOCK_STREAM)) < 0) {
-			diag_warn_err(r, "-fd-query %d: not a unix stream socket",
-				      cfg.fd_query);
-			return EXIT_USAGE;
-		}
-		query_fd = cfg.fd_query;
-	}
-	/* Room for what a previous memlogd can have stored (LISTEN_FDS is
-	 * read up to 4096 fds). Static: untouched pages cost no memory. */
 	static struct stored_fd stored[4096];
 	static struct kept_fd kept[4096];
 	static struct legacy_src legacy[4096];
 	struct sorting so = { kept, 0, legacy, 0 };
-	int nstored = listen_activation(&log_fd, &query_fd, stored,
-					(int)ARRAY_SIZE(stored));
-	if (nstored > 0) {
-		struct fdstore_sorter sorter = { sort_key, sort_legacy, &so };
-		if (fdstore_sort(stored, nstored, &sorter) == -ENOMEM)
-			diag_warn("out of memory taking back the fd store");
-	}
-	/* The fd holder (when no service manager keeps things): the last
-	 * memlogd's, with everything it kept, or a new one. */
 	static struct hold hold;
 	static struct hold_fd held[1u << 16];
-	bool have_hold = false, hold_new = false;
-	if (!cfg.fd_store && !(cfg.fd_holder && !strcmp(cfg.fd_holder, "no"))) {
-		int nheld = 0;
-		/* Named after the registration socket: an inherited one by
-		 * the address it is bound to (a memlogd with the same
-		 * command line finds the same holder). */
+	bool have_hold = false, hold_new = false, fresh_sockets = false;
+	if (upgrading) {
+		/* Everything comes from the handover, the fds across the
+		 * exec: nothing is bound, taken or started. */
+		log_fd = ho.fds[HO_REG];
+		query_fd = ho.fds[HO_QUERY];
+		own_log = own_query = ho.own_sockets;
+		static const int keys[][2] = {
+			{ KEY_RING, HO_RING }, { KEY_STATE, HO_STATE },
+			{ KEY_BOUNCE_R, HO_BOUNCE_R }, { KEY_BOUNCE_W, HO_BOUNCE_W },
+		};
+		for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+			kept[so.nkept++] = (struct kept_fd){
+				(uint64_t)keys[i][0], ho.fds[keys[i][1]] };
 		char bound[108];
-		const char *reg = cfg.socket_log;
-		if (log_fd >= 0)
-			reg = listen_bound_path(log_fd, bound, sizeof(bound)) == 0
-			      ? bound : NULL;
-		r = reg ? hold_path(hold.path, sizeof(hold.path), reg) : -EADDRNOTAVAIL;
-		if (r == 0)
-			r = hold_find_binary(cfg.fd_holder, hold.binary,
-					     sizeof(hold.binary));
-		if (r == 0)
-			r = hold_open(&hold, held, (int)ARRAY_SIZE(held), &nheld);
-		hold_new = r == 0;
-		if (r == -EADDRINUSE) {
-			diag_warn("%s is served by another live process (a memlogd "
-				  "whose fd holder is %s); not taking it over",
-				  cfg.socket_log, hold.path);
-			return EXIT_IN_USE;
-		}
-		if (r < 0) {
-			diag_warn_err(r, "no fd holder (%s): a crash or restart "
-				      "of memlogd will close its writers' pipes",
-				      r == -ENOENT ? "memlog-fdholder not found"
-						   : hold.path);
-		} else {
+		if (ho.fds[HO_HOLDER] >= 0 &&
+		    listen_bound_path(log_fd, bound, sizeof(bound)) == 0 &&
+		    hold_path(hold.path, sizeof(hold.path), bound) == 0) {
+			hold_find_binary(cfg.fd_holder, hold.binary,
+					 sizeof(hold.binary));
+			hold.ev.fd = ho.fds[HO_HOLDER];
 			have_hold = true;
-			for (int i = 0; i < nheld && so.nkept < (int)ARRAY_SIZE(kept);
-			     i++)
-				so.kept[so.nkept++] = (struct kept_fd){
-					held[i].key, held[i].fd };
+		} else if (ho.fds[HO_HOLDER] >= 0) {
+			close(ho.fds[HO_HOLDER]);
 		}
-	}
-	/* Sockets the last memlogd bound and kept: they still hold what was
-	 * sent while no memlogd ran. */
-	if (log_fd < 0 && (log_fd = kept_take(&so, KEY_REG)) >= 0)
-		own_log = true;
-	if (query_fd < 0 && (query_fd = kept_take(&so, KEY_QUERY)) >= 0)
-		own_query = true;
-	bool fresh_sockets = false;
-	if (log_fd < 0) {
-		log_fd = listen_unix(cfg.socket_log, SOCK_DGRAM, 0600);
-		if (log_fd < 0)
-			return bind_error("registration", cfg.socket_log, log_fd);
-		own_log = fresh_sockets = true;
-	}
-	if (query_fd < 0) {
-		query_fd = listen_unix(cfg.socket_query, SOCK_STREAM, 0600);
+	} else {
+		if (cfg.fd_log >= 0) {
+			if ((r = listen_check_fd(cfg.fd_log, SOCK_DGRAM)) < 0) {
+				diag_warn_err(r, "-fd-log %d: not a unix datagram socket",
+					      cfg.fd_log);
+				return EXIT_USAGE;
+			}
+			log_fd = cfg.fd_log;
+		}
+		if (cfg.fd_query >= 0) {
+			if ((r = listen_check_fd(cfg.fd_query, SOCK_STREAM)) < 0) {
+				diag_warn_err(r, "-fd-query %d: not a unix stream socket",
+					      cfg.fd_query);
+				return EXIT_USAGE;
+			}
+			query_fd = cfg.fd_query;
+		}
+		/* Room for what a previous memlogd can have stored (LISTEN_FDS is
+		 * read up to 4096 fds). Static: untouched pages cost no memory. */
+		int nstored = listen_activation(&log_fd, &query_fd, stored,
+						(int)ARRAY_SIZE(stored));
+		if (nstored > 0) {
+			struct fdstore_sorter sorter = { sort_key, sort_legacy, &so };
+			if (fdstore_sort(stored, nstored, &sorter) == -ENOMEM)
+				diag_warn("out of memory taking back the fd store");
+		}
+		/* The fd holder (when no service manager keeps things): the last
+		 * memlogd's, with everything it kept, or a new one. */
+		if (!cfg.fd_store && !(cfg.fd_holder && !strcmp(cfg.fd_holder, "no"))) {
+			int nheld = 0;
+			/* Named after the registration socket: an inherited one by
+			 * the address it is bound to (a memlogd with the same
+			 * command line finds the same holder). */
+			char bound[108];
+			const char *reg = cfg.socket_log;
+			if (log_fd >= 0)
+				reg = listen_bound_path(log_fd, bound, sizeof(bound)) == 0
+				      ? bound : NULL;
+			r = reg ? hold_path(hold.path, sizeof(hold.path), reg) : -EADDRNOTAVAIL;
+			if (r == 0)
+				r = hold_find_binary(cfg.fd_holder, hold.binary,
+						     sizeof(hold.binary));
+			if (r == 0)
+				r = hold_open(&hold, held, (int)ARRAY_SIZE(held), &nheld);
+			hold_new = r == 0;
+			if (r == -EADDRINUSE) {
+				diag_warn("%s is served by another live process (a memlogd "
+					  "whose fd holder is %s); not taking it over",
+					  cfg.socket_log, hold.path);
+				return EXIT_IN_USE;
+			}
+			if (r < 0) {
+				diag_warn_err(r, "no fd holder (%s): a crash or restart "
+					      "of memlogd will close its writers' pipes",
+					      r == -ENOENT ? "memlog-fdholder not found"
+							   : hold.path);
+			} else {
+				have_hold = true;
+				for (int i = 0; i < nheld && so.nkept < (int)ARRAY_SIZE(kept);
+				     i++)
+					so.kept[so.nkept++] = (struct kept_fd){
+						held[i].key, held[i].fd };
+			}
+		}
+		/* Sockets the last memlogd bound and kept: they still hold what was
+		 * sent while no memlogd ran. */
+		if (log_fd < 0 && (log_fd = kept_take(&so, KEY_REG)) >= 0)
+			own_log = true;
+		if (query_fd < 0 && (query_fd = kept_take(&so, KEY_QUERY)) >= 0)
+			own_query = true;
+		if (log_fd < 0) {
+			log_fd = listen_unix(cfg.socket_log, SOCK_DGRAM, 0600);
+			if (log_fd < 0)
+				return bind_error("registration", cfg.socket_log, log_fd);
+			own_log = fresh_sockets = true;
+		}
 		if (query_fd < 0) {
-			r = bind_error("query", cfg.socket_query, query_fd);
-			if (own_log)
-				unlink(cfg.socket_log);
-			return r;
+			query_fd = listen_unix(cfg.socket_query, SOCK_STREAM, 0600);
+			if (query_fd < 0) {
+				r = bind_error("query", cfg.socket_query, query_fd);
+				if (own_log)
+					unlink(cfg.socket_log);
+				return r;
+			}
+			own_query = fresh_sockets = true;
 		}
-		own_query = fresh_sockets = true;
 	}
 	if (cfg.unlink_on_exit)
 		own_log = own_query = true;
@@ -315,7 +492,23 @@ int main(int argc, char **argv)
 
 	r = daemon_init(&d, &cfg, log_fd, query_fd,
 			fresh_sockets && own_log && own_query,
-			have_hold ? &hold : NULL, kept, so.nkept);
+			have_hold ? &hold : NULL, kept, so.nkept,
+			upgrading ? &ho : NULL);
+	/* (daemon_init starts d afresh: these come after it.) */
+	d.argv = argv;
+	own_binary(d.exe, sizeof(d.exe), argv[0]);
+	if (r == 0 && upgrading) {
+		/* Every reader goes on where it was, on its connection. */
+		int lost = 0;
+		for (uint32_t i = 0; i < ho.nreaders; i++)
+			lost += readers_import(&d.readers, &ho.readers[i]) < 0;
+		store_notice(&d.store, lost > 0, "upgraded: memlog %s took over "
+			     "live (%u sources, %u readers%s)", MEMLOG_VERSION,
+			     ho.nsources, ho.nreaders - (uint32_t)lost,
+			     lost ? ", some readers lost" : "");
+		handover_free(&ho);
+		free(ho_blob);
+	}
 	bool init_failed = r < 0;
 	if (r < 0) {
 		diag_warn_err(r, "cannot start");

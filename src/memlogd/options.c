@@ -99,6 +99,11 @@ static const struct opt rows[] = {
 	  .help = "tell the fd holder of these sockets to let\n"
 		  "everything go (writers then see their pipes close),\n"
 		  "remove the socket files, and exit" },
+	{ "upgrade", NULL, OPT_FLAG, CFG(upgrade),
+	  .help = "ask the memlogd serving these sockets to execute its\n"
+		  "binary again (a newer one, say) with every fd, the\n"
+		  "ring and its readers kept; exit 0 once it has, 1 if\n"
+		  "it refused (it then goes on as it was)" },
 	{ "console", NULL, OPT_BOOL, CFG(console),
 	  .help = "mirror every entry to stdout as TIME;SOURCE;MSG" },
 	{ "daemonize", NULL, OPT_BOOL, CFG(daemonize),
@@ -107,6 +112,10 @@ static const struct opt rows[] = {
 	/* Not listed: for a parent that binds the sockets and hands them
 	 * down with --fd-log and --fd-query (docs/memlogd.md). */
 	{ "unlink-on-exit", NULL, OPT_FLAG, CFG(unlink_on_exit) },
+	/* Not listed: the live upgrade's two steps (docs/memlogd.md). */
+	{ "upgrade-check", NULL, OPT_FLAG, CFG(upgrade_check) },
+	{ "upgrade-from", NULL, OPT_FUNC, CFG(upgrade_from), .parse = parse_fd,
+	  .bad = ": not a file descriptor", .arg = "FD" },
 	{ "help", .kind = OPT_HELP },
 	{ "version", .kind = OPT_VERSION },
 };
@@ -137,6 +146,7 @@ void memlogd_config_defaults(struct memlogd_config *cfg)
 	cfg->socket_query = DEFAULT_SOCKET_QUERY;
 	cfg->fd_log = -1;
 	cfg->fd_query = -1;
+	cfg->upgrade_from = -1;
 	cfg->max_line_len = 8192;
 	cfg->buffer_size = 4u << 20;
 	cfg->max_readers = 256;

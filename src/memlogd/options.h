@@ -37,6 +37,9 @@ struct memlogd_config {
 	const char *fd_holder;      /* memlog-fdholder's path; NULL: found
 				     * next to memlogd or on PATH; "no": none */
 	bool release;               /* tell the holder to let go, and exit */
+	bool upgrade;               /* ask the running memlogd to upgrade */
+	bool upgrade_check;         /* say which handovers we take, exit */
+	int upgrade_from;           /* handover memfd of a live upgrade, or -1 */
 };
 
 enum opts_result {

@@ -1,4 +1,5 @@
 #include "reader.h"
+#include "handover.h"
 #include "jsonenc.h"
 #include "record.h"
 #include "regmsg.h"
@@ -707,4 +708,126 @@ void readers_destroy(struct readers *rs)
 			reader_close(container_of(p, struct reader, link));
 	free(rs->scratch);
 	rs->scratch = NULL;
+}
+
+int readers_export(struct readers *rs, struct handover_reader **out,
+		   uint32_t *n)
+{
+	struct list *lists[] = { &rs->active, &rs->waiting, &rs->idle };
+	struct list *p, *t;
+	uint32_t k = 0, cap = rs->n + 1;
+	struct handover_reader *v = calloc(cap, sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < ARRAY_SIZE(lists); i++) {
+		list_for_each_safe(p, t, lists[i]) {
+			struct reader *r = container_of(p, struct reader, link);
+			if (k == cap)
+				break;
+			struct handover_reader *x = &v[k++];
+			x->fd = r->ev.fd;
+			x->fmt = (uint8_t)r->fmt;
+			x->state = (uint8_t)r->state;
+			x->follow = r->follow;
+			x->closing = r->closing;
+			x->is_console = r->is_console;
+			x->pollable = r->pollable;
+			x->has_prio = r->has_prio;
+			x->prio_min = r->prio_min;
+			x->prio_max = r->prio_max;
+			x->fac_mask = r->fac_mask;
+			x->pos_seq = r->pos.seq;
+			x->pos_off = r->pos.off;
+			x->end_seq = r->end_seq;
+			x->sent = r->sent;
+			x->missed = r->missed;
+			x->nglobs = MIN(r->nglobs, 16u);
+			for (uint32_t g = 0; g < x->nglobs; g++)
+				x->globs[g] = r->globs[g];
+			x->req = r->req;
+			x->req_len = r->req ? (uint32_t)r->req_len : 0;
+			x->out = r->out ? r->out + r->out_off : NULL;
+			x->out_len = (uint32_t)(r->out_len - r->out_off);
+		}
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+int readers_import(struct readers *rs, const struct handover_reader *x)
+{
+	struct reader *r = calloc(1, sizeof(*r));
+	int err = -ENOMEM;
+
+	if (!r || x->fmt > FMT_TEXT || x->state > R_WAITING)
+		goto fail;
+	r->set = rs;
+	r->ev.fd = x->fd;
+	r->ev.cb = reader_event;
+	r->fmt = (enum reader_format)x->fmt;
+	r->follow = x->follow;
+	r->closing = x->closing;
+	r->is_console = x->is_console;
+	r->pollable = x->pollable;
+	r->has_prio = x->has_prio;
+	r->prio_min = x->prio_min;
+	r->prio_max = x->prio_max;
+	r->fac_mask = x->fac_mask;
+	r->pos = (struct ring_pos){ x->pos_seq, x->pos_off };
+	r->end_seq = x->end_seq;
+	r->sent = x->sent;
+	r->missed = x->missed;
+	r->deadline_ms = rs->loop->now_ms + rs->cfg.request_timeout_ms;
+	list_init(&r->link);
+	if (x->nglobs && !(r->globs = calloc(x->nglobs, sizeof(char *))))
+		goto fail;
+	for (uint32_t g = 0; g < x->nglobs; g++) {
+		if (!(r->globs[g] = strndup(x->globs[g], x->glob_len[g])))
+			goto fail;
+		r->nglobs++;
+	}
+	if (x->req_len) {
+		if (!(r->req = malloc(QUERY_LINE_MAX + 1)) ||
+		    x->req_len > QUERY_LINE_MAX + 1)
+			goto fail;
+		memcpy(r->req, x->req, x->req_len);
+		r->req_len = x->req_len;
+	}
+	if (x->out_len) {
+		if (!(r->out = malloc(x->out_len)))
+			goto fail;
+		memcpy(r->out, x->out, x->out_len);
+		r->out_len = r->out_cap = x->out_len;
+	}
+	enum reader_state st = (enum reader_state)x->state;
+	uint32_t events = st == R_BLOCKED ? EPOLLOUT : st == R_REQUEST ? EPOLLIN : 0;
+	if (r->pollable && (err = loop_watch(rs->loop, &r->ev, events)) < 0)
+		goto fail;
+	r->state = st;
+	switch (st) {
+	case R_ACTIVE: list_add_tail(&rs->active, &r->link); break;
+	case R_WAITING: list_add_tail(&rs->waiting, &r->link); break;
+	default: list_add_tail(&rs->idle, &r->link); break;
+	}
+	if (r->is_console)
+		rs->console = r;
+	else
+		rs->n++;
+	if (st == R_REQUEST)
+		rs->next_deadline_ms = MIN(rs->next_deadline_ms, r->deadline_ms);
+	return 0;
+fail:
+	if (r) {
+		for (unsigned g = 0; g < r->nglobs; g++)
+			free(r->globs[g]);
+		free(r->globs);
+		free(r->req);
+		free(r->out);
+		free(r);
+	}
+	if (!x->is_console)
+		close(x->fd);
+	return err;
 }

@@ -118,6 +118,18 @@ static inline bool readers_busy(const struct readers *rs)
  * (UINT64_MAX: no request pending). */
 uint64_t readers_tick(struct readers *rs);
 
+struct handover_reader;
+
+/* Every reader as it stands, for a live upgrade: *out (malloc'd, n of
+ * them) points into the readers, which must stay as they are until the
+ * exec. Returns 0 or -ENOMEM. */
+int readers_export(struct readers *rs, struct handover_reader **out,
+		   uint32_t *n);
+
+/* A reader the last memlogd handed over (its fd is ours now). Returns 0
+ * or negative errno (the fd is then closed). */
+int readers_import(struct readers *rs, const struct handover_reader *x);
+
 /* Closes every reader (followers get nothing more). */
 void readers_destroy(struct readers *rs);
 

@@ -87,6 +87,10 @@ struct state_hdr {
 	char kmsg_boot[40];  /* boot id it belongs to; "" = none yet */
 	uint32_t bounce_rec; /* the record whose bytes the bounce pipe holds,
 			      * + 1; 0 = none */
+	uint32_t pad;
+	uint64_t upgrades;   /* live upgrades done (for memlogd --upgrade) */
+	uint64_t upgrades_failed;
+	uint64_t takeovers;  /* starts that took over from an earlier memlogd */
 };
 
 struct state_geometry {

@@ -48,10 +48,21 @@ size_t stats_encode(const struct stats_view *v, char **out)
 	if (!b.p)
 		return 0;
 
+	const struct state_hdr *sh = v->store->state.hdr;
 	sb_printf(&b, "{\"version\":\"%s\",\"instance\":\"%016llx\","
-		  "\"uptime_ms\":%llu,", MEMLOG_VERSION,
-		  (unsigned long long)v->store->instance,
-		  (unsigned long long)v->uptime_ms);
+		  "\"uptime_ms\":%llu,\"pid\":%d,\"upgrades\":%llu,"
+		  "\"upgrades_failed\":%llu,\"takeovers\":%llu,",
+		  MEMLOG_VERSION, (unsigned long long)v->store->instance,
+		  (unsigned long long)v->uptime_ms, v->pid,
+		  (unsigned long long)sh->upgrades,
+		  (unsigned long long)sh->upgrades_failed,
+		  (unsigned long long)sh->takeovers);
+	if (v->holder >= 0)
+		sb_printf(&b, "\"fd_holder\":{\"connected\":%s,"
+			  "\"refused\":%llu,\"restarted\":%llu},",
+			  v->holder ? "true" : "false",
+			  (unsigned long long)v->holder_put_failed,
+			  (unsigned long long)v->holder_respawns);
 	sb_printf(&b, "\"ring\":{\"size\":%llu,\"used\":%llu,\"entries\":%llu,"
 		  "\"oldest_seq\":%llu,\"newest_seq\":%llu,\"max_entries\":%llu,"
 		  "\"max_line_len\":%u},",

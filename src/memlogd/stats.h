@@ -18,6 +18,10 @@ struct stats_view {
 	const struct readers *readers;
 	const struct reg_counters *reg;
 	uint64_t uptime_ms;
+	int pid;                 /* memlogd's, for memlogd --upgrade */
+	int holder;              /* 1 an fd holder is connected, 0 it is
+				  * gone, -1 none is used */
+	uint64_t holder_put_failed, holder_respawns;
 	uint32_t max_line_len;
 	uint32_t max_readers;
 };

@@ -188,25 +188,15 @@ static void syslog_event(struct ev *ev, uint32_t events)
 	}
 }
 
-struct syslog_listener *syslogd_open(struct loop *loop, struct store *store,
-				     const char *path)
+/* Serves fd (bound at path). Takes fd. */
+static struct syslog_listener *serve(struct loop *loop, struct store *store,
+				     const char *path, int fd)
 {
 	struct syslog_listener *l = calloc(1, sizeof(*l));
-	int fd = -1, one = 1;
+	int one = 1;
 
 	if (!l || strlen(path) >= sizeof(l->path))
-		goto fail_quiet;
-	fd = listen_unix(path, SOCK_DGRAM, 0666);
-	if (fd < 0) {
-		const char *why = fd == -EADDRINUSE
-			? "another syslog daemon serves it"
-			: strerror(-fd);
-		diag_warn("syslog socket %s: %s; going on without it", path, why);
-		store_notice(store, false, "syslog socket %s: %s; going on "
-			     "without it", path, why);
-		free(l);
-		return NULL;
-	}
+		goto fail;
 	IGNORE_RESULT(setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)));
 	l->loop = loop;
 	l->store = store;
@@ -223,12 +213,42 @@ struct syslog_listener *syslogd_open(struct loop *loop, struct store *store,
 	srctab_at(&store->srcs, l->generic)->fds++;
 	return l;
 fail:
-	unlink(path);
 	close(fd);
-	free(l->buf);
-fail_quiet:
+	if (l)
+		free(l->buf);
 	free(l);
 	return NULL;
+}
+
+struct syslog_listener *syslogd_open(struct loop *loop, struct store *store,
+				     const char *path)
+{
+	int fd = listen_unix(path, SOCK_DGRAM, 0666);
+
+	if (fd < 0) {
+		const char *why = fd == -EADDRINUSE
+			? "another syslog daemon serves it"
+			: strerror(-fd);
+		diag_warn("syslog socket %s: %s; going on without it", path, why);
+		store_notice(store, false, "syslog socket %s: %s; going on "
+			     "without it", path, why);
+		return NULL;
+	}
+	struct syslog_listener *l = serve(loop, store, path, fd);
+	if (!l)
+		unlink(path);
+	return l;
+}
+
+struct syslog_listener *syslogd_adopt(struct loop *loop, struct store *store,
+				      const char *path, int fd)
+{
+	return serve(loop, store, path, fd);
+}
+
+int syslogd_fd(const struct syslog_listener *l)
+{
+	return l->ev.fd;
 }
 
 void syslogd_close(struct syslog_listener *l)

@@ -16,6 +16,13 @@ struct syslog_listener;
  * why in one notice and on stderr and returns NULL. */
 struct syslog_listener *syslogd_open(struct loop *loop, struct store *store,
 				     const char *path);
+/* The same on a socket a live upgrade handed over (bound at path). */
+struct syslog_listener *syslogd_adopt(struct loop *loop, struct store *store,
+				      const char *path, int fd);
+
+/* Its socket (for the handover). */
+int syslogd_fd(const struct syslog_listener *l);
+
 void syslogd_close(struct syslog_listener *l);
 
 #endif
