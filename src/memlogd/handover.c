@@ -137,6 +137,8 @@ int handover_decode(const char *buf, size_t len, struct handover *h)
 			r.bad = true;
 	}
 	GET(&r, own);
+	if (own > 1)
+		r.bad = true;
 	h->own_sockets = own != 0;
 	GET(&r, h->nsources);
 	GET(&r, h->nreaders);

@@ -1,0 +1,285 @@
+/* Live upgrades (memlogd --upgrade, SIGUSR2): under load, with a v2 and a
+ * LinuxKit legacy follower connected, memlogd executes its binary again
+ * over and over; every writer and every follower goes on as if nothing
+ * happened: the same connections, no gap, no duplicate, the same pid. An
+ * upgrade to a binary that does not take over is refused and leaves the
+ * running memlogd as it was. */
+#include "harness.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define WRITERS 20
+
+static int upgrades_wanted(void)
+{
+	const char *e = getenv("MEMLOG_UPGRADES");
+	return e ? atoi(e) : 20;
+}
+
+/* memlogd --upgrade on m's sockets: its exit status. */
+static int upgrade(const struct mld *m, const char *prog, char **err)
+{
+	const char *argv[] = { prog, "--socket-log", m->log, "--socket-query",
+			       m->query, "--upgrade", NULL };
+	return h_run(argv, NULL, 60000, NULL, err);
+}
+
+/* A follower on its own connection: what it received so far. */
+struct follower {
+	int fd;
+	char *buf;
+	size_t len, cap;
+	bool eof;
+};
+
+static void follow_start(struct follower *f, const struct mld *m,
+			 const void *req, size_t len)
+{
+	memset(f, 0, sizeof(*f));
+	f->fd = h_connect(m->query);
+	h_write_all(f->fd, req, len);
+	fcntl(f->fd, F_SETFL, O_NONBLOCK);
+}
+
+static void follow_read(struct follower *f)
+{
+	for (;;) {
+		if (f->cap - f->len < 65536) {
+			f->cap = f->cap ? 2 * f->cap : 1 << 20;
+			f->buf = realloc(f->buf, f->cap);
+			assert_non_null(f->buf);
+		}
+		ssize_t n = read(f->fd, f->buf + f->len, f->cap - f->len);
+		if (n > 0) {
+			f->len += (size_t)n;
+			continue;
+		}
+		if (n == 0)
+			f->eof = true;
+		return;
+	}
+}
+
+/* Every "wI N" line of writer I appears once, in order, N = 1..per; the
+ * rest (memlogd's notices) are ignored. For v2, the seqs also rise by one
+ * from line to line (nothing skipped, nothing sent twice). */
+static void check_follower(const struct follower *f, int per, bool v2)
+{
+	int next[WRITERS] = { 0 };
+	long long last_seq = 0;
+	const char *p = f->buf, *end = f->buf + f->len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		assert_non_null(nl);
+		json_error_t je;
+		json_t *o = json_loadb(p, (size_t)(nl - p), 0, &je);
+		if (!o)
+			fail_msg("not JSON: %.*s", (int)(nl - p), p);
+		if (v2) {
+			json_int_t seq = h_jint(o, "seq");
+			if (last_seq && seq != last_seq + 1)
+				fail_msg("seq %lld after %lld", (long long)seq,
+					 last_seq);
+			last_seq = seq;
+		}
+		const char *msg = h_jstr(o, "msg");
+		int w, n;
+		if (sscanf(msg, "w%d %d", &w, &n) == 2 && w >= 0 && w < WRITERS) {
+			if (n != next[w] + 1)
+				fail_msg("%s follower: writer %d: line %d after "
+					 "%d", v2 ? "v2" : "legacy", w, n, next[w]);
+			next[w] = n;
+		}
+		json_decref(o);
+		p = nl + 1;
+	}
+	for (int w = 0; w < WRITERS; w++)
+		if (next[w] != per)
+			fail_msg("%s follower: writer %d: %d of %d lines",
+				 v2 ? "v2" : "legacy", w, next[w], per);
+}
+
+static void test_upgrades_under_load(void **state)
+{
+	struct mld m = { 0 };
+	struct follower v2, legacy;
+	int w[WRITERS];
+	pid_t writers[WRITERS];
+	char prog[512];
+	const int per = 3000, ups = upgrades_wanted();
+	(void)state;
+
+	h_prog(prog, sizeof(prog), "memlogd");
+	mld_start(&m, (const struct mld_opts[]){ {
+		.args = (const char *const[]){ "--buffer-size", "64M", NULL },
+	} });
+	json_t *st = h_stats(&m);
+	json_int_t pid = h_jint(st, "pid");
+	json_decref(st);
+	follow_start(&v2, &m, "dump-follow\n", 12);
+	follow_start(&legacy, &m, "\2", 1);
+	for (int i = 0; i < WRITERS; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "w%d", i);
+		w[i] = h_register_pipe(&m, name);
+	}
+	/* The writers: per lines each, a few at a time. */
+	for (int i = 0; i < WRITERS; i++) {
+		writers[i] = fork();
+		assert_true(writers[i] >= 0);
+		if (writers[i] == 0) {
+			signal(SIGPIPE, SIG_DFL);
+			char line[64];
+			for (int n = 1; n <= per; n++) {
+				int l = snprintf(line, sizeof(line), "w%d %d\n", i, n);
+				if (write(w[i], line, (size_t)l) != l)
+					_exit(3);
+				if (n % 50 == 0)
+					usleep(1000);
+			}
+			_exit(0);
+		}
+		h_track_pid(writers[i]);
+	}
+	for (int i = 0; i < ups; i++) {
+		char *err = NULL;
+		int rs = upgrade(&m, prog, &err);
+		if (!WIFEXITED(rs) || WEXITSTATUS(rs) != 0)
+			fail_msg("upgrade %d: status 0x%x: %s", i + 1, rs, err);
+		free(err);
+		follow_read(&v2);
+		follow_read(&legacy);
+		h_sleep_ms((unsigned)(rand() % 100));
+	}
+	for (int i = 0; i < WRITERS; i++) {
+		assert_int_equal(h_wait_pid(writers[i], 60000), 0);
+		h_untrack_pid(writers[i]);
+		close(w[i]);
+	}
+	for (int i = 0; i < WRITERS; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "w%d", i);
+		h_wait_source_stat(&m, name, "stderr", "lines", per);
+	}
+	/* Both followers catch up on their original connections. */
+	uint64_t deadline = h_now_ms() + 30000;
+	size_t want = (size_t)WRITERS * per;
+	for (;;) {
+		follow_read(&v2);
+		follow_read(&legacy);
+		assert_false(v2.eof);
+		assert_false(legacy.eof);
+		size_t a = 0, b = 0;
+		for (size_t k = 0; k < v2.len; k++)
+			a += v2.buf[k] == '\n';
+		for (size_t k = 0; k < legacy.len; k++)
+			b += legacy.buf[k] == '\n';
+		if ((a >= want + (size_t)ups && b >= want + (size_t)ups) ||
+		    h_now_ms() > deadline)
+			break;
+		h_sleep_ms(20);
+	}
+	check_follower(&v2, per, true);
+	check_follower(&legacy, per, false);
+	st = h_stats(&m);
+	assert_int_equal(h_jint(st, "pid"), pid);
+	assert_int_equal(h_jint(st, "upgrades"), ups);
+	assert_int_equal(h_jint(st, "upgrades_failed"), 0);
+	json_decref(st);
+	print_message("# %d upgrades under %d writers: both followers got all "
+		      "%zu lines once, in order\n", ups, WRITERS, want);
+	close(v2.fd);
+	close(legacy.fd);
+	free(v2.buf);
+	free(legacy.buf);
+	mld_stop(&m);
+}
+
+static void copy_file(const char *from, const char *to)
+{
+	char *cmd;
+	assert_true(asprintf(&cmd, "cp '%s' '%s.new' && mv '%s.new' '%s'", from,
+			     to, to, to) > 0);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+}
+
+/* The file memlogd was started from is replaced by a binary that does not
+ * take over (it exits at once): the upgrade is refused, memlogd serves on
+ * as it was. With the real binary back, the upgrade goes through. */
+static void test_refused_upgrade(void **state)
+{
+	struct mld m = { 0 };
+	char prog[512], bin[256], holder[256], hbin[512];
+	(void)state;
+
+	h_prog(prog, sizeof(prog), "memlogd");
+	h_prog(hbin, sizeof(hbin), "memlog-fdholder");
+	mld_init(&m);
+	snprintf(bin, sizeof(bin), "%s/memlogd", m.dir);
+	snprintf(holder, sizeof(holder), "%s/memlog-fdholder", m.dir);
+	copy_file(prog, bin);
+	copy_file(hbin, holder);
+	const char *argv[] = { bin, "--socket-log", m.log, "--socket-query",
+			       m.query, NULL };
+	m.pid = h_spawn(argv, m.errfile, true);
+	mld_wait_ready(&m);
+	int w = h_register_pipe(&m, "app");
+	h_writef(w, "before\n");
+	h_wait_source_stat(&m, "app", "stderr", "lines", 1);
+
+	unlink(bin);
+	h_write_file(bin, "#!/bin/sh\nexit 0\n", 0755);
+	char *err = NULL;
+	int st = upgrade(&m, prog, &err);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 1)
+		fail_msg("upgrade to a binary that exits: status 0x%x, want 1: %s",
+			 st, err);
+	free(err);
+	json_t *s = h_stats(&m);
+	assert_int_equal(h_jint(s, "upgrades"), 0);
+	assert_int_equal(h_jint(s, "upgrades_failed"), 1);
+	assert_int_equal(h_jint(s, "pid"), m.pid);
+	json_decref(s);
+	json_t *nt = h_find_notice(&m, "upgrade refused", NULL);
+	assert_non_null(nt);
+	json_decref(nt);
+	h_writef(w, "after refusal\n");
+	h_wait_source_stat(&m, "app", "stderr", "lines", 2);
+
+	/* A binary that is not there at all. */
+	unlink(bin);
+	st = upgrade(&m, prog, NULL);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+
+	copy_file(prog, bin);
+	st = upgrade(&m, prog, NULL);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	h_writef(w, "after upgrade\n");
+	h_wait_source_stat(&m, "app", "stderr", "lines", 3);
+	s = h_stats(&m);
+	assert_int_equal(h_jint(s, "upgrades"), 1);
+	assert_int_equal(h_jint(s, "pid"), m.pid);
+	json_decref(s);
+	close(w);
+	mld_stop(&m);
+}
+
+int main(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_upgrades_under_load, h_teardown),
+		cmocka_unit_test_teardown(test_refused_upgrade, h_teardown),
+	};
+	return h_run_group("itest_upgrade", tests, 2, NULL, NULL);
+}
