@@ -1,4 +1,5 @@
 #include "fileio.h"
+#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -81,7 +82,7 @@ int file_replace(int dirfd, const char *name, const void *buf, size_t len,
 			err = -errno;
 	}
 	if (err) {
-		(void)unlinkat(dirfd, tmp, 0);
+		IGNORE_RESULT(unlinkat(dirfd, tmp, 0));
 		goto out;
 	}
 	if (flags & FILE_REPLACE_SYNC) {
@@ -89,7 +90,7 @@ int file_replace(int dirfd, const char *name, const void *buf, size_t len,
 		 * synced (some file systems refuse) cannot undo it. */
 		int d = open_parent(dirfd, name);
 		if (d >= 0) {
-			(void)fsync(d);
+			IGNORE_RESULT(fsync(d));
 			close(d);
 		}
 	}

@@ -31,7 +31,7 @@ int registrar_open(struct registrar *r, const char *path)
 		return -errno;
 	/* A bound daemon that does not read fills its queue and would block
 	 * us forever; give up after a while and let the caller fall back. */
-	(void)setsockopt(r->sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	IGNORE_RESULT(setsockopt(r->sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)));
 	return 0;
 }
 

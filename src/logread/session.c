@@ -38,7 +38,7 @@ static void consume_signal(struct session *s)
 	struct signalfd_siginfo si;
 
 	if (s->sigfd >= 0)
-		(void)read(s->sigfd, &si, sizeof(si));
+		IGNORE_RESULT(read(s->sigfd, &si, sizeof(si)));
 }
 
 /* Maps an output error to the exit code, saying what is worth saying. A

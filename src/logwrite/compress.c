@@ -1,4 +1,5 @@
 #include "compress.h"
+#include "util.h"
 #include "fileio.h"
 
 #include <errno.h>
@@ -112,7 +113,7 @@ int compress_file(int dirfd, const char *src, const char *dst, bool sync,
 		op = "rename";
 	}
 	if (r < 0) {
-		(void)unlinkat(dirfd, tmp, 0);
+		IGNORE_RESULT(unlinkat(dirfd, tmp, 0));
 		return io_fail(e, -r, op, tmp);
 	}
 	if (sync && fsync(dirfd) < 0)

@@ -1,4 +1,5 @@
 #include "fdtable.h"
+#include "util.h"
 
 #include <errno.h>
 #include <string.h>
@@ -134,7 +135,7 @@ int fdtable_del(struct fdtable *t, uint64_t key)
 	t->fds[i] = -1;
 	t->count--;
 	if (t->cap > FDTABLE_MIN_CAP && t->count * 8 < t->cap)
-		(void)resize(t, t->cap / 2); /* no memory: stays as it is */
+		IGNORE_RESULT(resize(t, t->cap / 2)); /* no memory: stays as it is */
 	return fd;
 }
 

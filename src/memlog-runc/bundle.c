@@ -1,4 +1,5 @@
 #include "bundle.h"
+#include "util.h"
 #include "fileio.h"
 
 #include <errno.h>
@@ -109,7 +110,7 @@ int bundle_replace_file(const char *path, const char *text, size_t len)
 	}
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0) {
-		(void)fsync(dfd);
+		IGNORE_RESULT(fsync(dfd));
 		close(dfd);
 	}
 	return 0;

@@ -298,7 +298,7 @@ static void hold_closed_stdio(void)
 			continue;
 		n = open("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY);
 		if (n >= 0 && n != fd) {
-			(void)dup3(n, fd, O_CLOEXEC);
+			IGNORE_RESULT(dup3(n, fd, O_CLOEXEC));
 			close(n);
 		}
 	}
@@ -369,7 +369,7 @@ static void not_captured(const struct container *x, const char *stream,
 	if (!x->conf->capture)
 		return; /* the operator's choice: nothing for memlogd */
 	n = notice_format(line, sizeof(line), x->name, x->id, stream, why);
-	(void)notice_send(x->conf->socket, line, n);
+	IGNORE_RESULT(notice_send(x->conf->socket, line, n));
 }
 
 /* create and run: host defaults, then capture. Any failure leaves the
@@ -558,7 +558,7 @@ int main(int argc, char **argv)
 	/* fd 2 may be the container's pipe to memlogd by now: say it on
 	 * the stderr we were given (we exit next). */
 	if (orig_stderr >= 0)
-		(void)dup2(orig_stderr, STDERR_FILENO);
+		IGNORE_RESULT(dup2(orig_stderr, STDERR_FILENO));
 	diag_warn_err(e, "cannot run %s", runtime);
 	rtlog_printf(&log, "error", "memlog-runc: cannot run %s: %s", runtime,
 		     strerror(e));

@@ -93,7 +93,7 @@ int fdstore_sort(struct stored_fd *fds, int n, const struct fdstore_sorter *s)
 				break;
 			}
 		}
-		IGNORE_RESULT(s->legacy(s->arg, &e) == 0);
+		IGNORE_RESULT(s->legacy(s->arg, &e));
 	}
 	/* Destinations without their source. */
 	for (int i = 0; i < n; i++)

@@ -170,7 +170,7 @@ void hold_drop(void *arg, uint64_t key)
 	struct hold *h = arg;
 
 	if (h->ev.fd >= 0)
-		IGNORE_RESULT(fdhold_drop(h->ev.fd, &key, 1, MSG_DONTWAIT) == 0);
+		IGNORE_RESULT(fdhold_drop(h->ev.fd, &key, 1, MSG_DONTWAIT));
 }
 
 /* The holder is gone (its session ended): a new one, handed everything. */

@@ -223,5 +223,5 @@ int listen_notify_fds(const char *state, const int *fds, int nfds)
 void listen_notify(const char *state)
 {
 	/* readiness is advisory: the service manager may be gone */
-	(void)listen_notify_fds(state, NULL, 0);
+	IGNORE_RESULT(listen_notify_fds(state, NULL, 0));
 }

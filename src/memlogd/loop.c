@@ -50,7 +50,7 @@ void loop_unwatch(struct loop *l, struct ev *ev)
 {
 	/* Not in the set (never watched, or a file epoll refused): the
 	 * error is expected and harmless. */
-	(void)epoll_ctl(l->epfd, EPOLL_CTL_DEL, ev->fd, NULL);
+	IGNORE_RESULT(epoll_ctl(l->epfd, EPOLL_CTL_DEL, ev->fd, NULL));
 	/* Its events not yet dispatched in this batch would reach a freed
 	 * owner: forget them. */
 	for (int i = l->batch_i; i < l->batch_n; i++)

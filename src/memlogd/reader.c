@@ -38,7 +38,7 @@ static void reader_sock_close(int fd)
 	char sink[4096];
 	size_t drained = 0;
 
-	(void)shutdown(fd, SHUT_RD);
+	IGNORE_RESULT(shutdown(fd, SHUT_RD));
 	while (drained < DRAIN_MAX) {
 		/* Never blocks: after SHUT_RD an empty queue reads as 0. */
 		ssize_t n = read(fd, sink, sizeof(sink));
@@ -601,9 +601,7 @@ void readers_accept(struct readers *rs, int fd)
 		rs->refused++;
 		/* A fresh socket's buffer takes the line at once; a client
 		 * already gone is not told. */
-		if (write(fd, busy, sizeof(busy) - 1) < 0) {
-			/* nothing more to do for it */
-		}
+		IGNORE_RESULT(write(fd, busy, sizeof(busy) - 1)); /* best effort */
 		reader_sock_close(fd);
 		return;
 	}

@@ -499,7 +499,7 @@ static void punch(const struct source *s, loff_t from, loff_t to)
 	to = page_down(s, to);
 	if (to > from)
 		IGNORE_RESULT(fallocate(state_of(s)->fd, FALLOC_FL_PUNCH_HOLE |
-					FALLOC_FL_KEEP_SIZE, from, to - from) == 0);
+					FALLOC_FL_KEEP_SIZE, from, to - from));
 }
 
 /* Makes room at the end of the region: bytes everything is done with are

@@ -222,7 +222,7 @@ void state_rec_free(struct state *st, uint32_t rec)
 	/* Its pages go back: a source that once saw a long line does not
 	 * keep them. */
 	IGNORE_RESULT(fallocate(st->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-				state_region(st, rec), (off_t)st->hdr->region_size) == 0);
+				state_region(st, rec), (off_t)st->hdr->region_size));
 	st->free_recs[st->nfree++] = rec;
 }
 
