@@ -39,6 +39,7 @@ enum query_mode {
 struct query_req {
 	enum query_mode mode;
 	bool v2;                /* text request: v2 output fields */
+	bool binary;            /* format=binary: binrec.h records */
 	bool has_after;
 	struct cursor after;
 	bool has_last;

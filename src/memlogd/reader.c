@@ -1,4 +1,5 @@
 #include "reader.h"
+#include "binrec.h"
 #include "handover.h"
 #include "jsonenc.h"
 #include "record.h"
@@ -73,6 +74,7 @@ static void reader_close(struct reader *r)
 		free(r->globs[i]);
 	free(r->globs);
 	free(r->req);
+	free(r->defs);
 	free(r->out);
 	free(r);
 }
@@ -134,6 +136,8 @@ static void queue_error(struct reader *r, const char *msg)
 	size_t el = json_escape(esc, msg, strnlen(msg, 200));
 	int n = snprintf(buf, sizeof(buf), "{\"error\":\"%.*s\"}\n", (int)el, esc);
 
+	if (r->fmt == FMT_BIN)
+		n = (int)binrec_error(buf, msg, strnlen(msg, 200));
 	put(r, buf, (size_t)n);
 	r->closing = true;
 	set_state(r, R_ACTIVE);
@@ -155,6 +159,9 @@ static bool put_marker(struct reader *r, const char *reason, int64_t missed,
 	case FMT_LEGACY:
 		n = record_legacy(rec, now, "memlogd", 7, text, strlen(text));
 		break;
+	case FMT_BIN:
+		n = binrec_marker(rec, now, missed, first, last, reason, text);
+		break;
 	default:
 		n = record_text(rec, now, "memlogd", 7, text, strlen(text));
 		break;
@@ -166,6 +173,46 @@ static bool put_marker(struct reader *r, const char *reason, int64_t missed,
 	return true;
 }
 
+#define DEFS_CAP 1024u /* source definitions remembered per binary reader */
+
+/* FMT_BIN: was slot's current name sent on this connection? If not, it
+ * is queued now (the table is forgotten when half full: definitions are
+ * then sent again as sources come up, which a client takes as is). Returns
+ * false when the output buffer has no room for it. */
+static bool put_definition(struct reader *r, uint32_t slot,
+			   const struct srcinfo *si)
+{
+	uint32_t at = (slot * 2654435761u) & (DEFS_CAP - 1);
+
+	if (!r->defs && !(r->defs = calloc(2 * DEFS_CAP, sizeof(uint32_t))))
+		return false;
+	for (;; at = (at + 1) & (DEFS_CAP - 1)) {
+		if (r->defs[2 * at] == 0)
+			break;
+		if (r->defs[2 * at] == slot + 1) {
+			if (r->defs[2 * at + 1] == si->gen)
+				return true;
+			break; /* the slot holds another name now */
+		}
+	}
+	char rec[BINREC_SOURCE_BOUND(REG_NAME_MAX)];
+	size_t n = binrec_source(rec, slot, si->stream, si->name, si->name_len);
+	if (!put(r, rec, n))
+		return false;
+	if (r->defs[2 * at] == 0) {
+		if (++r->ndefs > DEFS_CAP / 2) {
+			memset(r->defs, 0, 2 * DEFS_CAP * sizeof(uint32_t));
+			r->ndefs = 1;
+			for (at = (slot * 2654435761u) & (DEFS_CAP - 1);
+			     r->defs[2 * at]; at = (at + 1) & (DEFS_CAP - 1))
+				;
+		}
+	}
+	r->defs[2 * at] = slot + 1;
+	r->defs[2 * at + 1] = si->gen;
+	return true;
+}
+
 static bool put_entry(struct reader *r, const struct ring_entry *e)
 {
 	struct readers *rs = r->set;
@@ -174,10 +221,15 @@ static bool put_entry(struct reader *r, const struct ring_entry *e)
 	size_t bound, n;
 	char *dst;
 
+	if (r->fmt == FMT_BIN && !put_definition(r, e->source, si))
+		return false;
 	switch (r->fmt) {
 	case FMT_V2:
 		bound = RECORD_V2_BOUND(si->name_len, e->len) +
 			RECORD_ATTR_BYTE * (size_t)e->attrs_len + 16;
+		break;
+	case FMT_BIN:
+		bound = BINREC_ENTRY_BOUND(e->len, e->attrs_len);
 		break;
 	case FMT_LEGACY:
 		bound = RECORD_LEGACY_BOUND(si->name_len, e->len);
@@ -203,6 +255,14 @@ static bool put_entry(struct reader *r, const struct ring_entry *e)
 		n = record_legacy(dst, e->time_ns, srctab_name(t, si),
 				  si->name_len,
 				  e->msg, e->len);
+		break;
+	case FMT_BIN:
+		n = binrec_entry(dst, e->seq, e->time_ns, e->source,
+				 (uint8_t)(((e->flags & RING_F_PARTIAL) ? BINREC_PARTIAL : 0) |
+					   ((e->flags & RING_F_MARKER) ? BINREC_NOTICE : 0) |
+					   ((e->flags & RING_F_NOEOL) ? BINREC_NOEOL : 0)),
+				 e->priority, e->facility, e->msg, e->len,
+				 e->attrs, e->attrs_len);
 		break;
 	default:
 		n = record_text(dst, e->time_ns, srctab_name(t, si),
@@ -457,7 +517,11 @@ static void start(struct reader *r, const struct query_req *q)
 		set_state(r, R_ACTIVE);
 		return;
 	}
-	r->fmt = q->v2 ? FMT_V2 : FMT_LEGACY;
+	r->fmt = q->binary ? FMT_BIN : q->v2 ? FMT_V2 : FMT_LEGACY;
+	if (r->fmt == FMT_BIN) {
+		char hello[BINREC_HELLO_LEN];
+		put(r, hello, binrec_hello(hello, st->instance));
+	}
 	r->has_prio = q->has_prio;
 	r->prio_min = q->prio_min;
 	r->prio_max = q->prio_max;
@@ -759,7 +823,7 @@ int readers_import(struct readers *rs, const struct handover_reader *x)
 	struct reader *r = calloc(1, sizeof(*r));
 	int err = -ENOMEM;
 
-	if (!r || x->fmt > FMT_TEXT || x->state > R_WAITING)
+	if (!r || x->fmt > FMT_BIN || x->state > R_WAITING)
 		goto fail;
 	r->set = rs;
 	r->ev.fd = x->fd;

@@ -23,6 +23,7 @@ enum reader_format {
 	FMT_LEGACY,  /* LinuxKit NDJSON: time, source, msg */
 	FMT_V2,      /* memlog NDJSON: seq, cursor, ... */
 	FMT_TEXT,    /* console: TIME;SOURCE;MSG */
+	FMT_BIN,     /* memlog's binary records (binrec.h) */
 };
 
 enum reader_state {
@@ -56,6 +57,9 @@ struct reader {
 	uint32_t fac_mask;       /* facility filter; 0 = none */
 	unsigned nglobs;         /* source filter */
 	char **globs;
+	uint32_t *defs;          /* FMT_BIN: slot + 1 and gen of the source
+				  * definitions sent, a small hash table */
+	uint32_t ndefs;
 	char *out;               /* encoded bytes not yet written */
 	size_t out_off, out_len, out_cap;
 	uint64_t sent;           /* entries sent */

@@ -141,7 +141,9 @@ static int make(struct srctab *t, const char *name, size_t len, uint8_t stream,
 	if (i < 0)
 		return i;
 	struct srcinfo *s = &t->slots[i];
+	uint32_t gen = s->gen + 1;
 	memset(s, 0, sizeof(*s));
+	s->gen = gen;
 	s->stream = stream;
 	s->name_len = (uint16_t)len;
 	s->pid = -1;

@@ -31,6 +31,7 @@ struct srcinfo {
 	uint16_t name_len;
 	uint8_t stream;         /* enum stream */
 	uint8_t used;           /* holds a name (live, or dead not yet reclaimed) */
+	uint32_t gen;           /* which name it holds: bumped when made afresh */
 	int32_t pid;            /* last registrant's credentials, or -1 */
 	uint32_t uid;
 	uint64_t lines;         /* entries stored */
