@@ -27,8 +27,8 @@
 #include "backoff.h"
 #include "client.h"
 #include "entry.h"
-#include "reconn.h"
 #include "options.h"
+#include "reconn.h"
 #include "store.h"
 
 enum logwrite_exit {

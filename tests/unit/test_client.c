@@ -1,5 +1,6 @@
 /* src/client's query connection (client.c) against a server the test plays
- * itself on a unix socket in a temporary directory. send() is wrapped
+ * itself on a unix socket in a temporary directory, and when a follower
+ * says that memlogd is gone and back (reconn.c). send() is wrapped
  * (-Wl,--wrap=send) so that the server can refuse the client between its
  * connect() and its send(), which no real timing would do reliably. */
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "reconn.h"
 
 static const char busy[] = "{\"error\":\"too many query clients\"}\n";
 
@@ -186,6 +188,75 @@ static void test_nobody_listens(void **state)
 	rmdir(s.dir);
 }
 
+/* The request is taken once the peer has read it, and not when the
+ * connection is gone unread. */
+static void test_request_taken(void **state)
+{
+	int sv[2];
+	char buf[16];
+	(void)state;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(reconn_request_taken(sv[0]), 1); /* nothing sent */
+	assert_int_equal(__real_send(sv[0], "follow\n", 7, 0), 7);
+	assert_int_equal(reconn_request_taken(sv[0]), 0);
+	assert_int_equal(read(sv[1], buf, sizeof(buf)), 7);
+	assert_int_equal(reconn_request_taken(sv[0]), 1);
+	assert_int_equal(write(sv[1], "x", 1), 1); /* an answer waits */
+	assert_int_equal(reconn_request_taken(sv[0]), 1);
+	close(sv[0]);
+	close(sv[1]);
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(__real_send(sv[0], "follow\n", 7, 0), 7);
+	close(sv[1]); /* gone without reading it */
+	assert_int_equal(reconn_request_taken(sv[0]), 0);
+	close(sv[0]);
+}
+
+/* One line when lost, however often it fails after; "back" once, only
+ * after a loss, only when memlogd is there, and looked at only when the
+ * time has come. */
+static void test_reconn_says_once(void **state)
+{
+	struct reconn r;
+	int sv[2];
+	char buf[16];
+	(void)state;
+
+	reconn_init(&r);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	/* The first connection: nothing to say. */
+	reconn_connected(&r, 1000);
+	assert_false(reconn_back(&r, sv[0], true, 1000));
+	assert_true(reconn_deadline(&r) == UINT64_MAX);
+
+	assert_true(reconn_lost(&r));
+	assert_false(reconn_lost(&r));
+	assert_false(reconn_back(&r, sv[0], true, 1000)); /* not connected */
+	reconn_connected(&r, 1000);
+	assert_true(reconn_deadline(&r) == 1000 + RECONN_CHECK_MIN_MS);
+	assert_int_equal(__real_send(sv[0], "follow\n", 7, 0), 7);
+	/* Not yet time to look; then the request still waits. */
+	assert_false(reconn_back(&r, sv[0], false, 1050));
+	assert_false(reconn_back(&r, sv[0], false, 1100));
+	assert_true(reconn_deadline(&r) == 1100 + 2 * RECONN_CHECK_MIN_MS);
+	/* Lost again before memlogd was back: not said again. */
+	assert_false(reconn_lost(&r));
+	reconn_connected(&r, 2000);
+	assert_true(reconn_deadline(&r) == 2000 + RECONN_CHECK_MIN_MS);
+	assert_int_equal(read(sv[1], buf, sizeof(buf)), 7);
+	assert_true(reconn_back(&r, sv[0], false, 2100));
+	assert_false(reconn_back(&r, sv[0], false, 2200));
+	assert_true(reconn_deadline(&r) == UINT64_MAX);
+	/* The next loss is said again; bytes arriving say "back" at once. */
+	assert_true(reconn_lost(&r));
+	reconn_connected(&r, 3000);
+	assert_true(reconn_back(&r, sv[0], true, 3000));
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -193,6 +264,8 @@ int main(void)
 		cmocka_unit_test(test_refused_before_send),
 		cmocka_unit_test(test_reset_is_end),
 		cmocka_unit_test(test_nobody_listens),
+		cmocka_unit_test(test_request_taken),
+		cmocka_unit_test(test_reconn_says_once),
 	};
 
 	return cmocka_run_group_tests_name("client", tests, NULL, NULL);
