@@ -235,10 +235,12 @@ static void test_stop_while_memlogd_is_down(void **state)
 	int w = h_register_pipe(&m, "seq");
 	for (int i = 0; i < 5; i++)
 		h_writef(w, "%06d\n", i);
+	h_wait_source_stat(&m, "seq", "stderr", "lines", 5);
 	lr_start(&l, m.dir, m.query, (const char *const[]){ "-f", "-n", "2",
 		 "-o", "raw", "-cursor-file", cf, NULL });
 	h_wait_sig_blocked(l.pid, SIGTERM, "logread");
-	h_wait_stat(&m, "readers.connected", 2);
+	/* Its request has been answered: the next line is followed. */
+	h_wait_file_count(l.out, "000004\n", 1, H_TIMEOUT_MS);
 	h_writef(w, "%06d\n", 5);
 	h_wait_file_count(l.out, "000005\n", 1, H_TIMEOUT_MS);
 	mld_kill9(&m);
