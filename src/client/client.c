@@ -64,6 +64,12 @@ int client_connect(struct client *c, const char *cursor)
 	}
 	/* A fresh socket's buffer takes the short request at once. */
 	ssize_t w = send(fd, req, (size_t)n, MSG_NOSIGNAL);
+	/* A server that refuses a client before reading its request (too
+	 * many query clients) writes its error line, shuts the connection
+	 * down for reading and closes: the send fails, but the line waits
+	 * in our receive queue. Reading it tells the caller why. */
+	if (w < 0 && (errno == EPIPE || errno == ECONNRESET))
+		w = n;
 	if (w != n) {
 		err = w < 0 ? -errno : -EAGAIN;
 		close(fd);
@@ -134,6 +140,11 @@ ssize_t client_fill(struct client *c)
 	do
 		n = read(c->fd, c->buf + c->end, c->cap - c->end);
 	while (n < 0 && errno == EINTR);
+	/* On a unix socket ECONNRESET comes only once every byte the peer
+	 * wrote has been read: it closed with bytes of ours unread. What it
+	 * sent is all there is, as at end of file. */
+	if (n < 0 && errno == ECONNRESET)
+		n = 0;
 	if (n < 0)
 		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
 	if (n == 0)

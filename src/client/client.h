@@ -33,14 +33,17 @@ void client_free(struct client *c);
 /* Connects and sends "dump-follow after=CURSOR\n" ("dump-follow\n" when
  * cursor is empty), with params (if set) before the newline. Returns 0
  * or -errno (-ENAMETOOLONG: the path does not
- * fit a unix socket address). */
+ * fit a unix socket address). A send that fails because the server has
+ * already closed the connection (EPIPE, ECONNRESET) still returns 0 with
+ * the connection kept: the server's answer (an error line) is read as
+ * any other. */
 int client_connect(struct client *c, const char *cursor);
 
 /* Closes the connection and forgets what was received. */
 void client_close(struct client *c);
 
-/* One read(): the number of bytes, 0 at the end (eof is set), -EAGAIN,
- * -ENOMEM or -errno. */
+/* One read(): the number of bytes, 0 at the end (eof is set; also when
+ * the server reset the connection), -EAGAIN, -ENOMEM or -errno. */
 ssize_t client_fill(struct client *c);
 
 /* The next complete line, without its '\n', valid until the next call.

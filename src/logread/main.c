@@ -156,7 +156,7 @@ int main(int argc, char **argv)
 			return LR_EXIT_RUNTIME;
 	}
 
-	sock = conn_open(opts.socket);
+	sock = conn_open(opts.socket, false);
 	if (sock < 0) {
 		if (sock == -ENAMETOOLONG)
 			diag_warn("cannot connect to %s: path too long for a "
@@ -169,6 +169,8 @@ int main(int argc, char **argv)
 
 	output_init(&out, STDOUT_FILENO, opts.format, isatty(STDOUT_FILENO));
 	session_init(&sess, sock, sigfd, &out);
+	if ((opts.follow || opts.dump_follow) && !opts.stats)
+		session_follow(&sess, opts.socket, &req);
 	if (!opts.after && have_file_cursor)
 		sess.cursor_file = opts.cursor_file;
 	if (r < 0)

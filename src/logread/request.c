@@ -55,6 +55,19 @@ static const char *mode_word(enum query_mode m)
 	return NULL;
 }
 
+void request_resume(const struct request *first, const char *cursor,
+		    struct request *out)
+{
+	*out = *first;
+	if (!first->v2) {
+		out->mode = QUERY_FOLLOW;
+	} else if (cursor && *cursor) {
+		out->mode = QUERY_DUMP_FOLLOW;
+		out->after = cursor;
+		out->has_last = false;
+	}
+}
+
 int request_build(const struct request *r, char *out, size_t cap)
 {
 	struct line_out o = { .p = out, .cap = cap };

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "follow.h"
 #include "query.h"
 #include "reply.h"
 #include "util.h"
@@ -20,6 +21,29 @@ void session_init(struct session *s, int sock, int sigfd,
 	s->sigfd = sigfd;
 	s->out = *out;
 	line_reader_init(&s->lr, sock, LINE_READER_MAX);
+}
+
+void session_follow(struct session *s, const char *path,
+		    const struct request *first)
+{
+	s->follow = true;
+	s->path = path;
+	s->first = first;
+	s->lr.drop_cut = true;
+	reconn_init(&s->rc);
+	backoff_init(&s->bo, FOLLOW_BACKOFF_MIN_MS, FOLLOW_BACKOFF_MAX_MS);
+}
+
+void session_attach(struct session *s, int sock)
+{
+	bool drop_cut = s->lr.drop_cut;
+
+	if (s->sock >= 0)
+		close(s->sock);
+	s->sock = sock;
+	line_reader_free(&s->lr);
+	line_reader_init(&s->lr, sock, LINE_READER_MAX);
+	s->lr.drop_cut = drop_cut;
 }
 
 void session_free(struct session *s)
@@ -118,6 +142,8 @@ static int handle_line(struct session *s, const char *line, size_t len)
 		return LR_EXIT_PROTOCOL;
 	}
 	r = output_entry(&s->out, &e, line, len);
+	if (s->follow)
+		backoff_reset(&s->bo);
 	if (r == 0 && e.cursor.ptr) {
 		memcpy(s->pending, e.cursor.ptr, e.cursor.len);
 		s->pending[e.cursor.len] = '\0';
@@ -135,18 +161,24 @@ static int handle_line(struct session *s, const char *line, size_t len)
 
 /* Waits for the socket to be readable. Returns -1 when it is, or
  * LR_EXIT_OK when a stop signal came first. Without a signalfd the read
- * itself blocks, so there is nothing to wait for here. */
+ * itself blocks, so there is nothing to wait for here, unless memlogd is
+ * to be looked at meanwhile: whether it is back (follow_check_back()). */
 static int wait_readable(struct session *s)
 {
 	struct pollfd p[2] = {
 		{ .fd = s->sock, .events = POLLIN },
-		{ .fd = s->sigfd, .events = POLLIN },
+		{ .fd = s->sigfd, .events = POLLIN }, /* ignored when -1 */
 	};
 
-	if (s->sigfd < 0)
-		return -1;
 	for (;;) {
-		int n = poll(p, 2, -1);
+		uint64_t at = s->follow ? reconn_deadline(&s->rc) : UINT64_MAX;
+		uint64_t now = now_mono_ms();
+		int n;
+
+		if (s->sigfd < 0 && at == UINT64_MAX)
+			return -1;
+		n = poll(p, 2, at == UINT64_MAX ? -1 : at <= now ? 0 :
+			 (int)MIN(at - now, 60000));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -155,7 +187,9 @@ static int wait_readable(struct session *s)
 			consume_signal(s);
 			return LR_EXIT_OK;
 		}
-		return -1;
+		if (n > 0)
+			return -1;
+		follow_check_back(s, false);
 	}
 }
 
@@ -167,10 +201,14 @@ static int read_more(struct session *s)
 		diag_warn("out of memory");
 		return LR_EXIT_RUNTIME;
 	}
+	if (n < 0 && s->follow)
+		return follow_reconnect(s, (int)n);
 	if (n < 0) {
 		diag_warn_err((int)n, "cannot read from the server");
 		return LR_EXIT_RUNTIME;
 	}
+	if (n > 0 && s->follow)
+		follow_check_back(s, true);
 	return -1;
 }
 
@@ -198,15 +236,20 @@ int session_entries(struct session *s)
 			code = too_long();
 			break;
 		}
-		if (s->lr.eof) {
+		if (s->lr.eof && !s->follow) {
 			code = LR_EXIT_OK;
 			break;
 		}
 		/* Nothing may sit in the buffer while we wait: in follow
-		 * mode the next entry may be hours away. */
+		 * mode the next entry may be hours away, or memlogd. */
 		code = flush(s);
-		if (code < 0)
-			code = wait_readable(s);
+		if (code >= 0)
+			break;
+		if (s->lr.eof) {
+			code = follow_reconnect(s, 0);
+			continue;
+		}
+		code = wait_readable(s);
 		if (code < 0)
 			code = read_more(s);
 	}

@@ -6,8 +6,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "backoff.h"
 #include "linereader.h"
 #include "output.h"
+#include "reconn.h"
 #include "request.h"
 
 /* logread's exit codes. */
@@ -35,6 +37,12 @@ struct session {
 				   * read from this file (NULL: it does not):
 				   * the server refusing it is the file's
 				   * fault (exit 5), not a protocol error */
+	bool follow;              /* -f, -F: a connection that ends is made
+				   * again (follow.h) */
+	const char *path;         /* the query socket (follow) */
+	const struct request *first; /* what was asked first (follow) */
+	struct reconn rc;         /* the lost connection said, and its end */
+	struct backoff bo;        /* pauses between connection attempts */
 };
 
 /* sock and out are the session's from now on; session_free() closes and
@@ -43,9 +51,18 @@ void session_init(struct session *s, int sock, int sigfd,
 		  const struct output *out);
 void session_free(struct session *s);
 
-/* Prints entries until the server closes the connection, a stop signal
- * arrives or something fails; messages go to stderr. Returns the exit
- * code. Afterwards saved holds the cursor of the last entry that was
+/* Makes the session follow across lost connections (-f, -F): path is
+ * the query socket, first the request sent on it (both kept). */
+void session_follow(struct session *s, const char *path,
+		    const struct request *first);
+
+/* Takes the new connection sock (closing the old one): what was read on
+ * the old one and not printed is forgotten. */
+void session_attach(struct session *s, int sock);
+
+/* Prints entries until the server closes the connection (unless the
+ * session follows), a stop signal arrives or something fails; messages go
+ * to stderr. Returns the exit code. Afterwards saved holds the cursor of the last entry that was
  * written out completely, which is where a later run resumes. */
 int session_entries(struct session *s);
 

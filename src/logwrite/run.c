@@ -88,18 +88,24 @@ static void conn_try(struct logwrite *lw)
 	int r = client_connect(&lw->client, store_cursor(lw->store));
 
 	if (r < 0) {
-		if (!lw->conn_down)
+		if (reconn_lost(&lw->rc))
 			diag_warn("cannot connect to %s: %s; retrying",
 				  lw->opts->socket, r == -ENAMETOOLONG ?
 				  "path too long for a unix socket" :
 				  strerror(-r));
-		lw->conn_down = true;
 		lw->conn_at = now_mono_ms() + backoff_next(&lw->conn_bo);
 		return;
 	}
-	if (lw->conn_down)
+	reconn_connected(&lw->rc, now_mono_ms());
+}
+
+/* memlogd answers again after a loss that was said: say so, once. got:
+ * bytes have just arrived. */
+static void conn_check_back(struct logwrite *lw, bool got)
+{
+	if (lw->client.fd >= 0 &&
+	    reconn_back(&lw->rc, lw->client.fd, got, now_mono_ms()))
 		diag_warn("connected to %s", lw->opts->socket);
-	lw->conn_down = false;
 }
 
 /* The connection ended or went wrong; why is said once. */
@@ -110,10 +116,8 @@ static void conn_lost(struct logwrite *lw, const char *why, bool protocol)
 		if (!lw->proto_reported)
 			diag_warn("%s; reconnecting", why);
 		lw->proto_reported = true;
-	} else {
-		if (!lw->conn_down)
-			diag_warn("%s; reconnecting", why);
-		lw->conn_down = true;
+	} else if (reconn_lost(&lw->rc)) {
+		diag_warn("%s; reconnecting", why);
 	}
 	lw->conn_at = now_mono_ms() + backoff_next(&lw->conn_bo);
 }
@@ -223,6 +227,8 @@ static void pump(struct logwrite *lw)
 			lost = true;
 			break;
 		}
+		if (n > 0)
+			conn_check_back(lw, true);
 		r = take_lines(lw, why, sizeof(why), &appended);
 		if (r < 0)
 			return;
@@ -287,6 +293,7 @@ void run_init(struct logwrite *lw, const struct lw_opts *opts,
 	lw->sigfd = sigfd;
 	lw->log_dir = opts->log_dir;
 	client_init(&lw->client, opts->socket);
+	reconn_init(&lw->rc);
 	entry_parser_init(&lw->parser);
 	backoff_init(&lw->conn_bo, RUN_BACKOFF_MIN_MS, RUN_BACKOFF_MAX_MS);
 	backoff_init(&lw->disk_bo, RUN_BACKOFF_MIN_MS, RUN_BACKOFF_MAX_MS);
@@ -314,6 +321,8 @@ static int timeout_ms(const struct logwrite *lw, uint64_t now)
 	else {
 		if (lw->client.fd < 0)
 			at = lw->conn_at;
+		else
+			at = reconn_deadline(&lw->rc);
 		if (lw->opts->max_age_s || !lw->scanned)
 			at = MIN(at, lw->age_at);
 		if (lw->disk_reported && lw->disk_committed)
@@ -335,6 +344,7 @@ int run(struct logwrite *lw)
 			disk_retry(lw);
 		if (!lw->disk_failed && lw->client.fd < 0 && now >= lw->conn_at)
 			conn_try(lw);
+		conn_check_back(lw, false);
 		if (!lw->disk_failed && (lw->opts->max_age_s || !lw->scanned) &&
 		    now >= lw->age_at)
 			scan(lw);

@@ -1815,3 +1815,184 @@ void lw_wait_stderr(const struct lw *l, const char *needle)
 		h_sleep_ms(10);
 	}
 }
+
+/* ---- lines that flow while memlogd crashes ---- */
+
+void h_producer_start(struct h_producer *p, int fd)
+{
+	int stop[2], count[2];
+
+	assert_int_equal(pipe2(stop, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(count, O_CLOEXEC), 0);
+	p->pid = fork();
+	assert_true(p->pid >= 0);
+	if (p->pid == 0) {
+		int n = 0;
+		/* Out of the way first: one may be 3, 4 or 5 already. */
+		int a = fcntl(fd, F_DUPFD, 10), b = fcntl(stop[0], F_DUPFD, 10),
+		    c = fcntl(count[1], F_DUPFD, 10);
+
+		if (a < 0 || b < 0 || c < 0 || dup2(a, 3) < 0 ||
+		    dup2(b, 4) < 0 || dup2(c, 5) < 0)
+			_exit(120);
+		h_child_close_from(6);
+		h_child_signals();
+		for (;;) {
+			struct pollfd sp = { .fd = 4, .events = POLLIN };
+			char line[16];
+			int len = snprintf(line, sizeof(line), "%06d\n", n);
+			const char *q = line;
+
+			while (len > 0) {
+				ssize_t w = write(3, q, (size_t)len);
+				if (w < 0 && errno == EINTR)
+					continue;
+				if (w < 0)
+					_exit(2);
+				q += w;
+				len -= (int)w;
+			}
+			n++;
+			if (poll(&sp, 1, 0) == 1)
+				break;
+			if (n % 10 == 0)
+				usleep(2000);
+		}
+		if (write(5, &n, sizeof(n)) != (ssize_t)sizeof(n))
+			_exit(3);
+		_exit(0);
+	}
+	h_track_pid(p->pid);
+	close(stop[0]);
+	close(count[1]);
+	p->stop = stop[1];
+	p->count = count[0];
+}
+
+int h_producer_stop(struct h_producer *p)
+{
+	int n = -1, st;
+
+	close(p->stop);
+	st = h_wait_pid(p->pid, H_TIMEOUT_MS);
+	h_untrack_pid(p->pid);
+	h_expect_exit(st, 0, "the producer", NULL);
+	assert_int_equal(read(p->count, &n, sizeof(n)), (ssize_t)sizeof(n));
+	close(p->count);
+	return n;
+}
+
+void h_wait_lines_grow(const struct mld *m, const char *name,
+		       const char *stream, json_int_t n)
+{
+	uint64_t deadline = h_now_ms() + H_TIMEOUT_MS;
+	json_int_t base = h_source_stat(m, name, stream, "lines"), v;
+
+	for (;;) {
+		v = h_source_stat(m, name, stream, "lines");
+		if (v >= base + n)
+			return;
+		if (remaining(deadline) == 0)
+			fail_msg("%s's lines went from %lld to %lld only in %d ms",
+				 name, (long long)base, (long long)v, H_TIMEOUT_MS);
+		h_sleep_ms(5);
+	}
+}
+
+void h_wait_file_count(const char *path, const char *needle, int n,
+		       int timeout_ms)
+{
+	uint64_t deadline = h_now_ms() + (uint64_t)timeout_ms;
+
+	for (;;) {
+		char *s = h_read_file(path, NULL);
+		int c = s ? h_count_str(s, needle) : 0;
+
+		if (c >= n) {
+			free(s);
+			return;
+		}
+		if (remaining(deadline) == 0)
+			fail_msg("%s holds '%s' %d times, not %d, after %d ms:\n%s",
+				 path, needle, c, n, timeout_ms, s ? s : "");
+		free(s);
+		h_sleep_ms(10);
+	}
+}
+
+void h_expect_sequence(const char *text, int n, const char *what)
+{
+	const char *p = text;
+
+	for (int i = 0; i < n; i++) {
+		char want[16];
+		const char *nl = strchr(p, '\n');
+
+		snprintf(want, sizeof(want), "%06d", i);
+		if (!nl || (size_t)(nl - p) != 6 || memcmp(p, want, 6)) {
+			int got = nl && nl - p == 6 ? atoi(p) : -1;
+			fail_msg("%s: line %d is '%.*s', want %s (%s)", what, i,
+				 nl ? (int)(nl - p) : 40, p, want,
+				 got < 0 ? "not a number" : got < i ?
+				 "a line written twice" : "a line lost");
+		}
+		p = nl + 1;
+	}
+	if (*p)
+		fail_msg("%s: more than the %d lines written: '%.40s'", what, n, p);
+}
+
+/* How many of pid's fds are sockets. */
+static int socket_count(pid_t pid)
+{
+	char p[64], l[64];
+	DIR *d;
+	struct dirent *e;
+	int n = 0;
+
+	snprintf(p, sizeof(p), "/proc/%d/fd", (int)pid);
+	d = opendir(p);
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		ssize_t len;
+
+		if (e->d_name[0] == '.')
+			continue;
+		len = readlinkat(dirfd(d), e->d_name, l, sizeof(l) - 1);
+		n += len > 7 && !memcmp(l, "socket:", 7);
+	}
+	closedir(d);
+	return n;
+}
+
+void h_crash_cycle(struct mld *m, pid_t pid, const char *errfile,
+		   const char *lost, const char *back, int k, int timeout_ms)
+{
+	uint64_t deadline;
+	int socks;
+	char *s;
+
+	/* The follower's connection has been accepted (the stats request
+	 * is the other one): a kill before that would not end it. */
+	h_wait_stat(m, "readers.connected", 2);
+	socks = socket_count(pid);
+	mld_kill9(m);
+	h_wait_file_count(errfile, lost, k, timeout_ms);
+	/* It connects again (as many sockets as before) while memlogd is
+	 * down: the fd holder keeps the listening socket. */
+	deadline = h_now_ms() + (uint64_t)timeout_ms;
+	while (socket_count(pid) != socks) {
+		if (remaining(deadline) == 0)
+			fail_msg("process %d did not connect again within %d ms",
+				 (int)pid, timeout_ms);
+		h_sleep_ms(5);
+	}
+	/* Time to say it, were it to say it now. */
+	h_sleep_ms(200);
+	s = h_read_file(errfile, NULL);
+	if (h_count_str(s, back) != k - 1)
+		fail_msg("'%s' said while memlogd is down:\n%s", back, s);
+	free(s);
+	mld_start(m, NULL);
+	h_wait_file_count(errfile, back, k, timeout_ms);
+}

@@ -262,6 +262,40 @@ json_t *h_find_notice(const struct mld *m, const char *w1, const char *w2);
  * signalfd from then on: sent earlier, it would simply kill it). */
 void h_wait_sig_blocked(pid_t pid, int sig, const char *what);
 
+/* ---- lines that flow while memlogd crashes ----
+ * A producer is a process of its own that writes the lines "%06d\n" for
+ * 0, 1, 2... into a registered pipe, about 5 a millisecond, until it is
+ * stopped: the test goes on while memlogd is down and the pipe is full. */
+struct h_producer {
+	pid_t pid;
+	int stop;   /* closing it stops the producer */
+	int count;  /* it writes how many lines it wrote here */
+};
+/* Starts writing into fd (the test may close its own copy). */
+void h_producer_start(struct h_producer *p, int fd);
+/* Stops it; returns how many lines it wrote (0 to n-1). */
+int h_producer_stop(struct h_producer *p);
+/* Waits until the source's "lines" counter has grown by n. */
+void h_wait_lines_grow(const struct mld *m, const char *name,
+		       const char *stream, json_int_t n);
+/* Waits until the file holds needle at least n times (fails with the
+ * file's content after timeout_ms). */
+void h_wait_file_count(const char *path, const char *needle, int n,
+		       int timeout_ms);
+/* The k-th crash a follower (process pid, its stderr in errfile) rides
+ * through: once memlogd has accepted its connection (it must be memlogd's
+ * only query client), SIGKILLs m's memlogd, waits until the follower has said lost
+ * (the k-th time) and has connected again (as many fds as before: the fd
+ * holder keeps the socket, so connect() succeeds while memlogd is down),
+ * checks that it has not said back more than k-1 times meanwhile (memlogd
+ * is not back), then starts memlogd again and waits until it says back
+ * the k-th time. */
+void h_crash_cycle(struct mld *m, pid_t pid, const char *errfile,
+		   const char *lost, const char *back, int k, int timeout_ms);
+/* Checks that text is exactly "%06d\n" lines 0 to n-1: every line once,
+ * in order (what says which line is missing or repeated). */
+void h_expect_sequence(const char *text, int n, const char *what);
+
 /* ---- logwrite under test ----
  * Its log directory is DIR/logs in a memlogd's temp dir, its stderr
  * DIR/logwrite.err (appended to across runs). */
