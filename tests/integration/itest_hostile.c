@@ -243,6 +243,35 @@ static void test_linger_source_end(void **state)
 	mld_stop(&m);
 }
 
+/* A lingering socket as a tee's destination: closed when its source
+ * ends (its writer closes the pipe, nothing left to copy on). */
+static void test_linger_tee_destination(void **state)
+{
+	struct mld m = { 0 };
+	struct lingering l;
+	int p[2];
+	(void)state;
+
+	mld_start(&m, NULL);
+	int base = h_fd_count(m.pid);
+	lingering_open(&l, false);
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	int fds[2] = { p[0], l.conn };
+	char *a = h_register_acked(m.log, "dest\0tee=1\0ack=1", 16, fds, 2);
+	assert_string_equal(a, "ok\n");
+	free(a);
+	close(l.conn);
+	close(p[0]);
+	h_wait_stat(&m, "registrations.tees_open", 1);
+	/* memlogd holds the only copy: the source's end closes it. */
+	close(p[1]);
+	answered(&m, h_now_ms(), NULL, "registrations.sources_open", 0,
+		 "tee's destination closed with a lingering socket");
+	h_wait_fd_count(m.pid, base, H_TIMEOUT_MS);
+	lingering_close(&l);
+	mld_stop(&m);
+}
+
 /* Lingering sockets in registrations memlogd refuses: the ninth fd of a
  * datagram, a source past --max-sources, and the answer fd of an ack=1
  * registration (whose answer does not fit). Each is passed while memlogd
@@ -583,6 +612,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_linger_syslog_fd, h_teardown),
 		cmocka_unit_test_teardown(test_linger_source_end, h_teardown),
+		cmocka_unit_test_teardown(test_linger_tee_destination, h_teardown),
 		cmocka_unit_test_teardown(test_linger_refused, h_teardown),
 		cmocka_unit_test_teardown(test_never_ending_dev_zero, h_teardown),
 		cmocka_unit_test_teardown(test_never_ending_tee_onto_itself,
