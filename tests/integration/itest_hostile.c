@@ -11,7 +11,8 @@
  *    structured data that fills the attribute space;
  *  - item 18: 50,000 distinct syslog tags each get their source.
  * Timing is only ever a bound far from what is measured (a 30 s linger
- * against a 10 s limit, an idle daemon against half a CPU). */
+ * against a 10 s limit; an idle daemon's CPU time against a quarter of
+ * the time passed, where one spinning got 40 % on a busy 2-CPU machine). */
 #include "harness.h"
 
 #include <errno.h>
@@ -374,7 +375,7 @@ static void bystander_check(struct bystander *b, const char *what)
 	uint64_t cpu = h_cpu_ms(m->pid) - c0, wall = h_now_ms() - t0;
 	print_message("# %s: memlogd used %llu ms of CPU in %llu ms\n", what,
 		      (unsigned long long)cpu, (unsigned long long)wall);
-	if (cpu * 2 > wall)
+	if (cpu * 4 > wall)
 		fail_msg("%s: memlogd used %llu ms of CPU in %llu ms: it spins "
 			 "on a source that never ends", what,
 			 (unsigned long long)cpu, (unsigned long long)wall);
