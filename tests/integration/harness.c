@@ -1996,3 +1996,73 @@ void h_crash_cycle(struct mld *m, pid_t pid, const char *errfile,
 	mld_start(m, NULL);
 	h_wait_file_count(errfile, back, k, timeout_ms);
 }
+
+/* ---- hostile senders (itest_hostile) ---- */
+
+char *h_register_acked(const char *path, const void *payload, size_t len,
+		       const int *fds, int nfds)
+{
+	int ack[2], all[254];
+
+	assert_true(nfds >= 0 && nfds < 253);
+	assert_int_equal(pipe2(ack, O_CLOEXEC), 0);
+	if (nfds)
+		memcpy(all, fds, (size_t)nfds * sizeof(int));
+	all[nfds] = ack[1];
+	int r = h_register(path, payload, len, all, nfds + 1);
+	close(ack[1]);
+	if (r < 0) {
+		close(ack[0]);
+		fail_msg("registration on %s failed: %s", path, strerror(-r));
+	}
+	uint64_t deadline = h_now_ms() + H_TIMEOUT_MS;
+	char buf[512];
+	size_t n = 0;
+	for (;;) {
+		ssize_t k = read_deadline(ack[0], buf + n, sizeof(buf) - 1 - n,
+					  deadline);
+		if (k == -ETIMEDOUT) {
+			close(ack[0]);
+			fail_msg("no answer to an ack=1 registration within %d ms",
+				 H_TIMEOUT_MS);
+		}
+		if (k == 0 || n + (size_t)k == sizeof(buf) - 1) {
+			n += (size_t)(k > 0 ? k : 0);
+			break;
+		}
+		n += (size_t)k;
+	}
+	close(ack[0]);
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
+/* The state letter of /proc/PID/stat ('R', 'S', 'T'...), or 0. */
+static char proc_state(pid_t pid)
+{
+	char p[64];
+	snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
+	char *s = h_read_file(p, NULL);
+	char *e = s ? strrchr(s, ')') : NULL;
+	char st = e && e[1] == ' ' ? e[2] : 0;
+	free(s);
+	return st;
+}
+
+void h_freeze(pid_t pid)
+{
+	uint64_t deadline = h_now_ms() + H_TIMEOUT_MS;
+
+	assert_int_equal(kill(pid, SIGSTOP), 0);
+	while (proc_state(pid) != 'T') {
+		if (h_now_ms() > deadline)
+			fail_msg("pid %d did not stop within %d ms", (int)pid,
+				 H_TIMEOUT_MS);
+		h_sleep_ms(1);
+	}
+}
+
+void h_thaw(pid_t pid)
+{
+	assert_int_equal(kill(pid, SIGCONT), 0);
+}

@@ -148,6 +148,12 @@ void h_sleep_ms(unsigned ms);
  * or -errno. */
 int h_register(const char *path, const void *payload, size_t len,
 	       const int *fds, int nfds);
+/* Registration with ack=1 (docs/protocol.md): payload must hold the
+ * attribute; the write end of a fresh pipe goes last, after fds, for the
+ * answer. Returns the answer (malloc'd): "ok\n", "refused: WHY\n", or ""
+ * when memlogd closed the pipe without a line. */
+char *h_register_acked(const char *path, const void *payload, size_t len,
+		       const int *fds, int nfds);
 /* Makes a pipe, registers its read end under name, returns the write end. */
 int h_register_pipe(const struct mld *m, const char *name);
 /* Same with a raw datagram payload (name plus attributes). */
@@ -221,6 +227,10 @@ long h_rss_kb(pid_t pid);
 /* CPU time (user + system) the process has used, in ms. */
 uint64_t h_cpu_ms(pid_t pid);
 void h_wait_fd_count(pid_t pid, int want, int timeout_ms);
+/* SIGSTOP, returning once the process is stopped (what it is sent
+ * meanwhile waits in its queues); SIGCONT. */
+void h_freeze(pid_t pid);
+void h_thaw(pid_t pid);
 
 /* Format checks. */
 /* RFC 3339, nanoseconds with trailing zeros trimmed, "Z"; sets *ns. */
