@@ -1,4 +1,5 @@
 #include "daemon.h"
+#include "listen.h"
 #include "diag.h"
 #include "fileio.h"
 #include "stats.h"
@@ -430,6 +431,13 @@ int daemon_init(struct daemon *d, const struct memlogd_config *cfg,
 	    (r = watch_signals(d)) < 0)
 		return r;
 	d->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	char own[108];
+	if (listen_bound_path(query_fd, own, sizeof(own)) == 0)
+		sources_own_socket(&d->sources, own);
+	if (listen_bound_path(log_fd, own, sizeof(own)) == 0)
+		sources_own_socket(&d->sources, own);
+	if (cfg->syslog)
+		sources_own_socket(&d->sources, cfg->syslog);
 	/* Both go on without their source if it cannot be had (said in a
 	 * notice): the fd sources matter more than either. */
 	if (cfg->kmsg)
