@@ -73,6 +73,8 @@ static void reader_close(struct reader *r)
 	for (unsigned i = 0; i < r->nglobs; i++)
 		free(r->globs[i]);
 	free(r->globs);
+	if (r->has_grep)
+		regfree(&r->grep);
 	free(r->req);
 	free(r->defs);
 	free(r->out);
@@ -277,11 +279,34 @@ static bool put_entry(struct reader *r, const struct ring_entry *e)
 	return put(r, dst, n);
 }
 
+/* Does the message match the reader's pattern? regexec takes a C string
+ * (musl has no REG_STARTEND): the message is copied, a NUL byte in it
+ * written as 0x1a (SUB), so that a pattern sees all of it. */
+static bool grep_match(const struct reader *r, const struct ring_entry *e)
+{
+	char *c = r->set->grep_buf;
+
+	for (uint32_t i = 0; i < e->len; i++)
+		c[i] = e->msg[i] ? e->msg[i] : '\x1a';
+	c[e->len] = '\0';
+	return regexec(&r->grep, c, 0, NULL, 0) == 0;
+}
+
 static bool wanted(const struct reader *r, const struct ring_entry *e)
 {
 	if (r->has_prio && (e->priority < r->prio_min ||
 			    e->priority > r->prio_max))
 		return false; /* no priority (-1) is below every range */
+	if ((r->has_since && e->time_ns < r->since_ns) ||
+	    (r->has_until && e->time_ns > r->until_ns))
+		return false;
+	if (r->stream_mask) {
+		struct srctab *st = &r->set->store->srcs;
+		if (!(r->stream_mask & (1u << srctab_at(st, e->source)->stream)))
+			return false;
+	}
+	if (r->has_grep && !grep_match(r, e))
+		return false;
 	if (r->fac_mask && (e->facility < 0 ||
 			    !(r->fac_mask & (1u << e->facility))))
 		return false;
@@ -448,7 +473,8 @@ static bool wanted_by(const struct ring_entry *e, void *arg)
 
 static bool has_filter(const struct reader *r)
 {
-	return r->has_prio || r->fac_mask || r->nglobs;
+	return r->has_prio || r->fac_mask || r->nglobs || r->has_since ||
+	       r->has_until || r->stream_mask || r->has_grep;
 }
 
 /* Positions the reader at the last n entries it wants: with a filter they
@@ -526,6 +552,24 @@ static void start(struct reader *r, const struct query_req *q)
 	r->prio_min = q->prio_min;
 	r->prio_max = q->prio_max;
 	r->fac_mask = q->fac_mask;
+	r->has_since = q->has_since;
+	r->since_ns = q->since_ns;
+	r->has_until = q->has_until;
+	r->until_ns = q->until_ns;
+	r->stream_mask = q->stream_mask;
+	if (q->grep[0]) {
+		int rc = regcomp(&r->grep, q->grep, REG_EXTENDED | REG_NOSUB |
+				 (q->grep_icase ? REG_ICASE : 0));
+		if (rc != 0) {
+			char why[160], msg[220];
+			regerror(rc, NULL, why, sizeof(why));
+			snprintf(msg, sizeof(msg), "bad request: grep: %s", why);
+			rs->requests_bad++;
+			queue_error(r, msg);
+			return;
+		}
+		r->has_grep = true;
+	}
 	if (copy_globs(r, q) < 0) {
 		queue_error(r, "out of memory");
 		return;
@@ -652,7 +696,8 @@ int readers_init(struct readers *rs, struct loop *loop, struct store *store,
 	rs->scratch_size = RECORD_V2_BOUND(REG_NAME_MAX, store->max_line_len) +
 			   RECORD_ATTR_BYTE * RECORD_ATTRS_MAX + 16;
 	rs->scratch = malloc(rs->scratch_size);
-	return rs->scratch ? 0 : -ENOMEM;
+	rs->grep_buf = malloc(MAX((size_t)store->max_line_len, 4096u) + 1);
+	return rs->scratch && rs->grep_buf ? 0 : -ENOMEM;
 }
 
 void readers_accept(struct readers *rs, int fd)
@@ -769,7 +814,9 @@ void readers_destroy(struct readers *rs)
 		list_for_each_safe(p, t, lists[i])
 			reader_close(container_of(p, struct reader, link));
 	free(rs->scratch);
+	free(rs->grep_buf);
 	rs->scratch = NULL;
+	rs->grep_buf = NULL;
 }
 
 int readers_export(struct readers *rs, struct handover_reader **out,
