@@ -34,8 +34,9 @@
  *
  * -m rss (K = 10000 by default): VmRSS (and VmHWM, RssAnon, RssFile,
  *   RssShmem) of the holder and of memlogd, before any source, once the
- *   holder holds the K sources' fds, and once one line of every source is
- *   stored. One line per phase.
+ *   holder holds the K sources' fds, and 1.5 s after one line of every
+ *   source was stored (memlogd gives unused pages back once a second). One
+ *   line per phase.
  *
  * -m pause (K = 1): a writer thread writes one L-byte line every ms with a
  *   blocking write() for MS milliseconds (default 10000) and times every
@@ -585,6 +586,7 @@ static int mode_rss(bool burst)
 		if (write_all(src_fd[s], line, (size_t)L) < 0)
 			die("write:");
 	wait_stored(K);
+	sleep_ns(1500000000); /* memlogd's housekeeping gives pages back each second */
 	print_rss("one_line_each");
 	stop_all();
 	return 0;

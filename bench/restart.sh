@@ -54,7 +54,7 @@ while read -r l; do
 	case $(f phase) in
 	empty) what="started, no source";;
 	registered) what="10,000 sources registered";;
-	one_line_each) what="and one 64-byte line from each stored";;
+	one_line_each) what="and one 64-byte line from each stored (1.5 s later)";;
 	*) what=$(f phase);;
 	esac
 	echo "| $what | $(f held_fds) | $(f holder_VmRSS_kb) ($(f holder_RssAnon_kb) / $(f holder_RssFile_kb)) | $(f memlogd_VmRSS_kb) ($(f memlogd_RssAnon_kb) / $(f memlogd_RssFile_kb) / $(f memlogd_RssShmem_kb)) |"
