@@ -90,6 +90,8 @@ static size_t stats_reply(void *arg, char **out)
 		.holder = d->hold ? (d->hold->ev.fd >= 0) : -1,
 		.holder_put_failed = d->hold ? d->hold->put_failed : 0,
 		.holder_respawns = d->hold ? d->hold->respawns : 0,
+		.holder_waiting = d->hold ? d->hold->qn : 0,
+		.holder_pid = d->hold ? hold_pid(d->hold) : 0,
 		.max_line_len = d->cfg->max_line_len,
 		.max_readers = d->cfg->max_readers,
 	};
@@ -565,6 +567,9 @@ void daemon_upgrade(struct daemon *d)
 	r = preflight(d, why, sizeof(why));
 	if (r < 0)
 		goto refused;
+	/* What waits for the holder is this memlogd's alone. */
+	if (d->hold)
+		IGNORE_RESULT(hold_flush(d->hold));
 	for (int i = 0; i < HO_NFDS; i++)
 		ho.fds[i] = -1;
 	ho.fds[HO_RING] = d->store.ring.memfd;

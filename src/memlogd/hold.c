@@ -151,26 +151,172 @@ int hold_open(struct hold *h, struct hold_fd *fds, int max, int *n)
 	return 0;
 }
 
+/* EPOLLOUT in the session's mask exactly while something waits. */
+static void want_out(struct hold *h)
+{
+	bool want = h->qn > 0;
+
+	if (want == h->wants_out || h->ev.fd < 0 || !h->loop)
+		return;
+	if (loop_rewatch(h->loop, &h->ev, EPOLLIN | (want ? EPOLLOUT : 0)) == 0)
+		h->wants_out = want;
+}
+
+/* Forgets what waits (the session is gone: a new holder is handed
+ * everything anew). */
+static void queue_clear(struct hold *h)
+{
+	for (uint32_t i = 0; i < h->qn; i++)
+		if (h->q[i].fd >= 0)
+			close(h->q[i].fd);
+	h->qn = 0;
+}
+
+/* Sends the longest run of one kind at the queue's head (one message).
+ * Returns 0 (sent, or refused and counted), -EAGAIN, or another negative
+ * errno when the session itself failed. */
+static int send_head(struct hold *h, int flags)
+{
+	uint64_t keys[FDHOLD_KEYS_MAX];
+	int fds[FDHOLD_KEYS_MAX];
+	bool put = h->q[0].fd >= 0;
+	uint32_t n = 0;
+	int r;
+
+	while (n < h->qn && n < FDHOLD_KEYS_MAX && (h->q[n].fd >= 0) == put) {
+		keys[n] = h->q[n].key;
+		fds[n] = h->q[n].fd;
+		n++;
+	}
+	r = put ? fdhold_put(h->ev.fd, keys, fds, n, flags)
+		: fdhold_drop(h->ev.fd, keys, n, flags);
+	if (r == -EAGAIN)
+		return r;
+	if (r == -EPIPE || r == -ECONNRESET || r == -ENOTCONN)
+		return r;
+	if (r < 0 && put)
+		h->put_failed += n;
+	for (uint32_t i = 0; put && i < n; i++)
+		close(fds[i]);
+	h->qn -= n;
+	memmove(h->q, h->q + n, h->qn * sizeof(*h->q));
+	return 0;
+}
+
+static int flush(struct hold *h, int flags)
+{
+	int r = 0;
+
+	while (h->qn > 0 && h->ev.fd >= 0 && (r = send_head(h, flags)) == 0)
+		;
+	if (r < 0 && r != -EAGAIN) {
+		/* The session is gone: what waits is lost with it (the holder
+		 * that replaces this one is handed everything again). */
+		for (uint32_t i = 0; i < h->qn; i++)
+			h->put_failed += h->q[i].fd >= 0;
+		queue_clear(h);
+	}
+	want_out(h);
+	return r;
+}
+
+static int enqueue(struct hold *h, uint64_t key, int fd)
+{
+	if (h->qn == h->qcap) {
+		uint32_t cap = h->qcap ? h->qcap * 2 : 64;
+		struct hold_op *q = realloc(h->q, cap * sizeof(*q));
+		if (!q)
+			return -ENOMEM;
+		h->q = q;
+		h->qcap = cap;
+	}
+	h->q[h->qn++] = (struct hold_op){ key, fd };
+	want_out(h);
+	return 0;
+}
+
 int hold_put(void *arg, uint64_t key, int fd)
 {
 	struct hold *h = arg;
+	uint32_t puts = 0;
+	int r;
 
 	if (h->ev.fd < 0)
 		return -ENOTCONN;
 	/* Never waiting: a holder that stopped reading costs this fd its
 	 * keeping, not the daemon its loop. */
-	int r = fdhold_put(h->ev.fd, &key, &fd, 1, MSG_DONTWAIT);
-	if (r < 0)
+	if (h->qn == 0) {
+		r = fdhold_put(h->ev.fd, &key, &fd, 1, MSG_DONTWAIT);
+		if (r != -EAGAIN) {
+			if (r < 0)
+				h->put_failed++;
+			return r;
+		}
+	}
+	for (uint32_t i = 0; i < h->qn; i++)
+		puts += h->q[i].fd >= 0;
+	if (puts >= HOLD_QUEUE_MAX) {
 		h->put_failed++;
-	return r;
+		return -ENOBUFS;
+	}
+	/* Our own reference: the caller may close fd before it is sent. */
+	int dup = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (dup < 0 || (r = enqueue(h, key, dup)) < 0) {
+		r = dup < 0 ? -errno : r;
+		if (dup >= 0)
+			close(dup);
+		h->put_failed++;
+		return r;
+	}
+	return 0;
 }
 
 void hold_drop(void *arg, uint64_t key)
 {
 	struct hold *h = arg;
 
-	if (h->ev.fd >= 0)
-		IGNORE_RESULT(fdhold_drop(h->ev.fd, &key, 1, MSG_DONTWAIT));
+	if (h->ev.fd < 0)
+		return;
+	/* Its PUT has not left yet: taken back, the holder never sees it. */
+	for (uint32_t i = h->qn; i-- > 0;) {
+		if (h->q[i].key != key)
+			continue;
+		if (h->q[i].fd < 0)
+			break;
+		close(h->q[i].fd);
+		memmove(h->q + i, h->q + i + 1, (h->qn - i - 1) * sizeof(*h->q));
+		h->qn--;
+		want_out(h);
+		return;
+	}
+	if (h->qn == 0 &&
+	    fdhold_drop(h->ev.fd, &key, 1, MSG_DONTWAIT) != -EAGAIN)
+		return;
+	/* Kept in order behind what waits; if even that fails the holder
+	 * keeps the fd until the next memlogd finds no source for its key
+	 * and drops it. */
+	IGNORE_RESULT(enqueue(h, key, -1));
+}
+
+int hold_pid(const struct hold *h)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+
+	if (h->ev.fd < 0)
+		return 0;
+	/* A holder we started shares a socketpair with us, whose peer
+	 * credentials are our own. */
+	if (h->pid > 0)
+		return h->pid;
+	if (getsockopt(h->ev.fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0)
+		return 0;
+	return uc.pid;
+}
+
+int hold_flush(struct hold *h)
+{
+	return h->qn ? flush(h, 0) : 0;
 }
 
 /* The holder is gone (its session ended): a new one, handed everything. */
@@ -178,9 +324,11 @@ static void replace(struct hold *h, struct loop *loop)
 {
 	int sock;
 
+	queue_clear(h);
 	loop_unwatch(loop, &h->ev);
 	close(h->ev.fd);
 	h->ev.fd = -1;
+	h->wants_out = false;
 	if (h->pid > 0)
 		waitpid(h->pid, NULL, WNOHANG);
 	h->pid = 0;
@@ -203,6 +351,9 @@ static void hold_event(struct ev *ev, uint32_t events)
 	struct fdhold_msg m;
 	int fds[FDHOLD_KEYS_MAX];
 
+	/* A failed session is found by the reading below. */
+	if (events & EPOLLOUT)
+		IGNORE_RESULT(flush(h, MSG_DONTWAIT));
 	for (;;) {
 		int r = fdhold_recv(ev->fd, &m, fds, 0);
 		if (r == -EAGAIN)
@@ -228,6 +379,12 @@ int hold_watch(struct hold *h, struct loop *loop)
 
 void hold_close(struct hold *h, struct loop *loop)
 {
+	if (h->ev.fd >= 0)
+		IGNORE_RESULT(hold_flush(h));
+	queue_clear(h);
+	free(h->q);
+	h->q = NULL;
+	h->qcap = 0;
 	if (h->ev.fd < 0)
 		return;
 	loop_unwatch(loop, &h->ev);

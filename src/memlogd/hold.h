@@ -15,6 +15,17 @@
 
 #include "loop.h"
 
+/* A PUT (fd >= 0, memlogd's own duplicate) or a DROP (fd -1) not yet
+ * sent. */
+struct hold_op {
+	uint64_t key;
+	int fd;
+};
+
+/* PUTs waiting at most; DROPs always wait (a lost DROP would keep a
+ * writer's pipe open in the holder). */
+#define HOLD_QUEUE_MAX 8192
+
 struct hold {
 	struct ev ev;            /* the session with the holder */
 	pid_t pid;               /* the holder, when memlogd started it */
@@ -22,6 +33,12 @@ struct hold {
 	char binary[4096];       /* memlog-fdholder, to start it */
 	uint64_t put_failed;     /* fds the holder could not be given */
 	uint64_t respawns;       /* holders started after one died */
+	/* What the session's socket had no room for yet, in order: a burst
+	 * of registrations fills it (a few messages) long before the holder
+	 * falls behind. Sent on EPOLLOUT, in batches. */
+	struct hold_op *q;
+	uint32_t qn, qcap;
+	bool wants_out;          /* EPOLLOUT is in ev's mask */
 	struct loop *loop;       /* where ev is watched */
 	void *owner;             /* the daemon, for lost() */
 	/* The holder died and a new one was started: hand it everything. */
@@ -48,15 +65,27 @@ struct hold_fd {
  * negative errno (no holder: memlogd goes on without). */
 int hold_open(struct hold *h, struct hold_fd *fds, int max, int *n);
 
-/* The keeper's calls (source.h, struct keeper). Never wait. */
+/* The keeper's calls (source.h, struct keeper). Never wait: what the
+ * socket has no room for waits in h's queue (a PUT with a duplicate of
+ * fd; -ENOBUFS when HOLD_QUEUE_MAX PUTs wait already). A DROP of a key
+ * whose PUT still waits takes the PUT back. */
 int hold_put(void *h, uint64_t key, int fd);
 void hold_drop(void *h, uint64_t key);
+
+/* Sends what waits, waiting for the holder up to its send deadline (before
+ * an upgrade's exec: the next memlogd does not know the queue). Returns 0
+ * or negative errno (what was not sent is counted in put_failed). */
+int hold_flush(struct hold *h);
 
 /* Watches the session in loop: refusals are counted, a holder that dies
  * is replaced (h->lost is called). */
 int hold_watch(struct hold *h, struct loop *loop);
 
-/* Closes the session (the holder keeps everything for the next memlogd). */
+/* The holder's pid (by the session's peer credentials), 0 if none. */
+int hold_pid(const struct hold *h);
+
+/* Sends what waits (hold_flush) and closes the session (the holder keeps
+ * everything for the next memlogd). */
 void hold_close(struct hold *h, struct loop *loop);
 
 /* Tells the holder at path to let everything go and exit. Returns 0,

@@ -22,6 +22,8 @@ struct stats_view {
 	int holder;              /* 1 an fd holder is connected, 0 it is
 				  * gone, -1 none is used */
 	uint64_t holder_put_failed, holder_respawns;
+	uint32_t holder_waiting; /* PUTs and DROPs not yet sent */
+	int holder_pid;          /* 0: not known */
 	uint32_t max_line_len;
 	uint32_t max_readers;
 };
