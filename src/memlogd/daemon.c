@@ -99,14 +99,14 @@ static size_t stats_reply(void *arg, char **out)
 	return stats_encode(&v, out);
 }
 
-/* Sources are limited by fds: keep room for readers and our own. */
-static uint32_t max_sources(const struct memlogd_config *cfg)
+/* Sources are limited by fds: keep room for readers, our own, and the
+ * duplicates of fds waiting for the fd holder (*waiting_max of them). */
+static uint32_t max_sources(const struct memlogd_config *cfg,
+			    uint32_t *waiting_max)
 {
 	struct rlimit rl;
 	uint64_t lim = 1024;
 
-	if (cfg->max_sources)
-		return cfg->max_sources;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
 		if (rl.rlim_cur < rl.rlim_max) {
 			rl.rlim_cur = MIN(rl.rlim_max, (rlim_t)1 << 20);
@@ -115,7 +115,10 @@ static uint32_t max_sources(const struct memlogd_config *cfg)
 		}
 		lim = rl.rlim_cur;
 	}
-	uint64_t spare = (uint64_t)cfg->max_readers + 32;
+	*waiting_max = (uint32_t)MIN(lim / 16, (uint64_t)HOLD_WAITING_MAX);
+	if (cfg->max_sources)
+		return cfg->max_sources;
+	uint64_t spare = (uint64_t)cfg->max_readers + 32 + *waiting_max;
 	return lim > spare + 16 ? (uint32_t)MIN(lim - spare, 1u << 20) : 16;
 }
 
@@ -336,7 +339,8 @@ int daemon_init(struct daemon *d, const struct memlogd_config *cfg,
 		int log_fd, int query_fd, bool own_sockets, struct hold *hold,
 		struct kept_fd *kept, int nkept, const struct handover *ho)
 {
-	uint32_t maxsrc = max_sources(cfg);
+	uint32_t waiting_max;
+	uint32_t maxsrc = max_sources(cfg, &waiting_max);
 	uint64_t lag = MAX((uint64_t)cfg->max_line_len + 1, 64u << 10);
 	struct store_config sc = {
 		.buffer_size = cfg->buffer_size,
@@ -382,6 +386,7 @@ int daemon_init(struct daemon *d, const struct memlogd_config *cfg,
 		d->hold = hold;
 		hold->owner = d;
 		hold->lost = holder_lost;
+		hold->waiting_max = waiting_max;
 		d->keeper = (struct keeper){ hold_put, hold_drop, hold };
 		d->keeping = true;
 	}

@@ -255,7 +255,7 @@ int hold_put(void *arg, uint64_t key, int fd)
 	}
 	for (uint32_t i = 0; i < h->qn; i++)
 		puts += h->q[i].fd >= 0;
-	if (puts >= HOLD_QUEUE_MAX) {
+	if (puts >= (h->waiting_max ? h->waiting_max : HOLD_WAITING_MAX)) {
 		h->put_failed++;
 		return -ENOBUFS;
 	}

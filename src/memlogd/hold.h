@@ -22,9 +22,11 @@ struct hold_op {
 	int fd;
 };
 
-/* PUTs waiting at most; DROPs always wait (a lost DROP would keep a
- * writer's pipe open in the holder). */
-#define HOLD_QUEUE_MAX 8192
+/* PUTs waiting at most (each holds a duplicate fd, which memlogd's fd
+ * budget leaves room for: struct hold.waiting_max, at most this); DROPs
+ * always wait (a lost DROP would keep a writer's pipe open in the
+ * holder). */
+#define HOLD_WAITING_MAX 8192
 
 struct hold {
 	struct ev ev;            /* the session with the holder */
@@ -38,6 +40,7 @@ struct hold {
 	 * falls behind. Sent on EPOLLOUT, in batches. */
 	struct hold_op *q;
 	uint32_t qn, qcap;
+	uint32_t waiting_max;    /* PUTs that may wait (0: HOLD_WAITING_MAX) */
 	bool wants_out;          /* EPOLLOUT is in ev's mask */
 	struct loop *loop;       /* where ev is watched */
 	void *owner;             /* the daemon, for lost() */
@@ -67,7 +70,7 @@ int hold_open(struct hold *h, struct hold_fd *fds, int max, int *n);
 
 /* The keeper's calls (source.h, struct keeper). Never wait: what the
  * socket has no room for waits in h's queue (a PUT with a duplicate of
- * fd; -ENOBUFS when HOLD_QUEUE_MAX PUTs wait already). A DROP of a key
+ * fd; -ENOBUFS when waiting_max PUTs wait already). A DROP of a key
  * whose PUT still waits takes the PUT back. */
 int hold_put(void *h, uint64_t key, int fd);
 void hold_drop(void *h, uint64_t key);
