@@ -885,6 +885,7 @@ static void source_service(struct source *s)
 			return;
 		}
 		rc->read_ns = now_realtime_ns();
+		s->active = true;
 		loop_count_bytes(ss->loop, (size_t)n);
 		if ((uint64_t)(rc->in_at - base_of(s)) > s->high_water)
 			s->high_water = (uint64_t)(rc->in_at - base_of(s));
@@ -982,6 +983,13 @@ void sources_tick(struct sources *ss)
 	list_for_each_safe(p, t, &ss->all) {
 		struct source *s = container_of(p, struct source, link);
 		struct src_rec *rc = rec_of(s);
+		/* A busy source would fault the same pages in again at once
+		 * (giving them back cost a third of a busy memlogd's time):
+		 * only a quiet one's are given back. */
+		if (s->active) {
+			s->active = false;
+			continue;
+		}
 		loff_t keep = page_up(s, rc->in_at);
 		loff_t hw = page_up(s, base_of(s) + (loff_t)s->high_water);
 		if (hw <= keep)

@@ -43,6 +43,7 @@ struct source {
 	bool watched;            /* ev is in the epoll set */
 	bool kept;               /* its fds are with the keeper */
 	bool ending;             /* at its end, waiting for its tee to drain */
+	bool active;             /* bytes came since the last tick */
 	uint64_t high_water;     /* region bytes touched since last trimmed */
 	uint64_t dev, ino;       /* its file, in sources.read_from */
 	uint64_t tdev, tino;     /* its tee's, in sources.copy_to (0: none) */
