@@ -1195,9 +1195,10 @@ static void view_end(struct crash *x, struct view *v)
 			    line_at(&s->want, s->want.len) - 1, shown(w, 60), w);
 		}
 		if (s->odd_splits)
-			bad(x, "%s: source %s: %" PRIu64 " lines split where they "
-			    "were not longer than --max-line-len (%d)", v->name,
-			    s->name, s->odd_splits, MAX_LINE_LEN);
+			bad(x, "%s: source %s: %" PRIu64 " partial entries not "
+			    "--max-line-len (%d) bytes long: lines split where "
+			    "they were not too long", v->name, s->name,
+			    s->odd_splits, MAX_LINE_LEN);
 	}
 }
 
