@@ -33,7 +33,10 @@
  * test's own service manager (the notify socket, LISTEN_FDS and
  * LISTEN_FDNAMES, as in itest_fdstore.c): MEMLOG_CRASH_FDSTORE_KILLS kills
  * (default 5) under load, with a tee'd source whose destination the test
- * reads.
+ * reads. test_fd_store_manager_busy: sources that register while the
+ * manager's notify socket is full (other services' messages waiting, as
+ * at boot) must still reach the store: no writer may get EPIPE when
+ * memlogd is then killed.
  *
  * The writers are this binary run again (--crash-writer): line I of
  * writer K is a function of the seed, K and I alone, so the test knows
@@ -497,6 +500,22 @@ static void mgr_drain(struct manager *g)
 {
 	while (mgr_poll(g))
 		;
+}
+
+/* Waits (reading) until the manager holds want fds; false if it does
+ * not within H_TIMEOUT_MS. */
+static bool mgr_wait_held(struct manager *g, int want)
+{
+	uint64_t end = h_now_ms() + H_TIMEOUT_MS;
+
+	for (;;) {
+		mgr_drain(g);
+		if (g->n == want)
+			return true;
+		if (h_now_ms() >= end)
+			return false;
+		h_sleep_ms(5);
+	}
 }
 
 static void mgr_free(struct manager *g)
@@ -1940,6 +1959,11 @@ static void test_fd_store_restarts(void **state)
 	writer_start_fd(&x, NW, src[1], cap, dur);
 	close(src[1]);
 	wait_sources_open(&x, 2 * NW + 1, 20000);
+	/* The ring, the state, the bounce pipe, both sockets, every source
+	 * and the tee's destination. */
+	if (!mgr_wait_held(&g, 6 + 2 * NW + 2))
+		bad(&x, "the manager holds %d fds, want %d: memlogd did not "
+		    "store every source", g.n, 6 + 2 * NW + 2);
 
 	torture(&x, kills, NW + 1, -1, cap, dur);
 	print_kills(&x);
@@ -1992,6 +2016,92 @@ static void test_fd_store_restarts(void **state)
 	finish(&x);
 }
 
+/* Fills the notify socket's queue with other services' datagrams, as a
+ * busy service manager at boot would have it; returns how many. */
+static int mgr_fill(struct manager *g)
+{
+	struct sockaddr_un sa;
+	int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), n = 0;
+
+	assert_true(s >= 0);
+	h_sun_path(&sa, g->path);
+	while (n < 100000 && sendto(s, "WATCHDOG=1", 10, MSG_DONTWAIT,
+				    (struct sockaddr *)&sa, sizeof(sa)) == 10)
+		n++;
+	assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
+	close(s);
+	return n;
+}
+
+/* --fd-store with a service manager that is slow to read its notify
+ * socket (full of other services' messages) while sources register:
+ * each source must still end up in the store, and no writer may get
+ * EPIPE when memlogd is then killed. */
+static void test_fd_store_manager_busy(void **state)
+{
+	enum { NS = 6 };
+	int w[NS];
+	char name[16];
+	struct crash x;
+	struct manager g;
+	(void)state;
+
+	x_init(&x, "--fd-store, the manager busy");
+	x.args[4] = "--fd-store";
+	mgr_init(&g, x.m.dir);
+	x.g = &g;
+	snprintf(x.envbuf[0], sizeof(x.envbuf[0]), "NOTIFY_SOCKET=%s", g.path);
+	x_start(&x, true);
+	if (!mgr_wait_held(&g, 6))
+		bad(&x, "the manager holds %d fds at start, want 6", g.n);
+	int queued = mgr_fill(&g);
+	for (int i = 0; i < NS; i++) {
+		snprintf(name, sizeof(name), "busy%d", i);
+		w[i] = h_register_pipe(&x.m, name);
+	}
+	/* Read by memlogd (the manager is not read meanwhile). */
+	for (uint64_t end = h_now_ms() + H_TIMEOUT_MS;
+	     sources_open(&x) != NS && h_now_ms() < end;)
+		h_sleep_ms(5);
+	print_message("# %d datagrams were waiting in the manager's socket when "
+		      "%d sources registered\n", queued, NS);
+	if (!mgr_wait_held(&g, 6 + NS)) {
+		json_t *a = h_dump(&x.m, "dump source=memlogd\n");
+		bad(&x, "the manager holds %d fds, want %d: %d sources were "
+		    "never stored; memlogd's notices (%zu):", g.n, 6 + NS,
+		    6 + NS - g.n, json_array_size(a));
+		h_print_entries(a);
+		json_decref(a);
+	}
+	x_kill(&x);
+	for (int i = 0; i < NS; i++) {
+		snprintf(name, sizeof(name), "after-%d\n", i);
+		if (write(w[i], name, strlen(name)) < 0)
+			bad(&x, "writer busy%d: %s after memlogd was killed", i,
+			    strerror(errno));
+	}
+	x_start(&x, true);
+	for (int i = 0; i < NS; i++) {
+		snprintf(name, sizeof(name), "busy%d", i);
+		for (uint64_t end = h_now_ms() + H_TIMEOUT_MS;
+		     h_source_stat(&x.m, name, "stderr", "lines") != 1 &&
+		     h_now_ms() < end;)
+			h_sleep_ms(5);
+		if (h_source_stat(&x.m, name, "stderr", "lines") != 1)
+			bad(&x, "source %s: its line written while memlogd was "
+			    "down did not arrive", name);
+		close(w[i]);
+	}
+	x.m.keep_sockets = true;
+	int st = mld_signal_wait(&x.m, SIGTERM);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		bad(&x, "memlogd did not exit 0 on SIGTERM: 0x%x", st);
+	mgr_free(&g);
+	mld_cleanup(&x.m);
+	x_free(&x);
+	finish(&x);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "--crash-writer"))
@@ -2002,6 +2112,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_holder_killed_after_restart,
 					  h_teardown),
 		cmocka_unit_test_teardown(test_fd_store_restarts, h_teardown),
+		cmocka_unit_test_teardown(test_fd_store_manager_busy, h_teardown),
 	};
 	return h_run_tests("itest_crash", tests, NULL, NULL);
 }
