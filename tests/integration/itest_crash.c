@@ -28,6 +28,8 @@
  * test_holder_killed_after_restart: the same with a memlogd that took its
  * sockets back from the holder (restarted once first); then memlogd is
  * killed and a writer registers while it is down.
+ * test_holder_stopped: the holder stops reading (SIGSTOP) while 600
+ * sources register; once it reads again it must hold every one of them.
  *
  * test_fd_store_restarts: the same restarts with --fd-store under the
  * test's own service manager (the notify socket, LISTEN_FDS and
@@ -2016,6 +2018,72 @@ static void test_fd_store_restarts(void **state)
 	finish(&x);
 }
 
+/* The holder stops reading for a while (SIGSTOP: a holder that is slow,
+ * swapped out, or stopped by someone) while many sources register: once
+ * it reads again, it must hold every source, and no writer may get EPIPE
+ * when memlogd is then killed. */
+static void test_holder_stopped(void **state)
+{
+	static const char *const progs[] = { "memlog-fdholder", NULL };
+	enum { NS = 600 };
+	static int w[NS];
+	char name[16];
+	struct crash x;
+	(void)state;
+
+	need_progs(progs);
+	struct rlimit rl;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_cur < NS + 64) {
+		rl.rlim_cur = rl.rlim_max < NS + 64 ? rl.rlim_max : NS + 64;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		if (rl.rlim_cur < NS + 64) {
+			print_message("# RLIMIT_NOFILE is below %d; skipping\n",
+				      NS + 64);
+			skip();
+		}
+	}
+	x_init(&x, "holder stopped");
+	x_start(&x, true);
+	pid_t holder = mld_holder_pid(&x.m);
+	assert_true(holder > 0);
+	assert_int_equal(kill(holder, SIGSTOP), 0);
+	for (int i = 0; i < NS; i++) {
+		snprintf(name, sizeof(name), "s%d", i);
+		w[i] = h_register_pipe(&x.m, name);
+	}
+	for (uint64_t end = h_now_ms() + 10000;
+	     sources_open(&x) != NS && h_now_ms() < end;)
+		h_sleep_ms(10);
+	assert_int_equal(kill(holder, SIGCONT), 0);
+	long held = -1;
+	for (uint64_t end = h_now_ms() + H_TIMEOUT_MS;
+	     (held = holder_held(&x)) != 6 + NS && h_now_ms() < end;)
+		h_sleep_ms(10);
+	if (held != 6 + NS) {
+		json_t *a = h_dump(&x.m, "dump source=memlogd\n");
+		bad(&x, "the holder holds %ld fds once it reads again, want %d: "
+		    "%ld sources were never handed to it; memlogd's notices "
+		    "(%zu):", held, 6 + NS, 6 + NS - held, json_array_size(a));
+		h_print_entries(a);
+		json_decref(a);
+	}
+	x_kill(&x);
+	int epipe = 0;
+	for (int i = 0; i < NS; i++)
+		if (write(w[i], "x\n", 2) < 0)
+			epipe++;
+	if (epipe)
+		bad(&x, "%d of %d writers got EPIPE when memlogd was killed",
+		    epipe, NS);
+	x_start(&x, true);
+	for (int i = 0; i < NS; i++)
+		close(w[i]);
+	mld_stop(&x.m);
+	x_free(&x);
+	finish(&x);
+}
+
 /* Fills the notify socket's queue with other services' datagrams, as a
  * busy service manager at boot would have it; returns how many. */
 static int mgr_fill(struct manager *g)
@@ -2111,6 +2179,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_holder_killed, h_teardown),
 		cmocka_unit_test_teardown(test_holder_killed_after_restart,
 					  h_teardown),
+		cmocka_unit_test_teardown(test_holder_stopped, h_teardown),
 		cmocka_unit_test_teardown(test_fd_store_restarts, h_teardown),
 		cmocka_unit_test_teardown(test_fd_store_manager_busy, h_teardown),
 	};
