@@ -974,6 +974,10 @@ static void x_start(struct crash *x, bool wait)
 	o.no_wait = !wait;
 	mld_start(&x->m, &o);
 	x->up = wait;
+	/* A service manager reads its notify socket all the time (one that
+	 * does not is test_fd_store_manager_busy's case). */
+	if (x->g)
+		mgr_drain(x->g);
 }
 
 /* Registered fds open in memlogd (tee destinations not counted). */
@@ -1945,8 +1949,10 @@ static void test_fd_store_restarts(void **state)
 	snprintf(x.envbuf[0], sizeof(x.envbuf[0]), "NOTIFY_SOCKET=%s", g.path);
 	x_start(&x, true);
 	instance(&x, inst[0], sizeof(inst[0]));
-	for (unsigned k = 0; k < NW; k++)
+	for (unsigned k = 0; k < NW; k++) {
 		writer_start(&x, k, cap, dur);
+		idle(&x, 5);
+	}
 	/* A tee'd source: its destination is read by a drain. */
 	assert_int_equal(pipe2(src, O_CLOEXEC), 0);
 	assert_int_equal(pipe2(dst, O_CLOEXEC), 0);
