@@ -155,6 +155,44 @@ void h_kill_orphan_holders(void)
 	closedir(d);
 }
 
+pid_t mld_holder_pid(const struct mld *m)
+{
+	char want[160];
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	pid_t found = 0;
+
+	snprintf(want, sizeof(want), "%s.holder", m->log);
+	if (!d)
+		return 0;
+	while (!found && (e = readdir(d))) {
+		char p[300], cmd[4096];
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(p, sizeof(p), "/proc/%s/cmdline", e->d_name);
+		int fd = open(p, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		ssize_t n = read(fd, cmd, sizeof(cmd) - 1);
+		close(fd);
+		if (n <= 0)
+			continue; /* gone, or a zombie: it holds nothing */
+		cmd[n] = '\0';
+		const char *base = strrchr(cmd, '/');
+		if (strcmp(base ? base + 1 : cmd, "memlog-fdholder") != 0)
+			continue;
+		/* argv: PROG --socket PATH ... */
+		const char *a = cmd + strlen(cmd) + 1;
+		if (a >= cmd + n || strcmp(a, "--socket") != 0)
+			continue;
+		a += strlen(a) + 1;
+		if (a < cmd + n && strcmp(a, want) == 0)
+			found = (pid_t)atoi(e->d_name);
+	}
+	closedir(d);
+	return found;
+}
+
 int h_teardown(void **state)
 {
 	(void)state;

@@ -82,6 +82,10 @@ void h_kill_orphan_holders(void);
 /* Tells the daemon's fd holder (if it has one) to let everything go:
  * memlogd --release. Returns the wait status (0 when there is none). */
 int mld_release(struct mld *m);
+/* The pid of the fd holder serving the daemon's holder socket
+ * (SOCKET_LOG.holder), found by its command line in /proc; 0 if none
+ * runs. */
+pid_t mld_holder_pid(const struct mld *m);
 /* Kills the daemon if it runs, releases its holder and removes the dir. */
 void mld_cleanup(struct mld *m);
 /* The daemon's stderr so far (malloc'd, NUL-terminated). */
