@@ -88,10 +88,13 @@ static size_t stats_reply(void *arg, char **out)
 		.uptime_ms = d->loop.now_ms - d->start_ms,
 		.pid = getpid(),
 		.holder = d->hold ? (d->hold->ev.fd >= 0) : -1,
-		.holder_put_failed = d->hold ? d->hold->put_failed : 0,
+		.holder_put_failed = d->hold ? hold_put_failed(d->hold) : 0,
 		.holder_respawns = d->hold ? d->hold->respawns : 0,
-		.holder_waiting = d->hold ? d->hold->qn : 0,
+		.holder_waiting = d->hold ? d->hold->q.n : 0,
 		.holder_pid = d->hold ? hold_pid(d->hold) : 0,
+		.fd_store = d->fdstore.ev.fd >= 0,
+		.fd_store_waiting = d->fdstore.q.n,
+		.fd_store_failed = d->fdstore.q.failed,
 		.max_line_len = d->cfg->max_line_len,
 		.max_readers = d->cfg->max_readers,
 	};
@@ -131,6 +134,8 @@ static void tick(struct daemon *d)
 
 	next = MIN(next, readers_tick(&d->readers));
 	sources_tick(&d->sources);
+	if (d->hold)
+		hold_tick(d->hold);
 	if (d->query_paused) {
 		if (d->reserve_fd < 0)
 			d->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -197,16 +202,6 @@ static int watch_signals(struct daemon *d)
 		return -errno;
 	d->sig_ev.cb = signal_event;
 	return loop_watch(&d->loop, &d->sig_ev, EPOLLIN);
-}
-
-static int fdstore_keep(void *arg, uint64_t key, int fd)
-{
-	return fdstore_put(key, fd);
-}
-
-static void fdstore_unkeep(void *arg, uint64_t key)
-{
-	fdstore_drop(key);
 }
 
 static int take_kept(struct kept_fd *kept, int nkept, uint64_t key)
@@ -318,10 +313,19 @@ static void adopt_sources(struct daemon *d, struct kept_fd *kept, int nkept,
 }
 
 /* A new holder (the last one died): everything is handed to it again. */
-static void holder_lost(struct hold *h)
+static void holder_lost(struct hold *h, int err)
 {
 	struct daemon *d = h->owner;
 
+	if (err < 0) {
+		store_notice(&d->store, true, "the fd holder died and no new one "
+			     "could be started (%s); trying again each second: "
+			     "until then a crash of memlogd would close its "
+			     "writers' pipes", strerror(-err));
+		diag_warn_err(err, "the fd holder died; no new one could be "
+			      "started");
+		return;
+	}
 	keep_own(d, KEY_RING, d->store.ring.memfd);
 	keep_own(d, KEY_STATE, d->store.state.fd);
 	keep_own(d, KEY_BOUNCE_R, d->bounce[0]);
@@ -336,7 +340,7 @@ static void holder_lost(struct hold *h)
 }
 
 int daemon_init(struct daemon *d, const struct memlogd_config *cfg,
-		int log_fd, int query_fd, bool own_sockets, struct hold *hold,
+		int log_fd, int query_fd, unsigned sockets, struct hold *hold,
 		struct kept_fd *kept, int nkept, const struct handover *ho)
 {
 	uint32_t waiting_max;
@@ -378,15 +382,22 @@ int daemon_init(struct daemon *d, const struct memlogd_config *cfg,
 	 * no store: memlogd runs as if it had not been asked for one. */
 	d->log_fd = log_fd;
 	d->query_fd = query_fd;
-	d->own_sockets = own_sockets;
+	d->own_sockets = sockets & DAEMON_SOCKETS_OWN;
+	d->fdstore.ev.fd = -1;
 	if (cfg->fd_store && getenv("NOTIFY_SOCKET")) {
-		d->keeper = (struct keeper){ fdstore_keep, fdstore_unkeep, d };
-		d->keeping = true;
+		r = fdstore_open(&d->fdstore, &d->loop, waiting_max);
+		if (r < 0)
+			diag_warn_err(r, "cannot reach the service manager's fd "
+				      "store (NOTIFY_SOCKET); a crash or restart "
+				      "of memlogd will close its writers' pipes");
+		d->keeper = (struct keeper){ fdstore_put, fdstore_drop,
+					     &d->fdstore };
+		d->keeping = r == 0;
 	} else if (hold) {
 		d->hold = hold;
 		hold->owner = d;
 		hold->lost = holder_lost;
-		hold->waiting_max = waiting_max;
+		hold_set_waiting_max(hold, waiting_max);
 		d->keeper = (struct keeper){ hold_put, hold_drop, hold };
 		d->keeping = true;
 	}
@@ -419,7 +430,7 @@ int daemon_init(struct daemon *d, const struct memlogd_config *cfg,
 		keep_own(d, KEY_RING, d->store.ring.memfd);
 		keep_own(d, KEY_STATE, d->store.state.fd);
 	}
-	if (own_sockets && !ho) {
+	if ((sockets & DAEMON_SOCKETS_FRESH) && !ho) {
 		keep_own(d, KEY_REG, log_fd);
 		keep_own(d, KEY_QUERY, query_fd);
 	}
@@ -691,6 +702,7 @@ void daemon_destroy(struct daemon *d)
 {
 	if (d->hold)
 		hold_close(d->hold, &d->loop);
+	fdstore_close(&d->fdstore);
 	sources_destroy(&d->sources);
 	for (int i = 0; i < 2; i++)
 		if (d->bounce[i] >= 0)

@@ -154,7 +154,7 @@ int hold_open(struct hold *h, struct hold_fd *fds, int max, int *n)
 /* EPOLLOUT in the session's mask exactly while something waits. */
 static void want_out(struct hold *h)
 {
-	bool want = h->qn > 0;
+	bool want = keepq_waiting(&h->q);
 
 	if (want == h->wants_out || h->ev.fd < 0 || !h->loop)
 		return;
@@ -162,113 +162,49 @@ static void want_out(struct hold *h)
 		h->wants_out = want;
 }
 
-/* Forgets what waits (the session is gone: a new holder is handed
- * everything anew). */
-static void queue_clear(struct hold *h)
+static int send_ops(void *arg, const struct keepq_op *ops, uint32_t n,
+		    bool put, int flags)
 {
-	for (uint32_t i = 0; i < h->qn; i++)
-		if (h->q[i].fd >= 0)
-			close(h->q[i].fd);
-	h->qn = 0;
-}
-
-/* Sends the longest run of one kind at the queue's head (one message).
- * Returns 0 (sent, or refused and counted), -EAGAIN, or another negative
- * errno when the session itself failed. */
-static int send_head(struct hold *h, int flags)
-{
+	struct hold *h = arg;
 	uint64_t keys[FDHOLD_KEYS_MAX];
 	int fds[FDHOLD_KEYS_MAX];
-	bool put = h->q[0].fd >= 0;
-	uint32_t n = 0;
-	int r;
 
-	while (n < h->qn && n < FDHOLD_KEYS_MAX && (h->q[n].fd >= 0) == put) {
-		keys[n] = h->q[n].key;
-		fds[n] = h->q[n].fd;
-		n++;
+	if (h->ev.fd < 0)
+		return -ENOTCONN;
+	for (uint32_t i = 0; i < n; i++) {
+		keys[i] = ops[i].key;
+		fds[i] = ops[i].fd;
 	}
-	r = put ? fdhold_put(h->ev.fd, keys, fds, n, flags)
-		: fdhold_drop(h->ev.fd, keys, n, flags);
-	if (r == -EAGAIN)
-		return r;
-	if (r == -EPIPE || r == -ECONNRESET || r == -ENOTCONN)
-		return r;
-	if (r < 0 && put)
-		h->put_failed += n;
-	for (uint32_t i = 0; put && i < n; i++)
-		close(fds[i]);
-	h->qn -= n;
-	memmove(h->q, h->q + n, h->qn * sizeof(*h->q));
-	return 0;
+	return put ? fdhold_put(h->ev.fd, keys, fds, n, flags)
+		   : fdhold_drop(h->ev.fd, keys, n, flags);
 }
 
-static int flush(struct hold *h, int flags)
+void hold_init(struct hold *h)
 {
-	int r = 0;
-
-	while (h->qn > 0 && h->ev.fd >= 0 && (r = send_head(h, flags)) == 0)
-		;
-	if (r < 0 && r != -EAGAIN) {
-		/* The session is gone: what waits is lost with it (the holder
-		 * that replaces this one is handed everything again). */
-		for (uint32_t i = 0; i < h->qn; i++)
-			h->put_failed += h->q[i].fd >= 0;
-		queue_clear(h);
-	}
-	want_out(h);
-	return r;
+	*h = (struct hold){ .ev.fd = -1 };
+	keepq_init(&h->q, send_ops, h, FDHOLD_KEYS_MAX, HOLD_WAITING_MAX);
 }
 
-static int enqueue(struct hold *h, uint64_t key, int fd)
+void hold_set_waiting_max(struct hold *h, uint32_t n)
 {
-	if (h->qn == h->qcap) {
-		uint32_t cap = h->qcap ? h->qcap * 2 : 64;
-		struct hold_op *q = realloc(h->q, cap * sizeof(*q));
-		if (!q)
-			return -ENOMEM;
-		h->q = q;
-		h->qcap = cap;
-	}
-	h->q[h->qn++] = (struct hold_op){ key, fd };
-	want_out(h);
-	return 0;
+	h->q.max_puts = n;
+}
+
+uint64_t hold_put_failed(const struct hold *h)
+{
+	return h->put_failed + h->q.failed;
 }
 
 int hold_put(void *arg, uint64_t key, int fd)
 {
 	struct hold *h = arg;
-	uint32_t puts = 0;
-	int r;
 
 	if (h->ev.fd < 0)
 		return -ENOTCONN;
-	/* Never waiting: a holder that stopped reading costs this fd its
-	 * keeping, not the daemon its loop. */
-	if (h->qn == 0) {
-		r = fdhold_put(h->ev.fd, &key, &fd, 1, MSG_DONTWAIT);
-		if (r != -EAGAIN) {
-			if (r < 0)
-				h->put_failed++;
-			return r;
-		}
-	}
-	for (uint32_t i = 0; i < h->qn; i++)
-		puts += h->q[i].fd >= 0;
-	if (puts >= (h->waiting_max ? h->waiting_max : HOLD_WAITING_MAX)) {
-		h->put_failed++;
-		return -ENOBUFS;
-	}
-	/* Our own reference: the caller may close fd before it is sent. */
-	int dup = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-	if (dup < 0 || (r = enqueue(h, key, dup)) < 0) {
-		r = dup < 0 ? -errno : r;
-		if (dup >= 0)
-			close(dup);
-		h->put_failed++;
-		return r;
-	}
-	return 0;
+	/* Never waiting: what the socket has no room for waits in q. */
+	int r = keepq_put(&h->q, key, fd);
+	want_out(h);
+	return r;
 }
 
 void hold_drop(void *arg, uint64_t key)
@@ -277,25 +213,8 @@ void hold_drop(void *arg, uint64_t key)
 
 	if (h->ev.fd < 0)
 		return;
-	/* Its PUT has not left yet: taken back, the holder never sees it. */
-	for (uint32_t i = h->qn; i-- > 0;) {
-		if (h->q[i].key != key)
-			continue;
-		if (h->q[i].fd < 0)
-			break;
-		close(h->q[i].fd);
-		memmove(h->q + i, h->q + i + 1, (h->qn - i - 1) * sizeof(*h->q));
-		h->qn--;
-		want_out(h);
-		return;
-	}
-	if (h->qn == 0 &&
-	    fdhold_drop(h->ev.fd, &key, 1, MSG_DONTWAIT) != -EAGAIN)
-		return;
-	/* Kept in order behind what waits; if even that fails the holder
-	 * keeps the fd until the next memlogd finds no source for its key
-	 * and drops it. */
-	IGNORE_RESULT(enqueue(h, key, -1));
+	keepq_drop(&h->q, key);
+	want_out(h);
 }
 
 int hold_pid(const struct hold *h)
@@ -316,33 +235,71 @@ int hold_pid(const struct hold *h)
 
 int hold_flush(struct hold *h)
 {
-	return h->qn ? flush(h, 0) : 0;
+	int r = keepq_flush(&h->q, 0);
+
+	want_out(h);
+	return r;
+}
+
+/* Waits (up to 500 ms) until the holder that was behind a session that
+ * ended has exited: until then its socket may still take a connection,
+ * and a new holder would be refused the path. */
+static void wait_gone(pid_t pid, bool ours)
+{
+	for (int i = 0; i < 250 && pid > 0; i++) {
+		if (ours ? waitpid(pid, NULL, WNOHANG) != 0 : !running(pid))
+			return;
+		struct timespec ts = { 0, 2 * 1000000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* Starts a new holder and hands it everything (h->lost). */
+static void respawn(struct hold *h, struct loop *loop)
+{
+	int sock;
+	int r = fdhold_spawn(h->path, h->binary, &sock, &h->pid);
+
+	if (r == 0) {
+		h->ev.fd = sock;
+		if ((r = loop_watch(loop, &h->ev, EPOLLIN)) < 0) {
+			close(sock);
+			h->ev.fd = -1;
+		}
+	}
+	if (r < 0) {
+		h->pid = 0;
+		h->respawn_failed++;
+		if (h->lost && h->respawn_failed == 1)
+			h->lost(h, r); /* said once, tried again each tick */
+		return;
+	}
+	h->respawns++;
+	h->respawn_failed = 0;
+	if (h->lost)
+		h->lost(h, 0);
 }
 
 /* The holder is gone (its session ended): a new one, handed everything. */
 static void replace(struct hold *h, struct loop *loop)
 {
-	int sock;
+	pid_t old = hold_pid(h);
+	bool ours = h->pid > 0;
 
-	queue_clear(h);
+	keepq_clear(&h->q);
 	loop_unwatch(loop, &h->ev);
 	close(h->ev.fd);
 	h->ev.fd = -1;
 	h->wants_out = false;
-	if (h->pid > 0)
-		waitpid(h->pid, NULL, WNOHANG);
+	wait_gone(old, ours);
 	h->pid = 0;
-	if (fdhold_spawn(h->path, h->binary, &sock, &h->pid) < 0)
-		return; /* said by the caller (put_failed grows) */
-	h->ev.fd = sock;
-	h->respawns++;
-	if (loop_watch(loop, &h->ev, EPOLLIN) < 0) {
-		close(sock);
-		h->ev.fd = -1;
-		return;
-	}
-	if (h->lost)
-		h->lost(h);
+	respawn(h, loop);
+}
+
+void hold_tick(struct hold *h)
+{
+	if (h->ev.fd < 0 && h->respawn_failed && h->loop)
+		respawn(h, h->loop);
 }
 
 static void hold_event(struct ev *ev, uint32_t events)
@@ -352,8 +309,10 @@ static void hold_event(struct ev *ev, uint32_t events)
 	int fds[FDHOLD_KEYS_MAX];
 
 	/* A failed session is found by the reading below. */
-	if (events & EPOLLOUT)
-		IGNORE_RESULT(flush(h, MSG_DONTWAIT));
+	if (events & EPOLLOUT) {
+		IGNORE_RESULT(keepq_flush(&h->q, MSG_DONTWAIT));
+		want_out(h);
+	}
 	for (;;) {
 		int r = fdhold_recv(ev->fd, &m, fds, 0);
 		if (r == -EAGAIN)
@@ -380,11 +339,8 @@ int hold_watch(struct hold *h, struct loop *loop)
 void hold_close(struct hold *h, struct loop *loop)
 {
 	if (h->ev.fd >= 0)
-		IGNORE_RESULT(hold_flush(h));
-	queue_clear(h);
-	free(h->q);
-	h->q = NULL;
-	h->qcap = 0;
+		IGNORE_RESULT(keepq_flush(&h->q, 0));
+	keepq_destroy(&h->q);
 	if (h->ev.fd < 0)
 		return;
 	loop_unwatch(loop, &h->ev);

@@ -13,19 +13,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "keepq.h"
 #include "loop.h"
 
-/* A PUT (fd >= 0, memlogd's own duplicate) or a DROP (fd -1) not yet
- * sent. */
-struct hold_op {
-	uint64_t key;
-	int fd;
-};
-
 /* PUTs waiting at most (each holds a duplicate fd, which memlogd's fd
- * budget leaves room for: struct hold.waiting_max, at most this); DROPs
- * always wait (a lost DROP would keep a writer's pipe open in the
- * holder). */
+ * budget leaves room for: hold_set_waiting_max, at most this). */
 #define HOLD_WAITING_MAX 8192
 
 struct hold {
@@ -33,20 +25,30 @@ struct hold {
 	pid_t pid;               /* the holder, when memlogd started it */
 	char path[256];          /* its socket */
 	char binary[4096];       /* memlog-fdholder, to start it */
-	uint64_t put_failed;     /* fds the holder could not be given */
+	uint64_t put_failed;     /* fds the holder refused (its ERRs) */
 	uint64_t respawns;       /* holders started after one died */
-	/* What the session's socket had no room for yet, in order: a burst
-	 * of registrations fills it (a few messages) long before the holder
-	 * falls behind. Sent on EPOLLOUT, in batches. */
-	struct hold_op *q;
-	uint32_t qn, qcap;
-	uint32_t waiting_max;    /* PUTs that may wait (0: HOLD_WAITING_MAX) */
+	struct keepq q;          /* what the session's socket has no room
+				  * for yet (keepq.h) */
 	bool wants_out;          /* EPOLLOUT is in ev's mask */
 	struct loop *loop;       /* where ev is watched */
+	uint32_t respawn_failed; /* new holders that could not be started
+				  * since the last one died (0: none) */
 	void *owner;             /* the daemon, for lost() */
-	/* The holder died and a new one was started: hand it everything. */
-	void (*lost)(struct hold *h);
+	/* The holder died: err 0, a new one was started (hand it
+	 * everything); else no new one could be (said once; hold_tick tries
+	 * again). */
+	void (*lost)(struct hold *h, int err);
 };
+
+/* An empty hold, no session. */
+void hold_init(struct hold *h);
+
+/* PUTs that may wait for room (the duplicates come out of memlogd's fd
+ * budget). */
+void hold_set_waiting_max(struct hold *h, uint32_t n);
+
+/* Fds the holder refused or that could not be sent. */
+uint64_t hold_put_failed(const struct hold *h);
 
 /* The holder's socket for a registration socket path. Returns 0, or
  * -ENAMETOOLONG. */
@@ -69,9 +71,7 @@ struct hold_fd {
 int hold_open(struct hold *h, struct hold_fd *fds, int max, int *n);
 
 /* The keeper's calls (source.h, struct keeper). Never wait: what the
- * socket has no room for waits in h's queue (a PUT with a duplicate of
- * fd; -ENOBUFS when waiting_max PUTs wait already). A DROP of a key
- * whose PUT still waits takes the PUT back. */
+ * socket has no room for waits in h->q (keepq.h). */
 int hold_put(void *h, uint64_t key, int fd);
 void hold_drop(void *h, uint64_t key);
 
@@ -86,6 +86,10 @@ int hold_watch(struct hold *h, struct loop *loop);
 
 /* The holder's pid (by the session's peer credentials), 0 if none. */
 int hold_pid(const struct hold *h);
+
+/* Housekeeping (each second): a holder that could not be started when
+ * the last one died is tried again. */
+void hold_tick(struct hold *h);
 
 /* Sends what waits (hold_flush) and closes the session (the holder keeps
  * everything for the next memlogd). */

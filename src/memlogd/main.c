@@ -372,6 +372,8 @@ int main(int argc, char **argv)
 	static struct hold hold;
 	static struct hold_fd held[1u << 16];
 	bool have_hold = false, hold_new = false, fresh_sockets = false;
+	bool kept_sockets = false;
+	hold_init(&hold);
 	if (upgrading) {
 		/* Everything comes from the handover, the fds across the
 		 * exec: nothing is bound, taken or started. */
@@ -463,9 +465,9 @@ int main(int argc, char **argv)
 		/* Sockets the last memlogd bound and kept: they still hold what was
 		 * sent while no memlogd ran. */
 		if (log_fd < 0 && (log_fd = kept_take(&so, KEY_REG)) >= 0)
-			own_log = true;
+			own_log = kept_sockets = true;
 		if (query_fd < 0 && (query_fd = kept_take(&so, KEY_QUERY)) >= 0)
-			own_query = true;
+			own_query = kept_sockets = true;
 		if (log_fd < 0) {
 			log_fd = listen_unix(cfg.socket_log, SOCK_DGRAM, 0600);
 			if (log_fd < 0)
@@ -491,7 +493,9 @@ int main(int argc, char **argv)
 		return r;
 
 	r = daemon_init(&d, &cfg, log_fd, query_fd,
-			fresh_sockets && own_log && own_query,
+			!(own_log && own_query) ? 0
+			: fresh_sockets ? DAEMON_SOCKETS_OWN | DAEMON_SOCKETS_FRESH
+			: kept_sockets ? DAEMON_SOCKETS_OWN : 0,
 			have_hold ? &hold : NULL, kept, so.nkept,
 			upgrading ? &ho : NULL);
 	/* (daemon_init starts d afresh: these come after it.) */

@@ -65,6 +65,10 @@ size_t stats_encode(const struct stats_view *v, char **out)
 			  (unsigned long long)v->holder_put_failed,
 			  (unsigned long long)v->holder_respawns,
 			  v->holder_waiting);
+	if (v->fd_store)
+		sb_printf(&b, "\"fd_store\":{\"refused\":%llu,\"waiting\":%u},",
+			  (unsigned long long)v->fd_store_failed,
+			  v->fd_store_waiting);
 	sb_printf(&b, "\"ring\":{\"size\":%llu,\"used\":%llu,\"entries\":%llu,"
 		  "\"oldest_seq\":%llu,\"newest_seq\":%llu,\"max_entries\":%llu,"
 		  "\"max_line_len\":%u},",
