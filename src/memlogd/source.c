@@ -21,6 +21,13 @@
 #define SOURCE_READS_PER_TURN 4
 /* The most bytes moved from a source in one call: a pipe's worth. */
 #define SOURCE_CHUNK (64u << 10)
+/* What the regions of all sources may touch at once, about: with many busy
+ * sources each moves less per call, so that their regions stay within
+ * this (and in cache) instead of a pipe's worth of pages each. */
+#define SOURCES_HOT_BYTES (8u << 20)
+#define SOURCE_CHUNK_MIN (8u << 10)
+/* An unfinished line this short is moved to its region's start at once. */
+#define SOURCE_EAGER_MOVE 4096u
 /* Bytes that may wait for a tee's destination before the source waits. */
 #define SOURCE_TEE_LAG (64u << 10)
 
@@ -718,7 +725,12 @@ static void compact(struct source *s, bool need_room)
 		return;
 	}
 	loff_t limit = s->has_tee ? page_down(s, from) : from;
-	if (!need_room || live > limit - base)
+	/* Without a tee, a short unfinished line goes back to the start
+	 * at once: each source then keeps to its first pages (with a
+	 * thousand busy sources, a region walked end to end is a cache miss
+	 * per line and 200 KiB of memory each). */
+	bool eager = !s->has_tee && live <= (loff_t)SOURCE_EAGER_MOVE;
+	if (!(need_room || eager) || live > limit - base)
 		return;
 	if (s->has_tee)
 		punch(s, base, limit);
@@ -856,11 +868,13 @@ static void source_service(struct source *s)
 
 	if (s->paused)
 		return;
+	size_t chunk = ss->n ? SOURCES_HOT_BYTES / ss->n : SOURCE_CHUNK;
+	chunk = MAX(MIN(chunk, (size_t)SOURCE_CHUNK), (size_t)SOURCE_CHUNK_MIN);
 	for (int i = 0; i < SOURCE_READS_PER_TURN; i++) {
 		struct src_rec *rc = rec_of(s);
 		if (end_of(s) - rc->in_at < (loff_t)SOURCE_CHUNK)
 			compact(s, true);
-		size_t want = MIN((size_t)(end_of(s) - rc->in_at), SOURCE_CHUNK);
+		size_t want = MIN((size_t)(end_of(s) - rc->in_at), chunk);
 		if (s->has_tee) {
 			/* Read only what the tee may take: the rest waits in
 			 * the source pipe, where it holds back its writer
