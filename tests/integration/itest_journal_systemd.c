@@ -19,7 +19,8 @@
  *   in the same run: both counts are reported.
  * - vacuum: the entry to resume from is vacuumed away while the agent is
  *   stopped: a marker line with the exact count, never silence.
- * - short format and unit filter against journalctl's own fields.
+ * - short format and unit filter against journalctl's own fields, in a
+ *   container whose engine mounts nothing on /run (memlog-init does).
  *
  * Skipped with the reason when systemd cannot run in runc here: not root,
  * no runc, no /lib/systemd/systemd, the programs not built. Each scenario
@@ -211,7 +212,7 @@ static void mount_add(json_t *mounts, const char *dest, const char *type,
  * docs/memlog-journal.md's sources): container=docker, a read-write
  * cgroup mount and namespace, a tmpfs on /run, no seccomp, the capabilities
  * of this machine's bounding set but CAP_SYS_RESOURCE, RLIMIT_NOFILE 16384. */
-static void config(struct sdc *c)
+static void config(struct sdc *c, bool run_tmpfs)
 {
 	static const char *const caps[] = {
 		"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH",
@@ -279,7 +280,8 @@ static void config(struct sdc *c)
 	mount_add(keep, "/sys/fs/cgroup", "cgroup", "cgroup", cg_opts);
 	mount_add(keep, "/usr", "bind", "/usr", ro_bind);
 	mount_add(keep, "/memlog", "bind", c->build, ro_bind);
-	mount_add(keep, "/run", "tmpfs", "tmpfs", run_opts);
+	if (run_tmpfs)
+		mount_add(keep, "/run", "tmpfs", "tmpfs", run_opts);
 	mount_add(keep, "/tmp", "tmpfs", "tmpfs", tmp_opts);
 	json_object_set_new(cfg, "mounts", keep);
 	json_t *lin = json_object_get(cfg, "linux");
@@ -324,8 +326,11 @@ static void sd_sh_quiet(const struct sdc *c, const char *cmd)
 	free(sd_sh(c, cmd));
 }
 
-/* Boots the container; returns once memlog-journal.service is active. */
-static void boot(struct sdc *c, const char *agent_args)
+/* Boots the container; returns once memlog-journal.service is active.
+ * run_tmpfs: the engine mounts a tmpfs on /run (else memlog-init must, or
+ * systemd's own would hide the holder's socket and the agent would never
+ * become active). */
+static void boot_with(struct sdc *c, const char *agent_args, bool run_tmpfs)
 {
 	rt_dir_make(c->dir, sizeof(c->dir));
 	h_token(c->id, sizeof(c->id), "memlogjt-", 10);
@@ -336,7 +341,7 @@ static void boot(struct sdc *c, const char *agent_args)
 	if (mkdir(c->bundle, 0755) < 0)
 		fail_msg("mkdir %s: %s", c->bundle, strerror(errno));
 	rootfs(c, agent_args);
-	config(c);
+	config(c, run_tmpfs);
 	const char *argv[] = { c->runc, "run", "--bundle", c->bundle, c->id, NULL };
 	rt_proc_start(&c->proc, argv, NULL, c->out, c->err, NULL);
 	c->running = true;
@@ -373,6 +378,11 @@ static void boot(struct sdc *c, const char *agent_args)
 		}
 		h_sleep_ms(200);
 	}
+}
+
+static void boot(struct sdc *c, const char *agent_args)
+{
+	boot_with(c, agent_args, true);
 }
 
 /* SIGRTMIN+3 to PID 1 (as STOPSIGNAL asks), then what is left goes. */
@@ -882,14 +892,18 @@ static void test_vacuum_marker(void **state)
 }
 
 /* --output short with --unit numbers: exactly the lines of that unit, as
- * IDENT[PID]: MESSAGE from journalctl's own fields, in order. */
+ * IDENT[PID]: MESSAGE from journalctl's own fields, in order. Booted
+ * without a tmpfs on /run from the engine: memlog-init mounts it. */
 static void test_short_unit_filter(void **state)
 {
 	struct sdc c = { 0 };
 	(void)state;
 
 	need(&c);
-	boot(&c, "--output short --unit numbers --unit sentinel-*");
+	boot_with(&c, "--output short --unit numbers --unit sentinel-*", false);
+	char *mnt = sd_sh(&c, "grep ' /run ' /proc/self/mountinfo");
+	assert_non_null(strstr(mnt, " - tmpfs "));
+	free(mnt);
 	load_unit(&c, "numbers", 2000, 500);
 	load_unit(&c, "other", 2000, 500);
 	put(&c, "etc/systemd/system/sentinel-x.service",
