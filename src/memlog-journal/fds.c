@@ -61,11 +61,12 @@ static void keep(struct jfds *f, enum jfd which, int fd)
 	f->fd[which] = fd;
 }
 
-int jfds_from_store(struct jfds *f)
+int jfds_from_store(struct jfds *f, bool *stale)
 {
 	char **names = NULL;
 	int n = sd_listen_fds_with_names(1, &names), taken = 0;
 
+	*stale = false;
 	if (n < 0)
 		return n;
 	for (int i = 0; i < n; i++) {
@@ -75,8 +76,11 @@ int jfds_from_store(struct jfds *f)
 				which = k;
 		if (which < 0 || fd_set_cloexec(fd, true) < 0) {
 			close(fd);
+			*stale = true;
 			continue;
 		}
+		/* A name twice: the later one counts (it was stored last). */
+		*stale |= f->fd[which] >= 0;
 		keep(f, (enum jfd)which, fd);
 		taken++;
 	}
@@ -120,6 +124,14 @@ int jfds_store(const struct jfds *f)
 			r = s;
 	}
 	return r;
+}
+
+int jfds_store_forget(enum jfd which)
+{
+	char msg[64];
+
+	snprintf(msg, sizeof(msg), "FDSTOREREMOVE=1\nFDNAME=%s", kinds[which].name);
+	return sd_pid_notify(0, 0, msg);
 }
 
 int jfds_hold(int sock, const struct jfds *f)

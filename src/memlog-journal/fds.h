@@ -7,6 +7,7 @@
 #ifndef MEMLOG_JOURNAL_FDS_H
 #define MEMLOG_JOURNAL_FDS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 enum jfd {
@@ -31,9 +32,13 @@ void jfds_close(struct jfds *f);
 void jfds_merge(struct jfds *dst, struct jfds *src);
 
 /* The fds systemd passed from the fd store (LISTEN_FDS, LISTEN_FDNAMES;
- * the environment is unset). Names it does not know are closed. Returns
- * how many were taken, or negative errno. */
-int jfds_from_store(struct jfds *f);
+ * the environment is unset). Names it does not know are closed; of a name
+ * given twice the last one is kept; either sets *stale. Returns how many
+ * were taken, or negative errno. */
+int jfds_from_store(struct jfds *f, bool *stale);
+
+/* Removes every fd named as which from the fd store (FDSTOREREMOVE=1). */
+int jfds_store_forget(enum jfd which);
 
 /* TAKE from the holder's session: the keys it knows go into f (a key
  * given twice keeps the last), others are closed. Returns how many were

@@ -61,6 +61,8 @@ _Static_assert(PENDING_MAX + (1u << 20) <= JSAVE_PENDING_MAX,
 struct agent {
 	const struct journal_opts *o;
 	struct jfds fds;       /* stdout, stderr and the delivery log's fds */
+	bool store_stale;      /* the fd store holds delivery log fds that
+				* are not the ones in use */
 	int holder;            /* the holder's session, -1: none */
 	char holder_bin[PATH_MAX]; /* "" when none was found */
 	unsigned respawns;     /* holders this agent started */
@@ -92,7 +94,7 @@ static int take_fds(struct agent *a)
 
 	jfds_init(&a->fds);
 	jfds_init(&held);
-	n = jfds_from_store(&a->fds);
+	n = jfds_from_store(&a->fds, &a->store_stale);
 	if (n < 0)
 		diag_warn_err(n, "cannot take the fds of systemd's fd store");
 	a->holder = jholder_connect(a->o->holder_socket);
@@ -116,6 +118,7 @@ static int take_fds(struct agent *a)
 			if (a->fds.fd[k] >= 0) {
 				close(a->fds.fd[k]);
 				a->fds.fd[k] = -1;
+				a->store_stale = true;
 			}
 	}
 	jfds_merge(&a->fds, &held);
@@ -123,15 +126,12 @@ static int take_fds(struct agent *a)
 	return 0;
 }
 
-/* Puts every fd into the fd store and the holder (a new holder if there is
- * none). */
+/* Puts every fd into the holder (a new holder if there is none) and the
+ * fd store. */
 static void keep_fds(struct agent *a)
 {
-	int r = jfds_store(&a->fds);
+	int r;
 
-	if (r < 0)
-		diag_warn_err(r, "cannot put the fds into systemd's fd store "
-			      "(FileDescriptorStoreMax= in the unit?)");
 	if (a->holder < 0 && !a->o->no_respawn && a->holder_bin[0]) {
 		char unit[64];
 		snprintf(unit, sizeof(unit), "memlog-journal-holder-%d-%u",
@@ -153,6 +153,18 @@ static void keep_fds(struct agent *a)
 			a->holder = -1;
 		}
 	}
+	/* A delivery log the store keeps but that is not the one in use (a
+	 * pair a kill left half stored, or replaced) goes first, so that the
+	 * next run cannot take it. The holder has the one in use already. */
+	if (a->store_stale) {
+		IGNORE_RESULT(jfds_store_forget(JFD_WAL));
+		IGNORE_RESULT(jfds_store_forget(JFD_STATE));
+		a->store_stale = false;
+	}
+	r = jfds_store(&a->fds);
+	if (r < 0)
+		diag_warn_err(r, "cannot put the fds into systemd's fd store "
+			      "(FileDescriptorStoreMax= in the unit?)");
 }
 
 /* The holder's session said something: an ERR (keys refused), or its end
@@ -306,6 +318,7 @@ static void open_wal(struct agent *a)
 			  "damaged: starting a new one, from --from");
 		close(a->fds.fd[JFD_WAL]);
 		close(a->fds.fd[JFD_STATE]);
+		a->store_stale = true;
 	}
 	r = wal_create(&a->wal);
 	if (r < 0)
@@ -365,8 +378,15 @@ static void position(struct agent *a)
 	}
 	if (cur[0]) {
 		r = jreader_seek_cursor(&a->rd, cur);
-		if (r < 0)
-			diag_die_err(EXIT_RUNTIME, r, "cannot seek to %s", cur);
+		if (r < 0) {
+			/* A cursor sd-journal does not take would stop every
+			 * start; the entries written are lost track of. */
+			diag_warn_err(r, "cannot seek to the position kept, %s: "
+				      "going on from --from", cur);
+			cur = "";
+		}
+	}
+	if (cur[0]) {
 		a->check_resume = true;
 		a->has_prev = jcursor_parse(cur, strlen(cur), &a->prev) == 0;
 		snprintf(a->prev_cursor, sizeof(a->prev_cursor), "%s", cur);
