@@ -21,6 +21,9 @@
  *   stopped: a marker line with the exact count, never silence.
  * - short format and unit filter against journalctl's own fields, in a
  *   container whose engine mounts nothing on /run (memlog-init does).
+ * - Docker: the same root file system imported as an image, run by a
+ *   dockerd the test starts, with the default seccomp profile and
+ *   capabilities: `docker logs` has the unit's lines, `docker stop` ends it.
  *
  * Skipped with the reason when systemd cannot run in runc here: not root,
  * no runc, no /lib/systemd/systemd, the programs not built. Each scenario
@@ -953,12 +956,131 @@ static void test_short_unit_filter(void **state)
 	halt(&c);
 }
 
+/* Docker: an image imported from the same root file system runs under
+ * dockerd (started by the test) with Docker's default seccomp profile and
+ * capabilities; `docker logs` shows the unit's lines; `docker stop` (the
+ * image's SIGRTMIN+3) stops it cleanly. On this cgroup v1/hybrid host
+ * systemd needs the host's cgroup tree writable (--cgroupns=host -v
+ * /sys/fs/cgroup:/sys/fs/cgroup:rw) and a tmpfs on /run and /run/lock. */
+static void test_docker_logs(void **state)
+{
+	struct sdc c = { 0 };
+	struct rt_dockerd d;
+	char tar[300], image[64], name[64], tmpfs_run[] = "/run",
+	     vol_usr[] = "/usr:/usr:ro", vol_cg[] = "/sys/fs/cgroup:/sys/fs/cgroup:rw",
+	     vol_build[PATH_MAX + 16];
+	char *out = NULL, *err = NULL;
+	int st;
+	(void)state;
+
+	need(&c);
+	rt_dir_make(c.dir, sizeof(c.dir));
+	snprintf(c.bundle, sizeof(c.bundle), "%s/bundle", c.dir);
+	snprintf(c.rootfs, sizeof(c.rootfs), "%s/rootfs", c.bundle);
+	assert_int_equal(mkdir(c.bundle, 0755), 0);
+	rootfs(&c, "");
+	load_unit(&c, "numbers", 500, 100);
+	put(&c, "etc/systemd/system/memlog-test.target",
+	    "[Unit]\nDescription=memlog test\nRequires=sysinit.target\n"
+	    "After=sysinit.target\nWants=numbers.service\n");
+	snprintf(tar, sizeof(tar), "%s/rootfs.tar", c.dir);
+	const char *ta[] = { "/bin/tar", "-C", c.rootfs, "-cf", tar, ".", NULL };
+	st = h_run(ta, NULL, 30000, NULL, &err);
+	h_expect_exit(st, 0, "tar", err);
+	free(err);
+	rt_dockerd_start(&d, c.dir, NULL, NULL);
+	h_token(image, sizeof(image), "memlog-systemd:", 8);
+	h_token(name, sizeof(name), "memlog-systemd-", 8);
+	const char *imp[] = { "import", tar, "memlog-systemd-base:test", NULL };
+	st = rt_docker(&d, imp, 60000, NULL, &err);
+	h_expect_exit(st, 0, "docker import", err);
+	free(err);
+	/* The image as docs/memlog-journal.md's Dockerfile makes one. */
+	char ctx[300], df[400], cfg[300];
+	snprintf(ctx, sizeof(ctx), "%s/context", c.dir);
+	assert_int_equal(mkdir(ctx, 0755), 0);
+	snprintf(df, sizeof(df), "%s/Dockerfile", ctx);
+	h_write_file(df, "FROM memlog-systemd-base:test\n"
+		     "ENV container=docker\n"
+		     "STOPSIGNAL SIGRTMIN+3\n"
+		     "ENTRYPOINT [\"/memlog/memlog-init\"]\n"
+		     "CMD [\"" SYSTEMD "\", \"--unit=memlog-test.target\"]\n", 0644);
+	const char *ba[] = { "build", "-q", "-t", image, ctx, NULL };
+	const char *bargv[16];
+	rt_docker_argv(&d, bargv, 16, ba);
+	snprintf(cfg, sizeof(cfg), "DOCKER_CONFIG=%s/docker-cli", c.dir);
+	const char *benv[] = { cfg, "DOCKER_BUILDKIT=0", NULL };
+	st = h_run(bargv, benv, 120000, NULL, &err);
+	h_expect_exit(st, 0, "docker build", err);
+	free(err);
+	snprintf(vol_build, sizeof(vol_build), "%s:/memlog:ro", c.build);
+	const char *run[] = { "run", "-d", "--name", name, "--network", "none",
+			      "--cgroupns=host", "-v", vol_cg, "-v", vol_usr,
+			      "-v", vol_build, "--tmpfs", tmpfs_run, "--tmpfs",
+			      "/run/lock", "--tmpfs", "/tmp", image, NULL };
+	st = rt_docker(&d, run, 60000, NULL, &err);
+	h_expect_exit(st, 0, "docker run", err);
+	free(err);
+	const char *logs[] = { "logs", name, NULL };
+	uint64_t deadline = h_now_ms() + BOOT_MS;
+	for (;;) {
+		out = err = NULL;
+		st = rt_docker(&d, logs, 30000, &out, &err);
+		h_expect_exit(st, 0, "docker logs", err);
+		if (out && strstr(out, ": load 500\n"))
+			break;
+		if (h_now_ms() > deadline) {
+			print_message("# docker logs: %.3000s\n%.2000s\n", out ? out : "",
+				      err ? err : "");
+			fail_msg("the unit's last line is not in docker logs");
+		}
+		free(out);
+		free(err);
+		h_sleep_ms(300);
+	}
+	free(err);
+	/* Every line of the unit, once, in order. */
+	const char *p = out;
+	for (int i = 1; i <= 500; i++) {
+		char want[40];
+		snprintf(want, sizeof(want), "]: load %d\n", i);
+		const char *at = strstr(p, want);
+		if (!at)
+			fail_msg("docker logs lacks \"load %d\" (in order)", i);
+		p = at + strlen(want);
+	}
+	assert_int_equal(h_count_str(out, ": load 1\n"), 1);
+	free(out);
+	/* Docker's default seccomp filter is on PID 1. */
+	const char *sec[] = { "exec", name, "grep", "^Seccomp:", "/proc/1/status",
+			      NULL };
+	st = rt_docker(&d, sec, 30000, &out, &err);
+	h_expect_exit(st, 0, "docker exec", err);
+	assert_non_null(strstr(out, "2"));
+	free(out);
+	free(err);
+	const char *stop[] = { "stop", name, NULL };
+	st = rt_docker(&d, stop, 60000, NULL, &err);
+	h_expect_exit(st, 0, "docker stop", err);
+	free(err);
+	const char *code[] = { "inspect", "-f", "{{.State.ExitCode}}", name, NULL };
+	st = rt_docker(&d, code, 30000, &out, &err);
+	h_expect_exit(st, 0, "docker inspect", err);
+	assert_string_equal(out, "0\n");
+	free(out);
+	free(err);
+	const char *rm[] = { "rm", "-f", name, NULL };
+	IGNORE_RESULT(rt_docker(&d, rm, 60000, NULL, NULL));
+	rt_dockerd_stop(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_kill_storm, teardown),
 		cmocka_unit_test_teardown(test_vacuum_marker, teardown),
 		cmocka_unit_test_teardown(test_short_unit_filter, teardown),
+		cmocka_unit_test_teardown(test_docker_logs, teardown),
 	};
 	return h_run_tests("itest_journal_systemd", tests, NULL, NULL);
 }
