@@ -50,11 +50,16 @@ enum {
 /* Undelivered bytes at most: past this the journal is not read (it keeps
  * the entries) until stdout took some. A saved file holds them all. */
 #define PENDING_MAX (4u << 20)
-_Static_assert(PENDING_MAX + (1u << 20) <= JSAVE_PENDING_MAX,
-	       "a clean stop can save everything pending");
-/* One batch: at most this many entries or bytes per commit. */
+/* One batch: at most this many entries or bytes per commit (and the
+ * entry that crossed the line). */
 #define BATCH_ENTRIES 512
 #define BATCH_BYTES (256u << 10)
+/* The longest line one entry can make: json writes a byte that is not
+ * text as at most 4 ("255,"), of at most field_max + JREADER_ENTRY_MAX
+ * bytes, plus the names and quoting of 1024 fields. */
+#define ENTRY_LINE_MAX (4 * (JOURNAL_FIELD_MAX_MAX + JREADER_ENTRY_MAX) + (1u << 20))
+_Static_assert(PENDING_MAX + BATCH_BYTES + ENTRY_LINE_MAX <= JSAVE_PENDING_MAX,
+	       "a clean stop can save everything pending");
 /* A stop delivers what is pending for at most this long. */
 #define STOP_FLUSH_MS 1000
 
@@ -506,6 +511,9 @@ static int read_batch(struct agent *a, uint64_t pending)
 				continue; /* written before */
 			a->resume_lost = true;
 		}
+		if (a->rd.dropped)
+			diag_warn("the entry %s has more fields than are kept: "
+				  "%zu left out", e->cursor, a->rd.dropped);
 		r = check_gap(a, e);
 		if (r == 0 && jfilter_match(&a->o->filter, e))
 			r = jformat_entry(&a->batch, a->o->format, e);

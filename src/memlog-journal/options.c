@@ -95,7 +95,7 @@ static const struct opt rows[] = {
 	{ "directory", "D", OPT_STR, JO(directory), .min = 1, .arg = "DIR",
 	  .help = "read the journal files in DIR, not the system's" },
 	{ "field-max", NULL, OPT_SIZE, JO(field_max), .min = 256,
-	  .max = 16u << 20, .arg = "SIZE",
+	  .max = JOURNAL_FIELD_MAX_MAX, .arg = "SIZE",
 	  .help = "cut field values to SIZE bytes (256 to 16M) [64K]" },
 	{ "help", "h", OPT_HELP, .help = "show this help and exit" },
 	{ "version", .kind = OPT_VERSION, .help = "show the version and exit" },

@@ -13,6 +13,7 @@
 
 #define JOURNAL_STATE_FILE "/run/memlog-journal/position"
 #define JOURNAL_FIELD_MAX_DEFAULT (64u << 10)
+#define JOURNAL_FIELD_MAX_MAX (16u << 20)
 
 /* Where to start when nothing says where the last run stopped. */
 enum jfrom {

@@ -121,15 +121,16 @@ static int read_entry(struct jreader *r)
 		const char *eq = memchr(d, '=', len);
 		if (!eq)
 			continue;
-		if (n == JREADER_FIELDS_MAX) {
-			r->dropped++;
-			continue;
-		}
 		size_t nl = (size_t)(eq - (const char *)d);
 		size_t vl = len - nl - 1;
 		bool cut = vl > r->field_max;
 		if (cut) /* never in the middle of a character */
 			vl = utf8_complete_prefix(eq + 1, (size_t)r->field_max);
+		if (n == JREADER_FIELDS_MAX ||
+		    r->arena_len + nl + vl > r->field_max + JREADER_ENTRY_MAX) {
+			r->dropped++;
+			continue;
+		}
 		int64_t no = keep(r, d, nl);
 		int64_t vo = no < 0 ? no : keep(r, eq + 1, vl);
 		if (vo < 0)

@@ -11,8 +11,11 @@
 #include "entry.h"
 #include "jcursor.h"
 
-/* Fields of one entry kept at most (journald writes far fewer). */
+/* Fields of one entry kept at most (journald writes far fewer), and their
+ * bytes at most beyond one field of the largest size: the rest of such an
+ * entry is left out (counted in dropped). */
 #define JREADER_FIELDS_MAX 1024
+#define JREADER_ENTRY_MAX (1u << 20)
 
 struct sd_journal;
 
@@ -22,7 +25,7 @@ struct jreader {
 	char *arena;            /* the current entry's names and values */
 	size_t arena_len, arena_cap;
 	struct jfield *fields;  /* JREADER_FIELDS_MAX */
-	size_t dropped;         /* fields of this entry past the limit */
+	size_t dropped;         /* fields of this entry past the limits */
 	char cursor[JCURSOR_MAX + 1];
 	char boot_id[33];
 	struct jentry entry;

@@ -38,8 +38,8 @@ _Static_assert(JSTATE_HDR + JCURSOR_MAX <= JSTATE_SLOT_SIZE,
 #define JSAVE_VERSION 1
 #define JSAVE_HDR 24
 /* The most pending bytes a saved file holds (the agent never keeps more
- * than this undelivered). */
-#define JSAVE_PENDING_MAX (8u << 20)
+ * than this undelivered: main.c checks). */
+#define JSAVE_PENDING_MAX (128u << 20)
 
 struct jstate {
 	uint64_t gen;        /* 1 for the first commit, then +1 each */
