@@ -21,6 +21,9 @@
  *   stopped: a marker line with the exact count, never silence.
  * - short format and unit filter against journalctl's own fields, in a
  *   container whose engine mounts nothing on /run (memlog-init does).
+ * - outside systemd, on journal files copied out of a container
+ *   (--directory): the holder alone carries the agent across SIGKILLs,
+ *   and a clean stop's saved position when the delivery log is gone.
  * - Docker: the same root file system imported as an image, run by a
  *   dockerd the test starts, with the default seccomp profile and
  *   capabilities: `docker logs` has the unit's lines, `docker stop` ends it.
@@ -30,6 +33,7 @@
  * takes about a minute at most. */
 #include "harness.h"
 #include "rt_engine.h"
+#include "fdhold.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -1166,6 +1170,199 @@ static void test_docker_logs(void **state)
 	rt_dockerd_stop(&d);
 }
 
+/* The container's init pid (runc state). */
+static pid_t init_pid(const struct sdc *c)
+{
+	char *out = NULL, *err = NULL;
+	const char *a[] = { c->runc, "state", c->id, NULL };
+	int st = h_run(a, NULL, 10000, &out, &err);
+	h_expect_exit(st, 0, "runc state", err);
+	json_t *j = h_json(out, strlen(out));
+	pid_t pid = (pid_t)h_jint(j, "pid");
+	json_decref(j);
+	free(out);
+	free(err);
+	return pid;
+}
+
+/* Starts memlog-journal outside systemd: no fd store, the holder only. */
+static pid_t agent_start(const struct sdc *c, const char *journal,
+			 const char *holder, const char *pos)
+{
+	char prog[PATH_MAX + 32], err[300];
+	snprintf(prog, sizeof(prog), "%s/memlog-journal", c->build);
+	snprintf(err, sizeof(err), "%s/agent.err", c->dir);
+	const char *argv[] = { prog, "--directory", journal, "--from", "head",
+			       "--output", "json", "--holder-socket", holder,
+			       "--state-file", pos, NULL };
+	return h_spawn(argv, err, false);
+}
+
+/* Asserts the agent's exit status, showing its stderr otherwise. */
+static void agent_exit(const struct sdc *c, pid_t a, int want)
+{
+	char ef[300];
+	snprintf(ef, sizeof(ef), "%s/agent.err", c->dir);
+	int st = h_wait_pid(a, H_TIMEOUT_MS);
+	h_untrack_pid(a);
+	char *e = h_read_file(ef, NULL);
+	h_expect_exit(st, want, "memlog-journal", e);
+	free(e);
+}
+
+/* The agent outside systemd, on journal files (--directory) copied out of
+ * a container: the holder alone (no fd store) carries it across SIGKILLs;
+ * a clean stop's saved position carries it when the holder lost the
+ * delivery log; every entry once, in order, equal to journalctl -D's. */
+static void test_directory_holder_only(void **state)
+{
+	struct sdc c = { 0 };
+	char jdir[300], holder[300], pos[300], out[300], src[300];
+	char prog[PATH_MAX + 32];
+	int sock, pfd[2];
+	pid_t hpid;
+	(void)state;
+
+	need(&c);
+	boot(&c, "");
+	load_unit(&c, "numbers", 20000, 1000);
+	sd_sh_quiet(&c, "systemctl daemon-reload && systemctl start numbers && "
+		    "while systemctl is-active -q numbers; do sleep 0.2; done");
+	char tok[40];
+	h_token(tok, sizeof(tok), "the-end-", 8);
+	sentinel(&c, tok);
+	snprintf(jdir, sizeof(jdir), "%s/journal", c.dir);
+	snprintf(src, sizeof(src), "/proc/%d/root/run/log/journal", (int)init_pid(&c));
+	const char *cp[] = { "/bin/cp", "-a", src, jdir, NULL };
+	char *err = NULL;
+	h_expect_exit(h_run(cp, NULL, 30000, NULL, &err), 0, "cp", err);
+	free(err);
+	halt(&c);
+
+	/* The container's stdout: a pipe the test drains, in a holder. */
+	snprintf(holder, sizeof(holder), "%s/h.sock", c.dir);
+	snprintf(pos, sizeof(pos), "%s/position", c.dir);
+	snprintf(out, sizeof(out), "%s/agent.out", c.dir);
+	snprintf(prog, sizeof(prog), "%s/memlog-fdholder", c.build);
+	assert_int_equal(fdhold_spawn(holder, prog, &sock, &hpid), 0);
+	h_track_pid(hpid);
+	assert_int_equal(pipe2(pfd, O_CLOEXEC), 0);
+	uint64_t key = 1;
+	assert_int_equal(fdhold_put(sock, &key, &pfd[1], 1, 0), 0);
+	close(pfd[1]);
+	/* The agent takes over only a holder whose session is not a live
+	 * process's: ours ends here. */
+	close(sock);
+	pid_t drain = fork();
+	assert_true(drain >= 0);
+	if (drain == 0) {
+		/* Slow (about 4 MB/s), so that the kills land while
+		 * there is still much to deliver, some with the pipe full. */
+		int f = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		char b[8192];
+		ssize_t k;
+		if (f < 0)
+			_exit(1);
+		while ((k = read(pfd[0], b, sizeof(b))) > 0) {
+			if (write(f, b, (size_t)k) != k)
+				_exit(1);
+			usleep(2000);
+		}
+		_exit(0);
+	}
+	h_track_pid(drain);
+	close(pfd[0]);
+
+	srand((unsigned)h_now_ns());
+	pid_t a = agent_start(&c, jdir, holder, pos);
+	for (int i = 0; i < 15; i++) {
+		h_sleep_ms(100 + (unsigned)(rand() % 300));
+		kill(a, SIGKILL);
+		h_wait_pid(a, H_TIMEOUT_MS);
+		h_untrack_pid(a);
+		if (i == 7) {
+			/* A clean stop, then the holder loses the delivery
+			 * log: the saved position must carry on. */
+			a = agent_start(&c, jdir, holder, pos);
+			h_wait_sig_blocked(a, SIGTERM, "memlog-journal");
+			h_sleep_ms(100);
+			kill(a, SIGTERM);
+			agent_exit(&c, a, 0);
+			struct stat sb;
+			assert_int_equal(stat(pos, &sb), 0);
+			uint64_t keys[2] = { 3, 4 };
+			sock = fdhold_connect(holder, NULL);
+			assert_true(sock >= 0);
+			assert_int_equal(fdhold_drop(sock, keys, 2, 0), 0);
+			close(sock);
+		}
+		a = agent_start(&c, jdir, holder, pos);
+	}
+	uint64_t deadline = h_now_ms() + CATCH_UP_MS;
+	for (;;) {
+		char *t = h_read_file(out, NULL);
+		bool there = t && strstr(t, tok);
+		free(t);
+		if (there)
+			break;
+		if (h_now_ms() > deadline)
+			fail_msg("the sentinel did not come out of the holder's pipe");
+		h_sleep_ms(100);
+	}
+	h_wait_sig_blocked(a, SIGTERM, "memlog-journal");
+	kill(a, SIGTERM);
+	agent_exit(&c, a, 0);
+	char ef[300];
+	snprintf(ef, sizeof(ef), "%s/agent.err", c.dir);
+	char *e = h_read_file(ef, NULL);
+	assert_non_null(e);
+	assert_int_equal(h_count_str(e, "resuming from the position saved in"), 1);
+	free(e);
+	char *partial = h_read_file(out, NULL);
+	size_t before_end = partial ? strlen(partial) : 0;
+	free(partial);
+	print_message("# %zu bytes delivered\n", before_end);
+	sock = fdhold_connect(holder, NULL);
+	assert_true(sock >= 0);
+	assert_int_equal(fdhold_release(sock), 0);
+	close(sock);
+	h_expect_exit(h_wait_pid(drain, H_TIMEOUT_MS), 0, "drain", NULL);
+	h_untrack_pid(drain);
+	IGNORE_RESULT(h_wait_pid(hpid, H_TIMEOUT_MS));
+	h_untrack_pid(hpid);
+
+	/* The oracle: journalctl -D on the same files. */
+	char *jo = NULL;
+	const char *jc[] = { "/usr/bin/journalctl", "-D", jdir, "-o", "json",
+			     "--all", "--no-pager", NULL };
+	h_expect_exit(h_run(jc, NULL, 60000, &jo, &err), 0, "journalctl", err);
+	free(err);
+	json_t *journal = json_array(), *index = json_object();
+	for (char *save = NULL, *l = strtok_r(jo, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save)) {
+		json_t *o = h_json(l, strlen(l));
+		json_object_set_new(index, h_jstr(o, "__CURSOR"),
+				    json_integer((json_int_t)json_array_size(journal)));
+		json_array_append_new(journal, o);
+	}
+	free(jo);
+	struct seen s;
+	check_output(out, journal, index, tok, true, &s);
+	report("memlog-journal outside systemd (holder only, 15 SIGKILLs, "
+	       "one stop with the delivery log dropped)", &s);
+	json_decref(journal);
+	json_decref(index);
+	json_decref(s.marker);
+	assert_true(s.expected > 20000);
+	assert_int_equal(s.missing, 0);
+	assert_int_equal(s.dups, 0);
+	assert_int_equal(s.torn, 0);
+	assert_int_equal(s.disorder, 0);
+	assert_int_equal(s.unknown, 0);
+	assert_int_equal(s.markers, 0);
+	assert_int_equal(s.differ, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1173,6 +1370,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_kill_storm_trixie, teardown),
 		cmocka_unit_test_teardown(test_vacuum_marker, teardown),
 		cmocka_unit_test_teardown(test_short_unit_filter, teardown),
+		cmocka_unit_test_teardown(test_directory_holder_only, teardown),
 		cmocka_unit_test_teardown(test_docker_logs, teardown),
 	};
 	return h_run_tests("itest_journal_systemd", tests, NULL, NULL);
