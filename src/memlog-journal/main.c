@@ -89,10 +89,24 @@ struct agent {
 
 /* ---- the fds ---- */
 
+/* A delivery log is of use only as a pair: half of one is closed. */
+static void drop_half_pair(struct jfds *f, bool *dropped)
+{
+	if (f->fd[JFD_WAL] >= 0 && f->fd[JFD_STATE] >= 0)
+		return;
+	for (int k = JFD_WAL; k <= JFD_STATE; k++)
+		if (f->fd[k] >= 0) {
+			close(f->fd[k]);
+			f->fd[k] = -1;
+			if (dropped)
+				*dropped = true;
+		}
+}
+
 /* Takes what the fd store and the holder have. The delivery log comes as
  * a pair from one place: the fd store's if it has both, else the
  * holder's. */
-static int take_fds(struct agent *a)
+static void take_fds(struct agent *a)
 {
 	struct jfds held;
 	int n;
@@ -118,17 +132,10 @@ static int take_fds(struct agent *a)
 		diag_warn_err(a->holder, "cannot reach the holder at %s",
 			      a->o->holder_socket);
 	}
-	if (a->fds.fd[JFD_WAL] < 0 || a->fds.fd[JFD_STATE] < 0) {
-		for (int k = JFD_WAL; k <= JFD_STATE; k++)
-			if (a->fds.fd[k] >= 0) {
-				close(a->fds.fd[k]);
-				a->fds.fd[k] = -1;
-				a->store_stale = true;
-			}
-	}
+	drop_half_pair(&a->fds, &a->store_stale);
+	drop_half_pair(&held, NULL);
 	jfds_merge(&a->fds, &held);
 	jfds_close(&held);
-	return 0;
 }
 
 /* Puts every fd into the holder (a new holder if there is none) and the
@@ -320,7 +327,7 @@ static void open_wal(struct agent *a)
 		if (r == 0)
 			return;
 		diag_warn("the delivery log kept from the last run is "
-			  "damaged: starting a new one, from --from");
+			  "damaged: starting a new one");
 		close(a->fds.fd[JFD_WAL]);
 		close(a->fds.fd[JFD_STATE]);
 		a->store_stale = true;
