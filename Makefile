@@ -255,4 +255,53 @@ uninstall:
 		rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$$m; \
 	done
 
+# ---- memlog-init and memlog-journal: systemd as a container's PID 1 -------
+# (docs/memlog-journal.md). memlog-init is libc only and static, as the fd
+# holder it starts; memlog-journal reads the journal with libsystemd.
+INIT_SRC := $(wildcard src/memlog-init/*.c)
+INIT_OBJ := $(INIT_SRC:%.c=$(BUILD)/%.o)
+INIT_MODS := $(filter-out $(BUILD)/src/memlog-init/main.o,$(INIT_OBJ))
+JOURNAL_SRC := $(wildcard src/memlog-journal/*.c)
+JOURNAL_OBJ := $(JOURNAL_SRC:%.c=$(BUILD)/%.o)
+JOURNAL_MODS := $(filter-out $(BUILD)/src/memlog-journal/main.o,$(JOURNAL_OBJ))
+SYSTEMD_CFLAGS := $(shell $(PKG_CONFIG) --cflags libsystemd 2>/dev/null)
+SYSTEMD_LIBS := $(shell $(PKG_CONFIG) --libs libsystemd 2>/dev/null || echo -lsystemd)
+JOURNAL_PROGS := $(BUILD)/memlog-init $(BUILD)/memlog-journal
+
+all: $(JOURNAL_PROGS)
+tests: $(JOURNAL_PROGS)
+
+$(BUILD)/memlog-init: $(INIT_OBJ) $(BUILD)/libmemlog.a
+	$(CC) $(CFLAGS) $(LDFLAGS) $(MEMLOGD_LDFLAGS) -o $@ $^
+
+$(BUILD)/src/memlog-journal/%.o: src/memlog-journal/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SYSTEMD_CFLAGS) -MMD -MP -c $< -o $@
+
+# memlog-journal shares the holder lookup with memlog-init (findholder.o).
+$(BUILD)/memlog-journal: $(JOURNAL_OBJ) $(BUILD)/src/memlog-init/findholder.o $(BUILD)/libmemlog.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS)
+
+# Their unit tests (test_journal_*) link both programs' modules.
+$(BUILD)/tests/test_journal_%: tests/unit/test_journal_%.c $(JOURNAL_MODS) $(INIT_MODS) $(BUILD)/libmemlog.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SYSTEMD_CFLAGS) -Isrc/memlog-journal -o $@ $^ $(SYSTEMD_LIBS) $(CMOCKA_LIBS)
+
+# make install: both programs into SBINDIR, the unit into UNITDIR with
+# ExecStart= naming SBINDIR (the man pages go with the others).
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+.PHONY: install-journal uninstall-journal
+install: install-journal
+uninstall: uninstall-journal
+install-journal: $(JOURNAL_PROGS)
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR)
+	$(INSTALL) -m 0755 $(JOURNAL_PROGS) $(DESTDIR)$(SBINDIR)/
+	sed 's|/usr/local/sbin/|$(SBINDIR)/|g' dist/systemd/memlog-journal.service \
+		> $(DESTDIR)$(UNITDIR)/memlog-journal.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/memlog-journal.service
+
+uninstall-journal:
+	rm -f $(DESTDIR)$(SBINDIR)/memlog-init $(DESTDIR)$(SBINDIR)/memlog-journal \
+		$(DESTDIR)$(UNITDIR)/memlog-journal.service
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
