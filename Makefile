@@ -278,8 +278,7 @@ $(BUILD)/src/memlog-journal/%.o: src/memlog-journal/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SYSTEMD_CFLAGS) -MMD -MP -c $< -o $@
 
-# memlog-journal shares the holder lookup with memlog-init (findholder.o).
-$(BUILD)/memlog-journal: $(JOURNAL_OBJ) $(BUILD)/src/memlog-init/findholder.o $(BUILD)/libmemlog.a
+$(BUILD)/memlog-journal: $(JOURNAL_OBJ) $(BUILD)/libmemlog.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS)
 
 # Their unit tests (test_journal_*) link both programs' modules.

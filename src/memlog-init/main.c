@@ -10,7 +10,6 @@
  * a fork, a unix socket and SCM_RIGHTS. libc only, linked static. */
 #include "diag.h"
 #include "fdhold.h"
-#include "findholder.h"
 #include "holdkeys.h"
 #include "options.h"
 #include "util.h"
@@ -119,9 +118,9 @@ static int hold_stdio(const struct init_opts *o)
 			      o->holder_socket);
 		return r;
 	}
-	r = holder_find(o->fd_holder, holder, sizeof(holder));
+	r = fdhold_find_binary(o->fd_holder, holder, sizeof(holder));
 	if (r < 0) {
-		diag_warn("%s not found%s", o->fd_holder ? o->fd_holder : HOLDER_NAME,
+		diag_warn("%s not found%s", o->fd_holder ? o->fd_holder : FDHOLD_PROGRAM,
 			  o->fd_holder ? "" : " next to memlog-init or on PATH");
 		return r;
 	}

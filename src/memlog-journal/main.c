@@ -12,7 +12,6 @@
 #include "fileio.h"
 #include "util.h"
 
-#include "../memlog-init/findholder.h"
 #include "buf.h"
 #include "fds.h"
 #include "format.h"
@@ -665,7 +664,7 @@ int main(int argc, char **argv)
 	a.sigfd = signals();
 	if (a.sigfd < 0)
 		diag_die_err(EXIT_RUNTIME, a.sigfd, "signalfd");
-	if (holder_find(o.fd_holder, a.holder_bin, sizeof(a.holder_bin)) < 0) {
+	if (fdhold_find_binary(o.fd_holder, a.holder_bin, sizeof(a.holder_bin)) < 0) {
 		a.holder_bin[0] = '\0';
 		if (o.fd_holder)
 			diag_die(EXIT_USAGE, "--fd-holder %s: not an executable "

@@ -54,10 +54,6 @@ uint64_t hold_put_failed(const struct hold *h);
  * -ENAMETOOLONG. */
 int hold_path(char *out, size_t cap, const char *socket_log);
 
-/* Where memlog-fdholder is: `given` if not NULL, else next to memlogd's
- * own binary, else on PATH. Returns 0 or -ENOENT. */
-int hold_find_binary(const char *given, char *out, size_t cap);
-
 /* One fd a holder gave back. */
 struct hold_fd {
 	uint64_t key;

@@ -2,6 +2,7 @@
 #include "daemon.h"
 #include "fileio.h"
 #include "handover.h"
+#include "fdhold.h"
 #include "hold.h"
 #include "fdname.h"
 #include "diag.h"
@@ -391,7 +392,7 @@ int main(int argc, char **argv)
 		if (ho.fds[HO_HOLDER] >= 0 &&
 		    listen_bound_path(log_fd, bound, sizeof(bound)) == 0 &&
 		    hold_path(hold.path, sizeof(hold.path), bound) == 0) {
-			hold_find_binary(cfg.fd_holder, hold.binary,
+			fdhold_find_binary(cfg.fd_holder, hold.binary,
 					 sizeof(hold.binary));
 			hold.ev.fd = ho.fds[HO_HOLDER];
 			have_hold = true;
@@ -438,7 +439,7 @@ int main(int argc, char **argv)
 				      ? bound : NULL;
 			r = reg ? hold_path(hold.path, sizeof(hold.path), reg) : -EADDRNOTAVAIL;
 			if (r == 0)
-				r = hold_find_binary(cfg.fd_holder, hold.binary,
+				r = fdhold_find_binary(cfg.fd_holder, hold.binary,
 						     sizeof(hold.binary));
 			if (r == 0)
 				r = hold_open(&hold, held, (int)ARRAY_SIZE(held), &nheld);
