@@ -162,10 +162,13 @@ int query_parse(const char *line, size_t len, struct query_req *req,
 				    query_facility_arg(list, &req->fac_mask) < 0)
 					FAIL("facility takes N[,N...], 0 to 23");
 			} else if (word_is(p, klen, "format")) {
+				req->binary = req->export_fmt = false;
 				if (word_is(v, vlen, "binary"))
 					req->binary = true;
+				else if (word_is(v, vlen, "export"))
+					req->export_fmt = true;
 				else if (!word_is(v, vlen, "json"))
-					FAIL("format takes json or binary");
+					FAIL("format takes json, binary or export");
 			} else if (word_is(p, klen, "source")) {
 				size_t gl;
 				if (req->nglobs == QUERY_GLOBS_MAX)

@@ -513,7 +513,7 @@ static void test_errors_and_foreign_cursor(void **state)
 	size_t n;
 	char *t = h_read_all_close(h_query(&m, "dump format=xml\n"), H_TIMEOUT_MS, &n);
 	assert_true(n > 0 && t[0] == '{');
-	assert_non_null(strstr(t, "format takes json or binary"));
+	assert_non_null(strstr(t, "format takes json, binary or export"));
 	free(t);
 
 	json_t *st = h_stats(&m);
