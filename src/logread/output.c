@@ -45,6 +45,7 @@ void output_init(struct output *o, int fd, enum out_format f, bool escape)
 	o->format = f;
 	o->escape = escape;
 	o->chunked = fstat(fd, &st) < 0 || !S_ISREG(st.st_mode);
+	timecache_init(&o->tc);
 }
 
 void output_free(struct output *o)
@@ -242,7 +243,7 @@ static int record_marker(struct output *o, const struct binstream *bs,
 		return 0;
 	}
 	struct reply_entry e = {
-		.time = { tbuf, time_format_rfc3339nano(tbuf, r->time_ns) },
+		.time = { tbuf, timecache_format(&o->tc, tbuf, r->time_ns) },
 		.source = { "memlogd", 7 },
 		.stream = { "none", 4 },
 		.msg = { text, strlen(text) },
@@ -284,7 +285,7 @@ int output_record(struct output *o, const struct binstream *bs,
 	}
 	sn = stream_name((enum stream)it->stream);
 	struct reply_entry e = {
-		.time = { tbuf, time_format_rfc3339nano(tbuf, r->time_ns) },
+		.time = { tbuf, timecache_format(&o->tc, tbuf, r->time_ns) },
 		.source = { it->source, it->source_len },
 		.stream = { sn, strlen(sn) },
 		.msg = { r->msg, r->msg_len },

@@ -26,6 +26,7 @@
 
 #include "binstream.h"
 #include "reply.h"
+#include "timecache.h"
 
 enum out_format {
 	OUT_LEGACY,
@@ -49,6 +50,7 @@ struct output {
 	bool midline;           /* raw: a partial piece went out without '\n' */
 	char *mid_key;          /* raw: source and stream of that piece */
 	size_t mid_key_len;
+	struct timecache tc;    /* the second the last time was in */
 };
 
 /* Parses a format name ("legacy", "short", "json", "raw", "export"): 0 or
