@@ -216,10 +216,13 @@ int query_parse(const char *line, size_t len, struct query_req *req,
 					FAIL("bad percent-encoding in grep pattern");
 				req->grep_icase = word_is(p, klen, "igrep");
 			} else if (word_is(p, klen, "format")) {
+				req->binary = req->export_fmt = false;
 				if (word_is(v, vlen, "binary"))
 					req->binary = true;
+				else if (word_is(v, vlen, "export"))
+					req->export_fmt = true;
 				else if (!word_is(v, vlen, "json"))
-					FAIL("format takes json or binary");
+					FAIL("format takes json, binary or export");
 			} else if (word_is(p, klen, "source")) {
 				size_t gl;
 				if (req->nglobs == QUERY_GLOBS_MAX)

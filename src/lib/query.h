@@ -13,6 +13,7 @@
  *                       without a priority do not match)
  *           / "facility" (N[,N...]: facilities 0-23; entries without a
  *                       facility do not match)
+ *           / "format" (json, binary or export: how entries are sent)
  *
  * VALUE is percent-encoded (%XX) where it holds a space, '%', or a byte
  * outside printable ASCII. See docs/protocol.md. Pure parser: no I/O. */
@@ -41,6 +42,8 @@ struct query_req {
 	enum query_mode mode;
 	bool v2;                /* text request: v2 output fields */
 	bool binary;            /* format=binary: binrec.h records */
+	bool export_fmt;        /* format=export: systemd's Journal Export
+				 * Format (export.h) */
 	bool has_after;
 	struct cursor after;
 	bool has_last;

@@ -51,6 +51,7 @@ int follow_reconnect(struct session *s, int err)
 	}
 	close(s->sock);
 	s->sock = -1;
+	session_pending(s);
 	request_resume(s->first, s->pending_len ? s->pending : NULL, &req);
 	/* From now on the request resumes after our own cursor: refusing it
 	 * is no fault of the cursor file's. */

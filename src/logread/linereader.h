@@ -34,6 +34,21 @@ void line_reader_free(struct line_reader *lr);
  * drop_cut. */
 int line_reader_next(struct line_reader *lr, const char **line, size_t *len);
 
+/* For a reader of records rather than lines (binary records): the bytes
+ * received and not yet taken, and taking n of them. */
+static inline const char *line_reader_data(const struct line_reader *lr,
+					   size_t *avail)
+{
+	*avail = lr->end - lr->start;
+	return lr->buf ? lr->buf + lr->start : NULL;
+}
+
+static inline void line_reader_take(struct line_reader *lr, size_t n)
+{
+	lr->start += n;
+	lr->scan = 0;
+}
+
 /* One read(): returns the number of bytes read, 0 at the end of the
  * stream (also when the peer reset the connection), or -errno (-ENOMEM if
  * the buffer cannot grow). */

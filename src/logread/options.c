@@ -98,11 +98,13 @@ static const struct opt rows[] = {
 		  "user, daemon, auth, syslog, cron, local0-local7...)\n"
 		  "or numbers 0-23, separated by commas" },
 	{ "output", "o", OPT_FUNC, .parse = parse_output,
-	  .bad = " takes legacy, short, json or raw", .arg = "FORMAT",
+	  .bad = " takes legacy, short, json, raw or export", .arg = "FORMAT",
 	  .help = "legacy  TIME;SOURCE;MSG (the default)\n"
 		  "short   TIME SOURCE[STREAM]: MSG\n"
-		  "json    the server's JSON object per line\n"
-		  "raw     MSG only, split lines joined again" },
+		  "json    memlogd's JSON object per line\n"
+		  "raw     MSG only, split lines joined again\n"
+		  "export  systemd's Journal Export Format\n"
+		  "        (systemd-journal-remote -o F.journal -)" },
 	{ "after-cursor", NULL, OPT_FUNC, LR(after), .parse = parse_cursor,
 	  .bad = ": not a cursor", .arg = "C",
 	  .help = "start after the entry with cursor C" },

@@ -73,7 +73,7 @@ int request_build(const struct request *r, char *out, size_t cap)
 	struct line_out o = { .p = out, .cap = cap };
 	const char *word = mode_word(r->mode);
 	bool params = r->after || r->has_last || r->nglobs || r->has_prio ||
-		      r->fac_mask;
+		      r->fac_mask || r->binary;
 
 	if (!word)
 		return -EINVAL;
@@ -129,6 +129,8 @@ int request_build(const struct request *r, char *out, size_t cap)
 		put_str(&o, " source=");
 		put_pct(&o, r->globs[i], gl);
 	}
+	if (r->binary)
+		put_str(&o, " format=binary");
 	if (o.full || o.len > QUERY_LINE_MAX)
 		return -ENOSPC;
 	put(&o, "\n", 1);

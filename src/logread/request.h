@@ -26,6 +26,8 @@ struct request {
 	uint32_t fac_mask;  /* facilities wanted (bit N), 0 = all (v2 only) */
 	const char *const *globs; /* source globs (v2 only) */
 	unsigned nglobs;
+	bool binary;        /* format=binary: memlog's binary records
+			     * (v2 only; not with stats) */
 };
 
 
@@ -39,7 +41,8 @@ void request_resume(const struct request *first, const char *cursor,
 
 /* Writes the bytes to send into out. Returns their number, -ENOSPC if the
  * line would exceed QUERY_LINE_MAX, or -EINVAL for a request that cannot
- * be expressed (a legacy request with parameters, stats with parameters,
+ * be expressed (a legacy request with parameters or binary, stats with
+ * parameters or binary,
  * a malformed cursor, too many or too long globs). */
 int request_build(const struct request *r, char *out, size_t cap);
 

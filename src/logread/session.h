@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "backoff.h"
+#include "binstream.h"
 #include "linereader.h"
 #include "output.h"
 #include "reconn.h"
@@ -30,6 +31,12 @@ struct session {
 	struct output out;        /* what is printed */
 	char pending[CURSOR_TEXT_MAX + 1]; /* cursor of the last entry buffered */
 	size_t pending_len;       /* 0: none yet */
+	bool binary;              /* the answer is binary records (binrec.h) */
+	struct binstream bs;      /* ... read with this */
+	bool pending_bin;         /* pending is (pending_inst, pending_seq),
+				   * written out as text only when needed
+				   * (session_pending()) */
+	uint64_t pending_inst, pending_seq;
 	char saved[CURSOR_TEXT_MAX + 1];   /* cursor of the last entry written */
 	size_t saved_len;         /* 0: none yet */
 	bool output_dead;         /* writing failed: nothing more is printed */
@@ -50,6 +57,12 @@ struct session {
 void session_init(struct session *s, int sock, int sigfd,
 		  const struct output *out);
 void session_free(struct session *s);
+
+/* The answer comes as binary records (the request had format=binary). */
+void session_binary(struct session *s);
+
+/* Brings pending up to date (the cursor of the last entry buffered). */
+void session_pending(struct session *s);
 
 /* Makes the session follow across lost connections (-f, -F): path is
  * the query socket, first the request sent on it (both kept). */

@@ -52,7 +52,7 @@ struct logwrite {
 	const struct lw_opts *opts;
 	struct store *store;
 	struct client client;
-	struct entry_parser parser;  /* memlogd's lines */
+	struct entry_builder builder; /* memlogd's records as entries */
 	int sigfd;                 /* SIGTERM, SIGINT, SIGHUP */
 	const char *log_dir;       /* for messages */
 	struct backoff conn_bo;    /* reconnecting */

@@ -1,5 +1,6 @@
 #include "reader.h"
 #include "binrec.h"
+#include "export.h"
 #include "handover.h"
 #include "jsonenc.h"
 #include "record.h"
@@ -164,6 +165,10 @@ static bool put_marker(struct reader *r, const char *reason, int64_t missed,
 	case FMT_BIN:
 		n = binrec_marker(rec, now, missed, first, last, reason, text);
 		break;
+	case FMT_EXPORT:
+		n = export_marker(rec, now, st->instance, reason, missed, first,
+				  last, text);
+		break;
 	default:
 		n = record_text(rec, now, "memlogd", 7, text, strlen(text));
 		break;
@@ -233,6 +238,9 @@ static bool put_entry(struct reader *r, const struct ring_entry *e)
 	case FMT_BIN:
 		bound = BINREC_ENTRY_BOUND(e->len, e->attrs_len);
 		break;
+	case FMT_EXPORT:
+		bound = EXPORT_BOUND(si->name_len, e->len, e->attrs_len);
+		break;
 	case FMT_LEGACY:
 		bound = RECORD_LEGACY_BOUND(si->name_len, e->len);
 		break;
@@ -251,6 +259,12 @@ static bool put_entry(struct reader *r, const struct ring_entry *e)
 		struct record_source src = { srctab_name(t, si), si->name_len,
 					     (enum stream)si->stream };
 		n = record_v2(dst, e, rs->store->instance, &src);
+		break;
+	}
+	case FMT_EXPORT: {
+		struct record_source src = { srctab_name(t, si), si->name_len,
+					     (enum stream)si->stream };
+		n = export_entry(dst, e, rs->store->instance, &src);
 		break;
 	}
 	case FMT_LEGACY:
@@ -543,7 +557,8 @@ static void start(struct reader *r, const struct query_req *q)
 		set_state(r, R_ACTIVE);
 		return;
 	}
-	r->fmt = q->binary ? FMT_BIN : q->v2 ? FMT_V2 : FMT_LEGACY;
+	r->fmt = q->binary ? FMT_BIN : q->export_fmt ? FMT_EXPORT
+	       : q->v2 ? FMT_V2 : FMT_LEGACY;
 	if (r->fmt == FMT_BIN) {
 		char hello[BINREC_HELLO_LEN];
 		put(r, hello, binrec_hello(hello, st->instance));
@@ -693,8 +708,10 @@ int readers_init(struct readers *rs, struct loop *loop, struct store *store,
 	list_init(&rs->active);
 	list_init(&rs->waiting);
 	list_init(&rs->idle);
-	rs->scratch_size = RECORD_V2_BOUND(REG_NAME_MAX, store->max_line_len) +
-			   RECORD_ATTR_BYTE * RECORD_ATTRS_MAX + 16;
+	rs->scratch_size = MAX(RECORD_V2_BOUND(REG_NAME_MAX, store->max_line_len) +
+			       RECORD_ATTR_BYTE * RECORD_ATTRS_MAX + 16,
+			       EXPORT_BOUND(REG_NAME_MAX, store->max_line_len,
+					    RECORD_ATTRS_MAX));
 	rs->scratch = malloc(rs->scratch_size);
 	rs->grep_buf = malloc(MAX((size_t)store->max_line_len, 4096u) + 1);
 	return rs->scratch && rs->grep_buf ? 0 : -ENOMEM;
@@ -870,7 +887,7 @@ int readers_import(struct readers *rs, const struct handover_reader *x)
 	struct reader *r = calloc(1, sizeof(*r));
 	int err = -ENOMEM;
 
-	if (!r || x->fmt > FMT_BIN || x->state > R_WAITING)
+	if (!r || x->fmt > FMT_EXPORT || x->state > R_WAITING)
 		goto fail;
 	r->set = rs;
 	r->ev.fd = x->fd;

@@ -25,6 +25,7 @@ enum reader_format {
 	FMT_V2,      /* memlog NDJSON: seq, cursor, ... */
 	FMT_TEXT,    /* console: TIME;SOURCE;MSG */
 	FMT_BIN,     /* memlog's binary records (binrec.h) */
+	FMT_EXPORT,  /* systemd's Journal Export Format (export.h) */
 };
 
 enum reader_state {

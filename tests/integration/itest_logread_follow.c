@@ -4,6 +4,9 @@
  * socket of the test's own, which shows what logread asks when it
  * connects again. Every wait has a deadline. */
 #include "harness.h"
+#include "binrec.h"
+#include "regmsg.h"
+#include "timefmt.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -332,9 +335,24 @@ static void fake_none(struct fake *f)
 }
 
 #define CUR(n) "m1-0123456789abcdef-00000000000000" n
-#define V2(n, msg) "{\"seq\":" #n ",\"cursor\":\"" CUR(#n) "\",\"time\":" \
-	"\"2026-11-22T05:07:16.48Z\",\"source\":\"app\",\"stream\":\"stdout\"," \
-	"\"msg\":\"" msg "\",\"partial\":false}\n"
+
+/* The same entries as memlogd's binary records (format=binary, which
+ * logread asks for with any memlog option): HELLO and the source's
+ * definition first on a connection, then entries. */
+static size_t bin_start(char *out)
+{
+	size_t n = binrec_hello(out, 0x0123456789abcdefull);
+
+	return n + binrec_source(out + n, 1, STREAM_STDOUT, "app", 3);
+}
+
+static size_t bin_entry(char *out, uint64_t seq, const char *msg)
+{
+	uint64_t ns;
+
+	assert_int_equal(time_parse_rfc3339("2026-11-22T05:07:16.48Z", 23, &ns), 0);
+	return binrec_entry(out, seq, ns, 1, 0, -1, -1, msg, strlen(msg), NULL, 0);
+}
 
 /* memlog's protocol: -f asks "follow" again as long as nothing was
  * printed, then for what comes after the last entry printed, with its
@@ -351,18 +369,27 @@ static void test_v2_resume_request(void **state)
 	fake_start(&f);
 	lr_start(&l, f.dir, f.path, (const char *const[]){ "-f", "-o", "raw",
 		 "-source", "app", NULL });
+	char bin[512];
+	size_t n;
 	c = fake_accept(&f, req, sizeof(req));
-	assert_string_equal(req, "follow source=app\n");
+	assert_string_equal(req, "follow source=app format=binary\n");
 	close(c);
 	c = fake_accept(&f, req, sizeof(req));
-	assert_string_equal(req, "follow source=app\n");
-	h_write_all(c, V2(10, "one") V2(11, "two"), strlen(V2(10, "one") V2(11, "two")));
+	assert_string_equal(req, "follow source=app format=binary\n");
+	n = bin_start(bin);
+	n += bin_entry(bin + n, 0x10, "one");
+	n += bin_entry(bin + n, 0x11, "two");
+	h_write_all(c, bin, n);
 	/* The third entry, cut short by the end of the connection. */
-	h_write_all(c, V2(12, "three"), strlen(V2(12, "three")) - 10);
+	n = bin_entry(bin, 0x12, "three");
+	h_write_all(c, bin, n - 3);
 	close(c);
 	c = fake_accept(&f, req, sizeof(req));
-	assert_string_equal(req, "dump-follow after=" CUR("11") " source=app\n");
-	h_write_all(c, V2(12, "three"), strlen(V2(12, "three")));
+	assert_string_equal(req, "dump-follow after=" CUR("11") " source=app "
+			    "format=binary\n");
+	n = bin_start(bin);
+	n += bin_entry(bin + n, 0x12, "three");
+	h_write_all(c, bin, n);
 	h_wait_file_count(l.out, "three\n", 1, H_TIMEOUT_MS);
 	expect_killed(&l, SIGINT);
 	close(c);
@@ -422,8 +449,11 @@ static void test_dump_does_not_reconnect(void **state)
 	fake_start(&f);
 	lr_start(&l, f.dir, f.path, (const char *const[]){ "-o", "raw", NULL });
 	c = fake_accept(&f, req, sizeof(req));
-	assert_string_equal(req, "dump\n");
-	h_write_all(c, V2(10, "one"), strlen(V2(10, "one")));
+	assert_string_equal(req, "dump format=binary\n");
+	char bin[256];
+	size_t n = bin_start(bin);
+	n += bin_entry(bin + n, 0x10, "one");
+	h_write_all(c, bin, n);
 	close(c);
 	st = h_wait_pid(l.pid, H_TIMEOUT_MS);
 	h_untrack_pid(l.pid);

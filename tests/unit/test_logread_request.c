@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <string.h>
 
 #include "request.h"
@@ -34,6 +35,20 @@ static void test_first(void **state)
 	assert_string_equal(built(&r), "dump-follow last=5 source=web*\n");
 	r = (struct request){ .mode = QUERY_DUMP_FOLLOW };
 	assert_memory_equal(built(&r), "\x02", 2);
+	/* memlog's binary records, asked last; kept when resuming. */
+	r = (struct request){ .mode = QUERY_DUMP, .v2 = true, .binary = true,
+			      .has_last = true, .last = 1 };
+	assert_string_equal(built(&r), "dump last=1 format=binary\n");
+	struct request again;
+	request_resume(&r, cur, &again);
+	assert_string_equal(built(&again), "dump-follow after=m1-0123456789abcdef-"
+			    "000000000000002a format=binary\n");
+	/* Not with LinuxKit's byte, nor with stats. */
+	char buf[64];
+	r = (struct request){ .mode = QUERY_DUMP, .binary = true };
+	assert_int_equal(request_build(&r, buf, sizeof(buf)), -EINVAL);
+	r = (struct request){ .mode = QUERY_STATS, .v2 = true, .binary = true };
+	assert_int_equal(request_build(&r, buf, sizeof(buf)), -EINVAL);
 }
 
 /* memlog's protocol: after the last entry printed, with the filters, and

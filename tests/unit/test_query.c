@@ -104,6 +104,22 @@ static void test_modes(void **state)
 	assert_int_equal(req.last, 3);
 }
 
+/* format=: how entries are sent; the last one given counts. */
+static void test_format(void **state)
+{
+	(void)state;
+	parse_ok("dump");
+	assert_false(req.binary || req.export_fmt);
+	parse_ok("dump format=binary");
+	assert_true(req.binary && !req.export_fmt);
+	parse_ok("dump-follow format=export last=3");
+	assert_true(req.export_fmt && !req.binary);
+	parse_ok("dump format=binary format=json");
+	assert_false(req.binary || req.export_fmt);
+	parse_bad("dump format=xml", "format takes json, binary or export");
+	parse_bad("dump format=", "format takes");
+}
+
 static void test_params(void **state)
 {
 	parse_ok("dump after=" CUR_A);
@@ -584,6 +600,7 @@ int main(void)
 		cmocka_unit_test(test_text_start),
 		cmocka_unit_test(test_modes),
 		cmocka_unit_test(test_params),
+		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_percent_decoding),
 		cmocka_unit_test(test_glob_limits),
 		cmocka_unit_test(test_errors),
