@@ -1,6 +1,7 @@
 #include "cmsg.h"
 #include "util.h"
 
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -41,4 +42,36 @@ void cmsg_close_fds(struct cmsg_info *info)
 	for (int i = 0; i < info->nfds; i++)
 		fd_close_nowait(info->fds[i]);
 	info->nfds = 0;
+}
+
+ssize_t cmsg_recv(int fd, void *buf, size_t len, int extra_flags,
+		  struct cmsg_info *out, int *msg_flags)
+{
+	/* Room for every fd a sender can pass: fds the kernel drops for want
+	 * of room would be closed in our context, where a lingering socket
+	 * could block us; and a full buffer makes MSG_CTRUNC mean only that
+	 * we had no free fd slot. */
+	union {
+		char buf[CMSG_SPACE(CMSG_FDS_MAX * sizeof(int)) +
+			 CMSG_SPACE(sizeof(struct ucred))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { buf, len };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
+	};
+	ssize_t n;
+
+	out->nfds = 0;
+	out->has_cred = false;
+	do
+		n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC | extra_flags);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	cmsg_collect(&mh, out);
+	if (msg_flags)
+		*msg_flags = mh.msg_flags;
+	return n;
 }

@@ -285,18 +285,9 @@ static int wait_readable(int sock, int timeout_ms)
 int fdhold_recv(int sock, struct fdhold_msg *m, int *fds, int timeout_ms)
 {
 	uint8_t buf[FDHOLD_MSG_MAX];
-	/* Room for all the kernel can pass (CMSG_FDS_MAX): fds beyond
+	/* cmsg_recv has room for all the kernel can pass: fds beyond
 	 * FDHOLD_KEYS_MAX arrive, to be closed with the message the decoder
 	 * refuses. */
-	union {
-		char buf[CMSG_SPACE(CMSG_FDS_MAX * sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
-	struct iovec iov = { buf, sizeof(buf) };
-	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
-	};
 	struct cmsg_info ci;
 	ssize_t n;
 
@@ -305,19 +296,17 @@ int fdhold_recv(int sock, struct fdhold_msg *m, int *fds, int timeout_ms)
 		if (r <= 0)
 			return r == 0 ? -EAGAIN : r;
 	}
-	do
-		n = recvmsg(sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
+	int flags = 0;
+	n = cmsg_recv(sock, buf, sizeof(buf), 0, &ci, &flags);
 	if (n < 0)
-		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
-	cmsg_collect(&mh, &ci);
+		return (int)n;
 	/* Every message is at least a header: a record of 0 bytes is the end
 	 * of the session. */
 	if (n == 0) {
 		cmsg_close_fds(&ci);
 		return -ECONNRESET;
 	}
-	if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
+	if (flags & (MSG_TRUNC | MSG_CTRUNC)) {
 		cmsg_close_fds(&ci);
 		return -EPROTO;
 	}

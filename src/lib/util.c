@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
@@ -234,4 +236,35 @@ int send_with_fds(int sock, const struct sockaddr_un *addr, unsigned alen,
 		if (errno != EINTR)
 			return errno == EWOULDBLOCK ? -EAGAIN : -errno;
 	}
+}
+
+void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+bool pid_running(pid_t pid)
+{
+	char p[64], st[512];
+	ssize_t k;
+	int fd;
+
+	if (pid <= 0)
+		return false;
+	snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return kill(pid, 0) == 0 || errno == EPERM;
+	k = read(fd, st, sizeof(st) - 1);
+	close(fd);
+	if (k <= 0)
+		return false;
+	st[k] = '\0';
+	/* The state follows the command's closing parenthesis; the command
+	 * itself may hold ") Z". */
+	const char *e = strrchr(st, ')');
+	return !(e && e[1] == ' ' && (e[2] == 'Z' || e[2] == 'X'));
 }

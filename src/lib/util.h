@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <stdbool.h>
 
 #define MEMLOG_VERSION "0.1.0"
@@ -47,6 +48,13 @@ uint64_t now_realtime_ns(void);
 /* Monotonic time in milliseconds and in nanoseconds. */
 uint64_t now_mono_ms(void);
 uint64_t now_mono_ns(void);
+
+/* Sleeps ms milliseconds, the whole time even when signals interrupt. */
+void sleep_ms(unsigned ms);
+
+/* Does pid name a process that still runs (not a zombie waiting to be
+ * reaped)? A process of another user counts (kill() says EPERM). */
+bool pid_running(pid_t pid);
 
 /* Length (1-4) of the valid UTF-8 character at s (len bytes left), or 0:
  * overlong forms, surrogates, code points past U+10FFFF and truncated

@@ -146,34 +146,25 @@ static enum rx receive(int fd, struct fdhold_msg *m, struct cmsg_info *ci,
 		       bool *lost, const char **why)
 {
 	uint8_t buf[FDHOLD_MSG_MAX];
-	union {
-		char buf[CMSG_SPACE(CMSG_FDS_MAX * sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
-	struct iovec iov = { buf, sizeof(buf) };
-	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
-	};
-	ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	int flags = 0;
+	ssize_t n = cmsg_recv(fd, buf, sizeof(buf), 0, ci, &flags);
 
 	if (n < 0)
-		return errno == EAGAIN || errno == EINTR ? RX_NONE : RX_EOF;
-	cmsg_collect(&mh, ci);
+		return n == -EAGAIN ? RX_NONE : RX_EOF;
 	*lost = false;
 	if (n == 0) { /* the end of the session (no request is empty) */
 		cmsg_close_fds(ci);
 		return RX_EOF;
 	}
 	int nfds = ci->nfds;
-	if (mh.msg_flags & MSG_CTRUNC) {
+	if (flags & MSG_CTRUNC) {
 		/* Judge the request as if its fds had come: a PUT is then
 		 * refused as a whole, anything else is malformed. */
 		cmsg_close_fds(ci);
 		*lost = true;
 		nfds = n >= FDHOLD_HDR_LEN ? (int)MIN(le32(buf + 8), FDHOLD_KEYS_MAX + 1) : 0;
 	}
-	int r = (mh.msg_flags & MSG_TRUNC) ? -EBADMSG
+	int r = (flags & MSG_TRUNC) ? -EBADMSG
 					   : fdhold_decode(buf, (size_t)n, nfds, m);
 	if (r == 0 && !fdhold_op_from_client(m->op))
 		*why = "it sent a holder's message";

@@ -15,34 +15,6 @@
 
 #define WAIT_MS 5000
 
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-/* Does pid run (and is it not a zombie waiting to be reaped)? */
-static bool running(pid_t pid)
-{
-	char p[64], st[512];
-	ssize_t k;
-	int fd;
-
-	snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
-	fd = open(p, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return kill(pid, 0) == 0 || errno == EPERM;
-	k = read(fd, st, sizeof(st) - 1);
-	close(fd);
-	if (k <= 0)
-		return false;
-	st[k] = '\0';
-	const char *e = strrchr(st, ')');
-	return !(e && e[1] == ' ' && (e[2] == 'Z' || e[2] == 'X'));
-}
-
 int jholder_connect(const char *path)
 {
 	struct fdhold_hello hello;
@@ -50,7 +22,7 @@ int jholder_connect(const char *path)
 	for (int i = 0;; i++) {
 		int sock = fdhold_connect(path, &hello);
 		pid_t s = hello.session_pid;
-		if (sock < 0 || s <= 1 || s == getpid() || !running(s))
+		if (sock < 0 || s <= 1 || s == getpid() || !pid_running(s))
 			return sock;
 		close(sock);
 		/* A killed agent's session ends a moment after it died. */

@@ -538,8 +538,7 @@ static int preflight(struct daemon *d, char *why, size_t whylen)
 	close(p[0]);
 	int st = 0;
 	for (int i = 0; i < 500 && waitpid(pid, &st, WNOHANG) == 0; i++) {
-		struct timespec ts = { 0, 10 * 1000000 };
-		nanosleep(&ts, NULL);
+		sleep_ms(10);
 	}
 	if (waitpid(pid, &st, WNOHANG) == 0) {
 		kill(pid, SIGKILL);

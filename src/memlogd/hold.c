@@ -44,28 +44,6 @@ static int take_one(void *ctx, uint64_t key, int fd)
 	return 0;
 }
 
-/* Is pid a process that still runs (not a zombie waiting to be reaped)? */
-static bool running(pid_t pid)
-{
-	char p[64], st[512];
-	ssize_t k;
-	int fd;
-
-	if (pid <= 0 || pid == getpid())
-		return false;
-	snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
-	fd = open(p, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return kill(pid, 0) == 0 || errno == EPERM;
-	k = read(fd, st, sizeof(st) - 1);
-	close(fd);
-	if (k <= 0)
-		return false;
-	st[k] = '\0';
-	const char *e = strrchr(st, ')');
-	return !(e && e[1] == ' ' && (e[2] == 'Z' || e[2] == 'X'));
-}
-
 int hold_open(struct hold *h, struct hold_fd *fds, int max, int *n)
 {
 	struct taking t = { fds, max, 0, 0 };
@@ -77,16 +55,18 @@ int hold_open(struct hold *h, struct hold_fd *fds, int max, int *n)
 	/* A memlogd whose session is open and that still runs is serving
 	 * these sockets: taking its fds would take them from under it. (A
 	 * crashed one's session may end a moment after it died: asked
-	 * again.) */
+	 * again.) A session of our own pid is the memlogd this process was
+	 * before a live upgrade's exec: gone too. */
 	for (int i = 0;; i++) {
 		sock = fdhold_connect(h->path, &hello);
-		if (sock < 0 || !hello.session_pid || !running(hello.session_pid))
+		if (sock < 0 || !hello.session_pid ||
+		    hello.session_pid == getpid() ||
+		    !pid_running(hello.session_pid))
 			break;
 		close(sock);
 		if (i == 5)
 			return -EADDRINUSE;
-		struct timespec ts = { 0, 50 * 1000000 };
-		nanosleep(&ts, NULL);
+		sleep_ms(50);
 	}
 	if (sock >= 0) {
 		int r = fdhold_take(sock, take_one, &t);
@@ -206,10 +186,9 @@ int hold_flush(struct hold *h)
 static void wait_gone(pid_t pid, bool ours)
 {
 	for (int i = 0; i < 250 && pid > 0; i++) {
-		if (ours ? waitpid(pid, NULL, WNOHANG) != 0 : !running(pid))
+		if (ours ? waitpid(pid, NULL, WNOHANG) != 0 : !pid_running(pid))
 			return;
-		struct timespec ts = { 0, 2 * 1000000 };
-		nanosleep(&ts, NULL);
+		sleep_ms(2);
 	}
 }
 

@@ -219,8 +219,7 @@ static int upgrade_client(const struct memlogd_config *cfg)
 	}
 	uint64_t end = now_mono_ms() + 30000;
 	while (now_mono_ms() < end) {
-		struct timespec ts = { 0, 20 * 1000000 };
-		nanosleep(&ts, NULL);
+		sleep_ms(20);
 		if (ask_stats(cfg->socket_query, js, sizeof(js)) < 0)
 			continue; /* between the two binaries */
 		if (stat_field(js, "upgrades") > done) {

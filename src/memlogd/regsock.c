@@ -123,29 +123,17 @@ static const char *register_all(struct regsock *rg, const struct reg_msg *m,
 static bool registration(struct regsock *rg)
 {
 	char buf[REG_DGRAM_MAX];
-	union {
-		char buf[CMSG_SPACE(CMSG_FDS_MAX * sizeof(int)) +
-			 CMSG_SPACE(sizeof(struct ucred))];
-		struct cmsghdr align;
-	} ctl;
-	struct iovec iov = { buf, sizeof(buf) };
-	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
-	};
 	struct cmsg_info ci;
+	int flags = 0;
 
-	ssize_t n = recvmsg(rg->ev.fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	ssize_t n = cmsg_recv(rg->ev.fd, buf, sizeof(buf), 0, &ci, &flags);
 	if (n < 0) {
-		if (errno == EINTR)
-			return true;
-		if (errno != EAGAIN)
+		if (n != -EAGAIN)
 			store_notice(rg->store, false, "registration socket: %s",
-				     strerror(errno));
+				     strerror((int)-n));
 		return false;
 	}
-	cmsg_collect(&mh, &ci);
-	if (mh.msg_flags & MSG_CTRUNC) {
+	if (flags & MSG_CTRUNC) {
 		/* The kernel could not give us every fd (we are out of fds):
 		 * those are closed by the kernel, the sender is not told. */
 		rg->c.lost_fds++;
@@ -155,14 +143,14 @@ static bool registration(struct regsock *rg)
 	if (ci.nfds == 0) {
 		/* LinuxKit ignores these too. Those whose fds the kernel
 		 * dropped are counted above, not here. */
-		if (!(mh.msg_flags & MSG_CTRUNC))
+		if (!(flags & MSG_CTRUNC))
 			rg->c.no_fd++;
 		return true;
 	}
 
 	struct reg_msg m;
 	reg_parse(buf, (size_t)n, &m);
-	if (m.name_truncated || (mh.msg_flags & MSG_TRUNC))
+	if (m.name_truncated || (flags & MSG_TRUNC))
 		rg->c.names_truncated++;
 	rg->c.bad_attrs += m.bad_attrs;
 

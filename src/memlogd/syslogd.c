@@ -188,33 +188,16 @@ static void syslog_event(struct ev *ev, uint32_t events)
 	struct syslog_listener *l = container_of(ev, struct syslog_listener, ev);
 
 	for (int i = 0; i < SYSLOG_PER_TURN; i++) {
-		/* Room for every fd a sender can pass (syslog carries none):
-		 * fds the kernel drops for want of room would be closed in
-		 * our context, where a lingering socket could block us. */
-		union {
-			char buf[CMSG_SPACE(sizeof(struct ucred)) +
-				 CMSG_SPACE(CMSG_FDS_MAX * sizeof(int))];
-			struct cmsghdr align;
-		} ctl;
-		struct iovec iov = { l->buf, SYSLOG_DGRAM_MAX };
-		struct msghdr mh = {
-			.msg_iov = &iov, .msg_iovlen = 1,
-			.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
-		};
 		struct cmsg_info ci;
 
 		/* MSG_TRUNC: n is the datagram's real length, even if it
-		 * did not fit. */
-		ssize_t n = recvmsg(ev->fd, &mh,
-				    MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_TRUNC);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
+		 * did not fit. Syslog carries no fds: any that came are
+		 * closed. */
+		ssize_t n = cmsg_recv(ev->fd, l->buf, SYSLOG_DGRAM_MAX,
+				      MSG_TRUNC, &ci, NULL);
+		if (n < 0)
 			return;
-		}
-		cmsg_collect(&mh, &ci);
-		for (int j = 0; j < ci.nfds; j++)
-			fd_close_nowait(ci.fds[j]);
+		cmsg_close_fds(&ci);
 		if ((size_t)n > SYSLOG_DGRAM_MAX) {
 			store_notice(l->store, true, "syslog: a message of %zd "
 				     "bytes was cut to its first %u bytes", n,

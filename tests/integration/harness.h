@@ -19,8 +19,10 @@
 #include <sys/types.h>
 #include <time.h>
 
-/* Default deadline of one wait. */
-#define H_TIMEOUT_MS 5000
+/* Default deadline of one wait. Only a failing test waits this long, so it
+ * is generous: CI machines are shared, the sanitizer build is several
+ * times slower, and a deadline met on a quiet machine was missed there. */
+#define H_TIMEOUT_MS 15000
 
 /* An fd the child inherits: the parent's fd `from` becomes `to`. */
 struct h_fdmap {
