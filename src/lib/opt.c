@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/un.h>
 
 /* One run of opt_parse. */
 struct parse {
@@ -434,4 +435,34 @@ int opt_table_check(const struct opt_table *t, char *err, size_t errlen)
 			}
 		}
 	return 0;
+}
+
+enum opt_result opt_parse_main(const struct opt_table *t, int argc,
+			       char *const argv[], void *base, int *operand,
+			       char *err, size_t errlen, FILE *out)
+{
+	enum opt_result r = opt_parse(t, argc, argv, base, operand, err,
+				      errlen);
+
+	if (r == OPT_HELP_ASKED) {
+		fputs(t->usage_head ? t->usage_head : "", out);
+		opt_help(t, out);
+		fputs(t->usage_tail ? t->usage_tail : "", out);
+	} else if (r == OPT_VERSION_ASKED) {
+		fprintf(out, "%s memlog %s\n", t->prog ? t->prog : "?",
+			MEMLOG_VERSION);
+	}
+	return r;
+}
+
+int opt_unix_path(const char *name, const char *path, char *err,
+		  size_t errlen)
+{
+	size_t max = sizeof(((struct sockaddr_un *)0)->sun_path) - 1;
+
+	if (strlen(path) <= max)
+		return 0;
+	snprintf(err, errlen, "%s: the path is longer than a unix socket's "
+		 "%zu bytes", name, max);
+	return -ENAMETOOLONG;
 }

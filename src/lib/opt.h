@@ -70,6 +70,11 @@ struct opt_table {
 	 * error, reported after every option was read. */
 	bool command;
 	int help_col;      /* the column where --help's texts start */
+	/* What opt_parse_main writes: "PROG memlog VERSION" for --version;
+	 * USAGE_HEAD, the rows and USAGE_TAIL for --help. */
+	const char *prog;
+	const char *usage_head;
+	const char *usage_tail;
 };
 
 #define OPT_TABLE(rows, ...) { .opts = (rows), .n = sizeof(rows) / sizeof((rows)[0]), __VA_ARGS__ }
@@ -90,6 +95,17 @@ enum opt_result {
 enum opt_result opt_parse(const struct opt_table *t, int argc,
 			  char *const argv[], void *base, int *operand,
 			  char *err, size_t errlen);
+
+/* opt_parse, then the answer to --help or --version written to out, as
+ * every program gives it. */
+enum opt_result opt_parse_main(const struct opt_table *t, int argc,
+			       char *const argv[], void *base, int *operand,
+			       char *err, size_t errlen, FILE *out);
+
+/* A path given to option name must fit a unix socket address: 0, or
+ * -ENAMETOOLONG with the reason in err. */
+int opt_unix_path(const char *name, const char *path, char *err,
+		  size_t errlen);
 
 /* Writes one line per listed row (and its continuation lines):
  *   "  --socket-log PATH     registration socket" */

@@ -115,9 +115,6 @@ static const struct opt rows[] = {
 	  .help = "print the daemon's counters as one JSON object" },
 };
 
-static const struct opt_table table = OPT_TABLE(rows, .dash = "-",
-						.help_col = 25);
-
 static const char usage_head[] =
 "Usage: logread [-socket PATH] [-f | -F] [OPTIONS]\n"
 "\n"
@@ -143,6 +140,11 @@ static const char usage_tail[] =
 "  4  protocol error, or the server answered with an error\n"
 "  5  the cursor file cannot be read or written\n";
 
+static const struct opt_table table = OPT_TABLE(rows, .dash = "-",
+						.help_col = 25,
+						.prog = "logread", .usage_head = usage_head,
+						.usage_tail = usage_tail);
+
 const struct opt_table *logread_options(void)
 {
 	return &table;
@@ -158,14 +160,7 @@ enum opt_result logread_parse_args(int argc, char **argv,
 	memset(o, 0, sizeof(*o));
 	o->socket = DEFAULT_SOCKET;
 	o->format = OUT_LEGACY;
-	r = opt_parse(&table, argc, argv, o, &operand, err, errlen);
-	if (r == OPT_HELP_ASKED) {
-		fputs(usage_head, out);
-		opt_help(&table, out);
-		fputs(usage_tail, out);
-	} else if (r == OPT_VERSION_ASKED) {
-		fprintf(out, "logread memlog %s\n", MEMLOG_VERSION);
-	}
+	r = opt_parse_main(&table, argc, argv, o, &operand, err, errlen, out);
 	if (r != OPT_RUN)
 		return r;
 	if (o->stats && (o->follow || o->dump_follow || o->has_lines ||

@@ -21,10 +21,6 @@ static const struct opt rows[] = {
 	{ "version", .kind = OPT_VERSION, .help = "show the version and exit" },
 };
 
-static const struct opt_table table = OPT_TABLE(rows, .dash = "--",
-						.command = true,
-						.help_col = 23);
-
 static const char usage_head[] =
 "Usage: memlog-init [OPTION]... [--] [SYSTEMD [ARG]...]\n"
 "\n"
@@ -48,6 +44,12 @@ static const char usage_tail[] =
 "  126  SYSTEMD was found but could not be run\n"
 "  127  SYSTEMD was not found\n";
 
+static const struct opt_table table = OPT_TABLE(rows, .dash = "--",
+						.command = true,
+						.help_col = 23,
+						.prog = "memlog-init", .usage_head = usage_head,
+						.usage_tail = usage_tail);
+
 const struct opt_table *init_options(void)
 {
 	return &table;
@@ -63,22 +65,11 @@ enum opt_result init_parse_args(int argc, char **argv, struct init_opts *o,
 		.holder_socket = INIT_HOLDER_SOCKET,
 		.default_cmd = { INIT_DEFAULT_SYSTEMD, NULL },
 	};
-	r = opt_parse(&table, argc, argv, o, &cmd, err, errlen);
-	if (r == OPT_HELP_ASKED) {
-		fputs(usage_head, out);
-		opt_help(&table, out);
-		fputs(usage_tail, out);
-	} else if (r == OPT_VERSION_ASKED) {
-		fprintf(out, "memlog-init memlog %s\n", MEMLOG_VERSION);
-	}
+	r = opt_parse_main(&table, argc, argv, o, &cmd, err, errlen, out);
 	if (r != OPT_RUN)
 		return r;
-	if (strlen(o->holder_socket) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
-		snprintf(err, errlen, "--holder-socket: the path is longer than "
-			 "a unix socket's %zu bytes",
-			 sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+	if (opt_unix_path("--holder-socket", o->holder_socket, err, errlen) < 0)
 		return OPT_USAGE;
-	}
 	o->cmd = cmd < argc ? argv + cmd : (char **)o->default_cmd;
 	if (o->cmd[0][0] == '\0') {
 		snprintf(err, errlen, "the command to execute is empty");

@@ -101,9 +101,6 @@ static const struct opt rows[] = {
 	{ "version", .kind = OPT_VERSION, .help = "show the version and exit" },
 };
 
-static const struct opt_table table = OPT_TABLE(rows, .dash = "--",
-						.help_col = 25);
-
 static const char usage_head[] =
 "Usage: memlog-journal [OPTION]...\n"
 "\n"
@@ -119,6 +116,11 @@ static const char usage_tail[] =
 "Exit status: 0 stopped by SIGTERM or SIGINT; 1 runtime error; 2 usage\n"
 "error; 3 no container stdout: neither systemd's fd store nor an fd holder\n"
 "has one (the container was not started by memlog-init).\n";
+
+static const struct opt_table table = OPT_TABLE(rows, .dash = "--",
+						.help_col = 25,
+						.prog = "memlog-journal", .usage_head = usage_head,
+						.usage_tail = usage_tail);
 
 const struct opt_table *journal_options(void)
 {
@@ -138,21 +140,10 @@ enum opt_result journal_parse_args(int argc, char **argv,
 	o->holder_socket = INIT_HOLDER_SOCKET;
 	o->state_file = JOURNAL_STATE_FILE;
 	o->field_max = JOURNAL_FIELD_MAX_DEFAULT;
-	r = opt_parse(&table, argc, argv, o, &operand, err, errlen);
-	if (r == OPT_HELP_ASKED) {
-		fputs(usage_head, out);
-		opt_help(&table, out);
-		fputs(usage_tail, out);
-	} else if (r == OPT_VERSION_ASKED) {
-		fprintf(out, "memlog-journal memlog %s\n", MEMLOG_VERSION);
-	}
+	r = opt_parse_main(&table, argc, argv, o, &operand, err, errlen, out);
 	if (r != OPT_RUN)
 		return r;
-	if (strlen(o->holder_socket) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
-		snprintf(err, errlen, "--holder-socket: the path is longer than "
-			 "a unix socket's %zu bytes",
-			 sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+	if (opt_unix_path("--holder-socket", o->holder_socket, err, errlen) < 0)
 		return OPT_USAGE;
-	}
 	return OPT_RUN;
 }

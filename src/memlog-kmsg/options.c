@@ -18,9 +18,6 @@ static const struct opt rows[] = {
 	{ "version", .kind = OPT_VERSION },
 };
 
-static const struct opt_table table = OPT_TABLE(rows, .dash = "--",
-						.help_col = 21);
-
 static const char usage_head[] =
 "Usage: memlog-kmsg [OPTION]...\n"
 "Copies the kernel log to stderr, one line per record:\n"
@@ -33,6 +30,11 @@ static const char usage_tail[] =
 "\n"
 "Exit status: 0 at the end (--no-follow) or on SIGTERM/SIGINT, 1 the kernel\n"
 "log cannot be read (no CAP_SYSLOG: not in containers), 2 usage error.\n";
+
+static const struct opt_table table = OPT_TABLE(rows, .dash = "--",
+						.help_col = 21,
+						.prog = "memlog-kmsg", .usage_head = usage_head,
+						.usage_tail = usage_tail);
 
 const struct opt_table *memlog_kmsg_options(void)
 {
@@ -50,13 +52,6 @@ enum opt_result memlog_kmsg_parse_args(int argc, char **argv,
 	o->state_dir = "/run/memlog";
 	o->no_follow = false;
 	o->priority = false;
-	r = opt_parse(&table, argc, argv, o, &operand, err, errlen);
-	if (r == OPT_HELP_ASKED) {
-		fputs(usage_head, out);
-		opt_help(&table, out);
-		fputs(usage_tail, out);
-	} else if (r == OPT_VERSION_ASKED) {
-		fprintf(out, "memlog-kmsg memlog %s\n", MEMLOG_VERSION);
-	}
+	r = opt_parse_main(&table, argc, argv, o, &operand, err, errlen, out);
 	return r;
 }

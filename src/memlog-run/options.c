@@ -18,10 +18,6 @@ static const struct opt rows[] = {
 	{ "version", .kind = OPT_VERSION, .help = "show the version and exit" },
 };
 
-static const struct opt_table table = OPT_TABLE(rows, .dash = "-",
-						.command = true,
-						.help_col = 21);
-
 static const char usage_head[] =
 "Usage: memlog-run [-socket PATH] -n NAME [--] CMD [ARGS...]\n"
 "\n"
@@ -41,6 +37,12 @@ static const char usage_tail[] =
 "  126  CMD was found but could not be run\n"
 "  127  CMD was not found\n";
 
+static const struct opt_table table = OPT_TABLE(rows, .dash = "-",
+						.command = true,
+						.help_col = 21,
+						.prog = "memlog-run", .usage_head = usage_head,
+						.usage_tail = usage_tail);
+
 const struct opt_table *run_options(void)
 {
 	return &table;
@@ -55,14 +57,7 @@ enum opt_result run_parse_args(int argc, char **argv, struct run_opts *o,
 	o->socket = DEFAULT_SOCKET;
 	o->name = NULL;
 	o->cmd = NULL;
-	r = opt_parse(&table, argc, argv, o, &cmd, err, errlen);
-	if (r == OPT_HELP_ASKED) {
-		fputs(usage_head, out);
-		opt_help(&table, out);
-		fputs(usage_tail, out);
-	} else if (r == OPT_VERSION_ASKED) {
-		fprintf(out, "memlog-run memlog %s\n", MEMLOG_VERSION);
-	}
+	r = opt_parse_main(&table, argc, argv, o, &cmd, err, errlen, out);
 	if (r != OPT_RUN)
 		return r;
 	if (!o->name) {

@@ -120,9 +120,6 @@ static const struct opt rows[] = {
 	{ "version", .kind = OPT_VERSION },
 };
 
-static const struct opt_table table = OPT_TABLE(rows, .dash = "--",
-						.help_col = 24);
-
 static const char usage_head[] =
 "Usage: memlogd [OPTION]...\n"
 "Collects log lines from file descriptors passed over a unix socket, keeps\n"
@@ -156,6 +153,11 @@ void memlogd_config_defaults(struct memlogd_config *cfg)
 	cfg->state_dir = DEFAULT_STATE_DIR;
 }
 
+static const struct opt_table table = OPT_TABLE(rows, .dash = "--",
+						.help_col = 24,
+						.prog = "memlogd", .usage_head = usage_head,
+						.usage_tail = usage_tail);
+
 const struct opt_table *memlogd_options(void)
 {
 	return &table;
@@ -167,14 +169,10 @@ enum opts_result memlogd_parse_args(int argc, char **argv,
 {
 	int operand;
 
-	switch (opt_parse(&table, argc, argv, cfg, &operand, err, errlen)) {
+	switch (opt_parse_main(&table, argc, argv, cfg, &operand, err, errlen,
+			       out)) {
 	case OPT_HELP_ASKED:
-		fputs(usage_head, out);
-		opt_help(&table, out);
-		fputs(usage_tail, out);
-		return OPTS_EXIT_OK;
 	case OPT_VERSION_ASKED:
-		fprintf(out, "memlogd memlog %s\n", MEMLOG_VERSION);
 		return OPTS_EXIT_OK;
 	case OPT_USAGE:
 		return OPTS_USAGE;
