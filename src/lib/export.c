@@ -1,30 +1,10 @@
 #include "export.h"
 #include "cursor.h"
+#include "put.h"
 #include "util.h"
 
 #include <stdbool.h>
 #include <string.h>
-
-static char *lit(char *p, const char *s)
-{
-	size_t n = strlen(s);
-	memcpy(p, s, n);
-	return p + n;
-}
-
-static char *u64(char *p, uint64_t v)
-{
-	char tmp[20];
-	int n = 0;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n)
-		*p++ = tmp[--n];
-	return p;
-}
 
 /* The text form NAME=VALUE is for values that are one line of printable
  * UTF-8; anything else (a newline, a control byte, invalid UTF-8) goes
@@ -74,9 +54,9 @@ static char *field_s(char *p, const char *name, const char *v, size_t vlen)
 
 static char *field_u(char *p, const char *name, uint64_t v)
 {
-	p = lit(p, name);
+	p = put_str(p, name);
 	*p++ = '=';
-	p = u64(p, v);
+	p = put_u64(p, v);
 	*p++ = '\n';
 	return p;
 }
@@ -139,8 +119,8 @@ size_t export_entry(char *out, const struct ring_entry *e, uint64_t instance,
 		p = field_u(p, "PRIORITY", (uint64_t)e->priority);
 	if (e->facility >= 0)
 		p = field_u(p, "SYSLOG_FACILITY", (uint64_t)e->facility);
-	p = lit(p, "_TRANSPORT=");
-	p = lit(p, transport(src->stream));
+	p = put_str(p, "_TRANSPORT=");
+	p = put_str(p, transport(src->stream));
 	*p++ = '\n';
 	if (e->attrs_len) {
 		const char *a = e->attrs, *end = e->attrs + e->attrs_len;
@@ -152,16 +132,16 @@ size_t export_entry(char *out, const struct ring_entry *e, uint64_t instance,
 		}
 	}
 	p = field_u(p, "MEMLOG_SEQ", e->seq);
-	p = lit(p, "MEMLOG_CURSOR=");
-	p = lit(p, cur);
-	p = lit(p, "\nMEMLOG_STREAM=");
-	p = lit(p, stream_name(src->stream));
-	p = lit(p, (e->flags & RING_F_PARTIAL) ? "\nMEMLOG_PARTIAL=true\n"
+	p = put_str(p, "MEMLOG_CURSOR=");
+	p = put_str(p, cur);
+	p = put_str(p, "\nMEMLOG_STREAM=");
+	p = put_str(p, stream_name(src->stream));
+	p = put_str(p, (e->flags & RING_F_PARTIAL) ? "\nMEMLOG_PARTIAL=true\n"
 					       : "\nMEMLOG_PARTIAL=false\n");
 	if (e->flags & RING_F_NOEOL)
-		p = lit(p, "MEMLOG_EOF=true\n");
+		p = put_str(p, "MEMLOG_EOF=true\n");
 	if (e->flags & RING_F_MARKER)
-		p = lit(p, "MEMLOG_NOTICE=true\n");
+		p = put_str(p, "MEMLOG_NOTICE=true\n");
 	*p++ = '\n';
 	return (size_t)(p - out);
 }
@@ -176,15 +156,15 @@ size_t export_marker(char *out, uint64_t time_ns, uint64_t instance,
 	cursor_format(cur, (struct cursor){ instance, last_seq });
 	p = field_u(p, "__REALTIME_TIMESTAMP", time_ns / 1000);
 	p = field_s(p, "MESSAGE", msg, strnlen(msg, 256));
-	p = lit(p, "SYSLOG_IDENTIFIER=memlogd\nPRIORITY=4\n_TRANSPORT=driver\n");
+	p = put_str(p, "SYSLOG_IDENTIFIER=memlogd\nPRIORITY=4\n_TRANSPORT=driver\n");
 	p = field_s(p, "MEMLOG_MARKER", reason, strnlen(reason, 64));
 	if (missed >= 0) {
 		p = field_u(p, "MEMLOG_MISSED", (uint64_t)missed);
 		p = field_u(p, "MEMLOG_FIRST_SEQ", first_seq);
 		p = field_u(p, "MEMLOG_LAST_SEQ", last_seq);
 	}
-	p = lit(p, "MEMLOG_CURSOR=");
-	p = lit(p, cur);
-	p = lit(p, "\nMEMLOG_STREAM=none\nMEMLOG_PARTIAL=false\n\n");
+	p = put_str(p, "MEMLOG_CURSOR=");
+	p = put_str(p, cur);
+	p = put_str(p, "\nMEMLOG_STREAM=none\nMEMLOG_PARTIAL=false\n\n");
 	return (size_t)(p - out);
 }

@@ -1,43 +1,23 @@
 #include "record.h"
 #include "cursor.h"
+#include "put.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-
-static char *lit(char *p, const char *s)
-{
-	size_t n = strlen(s);
-	memcpy(p, s, n);
-	return p + n;
-}
-
-static char *u64(char *p, uint64_t v)
-{
-	char tmp[20];
-	int n = 0;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n)
-		*p++ = tmp[--n];
-	return p;
-}
 
 size_t record_legacy(char *out, uint64_t time_ns, const char *name,
 		     size_t name_len, const char *msg, size_t msg_len)
 {
 	char *p = out;
 
-	p = lit(p, "{\"time\":\"");
+	p = put_str(p, "{\"time\":\"");
 	p += time_format_rfc3339nano(p, time_ns);
-	p = lit(p, "\",\"source\":\"");
+	p = put_str(p, "\",\"source\":\"");
 	p += json_escape(p, name, name_len);
-	p = lit(p, "\",\"msg\":\"");
+	p = put_str(p, "\",\"msg\":\"");
 	p += json_escape(p, msg, msg_len);
-	p = lit(p, "\"}\n");
+	p = put_str(p, "\"}\n");
 	return (size_t)(p - out);
 }
 
@@ -48,33 +28,33 @@ size_t record_v2(char *out, const struct ring_entry *e, uint64_t instance,
 	char cur[CURSOR_LEN + 1];
 
 	cursor_format(cur, (struct cursor){ instance, e->seq });
-	p = lit(p, "{\"seq\":");
-	p = u64(p, e->seq);
-	p = lit(p, ",\"cursor\":\"");
-	p = lit(p, cur);
-	p = lit(p, "\",\"time\":\"");
+	p = put_str(p, "{\"seq\":");
+	p = put_u64(p, e->seq);
+	p = put_str(p, ",\"cursor\":\"");
+	p = put_str(p, cur);
+	p = put_str(p, "\",\"time\":\"");
 	p += time_format_rfc3339nano(p, e->time_ns);
-	p = lit(p, "\",\"source\":\"");
+	p = put_str(p, "\",\"source\":\"");
 	p += json_escape(p, src->name, src->name_len);
-	p = lit(p, "\",\"stream\":\"");
-	p = lit(p, stream_name(src->stream));
-	p = lit(p, "\",\"msg\":\"");
+	p = put_str(p, "\",\"stream\":\"");
+	p = put_str(p, stream_name(src->stream));
+	p = put_str(p, "\",\"msg\":\"");
 	p += json_escape(p, e->msg, e->len);
-	p = lit(p, (e->flags & RING_F_PARTIAL) ? "\",\"partial\":true"
+	p = put_str(p, (e->flags & RING_F_PARTIAL) ? "\",\"partial\":true"
 					       : "\",\"partial\":false");
 	if (e->priority >= 0) {
-		p = lit(p, ",\"priority\":");
-		p = u64(p, (uint64_t)e->priority);
+		p = put_str(p, ",\"priority\":");
+		p = put_u64(p, (uint64_t)e->priority);
 	}
 	if (e->facility >= 0) {
-		p = lit(p, ",\"facility\":");
-		p = u64(p, (uint64_t)e->facility);
+		p = put_str(p, ",\"facility\":");
+		p = put_u64(p, (uint64_t)e->facility);
 	}
 	if (e->attrs_len) {
 		/* "KEY=VALUE\0KEY=VALUE": an object, keys in stored order. */
 		const char *a = e->attrs, *end = e->attrs + e->attrs_len;
 		bool first = true;
-		p = lit(p, ",\"attrs\":{");
+		p = put_str(p, ",\"attrs\":{");
 		while (a < end) {
 			const char *z = memchr(a, '\0', (size_t)(end - a));
 			size_t l = z ? (size_t)(z - a) : (size_t)(end - a);
@@ -85,7 +65,7 @@ size_t record_v2(char *out, const struct ring_entry *e, uint64_t instance,
 				first = false;
 				*p++ = '"';
 				p += json_escape(p, a, (size_t)(eq - a));
-				p = lit(p, "\":\"");
+				p = put_str(p, "\":\"");
 				p += json_escape(p, eq + 1, l - (size_t)(eq - a) - 1);
 				*p++ = '"';
 			}
@@ -94,10 +74,10 @@ size_t record_v2(char *out, const struct ring_entry *e, uint64_t instance,
 		*p++ = '}';
 	}
 	if (e->flags & RING_F_NOEOL)
-		p = lit(p, ",\"eof\":true");
+		p = put_str(p, ",\"eof\":true");
 	if (e->flags & RING_F_MARKER)
-		p = lit(p, ",\"marker\":true");
-	p = lit(p, "}\n");
+		p = put_str(p, ",\"marker\":true");
+	p = put_str(p, "}\n");
 	return (size_t)(p - out);
 }
 
@@ -125,26 +105,26 @@ size_t record_marker_v2(char *out, uint64_t time_ns, uint64_t instance,
 	char cur[CURSOR_LEN + 1];
 
 	cursor_format(cur, (struct cursor){ instance, last_seq });
-	p = lit(p, "{\"marker\":\"");
-	p = lit(p, reason);
-	p = lit(p, "\"");
+	p = put_str(p, "{\"marker\":\"");
+	p = put_str(p, reason);
+	p = put_str(p, "\"");
 	if (missed >= 0) {
-		p = lit(p, ",\"missed\":");
-		p = u64(p, (uint64_t)missed);
-		p = lit(p, ",\"first_seq\":");
-		p = u64(p, first_seq);
-		p = lit(p, ",\"last_seq\":");
-		p = u64(p, last_seq);
+		p = put_str(p, ",\"missed\":");
+		p = put_u64(p, (uint64_t)missed);
+		p = put_str(p, ",\"first_seq\":");
+		p = put_u64(p, first_seq);
+		p = put_str(p, ",\"last_seq\":");
+		p = put_u64(p, last_seq);
 	}
-	p = lit(p, ",\"cursor\":\"");
-	p = lit(p, cur);
-	p = lit(p, "\",\"time\":\"");
+	p = put_str(p, ",\"cursor\":\"");
+	p = put_str(p, cur);
+	p = put_str(p, "\",\"time\":\"");
 	p += time_format_rfc3339nano(p, time_ns);
-	p = lit(p, "\",\"source\":\"memlogd\",\"stream\":\"none\",\"msg\":\"");
+	p = put_str(p, "\",\"source\":\"memlogd\",\"stream\":\"none\",\"msg\":\"");
 	static const char tail[] = "\",\"partial\":false}\n";
 	p = marker_msg(p, RECORD_MARKER_BOUND - (size_t)(p - out) -
 			  (sizeof(tail) - 1), msg);
-	p = lit(p, tail);
+	p = put_str(p, tail);
 	return (size_t)(p - out);
 }
 

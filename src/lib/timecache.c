@@ -1,4 +1,5 @@
 #include "timecache.h"
+#include "put.h"
 
 #include <string.h>
 
@@ -17,19 +18,7 @@ size_t timecache_format(struct timecache *c, char out[TIMEFMT_MAX],
 	}
 	memcpy(out, c->prefix, c->prefix_len);
 	char *p = out + c->prefix_len;
-	if (nsec) {
-		char digits[9];
-		int n = 9;
-		for (int i = 8; i >= 0; i--) {
-			digits[i] = (char)('0' + nsec % 10);
-			nsec /= 10;
-		}
-		while (digits[n - 1] == '0')
-			n--;
-		*p++ = '.';
-		memcpy(p, digits, (size_t)n);
-		p += n;
-	}
+	p = put_frac_ns(p, (uint32_t)nsec);
 	*p++ = 'Z';
 	return (size_t)(p - out);
 }

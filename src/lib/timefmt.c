@@ -1,4 +1,5 @@
 #include "timefmt.h"
+#include "put.h"
 
 #include <errno.h>
 
@@ -66,19 +67,8 @@ static size_t format(char *out, uint64_t ns, int frac)
 	p = put2(p, sod / 60 % 60);
 	*p++ = ':';
 	p = put2(p, sod % 60);
-	if (frac && nsec) {
-		char digits[9];
-		int n = 9;
-		for (int i = 8; i >= 0; i--) {
-			digits[i] = (char)('0' + nsec % 10);
-			nsec /= 10;
-		}
-		while (digits[n - 1] == '0')
-			n--;
-		*p++ = '.';
-		for (int i = 0; i < n; i++)
-			*p++ = digits[i];
-	}
+	if (frac)
+		p = put_frac_ns(p, (uint32_t)nsec);
 	*p++ = 'Z';
 	return (size_t)(p - out);
 }
