@@ -1,4 +1,5 @@
 #include "fdhold.h"
+#include "unixsock.h"
 #include "util.h"
 
 #include <errno.h>
@@ -217,21 +218,6 @@ int fdhold_decode(const void *buf, size_t len, int nfds, struct fdhold_msg *m)
 
 /* ---- sockets ---- */
 
-static int make_addr(const char *path, struct sockaddr_un *sa, socklen_t *len)
-{
-	size_t n = strlen(path);
-
-	if (n == 0)
-		return -EINVAL;
-	if (n >= sizeof(sa->sun_path))
-		return -ENAMETOOLONG;
-	memset(sa, 0, sizeof(*sa));
-	sa->sun_family = AF_UNIX;
-	memcpy(sa->sun_path, path, n);
-	*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
-	return 0;
-}
-
 int fdhold_send(int sock, const void *buf, size_t len, const int *fds,
 		int nfds, int flags)
 {
@@ -379,85 +365,26 @@ static int session_start(int sock, struct fdhold_hello *hello)
 	return 0;
 }
 
-/* Is someone accepting at sa? ECONNREFUSED is the kernel's word for a
- * socket file with nobody listening behind it. */
-static int probe_live(const struct sockaddr_un *sa, socklen_t len)
-{
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-
-	if (fd < 0)
-		return -errno;
-	int r = connect(fd, (const struct sockaddr *)sa, len);
-	int err = errno;
-	close(fd);
-	if (r == 0 || err == EAGAIN || err == EPROTOTYPE)
-		return 1; /* live (EPROTOTYPE: a socket of another kind) */
-	if (err == ECONNREFUSED)
-		return 0;
-	return -err;
-}
-
 int fdhold_listen(const char *path)
 {
-	struct sockaddr_un sa;
-	socklen_t len;
-	int r = make_addr(path, &sa, &len);
+	int fd = unixsock_bind(path, SOCK_SEQPACKET, 0600);
 
-	if (r < 0)
-		return r;
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
-		return -errno;
-	/* The file bind() creates takes the socket inode's mode (less the
-	 * umask): set here, no moment with a wider mode and no process-wide
-	 * umask change. */
-	if (fchmod(fd, 0600) < 0) {
-		r = -errno;
-		goto fail;
-	}
-	for (int attempt = 0;; attempt++) {
-		if (bind(fd, (struct sockaddr *)&sa, len) == 0)
-			break;
-		r = -errno;
-		if (r != -EADDRINUSE || attempt > 0)
-			goto fail;
-		struct stat st;
-		if (lstat(path, &st) < 0) {
-			r = -errno;
-			if (r == -ENOENT)
-				continue; /* vanished meanwhile: try again */
-			goto fail;
-		}
-		if (!S_ISSOCK(st.st_mode)) {
-			r = -EEXIST;
-			goto fail;
-		}
-		int live = probe_live(&sa, len);
-		if (live != 0) {
-			r = live > 0 ? -EADDRINUSE : live;
-			goto fail;
-		}
-		if (unlink(path) < 0 && errno != ENOENT) {
-			r = -errno;
-			goto fail;
-		}
-	}
+		return fd;
 	if (listen(fd, 16) < 0) {
-		r = -errno;
+		int r = -errno;
 		unlink(path);
-		goto fail;
+		close(fd);
+		return r;
 	}
 	return fd;
-fail:
-	close(fd);
-	return r;
 }
 
 int fdhold_connect(const char *path, struct fdhold_hello *hello)
 {
 	struct sockaddr_un sa;
 	socklen_t len;
-	int r = make_addr(path, &sa, &len);
+	int r = unixsock_addr(path, &sa, &len);
 
 	if (r < 0)
 		return r;

@@ -1,4 +1,5 @@
 #include "listen.h"
+#include "unixsock.h"
 #include "util.h"
 
 #include <errno.h>
@@ -9,38 +10,6 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
-
-static int make_addr(const char *path, struct sockaddr_un *sa, socklen_t *len)
-{
-	size_t n = strlen(path);
-
-	memset(sa, 0, sizeof(*sa));
-	sa->sun_family = AF_UNIX;
-	if (n == 0 || n >= sizeof(sa->sun_path))
-		return -ENAMETOOLONG;
-	memcpy(sa->sun_path, path, n);
-	*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
-	return 0;
-}
-
-/* Is someone serving path? ECONNREFUSED is the kernel's word for a socket
- * file with nobody bound behind it. */
-static int probe_live(const struct sockaddr_un *sa, socklen_t len, int type)
-{
-	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	int r;
-
-	if (fd < 0)
-		return -errno;
-	r = connect(fd, (const struct sockaddr *)sa, len);
-	int err = errno;
-	close(fd);
-	if (r == 0 || err == EAGAIN || err == EPROTOTYPE)
-		return 1; /* live (EPROTOTYPE: a socket of the other kind) */
-	if (err == ECONNREFUSED)
-		return 0;
-	return -err;
-}
 
 int listen_bound_path(int fd, char *out, size_t cap)
 {
@@ -64,66 +33,22 @@ int listen_bound_path(int fd, char *out, size_t cap)
 
 int listen_probe(const char *path, int type)
 {
-	struct sockaddr_un sa;
-	socklen_t len;
-	int r = make_addr(path, &sa, &len);
-
-	return r < 0 ? r : probe_live(&sa, len, type);
+	return unixsock_probe(path, type);
 }
 
 int listen_unix(const char *path, int type, mode_t mode)
 {
-	struct sockaddr_un sa;
-	socklen_t len;
-	int fd, r;
+	int fd = unixsock_bind(path, type, mode);
 
-	r = make_addr(path, &sa, &len);
-	if (r < 0)
-		return r;
-	fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
-		return -errno;
-	/* umask is process-wide, but this runs before anything else does. */
-	mode_t old = umask(~mode & 0777);
-	for (int attempt = 0;; attempt++) {
-		if (bind(fd, (struct sockaddr *)&sa, len) == 0)
-			break;
-		r = -errno;
-		if (r != -EADDRINUSE || attempt > 0)
-			goto fail;
-		struct stat st;
-		if (lstat(path, &st) < 0) {
-			if (errno == ENOENT)
-				continue; /* vanished meanwhile: try again */
-			r = -errno;
-			goto fail;
-		}
-		if (!S_ISSOCK(st.st_mode)) {
-			r = -EEXIST;
-			goto fail;
-		}
-		int live = probe_live(&sa, len, type);
-		if (live != 0) {
-			r = live > 0 ? -EADDRINUSE : live;
-			goto fail;
-		}
-		if (unlink(path) < 0 && errno != ENOENT) {
-			r = -errno;
-			goto fail;
-		}
-	}
-	umask(old);
+		return fd;
 	if (type == SOCK_STREAM && listen(fd, SOMAXCONN) < 0) {
-		r = -errno;
+		int r = -errno;
 		unlink(path);
 		close(fd);
 		return r;
 	}
 	return fd;
-fail:
-	umask(old);
-	close(fd);
-	return r;
 }
 
 int listen_check_fd(int fd, int type)
@@ -204,7 +129,7 @@ static int notify_addr(struct sockaddr_un *sa, socklen_t *len)
 
 	if (!path || (path[0] != '/' && path[0] != '@'))
 		return -ENOTCONN;
-	if (make_addr(path, sa, len) < 0)
+	if (unixsock_addr(path, sa, len) < 0)
 		return -EINVAL;
 	if (path[0] == '@') {
 		sa->sun_path[0] = '\0'; /* abstract namespace */
