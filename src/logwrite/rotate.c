@@ -514,11 +514,17 @@ static void forget_unseen(struct ledger *l, struct seen *v)
 	ledger_prune(l);
 }
 
-int rotate_scan(const struct rotate_cfg *c, struct ledger *l, int64_t now_s,
-		const uint64_t *keep, size_t nkeep, struct io_err *e)
+/* Calls fn for each file of the directory that is named as one of the
+ * ledger's families names its files, with the family (o) and the parsed
+ * name; stops at fn's first error (an io_fail). */
+typedef int (*owned_file_fn)(const struct rotate_cfg *c, struct ledger *l,
+			     struct owned *o, const char *name,
+			     const struct file_name *fn, void *ctx,
+			     struct io_err *e);
+
+static int each_family_file(const struct rotate_cfg *c, struct ledger *l,
+			    owned_file_fn fn, void *ctx, struct io_err *e)
 {
-	int64_t cutoff = now_s - (int64_t)c->max_age_s;
-	struct seen seen = { 0 };
 	struct dirent *d;
 	DIR *dir;
 	int fd, r = 0;
@@ -532,89 +538,89 @@ int rotate_scan(const struct rotate_cfg *c, struct ledger *l, int64_t now_s,
 		close(fd);
 		return r;
 	}
-	for (size_t i = 0; i < nkeep && r == 0; i++)
-		r = seen_add(&seen, keep[i]);
 	while (r == 0 && (errno = 0, d = readdir(dir))) {
 		char base[FILE_BASE_MAX + 1];
-		struct file_name fn;
+		struct file_name name;
 		struct owned *o;
-		struct stat st;
 
-		if (!name_file_parse(d->d_name, &fn))
+		if (!name_file_parse(d->d_name, &name))
 			continue;
-		memcpy(base, d->d_name, fn.base_len);
-		base[fn.base_len] = '\0';
+		memcpy(base, d->d_name, name.base_len);
+		base[name.base_len] = '\0';
 		o = ledger_get(l, base);
-		if (!o)
-			continue;
-		int w = rotate_whose(c, o, d->d_name, &st);
-		if (w < 0) {
-			r = io_fail(e, -w, "stat", d->d_name);
-			break;
-		}
-		if (w != WHOSE_OURS)
-			continue;
-		if (c->max_age_s && st.st_mtim.tv_sec < cutoff &&
-		    (fn.kind == NAME_ROTATED || fn.kind == NAME_ROTATED_GZ)) {
-			r = remove_ours(c, l, o, d->d_name, e);
-			continue;
-		}
-		if (seen_add(&seen, (uint64_t)st.st_ino) < 0)
-			r = io_fail(e, ENOMEM, "scan", ".");
+		if (o)
+			r = fn(c, l, o, d->d_name, &name, ctx, e);
 	}
 	if (r == 0 && errno)
 		r = io_fail(e, errno, "read", ".");
 	closedir(dir);
+	return r;
+}
+
+struct scan {
+	int64_t cutoff;
+	struct seen seen;
+};
+
+static int scan_one(const struct rotate_cfg *c, struct ledger *l,
+		    struct owned *o, const char *name,
+		    const struct file_name *fn, void *ctx, struct io_err *e)
+{
+	struct scan *sc = ctx;
+	struct stat st;
+	int w = rotate_whose(c, o, name, &st);
+
+	if (w < 0)
+		return io_fail(e, -w, "stat", name);
+	if (w != WHOSE_OURS)
+		return 0;
+	if (c->max_age_s && st.st_mtim.tv_sec < sc->cutoff &&
+	    (fn->kind == NAME_ROTATED || fn->kind == NAME_ROTATED_GZ))
+		return remove_ours(c, l, o, name, e);
+	if (seen_add(&sc->seen, (uint64_t)st.st_ino) < 0)
+		return io_fail(e, ENOMEM, "scan", ".");
+	return 0;
+}
+
+int rotate_scan(const struct rotate_cfg *c, struct ledger *l, int64_t now_s,
+		const uint64_t *keep, size_t nkeep, struct io_err *e)
+{
+	struct scan sc = { .cutoff = now_s - (int64_t)c->max_age_s };
+	int r = 0;
+
+	for (size_t i = 0; i < nkeep && r == 0; i++)
+		r = seen_add(&sc.seen, keep[i]);
+	if (r < 0)
+		r = io_fail(e, ENOMEM, "scan", ".");
+	if (r == 0)
+		r = each_family_file(c, l, scan_one, &sc, e);
 	/* Only a whole pass can tell what is gone. */
 	if (r == 0)
-		forget_unseen(l, &seen);
-	free(seen.inos);
+		forget_unseen(l, &sc.seen);
+	free(sc.seen.inos);
 	return r;
+}
+
+static int adopt_one(const struct rotate_cfg *c, struct ledger *l,
+		     struct owned *o, const char *name,
+		     const struct file_name *fn, void *ctx, struct io_err *e)
+{
+	struct stat st;
+	(void)fn;
+	(void)ctx;
+
+	if (fstatat(c->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : io_fail(e, errno, "stat", name);
+	if (S_ISREG(st.st_mode) && st.st_dev == c->dev) {
+		int k = owned_add(l, o, (uint64_t)st.st_ino);
+		if (k < 0)
+			return io_fail(e, -k, "take", name);
+	}
+	return 0;
 }
 
 int rotate_adopt_all(const struct rotate_cfg *c, struct ledger *l,
 		     struct io_err *e)
 {
-	struct dirent *d;
-	DIR *dir;
-	int fd, r = 0;
-
-	fd = openat(c->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return io_fail(e, errno, "open", ".");
-	dir = fdopendir(fd);
-	if (!dir) {
-		r = io_fail(e, errno, "open", ".");
-		close(fd);
-		return r;
-	}
-	while (r == 0 && (errno = 0, d = readdir(dir))) {
-		char base[FILE_BASE_MAX + 1];
-		struct file_name fn;
-		struct owned *o;
-		struct stat st;
-
-		if (!name_file_parse(d->d_name, &fn))
-			continue;
-		memcpy(base, d->d_name, fn.base_len);
-		base[fn.base_len] = '\0';
-		o = ledger_get(l, base);
-		if (!o)
-			continue;
-		if (fstatat(c->dirfd, d->d_name, &st,
-			    AT_SYMLINK_NOFOLLOW) < 0) {
-			if (errno != ENOENT)
-				r = io_fail(e, errno, "stat", d->d_name);
-			continue;
-		}
-		if (S_ISREG(st.st_mode) && st.st_dev == c->dev) {
-			int k = owned_add(l, o, (uint64_t)st.st_ino);
-			if (k < 0)
-				r = io_fail(e, -k, "take", d->d_name);
-		}
-	}
-	if (r == 0 && errno)
-		r = io_fail(e, errno, "read", ".");
-	closedir(dir);
-	return r;
+	return each_family_file(c, l, adopt_one, NULL, e);
 }
