@@ -1,5 +1,7 @@
 #include "fdname.h"
 
+#include "util.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -46,15 +48,6 @@ int fdname_encode(char *out, uint64_t id, enum fdname_kind kind, int stream,
 	}
 	out[o] = '\0';
 	return (int)o;
-}
-
-static int unhex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1; /* lower case is not what encode writes: not ours */
 }
 
 /* A decimal number without leading zeros (but "0"), up to '.'. */
@@ -106,9 +99,11 @@ int fdname_decode(const char *s, size_t len, struct fdname *out)
 	while (p < end) {
 		unsigned char c = (unsigned char)*p;
 		if (c == '%') {
-			if (end - p < 3 || unhex(p[1]) < 0 || unhex(p[2]) < 0)
+			int h = end - p < 3 ? -1 : hex_digit(p[1], true);
+			int l = end - p < 3 ? -1 : hex_digit(p[2], true);
+			if (h < 0 || l < 0)
 				return -EINVAL;
-			c = (unsigned char)(unhex(p[1]) << 4 | unhex(p[2]));
+			c = (unsigned char)(h << 4 | l);
 			if (plain(c))
 				return -EINVAL; /* not how encode writes it */
 			p += 3;

@@ -30,17 +30,6 @@ bool query_text_start(unsigned char byte)
 	return byte >= 'a' && byte <= 'z';
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decodes v into out (cap bytes, NUL-terminated). A decoded NUL is
  * refused: names and globs are C strings. */
 static int pct_decode(const char *v, size_t len, char *out, size_t cap,
@@ -53,7 +42,8 @@ static int pct_decode(const char *v, size_t len, char *out, size_t cap,
 		if (c == '%') {
 			if (i + 2 >= len)
 				return -EINVAL;
-			int h = hexval(v[i + 1]), l = hexval(v[i + 2]);
+			int h = hex_digit(v[i + 1], false);
+			int l = hex_digit(v[i + 2], false);
 			if (h < 0 || l < 0)
 				return -EINVAL;
 			c = (char)(h * 16 + l);

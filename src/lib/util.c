@@ -268,3 +268,29 @@ bool pid_running(pid_t pid)
 	const char *e = strrchr(st, ')');
 	return !(e && e[1] == ' ' && (e[2] == 'Z' || e[2] == 'X'));
 }
+
+int hex_digit(char c, bool upper_only)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (!upper_only && c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+void fd_stdio_guard(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		int n = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (n >= 0 && n != fd) {
+			dup2(n, fd); /* dup2 leaves the copy inheritable */
+			close(n);
+		} else if (n == fd) {
+			fd_set_cloexec(n, false);
+		}
+	}
+}

@@ -33,6 +33,10 @@ int parse_rate(const char *s, uint32_t *lines, uint32_t *seconds);
 /* Parses a Go-style boolean flag value: true/false/1/0/t/f (any case). */
 int parse_bool(const char *s, bool *out);
 
+/* The value of hex digit c, or -1. upper_only: only 0-9 A-F count (what
+ * memlog's own encoders write: a lower-case escape is not theirs). */
+int hex_digit(char c, bool upper_only);
+
 int fd_set_nonblock(int fd);
 int fd_set_cloexec(int fd, bool on);
 
@@ -48,6 +52,11 @@ uint64_t now_realtime_ns(void);
 /* Monotonic time in milliseconds and in nanoseconds. */
 uint64_t now_mono_ms(void);
 uint64_t now_mono_ns(void);
+
+/* Opens /dev/null on whichever of fds 0-2 is closed: a program started
+ * with stdio closed would otherwise get its sockets or held fds there, and
+ * a message on stderr would be written into one of them. */
+void fd_stdio_guard(void);
 
 /* Sleeps ms milliseconds, the whole time even when signals interrupt. */
 void sleep_ms(unsigned ms);

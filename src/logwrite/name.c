@@ -1,5 +1,7 @@
 #include "name.h"
 
+#include "util.h"
+
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
@@ -78,15 +80,6 @@ size_t name_encode(const char *src, size_t len, char out[NAME_BASE_MAX + 1])
 	return w;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decodes %XX escapes and plain bytes, checking only the alphabet.
  * Returns the decoded length or -EINVAL / -ENOSPC. */
 static int unescape(const char *enc, size_t len, char *out, size_t cap)
@@ -102,8 +95,8 @@ static int unescape(const char *enc, size_t len, char *out, size_t cap)
 		if (c == '%') {
 			if (i + 2 >= len)
 				return -EINVAL;
-			hi = hexval(enc[i + 1]);
-			lo = hexval(enc[i + 2]);
+			hi = hex_digit(enc[i + 1], true);
+			lo = hex_digit(enc[i + 2], true);
 			if (hi < 0 || lo < 0)
 				return -EINVAL;
 			out[n++] = (char)(hi << 4 | lo);

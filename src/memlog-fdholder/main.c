@@ -140,21 +140,6 @@ static int parse(int argc, char **argv, struct opts *o)
 	return -1;
 }
 
-/* Started with stdio closed, held fds would become fds 0-2 and a message
- * would be written into one of them. */
-static void stdio_guard(void)
-{
-	for (int fd = 0; fd < 3; fd++) {
-		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
-			continue;
-		int n = open("/dev/null", O_RDWR);
-		if (n >= 0 && n != fd) {
-			dup2(n, fd);
-			close(n);
-		}
-	}
-}
-
 /* The signals: set, whatever the starting process had. SIGTERM is read
  * from a signalfd, so it is blocked, and set to its default first: an
  * inherited SIG_IGN would discard it before the signalfd could see it. */
@@ -286,7 +271,7 @@ int main(int argc, char **argv)
 	int r;
 
 	signals();
-	stdio_guard();
+	fd_stdio_guard();
 	if ((r = parse(argc, argv, &o)) >= 0)
 		return r;
 	if (o.fd_conn >= 0 && !is_seqpacket(o.fd_conn)) {

@@ -1,18 +1,9 @@
 #include "jcursor.h"
 
+#include "util.h"
+
 #include <errno.h>
 #include <string.h>
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 static int parse_hex64(const char *s, size_t len, uint64_t *out)
 {
@@ -21,7 +12,7 @@ static int parse_hex64(const char *s, size_t len, uint64_t *out)
 	if (len == 0 || len > 16)
 		return -EINVAL;
 	for (size_t i = 0; i < len; i++) {
-		int h = hexval(s[i]);
+		int h = hex_digit(s[i], false);
 		if (h < 0)
 			return -EINVAL;
 		v = v << 4 | (uint64_t)h;
@@ -35,7 +26,7 @@ static int parse_id(const char *s, size_t len, char out[33])
 	if (len != 32)
 		return -EINVAL;
 	for (size_t i = 0; i < 32; i++) {
-		int h = hexval(s[i]);
+		int h = hex_digit(s[i], false);
 		if (h < 0)
 			return -EINVAL;
 		out[i] = "0123456789abcdef"[h];

@@ -106,21 +106,6 @@ static void daemonize_report(int *ready, int err)
 	*ready = -1;
 }
 
-/* Started by an init that closed stdio, our sockets would become fds 0-2
- * and the console mirror or a stray message would write into them. */
-static void stdio_guard(void)
-{
-	for (int fd = 0; fd < 3; fd++) {
-		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
-			continue;
-		int n = open("/dev/null", O_RDWR);
-		if (n >= 0 && n != fd) {
-			dup2(n, fd);
-			close(n);
-		}
-	}
-}
-
 /* A socket file nobody serves (the holder let it go). */
 static void unlink_stale(const char *path, int type)
 {
@@ -332,7 +317,7 @@ int main(int argc, char **argv)
 	bool own_log = false, own_query = false;
 	int r;
 
-	stdio_guard();
+	fd_stdio_guard();
 	memlogd_config_defaults(&cfg);
 	switch (memlogd_parse_args(argc, argv, &cfg, err, sizeof(err), stdout)) {
 	case OPTS_EXIT_OK:
