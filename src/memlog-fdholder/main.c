@@ -4,11 +4,11 @@
 #include "diag.h"
 #include "fdhold.h"
 #include "holder.h"
+#include "opt.h"
 #include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -37,93 +37,72 @@ struct opts {
 	int fd_conn;        /* -1: none */
 };
 
-static const char usage_text[] =
+#define FO(f) OPT_FIELD(struct opts, f)
+
+static int parse_fd(const char *val, void *field)
+{
+	uint64_t v;
+
+	if (parse_u64(val, INT_MAX, &v) < 0)
+		return -EINVAL;
+	*(int *)field = (int)v;
+	return 0;
+}
+
+static const struct opt rows[] = {
+	{ "socket", NULL, OPT_STR, FO(socket), .min = 1, .arg = "PATH",
+	  .help = "the socket (SOCK_SEQPACKET, mode 0600); a stale socket\n"
+		  "file is replaced, one a live process serves never" },
+	{ "max-fds", NULL, OPT_NUM, FO(max_fds), .min = 1, .max = UINT32_MAX,
+	  .bad = ": not a number from 1 to 4294967295", .arg = "N",
+	  .help = "hold at most N fds [the hard fd limit minus 269]" },
+	{ "fd-listen", NULL, OPT_FUNC, FO(fd_listen), .parse = parse_fd,
+	  .bad = ": not an fd number", .arg = "N",
+	  .help = "use the inherited listening socket N, bound at PATH" },
+	{ "fd-conn", NULL, OPT_FUNC, FO(fd_conn), .parse = parse_fd,
+	  .bad = ": not an fd number", .arg = "N",
+	  .help = "the inherited connected socket N is the first session\n"
+		  "(with --fd-listen; this is how the client starts it)" },
+	{ "help", NULL, OPT_HELP, .help = "show this help and exit" },
+	{ "version", .kind = OPT_VERSION, .help = "show the version and exit" },
+};
+
+static const char usage_head[] =
 "Usage: memlog-fdholder --socket PATH [OPTION]...\n"
 "Holds copies of a client's file descriptors under keys and gives them back\n"
 "to it after it restarts (memlogd's crash and upgrade safety).\n"
-"\n"
-"  --socket PATH   the socket (SOCK_SEQPACKET, mode 0600); a stale socket\n"
-"                  file is replaced, one a live process serves never\n"
-"  --max-fds N     hold at most N fds [the hard fd limit minus 269]\n"
-"  --fd-listen N   use the inherited listening socket N, bound at PATH\n"
-"  --fd-conn N     the inherited connected socket N is the first session\n"
-"                  (with --fd-listen; this is how the client starts it)\n"
-"  --help, --version\n"
+"\n";
+
+static const char usage_tail[] =
 "\n"
 "Only peers of the holder's own uid are served. SIGTERM ends it; SIGHUP,\n"
 "SIGINT and SIGPIPE are ignored.\n"
 "Exit status: 0 released by the client or SIGTERM, 1 runtime error, 2 usage\n"
 "error, 3 PATH is served by another live process.\n";
 
-static int parse_fd(const char *opt, const char *s, int *out)
-{
-	uint64_t v;
-
-	if (parse_u64(s, INT_MAX, &v) < 0) {
-		diag_usage("%s: not an fd number: %s", opt, s);
-		return -1;
-	}
-	*out = (int)v;
-	return 0;
-}
+static const struct opt_table table = OPT_TABLE(rows, .dash = "--",
+						.help_col = 18,
+						.prog = "memlog-fdholder",
+						.usage_head = usage_head,
+						.usage_tail = usage_tail);
 
 /* Returns -1 to go on, else the exit status. */
 static int parse(int argc, char **argv, struct opts *o)
 {
-	enum { O_SOCKET = 256, O_MAX_FDS, O_FD_LISTEN, O_FD_CONN, O_HELP,
-	       O_VERSION };
-	static const struct option lo[] = {
-		{ "socket", required_argument, NULL, O_SOCKET },
-		{ "max-fds", required_argument, NULL, O_MAX_FDS },
-		{ "fd-listen", required_argument, NULL, O_FD_LISTEN },
-		{ "fd-conn", required_argument, NULL, O_FD_CONN },
-		{ "help", no_argument, NULL, O_HELP },
-		{ "version", no_argument, NULL, O_VERSION },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
+	char err[256];
+	int operand;
 
 	*o = (struct opts){ .fd_listen = -1, .fd_conn = -1 };
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
-		switch (c) {
-		case O_SOCKET:
-			o->socket = optarg;
-			break;
-		case O_MAX_FDS:
-			if (parse_u64(optarg, UINT32_MAX, &o->max_fds) < 0 ||
-			    o->max_fds == 0) {
-				diag_usage("--max-fds: not a number from 1 to "
-					   "%u: %s", UINT32_MAX, optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case O_FD_LISTEN:
-			if (parse_fd("--fd-listen", optarg, &o->fd_listen) < 0)
-				return EXIT_USAGE;
-			break;
-		case O_FD_CONN:
-			if (parse_fd("--fd-conn", optarg, &o->fd_conn) < 0)
-				return EXIT_USAGE;
-			break;
-		case O_HELP:
-			fputs(usage_text, stdout);
-			return 0;
-		case O_VERSION:
-			printf("memlog-fdholder memlog %s\n", MEMLOG_VERSION);
-			return 0;
-		case ':':
-			diag_usage("option needs an argument: %s",
-				   argv[optind - 1]);
-			return EXIT_USAGE;
-		default:
-			diag_usage("unknown option: %s", argv[optind - 1]);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		diag_usage("unexpected argument: %s", argv[optind]);
+	switch (opt_parse_main(&table, argc, argv, o, &operand, err,
+			       sizeof(err), stdout)) {
+	case OPT_HELP_ASKED:
+	case OPT_VERSION_ASKED:
+		return 0;
+	case OPT_USAGE:
+		diag_usage("%s", err);
 		return EXIT_USAGE;
+	case OPT_RUN:
+		break;
 	}
 	if (!o->socket) {
 		diag_usage("--socket PATH is required");
