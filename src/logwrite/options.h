@@ -1,6 +1,6 @@
 /* logwrite's command line: LinuxKit's Go-style flags (-socket PATH,
  * -log-dir=DIR, --max-log-size N) and memlog's GNU long options, which
- * also take one dash (getopt_long_only). */
+ * also take one dash (the option table's driver, src/lib/opt.h). */
 #ifndef LOGWRITE_OPTIONS_H
 #define LOGWRITE_OPTIONS_H
 
@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "format.h"
+#include "opt.h"
 #include "store.h"
 
 #define DEFAULT_SOCKET "/var/run/memlogdq.sock"
@@ -38,6 +39,9 @@ enum lw_opts_result {
 };
 
 void lw_opts_defaults(struct lw_opts *o);
+
+/* The option table (for tests that check it). */
+const struct opt_table *lw_options(void);
 
 /* Parses argv; --help and --version print to out (a FILE *). */
 enum lw_opts_result lw_parse_args(int argc, char **argv, struct lw_opts *o,

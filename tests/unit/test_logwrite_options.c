@@ -117,6 +117,15 @@ static void test_usage_errors(void **state)
 	assert_int_equal(o.max_log_files, 0);
 }
 
+/* The table as the driver needs it: each kind on a field it can store. */
+static void test_table(void **state)
+{
+	char e[200];
+	(void)state;
+	if (opt_table_check(lw_options(), e, sizeof(e)) < 0)
+		fail_msg("%s", e);
+}
+
 static void test_parse_age(void **state)
 {
 	uint64_t v = 99;
@@ -164,6 +173,7 @@ int main(void)
 		cmocka_unit_test(test_go_flags),
 		cmocka_unit_test(test_memlog_options),
 		cmocka_unit_test(test_usage_errors),
+		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_parse_age),
 		cmocka_unit_test(test_backoff),
 	};
