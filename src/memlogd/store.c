@@ -227,27 +227,47 @@ void store_source_move(struct store *s, uint32_t rec, loff_t in_at,
 	state_txn_disarm(&s->state);
 }
 
-void store_message(struct store *s, uint32_t slot, uint64_t time_ns,
-		   int priority, int facility, const char *msg, size_t len,
-		   const char *attrs, size_t attrs_len)
+/* msg in parts of at most max_line_len (never cut inside a UTF-8
+ * character), each with flags, the attributes with the first part. */
+static void store_split(struct store *s, uint32_t slot, uint64_t time_ns,
+			uint32_t flags, int priority, int facility,
+			const char *msg, size_t len, const char *attrs,
+			size_t attrs_len)
 {
 	size_t max = s->max_line_len;
 
 	do {
 		size_t n = len;
-		uint32_t flags = 0;
+		uint32_t f = flags;
 		if (n > max) {
 			n = utf8_complete_prefix(msg, max);
 			if (n == 0)
 				n = max;
-			flags = RING_F_PARTIAL;
+			f |= RING_F_PARTIAL;
 		}
-		store_entry(s, slot, time_ns, flags, priority, facility, msg, n,
+		store_entry(s, slot, time_ns, f, priority, facility, msg, n,
 			    attrs, attrs_len);
 		attrs_len = 0;
 		msg += n;
 		len -= n;
 	} while (len > 0);
+}
+
+void store_message(struct store *s, uint32_t slot, uint64_t time_ns,
+		   int priority, int facility, const char *msg, size_t len,
+		   const char *attrs, size_t attrs_len)
+{
+	store_split(s, slot, time_ns, 0, priority, facility, msg, len, attrs,
+		    attrs_len);
+}
+
+/* One of memlogd's own notices: with a small --max-line-len (8 bytes at
+ * the least) it is stored in parts, as a long line is. */
+static void store_self(struct store *s, uint32_t flags, const char *msg,
+		       size_t len)
+{
+	store_split(s, SRCTAB_SELF, now_realtime_ns(), flags, -1, -1, msg, len,
+		    NULL, 0);
 }
 
 /* The one notice of lines a rate limit dropped. */
@@ -260,8 +280,8 @@ static void notice_suppressed(struct store *s, uint32_t slot, uint64_t n)
 			   (unsigned long long)n, srctab_name(&s->srcs, si),
 			   stream_name((enum stream)si->stream));
 
-	store_line(s, SRCTAB_SELF, now_realtime_ns(), RING_F_MARKER, msg,
-		   MIN((size_t)len, sizeof(msg) - 1));
+	if (len > 0)
+		store_self(s, RING_F_MARKER, msg, MIN((size_t)len, sizeof(msg) - 1));
 }
 
 void store_notice(struct store *s, bool marker, const char *fmt, ...)
@@ -283,8 +303,8 @@ void store_notice(struct store *s, bool marker, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return;
-	store_line(s, SRCTAB_SELF, now_realtime_ns(), marker ? RING_F_MARKER : 0,
-		   msg, MIN((size_t)n, sizeof(msg) - 1));
+	store_self(s, marker ? RING_F_MARKER : 0, msg,
+		   MIN((size_t)n, sizeof(msg) - 1));
 }
 
 bool store_rate_pass(struct store *s, uint32_t slot, uint64_t now_ms)

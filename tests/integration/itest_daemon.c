@@ -275,6 +275,35 @@ static void test_sighup_ignored(void **state)
 	mld_stop(&m);
 }
 
+/* memlogd's own notices are longer than the smallest --max-line-len:
+ * stored in parts as a long line is (memlogd aborted on its first one). */
+static void test_notice_longer_than_max_line_len(void **state)
+{
+	struct mld m = { 0 };
+	char text[1024] = "";
+	(void)state;
+
+	const char *args[] = { "--max-line-len", "16",
+			       "--kmsg=%D/no-such-kmsg", NULL };
+	struct mld_opts o = { .args = args };
+	mld_start(&m, &o);
+	json_t *a = h_dump(&m, "dump source=memlogd\n");
+	size_t i, parts = 0;
+	json_t *e;
+	json_array_foreach(a, i, e) {
+		const char *msg = json_string_value(json_object_get(e, "msg"));
+		assert_non_null(msg);
+		assert_true(strlen(msg) <= 16);
+		if (strlen(text) + strlen(msg) < sizeof(text))
+			strcat(text, msg);
+		parts++;
+	}
+	json_decref(a);
+	assert_non_null(strstr(text, "no-such-kmsg: No such file or directory"));
+	assert_true(parts > 2);
+	mld_stop(&m);
+}
+
 static void test_console(void **state)
 {
 	struct mld m = { 0 };
@@ -691,6 +720,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_path_is_regular_file, h_teardown),
 		cmocka_unit_test_teardown(test_sigint, h_teardown),
 		cmocka_unit_test_teardown(test_sighup_ignored, h_teardown),
+		cmocka_unit_test_teardown(test_notice_longer_than_max_line_len,
+					  h_teardown),
 		cmocka_unit_test_teardown(test_console, h_teardown),
 		cmocka_unit_test_teardown(test_rate_limit, h_teardown),
 		cmocka_unit_test_teardown(test_socket_activation, h_teardown),
