@@ -224,8 +224,8 @@ static int take_entry(struct bundle *b, const struct binstream_item *it)
 		return si;
 	red = redact_apply(&b->red, it->rec.msg, it->rec.msg_len,
 			   &x.rec.msg, &x.rec.msg_len);
-	if (red < 0 || manifest_entry(&b->man, (unsigned)si, it,
-				      (unsigned)red) < 0 ||
+	if (red < 0 || manifest_entry(&b->man, (unsigned)si, it, x.rec.msg,
+				      x.rec.msg_len, (unsigned)red) < 0 ||
 	    entry_from_record(&b->text, LW_FORMAT_TEXT, &b->bs, &x, &e) < 0) {
 		diag_warn("out of memory");
 		return -ENOMEM;

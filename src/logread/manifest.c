@@ -136,7 +136,8 @@ static void loss_text(struct manifest_loss *l, const char *s, size_t len)
 }
 
 int manifest_entry(struct manifest *m, unsigned si,
-		   const struct binstream_item *it, unsigned redacted)
+		   const struct binstream_item *it, const char *text,
+		   size_t text_len, unsigned redacted)
 {
 	struct manifest_source *s = &m->srcs[si];
 	const struct binrec *r = &it->rec;
@@ -169,7 +170,7 @@ int manifest_entry(struct manifest *m, unsigned si,
 	l->time_ns = r->time_ns;
 	l->src = si;
 	l->missed = -1;
-	loss_text(l, r->msg, r->msg_len);
+	loss_text(l, text, text_len);
 	return 0;
 }
 

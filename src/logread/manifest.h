@@ -74,10 +74,12 @@ void manifest_free(struct manifest *m);
 int manifest_source(struct manifest *m, const char *name, size_t len,
 		    uint8_t stream);
 
-/* Counts an ENTRY item of source index si (redacted: replacements made
- * in its message). Returns 0 or -ENOMEM. */
+/* Counts an ENTRY item of source index si: text (text_len bytes) is its
+ * message as it enters the bundle, after redacted replacements (what a
+ * loss notice's listing shows). Returns 0 or -ENOMEM. */
 int manifest_entry(struct manifest *m, unsigned si,
-		   const struct binstream_item *it, unsigned redacted);
+		   const struct binstream_item *it, const char *text,
+		   size_t text_len, unsigned redacted);
 
 /* Counts a MARKER item. Returns 0 or -ENOMEM. */
 int manifest_marker(struct manifest *m, const struct binstream_item *it);

@@ -103,11 +103,15 @@ static void test_counts(void **state)
 	assert_int_equal(manifest_source(&m, "web", 3, STREAM_STDERR), 0);
 	m.srcs[1].file = 1;
 	it = entry(7, 1000, BINREC_PARTIAL, "abcd");
-	assert_int_equal(manifest_entry(&m, 0, &it, 0), 0);
+	assert_int_equal(manifest_entry(&m, 0, &it, it.rec.msg,
+					 it.rec.msg_len, 0), 0);
 	it = entry(8, 2000, 0, "ef");
-	assert_int_equal(manifest_entry(&m, 0, &it, 2), 0);
-	it = entry(9, 3000, BINREC_NOTICE, "dropped 4");
-	assert_int_equal(manifest_entry(&m, 1, &it, 0), 0);
+	assert_int_equal(manifest_entry(&m, 0, &it, it.rec.msg,
+					 it.rec.msg_len, 2), 0);
+	/* Listed with its text as it enters the bundle (redacted). */
+	it = entry(9, 3000, BINREC_NOTICE, "dropped 4 of pw=x");
+	assert_int_equal(manifest_entry(&m, 1, &it, "dropped 4 of [r]", 16,
+					1), 0);
 	it = marker(5, 10, 14);
 	assert_int_equal(manifest_marker(&m, &it), 0);
 	it = marker(-1, 0, 20);
@@ -135,7 +139,9 @@ static void test_counts(void **state)
 			    "first_time")), "1970-01-01T00:00:00.000001Z");
 	assert_int_equal(jint(s1, "dropped"), 9);
 	assert_int_equal(jint(s1, "notices"), 1);
-	assert_int_equal(jint(j, "redacted"), 2);
+	assert_int_equal(jint(s1, "redacted"), 1);
+	assert_int_equal(jint(s1, "bytes"), 17);
+	assert_int_equal(jint(j, "redacted"), 3);
 
 	/* Every loss marker, in order, with its count. */
 	json_t *l = json_object_get(j, "loss_markers");
@@ -148,7 +154,7 @@ static void test_counts(void **state)
 	assert_string_equal(json_string_value(json_object_get(n, "stream")),
 			    "stdout");
 	assert_string_equal(json_string_value(json_object_get(n, "text")),
-			    "dropped 4");
+			    "dropped 4 of [r]");
 	assert_string_equal(json_string_value(json_object_get(a, "reason")),
 			    "lagged");
 	assert_int_equal(jint(a, "missed"), 5);
@@ -203,7 +209,8 @@ static void test_without_stats(void **state)
 	manifest_init(&m);
 	assert_int_equal(manifest_source(&m, "\xff" "bad\x01", 5,
 					 STREAM_NONE), 0);
-	assert_int_equal(manifest_entry(&m, 0, &it, 0), 0);
+	assert_int_equal(manifest_entry(&m, 0, &it, it.rec.msg,
+					it.rec.msg_len, 0), 0);
 	json_t *j = make(&m, NULL);
 	json_t *s = json_array_get(json_object_get(j, "sources"), 0);
 	assert_string_equal(json_string_value(json_object_get(s, "name")),
@@ -226,7 +233,8 @@ static void test_losses_bounded(void **state)
 	assert_int_equal(manifest_source(&m, "memlogd", 7, STREAM_NONE), 0);
 	for (unsigned i = 0; i < MANIFEST_LOSSES_MAX + 5; i++) {
 		struct binstream_item it = entry(i + 1, i, BINREC_NOTICE, "n");
-		assert_int_equal(manifest_entry(&m, 0, &it, 0), 0);
+		assert_int_equal(manifest_entry(&m, 0, &it, it.rec.msg,
+						it.rec.msg_len, 0), 0);
 	}
 	assert_int_equal(m.nlosses, MANIFEST_LOSSES_MAX);
 	json_t *j = make(&m, NULL);
