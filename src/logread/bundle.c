@@ -268,10 +268,13 @@ static int refused(struct bundle *b)
 	size_t len;
 	int code = LR_EXIT_PROTOCOL;
 
-	while (line_reader_next(&b->lr, &line, &len) == 0 && !b->lr.eof)
+	int k;
+
+	while ((k = line_reader_next(&b->lr, &line, &len)) == 0 &&
+	       !b->lr.eof)
 		if (line_reader_fill(&b->lr) < 0)
 			break;
-	if (line_reader_next(&b->lr, &line, &len) == 1 &&
+	if (k == 1 &&
 	    reply_parse(line, len, &root, &msg, err) == REPLY_SERVER_ERROR)
 		diag_warn("the server answered with an error: %.*s",
 			  (int)msg.len, msg.ptr);

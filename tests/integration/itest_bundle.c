@@ -500,7 +500,8 @@ static void test_bundle_refusals(void **state)
 	char *err = NULL;
 
 	mld_init(&m);
-	struct mld_opts o = { 0 };
+	static const char *const one_reader[] = { "--max-readers", "1", NULL };
+	struct mld_opts o = { .args = one_reader };
 	mld_start(&m, &o);
 	snprintf(path, sizeof(path), "%s/exists", m.dir);
 	h_write_file(path, "keep me\n", 0644);
@@ -538,6 +539,18 @@ static void test_bundle_refusals(void **state)
 		free(err);
 		assert_int_equal(access(path, F_OK), -1);
 	}
+
+	/* memlogd refuses the dump (its one reader is taken): its error,
+	 * exit 4, and no FILE left behind. memlogd takes connections in
+	 * the order they came, so the held one is the reader. */
+	int held = h_connect(m.query);
+	const char *a2[] = { "-bundle", path, NULL };
+	st = logread(&m, a2, &err);
+	h_expect_exit(st, 4, "a refused dump", err);
+	assert_non_null(strstr(err, "the server answered with an error"));
+	free(err);
+	assert_int_equal(access(path, F_OK), -1);
+	close(held);
 	mld_stop(&m);
 	mld_cleanup(&m);
 }
