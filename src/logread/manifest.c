@@ -135,6 +135,36 @@ static void loss_text(struct manifest_loss *l, const char *s, size_t len)
 	l->text[l->text_len] = '\0';
 }
 
+bool manifest_is_restart(const char *msg, size_t len)
+{
+	/* memlogd's words (src/memlogd/daemon.c, main.c). */
+	static const char *const starts[] = {
+		"took over the ring", "upgraded: ",
+		"the ring of the last memlogd was not taken over",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(starts); i++) {
+		size_t n = strlen(starts[i]);
+		if (len >= n && !memcmp(msg, starts[i], n))
+			return true;
+	}
+	return false;
+}
+
+static void restart_seen(struct manifest *m, const struct binrec *r,
+			 const char *text, size_t text_len)
+{
+	m->restarts_seen++;
+	if (m->nrestarts == MANIFEST_RESTARTS_MAX)
+		return;
+	struct manifest_restart *x = &m->restarts[m->nrestarts++];
+	x->seq = r->seq;
+	x->time_ns = r->time_ns;
+	x->text_len = MIN(text_len, (size_t)MANIFEST_TEXT_MAX);
+	memcpy(x->text, text, x->text_len);
+	x->text[x->text_len] = '\0';
+}
+
 int manifest_entry(struct manifest *m, unsigned si,
 		   const struct binstream_item *it, const char *text,
 		   size_t text_len, unsigned redacted)
@@ -157,6 +187,10 @@ int manifest_entry(struct manifest *m, unsigned si,
 		s->lines++;
 	s->redacted += redacted;
 	m->redacted += redacted;
+	if (s->stream == STREAM_NONE && s->name_len == 7 &&
+	    !memcmp(s->name, "memlogd", 7) &&
+	    manifest_is_restart(r->msg, r->msg_len))
+		restart_seen(m, r, text, text_len);
 	if (!(r->flags & BINREC_NOTICE))
 		return 0;
 	s->notices++;
@@ -180,6 +214,8 @@ int manifest_marker(struct manifest *m, const struct binstream_item *it)
 	int k;
 
 	m->markers++;
+	if (r->reason_len == 14 && !memcmp(r->reason, "foreign-cursor", 14))
+		m->foreign_cursor = true;
 	if (r->missed >= 0)
 		m->missed += (uint64_t)r->missed;
 	else
@@ -335,16 +371,30 @@ static json_t *daemon_json(const struct manifest *m,
 	json_t *si = json_object_get(i->stats, "instance");
 	bool same;
 
+	json_t *rs = json_array();
+
 	snprintf(inst, sizeof(inst), "%016llx",
 		 (unsigned long long)m->instance);
 	same = json_is_string(si) && !strcmp(json_string_value(si), inst);
-	return json_pack("{s:O?, s:s?, s:O?, s:b, s:O?, s:O?}",
+	for (size_t k = 0; rs && k < m->nrestarts; k++) {
+		const struct manifest_restart *x = &m->restarts[k];
+		if (json_array_append_new(rs, json_pack("{s:o, s:o, s:o}",
+				"seq", jint(x->seq), "time", jtime(x->time_ns),
+				"text", jtext(x->text, x->text_len))) < 0) {
+			json_decref(rs);
+			return NULL;
+		}
+	}
+	return json_pack("{s:O?, s:s?, s:O?, s:b, s:O?, s:O?, s:o, s:I, s:b}",
 		"version", json_is_string(v) ? v : NULL,
 		"instance", m->hello ? inst : NULL,
 		"stats_instance", json_is_string(si) ? si : NULL,
 		"same_instance", m->hello && same,
 		"upgrades", json_object_get(i->stats, "upgrades"),
-		"takeovers", json_object_get(i->stats, "takeovers"));
+		"takeovers", json_object_get(i->stats, "takeovers"),
+		"restarts", rs,
+		"restarts_seen", (json_int_t)m->restarts_seen,
+		"foreign_cursor", m->foreign_cursor);
 }
 
 static int add(json_t *o, const char *k, json_t *v)

@@ -22,6 +22,7 @@
 #define MANIFEST_LOSSES_MAX 10000    /* loss markers listed one by one;
 				      * the rest are counted */
 #define MANIFEST_TEXT_MAX 256        /* bytes of a marker's text kept */
+#define MANIFEST_RESTARTS_MAX 64     /* restarts listed; the rest counted */
 
 struct manifest_source {
 	char *name;              /* malloc'd, name_len bytes and a NUL */
@@ -51,6 +52,16 @@ struct manifest_loss {
 	uint32_t src;            /* notice: index into sources */
 };
 
+/* A restart of memlogd inside the dump: memlogd's own entry saying that
+ * it took over (or could not take over) the ring of the one before. A
+ * restart that kept the ring keeps the instance (and every cursor); one
+ * that lost it starts a new instance, so a dump never spans it. */
+struct manifest_restart {
+	uint64_t seq, time_ns;
+	char text[MANIFEST_TEXT_MAX + 1];
+	size_t text_len;
+};
+
 struct manifest {
 	bool hello;                    /* the dump's HELLO came */
 	uint64_t instance;             /* ... with this instance */
@@ -64,6 +75,12 @@ struct manifest {
 	uint64_t missed;               /* what the reader's markers count */
 	bool missed_unknown;           /* a marker that does not know */
 	uint64_t redacted;             /* replacements in all */
+	struct manifest_restart restarts[MANIFEST_RESTARTS_MAX];
+	size_t nrestarts;              /* listed */
+	uint64_t restarts_seen;        /* in all */
+	bool foreign_cursor;           /* the dump began after a cursor of
+					* another instance (another boot, or
+					* a memlogd that lost its ring) */
 };
 
 void manifest_init(struct manifest *m);
@@ -73,6 +90,10 @@ void manifest_free(struct manifest *m);
  * index, -ENOSPC past MANIFEST_SOURCES_MAX or -ENOMEM. */
 int manifest_source(struct manifest *m, const char *name, size_t len,
 		    uint8_t stream);
+
+/* Is this message of memlogd's own (source "memlogd", stream none) the
+ * note of a restart? */
+bool manifest_is_restart(const char *msg, size_t len);
 
 /* Counts an ENTRY item of source index si: text (text_len bytes) is its
  * message as it enters the bundle, after redacted replacements (what a

@@ -12,6 +12,8 @@
 #include "util.h"
 
 #include <dirent.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -370,6 +372,7 @@ static void test_bundle_contents(void **state)
 	assert_int_equal(strncmp(h_jstr(man, "memlogd.instance"), cur + 3, 16),
 			 0);
 	assert_true(h_jbool(man, "memlogd.same_instance"));
+	assert_int_equal(h_jint(man, "memlogd.restarts_seen"), 0);
 	assert_string_equal(h_jstr(man, "memlogd.version"),
 			    h_jstr(stats, "version"));
 	assert_int_equal(h_jint(man, "ring.size"), h_jint(stats, "ring.size"));
@@ -478,6 +481,7 @@ static void test_bundle_pipe_and_marker(void **state)
 	assert_string_equal(h_jstr(l, "kind"), "marker");
 	assert_string_equal(h_jstr(l, "reason"), "foreign-cursor");
 	assert_true(json_is_null(json_object_get(l, "missed")));
+	assert_true(h_jbool(man, "memlogd.foreign_cursor"));
 	assert_true(json_is_null(json_object_get(man, "kernel_file")));
 	json_t *srcs = json_object_get(man, "sources");
 	assert_int_equal(json_array_size(srcs), 3); /* web.out, web, memlogd */
@@ -485,6 +489,70 @@ static void test_bundle_pipe_and_marker(void **state)
 	if (!strstr(ml, " memlogd ") || h_count_str(ml, "\n") != 1)
 		fail_msg("memlogd.log holds:\n%s\nwant the marker's line", ml);
 	free(ml);
+	json_decref(man);
+	free(top);
+	mld_stop(&m);
+	mld_cleanup(&m);
+}
+
+/* memlogd restarted and took its ring back: the same instance, so one
+ * dump holds entries from before and after, and the manifest says where
+ * the restart is (memlogd's own notice) rather than mixing them
+ * silently. */
+static void test_bundle_restart(void **state)
+{
+	(void)state;
+	struct mld m;
+	struct mld_opts o = { 0 };
+	char archive[256];
+	size_t len;
+
+	mld_init(&m);
+	mld_start(&m, &o);
+	int w = h_register_pipe(&m, "app");
+	h_write_all(w, "before\n", 7);
+	json_t *a = h_wait_dump_msg(&m, "dump\n", "before");
+	char inst[17];
+	snprintf(inst, sizeof(inst), "%.16s",
+		 h_jstr(json_array_get(a, 0), "cursor") + 3);
+	json_decref(a);
+	/* SIGTERM: stop for a restart, everything left with the fd
+	 * holder, which the next memlogd takes back. */
+	int st = mld_signal_wait(&m, SIGTERM);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		fail_msg("memlogd did not stop cleanly: status 0x%x", st);
+	mld_start(&m, &o);
+	h_write_all(w, "after\n", 6);
+	json_decref(h_wait_dump_msg(&m, "dump\n", "after"));
+	close(w);
+
+	snprintf(archive, sizeof(archive), "%s/r.tgz", m.dir);
+	const char *args[] = { "-bundle", archive, NULL };
+	char *err = NULL;
+	st = logread(&m, args, &err);
+	if (st != 0)
+		fail_msg("logread -bundle: status %d: %s", st, err);
+	free(err);
+	char *top = unpack(&m, archive, "r");
+	char *ms = read_in(top, "manifest.json", &len);
+	json_t *man = h_json(ms, len);
+	free(ms);
+	assert_string_equal(h_jstr(man, "memlogd.instance"), inst);
+	assert_true(h_jbool(man, "memlogd.same_instance"));
+	assert_false(h_jbool(man, "memlogd.foreign_cursor"));
+	assert_int_equal(h_jint(man, "memlogd.restarts_seen"), 1);
+	json_t *r = json_array_get(h_jget(man, "memlogd.restarts"), 0);
+	assert_non_null(r);
+	if (strncmp(h_jstr(r, "text"), "took over the ring", 18))
+		fail_msg("the restart noted is \"%s\"", h_jstr(r, "text"));
+	/* Its seq lies between the two lines of app. */
+	json_t *app = manifest_source(man, "app", "stderr");
+	assert_true(h_jint(app, "first_seq") < h_jint(r, "seq"));
+	assert_true(h_jint(r, "seq") < h_jint(app, "last_seq"));
+	char *log = read_in(top, "logs/app.log", &len);
+	if (!strstr(log, " app before\n") || !strstr(log, " app after\n"))
+		fail_msg("app.log holds:\n%s", log);
+	free(log);
 	json_decref(man);
 	free(top);
 	mld_stop(&m);
@@ -561,6 +629,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_bundle_contents, h_teardown),
 		cmocka_unit_test_teardown(test_bundle_pipe_and_marker,
 					  h_teardown),
+		cmocka_unit_test_teardown(test_bundle_restart, h_teardown),
 		cmocka_unit_test_teardown(test_bundle_refusals, h_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

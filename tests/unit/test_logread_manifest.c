@@ -245,6 +245,48 @@ static void test_losses_bounded(void **state)
 	manifest_free(&m);
 }
 
+/* memlogd's notes of a restart are listed (only from memlogd itself);
+ * a cursor of another instance is said. */
+static void test_restarts(void **state)
+{
+	(void)state;
+	static const char *const msgs[] = {
+		"took over the ring (5 entries) and the state of the last "
+		"memlogd",
+		"hello",
+		"upgraded: memlog 0.1.0 took over live (2 sources, 1 readers)",
+	};
+	struct manifest m;
+	struct binstream_item it;
+
+	manifest_init(&m);
+	assert_int_equal(manifest_source(&m, "memlogd", 7, STREAM_NONE), 0);
+	assert_int_equal(manifest_source(&m, "memlogd", 7, STREAM_STDERR), 1);
+	for (unsigned i = 0; i < 3; i++) {
+		it = entry(10 + i, 100 + i, 0, msgs[i]);
+		assert_int_equal(manifest_entry(&m, 0, &it, it.rec.msg,
+						it.rec.msg_len, 0), 0);
+		/* The same words from a source that is not memlogd's. */
+		assert_int_equal(manifest_entry(&m, 1, &it, it.rec.msg,
+						it.rec.msg_len, 0), 0);
+	}
+	it = marker(-1, 0, 3);
+	it.rec.reason = "foreign-cursor";
+	it.rec.reason_len = 14;
+	assert_int_equal(manifest_marker(&m, &it), 0);
+	json_t *j = make(&m, NULL);
+	json_t *d = json_object_get(j, "memlogd");
+	json_t *r = json_object_get(d, "restarts");
+	assert_int_equal(jint(d, "restarts_seen"), 2);
+	assert_int_equal(json_array_size(r), 2);
+	assert_int_equal(jint(json_array_get(r, 0), "seq"), 10);
+	assert_int_equal(jint(json_array_get(r, 1), "seq"), 12);
+	assert_true(json_is_true(json_object_get(d, "foreign_cursor")));
+	json_decref(j);
+	manifest_free(&m);
+	assert_false(manifest_is_restart("took over", 9));
+}
+
 /* Many sources: each found again at its own index. */
 static void test_many_sources(void **state)
 {
@@ -272,6 +314,7 @@ int main(void)
 		cmocka_unit_test(test_counts),
 		cmocka_unit_test(test_without_stats),
 		cmocka_unit_test(test_losses_bounded),
+		cmocka_unit_test(test_restarts),
 		cmocka_unit_test(test_many_sources),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
