@@ -251,8 +251,8 @@ static void test_restarts(void **state)
 {
 	(void)state;
 	static const char *const msgs[] = {
-		"took over the ring (5 entries) and the state of the last "
-		"memlogd",
+		("took over the ring (5 entries) and the state of the last "
+		 "memlogd"),
 		"hello",
 		"upgraded: memlog 0.1.0 took over live (2 sources, 1 readers)",
 	};
