@@ -164,18 +164,18 @@ static int by_name(const void *a, const void *b)
 /* The names in top/logs, sorted, one per line. */
 static char *list_logs(const char *top)
 {
-	char path[512], *names[64];
+	char path[512], *names[512];
 	size_t n = 0, len = 0;
 	snprintf(path, sizeof(path), "%s/logs", top);
 	DIR *d = opendir(path);
 	struct dirent *de;
 	assert_non_null(d);
 	while ((de = readdir(d)))
-		if (de->d_name[0] != '.' && n < 64)
+		if (de->d_name[0] != '.' && n < 512)
 			names[n++] = strdup(de->d_name);
 	closedir(d);
 	qsort(names, n, sizeof(names[0]), by_name);
-	char *s = calloc(1, 64 * 300);
+	char *s = calloc(1, 512 * 300);
 	assert_non_null(s);
 	for (size_t i = 0; i < n; i++) {
 		len += (size_t)sprintf(s + len, "%s\n", names[i]);
@@ -559,6 +559,87 @@ static void test_bundle_restart(void **state)
 	mld_cleanup(&m);
 }
 
+/* More sources than temporary files: the first ones get their own files
+ * (BUNDLE_FILES_MAX less the kernel's and more-sources.log: 254), the
+ * rest share more-sources.log, whose lines name their sources; nothing
+ * is lost and the manifest says where each source went. */
+#define MANY 300
+static void test_bundle_many_sources(void **state)
+{
+	(void)state;
+	struct mld m;
+	struct mld_opts o = { 0 };
+	char archive[256], name[16], line[32];
+	size_t len, i;
+
+	mld_init(&m);
+	mld_start(&m, &o);
+	for (int k = 0; k < MANY; k++) {
+		snprintf(name, sizeof(name), "s%03d", k);
+		int w = h_register_pipe(&m, name);
+		h_writef(w, "line of %s\n", name);
+		close(w);
+	}
+	uint64_t deadline = h_now_ms() + 4 * H_TIMEOUT_MS;
+	for (;;) {
+		json_t *a = h_dump(&m, "dump source=s*\n");
+		size_t n = json_array_size(a);
+		json_decref(a);
+		if (n == MANY)
+			break;
+		if (h_now_ms() > deadline)
+			fail_msg("%zu of %d lines arrived", n, MANY);
+		h_sleep_ms(20);
+	}
+	snprintf(archive, sizeof(archive), "%s/m.tgz", m.dir);
+	const char *args[] = { "-bundle", archive, "-source", "s*", NULL };
+	char *err = NULL;
+	int st = logread(&m, args, &err);
+	if (st != 0)
+		fail_msg("logread -bundle: status %d: %s", st, err);
+	free(err);
+	char *top = unpack(&m, archive, "m");
+	char *ms = read_in(top, "manifest.json", &len);
+	json_t *man = h_json(ms, len), *e;
+	free(ms);
+	size_t own = 0, shared = 0;
+	json_array_foreach(json_object_get(man, "sources"), i, e) {
+		const char *f = h_jstr(e, "file");
+		assert_int_equal(h_jint(e, "lines"), 1);
+		if (strstr(f, "/more-sources.log")) {
+			shared++;
+			continue;
+		}
+		own++;
+		snprintf(line, sizeof(line), "/logs/%s.log", h_jstr(e, "name"));
+		assert_non_null(strstr(f, line));
+		char *t = read_in(top, strstr(f, "/logs/") + 1, &len);
+		snprintf(line, sizeof(line), " line of %s\n", h_jstr(e, "name"));
+		assert_non_null(strstr(t, line));
+		free(t);
+	}
+	assert_int_equal(own, 254);
+	assert_int_equal(shared, MANY - 254);
+	char *more = read_in(top, "more-sources.log", &len);
+	assert_int_equal(h_count_str(more, "\n"), MANY - 254);
+	json_array_foreach(json_object_get(man, "sources"), i, e) {
+		if (!strstr(h_jstr(e, "file"), "/more-sources.log"))
+			continue;
+		snprintf(line, sizeof(line), " %s line of %s\n",
+			 h_jstr(e, "name"), h_jstr(e, "name"));
+		if (!strstr(more, line))
+			fail_msg("more-sources.log lacks%s", line);
+	}
+	free(more);
+	char *logs = list_logs(top);
+	assert_int_equal(h_count_str(logs, "\n"), 254);
+	free(logs);
+	json_decref(man);
+	free(top);
+	mld_stop(&m);
+	mld_cleanup(&m);
+}
+
 /* What is refused, with a clear message, and touches nothing. */
 static void test_bundle_refusals(void **state)
 {
@@ -630,6 +711,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_bundle_pipe_and_marker,
 					  h_teardown),
 		cmocka_unit_test_teardown(test_bundle_restart, h_teardown),
+		cmocka_unit_test_teardown(test_bundle_many_sources, h_teardown),
 		cmocka_unit_test_teardown(test_bundle_refusals, h_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
