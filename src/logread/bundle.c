@@ -100,8 +100,11 @@ static int file_add(struct bundle *b, const char *rel)
 	struct spool *s;
 	int fd;
 
-	if (b->nfiles == BUNDLE_FILES_MAX)
+	if (b->nfiles == BUNDLE_FILES_MAX) {
+		/* source_file() keeps room for the last two: not reached. */
+		diag_warn("more than %d files in one bundle", BUNDLE_FILES_MAX);
 		return -ENOSPC;
+	}
 	fd = tmpfile_open(b->tmpdir);
 	if (fd < 0) {
 		diag_warn_err(fd, "cannot make a temporary file in %s "
