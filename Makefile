@@ -19,6 +19,11 @@ SSL_CFLAGS := $(shell $(PKG_CONFIG) --cflags openssl 2>/dev/null)
 SSL_LIBS := $(shell $(PKG_CONFIG) --libs openssl 2>/dev/null || echo -lssl -lcrypto)
 RELP_CFLAGS := $(shell $(PKG_CONFIG) --cflags relp 2>/dev/null)
 RELP_LIBS := $(shell $(PKG_CONFIG) --libs relp 2>/dev/null || echo -lrelp)
+ARCHIVE_CFLAGS := $(shell $(PKG_CONFIG) --cflags libarchive 2>/dev/null)
+ARCHIVE_LIBS := $(shell $(PKG_CONFIG) --libs libarchive 2>/dev/null || echo -larchive)
+# logread: its --bundle writes a tar archive (libarchive); the log file
+# names it shares with logwrite hash long names (libcrypto).
+LOGREAD_LIBS := $(JANSSON_LIBS) $(ARCHIVE_LIBS) $(CRYPTO_LIBS)
 
 LIB_SRC := $(wildcard src/lib/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -70,7 +75,7 @@ $(BUILD)/%.o: %.c
 
 $(BUILD)/src/logread/%.o: src/logread/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(JANSSON_CFLAGS) -Isrc/client -MMD -MP -c $< -o $@
+	$(CC) $(CFLAGS) $(JANSSON_CFLAGS) $(ARCHIVE_CFLAGS) -Isrc/client -MMD -MP -c $< -o $@
 
 $(BUILD)/src/client/%.o: src/client/%.c
 	@mkdir -p $(dir $@)
@@ -97,7 +102,7 @@ $(BUILD)/memlog-fdholder: $(FDHOLDER_OBJ) $(BUILD)/libmemlog.a
 	$(CC) $(CFLAGS) $(LDFLAGS) $(MEMLOGD_LDFLAGS) -o $@ $^
 
 $(BUILD)/logread: $(LOGREAD_OBJ) $(BUILD)/libmemlog-client.a $(BUILD)/libmemlog.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(JANSSON_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LOGREAD_LIBS)
 
 $(BUILD)/memlog-run: $(RUN_OBJ) $(BUILD)/libmemlog.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
@@ -160,7 +165,7 @@ $(BUILD)/tests/test_forward_%: tests/unit/test_forward_%.c $(FORWARD_MODS) $(BUI
 LOGREAD_MODS := $(filter-out $(BUILD)/src/logread/main.o,$(LOGREAD_OBJ))
 $(BUILD)/tests/test_logread_%: tests/unit/test_logread_%.c $(LOGREAD_MODS) $(BUILD)/libmemlog-client.a $(BUILD)/libmemlog.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(JANSSON_CFLAGS) -Isrc/logread -Isrc/client -o $@ $^ $(JANSSON_LIBS) $(CMOCKA_LIBS)
+	$(CC) $(CFLAGS) $(JANSSON_CFLAGS) $(ARCHIVE_CFLAGS) -Isrc/logread -Isrc/client -o $@ $^ $(LOGREAD_LIBS) $(CMOCKA_LIBS)
 
 # src/client's unit test links the client library; its send() goes through
 # the test's wrapper (a server that refuses before the request is sent).

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/logwrite/format.c"
+#include "../src/client/format.c"
 
 #define CHECK(c) do { if (!(c)) abort(); } while (0)
 

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/logwrite/name.c"
-#include "../src/logwrite/sha256.c"
+#include "../src/client/name.c"
+#include "../src/client/sha256.c"
 #include "../src/logwrite/state.c"
 
 #define CHECK(c) do { if (!(c)) abort(); } while (0)

@@ -11,6 +11,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "bundle.h"
 #include "conn.h"
 #include "cursorfile.h"
 #include "diag.h"
@@ -168,6 +169,11 @@ int main(int argc, char **argv)
 		return LR_EXIT_CONNECT;
 	}
 	r = conn_send(sock, req_buf, (size_t)n);
+	if (opts.bundle && r == 0) {
+		req_buf[n - 1] = '\0'; /* the line, for the manifest */
+		return bundle_take(&(struct bundle_opts){ opts.bundle,
+			opts.socket, req_buf, opts.redact, opts.nredact }, sock);
+	}
 
 	output_init(&out, STDOUT_FILENO, opts.format, isatty(STDOUT_FILENO));
 	session_init(&sess, sock, sigfd, &out);

@@ -50,6 +50,16 @@ static int parse_output(const char *val, void *base)
 	return output_format_parse(val, &o->format);
 }
 
+static int parse_redact(const char *val, void *base)
+{
+	struct logread_opts *o = base;
+
+	if (o->nredact == REDACT_MAX)
+		return -E2BIG;
+	o->redact[o->nredact++] = val;
+	return 0;
+}
+
 static int parse_cursor(const char *val, void *field)
 {
 	if (!cursor_text_ok(val, strlen(val)))
@@ -113,6 +123,16 @@ static const struct opt rows[] = {
 		  "store there the cursor of the last entry printed" },
 	{ "stats", NULL, OPT_FLAG, LR(stats),
 	  .help = "print the daemon's counters as one JSON object" },
+	{ "bundle", NULL, OPT_STR, LR(bundle), .min = 1, .arg = "FILE",
+	  .help = "write a diagnostics bundle (a .tar.gz of the\n"
+		  "entries selected, one file per source, the kernel\n"
+		  "log, stats and a manifest of what was lost) to\n"
+		  "FILE, or to standard output for -" },
+	{ "redact", NULL, OPT_FUNC, .parse = parse_redact,
+	  .bad = ": at most 16 patterns", .arg = "REGEX",
+	  .help = "-bundle: replace what the extended regular\n"
+		  "expression REGEX matches in messages with\n"
+		  "[redacted]; repeatable (up to 16)" },
 };
 
 static const char usage_head[] =
@@ -171,6 +191,16 @@ enum opt_result logread_parse_args(int argc, char **argv,
 			 "-cursor-file");
 		return OPT_USAGE;
 	}
+	if (o->bundle && (o->follow || o->dump_follow || o->stats ||
+			  o->cursor_file || o->format != OUT_LEGACY)) {
+		snprintf(err, errlen, "-bundle cannot be combined with -f, -F, "
+			 "-stats, -cursor-file or -o");
+		return OPT_USAGE;
+	}
+	if (o->nredact && !o->bundle) {
+		snprintf(err, errlen, "-redact needs -bundle");
+		return OPT_USAGE;
+	}
 	if (o->after && o->has_lines) {
 		snprintf(err, errlen, "-after-cursor and -n exclude each other");
 		return OPT_USAGE;
@@ -178,6 +208,6 @@ enum opt_result logread_parse_args(int argc, char **argv,
 	/* -o legacy alone keeps LinuxKit's protocol. */
 	o->v2 = o->has_lines || o->nglobs || o->has_prio || o->fac_mask ||
 		o->format != OUT_LEGACY || o->after || o->cursor_file ||
-		o->stats;
+		o->stats || o->bundle;
 	return OPT_RUN;
 }

@@ -11,6 +11,7 @@
 #include "opt.h"
 #include "output.h"
 #include "query.h"
+#include "redact.h"
 
 #define DEFAULT_SOCKET "/var/run/memlogdq.sock"
 
@@ -29,6 +30,9 @@ struct logread_opts {
 	const char *after;        /* -after-cursor */
 	const char *cursor_file;  /* -cursor-file */
 	bool stats;               /* -stats */
+	const char *bundle;       /* -bundle: the archive, "-" for stdout */
+	const char *redact[REDACT_MAX]; /* -redact, in order */
+	unsigned nredact;
 	bool v2;                  /* an extension was asked for */
 };
 

@@ -1,4 +1,5 @@
-/* How an entry is written into its file, one line per entry:
+/* How an entry is written into its file (logwrite's files, and the per-source
+ * files of logread --bundle), one line per entry:
  *   text  TIME SOURCE MSG   (LinuxKit's format with memlogd's nanosecond
  *                            RFC 3339 time; control characters other than
  *                            tab in SOURCE and MSG as \xNN, so an entry is
