@@ -61,7 +61,7 @@ ITEST_BIN := $(ITEST_SRC:tests/integration/%.c=$(BUILD)/itests/%)
 HARNESS_SRC := $(filter-out $(ITEST_SRC),$(wildcard tests/integration/*.c))
 HARNESS_OBJ := $(HARNESS_SRC:tests/integration/%.c=$(BUILD)/itests/harness/%.o)
 
-.PHONY: all clean check demo tests bench fuzz static deps install uninstall
+.PHONY: all clean check demo tests bench fuzz static deps install install-strip uninstall deb
 all: $(PROGS)
 
 $(BUILD)/%.o: %.c
@@ -218,17 +218,39 @@ bench:
 clean:
 	rm -rf build build-*
 
-# `make install` (PREFIX, DESTDIR, BINDIR, SBINDIR, MANDIR): the daemons into
-# sbin, the user commands into bin, the man pages into MANDIR/manN.
-# memlog-runc is an OCI runtime run by the engines as root, so it goes to
-# sbin as Debian installs runc (/usr/sbin/runc): /usr/local/sbin/memlog-runc
-# with the default PREFIX. The docs' examples name these paths;
-# scripts/check-install-paths checks them against this install.
+# `make install` (PREFIX, DESTDIR, BINDIR, SBINDIR, MANDIR, UNITDIR,
+# SYSUSERSDIR, TMPFILESDIR, BASHCOMPDIR, EXAMPLEDIR): the daemons into
+# sbin, the user commands into bin, the man pages into MANDIR/manN, the
+# systemd units, sysusers.d and tmpfiles.d entries (dist/systemd), bash
+# completions (completions/) and the sample configurations for the engines
+# and memlog-forward (dist/examples, into EXAMPLEDIR). memlog-runc is an OCI
+# runtime run by the engines as root, so it goes to sbin as Debian installs
+# runc (/usr/sbin/runc): /usr/local/sbin/memlog-runc with the default
+# PREFIX. Files under dist/ whose name ends in .in name the programs as
+# @SBINDIR@/@BINDIR@, filled in here, so the units and samples name the
+# paths this install uses. The docs' examples name these paths too;
+# scripts/check-install-paths checks both against this install. Nothing is
+# installed into /etc. `make install-strip` strips the programs.
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share
+# systemd reads units, sysusers.d and tmpfiles.d under /usr/local/lib too.
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+EXAMPLEDIR ?= $(DATADIR)/memlog
 INSTALL ?= install
+INSTALL_PROGRAM ?= $(INSTALL) -m 0755
+SUBST = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SBINDIR@|$(SBINDIR)|g'
+UNIT_SRC := $(wildcard dist/systemd/*.service dist/systemd/*.socket \
+		       dist/systemd/*.service.in dist/systemd/*.socket.in)
+UNITS := $(notdir $(UNIT_SRC:.in=))
+EXAMPLE_SRC := $(shell find dist/examples -type f 2>/dev/null | sort)
+EXAMPLES := $(patsubst dist/examples/%,%,$(EXAMPLE_SRC:.in=))
+COMPLETIONS := $(notdir $(wildcard completions/*))
 INSTALL_BIN := logread memlog-run
 INSTALL_SBIN := memlogd memlog-fdholder memlog-kmsg logwrite memlog-runc memlog-forward
 MAN_PAGES := $(wildcard man/*.[178])
@@ -236,11 +258,30 @@ MAN_PAGES := $(wildcard man/*.[178])
 install: all
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man,1 7 8)
-	$(INSTALL) -m 0755 $(addprefix $(BUILD)/,$(INSTALL_BIN)) $(DESTDIR)$(BINDIR)/
-	$(INSTALL) -m 0755 $(addprefix $(BUILD)/,$(INSTALL_SBIN)) $(DESTDIR)$(SBINDIR)/
+	$(INSTALL_PROGRAM) $(addprefix $(BUILD)/,$(INSTALL_BIN)) $(DESTDIR)$(BINDIR)/
+	$(INSTALL_PROGRAM) $(addprefix $(BUILD)/,$(INSTALL_SBIN)) $(DESTDIR)$(SBINDIR)/
 	for m in $(MAN_PAGES); do \
 		$(INSTALL) -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/ || exit 1; \
 	done
+	$(INSTALL) -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+		$(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(BASHCOMPDIR)
+	for u in $(UNIT_SRC); do \
+		n=$${u##*/}; \
+		$(SUBST) $$u >$(DESTDIR)$(UNITDIR)/$${n%.in} && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$${n%.in} || exit 1; \
+	done
+	$(INSTALL) -m 0644 dist/systemd/memlog.sysusers $(DESTDIR)$(SYSUSERSDIR)/memlog.conf
+	$(INSTALL) -m 0644 dist/systemd/memlog.tmpfiles $(DESTDIR)$(TMPFILESDIR)/memlog.conf
+	for e in $(EXAMPLE_SRC); do \
+		d=$(DESTDIR)$(EXAMPLEDIR)/$${e#dist/examples/}; d=$${d%.in}; \
+		$(INSTALL) -d $${d%/*} && $(SUBST) $$e >$$d && chmod 0644 $$d || exit 1; \
+	done
+	for c in $(COMPLETIONS); do \
+		$(INSTALL) -m 0644 completions/$$c $(DESTDIR)$(BASHCOMPDIR)/$$c || exit 1; \
+	done
+
+install-strip:
+	$(MAKE) INSTALL_PROGRAM='$(INSTALL) -m 0755 -s' install
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(INSTALL_BIN)) \
@@ -248,5 +289,11 @@ uninstall:
 	for m in $(notdir $(MAN_PAGES)); do \
 		rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$$m; \
 	done
+	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS)) \
+		$(DESTDIR)$(SYSUSERSDIR)/memlog.conf $(DESTDIR)$(TMPFILESDIR)/memlog.conf \
+		$(addprefix $(DESTDIR)$(EXAMPLEDIR)/,$(EXAMPLES)) \
+		$(addprefix $(DESTDIR)$(BASHCOMPDIR)/,$(COMPLETIONS))
+	-rmdir $(addprefix $(DESTDIR)$(EXAMPLEDIR)/,$(sort $(filter-out ./,$(dir $(EXAMPLES))))) \
+		$(DESTDIR)$(EXAMPLEDIR) 2>/dev/null
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
