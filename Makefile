@@ -218,6 +218,24 @@ bench:
 clean:
 	rm -rf build build-*
 
+# `make static`: the programs that need libc only, linked statically with
+# musl and stripped, into build-static/ (STATIC_BUILD), for minimal images
+# (the LinuxKit package) and hosts without a usable libc: -Os, unused
+# functions dropped, no unwind tables (C needs none). MUSL_CC is musl-gcc on
+# glibc systems (Debian: musl-tools), cc on a musl one (Alpine). Sizes:
+# README.md; scripts/check-static checks them.
+STATIC_BUILD ?= build-static
+STATIC_PROGS := memlogd memlog-fdholder memlog-run memlog-kmsg
+MUSL_CC ?= musl-gcc
+STATIC_CFLAGS ?= -Os -ffunction-sections -fdata-sections \
+		 -fno-asynchronous-unwind-tables -fno-unwind-tables
+STATIC_LDFLAGS ?= -static -s -Wl,--gc-sections -Wl,-z,noseparate-code
+
+static:
+	$(MAKE) BUILD=$(STATIC_BUILD) CC=$(MUSL_CC) CFLAGS="$(STATIC_CFLAGS)" \
+		LDFLAGS="$(STATIC_LDFLAGS)" MEMLOGD_LDFLAGS= \
+		$(addprefix $(STATIC_BUILD)/,$(STATIC_PROGS))
+
 # `make install` (PREFIX, DESTDIR, BINDIR, SBINDIR, MANDIR, UNITDIR,
 # SYSUSERSDIR, TMPFILESDIR, BASHCOMPDIR, EXAMPLEDIR): the daemons into
 # sbin, the user commands into bin, the man pages into MANDIR/manN, the
