@@ -61,7 +61,8 @@ ITEST_BIN := $(ITEST_SRC:tests/integration/%.c=$(BUILD)/itests/%)
 HARNESS_SRC := $(filter-out $(ITEST_SRC),$(wildcard tests/integration/*.c))
 HARNESS_OBJ := $(HARNESS_SRC:tests/integration/%.c=$(BUILD)/itests/harness/%.o)
 
-.PHONY: all clean check demo tests bench fuzz static deps install install-strip uninstall deb
+.PHONY: all clean check demo tests bench fuzz static deps install install-strip uninstall deb check-deb \
+	linuxkit-pkg
 all: $(PROGS)
 
 $(BUILD)/%.o: %.c
@@ -235,6 +236,36 @@ static:
 	$(MAKE) BUILD=$(STATIC_BUILD) CC=$(MUSL_CC) CFLAGS="$(STATIC_CFLAGS)" \
 		LDFLAGS="$(STATIC_LDFLAGS)" MEMLOGD_LDFLAGS= \
 		$(addprefix $(STATIC_BUILD)/,$(STATIC_PROGS))
+
+# `make deb`: the Debian packages (debian/), built with dpkg-buildpackage
+# in a copy of the tree under DEB_DIR, which also receives the .deb files
+# (dpkg-buildpackage writes them next to the tree it builds). Build
+# dependencies: debian/control; scripts/check-deb tests the packages.
+DEB_DIR ?= build-deb-pkg
+
+deb:
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_DIR)/memlog
+	tar -cf - --exclude=./.git --exclude='./build' --exclude='./build-*' \
+		--exclude='./$(LK_PKG)/memlog.tar*' . | \
+		tar -xf - -C $(DEB_DIR)/memlog
+	cd $(DEB_DIR)/memlog && dpkg-buildpackage -b -us -uc -j2
+	ls $(DEB_DIR)/*.deb
+
+# Builds the packages, runs lintian, installs them into a clean root and
+# tests the installed programs (root; about three minutes: not in make check).
+check-deb:
+	scripts/check-deb
+
+# `make linuxkit-pkg`: memlog's source as the build context of the
+# LinuxKit package (dist/linuxkit/pkg/memlogd/memlog.tar), for
+# `linuxkit pkg build`. scripts/check-linuxkit tests the package offline.
+LK_PKG := dist/linuxkit/pkg/memlogd
+
+linuxkit-pkg:
+	tar -cf $(LK_PKG)/memlog.tar.tmp --exclude=./.git --exclude='./build' \
+		--exclude='./build-*' --exclude='./$(LK_PKG)/memlog.tar*' .
+	mv $(LK_PKG)/memlog.tar.tmp $(LK_PKG)/memlog.tar
 
 # `make install` (PREFIX, DESTDIR, BINDIR, SBINDIR, MANDIR, UNITDIR,
 # SYSUSERSDIR, TMPFILESDIR, BASHCOMPDIR, EXAMPLEDIR): the daemons into
