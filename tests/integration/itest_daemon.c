@@ -613,7 +613,8 @@ static pid_t daemon_in(const char *dir)
 
 /* Issue 18 item 10: the background copy of -daemonize was executed again
  * through /proc/self/exe, so the kernel named it "exe" and that is what
- * ps showed. It must be "memlogd". */
+ * ps showed. It must be "memlogd", and stay so after a live upgrade
+ * (issue 16 item 6). */
 static void test_daemonize_process_name(void **state)
 {
 	struct mld m = { 0 };
@@ -641,6 +642,22 @@ static void test_daemonize_process_name(void **state)
 	assert_string_equal(comm, "memlogd\n");
 	free(comm);
 	mld_wait_ready(&m);
+	/* A live upgrade executes memlogd's binary by its path, in the same
+	 * process: still memlogd (through /proc/self/exe it would be "exe"). */
+	const char *up[] = { prog, "--upgrade", "-socket-log", m.log,
+			     "-socket-query", m.query, NULL };
+	st = h_run(up, NULL, H_TIMEOUT_MS, NULL, &err);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		fail_msg("memlogd --upgrade: status 0x%x, stderr: %s", st, err);
+	free(err);
+	json_t *s = h_stats(&m);
+	assert_int_equal(h_jint(s, "pid"), m.pid);
+	assert_int_equal(h_jint(s, "upgrades"), 1);
+	json_decref(s);
+	comm = h_read_file(p, &len);
+	assert_non_null(comm);
+	assert_string_equal(comm, "memlogd\n");
+	free(comm);
 	pid_t pid = m.pid;
 	mld_stop(&m);
 	h_untrack_pid(pid);
