@@ -163,6 +163,12 @@ $(BUILD)/tests/test_logread_%: tests/unit/test_logread_%.c $(LOGREAD_MODS) $(BUI
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(JANSSON_CFLAGS) -Isrc/logread -Isrc/client -o $@ $^ $(JANSSON_LIBS) $(CMOCKA_LIBS)
 
+# src/client's unit test links the client library; its send() goes through
+# the test's wrapper (a server that refuses before the request is sent).
+$(BUILD)/tests/test_client: tests/unit/test_client.c $(BUILD)/libmemlog-client.a $(BUILD)/libmemlog.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(JANSSON_CFLAGS) -Isrc/client -o $@ $^ -Wl,--wrap=send $(JANSSON_LIBS) $(CMOCKA_LIBS)
+
 # The option parsers of memlog-run and memlog-kmsg, each in its options.o.
 $(BUILD)/tests/test_run_options: tests/unit/test_run_options.c $(BUILD)/src/memlog-run/options.o $(BUILD)/libmemlog.a
 	@mkdir -p $(dir $@)
@@ -344,5 +350,53 @@ uninstall:
 		$(addprefix $(DESTDIR)$(BASHCOMPDIR)/,$(COMPLETIONS))
 	-rmdir $(addprefix $(DESTDIR)$(EXAMPLEDIR)/,$(sort $(filter-out ./,$(dir $(EXAMPLES))))) \
 		$(DESTDIR)$(EXAMPLEDIR) 2>/dev/null
+
+# ---- memlog-init and memlog-journal: systemd as a container's PID 1 -------
+# (docs/memlog-journal.md). memlog-init is libc only and static, as the fd
+# holder it starts; memlog-journal reads the journal with libsystemd.
+INIT_SRC := $(wildcard src/memlog-init/*.c)
+INIT_OBJ := $(INIT_SRC:%.c=$(BUILD)/%.o)
+INIT_MODS := $(filter-out $(BUILD)/src/memlog-init/main.o,$(INIT_OBJ))
+JOURNAL_SRC := $(wildcard src/memlog-journal/*.c)
+JOURNAL_OBJ := $(JOURNAL_SRC:%.c=$(BUILD)/%.o)
+JOURNAL_MODS := $(filter-out $(BUILD)/src/memlog-journal/main.o,$(JOURNAL_OBJ))
+SYSTEMD_CFLAGS := $(shell $(PKG_CONFIG) --cflags libsystemd 2>/dev/null)
+SYSTEMD_LIBS := $(shell $(PKG_CONFIG) --libs libsystemd 2>/dev/null || echo -lsystemd)
+JOURNAL_PROGS := $(BUILD)/memlog-init $(BUILD)/memlog-journal
+
+all: $(JOURNAL_PROGS)
+tests: $(JOURNAL_PROGS)
+
+$(BUILD)/memlog-init: $(INIT_OBJ) $(BUILD)/libmemlog.a
+	$(CC) $(CFLAGS) $(LDFLAGS) $(MEMLOGD_LDFLAGS) -o $@ $^
+
+$(BUILD)/src/memlog-journal/%.o: src/memlog-journal/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SYSTEMD_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/memlog-journal: $(JOURNAL_OBJ) $(BUILD)/libmemlog.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(SYSTEMD_LIBS)
+
+# Their unit tests (test_journal_*) link both programs' modules.
+$(BUILD)/tests/test_journal_%: tests/unit/test_journal_%.c $(JOURNAL_MODS) $(INIT_MODS) $(BUILD)/libmemlog.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SYSTEMD_CFLAGS) -Isrc/memlog-journal -o $@ $^ $(SYSTEMD_LIBS) $(CMOCKA_LIBS)
+
+# make install: both programs into SBINDIR, the unit into UNITDIR with
+# ExecStart= naming SBINDIR (the man pages go with the others).
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+.PHONY: install-journal uninstall-journal
+install: install-journal
+uninstall: uninstall-journal
+install-journal: $(JOURNAL_PROGS)
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR)
+	$(INSTALL) -m 0755 $(JOURNAL_PROGS) $(DESTDIR)$(SBINDIR)/
+	sed 's|/usr/local/sbin/|$(SBINDIR)/|g' dist/systemd/memlog-journal.service \
+		> $(DESTDIR)$(UNITDIR)/memlog-journal.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/memlog-journal.service
+
+uninstall-journal:
+	rm -f $(DESTDIR)$(SBINDIR)/memlog-init $(DESTDIR)$(SBINDIR)/memlog-journal \
+		$(DESTDIR)$(UNITDIR)/memlog-journal.service
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -8,8 +8,13 @@
 set -eu
 B=${1:-build}; N=${2:-100000}
 R=$(mktemp -d /tmp/fwdbench.XXXXXX)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$R"; }
+pids=() MP=
+# memlogd with SIGINT: after SIGTERM its fd holder would keep everything.
+cleanup() {
+	[ -z "$MP" ] || kill -INT "$MP" 2>/dev/null || true
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true; rm -rf "$R"
+}
 trap cleanup EXIT
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 TP=$(port); RP=$(port)
@@ -24,7 +29,7 @@ input(type="imtcp" port="$TP" address="127.0.0.1" ruleset="r")
 input(type="imrelp" port="$RP" address="127.0.0.1" ruleset="r")
 CONF
 /usr/sbin/rsyslogd -n -f "$R/rs.conf" -i "$R/rs.pid" 2>"$R/rs.err" & pids+=($!)
-"$B/memlogd" -socket-log "$R/l.sock" -socket-query "$R/q.sock" --buffer-size 256M & pids+=($!)
+"$B/memlogd" -socket-log "$R/l.sock" -socket-query "$R/q.sock" --buffer-size 256M & MP=$!
 while [ ! -S "$R/q.sock" ] || ! (exec 3<>/dev/tcp/127.0.0.1/$TP) 2>/dev/null; do sleep 0.02; done
 "$B/memlog-run" -socket "$R/l.sock" -n bench -- sh -c "yes 'abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz0' | head -n $N"
 until [ "$("$B/logread" -socket "$R/q.sock" -n 1 -o json | sed -n 's/.*"seq":\([0-9]*\).*/\1/p')" = "$N" ]; do sleep 0.05; done

@@ -37,8 +37,8 @@
  * Prints one line of key=value results. Exit status 0 if every check passed,
  * 1 if one failed (with "MISMATCH" lines on stderr), 2 on errors. */
 #include "bench.h"
+#include "stats.h"
 
-#include <jansson.h>
 #include <linux/sockios.h>
 #include <pthread.h>
 #include <sys/ioctl.h>
@@ -68,14 +68,43 @@ static void on_alarm(int sig)
 {
 	static const char msg[] = "loadgen: timed out, giving up\n";
 
-	if (daemon_pid > 0)
+	/* SIGINT first: it makes memlogd's fd holder let go of everything
+	 * (after a SIGKILL it would keep this run's pipes for good). */
+	if (daemon_pid > 0) {
+		kill(daemon_pid, SIGINT);
+		sleep_ns(1000000000);
 		kill(daemon_pid, SIGKILL);
+	}
 	if (follower_pid > 0)
 		kill(follower_pid, SIGKILL);
 	if (write(2, msg, sizeof(msg) - 1) < 0) {
 		/* nothing more to do */
 	}
 	_exit(2);
+}
+
+/* On die(): the receiver goes too, with its fd holder. */
+static void stop_receiver_at_exit(void)
+{
+	if (daemon_pid > 0)
+		kill(daemon_pid, SIGINT);
+	if (follower_pid > 0)
+		kill(follower_pid, SIGTERM);
+}
+
+/* memlogd's fd holder outlives memlogd: as a subreaper, loadgen gets it as
+ * a child once memlogd is gone, and waits for it to exit (it does once
+ * memlogd, stopped with SIGINT, released it). No other child is left. */
+static void reap_holders(void)
+{
+	for (int i = 0; i < 500; i++) {
+		pid_t r = waitpid(-1, NULL, WNOHANG);
+		if (r < 0)
+			return;
+		if (r == 0)
+			sleep_ns(10000000);
+	}
+	fprintf(stderr, "loadgen: a child (memlogd's fd holder?) did not exit\n");
 }
 
 static void mismatch(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -230,13 +259,14 @@ static pid_t spawn(char **argv, int out_fd)
 	return pid;
 }
 
-static void stop(pid_t pid, const char *what)
+/* Stops pid with sig and reaps it (SIGKILL after 5 s). */
+static void stop(pid_t pid, int sig, const char *what)
 {
 	int status;
 
 	if (pid <= 0)
 		return;
-	kill(pid, SIGTERM);
+	kill(pid, sig);
 	for (int i = 0; i < 500; i++) {
 		pid_t r = waitpid(pid, &status, WNOHANG);
 		if (r == pid) {
@@ -247,32 +277,10 @@ static void stop(pid_t pid, const char *what)
 		}
 		sleep_ns(10000000);
 	}
-	fprintf(stderr, "loadgen: %s did not stop on SIGTERM; killing it\n", what);
+	fprintf(stderr, "loadgen: %s did not stop on %s; killing it\n", what,
+		strsignal(sig));
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
-}
-
-static json_t *memlogd_stats(const char *qpath)
-{
-	char *buf = query_all(qpath, "stats\n", 6, NULL, 10000);
-	json_error_t err;
-
-	if (!buf)
-		return NULL;
-	json_t *j = json_loads(buf, 0, &err);
-	if (!j)
-		fprintf(stderr, "loadgen: stats is not JSON (%s): %.200s\n",
-			err.text, buf);
-	free(buf);
-	return j;
-}
-
-static long long jint(json_t *root, const char *obj, const char *key)
-{
-	json_t *o = obj ? json_object_get(root, obj) : root;
-	json_t *v = o ? json_object_get(o, key) : NULL;
-
-	return json_is_integer(v) ? (long long)json_integer_value(v) : -1;
 }
 
 static unsigned long long drain_field(const char *qpath, const char *key)
@@ -334,6 +342,8 @@ int main(int argc, char **argv)
 	signal(SIGALRM, on_alarm);
 	alarm(900);
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+	prctl(PR_SET_CHILD_SUBREAPER, 1UL, 0, 0, 0);
+	atexit(stop_receiver_at_exit);
 
 	/* The receiver. */
 	unlink(regpath);
@@ -402,7 +412,7 @@ int main(int argc, char **argv)
 	for (int i = 0;; i++) {
 		long long open_fds;
 		if (is_memlogd) {
-			json_t *j = memlogd_stats(qpath);
+			json_t *j = memlogd_stats(qpath, 10000);
 			open_fds = j ? jint(json_object_get(j, "registrations"), NULL,
 					    "sources_open") : -1;
 			json_decref(j);
@@ -436,7 +446,7 @@ int main(int argc, char **argv)
 			close(fout[1]);
 		}
 		for (int i = 0;; i++) {
-			json_t *j = memlogd_stats(qpath);
+			json_t *j = memlogd_stats(qpath, 10000);
 			/* the stats request itself is one of the readers */
 			long long c = j ? jint(json_object_get(j, "readers"), NULL,
 					       "connected") : -1;
@@ -502,7 +512,7 @@ int main(int argc, char **argv)
 	/* Checks, untimed. */
 	long long ring_entries = -1;
 	if (is_memlogd) {
-		json_t *j = memlogd_stats(qpath);
+		json_t *j = memlogd_stats(qpath, 10000);
 		json_t *arr = j ? json_object_get(j, "sources") : NULL;
 		char *seen = calloc((size_t)K, 1);
 		if (!json_is_array(arr)) {
@@ -589,13 +599,17 @@ int main(int argc, char **argv)
 			mismatch("follower: received + missed != %llu produced: %s",
 				 (unsigned long long)N, fres);
 	} else if (follower_pid > 0) {
-		stop(follower_pid, "logread");
+		stop(follower_pid, SIGTERM, "logread");
 		follower_pid = -1;
 	}
 	for (int i = 0; i < K; i++)
 		close(srcs[i].fd);
-	stop(daemon_pid, target);
+	/* SIGINT, not SIGTERM: memlogd keeps everything in its fd holder
+	 * over a SIGTERM (a restart), and the next run would take this run's
+	 * sources and ring back. SIGINT lets the holder go too. */
+	stop(daemon_pid, SIGINT, target);
 	daemon_pid = -1;
+	reap_holders();
 
 	double secs = (double)(t1 - t0) / 1e9;
 	printf("target=%s follower=%s K=%d L=%d shape=%s writers=%d N=%llu "

@@ -5,7 +5,8 @@ R=$(mktemp -d /tmp/lwbench.XXXXXX)
 mkdir "$R/logs"
 "$B/memlogd" -socket-log "$R/l.sock" -socket-query "$R/q.sock" --buffer-size 512M &
 MP=$!
-trap 'kill $MP 2>/dev/null; rm -rf "$R"' EXIT
+# SIGINT: after SIGTERM memlogd's fd holder would keep everything.
+trap 'kill -INT $MP 2>/dev/null; wait $MP; rm -rf "$R"' EXIT
 while [ ! -S "$R/q.sock" ]; do sleep 0.01; done
 # N lines of 64 bytes from one source
 "$B/memlog-run" -socket "$R/l.sock" -n bench -- sh -c "yes 'abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz0' | head -n $N"

@@ -10,7 +10,8 @@
 set -eu
 B=${1:-build}; N=${2:-2000000}; R=${3:-5}
 T=$(mktemp -d /tmp/teebench.XXXXXX)
-trap 'kill $(cat "$T/pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$T"' EXIT
+# SIGINT: after SIGTERM memlogd's fd holder would keep everything.
+trap 'kill -INT $(cat "$T/pid" 2>/dev/null) 2>/dev/null || true; wait; rm -rf "$T"' EXIT
 yes 'abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz0' | head -n "$N" > "$T/lines"
 mkdir -p "$T/bundle"
 echo '{"process":{"terminal":false},"annotations":{"memlog.name":"bench"}}' > "$T/bundle/config.json"

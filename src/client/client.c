@@ -1,4 +1,5 @@
 #include "client.h"
+#include "reply.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@ void client_init(struct client *c, const char *path)
 	memset(c, 0, sizeof(*c));
 	c->path = path;
 	c->fd = -1;
+	binstream_init(&c->bs);
 }
 
 void client_close(struct client *c)
@@ -22,6 +24,9 @@ void client_close(struct client *c)
 	c->fd = -1;
 	c->start = c->end = c->scan = 0;
 	c->eof = false;
+	binstream_reset(&c->bs);
+	json_decref(c->err_root);
+	c->err_root = NULL;
 }
 
 void client_free(struct client *c)
@@ -30,6 +35,7 @@ void client_free(struct client *c)
 	free(c->buf);
 	c->buf = NULL;
 	c->cap = 0;
+	binstream_free(&c->bs);
 }
 
 int client_connect(struct client *c, const char *cursor)
@@ -45,11 +51,12 @@ int client_connect(struct client *c, const char *cursor)
 	if (plen >= sizeof(addr.sun_path))
 		return -ENAMETOOLONG;
 	memcpy(addr.sun_path, c->path, plen);
+	const char *fmt = c->binary ? " format=binary" : "";
 	n = cursor && *cursor
-		? snprintf(req, sizeof(req), "dump-follow after=%s%s\n", cursor,
-			   c->params ? c->params : "")
-		: snprintf(req, sizeof(req), "dump-follow%s\n",
-			   c->params ? c->params : "");
+		? snprintf(req, sizeof(req), "dump-follow after=%s%s%s\n", cursor,
+			   c->params ? c->params : "", fmt)
+		: snprintf(req, sizeof(req), "dump-follow%s%s\n",
+			   c->params ? c->params : "", fmt);
 	if (n < 0 || (size_t)n >= sizeof(req))
 		return -EINVAL;
 	/* Non-blocking: a daemon that is stopped and has a full backlog
@@ -64,6 +71,12 @@ int client_connect(struct client *c, const char *cursor)
 	}
 	/* A fresh socket's buffer takes the short request at once. */
 	ssize_t w = send(fd, req, (size_t)n, MSG_NOSIGNAL);
+	/* A server that refuses a client before reading its request (too
+	 * many query clients) writes its error line, shuts the connection
+	 * down for reading and closes: the send fails, but the line waits
+	 * in our receive queue. Reading it tells the caller why. */
+	if (w < 0 && (errno == EPIPE || errno == ECONNRESET))
+		w = n;
 	if (w != n) {
 		err = w < 0 ? -errno : -EAGAIN;
 		close(fd);
@@ -134,10 +147,56 @@ ssize_t client_fill(struct client *c)
 	do
 		n = read(c->fd, c->buf + c->end, c->cap - c->end);
 	while (n < 0 && errno == EINTR);
+	/* On a unix socket ECONNRESET comes only once every byte the peer
+	 * wrote has been read: it closed with bytes of ours unread. What it
+	 * sent is all there is, as at end of file. */
+	if (n < 0 && errno == ECONNRESET)
+		n = 0;
 	if (n < 0)
 		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
 	if (n == 0)
 		c->eof = true;
 	c->end += (size_t)n;
 	return n;
+}
+
+int client_record(struct client *c, struct binstream_item *it)
+{
+	size_t avail = c->end - c->start, used;
+	int k;
+
+	json_decref(c->err_root);
+	c->err_root = NULL;
+	if (!c->buf || !avail)
+		return 0;
+	if (!c->bs.hello && c->buf[c->start] == '{') {
+		/* Refused before the request was taken: the JSON error
+		 * line. */
+		const char *line;
+		size_t len;
+		struct reply_field error;
+		char err[REPLY_ERR_MAX];
+
+		k = client_line(c, &line, &len);
+		if (k <= 0) {
+			if (k < 0)
+				c->bs.why = "a line longer than the limit";
+			return k < 0 ? -EPROTO : 0;
+		}
+		if (reply_parse(line, len, &c->err_root, &error, err) !=
+		    REPLY_SERVER_ERROR) {
+			c->bs.why = "a JSON line in place of binary records";
+			return -EPROTO;
+		}
+		memset(it, 0, sizeof(*it));
+		it->type = BINREC_ERROR;
+		it->rec.type = BINREC_ERROR;
+		it->rec.msg = error.ptr;
+		it->rec.msg_len = error.len;
+		return 1;
+	}
+	k = binstream_next(&c->bs, c->buf + c->start, avail, it, &used);
+	if (k == 1)
+		c->start += used;
+	return k;
 }

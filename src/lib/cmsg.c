@@ -1,4 +1,5 @@
 #include "cmsg.h"
+#include "util.h"
 
 #include <string.h>
 #include <unistd.h>
@@ -24,7 +25,7 @@ void cmsg_collect(const struct msghdr *mh, struct cmsg_info *out)
 				if (out->nfds < CMSG_FDS_MAX)
 					out->fds[out->nfds++] = fd;
 				else
-					close(fd);
+					fd_close_nowait(fd);
 			}
 		} else if (c->cmsg_type == SCM_CREDENTIALS &&
 			   c->cmsg_len >= CMSG_LEN(sizeof(struct ucred))) {
@@ -36,7 +37,8 @@ void cmsg_collect(const struct msghdr *mh, struct cmsg_info *out)
 
 void cmsg_close_fds(struct cmsg_info *info)
 {
+	/* Received fds: a lingering socket among them must not hold us. */
 	for (int i = 0; i < info->nfds; i++)
-		close(info->fds[i]);
+		fd_close_nowait(info->fds[i]);
 	info->nfds = 0;
 }

@@ -24,7 +24,7 @@ struct cmsg_info {
  * ends up in out->fds (the caller owns them all). */
 void cmsg_collect(const struct msghdr *mh, struct cmsg_info *out);
 
-/* Closes every fd in info. */
+/* Closes every fd in info, never waiting (fd_close_nowait). */
 void cmsg_close_fds(struct cmsg_info *info);
 
 #endif

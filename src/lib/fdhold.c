@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <stdnoreturn.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -711,4 +712,44 @@ int fdhold_release(int sock)
 		for (uint32_t i = 0; m.op == FDHOLD_FDS && i < m.nkeys; i++)
 			close(fds[i]);
 	}
+}
+
+static bool executable(const char *p)
+{
+	return access(p, X_OK) == 0;
+}
+
+int fdhold_find_binary(const char *given, char *out, size_t cap)
+{
+	char self[PATH_MAX];
+	ssize_t n;
+
+	if (given) {
+		snprintf(out, cap, "%s", given);
+		return executable(out) ? 0 : -ENOENT;
+	}
+	/* Next to the running program: they are installed (and built)
+	 * together. */
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		char *slash = strrchr(self, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(out, cap, "%s/" FDHOLD_PROGRAM, self);
+			if (executable(out))
+				return 0;
+		}
+	}
+	const char *path = getenv("PATH");
+	if (!path)
+		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	while (*path) {
+		size_t l = strcspn(path, ":");
+		if (l && snprintf(out, cap, "%.*s/" FDHOLD_PROGRAM, (int)l, path) > 0 &&
+		    executable(out))
+			return 0;
+		path += l + (path[l] == ':');
+	}
+	return -ENOENT;
 }

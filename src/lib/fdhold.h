@@ -179,4 +179,10 @@ int fdhold_release(int sock);
  * its fds are closed) or negative errno. */
 int fdhold_recv(int sock, struct fdhold_msg *m, int *fds, int timeout_ms);
 
+/* The holder program's name, and where it is: given if not NULL (it must
+ * be executable), else next to the running program's binary, else on
+ * PATH. Returns 0 with the path in out, or -ENOENT. */
+#define FDHOLD_PROGRAM "memlog-fdholder"
+int fdhold_find_binary(const char *given, char *out, size_t cap);
+
 #endif

@@ -1,4 +1,5 @@
 #include "query.h"
+#include "regmsg.h"
 #include "util.h"
 
 #include <errno.h>
@@ -161,6 +162,67 @@ int query_parse(const char *line, size_t len, struct query_req *req,
 				if (strspn(list, "0123456789,") != vlen ||
 				    query_facility_arg(list, &req->fac_mask) < 0)
 					FAIL("facility takes N[,N...], 0 to 23");
+			} else if (word_is(p, klen, "since") ||
+				   word_is(p, klen, "until")) {
+				char num[24];
+				uint64_t ns;
+				bool since = word_is(p, klen, "since");
+				if ((since && req->has_since) || (!since && req->has_until))
+					FAIL("since or until given twice");
+				if (vlen == 0 || vlen >= sizeof(num))
+					FAIL("since and until take nanoseconds since the epoch");
+				memcpy(num, v, vlen);
+				num[vlen] = '\0';
+				if (parse_u64(num, UINT64_MAX, &ns) < 0)
+					FAIL("since and until take nanoseconds since the epoch");
+				if (since) {
+					req->since_ns = ns;
+					req->has_since = true;
+				} else {
+					req->until_ns = ns;
+					req->has_until = true;
+				}
+			} else if (word_is(p, klen, "stream")) {
+				/* stream=stdout,stderr,...: names, comma-separated. */
+				size_t at = 0;
+				if (req->stream_mask)
+					FAIL("stream given twice");
+				for (;;) {
+					size_t e = at;
+					while (e < vlen && v[e] != ',')
+						e++;
+					int sn = stream_parse(v + at, e - at);
+					if (sn < 0)
+						FAIL("stream takes stdout, stderr, kernel, "
+						     "syslog, none, comma-separated");
+					req->stream_mask |= 1u << sn;
+					if (e == vlen)
+						break;
+					at = e + 1;
+				}
+				if (!req->stream_mask)
+					FAIL("stream takes stdout, stderr, kernel, "
+					     "syslog, none, comma-separated");
+			} else if (word_is(p, klen, "grep") ||
+				   word_is(p, klen, "igrep")) {
+				size_t gl;
+				if (req->grep[0])
+					FAIL("grep given twice");
+				int r = pct_decode(v, vlen, req->grep,
+						   QUERY_GREP_MAX + 1, &gl);
+				if (r == -ERANGE)
+					FAIL("grep pattern too long");
+				if (r < 0 || gl == 0)
+					FAIL("bad percent-encoding in grep pattern");
+				req->grep_icase = word_is(p, klen, "igrep");
+			} else if (word_is(p, klen, "format")) {
+				req->binary = req->export_fmt = false;
+				if (word_is(v, vlen, "binary"))
+					req->binary = true;
+				else if (word_is(v, vlen, "export"))
+					req->export_fmt = true;
+				else if (!word_is(v, vlen, "json"))
+					FAIL("format takes json, binary or export");
 			} else if (word_is(p, klen, "source")) {
 				size_t gl;
 				if (req->nglobs == QUERY_GLOBS_MAX)

@@ -13,6 +13,7 @@
  *                       without a priority do not match)
  *           / "facility" (N[,N...]: facilities 0-23; entries without a
  *                       facility do not match)
+ *           / "format" (json, binary or export: how entries are sent)
  *
  * VALUE is percent-encoded (%XX) where it holds a space, '%', or a byte
  * outside printable ASCII. See docs/protocol.md. Pure parser: no I/O. */
@@ -28,6 +29,7 @@
 #define QUERY_LINE_MAX 4096
 #define QUERY_GLOBS_MAX 16
 #define QUERY_GLOB_MAX 1024
+#define QUERY_GREP_MAX 256   /* a bound on what a client's pattern costs */
 
 enum query_mode {
 	QUERY_DUMP = 0,        /* send what the ring holds, then close */
@@ -39,6 +41,9 @@ enum query_mode {
 struct query_req {
 	enum query_mode mode;
 	bool v2;                /* text request: v2 output fields */
+	bool binary;            /* format=binary: binrec.h records */
+	bool export_fmt;        /* format=export: systemd's Journal Export
+				 * Format (export.h) */
 	bool has_after;
 	struct cursor after;
 	bool has_last;
@@ -48,6 +53,11 @@ struct query_req {
 	uint32_t fac_mask;       /* bit N: facility N wanted; 0 = no filter */
 	unsigned nglobs;
 	char globs[QUERY_GLOBS_MAX][QUERY_GLOB_MAX + 1]; /* NUL-terminated */
+	bool has_since, has_until;
+	uint64_t since_ns, until_ns;  /* entries with since <= time <= until */
+	uint32_t stream_mask;    /* bit N: enum stream N wanted; 0 = no filter */
+	char grep[QUERY_GREP_MAX + 1]; /* extended regex on the message, or "" */
+	bool grep_icase;         /* grep without regard to case */
 };
 
 /* The error texts with which memlogd refuses an after= cursor, so that a

@@ -15,6 +15,22 @@ const char *stream_name(enum stream s)
 	}
 }
 
+static bool eq(const char *a, size_t alen, const char *lit);
+
+int stream_parse(const char *s, size_t len)
+{
+	static const struct { const char *name; enum stream st; } names[] = {
+		{ "stdout", STREAM_STDOUT }, { "stderr", STREAM_STDERR },
+		{ "none", STREAM_NONE }, { "daemon", STREAM_NONE },
+		{ "syslog", STREAM_SYSLOG }, { "kernel", STREAM_KERNEL },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (eq(s, len, names[i].name))
+			return (int)names[i].st;
+	return -1;
+}
+
 static bool eq(const char *a, size_t alen, const char *lit)
 {
 	size_t l = strlen(lit);

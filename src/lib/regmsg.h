@@ -28,6 +28,10 @@ enum stream {
 /* "stdout", "stderr", "none", "syslog", "kernel", or "unknown". */
 const char *stream_name(enum stream s);
 
+/* The stream named by s (len bytes; "daemon" also names STREAM_NONE, the
+ * daemon's own entries), or -1. */
+int stream_parse(const char *s, size_t len);
+
 struct reg_attr {
 	const char *key;
 	size_t key_len;

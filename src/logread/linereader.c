@@ -39,6 +39,11 @@ int line_reader_next(struct line_reader *lr, const char **line, size_t *len)
 	lr->scan = avail;
 	if (avail > lr->max)
 		return -EMSGSIZE;
+	if (lr->eof && avail > 0 && lr->drop_cut) {
+		lr->start = lr->end;
+		lr->scan = 0;
+		return 0;
+	}
 	if (lr->eof && avail > 0) {
 		*line = base;
 		*len = avail;

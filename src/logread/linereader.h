@@ -20,6 +20,8 @@ struct line_reader {
 	size_t cap;   /* allocated size of buf */
 	size_t max;   /* longest accepted line */
 	bool eof;     /* read() returned 0 */
+	bool drop_cut; /* at the end, a last line without '\n' (cut short) is
+			* dropped instead of returned */
 };
 
 void line_reader_init(struct line_reader *lr, int fd, size_t max);
@@ -28,8 +30,24 @@ void line_reader_free(struct line_reader *lr);
 /* The next complete line, without its '\n', valid until the next call.
  * Returns 1 with a line, 0 if more must be read first (or, once eof is set,
  * at the end), or -EMSGSIZE for a line longer than max. At the end of the
- * stream a last line without '\n' is returned as a line. */
+ * stream a last line without '\n' is returned as a line, or dropped with
+ * drop_cut. */
 int line_reader_next(struct line_reader *lr, const char **line, size_t *len);
+
+/* For a reader of records rather than lines (binary records): the bytes
+ * received and not yet taken, and taking n of them. */
+static inline const char *line_reader_data(const struct line_reader *lr,
+					   size_t *avail)
+{
+	*avail = lr->end - lr->start;
+	return lr->buf ? lr->buf + lr->start : NULL;
+}
+
+static inline void line_reader_take(struct line_reader *lr, size_t n)
+{
+	lr->start += n;
+	lr->scan = 0;
+}
 
 /* One read(): returns the number of bytes read, 0 at the end of the
  * stream (also when the peer reset the connection), or -errno (-ENOMEM if

@@ -79,6 +79,8 @@ static void make_request(const struct logread_opts *o, const char *after,
 	req->prio_min = o->prio_min;
 	req->prio_max = o->prio_max;
 	req->fac_mask = o->fac_mask;
+	/* memlog's clients read memlog's binary records: no JSON to parse. */
+	req->binary = o->v2 && !o->stats;
 	if (o->stats)
 		req->mode = QUERY_STATS;
 	else if (o->dump_follow || (o->follow && start))
@@ -156,7 +158,7 @@ int main(int argc, char **argv)
 			return LR_EXIT_RUNTIME;
 	}
 
-	sock = conn_open(opts.socket);
+	sock = conn_open(opts.socket, false);
 	if (sock < 0) {
 		if (sock == -ENAMETOOLONG)
 			diag_warn("cannot connect to %s: path too long for a "
@@ -169,6 +171,10 @@ int main(int argc, char **argv)
 
 	output_init(&out, STDOUT_FILENO, opts.format, isatty(STDOUT_FILENO));
 	session_init(&sess, sock, sigfd, &out);
+	if (req.binary)
+		session_binary(&sess);
+	if ((opts.follow || opts.dump_follow) && !opts.stats)
+		session_follow(&sess, opts.socket, &req);
 	if (!opts.after && have_file_cursor)
 		sess.cursor_file = opts.cursor_file;
 	if (r < 0)

@@ -98,11 +98,13 @@ static const struct opt rows[] = {
 		  "user, daemon, auth, syslog, cron, local0-local7...)\n"
 		  "or numbers 0-23, separated by commas" },
 	{ "output", "o", OPT_FUNC, .parse = parse_output,
-	  .bad = " takes legacy, short, json or raw", .arg = "FORMAT",
+	  .bad = " takes legacy, short, json, raw or export", .arg = "FORMAT",
 	  .help = "legacy  TIME;SOURCE;MSG (the default)\n"
 		  "short   TIME SOURCE[STREAM]: MSG\n"
-		  "json    the server's JSON object per line\n"
-		  "raw     MSG only, split lines joined again" },
+		  "json    memlogd's JSON object per line\n"
+		  "raw     MSG only, split lines joined again\n"
+		  "export  systemd's Journal Export Format\n"
+		  "        (systemd-journal-remote -o F.journal -)" },
 	{ "after-cursor", NULL, OPT_FUNC, LR(after), .parse = parse_cursor,
 	  .bad = ": not a cursor", .arg = "C",
 	  .help = "start after the entry with cursor C" },
@@ -126,6 +128,10 @@ static const char usage_head[] =
 static const char usage_tail[] =
 "-f or -F with a start point (-n, -after-cursor, a cursor in the cursor\n"
 "file) prints from that point on, then follows.\n"
+"\n"
+"-f and -F connect again when memlogd goes away, and resume after the\n"
+"last entry printed; LinuxKit's protocol (no memlog extension) has no\n"
+"cursor: it follows again, and what came meanwhile is not printed.\n"
 "\n"
 "On a terminal, control characters in the log are shown as \\xNN.\n"
 "\n"

@@ -9,6 +9,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "export.h"
+#include "record.h"
+#include "timefmt.h"
+#include "util.h"
+
 int output_format_parse(const char *s, enum out_format *f)
 {
 	static const struct {
@@ -19,6 +24,7 @@ int output_format_parse(const char *s, enum out_format *f)
 		{ "short", OUT_SHORT },
 		{ "json", OUT_JSON },
 		{ "raw", OUT_RAW },
+		{ "export", OUT_EXPORT },
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -39,6 +45,7 @@ void output_init(struct output *o, int fd, enum out_format f, bool escape)
 	o->format = f;
 	o->escape = escape;
 	o->chunked = fstat(fd, &st) < 0 || !S_ISREG(st.st_mode);
+	timecache_init(&o->tc);
 }
 
 void output_free(struct output *o)
@@ -180,6 +187,7 @@ int output_entry(struct output *o, const struct reply_entry *e, const char *line
 		return output_raw(o, e);
 	case OUT_LEGACY:
 	case OUT_SHORT:
+	case OUT_EXPORT: /* only from output_record() */
 		break;
 	}
 
@@ -205,6 +213,86 @@ int output_entry(struct output *o, const struct reply_entry *e, const char *line
 	put_text(o, e->msg, false);
 	put(o, "\n", 1);
 	return 0;
+}
+
+/* A reader's own marker, from its MARKER record. */
+static int record_marker(struct output *o, const struct binstream *bs,
+			 const struct binrec *r)
+{
+	char reason[256], text[257];
+	char tbuf[TIMEFMT_MAX];
+	size_t tl = MIN(r->msg_len, sizeof(text) - 1);
+
+	/* The encoders take C strings: the server's are short, cut like
+	 * its own (record_marker_v2 takes 256 bytes). */
+	memcpy(reason, r->reason, r->reason_len);
+	reason[r->reason_len] = '\0';
+	memcpy(text, r->msg, tl);
+	text[tl] = '\0';
+	if (o->format == OUT_JSON || o->format == OUT_EXPORT) {
+		if (reserve(o, MAX((size_t)RECORD_MARKER_BOUND,
+				   (size_t)EXPORT_MARKER_BOUND)) < 0)
+			return -ENOMEM;
+		o->len += o->format == OUT_JSON
+			? record_marker_v2(o->buf + o->len, r->time_ns,
+					   bs->instance, reason, r->missed,
+					   r->first, r->last, text)
+			: export_marker(o->buf + o->len, r->time_ns,
+					bs->instance, reason, r->missed,
+					r->first, r->last, text);
+		return 0;
+	}
+	struct reply_entry e = {
+		.time = { tbuf, timecache_format(&o->tc, tbuf, r->time_ns) },
+		.source = { "memlogd", 7 },
+		.stream = { "none", 4 },
+		.msg = { text, strlen(text) },
+		.marker = true,
+	};
+	return output_entry(o, &e, NULL, 0);
+}
+
+int output_record(struct output *o, const struct binstream *bs,
+		  const struct binstream_item *it)
+{
+	const struct binrec *r = &it->rec;
+	struct ring_entry re;
+	struct record_source src = { it->source, it->source_len,
+				     (enum stream)it->stream };
+	char tbuf[TIMEFMT_MAX];
+	const char *sn;
+
+	if (it->type == BINREC_MARKER)
+		return record_marker(o, bs, r);
+	switch (o->format) {
+	case OUT_JSON:
+		/* memlogd's own encoder: the line it would have sent. */
+		binstream_ring_entry(r, &re);
+		if (reserve(o, RECORD_V2_BOUND(it->source_len, r->msg_len) +
+			       RECORD_ATTR_BYTE * r->attrs_len + 16) < 0)
+			return -ENOMEM;
+		o->len += record_v2(o->buf + o->len, &re, bs->instance, &src);
+		return 0;
+	case OUT_EXPORT:
+		binstream_ring_entry(r, &re);
+		if (reserve(o, EXPORT_BOUND(it->source_len, r->msg_len,
+					    r->attrs_len)) < 0)
+			return -ENOMEM;
+		o->len += export_entry(o->buf + o->len, &re, bs->instance, &src);
+		return 0;
+	default:
+		break;
+	}
+	sn = stream_name((enum stream)it->stream);
+	struct reply_entry e = {
+		.time = { tbuf, timecache_format(&o->tc, tbuf, r->time_ns) },
+		.source = { it->source, it->source_len },
+		.stream = { sn, strlen(sn) },
+		.msg = { r->msg, r->msg_len },
+		.partial = r->flags & BINREC_PARTIAL,
+		.marker = r->flags & BINREC_NOTICE,
+	};
+	return output_entry(o, &e, NULL, 0);
 }
 
 int output_bytes(struct output *o, const char *s, size_t len)

@@ -3,8 +3,11 @@
  *   legacy  TIME;SOURCE;MSG       LinuxKit's logread; ';' in SOURCE as '\;'
  *   short   TIME SOURCE[STREAM]: MSG   ("[STREAM]" left out when the
  *                                       server sent no stream)
- *   json    the server's line exactly as received
+ *   json    memlogd's v2 JSON object (with LinuxKit's protocol: the
+ *           server's line exactly as received)
  *   raw     MSG alone; the pieces of a split line are joined again
+ *   export  systemd's Journal Export Format (src/lib/export.h), for
+ *           systemd-journal-remote
  *
  * Every entry, marker and piece of a split line is one output line, except
  * in raw, where a partial piece is not followed by a newline (one is added
@@ -21,13 +24,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "binstream.h"
 #include "reply.h"
+#include "timecache.h"
 
 enum out_format {
 	OUT_LEGACY,
 	OUT_SHORT,
 	OUT_JSON,
 	OUT_RAW,
+	OUT_EXPORT,
 };
 
 /* Buffer size past which the caller should flush. */
@@ -44,9 +50,11 @@ struct output {
 	bool midline;           /* raw: a partial piece went out without '\n' */
 	char *mid_key;          /* raw: source and stream of that piece */
 	size_t mid_key_len;
+	struct timecache tc;    /* the second the last time was in */
 };
 
-/* Parses a format name ("legacy", "short", "json", "raw"): 0 or -EINVAL. */
+/* Parses a format name ("legacy", "short", "json", "raw", "export"): 0 or
+ * -EINVAL. */
 int output_format_parse(const char *s, enum out_format *f);
 
 /* escape: whether fd is a terminal (the caller decides, see isatty()). */
@@ -57,6 +65,13 @@ void output_free(struct output *o);
  * from (for json). Returns 0 or -ENOMEM. */
 int output_entry(struct output *o, const struct reply_entry *e, const char *line,
 		 size_t line_len);
+
+/* Formats a binary record (an ENTRY or a MARKER of bs's stream) into
+ * the buffer: the same output as output_entry() gives for its JSON, the
+ * message as stored (no JSON escaping to undo), with no allocation but
+ * the buffer's growth. Returns 0 or -ENOMEM. */
+int output_record(struct output *o, const struct binstream *bs,
+		  const struct binstream_item *it);
 
 /* Appends bytes as they are (stats replies). Returns 0 or -ENOMEM. */
 int output_bytes(struct output *o, const char *s, size_t len);

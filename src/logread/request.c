@@ -55,12 +55,25 @@ static const char *mode_word(enum query_mode m)
 	return NULL;
 }
 
+void request_resume(const struct request *first, const char *cursor,
+		    struct request *out)
+{
+	*out = *first;
+	if (!first->v2) {
+		out->mode = QUERY_FOLLOW;
+	} else if (cursor && *cursor) {
+		out->mode = QUERY_DUMP_FOLLOW;
+		out->after = cursor;
+		out->has_last = false;
+	}
+}
+
 int request_build(const struct request *r, char *out, size_t cap)
 {
 	struct line_out o = { .p = out, .cap = cap };
 	const char *word = mode_word(r->mode);
 	bool params = r->after || r->has_last || r->nglobs || r->has_prio ||
-		      r->fac_mask;
+		      r->fac_mask || r->binary;
 
 	if (!word)
 		return -EINVAL;
@@ -116,6 +129,8 @@ int request_build(const struct request *r, char *out, size_t cap)
 		put_str(&o, " source=");
 		put_pct(&o, r->globs[i], gl);
 	}
+	if (r->binary)
+		put_str(&o, " format=binary");
 	if (o.full || o.len > QUERY_LINE_MAX)
 		return -ENOSPC;
 	put(&o, "\n", 1);

@@ -26,12 +26,23 @@ struct request {
 	uint32_t fac_mask;  /* facilities wanted (bit N), 0 = all (v2 only) */
 	const char *const *globs; /* source globs (v2 only) */
 	unsigned nglobs;
+	bool binary;        /* format=binary: memlog's binary records
+			     * (v2 only; not with stats) */
 };
 
 
+/* The request that goes on after a lost connection (-f, -F), into out:
+ * memlog's with a cursor (that of the last entry printed): dump-follow
+ * after it, with the same filters; memlog's without one yet: first again;
+ * LinuxKit's, which has no cursor: follow (also after -F, whose dump
+ * would print everything again). out->after points to cursor. */
+void request_resume(const struct request *first, const char *cursor,
+		    struct request *out);
+
 /* Writes the bytes to send into out. Returns their number, -ENOSPC if the
  * line would exceed QUERY_LINE_MAX, or -EINVAL for a request that cannot
- * be expressed (a legacy request with parameters, stats with parameters,
+ * be expressed (a legacy request with parameters or binary, stats with
+ * parameters or binary,
  * a malformed cursor, too many or too long globs). */
 int request_build(const struct request *r, char *out, size_t cap);
 

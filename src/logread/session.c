@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "follow.h"
 #include "query.h"
 #include "reply.h"
 #include "util.h"
@@ -20,11 +21,52 @@ void session_init(struct session *s, int sock, int sigfd,
 	s->sigfd = sigfd;
 	s->out = *out;
 	line_reader_init(&s->lr, sock, LINE_READER_MAX);
+	binstream_init(&s->bs);
+}
+
+void session_binary(struct session *s)
+{
+	s->binary = true;
+}
+
+void session_pending(struct session *s)
+{
+	if (!s->pending_bin)
+		return;
+	cursor_format(s->pending, (struct cursor){ s->pending_inst,
+						   s->pending_seq });
+	s->pending_len = CURSOR_LEN;
+	s->pending_bin = false;
+}
+
+void session_follow(struct session *s, const char *path,
+		    const struct request *first)
+{
+	s->follow = true;
+	s->path = path;
+	s->first = first;
+	s->lr.drop_cut = true;
+	reconn_init(&s->rc);
+	backoff_init(&s->bo, FOLLOW_BACKOFF_MIN_MS, FOLLOW_BACKOFF_MAX_MS);
+}
+
+void session_attach(struct session *s, int sock)
+{
+	bool drop_cut = s->lr.drop_cut;
+
+	if (s->sock >= 0)
+		close(s->sock);
+	s->sock = sock;
+	line_reader_free(&s->lr);
+	line_reader_init(&s->lr, sock, LINE_READER_MAX);
+	s->lr.drop_cut = drop_cut;
+	binstream_reset(&s->bs); /* a new connection starts with HELLO */
 }
 
 void session_free(struct session *s)
 {
 	line_reader_free(&s->lr);
+	binstream_free(&s->bs);
 	output_free(&s->out);
 	if (s->sock >= 0)
 		close(s->sock);
@@ -59,6 +101,7 @@ static int output_error(struct session *s, int r)
 /* The entries buffered so far are out: their cursor is the one to save. */
 static void mark_written(struct session *s)
 {
+	session_pending(s);
 	if (s->pending_len) {
 		memcpy(s->saved, s->pending, s->pending_len + 1);
 		s->saved_len = s->pending_len;
@@ -118,6 +161,8 @@ static int handle_line(struct session *s, const char *line, size_t len)
 		return LR_EXIT_PROTOCOL;
 	}
 	r = output_entry(&s->out, &e, line, len);
+	if (s->follow)
+		backoff_reset(&s->bo);
 	if (r == 0 && e.cursor.ptr) {
 		memcpy(s->pending, e.cursor.ptr, e.cursor.len);
 		s->pending[e.cursor.len] = '\0';
@@ -133,20 +178,93 @@ static int handle_line(struct session *s, const char *line, size_t len)
 	return -1;
 }
 
+/* One binary record. Returns -1 to go on or an exit code. */
+static int handle_record(struct session *s, const struct binstream_item *it)
+{
+	int r;
+
+	switch (it->type) {
+	case BINREC_ERROR:
+		return server_error(s, (struct reply_field){ it->rec.msg,
+							     it->rec.msg_len });
+	case BINREC_ENTRY:
+	case BINREC_MARKER:
+		break;
+	default:
+		return -1; /* HELLO, SOURCE: taken in by s->bs */
+	}
+	r = output_record(&s->out, &s->bs, it);
+	if (r < 0) {
+		diag_warn("out of memory");
+		return LR_EXIT_RUNTIME;
+	}
+	if (s->follow)
+		backoff_reset(&s->bo);
+	/* A marker's cursor names the last entry it counts. */
+	s->pending_bin = true;
+	s->pending_inst = s->bs.instance;
+	s->pending_seq = it->type == BINREC_ENTRY ? it->rec.seq : it->rec.last;
+	if (s->out.len >= OUTPUT_FLUSH_AT)
+		return flush(s);
+	return -1;
+}
+
+/* Takes the complete records received. Returns -1 to go on (more must be
+ * read) or an exit code. */
+static int take_records(struct session *s)
+{
+	for (;;) {
+		struct binstream_item it;
+		size_t avail, used;
+		const char *p = line_reader_data(&s->lr, &avail);
+		int k, code;
+
+		if (!avail)
+			return -1;
+		if (!s->bs.hello && p[0] == '{') {
+			/* Refused before the request was taken: the JSON
+			 * error line (docs/protocol.md). */
+			const char *line;
+			size_t len;
+			k = line_reader_next(&s->lr, &line, &len);
+			if (k == 1)
+				return handle_line(s, line, len);
+			return k < 0 ? LR_EXIT_PROTOCOL : -1;
+		}
+		k = binstream_next(&s->bs, p, avail, &it, &used);
+		if (k == 0)
+			return -1;
+		if (k < 0) {
+			diag_warn("protocol error: the server sent %s", s->bs.why);
+			return LR_EXIT_PROTOCOL;
+		}
+		line_reader_take(&s->lr, used);
+		code = handle_record(s, &it);
+		if (code >= 0)
+			return code;
+	}
+}
+
 /* Waits for the socket to be readable. Returns -1 when it is, or
  * LR_EXIT_OK when a stop signal came first. Without a signalfd the read
- * itself blocks, so there is nothing to wait for here. */
+ * itself blocks, so there is nothing to wait for here, unless memlogd is
+ * to be looked at meanwhile: whether it is back (follow_check_back()). */
 static int wait_readable(struct session *s)
 {
 	struct pollfd p[2] = {
 		{ .fd = s->sock, .events = POLLIN },
-		{ .fd = s->sigfd, .events = POLLIN },
+		{ .fd = s->sigfd, .events = POLLIN }, /* ignored when -1 */
 	};
 
-	if (s->sigfd < 0)
-		return -1;
 	for (;;) {
-		int n = poll(p, 2, -1);
+		uint64_t at = s->follow ? reconn_deadline(&s->rc) : UINT64_MAX;
+		uint64_t now = now_mono_ms();
+		int n;
+
+		if (s->sigfd < 0 && at == UINT64_MAX)
+			return -1;
+		n = poll(p, 2, at == UINT64_MAX ? -1 : at <= now ? 0 :
+			 (int)MIN(at - now, 60000));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -155,7 +273,9 @@ static int wait_readable(struct session *s)
 			consume_signal(s);
 			return LR_EXIT_OK;
 		}
-		return -1;
+		if (n > 0)
+			return -1;
+		follow_check_back(s, false);
 	}
 }
 
@@ -167,10 +287,14 @@ static int read_more(struct session *s)
 		diag_warn("out of memory");
 		return LR_EXIT_RUNTIME;
 	}
+	if (n < 0 && s->follow)
+		return follow_reconnect(s, (int)n);
 	if (n < 0) {
 		diag_warn_err((int)n, "cannot read from the server");
 		return LR_EXIT_RUNTIME;
 	}
+	if (n > 0 && s->follow)
+		follow_check_back(s, true);
 	return -1;
 }
 
@@ -190,23 +314,40 @@ int session_entries(struct session *s)
 		size_t len;
 		int r = 0;
 
-		while (code < 0 && (r = line_reader_next(&s->lr, &line, &len)) == 1)
-			code = handle_line(s, line, len);
+		if (s->binary)
+			code = take_records(s);
+		else
+			while (code < 0 &&
+			       (r = line_reader_next(&s->lr, &line, &len)) == 1)
+				code = handle_line(s, line, len);
 		if (code >= 0)
 			break;
 		if (r < 0) {
 			code = too_long();
 			break;
 		}
-		if (s->lr.eof) {
+		if (s->lr.eof && !s->follow) {
+			size_t left;
+			line_reader_data(&s->lr, &left);
+			if (s->binary && left) {
+				diag_warn("protocol error: the server's answer "
+					  "ends inside a record");
+				code = LR_EXIT_PROTOCOL;
+				break;
+			}
 			code = LR_EXIT_OK;
 			break;
 		}
 		/* Nothing may sit in the buffer while we wait: in follow
-		 * mode the next entry may be hours away. */
+		 * mode the next entry may be hours away, or memlogd. */
 		code = flush(s);
-		if (code < 0)
-			code = wait_readable(s);
+		if (code >= 0)
+			break;
+		if (s->lr.eof) {
+			code = follow_reconnect(s, 0);
+			continue;
+		}
+		code = wait_readable(s);
 		if (code < 0)
 			code = read_more(s);
 	}

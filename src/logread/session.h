@@ -6,8 +6,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "backoff.h"
+#include "binstream.h"
 #include "linereader.h"
 #include "output.h"
+#include "reconn.h"
 #include "request.h"
 
 /* logread's exit codes. */
@@ -28,6 +31,12 @@ struct session {
 	struct output out;        /* what is printed */
 	char pending[CURSOR_TEXT_MAX + 1]; /* cursor of the last entry buffered */
 	size_t pending_len;       /* 0: none yet */
+	bool binary;              /* the answer is binary records (binrec.h) */
+	struct binstream bs;      /* ... read with this */
+	bool pending_bin;         /* pending is (pending_inst, pending_seq),
+				   * written out as text only when needed
+				   * (session_pending()) */
+	uint64_t pending_inst, pending_seq;
 	char saved[CURSOR_TEXT_MAX + 1];   /* cursor of the last entry written */
 	size_t saved_len;         /* 0: none yet */
 	bool output_dead;         /* writing failed: nothing more is printed */
@@ -35,6 +44,12 @@ struct session {
 				   * read from this file (NULL: it does not):
 				   * the server refusing it is the file's
 				   * fault (exit 5), not a protocol error */
+	bool follow;              /* -f, -F: a connection that ends is made
+				   * again (follow.h) */
+	const char *path;         /* the query socket (follow) */
+	const struct request *first; /* what was asked first (follow) */
+	struct reconn rc;         /* the lost connection said, and its end */
+	struct backoff bo;        /* pauses between connection attempts */
 };
 
 /* sock and out are the session's from now on; session_free() closes and
@@ -43,9 +58,24 @@ void session_init(struct session *s, int sock, int sigfd,
 		  const struct output *out);
 void session_free(struct session *s);
 
-/* Prints entries until the server closes the connection, a stop signal
- * arrives or something fails; messages go to stderr. Returns the exit
- * code. Afterwards saved holds the cursor of the last entry that was
+/* The answer comes as binary records (the request had format=binary). */
+void session_binary(struct session *s);
+
+/* Brings pending up to date (the cursor of the last entry buffered). */
+void session_pending(struct session *s);
+
+/* Makes the session follow across lost connections (-f, -F): path is
+ * the query socket, first the request sent on it (both kept). */
+void session_follow(struct session *s, const char *path,
+		    const struct request *first);
+
+/* Takes the new connection sock (closing the old one): what was read on
+ * the old one and not printed is forgotten. */
+void session_attach(struct session *s, int sock);
+
+/* Prints entries until the server closes the connection (unless the
+ * session follows), a stop signal arrives or something fails; messages go
+ * to stderr. Returns the exit code. Afterwards saved holds the cursor of the last entry that was
  * written out completely, which is where a later run resumes. */
 int session_entries(struct session *s);
 

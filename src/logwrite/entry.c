@@ -1,67 +1,100 @@
 #include "entry.h"
-#include "reply.h"
+#include "record.h"
+#include "util.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-
-void entry_parser_init(struct entry_parser *p)
+void entry_builder_init(struct entry_builder *b)
 {
-	memset(p, 0, sizeof(*p));
+	memset(b, 0, sizeof(*b));
+	timecache_init(&b->tc);
 }
 
-void entry_parser_free(struct entry_parser *p)
+void entry_builder_free(struct entry_builder *b)
 {
-	json_decref(p->root);
-	memset(p, 0, sizeof(*p));
+	free(b->line);
+	memset(b, 0, sizeof(*b));
 }
 
-/* One line through the clients' shared reader; logwrite also needs the
- * cursor, and keeps the line itself for --format json. */
-static int parse_json(struct entry_parser *p, const char *line, size_t len,
-		      struct lw_entry *e, char err[ENTRY_ERR_MAX])
+static int room(struct entry_builder *b, size_t need)
 {
-	struct reply_entry re;
-	int r = reply_entry_parse(line, len, &p->root, &re, err);
+	if (b->cap >= need)
+		return 0;
+	char *n = realloc(b->line, need);
+	if (!n)
+		return -ENOMEM;
+	b->line = n;
+	b->cap = need;
+	return 0;
+}
 
-	memset(e, 0, sizeof(*e));
-	if (r == REPLY_SERVER_ERROR) {
-		e->msg = (struct lw_field){ re.msg.ptr, re.msg.len };
-		return ENTRY_SERVER_ERROR;
+static int marker(struct entry_builder *b, enum lw_format f,
+		  const struct binstream *bs, const struct binrec *r,
+		  struct lw_entry *e)
+{
+	char reason[256];
+	size_t tl = MIN(r->msg_len, sizeof(b->text) - 1);
+
+	memcpy(reason, r->reason, r->reason_len);
+	reason[r->reason_len] = '\0';
+	memcpy(b->text, r->msg, tl);
+	b->text[tl] = '\0';
+	e->has_cur = true;
+	e->cur = (struct cursor){ bs->instance, r->last };
+	e->source = (struct lw_field){ "memlogd", 7 };
+	e->stream = (struct lw_field){ "none", 4 };
+	e->msg = (struct lw_field){ b->text, tl };
+	e->marker = true;
+	if (f == LW_FORMAT_JSON) {
+		if (room(b, RECORD_MARKER_BOUND) < 0)
+			return -ENOMEM;
+		e->line = (struct lw_field){ b->line,
+			record_marker_v2(b->line, r->time_ns, bs->instance,
+					 reason, r->missed, r->first, r->last,
+					 b->text) - 1 }; /* without '\n' */
 	}
-	if (r != REPLY_OK)
-		return r;
-	if (!re.cursor.ptr) {
-		snprintf(err, ENTRY_ERR_MAX, "an entry without \"cursor\"");
-		return -EPROTO;
-	}
-	e->cursor = (struct lw_field){ re.cursor.ptr, re.cursor.len };
-	e->time = (struct lw_field){ re.time.ptr, re.time.len };
-	e->source = (struct lw_field){ re.source.ptr, re.source.len };
-	if (re.stream.ptr)
-		e->stream = (struct lw_field){ re.stream.ptr, re.stream.len };
-	e->msg = (struct lw_field){ re.msg.ptr, re.msg.len };
-	e->partial = re.partial;
-	e->marker = re.marker;
-	e->line = (struct lw_field){ line, len };
+	if (f == LW_FORMAT_TEXT)
+		e->time = (struct lw_field){ b->time,
+			timecache_format(&b->tc, b->time, r->time_ns) };
 	return ENTRY_OK;
 }
 
-int entry_parse(struct entry_parser *p, const char *line, size_t len,
-		struct lw_entry *e, char err[ENTRY_ERR_MAX])
+int entry_from_record(struct entry_builder *b, enum lw_format f,
+		      const struct binstream *bs,
+		      const struct binstream_item *it, struct lw_entry *e)
 {
-	int r;
+	const struct binrec *r = &it->rec;
 
-	json_decref(p->root);
-	p->root = NULL;
-	r = parse_json(p, line, len, e, err);
-	if (r != ENTRY_OK)
-		return r;
-	if (!cursor_text_valid(e->cursor.ptr, e->cursor.len)) {
-		snprintf(err, ENTRY_ERR_MAX, "a malformed cursor");
-		return -EPROTO;
+	memset(e, 0, sizeof(*e));
+	if (it->type == BINREC_ERROR) {
+		e->msg = (struct lw_field){ r->msg, r->msg_len };
+		return ENTRY_SERVER_ERROR;
+	}
+	if (it->type == BINREC_MARKER)
+		return marker(b, f, bs, r, e);
+	const char *sn = stream_name((enum stream)it->stream);
+	e->has_cur = true;
+	e->cur = (struct cursor){ bs->instance, r->seq };
+	e->source = (struct lw_field){ it->source, it->source_len };
+	e->stream = (struct lw_field){ sn, strlen(sn) };
+	e->msg = (struct lw_field){ r->msg, r->msg_len };
+	e->partial = r->flags & BINREC_PARTIAL;
+	e->marker = r->flags & BINREC_NOTICE;
+	if (f == LW_FORMAT_TEXT)
+		e->time = (struct lw_field){ b->time,
+			timecache_format(&b->tc, b->time, r->time_ns) };
+	if (f == LW_FORMAT_JSON) {
+		struct ring_entry re;
+		struct record_source src = { it->source, it->source_len,
+					     (enum stream)it->stream };
+		binstream_ring_entry(r, &re);
+		if (room(b, RECORD_V2_BOUND(it->source_len, r->msg_len) +
+			    RECORD_ATTR_BYTE * r->attrs_len + 16) < 0)
+			return -ENOMEM;
+		e->line = (struct lw_field){ b->line,
+			record_v2(b->line, &re, bs->instance, &src) - 1 };
 	}
 	return ENTRY_OK;
 }

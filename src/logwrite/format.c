@@ -1,6 +1,7 @@
 #include "format.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
 int format_parse(const char *s, enum lw_format *out)
@@ -39,6 +40,23 @@ static bool plain(unsigned char c)
 	return (c >= 0x20 && c != 0x7f) || c == '\t';
 }
 
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+/* No byte of the 8 at p is below 0x20 or 0x7f (tab counts as one: it
+ * takes the byte-wise path). The usual word tricks: a byte below 0x20
+ * borrows, a byte equal to 0x7f becomes zero after the xor; each test
+ * is exact about whether any byte matches. */
+static bool word_plain(const char *p)
+{
+	uint64_t w, x;
+
+	memcpy(&w, p, 8);
+	x = w ^ (0x7f * ONES);
+	return !(((w - 0x20 * ONES) & ~w & HIGHS) |
+		 ((x - ONES) & ~x & HIGHS));
+}
+
 /* Copies s, writing control characters other than tab as \xNN. */
 static char *put_text(char *p, struct lw_field s)
 {
@@ -47,6 +65,8 @@ static char *put_text(char *p, struct lw_field s)
 
 	while (i < s.len) {
 		size_t run = i;
+		while (run + 8 <= s.len && word_plain(s.ptr + run))
+			run += 8;
 		while (run < s.len && plain((unsigned char)s.ptr[run]))
 			run++;
 		if (run > i) {

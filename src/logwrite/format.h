@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cursor.h"
+
 enum lw_format {
 	LW_FORMAT_TEXT = 0,
 	LW_FORMAT_JSON,
@@ -29,7 +31,10 @@ struct lw_field {
 /* One entry as received from memlogd (see entry.h for the parser). */
 struct lw_entry {
 	struct lw_field line;   /* the JSON object as received, without '\n' */
-	struct lw_field cursor; /* where to resume after this entry */
+	struct lw_field cursor; /* where to resume after this entry ... */
+	bool has_cur;           /* ... or, when set, cur, written as text
+				 * only when the store saves it */
+	struct cursor cur;
 	struct lw_field time;   /* RFC 3339, as memlogd formatted it */
 	struct lw_field source;
 	struct lw_field stream; /* stdout, stderr, kernel, syslog, none...;

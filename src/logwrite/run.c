@@ -88,18 +88,24 @@ static void conn_try(struct logwrite *lw)
 	int r = client_connect(&lw->client, store_cursor(lw->store));
 
 	if (r < 0) {
-		if (!lw->conn_down)
+		if (reconn_lost(&lw->rc))
 			diag_warn("cannot connect to %s: %s; retrying",
 				  lw->opts->socket, r == -ENAMETOOLONG ?
 				  "path too long for a unix socket" :
 				  strerror(-r));
-		lw->conn_down = true;
 		lw->conn_at = now_mono_ms() + backoff_next(&lw->conn_bo);
 		return;
 	}
-	if (lw->conn_down)
+	reconn_connected(&lw->rc, now_mono_ms());
+}
+
+/* memlogd answers again after a loss that was said: say so, once. got:
+ * bytes have just arrived. */
+static void conn_check_back(struct logwrite *lw, bool got)
+{
+	if (lw->client.fd >= 0 &&
+	    reconn_back(&lw->rc, lw->client.fd, got, now_mono_ms()))
 		diag_warn("connected to %s", lw->opts->socket);
-	lw->conn_down = false;
 }
 
 /* The connection ended or went wrong; why is said once. */
@@ -110,10 +116,8 @@ static void conn_lost(struct logwrite *lw, const char *why, bool protocol)
 		if (!lw->proto_reported)
 			diag_warn("%s; reconnecting", why);
 		lw->proto_reported = true;
-	} else {
-		if (!lw->conn_down)
-			diag_warn("%s; reconnecting", why);
-		lw->conn_down = true;
+	} else if (reconn_lost(&lw->rc)) {
+		diag_warn("%s; reconnecting", why);
 	}
 	lw->conn_at = now_mono_ms() + backoff_next(&lw->conn_bo);
 }
@@ -152,21 +156,23 @@ static void refused_cursor(struct logwrite *lw, struct lw_field msg)
 	lw->exit_code = LW_EXIT_STATE;
 }
 
-/* Appends the complete lines received. Returns 0; 1 with why set when the
- * server sent an error or something unreadable; 2 when it refused the
+/* Appends the complete records received. Returns 0; 1 with why set when
+ * the server sent an error or something unreadable; 2 when it refused the
  * cursor (logwrite stops); -1 after a failure on the files (handled). */
-static int take_lines(struct logwrite *lw, char *why, size_t whylen,
-		      size_t *appended)
+static int take_records(struct logwrite *lw, char *why, size_t whylen,
+			size_t *appended)
 {
-	const char *line;
-	size_t len;
+	struct binstream_item it;
 	int r;
 
-	while ((r = client_line(&lw->client, &line, &len)) == 1) {
-		char err[ENTRY_ERR_MAX];
+	while ((r = client_record(&lw->client, &it)) == 1) {
 		struct lw_entry e;
-		int k = entry_parse(&lw->parser, line, len, &e, err);
+		int k;
 
+		if (it.type == BINREC_HELLO || it.type == BINREC_SOURCE)
+			continue;
+		k = entry_from_record(&lw->builder, lw->opts->format,
+				      &lw->client.bs, &it, &e);
 		if (k == ENTRY_SERVER_ERROR && cursor_refused(e.msg)) {
 			refused_cursor(lw, e.msg);
 			return 2;
@@ -176,12 +182,8 @@ static int take_lines(struct logwrite *lw, char *why, size_t whylen,
 				 (int)MIN(e.msg.len, 200), e.msg.ptr);
 			return 1;
 		}
-		if (k == -ENOMEM) {
-			snprintf(why, whylen, "out of memory reading an entry");
-			return 1;
-		}
 		if (k < 0) {
-			snprintf(why, whylen, "protocol error: memlogd sent %s", err);
+			snprintf(why, whylen, "out of memory reading an entry");
 			return 1;
 		}
 		k = store_append(lw->store, &e);
@@ -195,9 +197,13 @@ static int take_lines(struct logwrite *lw, char *why, size_t whylen,
 		backoff_reset(&lw->conn_bo);
 		lw->proto_reported = false;
 	}
+	if (r == -ENOMEM) {
+		snprintf(why, whylen, "out of memory reading an entry");
+		return 1;
+	}
 	if (r < 0) {
-		snprintf(why, whylen, "protocol error: memlogd sent a line longer "
-			 "than %u MiB", CLIENT_LINE_MAX >> 20);
+		snprintf(why, whylen, "protocol error: memlogd sent %s",
+			 lw->client.bs.why ? lw->client.bs.why : "something else");
 		return 1;
 	}
 	return 0;
@@ -223,7 +229,9 @@ static void pump(struct logwrite *lw)
 			lost = true;
 			break;
 		}
-		r = take_lines(lw, why, sizeof(why), &appended);
+		if (n > 0)
+			conn_check_back(lw, true);
+		r = take_records(lw, why, sizeof(why), &appended);
 		if (r < 0)
 			return;
 		if (r == 2) {
@@ -287,7 +295,9 @@ void run_init(struct logwrite *lw, const struct lw_opts *opts,
 	lw->sigfd = sigfd;
 	lw->log_dir = opts->log_dir;
 	client_init(&lw->client, opts->socket);
-	entry_parser_init(&lw->parser);
+	lw->client.binary = true;
+	reconn_init(&lw->rc);
+	entry_builder_init(&lw->builder);
 	backoff_init(&lw->conn_bo, RUN_BACKOFF_MIN_MS, RUN_BACKOFF_MAX_MS);
 	backoff_init(&lw->disk_bo, RUN_BACKOFF_MIN_MS, RUN_BACKOFF_MAX_MS);
 	if (start_err < 0) {
@@ -301,7 +311,7 @@ void run_init(struct logwrite *lw, const struct lw_opts *opts,
 void run_free(struct logwrite *lw)
 {
 	client_free(&lw->client);
-	entry_parser_free(&lw->parser);
+	entry_builder_free(&lw->builder);
 }
 
 /* Milliseconds until the earliest deadline, -1 for none. */
@@ -314,6 +324,8 @@ static int timeout_ms(const struct logwrite *lw, uint64_t now)
 	else {
 		if (lw->client.fd < 0)
 			at = lw->conn_at;
+		else
+			at = reconn_deadline(&lw->rc);
 		if (lw->opts->max_age_s || !lw->scanned)
 			at = MIN(at, lw->age_at);
 		if (lw->disk_reported && lw->disk_committed)
@@ -335,6 +347,7 @@ int run(struct logwrite *lw)
 			disk_retry(lw);
 		if (!lw->disk_failed && lw->client.fd < 0 && now >= lw->conn_at)
 			conn_try(lw);
+		conn_check_back(lw, false);
 		if (!lw->disk_failed && (lw->opts->max_age_s || !lw->scanned) &&
 		    now >= lw->age_at)
 			scan(lw);

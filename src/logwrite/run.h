@@ -3,7 +3,9 @@
  *
  * - memlogd not there or gone: reconnect after a capped exponential
  *   backoff (100 ms doubling to 5 s), resuming after the durable cursor;
- *   said once on stderr, and once when connected again.
+ *   said once on stderr, and once when memlogd answers again (reconn.h:
+ *   while memlogd restarts, its fd holder keeps the socket, so connecting
+ *   succeeds before memlogd is back).
  * - A write, fsync, rename or compression fails (disk full, read-only,
  *   I/O error): what was not committed is dropped, the connection is
  *   closed (memlogd keeps the entries in its ring, or marks this reader
@@ -26,6 +28,7 @@
 #include "client.h"
 #include "entry.h"
 #include "options.h"
+#include "reconn.h"
 #include "store.h"
 
 enum logwrite_exit {
@@ -49,12 +52,12 @@ struct logwrite {
 	const struct lw_opts *opts;
 	struct store *store;
 	struct client client;
-	struct entry_parser parser;  /* memlogd's lines */
+	struct entry_builder builder; /* memlogd's records as entries */
 	int sigfd;                 /* SIGTERM, SIGINT, SIGHUP */
 	const char *log_dir;       /* for messages */
 	struct backoff conn_bo;    /* reconnecting */
 	uint64_t conn_at;          /* monotonic ms of the next connect */
-	bool conn_down;            /* a connection problem was reported */
+	struct reconn rc;          /* a lost connection said, and its end */
 	bool proto_reported;       /* a protocol error was reported */
 	struct backoff disk_bo;    /* retrying the files */
 	bool disk_failed;          /* waiting to retry the files */

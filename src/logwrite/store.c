@@ -492,6 +492,28 @@ static struct lw_file *notice_target(struct store *s)
  * ledger, with the rotation step given (ROT_NONE: none) of rot_base at
  * rot_len. sizes: files at their current lengths and counts (else at
  * their committed ones, which go with the durable cursor). */
+/* The cursor of the last entry appended, as text. */
+static const char *cursor_now(struct store *s)
+{
+	if (s->cursor_stale) {
+		cursor_format(s->cursor, s->cur);
+		s->cursor_stale = false;
+	}
+	return s->cursor;
+}
+
+static void take_cursor(struct store *s, const struct lw_entry *e)
+{
+	if (e->has_cur) {
+		s->cur = e->cur;
+		s->cursor_stale = true;
+		return;
+	}
+	memcpy(s->cursor, e->cursor.ptr, e->cursor.len);
+	s->cursor[e->cursor.len] = '\0';
+	s->cursor_stale = false;
+}
+
 static int save_state(struct store *s, const char *cursor, bool sizes,
 		      enum rot_step step, const char *rot_base, uint64_t rot_len)
 {
@@ -586,6 +608,11 @@ static int write_file(struct store *s, struct lw_file *f)
 	}
 	f->len = 0;
 	f->unsynced = true;
+	if (f->cap > STORE_BUF_KEEP) {
+		free(f->buf);
+		f->buf = NULL;
+		f->cap = 0;
+	}
 	return 0;
 }
 
@@ -632,7 +659,7 @@ static int commit_with(struct store *s, enum rot_step step,
 	if (r == 0)
 		r = sync_files(s);
 	if (r == 0)
-		r = save_state(s, s->cursor, true, step, rot ? rot->base : "",
+		r = save_state(s, cursor_now(s), true, step, rot ? rot->base : "",
 			       rot ? rot->size : 0);
 	if (r < 0)
 		return r;
@@ -867,8 +894,7 @@ static void drop(struct store *s, struct lw_file *f, const struct lw_entry *e)
 {
 	f->dropped++;
 	f->used = s->commits;
-	memcpy(s->cursor, e->cursor.ptr, e->cursor.len);
-	s->cursor[e->cursor.len] = '\0';
+	take_cursor(s, e);
 	s->dirty = true;
 	if (now_mono_ms() >= f->noticed_at + PARK_NOTICE_MS)
 		park_count(s, f, " so far; it still cannot be written");
@@ -896,8 +922,7 @@ int store_append(struct store *s, const struct lw_entry *e)
 		return r;
 	f->len += format_entry(fmt, e, f->buf + f->len);
 	f->used = s->commits;
-	memcpy(s->cursor, e->cursor.ptr, e->cursor.len);
-	s->cursor[e->cursor.len] = '\0';
+	take_cursor(s, e);
 	s->dirty = true;
 	if (f->size + f->len > s->cfg->rot.max_size &&
 	    f->size + f->len >= f->rot_retry_at)
@@ -935,6 +960,7 @@ void store_drop(struct store *s)
 	s->last = NULL;
 	s->last_src_len = SIZE_MAX;
 	memcpy(s->cursor, s->durable_cursor, sizeof(s->cursor));
+	s->cursor_stale = false;
 	s->dirty = false;
 	memset(&s->err, 0, sizeof(s->err));
 }
@@ -1098,6 +1124,7 @@ int store_retry(struct store *s)
 	}
 	snprintf(s->durable_cursor, sizeof(s->durable_cursor), "%s", st.cursor);
 	memcpy(s->cursor, s->durable_cursor, sizeof(s->cursor));
+	s->cursor_stale = false;
 	s->dur_step = st.rot_step;
 	snprintf(s->dur_rot, sizeof(s->dur_rot), "%s", st.rot_base);
 	s->dur_rot_len = st.rot_len;

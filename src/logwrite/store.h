@@ -57,7 +57,11 @@
 #include "state.h"
 
 #define STORE_OPEN_MAX 256        /* live files kept open at most */
-#define STORE_FLUSH_AT (64u << 10) /* a file's buffer is written at this */
+#define STORE_FLUSH_AT (4u << 20)  /* a file's buffer is written when the
+				    * batch is committed, or at this */
+#define STORE_BUF_KEEP (64u << 10) /* a larger buffer is freed once
+				    * written: a busy batch does not hold
+				    * memory for every file afterwards */
 #define PARK_MAX 1024              /* parked files at most; past it the one
 				    * used longest ago is let go (after a
 				    * notice with its count) */
@@ -143,6 +147,8 @@ struct store {
 	char *pending[16];            /* those notices (malloc'd) */
 	size_t npending;
 	char cursor[CURSOR_TEXT_MAX + 1];   /* the last entry appended */
+	bool cursor_stale;            /* cursor is cur, not yet as text */
+	struct cursor cur;
 	char durable_cursor[CURSOR_TEXT_MAX + 1]; /* the one in the state file */
 	struct state_text durable;    /* the durable state's text */
 	struct state_text text;       /* the next state's text */

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -407,6 +408,13 @@ static int check_peer(struct holder *h, int fd, pid_t *pid)
 	return 0;
 }
 
+static bool peer_gone(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLRDHUP };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLRDHUP));
+}
+
 static void on_accept(struct holder *h)
 {
 	int fd = accept4(h->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
@@ -426,6 +434,12 @@ static void on_accept(struct holder *h)
 	}
 	if (fd < 0)
 		return; /* EAGAIN, ECONNABORTED: nothing (more) to take */
+	/* A session whose client is gone, its end not read yet (it came in
+	 * the same moment as this connection): ended first, its last
+	 * requests carried out, so that the HELLO does not name a client
+	 * that no longer runs. */
+	if (h->session.fd >= 0 && peer_gone(h->session.fd))
+		session_drain(h);
 	if (check_peer(h, fd, &pid) < 0 || send_hello(h, fd) < 0) {
 		close(fd);
 		return;

@@ -327,19 +327,32 @@ static void mem_try(struct forwarder *f)
 	int r = client_connect(&f->mem, f->queued);
 
 	if (r < 0) {
-		if (!f->mem_reported)
+		if (reconn_lost(&f->mem_rc))
 			diag_warn("cannot connect to %s: %s; retrying", f->opts->socket,
 				  strerror(-r));
-		f->mem_reported = true;
 		f->mem_at = now_mono_ms() + backoff_next(&f->mem_bo);
+		return;
 	}
+	reconn_connected(&f->mem_rc, now_mono_ms());
 }
 
-static void mem_fail(struct forwarder *f, const char *why)
+/* memlogd answers again after a loss that was said: say so, once. got:
+ * bytes have just arrived. */
+static void mem_check_back(struct forwarder *f, bool got)
 {
-	if (!f->mem_reported)
+	if (f->mem.fd >= 0 && reconn_back(&f->mem_rc, f->mem.fd, got, now_mono_ms()))
+		diag_warn("connected to %s", f->opts->socket);
+}
+
+/* protocol: memlogd answered, with an error or something unreadable (said
+ * once until an entry is taken); else the connection ended (said once
+ * until memlogd answers again). */
+static void mem_fail(struct forwarder *f, const char *why, bool protocol)
+{
+	if (protocol ? !f->mem_reported : reconn_lost(&f->mem_rc))
 		diag_warn("%s; reconnecting", why);
-	f->mem_reported = true;
+	if (protocol)
+		f->mem_reported = true;
 	client_close(&f->mem);
 	f->mem_at = now_mono_ms() + backoff_next(&f->mem_bo);
 }
@@ -462,9 +475,11 @@ static void pump(struct forwarder *f)
 		if (n < 0) {
 			snprintf(why, sizeof(why), "cannot read from %s: %s",
 				 f->opts->socket, strerror((int)-n));
-			mem_fail(f, why);
+			mem_fail(f, why, false);
 			return;
 		}
+		if (n > 0)
+			mem_check_back(f, true);
 		while ((r = client_line(&f->mem, &line, &len)) == 1) {
 			int k = take_entry(f, line, len, why, sizeof(why));
 
@@ -475,20 +490,21 @@ static void pump(struct forwarder *f)
 				return;
 			}
 			if (k > 0) {
-				mem_fail(f, why);
+				mem_fail(f, why, true);
 				return;
 			}
 			backoff_reset(&f->mem_bo);
 			f->mem_reported = false;
 		}
 		if (r < 0) {
-			mem_fail(f, "protocol error: memlogd sent a line that is too long");
+			mem_fail(f, "protocol error: memlogd sent a line that is too long",
+				 true);
 			return;
 		}
 		if (n == 0) {
 			snprintf(why, sizeof(why), "memlogd closed the connection on %s",
 				 f->opts->socket);
-			mem_fail(f, why);
+			mem_fail(f, why, false);
 			return;
 		}
 		got += (size_t)n;
@@ -533,6 +549,7 @@ int run_init(struct forwarder *f, const struct fwd_opts *opts, const char *hostn
 	memcpy(f->saved, f->delivered, sizeof(f->saved));
 	memcpy(f->queued, f->delivered, sizeof(f->queued));
 	client_init(&f->mem, opts->socket);
+	reconn_init(&f->mem_rc);
 	f->mem.params = opts->params[0] ? opts->params : NULL;
 	backoff_init(&f->sink_bo, opts->backoff_min_ms, opts->backoff_max_ms);
 	backoff_init(&f->mem_bo, opts->backoff_min_ms, opts->backoff_max_ms);
@@ -580,6 +597,8 @@ static int timeout_ms(const struct forwarder *f, uint64_t now)
 		at = f->sink_at;
 	else if (f->mem.fd < 0)
 		at = f->mem_at;
+	else
+		at = reconn_deadline(&f->mem_rc);
 	if (strcmp(f->delivered, f->saved))
 		at = at < f->save_at ? at : f->save_at;
 	if (f->is_relp && f->sink_up && f->relp.sent)
@@ -642,6 +661,7 @@ int run(struct forwarder *f)
 			sink_try(f);
 		if (f->sink_up && f->mem.fd < 0 && now >= f->mem_at)
 			mem_try(f);
+		mem_check_back(f, false);
 		watch(f, &f->mem_watch_fd, &f->mem_watch_ev, f->mem.fd,
 		      !f->state_failed && (f->is_relp ||
 		      stream_backlog(&f->stream) < RUN_BACKLOG_MAX) ? EPOLLIN : 0);

@@ -15,6 +15,7 @@
 #include "client.h"
 #include "cursor.h"
 #include "options.h"
+#include "reconn.h"
 #include "relp.h"
 #include "rfc5424.h"
 #include "stream.h"
@@ -63,7 +64,9 @@ struct forwarder {
 	bool sink_distrust;         /* the receiver sent data (a protocol error):
 				     * writes do not reset the backoff */
 	uint64_t sink_up_at;        /* when the transport connection began */
-	bool mem_reported;
+	bool mem_reported;          /* memlogd's error or unreadable answer was
+				     * said; said again after an entry */
+	struct reconn mem_rc;       /* memlogd lost: said, and its return */
 	int epfd, sigfd;
 	int mem_watch_fd;           /* what epoll holds for memlogd */
 	uint32_t mem_watch_ev;

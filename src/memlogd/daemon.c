@@ -1,4 +1,5 @@
 #include "daemon.h"
+#include "listen.h"
 #include "diag.h"
 #include "fileio.h"
 #include "stats.h"
@@ -87,8 +88,13 @@ static size_t stats_reply(void *arg, char **out)
 		.uptime_ms = d->loop.now_ms - d->start_ms,
 		.pid = getpid(),
 		.holder = d->hold ? (d->hold->ev.fd >= 0) : -1,
-		.holder_put_failed = d->hold ? d->hold->put_failed : 0,
+		.holder_put_failed = d->hold ? hold_put_failed(d->hold) : 0,
 		.holder_respawns = d->hold ? d->hold->respawns : 0,
+		.holder_waiting = d->hold ? d->hold->q.n : 0,
+		.holder_pid = d->hold ? hold_pid(d->hold) : 0,
+		.fd_store = d->fdstore.ev.fd >= 0,
+		.fd_store_waiting = d->fdstore.q.n,
+		.fd_store_failed = d->fdstore.q.failed,
 		.max_line_len = d->cfg->max_line_len,
 		.max_readers = d->cfg->max_readers,
 	};
@@ -96,14 +102,14 @@ static size_t stats_reply(void *arg, char **out)
 	return stats_encode(&v, out);
 }
 
-/* Sources are limited by fds: keep room for readers and our own. */
-static uint32_t max_sources(const struct memlogd_config *cfg)
+/* Sources are limited by fds: keep room for readers, our own, and the
+ * duplicates of fds waiting for the fd holder (*waiting_max of them). */
+static uint32_t max_sources(const struct memlogd_config *cfg,
+			    uint32_t *waiting_max)
 {
 	struct rlimit rl;
 	uint64_t lim = 1024;
 
-	if (cfg->max_sources)
-		return cfg->max_sources;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
 		if (rl.rlim_cur < rl.rlim_max) {
 			rl.rlim_cur = MIN(rl.rlim_max, (rlim_t)1 << 20);
@@ -112,7 +118,10 @@ static uint32_t max_sources(const struct memlogd_config *cfg)
 		}
 		lim = rl.rlim_cur;
 	}
-	uint64_t spare = (uint64_t)cfg->max_readers + 32;
+	*waiting_max = (uint32_t)MIN(lim / 16, (uint64_t)HOLD_WAITING_MAX);
+	if (cfg->max_sources)
+		return cfg->max_sources;
+	uint64_t spare = (uint64_t)cfg->max_readers + 32 + *waiting_max;
 	return lim > spare + 16 ? (uint32_t)MIN(lim - spare, 1u << 20) : 16;
 }
 
@@ -125,6 +134,8 @@ static void tick(struct daemon *d)
 
 	next = MIN(next, readers_tick(&d->readers));
 	sources_tick(&d->sources);
+	if (d->hold)
+		hold_tick(d->hold);
 	if (d->query_paused) {
 		if (d->reserve_fd < 0)
 			d->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -191,16 +202,6 @@ static int watch_signals(struct daemon *d)
 		return -errno;
 	d->sig_ev.cb = signal_event;
 	return loop_watch(&d->loop, &d->sig_ev, EPOLLIN);
-}
-
-static int fdstore_keep(void *arg, uint64_t key, int fd)
-{
-	return fdstore_put(key, fd);
-}
-
-static void fdstore_unkeep(void *arg, uint64_t key)
-{
-	fdstore_drop(key);
 }
 
 static int take_kept(struct kept_fd *kept, int nkept, uint64_t key)
@@ -312,10 +313,19 @@ static void adopt_sources(struct daemon *d, struct kept_fd *kept, int nkept,
 }
 
 /* A new holder (the last one died): everything is handed to it again. */
-static void holder_lost(struct hold *h)
+static void holder_lost(struct hold *h, int err)
 {
 	struct daemon *d = h->owner;
 
+	if (err < 0) {
+		store_notice(&d->store, true, "the fd holder died and no new one "
+			     "could be started (%s); trying again each second: "
+			     "until then a crash of memlogd would close its "
+			     "writers' pipes", strerror(-err));
+		diag_warn_err(err, "the fd holder died; no new one could be "
+			      "started");
+		return;
+	}
 	keep_own(d, KEY_RING, d->store.ring.memfd);
 	keep_own(d, KEY_STATE, d->store.state.fd);
 	keep_own(d, KEY_BOUNCE_R, d->bounce[0]);
@@ -330,10 +340,11 @@ static void holder_lost(struct hold *h)
 }
 
 int daemon_init(struct daemon *d, const struct memlogd_config *cfg,
-		int log_fd, int query_fd, bool own_sockets, struct hold *hold,
+		int log_fd, int query_fd, unsigned sockets, struct hold *hold,
 		struct kept_fd *kept, int nkept, const struct handover *ho)
 {
-	uint32_t maxsrc = max_sources(cfg);
+	uint32_t waiting_max;
+	uint32_t maxsrc = max_sources(cfg, &waiting_max);
 	uint64_t lag = MAX((uint64_t)cfg->max_line_len + 1, 64u << 10);
 	struct store_config sc = {
 		.buffer_size = cfg->buffer_size,
@@ -371,14 +382,22 @@ int daemon_init(struct daemon *d, const struct memlogd_config *cfg,
 	 * no store: memlogd runs as if it had not been asked for one. */
 	d->log_fd = log_fd;
 	d->query_fd = query_fd;
-	d->own_sockets = own_sockets;
+	d->own_sockets = sockets & DAEMON_SOCKETS_OWN;
+	d->fdstore.ev.fd = -1;
 	if (cfg->fd_store && getenv("NOTIFY_SOCKET")) {
-		d->keeper = (struct keeper){ fdstore_keep, fdstore_unkeep, d };
-		d->keeping = true;
+		r = fdstore_open(&d->fdstore, &d->loop, waiting_max);
+		if (r < 0)
+			diag_warn_err(r, "cannot reach the service manager's fd "
+				      "store (NOTIFY_SOCKET); a crash or restart "
+				      "of memlogd will close its writers' pipes");
+		d->keeper = (struct keeper){ fdstore_put, fdstore_drop,
+					     &d->fdstore };
+		d->keeping = r == 0;
 	} else if (hold) {
 		d->hold = hold;
 		hold->owner = d;
 		hold->lost = holder_lost;
+		hold_set_waiting_max(hold, waiting_max);
 		d->keeper = (struct keeper){ hold_put, hold_drop, hold };
 		d->keeping = true;
 	}
@@ -411,7 +430,7 @@ int daemon_init(struct daemon *d, const struct memlogd_config *cfg,
 		keep_own(d, KEY_RING, d->store.ring.memfd);
 		keep_own(d, KEY_STATE, d->store.state.fd);
 	}
-	if (own_sockets && !ho) {
+	if ((sockets & DAEMON_SOCKETS_FRESH) && !ho) {
 		keep_own(d, KEY_REG, log_fd);
 		keep_own(d, KEY_QUERY, query_fd);
 	}
@@ -430,6 +449,13 @@ int daemon_init(struct daemon *d, const struct memlogd_config *cfg,
 	    (r = watch_signals(d)) < 0)
 		return r;
 	d->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	char own[108];
+	if (listen_bound_path(query_fd, own, sizeof(own)) == 0)
+		sources_own_socket(&d->sources, own);
+	if (listen_bound_path(log_fd, own, sizeof(own)) == 0)
+		sources_own_socket(&d->sources, own);
+	if (cfg->syslog)
+		sources_own_socket(&d->sources, cfg->syslog);
 	/* Both go on without their source if it cannot be had (said in a
 	 * notice): the fd sources matter more than either. */
 	if (cfg->kmsg)
@@ -557,6 +583,9 @@ void daemon_upgrade(struct daemon *d)
 	r = preflight(d, why, sizeof(why));
 	if (r < 0)
 		goto refused;
+	/* What waits for the holder is this memlogd's alone. */
+	if (d->hold)
+		IGNORE_RESULT(hold_flush(d->hold));
 	for (int i = 0; i < HO_NFDS; i++)
 		ho.fds[i] = -1;
 	ho.fds[HO_RING] = d->store.ring.memfd;
@@ -673,6 +702,7 @@ void daemon_destroy(struct daemon *d)
 {
 	if (d->hold)
 		hold_close(d->hold, &d->loop);
+	fdstore_close(&d->fdstore);
 	sources_destroy(&d->sources);
 	for (int i = 0; i < 2; i++)
 		if (d->bounce[i] >= 0)

@@ -44,7 +44,9 @@ struct daemon {
 	struct keeper keeper;    /* where fds outlive memlogd */
 	bool keeping;            /* there is a keeper */
 	struct hold *hold;       /* the fd holder, or NULL */
-	bool own_sockets;        /* memlogd bound its sockets (kept too) */
+	struct fdstore fdstore;  /* --fd-store: the session with the manager */
+	bool own_sockets;        /* memlogd bound its sockets, this one or an
+				  * earlier one (kept too) */
 	int log_fd, query_fd;
 	bool release;            /* SIGINT: the holder lets go at the end */
 	bool upgrade_asked;      /* SIGUSR2: upgrade at the end of this turn */
@@ -66,10 +68,14 @@ struct daemon {
 };
 
 /* kept[0..nkept): what an earlier memlogd kept (the ring, the state, the
- * sources: taken over; the daemon takes every fd). own_sockets: memlogd
- * bound log_fd and query_fd itself (so the keeper keeps them too). */
+ * sources: taken over; the daemon takes every fd). sockets: how log_fd
+ * and query_fd came (DAEMON_SOCKETS_*). */
+#define DAEMON_SOCKETS_OWN   1u /* memlogd bound them, now or before a
+				 * restart: the keeper keeps them (a new
+				 * holder is handed them again) */
+#define DAEMON_SOCKETS_FRESH 2u /* bound just now: not kept yet */
 int daemon_init(struct daemon *d, const struct memlogd_config *cfg,
-		int log_fd, int query_fd, bool own_sockets, struct hold *hold,
+		int log_fd, int query_fd, unsigned sockets, struct hold *hold,
 		struct kept_fd *kept, int nkept, const struct handover *ho);
 
 /* Sources memlog 0.1 left in the fd store (by name): read on. */

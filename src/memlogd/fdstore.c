@@ -3,9 +3,12 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 /* "FDSTORE=1\nFDNAME=" or "FDSTOREREMOVE=1\nFDNAME=" and the name. */
@@ -17,20 +20,94 @@ static int tell(const char *verb, const char *name, const int *fds, int nfds)
 	return listen_notify_fds(msg, fds, nfds);
 }
 
-int fdstore_put(uint64_t key, int fd)
+static int send_ops(void *arg, const struct keepq_op *ops, uint32_t n,
+		    bool put, int flags)
 {
-	char name[FDNAME_MAX + 1];
+	struct fdstore *f = arg;
+	char name[FDNAME_MAX + 1], msg[FDNAME_MAX + 64];
 
-	fdname_encode(name, key, FDNAME_KEY, 0, NULL, 0);
-	return tell("FDSTORE", name, &fd, 1);
+	(void)n; /* one name per message: batch 1 */
+	if (f->ev.fd < 0)
+		return -ENOTCONN;
+	fdname_encode(name, ops[0].key, FDNAME_KEY, 0, NULL, 0);
+	snprintf(msg, sizeof(msg), "%s=1\nFDNAME=%s",
+		 put ? "FDSTORE" : "FDSTOREREMOVE", name);
+	return send_with_fds(f->ev.fd, NULL, 0, msg, strlen(msg),
+			     put ? &ops[0].fd : NULL, put, flags);
 }
 
-void fdstore_drop(uint64_t key)
+/* EPOLLOUT exactly while something waits. */
+static void want_out(struct fdstore *f)
 {
-	char name[FDNAME_MAX + 1];
+	bool want = keepq_waiting(&f->q);
 
-	fdname_encode(name, key, FDNAME_KEY, 0, NULL, 0);
-	tell("FDSTOREREMOVE", name, NULL, 0);
+	if (want == f->watched || f->ev.fd < 0)
+		return;
+	if (want && loop_watch(f->loop, &f->ev, EPOLLOUT) == 0)
+		f->watched = true;
+	else if (!want) {
+		loop_unwatch(f->loop, &f->ev);
+		f->watched = false;
+	}
+}
+
+static void fdstore_event(struct ev *ev, uint32_t events)
+{
+	struct fdstore *f = container_of(ev, struct fdstore, ev);
+
+	(void)events;
+	IGNORE_RESULT(keepq_flush(&f->q, MSG_DONTWAIT));
+	want_out(f);
+}
+
+int fdstore_open(struct fdstore *f, struct loop *loop, uint32_t max_waiting)
+{
+	*f = (struct fdstore){ .ev = { -1, fdstore_event }, .loop = loop };
+	keepq_init(&f->q, send_ops, f, 1, max_waiting);
+	int fd = listen_notify_connect();
+	if (fd < 0)
+		return fd;
+	f->ev.fd = fd;
+	return 0;
+}
+
+int fdstore_put(void *arg, uint64_t key, int fd)
+{
+	struct fdstore *f = arg;
+	int r = keepq_put(&f->q, key, fd);
+
+	want_out(f);
+	return r;
+}
+
+void fdstore_drop(void *arg, uint64_t key)
+{
+	struct fdstore *f = arg;
+
+	keepq_drop(&f->q, key);
+	want_out(f);
+}
+
+void fdstore_close(struct fdstore *f)
+{
+	if (f->ev.fd >= 0 && keepq_waiting(&f->q)) {
+		/* At a stop: what waits is sent, waiting up to 5 s for the
+		 * manager (a connected socket, so blocking sends wait). */
+		struct timeval tv = { 5, 0 };
+		int fl = fcntl(f->ev.fd, F_GETFL);
+		if (fl >= 0 && fcntl(f->ev.fd, F_SETFL, fl & ~O_NONBLOCK) == 0 &&
+		    setsockopt(f->ev.fd, SOL_SOCKET, SO_SNDTIMEO, &tv,
+			       sizeof(tv)) == 0)
+			IGNORE_RESULT(keepq_flush(&f->q, 0));
+	}
+	keepq_destroy(&f->q);
+	if (f->ev.fd < 0)
+		return;
+	if (f->watched)
+		loop_unwatch(f->loop, &f->ev);
+	f->watched = false;
+	close(f->ev.fd);
+	f->ev.fd = -1;
 }
 
 static void remove_name(const struct stored_fd *f)

@@ -7,8 +7,9 @@
  * where the last one stopped: the writers never see a broken pipe, and what
  * they wrote meanwhile waits in their pipes.
  *
- * A leaf: it deals in plain values (keys and fds) and knows nothing of
- * sources; the daemon turns what it gives back into sources. */
+ * It deals in plain values (keys and fds) and knows nothing of sources;
+ * the daemon turns what it gives back into sources. What the manager's
+ * socket has no room for waits (keepq.h) and is sent when it has. */
 #ifndef MEMLOGD_FDSTORE_H
 #define MEMLOGD_FDSTORE_H
 
@@ -16,14 +17,31 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "keepq.h"
 #include "listen.h"
+#include "loop.h"
 
-/* Hands the manager a copy of fd under key. Returns 0 or negative errno
- * (-ENOTCONN: no service manager to tell). */
-int fdstore_put(uint64_t key, int fd);
+/* The session with the manager: a socket connected to NOTIFY_SOCKET. */
+struct fdstore {
+	struct ev ev;            /* watched for EPOLLOUT while q waits */
+	struct keepq q;
+	struct loop *loop;
+	bool watched;
+};
 
-/* Takes key's fd out of the manager's store. */
-void fdstore_drop(uint64_t key);
+/* Connects to NOTIFY_SOCKET. Returns 0, -ENOTCONN (no manager) or
+ * negative errno. max_waiting: PUTs that may wait for room. */
+int fdstore_open(struct fdstore *f, struct loop *loop, uint32_t max_waiting);
+
+/* The keeper's calls (source.h, struct keeper; arg is the fdstore): hands
+ * the manager a copy of fd under key, takes key's fd out of the store.
+ * Never wait. fdstore_put returns 0 (sent or waiting) or negative errno
+ * (counted in q.failed). */
+int fdstore_put(void *f, uint64_t key, int fd);
+void fdstore_drop(void *f, uint64_t key);
+
+/* Sends what waits (up to 5 s) and closes the session. */
+void fdstore_close(struct fdstore *f);
 
 /* A source memlog 0.1 stored (by name, before keys): fd and dest_fd (or
  * -1) belong to whoever it is given to. */

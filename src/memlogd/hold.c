@@ -15,52 +15,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define HOLDER_NAME "memlog-fdholder"
-
 int hold_path(char *out, size_t cap, const char *socket_log)
 {
 	int n = snprintf(out, cap, "%s.holder", socket_log);
 
 	return n < 0 || (size_t)n >= cap || (size_t)n >= 108 ? -ENAMETOOLONG : 0;
-}
-
-static bool executable(const char *p)
-{
-	return access(p, X_OK) == 0;
-}
-
-int hold_find_binary(const char *given, char *out, size_t cap)
-{
-	char self[PATH_MAX];
-	ssize_t n;
-
-	if (given) {
-		snprintf(out, cap, "%s", given);
-		return executable(out) ? 0 : -ENOENT;
-	}
-	/* Next to memlogd: the two are installed (and built) together. */
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		self[n] = '\0';
-		char *slash = strrchr(self, '/');
-		if (slash) {
-			*slash = '\0';
-			snprintf(out, cap, "%s/" HOLDER_NAME, self);
-			if (executable(out))
-				return 0;
-		}
-	}
-	const char *path = getenv("PATH");
-	if (!path)
-		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-	while (*path) {
-		size_t l = strcspn(path, ":");
-		if (l && snprintf(out, cap, "%.*s/" HOLDER_NAME, (int)l, path) > 0 &&
-		    executable(out))
-			return 0;
-		path += l + (path[l] == ':');
-	}
-	return -ENOENT;
 }
 
 struct taking {
@@ -151,17 +110,59 @@ int hold_open(struct hold *h, struct hold_fd *fds, int max, int *n)
 	return 0;
 }
 
+/* EPOLLOUT in the session's mask exactly while something waits. */
+static void want_out(struct hold *h)
+{
+	bool want = keepq_waiting(&h->q);
+
+	if (want == h->wants_out || h->ev.fd < 0 || !h->loop)
+		return;
+	if (loop_rewatch(h->loop, &h->ev, EPOLLIN | (want ? EPOLLOUT : 0)) == 0)
+		h->wants_out = want;
+}
+
+static int send_ops(void *arg, const struct keepq_op *ops, uint32_t n,
+		    bool put, int flags)
+{
+	struct hold *h = arg;
+	uint64_t keys[FDHOLD_KEYS_MAX];
+	int fds[FDHOLD_KEYS_MAX];
+
+	if (h->ev.fd < 0)
+		return -ENOTCONN;
+	for (uint32_t i = 0; i < n; i++) {
+		keys[i] = ops[i].key;
+		fds[i] = ops[i].fd;
+	}
+	return put ? fdhold_put(h->ev.fd, keys, fds, n, flags)
+		   : fdhold_drop(h->ev.fd, keys, n, flags);
+}
+
+void hold_init(struct hold *h)
+{
+	*h = (struct hold){ .ev.fd = -1 };
+	keepq_init(&h->q, send_ops, h, FDHOLD_KEYS_MAX, HOLD_WAITING_MAX);
+}
+
+void hold_set_waiting_max(struct hold *h, uint32_t n)
+{
+	h->q.max_puts = n;
+}
+
+uint64_t hold_put_failed(const struct hold *h)
+{
+	return h->put_failed + h->q.failed;
+}
+
 int hold_put(void *arg, uint64_t key, int fd)
 {
 	struct hold *h = arg;
 
 	if (h->ev.fd < 0)
 		return -ENOTCONN;
-	/* Never waiting: a holder that stopped reading costs this fd its
-	 * keeping, not the daemon its loop. */
-	int r = fdhold_put(h->ev.fd, &key, &fd, 1, MSG_DONTWAIT);
-	if (r < 0)
-		h->put_failed++;
+	/* Never waiting: what the socket has no room for waits in q. */
+	int r = keepq_put(&h->q, key, fd);
+	want_out(h);
 	return r;
 }
 
@@ -169,32 +170,95 @@ void hold_drop(void *arg, uint64_t key)
 {
 	struct hold *h = arg;
 
-	if (h->ev.fd >= 0)
-		IGNORE_RESULT(fdhold_drop(h->ev.fd, &key, 1, MSG_DONTWAIT));
+	if (h->ev.fd < 0)
+		return;
+	keepq_drop(&h->q, key);
+	want_out(h);
+}
+
+int hold_pid(const struct hold *h)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+
+	if (h->ev.fd < 0)
+		return 0;
+	/* A holder we started shares a socketpair with us, whose peer
+	 * credentials are our own. */
+	if (h->pid > 0)
+		return h->pid;
+	if (getsockopt(h->ev.fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0)
+		return 0;
+	return uc.pid;
+}
+
+int hold_flush(struct hold *h)
+{
+	int r = keepq_flush(&h->q, 0);
+
+	want_out(h);
+	return r;
+}
+
+/* Waits (up to 500 ms) until the holder that was behind a session that
+ * ended has exited: until then its socket may still take a connection,
+ * and a new holder would be refused the path. */
+static void wait_gone(pid_t pid, bool ours)
+{
+	for (int i = 0; i < 250 && pid > 0; i++) {
+		if (ours ? waitpid(pid, NULL, WNOHANG) != 0 : !running(pid))
+			return;
+		struct timespec ts = { 0, 2 * 1000000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* Starts a new holder and hands it everything (h->lost). */
+static void respawn(struct hold *h, struct loop *loop)
+{
+	int sock;
+	int r = fdhold_spawn(h->path, h->binary, &sock, &h->pid);
+
+	if (r == 0) {
+		h->ev.fd = sock;
+		if ((r = loop_watch(loop, &h->ev, EPOLLIN)) < 0) {
+			close(sock);
+			h->ev.fd = -1;
+		}
+	}
+	if (r < 0) {
+		h->pid = 0;
+		h->respawn_failed++;
+		if (h->lost && h->respawn_failed == 1)
+			h->lost(h, r); /* said once, tried again each tick */
+		return;
+	}
+	h->respawns++;
+	h->respawn_failed = 0;
+	if (h->lost)
+		h->lost(h, 0);
 }
 
 /* The holder is gone (its session ended): a new one, handed everything. */
 static void replace(struct hold *h, struct loop *loop)
 {
-	int sock;
+	pid_t old = hold_pid(h);
+	bool ours = h->pid > 0;
 
+	keepq_clear(&h->q);
 	loop_unwatch(loop, &h->ev);
 	close(h->ev.fd);
 	h->ev.fd = -1;
-	if (h->pid > 0)
-		waitpid(h->pid, NULL, WNOHANG);
+	h->wants_out = false;
+	wait_gone(old, ours);
 	h->pid = 0;
-	if (fdhold_spawn(h->path, h->binary, &sock, &h->pid) < 0)
-		return; /* said by the caller (put_failed grows) */
-	h->ev.fd = sock;
-	h->respawns++;
-	if (loop_watch(loop, &h->ev, EPOLLIN) < 0) {
-		close(sock);
-		h->ev.fd = -1;
-		return;
-	}
-	if (h->lost)
-		h->lost(h);
+	respawn(h, loop);
+}
+
+void hold_tick(struct hold *h)
+{
+	if (h->ev.fd < 0 && h->respawn_failed && h->loop)
+		respawn(h, h->loop);
 }
 
 static void hold_event(struct ev *ev, uint32_t events)
@@ -203,6 +267,11 @@ static void hold_event(struct ev *ev, uint32_t events)
 	struct fdhold_msg m;
 	int fds[FDHOLD_KEYS_MAX];
 
+	/* A failed session is found by the reading below. */
+	if (events & EPOLLOUT) {
+		IGNORE_RESULT(keepq_flush(&h->q, MSG_DONTWAIT));
+		want_out(h);
+	}
 	for (;;) {
 		int r = fdhold_recv(ev->fd, &m, fds, 0);
 		if (r == -EAGAIN)
@@ -228,6 +297,9 @@ int hold_watch(struct hold *h, struct loop *loop)
 
 void hold_close(struct hold *h, struct loop *loop)
 {
+	if (h->ev.fd >= 0)
+		IGNORE_RESULT(keepq_flush(&h->q, 0));
+	keepq_destroy(&h->q);
 	if (h->ev.fd < 0)
 		return;
 	loop_unwatch(loop, &h->ev);

@@ -244,27 +244,58 @@ int listen_activation(int *dgram, int *stream, struct stored_fd *stored,
 	return nstored;
 }
 
-int listen_notify_fds(const char *state, const int *fds, int nfds)
+/* NOTIFY_SOCKET's address (a path, or @ for the abstract namespace). */
+static int notify_addr(struct sockaddr_un *sa, socklen_t *len)
 {
 	const char *path = getenv("NOTIFY_SOCKET");
-	struct sockaddr_un sa;
-	socklen_t len;
 
 	if (!path || (path[0] != '/' && path[0] != '@'))
 		return -ENOTCONN;
-	if (nfds > 2 || make_addr(path, &sa, &len) < 0)
+	if (make_addr(path, sa, len) < 0)
 		return -EINVAL;
 	if (path[0] == '@') {
-		sa.sun_path[0] = '\0'; /* abstract namespace */
-		len--;                 /* no trailing NUL for abstract names */
+		sa->sun_path[0] = '\0'; /* abstract namespace */
+		(*len)--;               /* no trailing NUL for abstract names */
 	}
+	return 0;
+}
+
+int listen_notify_fds(const char *state, const int *fds, int nfds)
+{
+	struct sockaddr_un sa;
+	socklen_t len;
+	int r = notify_addr(&sa, &len);
+
+	if (r < 0)
+		return r;
+	if (nfds > 2)
+		return -EINVAL;
 	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	int r = send_with_fds(fd, &sa, len, state, strlen(state), fds, nfds,
-			      MSG_DONTWAIT);
+	r = send_with_fds(fd, &sa, len, state, strlen(state), fds, nfds,
+			  MSG_DONTWAIT);
 	close(fd);
 	return r;
+}
+
+int listen_notify_connect(void)
+{
+	struct sockaddr_un sa;
+	socklen_t len;
+	int r = notify_addr(&sa, &len);
+
+	if (r < 0)
+		return r;
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, len) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	return fd;
 }
 
 void listen_notify(const char *state)

@@ -66,4 +66,10 @@ void listen_notify(const char *state);
  * (-ENOTCONN: no NOTIFY_SOCKET). Never waits. */
 int listen_notify_fds(const char *state, const int *fds, int nfds);
 
+/* A socket connected to NOTIFY_SOCKET (non-blocking), for a stream of
+ * notifications that must wait for room rather than be lost: it is
+ * writable (EPOLLOUT) when the manager's queue has room. Returns the fd,
+ * -ENOTCONN (no NOTIFY_SOCKET) or negative errno. */
+int listen_notify_connect(void);
+
 #endif

@@ -2,6 +2,7 @@
 #include "daemon.h"
 #include "fileio.h"
 #include "handover.h"
+#include "fdhold.h"
 #include "hold.h"
 #include "fdname.h"
 #include "diag.h"
@@ -383,6 +384,8 @@ int main(int argc, char **argv)
 	static struct hold hold;
 	static struct hold_fd held[1u << 16];
 	bool have_hold = false, hold_new = false, fresh_sockets = false;
+	bool kept_sockets = false;
+	hold_init(&hold);
 	if (upgrading) {
 		/* Everything comes from the handover, the fds across the
 		 * exec: nothing is bound, taken or started. */
@@ -400,7 +403,7 @@ int main(int argc, char **argv)
 		if (ho.fds[HO_HOLDER] >= 0 &&
 		    listen_bound_path(log_fd, bound, sizeof(bound)) == 0 &&
 		    hold_path(hold.path, sizeof(hold.path), bound) == 0) {
-			hold_find_binary(cfg.fd_holder, hold.binary,
+			fdhold_find_binary(cfg.fd_holder, hold.binary,
 					 sizeof(hold.binary));
 			hold.ev.fd = ho.fds[HO_HOLDER];
 			have_hold = true;
@@ -447,7 +450,7 @@ int main(int argc, char **argv)
 				      ? bound : NULL;
 			r = reg ? hold_path(hold.path, sizeof(hold.path), reg) : -EADDRNOTAVAIL;
 			if (r == 0)
-				r = hold_find_binary(cfg.fd_holder, hold.binary,
+				r = fdhold_find_binary(cfg.fd_holder, hold.binary,
 						     sizeof(hold.binary));
 			if (r == 0)
 				r = hold_open(&hold, held, (int)ARRAY_SIZE(held), &nheld);
@@ -474,9 +477,9 @@ int main(int argc, char **argv)
 		/* Sockets the last memlogd bound and kept: they still hold what was
 		 * sent while no memlogd ran. */
 		if (log_fd < 0 && (log_fd = kept_take(&so, KEY_REG)) >= 0)
-			own_log = true;
+			own_log = kept_sockets = true;
 		if (query_fd < 0 && (query_fd = kept_take(&so, KEY_QUERY)) >= 0)
-			own_query = true;
+			own_query = kept_sockets = true;
 		if (log_fd < 0) {
 			log_fd = listen_unix_access(cfg.socket_log, SOCK_DGRAM, &access);
 			if (log_fd < 0)
@@ -503,7 +506,9 @@ int main(int argc, char **argv)
 		return r;
 
 	r = daemon_init(&d, &cfg, log_fd, query_fd,
-			fresh_sockets && own_log && own_query,
+			!(own_log && own_query) ? 0
+			: fresh_sockets ? DAEMON_SOCKETS_OWN | DAEMON_SOCKETS_FRESH
+			: kept_sockets ? DAEMON_SOCKETS_OWN : 0,
 			have_hold ? &hold : NULL, kept, so.nkept,
 			upgrading ? &ho : NULL);
 	/* (daemon_init starts d afresh: these come after it.) */

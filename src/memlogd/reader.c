@@ -1,4 +1,6 @@
 #include "reader.h"
+#include "binrec.h"
+#include "export.h"
 #include "handover.h"
 #include "jsonenc.h"
 #include "record.h"
@@ -72,7 +74,10 @@ static void reader_close(struct reader *r)
 	for (unsigned i = 0; i < r->nglobs; i++)
 		free(r->globs[i]);
 	free(r->globs);
+	if (r->has_grep)
+		regfree(&r->grep);
 	free(r->req);
+	free(r->defs);
 	free(r->out);
 	free(r);
 }
@@ -134,6 +139,8 @@ static void queue_error(struct reader *r, const char *msg)
 	size_t el = json_escape(esc, msg, strnlen(msg, 200));
 	int n = snprintf(buf, sizeof(buf), "{\"error\":\"%.*s\"}\n", (int)el, esc);
 
+	if (r->fmt == FMT_BIN)
+		n = (int)binrec_error(buf, msg, strnlen(msg, 200));
 	put(r, buf, (size_t)n);
 	r->closing = true;
 	set_state(r, R_ACTIVE);
@@ -155,6 +162,13 @@ static bool put_marker(struct reader *r, const char *reason, int64_t missed,
 	case FMT_LEGACY:
 		n = record_legacy(rec, now, "memlogd", 7, text, strlen(text));
 		break;
+	case FMT_BIN:
+		n = binrec_marker(rec, now, missed, first, last, reason, text);
+		break;
+	case FMT_EXPORT:
+		n = export_marker(rec, now, st->instance, reason, missed, first,
+				  last, text);
+		break;
 	default:
 		n = record_text(rec, now, "memlogd", 7, text, strlen(text));
 		break;
@@ -166,6 +180,46 @@ static bool put_marker(struct reader *r, const char *reason, int64_t missed,
 	return true;
 }
 
+#define DEFS_CAP 1024u /* source definitions remembered per binary reader */
+
+/* FMT_BIN: was slot's current name sent on this connection? If not, it
+ * is queued now (the table is forgotten when half full: definitions are
+ * then sent again as sources come up, which a client takes as is). Returns
+ * false when the output buffer has no room for it. */
+static bool put_definition(struct reader *r, uint32_t slot,
+			   const struct srcinfo *si)
+{
+	uint32_t at = (slot * 2654435761u) & (DEFS_CAP - 1);
+
+	if (!r->defs && !(r->defs = calloc(2 * DEFS_CAP, sizeof(uint32_t))))
+		return false;
+	for (;; at = (at + 1) & (DEFS_CAP - 1)) {
+		if (r->defs[2 * at] == 0)
+			break;
+		if (r->defs[2 * at] == slot + 1) {
+			if (r->defs[2 * at + 1] == si->gen)
+				return true;
+			break; /* the slot holds another name now */
+		}
+	}
+	char rec[BINREC_SOURCE_BOUND(REG_NAME_MAX)];
+	size_t n = binrec_source(rec, slot, si->stream, si->name, si->name_len);
+	if (!put(r, rec, n))
+		return false;
+	if (r->defs[2 * at] == 0) {
+		if (++r->ndefs > DEFS_CAP / 2) {
+			memset(r->defs, 0, 2 * DEFS_CAP * sizeof(uint32_t));
+			r->ndefs = 1;
+			for (at = (slot * 2654435761u) & (DEFS_CAP - 1);
+			     r->defs[2 * at]; at = (at + 1) & (DEFS_CAP - 1))
+				;
+		}
+	}
+	r->defs[2 * at] = slot + 1;
+	r->defs[2 * at + 1] = si->gen;
+	return true;
+}
+
 static bool put_entry(struct reader *r, const struct ring_entry *e)
 {
 	struct readers *rs = r->set;
@@ -174,10 +228,18 @@ static bool put_entry(struct reader *r, const struct ring_entry *e)
 	size_t bound, n;
 	char *dst;
 
+	if (r->fmt == FMT_BIN && !put_definition(r, e->source, si))
+		return false;
 	switch (r->fmt) {
 	case FMT_V2:
 		bound = RECORD_V2_BOUND(si->name_len, e->len) +
 			RECORD_ATTR_BYTE * (size_t)e->attrs_len + 16;
+		break;
+	case FMT_BIN:
+		bound = BINREC_ENTRY_BOUND(e->len, e->attrs_len);
+		break;
+	case FMT_EXPORT:
+		bound = EXPORT_BOUND(si->name_len, e->len, e->attrs_len);
 		break;
 	case FMT_LEGACY:
 		bound = RECORD_LEGACY_BOUND(si->name_len, e->len);
@@ -199,10 +261,24 @@ static bool put_entry(struct reader *r, const struct ring_entry *e)
 		n = record_v2(dst, e, rs->store->instance, &src);
 		break;
 	}
+	case FMT_EXPORT: {
+		struct record_source src = { srctab_name(t, si), si->name_len,
+					     (enum stream)si->stream };
+		n = export_entry(dst, e, rs->store->instance, &src);
+		break;
+	}
 	case FMT_LEGACY:
 		n = record_legacy(dst, e->time_ns, srctab_name(t, si),
 				  si->name_len,
 				  e->msg, e->len);
+		break;
+	case FMT_BIN:
+		n = binrec_entry(dst, e->seq, e->time_ns, e->source,
+				 (uint8_t)(((e->flags & RING_F_PARTIAL) ? BINREC_PARTIAL : 0) |
+					   ((e->flags & RING_F_MARKER) ? BINREC_NOTICE : 0) |
+					   ((e->flags & RING_F_NOEOL) ? BINREC_NOEOL : 0)),
+				 e->priority, e->facility, e->msg, e->len,
+				 e->attrs, e->attrs_len);
 		break;
 	default:
 		n = record_text(dst, e->time_ns, srctab_name(t, si),
@@ -217,11 +293,34 @@ static bool put_entry(struct reader *r, const struct ring_entry *e)
 	return put(r, dst, n);
 }
 
+/* Does the message match the reader's pattern? regexec takes a C string
+ * (musl has no REG_STARTEND): the message is copied, a NUL byte in it
+ * written as 0x1a (SUB), so that a pattern sees all of it. */
+static bool grep_match(const struct reader *r, const struct ring_entry *e)
+{
+	char *c = r->set->grep_buf;
+
+	for (uint32_t i = 0; i < e->len; i++)
+		c[i] = e->msg[i] ? e->msg[i] : '\x1a';
+	c[e->len] = '\0';
+	return regexec(&r->grep, c, 0, NULL, 0) == 0;
+}
+
 static bool wanted(const struct reader *r, const struct ring_entry *e)
 {
 	if (r->has_prio && (e->priority < r->prio_min ||
 			    e->priority > r->prio_max))
 		return false; /* no priority (-1) is below every range */
+	if ((r->has_since && e->time_ns < r->since_ns) ||
+	    (r->has_until && e->time_ns > r->until_ns))
+		return false;
+	if (r->stream_mask) {
+		struct srctab *st = &r->set->store->srcs;
+		if (!(r->stream_mask & (1u << srctab_at(st, e->source)->stream)))
+			return false;
+	}
+	if (r->has_grep && !grep_match(r, e))
+		return false;
 	if (r->fac_mask && (e->facility < 0 ||
 			    !(r->fac_mask & (1u << e->facility))))
 		return false;
@@ -388,7 +487,8 @@ static bool wanted_by(const struct ring_entry *e, void *arg)
 
 static bool has_filter(const struct reader *r)
 {
-	return r->has_prio || r->fac_mask || r->nglobs;
+	return r->has_prio || r->fac_mask || r->nglobs || r->has_since ||
+	       r->has_until || r->stream_mask || r->has_grep;
 }
 
 /* Positions the reader at the last n entries it wants: with a filter they
@@ -457,11 +557,34 @@ static void start(struct reader *r, const struct query_req *q)
 		set_state(r, R_ACTIVE);
 		return;
 	}
-	r->fmt = q->v2 ? FMT_V2 : FMT_LEGACY;
+	r->fmt = q->binary ? FMT_BIN : q->export_fmt ? FMT_EXPORT
+	       : q->v2 ? FMT_V2 : FMT_LEGACY;
+	if (r->fmt == FMT_BIN) {
+		char hello[BINREC_HELLO_LEN];
+		put(r, hello, binrec_hello(hello, st->instance));
+	}
 	r->has_prio = q->has_prio;
 	r->prio_min = q->prio_min;
 	r->prio_max = q->prio_max;
 	r->fac_mask = q->fac_mask;
+	r->has_since = q->has_since;
+	r->since_ns = q->since_ns;
+	r->has_until = q->has_until;
+	r->until_ns = q->until_ns;
+	r->stream_mask = q->stream_mask;
+	if (q->grep[0]) {
+		int rc = regcomp(&r->grep, q->grep, REG_EXTENDED | REG_NOSUB |
+				 (q->grep_icase ? REG_ICASE : 0));
+		if (rc != 0) {
+			char why[160], msg[220];
+			regerror(rc, NULL, why, sizeof(why));
+			snprintf(msg, sizeof(msg), "bad request: grep: %s", why);
+			rs->requests_bad++;
+			queue_error(r, msg);
+			return;
+		}
+		r->has_grep = true;
+	}
 	if (copy_globs(r, q) < 0) {
 		queue_error(r, "out of memory");
 		return;
@@ -585,10 +708,13 @@ int readers_init(struct readers *rs, struct loop *loop, struct store *store,
 	list_init(&rs->active);
 	list_init(&rs->waiting);
 	list_init(&rs->idle);
-	rs->scratch_size = RECORD_V2_BOUND(REG_NAME_MAX, store->max_line_len) +
-			   RECORD_ATTR_BYTE * RECORD_ATTRS_MAX + 16;
+	rs->scratch_size = MAX(RECORD_V2_BOUND(REG_NAME_MAX, store->max_line_len) +
+			       RECORD_ATTR_BYTE * RECORD_ATTRS_MAX + 16,
+			       EXPORT_BOUND(REG_NAME_MAX, store->max_line_len,
+					    RECORD_ATTRS_MAX));
 	rs->scratch = malloc(rs->scratch_size);
-	return rs->scratch ? 0 : -ENOMEM;
+	rs->grep_buf = malloc(MAX((size_t)store->max_line_len, 4096u) + 1);
+	return rs->scratch && rs->grep_buf ? 0 : -ENOMEM;
 }
 
 void readers_accept(struct readers *rs, int fd)
@@ -705,7 +831,9 @@ void readers_destroy(struct readers *rs)
 		list_for_each_safe(p, t, lists[i])
 			reader_close(container_of(p, struct reader, link));
 	free(rs->scratch);
+	free(rs->grep_buf);
 	rs->scratch = NULL;
+	rs->grep_buf = NULL;
 }
 
 int readers_export(struct readers *rs, struct handover_reader **out,
@@ -759,7 +887,7 @@ int readers_import(struct readers *rs, const struct handover_reader *x)
 	struct reader *r = calloc(1, sizeof(*r));
 	int err = -ENOMEM;
 
-	if (!r || x->fmt > FMT_TEXT || x->state > R_WAITING)
+	if (!r || x->fmt > FMT_EXPORT || x->state > R_WAITING)
 		goto fail;
 	r->set = rs;
 	r->ev.fd = x->fd;

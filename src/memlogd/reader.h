@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <regex.h>
 #include <stdint.h>
 
 #include "list.h"
@@ -23,6 +24,8 @@ enum reader_format {
 	FMT_LEGACY,  /* LinuxKit NDJSON: time, source, msg */
 	FMT_V2,      /* memlog NDJSON: seq, cursor, ... */
 	FMT_TEXT,    /* console: TIME;SOURCE;MSG */
+	FMT_BIN,     /* memlog's binary records (binrec.h) */
+	FMT_EXPORT,  /* systemd's Journal Export Format (export.h) */
 };
 
 enum reader_state {
@@ -56,6 +59,14 @@ struct reader {
 	uint32_t fac_mask;       /* facility filter; 0 = none */
 	unsigned nglobs;         /* source filter */
 	char **globs;
+	bool has_since, has_until; /* time filter */
+	uint64_t since_ns, until_ns;
+	uint32_t stream_mask;    /* stream filter; 0 = none */
+	bool has_grep;           /* message filter */
+	regex_t grep;
+	uint32_t *defs;          /* FMT_BIN: slot + 1 and gen of the source
+				  * definitions sent, a small hash table */
+	uint32_t ndefs;
 	char *out;               /* encoded bytes not yet written */
 	size_t out_off, out_len, out_cap;
 	uint64_t sent;           /* entries sent */
@@ -89,6 +100,7 @@ struct readers {
 	uint64_t next_deadline_ms; /* earliest request deadline (or MAX) */
 	struct reader *console;
 	char *scratch;           /* encode buffer for one maximal entry */
+	char *grep_buf;          /* one message as a C string, for grep= */
 	size_t scratch_size;
 };
 

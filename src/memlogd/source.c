@@ -1,9 +1,13 @@
 #include "source.h"
 #include "linebuf.h"
+#include "sockpeer.h"
 #include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <sys/un.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -17,6 +21,13 @@
 #define SOURCE_READS_PER_TURN 4
 /* The most bytes moved from a source in one call: a pipe's worth. */
 #define SOURCE_CHUNK (64u << 10)
+/* What the regions of all sources may touch at once, about: with many busy
+ * sources each moves less per call, so that their regions stay within
+ * this (and in cache) instead of a pipe's worth of pages each. */
+#define SOURCES_HOT_BYTES (8u << 20)
+#define SOURCE_CHUNK_MIN (8u << 10)
+/* An unfinished line this short is moved to its region's start at once. */
+#define SOURCE_EAGER_MOVE 4096u
 /* Bytes that may wait for a tee's destination before the source waits. */
 #define SOURCE_TEE_LAG (64u << 10)
 
@@ -70,6 +81,134 @@ static int bounce_drain(struct sources *ss, uint32_t rec, size_t n)
 		n -= (size_t)k;
 	}
 	return 0;
+}
+
+/* ---- files memlogd reads from and copies to ---- */
+
+static uint32_t ino_slot(const struct inoset *set, uint64_t dev, uint64_t ino)
+{
+	uint32_t at = (uint32_t)((ino * 0x9e3779b97f4a7c15ull ^ dev) >> 32) &
+		      (set->cap - 1);
+
+	while (set->ino[at] && (set->ino[at] != ino || set->dev[at] != dev))
+		at = (at + 1) & (set->cap - 1);
+	return at;
+}
+
+static bool ino_has(const struct inoset *set, uint64_t dev, uint64_t ino)
+{
+	return set->cap && ino && set->ino[ino_slot(set, dev, ino)] == ino;
+}
+
+static int ino_grow(struct inoset *set)
+{
+	struct inoset n = { .cap = set->cap ? 2 * set->cap : 64 };
+
+	n.dev = calloc(n.cap, sizeof(*n.dev));
+	n.ino = calloc(n.cap, sizeof(*n.ino));
+	n.count = calloc(n.cap, sizeof(*n.count));
+	if (!n.dev || !n.ino || !n.count) {
+		free(n.dev);
+		free(n.ino);
+		free(n.count);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < set->cap; i++) {
+		if (!set->ino[i])
+			continue;
+		uint32_t at = ino_slot(&n, set->dev[i], set->ino[i]);
+		n.dev[at] = set->dev[i];
+		n.ino[at] = set->ino[i];
+		n.count[at] = set->count[i];
+		n.n++;
+	}
+	free(set->dev);
+	free(set->ino);
+	free(set->count);
+	*set = n;
+	return 0;
+}
+
+static int ino_add(struct inoset *set, uint64_t dev, uint64_t ino)
+{
+	if (!ino)
+		return 0;
+	if (2 * (set->n + 1) > set->cap && ino_grow(set) < 0)
+		return -ENOMEM;
+	uint32_t at = ino_slot(set, dev, ino);
+	if (!set->ino[at]) {
+		set->dev[at] = dev;
+		set->ino[at] = ino;
+		set->n++;
+	}
+	set->count[at]++;
+	return 0;
+}
+
+/* Removes one count; the entry goes with its last (and the run behind it
+ * is put back in place, as linear probing needs). */
+static void ino_del(struct inoset *set, uint64_t dev, uint64_t ino)
+{
+	if (!ino_has(set, dev, ino))
+		return;
+	uint32_t at = ino_slot(set, dev, ino);
+	if (--set->count[at])
+		return;
+	set->ino[at] = 0;
+	set->n--;
+	for (uint32_t i = (at + 1) & (set->cap - 1); set->ino[i];
+	     i = (i + 1) & (set->cap - 1)) {
+		uint64_t d = set->dev[i], in = set->ino[i];
+		uint32_t c = set->count[i];
+		set->ino[i] = 0;
+		uint32_t to = ino_slot(set, d, in);
+		set->dev[to] = d;
+		set->ino[to] = in;
+		set->count[to] = c;
+	}
+}
+
+static void ino_free(struct inoset *set)
+{
+	free(set->dev);
+	free(set->ino);
+	free(set->count);
+	memset(set, 0, sizeof(*set));
+}
+
+void sources_own_socket(struct sources *ss, const char *path)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(ss->own); i++) {
+		if (!ss->own[i][0]) {
+			snprintf(ss->own[i], sizeof(ss->own[i]), "%s", path);
+			return;
+		}
+	}
+}
+
+/* Connected to one of memlogd's own sockets (its query socket, say): it
+ * would feed on memlogd's own output. By the address it is connected to
+ * (the peer's credentials name whoever bound the socket, which after a
+ * restart or under -daemonize is not this process). */
+static bool connected_to_self(const struct sources *ss, int fd)
+{
+	struct sockaddr_un sa;
+	socklen_t len = sizeof(sa);
+	struct ucred cr;
+	socklen_t cl = sizeof(cr);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) == 0 &&
+	    cr.pid == getpid())
+		return true;
+	if (getpeername(fd, (struct sockaddr *)&sa, &len) < 0 ||
+	    sa.sun_family != AF_UNIX || len <= offsetof(struct sockaddr_un, sun_path))
+		return false;
+	size_t n = strnlen(sa.sun_path, len - offsetof(struct sockaddr_un, sun_path));
+	for (size_t i = 0; i < ARRAY_SIZE(ss->own); i++)
+		if (ss->own[i][0] && strlen(ss->own[i]) == n &&
+		    !memcmp(ss->own[i], sa.sun_path, n))
+			return true;
+	return false;
 }
 
 int sources_init(struct sources *ss, struct loop *loop, struct store *store,
@@ -152,6 +291,8 @@ static void scan(struct source *s, bool eof)
 		     s->set->store->max_line_len, eof, emit, &c);
 }
 
+static void forget_tee(struct source *s);
+
 /* The one destructor: out of every list and the epoll set, fds closed,
  * counts given back. NULL-safe. Stores nothing and leaves the record (see
  * source_end). */
@@ -160,6 +301,8 @@ static void source_free(struct source *s)
 	if (!s)
 		return;
 	struct sources *ss = s->set;
+	ino_del(&ss->read_from, s->dev, s->ino);
+	forget_tee(s);
 	if (s->has_tee) {
 		if (s->tee.watched)
 			loop_unwatch(ss->loop, &s->tee.ev);
@@ -225,7 +368,7 @@ static void source_event(struct ev *ev, uint32_t events)
  * and the like (anonymous inodes): no. Refused as never ending (-ELOOP): a
  * FIFO memlogd would hold open for writing itself, a socket connected to
  * memlogd. */
-static int check_fd(int fd, struct stat *st)
+static int check_fd(const struct sources *ss, int fd, struct stat *st)
 {
 	int fl = fcntl(fd, F_GETFL);
 
@@ -239,22 +382,19 @@ static int check_fd(int fd, struct stat *st)
 		 * source would never see its end. */
 		return (fl & O_ACCMODE) == O_RDWR ? -ELOOP : 0;
 	case S_IFCHR:
+		/* A terminal, a serial line: yes. Other devices (/dev/zero,
+		 * /dev/random, /dev/kmsg) never end, or have a reader of
+		 * their own (--kmsg). */
+		return isatty(fd) ? 0 : -EINVAL;
 	case S_IFREG:
 		return 0;
 	case S_IFSOCK: {
 		int listening = 0;
 		socklen_t l = sizeof(listening);
-		struct ucred cr;
-		socklen_t cl = sizeof(cr);
 		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &l) == 0 &&
 		    listening)
 			return -EINVAL;
-		/* Connected to memlogd itself (its query socket, say): it
-		 * would feed on its own output. */
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) == 0 &&
-		    cr.pid == getpid())
-			return -ELOOP;
-		return 0;
+		return connected_to_self(ss, fd) ? -ELOOP : 0;
 	}
 	case S_IFDIR:
 		return -EISDIR;
@@ -324,6 +464,36 @@ fail:
 	return NULL;
 }
 
+/* s's files go into the sets (tee: its destination, and the peer of a
+ * socket destination). */
+static void remember(struct source *s, const struct stat *st,
+		     const struct stat *dst, uint64_t tpeer)
+{
+	struct sources *ss = s->set;
+
+	s->dev = (uint64_t)st->st_dev;
+	s->ino = (uint64_t)st->st_ino;
+	IGNORE_RESULT(ino_add(&ss->read_from, s->dev, s->ino));
+	if (s->has_tee && dst) {
+		s->tdev = (uint64_t)dst->st_dev;
+		s->tino = (uint64_t)dst->st_ino;
+		s->tpeer = tpeer;
+		IGNORE_RESULT(ino_add(&ss->copy_to, s->tdev, s->tino));
+		if (tpeer)
+			IGNORE_RESULT(ino_add(&ss->copy_to, s->dev, tpeer));
+	}
+}
+
+static void forget_tee(struct source *s)
+{
+	struct sources *ss = s->set;
+
+	ino_del(&ss->copy_to, s->tdev, s->tino);
+	if (s->tpeer)
+		ino_del(&ss->copy_to, s->dev, s->tpeer);
+	s->tino = s->tpeer = 0;
+}
+
 int sources_add(struct sources *ss, int fd, int tee_fd, const char *name,
 		size_t name_len, enum stream stream, pid_t pid, uid_t uid)
 {
@@ -336,12 +506,31 @@ int sources_add(struct sources *ss, int fd, int tee_fd, const char *name,
 		r = -EMFILE;
 		goto fail;
 	}
-	if ((r = check_fd(fd, &st)) < 0)
+	if ((r = check_fd(ss, fd, &st)) < 0)
 		goto fail;
-	/* A tee onto its own source (the same pipe): memlogd would hold
-	 * both ends, and it would copy its own bytes back for ever. */
-	if (tee_fd >= 0 && fstat(tee_fd, &dst) == 0 && dst.st_ino == st.st_ino &&
-	    dst.st_dev == st.st_dev) {
+	/* memlogd never reads what it copies: a tee onto its own source, onto
+	 * a pipe or socket (or the peer of a socket) memlogd reads, or a
+	 * source memlogd copies into, would go round for ever. */
+	uint64_t tpeer = 0;
+	if (tee_fd >= 0) {
+		if (fstat(tee_fd, &dst) < 0) {
+			r = -errno;
+			goto fail;
+		}
+		uint32_t peer;
+		if (S_ISSOCK(dst.st_mode) &&
+		    unix_peer_inode((uint32_t)dst.st_ino, &peer) == 0)
+			tpeer = peer;
+		bool socket_pair = S_ISSOCK(st.st_mode) && tpeer == st.st_ino;
+		if ((dst.st_ino == st.st_ino && dst.st_dev == st.st_dev) ||
+		    socket_pair ||
+		    ino_has(&ss->read_from, dst.st_dev, dst.st_ino) ||
+		    (tpeer && ino_has(&ss->read_from, st.st_dev, tpeer))) {
+			r = -ELOOP;
+			goto fail;
+		}
+	}
+	if (ino_has(&ss->copy_to, st.st_dev, st.st_ino)) {
 		r = -ELOOP;
 		goto fail;
 	}
@@ -363,6 +552,7 @@ int sources_add(struct sources *ss, int fd, int tee_fd, const char *name,
 		state_rec_free(&store->state, (uint32_t)rec);
 		return r;
 	}
+	remember(s, &st, tee_fd >= 0 || s->has_tee ? &dst : NULL, tpeer);
 	/* Whole before it is in use (state.h). */
 	__atomic_store_n(&rc->flags, REC_USED | (s->has_tee ? REC_TEE : 0),
 			 __ATOMIC_RELEASE);
@@ -398,6 +588,7 @@ static void tee_broken(struct source *s, int err)
 		loop_unwatch(ss->loop, &s->tee.ev);
 	s->tee.watched = false;
 	unkeep(s, true);
+	forget_tee(s);
 	tee_close(&s->tee);
 	s->has_tee = false;
 	rc->flags &= ~REC_TEE;
@@ -534,7 +725,12 @@ static void compact(struct source *s, bool need_room)
 		return;
 	}
 	loff_t limit = s->has_tee ? page_down(s, from) : from;
-	if (!need_room || live > limit - base)
+	/* Without a tee, a short unfinished line goes back to the start
+	 * at once: each source then keeps to its first pages (with a
+	 * thousand busy sources, a region walked end to end is a cache miss
+	 * per line and 200 KiB of memory each). */
+	bool eager = !s->has_tee && live <= (loff_t)SOURCE_EAGER_MOVE;
+	if (!(need_room || eager) || live > limit - base)
 		return;
 	if (s->has_tee)
 		punch(s, base, limit);
@@ -672,11 +868,13 @@ static void source_service(struct source *s)
 
 	if (s->paused)
 		return;
+	size_t chunk = ss->n ? SOURCES_HOT_BYTES / ss->n : SOURCE_CHUNK;
+	chunk = MAX(MIN(chunk, (size_t)SOURCE_CHUNK), (size_t)SOURCE_CHUNK_MIN);
 	for (int i = 0; i < SOURCE_READS_PER_TURN; i++) {
 		struct src_rec *rc = rec_of(s);
 		if (end_of(s) - rc->in_at < (loff_t)SOURCE_CHUNK)
 			compact(s, true);
-		size_t want = MIN((size_t)(end_of(s) - rc->in_at), SOURCE_CHUNK);
+		size_t want = MIN((size_t)(end_of(s) - rc->in_at), chunk);
 		if (s->has_tee) {
 			/* Read only what the tee may take: the rest waits in
 			 * the source pipe, where it holds back its writer
@@ -701,6 +899,7 @@ static void source_service(struct source *s)
 			return;
 		}
 		rc->read_ns = now_realtime_ns();
+		s->active = true;
 		loop_count_bytes(ss->loop, (size_t)n);
 		if ((uint64_t)(rc->in_at - base_of(s)) > s->high_water)
 			s->high_water = (uint64_t)(rc->in_at - base_of(s));
@@ -738,11 +937,17 @@ int sources_adopt(struct sources *ss, uint32_t rec, int fd, int tee_fd)
 			fd_close_nowait(tee_fd);
 		return r;
 	}
+	struct stat dst;
+	bool have_dst = tee_fd >= 0 && fstat(tee_fd, &dst) == 0;
 	struct source *s = make(ss, rec, fd, tee_fd, &st, &r);
 	if (!s)
 		return r;
 	if (!s->has_tee)
 		rc->flags &= ~REC_TEE;
+	uint32_t peer = 0;
+	if (have_dst && S_ISSOCK(dst.st_mode))
+		IGNORE_RESULT(unix_peer_inode((uint32_t)dst.st_ino, &peer));
+	remember(s, &st, have_dst ? &dst : NULL, peer);
 	s->kept = ss->keeper != NULL;
 	info(s)->fds++;
 	s->high_water = (uint64_t)(end_of(s) - base_of(s));
@@ -792,6 +997,13 @@ void sources_tick(struct sources *ss)
 	list_for_each_safe(p, t, &ss->all) {
 		struct source *s = container_of(p, struct source, link);
 		struct src_rec *rc = rec_of(s);
+		/* A busy source would fault the same pages in again at once
+		 * (giving them back cost a third of a busy memlogd's time):
+		 * only a quiet one's are given back. */
+		if (s->active) {
+			s->active = false;
+			continue;
+		}
 		loff_t keep = page_up(s, rc->in_at);
 		loff_t hw = page_up(s, base_of(s) + (loff_t)s->high_water);
 		if (hw <= keep)
@@ -836,6 +1048,8 @@ void sources_destroy(struct sources *ss)
 		return; /* never initialised */
 	list_for_each_safe(p, t, &ss->all)
 		source_free(container_of(p, struct source, link));
+	ino_free(&ss->read_from);
+	ino_free(&ss->copy_to);
 	free(ss->readbuf);
 	ss->readbuf = NULL;
 }

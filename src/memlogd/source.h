@@ -43,7 +43,11 @@ struct source {
 	bool watched;            /* ev is in the epoll set */
 	bool kept;               /* its fds are with the keeper */
 	bool ending;             /* at its end, waiting for its tee to drain */
+	bool active;             /* bytes came since the last tick */
 	uint64_t high_water;     /* region bytes touched since last trimmed */
+	uint64_t dev, ino;       /* its file, in sources.read_from */
+	uint64_t tdev, tino;     /* its tee's, in sources.copy_to (0: none) */
+	uint64_t tpeer;          /* the tee socket's peer inode (0: none) */
 	struct tee tee;
 };
 
@@ -64,6 +68,13 @@ static inline uint64_t source_key(uint32_t rec, uint32_t gen, unsigned which)
 	return SOURCE_KEY_BIT | (uint64_t)gen << 28 | (uint64_t)rec << 4 | which;
 }
 
+/* Files memlogd reads from or copies to, by (device, inode), counted. */
+struct inoset {
+	uint64_t *dev, *ino;     /* open addressing; ino 0: empty */
+	uint32_t *count;
+	uint32_t cap, n;
+};
+
 struct sources {
 	struct loop *loop;
 	struct store *store;
@@ -77,6 +88,11 @@ struct sources {
 	uint64_t keep_failed;    /* sources the keeper could not take */
 	bool stopping;           /* ending for a restart: kept sources stay */
 	int bounce[2];           /* the bounce pipe (read, write end) */
+	struct inoset read_from; /* every source's file */
+	struct inoset copy_to;   /* every tee destination's file (for a unix
+				  * socket, also its peer's) */
+	char own[3][108];        /* memlogd's own socket paths: a source
+				  * connected to one would feed on itself */
 	char *readbuf;           /* SRC_READ's buffer */
 };
 
@@ -106,6 +122,10 @@ int sources_adopt(struct sources *ss, uint32_t rec, int fd, int tee_fd);
 /* Records of the adopted state with no fd given back: their bytes are
  * stored and they are freed. */
 void sources_adopt_done(struct sources *ss);
+
+/* memlogd's own socket at path (query, registration, syslog): a source
+ * connected to it is refused. */
+void sources_own_socket(struct sources *ss, const char *path);
 
 /* Sources epoll cannot watch (regular files) get a turn. */
 void sources_service_busy(struct sources *ss);

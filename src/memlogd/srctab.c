@@ -141,7 +141,9 @@ static int make(struct srctab *t, const char *name, size_t len, uint8_t stream,
 	if (i < 0)
 		return i;
 	struct srcinfo *s = &t->slots[i];
+	uint32_t gen = s->gen + 1;
 	memset(s, 0, sizeof(*s));
+	s->gen = gen;
 	s->stream = stream;
 	s->name_len = (uint16_t)len;
 	s->pid = -1;
@@ -150,6 +152,7 @@ static int make(struct srctab *t, const char *name, size_t len, uint8_t stream,
 	/* Whole before it is in use (see srctab.h). */
 	__atomic_store_n(&s->used, 1, __ATOMIC_RELEASE);
 	t->nused++;
+	t->made++;
 	/* The index may have grown or changed in a sweep: probe again. */
 	bool found;
 	uint32_t at = probe(t, name, len, stream, &found);
@@ -188,15 +191,20 @@ int srctab_find(struct srctab *t, const char *name, size_t len,
 	return lookup(t, name, len, stream, oldest_seq, false);
 }
 
-void srctab_sweep(struct srctab *t, uint64_t oldest_seq, uint32_t budget)
+uint32_t srctab_sweep(struct srctab *t, uint64_t oldest_seq, uint32_t budget)
 {
+	uint32_t got = 0;
+
 	for (uint32_t n = 0; n < budget && t->nslots > 1; n++) {
 		if (t->sweep_at < 1 || t->sweep_at >= t->nslots)
 			t->sweep_at = 1;
 		uint32_t i = t->sweep_at++;
-		if (t->slots[i].used && !srctab_live(&t->slots[i], oldest_seq))
+		if (t->slots[i].used && !srctab_live(&t->slots[i], oldest_seq)) {
 			reclaim(t, i);
+			got++;
+		}
 	}
+	return got;
 }
 
 static int alloc_free(struct srctab *t)

@@ -31,6 +31,7 @@ struct srcinfo {
 	uint16_t name_len;
 	uint8_t stream;         /* enum stream */
 	uint8_t used;           /* holds a name (live, or dead not yet reclaimed) */
+	uint32_t gen;           /* which name it holds: bumped when made afresh */
 	int32_t pid;            /* last registrant's credentials, or -1 */
 	uint32_t uid;
 	uint64_t lines;         /* entries stored */
@@ -53,6 +54,7 @@ struct srctab {
 	uint32_t *free;         /* slots below nslots not in use */
 	uint32_t nfree;
 	uint32_t sweep_at;      /* where srctab_sweep goes on */
+	uint64_t made;          /* slots made, ever (for sweeping policies) */
 };
 
 /* An empty table in slots[0..max) (max >= 2), with the "memlogd" slot.
@@ -79,8 +81,9 @@ int srctab_find(struct srctab *t, const char *name, size_t len,
 		enum stream stream, uint64_t oldest_seq);
 
 /* Reclaims dead slots among the next `budget` slots (round robin), so that
- * names that never come back do not hold slots for ever. */
-void srctab_sweep(struct srctab *t, uint64_t oldest_seq, uint32_t budget);
+ * names that never come back do not hold slots for ever. Returns how many
+ * it reclaimed. */
+uint32_t srctab_sweep(struct srctab *t, uint64_t oldest_seq, uint32_t budget);
 
 static inline struct srcinfo *srctab_at(struct srctab *t, uint32_t i)
 {

@@ -58,11 +58,17 @@ size_t stats_encode(const struct stats_view *v, char **out)
 		  (unsigned long long)sh->upgrades_failed,
 		  (unsigned long long)sh->takeovers);
 	if (v->holder >= 0)
-		sb_printf(&b, "\"fd_holder\":{\"connected\":%s,"
-			  "\"refused\":%llu,\"restarted\":%llu},",
-			  v->holder ? "true" : "false",
+		sb_printf(&b, "\"fd_holder\":{\"connected\":%s,\"pid\":%d,"
+			  "\"refused\":%llu,\"restarted\":%llu,"
+			  "\"waiting\":%u},",
+			  v->holder ? "true" : "false", v->holder_pid,
 			  (unsigned long long)v->holder_put_failed,
-			  (unsigned long long)v->holder_respawns);
+			  (unsigned long long)v->holder_respawns,
+			  v->holder_waiting);
+	if (v->fd_store)
+		sb_printf(&b, "\"fd_store\":{\"refused\":%llu,\"waiting\":%u},",
+			  (unsigned long long)v->fd_store_failed,
+			  v->fd_store_waiting);
 	sb_printf(&b, "\"ring\":{\"size\":%llu,\"used\":%llu,\"entries\":%llu,"
 		  "\"oldest_seq\":%llu,\"newest_seq\":%llu,\"max_entries\":%llu,"
 		  "\"max_line_len\":%u},",
@@ -80,7 +86,7 @@ size_t stats_encode(const struct stats_view *v, char **out)
 		  "\"accepted\":%llu,\"refused\":%llu,\"without_fd\":%llu,"
 		  "\"fds_lost\":%llu,\"names_truncated\":%llu,"
 		  "\"bad_attributes\":%llu,\"tees_open\":%u,"
-		  "\"tees_broken\":%llu},",
+		  "\"tees_broken\":%llu,\"not_kept\":%llu},",
 		  v->sources->n, v->sources->max,
 		  (unsigned long long)v->reg->accepted,
 		  (unsigned long long)v->reg->refused,
@@ -88,7 +94,8 @@ size_t stats_encode(const struct stats_view *v, char **out)
 		  (unsigned long long)v->reg->lost_fds,
 		  (unsigned long long)v->reg->names_truncated,
 		  (unsigned long long)v->reg->bad_attrs, v->sources->ntees,
-		  (unsigned long long)v->sources->tees_broken);
+		  (unsigned long long)v->sources->tees_broken,
+		  (unsigned long long)v->sources->keep_failed);
 	sb_printf(&b, "\"sources\":[");
 	for (uint32_t i = 0; i < t->nslots; i++) {
 		const struct srcinfo *s = &t->slots[i];

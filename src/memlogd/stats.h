@@ -3,6 +3,7 @@
 #ifndef MEMLOGD_STATS_H
 #define MEMLOGD_STATS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,6 +23,11 @@ struct stats_view {
 	int holder;              /* 1 an fd holder is connected, 0 it is
 				  * gone, -1 none is used */
 	uint64_t holder_put_failed, holder_respawns;
+	uint32_t holder_waiting; /* PUTs and DROPs not yet sent */
+	int holder_pid;          /* 0: not known */
+	bool fd_store;           /* --fd-store: fds kept by the manager */
+	uint32_t fd_store_waiting;
+	uint64_t fd_store_failed;
 	uint32_t max_line_len;
 	uint32_t max_readers;
 };

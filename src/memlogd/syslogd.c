@@ -25,6 +25,8 @@ struct syslog_listener {
 	struct loop *loop;
 	struct store *store;
 	uint32_t generic;        /* source "syslog": untagged and malformed */
+	uint64_t sweep_after;    /* srctab.made at which a full sweep may run */
+	uint64_t sweep_ms;       /* when one ran last */
 	char *buf;
 	char path[108];
 };
@@ -37,23 +39,49 @@ struct attrs {
 	size_t limit;
 };
 
+/* Copies n bytes to dst with every NUL written as U+FFFD: NUL separates
+ * attributes, and one inside a sender's value would make up attributes
+ * of its choosing (a forged _pid, say). Returns the bytes written. */
+static size_t copy_nul_free(char *dst, const char *src, size_t n)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (src[i]) {
+			dst[o++] = src[i];
+			continue;
+		}
+		memcpy(dst + o, "\xef\xbf\xbd", 3);
+		o += 3;
+	}
+	return o;
+}
+
+static size_t nul_free_len(const char *s, size_t n)
+{
+	size_t l = n;
+
+	for (size_t i = 0; i < n; i++)
+		l += s[i] ? 0 : 2;
+	return l;
+}
+
 /* Appends KEY=VALUE if it fits. */
 static void attr(struct attrs *at, const char *k, size_t kl, const char *v,
 		 size_t vl)
 {
 	char *a = at->a;
 	size_t *alen = &at->len;
-	size_t need = (*alen ? 1 : 0) + kl + 1 + vl;
+	size_t need = (*alen ? 1 : 0) + nul_free_len(k, kl) + 1 +
+		      nul_free_len(v, vl);
 
 	if (*alen + need > at->limit)
 		return;
 	if (*alen)
 		a[(*alen)++] = '\0';
-	memcpy(a + *alen, k, kl);
-	*alen += kl;
+	*alen += copy_nul_free(a + *alen, k, kl);
 	a[(*alen)++] = '=';
-	memcpy(a + *alen, v, vl);
-	*alen += vl;
+	*alen += copy_nul_free(a + *alen, v, vl);
 }
 
 static void attr_str(struct attrs *at, const char *k, struct syslog_str v)
@@ -74,6 +102,16 @@ static uint32_t slot_for(struct syslog_listener *l, const struct syslog_msg *m)
 	 * their slot and new ones go to "syslog", with the tag kept as the
 	 * attribute "tag". */
 	uint64_t oldest = store_oldest(l->store);
+	if (t->nused >= t->max / 2 && t->made >= l->sweep_after &&
+	    l->loop->now_ms >= l->sweep_ms + (l->sweep_after ? 0 : 1000)) {
+		/* Half full, perhaps of dead tags: a full sweep. Its cost is
+		 * paid for by the slots it frees: the next one waits until
+		 * half of them are used again (or a second, if it freed
+		 * none). */
+		uint32_t got = srctab_sweep(t, oldest, t->nslots);
+		l->sweep_after = got ? t->made + got / 2 + 1 : 0;
+		l->sweep_ms = l->loop->now_ms;
+	}
 	int r = t->nused < t->max / 2
 		? srctab_get(t, m->tag.s, m->tag.len, STREAM_SYSLOG, oldest)
 		: srctab_find(t, m->tag.s, m->tag.len, STREAM_SYSLOG, oldest);

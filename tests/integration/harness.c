@@ -155,6 +155,44 @@ void h_kill_orphan_holders(void)
 	closedir(d);
 }
 
+pid_t mld_holder_pid(const struct mld *m)
+{
+	char want[160];
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	pid_t found = 0;
+
+	snprintf(want, sizeof(want), "%s.holder", m->log);
+	if (!d)
+		return 0;
+	while (!found && (e = readdir(d))) {
+		char p[300], cmd[4096];
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(p, sizeof(p), "/proc/%s/cmdline", e->d_name);
+		int fd = open(p, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		ssize_t n = read(fd, cmd, sizeof(cmd) - 1);
+		close(fd);
+		if (n <= 0)
+			continue; /* gone, or a zombie: it holds nothing */
+		cmd[n] = '\0';
+		const char *base = strrchr(cmd, '/');
+		if (strcmp(base ? base + 1 : cmd, "memlog-fdholder") != 0)
+			continue;
+		/* argv: PROG --socket PATH ... */
+		const char *a = cmd + strlen(cmd) + 1;
+		if (a >= cmd + n || strcmp(a, "--socket") != 0)
+			continue;
+		a += strlen(a) + 1;
+		if (a < cmd + n && strcmp(a, want) == 0)
+			found = (pid_t)atoi(e->d_name);
+	}
+	closedir(d);
+	return found;
+}
+
 int h_teardown(void **state)
 {
 	(void)state;
@@ -1814,4 +1852,255 @@ void lw_wait_stderr(const struct lw *l, const char *needle)
 		free(s);
 		h_sleep_ms(10);
 	}
+}
+
+/* ---- lines that flow while memlogd crashes ---- */
+
+void h_producer_start(struct h_producer *p, int fd)
+{
+	int stop[2], count[2];
+
+	assert_int_equal(pipe2(stop, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(count, O_CLOEXEC), 0);
+	p->pid = fork();
+	assert_true(p->pid >= 0);
+	if (p->pid == 0) {
+		int n = 0;
+		/* Out of the way first: one may be 3, 4 or 5 already. */
+		int a = fcntl(fd, F_DUPFD, 10), b = fcntl(stop[0], F_DUPFD, 10),
+		    c = fcntl(count[1], F_DUPFD, 10);
+
+		if (a < 0 || b < 0 || c < 0 || dup2(a, 3) < 0 ||
+		    dup2(b, 4) < 0 || dup2(c, 5) < 0)
+			_exit(120);
+		h_child_close_from(6);
+		h_child_signals();
+		for (;;) {
+			struct pollfd sp = { .fd = 4, .events = POLLIN };
+			char line[16];
+			int len = snprintf(line, sizeof(line), "%06d\n", n);
+			const char *q = line;
+
+			while (len > 0) {
+				ssize_t w = write(3, q, (size_t)len);
+				if (w < 0 && errno == EINTR)
+					continue;
+				if (w < 0)
+					_exit(2);
+				q += w;
+				len -= (int)w;
+			}
+			n++;
+			if (poll(&sp, 1, 0) == 1)
+				break;
+			if (n % 10 == 0)
+				usleep(2000);
+		}
+		if (write(5, &n, sizeof(n)) != (ssize_t)sizeof(n))
+			_exit(3);
+		_exit(0);
+	}
+	h_track_pid(p->pid);
+	close(stop[0]);
+	close(count[1]);
+	p->stop = stop[1];
+	p->count = count[0];
+}
+
+int h_producer_stop(struct h_producer *p)
+{
+	int n = -1, st;
+
+	close(p->stop);
+	st = h_wait_pid(p->pid, H_TIMEOUT_MS);
+	h_untrack_pid(p->pid);
+	h_expect_exit(st, 0, "the producer", NULL);
+	assert_int_equal(read(p->count, &n, sizeof(n)), (ssize_t)sizeof(n));
+	close(p->count);
+	return n;
+}
+
+void h_wait_lines_grow(const struct mld *m, const char *name,
+		       const char *stream, json_int_t n)
+{
+	uint64_t deadline = h_now_ms() + H_TIMEOUT_MS;
+	json_int_t base = h_source_stat(m, name, stream, "lines"), v;
+
+	for (;;) {
+		v = h_source_stat(m, name, stream, "lines");
+		if (v >= base + n)
+			return;
+		if (remaining(deadline) == 0)
+			fail_msg("%s's lines went from %lld to %lld only in %d ms",
+				 name, (long long)base, (long long)v, H_TIMEOUT_MS);
+		h_sleep_ms(5);
+	}
+}
+
+void h_wait_file_count(const char *path, const char *needle, int n,
+		       int timeout_ms)
+{
+	uint64_t deadline = h_now_ms() + (uint64_t)timeout_ms;
+
+	for (;;) {
+		char *s = h_read_file(path, NULL);
+		int c = s ? h_count_str(s, needle) : 0;
+
+		if (c >= n) {
+			free(s);
+			return;
+		}
+		if (remaining(deadline) == 0)
+			fail_msg("%s holds '%s' %d times, not %d, after %d ms:\n%s",
+				 path, needle, c, n, timeout_ms, s ? s : "");
+		free(s);
+		h_sleep_ms(10);
+	}
+}
+
+void h_expect_sequence(const char *text, int n, const char *what)
+{
+	const char *p = text;
+
+	for (int i = 0; i < n; i++) {
+		char want[16];
+		const char *nl = strchr(p, '\n');
+
+		snprintf(want, sizeof(want), "%06d", i);
+		if (!nl || (size_t)(nl - p) != 6 || memcmp(p, want, 6)) {
+			int got = nl && nl - p == 6 ? atoi(p) : -1;
+			fail_msg("%s: line %d is '%.*s', want %s (%s)", what, i,
+				 nl ? (int)(nl - p) : 40, p, want,
+				 got < 0 ? "not a number" : got < i ?
+				 "a line written twice" : "a line lost");
+		}
+		p = nl + 1;
+	}
+	if (*p)
+		fail_msg("%s: more than the %d lines written: '%.40s'", what, n, p);
+}
+
+/* How many of pid's fds are sockets. */
+static int socket_count(pid_t pid)
+{
+	char p[64], l[64];
+	DIR *d;
+	struct dirent *e;
+	int n = 0;
+
+	snprintf(p, sizeof(p), "/proc/%d/fd", (int)pid);
+	d = opendir(p);
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		ssize_t len;
+
+		if (e->d_name[0] == '.')
+			continue;
+		len = readlinkat(dirfd(d), e->d_name, l, sizeof(l) - 1);
+		n += len > 7 && !memcmp(l, "socket:", 7);
+	}
+	closedir(d);
+	return n;
+}
+
+void h_crash_cycle(struct mld *m, pid_t pid, const char *errfile,
+		   const char *lost, const char *back, int k, int timeout_ms)
+{
+	uint64_t deadline;
+	int socks;
+	char *s;
+
+	/* The follower's connection has been accepted (the stats request
+	 * is the other one): a kill before that would not end it. */
+	h_wait_stat(m, "readers.connected", 2);
+	socks = socket_count(pid);
+	mld_kill9(m);
+	h_wait_file_count(errfile, lost, k, timeout_ms);
+	/* It connects again (as many sockets as before) while memlogd is
+	 * down: the fd holder keeps the listening socket. */
+	deadline = h_now_ms() + (uint64_t)timeout_ms;
+	while (socket_count(pid) != socks) {
+		if (remaining(deadline) == 0)
+			fail_msg("process %d did not connect again within %d ms",
+				 (int)pid, timeout_ms);
+		h_sleep_ms(5);
+	}
+	/* Time to say it, were it to say it now. */
+	h_sleep_ms(200);
+	s = h_read_file(errfile, NULL);
+	if (h_count_str(s, back) != k - 1)
+		fail_msg("'%s' said while memlogd is down:\n%s", back, s);
+	free(s);
+	mld_start(m, NULL);
+	h_wait_file_count(errfile, back, k, timeout_ms);
+}
+
+/* ---- hostile senders (itest_hostile) ---- */
+
+char *h_register_acked(const char *path, const void *payload, size_t len,
+		       const int *fds, int nfds)
+{
+	int ack[2], all[254];
+
+	assert_true(nfds >= 0 && nfds < 253);
+	assert_int_equal(pipe2(ack, O_CLOEXEC), 0);
+	if (nfds)
+		memcpy(all, fds, (size_t)nfds * sizeof(int));
+	all[nfds] = ack[1];
+	int r = h_register(path, payload, len, all, nfds + 1);
+	close(ack[1]);
+	if (r < 0) {
+		close(ack[0]);
+		fail_msg("registration on %s failed: %s", path, strerror(-r));
+	}
+	uint64_t deadline = h_now_ms() + H_TIMEOUT_MS;
+	char buf[512];
+	size_t n = 0;
+	for (;;) {
+		ssize_t k = read_deadline(ack[0], buf + n, sizeof(buf) - 1 - n,
+					  deadline);
+		if (k == -ETIMEDOUT) {
+			close(ack[0]);
+			fail_msg("no answer to an ack=1 registration within %d ms",
+				 H_TIMEOUT_MS);
+		}
+		if (k == 0 || n + (size_t)k == sizeof(buf) - 1) {
+			n += (size_t)(k > 0 ? k : 0);
+			break;
+		}
+		n += (size_t)k;
+	}
+	close(ack[0]);
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
+/* The state letter of /proc/PID/stat ('R', 'S', 'T'...), or 0. */
+static char proc_state(pid_t pid)
+{
+	char p[64];
+	snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
+	char *s = h_read_file(p, NULL);
+	char *e = s ? strrchr(s, ')') : NULL;
+	char st = e && e[1] == ' ' ? e[2] : 0;
+	free(s);
+	return st;
+}
+
+void h_freeze(pid_t pid)
+{
+	uint64_t deadline = h_now_ms() + H_TIMEOUT_MS;
+
+	assert_int_equal(kill(pid, SIGSTOP), 0);
+	while (proc_state(pid) != 'T') {
+		if (h_now_ms() > deadline)
+			fail_msg("pid %d did not stop within %d ms", (int)pid,
+				 H_TIMEOUT_MS);
+		h_sleep_ms(1);
+	}
+}
+
+void h_thaw(pid_t pid)
+{
+	assert_int_equal(kill(pid, SIGCONT), 0);
 }

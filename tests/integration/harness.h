@@ -82,6 +82,10 @@ void h_kill_orphan_holders(void);
 /* Tells the daemon's fd holder (if it has one) to let everything go:
  * memlogd --release. Returns the wait status (0 when there is none). */
 int mld_release(struct mld *m);
+/* The pid of the fd holder serving the daemon's holder socket
+ * (SOCKET_LOG.holder), found by its command line in /proc; 0 if none
+ * runs. */
+pid_t mld_holder_pid(const struct mld *m);
 /* Kills the daemon if it runs, releases its holder and removes the dir. */
 void mld_cleanup(struct mld *m);
 /* The daemon's stderr so far (malloc'd, NUL-terminated). */
@@ -148,6 +152,12 @@ void h_sleep_ms(unsigned ms);
  * or -errno. */
 int h_register(const char *path, const void *payload, size_t len,
 	       const int *fds, int nfds);
+/* Registration with ack=1 (docs/protocol.md): payload must hold the
+ * attribute; the write end of a fresh pipe goes last, after fds, for the
+ * answer. Returns the answer (malloc'd): "ok\n", "refused: WHY\n", or ""
+ * when memlogd closed the pipe without a line. */
+char *h_register_acked(const char *path, const void *payload, size_t len,
+		       const int *fds, int nfds);
 /* Makes a pipe, registers its read end under name, returns the write end. */
 int h_register_pipe(const struct mld *m, const char *name);
 /* Same with a raw datagram payload (name plus attributes). */
@@ -221,6 +231,10 @@ long h_rss_kb(pid_t pid);
 /* CPU time (user + system) the process has used, in ms. */
 uint64_t h_cpu_ms(pid_t pid);
 void h_wait_fd_count(pid_t pid, int want, int timeout_ms);
+/* SIGSTOP, returning once the process is stopped (what it is sent
+ * meanwhile waits in its queues); SIGCONT. */
+void h_freeze(pid_t pid);
+void h_thaw(pid_t pid);
 
 /* Format checks. */
 /* RFC 3339, nanoseconds with trailing zeros trimmed, "Z"; sets *ns. */
@@ -261,6 +275,40 @@ json_t *h_find_notice(const struct mld *m, const char *w1, const char *w2);
 /* Waits until process pid blocks sig (a program that takes it from a
  * signalfd from then on: sent earlier, it would simply kill it). */
 void h_wait_sig_blocked(pid_t pid, int sig, const char *what);
+
+/* ---- lines that flow while memlogd crashes ----
+ * A producer is a process of its own that writes the lines "%06d\n" for
+ * 0, 1, 2... into a registered pipe, about 5 a millisecond, until it is
+ * stopped: the test goes on while memlogd is down and the pipe is full. */
+struct h_producer {
+	pid_t pid;
+	int stop;   /* closing it stops the producer */
+	int count;  /* it writes how many lines it wrote here */
+};
+/* Starts writing into fd (the test may close its own copy). */
+void h_producer_start(struct h_producer *p, int fd);
+/* Stops it; returns how many lines it wrote (0 to n-1). */
+int h_producer_stop(struct h_producer *p);
+/* Waits until the source's "lines" counter has grown by n. */
+void h_wait_lines_grow(const struct mld *m, const char *name,
+		       const char *stream, json_int_t n);
+/* Waits until the file holds needle at least n times (fails with the
+ * file's content after timeout_ms). */
+void h_wait_file_count(const char *path, const char *needle, int n,
+		       int timeout_ms);
+/* The k-th crash a follower (process pid, its stderr in errfile) rides
+ * through: once memlogd has accepted its connection (it must be memlogd's
+ * only query client), SIGKILLs m's memlogd, waits until the follower has said lost
+ * (the k-th time) and has connected again (as many fds as before: the fd
+ * holder keeps the socket, so connect() succeeds while memlogd is down),
+ * checks that it has not said back more than k-1 times meanwhile (memlogd
+ * is not back), then starts memlogd again and waits until it says back
+ * the k-th time. */
+void h_crash_cycle(struct mld *m, pid_t pid, const char *errfile,
+		   const char *lost, const char *back, int k, int timeout_ms);
+/* Checks that text is exactly "%06d\n" lines 0 to n-1: every line once,
+ * in order (what says which line is missing or repeated). */
+void h_expect_sequence(const char *text, int n, const char *what);
 
 /* ---- logwrite under test ----
  * Its log directory is DIR/logs in a memlogd's temp dir, its stderr

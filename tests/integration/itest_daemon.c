@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -172,6 +174,79 @@ static void test_path_is_regular_file(void **state)
 	free(c);
 	assert_false(exists(m.log));
 	mld_cleanup(&m);
+}
+
+/* Registrations while the fd holder does not read (stopped: its socket
+ * holds a few messages): every source is kept all the same once it reads
+ * again, and a memlogd killed right after takes every one back with what
+ * was written while it was down. */
+static void test_burst_kept_across_kill(void **state)
+{
+	enum { N = 1000 };
+	struct mld m = { 0 };
+	struct rlimit rl;
+	static int w[N];
+	(void)state;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < N + 256) {
+		rl.rlim_cur = rl.rlim_max < N + 256 ? rl.rlim_max : N + 256;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < N + 256) {
+		print_message("# needs %d open files, the limit is lower; "
+			      "skipping\n", N + 256);
+		skip();
+	}
+	mld_start(&m, NULL);
+	json_t *st = h_stats(&m);
+	pid_t holder = (pid_t)h_jint(st, "fd_holder.pid");
+	json_decref(st);
+	assert_true(holder > 0);
+	assert_int_equal(kill(holder, SIGSTOP), 0);
+	for (int i = 0; i < N; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "burst%04d", i);
+		w[i] = h_register_pipe(&m, name);
+	}
+	h_wait_source_stat(&m, "burst0999", NULL, "fds", 1);
+	st = h_stats(&m);
+	/* Not one refused for want of room: they wait. */
+	assert_true(h_jint(st, "fd_holder.waiting") > 0);
+	assert_int_equal(h_jint(st, "registrations.not_kept"), 0);
+	json_decref(st);
+	assert_int_equal(kill(holder, SIGCONT), 0);
+	uint64_t deadline = h_now_ms() + H_TIMEOUT_MS;
+	for (;;) {
+		st = h_stats(&m);
+		if (h_jint(st, "registrations.sources_open") == N &&
+		    h_jint(st, "fd_holder.waiting") == 0)
+			break;
+		if (h_now_ms() > deadline)
+			fail_msg("sources open %lld, waiting for the holder %lld",
+				 (long long)h_jint(st, "registrations.sources_open"),
+				 (long long)h_jint(st, "fd_holder.waiting"));
+		json_decref(st);
+		h_sleep_ms(20);
+	}
+	assert_int_equal(h_jint(st, "registrations.not_kept"), 0);
+	assert_int_equal(h_jint(st, "fd_holder.refused"), 0);
+	json_decref(st);
+
+	mld_kill9(&m);
+	for (int i = 0; i < N; i++)
+		h_writef(w[i], "while down %d\n", i);
+	mld_start(&m, NULL);
+	h_wait_source_stat(&m, "burst0999", NULL, "lines", 1);
+	json_t *a = h_dump(&m, "dump\n");
+	int seen = 0;
+	for (size_t i = 0; i < json_array_size(a); i++)
+		seen += !strncmp(h_jstr(json_array_get(a, i), "msg"),
+				 "while down ", 11);
+	json_decref(a);
+	assert_int_equal(seen, N);
+	for (int i = 0; i < N; i++)
+		close(w[i]);
+	mld_stop(&m);
 }
 
 static void test_sigint(void **state)
@@ -736,6 +811,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_command_line, h_teardown),
 		cmocka_unit_test_teardown(test_credentials, h_teardown),
 		cmocka_unit_test_teardown(test_socket_group, h_teardown),
+		cmocka_unit_test_teardown(test_burst_kept_across_kill,
+					  h_teardown),
 		cmocka_unit_test_teardown(test_daemonize_process_name,
 					  h_teardown),
 		cmocka_unit_test_teardown(test_daemonize_failed_start,

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -750,6 +751,138 @@ static void test_retried_after_memlogd_restart(void **state)
 	mld_stop(&m);
 }
 
+/* The receiver read in a thread of its own, for a test that waits on
+ * other things meanwhile: it takes one connection and keeps every byte
+ * until the forwarder closes it. */
+static pthread_mutex_t rx_lock = PTHREAD_MUTEX_INITIALIZER; /* x->buf, len */
+
+static void *rx_drain(void *arg)
+{
+	struct rx *x = arg;
+	int fd = accept4(x->lfd, NULL, NULL, SOCK_CLOEXEC);
+	char chunk[65536];
+
+	for (;;) {
+		ssize_t n = fd < 0 ? 0 : read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		pthread_mutex_lock(&rx_lock);
+		if (x->cap - x->len < (size_t)n) {
+			x->cap = x->cap * 2 + (size_t)n;
+			x->buf = realloc(x->buf, x->cap);
+		}
+		if (x->buf) {
+			memcpy(x->buf + x->len, chunk, (size_t)n);
+			x->len += (size_t)n;
+		}
+		pthread_mutex_unlock(&rx_lock);
+		if (!x->buf)
+			break;
+	}
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+/* Has the drained receiver got text? */
+static bool rx_has(struct rx *x, const char *text)
+{
+	bool has;
+
+	pthread_mutex_lock(&rx_lock);
+	has = x->buf && memmem(x->buf, x->len, text, strlen(text));
+	pthread_mutex_unlock(&rx_lock);
+	return has;
+}
+
+/* memlogd is SIGKILLed again and again while a producer writes numbered
+ * lines, and started again each time: the same instance, since its fd
+ * holder kept the ring, the state and the pipe. The forwarder says once
+ * that it lost memlogd and once that memlogd is back, each time, and the
+ * receiver gets every line once, in order, memlogd's notices of each
+ * restart, and no marker: nothing lost, nothing twice. */
+#define CRASHES 5
+static void test_memlogd_crashes_while_lines_flow(void **state)
+{
+	struct mld m = { 0 };
+	struct h_producer p;
+	struct rx x;
+	struct fwd f;
+	pthread_t t;
+	char back[200], *e;
+	int n, w, notices = 0;
+	(void)state;
+
+	if (!have_forward())
+		skip();
+	mld_start(&m, NULL);
+	rx_start(&x);
+	assert_int_equal(pthread_create(&t, NULL, rx_drain, &x), 0);
+	w = h_register_pipe(&m, "seq");
+	fwd_start(&f, &m, &x, (const char *const[]){ "--backoff-max", "1000", NULL });
+	h_producer_start(&p, w);
+	close(w);
+	snprintf(back, sizeof(back), "connected to %s", m.query);
+	for (int k = 1; k <= CRASHES; k++) {
+		h_wait_lines_grow(&m, "seq", "stderr", 100);
+		h_crash_cycle(&m, f.pid, f.err, "memlogd closed the connection", back,
+			      k, H_TIMEOUT_MS);
+	}
+	h_wait_lines_grow(&m, "seq", "stderr", 100);
+	n = h_producer_stop(&p);
+	char last[64];
+	snprintf(last, sizeof(last), "] %06d", n - 1);
+	uint64_t end = h_now_ms() + H_TIMEOUT_MS;
+	while (!rx_has(&x, last)) {
+		if (h_now_ms() > end)
+			fail_msg("the receiver never got line %d", n - 1);
+		h_sleep_ms(10);
+	}
+	fwd_stop(&f);
+	assert_int_equal(pthread_join(t, NULL), 0);
+
+	/* The frames: seq's lines in order, memlogd's notices, no marker. */
+	char *lines = calloc(1, (size_t)n * 7 + 1), *q = lines;
+	size_t off = 0;
+	assert_non_null(lines);
+	while (off < x.len) {
+		char *end_num, *msg;
+		size_t fl = strtoul(x.buf + off, &end_num, 10);
+
+		assert_true(*end_num == ' ' && fl > 0);
+		assert_true((size_t)(end_num + 1 - x.buf) + fl <= x.len);
+		msg = strndup(end_num + 1, fl);
+		assert_non_null(msg);
+		off = (size_t)(end_num + 1 - x.buf) + fl;
+		if (sd_param(msg, "marker"))
+			fail_msg("a marker: %s", msg);
+		if (!strcmp(sd_param(msg, "source"), "memlogd")) {
+			if (!strstr(msg, "took over the ring") &&
+			    !strstr(msg, "took back"))
+				fail_msg("memlogd said: %s", msg);
+			notices += strstr(msg, "took over the ring") != NULL;
+		} else {
+			assert_string_equal(sd_param(msg, "source"), "seq");
+			if (q + 7 > lines + (size_t)n * 7)
+				fail_msg("more lines than the %d written: %s", n, msg);
+			q += sprintf(q, "%.6s\n", msg_text(msg));
+		}
+		free(msg);
+	}
+	h_expect_sequence(lines, n, "the receiver");
+	free(lines);
+	assert_int_equal(notices, CRASHES);
+	e = h_read_file(f.err, NULL);
+	if (h_count_str(e, "memlogd closed the connection") != CRASHES ||
+	    h_count_str(e, back) != CRASHES || h_count_str(e, "\n") != 2 * CRASHES)
+		fail_msg("the forwarder said:\n%s", e);
+	free(e);
+	rx_stop(&x);
+	mld_stop(&m);
+}
+
 /* librelp's errors are said in words: a RELP receiver that is not there
  * (connection refused) is an I/O error, not "librelp error 10014". */
 static void test_relp_error_text(void **state)
@@ -883,6 +1016,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_state_unwritable_at_start, h_teardown),
 		cmocka_unit_test_teardown(test_state_unwritable_later, h_teardown),
 		cmocka_unit_test_teardown(test_retried_after_memlogd_restart, h_teardown),
+		cmocka_unit_test_teardown(test_memlogd_crashes_while_lines_flow,
+					  h_teardown),
 		cmocka_unit_test_teardown(test_relp_error_text, h_teardown),
 		cmocka_unit_test_teardown(test_chatty_receiver_bounded_cpu, h_teardown),
 	};

@@ -594,6 +594,61 @@ static void test_memlogd_restart(void **state)
 	mld_stop(&m);
 }
 
+/* memlogd is SIGKILLed again and again while a producer writes numbered
+ * lines, and started again each time: the same instance, since its fd
+ * holder kept the ring, the state and the pipe. logwrite says once that it
+ * lost memlogd and once that memlogd is back, each time, and its file
+ * holds every line once, in order: nothing lost, nothing twice, and no
+ * foreign-cursor marker. */
+#define CRASHES 5
+static void test_memlogd_crashes_while_lines_flow(void **state)
+{
+	struct mld m = { 0 };
+	struct h_producer p;
+	struct lw l;
+	char *s;
+	(void)state;
+
+	lw_need();
+	mld_start(&m, NULL);
+	lw_init(&l, &m);
+	lw_start(&l, &m, (const char *const[]){ "-format", "raw", NULL });
+	int w = h_register_pipe(&m, "seq");
+	h_producer_start(&p, w);
+	close(w);
+	for (int k = 1; k <= CRASHES; k++) {
+		h_wait_lines_grow(&m, "seq", "stderr", 100);
+		h_crash_cycle(&m, l.pid, l.err, "; reconnecting", "connected to", k,
+			      LW_WAIT_MS);
+	}
+	h_wait_lines_grow(&m, "seq", "stderr", 100);
+	int n = h_producer_stop(&p);
+	char last[16];
+	snprintf(last, sizeof(last), "%06d\n", n - 1);
+	lw_wait_contains(&l, "seq.log", last);
+	lw_stop(&l);
+
+	s = lw_file(&l, "seq.log", NULL);
+	assert_non_null(s);
+	h_expect_sequence(s, n, "seq.log");
+	free(s);
+	s = lw_file(&l, "memlogd.log", NULL);
+	assert_non_null(s);
+	if (h_count_str(s, "took over the ring") != CRASHES ||
+	    strstr(s, "another memlogd instance") || strstr(s, "overwritten"))
+		fail_msg("memlogd.log:\n%s", s);
+	free(s);
+	/* One line when memlogd went, one when it was back. */
+	s = lw_stderr(&l);
+	if (h_count_str(s, "memlogd closed the connection") != CRASHES ||
+	    h_count_str(s, "; reconnecting") != CRASHES ||
+	    h_count_str(s, "connected to") != CRASHES ||
+	    h_count_str(s, "\n") != 2 * CRASHES)
+		fail_msg("logwrite said:\n%s", s);
+	free(s);
+	mld_stop(&m);
+}
+
 /* ---- failures ---- */
 
 
@@ -742,7 +797,9 @@ static void test_malformed_cursor_answer(void **state)
 	snprintf(req, sizeof(req), "%s", line);
 	free(line);
 	assert_string_equal(req, "dump-follow after=m1-90a8240469430d14-"
-			    "000000000000000c");
+			    "000000000000000c format=binary");
+	/* A request refused before it is taken is answered with the JSON
+	 * error line, binary records or not. */
 	h_write_all(c, "{\"error\":\"malformed cursor\"}\n", 29);
 	h_conn_close(&hc);
 	st = h_wait_pid(l.pid, LW_WAIT_MS);
@@ -894,6 +951,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_restart_no_duplicates, h_teardown),
 		cmocka_unit_test_teardown(test_overwritten_marker, h_teardown),
 		cmocka_unit_test_teardown(test_memlogd_restart, h_teardown),
+		cmocka_unit_test_teardown(test_memlogd_crashes_while_lines_flow,
+					  h_teardown),
 		cmocka_unit_test_teardown(test_exit_codes, h_teardown),
 		cmocka_unit_test_teardown(test_damaged_cursor, h_teardown),
 		cmocka_unit_test_teardown(test_cursor_refused_by_memlogd, h_teardown),

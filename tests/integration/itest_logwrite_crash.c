@@ -359,8 +359,16 @@ static void test_crash(void **state)
 		      rotated);
 	assert_true(rotated >= 50);
 	/* About a third of the kills land in a rotation; none at all would
-	 * mean the test no longer tests what it should. */
-	assert_true(mo.shift > 0 && mo.compress > 0);
+	 * mean the test no longer tests what it should. Under a sanitizer
+	 * logwrite's own code is several times slower but zlib (not
+	 * instrumented) is not, so the compression's window is too narrow
+	 * to be hit for sure: there only the correctness checks above hold. */
+	if (h_sanitized() && !(mo.shift > 0 && mo.compress > 0))
+		print_message("# (sanitizer build: no kill landed in a %s; the "
+			      "checks of what the kills left still ran)\n",
+			      mo.shift ? "compression" : "shift");
+	else
+		assert_true(mo.shift > 0 && mo.compress > 0);
 	mld_stop(&m);
 }
 

@@ -550,6 +550,14 @@ static pid_t start_drain(int rfd, const char *file, const struct rt_drain *o)
 	_exit(0);
 }
 
+pid_t rt_drain_start(int rfd, const char *file, const struct rt_drain *o)
+{
+	pid_t pid = start_drain(rfd, file, o);
+
+	h_track_pid(pid);
+	return pid;
+}
+
 void rt_proc_start(struct rt_proc *p, const char *const *argv,
 		   const char *const *env, const char *outfile,
 		   const char *errfile, const struct rt_drain *drains)

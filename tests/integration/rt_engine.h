@@ -57,6 +57,11 @@ struct rt_proc {
 	char errfile[256];
 };
 
+/* A drain on its own: a fork of the test that reads rfd into file (made
+ * or truncated) until end of file, then exits 0; o may be NULL (fast).
+ * The caller closes its rfd; the pid is tracked for h_teardown(). */
+pid_t rt_drain_start(int rfd, const char *file, const struct rt_drain *o);
+
 /* env: extra "K=V" entries; drains may be NULL (fast). */
 void rt_proc_start(struct rt_proc *p, const char *const *argv,
 		   const char *const *env, const char *outfile,

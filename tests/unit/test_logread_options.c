@@ -231,6 +231,7 @@ static void test_output(void **state)
 	} formats[] = {
 		{ "legacy", OUT_LEGACY }, { "short", OUT_SHORT },
 		{ "json", OUT_JSON }, { "raw", OUT_RAW },
+		{ "export", OUT_EXPORT },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(formats); i++) {
@@ -245,8 +246,8 @@ static void test_output(void **state)
 	}
 	assert_run(PARSE("-o", "json", "-o", "legacy"));
 	assert_int_equal(o.format, OUT_LEGACY);
-	assert_usage(PARSE("-o", "xml"), "-o takes legacy, short, json or raw: xml");
-	assert_usage(PARSE("-output="), "-output takes legacy, short, json or raw: ");
+	assert_usage(PARSE("-o", "xml"), "-o takes legacy, short, json, raw or export: xml");
+	assert_usage(PARSE("-output="), "-output takes legacy, short, json, raw or export: ");
 }
 
 static void test_cursors(void **state)
@@ -321,6 +322,7 @@ static void test_help_and_version(void **state)
 			"\n      -facility LIST     only entries",
 			"\n  -o, -output FORMAT     legacy  TIME;SOURCE;MSG",
 			"\n                         raw     MSG only",
+			"\n                         export  systemd's Journal",
 			"\n      -after-cursor C    start after",
 			"\n      -cursor-file F     start after",
 			"\n      -stats             print the daemon's counters",

@@ -1,5 +1,5 @@
-/* logwrite's line formats (format.c) and the parser of memlogd's v2 lines
- * that feeds them (entry.c). */
+/* logwrite's line formats (format.c) and the entries made of memlogd's
+ * binary records that feed them (entry.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -7,10 +7,14 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "entry.h"
+#include "regmsg.h"
 #include "format.h"
 #include "notice.h"
 
@@ -120,112 +124,133 @@ static void test_format_parse(void **state)
 	assert_int_equal(f, LW_FORMAT_RAW);
 }
 
-static struct entry_parser parser;
-
-static int parse(const char *line, struct lw_entry *e)
+/* Text escaping, checked 8 bytes at a time: every control byte at every
+ * position of a long message is found, as a byte-wise reference does. */
+static void test_text_every_position(void **state)
 {
-	char err[ENTRY_ERR_MAX];
+	(void)state;
+	static const unsigned char specials[] = { 0x00, 0x01, 0x09, 0x0a, 0x1f,
+						  0x20, 0x7e, 0x7f, 0x80, 0xff };
+	char msg[40], want[200];
+	struct lw_entry e = sample();
 
-	return entry_parse(&parser, line, strlen(line), e, err);
+	for (size_t k = 0; k < sizeof(specials); k++) {
+		for (size_t at = 0; at < sizeof(msg); at++) {
+			memset(msg, 'a', sizeof(msg));
+			msg[at] = (char)specials[k];
+			e.msg = (struct lw_field){ msg, sizeof(msg) };
+			/* The reference: byte by byte. */
+			char *w = want;
+			w += sprintf(w, "2026-11-22T05:07:16.484369273Z web.out ");
+			for (size_t i = 0; i < sizeof(msg); i++) {
+				unsigned char c = (unsigned char)msg[i];
+				if ((c < 0x20 && c != '\t') || c == 0x7f)
+					w += sprintf(w, "\\x%02x", c);
+				else
+					*w++ = (char)c;
+			}
+			*w++ = '\n';
+			size_t len;
+			char *got = fmt(LW_FORMAT_TEXT, &e, &len);
+			if (len != (size_t)(w - want) || memcmp(got, want, len))
+				fail_msg("byte 0x%02x at %zu: %s", specials[k], at, got);
+			free(got);
+		}
+	}
 }
 
-static void test_entry_parse(void **state)
-{
-	static const char line[] =
-		"{\"seq\":12,\"cursor\":\"m1-90a8240469430d14-000000000000000c\","
-		"\"time\":\"2026-11-22T05:07:16.484369273Z\",\"source\":\"hello.out\","
-		"\"stream\":\"stdout\",\"msg\":\"a\\u0000b\\n\",\"partial\":true}";
-	struct lw_entry e;
+/* Entries made of memlogd's binary records. */
+static struct binstream bs;
+static struct entry_builder eb;
+static char rec[4096];
 
-	assert_int_equal(parse(line, &e), ENTRY_OK);
-	assert_int_equal(e.cursor.len, 36);
-	assert_memory_equal(e.cursor.ptr, "m1-90a8240469430d14-000000000000000c", 36);
+static int from(const char *buf, size_t n, enum lw_format f, struct lw_entry *e)
+{
+	struct binstream_item it;
+	size_t at = 0, used;
+	int k;
+
+	for (;;) {
+		k = binstream_next(&bs, buf + at, n - at, &it, &used);
+		assert_int_equal(k, 1);
+		at += used;
+		if (it.type != BINREC_HELLO && it.type != BINREC_SOURCE)
+			break;
+	}
+	assert_int_equal(at, n);
+	return entry_from_record(&eb, f, &bs, &it, e);
+}
+
+static void test_entry_from_record(void **state)
+{
+	(void)state;
+	struct lw_entry e;
+	size_t n = 0;
+
+	binstream_init(&bs);
+	entry_builder_init(&eb);
+	n += binrec_hello(rec + n, 0x90a8240469430d14ull);
+	n += binrec_source(rec + n, 5, STREAM_STDOUT, "hello.out", 9);
+	n += binrec_entry(rec + n, 12, 1795328733484369273ull, 5, BINREC_PARTIAL,
+			  -1, -1, "a\0b\n", 4, NULL, 0);
+	assert_int_equal(from(rec, n, LW_FORMAT_JSON, &e), ENTRY_OK);
+	assert_true(e.has_cur);
+	assert_true(e.cur.instance == 0x90a8240469430d14ull && e.cur.seq == 12);
 	assert_int_equal(e.msg.len, 4);
 	assert_memory_equal(e.msg.ptr, "a\0b\n", 4);
 	assert_int_equal(e.source.len, 9);
+	assert_memory_equal(e.stream.ptr, "stdout", 6);
 	assert_true(e.partial);
 	assert_false(e.marker);
-	assert_ptr_equal(e.line.ptr, line);
+	/* json: memlogd's own line. */
+	static const char line[] =
+		"{\"seq\":12,\"cursor\":\"m1-90a8240469430d14-000000000000000c\","
+		"\"time\":\"2026-11-22T06:25:33.484369273Z\",\"source\":\"hello.out\","
+		"\"stream\":\"stdout\",\"msg\":\"a\\u0000b\\n\",\"partial\":true}";
 	assert_int_equal(e.line.len, strlen(line));
-	/* The same in another layout (jansson reads it). */
-	assert_int_equal(parse("{ \"msg\" : \"x\", \"source\":\"s\", \"time\":\"t\", "
-			       "\"cursor\":\"" CUR "\", \"partial\":false, \"extra\":[1,{}] }",
-			       &e), ENTRY_OK);
-	assert_int_equal(e.msg.len, 1);
+	assert_memory_equal(e.line.ptr, line, e.line.len);
+	/* text: the time as memlogd writes it. */
+	n = binrec_entry(rec, 13, 1795328733484369273ull, 5, BINREC_NOTICE,
+			 3, 1, "m", 1, "k=v", 3);
+	assert_int_equal(from(rec, n, LW_FORMAT_TEXT, &e), ENTRY_OK);
+	assert_int_equal(e.time.len, 30);
+	assert_memory_equal(e.time.ptr, "2026-11-22T06:25:33.484369273Z", 30);
+	assert_true(e.marker);
 	assert_false(e.partial);
-	entry_parser_free(&parser);
+	entry_builder_free(&eb);
+	binstream_free(&bs);
 }
 
 static void test_entry_marker(void **state)
 {
+	(void)state;
+	struct lw_entry e;
+	size_t n = 0;
+
+	binstream_init(&bs);
+	entry_builder_init(&eb);
+	n += binrec_hello(rec + n, 0x90a8240469430d14ull);
+	n += binrec_marker(rec + n, 1795328733000000000ull, 5731, 1201, 6931,
+			   "lagged", "memlogd: 5731 entries were overwritten");
+	assert_int_equal(from(rec, n, LW_FORMAT_JSON, &e), ENTRY_OK);
+	assert_true(e.marker);
+	assert_int_equal(e.source.len, 7);
+	assert_memory_equal(e.source.ptr, "memlogd", 7);
+	assert_true(e.has_cur && e.cur.seq == 6931); /* the last missed */
 	static const char line[] =
 		"{\"marker\":\"lagged\",\"missed\":5731,\"first_seq\":1201,"
 		"\"last_seq\":6931,\"cursor\":\"m1-90a8240469430d14-0000000000001b13\","
-		"\"time\":\"2026-11-22T05:07:16Z\",\"source\":\"memlogd\","
+		"\"time\":\"2026-11-22T06:25:33Z\",\"source\":\"memlogd\","
 		"\"stream\":\"none\",\"msg\":\"memlogd: 5731 entries were overwritten\","
 		"\"partial\":false}";
-	struct lw_entry e;
-
-	assert_int_equal(parse(line, &e), ENTRY_OK);
-	assert_true(e.marker);
-	assert_int_equal(e.source.len, 7);
-	assert_int_equal(parse("{\"seq\":1,\"cursor\":\"" CUR "\",\"time\":\"t\",\"source\":"
-			       "\"memlogd\",\"msg\":\"m\",\"marker\":true}", &e),
-			 ENTRY_OK);
-	assert_true(e.marker);
-	entry_parser_free(&parser);
-}
-
-static void test_entry_errors(void **state)
-{
-	static const char *const bad[] = {
-		"",
-		"not json",
-		"[1,2]",
-		"{}",
-		"{\"time\":\"t\",\"source\":\"s\",\"msg\":\"m\"}", /* legacy: no cursor */
-		"{\"cursor\":\"" CUR "\",\"source\":\"s\",\"msg\":\"m\"}",
-		"{\"cursor\":\"" CUR "\",\"time\":\"t\",\"msg\":\"m\"}",
-		"{\"cursor\":\"" CUR "\",\"time\":\"t\",\"source\":\"s\"}",
-		"{\"cursor\":1,\"time\":\"t\",\"source\":\"s\",\"msg\":\"m\"}",
-		"{\"cursor\":\"c d\",\"time\":\"t\",\"source\":\"s\",\"msg\":\"m\"}",
-		"{\"cursor\":\"c%\",\"time\":\"t\",\"source\":\"s\",\"msg\":\"m\"}",
-		"{\"cursor\":\"\",\"time\":\"t\",\"source\":\"s\",\"msg\":\"m\"}",
-		/* a cursor memlogd would not take back: one digit not hex,
-		 * upper case, too short, another scheme */
-		"{\"cursor\":\"m1-00000000000000aa-000000000000000g\",\"time\":\"t\","
-		"\"source\":\"s\",\"msg\":\"m\"}",
-		"{\"cursor\":\"m1-00000000000000AA-0000000000000001\",\"time\":\"t\","
-		"\"source\":\"s\",\"msg\":\"m\"}",
-		"{\"cursor\":\"m1-00000000000000aa-000000000000001\",\"time\":\"t\","
-		"\"source\":\"s\",\"msg\":\"m\"}",
-		"{\"cursor\":\"m2-00000000000000aa-0000000000000001\",\"time\":\"t\","
-		"\"source\":\"s\",\"msg\":\"m\"}",
-		"{\"cursor\":\"c\",\"time\":\"t\",\"source\":\"s\",\"msg\":\"m\"}",
-		"{\"cursor\":\"" CUR "\",\"time\":\"t\",\"source\":\"s\",\"msg\":\"m\",\"partial\":1}",
-		"{\"cursor\":\"" CUR "\",\"time\":\"t\",\"source\":\"s\",\"msg\":\"\\ud800\"}",
-		"{\"cursor\":\"" CUR "\",\"time\":\"t\",\"source\":\"s\",\"msg\":\"\xff\"}",
-		"{\"cursor\":\"" CUR "\",\"time\":\"t\",\"source\":\"s\",\"msg\":\"a\tb\"}",
-		"{\"cursor\":\"" CUR "\",\"time\":\"t\",\"source\":\"s\",\"msg\":\"m\"}x",
-		/* jansson refuses integers past 64 bits */
-		"{\"seq\":99999999999999999999,\"cursor\":\"" CUR "\",\"time\":\"t\","
-		"\"source\":\"s\",\"msg\":\"m\"}",
-		"{\"cursor\":\"" CUR "\",\"time\":\"t\",\"source\":\"s\",\"msg\":\"m\","
-		"\"x\":01}",
-	};
-	struct lw_entry e;
-
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		if (parse(bad[i], &e) != -EPROTO)
-			fail_msg("accepted: %s", bad[i]);
-	assert_int_equal(parse("{\"error\":\"too many query clients\"}", &e),
-			 ENTRY_SERVER_ERROR);
-	assert_int_equal(e.msg.len, 22);
-	char big[CURSOR_TEXT_MAX + 2];
-	memset(big, 'c', sizeof(big));
-	assert_true(cursor_text_ok(big, CURSOR_TEXT_MAX));
-	assert_false(cursor_text_ok(big, CURSOR_TEXT_MAX + 1));
-	entry_parser_free(&parser);
+	assert_int_equal(e.line.len, strlen(line));
+	assert_memory_equal(e.line.ptr, line, e.line.len);
+	/* The server's error. */
+	n = binrec_error(rec, "cursor is newer than the newest entry", 37);
+	assert_int_equal(from(rec, n, LW_FORMAT_TEXT, &e), ENTRY_SERVER_ERROR);
+	assert_int_equal(e.msg.len, 37);
+	entry_builder_free(&eb);
+	binstream_free(&bs);
 }
 
 /* logwrite's own notices in memlogd.log: a line like memlogd's, from
@@ -277,9 +302,9 @@ int main(void)
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_raw),
 		cmocka_unit_test(test_format_parse),
-		cmocka_unit_test(test_entry_parse),
+		cmocka_unit_test(test_text_every_position),
+		cmocka_unit_test(test_entry_from_record),
 		cmocka_unit_test(test_entry_marker),
-		cmocka_unit_test(test_entry_errors),
 		cmocka_unit_test(test_notice),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "query.h"
+#include "regmsg.h"
 
 #define CUR_A "m1-00000000000000ab-0000000000000010"
 
@@ -101,6 +102,22 @@ static void test_modes(void **state)
 	assert_int_equal(req.mode, QUERY_DUMP_FOLLOW);
 	parse_ok("dump last=3\r");
 	assert_int_equal(req.last, 3);
+}
+
+/* format=: how entries are sent; the last one given counts. */
+static void test_format(void **state)
+{
+	(void)state;
+	parse_ok("dump");
+	assert_false(req.binary || req.export_fmt);
+	parse_ok("dump format=binary");
+	assert_true(req.binary && !req.export_fmt);
+	parse_ok("dump-follow format=export last=3");
+	assert_true(req.export_fmt && !req.binary);
+	parse_ok("dump format=binary format=json");
+	assert_false(req.binary || req.export_fmt);
+	parse_bad("dump format=xml", "format takes json, binary or export");
+	parse_bad("dump format=", "format takes");
 }
 
 static void test_params(void **state)
@@ -531,6 +548,50 @@ static void test_error_refuses_cursor(void **state)
 	(void)state;
 }
 
+static void test_selection_params(void **state)
+{
+	parse_ok("dump since=1700000000000000000 until=1700000001000000000");
+	assert_true(req.has_since && req.has_until);
+	assert_true(req.since_ns == 1700000000000000000ull);
+	assert_true(req.until_ns == 1700000001000000000ull);
+	parse_ok("dump-follow stream=stdout,stderr");
+	assert_int_equal(req.stream_mask, (1u << STREAM_STDOUT) | (1u << STREAM_STDERR));
+	parse_ok("dump stream=kernel");
+	assert_int_equal(req.stream_mask, 1u << STREAM_KERNEL);
+	parse_ok("dump stream=daemon,syslog");
+	assert_int_equal(req.stream_mask, (1u << STREAM_NONE) | (1u << STREAM_SYSLOG));
+	parse_ok("dump grep=fail(ed)?%20now");
+	assert_string_equal(req.grep, "fail(ed)? now");
+	assert_false(req.grep_icase);
+	parse_ok("dump igrep=err");
+	assert_string_equal(req.grep, "err");
+	assert_true(req.grep_icase);
+	parse_ok("dump format=binary");
+	assert_true(req.binary);
+	parse_ok("dump format=json");
+	assert_false(req.binary);
+	/* Without them: no filter. */
+	parse_ok("dump");
+	assert_false(req.has_since || req.has_until || req.stream_mask ||
+		     req.grep[0] || req.binary);
+
+	parse_bad("dump since=", "nanoseconds");
+	parse_bad("dump since=12x", "nanoseconds");
+	parse_bad("dump until=-5", "nanoseconds");
+	parse_bad("dump since=1 since=2", "twice");
+	parse_bad("dump stream=", "stream takes");
+	parse_bad("dump stream=stdout,", "stream takes");
+	parse_bad("dump stream=stdin", "stream takes");
+	parse_bad("dump stream=stdout stream=stderr", "twice");
+	parse_bad("dump grep=a grep=b", "twice");
+	parse_bad("dump grep=", "grep");
+	parse_bad("dump grep=%zz", "percent");
+	char big[400] = "dump grep=";
+	memset(big + strlen(big), 'a', 300);
+	parse_bad(big, "too long");
+	parse_bad("dump format=xml", "format takes");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -539,6 +600,7 @@ int main(void)
 		cmocka_unit_test(test_text_start),
 		cmocka_unit_test(test_modes),
 		cmocka_unit_test(test_params),
+		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_percent_decoding),
 		cmocka_unit_test(test_glob_limits),
 		cmocka_unit_test(test_errors),
@@ -547,6 +609,7 @@ int main(void)
 		cmocka_unit_test(test_priority_param),
 		cmocka_unit_test(test_priority_arg),
 		cmocka_unit_test(test_error_refuses_cursor),
+		cmocka_unit_test(test_selection_params),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
