@@ -232,7 +232,7 @@ clean:
 # glibc systems (Debian: musl-tools), cc on a musl one (Alpine). Sizes:
 # README.md; scripts/check-static checks them.
 STATIC_BUILD ?= build-static
-STATIC_PROGS := memlogd memlog-fdholder memlog-run memlog-kmsg
+STATIC_PROGS := memlogd memlog-fdholder memlog-init memlog-run memlog-kmsg
 MUSL_CC ?= musl-gcc
 STATIC_CFLAGS ?= -Os -ffunction-sections -fdata-sections \
 		 -fno-asynchronous-unwind-tables -fno-unwind-tables
@@ -259,8 +259,9 @@ deb:
 	ls $(DEB_DIR)/*.deb
 
 # Builds the packages, runs lintian, installs them into a clean root and
-# tests the installed programs (root; about three minutes: not in make check).
-check-deb:
+# tests the installed programs, then boots them with systemd (root; several
+# minutes: not in make check, a CI step of its own).
+check-deb: deps
 	scripts/check-deb
 
 # `make linuxkit-pkg`: memlog's source as the build context of the
@@ -300,8 +301,10 @@ EXAMPLEDIR ?= $(DATADIR)/memlog
 INSTALL ?= install
 INSTALL_PROGRAM ?= $(INSTALL) -m 0755
 SUBST = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SBINDIR@|$(SBINDIR)|g'
-UNIT_SRC := $(wildcard dist/systemd/*.service dist/systemd/*.socket \
-		       dist/systemd/*.service.in dist/systemd/*.socket.in)
+# (memlog-journal.service is installed by install-journal, below.)
+UNIT_SRC := $(filter-out dist/systemd/memlog-journal.service, \
+	    $(wildcard dist/systemd/*.service dist/systemd/*.socket \
+		       dist/systemd/*.service.in dist/systemd/*.socket.in))
 UNITS := $(notdir $(UNIT_SRC:.in=))
 EXAMPLE_SRC := $(shell find dist/examples -type f 2>/dev/null | sort)
 EXAMPLES := $(patsubst dist/examples/%,%,$(EXAMPLE_SRC:.in=))
