@@ -302,10 +302,10 @@ INSTALL ?= install
 INSTALL_PROGRAM ?= $(INSTALL) -m 0755
 SUBST = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SBINDIR@|$(SBINDIR)|g'
 # (memlog-journal.service is installed by install-journal, below.)
-UNIT_SRC := $(filter-out dist/systemd/memlog-journal.service, \
+SYSTEMD_UNIT_SRC := $(filter-out dist/systemd/memlog-journal.service, \
 	    $(wildcard dist/systemd/*.service dist/systemd/*.socket \
 		       dist/systemd/*.service.in dist/systemd/*.socket.in))
-UNITS := $(notdir $(UNIT_SRC:.in=))
+UNITS := $(notdir $(SYSTEMD_UNIT_SRC:.in=))
 EXAMPLE_SRC := $(shell find dist/examples -type f 2>/dev/null | sort)
 EXAMPLES := $(patsubst dist/examples/%,%,$(EXAMPLE_SRC:.in=))
 COMPLETIONS := $(notdir $(wildcard completions/*))
@@ -323,7 +323,7 @@ install: all
 	done
 	$(INSTALL) -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
 		$(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(BASHCOMPDIR)
-	for u in $(UNIT_SRC); do \
+	for u in $(SYSTEMD_UNIT_SRC); do \
 		n=$${u##*/}; \
 		$(SUBST) $$u >$(DESTDIR)$(UNITDIR)/$${n%.in} && \
 		chmod 0644 $(DESTDIR)$(UNITDIR)/$${n%.in} || exit 1; \
