@@ -66,7 +66,8 @@ ITEST_BIN := $(ITEST_SRC:tests/integration/%.c=$(BUILD)/itests/%)
 HARNESS_SRC := $(filter-out $(ITEST_SRC),$(wildcard tests/integration/*.c))
 HARNESS_OBJ := $(HARNESS_SRC:tests/integration/%.c=$(BUILD)/itests/harness/%.o)
 
-.PHONY: all clean check demo tests bench fuzz static deps install uninstall
+.PHONY: all clean check demo tests bench fuzz static deps install install-strip uninstall deb check-deb \
+	linuxkit-pkg
 all: $(PROGS)
 
 $(BUILD)/%.o: %.c
@@ -229,17 +230,90 @@ bench:
 clean:
 	rm -rf build build-*
 
-# `make install` (PREFIX, DESTDIR, BINDIR, SBINDIR, MANDIR): the daemons into
-# sbin, the user commands into bin, the man pages into MANDIR/manN.
-# memlog-runc is an OCI runtime run by the engines as root, so it goes to
-# sbin as Debian installs runc (/usr/sbin/runc): /usr/local/sbin/memlog-runc
-# with the default PREFIX. The docs' examples name these paths;
-# scripts/check-install-paths checks them against this install.
+# `make static`: the programs that need libc only, linked statically with
+# musl and stripped, into build-static/ (STATIC_BUILD), for minimal images
+# (the LinuxKit package) and hosts without a usable libc: -Os, unused
+# functions dropped, no unwind tables (C needs none). MUSL_CC is musl-gcc on
+# glibc systems (Debian: musl-tools), cc on a musl one (Alpine). Sizes:
+# README.md; scripts/check-static checks them.
+STATIC_BUILD ?= build-static
+STATIC_PROGS := memlogd memlog-fdholder memlog-init memlog-run memlog-kmsg
+MUSL_CC ?= musl-gcc
+STATIC_CFLAGS ?= -Os -ffunction-sections -fdata-sections \
+		 -fno-asynchronous-unwind-tables -fno-unwind-tables
+STATIC_LDFLAGS ?= -static -s -Wl,--gc-sections -Wl,-z,noseparate-code
+
+static:
+	$(MAKE) BUILD=$(STATIC_BUILD) CC=$(MUSL_CC) CFLAGS="$(STATIC_CFLAGS)" \
+		LDFLAGS="$(STATIC_LDFLAGS)" MEMLOGD_LDFLAGS= \
+		$(addprefix $(STATIC_BUILD)/,$(STATIC_PROGS))
+
+# `make deb`: the Debian packages (debian/), built with dpkg-buildpackage
+# in a copy of the tree under DEB_DIR, which also receives the .deb files
+# (dpkg-buildpackage writes them next to the tree it builds). Build
+# dependencies: debian/control; scripts/check-deb tests the packages.
+DEB_DIR ?= build-deb-pkg
+
+deb:
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_DIR)/memlog
+	tar -cf - --exclude=./.git --exclude='./build' --exclude='./build-*' \
+		--exclude='./$(LK_PKG)/memlog.tar*' . | \
+		tar -xf - -C $(DEB_DIR)/memlog
+	cd $(DEB_DIR)/memlog && dpkg-buildpackage -b -us -uc -j2
+	ls $(DEB_DIR)/*.deb
+
+# Builds the packages, runs lintian, installs them into a clean root and
+# tests the installed programs, then boots them with systemd (root; several
+# minutes: not in make check, a CI step of its own).
+check-deb: deps
+	scripts/check-deb
+
+# `make linuxkit-pkg`: memlog's source as the build context of the
+# LinuxKit package (dist/linuxkit/pkg/memlogd/memlog.tar), for
+# `linuxkit pkg build`. scripts/check-linuxkit tests the package offline.
+LK_PKG := dist/linuxkit/pkg/memlogd
+
+linuxkit-pkg:
+	tar -cf $(LK_PKG)/memlog.tar.tmp --exclude=./.git --exclude='./build' \
+		--exclude='./build-*' --exclude='./$(LK_PKG)/memlog.tar*' .
+	mv $(LK_PKG)/memlog.tar.tmp $(LK_PKG)/memlog.tar
+
+# `make install` (PREFIX, DESTDIR, BINDIR, SBINDIR, MANDIR, UNITDIR,
+# SYSUSERSDIR, TMPFILESDIR, BASHCOMPDIR, EXAMPLEDIR): the daemons into
+# sbin, the user commands into bin, the man pages into MANDIR/manN, the
+# systemd units, sysusers.d and tmpfiles.d entries (dist/systemd), bash
+# completions (completions/) and the sample configurations for the engines
+# and memlog-forward (dist/examples, into EXAMPLEDIR). memlog-runc is an OCI
+# runtime run by the engines as root, so it goes to sbin as Debian installs
+# runc (/usr/sbin/runc): /usr/local/sbin/memlog-runc with the default
+# PREFIX. Files under dist/ whose name ends in .in name the programs as
+# @SBINDIR@/@BINDIR@, filled in here, so the units and samples name the
+# paths this install uses. The docs' examples name these paths too;
+# scripts/check-install-paths checks both against this install. Nothing is
+# installed into /etc. `make install-strip` strips the programs.
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share
+# systemd reads units, sysusers.d and tmpfiles.d under /usr/local/lib too.
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+EXAMPLEDIR ?= $(DATADIR)/memlog
 INSTALL ?= install
+INSTALL_PROGRAM ?= $(INSTALL) -m 0755
+SUBST = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SBINDIR@|$(SBINDIR)|g'
+# (memlog-journal.service is installed by install-journal, below.)
+SYSTEMD_UNIT_SRC := $(filter-out dist/systemd/memlog-journal.service, \
+	    $(wildcard dist/systemd/*.service dist/systemd/*.socket \
+		       dist/systemd/*.service.in dist/systemd/*.socket.in))
+UNITS := $(notdir $(SYSTEMD_UNIT_SRC:.in=))
+EXAMPLE_SRC := $(shell find dist/examples -type f 2>/dev/null | sort)
+EXAMPLES := $(patsubst dist/examples/%,%,$(EXAMPLE_SRC:.in=))
+COMPLETIONS := $(notdir $(wildcard completions/*))
 INSTALL_BIN := logread memlog-run
 INSTALL_SBIN := memlogd memlog-fdholder memlog-kmsg logwrite memlog-runc memlog-forward
 MAN_PAGES := $(wildcard man/*.[178])
@@ -247,11 +321,30 @@ MAN_PAGES := $(wildcard man/*.[178])
 install: all
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man,1 7 8)
-	$(INSTALL) -m 0755 $(addprefix $(BUILD)/,$(INSTALL_BIN)) $(DESTDIR)$(BINDIR)/
-	$(INSTALL) -m 0755 $(addprefix $(BUILD)/,$(INSTALL_SBIN)) $(DESTDIR)$(SBINDIR)/
+	$(INSTALL_PROGRAM) $(addprefix $(BUILD)/,$(INSTALL_BIN)) $(DESTDIR)$(BINDIR)/
+	$(INSTALL_PROGRAM) $(addprefix $(BUILD)/,$(INSTALL_SBIN)) $(DESTDIR)$(SBINDIR)/
 	for m in $(MAN_PAGES); do \
 		$(INSTALL) -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/ || exit 1; \
 	done
+	$(INSTALL) -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+		$(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(BASHCOMPDIR)
+	for u in $(SYSTEMD_UNIT_SRC); do \
+		n=$${u##*/}; \
+		$(SUBST) $$u >$(DESTDIR)$(UNITDIR)/$${n%.in} && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$${n%.in} || exit 1; \
+	done
+	$(INSTALL) -m 0644 dist/systemd/memlog.sysusers $(DESTDIR)$(SYSUSERSDIR)/memlog.conf
+	$(INSTALL) -m 0644 dist/systemd/memlog.tmpfiles $(DESTDIR)$(TMPFILESDIR)/memlog.conf
+	for e in $(EXAMPLE_SRC); do \
+		d=$(DESTDIR)$(EXAMPLEDIR)/$${e#dist/examples/}; d=$${d%.in}; \
+		$(INSTALL) -d $${d%/*} && $(SUBST) $$e >$$d && chmod 0644 $$d || exit 1; \
+	done
+	for c in $(COMPLETIONS); do \
+		$(INSTALL) -m 0644 completions/$$c $(DESTDIR)$(BASHCOMPDIR)/$$c || exit 1; \
+	done
+
+install-strip:
+	$(MAKE) INSTALL_PROGRAM='$(INSTALL) -m 0755 -s' install
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(INSTALL_BIN)) \
@@ -259,6 +352,12 @@ uninstall:
 	for m in $(notdir $(MAN_PAGES)); do \
 		rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$$m; \
 	done
+	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS)) \
+		$(DESTDIR)$(SYSUSERSDIR)/memlog.conf $(DESTDIR)$(TMPFILESDIR)/memlog.conf \
+		$(addprefix $(DESTDIR)$(EXAMPLEDIR)/,$(EXAMPLES)) \
+		$(addprefix $(DESTDIR)$(BASHCOMPDIR)/,$(COMPLETIONS))
+	-rmdir $(addprefix $(DESTDIR)$(EXAMPLEDIR)/,$(sort $(filter-out ./,$(dir $(EXAMPLES))))) \
+		$(DESTDIR)$(EXAMPLEDIR) 2>/dev/null
 
 # ---- memlog-init and memlog-journal: systemd as a container's PID 1 -------
 # (docs/memlog-journal.md). memlog-init is libc only and static, as the fd

@@ -3,6 +3,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,52 @@ int listen_unix(const char *path, int type, mode_t mode)
 	if (fd < 0)
 		return fd;
 	if (type == SOCK_STREAM && listen(fd, SOMAXCONN) < 0) {
+		int r = -errno;
+		unlink(path);
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+int listen_access_from(const char *group, int mode, const char *group_file,
+		       struct listen_access *out)
+{
+	struct listen_access a = { (gid_t)-1, mode >= 0 ? (mode_t)mode : 0600 };
+	uint64_t v;
+
+	if (group && parse_u64(group, UINT32_MAX - 1, &v) == 0) {
+		a.gid = (gid_t)v;
+	} else if (group) {
+		FILE *f = fopen(group_file, "re");
+		if (!f)
+			return -errno;
+		struct group *g;
+		errno = 0;
+		while ((g = fgetgrent(f)) && strcmp(g->gr_name, group) != 0)
+			;
+		int err = errno;
+		if (g)
+			a.gid = g->gr_gid;
+		fclose(f);
+		if (!g)
+			return err && err != ENOENT ? -err : -ENOENT;
+	}
+	if (group && mode < 0)
+		a.mode = 0660;
+	*out = a;
+	return 0;
+}
+
+int listen_unix_access(const char *path, int type,
+		       const struct listen_access *a)
+{
+	int fd = listen_unix(path, type, a->mode & 0700);
+
+	if (fd < 0)
+		return fd;
+	if ((a->gid != (gid_t)-1 && chown(path, (uid_t)-1, a->gid) < 0) ||
+	    ((a->mode & 0077) && chmod(path, a->mode) < 0)) {
 		int r = -errno;
 		unlink(path);
 		close(fd);

@@ -15,6 +15,25 @@
  * it and -EEXIST if path is not a socket. Returns the fd or negative errno. */
 int listen_unix(const char *path, int type, mode_t mode);
 
+/* Who may use the sockets memlogd binds: their group and mode. */
+struct listen_access {
+	gid_t gid;   /* (gid_t)-1: left as created (the owner's group) */
+	mode_t mode;
+};
+
+/* --socket-group and --socket-mode (-1: not given) into *out. A group is
+ * a number or a name in group_file, read with fgetgrent(3) rather than
+ * through NSS: memlogd is linked statically and starts before any name
+ * service. Returns 0, or -ENOENT (no such group) or -errno (the file). */
+int listen_access_from(const char *group, int mode, const char *group_file,
+		       struct listen_access *out);
+
+/* listen_unix, then the file gets a's group and mode (bound with the
+ * owner's bits only, so that nobody else can connect before it has its
+ * group). On failure the file is removed again. */
+int listen_unix_access(const char *path, int type,
+		       const struct listen_access *a);
+
 /* The path a unix socket fd is bound to, into out. Returns 0, or
  * -EADDRNOTAVAIL (unnamed or abstract), -ENAMETOOLONG, -errno. */
 int listen_bound_path(int fd, char *out, size_t cap);

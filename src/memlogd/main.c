@@ -340,6 +340,17 @@ int main(int argc, char **argv)
 		return upgrade_client(&cfg);
 	if (cfg.release)
 		return release(&cfg);
+	/* Who may use the sockets, when memlogd binds them itself. */
+	struct listen_access access;
+	if ((r = listen_access_from(cfg.socket_group, cfg.socket_mode,
+				    "/etc/group", &access)) < 0) {
+		if (r == -ENOENT)
+			diag_usage("--socket-group: no such group in /etc/group: %s",
+				   cfg.socket_group);
+		else
+			diag_warn_err(r, "cannot read /etc/group");
+		return r == -ENOENT ? EXIT_USAGE : EXIT_RUNTIME;
+	}
 
 	static struct handover ho;
 	char *ho_blob = NULL;
@@ -454,13 +465,14 @@ int main(int argc, char **argv)
 		if (query_fd < 0 && (query_fd = kept_take(&so, KEY_QUERY)) >= 0)
 			own_query = kept_sockets = true;
 		if (log_fd < 0) {
-			log_fd = listen_unix(cfg.socket_log, SOCK_DGRAM, 0600);
+			log_fd = listen_unix_access(cfg.socket_log, SOCK_DGRAM, &access);
 			if (log_fd < 0)
 				return bind_error("registration", cfg.socket_log, log_fd);
 			own_log = fresh_sockets = true;
 		}
 		if (query_fd < 0) {
-			query_fd = listen_unix(cfg.socket_query, SOCK_STREAM, 0600);
+			query_fd = listen_unix_access(cfg.socket_query, SOCK_STREAM,
+						      &access);
 			if (query_fd < 0) {
 				r = bind_error("query", cfg.socket_query, query_fd);
 				if (own_log)

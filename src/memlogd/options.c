@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* --fd-log, --fd-query: a descriptor, or Go's default -1 ("not given"). */
@@ -22,6 +23,22 @@ static int parse_fd(const char *val, void *field)
 	if (r == 0)
 		*(int *)field = (int)v;
 	return r;
+}
+
+/* --socket-mode: octal permission bits that leave the owner (memlogd, and
+ * its own --upgrade and --release) read and write access. */
+static int parse_mode(const char *val, void *field)
+{
+	size_t n = strspn(val, "01234567");
+	unsigned long v;
+
+	if (n == 0 || n > 4 || val[n] != '\0')
+		return -EINVAL;
+	v = strtoul(val, NULL, 8);
+	if (v > 0777 || (v & 0600) != 0600)
+		return -EINVAL;
+	*(int *)field = (int)v;
+	return 0;
 }
 
 static int parse_rate_limit(const char *val, void *base)
@@ -42,6 +59,16 @@ static const struct opt rows[] = {
 		  "[" DEFAULT_SOCKET_LOG "]" },
 	{ "socket-query", NULL, OPT_STR, CFG(socket_query), .arg = "PATH",
 	  .help = "query socket (SOCK_STREAM) [" DEFAULT_SOCKET_QUERY "]" },
+	{ "socket-group", NULL, OPT_STR, CFG(socket_group), .min = 1,
+	  .arg = "GROUP",
+	  .help = "group of the two sockets memlogd binds (a name in\n"
+		  "/etc/group or a number); its members may read the\n"
+		  "logs and register sources [the owner's]" },
+	{ "socket-mode", NULL, OPT_FUNC, CFG(socket_mode), .parse = parse_mode,
+	  .bad = ": not an octal mode giving the owner rw (0600 to 0777)",
+	  .arg = "MODE",
+	  .help = "mode of the two sockets [0660 with --socket-group,\n"
+		  "else 0600]" },
 	{ "fd-log", NULL, OPT_FUNC, CFG(fd_log), .parse = parse_fd,
 	  .bad = ": not a file descriptor", .arg = "N",
 	  .help = "use inherited bound datagram socket N" },
@@ -141,6 +168,7 @@ void memlogd_config_defaults(struct memlogd_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->socket_log = DEFAULT_SOCKET_LOG;
 	cfg->socket_query = DEFAULT_SOCKET_QUERY;
+	cfg->socket_mode = -1;
 	cfg->fd_log = -1;
 	cfg->fd_query = -1;
 	cfg->upgrade_from = -1;

@@ -15,6 +15,10 @@
 struct memlogd_config {
 	const char *socket_log;     /* registration socket path */
 	const char *socket_query;   /* query socket path */
+	const char *socket_group;   /* group of the sockets memlogd binds, or
+				     * NULL: the owner's */
+	int socket_mode;            /* their mode; -1: 0660 with a group,
+				     * else 0600 */
 	int fd_log;                 /* inherited bound SOCK_DGRAM, or -1 */
 	int fd_query;               /* inherited listening SOCK_STREAM, or -1 */
 	uint64_t max_lines;         /* entry cap; 0 = bytes only */

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <grp.h>
 #include <unistd.h>
 
 static void check_serves(const struct mld *m, const char *name)
@@ -529,6 +530,100 @@ static void test_command_line(void **state)
 	mld_cleanup(&m);
 }
 
+/* Can a process of uid 65534 in group gid (and no other) connect to the
+ * socket of the given type at path? */
+static bool can_connect_as(const char *path, int type, gid_t gid)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct sockaddr_un sa;
+		if (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(65534) < 0)
+			_exit(2);
+		int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+		h_sun_path(&sa, path);
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			_exit(0);
+		_exit(errno == EACCES ? 1 : 3);
+	}
+	int st = h_wait_pid(pid, H_TIMEOUT_MS);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) > 1)
+		fail_msg("connecting to %s as gid %d: status 0x%x", path,
+			 (int)gid, st);
+	return WEXITSTATUS(st) == 0;
+}
+
+static void assert_socket_access(const char *path, gid_t gid, mode_t mode)
+{
+	struct stat sb;
+
+	assert_int_equal(lstat(path, &sb), 0);
+	assert_true(S_ISSOCK(sb.st_mode));
+	if ((sb.st_mode & 07777) != mode || sb.st_gid != gid)
+		fail_msg("%s: mode %04o group %d, want %04o group %d", path,
+			 (unsigned)(sb.st_mode & 07777), (int)sb.st_gid,
+			 (unsigned)mode, (int)gid);
+}
+
+/* The sockets memlogd binds are the owner's alone (0600) unless
+ * --socket-group/--socket-mode open them, as systemd's SocketGroup= and
+ * SocketMode= do for memlogd.socket: a member of the group may then read
+ * the logs and register. A group that does not exist is a usage error
+ * that binds nothing. */
+static void test_socket_group(void **state)
+{
+	struct mld m = { 0 };
+	(void)state;
+
+	mld_start(&m, NULL);
+	assert_socket_access(m.log, getegid(), 0600);
+	assert_socket_access(m.query, getegid(), 0600);
+	mld_stop(&m);
+	mld_cleanup(&m);
+
+	/* Without root, only a group of our own can be given. */
+	bool root = geteuid() == 0;
+	gid_t gid = root ? 4242 : getegid();
+	char group[16];
+	snprintf(group, sizeof(group), "%d", (int)gid);
+	const char *args[] = { "--socket-group", group, NULL };
+	struct mld_opts o = { .args = args };
+	mld_start(&m, &o);
+	assert_socket_access(m.log, gid, 0660);
+	assert_socket_access(m.query, gid, 0660);
+	if (root) {
+		/* Members get in, others do not. */
+		assert_int_equal(chmod(m.dir, 0711), 0);
+		assert_true(can_connect_as(m.query, SOCK_STREAM, 4242));
+		assert_true(can_connect_as(m.log, SOCK_DGRAM, 4242));
+		assert_false(can_connect_as(m.query, SOCK_STREAM, 4343));
+		assert_false(can_connect_as(m.log, SOCK_DGRAM, 4343));
+	}
+	check_serves(&m, "grouped");
+	mld_stop(&m);
+	mld_cleanup(&m);
+
+	const char *args2[] = { "-socket-group", group, "-socket-mode=0640", NULL };
+	o.args = args2;
+	mld_start(&m, &o);
+	assert_socket_access(m.log, gid, 0640);
+	assert_socket_access(m.query, gid, 0640);
+	mld_stop(&m);
+	mld_cleanup(&m);
+
+	mld_init(&m);
+	const char *bad[] = { "--socket-log", m.log, "--socket-query", m.query,
+			      "--socket-group", "memlog-no-such-group-x", NULL };
+	char *err = NULL;
+	int st = run_memlogd(bad, NULL, &err);
+	h_expect_exit(st, 2, "memlogd --socket-group (unknown)", err);
+	assert_non_null(strstr(err, "no such group"));
+	free(err);
+	assert_false(exists(m.log));
+	assert_false(exists(m.query));
+	mld_cleanup(&m);
+}
+
 static void test_credentials(void **state)
 {
 	struct mld m = { 0 };
@@ -622,7 +717,8 @@ static pid_t daemon_in(const char *dir)
 
 /* Issue 18 item 10: the background copy of -daemonize was executed again
  * through /proc/self/exe, so the kernel named it "exe" and that is what
- * ps showed. It must be "memlogd". */
+ * ps showed. It must be "memlogd", and stay so after a live upgrade
+ * (issue 16 item 6). */
 static void test_daemonize_process_name(void **state)
 {
 	struct mld m = { 0 };
@@ -650,6 +746,22 @@ static void test_daemonize_process_name(void **state)
 	assert_string_equal(comm, "memlogd\n");
 	free(comm);
 	mld_wait_ready(&m);
+	/* A live upgrade executes memlogd's binary by its path, in the same
+	 * process: still memlogd (through /proc/self/exe it would be "exe"). */
+	const char *up[] = { prog, "--upgrade", "-socket-log", m.log,
+			     "-socket-query", m.query, NULL };
+	st = h_run(up, NULL, H_TIMEOUT_MS, NULL, &err);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		fail_msg("memlogd --upgrade: status 0x%x, stderr: %s", st, err);
+	free(err);
+	json_t *s = h_stats(&m);
+	assert_int_equal(h_jint(s, "pid"), m.pid);
+	assert_int_equal(h_jint(s, "upgrades"), 1);
+	json_decref(s);
+	comm = h_read_file(p, &len);
+	assert_non_null(comm);
+	assert_string_equal(comm, "memlogd\n");
+	free(comm);
 	pid_t pid = m.pid;
 	mld_stop(&m);
 	h_untrack_pid(pid);
@@ -729,6 +841,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_notify_socket_abstract, h_teardown),
 		cmocka_unit_test_teardown(test_command_line, h_teardown),
 		cmocka_unit_test_teardown(test_credentials, h_teardown),
+		cmocka_unit_test_teardown(test_socket_group, h_teardown),
 		cmocka_unit_test_teardown(test_burst_kept_across_kill,
 					  h_teardown),
 		cmocka_unit_test_teardown(test_daemonize_process_name,

@@ -124,6 +124,10 @@ static void assert_config_equal(const struct memlogd_config *a,
 	assert_int_equal(a->request_timeout_ms, b->request_timeout_ms);
 	assert_int_equal(a->batch_delay_us, b->batch_delay_us);
 	assert_int_equal(a->unlink_on_exit, b->unlink_on_exit);
+	assert_true(a->socket_group == b->socket_group ||
+		    (a->socket_group && b->socket_group &&
+		     strcmp(a->socket_group, b->socket_group) == 0));
+	assert_int_equal(a->socket_mode, b->socket_mode);
 }
 
 static int teardown_group(void **state)
@@ -164,6 +168,8 @@ static void test_defaults(void **state)
 	assert_int_equal(d.request_timeout_ms, 10000);
 	assert_int_equal(d.batch_delay_us, 100);
 	assert_false(d.unlink_on_exit);
+	assert_null(d.socket_group);
+	assert_int_equal(d.socket_mode, -1);
 
 	/* No arguments: the defaults are what runs. */
 	assert_run(PARSE_NONE());
@@ -193,10 +199,14 @@ static void want_batch_delay(struct memlogd_config *c) { c->batch_delay_us = 250
 static void want_daemonize(struct memlogd_config *c) { c->daemonize = true; }
 static void want_console(struct memlogd_config *c) { c->console = true; }
 static void want_unlink(struct memlogd_config *c) { c->unlink_on_exit = true; }
+static void want_socket_group(struct memlogd_config *c) { c->socket_group = "memlog"; }
+static void want_socket_mode(struct memlogd_config *c) { c->socket_mode = 0660; }
 
 static const struct valued valued_opts[] = {
 	{ "socket-log", "/run/a b.sock", want_socket_log },
 	{ "socket-query", "/tmp/q", want_socket_query },
+	{ "socket-group", "memlog", want_socket_group },
+	{ "socket-mode", "0660", want_socket_mode },
 	{ "fd-log", "3", want_fd_log },
 	{ "fd-query", "4", want_fd_query },
 	{ "max-lines", "5000", want_max_lines },
@@ -665,7 +675,8 @@ static void test_unknown_option(void **state)
 		     "unknown option: -nope");
 	/* An ambiguous abbreviation is not guessed at. */
 	assert_usage(PARSE("--socket", "/x"), "ambiguous option: --socket "
-		     "(could be --socket-log, --socket-query)");
+		     "(could be --socket-log, --socket-query, --socket-group, "
+		     "--socket-mode)");
 	assert_string_equal(cfg.socket_log, DEFAULT_SOCKET_LOG);
 	assert_string_equal(cfg.socket_query, DEFAULT_SOCKET_QUERY);
 	assert_usage_names(PARSE("-max", "5"), "-max");
@@ -736,6 +747,38 @@ static void test_error_names_option_not_value(void **state)
 	assert_usage_names(PARSE("--batch-delay", "100001"), "batch-delay");
 }
 
+/* --socket-mode: octal, at most 0777, and the owner keeps rw (memlogd's own
+ * --upgrade and --release connect as the owner). --socket-group is kept as
+ * written: it is looked up when memlogd binds (listen_access_from). */
+static void test_socket_access(void **state)
+{
+	static const struct { const char *in; int want; } ok[] = {
+		{ "0660", 0660 }, { "660", 0660 }, { "0600", 0600 },
+		{ "0777", 0777 }, { "0606", 0606 }, { "600", 0600 },
+	};
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		assert_run(PARSE("--socket-mode", (char *)ok[i].in));
+		assert_int_equal(cfg.socket_mode, ok[i].want);
+	}
+	static const char *const bad[] = {
+		"0460", "0200", "0400", "0000", "1660", "0o660", "888", "",
+		"-1", "0x1b0", "00640", "660 ", "+660", "6608",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char want[128];
+		snprintf(want, sizeof(want), "--socket-mode: not an octal mode "
+			 "giving the owner rw (0600 to 0777): %s", bad[i]);
+		assert_usage(PARSE("--socket-mode", (char *)bad[i]), want);
+	}
+	assert_run(PARSE("-socket-group=adm", "-socket-mode=0640"));
+	assert_string_equal(cfg.socket_group, "adm");
+	assert_int_equal(cfg.socket_mode, 0640);
+	assert_run(PARSE("--socket-group", "4242"));
+	assert_string_equal(cfg.socket_group, "4242");
+	assert_int_equal(cfg.socket_mode, -1);
+	assert_usage(PARSE("--socket-group="), "--socket-group needs a value");
+}
+
 /* "-:x" once left getopt_long_only in the middle of the word, so that the
  * next parse failed on the stale "x"; it is an unknown option, and the next
  * parse starts afresh. */
@@ -765,6 +808,7 @@ int main(void)
 		cmocka_unit_test(test_bool_values),
 		cmocka_unit_test(test_fd_values),
 		cmocka_unit_test(test_socket_paths),
+		cmocka_unit_test(test_socket_access),
 		cmocka_unit_test(test_max_lines),
 		cmocka_unit_test(test_buffer_size),
 		cmocka_unit_test(test_max_line_len),
