@@ -29,7 +29,7 @@ static int pause_ms(struct session *s, uint32_t ms)
 		if (n > 0) {
 			struct signalfd_siginfo si;
 
-			(void)read(s->sigfd, &si, sizeof(si));
+			IGNORE_RESULT(read(s->sigfd, &si, sizeof(si)));
 			return LR_EXIT_OK;
 		}
 	}
