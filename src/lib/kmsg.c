@@ -89,29 +89,43 @@ bool kmsg_dict_next(const struct kmsg_record *rec, size_t *pos,
 	return false;
 }
 
+/* What sscanf's %s and " " take as white space. */
+static bool blank(char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
 int kmsg_state_parse(const char *buf, size_t len, struct kmsg_state *st)
 {
-	char tmp[128], id[64];
-	unsigned long long seq;
-	char extra;
-	int s0 = 0, s1 = 0;
-
-	/* No NUL inside (it would hide what follows from sscanf). */
-	if (len == 0 || len >= sizeof(tmp) || memchr(buf, '\0', len))
-		return -EINVAL;
-	memcpy(tmp, buf, len);
-	tmp[len] = '\0';
-	if (sscanf(tmp, "%63s %n%llu%n %c", id, &s0, &seq, &s1, &extra) != 2)
-		return -EINVAL;
-	if (strlen(id) != 36)
-		return -EINVAL;
-	/* %llu takes "-1" and saturates on overflow: the seq must be plain
-	 * digits that fit. */
-	const char *q = tmp + s0;
+	const char *p = buf, *e = buf + len;
 	uint64_t v;
-	if (field(&q, tmp + s1, &v) < 0 || q != tmp + s1)
+
+	/* "BOOT_ID SEQ", white space around either; the length as the
+	 * line's one reader always had it (at most 127 bytes). No NUL. */
+	if (len == 0 || len >= 128 || memchr(buf, '\0', len))
 		return -EINVAL;
-	memcpy(st->boot_id, id, 37);
+	while (p < e && blank(*p))
+		p++;
+	const char *id = p;
+	while (p < e && !blank(*p))
+		p++;
+	if (p - id != 36)
+		return -EINVAL;
+	const char *id_end = p;
+	while (p < e && blank(*p))
+		p++;
+	const char *seq = p;
+	while (p < e && !blank(*p))
+		p++;
+	const char *seq_end = p;
+	while (p < e && blank(*p))
+		p++;
+	/* The seq is plain digits that fit, and nothing follows. */
+	const char *q = seq;
+	if (p != e || field(&q, seq_end, &v) < 0 || q != seq_end)
+		return -EINVAL;
+	memcpy(st->boot_id, id, (size_t)(id_end - id));
+	st->boot_id[36] = '\0';
 	st->next_seq = v;
 	return 0;
 }
