@@ -18,6 +18,7 @@
 #include "output.h"
 #include "request.h"
 #include "session.h"
+#include "timesel.h"
 #include "util.h"
 
 const char *diag_prog = "logread";
@@ -63,6 +64,26 @@ static int load_cursor(const char *path, char cursor[CURSOR_TEXT_MAX + 1],
 	return -1;
 }
 
+/* --since and --until as ns since the epoch, against the clock now.
+ * Returns -1 to go on, else the exit code. */
+static int resolve_times(struct logread_opts *o)
+{
+	uint64_t now = now_realtime_ns();
+
+	if ((o->has_since &&
+	     timesel_resolve(&o->since, now, o->utc, &o->since_ns) < 0) ||
+	    (o->has_until &&
+	     timesel_resolve(&o->until, now, o->utc, &o->until_ns) < 0)) {
+		diag_usage("--since or --until is before 1970 or after 2554");
+		return LR_EXIT_USAGE;
+	}
+	if (o->has_since && o->has_until && o->since_ns > o->until_ns) {
+		diag_usage("--since is later than --until");
+		return LR_EXIT_USAGE;
+	}
+	return -1;
+}
+
 static void make_request(const struct logread_opts *o, const char *after,
 			 struct request *req)
 {
@@ -79,6 +100,13 @@ static void make_request(const struct logread_opts *o, const char *after,
 	req->prio_min = o->prio_min;
 	req->prio_max = o->prio_max;
 	req->fac_mask = o->fac_mask;
+	req->has_since = o->has_since;
+	req->since_ns = o->since_ns;
+	req->has_until = o->has_until;
+	req->until_ns = o->until_ns;
+	req->stream_mask = o->stream_mask;
+	req->grep = o->grep;
+	req->grep_icase = o->grep_icase;
 	/* memlog's clients read memlog's binary records: no JSON to parse. */
 	req->binary = o->v2 && !o->stats;
 	if (o->stats)
@@ -142,6 +170,9 @@ int main(int argc, char **argv)
 		if (code >= 0)
 			return code;
 	}
+	code = resolve_times(&opts);
+	if (code >= 0)
+		return code;
 	make_request(&opts, opts.after ? opts.after :
 		     have_file_cursor ? file_cursor : NULL, &req);
 	n = request_build(&req, req_buf, sizeof(req_buf));

@@ -1,5 +1,6 @@
 #include "options.h"
 #include "cursor.h"
+#include "regmsg.h"
 #include "util.h"
 
 #include <errno.h>
@@ -22,6 +23,68 @@ static int parse_source(const char *val, void *base)
 	if (o->nglobs == QUERY_GLOBS_MAX || strlen(val) > QUERY_GLOB_MAX)
 		return -E2BIG;
 	o->globs[o->nglobs++] = val;
+	return 0;
+}
+
+/* -u NAME: the program's stderr (NAME) and stdout (NAME.out), as
+ * LinuxKit names the two. */
+static int parse_unit(const char *val, void *base)
+{
+	struct logread_opts *o = base;
+	size_t l = strlen(val);
+
+	if (o->nglobs + 2 > QUERY_GLOBS_MAX || l + 4 > QUERY_GLOB_MAX || l == 0)
+		return -E2BIG;
+	char *out = o->unit_out[o->nunits++];
+	memcpy(out, val, l);
+	memcpy(out + l, ".out", 5);
+	o->globs[o->nglobs++] = val;
+	o->globs[o->nglobs++] = out;
+	return 0;
+}
+
+static int parse_time(const char *val, struct timearg *t, bool *has)
+{
+	if (timearg_parse(val, t) < 0)
+		return -EINVAL;
+	*has = true;
+	return 0;
+}
+
+static int parse_since(const char *val, void *base)
+{
+	struct logread_opts *o = base;
+	return parse_time(val, &o->since, &o->has_since);
+}
+
+static int parse_until(const char *val, void *base)
+{
+	struct logread_opts *o = base;
+	return parse_time(val, &o->until, &o->has_until);
+}
+
+/* --stream LIST: names separated by commas; repeatable. */
+static int parse_stream(const char *val, void *field)
+{
+	uint32_t *mask = field;
+
+	for (;;) {
+		size_t l = strcspn(val, ",");
+		int sn = stream_parse(val, l);
+		if (sn < 0)
+			return -EINVAL;
+		*mask |= 1u << sn;
+		if (!val[l])
+			return 0;
+		val += l + 1;
+	}
+}
+
+static int parse_grep(const char *val, void *field)
+{
+	if (!*val || strlen(val) > QUERY_GREP_MAX)
+		return -EINVAL;
+	*(const char **)field = val;
 	return 0;
 }
 
@@ -97,6 +160,44 @@ static const struct opt rows[] = {
 	  .help = "only entries of these facilities: names (kern,\n"
 		  "user, daemon, auth, syslog, cron, local0-local7...)\n"
 		  "or numbers 0-23, separated by commas" },
+	{ "unit", "u", OPT_FUNC, .parse = parse_unit,
+	  .bad = ": at most 8 names (each takes two -source patterns) of at "
+		 "most 1020 bytes", .arg = "NAME",
+	  .help = "only the program NAME: its stderr (source NAME)\n"
+		  "and stdout (NAME.out); a shell pattern works;\n"
+		  "repeatable" },
+	{ "since", "S", OPT_FUNC, .parse = parse_since,
+	  .bad = " takes a time: \"2026-12-03 10:00:00\", \"2026-12-03\", "
+		 "\"10:00\", today, yesterday, now, -1h, -15min, @EPOCH",
+	  .arg = "TIME",
+	  .help = "only entries at TIME or later: \"2026-12-03\n"
+		  "10:00:00\", \"2026-12-03\", \"10:00\" (today), today,\n"
+		  "yesterday, tomorrow, now, -1h, -15min, +1d,\n"
+		  "\"2 days ago\", @EPOCH[.FRAC]; local time unless\n"
+		  "--utc or the time ends in \" UTC\"" },
+	{ "until", "U", OPT_FUNC, .parse = parse_until,
+	  .bad = " takes a time: \"2026-12-03 10:00:00\", \"2026-12-03\", "
+		 "\"10:00\", today, yesterday, now, -1h, -15min, @EPOCH",
+	  .arg = "TIME",
+	  .help = "only entries at TIME or earlier (forms as --since)" },
+	{ "utc", NULL, OPT_FLAG, LR(utc),
+	  .help = "times given and shown are UTC, not local time" },
+	{ "stream", NULL, OPT_FUNC, LR(stream_mask), .parse = parse_stream,
+	  .bad = " takes stdout, stderr, kernel, syslog or daemon, "
+		 "separated by commas", .arg = "LIST",
+	  .help = "only entries of these streams: stdout, stderr,\n"
+		  "kernel, syslog, daemon (memlogd's own), separated\n"
+		  "by commas; repeatable" },
+	{ "dmesg", "k", OPT_FLAG, LR(dmesg),
+	  .help = "only kernel entries (as --stream kernel)" },
+	{ "grep", "g", OPT_FUNC, LR(grep), .parse = parse_grep,
+	  .bad = " takes an extended regular expression of 1 to 256 bytes",
+	  .arg = "RE",
+	  .help = "only entries whose message matches the extended\n"
+		  "regular expression RE (at most 256 bytes); case\n"
+		  "is ignored when RE has no upper-case letter" },
+	{ "case-sensitive", NULL, OPT_FLAG, LR(case_sensitive),
+	  .help = "-g matches case exactly, whatever RE holds" },
 	{ "output", "o", OPT_FUNC, .parse = parse_output,
 	  .bad = " takes legacy, short, json, raw or export", .arg = "FORMAT",
 	  .help = "legacy  TIME;SOURCE;MSG (the default)\n"
@@ -168,12 +269,25 @@ enum opt_result logread_parse_args(int argc, char **argv,
 	}
 	if (r != OPT_RUN)
 		return r;
+	if (o->dmesg)
+		o->stream_mask |= 1u << STREAM_KERNEL;
+	if (o->grep) {
+		/* journalctl's rule: a pattern without upper case ignores
+		 * case. */
+		o->grep_icase = !o->case_sensitive &&
+				!o->grep[strcspn(o->grep, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")];
+	}
+	bool select = o->has_since || o->has_until || o->stream_mask || o->grep;
 	if (o->stats && (o->follow || o->dump_follow || o->has_lines ||
 			 o->nglobs || o->has_prio || o->fac_mask || o->after ||
-			 o->cursor_file)) {
+			 o->cursor_file || select)) {
 		snprintf(err, errlen, "-stats cannot be combined with -f, -F, "
-			 "-n, -source, -p, -facility, -after-cursor or "
-			 "-cursor-file");
+			 "-n, -source, -u, -p, -facility, -since, -until, "
+			 "-stream, -k, -g, -after-cursor or -cursor-file");
+		return OPT_USAGE;
+	}
+	if (o->case_sensitive && !o->grep) {
+		snprintf(err, errlen, "-case-sensitive needs -g");
 		return OPT_USAGE;
 	}
 	if (o->after && o->has_lines) {
@@ -183,6 +297,6 @@ enum opt_result logread_parse_args(int argc, char **argv,
 	/* -o legacy alone keeps LinuxKit's protocol. */
 	o->v2 = o->has_lines || o->nglobs || o->has_prio || o->fac_mask ||
 		o->format != OUT_LEGACY || o->after || o->cursor_file ||
-		o->stats;
+		o->stats || select;
 	return OPT_RUN;
 }

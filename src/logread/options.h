@@ -11,6 +11,7 @@
 #include "opt.h"
 #include "output.h"
 #include "query.h"
+#include "timearg.h"
 
 #define DEFAULT_SOCKET "/var/run/memlogdq.sock"
 
@@ -28,7 +29,19 @@ struct logread_opts {
 	enum out_format format;   /* -o */
 	const char *after;        /* -after-cursor */
 	const char *cursor_file;  /* -cursor-file */
+	bool has_since, has_until; /* --since, --until, resolved by the
+				    * caller (timesel) */
+	struct timearg since, until;
+	uint64_t since_ns, until_ns; /* set by the caller */
+	bool utc;                 /* --utc */
+	unsigned nunits;          /* -u: each is two of globs[] */
+	char unit_out[QUERY_GLOBS_MAX / 2][QUERY_GLOB_MAX + 1]; /* NAME.out */
+	uint32_t stream_mask;     /* --stream, -k: bit N: enum stream N */
+	const char *grep;         /* -g */
+	bool case_sensitive;      /* --case-sensitive */
+	bool grep_icase;          /* -g's pattern is matched ignoring case */
 	bool stats;               /* -stats */
+	bool dmesg;               /* -k */
 	bool v2;                  /* an extension was asked for */
 };
 
