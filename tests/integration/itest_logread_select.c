@@ -1,0 +1,306 @@
+/* logread's selection (-u, --since, --until, --utc, --stream, -k, -g,
+ * --case-sensitive) against the real memlogd, filled by the test with
+ * known entries: stdout and stderr of programs (NAME.out and NAME), a
+ * stand-in kernel log, syslog datagrams. Time bounds are checked at the
+ * entries' own times to the ns, written in the forms a person uses, in a
+ * zone given by TZ. */
+#include "harness.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NS UINT64_C(1000000000)
+
+static void need_logread(void)
+{
+	if (!h_prog_exists("logread")) {
+		print_message("# %s/logread is not built; skipping\n", h_build());
+		skip();
+	}
+}
+
+struct fx {
+	struct mld m;
+	int web_out, web, webhook, db;
+	uint64_t t[32];       /* entry times, in ring order */
+	char msg[32][48];
+	char stream[32][8];
+	size_t n;
+};
+
+static void send_syslog(const struct mld *m, const char *text)
+{
+	struct sockaddr_un sa;
+	char path[160];
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	snprintf(path, sizeof(path), "%s/syslog.sock", m->dir);
+	h_sun_path(&sa, path);
+	if (sendto(fd, text, strlen(text), 0, (struct sockaddr *)&sa,
+		   sizeof(sa)) != (ssize_t)strlen(text))
+		fail_msg("sendto %s: %s", path, strerror(errno));
+	close(fd);
+}
+
+static const char *const daemon_args[] = {
+	"--kmsg=%D/fake", "--state-dir", "%D/state", "--syslog=%D/syslog.sock",
+	NULL };
+
+/* One line to fd, waiting until memlogd has it (so the ring's order is
+ * the order written). */
+static void line(const struct mld *m, int fd, const char *name,
+		 const char *stream, int nth, const char *text)
+{
+	h_writef(fd, "%s\n", text);
+	h_wait_source_stat(m, name, stream, "lines", nth);
+}
+
+static void fill(struct fx *f)
+{
+	struct mld_opts o = { .args = daemon_args };
+	char fake[160];
+
+	mld_init(&f->m);
+	snprintf(fake, sizeof(fake), "%s/fake", f->m.dir);
+	h_write_file(fake, "6,0,1000,-;kern Failed one\n"
+			   "3,1,2000,-;kern error two\n", 0644);
+	mld_start(&f->m, &o);
+	f->web_out = h_register_pipe(&f->m, "web.out");
+	f->web = h_register_pipe(&f->m, "web");
+	f->webhook = h_register_pipe(&f->m, "webhook");
+	f->db = h_register_pipe(&f->m, "db");
+	json_decref(h_wait_dump_msg(&f->m, "dump\n", "kern error two"));
+	line(&f->m, f->web_out, "web.out", "stdout", 1, "web out one");
+	line(&f->m, f->web, "web", "stderr", 1, "web err Failed");
+	line(&f->m, f->webhook, "webhook", "stderr", 1, "hook failed");
+	line(&f->m, f->db, "db", "stderr", 1, "db FAILED loudly");
+	send_syslog(&f->m, "<11>app: syslog failed here");
+	json_decref(h_wait_dump_msg(&f->m, "dump\n", "syslog failed here"));
+	line(&f->m, f->web_out, "web.out", "stdout", 2, "web out two");
+
+	json_t *a = h_dump(&f->m, "dump\n");
+	f->n = json_array_size(a);
+	assert_true(f->n >= 8 && f->n <= 32);
+	for (size_t i = 0; i < f->n; i++) {
+		json_t *e = json_array_get(a, i);
+		const char *t = h_jstr(e, "time");
+		assert_true(h_parse_rfc3339nano(t, strlen(t), &f->t[i]));
+		snprintf(f->msg[i], sizeof(f->msg[i]), "%s", h_jstr(e, "msg"));
+		snprintf(f->stream[i], sizeof(f->stream[i]), "%s",
+			 h_jstr(e, "stream"));
+	}
+	json_decref(a);
+}
+
+static void unfill(struct fx *f)
+{
+	close(f->web_out);
+	close(f->web);
+	close(f->webhook);
+	close(f->db);
+	mld_stop(&f->m);
+}
+
+/* Runs logread -socket Q -o raw ARGS (env: extra K=V) and expects exit 0
+ * and exactly the lines want (NULL-terminated). */
+static void expect(const struct fx *f, const char *const *env,
+		   const char *const *args, const char *const *want)
+{
+	char prog[512], *out = NULL, *err = NULL, exp[4096] = "";
+	const char *argv[24];
+	int n = 0;
+
+	h_prog(prog, sizeof(prog), "logread");
+	argv[n++] = prog;
+	argv[n++] = "-socket";
+	argv[n++] = f->m.query;
+	argv[n++] = "-o";
+	argv[n++] = "raw";
+	for (; *args && n < 23; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	int st = h_run(argv, env, H_TIMEOUT_MS, &out, &err);
+	h_expect_exit(st, 0, "logread", err);
+	for (; *want; want++) {
+		strcat(exp, *want);
+		strcat(exp, "\n");
+	}
+	if (strcmp(out, exp) != 0) {
+		print_message("# logread");
+		for (int i = 1; argv[i]; i++)
+			print_message(" '%s'", argv[i]);
+		fail_msg("printed:\n%s---\nwant:\n%s---", out, exp);
+	}
+	free(out);
+	free(err);
+}
+
+#define ARGS(...) (const char *const[]){ __VA_ARGS__, NULL }
+#define WANT(...) (const char *const[]){ __VA_ARGS__, NULL }
+#define NONE (const char *const[]){ NULL }
+
+static void test_unit(void **state)
+{
+	struct fx f = { 0 };
+	(void)state;
+
+	need_logread();
+	fill(&f);
+	/* Both of web's streams, not webhook's. */
+	expect(&f, NULL, ARGS("-u", "web"),
+	       WANT("web out one", "web err Failed", "web out two"));
+	expect(&f, NULL, ARGS("--unit=web*"),
+	       WANT("web out one", "web err Failed", "hook failed",
+		    "web out two"));
+	expect(&f, NULL, ARGS("-u", "db", "-u", "webhook"),
+	       WANT("hook failed", "db FAILED loudly"));
+	expect(&f, NULL, ARGS("-u", "web", "-n", "1"), WANT("web out two"));
+	expect(&f, NULL, ARGS("-u", "nothing"), NONE);
+	unfill(&f);
+}
+
+/* Writes the time t as TZ's local date and time with all 9 digits. */
+static void civil(char *out, size_t cap, uint64_t t, bool utc)
+{
+	time_t s = (time_t)(t / NS);
+	struct tm tm;
+	char d[32];
+
+	if (utc)
+		gmtime_r(&s, &tm);
+	else
+		localtime_r(&s, &tm);
+	strftime(d, sizeof(d), "%Y-%m-%d %H:%M:%S", &tm);
+	snprintf(out, cap, "%s.%09" PRIu64, d, t % NS);
+}
+
+/* The entries of f with since <= time <= until, by message. */
+static void want_range(const struct fx *f, uint64_t since, uint64_t until,
+		       const char **want)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < f->n; i++)
+		if (f->t[i] >= since && f->t[i] <= until)
+			want[k++] = f->msg[i];
+	want[k] = NULL;
+}
+
+static void test_since_until(void **state)
+{
+	struct fx f = { 0 };
+	const char *want[33];
+	char a[64], b[64];
+	(void)state;
+
+	need_logread();
+	/* The test's own zone, 5 h west of UTC, as TZ for logread too. */
+	setenv("TZ", "EST5", 1);
+	tzset();
+	static const char *const env[] = { "TZ=EST5", NULL };
+	fill(&f);
+	for (size_t i = 0; i < f.n; i++) {
+		uint64_t t = f.t[i];
+		/* @EPOCH, to the ns; one ns later excludes the entry. */
+		snprintf(a, sizeof(a), "@%" PRIu64 ".%09" PRIu64, t / NS, t % NS);
+		want_range(&f, t, UINT64_MAX, want);
+		expect(&f, env, ARGS("--since", a), want);
+		want_range(&f, 0, t, want);
+		expect(&f, env, ARGS("--until", a), want);
+		snprintf(b, sizeof(b), "@%" PRIu64 ".%09" PRIu64, (t + 1) / NS,
+			 (t + 1) % NS);
+		want_range(&f, t + 1, UINT64_MAX, want);
+		expect(&f, env, ARGS("-S", b), want);
+		want_range(&f, t, t, want);
+		expect(&f, env, ARGS("-S", a, "-U", a), want);
+		/* Local date and time (TZ), and UTC with --utc and " UTC". */
+		civil(a, sizeof(a), t, false);
+		want_range(&f, t, UINT64_MAX, want);
+		expect(&f, env, ARGS("--since", a), want);
+		civil(a, sizeof(a), t, true);
+		expect(&f, env, ARGS("--utc", "--since", a), want);
+		strcat(a, " UTC");
+		expect(&f, env, ARGS("--since", a), want);
+		civil(a, sizeof(a), t - 1, false);
+		want_range(&f, 0, t - 1, want);
+		expect(&f, env, ARGS("--until", a), want);
+	}
+	/* Forms relative to now: what the test wrote is from the last hour
+	 * and not from the future (the stand-in kernel records carry the
+	 * boot time, so they are left out here). */
+	size_t k = 0;
+	for (size_t i = 0; i < f.n; i++)
+		if (strcmp(f.stream[i], "kernel") != 0)
+			want[k++] = f.msg[i];
+	want[k] = NULL;
+	expect(&f, env, ARGS("--since", "-1h", "--stream=stdout,stderr,syslog"),
+	       want);
+	expect(&f, env, ARGS("--since", "1h ago", "--until", "now",
+			     "--stream=stdout,stderr,syslog"), want);
+	expect(&f, env, ARGS("--since", "tomorrow"), NONE);
+	expect(&f, env, ARGS("--since", "+1h"), NONE);
+	expect(&f, env, ARGS("--until", "-2d", "--stream=stdout,stderr,syslog"),
+	       NONE);
+	unsetenv("TZ");
+	tzset();
+	unfill(&f);
+}
+
+static void test_streams_and_grep(void **state)
+{
+	struct fx f = { 0 };
+	(void)state;
+
+	need_logread();
+	fill(&f);
+	expect(&f, NULL, ARGS("-k"), WANT("kern Failed one", "kern error two"));
+	expect(&f, NULL, ARGS("--dmesg", "-p", "err"), WANT("kern error two"));
+	expect(&f, NULL, ARGS("--stream", "syslog"), WANT("syslog failed here"));
+	expect(&f, NULL, ARGS("--stream", "stdout", "--stream=syslog"),
+	       WANT("web out one", "syslog failed here", "web out two"));
+	/* No upper case: case ignored. Upper case or --case-sensitive:
+	 * exact. */
+	expect(&f, NULL, ARGS("-g", "fail(ed)?"),
+	       WANT("kern Failed one", "web err Failed", "hook failed",
+		    "db FAILED loudly", "syslog failed here"));
+	expect(&f, NULL, ARGS("-g", "Failed"),
+	       WANT("kern Failed one", "web err Failed"));
+	expect(&f, NULL, ARGS("--grep=failed", "--case-sensitive"),
+	       WANT("hook failed", "syslog failed here"));
+	expect(&f, NULL, ARGS("-g", "failed", "-k"), WANT("kern Failed one"));
+	expect(&f, NULL, ARGS("-g", "failed", "-n", "2"),
+	       WANT("db FAILED loudly", "syslog failed here"));
+	expect(&f, NULL, ARGS("-g", "^web", "-u", "web"),
+	       WANT("web out one", "web err Failed", "web out two"));
+
+	/* A pattern regcomp refuses: the server's reason, exit 4. */
+	char prog[512], *out = NULL, *err = NULL;
+	h_prog(prog, sizeof(prog), "logread");
+	const char *argv[] = { prog, "-socket", f.m.query, "-g", "a(", NULL };
+	int st = h_run(argv, NULL, H_TIMEOUT_MS, &out, &err);
+	h_expect_exit(st, 4, "logread -g 'a('", err);
+	assert_string_equal(out, "");
+	if (!strstr(err, "grep: ") || strchr(err, '\n') != err + strlen(err) - 1)
+		fail_msg("want one line naming grep, got: %s", err);
+	free(out);
+	free(err);
+	unfill(&f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_unit, h_teardown),
+		cmocka_unit_test_teardown(test_since_until, h_teardown),
+		cmocka_unit_test_teardown(test_streams_and_grep, h_teardown),
+	};
+	return h_run_tests("itest_logread_select", tests, NULL, NULL);
+}
