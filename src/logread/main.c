@@ -201,6 +201,7 @@ int main(int argc, char **argv)
 	r = conn_send(sock, req_buf, (size_t)n);
 
 	output_init(&out, STDOUT_FILENO, opts.format, isatty(STDOUT_FILENO));
+	out.reverse = opts.reverse;
 	session_init(&sess, sock, sigfd, &out);
 	if (req.binary)
 		session_binary(&sess);

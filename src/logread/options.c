@@ -198,12 +198,20 @@ static const struct opt rows[] = {
 		  "is ignored when RE has no upper-case letter" },
 	{ "case-sensitive", NULL, OPT_FLAG, LR(case_sensitive),
 	  .help = "-g matches case exactly, whatever RE holds" },
+	{ "reverse", "r", OPT_FLAG, LR(reverse),
+	  .help = "newest entries first (not with -f, -F or\n"
+		  "-cursor-file; at most 256 MiB of output)" },
 	{ "output", "o", OPT_FUNC, .parse = parse_output,
-	  .bad = " takes legacy, short, json, raw or export", .arg = "FORMAT",
+	  .bad = " takes legacy, short, short-iso, short-precise, json, "
+		 "json-pretty, raw, cat or export", .arg = "FORMAT",
 	  .help = "legacy  TIME;SOURCE;MSG (the default)\n"
 		  "short   TIME SOURCE[STREAM]: MSG\n"
+		  "short-iso      short, TIME as 2026-12-03T10:00:00+00:00\n"
+		  "short-precise  short, TIME as Dec 03 10:00:00.123456\n"
 		  "json    memlogd's JSON object per line\n"
+		  "json-pretty    the same, indented\n"
 		  "raw     MSG only, split lines joined again\n"
+		  "cat     MSG only, each entry on its own line\n"
 		  "export  systemd's Journal Export Format\n"
 		  "        (systemd-journal-remote -o F.journal -)" },
 	{ "after-cursor", NULL, OPT_FUNC, LR(after), .parse = parse_cursor,
@@ -284,6 +292,12 @@ enum opt_result logread_parse_args(int argc, char **argv,
 		snprintf(err, errlen, "-stats cannot be combined with -f, -F, "
 			 "-n, -source, -u, -p, -facility, -since, -until, "
 			 "-stream, -k, -g, -after-cursor or -cursor-file");
+		return OPT_USAGE;
+	}
+	if (o->reverse && (o->follow || o->dump_follow || o->cursor_file ||
+			   o->stats)) {
+		snprintf(err, errlen, "-r cannot be combined with -f, -F, "
+			 "-cursor-file or -stats");
 		return OPT_USAGE;
 	}
 	if (o->case_sensitive && !o->grep) {

@@ -42,6 +42,7 @@ struct logread_opts {
 	bool grep_icase;          /* -g's pattern is matched ignoring case */
 	bool stats;               /* -stats */
 	bool dmesg;               /* -k */
+	bool reverse;             /* -r */
 	bool v2;                  /* an extension was asked for */
 };
 

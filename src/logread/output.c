@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "export.h"
 #include "record.h"
@@ -25,6 +28,10 @@ int output_format_parse(const char *s, enum out_format *f)
 		{ "json", OUT_JSON },
 		{ "raw", OUT_RAW },
 		{ "export", OUT_EXPORT },
+		{ "short-iso", OUT_SHORT_ISO },
+		{ "short-precise", OUT_SHORT_PRECISE },
+		{ "cat", OUT_CAT },
+		{ "json-pretty", OUT_JSON_PRETTY },
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -50,6 +57,9 @@ void output_init(struct output *o, int fd, enum out_format f, bool escape)
 
 void output_free(struct output *o)
 {
+	free(o->starts);
+	o->starts = NULL;
+	o->nstarts = o->starts_cap = 0;
 	free(o->buf);
 	free(o->mid_key);
 	o->buf = o->mid_key = NULL;
@@ -171,8 +181,29 @@ static int output_raw(struct output *o, const struct reply_entry *e)
 	return r;
 }
 
-int output_entry(struct output *o, const struct reply_entry *e, const char *line,
-		 size_t line_len)
+/* reverse: remembers where the next entry starts. */
+static int entry_start(struct output *o)
+{
+	if (!o->reverse)
+		return 0;
+	if (o->len > OUTPUT_REVERSE_MAX)
+		return -EFBIG;
+	if (o->format == OUT_RAW && o->midline)
+		return 0; /* the pieces of a line stay one line, in order */
+	if (o->nstarts == o->starts_cap) {
+		size_t ncap = o->starts_cap ? 2 * o->starts_cap : 1024;
+		size_t *n = realloc(o->starts, ncap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		o->starts = n;
+		o->starts_cap = ncap;
+	}
+	o->starts[o->nstarts++] = o->len;
+	return 0;
+}
+
+static int format_entry(struct output *o, const struct reply_entry *e,
+			const char *line, size_t line_len)
 {
 	size_t need;
 
@@ -185,9 +216,14 @@ int output_entry(struct output *o, const struct reply_entry *e, const char *line
 		return 0;
 	case OUT_RAW:
 		return output_raw(o, e);
-	case OUT_LEGACY:
-	case OUT_SHORT:
-	case OUT_EXPORT: /* only from output_record() */
+	case OUT_CAT:
+		if (reserve(o, 4 * e->msg.len + 1) < 0)
+			return -ENOMEM;
+		put_text(o, e->msg, false);
+		put(o, "\n", 1);
+		return 0;
+	default: /* the short forms and legacy below; export and
+		  * json-pretty come from output_record() only */
 		break;
 	}
 
@@ -215,6 +251,61 @@ int output_entry(struct output *o, const struct reply_entry *e, const char *line
 	return 0;
 }
 
+int output_entry(struct output *o, const struct reply_entry *e, const char *line,
+		 size_t line_len)
+{
+	int r = entry_start(o);
+
+	return r < 0 ? r : format_entry(o, e, line, line_len);
+}
+
+/* json-pretty: the v2 object written at buf[at..len) again, indented. */
+static int pretty(struct output *o, size_t at)
+{
+	json_t *j = json_loadb(o->buf + at, o->len - at, JSON_ALLOW_NUL, NULL);
+	char *s;
+
+	o->len = at;
+	if (!j)
+		return -ENOMEM; /* our own encoder's line always parses */
+	s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(j);
+	if (!s)
+		return -ENOMEM;
+	size_t n = strlen(s);
+	if (reserve(o, n + 1) < 0) {
+		free(s);
+		return -ENOMEM;
+	}
+	put(o, s, n);
+	put(o, "\n", 1);
+	free(s);
+	return 0;
+}
+
+/* The time of an entry as the format writes it, in UTC. */
+static size_t format_time(struct output *o, char out[TIMEFMT_MAX],
+			  uint64_t ns)
+{
+	time_t secs = (time_t)(ns / 1000000000u);
+	struct tm tm;
+	size_t n;
+
+	switch (o->format) {
+	case OUT_SHORT_ISO:
+		n = time_format_rfc3339(out, ns);
+		memcpy(out + n - 1, "+00:00", 6); /* for the "Z" */
+		return n + 5;
+	case OUT_SHORT_PRECISE:
+		gmtime_r(&secs, &tm);
+		n = strftime(out, TIMEFMT_MAX, "%b %d %H:%M:%S", &tm);
+		return n + (size_t)snprintf(out + n, TIMEFMT_MAX - n, ".%06u",
+					    (unsigned)(ns % 1000000000u / 1000u));
+	default:
+		return timecache_format(&o->tc, out, ns);
+	}
+}
+
 /* A reader's own marker, from its MARKER record. */
 static int record_marker(struct output *o, const struct binstream *bs,
 			 const struct binrec *r)
@@ -229,27 +320,29 @@ static int record_marker(struct output *o, const struct binstream *bs,
 	reason[r->reason_len] = '\0';
 	memcpy(text, r->msg, tl);
 	text[tl] = '\0';
-	if (o->format == OUT_JSON || o->format == OUT_EXPORT) {
+	if (o->format == OUT_JSON || o->format == OUT_EXPORT ||
+	    o->format == OUT_JSON_PRETTY) {
+		size_t at = o->len;
 		if (reserve(o, MAX((size_t)RECORD_MARKER_BOUND,
 				   (size_t)EXPORT_MARKER_BOUND)) < 0)
 			return -ENOMEM;
-		o->len += o->format == OUT_JSON
+		o->len += o->format != OUT_EXPORT
 			? record_marker_v2(o->buf + o->len, r->time_ns,
 					   bs->instance, reason, r->missed,
 					   r->first, r->last, text)
 			: export_marker(o->buf + o->len, r->time_ns,
 					bs->instance, reason, r->missed,
 					r->first, r->last, text);
-		return 0;
+		return o->format == OUT_JSON_PRETTY ? pretty(o, at) : 0;
 	}
 	struct reply_entry e = {
-		.time = { tbuf, timecache_format(&o->tc, tbuf, r->time_ns) },
+		.time = { tbuf, format_time(o, tbuf, r->time_ns) },
 		.source = { "memlogd", 7 },
 		.stream = { "none", 4 },
 		.msg = { text, strlen(text) },
 		.marker = true,
 	};
-	return output_entry(o, &e, NULL, 0);
+	return format_entry(o, &e, NULL, 0);
 }
 
 int output_record(struct output *o, const struct binstream *bs,
@@ -262,17 +355,23 @@ int output_record(struct output *o, const struct binstream *bs,
 	char tbuf[TIMEFMT_MAX];
 	const char *sn;
 
+	int rc = entry_start(o);
+	if (rc < 0)
+		return rc;
 	if (it->type == BINREC_MARKER)
 		return record_marker(o, bs, r);
 	switch (o->format) {
-	case OUT_JSON:
+	case OUT_JSON_PRETTY:
+	case OUT_JSON: {
 		/* memlogd's own encoder: the line it would have sent. */
 		binstream_ring_entry(r, &re);
 		if (reserve(o, RECORD_V2_BOUND(it->source_len, r->msg_len) +
 			       RECORD_ATTR_BYTE * r->attrs_len + 16) < 0)
 			return -ENOMEM;
+		size_t at = o->len;
 		o->len += record_v2(o->buf + o->len, &re, bs->instance, &src);
-		return 0;
+		return o->format == OUT_JSON_PRETTY ? pretty(o, at) : 0;
+	}
 	case OUT_EXPORT:
 		binstream_ring_entry(r, &re);
 		if (reserve(o, EXPORT_BOUND(it->source_len, r->msg_len,
@@ -285,14 +384,14 @@ int output_record(struct output *o, const struct binstream *bs,
 	}
 	sn = stream_name((enum stream)it->stream);
 	struct reply_entry e = {
-		.time = { tbuf, timecache_format(&o->tc, tbuf, r->time_ns) },
+		.time = { tbuf, format_time(o, tbuf, r->time_ns) },
 		.source = { it->source, it->source_len },
 		.stream = { sn, strlen(sn) },
 		.msg = { r->msg, r->msg_len },
 		.partial = r->flags & BINREC_PARTIAL,
 		.marker = r->flags & BINREC_NOTICE,
 	};
-	return output_entry(o, &e, NULL, 0);
+	return format_entry(o, &e, NULL, 0);
 }
 
 int output_bytes(struct output *o, const char *s, size_t len)
@@ -328,6 +427,9 @@ int output_flush(struct output *o, int stopfd)
 {
 	size_t done = 0;
 	int r = 0;
+
+	if (o->reverse)
+		return 0; /* all of it at the end */
 
 	while (done < o->len) {
 		size_t n = o->len - done;
@@ -365,6 +467,23 @@ int output_finish(struct output *o, int stopfd)
 			return -ENOMEM;
 		put(o, "\n", 1);
 		o->midline = false;
+	}
+	if (o->reverse) {
+		/* The entries newest first, each as it was formatted. */
+		char *rev = malloc(o->len ? o->len : 1);
+		size_t at = 0, end = o->len;
+		if (!rev)
+			return -ENOMEM;
+		for (size_t i = o->nstarts; i-- > 0; ) {
+			memcpy(rev + at, o->buf + o->starts[i], end - o->starts[i]);
+			at += end - o->starts[i];
+			end = o->starts[i];
+		}
+		free(o->buf);
+		o->buf = rev;
+		o->cap = o->len;
+		o->nstarts = 0;
+		o->reverse = false;
 	}
 	return output_flush(o, stopfd);
 }

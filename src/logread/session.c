@@ -194,6 +194,12 @@ static int handle_record(struct session *s, const struct binstream_item *it)
 		return -1; /* HELLO, SOURCE: taken in by s->bs */
 	}
 	r = output_record(&s->out, &s->bs, it);
+	if (r == -EFBIG) {
+		diag_warn("-r: the dump is more than %u MiB once formatted; "
+			  "select less (-n, -u, -since, -g...)",
+			  OUTPUT_REVERSE_MAX >> 20);
+		return LR_EXIT_RUNTIME;
+	}
 	if (r < 0) {
 		diag_warn("out of memory");
 		return LR_EXIT_RUNTIME;

@@ -295,12 +295,133 @@ static void test_streams_and_grep(void **state)
 	unfill(&f);
 }
 
+/* Runs logread -socket Q ARGS; returns its stdout (exit 0 expected). */
+static char *run_out(const struct fx *f, const char *const *args)
+{
+	char prog[512], *out = NULL, *err = NULL;
+	const char *argv[24];
+	int n = 0;
+
+	h_prog(prog, sizeof(prog), "logread");
+	argv[n++] = prog;
+	argv[n++] = "-socket";
+	argv[n++] = f->m.query;
+	for (; *args && n < 23; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	int st = h_run(argv, NULL, H_TIMEOUT_MS, &out, &err);
+	h_expect_exit(st, 0, "logread", err);
+	free(err);
+	return out;
+}
+
+/* The lines of s in reverse order. */
+static char *reversed_lines(const char *s)
+{
+	size_t n = strlen(s);
+	char *r = malloc(n + 1), *p = r;
+	const char *end = s + n;
+
+	assert_non_null(r);
+	while (end > s) {
+		const char *b = end - 1;
+		while (b > s && b[-1] != '\n')
+			b--;
+		memcpy(p, b, (size_t)(end - b));
+		p += end - b;
+		end = b;
+	}
+	*p = '\0';
+	return r;
+}
+
+static void test_reverse_and_formats(void **state)
+{
+	struct fx f = { 0 };
+	(void)state;
+
+	need_logread();
+	fill(&f);
+	/* -r: the same lines, newest first; LinuxKit's format too. */
+	static const char *const forms[][3] = {
+		{ NULL }, { "-o", "raw" }, { "-o", "short" }, { "-u", "web" },
+	};
+	for (size_t i = 0; i < 4; i++) {
+		const char *a[4] = { forms[i][0], forms[i][1], NULL, NULL };
+		const char *ar[4] = { "-r", forms[i][0], forms[i][1], NULL };
+		char *fwd = run_out(&f, a), *rev = run_out(&f, ar);
+		char *want = reversed_lines(fwd);
+		assert_true(strlen(fwd) > 0);
+		assert_string_equal(rev, want);
+		free(fwd);
+		free(rev);
+		free(want);
+	}
+	expect(&f, NULL, ARGS("-r", "-u", "web", "-n", "2"),
+	       WANT("web out two", "web err Failed"));
+
+	/* cat: the message alone. */
+	char *out = run_out(&f, ARGS("-o", "cat", "-u", "web"));
+	assert_string_equal(out, "web out one\nweb err Failed\nweb out two\n");
+	free(out);
+
+	/* short-iso and short-precise: the entry's time in those forms. */
+	char want[256], d[64];
+	time_t s = (time_t)(f.t[f.n - 1] / NS);
+	struct tm tm;
+	gmtime_r(&s, &tm);
+	strftime(d, sizeof(d), "%Y-%m-%dT%H:%M:%S+00:00", &tm);
+	snprintf(want, sizeof(want), "%s web.out[stdout]: web out two\n", d);
+	out = run_out(&f, ARGS("-o", "short-iso", "-n", "1"));
+	assert_string_equal(out, want);
+	free(out);
+	strftime(d, sizeof(d), "%b %d %H:%M:%S", &tm);
+	snprintf(want, sizeof(want), "%s.%06u web.out[stdout]: web out two\n",
+		 d, (unsigned)(f.t[f.n - 1] % NS / 1000));
+	out = run_out(&f, ARGS("-o", "short-precise", "-n", "1"));
+	assert_string_equal(out, want);
+	free(out);
+
+	/* json-pretty: the objects of -o json, indented. */
+	char *js = run_out(&f, ARGS("-o", "json"));
+	char *pr = run_out(&f, ARGS("-o", "json-pretty"));
+	json_t *a = h_ndjson(js, strlen(js));
+	const char *p = pr;
+	assert_non_null(strstr(pr, "\n  \"seq\": "));
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		json_error_t je;
+		json_t *o = json_loadb(p, strlen(p), JSON_DISABLE_EOF_CHECK, &je);
+		if (!o)
+			fail_msg("json-pretty object %zu: %s", i, je.text);
+		assert_true(json_equal(o, json_array_get(a, i)));
+		p += je.position;
+		assert_true(*p == '\n');
+		p++;
+		json_decref(o);
+	}
+	assert_string_equal(p, "");
+	json_decref(a);
+	free(js);
+	free(pr);
+
+	/* -r follows nothing. */
+	char prog[512], *err = NULL;
+	h_prog(prog, sizeof(prog), "logread");
+	const char *argv[] = { prog, "-socket", f.m.query, "-r", "-f", NULL };
+	int st = h_run(argv, NULL, H_TIMEOUT_MS, &out, &err);
+	h_expect_exit(st, 2, "logread -r -f", err);
+	free(out);
+	free(err);
+	unfill(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_unit, h_teardown),
 		cmocka_unit_test_teardown(test_since_until, h_teardown),
 		cmocka_unit_test_teardown(test_streams_and_grep, h_teardown),
+		cmocka_unit_test_teardown(test_reverse_and_formats, h_teardown),
 	};
 	return h_run_tests("itest_logread_select", tests, NULL, NULL);
 }

@@ -298,7 +298,9 @@ static void test_output(void **state)
 	} formats[] = {
 		{ "legacy", OUT_LEGACY }, { "short", OUT_SHORT },
 		{ "json", OUT_JSON }, { "raw", OUT_RAW },
-		{ "export", OUT_EXPORT },
+		{ "export", OUT_EXPORT }, { "short-iso", OUT_SHORT_ISO },
+		{ "short-precise", OUT_SHORT_PRECISE }, { "cat", OUT_CAT },
+		{ "json-pretty", OUT_JSON_PRETTY },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(formats); i++) {
@@ -313,8 +315,20 @@ static void test_output(void **state)
 	}
 	assert_run(PARSE("-o", "json", "-o", "legacy"));
 	assert_int_equal(o.format, OUT_LEGACY);
-	assert_usage(PARSE("-o", "xml"), "-o takes legacy, short, json, raw or export: xml");
-	assert_usage(PARSE("-output="), "-output takes legacy, short, json, raw or export: ");
+	assert_usage(PARSE("-o", "xml"), "-o takes legacy, short, short-iso, "
+		     "short-precise, json, json-pretty, raw, cat or export: xml");
+	assert_usage(PARSE("-output="), "-output takes legacy, short, short-iso, "
+		     "short-precise, json, json-pretty, raw, cat or export: ");
+	/* -r: newest first; a dump only. */
+	assert_run(PARSE("-r"));
+	assert_true(o.reverse);
+	assert_false(o.v2); /* LinuxKit's protocol, reversed here */
+	assert_usage(PARSE("-r", "-f"), "-r cannot be combined with -f, -F, "
+		     "-cursor-file or -stats");
+	assert_usage(PARSE("-F", "--reverse"), "-r cannot be combined with -f, "
+		     "-F, -cursor-file or -stats");
+	assert_usage(PARSE("-r", "-cursor-file", "/c"), "-r cannot be combined "
+		     "with -f, -F, -cursor-file or -stats");
 }
 
 static void test_cursors(void **state)
