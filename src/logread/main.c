@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include "cursorfile.h"
 #include "diag.h"
 #include "options.h"
+#include "pager.h"
 #include "output.h"
 #include "request.h"
 #include "session.h"
@@ -82,6 +84,15 @@ static int resolve_times(struct logread_opts *o)
 		return LR_EXIT_USAGE;
 	}
 	return -1;
+}
+
+/* NO_COLOR (no-color.org: set and not empty) or a terminal that has
+ * none. */
+static bool want_no_color(void)
+{
+	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	return (nc && *nc) || (term && !strcmp(term, "dumb"));
 }
 
 static void make_request(const struct logread_opts *o, const char *after,
@@ -157,6 +168,8 @@ int main(int argc, char **argv)
 	struct session sess;
 	bool have_file_cursor = false;
 	int code, sock, sigfd = -1, n, r;
+	pid_t pager;
+	bool tty;
 
 	code = parse_args(argc, argv, &opts);
 	if (code >= 0)
@@ -200,8 +213,15 @@ int main(int argc, char **argv)
 	}
 	r = conn_send(sock, req_buf, (size_t)n);
 
-	output_init(&out, STDOUT_FILENO, opts.format, isatty(STDOUT_FILENO));
+	pager = opts.pager ? pager_start() : 0;
+	if (pager < 0)
+		diag_warn_err((int)pager, "cannot start the pager");
+	tty = isatty(STDOUT_FILENO) || pager > 0;
+	output_init(&out, STDOUT_FILENO, opts.format, tty);
 	out.reverse = opts.reverse;
+	/* For a person only: a pipe gets LinuxKit's UTC and no escapes. */
+	out.local = tty && !opts.utc;
+	out.color = tty && !opts.no_color && !want_no_color();
 	session_init(&sess, sock, sigfd, &out);
 	if (req.binary)
 		session_binary(&sess);
@@ -226,5 +246,6 @@ int main(int argc, char **argv)
 	session_free(&sess);
 	if (sigfd >= 0)
 		close(sigfd);
+	pager_wait(pager);
 	return code;
 }

@@ -181,7 +181,13 @@ static const struct opt rows[] = {
 	  .arg = "TIME",
 	  .help = "only entries at TIME or earlier (forms as --since)" },
 	{ "utc", NULL, OPT_FLAG, LR(utc),
-	  .help = "times given and shown are UTC, not local time" },
+	  .help = "times given and shown are UTC (shown: on a\n"
+		  "terminal; a pipe always gets UTC)" },
+	{ "no-color", NULL, OPT_FLAG, LR(no_color),
+	  .help = "no colours on a terminal (also: NO_COLOR set)" },
+	{ "pager", NULL, OPT_FLAG, LR(pager),
+	  .help = "on a terminal, show the output through $PAGER\n"
+		  "(default less); not with -f or -F" },
 	{ "stream", NULL, OPT_FUNC, LR(stream_mask), .parse = parse_stream,
 	  .bad = " takes stdout, stderr, kernel, syslog or daemon, "
 		 "separated by commas", .arg = "LIST",
@@ -298,6 +304,10 @@ enum opt_result logread_parse_args(int argc, char **argv,
 			   o->stats)) {
 		snprintf(err, errlen, "-r cannot be combined with -f, -F, "
 			 "-cursor-file or -stats");
+		return OPT_USAGE;
+	}
+	if (o->pager && (o->follow || o->dump_follow)) {
+		snprintf(err, errlen, "-pager cannot be combined with -f or -F");
 		return OPT_USAGE;
 	}
 	if (o->case_sensitive && !o->grep) {

@@ -43,6 +43,8 @@ struct logread_opts {
 	bool stats;               /* -stats */
 	bool dmesg;               /* -k */
 	bool reverse;             /* -r */
+	bool no_color;            /* --no-color */
+	bool pager;               /* --pager */
 	bool v2;                  /* an extension was asked for */
 };
 

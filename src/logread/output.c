@@ -163,15 +163,18 @@ static int set_key(struct output *o, const struct reply_entry *e)
 	return 0;
 }
 
-static int output_raw(struct output *o, const struct reply_entry *e)
+static void put_msg(struct output *o, struct reply_field f, const char *sgr);
+
+static int output_raw(struct output *o, const struct reply_entry *e,
+		      const char *sgr)
 {
 	int r;
 
-	if (reserve(o, 4 * e->msg.len + 2) < 0)
+	if (reserve(o, 4 * e->msg.len + 18) < 0)
 		return -ENOMEM;
 	if (o->midline && !same_key(o, e))
 		put(o, "\n", 1);
-	put_text(o, e->msg, false);
+	put_msg(o, e->msg, sgr);
 	o->midline = e->partial;
 	if (!e->partial) {
 		put(o, "\n", 1);
@@ -202,10 +205,84 @@ static int entry_start(struct output *o)
 	return 0;
 }
 
+#define SGR_RESET "\033[0m"
+
+/* The colour of an entry's MSG, or NULL. */
+static const char *entry_color(const struct output *o, int priority,
+			       bool stderr_stream, bool marker)
+{
+	if (!o->color)
+		return NULL;
+	if (marker)
+		return "\033[1;33m";
+	if (priority >= 0 && priority <= 3)
+		return "\033[1;31m";
+	switch (priority) {
+	case 4: return "\033[1;33m";
+	case 5: return "\033[1m";
+	case 7: return "\033[2m";
+	case 6: return NULL;
+	default: return stderr_stream ? "\033[31m" : NULL;
+	}
+}
+
+/* MSG, escaped as put_text does, in colour sgr if not NULL. Needs
+ * 4 * len + 16 bytes of room. */
+static void put_msg(struct output *o, struct reply_field f, const char *sgr)
+{
+	if (sgr)
+		put(o, sgr, strlen(sgr));
+	put_text(o, f, false);
+	if (sgr)
+		put(o, SGR_RESET, sizeof(SGR_RESET) - 1);
+}
+
+/* ns since the epoch as RFC 3339 in the local zone with its offset; the
+ * fraction (trailing zeros trimmed) if frac. */
+static size_t local_rfc3339(char out[TIMEFMT_MAX], uint64_t ns, bool frac)
+{
+	time_t secs = (time_t)(ns / 1000000000u);
+	uint32_t f = (uint32_t)(ns % 1000000000u);
+	struct tm tm;
+	size_t n;
+
+	if (!localtime_r(&secs, &tm))
+		return time_format_rfc3339nano(out, ns);
+	n = strftime(out, TIMEFMT_MAX, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (frac && f) {
+		int digits = 9;
+		while (f % 10 == 0) {
+			f /= 10;
+			digits--;
+		}
+		n += (size_t)snprintf(out + n, TIMEFMT_MAX - n, ".%0*u", digits,
+				      (unsigned)f);
+	}
+	long off = tm.tm_gmtoff / 60;
+	n += (size_t)snprintf(out + n, TIMEFMT_MAX - n, "%c%02ld:%02ld",
+			      off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
+	return n;
+}
+
 static int format_entry(struct output *o, const struct reply_entry *e,
-			const char *line, size_t line_len)
+			const char *line, size_t line_len, const char *sgr)
 {
 	size_t need;
+	char tbuf[TIMEFMT_MAX];
+	uint64_t ns;
+
+	/* LinuxKit's protocol: the server's UTC text, shown in local time
+	 * when asked. */
+	if (o->local && !e->marker && e->time.len > 0 && e->time.len < 64 &&
+	    e->time.ptr[e->time.len - 1] == 'Z' &&
+	    time_parse_rfc3339(e->time.ptr, e->time.len, &ns) == 0) {
+		struct reply_entry le = *e;
+		le.time = (struct reply_field){ tbuf, local_rfc3339(tbuf, ns, true) };
+		o->local = false;
+		int r = format_entry(o, &le, line, line_len, sgr);
+		o->local = true;
+		return r;
+	}
 
 	switch (o->format) {
 	case OUT_JSON:
@@ -215,11 +292,11 @@ static int format_entry(struct output *o, const struct reply_entry *e,
 		put(o, "\n", 1);
 		return 0;
 	case OUT_RAW:
-		return output_raw(o, e);
+		return output_raw(o, e, sgr);
 	case OUT_CAT:
-		if (reserve(o, 4 * e->msg.len + 1) < 0)
+		if (reserve(o, 4 * e->msg.len + 17) < 0)
 			return -ENOMEM;
-		put_text(o, e->msg, false);
+		put_msg(o, e->msg, sgr);
 		put(o, "\n", 1);
 		return 0;
 	default: /* the short forms and legacy below; export and
@@ -228,7 +305,7 @@ static int format_entry(struct output *o, const struct reply_entry *e,
 	}
 
 	/* Worst case: every byte escaped to four. */
-	need = 4 * (e->time.len + e->source.len + e->stream.len + e->msg.len) + 8;
+	need = 4 * (e->time.len + e->source.len + e->stream.len + e->msg.len) + 24;
 	if (reserve(o, need) < 0)
 		return -ENOMEM;
 	put_text(o, e->time, false);
@@ -246,7 +323,7 @@ static int format_entry(struct output *o, const struct reply_entry *e,
 		}
 		put(o, ": ", 2);
 	}
-	put_text(o, e->msg, false);
+	put_msg(o, e->msg, sgr);
 	put(o, "\n", 1);
 	return 0;
 }
@@ -256,7 +333,8 @@ int output_entry(struct output *o, const struct reply_entry *e, const char *line
 {
 	int r = entry_start(o);
 
-	return r < 0 ? r : format_entry(o, e, line, line_len);
+	return r < 0 ? r : format_entry(o, e, line, line_len,
+					entry_color(o, -1, false, e->marker));
 }
 
 /* json-pretty: the v2 object written at buf[at..len) again, indented. */
@@ -293,16 +371,20 @@ static size_t format_time(struct output *o, char out[TIMEFMT_MAX],
 
 	switch (o->format) {
 	case OUT_SHORT_ISO:
+		if (o->local)
+			return local_rfc3339(out, ns, false);
 		n = time_format_rfc3339(out, ns);
 		memcpy(out + n - 1, "+00:00", 6); /* for the "Z" */
 		return n + 5;
 	case OUT_SHORT_PRECISE:
-		gmtime_r(&secs, &tm);
+		if (!(o->local ? localtime_r(&secs, &tm) : gmtime_r(&secs, &tm)))
+			gmtime_r(&secs, &tm);
 		n = strftime(out, TIMEFMT_MAX, "%b %d %H:%M:%S", &tm);
 		return n + (size_t)snprintf(out + n, TIMEFMT_MAX - n, ".%06u",
 					    (unsigned)(ns % 1000000000u / 1000u));
 	default:
-		return timecache_format(&o->tc, out, ns);
+		return o->local ? local_rfc3339(out, ns, true)
+				: timecache_format(&o->tc, out, ns);
 	}
 }
 
@@ -342,7 +424,7 @@ static int record_marker(struct output *o, const struct binstream *bs,
 		.msg = { text, strlen(text) },
 		.marker = true,
 	};
-	return format_entry(o, &e, NULL, 0);
+	return format_entry(o, &e, NULL, 0, entry_color(o, -1, false, true));
 }
 
 int output_record(struct output *o, const struct binstream *bs,
@@ -391,7 +473,10 @@ int output_record(struct output *o, const struct binstream *bs,
 		.partial = r->flags & BINREC_PARTIAL,
 		.marker = r->flags & BINREC_NOTICE,
 	};
-	return format_entry(o, &e, NULL, 0);
+	return format_entry(o, &e, NULL, 0,
+			    entry_color(o, r->priority,
+					it->stream == STREAM_STDERR,
+					r->flags & BINREC_NOTICE));
 }
 
 int output_bytes(struct output *o, const char *s, size_t len)

@@ -26,6 +26,12 @@
  * C1 as UTF-8) in the text formats are written as \xNN, one per byte, so a
  * log line cannot drive the terminal; otherwise bytes go out as they are.
  *
+ * With local set, times are written in the local zone (TZ) with its
+ * offset (2026-12-03T05:00:00.5-05:00) instead of UTC ("Z"). With color
+ * set, MSG in the text formats is wrapped in SGR escapes: priority 0-3
+ * bold red, 4 bold yellow, 5 bold, 7 dim; stderr without a priority red;
+ * loss notices bold yellow. The caller sets both for a terminal only.
+ *
  * Output is buffered; the caller decides when to flush. */
 #ifndef LOGREAD_OUTPUT_H
 #define LOGREAD_OUTPUT_H
@@ -67,6 +73,10 @@ struct output {
 	size_t mid_key_len;
 	struct timecache tc;    /* the second the last time was in */
 	bool reverse;           /* -r: hold everything, newest first at the end */
+	bool local;             /* times in the local zone (TZ), with their
+				 * offset, instead of UTC */
+	bool color;             /* MSG coloured by priority, stderr and
+				 * loss notices (SGR escapes) */
 	size_t *starts;         /* reverse: where each entry begins in buf */
 	size_t nstarts, starts_cap;
 };

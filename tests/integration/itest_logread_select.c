@@ -7,6 +7,9 @@
 #include "harness.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <termios.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -415,6 +418,155 @@ static void test_reverse_and_formats(void **state)
 	unfill(&f);
 }
 
+/* A pty for logread's stdout: the master (read here) and the slave's
+ * path, raw mode (no "\r\n" for "\n"). */
+struct pty {
+	int master;
+	char slave[64];
+};
+
+static void pty_open(struct pty *p)
+{
+	p->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	assert_true(p->master >= 0);
+	assert_int_equal(grantpt(p->master), 0);
+	assert_int_equal(unlockpt(p->master), 0);
+	assert_int_equal(ptsname_r(p->master, p->slave, sizeof(p->slave)), 0);
+	int s = open(p->slave, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	struct termios t;
+	assert_true(s >= 0);
+	assert_int_equal(tcgetattr(s, &t), 0);
+	cfmakeraw(&t);
+	assert_int_equal(tcsetattr(s, TCSANOW, &t), 0);
+	close(s);
+}
+
+static void stdout_to_slave(void *arg)
+{
+	int s = open(arg, O_RDWR | O_NOCTTY);
+	if (s < 0 || dup2(s, 1) < 0)
+		_exit(121);
+}
+
+/* Runs logread with stdout on a fresh pty; returns what it wrote there.
+ * The output is small (a few entries): it fits the pty's buffer, read
+ * once logread has exited. */
+static char *on_pty(const struct fx *f, const char *const *env,
+		    const char *const *args)
+{
+	char prog[512], *err = NULL, *out = NULL;
+	const char *argv[24];
+	struct pty p;
+	int n = 0;
+
+	pty_open(&p);
+	h_prog(prog, sizeof(prog), "logread");
+	argv[n++] = prog;
+	argv[n++] = "-socket";
+	argv[n++] = f->m.query;
+	for (; *args && n < 23; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	int st = h_run_setup(argv, env, H_TIMEOUT_MS, &out, &err,
+			     stdout_to_slave, p.slave);
+	h_expect_exit(st, 0, "logread on a pty", err);
+	assert_string_equal(out, ""); /* all of it went to the pty */
+	free(out);
+	free(err);
+	size_t cap = 65536, len = 0;
+	char *buf = malloc(cap);
+	assert_non_null(buf);
+	for (;;) {
+		struct pollfd pf = { p.master, POLLIN, 0 };
+		/* Everything is in the pty's buffer already: no wait. */
+		if (poll(&pf, 1, 0) <= 0 || !(pf.revents & POLLIN))
+			break;
+		ssize_t r = read(p.master, buf + len, cap - 1 - len);
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+		assert_true(len < cap - 1);
+	}
+	buf[len] = '\0';
+	close(p.master);
+	return buf;
+}
+
+static void expect_in(const char *out, const char *want, bool present)
+{
+	if ((strstr(out, want) != NULL) != present)
+		fail_msg("\"%s\" should%s be in:\n%s", want,
+			 present ? "" : " not", out);
+}
+
+/* Colours and local time for a person on a terminal only; --no-color,
+ * NO_COLOR, --utc; a pipe gets UTC and no escapes. */
+static void test_terminal(void **state)
+{
+	struct fx f = { 0 };
+	static const char *const est[] = { "TZ=EST5", NULL };
+	static const char *const est_nc[] = { "TZ=EST5", "NO_COLOR=1", NULL };
+	char want[128], d[64];
+	(void)state;
+
+	need_logread();
+	fill(&f);
+	char *out = on_pty(&f, est, ARGS("-o", "short-iso", "-u", "web"));
+	/* stderr in red, stdout plain, times at -05:00. */
+	expect_in(out, "web[stderr]: \033[31mweb err Failed\033[0m\n", true);
+	expect_in(out, "web.out[stdout]: web out one\n", true);
+	time_t s = (time_t)((f.t[f.n - 1] / NS) - 5 * 3600);
+	struct tm tm;
+	gmtime_r(&s, &tm);
+	strftime(d, sizeof(d), "%Y-%m-%dT%H:%M:%S-05:00", &tm);
+	snprintf(want, sizeof(want), "%s web.out[stdout]: web out two\n", d);
+	expect_in(out, want, true);
+	free(out);
+	/* Kernel priorities: err (3) bold red, info (6) plain. */
+	out = on_pty(&f, est, ARGS("-k", "-o", "cat"));
+	assert_string_equal(out, "kern Failed one\n\033[1;31mkern error two"
+			    "\033[0m\n");
+	free(out);
+	/* Without colour. */
+	out = on_pty(&f, est, ARGS("-u", "web", "-o", "short", "--no-color"));
+	expect_in(out, "\033", false);
+	expect_in(out, "-05:00 web[stderr]: web err Failed\n", true);
+	free(out);
+	out = on_pty(&f, est_nc, ARGS("-u", "web", "-o", "short"));
+	expect_in(out, "\033", false);
+	free(out);
+	/* --utc: UTC on the terminal too. */
+	out = on_pty(&f, est, ARGS("-u", "web", "-o", "short-iso", "--utc"));
+	expect_in(out, "+00:00 web[stderr]: ", true);
+	expect_in(out, "-05:00", false);
+	free(out);
+	/* LinuxKit's protocol and format on a terminal: local time too. */
+	out = on_pty(&f, est, ARGS("-source", "x", "-o", "legacy"));
+	assert_string_equal(out, "");
+	free(out);
+	out = on_pty(&f, est, NONE);
+	expect_in(out, "-05:00;web;web err Failed\n", true);
+	free(out);
+	/* A pipe: UTC and no escapes whatever TZ says. */
+	char prog[512], *err = NULL;
+	h_prog(prog, sizeof(prog), "logread");
+	const char *argv[] = { prog, "-socket", f.m.query, "-o", "short-iso",
+			       "-u", "web", NULL };
+	int st = h_run(argv, est, H_TIMEOUT_MS, &out, &err);
+	h_expect_exit(st, 0, "logread", err);
+	expect_in(out, "\033", false);
+	expect_in(out, "+00:00 web[stderr]: web err Failed\n", true);
+	free(out);
+	free(err);
+	/* --pager: through $PAGER on a terminal. */
+	static const char *const pg[] = { "TZ=EST5", "PAGER=sed s/^/P:/", NULL };
+	out = on_pty(&f, pg, ARGS("--pager", "-u", "web", "-o", "cat",
+				  "--no-color"));
+	assert_string_equal(out, "P:web out one\nP:web err Failed\nP:web out two\n");
+	free(out);
+	unfill(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -422,6 +574,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_since_until, h_teardown),
 		cmocka_unit_test_teardown(test_streams_and_grep, h_teardown),
 		cmocka_unit_test_teardown(test_reverse_and_formats, h_teardown),
+		cmocka_unit_test_teardown(test_terminal, h_teardown),
 	};
 	return h_run_tests("itest_logread_select", tests, NULL, NULL);
 }
