@@ -20,6 +20,7 @@
 #include "output.h"
 #include "request.h"
 #include "session.h"
+#include "sources.h"
 #include "timesel.h"
 #include "util.h"
 
@@ -186,6 +187,9 @@ int main(int argc, char **argv)
 	code = resolve_times(&opts);
 	if (code >= 0)
 		return code;
+	if (opts.sources)
+		return sources_run(opts.socket, opts.format,
+				   isatty(STDOUT_FILENO) && !opts.utc);
 	make_request(&opts, opts.after ? opts.after :
 		     have_file_cursor ? file_cursor : NULL, &req);
 	n = request_build(&req, req_buf, sizeof(req_buf));

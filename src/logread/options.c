@@ -226,6 +226,11 @@ static const struct opt rows[] = {
 	{ "cursor-file", NULL, OPT_STR, LR(cursor_file), .min = 1, .arg = "F",
 	  .help = "start after the cursor kept in F (if any) and\n"
 		  "store there the cursor of the last entry printed" },
+	{ "sources", NULL, OPT_FLAG, LR(sources),
+	  .help = "list every source: name, stream, pid, uid, lines,\n"
+		  "bytes, drops, partial lines, first and last entry,\n"
+		  "open or ended; a table, -o json (an object per\n"
+		  "source), -o cat (each name once)" },
 	{ "stats", NULL, OPT_FLAG, LR(stats),
 	  .help = "print the daemon's counters as one JSON object" },
 };
@@ -298,6 +303,17 @@ enum opt_result logread_parse_args(int argc, char **argv,
 		snprintf(err, errlen, "-stats cannot be combined with -f, -F, "
 			 "-n, -source, -u, -p, -facility, -since, -until, "
 			 "-stream, -k, -g, -after-cursor or -cursor-file");
+		return OPT_USAGE;
+	}
+	if (o->sources && (o->follow || o->dump_follow || o->has_lines ||
+			   o->nglobs || o->has_prio || o->fac_mask || o->after ||
+			   o->cursor_file || select || o->stats || o->reverse)) {
+		snprintf(err, errlen, "-sources takes only -socket, -o and -utc");
+		return OPT_USAGE;
+	}
+	if (o->sources && o->format != OUT_LEGACY && o->format != OUT_JSON &&
+	    o->format != OUT_CAT) {
+		snprintf(err, errlen, "-sources is a table, -o json or -o cat");
 		return OPT_USAGE;
 	}
 	if (o->reverse && (o->follow || o->dump_follow || o->cursor_file ||

@@ -45,6 +45,7 @@ struct logread_opts {
 	bool reverse;             /* -r */
 	bool no_color;            /* --no-color */
 	bool pager;               /* --pager */
+	bool sources;             /* --sources */
 	bool v2;                  /* an extension was asked for */
 };
 

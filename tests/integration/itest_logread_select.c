@@ -567,6 +567,86 @@ static void test_terminal(void **state)
 	unfill(&f);
 }
 
+/* --sources: -o cat names each source once (shell completion relies on
+ * it), -o json has the stats' counters and the ring's first and last
+ * times, the table is for a person. */
+static void test_sources(void **state)
+{
+	struct fx f = { 0 };
+	(void)state;
+
+	need_logread();
+	fill(&f);
+	json_t *st = h_stats(&f.m), *srcs = h_jget(st, "sources");
+	char names[2048] = "";
+	for (size_t i = 0; i < json_array_size(srcs); i++) {
+		strcat(names, h_jstr(json_array_get(srcs, i), "name"));
+		strcat(names, "\n");
+	}
+	char *out = run_out(&f, ARGS("--sources", "-o", "cat"));
+	assert_string_equal(out, names);
+	expect_in(out, "\nweb.out\nweb\nwebhook\ndb\n", true);
+	free(out);
+
+	close(f.webhook);
+	f.webhook = h_register_pipe(&f.m, "other"); /* keeps unfill simple */
+	h_wait_source_stat(&f.m, "other", "stderr", "fds", 1);
+	h_wait_source_stat(&f.m, "webhook", "stderr", "fds", 0);
+	out = run_out(&f, ARGS("--sources", "-o", "json"));
+	json_t *a = h_ndjson(out, strlen(out));
+	size_t seen = 0;
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		json_t *o = json_array_get(a, i);
+		const char *name = h_jstr(o, "name");
+		/* Every source's first and last time are its first and last
+		 * entry's. */
+		uint64_t first = 0, last = 0, t;
+		json_t *d;
+		char req[160];
+		snprintf(req, sizeof(req), "dump source=%s\n", name);
+		d = h_dump(&f.m, req);
+		if (json_array_size(d)) {
+			const char *ts = h_jstr(json_array_get(d, 0), "time");
+			assert_true(h_parse_rfc3339nano(ts, strlen(ts), &first));
+			ts = h_jstr(json_array_get(d, json_array_size(d) - 1), "time");
+			assert_true(h_parse_rfc3339nano(ts, strlen(ts), &last));
+			ts = h_jstr(o, "first");
+			assert_true(h_parse_rfc3339nano(ts, strlen(ts), &t));
+			assert_true(t == first);
+			ts = h_jstr(o, "last");
+			assert_true(h_parse_rfc3339nano(ts, strlen(ts), &t));
+			assert_true(t == last);
+			assert_int_equal(h_jint(o, "lines"), (json_int_t)json_array_size(d));
+		} else {
+			assert_null(json_object_get(o, "first"));
+		}
+		json_decref(d);
+		if (!strcmp(name, "web.out")) {
+			seen++;
+			assert_string_equal(h_jstr(o, "stream"), "stdout");
+			assert_int_equal(h_jint(o, "lines"), 2);
+			assert_int_equal(h_jint(o, "bytes"), 22);
+			assert_int_equal(h_jint(o, "pid"), getpid());
+			assert_true(h_jbool(o, "open"));
+		} else if (!strcmp(name, "webhook")) {
+			seen++;
+			assert_false(h_jbool(o, "open"));
+		}
+	}
+	assert_int_equal(seen, 2);
+	json_decref(a);
+	free(out);
+
+	out = run_out(&f, ARGS("--sources"));
+	assert_memory_equal(out, "NAME", 4);
+	expect_in(out, "\nwebhook ", true);
+	expect_in(out, " ended\n", true);
+	expect_in(out, " open\n", true);
+	free(out);
+	json_decref(st);
+	unfill(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -575,6 +655,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_streams_and_grep, h_teardown),
 		cmocka_unit_test_teardown(test_reverse_and_formats, h_teardown),
 		cmocka_unit_test_teardown(test_terminal, h_teardown),
+		cmocka_unit_test_teardown(test_sources, h_teardown),
 	};
 	return h_run_tests("itest_logread_select", tests, NULL, NULL);
 }

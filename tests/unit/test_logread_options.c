@@ -167,7 +167,7 @@ static void test_source(void **state)
 	char names[17][8];
 	int n = 0;
 
-	assert_run(PARSE("-source", "a*", "--source=b", "-sou", "c"));
+	assert_run(PARSE("-source", "a*", "--source=b", "-source", "c"));
 	assert_int_equal(o.nglobs, 3);
 	assert_string_equal(o.globs[0], "a*");
 	assert_string_equal(o.globs[1], "b");
@@ -371,6 +371,19 @@ static void test_stats(void **state)
 	assert_usage(PARSE("-stats", "-k"), msg);
 	assert_usage(PARSE("-stats", "-g", "x"), msg);
 	assert_usage(PARSE("-stats=1"), "-stats takes no value");
+	/* --sources: a table, JSON or names; nothing to select. */
+	assert_run(PARSE("--sources"));
+	assert_true(o.sources);
+	assert_run(PARSE("--sources", "-o", "cat", "-socket", "/s"));
+	assert_run(PARSE("--sources", "-o", "json", "--utc"));
+	assert_usage(PARSE("--sources", "-o", "short"),
+		     "-sources is a table, -o json or -o cat");
+	assert_usage(PARSE("--sources", "-f"),
+		     "-sources takes only -socket, -o and -utc");
+	assert_usage(PARSE("--sources", "-u", "x"),
+		     "-sources takes only -socket, -o and -utc");
+	assert_usage(PARSE("--sources", "-stats"),
+		     "-sources takes only -socket, -o and -utc");
 }
 
 static void test_errors(void **state)
@@ -383,7 +396,10 @@ static void test_errors(void **state)
 	assert_usage(PARSE("--", "-f"), "unexpected argument: -f");
 	assert_usage(PARSE("-s", "x"),
 		     "ambiguous option: -s (could be -socket, -source, -since, "
-		     "-stream, -stats)");
+		     "-stream, -sources, -stats)");
+	/* A start of -source is one of -sources too, now. */
+	assert_usage(PARSE("-sou", "x"),
+		     "ambiguous option: -sou (could be -source, -sources)");
 	assert_usage(PARSE("-socket"), "-socket needs a value");
 }
 
