@@ -235,8 +235,13 @@ int main(int argc, char **argv)
 		sess.cursor_file = opts.cursor_file;
 	if (r < 0)
 		code = session_unsent(&sess, r, opts.socket);
-	else
-		code = opts.stats ? session_stats(&sess) : session_entries(&sess);
+	else if (opts.stats) {
+		if (opts.format == OUT_LEGACY && tty)
+			sess.stats_oldest_ns = sources_oldest_time(opts.socket);
+		code = session_stats(&sess);
+	} else {
+		code = session_entries(&sess);
+	}
 
 	if (opts.cursor_file && sess.saved_len) {
 		r = cursorfile_write(opts.cursor_file, sess.saved, sess.saved_len);

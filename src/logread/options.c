@@ -209,7 +209,7 @@ static const struct opt rows[] = {
 		  "-cursor-file; at most 256 MiB of output)" },
 	{ "output", "o", OPT_FUNC, .parse = parse_output,
 	  .bad = " takes legacy, short, short-iso, short-precise, json, "
-		 "json-pretty, raw, cat or export", .arg = "FORMAT",
+		 "json-pretty, raw, cat, export or prometheus", .arg = "FORMAT",
 	  .help = "legacy  TIME;SOURCE;MSG (the default)\n"
 		  "short   TIME SOURCE[STREAM]: MSG\n"
 		  "short-iso      short, TIME as 2026-12-03T10:00:00+00:00\n"
@@ -219,7 +219,8 @@ static const struct opt rows[] = {
 		  "raw     MSG only, split lines joined again\n"
 		  "cat     MSG only, each entry on its own line\n"
 		  "export  systemd's Journal Export Format\n"
-		  "        (systemd-journal-remote -o F.journal -)" },
+		  "        (systemd-journal-remote -o F.journal -)\n"
+		  "prometheus  -stats in Prometheus' text format" },
 	{ "after-cursor", NULL, OPT_FUNC, LR(after), .parse = parse_cursor,
 	  .bad = ": not a cursor", .arg = "C",
 	  .help = "start after the entry with cursor C" },
@@ -232,7 +233,9 @@ static const struct opt rows[] = {
 		  "open or ended; a table, -o json (an object per\n"
 		  "source), -o cat (each name once)" },
 	{ "stats", NULL, OPT_FLAG, LR(stats),
-	  .help = "print the daemon's counters as one JSON object" },
+	  .help = "print the daemon's counters: a summary on a\n"
+		  "terminal, else (and with -o json) one JSON object;\n"
+		  "-o prometheus for node_exporter's textfile collector" },
 };
 
 static const struct opt_table table = OPT_TABLE(rows, .dash = "-",
@@ -314,6 +317,10 @@ enum opt_result logread_parse_args(int argc, char **argv,
 	if (o->sources && o->format != OUT_LEGACY && o->format != OUT_JSON &&
 	    o->format != OUT_CAT) {
 		snprintf(err, errlen, "-sources is a table, -o json or -o cat");
+		return OPT_USAGE;
+	}
+	if (o->format == OUT_PROMETHEUS && !o->stats) {
+		snprintf(err, errlen, "-o prometheus is for -stats");
 		return OPT_USAGE;
 	}
 	if (o->reverse && (o->follow || o->dump_follow || o->cursor_file ||

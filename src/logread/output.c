@@ -32,6 +32,7 @@ int output_format_parse(const char *s, enum out_format *f)
 		{ "short-precise", OUT_SHORT_PRECISE },
 		{ "cat", OUT_CAT },
 		{ "json-pretty", OUT_JSON_PRETTY },
+		{ "prometheus", OUT_PROMETHEUS },
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {

@@ -53,6 +53,7 @@ enum out_format {
 	OUT_SHORT_PRECISE,
 	OUT_CAT,
 	OUT_JSON_PRETTY,
+	OUT_PROMETHEUS,   /* --stats only (statsfmt.h) */
 };
 
 #define OUTPUT_REVERSE_MAX (256u << 20)

@@ -254,6 +254,50 @@ static int add_times(const char *path, struct source_row *rows, size_t n)
 	return code;
 }
 
+uint64_t sources_oldest_time(const char *path)
+{
+	static const char req[] = "dump format=binary\n";
+	int fd = conn_open(path, false);
+	char buf[1 << 16];
+	size_t len = 0, used;
+	uint64_t t = 0;
+	struct binstream bs;
+	struct binstream_item it;
+
+	if (fd < 0)
+		return 0;
+	if (conn_send(fd, req, sizeof(req) - 1) < 0) {
+		close(fd);
+		return 0;
+	}
+	binstream_init(&bs);
+	/* A record is at most a line and its attributes: well within buf. */
+	while (!t) {
+		ssize_t k = read(fd, buf + len, sizeof(buf) - len);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		len += (size_t)k;
+		size_t at = 0;
+		int r;
+		while ((r = binstream_next(&bs, buf + at, len - at, &it, &used)) > 0) {
+			at += used;
+			if (it.type == BINREC_ENTRY) {
+				t = it.rec.time_ns;
+				break;
+			}
+		}
+		if (r < 0 || (at == 0 && len == sizeof(buf)))
+			break;
+		memmove(buf, buf + at, len - at);
+		len -= at;
+	}
+	binstream_free(&bs);
+	close(fd);
+	return t;
+}
+
 static uint64_t num(json_t *o, const char *k)
 {
 	json_int_t v = json_integer_value(json_object_get(o, k));

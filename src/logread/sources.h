@@ -31,6 +31,10 @@ struct source_row {
 char *sources_render(const struct source_row *rows, size_t n,
 		     enum out_format f, bool local, size_t *len);
 
+/* The time of the oldest entry the server at path holds, or 0 (none, or
+ * it could not be asked). Reads the first entry of a dump only. */
+uint64_t sources_oldest_time(const char *path);
+
 /* Asks the server at path and prints to stdout. Returns an exit code
  * (session.h's LR_EXIT_*). */
 int sources_run(const char *path, enum out_format f, bool local);

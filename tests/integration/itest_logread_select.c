@@ -647,6 +647,103 @@ static void test_sources(void **state)
 	unfill(&f);
 }
 
+static const char *promtool(void)
+{
+	static const char *const cands[] = { "/usr/bin/promtool",
+					     "/usr/local/bin/promtool" };
+	for (size_t i = 0; i < 2; i++)
+		if (access(cands[i], X_OK) == 0)
+			return cands[i];
+	return NULL;
+}
+
+static size_t count_lines_with(const char *s, const char *prefix)
+{
+	size_t n = 0, l = strlen(prefix);
+	for (const char *p = s; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		n += strncmp(p, prefix, l) == 0;
+	return n;
+}
+
+/* --stats: unchanged JSON into a pipe and with -o json, a summary on a
+ * terminal, Prometheus' format that promtool accepts, with at most
+ * STATSFMT_PROM_SOURCES_MAX (200) labelled sources. */
+static void test_stats(void **state)
+{
+	struct fx f = { 0 };
+	int extra[201];
+	char name[16], path[256];
+	(void)state;
+
+	need_logread();
+	fill(&f);
+	/* Scripts: the server's object, one line, as before. */
+	char *out = run_out(&f, ARGS("--stats"));
+	assert_true(out[0] == '{' && strchr(out, '\n') == out + strlen(out) - 1);
+	json_t *j = h_json(out, strlen(out));
+	assert_true(json_is_array(json_object_get(j, "sources")));
+	json_decref(j);
+	free(out);
+	out = run_out(&f, ARGS("--stats", "-o", "json"));
+	assert_true(out[0] == '{' && strchr(out, '\n') == out + strlen(out) - 1);
+	free(out);
+	/* A person: a summary. */
+	out = on_pty(&f, NULL, ARGS("--stats"));
+	expect_in(out, "\nring:          ", true);
+	expect_in(out, "\nreaders:       ", true);
+	expect_in(out, "\nregistrations: 4 sources open", true);
+	expect_in(out, "\nlosses:        0 lines dropped", true);
+	expect_in(out, " old\n", true); /* the oldest entry's age */
+	expect_in(out, "{", false);
+	free(out);
+	out = on_pty(&f, NULL, ARGS("--stats", "-o", "json"));
+	assert_true(out[0] == '{');
+	free(out);
+
+	/* Prometheus, with more sources than are labelled. */
+	for (int i = 0; i < 201; i++) {
+		snprintf(name, sizeof(name), "q\"%03d", i);
+		extra[i] = h_register_pipe(&f.m, name);
+	}
+	h_wait_stat(&f.m, "registrations.sources_open", 205);
+	out = run_out(&f, ARGS("--stats", "-o", "prometheus"));
+	expect_in(out, "\nmemlog_source_lines_total{source=\"web.out\","
+		  "stream=\"stdout\"} 2\n", true);
+	expect_in(out, "\nmemlog_source_bytes_total{source=\"db\","
+		  "stream=\"stderr\"} 16\n", true);
+	expect_in(out, "\nmemlog_sources_open 205\n", true);
+	assert_int_equal(count_lines_with(out, "memlog_source_lines_total{"), 200);
+	expect_in(out, "source=\"q\\\"", true); /* the quote escaped */
+	json_t *st = h_stats(&f.m);
+	size_t listed = json_array_size(h_jget(st, "sources"));
+	json_decref(st);
+	char want[64];
+	snprintf(want, sizeof(want), "\nmemlog_sources_listed %zu\n", listed);
+	expect_in(out, want, true);
+	expect_in(out, "\nmemlog_source_other_lines_total 0\n", true);
+
+	const char *pt = promtool();
+	if (!pt) {
+		print_message("# promtool is not installed (Debian: prometheus); "
+			      "the format check is skipped\n");
+	} else {
+		snprintf(path, sizeof(path), "%s/metrics.prom", f.m.dir);
+		h_write_file(path, out, 0644);
+		char cmd[600], *po = NULL, *pe = NULL;
+		snprintf(cmd, sizeof(cmd), "exec %s check metrics < %s", pt, path);
+		const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+		int st2 = h_run(argv, NULL, H_TIMEOUT_MS * 4, &po, &pe);
+		if (!WIFEXITED(st2) || WEXITSTATUS(st2) != 0)
+			fail_msg("promtool check metrics: %s%s", po, pe);
+		free(po);
+		free(pe);
+	}
+	free(out);
+	for (int i = 0; i < 201; i++)
+		close(extra[i]);
+	unfill(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -656,6 +753,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_reverse_and_formats, h_teardown),
 		cmocka_unit_test_teardown(test_terminal, h_teardown),
 		cmocka_unit_test_teardown(test_sources, h_teardown),
+		cmocka_unit_test_teardown(test_stats, h_teardown),
 	};
 	return h_run_tests("itest_logread_select", tests, NULL, NULL);
 }

@@ -316,9 +316,15 @@ static void test_output(void **state)
 	assert_run(PARSE("-o", "json", "-o", "legacy"));
 	assert_int_equal(o.format, OUT_LEGACY);
 	assert_usage(PARSE("-o", "xml"), "-o takes legacy, short, short-iso, "
-		     "short-precise, json, json-pretty, raw, cat or export: xml");
+		     "short-precise, json, json-pretty, raw, cat, export or "
+		     "prometheus: xml");
 	assert_usage(PARSE("-output="), "-output takes legacy, short, short-iso, "
-		     "short-precise, json, json-pretty, raw, cat or export: ");
+		     "short-precise, json, json-pretty, raw, cat, export or "
+		     "prometheus: ");
+	/* prometheus: for -stats only. */
+	assert_run(PARSE("-stats", "-o", "prometheus"));
+	assert_int_equal(o.format, OUT_PROMETHEUS);
+	assert_usage(PARSE("-o", "prometheus"), "-o prometheus is for -stats");
 	/* -r: newest first; a dump only. */
 	assert_run(PARSE("-r"));
 	assert_true(o.reverse);
