@@ -237,7 +237,8 @@ int timearg_parse(const char *s, struct timearg *t)
 
 	const char *p = s;
 	t->kind = TIMEARG_CIVIL;
-	if (is_digit(p[0]) && p[4] == '-' && digits(p, 4, &t->year)) {
+	/* digits() stops at the NUL: p[4] is read only after 4 digits. */
+	if (digits(p, 4, &t->year) && p[4] == '-') {
 		if (!digits(p + 5, 2, &t->mon) || p[7] != '-' ||
 		    !digits(p + 8, 2, &t->day))
 			return -EINVAL;
