@@ -45,6 +45,16 @@ static bool is_open(const struct source_row *r)
 			      strcmp(r->stream, "stderr") != 0);
 }
 
+/* By name, then by position: the first of equal names sorts first. */
+static int by_name(const void *a, const void *b)
+{
+	const struct source_row *x = *(const struct source_row *const *)a;
+	const struct source_row *y = *(const struct source_row *const *)b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : x < y ? -1 : x > y;
+}
+
 char *sources_render(const struct source_row *rows, size_t n,
 		     enum out_format f, bool local, size_t *len)
 {
@@ -55,13 +65,26 @@ char *sources_render(const struct source_row *rows, size_t n,
 	if (!m)
 		return NULL;
 	if (f == OUT_CAT) {
-		for (size_t i = 0; i < n; i++) {
-			bool seen = false;
-			for (size_t j = 0; j < i && !seen; j++)
-				seen = !strcmp(rows[j].name, rows[i].name);
-			if (!seen)
-				fprintf(m, "%s\n", rows[i].name);
+		/* Each name once, in the stats' order: sorted copies find the
+		 * repeats (n log n: completion asks on every Tab). */
+		const struct source_row **v = malloc((n ? n : 1) * sizeof(*v));
+		bool *dup = calloc(n ? n : 1, sizeof(*dup));
+		if (!v || !dup) {
+			free(v);
+			free(dup);
+			goto fail;
 		}
+		for (size_t i = 0; i < n; i++)
+			v[i] = &rows[i];
+		qsort(v, n, sizeof(*v), by_name);
+		for (size_t i = 1; i < n; i++)
+			if (!strcmp(v[i]->name, v[i - 1]->name))
+				dup[v[i] - rows] = true;
+		for (size_t i = 0; i < n; i++)
+			if (!dup[i])
+				fprintf(m, "%s\n", rows[i].name);
+		free(v);
+		free(dup);
 	} else if (f == OUT_JSON) {
 		for (size_t i = 0; i < n; i++) {
 			const struct source_row *r = &rows[i];
@@ -202,9 +225,11 @@ static int add_times(const char *path, struct source_row *rows, size_t n)
 	if (code >= 0)
 		return code;
 	if (len && buf[0] == '{') {
-		bool e = server_error(buf, len);
+		if (!server_error(buf, len))
+			diag_warn("protocol error: the server did not answer "
+				  "with binary records");
 		free(buf);
-		return e ? LR_EXIT_PROTOCOL : LR_EXIT_PROTOCOL;
+		return LR_EXIT_PROTOCOL;
 	}
 	binstream_init(&bs);
 	for (;;) {
