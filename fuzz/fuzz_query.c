@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "query.h"
+#include "regmsg.h"
 
 #define CHECK(c) do { if (!(c)) abort(); } while (0)
 
@@ -19,7 +20,19 @@ static char line[3 * QUERY_LINE_MAX + 256];
 
 static const char *const modes[] = { "dump", "follow", "dump-follow", "stats" };
 
-/* Writes the request back as a line, globs percent-encoded. */
+/* Percent-encodes s at p; returns the new end. */
+static char *enc(char *p, const char *s)
+{
+	for (const unsigned char *g = (const unsigned char *)s; *g; g++) {
+		if (*g <= ' ' || *g == '%' || *g >= 0x7f)
+			p += sprintf(p, "%%%02X", *g);
+		else
+			*p++ = (char)*g;
+	}
+	return p;
+}
+
+/* Writes the request back as a line, globs and pattern percent-encoded. */
 static size_t unparse(const struct query_req *r, char *out)
 {
 	char *p = out;
@@ -42,15 +55,27 @@ static size_t unparse(const struct query_req *r, char *out)
 				sep = ",";
 			}
 	}
+	if (r->has_since)
+		p += sprintf(p, " since=%" PRIu64, r->since_ns);
+	if (r->has_until)
+		p += sprintf(p, " until=%" PRIu64, r->until_ns);
+	if (r->stream_mask) {
+		const char *sep = " stream=";
+		for (int i = 0; i < 32; i++)
+			if (r->stream_mask & (1u << i)) {
+				const char *name = stream_name((enum stream)i);
+				CHECK(stream_parse(name, strlen(name)) == i);
+				p += sprintf(p, "%s%s", sep, name);
+				sep = ",";
+			}
+	}
+	if (r->grep[0]) {
+		p += sprintf(p, " %s=", r->grep_icase ? "igrep" : "grep");
+		p = enc(p, r->grep);
+	}
 	for (unsigned i = 0; i < r->nglobs; i++) {
 		p += sprintf(p, " source=");
-		for (const unsigned char *g = (const unsigned char *)r->globs[i];
-		     *g; g++) {
-			if (*g <= ' ' || *g == '%' || *g >= 0x7f)
-				p += sprintf(p, "%%%02X", *g);
-			else
-				*p++ = (char)*g;
-		}
+		p = enc(p, r->globs[i]);
 	}
 	return (size_t)(p - out);
 }
@@ -91,6 +116,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(req.fac_mask < (1u << 24));
 	for (unsigned i = 0; i < req.nglobs; i++)
 		CHECK(strnlen(req.globs[i], QUERY_GLOB_MAX + 1) <= QUERY_GLOB_MAX);
+	CHECK(strnlen(req.grep, QUERY_GREP_MAX + 1) <= QUERY_GREP_MAX);
+	CHECK(req.grep[0] || !req.grep_icase);
+	if (req.has_since && req.has_until)
+		CHECK(req.since_ns <= req.until_ns);
+	CHECK(req.stream_mask < (1u << 6) && !(req.stream_mask & 1u));
 
 	size_t n = unparse(&req, line);
 	err = NULL;
@@ -113,6 +143,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(req2.prio_min == req.prio_min &&
 		      req2.prio_max == req.prio_max);
 	CHECK(req2.fac_mask == req.fac_mask);
+	CHECK(req2.has_since == req.has_since && req2.has_until == req.has_until);
+	if (req.has_since)
+		CHECK(req2.since_ns == req.since_ns);
+	if (req.has_until)
+		CHECK(req2.until_ns == req.until_ns);
+	CHECK(req2.stream_mask == req.stream_mask);
+	CHECK(!strcmp(req2.grep, req.grep) && req2.grep_icase == req.grep_icase);
 	CHECK(req2.nglobs == req.nglobs);
 	for (unsigned i = 0; i < req.nglobs; i++) {
 		CHECK(!strcmp(req2.globs[i], req.globs[i]));

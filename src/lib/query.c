@@ -30,8 +30,8 @@ bool query_text_start(unsigned char byte)
 	return byte >= 'a' && byte <= 'z';
 }
 
-/* Percent-decodes v into out (cap bytes, NUL-terminated). A decoded NUL is
- * refused: names and globs are C strings. */
+/* Percent-decodes v into out (cap bytes, NUL-terminated). A NUL, decoded
+ * or raw, is refused: globs and patterns are C strings. */
 static int pct_decode(const char *v, size_t len, char *out, size_t cap,
 		      size_t *outlen)
 {
@@ -47,10 +47,10 @@ static int pct_decode(const char *v, size_t len, char *out, size_t cap,
 			if (h < 0 || l < 0)
 				return -EINVAL;
 			c = (char)(h * 16 + l);
-			if (c == '\0')
-				return -EINVAL;
 			i += 2;
 		}
+		if (c == '\0')
+			return -EINVAL; /* decoded or raw: the text would end there */
 		if (n + 1 >= cap)
 			return -ERANGE;
 		out[n++] = c;
@@ -173,10 +173,9 @@ int query_parse(const char *line, size_t len, struct query_req *req,
 					req->has_until = true;
 				}
 			} else if (word_is(p, klen, "stream")) {
-				/* stream=stdout,stderr,...: names, comma-separated. */
+				/* stream=stdout,stderr,...: names, comma-separated;
+				 * repeated, the streams of all of them. */
 				size_t at = 0;
-				if (req->stream_mask)
-					FAIL("stream given twice");
 				for (;;) {
 					size_t e = at;
 					while (e < vlen && v[e] != ',')
@@ -184,15 +183,12 @@ int query_parse(const char *line, size_t len, struct query_req *req,
 					int sn = stream_parse(v + at, e - at);
 					if (sn < 0)
 						FAIL("stream takes stdout, stderr, kernel, "
-						     "syslog, none, comma-separated");
+						     "syslog, daemon, comma-separated");
 					req->stream_mask |= 1u << sn;
 					if (e == vlen)
 						break;
 					at = e + 1;
 				}
-				if (!req->stream_mask)
-					FAIL("stream takes stdout, stderr, kernel, "
-					     "syslog, none, comma-separated");
 			} else if (word_is(p, klen, "grep") ||
 				   word_is(p, klen, "igrep")) {
 				size_t gl;
@@ -238,6 +234,8 @@ int query_parse(const char *line, size_t len, struct query_req *req,
 		FAIL("empty request");
 	if (req->has_after && req->has_last)
 		FAIL("after and last exclude each other");
+	if (req->has_since && req->has_until && req->since_ns > req->until_ns)
+		FAIL("since is later than until");
 	if (req->mode == QUERY_FOLLOW && (req->has_after || req->has_last))
 		FAIL("follow starts at the newest entry; use dump-follow");
 	return 0;

@@ -13,6 +13,13 @@
  *                       without a priority do not match)
  *           / "facility" (N[,N...]: facilities 0-23; entries without a
  *                       facility do not match)
+ *           / "since", "until" (ns since the epoch: entries with
+ *                       since <= time <= until)
+ *           / "stream" (stdout, stderr, kernel, syslog, daemon; comma
+ *                       list, repeatable: a stream named anywhere is sent)
+ *           / "grep", "igrep" (an extended regular expression on the
+ *                       message, at most QUERY_GREP_MAX bytes; igrep
+ *                       ignores case)
  *           / "format" (json, binary or export: how entries are sent)
  *
  * VALUE is percent-encoded (%XX) where it holds a space, '%', or a byte

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -16,9 +17,12 @@
 #include "cursorfile.h"
 #include "diag.h"
 #include "options.h"
+#include "pager.h"
 #include "output.h"
 #include "request.h"
 #include "session.h"
+#include "sources.h"
+#include "timesel.h"
 #include "util.h"
 
 const char *diag_prog = "logread";
@@ -64,6 +68,35 @@ static int load_cursor(const char *path, char cursor[CURSOR_TEXT_MAX + 1],
 	return -1;
 }
 
+/* --since and --until as ns since the epoch, against the clock now.
+ * Returns -1 to go on, else the exit code. */
+static int resolve_times(struct logread_opts *o)
+{
+	uint64_t now = now_realtime_ns();
+
+	if ((o->has_since &&
+	     timesel_resolve(&o->since, now, o->utc, &o->since_ns) < 0) ||
+	    (o->has_until &&
+	     timesel_resolve(&o->until, now, o->utc, &o->until_ns) < 0)) {
+		diag_usage("--since or --until is before 1970 or after 2554");
+		return LR_EXIT_USAGE;
+	}
+	if (o->has_since && o->has_until && o->since_ns > o->until_ns) {
+		diag_usage("--since is later than --until");
+		return LR_EXIT_USAGE;
+	}
+	return -1;
+}
+
+/* NO_COLOR (no-color.org: set and not empty) or a terminal that has
+ * none. */
+static bool want_no_color(void)
+{
+	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	return (nc && *nc) || (term && !strcmp(term, "dumb"));
+}
+
 static void make_request(const struct logread_opts *o, const char *after,
 			 struct request *req)
 {
@@ -80,6 +113,13 @@ static void make_request(const struct logread_opts *o, const char *after,
 	req->prio_min = o->prio_min;
 	req->prio_max = o->prio_max;
 	req->fac_mask = o->fac_mask;
+	req->has_since = o->has_since;
+	req->since_ns = o->since_ns;
+	req->has_until = o->has_until;
+	req->until_ns = o->until_ns;
+	req->stream_mask = o->stream_mask;
+	req->grep = o->grep;
+	req->grep_icase = o->grep_icase;
 	/* memlog's clients read memlog's binary records: no JSON to parse. */
 	req->binary = o->v2 && !o->stats;
 	if (o->stats)
@@ -130,6 +170,8 @@ int main(int argc, char **argv)
 	struct session sess;
 	bool have_file_cursor = false;
 	int code, sock, sigfd = -1, n, r;
+	pid_t pager;
+	bool tty;
 
 	code = parse_args(argc, argv, &opts);
 	if (code >= 0)
@@ -143,6 +185,12 @@ int main(int argc, char **argv)
 		if (code >= 0)
 			return code;
 	}
+	code = resolve_times(&opts);
+	if (code >= 0)
+		return code;
+	if (opts.sources)
+		return sources_run(opts.socket, opts.format,
+				   isatty(STDOUT_FILENO) && !opts.utc);
 	make_request(&opts, opts.after ? opts.after :
 		     have_file_cursor ? file_cursor : NULL, &req);
 	n = request_build(&req, req_buf, sizeof(req_buf));
@@ -175,7 +223,15 @@ int main(int argc, char **argv)
 			opts.socket, req_buf, opts.redact, opts.nredact }, sock);
 	}
 
-	output_init(&out, STDOUT_FILENO, opts.format, isatty(STDOUT_FILENO));
+	pager = opts.pager ? pager_start() : 0;
+	if (pager < 0)
+		diag_warn_err((int)pager, "cannot start the pager");
+	tty = isatty(STDOUT_FILENO) || pager > 0;
+	output_init(&out, STDOUT_FILENO, opts.format, tty);
+	out.reverse = opts.reverse;
+	/* For a person only: a pipe gets LinuxKit's UTC and no escapes. */
+	out.local = tty && !opts.utc;
+	out.color = tty && !opts.no_color && !want_no_color();
 	session_init(&sess, sock, sigfd, &out);
 	if (req.binary)
 		session_binary(&sess);
@@ -185,8 +241,13 @@ int main(int argc, char **argv)
 		sess.cursor_file = opts.cursor_file;
 	if (r < 0)
 		code = session_unsent(&sess, r, opts.socket);
-	else
-		code = opts.stats ? session_stats(&sess) : session_entries(&sess);
+	else if (opts.stats) {
+		if (opts.format == OUT_LEGACY && tty)
+			sess.stats_oldest_ns = sources_oldest_time(opts.socket);
+		code = session_stats(&sess);
+	} else {
+		code = session_entries(&sess);
+	}
 
 	if (opts.cursor_file && sess.saved_len) {
 		r = cursorfile_write(opts.cursor_file, sess.saved, sess.saved_len);
@@ -200,5 +261,6 @@ int main(int argc, char **argv)
 	session_free(&sess);
 	if (sigfd >= 0)
 		close(sigfd);
+	pager_wait(pager);
 	return code;
 }

@@ -12,6 +12,7 @@
 #include "output.h"
 #include "query.h"
 #include "redact.h"
+#include "timearg.h"
 
 #define DEFAULT_SOCKET "/var/run/memlogdq.sock"
 
@@ -29,10 +30,26 @@ struct logread_opts {
 	enum out_format format;   /* -o */
 	const char *after;        /* -after-cursor */
 	const char *cursor_file;  /* -cursor-file */
+	bool has_since, has_until; /* --since, --until, resolved by the
+				    * caller (timesel) */
+	struct timearg since, until;
+	uint64_t since_ns, until_ns; /* set by the caller */
+	bool utc;                 /* --utc */
+	unsigned nunits;          /* -u: each is two of globs[] */
+	char unit_out[QUERY_GLOBS_MAX / 2][QUERY_GLOB_MAX + 1]; /* NAME.out */
+	uint32_t stream_mask;     /* --stream, -k: bit N: enum stream N */
+	const char *grep;         /* -g */
+	bool case_sensitive;      /* --case-sensitive */
+	bool grep_icase;          /* -g's pattern is matched ignoring case */
 	bool stats;               /* -stats */
 	const char *bundle;       /* -bundle: the archive, "-" for stdout */
 	const char *redact[REDACT_MAX]; /* -redact, in order */
 	unsigned nredact;
+	bool dmesg;               /* -k */
+	bool reverse;             /* -r */
+	bool no_color;            /* --no-color */
+	bool pager;               /* --pager */
+	bool sources;             /* --sources */
 	bool v2;                  /* an extension was asked for */
 };
 

@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "export.h"
 #include "record.h"
@@ -25,6 +28,11 @@ int output_format_parse(const char *s, enum out_format *f)
 		{ "json", OUT_JSON },
 		{ "raw", OUT_RAW },
 		{ "export", OUT_EXPORT },
+		{ "short-iso", OUT_SHORT_ISO },
+		{ "short-precise", OUT_SHORT_PRECISE },
+		{ "cat", OUT_CAT },
+		{ "json-pretty", OUT_JSON_PRETTY },
+		{ "prometheus", OUT_PROMETHEUS },
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -50,6 +58,9 @@ void output_init(struct output *o, int fd, enum out_format f, bool escape)
 
 void output_free(struct output *o)
 {
+	free(o->starts);
+	o->starts = NULL;
+	o->nstarts = o->starts_cap = 0;
 	free(o->buf);
 	free(o->mid_key);
 	o->buf = o->mid_key = NULL;
@@ -153,15 +164,18 @@ static int set_key(struct output *o, const struct reply_entry *e)
 	return 0;
 }
 
-static int output_raw(struct output *o, const struct reply_entry *e)
+static void put_msg(struct output *o, struct reply_field f, const char *sgr);
+
+static int output_raw(struct output *o, const struct reply_entry *e,
+		      const char *sgr)
 {
 	int r;
 
-	if (reserve(o, 4 * e->msg.len + 2) < 0)
+	if (reserve(o, 4 * e->msg.len + 18) < 0)
 		return -ENOMEM;
 	if (o->midline && !same_key(o, e))
 		put(o, "\n", 1);
-	put_text(o, e->msg, false);
+	put_msg(o, e->msg, sgr);
 	o->midline = e->partial;
 	if (!e->partial) {
 		put(o, "\n", 1);
@@ -171,10 +185,105 @@ static int output_raw(struct output *o, const struct reply_entry *e)
 	return r;
 }
 
-int output_entry(struct output *o, const struct reply_entry *e, const char *line,
-		 size_t line_len)
+/* reverse: remembers where the next entry starts. */
+static int entry_start(struct output *o)
+{
+	if (!o->reverse)
+		return 0;
+	if (o->len > OUTPUT_REVERSE_MAX)
+		return -EFBIG;
+	if (o->format == OUT_RAW && o->midline)
+		return 0; /* the pieces of a line stay one line, in order */
+	if (o->nstarts == o->starts_cap) {
+		size_t ncap = o->starts_cap ? 2 * o->starts_cap : 1024;
+		size_t *n = realloc(o->starts, ncap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		o->starts = n;
+		o->starts_cap = ncap;
+	}
+	o->starts[o->nstarts++] = o->len;
+	return 0;
+}
+
+#define SGR_RESET "\033[0m"
+
+/* The colour of an entry's MSG, or NULL. */
+static const char *entry_color(const struct output *o, int priority,
+			       bool stderr_stream, bool marker)
+{
+	if (!o->color)
+		return NULL;
+	if (marker)
+		return "\033[1;33m";
+	if (priority >= 0 && priority <= 3)
+		return "\033[1;31m";
+	switch (priority) {
+	case 4: return "\033[1;33m";
+	case 5: return "\033[1m";
+	case 7: return "\033[2m";
+	case 6: return NULL;
+	default: return stderr_stream ? "\033[31m" : NULL;
+	}
+}
+
+/* MSG, escaped as put_text does, in colour sgr if not NULL. Needs
+ * 4 * len + 16 bytes of room. */
+static void put_msg(struct output *o, struct reply_field f, const char *sgr)
+{
+	if (sgr)
+		put(o, sgr, strlen(sgr));
+	put_text(o, f, false);
+	if (sgr)
+		put(o, SGR_RESET, sizeof(SGR_RESET) - 1);
+}
+
+/* ns since the epoch as RFC 3339 in the local zone with its offset; the
+ * fraction (trailing zeros trimmed) if frac. */
+static size_t local_rfc3339(char out[TIMEFMT_MAX], uint64_t ns, bool frac)
+{
+	time_t secs = (time_t)(ns / 1000000000u);
+	uint32_t f = (uint32_t)(ns % 1000000000u);
+	struct tm tm;
+	size_t n;
+
+	if (!localtime_r(&secs, &tm))
+		return time_format_rfc3339nano(out, ns);
+	n = strftime(out, TIMEFMT_MAX, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (frac && f) {
+		int digits = 9;
+		while (f % 10 == 0) {
+			f /= 10;
+			digits--;
+		}
+		n += (size_t)snprintf(out + n, TIMEFMT_MAX - n, ".%0*u", digits,
+				      (unsigned)f);
+	}
+	long off = tm.tm_gmtoff / 60;
+	n += (size_t)snprintf(out + n, TIMEFMT_MAX - n, "%c%02ld:%02ld",
+			      off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
+	return n;
+}
+
+static int format_entry(struct output *o, const struct reply_entry *e,
+			const char *line, size_t line_len, const char *sgr)
 {
 	size_t need;
+	char tbuf[TIMEFMT_MAX];
+	uint64_t ns;
+
+	/* LinuxKit's protocol: the server's UTC text, shown in local time
+	 * when asked. */
+	if (o->local && !e->marker && e->time.len > 0 && e->time.len < 64 &&
+	    e->time.ptr[e->time.len - 1] == 'Z' &&
+	    time_parse_rfc3339(e->time.ptr, e->time.len, &ns) == 0) {
+		struct reply_entry le = *e;
+		le.time = (struct reply_field){ tbuf, local_rfc3339(tbuf, ns, true) };
+		o->local = false;
+		int r = format_entry(o, &le, line, line_len, sgr);
+		o->local = true;
+		return r;
+	}
 
 	switch (o->format) {
 	case OUT_JSON:
@@ -184,15 +293,20 @@ int output_entry(struct output *o, const struct reply_entry *e, const char *line
 		put(o, "\n", 1);
 		return 0;
 	case OUT_RAW:
-		return output_raw(o, e);
-	case OUT_LEGACY:
-	case OUT_SHORT:
-	case OUT_EXPORT: /* only from output_record() */
+		return output_raw(o, e, sgr);
+	case OUT_CAT:
+		if (reserve(o, 4 * e->msg.len + 17) < 0)
+			return -ENOMEM;
+		put_msg(o, e->msg, sgr);
+		put(o, "\n", 1);
+		return 0;
+	default: /* the short forms and legacy below; export and
+		  * json-pretty come from output_record() only */
 		break;
 	}
 
 	/* Worst case: every byte escaped to four. */
-	need = 4 * (e->time.len + e->source.len + e->stream.len + e->msg.len) + 8;
+	need = 4 * (e->time.len + e->source.len + e->stream.len + e->msg.len) + 24;
 	if (reserve(o, need) < 0)
 		return -ENOMEM;
 	put_text(o, e->time, false);
@@ -210,9 +324,69 @@ int output_entry(struct output *o, const struct reply_entry *e, const char *line
 		}
 		put(o, ": ", 2);
 	}
-	put_text(o, e->msg, false);
+	put_msg(o, e->msg, sgr);
 	put(o, "\n", 1);
 	return 0;
+}
+
+int output_entry(struct output *o, const struct reply_entry *e, const char *line,
+		 size_t line_len)
+{
+	int r = entry_start(o);
+
+	return r < 0 ? r : format_entry(o, e, line, line_len,
+					entry_color(o, -1, false, e->marker));
+}
+
+/* json-pretty: the v2 object written at buf[at..len) again, indented. */
+static int pretty(struct output *o, size_t at)
+{
+	json_t *j = json_loadb(o->buf + at, o->len - at, JSON_ALLOW_NUL, NULL);
+	char *s;
+
+	o->len = at;
+	if (!j)
+		return -ENOMEM; /* our own encoder's line always parses */
+	s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(j);
+	if (!s)
+		return -ENOMEM;
+	size_t n = strlen(s);
+	if (reserve(o, n + 1) < 0) {
+		free(s);
+		return -ENOMEM;
+	}
+	put(o, s, n);
+	put(o, "\n", 1);
+	free(s);
+	return 0;
+}
+
+/* The time of an entry as the format writes it, in UTC. */
+static size_t format_time(struct output *o, char out[TIMEFMT_MAX],
+			  uint64_t ns)
+{
+	time_t secs = (time_t)(ns / 1000000000u);
+	struct tm tm;
+	size_t n;
+
+	switch (o->format) {
+	case OUT_SHORT_ISO:
+		if (o->local)
+			return local_rfc3339(out, ns, false);
+		n = time_format_rfc3339(out, ns);
+		memcpy(out + n - 1, "+00:00", 6); /* for the "Z" */
+		return n + 5;
+	case OUT_SHORT_PRECISE:
+		if (!(o->local ? localtime_r(&secs, &tm) : gmtime_r(&secs, &tm)))
+			gmtime_r(&secs, &tm);
+		n = strftime(out, TIMEFMT_MAX, "%b %d %H:%M:%S", &tm);
+		return n + (size_t)snprintf(out + n, TIMEFMT_MAX - n, ".%06u",
+					    (unsigned)(ns % 1000000000u / 1000u));
+	default:
+		return o->local ? local_rfc3339(out, ns, true)
+				: timecache_format(&o->tc, out, ns);
+	}
 }
 
 /* A reader's own marker, from its MARKER record. */
@@ -229,27 +403,29 @@ static int record_marker(struct output *o, const struct binstream *bs,
 	reason[r->reason_len] = '\0';
 	memcpy(text, r->msg, tl);
 	text[tl] = '\0';
-	if (o->format == OUT_JSON || o->format == OUT_EXPORT) {
+	if (o->format == OUT_JSON || o->format == OUT_EXPORT ||
+	    o->format == OUT_JSON_PRETTY) {
+		size_t at = o->len;
 		if (reserve(o, MAX((size_t)RECORD_MARKER_BOUND,
 				   (size_t)EXPORT_MARKER_BOUND)) < 0)
 			return -ENOMEM;
-		o->len += o->format == OUT_JSON
+		o->len += o->format != OUT_EXPORT
 			? record_marker_v2(o->buf + o->len, r->time_ns,
 					   bs->instance, reason, r->missed,
 					   r->first, r->last, text)
 			: export_marker(o->buf + o->len, r->time_ns,
 					bs->instance, reason, r->missed,
 					r->first, r->last, text);
-		return 0;
+		return o->format == OUT_JSON_PRETTY ? pretty(o, at) : 0;
 	}
 	struct reply_entry e = {
-		.time = { tbuf, timecache_format(&o->tc, tbuf, r->time_ns) },
+		.time = { tbuf, format_time(o, tbuf, r->time_ns) },
 		.source = { "memlogd", 7 },
 		.stream = { "none", 4 },
 		.msg = { text, strlen(text) },
 		.marker = true,
 	};
-	return output_entry(o, &e, NULL, 0);
+	return format_entry(o, &e, NULL, 0, entry_color(o, -1, false, true));
 }
 
 int output_record(struct output *o, const struct binstream *bs,
@@ -262,17 +438,23 @@ int output_record(struct output *o, const struct binstream *bs,
 	char tbuf[TIMEFMT_MAX];
 	const char *sn;
 
+	int rc = entry_start(o);
+	if (rc < 0)
+		return rc;
 	if (it->type == BINREC_MARKER)
 		return record_marker(o, bs, r);
 	switch (o->format) {
-	case OUT_JSON:
+	case OUT_JSON_PRETTY:
+	case OUT_JSON: {
 		/* memlogd's own encoder: the line it would have sent. */
 		binstream_ring_entry(r, &re);
 		if (reserve(o, RECORD_V2_BOUND(it->source_len, r->msg_len) +
 			       RECORD_ATTR_BYTE * r->attrs_len + 16) < 0)
 			return -ENOMEM;
+		size_t at = o->len;
 		o->len += record_v2(o->buf + o->len, &re, bs->instance, &src);
-		return 0;
+		return o->format == OUT_JSON_PRETTY ? pretty(o, at) : 0;
+	}
 	case OUT_EXPORT:
 		binstream_ring_entry(r, &re);
 		if (reserve(o, EXPORT_BOUND(it->source_len, r->msg_len,
@@ -285,14 +467,17 @@ int output_record(struct output *o, const struct binstream *bs,
 	}
 	sn = stream_name((enum stream)it->stream);
 	struct reply_entry e = {
-		.time = { tbuf, timecache_format(&o->tc, tbuf, r->time_ns) },
+		.time = { tbuf, format_time(o, tbuf, r->time_ns) },
 		.source = { it->source, it->source_len },
 		.stream = { sn, strlen(sn) },
 		.msg = { r->msg, r->msg_len },
 		.partial = r->flags & BINREC_PARTIAL,
 		.marker = r->flags & BINREC_NOTICE,
 	};
-	return output_entry(o, &e, NULL, 0);
+	return format_entry(o, &e, NULL, 0,
+			    entry_color(o, r->priority,
+					it->stream == STREAM_STDERR,
+					r->flags & BINREC_NOTICE));
 }
 
 int output_bytes(struct output *o, const char *s, size_t len)
@@ -328,6 +513,9 @@ int output_flush(struct output *o, int stopfd)
 {
 	size_t done = 0;
 	int r = 0;
+
+	if (o->reverse)
+		return 0; /* all of it at the end */
 
 	while (done < o->len) {
 		size_t n = o->len - done;
@@ -365,6 +553,23 @@ int output_finish(struct output *o, int stopfd)
 			return -ENOMEM;
 		put(o, "\n", 1);
 		o->midline = false;
+	}
+	if (o->reverse) {
+		/* The entries newest first, each as it was formatted. */
+		char *rev = malloc(o->len ? o->len : 1);
+		size_t at = 0, end = o->len;
+		if (!rev)
+			return -ENOMEM;
+		for (size_t i = o->nstarts; i-- > 0; ) {
+			memcpy(rev + at, o->buf + o->starts[i], end - o->starts[i]);
+			at += end - o->starts[i];
+			end = o->starts[i];
+		}
+		free(o->buf);
+		o->buf = rev;
+		o->cap = o->len;
+		o->nstarts = 0;
+		o->reverse = false;
 	}
 	return output_flush(o, stopfd);
 }

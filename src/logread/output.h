@@ -8,6 +8,15 @@
  *   raw     MSG alone; the pieces of a split line are joined again
  *   export  systemd's Journal Export Format (src/lib/export.h), for
  *           systemd-journal-remote
+ *   short-iso      as short, the time as 2026-12-03T10:00:00+00:00
+ *   short-precise  as short, the time as Dec 03 10:00:00.123456
+ *   cat            MSG alone, each entry (and piece) on its own line
+ *   json-pretty    memlogd's v2 JSON object, indented (jansson)
+ *
+ * With reverse set (-r), nothing is written before output_finish(), which
+ * writes the entries newest first: the whole formatted dump is held, at
+ * most OUTPUT_REVERSE_MAX bytes (a dump is bounded by the ring anyway);
+ * past that the entry is refused with -EFBIG.
  *
  * Every entry, marker and piece of a split line is one output line, except
  * in raw, where a partial piece is not followed by a newline (one is added
@@ -16,6 +25,12 @@
  * When the output is a terminal, control characters (C0 but tab, DEL, and
  * C1 as UTF-8) in the text formats are written as \xNN, one per byte, so a
  * log line cannot drive the terminal; otherwise bytes go out as they are.
+ *
+ * With local set, times are written in the local zone (TZ) with its
+ * offset (2026-12-03T05:00:00.5-05:00) instead of UTC ("Z"). With color
+ * set, MSG in the text formats is wrapped in SGR escapes: priority 0-3
+ * bold red, 4 bold yellow, 5 bold, 7 dim; stderr without a priority red;
+ * loss notices bold yellow. The caller sets both for a terminal only.
  *
  * Output is buffered; the caller decides when to flush. */
 #ifndef LOGREAD_OUTPUT_H
@@ -34,7 +49,14 @@ enum out_format {
 	OUT_JSON,
 	OUT_RAW,
 	OUT_EXPORT,
+	OUT_SHORT_ISO,
+	OUT_SHORT_PRECISE,
+	OUT_CAT,
+	OUT_JSON_PRETTY,
+	OUT_PROMETHEUS,   /* --stats only (statsfmt.h) */
 };
+
+#define OUTPUT_REVERSE_MAX (256u << 20)
 
 /* Buffer size past which the caller should flush. */
 #define OUTPUT_FLUSH_AT (64u << 10)
@@ -51,10 +73,17 @@ struct output {
 	char *mid_key;          /* raw: source and stream of that piece */
 	size_t mid_key_len;
 	struct timecache tc;    /* the second the last time was in */
+	bool reverse;           /* -r: hold everything, newest first at the end */
+	bool local;             /* times in the local zone (TZ), with their
+				 * offset, instead of UTC */
+	bool color;             /* MSG coloured by priority, stderr and
+				 * loss notices (SGR escapes) */
+	size_t *starts;         /* reverse: where each entry begins in buf */
+	size_t nstarts, starts_cap;
 };
 
-/* Parses a format name ("legacy", "short", "json", "raw", "export"): 0 or
- * -EINVAL. */
+/* Parses a format name ("legacy", "short", "json", "raw", "export",
+ * "short-iso", "short-precise", "cat", "json-pretty"): 0 or -EINVAL. */
 int output_format_parse(const char *s, enum out_format *f);
 
 /* escape: whether fd is a terminal (the caller decides, see isatty()). */
@@ -62,14 +91,15 @@ void output_init(struct output *o, int fd, enum out_format f, bool escape);
 void output_free(struct output *o);
 
 /* Formats one entry into the buffer; line is the JSON text it was parsed
- * from (for json). Returns 0 or -ENOMEM. */
+ * from (for json). Only legacy, short, json and raw (LinuxKit's protocol
+ * gives no more). Returns 0, -ENOMEM or (reverse) -EFBIG. */
 int output_entry(struct output *o, const struct reply_entry *e, const char *line,
 		 size_t line_len);
 
 /* Formats a binary record (an ENTRY or a MARKER of bs's stream) into
  * the buffer: the same output as output_entry() gives for its JSON, the
  * message as stored (no JSON escaping to undo), with no allocation but
- * the buffer's growth. Returns 0 or -ENOMEM. */
+ * the buffer's growth. Returns 0, -ENOMEM or (reverse) -EFBIG. */
 int output_record(struct output *o, const struct binstream *bs,
 		  const struct binstream_item *it);
 
@@ -83,7 +113,8 @@ int output_bytes(struct output *o, const char *s, size_t len);
  * buffered. */
 int output_flush(struct output *o, int stopfd);
 
-/* End of output: ends a pending raw line with '\n' and flushes. */
+/* End of output: ends a pending raw line with '\n' and flushes (reverse:
+ * the entries held, newest first). */
 int output_finish(struct output *o, int stopfd);
 
 #endif

@@ -1,4 +1,5 @@
 #include "request.h"
+#include "regmsg.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -73,7 +74,8 @@ int request_build(const struct request *r, char *out, size_t cap)
 	struct line_out o = { .p = out, .cap = cap };
 	const char *word = mode_word(r->mode);
 	bool params = r->after || r->has_last || r->nglobs || r->has_prio ||
-		      r->fac_mask || r->binary;
+		      r->fac_mask || r->binary || r->has_since ||
+		      r->has_until || r->stream_mask || r->grep;
 
 	if (!word)
 		return -EINVAL;
@@ -128,6 +130,39 @@ int request_build(const struct request *r, char *out, size_t cap)
 			return -EINVAL;
 		put_str(&o, " source=");
 		put_pct(&o, r->globs[i], gl);
+	}
+	if (r->has_since || r->has_until) {
+		char num[64];
+		int n = 0;
+		if (r->has_since && r->has_until && r->since_ns > r->until_ns)
+			return -EINVAL;
+		if (r->has_since)
+			n += snprintf(num, sizeof(num), " since=%llu",
+				      (unsigned long long)r->since_ns);
+		if (r->has_until)
+			n += snprintf(num + n, sizeof(num) - (size_t)n,
+				      " until=%llu",
+				      (unsigned long long)r->until_ns);
+		put(&o, num, (size_t)n);
+	}
+	if (r->stream_mask) {
+		const char *sep = " stream=";
+		for (int i = 0; i < 32; i++) {
+			if (!(r->stream_mask & (1u << i)))
+				continue;
+			if (i == STREAM_UNKNOWN || i > STREAM_KERNEL)
+				return -EINVAL;
+			put_str(&o, sep);
+			put_str(&o, stream_name((enum stream)i));
+			sep = ",";
+		}
+	}
+	if (r->grep) {
+		size_t gl = strlen(r->grep);
+		if (gl == 0 || gl > QUERY_GREP_MAX)
+			return -EINVAL;
+		put_str(&o, r->grep_icase ? " igrep=" : " grep=");
+		put_pct(&o, r->grep, gl);
 	}
 	if (r->binary)
 		put_str(&o, " format=binary");

@@ -26,6 +26,13 @@ struct request {
 	uint32_t fac_mask;  /* facilities wanted (bit N), 0 = all (v2 only) */
 	const char *const *globs; /* source globs (v2 only) */
 	unsigned nglobs;
+	bool has_since, has_until; /* entry times since_ns..until_ns only
+				    * (v2 only) */
+	uint64_t since_ns, until_ns;
+	uint32_t stream_mask; /* streams wanted (bit N: enum stream N), 0 =
+			       * all (v2 only) */
+	const char *grep;   /* extended regex on the message, or NULL (v2) */
+	bool grep_icase;
 	bool binary;        /* format=binary: memlog's binary records
 			     * (v2 only; not with stats) */
 };
@@ -43,7 +50,8 @@ void request_resume(const struct request *first, const char *cursor,
  * line would exceed QUERY_LINE_MAX, or -EINVAL for a request that cannot
  * be expressed (a legacy request with parameters or binary, stats with
  * parameters or binary,
- * a malformed cursor, too many or too long globs). */
+ * a malformed cursor, too many or too long globs, a pattern longer
+ * than QUERY_GREP_MAX). */
 int request_build(const struct request *r, char *out, size_t cap);
 
 #endif

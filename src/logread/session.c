@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include "follow.h"
 #include "query.h"
 #include "reply.h"
+#include "statsfmt.h"
 #include "util.h"
 
 void session_init(struct session *s, int sock, int sigfd,
@@ -194,6 +196,12 @@ static int handle_record(struct session *s, const struct binstream_item *it)
 		return -1; /* HELLO, SOURCE: taken in by s->bs */
 	}
 	r = output_record(&s->out, &s->bs, it);
+	if (r == -EFBIG) {
+		diag_warn("-r: the dump is more than %u MiB once formatted; "
+			  "select less (-n, -u, -since, -g...)",
+			  OUTPUT_REVERSE_MAX >> 20);
+		return LR_EXIT_RUNTIME;
+	}
 	if (r < 0) {
 		diag_warn("out of memory");
 		return LR_EXIT_RUNTIME;
@@ -424,13 +432,35 @@ int session_stats(struct session *s)
 		json_decref(root);
 		return LR_EXIT_PROTOCOL;
 	}
-	json_decref(root);
 	if (r < 0) {
+		json_decref(root);
 		diag_warn("protocol error: the server sent %s", err);
 		return LR_EXIT_PROTOCOL;
 	}
-	if (output_bytes(&s->out, text, len) < 0 ||
-	    output_bytes(&s->out, "\n", 1) < 0) {
+	/* A summary for a person on a terminal; the server's JSON as it
+	 * came for -o json and for anything but a terminal (scripts). */
+	char *alt = NULL;
+	size_t alen = 0;
+	if (s->out.format == OUT_PROMETHEUS)
+		alt = statsfmt_prometheus(root, &alen);
+	else if (s->out.format == OUT_LEGACY && s->out.escape)
+		alt = statsfmt_summary(root, s->stats_oldest_ns,
+				       now_realtime_ns(), &alen);
+	json_decref(root);
+	if ((s->out.format == OUT_PROMETHEUS ||
+	     (s->out.format == OUT_LEGACY && s->out.escape)) && !alt) {
+		diag_warn("out of memory");
+		return LR_EXIT_RUNTIME;
+	}
+	if (alt) {
+		r = output_bytes(&s->out, alt, alen);
+		free(alt);
+		if (r < 0) {
+			diag_warn("out of memory");
+			return LR_EXIT_RUNTIME;
+		}
+	} else if (output_bytes(&s->out, text, len) < 0 ||
+		   output_bytes(&s->out, "\n", 1) < 0) {
 		diag_warn("out of memory");
 		return LR_EXIT_RUNTIME;
 	}

@@ -29,6 +29,8 @@ struct session {
 				   * signals, or -1 */
 	struct line_reader lr;    /* the server's lines */
 	struct output out;        /* what is printed */
+	uint64_t stats_oldest_ns; /* --stats summary: the oldest entry's
+				   * time, 0 if unknown */
 	char pending[CURSOR_TEXT_MAX + 1]; /* cursor of the last entry buffered */
 	size_t pending_len;       /* 0: none yet */
 	bool binary;              /* the answer is binary records (binrec.h) */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 static char *instance_of(const struct mld *m)
@@ -906,6 +907,240 @@ static void test_stats_budget(void **state)
 	mld_stop(&m);
 }
 
+/* The selection keys (since, until, stream, grep, igrep) against a daemon
+ * holding entries of every stream: stdout and stderr pipes, a stand-in
+ * kernel log, a syslog datagram, memlogd's own entries. What each request
+ * must give is worked out from a full dump, so the time bounds are checked
+ * exactly at each entry's own time, one ns either side. */
+struct sel_entry {
+	uint64_t seq, time;
+	char stream[8];
+	char msg[64];
+};
+
+static size_t sel_load(const struct mld *m, struct sel_entry *v, size_t cap)
+{
+	json_t *a = h_dump(m, "dump\n");
+	size_t n = json_array_size(a);
+
+	assert_true(n <= cap);
+	for (size_t i = 0; i < n; i++) {
+		json_t *e = json_array_get(a, i);
+		const char *t = h_jstr(e, "time");
+		v[i].seq = (uint64_t)h_jint(e, "seq");
+		assert_true(h_parse_rfc3339nano(t, strlen(t), &v[i].time));
+		snprintf(v[i].stream, sizeof(v[i].stream), "%s",
+			 h_jstr(e, "stream"));
+		snprintf(v[i].msg, sizeof(v[i].msg), "%s", h_jstr(e, "msg"));
+	}
+	json_decref(a);
+	return n;
+}
+
+/* The request must give exactly the entries of v (n) for which want(). */
+static void sel_expect(const struct mld *m, const char *req,
+		       const struct sel_entry *v, size_t n,
+		       bool (*want)(const struct sel_entry *, const void *),
+		       const void *arg)
+{
+	json_t *a = h_dump(m, req);
+	size_t got = json_array_size(a), k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!want(&v[i], arg))
+			continue;
+		if (k >= got || (uint64_t)h_jint(json_array_get(a, k), "seq") != v[i].seq) {
+			h_print_entries(a);
+			fail_msg("%.*s: entry %zu should be seq %" PRIu64 " (%s)",
+				 (int)strcspn(req, "\n"), req, k, v[i].seq, v[i].msg);
+		}
+		k++;
+	}
+	if (k != got) {
+		h_print_entries(a);
+		fail_msg("%.*s: %zu entries, want %zu", (int)strcspn(req, "\n"),
+			 req, got, k);
+	}
+	json_decref(a);
+}
+
+struct sel_range { uint64_t lo, hi; };
+static bool in_range(const struct sel_entry *e, const void *arg)
+{
+	const struct sel_range *r = arg;
+	return e->time >= r->lo && e->time <= r->hi;
+}
+
+static bool of_streams(const struct sel_entry *e, const void *arg)
+{
+	/* arg: streams as ",a,b," */
+	char key[16];
+	snprintf(key, sizeof(key), ",%s,", e->stream);
+	return strstr(arg, key) != NULL;
+}
+
+static bool has_text(const struct sel_entry *e, const void *arg)
+{
+	return strstr(e->msg, arg) != NULL;
+}
+
+static bool has_text_icase(const struct sel_entry *e, const void *arg)
+{
+	return strcasestr(e->msg, arg) != NULL;
+}
+
+static bool starts_out_db(const struct sel_entry *e, const void *arg)
+{
+	(void)arg;
+	return !strncmp(e->msg, "out ", 4) || !strncmp(e->msg, "db ", 3);
+}
+
+static void send_syslog(const struct mld *m, const char *text)
+{
+	struct sockaddr_un sa;
+	char path[160];
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	snprintf(path, sizeof(path), "%s/syslog.sock", m->dir);
+	h_sun_path(&sa, path);
+	if (sendto(fd, text, strlen(text), 0, (struct sockaddr *)&sa,
+		   sizeof(sa)) != (ssize_t)strlen(text))
+		fail_msg("sendto %s: %s", path, strerror(errno));
+	close(fd);
+}
+
+static void test_selection(void **state)
+{
+	static const char *const args[] = {
+		"--kmsg=%D/fake", "--state-dir", "%D/state",
+		"--syslog=%D/syslog.sock", NULL };
+	struct mld_opts o = { .args = args };
+	struct mld m = { 0 };
+	struct sel_entry v[64];
+	char fake[160], req[256];
+	(void)state;
+
+	mld_init(&m);
+	snprintf(fake, sizeof(fake), "%s/fake", m.dir);
+	h_write_file(fake, "6,0,1000,-;kern Failed one\n"
+			   "3,1,2000,-;kern two\n", 0644);
+	mld_start(&m, &o);
+	int out = h_register_pipe(&m, "web.out");
+	int err = h_register_pipe(&m, "web");
+	int db = h_register_pipe(&m, "db");
+	h_writef(out, "out one\n");
+	h_wait_source_stat(&m, "web.out", "stdout", "lines", 1);
+	h_writef(err, "err Failed\n");
+	h_wait_source_stat(&m, "web", "stderr", "lines", 1);
+	h_writef(db, "db failed quietly\n");
+	h_wait_source_stat(&m, "db", "stderr", "lines", 1);
+	send_syslog(&m, "<11>app: syslog Failed here");
+	json_decref(h_wait_dump_msg(&m, "dump\n", "syslog Failed here"));
+	json_decref(h_wait_dump_msg(&m, "dump\n", "kern two"));
+	h_writef(out, "out two\n");
+	h_wait_source_stat(&m, "web.out", "stdout", "lines", 2);
+
+	size_t n = sel_load(&m, v, 64);
+	assert_true(n >= 7);
+
+	/* Time: each entry's own time, and one ns either side of it. */
+	for (size_t i = 0; i < n; i++) {
+		uint64_t t = v[i].time;
+		struct sel_range r;
+		snprintf(req, sizeof(req), "dump since=%" PRIu64 "\n", t);
+		r = (struct sel_range){ t, UINT64_MAX };
+		sel_expect(&m, req, v, n, in_range, &r);
+		snprintf(req, sizeof(req), "dump since=%" PRIu64 "\n", t + 1);
+		r = (struct sel_range){ t + 1, UINT64_MAX };
+		sel_expect(&m, req, v, n, in_range, &r);
+		snprintf(req, sizeof(req), "dump until=%" PRIu64 "\n", t);
+		r = (struct sel_range){ 0, t };
+		sel_expect(&m, req, v, n, in_range, &r);
+		snprintf(req, sizeof(req), "dump until=%" PRIu64 "\n", t - 1);
+		r = (struct sel_range){ 0, t - 1 };
+		sel_expect(&m, req, v, n, in_range, &r);
+		snprintf(req, sizeof(req), "dump since=%" PRIu64 " until=%" PRIu64
+			 "\n", t, t);
+		r = (struct sel_range){ t, t };
+		sel_expect(&m, req, v, n, in_range, &r);
+	}
+
+	/* Streams, one, a list, repeated. */
+	sel_expect(&m, "dump stream=stdout\n", v, n, of_streams, ",stdout,");
+	sel_expect(&m, "dump stream=stderr\n", v, n, of_streams, ",stderr,");
+	sel_expect(&m, "dump stream=kernel\n", v, n, of_streams, ",kernel,");
+	sel_expect(&m, "dump stream=syslog\n", v, n, of_streams, ",syslog,");
+	sel_expect(&m, "dump stream=daemon\n", v, n, of_streams, ",none,");
+	sel_expect(&m, "dump stream=stdout,kernel stream=syslog\n", v, n,
+		   of_streams, ",stdout,kernel,syslog,");
+	json_t *a = h_dump(&m, "dump stream=kernel\n");
+	assert_int_equal(json_array_size(a), 2);
+	json_decref(a);
+	a = h_dump(&m, "dump stream=stdout\n");
+	assert_int_equal(json_array_size(a), 2);
+	json_decref(a);
+
+	/* grep: case as given; igrep: without. */
+	sel_expect(&m, "dump grep=Failed\n", v, n, has_text, "Failed");
+	sel_expect(&m, "dump igrep=failed\n", v, n, has_text_icase, "failed");
+	sel_expect(&m, "dump grep=^(out|db)%20\n", v, n, starts_out_db, NULL);
+	a = h_dump(&m, "dump grep=^(out|db)%20\n");
+	assert_int_equal(json_array_size(a), 3);
+	json_decref(a);
+	a = h_dump(&m, "dump igrep=failed\n");
+	assert_int_equal(json_array_size(a), 4);
+	json_decref(a);
+	/* Together, and last=N counting only what passes them all. */
+	expect_dump(&m, "dump igrep=failed stream=stderr,syslog last=2\n",
+		    (const char *[]){ "db failed quietly",
+				      "syslog Failed here" }, 2);
+	expect_dump(&m, "dump grep=Failed stream=stderr,kernel last=5\n",
+		    (const char *[]){ "kern Failed one", "err Failed" }, 2);
+	expect_dump(&m, "dump grep=o stream=stdout last=1\n",
+		    (const char *[]){ "out two" }, 1);
+
+	/* Refused, with the reason. */
+	expect_error(&m, "dump grep=a(\n", 13, "bad request: grep: ",
+		     H_TIMEOUT_MS);
+	char big[400] = "dump grep=";
+	memset(big + strlen(big), 'a', 257);
+	strcat(big, "\n");
+	expect_error(&m, big, strlen(big), "bad request: grep pattern too long",
+		     H_TIMEOUT_MS);
+	expect_error(&m, "dump since=2 until=1\n", 21,
+		     "bad request: since is later than until", H_TIMEOUT_MS);
+	expect_error(&m, "dump stream=stdin\n", 18, "bad request: stream takes",
+		     H_TIMEOUT_MS);
+
+	/* A follower is sent only what passes its filters: what it must
+	 * not get is written before what it must, in one order. (dump-follow:
+	 * nothing stored matches yet, and no line can come before the
+	 * request is read.) */
+	struct h_conn c;
+	h_conn_init(&c, h_query(&m, "dump-follow stream=stdout grep=^keep\n"));
+	h_writef(err, "keep but stderr\n");
+	h_wait_source_stat(&m, "web", "stderr", "lines", 2);
+	h_writef(out, "drop: no match\n");
+	h_writef(out, "keep this\n");
+	h_wait_source_stat(&m, "web.out", "stdout", "lines", 4);
+	h_writef(err, "keep but stderr again\n");
+	h_wait_source_stat(&m, "web", "stderr", "lines", 3);
+	h_writef(out, "keep last\n");
+	const char *follow[] = { "keep this", "keep last" };
+	for (int i = 0; i < 2; i++) {
+		json_t *e = h_conn_json(&c, H_TIMEOUT_MS);
+		assert_non_null(e);
+		assert_string_equal(h_jstr(e, "msg"), follow[i]);
+		json_decref(e);
+	}
+	h_conn_close(&c);
+	close(out);
+	close(err);
+	close(db);
+	mld_stop(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -928,6 +1163,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_max_readers, h_teardown),
 		cmocka_unit_test_teardown(test_source_lifetime, h_teardown),
 		cmocka_unit_test_teardown(test_stats_budget, h_teardown),
+		cmocka_unit_test_teardown(test_selection, h_teardown),
 	};
 	return h_run_tests("itest_query", tests, NULL, NULL);
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "options.h"
+#include "regmsg.h"
 #include "util.h"
 
 static struct logread_opts o;
@@ -166,7 +167,7 @@ static void test_source(void **state)
 	char names[17][8];
 	int n = 0;
 
-	assert_run(PARSE("-source", "a*", "--source=b", "-sou", "c"));
+	assert_run(PARSE("-source", "a*", "--source=b", "-source", "c"));
 	assert_int_equal(o.nglobs, 3);
 	assert_string_equal(o.globs[0], "a*");
 	assert_string_equal(o.globs[1], "b");
@@ -194,6 +195,72 @@ static void test_source(void **state)
 	longest[1024] = '\0';
 	assert_run(PARSE("-source", longest));
 	assert_int_equal(strlen(o.globs[0]), 1024);
+}
+
+/* journalctl's selection options. */
+static void test_selection(void **state)
+{
+	assert_run(PARSE("-u", "web", "--unit=db*"));
+	assert_int_equal(o.nglobs, 4);
+	assert_string_equal(o.globs[0], "web");
+	assert_string_equal(o.globs[1], "web.out");
+	assert_string_equal(o.globs[2], "db*");
+	assert_string_equal(o.globs[3], "db*.out");
+	assert_true(o.v2);
+	/* -u takes two of the 16 patterns: 8 at most, fewer with -source. */
+	assert_run(PARSE("-u", "1", "-u", "2", "-u", "3", "-u", "4", "-u", "5",
+			 "-u", "6", "-u", "7", "-u", "8"));
+	assert_int_equal(o.nglobs, 16);
+	assert_int_equal(PARSE("-source", "x", "-u", "1", "-u", "2", "-u", "3",
+			       "-u", "4", "-u", "5", "-u", "6", "-u", "7",
+			       "-u", "8"), OPT_USAGE);
+	assert_non_null(strstr(err, "at most 8 names"));
+	assert_int_equal(PARSE("-u", ""), OPT_USAGE);
+
+	assert_run(PARSE("--since", "2026-12-03 10:00", "-U", "-1h"));
+	assert_true(o.has_since && o.has_until);
+	assert_int_equal(o.since.kind, TIMEARG_CIVIL);
+	assert_int_equal(o.until.kind, TIMEARG_REL);
+	assert_true(o.v2);
+	assert_run(PARSE("-S", "@5"));
+	assert_true(o.has_since && !o.has_until);
+	assert_int_equal(PARSE("--since", "last week"), OPT_USAGE);
+	assert_non_null(strstr(err, "-since takes a time"));
+
+	assert_run(PARSE("--stream", "stdout,kernel", "--stream=daemon"));
+	assert_int_equal(o.stream_mask, (1u << STREAM_STDOUT) |
+			 (1u << STREAM_KERNEL) | (1u << STREAM_NONE));
+	assert_true(o.v2);
+	assert_int_equal(PARSE("--stream", "stdin"), OPT_USAGE);
+	assert_run(PARSE("-k"));
+	assert_int_equal(o.stream_mask, 1u << STREAM_KERNEL);
+	assert_true(o.v2);
+	assert_run(PARSE("-k", "--stream", "syslog"));
+	assert_int_equal(o.stream_mask, (1u << STREAM_KERNEL) |
+			 (1u << STREAM_SYSLOG));
+
+	/* -g: case ignored when the pattern has no upper case. */
+	assert_run(PARSE("-g", "fail(ed)?"));
+	assert_string_equal(o.grep, "fail(ed)?");
+	assert_true(o.grep_icase);
+	assert_true(o.v2);
+	assert_run(PARSE("-g", "Failed"));
+	assert_false(o.grep_icase);
+	assert_run(PARSE("-g", "failed", "--case-sensitive"));
+	assert_false(o.grep_icase);
+	assert_usage(PARSE("--case-sensitive"), "-case-sensitive needs -g");
+	assert_int_equal(PARSE("-g", ""), OPT_USAGE);
+	char big[300];
+	memset(big, 'a', 257);
+	big[257] = '\0';
+	assert_int_equal(PARSE("-g", big), OPT_USAGE);
+	big[256] = '\0';
+	assert_run(PARSE("-g", big));
+
+	/* --utc alone changes no protocol: LinuxKit's is still spoken. */
+	assert_run(PARSE("--utc"));
+	assert_true(o.utc);
+	assert_false(o.v2);
 }
 
 static void test_priority_and_facility(void **state)
@@ -231,7 +298,9 @@ static void test_output(void **state)
 	} formats[] = {
 		{ "legacy", OUT_LEGACY }, { "short", OUT_SHORT },
 		{ "json", OUT_JSON }, { "raw", OUT_RAW },
-		{ "export", OUT_EXPORT },
+		{ "export", OUT_EXPORT }, { "short-iso", OUT_SHORT_ISO },
+		{ "short-precise", OUT_SHORT_PRECISE }, { "cat", OUT_CAT },
+		{ "json-pretty", OUT_JSON_PRETTY },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(formats); i++) {
@@ -246,8 +315,26 @@ static void test_output(void **state)
 	}
 	assert_run(PARSE("-o", "json", "-o", "legacy"));
 	assert_int_equal(o.format, OUT_LEGACY);
-	assert_usage(PARSE("-o", "xml"), "-o takes legacy, short, json, raw or export: xml");
-	assert_usage(PARSE("-output="), "-output takes legacy, short, json, raw or export: ");
+	assert_usage(PARSE("-o", "xml"), "-o takes legacy, short, short-iso, "
+		     "short-precise, json, json-pretty, raw, cat, export or "
+		     "prometheus: xml");
+	assert_usage(PARSE("-output="), "-output takes legacy, short, short-iso, "
+		     "short-precise, json, json-pretty, raw, cat, export or "
+		     "prometheus: ");
+	/* prometheus: for -stats only. */
+	assert_run(PARSE("-stats", "-o", "prometheus"));
+	assert_int_equal(o.format, OUT_PROMETHEUS);
+	assert_usage(PARSE("-o", "prometheus"), "-o prometheus is for -stats");
+	/* -r: newest first; a dump only. */
+	assert_run(PARSE("-r"));
+	assert_true(o.reverse);
+	assert_false(o.v2); /* LinuxKit's protocol, reversed here */
+	assert_usage(PARSE("-r", "-f"), "-r cannot be combined with -f, -F, "
+		     "-cursor-file or -stats");
+	assert_usage(PARSE("-F", "--reverse"), "-r cannot be combined with -f, "
+		     "-F, -cursor-file or -stats");
+	assert_usage(PARSE("-r", "-cursor-file", "/c"), "-r cannot be combined "
+		     "with -f, -F, -cursor-file or -stats");
 }
 
 static void test_cursors(void **state)
@@ -270,7 +357,8 @@ static void test_cursors(void **state)
 static void test_stats(void **state)
 {
 	static const char msg[] = "-stats cannot be combined with -f, -F, -n, "
-		"-source, -p, -facility, -after-cursor or -cursor-file";
+		"-source, -u, -p, -facility, -since, -until, -stream, -k, "
+		"-g, -after-cursor or -cursor-file";
 
 	assert_run(PARSE("-stats"));
 	assert_true(o.stats);
@@ -284,7 +372,24 @@ static void test_stats(void **state)
 	assert_usage(PARSE("-stats", "-facility", "kern"), msg);
 	assert_usage(PARSE("-stats", "-after-cursor", "x"), msg);
 	assert_usage(PARSE("-stats", "-cursor-file", "/c"), msg);
+	assert_usage(PARSE("-stats", "-u", "x"), msg);
+	assert_usage(PARSE("-stats", "--since", "today"), msg);
+	assert_usage(PARSE("-stats", "-k"), msg);
+	assert_usage(PARSE("-stats", "-g", "x"), msg);
 	assert_usage(PARSE("-stats=1"), "-stats takes no value");
+	/* --sources: a table, JSON or names; nothing to select. */
+	assert_run(PARSE("--sources"));
+	assert_true(o.sources);
+	assert_run(PARSE("--sources", "-o", "cat", "-socket", "/s"));
+	assert_run(PARSE("--sources", "-o", "json", "--utc"));
+	assert_usage(PARSE("--sources", "-o", "short"),
+		     "-sources is a table, -o json or -o cat");
+	assert_usage(PARSE("--sources", "-f"),
+		     "-sources takes only -socket, -o and -utc");
+	assert_usage(PARSE("--sources", "-u", "x"),
+		     "-sources takes only -socket, -o and -utc");
+	assert_usage(PARSE("--sources", "-stats"),
+		     "-sources takes only -socket, -o and -utc");
 }
 
 static void test_errors(void **state)
@@ -296,7 +401,11 @@ static void test_errors(void **state)
 	assert_usage(PARSE("stray", "-f"), "unexpected argument: stray");
 	assert_usage(PARSE("--", "-f"), "unexpected argument: -f");
 	assert_usage(PARSE("-s", "x"),
-		     "ambiguous option: -s (could be -socket, -source, -stats)");
+		     "ambiguous option: -s (could be -socket, -source, -since, "
+		     "-stream, -sources, -stats)");
+	/* A start of -source is one of -sources too, now. */
+	assert_usage(PARSE("-sou", "x"),
+		     "ambiguous option: -sou (could be -source, -sources)");
 	assert_usage(PARSE("-socket"), "-socket needs a value");
 }
 
@@ -346,6 +455,7 @@ int main(void)
 		cmocka_unit_test(test_linuxkit_flags),
 		cmocka_unit_test(test_lines),
 		cmocka_unit_test(test_source),
+		cmocka_unit_test(test_selection),
 		cmocka_unit_test(test_priority_and_facility),
 		cmocka_unit_test(test_output),
 		cmocka_unit_test(test_cursors),

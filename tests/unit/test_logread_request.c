@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "regmsg.h"
 #include "request.h"
 
 static const char cur[] = "m1-0123456789abcdef-000000000000002a";
@@ -48,6 +49,47 @@ static void test_first(void **state)
 	r = (struct request){ .mode = QUERY_DUMP, .binary = true };
 	assert_int_equal(request_build(&r, buf, sizeof(buf)), -EINVAL);
 	r = (struct request){ .mode = QUERY_STATS, .v2 = true, .binary = true };
+	assert_int_equal(request_build(&r, buf, sizeof(buf)), -EINVAL);
+}
+
+/* The selection keys, as query_parse() reads them; kept on resuming. */
+static void test_selection(void **state)
+{
+	struct request r = { .mode = QUERY_FOLLOW, .v2 = true,
+			     .has_since = true, .since_ns = 5,
+			     .has_until = true, .until_ns = 7,
+			     .stream_mask = (1u << STREAM_STDOUT) |
+					    (1u << STREAM_KERNEL),
+			     .grep = "fail(ed)? now%", .grep_icase = true };
+	struct query_req q;
+	const char *err;
+	char buf[128];
+	(void)state;
+
+	assert_string_equal(built(&r), "follow since=5 until=7 stream=stdout,"
+			    "kernel igrep=fail(ed)?%20now%25\n");
+	const char *line = built(&r);
+	assert_int_equal(query_parse(line, strlen(line) - 1, &q, &err), 0);
+	assert_string_equal(q.grep, "fail(ed)? now%");
+	assert_true(q.grep_icase && q.since_ns == 5 && q.until_ns == 7);
+	assert_int_equal(q.stream_mask, r.stream_mask);
+	struct request again;
+	request_resume(&r, cur, &again);
+	assert_string_equal(built(&again), "dump-follow after=m1-0123456789abcdef-"
+			    "000000000000002a since=5 until=7 stream=stdout,"
+			    "kernel igrep=fail(ed)?%20now%25\n");
+	r = (struct request){ .mode = QUERY_DUMP, .v2 = true, .has_until = true,
+			      .grep = "X" };
+	assert_string_equal(built(&r), "dump until=0 grep=X\n");
+	/* Not expressible: refused before anything is sent. */
+	r = (struct request){ .mode = QUERY_DUMP, .v2 = true, .has_since = true,
+			      .since_ns = 2, .has_until = true, .until_ns = 1 };
+	assert_int_equal(request_build(&r, buf, sizeof(buf)), -EINVAL);
+	r = (struct request){ .mode = QUERY_DUMP, .v2 = true, .stream_mask = 1 };
+	assert_int_equal(request_build(&r, buf, sizeof(buf)), -EINVAL);
+	r = (struct request){ .mode = QUERY_DUMP, .stream_mask = 2 };
+	assert_int_equal(request_build(&r, buf, sizeof(buf)), -EINVAL);
+	r = (struct request){ .mode = QUERY_STATS, .v2 = true, .grep = "x" };
 	assert_int_equal(request_build(&r, buf, sizeof(buf)), -EINVAL);
 }
 
@@ -116,6 +158,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_first),
+		cmocka_unit_test(test_selection),
 		cmocka_unit_test(test_resume_after_cursor),
 		cmocka_unit_test(test_resume_without_cursor),
 		cmocka_unit_test(test_resume_legacy),

@@ -560,6 +560,13 @@ static void test_selection_params(void **state)
 	assert_int_equal(req.stream_mask, 1u << STREAM_KERNEL);
 	parse_ok("dump stream=daemon,syslog");
 	assert_int_equal(req.stream_mask, (1u << STREAM_NONE) | (1u << STREAM_SYSLOG));
+	/* Repeated: the streams of all of them (journalctl-like). */
+	parse_ok("dump stream=stdout stream=kernel,syslog");
+	assert_int_equal(req.stream_mask, (1u << STREAM_STDOUT) |
+			 (1u << STREAM_KERNEL) | (1u << STREAM_SYSLOG));
+	/* The bounds are inclusive: since == until is one instant. */
+	parse_ok("dump since=5 until=5");
+	assert_true(req.since_ns == 5 && req.until_ns == 5);
 	parse_ok("dump grep=fail(ed)?%20now");
 	assert_string_equal(req.grep, "fail(ed)? now");
 	assert_false(req.grep_icase);
@@ -582,10 +589,16 @@ static void test_selection_params(void **state)
 	parse_bad("dump stream=", "stream takes");
 	parse_bad("dump stream=stdout,", "stream takes");
 	parse_bad("dump stream=stdin", "stream takes");
-	parse_bad("dump stream=stdout stream=stderr", "twice");
+	parse_bad("dump since=2 until=1", "later than until");
+	parse_bad("dump stream=stdout,,stderr", "stream takes");
+	parse_bad("dump stream=stdout%2Cstderr", "stream takes");
 	parse_bad("dump grep=a grep=b", "twice");
 	parse_bad("dump grep=", "grep");
 	parse_bad("dump grep=%zz", "percent");
+	/* A raw NUL byte would end the pattern early: refused as %00 is. */
+	const char *err;
+	assert_int_equal(query_parse("dump igrep=\0\0x", 14, &req, &err), -EINVAL);
+	assert_int_equal(query_parse("dump source=a\0b", 15, &req, &err), -EINVAL);
 	char big[400] = "dump grep=";
 	memset(big + strlen(big), 'a', 300);
 	parse_bad(big, "too long");
