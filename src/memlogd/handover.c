@@ -64,6 +64,15 @@ static void encode(const struct handover *h, struct wr *w)
 			PUT(w, l);
 			put(w, r->globs[g], l);
 		}
+		PUT(w, r->has_since);
+		PUT(w, r->since_ns);
+		PUT(w, r->has_until);
+		PUT(w, r->until_ns);
+		PUT(w, r->stream_mask);
+		PUT(w, r->grep_icase);
+		uint32_t gl = r->grep ? r->grep_len : 0;
+		PUT(w, gl);
+		put(w, r->grep, gl);
 		PUT(w, r->req_len);
 		put(w, r->req, r->req_len);
 		PUT(w, r->out_len);
@@ -195,6 +204,24 @@ int handover_decode(const char *buf, size_t len, struct handover *h)
 			 * hold no NUL (fnmatch stops there). */
 			if (x->globs[g] && memchr(x->globs[g], '\0', l))
 				r.bad = true;
+		}
+		if (h->version >= 2) {
+			GET(&r, x->has_since);
+			GET(&r, x->since_ns);
+			GET(&r, x->has_until);
+			GET(&r, x->until_ns);
+			GET(&r, x->stream_mask);
+			GET(&r, x->grep_icase);
+			GET(&r, x->grep_len);
+			if (x->has_since > 1 || x->has_until > 1 ||
+			    x->grep_icase > 1 || x->grep_len > HO_STR_MAX)
+				r.bad = true;
+			if (!r.bad && x->grep_len) {
+				x->grep = bytes(&r, x->grep_len);
+				/* The pattern is a C string: no NUL inside. */
+				if (x->grep && memchr(x->grep, '\0', x->grep_len))
+					r.bad = true;
+			}
 		}
 		GET(&r, x->req_len);
 		if (x->req_len > HO_STR_MAX + 1)

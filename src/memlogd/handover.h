@@ -17,7 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HANDOVER_VERSION 1
+/* 2: the time, stream and message filters of readers (since, until,
+ * stream, grep), which 1 did not carry. */
+#define HANDOVER_VERSION 2
 /* Versions a memlogd of this release can take over from. */
 #define HANDOVER_OLDEST 1
 
@@ -43,6 +45,13 @@ struct handover_reader {
 	const char *globs[16];  /* encode: NUL-terminated strings; decode:
 				 * into the blob, glob_len bytes each */
 	uint32_t glob_len[16];  /* decode only */
+	/* Version 2 on (zero from a version 1 blob: no such filter). */
+	uint8_t has_since, has_until, grep_icase;
+	uint64_t since_ns, until_ns;
+	uint32_t stream_mask;
+	uint32_t grep_len;
+	const char *grep;       /* NULL: none; encode: grep_len bytes; decode:
+				 * into the blob */
 	uint32_t req_len, out_len;
 	const char *req, *out;  /* into the blob */
 };

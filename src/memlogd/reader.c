@@ -76,6 +76,7 @@ static void reader_close(struct reader *r)
 	free(r->globs);
 	if (r->has_grep)
 		regfree(&r->grep);
+	free(r->grep_text);
 	free(r->req);
 	free(r->defs);
 	free(r->out);
@@ -291,6 +292,27 @@ static bool put_entry(struct reader *r, const struct ring_entry *e)
 		return true;
 	}
 	return put(r, dst, n);
+}
+
+/* Compiles the reader's pattern (len bytes) and keeps its text, which a
+ * live upgrade hands on. 0, regcomp's error code (> 0), or -ENOMEM. */
+static int grep_compile(struct reader *r, const char *pat, size_t len,
+			bool icase)
+{
+	char *text = strndup(pat, len);
+
+	if (!text)
+		return -ENOMEM;
+	int rc = regcomp(&r->grep, text, REG_EXTENDED | REG_NOSUB |
+			 (icase ? REG_ICASE : 0));
+	if (rc != 0) {
+		free(text);
+		return rc;
+	}
+	r->has_grep = true;
+	r->grep_text = text;
+	r->grep_icase = icase;
+	return 0;
 }
 
 /* Does the message match the reader's pattern? regexec takes a C string
@@ -573,9 +595,8 @@ static void start(struct reader *r, const struct query_req *q)
 	r->until_ns = q->until_ns;
 	r->stream_mask = q->stream_mask;
 	if (q->grep[0]) {
-		int rc = regcomp(&r->grep, q->grep, REG_EXTENDED | REG_NOSUB |
-				 (q->grep_icase ? REG_ICASE : 0));
-		if (rc != 0) {
+		int rc = grep_compile(r, q->grep, strlen(q->grep), q->grep_icase);
+		if (rc > 0) {
 			char why[160], msg[220];
 			regerror(rc, NULL, why, sizeof(why));
 			snprintf(msg, sizeof(msg), "bad request: grep: %s", why);
@@ -583,7 +604,10 @@ static void start(struct reader *r, const struct query_req *q)
 			queue_error(r, msg);
 			return;
 		}
-		r->has_grep = true;
+		if (rc < 0) {
+			queue_error(r, "out of memory");
+			return;
+		}
 	}
 	if (copy_globs(r, q) < 0) {
 		queue_error(r, "out of memory");
@@ -871,6 +895,14 @@ int readers_export(struct readers *rs, struct handover_reader **out,
 			x->nglobs = MIN(r->nglobs, 16u);
 			for (uint32_t g = 0; g < x->nglobs; g++)
 				x->globs[g] = r->globs[g];
+			x->has_since = r->has_since;
+			x->since_ns = r->since_ns;
+			x->has_until = r->has_until;
+			x->until_ns = r->until_ns;
+			x->stream_mask = r->stream_mask;
+			x->grep = r->has_grep ? r->grep_text : NULL;
+			x->grep_len = r->has_grep ? (uint32_t)strlen(r->grep_text) : 0;
+			x->grep_icase = r->grep_icase;
 			x->req = r->req;
 			x->req_len = r->req ? (uint32_t)r->req_len : 0;
 			x->out = r->out ? r->out + r->out_off : NULL;
@@ -913,6 +945,16 @@ int readers_import(struct readers *rs, const struct handover_reader *x)
 		if (!(r->globs[g] = strndup(x->globs[g], x->glob_len[g])))
 			goto fail;
 		r->nglobs++;
+	}
+	r->has_since = x->has_since;
+	r->since_ns = x->since_ns;
+	r->has_until = x->has_until;
+	r->until_ns = x->until_ns;
+	r->stream_mask = x->stream_mask;
+	/* The old memlogd compiled it: only memory can fail here. */
+	if (x->grep && grep_compile(r, x->grep, x->grep_len, x->grep_icase) != 0) {
+		err = -EINVAL;
+		goto fail;
 	}
 	if (x->req_len) {
 		if (!(r->req = malloc(QUERY_LINE_MAX + 1)) ||

@@ -64,6 +64,8 @@ struct reader {
 	uint32_t stream_mask;    /* stream filter; 0 = none */
 	bool has_grep;           /* message filter */
 	regex_t grep;
+	char *grep_text;         /* its pattern, for a live upgrade */
+	bool grep_icase;
 	uint32_t *defs;          /* FMT_BIN: slot + 1 and gen of the source
 				  * definitions sent, a small hash table */
 	uint32_t ndefs;

@@ -204,6 +204,52 @@ static void test_upgrades_under_load(void **state)
 	mld_stop(&m);
 }
 
+/* A follower with every kind of filter (source, stream, time, message):
+ * after an upgrade it still gets only what it asked for. Before handover
+ * version 2 the time, stream and message filters were lost, and the
+ * follower got every entry. */
+static void test_upgrade_keeps_filters(void **state)
+{
+	struct mld m = { 0 };
+	struct h_conn c;
+	char prog[512], req[256], *err = NULL;
+	(void)state;
+
+	h_prog(prog, sizeof(prog), "memlogd");
+	mld_start(&m, NULL);
+	int w = h_register_pipe(&m, "app");
+	int o = h_register_pipe(&m, "app.out");
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	/* stderr only, from now on, messages with "keep" in any case. */
+	snprintf(req, sizeof(req), "dump-follow source=app* stream=stderr "
+		 "since=%llu igrep=keep\n",
+		 (unsigned long long)ts.tv_sec * 1000000000ull);
+	h_conn_init(&c, h_query(&m, req));
+	h_writef(w, "drop 1\nKEEP 1\n");
+	h_writef(o, "keep but stdout 1\n");
+	json_t *e = h_conn_json(&c, H_TIMEOUT_MS);
+	assert_string_equal(json_string_value(json_object_get(e, "msg")),
+			    "KEEP 1");
+	json_decref(e);
+
+	int st = upgrade(&m, prog, &err);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		fail_msg("upgrade: status 0x%x: %s", st, err);
+	free(err);
+	h_writef(w, "drop 2\n");
+	h_writef(o, "keep but stdout 2\n");
+	h_writef(w, "keep 2\n");
+	e = h_conn_json(&c, H_TIMEOUT_MS);
+	assert_string_equal(json_string_value(json_object_get(e, "msg")),
+			    "keep 2");
+	json_decref(e);
+	h_conn_close(&c);
+	close(w);
+	close(o);
+	mld_stop(&m);
+}
+
 static void copy_file(const char *from, const char *to)
 {
 	char *cmd;
@@ -279,6 +325,8 @@ int main(void)
 	signal(SIGPIPE, SIG_IGN);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_upgrades_under_load, h_teardown),
+		cmocka_unit_test_teardown(test_upgrade_keeps_filters,
+					  h_teardown),
 		cmocka_unit_test_teardown(test_refused_upgrade, h_teardown),
 	};
 	return h_run_group("itest_upgrade", tests, 2, NULL, NULL);
