@@ -24,6 +24,7 @@
 #define FORWARD_RFC5424_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "entry.h"
 #include "strbuf.h"
@@ -57,6 +58,10 @@ size_t rfc5424_token(char *out, size_t max, const char *s, size_t len);
  * fraction digits. Returns RFC5424_TIME_LEN, or 0 when the input is not
  * in that form (the caller writes "-"). out holds RFC5424_TIME_LEN + 1. */
 size_t rfc5424_time(char out[RFC5424_TIME_LEN + 1], const char *s, size_t len);
+
+/* The same from ns since the epoch (cut to microseconds). Returns
+ * RFC5424_TIME_LEN. */
+size_t rfc5424_time_ns(char out[RFC5424_TIME_LEN + 1], uint64_t ns);
 
 /* Appends s as MSG text (sd = false) or as an SD-PARAM value (sd = true,
  * '"' '\' ']' escaped too), as described above. */

@@ -361,36 +361,26 @@ static void mem_fail(struct forwarder *f, const char *why, bool protocol)
  * 1 with why set (memlogd sent something wrong or an error), 2 with why
  * set (memlogd refused the request itself), -1 (transport failed,
  * handled). */
-static int take_entry(struct forwarder *f, const char *line, size_t len, char *why,
-		      size_t whylen)
+static int take_entry(struct forwarder *f, const struct binstream_item *it,
+		      char *why, size_t whylen)
 {
-	char err[REPLY_ERR_MAX], cur[CURSOR_TEXT_MAX + 1];
+	char cur[CURSOR_TEXT_MAX + 1];
 	struct fwd_entry e;
-	json_t *root = NULL;
-	int r = entry_parse(line, len, &root, &e, err), sev;
+	int r, sev;
 
-	if (r == REPLY_SERVER_ERROR) {
+	if (it->type == BINREC_ERROR) {
 		/* "bad request: ..." (a cursor memlogd cannot read, a filter it
 		 * refuses) answers the request itself, which a reconnect would
 		 * send unchanged; other errors ("busy", out of memory) pass. */
-		bool refused = e.msg.len >= 12 && !memcmp(e.msg.ptr, "bad request:", 12);
+		const char *m = it->rec.msg;
+		size_t ml = it->rec.msg_len;
+		bool refused = ml >= 12 && !memcmp(m, "bad request:", 12);
 
 		snprintf(why, whylen, "memlogd answered with an error: %.*s",
-			 (int)(e.msg.len < 200 ? e.msg.len : 200), e.msg.ptr);
-		json_decref(root);
+			 (int)(ml < 200 ? ml : 200), m);
 		return refused ? 2 : 1;
 	}
-	if (r < 0) {
-		snprintf(why, whylen, "protocol error: memlogd sent %s", err);
-		return 1;
-	}
-	if (!e.cursor.ptr || !fstate_cursor_ok(e.cursor.ptr, e.cursor.len)) {
-		snprintf(why, whylen, "protocol error: an entry without a valid cursor");
-		json_decref(root);
-		return 1;
-	}
-	memcpy(cur, e.cursor.ptr, e.cursor.len);
-	cur[e.cursor.len] = '\0';
+	entry_from_record(&f->mem.bs, it, &e, cur);
 	if (e.marker.ptr && e.missed > 0)
 		f->st.dropped += (uint64_t)e.missed;
 	sev = rfc5424_pri(&f->fmt, &e) & 7;
@@ -425,13 +415,12 @@ static int take_entry(struct forwarder *f, const char *line, size_t len, char *w
 			struct cursor c;
 
 			f->st.sent++;
-			if (f->has_resend && cursor_parse(cur, strlen(cur), &c) == 0 &&
+			if (f->has_resend && cursor_parse(cur, CURSOR_LEN, &c) == 0 &&
 			    c.instance == f->resend_upto.instance &&
 			    c.seq <= f->resend_upto.seq)
 				f->st.retried++;
 		}
 	}
-	json_decref(root);
 	if (r < 0) {
 		sink_fail(f, f->is_relp ? f->relp.err : f->is_udp ? f->udp.err
 			  : "out of memory queueing a message");
@@ -466,8 +455,7 @@ static void pump(struct forwarder *f)
 
 	for (;;) {
 		ssize_t n = client_fill(&f->mem);
-		const char *line;
-		size_t len;
+		struct binstream_item it;
 		int r;
 
 		if (n == -EAGAIN)
@@ -480,8 +468,10 @@ static void pump(struct forwarder *f)
 		}
 		if (n > 0)
 			mem_check_back(f, true);
-		while ((r = client_line(&f->mem, &line, &len)) == 1) {
-			int k = take_entry(f, line, len, why, sizeof(why));
+		while ((r = client_record(&f->mem, &it)) == 1) {
+			if (it.type == BINREC_HELLO || it.type == BINREC_SOURCE)
+				continue;
+			int k = take_entry(f, &it, why, sizeof(why));
 
 			if (k < 0)
 				return;
@@ -497,8 +487,9 @@ static void pump(struct forwarder *f)
 			f->mem_reported = false;
 		}
 		if (r < 0) {
-			mem_fail(f, "protocol error: memlogd sent a line that is too long",
-				 true);
+			snprintf(why, sizeof(why), "protocol error: memlogd sent %s",
+				 f->mem.bs.why ? f->mem.bs.why : "something else");
+			mem_fail(f, why, true);
 			return;
 		}
 		if (n == 0) {
@@ -549,6 +540,7 @@ int run_init(struct forwarder *f, const struct fwd_opts *opts, const char *hostn
 	memcpy(f->saved, f->delivered, sizeof(f->saved));
 	memcpy(f->queued, f->delivered, sizeof(f->queued));
 	client_init(&f->mem, opts->socket);
+	f->mem.binary = true;
 	reconn_init(&f->mem_rc);
 	f->mem.params = opts->params[0] ? opts->params : NULL;
 	backoff_init(&f->sink_bo, opts->backoff_min_ms, opts->backoff_max_ms);
