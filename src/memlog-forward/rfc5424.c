@@ -1,5 +1,4 @@
 #include "rfc5424.h"
-#include "timefmt.h"
 #include "util.h"
 
 #include <errno.h>
@@ -42,13 +41,19 @@ size_t rfc5424_token(char *out, size_t max, const char *s, size_t len)
 	return n;
 }
 
-size_t rfc5424_time_ns(char out[RFC5424_TIME_LEN + 1], uint64_t ns)
+size_t rfc5424_time_ns(struct timecache *tc, char out[RFC5424_TIME_LEN + 1],
+		       uint64_t ns)
 {
 	char whole[TIMEFMT_MAX];
+	struct timecache own;
 	unsigned us = (unsigned)(ns % 1000000000ull / 1000);
 
-	/* "YYYY-MM-DDTHH:MM:SSZ": the seconds, then six digits. */
-	time_format_rfc3339(whole, ns);
+	if (!tc) {
+		timecache_init(&own);
+		tc = &own;
+	}
+	/* "YYYY-MM-DDTHH:MM:SSZ" of the whole second, then six digits. */
+	timecache_format(tc, whole, ns - ns % 1000000000ull);
 	memcpy(out, whole, 19);
 	out[19] = '.';
 	for (int i = 25; i >= 20; i--) {
@@ -148,7 +153,7 @@ int rfc5424_encode(const struct rfc5424_cfg *cfg, const struct fwd_entry *e,
 	n = snprintf(num, sizeof(num), "<%d>1 ", rfc5424_pri(cfg, e));
 	strbuf_add(out, num, (size_t)n);
 	if (e->has_time_ns)
-		strbuf_add(out, ts, rfc5424_time_ns(ts, e->time_ns));
+		strbuf_add(out, ts, rfc5424_time_ns(cfg->times, ts, e->time_ns));
 	else if (e->time.ptr && rfc5424_time(ts, e->time.ptr, e->time.len))
 		strbuf_add(out, ts, RFC5424_TIME_LEN);
 	else

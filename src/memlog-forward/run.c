@@ -535,7 +535,9 @@ int run_init(struct forwarder *f, const struct fwd_opts *opts, const char *hostn
 		.hostname = hostname, .stdout_pri = opts->stdout_pri,
 		.stderr_pri = opts->stderr_pri, .daemon_pri = opts->daemon_pri,
 		.facility = 1, /* user, as syslog(3) assumes */
+		.times = &f->times,
 	};
+	timecache_init(&f->times);
 	snprintf(f->delivered, sizeof(f->delivered), "%s", cursor);
 	memcpy(f->saved, f->delivered, sizeof(f->saved));
 	memcpy(f->queued, f->delivered, sizeof(f->queued));

@@ -121,7 +121,32 @@ static void test_time_ns(void **state)
 		char a[RFC5424_TIME_LEN + 1], b[RFC5424_TIME_LEN + 1];
 		uint64_t ns;
 		assert_int_equal(time_parse_rfc3339(texts[i], strlen(texts[i]), &ns), 0);
-		assert_int_equal(rfc5424_time_ns(a, ns), RFC5424_TIME_LEN);
+		assert_int_equal(rfc5424_time_ns(NULL, a, ns), RFC5424_TIME_LEN);
+		assert_int_equal(rfc5424_time(b, texts[i], strlen(texts[i])),
+				 RFC5424_TIME_LEN);
+		assert_string_equal(a, b);
+	}
+}
+
+/* With one cache over a stream of times (same second, the next, an older
+ * one, a date change): the same text as without. */
+static void test_time_ns_cached(void **state)
+{
+	(void)state;
+	static const char *const texts[] = {
+		"2026-11-22T05:07:16.484369273Z", "2026-11-22T05:07:16.9Z",
+		"2026-11-22T05:07:17Z", "2026-11-22T05:07:16.000001Z",
+		"2026-11-22T23:59:59.999999Z", "2026-11-23T00:00:00.000002Z",
+		"2026-11-23T00:00:00.5Z", "1999-12-31T23:59:59.25Z",
+	};
+	struct timecache tc;
+
+	timecache_init(&tc);
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		char a[RFC5424_TIME_LEN + 1], b[RFC5424_TIME_LEN + 1];
+		uint64_t ns;
+		assert_int_equal(time_parse_rfc3339(texts[i], strlen(texts[i]), &ns), 0);
+		assert_int_equal(rfc5424_time_ns(&tc, a, ns), RFC5424_TIME_LEN);
 		assert_int_equal(rfc5424_time(b, texts[i], strlen(texts[i])),
 				 RFC5424_TIME_LEN);
 		assert_string_equal(a, b);
@@ -490,6 +515,7 @@ int main(void)
 		cmocka_unit_test(test_pri),
 		cmocka_unit_test(test_time),
 		cmocka_unit_test(test_time_ns),
+		cmocka_unit_test(test_time_ns_cached),
 		cmocka_unit_test(test_from_record),
 		cmocka_unit_test(test_app_name),
 		cmocka_unit_test(test_sd_escaping),
