@@ -235,3 +235,18 @@ int send_with_fds(int sock, const struct sockaddr_un *addr, unsigned alen,
 			return errno == EWOULDBLOCK ? -EAGAIN : -errno;
 	}
 }
+
+size_t fmt_u64(char *out, uint64_t v)
+{
+	char tmp[20];
+	size_t n = 0, len;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	len = n;
+	while (n)
+		*out++ = tmp[--n];
+	return len;
+}

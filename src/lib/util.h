@@ -22,6 +22,10 @@
  * Returns 0, -EINVAL (not a number) or -ERANGE (above max). */
 int parse_u64(const char *s, uint64_t max, uint64_t *out);
 
+/* v in decimal into out (at most 20 bytes, not NUL-terminated); returns
+ * the length. For hot paths, where snprintf's format parsing shows. */
+size_t fmt_u64(char *out, uint64_t v);
+
 /* Like parse_u64 but accepts a K, M or G suffix (powers of 1024, an
  * optional trailing "B" or "iB" too): "4M" = 4194304. */
 int parse_size(const char *s, uint64_t max, uint64_t *out);

@@ -249,6 +249,49 @@ static void test_msg_escaping(void **state)
 	strbuf_free(&b);
 }
 
+/* Each byte that needs a change, at every position of a 27-byte text
+ * (so within or after the 8-byte words the encoder skips whole): changed
+ * wherever it is, everything else kept. */
+static void test_text_every_position(void **state)
+{
+	static const struct { const char *in; size_t len; const char *msg, *sd; } cases[] = {
+		{ "\x01", 1, "\\x01", "\\x01" },
+		{ "\n", 1, "\\x0a", "\\x0a" },
+		{ "\x7f", 1, "\\x7f", "\\x7f" },
+		{ "\t", 1, "\t", "\t" },
+		{ "\"", 1, "\"", "\\\"" },
+		{ "\\", 1, "\\", "\\\\" },
+		{ "]", 1, "]", "\\]" },
+		{ "\xc3\xa9", 2, "\xc3\xa9", "\xc3\xa9" },
+		{ "\xff", 1, "\xef\xbf\xbd", "\xef\xbf\xbd" },
+		{ "\xe2\x82", 2, "\xef\xbf\xbd\xef\xbf\xbd", "\xef\xbf\xbd\xef\xbf\xbd" },
+	};
+	const char *fill = "abcdefghijklmnopqrstuvwxyz0";
+	struct strbuf b = { 0 };
+
+	(void)state;
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		for (size_t at = 0; at + cases[c].len <= 27; at++) {
+			for (int sd = 0; sd <= 1; sd++) {
+				char in[27], want[64];
+				const char *esc = sd ? cases[c].sd : cases[c].msg;
+				size_t tail = 27 - at - cases[c].len;
+
+				memcpy(in, fill, at);
+				memcpy(in + at, cases[c].in, cases[c].len);
+				memcpy(in + at + cases[c].len, fill + at + cases[c].len, tail);
+				snprintf(want, sizeof(want), "%.*s%s%.*s", (int)at, fill, esc,
+					 (int)tail, fill + at + cases[c].len);
+				strbuf_reset(&b);
+				rfc5424_text(&b, in, 27, sd);
+				strbuf_addc(&b, '\0');
+				assert_string_equal(b.p, want);
+			}
+		}
+	}
+	strbuf_free(&b);
+}
+
 static void test_marker_and_empty(void **state)
 {
 	struct fwd_entry e = entry();
@@ -520,6 +563,7 @@ int main(void)
 		cmocka_unit_test(test_app_name),
 		cmocka_unit_test(test_sd_escaping),
 		cmocka_unit_test(test_msg_escaping),
+		cmocka_unit_test(test_text_every_position),
 		cmocka_unit_test(test_marker_and_empty),
 		cmocka_unit_test(test_frame),
 		cmocka_unit_test(test_pri_parse),

@@ -41,6 +41,21 @@ static void check_num(int (*parse)(const char *, uint64_t, uint64_t *),
 	}
 }
 
+static void test_fmt_u64(void **state)
+{
+	static const uint64_t v[] = { 0, 9, 10, 191, 1000000, UINT64_MAX };
+	static const char *const want[] = { "0", "9", "10", "191", "1000000",
+					    "18446744073709551615" };
+	char out[21];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(v); i++) {
+		size_t n = fmt_u64(out, v[i]);
+		out[n] = '\0';
+		assert_string_equal(out, want[i]);
+	}
+}
+
 static void test_parse_u64(void **state)
 {
 	static const struct num_case cases[] = {
@@ -219,6 +234,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_u64),
+		cmocka_unit_test(test_fmt_u64),
 		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_parse_rate),
 		cmocka_unit_test(test_parse_bool),
