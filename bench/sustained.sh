@@ -72,7 +72,9 @@ while read -r src n; do
 		echo "MISMATCH: sus-$k.out: $n lines written, ${g:-0} on disk" >&2; ok=0
 	fi
 done < <(grep '^source=' "$R/written")
-[ "$markers" = 0 ] || { echo "MISMATCH: $markers loss markers in memlogd.log" >&2; ok=0; }
+[ "$markers" = 0 ] || {
+	echo "MISMATCH: $markers loss markers in memlogd.log, the first:" >&2
+	head -3 "$R/logs/memlogd.log" >&2; ok=0; }
 w=$(head -1 "$R/written")
 tck=$(getconf CLK_TCK)
 awk -v w="$w" -v m="$markers" -v ok="$ok" -v c="$(( cpu1 - cpu0 ))" -v lc="$(( lcpu1 - lcpu0 ))" \
