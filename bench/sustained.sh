@@ -74,7 +74,11 @@ while read -r src n; do
 done < <(grep '^source=' "$R/written")
 [ "$markers" = 0 ] || {
 	echo "MISMATCH: $markers loss markers in memlogd.log, the first:" >&2
-	head -3 "$R/logs/memlogd.log" >&2; ok=0; }
+	head -3 "$R/logs/memlogd.log" >&2
+	echo "entries overwritten per second (UTC second: entries):" >&2
+	awk '/entries were overwritten/ { for (i = 1; i <= NF; i++) if ($i == "entries") n[substr($1, 12, 8)] += $(i - 1) }
+	     END { for (t in n) print t ": " n[t] }' "$R/logs/memlogd.log" | sort >&2
+	ok=0; }
 w=$(head -1 "$R/written")
 tck=$(getconf CLK_TCK)
 awk -v w="$w" -v m="$markers" -v ok="$ok" -v c="$(( cpu1 - cpu0 ))" -v lc="$(( lcpu1 - lcpu0 ))" \
