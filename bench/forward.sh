@@ -4,9 +4,11 @@
 # of RFC 5424 messages (octet-counted, same size) written raw to rsyslog's
 # imtcp by `cat > /dev/tcp/...`. Each figure is the time until rsyslog has
 # written the last line to its output file.
-# Usage: bench/forward.sh [BUILD [N]]   (default build, 100000)
+# With R repetitions, each runs the three one after the other and the
+# ratios are taken within it; the medians (min-max) are printed.
+# Usage: bench/forward.sh [BUILD [N [R]]]   (default build, 100000, 1)
 set -eu
-B=${1:-build}; N=${2:-100000}
+B=${1:-build}; N=${2:-100000}; REPS=${3:-1}
 R=$(mktemp -d /tmp/fwdbench.XXXXXX)
 pids=() MP=
 # memlogd with SIGINT: after SIGTERM its fd holder would keep everything.
@@ -43,8 +45,12 @@ now() { date +%s.%N; }
 msg="<14>1 2026-11-22T05:07:16.484369Z $(hostname) bench - stdout [memlog@32473 cursor=\"m1-0123456789abcdef-00000000000186a0\" seq=\"100000\" source=\"bench\" stream=\"stdout\" partial=\"false\"] abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz0"
 awk -v n="$N" -v m="$msg" 'BEGIN { f = length(m) " " m; for (i = 0; i < n; i++) printf "%s", f }' > "$R/frames"
 : > "$R/out.log"
-t0=$(now); cat "$R/frames" > /dev/tcp/127.0.0.1/$TP; wait_lines "$N"; t1=$(now)
-
+raw_run() {
+	rm -f "$R/out.log"; kill -HUP "$(cat "$R/rs.pid")"; sleep 0.3
+	local s; s=$(now)
+	cat "$R/frames" > /dev/tcp/127.0.0.1/$TP; wait_lines "$N"; local e; e=$(now)
+	echo "$s $e"
+}
 run_fwd() { # scheme port
 	rm -f "$R/out.log" "$R/st"; kill -HUP "$(cat "$R/rs.pid")"; sleep 0.3
 	local s; s=$(now)
@@ -54,9 +60,25 @@ run_fwd() { # scheme port
 	kill $p; wait $p || true
 	echo "$s $e"
 }
-read -r a0 a1 < <(run_fwd tcp "$TP")
-read -r b0 b1 < <(run_fwd relp "$RP")
-awk -v n="$N" -v r0="$t0" -v r1="$t1" -v a0="$a0" -v a1="$a1" -v b0="$b0" -v b1="$b1" 'BEGIN {
-	raw = n / (r1 - r0); tcp = n / (a1 - a0); relp = n / (b1 - b0);
-	printf "entries %d | raw TCP write to rsyslog %.0f msg/s | memlog-forward tcp %.0f entries/s (%.2f of raw) | relp %.0f entries/s (%.2f of raw)\n",
-		n, raw, tcp, tcp / raw, relp, relp / raw }'
+for rep in $(seq "$REPS"); do
+	read -r t0 t1 < <(raw_run)
+	read -r a0 a1 < <(run_fwd tcp "$TP")
+	read -r b0 b1 < <(run_fwd relp "$RP")
+	echo "$t0 $t1 $a0 $a1 $b0 $b1"
+done | awk -v n="$N" -v reps="$REPS" '
+function med(a, k,   i, j, t, b) {
+	for (i = 1; i <= k; i++) b[i] = a[i]
+	for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (b[j] < b[i]) { t = b[i]; b[i] = b[j]; b[j] = t }
+	lo = b[1]; hi = b[k]
+	return (k % 2) ? b[(k + 1) / 2] : (b[k / 2] + b[k / 2 + 1]) / 2
+}
+{ r = n / ($2 - $1); raw[NR] = r; tcp[NR] = n / ($4 - $3); relp[NR] = n / ($6 - $5)
+  qt[NR] = tcp[NR] / r; qr[NR] = relp[NR] / r }
+END {
+	a = med(raw, NR); b = med(tcp, NR); c = med(relp, NR)
+	x = med(qt, NR); xl = lo; xh = hi; y = med(qr, NR)
+	if (reps == 1)
+		printf "entries %d | raw TCP write to rsyslog %.0f msg/s | memlog-forward tcp %.0f entries/s (%.2f of raw) | relp %.0f entries/s (%.2f of raw)\n", n, a, b, x, c, y
+	else
+		printf "entries %d, medians of %d | raw TCP write to rsyslog %.0f msg/s | memlog-forward tcp %.0f entries/s (%.2f of raw, %.2f-%.2f) | relp %.0f entries/s (%.2f of raw, %.2f-%.2f)\n", n, reps, a, b, x, xl, xh, c, y, lo, hi
+}'

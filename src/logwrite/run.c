@@ -221,6 +221,16 @@ static void pump(struct logwrite *lw)
 		ssize_t n = client_fill(&lw->client);
 		int r;
 
+		/* A commit costs three fsyncs, and memlogd refills the socket
+		 * within microseconds while it has entries to send: when a
+		 * batch is that large, memlogd is sending a backlog (a
+		 * catch-up), so wait a moment for the rest before
+		 * committing. A batch of a few entries is committed at once. */
+		if (n == -EAGAIN && got >= RUN_BATCH_STREAM && got < RUN_BATCH_MAX) {
+			struct pollfd p = { .fd = lw->client.fd, .events = POLLIN };
+			if (poll(&p, 1, RUN_BATCH_WAIT_MS) > 0)
+				continue;
+		}
 		if (n == -EAGAIN)
 			break;
 		if (n < 0) {

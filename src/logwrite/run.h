@@ -43,7 +43,10 @@ enum logwrite_exit {
 #define RUN_BACKOFF_MAX_MS 5000
 #define RUN_DISK_QUIET_MS 1000     /* without a failure after a commit:
 				    * the disk works again */
-#define RUN_BATCH_MAX (1u << 20)   /* bytes read before a commit at most */
+#define RUN_BATCH_MAX (4u << 20)   /* bytes read before a commit at most */
+#define RUN_BATCH_STREAM (1u << 16) /* a batch this large is a stream ... */
+#define RUN_BATCH_WAIT_MS 2        /* ... whose next bytes are waited for
+				    * this long before committing */
 #define RUN_AGE_SCAN_MS (600 * 1000) /* how often --max-age is applied to
 				      * the whole directory (and once at
 				      * start in any case) */

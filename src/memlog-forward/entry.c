@@ -1,66 +1,60 @@
 #include "entry.h"
 
-#include <errno.h>
 #include <string.h>
 
-static int64_t get_int(json_t *o, const char *key, int64_t min, int64_t max)
-{
-	json_t *v = json_object_get(o, key);
-	json_int_t i;
+#include "regmsg.h"
 
-	if (!json_is_integer(v))
-		return -1;
-	i = json_integer_value(v);
-	return i >= min && i <= max ? (int64_t)i : -1;
+/* The value of attribute key in "KEY=VALUE\0KEY=VALUE", or a NULL ptr. */
+static struct reply_field attr(const char *a, size_t len, const char *key)
+{
+	size_t kl = strlen(key);
+	const char *end = a + len;
+
+	while (a < end) {
+		const char *z = memchr(a, '\0', (size_t)(end - a));
+		size_t l = z ? (size_t)(z - a) : (size_t)(end - a);
+		if (l > kl && a[kl] == '=' && !memcmp(a, key, kl))
+			return (struct reply_field){ a + kl + 1, l - kl - 1 };
+		a += l + 1;
+	}
+	return (struct reply_field){ 0 };
 }
 
-static struct reply_field get_str(json_t *o, const char *key)
+void entry_from_record(const struct binstream *bs,
+		       const struct binstream_item *it, struct fwd_entry *e,
+		       char cursor[CURSOR_LEN + 1])
 {
-	json_t *v = json_object_get(o, key);
-
-	if (!json_is_string(v))
-		return (struct reply_field){ 0 };
-	return (struct reply_field){ json_string_value(v), json_string_length(v) };
-}
-
-int entry_parse(const char *line, size_t len, json_t **root, struct fwd_entry *e,
-		char err[REPLY_ERR_MAX])
-{
-	struct reply_entry re;
-	json_t *j, *v, *attrs;
-	int r;
+	const struct binrec *r = &it->rec;
 
 	memset(e, 0, sizeof(*e));
 	e->priority = e->facility = -1;
 	e->missed = -1;
-	r = reply_entry_parse(line, len, root, &re, err);
-	e->msg = re.msg;
-	if (r != REPLY_OK)
-		return r;
-	j = *root;
-	e->time = re.time;
-	e->source = re.source;
-	e->stream = re.stream;
-	e->cursor = re.cursor;
-	e->partial = re.partial;
-	v = json_object_get(j, "seq");
-	if (json_is_integer(v) && json_integer_value(v) >= 0) {
-		e->seq = (uint64_t)json_integer_value(v);
-		e->has_seq = true;
+	e->has_time_ns = true;
+	e->time_ns = r->time_ns;
+	e->msg = (struct reply_field){ r->msg, r->msg_len };
+	e->cursor = (struct reply_field){ cursor, CURSOR_LEN };
+	if (it->type == BINREC_MARKER) {
+		binstream_cursor(bs, r->last, cursor);
+		e->source = (struct reply_field){ "memlogd", 7 };
+		e->stream = (struct reply_field){ "none", 4 };
+		e->marker = (struct reply_field){ r->reason, r->reason_len };
+		e->missed = r->missed >= 0 ? r->missed : -1;
+		return;
 	}
-	e->priority = (int)get_int(j, "priority", 0, 7);
-	e->facility = (int)get_int(j, "facility", 0, 23);
-	attrs = json_object_get(j, "attrs");
-	if (json_is_object(attrs)) {
-		e->pid = get_str(attrs, "_pid");
+	const char *sn = stream_name((enum stream)it->stream);
+	binstream_cursor(bs, r->seq, cursor);
+	e->source = (struct reply_field){ it->source, it->source_len };
+	e->stream = (struct reply_field){ sn, strlen(sn) };
+	e->seq = r->seq;
+	e->has_seq = true;
+	e->partial = r->flags & BINREC_PARTIAL;
+	e->priority = r->priority;
+	e->facility = r->facility;
+	if (r->attrs_len) {
+		e->pid = attr(r->attrs, r->attrs_len, "_pid");
 		if (!e->pid.ptr)
-			e->pid = get_str(attrs, "pid");
+			e->pid = attr(r->attrs, r->attrs_len, "pid");
 	}
-	if (re.marker) {
-		v = json_object_get(j, "marker");
-		e->marker = json_is_string(v) ? get_str(j, "marker")
-			: (struct reply_field){ "notice", 6 };
-		e->missed = get_int(j, "missed", 0, INT64_MAX);
-	}
-	return REPLY_OK;
+	if (r->flags & BINREC_NOTICE)
+		e->marker = (struct reply_field){ "notice", 6 };
 }

@@ -1,7 +1,8 @@
-/* One entry of memlogd's v2 answer as memlog-forward needs it: the fields
+/* One entry of memlogd's answer as memlog-forward needs it: the fields
  * of src/client/reply.h plus seq, priority, facility, the sender's pid and
- * a loss marker's counts. Strings point into the parsed JSON (entry_parse)
- * or anywhere else (the encoder's tests and fuzzers build them by hand). */
+ * a loss marker's counts. Strings point into memlogd's binary record
+ * (entry_from_record) or anywhere else (the encoder's tests and fuzzers
+ * build them by hand). */
 #ifndef FORWARD_ENTRY_H
 #define FORWARD_ENTRY_H
 
@@ -9,12 +10,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
 #include "../client/reply.h" /* relative: the fuzz targets have no -Isrc/client */
+#include "binstream.h"
 
 struct fwd_entry {
-	struct reply_field time;   /* RFC 3339 as memlogd writes it */
+	struct reply_field time;   /* RFC 3339 as memlogd writes it ... */
+	bool has_time_ns;          /* ... or, when set, time_ns */
+	uint64_t time_ns;
 	struct reply_field source;
 	struct reply_field msg;
 	struct reply_field stream; /* "stdout", "stderr", "kernel", ...; NULL ptr: legacy */
@@ -29,9 +31,12 @@ struct fwd_entry {
 	int64_t missed;            /* a marker's count; -1: unknown or not a marker */
 };
 
-/* Parses one line of the answer into e (pointing into *root, which the
- * caller json_decref()s). Returns what reply_entry_parse() does. */
-int entry_parse(const char *line, size_t len, json_t **root, struct fwd_entry *e,
-		char err[REPLY_ERR_MAX]);
+/* An ENTRY or MARKER record of bs's connection as e, its cursor written
+ * into cursor (e->cursor points there). A marker is an entry from source
+ * memlogd, stream none, as in memlogd's JSON; the daemon's own notices
+ * are markers of kind "notice". Nothing is allocated. */
+void entry_from_record(const struct binstream *bs,
+		       const struct binstream_item *it, struct fwd_entry *e,
+		       char cursor[CURSOR_LEN + 1]);
 
 #endif

@@ -24,9 +24,11 @@
 #define FORWARD_RFC5424_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "entry.h"
 #include "strbuf.h"
+#include "timecache.h"
 
 #define RFC5424_SD_ID "memlog@32473"
 #define RFC5424_APP_NAME_MAX 48
@@ -43,6 +45,8 @@ struct rfc5424_cfg {
 	int daemon_pri;       /* memlogd's own entries: markers, notices */
 	int facility;         /* facility of entries that have a priority but
 			       * no facility */
+	struct timecache *times; /* the dates of entries given in ns, worked
+				  * out once per second; NULL: each anew */
 };
 
 /* The PRI (0-191) the entry is sent with. */
@@ -57,6 +61,11 @@ size_t rfc5424_token(char *out, size_t max, const char *s, size_t len);
  * fraction digits. Returns RFC5424_TIME_LEN, or 0 when the input is not
  * in that form (the caller writes "-"). out holds RFC5424_TIME_LEN + 1. */
 size_t rfc5424_time(char out[RFC5424_TIME_LEN + 1], const char *s, size_t len);
+
+/* The same from ns since the epoch (cut to microseconds), the date from
+ * tc (NULL: worked out here). Returns RFC5424_TIME_LEN. */
+size_t rfc5424_time_ns(struct timecache *tc, char out[RFC5424_TIME_LEN + 1],
+		       uint64_t ns);
 
 /* Appends s as MSG text (sd = false) or as an SD-PARAM value (sd = true,
  * '"' '\' ']' escaped too), as described above. */

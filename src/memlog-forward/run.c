@@ -1,4 +1,5 @@
 #include "run.h"
+#include "put.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -44,48 +45,27 @@ static struct forwarder *relp_forwarder; /* the one whose call is running */
 static int relp_shutdown;                /* read by librelp */
 static volatile sig_atomic_t relp_stop_seen;
 
-static size_t put_str(char *p, const char *s)
-{
-	size_t n = strlen(s);
-
-	memcpy(p, s, n);
-	return n;
-}
-
-static size_t put_u64(char *p, uint64_t v)
-{
-	char t[20];
-	size_t n = 0;
-
-	do
-		t[n++] = (char)('0' + v % 10);
-	while (v /= 10);
-	for (size_t i = 0; i < n; i++)
-		p[i] = t[n - 1 - i];
-	return n;
-}
-
 /* run_print_stats() without stdio, for a signal handler. */
 static void print_stats_signal_safe(const struct forwarder *f)
 {
 	char b[400], *p = b;
 	ssize_t unused;
 
-	p += put_str(p, diag_prog);
-	p += put_str(p, ": sent ");
-	p += put_u64(p, f->st.sent);
-	p += put_str(p, " acknowledged ");
-	p += put_u64(p, f->st.acknowledged);
-	p += put_str(p, " retried ");
-	p += put_u64(p, f->st.retried);
-	p += put_str(p, " dropped ");
-	p += put_u64(p, f->st.dropped);
-	p += put_str(p, " filtered ");
-	p += put_u64(p, f->st.filtered);
-	p += put_str(p, " reconnects ");
-	p += put_u64(p, f->st.reconnects);
-	p += put_str(p, " unacknowledged ");
-	p += put_u64(p, relp_unacked(&f->relp));
+	p = put_str(p, diag_prog);
+	p = put_str(p, ": sent ");
+	p = put_u64(p, f->st.sent);
+	p = put_str(p, " acknowledged ");
+	p = put_u64(p, f->st.acknowledged);
+	p = put_str(p, " retried ");
+	p = put_u64(p, f->st.retried);
+	p = put_str(p, " dropped ");
+	p = put_u64(p, f->st.dropped);
+	p = put_str(p, " filtered ");
+	p = put_u64(p, f->st.filtered);
+	p = put_str(p, " reconnects ");
+	p = put_u64(p, f->st.reconnects);
+	p = put_str(p, " unacknowledged ");
+	p = put_u64(p, relp_unacked(&f->relp));
 	*p++ = '\n';
 	unused = write(STDERR_FILENO, b, (size_t)(p - b));
 	(void)unused;
@@ -361,36 +341,26 @@ static void mem_fail(struct forwarder *f, const char *why, bool protocol)
  * 1 with why set (memlogd sent something wrong or an error), 2 with why
  * set (memlogd refused the request itself), -1 (transport failed,
  * handled). */
-static int take_entry(struct forwarder *f, const char *line, size_t len, char *why,
-		      size_t whylen)
+static int take_entry(struct forwarder *f, const struct binstream_item *it,
+		      char *why, size_t whylen)
 {
-	char err[REPLY_ERR_MAX], cur[CURSOR_TEXT_MAX + 1];
+	char cur[CURSOR_TEXT_MAX + 1];
 	struct fwd_entry e;
-	json_t *root = NULL;
-	int r = entry_parse(line, len, &root, &e, err), sev;
+	int r, sev;
 
-	if (r == REPLY_SERVER_ERROR) {
+	if (it->type == BINREC_ERROR) {
 		/* "bad request: ..." (a cursor memlogd cannot read, a filter it
 		 * refuses) answers the request itself, which a reconnect would
 		 * send unchanged; other errors ("busy", out of memory) pass. */
-		bool refused = e.msg.len >= 12 && !memcmp(e.msg.ptr, "bad request:", 12);
+		const char *m = it->rec.msg;
+		size_t ml = it->rec.msg_len;
+		bool refused = ml >= 12 && !memcmp(m, "bad request:", 12);
 
 		snprintf(why, whylen, "memlogd answered with an error: %.*s",
-			 (int)(e.msg.len < 200 ? e.msg.len : 200), e.msg.ptr);
-		json_decref(root);
+			 (int)(ml < 200 ? ml : 200), m);
 		return refused ? 2 : 1;
 	}
-	if (r < 0) {
-		snprintf(why, whylen, "protocol error: memlogd sent %s", err);
-		return 1;
-	}
-	if (!e.cursor.ptr || !fstate_cursor_ok(e.cursor.ptr, e.cursor.len)) {
-		snprintf(why, whylen, "protocol error: an entry without a valid cursor");
-		json_decref(root);
-		return 1;
-	}
-	memcpy(cur, e.cursor.ptr, e.cursor.len);
-	cur[e.cursor.len] = '\0';
+	entry_from_record(&f->mem.bs, it, &e, cur);
 	if (e.marker.ptr && e.missed > 0)
 		f->st.dropped += (uint64_t)e.missed;
 	sev = rfc5424_pri(&f->fmt, &e) & 7;
@@ -425,13 +395,12 @@ static int take_entry(struct forwarder *f, const char *line, size_t len, char *w
 			struct cursor c;
 
 			f->st.sent++;
-			if (f->has_resend && cursor_parse(cur, strlen(cur), &c) == 0 &&
+			if (f->has_resend && cursor_parse(cur, CURSOR_LEN, &c) == 0 &&
 			    c.instance == f->resend_upto.instance &&
 			    c.seq <= f->resend_upto.seq)
 				f->st.retried++;
 		}
 	}
-	json_decref(root);
 	if (r < 0) {
 		sink_fail(f, f->is_relp ? f->relp.err : f->is_udp ? f->udp.err
 			  : "out of memory queueing a message");
@@ -466,8 +435,7 @@ static void pump(struct forwarder *f)
 
 	for (;;) {
 		ssize_t n = client_fill(&f->mem);
-		const char *line;
-		size_t len;
+		struct binstream_item it;
 		int r;
 
 		if (n == -EAGAIN)
@@ -480,8 +448,10 @@ static void pump(struct forwarder *f)
 		}
 		if (n > 0)
 			mem_check_back(f, true);
-		while ((r = client_line(&f->mem, &line, &len)) == 1) {
-			int k = take_entry(f, line, len, why, sizeof(why));
+		while ((r = client_record(&f->mem, &it)) == 1) {
+			if (it.type == BINREC_HELLO || it.type == BINREC_SOURCE)
+				continue;
+			int k = take_entry(f, &it, why, sizeof(why));
 
 			if (k < 0)
 				return;
@@ -497,8 +467,9 @@ static void pump(struct forwarder *f)
 			f->mem_reported = false;
 		}
 		if (r < 0) {
-			mem_fail(f, "protocol error: memlogd sent a line that is too long",
-				 true);
+			snprintf(why, sizeof(why), "protocol error: memlogd sent %s",
+				 f->mem.bs.why ? f->mem.bs.why : "something else");
+			mem_fail(f, why, true);
 			return;
 		}
 		if (n == 0) {
@@ -544,11 +515,14 @@ int run_init(struct forwarder *f, const struct fwd_opts *opts, const char *hostn
 		.hostname = hostname, .stdout_pri = opts->stdout_pri,
 		.stderr_pri = opts->stderr_pri, .daemon_pri = opts->daemon_pri,
 		.facility = 1, /* user, as syslog(3) assumes */
+		.times = &f->times,
 	};
+	timecache_init(&f->times);
 	snprintf(f->delivered, sizeof(f->delivered), "%s", cursor);
 	memcpy(f->saved, f->delivered, sizeof(f->saved));
 	memcpy(f->queued, f->delivered, sizeof(f->queued));
 	client_init(&f->mem, opts->socket);
+	f->mem.binary = true;
 	reconn_init(&f->mem_rc);
 	f->mem.params = opts->params[0] ? opts->params : NULL;
 	backoff_init(&f->sink_bo, opts->backoff_min_ms, opts->backoff_max_ms);

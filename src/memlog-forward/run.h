@@ -52,6 +52,7 @@ struct fwd_stats {
 struct forwarder {
 	const struct fwd_opts *opts;
 	struct rfc5424_cfg fmt;
+	struct timecache times; /* fmt.times */
 	struct client mem;          /* memlogd's query connection */
 	struct stream stream;       /* tcp://, tls:// */
 	struct relp relp;           /* relp://, relps:// */

@@ -13,7 +13,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "binrec.h"
+#include "entry.h"
 #include "fstate.h"
+#include "regmsg.h"
+#include "timefmt.h"
 #include "options.h"
 #include "pending.h"
 #include "pri.h"
@@ -103,6 +107,106 @@ static void test_time(void **state)
 	assert_int_equal(rfc5424_time(out, "", 0), 0);
 }
 
+/* From the binary record's nanoseconds: the same text as from memlogd's
+ * RFC 3339 time. */
+static void test_time_ns(void **state)
+{
+	(void)state;
+	static const char *const texts[] = {
+		"2026-11-22T05:07:16.484369273Z", "2026-11-22T05:07:16.999999999Z",
+		"2026-11-22T05:07:16Z", "2026-11-22T05:07:16.5Z",
+		"1970-01-01T00:00:00.000001Z", "2000-02-29T23:59:59.000000999Z",
+	};
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		char a[RFC5424_TIME_LEN + 1], b[RFC5424_TIME_LEN + 1];
+		uint64_t ns;
+		assert_int_equal(time_parse_rfc3339(texts[i], strlen(texts[i]), &ns), 0);
+		assert_int_equal(rfc5424_time_ns(NULL, a, ns), RFC5424_TIME_LEN);
+		assert_int_equal(rfc5424_time(b, texts[i], strlen(texts[i])),
+				 RFC5424_TIME_LEN);
+		assert_string_equal(a, b);
+	}
+}
+
+/* With one cache over a stream of times (same second, the next, an older
+ * one, a date change): the same text as without. */
+static void test_time_ns_cached(void **state)
+{
+	(void)state;
+	static const char *const texts[] = {
+		"2026-11-22T05:07:16.484369273Z", "2026-11-22T05:07:16.9Z",
+		"2026-11-22T05:07:17Z", "2026-11-22T05:07:16.000001Z",
+		"2026-11-22T23:59:59.999999Z", "2026-11-23T00:00:00.000002Z",
+		"2026-11-23T00:00:00.5Z", "1999-12-31T23:59:59.25Z",
+	};
+	struct timecache tc;
+
+	timecache_init(&tc);
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		char a[RFC5424_TIME_LEN + 1], b[RFC5424_TIME_LEN + 1];
+		uint64_t ns;
+		assert_int_equal(time_parse_rfc3339(texts[i], strlen(texts[i]), &ns), 0);
+		assert_int_equal(rfc5424_time_ns(&tc, a, ns), RFC5424_TIME_LEN);
+		assert_int_equal(rfc5424_time(b, texts[i], strlen(texts[i])),
+				 RFC5424_TIME_LEN);
+		assert_string_equal(a, b);
+	}
+}
+
+/* memlogd's binary records as entries: the same message as from its JSON
+ * (test_whole_message), the pid from the attributes, markers and notices
+ * as markers. */
+static void test_from_record(void **state)
+{
+	(void)state;
+	static char buf[1024];
+	char cur[CURSOR_LEN + 1];
+	struct binstream bs;
+	struct binstream_item it;
+	struct fwd_entry e;
+	size_t n = 0, at = 0, used;
+	uint64_t ns;
+
+	assert_int_equal(time_parse_rfc3339("2026-11-22T05:07:16.484369273Z",
+					    30, &ns), 0);
+	n += binrec_hello(buf + n, 0x90a8240469430d14ull);
+	n += binrec_source(buf + n, 3, STREAM_STDOUT, "hello.out", 9);
+	n += binrec_entry(buf + n, 12, ns, 3, 0, -1, -1, "line one", 8, NULL, 0);
+	n += binrec_source(buf + n, 4, STREAM_SYSLOG, "app", 3);
+	n += binrec_entry(buf + n, 13, ns, 4, BINREC_NOTICE, 3, 4, "s", 1,
+			  "pid=9\0_pid=77", 13);
+	n += binrec_marker(buf + n, ns, 5, 14, 18, "lagged", "lost 5");
+	binstream_init(&bs);
+	for (int k = 0; k < 3;) {
+		assert_int_equal(binstream_next(&bs, buf + at, n - at, &it, &used), 1);
+		at += used;
+		if (it.type == BINREC_HELLO || it.type == BINREC_SOURCE)
+			continue;
+		entry_from_record(&bs, &it, &e, cur);
+		char *m = encode(&e);
+		if (k == 0)
+			assert_string_equal(m, "<14>1 2026-11-22T05:07:16.484369Z host1 "
+				"hello.out - stdout [memlog@32473 cursor=\"m1-90a8240469430d14-"
+				"000000000000000c\" seq=\"12\" source=\"hello.out\" "
+				"stream=\"stdout\" partial=\"false\"] line one");
+		if (k == 1) {
+			assert_int_equal(e.pid.len, 2);
+			assert_memory_equal(e.pid.ptr, "77", 2);
+			assert_memory_equal(e.marker.ptr, "notice", 6);
+			assert_int_equal(rfc5424_pri(&cfg, &e), 4 * 8 + 3);
+		}
+		if (k == 2) {
+			assert_string_equal(m, "<44>1 2026-11-22T05:07:16.484369Z host1 "
+				"memlogd - none [memlog@32473 cursor=\"m1-90a8240469430d14-"
+				"0000000000000012\" source=\"memlogd\" stream=\"none\" "
+				"partial=\"false\" marker=\"lagged\" missed=\"5\"] lost 5");
+		}
+		free(m);
+		k++;
+	}
+	binstream_free(&bs);
+}
+
 static void test_app_name(void **state)
 {
 	char out[RFC5424_APP_NAME_MAX + 1];
@@ -142,6 +246,49 @@ static void test_msg_escaping(void **state)
 	strbuf_addc(&b, '\0');
 	assert_string_equal(b.p, "\xef\xbf\xbd\xc3\xa9\xef\xbf\xbd\xef\xbf\xbd"
 			    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdz");
+	strbuf_free(&b);
+}
+
+/* Each byte that needs a change, at every position of a 27-byte text
+ * (so within or after the 8-byte words the encoder skips whole): changed
+ * wherever it is, everything else kept. */
+static void test_text_every_position(void **state)
+{
+	static const struct { const char *in; size_t len; const char *msg, *sd; } cases[] = {
+		{ "\x01", 1, "\\x01", "\\x01" },
+		{ "\n", 1, "\\x0a", "\\x0a" },
+		{ "\x7f", 1, "\\x7f", "\\x7f" },
+		{ "\t", 1, "\t", "\t" },
+		{ "\"", 1, "\"", "\\\"" },
+		{ "\\", 1, "\\", "\\\\" },
+		{ "]", 1, "]", "\\]" },
+		{ "\xc3\xa9", 2, "\xc3\xa9", "\xc3\xa9" },
+		{ "\xff", 1, "\xef\xbf\xbd", "\xef\xbf\xbd" },
+		{ "\xe2\x82", 2, "\xef\xbf\xbd\xef\xbf\xbd", "\xef\xbf\xbd\xef\xbf\xbd" },
+	};
+	const char *fill = "abcdefghijklmnopqrstuvwxyz0";
+	struct strbuf b = { 0 };
+
+	(void)state;
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		for (size_t at = 0; at + cases[c].len <= 27; at++) {
+			for (int sd = 0; sd <= 1; sd++) {
+				char in[27], want[64];
+				const char *esc = sd ? cases[c].sd : cases[c].msg;
+				size_t tail = 27 - at - cases[c].len;
+
+				memcpy(in, fill, at);
+				memcpy(in + at, cases[c].in, cases[c].len);
+				memcpy(in + at + cases[c].len, fill + at + cases[c].len, tail);
+				snprintf(want, sizeof(want), "%.*s%s%.*s", (int)at, fill, esc,
+					 (int)tail, fill + at + cases[c].len);
+				strbuf_reset(&b);
+				rfc5424_text(&b, in, 27, sd);
+				strbuf_addc(&b, '\0');
+				assert_string_equal(b.p, want);
+			}
+		}
+	}
 	strbuf_free(&b);
 }
 
@@ -410,9 +557,13 @@ int main(void)
 		cmocka_unit_test(test_whole_message),
 		cmocka_unit_test(test_pri),
 		cmocka_unit_test(test_time),
+		cmocka_unit_test(test_time_ns),
+		cmocka_unit_test(test_time_ns_cached),
+		cmocka_unit_test(test_from_record),
 		cmocka_unit_test(test_app_name),
 		cmocka_unit_test(test_sd_escaping),
 		cmocka_unit_test(test_msg_escaping),
+		cmocka_unit_test(test_text_every_position),
 		cmocka_unit_test(test_marker_and_empty),
 		cmocka_unit_test(test_frame),
 		cmocka_unit_test(test_pri_parse),
