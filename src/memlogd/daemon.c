@@ -97,6 +97,8 @@ static size_t stats_reply(void *arg, char **out)
 		.fd_store_failed = d->fdstore.q.failed,
 		.max_line_len = d->cfg->max_line_len,
 		.max_readers = d->cfg->max_readers,
+		.ctrs = &d->ctrs,
+		.now_ms = d->loop.now_ms,
 	};
 
 	return stats_encode(&v, out);
@@ -145,6 +147,7 @@ static void tick(struct daemon *d)
 	/* Names that never come back (made-up syslog tags, ended
 	 * containers) give their slots back a little at a time. */
 	srctab_sweep(&st->srcs, store_oldest(st), SWEEP_PER_TICK);
+	ctrreg_tick(&d->ctrs, d->loop.now_ms);
 	if (st->rate_lines) {
 		for (uint32_t i = 1; i < st->srcs.nslots; i++)
 			if (srctab_live(srctab_at(&st->srcs, i), store_oldest(st)))
@@ -441,9 +444,13 @@ int daemon_init(struct daemon *d, const struct memlogd_config *cfg,
 		if (!ho)
 			d->store.state.hdr->takeovers++;
 	}
-	if ((r = regsock_init(&d->reg, &d->loop, log_fd, &d->sources,
+	if ((r = ctrreg_init(&d->ctrs, &d->store, cfg->max_containers,
+			     cfg->container_linger_s, cfg->state_dir,
+			     d->loop.now_ms)) < 0 ||
+	    (r = regsock_init(&d->reg, &d->loop, log_fd, &d->sources,
 			      &d->store)) < 0)
 		return r;
+	d->reg.ctrs = &d->ctrs;
 	d->query_ev = (struct ev){ .fd = query_fd, .cb = query_event };
 	if ((r = loop_watch(&d->loop, &d->query_ev, EPOLLIN)) < 0 ||
 	    (r = watch_signals(d)) < 0)
@@ -710,6 +717,7 @@ void daemon_destroy(struct daemon *d)
 	kernlog_close(d->kmsg);
 	syslogd_close(d->syslog);
 	readers_destroy(&d->readers);
+	ctrreg_destroy(&d->ctrs);
 	if (d->sig_ev.fd >= 0)
 		close(d->sig_ev.fd);
 	if (d->reserve_fd >= 0)

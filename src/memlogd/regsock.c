@@ -118,6 +118,22 @@ static const char *register_all(struct regsock *rg, const struct reg_msg *m,
 	return why;
 }
 
+/* A container registration (container=ID, docs/protocol.md): no source;
+ * with ack=1 its one fd takes the answer. */
+static void container(struct regsock *rg, const struct reg_msg *m,
+		      struct cmsg_info *ci)
+{
+	int ack_fd = m->ack && ci->nfds > 0 ? ci->fds[--ci->nfds] : -1;
+	const char *why = "this memlogd keeps no containers";
+
+	cmsg_close_fds(ci);
+	if (rg->ctrs)
+		why = ctrreg_register(rg->ctrs, m, ci->has_cred ? &ci->cred : NULL,
+				      now_mono_ms());
+	if (ack_fd >= 0)
+		send_ack(ack_fd, why);
+}
+
 /* One registration datagram: the name (and attributes) and its fds.
  * Returns false when there was none to read. */
 static bool registration(struct regsock *rg)
@@ -145,6 +161,12 @@ static bool registration(struct regsock *rg)
 		return false;
 	}
 	cmsg_collect(&mh, &ci);
+	struct reg_msg m;
+	reg_parse(buf, (size_t)n, &m);
+	if (reg_find(&m, "container")) {
+		container(rg, &m, &ci);
+		return true;
+	}
 	if (mh.msg_flags & MSG_CTRUNC) {
 		/* The kernel could not give us every fd (we are out of fds):
 		 * those are closed by the kernel, the sender is not told. */
@@ -160,8 +182,6 @@ static bool registration(struct regsock *rg)
 		return true;
 	}
 
-	struct reg_msg m;
-	reg_parse(buf, (size_t)n, &m);
 	if (m.name_truncated || (mh.msg_flags & MSG_TRUNC))
 		rg->c.names_truncated++;
 	rg->c.bad_attrs += m.bad_attrs;
