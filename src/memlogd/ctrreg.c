@@ -143,9 +143,58 @@ static struct ctr *add(struct ctrreg *r)
 {
 	struct ctr *c = calloc(1, sizeof(*c));
 
-	if (c)
+	if (c) {
 		r->v[r->n++] = c;
+		c->key = ++r->next_key ? r->next_key : ++r->next_key;
+	}
 	return c;
+}
+
+/* Every task of a registered container's cgroup, and its first
+ * process, followed from now on. */
+static void seed(struct ctrreg *r, const struct ctr *c)
+{
+	static const char *const fmt[] = {
+		"/sys/fs/cgroup/memory%s/tasks",
+		"/sys/fs/cgroup%s/cgroup.threads",
+		"/sys/fs/cgroup/unified%s/cgroup.threads",
+	};
+	char path[CTR_CGROUP_MAX + 64], buf[16384];
+
+	if (!r->pw || c->recognized || !c->m.pid || c->gone_ms)
+		return;
+	procwatch_add(r->pw, c->m.pid, c->key);
+	for (size_t i = 0; i < ARRAY_SIZE(fmt); i++) {
+		snprintf(path, sizeof(path), fmt[i], c->m.cgroup);
+		ssize_t n = read_small(path, buf, sizeof(buf));
+		if (n < 0)
+			continue;
+		for (char *p = buf, *e; *p; p = e) {
+			long v = strtol(p, &e, 10);
+			if (e == p)
+				break;
+			if (v > 0 && v <= INT32_MAX)
+				procwatch_add(r->pw, (int32_t)v, c->key);
+		}
+		return;
+	}
+}
+
+void ctrreg_watch(struct ctrreg *r, struct procwatch *pw)
+{
+	r->pw = pw;
+	for (uint32_t i = 0; i < r->n; i++)
+		seed(r, r->v[i]);
+}
+
+struct ctr *ctrreg_task(struct ctrreg *r, int32_t pid, uint64_t mono_us)
+{
+	uint32_t key = procwatch_task(r->pw, pid, mono_us);
+
+	for (uint32_t i = 0; key && i < r->n; i++)
+		if (r->v[i]->key == key)
+			return r->v[i];
+	return NULL;
 }
 
 /* Room for one more: the entry gone longest, else the recognized one
@@ -308,6 +357,7 @@ const char *ctrreg_register(struct ctrreg *r, const struct reg_msg *m,
 	c->since_ms = now_ms;
 	c->gone_ms = 0;
 	r->registered++;
+	seed(r, c);
 	if (fresh && r->added)
 		r->added(r->hook_arg, c);
 	save(r);

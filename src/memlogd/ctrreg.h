@@ -29,6 +29,7 @@
 #include <sys/socket.h>
 
 #include "ctrmsg.h"
+#include "procwatch.h"
 #include "regmsg.h"
 #include "store.h"
 
@@ -41,6 +42,7 @@ struct ctr {
 	uint64_t gone_ms;        /* when its process was found gone; 0: live */
 	uint64_t events;         /* kernel events attributed to it */
 	struct view *view;       /* its query socket, or NULL (view.h) */
+	uint32_t key;            /* never 0, never reused: procwatch's */
 };
 
 struct ctrreg {
@@ -57,6 +59,9 @@ struct ctrreg {
 	long hz;                 /* USER_HZ, for start times */
 	char own_cgroup[CTR_CGROUP_MAX + 1]; /* memlogd's own */
 	char path[PATH_MAX];     /* STATE_DIR/containers, or "" */
+	struct procwatch *pw;    /* follows registered containers' tasks,
+				  * or NULL */
+	uint32_t next_key;
 	/* A view's life follows its container's (view.h): */
 	void (*added)(void *arg, struct ctr *c);
 	void (*removed)(void *arg, struct ctr *c);
@@ -80,6 +85,14 @@ const char *ctrreg_register(struct ctrreg *r, const struct reg_msg *m,
  * NULL when none. */
 struct ctr *ctrreg_by_cgroup(struct ctrreg *r, const char *path, size_t len,
 			     uint64_t now_ms);
+
+/* The container of task pid as the process events followed it, born
+ * before a record made at mono_us (procwatch.h), or NULL. */
+struct ctr *ctrreg_task(struct ctrreg *r, int32_t pid, uint64_t mono_us);
+
+/* Follows the registered containers' tasks from now on (every one known
+ * now is seeded from its cgroup). */
+void ctrreg_watch(struct ctrreg *r, struct procwatch *pw);
 
 /* Each second: containers whose process is gone start lingering, those
  * that lingered long enough are dropped, the file is written. */

@@ -148,6 +148,8 @@ static void tick(struct daemon *d)
 	 * containers) give their slots back a little at a time. */
 	srctab_sweep(&st->srcs, store_oldest(st), SWEEP_PER_TICK);
 	ctrreg_tick(&d->ctrs, d->loop.now_ms);
+	kernlog_tick(d->kmsg);
+	procwatch_tick(d->pw);
 	if (st->rate_lines) {
 		for (uint32_t i = 1; i < st->srcs.nslots; i++)
 			if (srctab_live(srctab_at(&st->srcs, i), store_oldest(st)))
@@ -465,9 +467,12 @@ int daemon_init(struct daemon *d, const struct memlogd_config *cfg,
 		sources_own_socket(&d->sources, cfg->syslog);
 	/* Both go on without their source if it cannot be had (said in a
 	 * notice): the fd sources matter more than either. */
-	if (cfg->kmsg)
+	if (cfg->kmsg) {
+		d->pw = procwatch_open(&d->loop);
+		ctrreg_watch(&d->ctrs, d->pw);
 		d->kmsg = kernlog_open(&d->loop, &d->store, cfg->kmsg,
-				       cfg->state_dir);
+				       cfg->state_dir, &d->ctrs);
+	}
 	if (cfg->syslog && ho && ho->fds[HO_SYSLOG] >= 0)
 		d->syslog = syslogd_adopt(&d->loop, &d->store, cfg->syslog,
 					  ho->fds[HO_SYSLOG]);
@@ -680,7 +685,7 @@ void daemon_upgrade(struct daemon *d)
 	snprintf(why, sizeof(why), "exec %.300s: %s", d->exe, strerror(-r));
 	if (d->cfg->kmsg)
 		d->kmsg = kernlog_open(&d->loop, &d->store, d->cfg->kmsg,
-				       d->cfg->state_dir);
+				       d->cfg->state_dir, &d->ctrs);
 refused:
 	sh->upgrades_failed++;
 	store_notice(&d->store, true, "upgrade refused: %s; this memlogd "
@@ -718,6 +723,7 @@ void daemon_destroy(struct daemon *d)
 	syslogd_close(d->syslog);
 	readers_destroy(&d->readers);
 	ctrreg_destroy(&d->ctrs);
+	procwatch_close(d->pw);
 	if (d->sig_ev.fd >= 0)
 		close(d->sig_ev.fd);
 	if (d->reserve_fd >= 0)

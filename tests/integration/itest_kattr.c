@@ -1,0 +1,603 @@
+/* Kernel events attributed to containers (docs/kernel.md), with real
+ * events in real runc containers started through memlog-runc and the
+ * real kernel log (root, runc, busybox and a C compiler; skipped with the
+ * reason otherwise):
+ * - container A (a 32 MiB memory limit): an OOM kill, a segfault, a
+ *   second segfault whose pid the test hands to a process in container B
+ *   (through /proc/sys/kernel/ns_last_pid) while memlogd is stopped, and
+ *   a segfault line forged from inside A through /dev/kmsg;
+ * - container B: waits, holding the reused pid's cgroup.
+ * On the host the OOM report and the first segfault carry container=A,
+ * its id, cgroup and the victim's pid; the reused pid is attributed to
+ * neither container; the forged line is no event at all.
+ * The test's own names (a per-run container id and segfault program)
+ * pick its records out of a kernel log that others write to too. */
+#include "harness.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define RUNC "/usr/sbin/runc"
+#define WAIT_MS 20000
+#define IGNORE(x) do { if (x) {} } while (0)
+
+static const char segv_src[] =
+	"#include <unistd.h>\n"
+	"int main(int argc, char **argv)\n"
+	"{\n"
+	"\t(void)argv;\n"
+	"\tif (argc > 1)\n"
+	"\t\tpause();\n"
+	"\t*(volatile int *)16 = 1;\n"
+	"\treturn 0;\n"
+	"}\n";
+
+struct ka {
+	struct mld m;
+	char dir[64];
+	char segv[32];          /* the segfault program's name (its comm) */
+	char id_a[48], id_b[48];
+	int kmsg;               /* the test's own reader of /dev/kmsg */
+	char trace[8];          /* debug.exception-trace before, or "" */
+	pid_t run_a, run_b;     /* memlog-runc run */
+	pid_t reuser;           /* the process given the reused pid */
+};
+
+static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void sh(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if (system(cmd) != 0)
+		fail_msg("failed: %s", cmd);
+}
+
+static void write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0 || write(fd, s, strlen(s)) != (ssize_t)strlen(s))
+		fail_msg("write %s: %s", path, strerror(errno));
+	close(fd);
+}
+
+static int ka_setup(void **state)
+{
+	struct ka *t = calloc(1, sizeof(*t));
+
+	assert_non_null(t);
+	t->kmsg = -1;
+	mld_init(&t->m);
+	*state = t;
+	return 0;
+}
+
+static int ka_teardown(void **state)
+{
+	struct ka *t = *state;
+	char cmd[1024];
+
+	if (t->trace[0])
+		h_write_file("/proc/sys/debug/exception-trace", t->trace, 0644);
+	if (t->reuser > 0) {
+		kill(t->reuser, SIGKILL);
+		waitpid(t->reuser, NULL, 0);
+	}
+	if (t->m.pid)
+		kill(t->m.pid, SIGCONT);
+	if (t->dir[0]) {
+		/* Containers a failed test left: killed and deleted. */
+		snprintf(cmd, sizeof(cmd), RUNC " --root %s/runc kill %s KILL 2>/dev/null;"
+			 RUNC " --root %s/runc kill %s KILL 2>/dev/null;"
+			 RUNC " --root %s/runc delete -f %s 2>/dev/null;"
+			 RUNC " --root %s/runc delete -f %s 2>/dev/null", t->dir, t->id_a,
+			 t->dir, t->id_b, t->dir, t->id_a, t->dir, t->id_b);
+		IGNORE(system(cmd));
+	}
+	pid_t runs[] = { t->run_a, t->run_b };
+	for (size_t i = 0; i < 2; i++)
+		if (runs[i] > 0) {
+			kill(runs[i], SIGKILL);
+			waitpid(runs[i], NULL, 0);
+		}
+	if (t->kmsg >= 0)
+		close(t->kmsg);
+	if (t->dir[0])
+		h_rmtree(t->dir);
+	int r = h_teardown(state);
+	mld_cleanup(&t->m);
+	free(t);
+	return r;
+}
+
+/* The next facility-0 kernel record (after the test's start) whose text
+ * starts with prefix, within WAIT_MS; its text into out. */
+static void kmsg_wait(struct ka *t, const char *prefix, char *out, size_t cap)
+{
+	uint64_t deadline = h_now_ms() + WAIT_MS;
+	char buf[8192];
+
+	for (;;) {
+		ssize_t n = read(t->kmsg, buf, sizeof(buf) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			int64_t left = (int64_t)(deadline - h_now_ms());
+			if (left <= 0)
+				fail_msg("no kernel record \"%s...\" within %d ms",
+					 prefix, WAIT_MS);
+			struct pollfd p = { t->kmsg, POLLIN, 0 };
+			poll(&p, 1, (int)left);
+			continue;
+		}
+		if (n <= 0)
+			fail_msg("read /dev/kmsg: %s", strerror(errno));
+		buf[n] = '\0';
+		char *semi = strchr(buf, ';'), *nl;
+		if (!semi || atoi(buf) >= 8)
+			continue;
+		if ((nl = strchr(semi, '\n')))
+			*nl = '\0';
+		if (!strncmp(semi + 1, prefix, strlen(prefix))) {
+			snprintf(out, cap, "%s", semi + 1);
+			return;
+		}
+	}
+}
+
+/* A busybox bundle DIR/NAME running script, with /dev/kmsg (writable, as
+ * a privileged container would have it) and memory limit mem (0: none). */
+static void bundle(const struct ka *t, const char *name, const char *script,
+		   long mem)
+{
+	char cfg[256];
+
+	sh("set -e; d=%s/%s; mkdir -p $d/rootfs/bin $d/rootfs/tmp;"
+	   " cp /bin/busybox $d/rootfs/bin/;"
+	   " for a in sh cat dd echo; do ln -sf busybox $d/rootfs/bin/$a; done;"
+	   " cp %s/%s $d/rootfs/bin/; mkfifo $d/rootfs/f1 $d/rootfs/f2;"
+	   " cd $d && " RUNC " spec", t->dir, name, t->dir, t->segv);
+	snprintf(cfg, sizeof(cfg), "%s/%s/config.json", t->dir, name);
+	json_error_t err;
+	json_t *c = json_load_file(cfg, 0, &err);
+	assert_non_null(c);
+	json_t *proc = json_object_get(c, "process");
+	json_object_set_new(proc, "terminal", json_false());
+	json_object_set_new(proc, "args", json_pack("[sss]", "sh", "-c", script));
+	json_object_set_new(json_object_get(c, "root"), "readonly", json_false());
+	json_array_append_new(json_object_get(c, "mounts"),
+			      json_pack("{ss ss ss s[ss]}", "destination",
+					"/dev/kmsg", "type", "bind", "source",
+					"/dev/kmsg", "options", "bind", "rw"));
+	json_t *res = json_object_get(json_object_get(c, "linux"), "resources");
+	json_array_append_new(json_object_get(res, "devices"),
+			      json_pack("{sb ss si si ss}", "allow", 1, "type",
+					"c", "major", 1, "minor", 11, "access",
+					"rw"));
+	if (mem)
+		json_object_set_new(res, "memory", json_pack("{sI}", "limit",
+							     (json_int_t)mem));
+	assert_int_equal(json_dump_file(c, cfg, 0), 0);
+	json_decref(c);
+}
+
+static pid_t run(struct ka *t, const char *name, const char *id)
+{
+	char b[128], root[128], err[128], prog[256];
+
+	snprintf(b, sizeof(b), "%s/%s", t->dir, name);
+	snprintf(root, sizeof(root), "%s/runc", t->dir);
+	snprintf(err, sizeof(err), "%s/%s.err", t->dir, name);
+	h_prog(prog, sizeof(prog), "memlog-runc");
+	const char *argv[] = { prog, "--memlog-runtime", RUNC,
+			       "--memlog-socket", t->m.log, "--root", root,
+			       "run", "--bundle", b, id, NULL };
+	return h_spawn(argv, err, true);
+}
+
+/* Opens a FIFO for writing once its reader (a container's cat) has it
+ * open, within WAIT_MS. */
+static int fifo_writer(const struct ka *t, const char *name, const char *f)
+{
+	char path[160];
+	uint64_t deadline = h_now_ms() + WAIT_MS;
+	unsigned ms = 1;
+
+	snprintf(path, sizeof(path), "%s/%s/rootfs/%s", t->dir, name, f);
+	for (;;) {
+		int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		if (fd >= 0)
+			return fd;
+		if (errno != ENXIO || h_now_ms() > deadline)
+			fail_msg("open %s: %s", path, strerror(errno));
+		h_sleep_ms(ms);
+		ms = ms < 64 ? ms * 2 : ms;
+	}
+}
+
+/* The registered container id's entry in stats, waited for until it has a
+ * pid (its createRuntime hook ran). */
+static json_t *ctr_stats(const struct ka *t, const char *id)
+{
+	uint64_t deadline = h_now_ms() + WAIT_MS;
+	unsigned ms = 1;
+
+	for (;;) {
+		json_t *st = h_stats(&t->m), *e;
+		json_t *list = h_jget(st, "containers.list");
+		size_t i;
+		json_array_foreach(list, i, e) {
+			if (!strcmp(h_jstr(e, "id"), id) && h_jint(e, "pid") > 0) {
+				json_incref(e);
+				json_decref(st);
+				return e;
+			}
+		}
+		json_decref(st);
+		if (h_now_ms() > deadline)
+			fail_msg("container %s not registered within %d ms", id,
+				 WAIT_MS);
+		h_sleep_ms(ms);
+		ms = ms < 64 ? ms * 2 : ms;
+	}
+}
+
+/* The entry memlogd stored for the kernel record msg, within WAIT_MS. */
+static json_t *stored(const struct ka *t, const char *msg)
+{
+	uint64_t deadline = h_now_ms() + WAIT_MS;
+	unsigned ms = 1;
+
+	for (;;) {
+		json_t *a = h_dump(&t->m, "dump source=kmsg\n");
+		json_t *e = h_find_msg(a, msg);
+		if (e) {
+			json_incref(e);
+			json_decref(a);
+			return e;
+		}
+		json_decref(a);
+		if (h_now_ms() > deadline)
+			fail_msg("memlogd did not store \"%s\" within %d ms", msg,
+				 WAIT_MS);
+		h_sleep_ms(ms);
+		ms = ms < 64 ? ms * 2 : ms;
+	}
+}
+
+static const char *attr(json_t *e, const char *key)
+{
+	json_t *v = json_object_get(json_object_get(e, "attrs"), key);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static void expect_attr(json_t *e, const char *key, const char *want)
+{
+	const char *v = attr(e, key);
+
+	if (!want && v)
+		fail_msg("\"%s\": %s=%s, want none", h_jstr(e, "msg"), key, v);
+	if (want && (!v || strcmp(v, want)))
+		fail_msg("\"%s\": %s=%s, want %s", h_jstr(e, "msg"), key,
+			 v ? v : "(none)", want);
+}
+
+/* Forks a process that execs the segfault program (pausing) with pid
+ * want, in cgroup (memory controller) cg: up to 100 tries, as other
+ * processes may take the pid first. Returns its pid, or -1. */
+static pid_t reuse_pid(struct ka *t, int want, const char *cg)
+{
+	char prog[128], num[16], path[1200];
+
+	snprintf(prog, sizeof(prog), "%s/%s", t->dir, t->segv);
+	for (int i = 0; i < 100; i++) {
+		int p[2];
+		assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+		snprintf(num, sizeof(num), "%d", want - 1);
+		write_str("/proc/sys/kernel/ns_last_pid", num);
+		pid_t pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			char c;
+			close(p[1]);
+			if (read(p[0], &c, 1) != 1)
+				_exit(0);
+			execl(prog, t->segv, "pause", (char *)NULL);
+			_exit(127);
+		}
+		close(p[0]);
+		if (pid != want) {
+			close(p[1]);
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			continue;
+		}
+		snprintf(num, sizeof(num), "%d", (int)pid);
+		snprintf(path, sizeof(path), "/sys/fs/cgroup/memory%s/cgroup.procs",
+			 cg);
+		if (access(path, F_OK))
+			snprintf(path, sizeof(path), "/sys/fs/cgroup%s/cgroup.procs",
+				 cg);
+		write_str(path, num);
+		IGNORE(write(p[1], "x", 1));
+		close(p[1]);
+		/* Its comm is the program's once it has exec'd. */
+		char comm[64], cpath[64];
+		snprintf(cpath, sizeof(cpath), "/proc/%d/comm", (int)pid);
+		uint64_t deadline = h_now_ms() + WAIT_MS;
+		for (;;) {
+			char *s = h_read_file(cpath, NULL);
+			snprintf(comm, sizeof(comm), "%s", s ? s : "");
+			free(s);
+			comm[strcspn(comm, "\n")] = '\0';
+			if (!strcmp(comm, t->segv))
+				break;
+			if (h_now_ms() > deadline)
+				fail_msg("pid %d did not exec %s", (int)pid, t->segv);
+			h_sleep_ms(1);
+		}
+		t->reuser = pid;
+		return pid;
+	}
+	return -1;
+}
+
+static void test_container_events(void **state)
+{
+	struct ka *t = *state;
+	char line[1024], want[64], cg_b[1100];
+
+	h_need_root("runc containers and /dev/kmsg need root");
+	if (access(RUNC, X_OK) || access("/bin/busybox", X_OK) ||
+	    access("/proc/sys/kernel/ns_last_pid", W_OK) ||
+	    !h_prog_exists("memlog-runc")) {
+		print_message("# needs " RUNC ", /bin/busybox, ns_last_pid and "
+			      "memlog-runc; skipping\n");
+		skip();
+	}
+	t->kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (t->kmsg < 0) {
+		print_message("# /dev/kmsg: %s; skipping\n", strerror(errno));
+		skip();
+	}
+	lseek(t->kmsg, 0, SEEK_END);
+	snprintf(t->dir, sizeof(t->dir), "/tmp/memlog-itest-ka-XXXXXX");
+	assert_non_null(mkdtemp(t->dir));
+	snprintf(t->segv, sizeof(t->segv), "ksv%d", (int)(getpid() % 100000));
+	snprintf(t->id_a, sizeof(t->id_a), "memlog-ka-%d-a", (int)getpid());
+	snprintf(t->id_b, sizeof(t->id_b), "memlog-ka-%d-b", (int)getpid());
+	snprintf(line, sizeof(line), "%s/segv.c", t->dir);
+	h_write_file(line, segv_src, 0644);
+	snprintf(line, sizeof(line), "cc -static -O0 -o %s/%s %s/segv.c "
+		 "2>/dev/null", t->dir, t->segv, t->dir);
+	if (system(line) != 0) {
+		print_message("# cannot build a static program with cc; "
+			      "skipping\n");
+		skip();
+	}
+	/* Segfaults are printed only with debug.exception-trace=1. */
+	char *tr = h_read_file("/proc/sys/debug/exception-trace", NULL);
+	assert_non_null(tr);
+	snprintf(t->trace, sizeof(t->trace), "%s", tr);
+	free(tr);
+	h_write_file("/proc/sys/debug/exception-trace", "1\n", 0644);
+
+	static const char *const args[] = { "--kmsg", NULL };
+	struct mld_opts o = { .args = args };
+	mld_start(&t->m, &o);
+
+	/* A: an OOM kill (dd's 64 MiB buffer), a segfault; then, once told,
+	 * another; then what the test gives it, written to /dev/kmsg. */
+	char script[512];
+	snprintf(script, sizeof(script),
+		 "dd if=/dev/zero of=/dev/null bs=64M count=1; /bin/%s;"
+		 " cat /f1 >/dev/null; /bin/%s; cat /f2 >/dev/kmsg; echo ka-end",
+		 t->segv, t->segv);
+	bundle(t, "a", script, 32l << 20);
+	bundle(t, "b", "cat /f1 >/dev/null", 0);
+	t->run_b = run(t, "b", t->id_b);
+	json_t *b = ctr_stats(t, t->id_b);
+	snprintf(cg_b, sizeof(cg_b), "%s", h_jstr(b, "cgroup"));
+	json_decref(b);
+	t->run_a = run(t, "a", t->id_a);
+	json_t *a = ctr_stats(t, t->id_a);
+	int pid_a = (int)h_jint(a, "pid");
+	char cg_a[1100];
+	snprintf(cg_a, sizeof(cg_a), "%s", h_jstr(a, "cgroup"));
+	json_decref(a);
+
+	/* The OOM kill: its summary names A's cgroup and the victim. */
+	char oom[1024], killed[1024];
+	uint64_t deadline = h_now_ms() + WAIT_MS;
+	for (;;) {
+		kmsg_wait(t, "oom-kill:", oom, sizeof(oom));
+		if (strstr(oom, t->id_a))
+			break;
+		if (h_now_ms() > deadline)
+			fail_msg("no OOM kill in %s", t->id_a);
+	}
+	const char *pp = strstr(oom, ",pid=");
+	assert_non_null(pp);
+	int victim = atoi(pp + 5);
+	snprintf(want, sizeof(want), "Memory cgroup out of memory: Killed "
+		 "process %d ", victim);
+	kmsg_wait(t, want, killed, sizeof(killed));
+	/* The first segfault. */
+	char seg1[1024], seg2[1024];
+	snprintf(want, sizeof(want), "%s[", t->segv);
+	kmsg_wait(t, want, seg1, sizeof(seg1));
+	int pid1 = atoi(seg1 + strlen(want));
+
+	/* The second, while memlogd is stopped; its pid then goes to a
+	 * process of B's, named the same, before memlogd reads the
+	 * record. */
+	h_freeze(t->m.pid);
+	close(fifo_writer(t, "a", "f1"));
+	kmsg_wait(t, want, seg2, sizeof(seg2));
+	int pid2 = atoi(seg2 + strlen(want));
+	/* A's process of that pid must have been reaped first. */
+	char ppath[64];
+	snprintf(ppath, sizeof(ppath), "/proc/%d/stat", pid2);
+	deadline = h_now_ms() + WAIT_MS;
+	while (access(ppath, F_OK) == 0) {
+		if (h_now_ms() > deadline)
+			fail_msg("pid %d was not reaped", pid2);
+		h_sleep_ms(1);
+	}
+	/* /proc's start times count in ticks of 10 ms: the new process
+	 * must start a few ticks after the record to be told apart. */
+	h_sleep_ms(50);
+	pid_t reused = reuse_pid(t, pid2, cg_b);
+	h_thaw(t->m.pid);
+
+	/* A line forged from inside A: a segfault of A's first process, in
+	 * the kernel's words, at priority 0. */
+	snprintf(line, sizeof(line), "sh[%d]: segfault at 10 ip "
+		 "000000000040161e sp 00007ffc887c5470 error 6 in "
+		 "sh[161e,401000+78000] likely on CPU 1 (core 1, socket 0)",
+		 pid_a);
+	int f2 = fifo_writer(t, "a", "f2");
+	h_writef(f2, "<0>%s\n", line);
+	close(f2);
+	assert_int_equal(h_wait_pid(t->run_a, WAIT_MS), 0);
+	t->run_a = 0;
+
+	/* On the host: the OOM report is A's, as is the first segfault. */
+	json_t *e = stored(t, oom);
+	expect_attr(e, "event", "oom");
+	expect_attr(e, "container", t->id_a);
+	expect_attr(e, "container_id", t->id_a);
+	expect_attr(e, "cgroup", cg_a);
+	snprintf(want, sizeof(want), "%d", victim);
+	expect_attr(e, "pid", want);
+	json_decref(e);
+	e = stored(t, killed);
+	expect_attr(e, "event", "oom");
+	expect_attr(e, "container", t->id_a);
+	expect_attr(e, "pid", want);
+	json_decref(e);
+	e = stored(t, seg1);
+	expect_attr(e, "event", "segfault");
+	expect_attr(e, "container", t->id_a);
+	expect_attr(e, "container_id", t->id_a);
+	expect_attr(e, "cgroup", cg_a);
+	snprintf(want, sizeof(want), "%d", pid1);
+	expect_attr(e, "pid", want);
+	json_decref(e);
+	/* The reused pid: the record is about A's process, which is gone;
+	 * B's process of that pid started after it. Neither. */
+	e = stored(t, seg2);
+	expect_attr(e, "event", "segfault");
+	if (reused > 0) {
+		expect_attr(e, "container", NULL);
+	} else {
+		print_message("# pid %d could not be had again (others took "
+			      "it first); its check not made\n", pid2);
+	}
+	json_decref(e);
+	/* The forgery: written by a process, so facility 1: no event. */
+	e = stored(t, line);
+	if (h_jint(e, "facility") == 0)
+		fail_msg("a line written to /dev/kmsg got facility 0");
+	expect_attr(e, "event", NULL);
+	expect_attr(e, "container", NULL);
+	json_decref(e);
+
+	if (t->reuser > 0) {
+		kill(t->reuser, SIGKILL);
+		waitpid(t->reuser, NULL, 0);
+		t->reuser = 0;
+	}
+	close(fifo_writer(t, "b", "f1"));
+	assert_int_equal(h_wait_pid(t->run_b, WAIT_MS), 0);
+	t->run_b = 0;
+	mld_stop(&t->m);
+}
+
+/* An OOM report as one group, from a stand-in for /dev/kmsg (any user):
+ * every record of it carries event=oom and the victim's pid, except a
+ * line a process wrote in between (facility 1), even one that reads as
+ * the report's end, and another kernel event (a segfault's), which is
+ * its own. */
+static void test_oom_group_stand_in(void **state)
+{
+	struct ka *t = *state;
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/fake", t->m.dir);
+	h_write_file(path,
+		     "6,1,1000,-;hog invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL),"
+		     " order=0, oom_score_adj=0\n"
+		     "6,2,1001,-;Memory cgroup stats for /memlogtest:\n"
+		     "11,3,1002,-;Memory cgroup out of memory: Killed process 1 (sh)"
+		     " total-vm:1kB, anon-rss:1kB, file-rss:0kB, shmem-rss:0kB,"
+		     " UID:0 pgtables:1kB oom_score_adj:0\n"
+		     "6,4,1003,-;x[77]: segfault at 10 ip 000000000040161e sp"
+		     " 00007ffc887c5470 error 6 in x[161e,401000+78000] likely on"
+		     " CPU 1 (core 1, socket 0)\n"
+		     "6,5,1004,-;oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),"
+		     "cpuset=/,mems_allowed=0,oom_memcg=/memlogtest,"
+		     "task_memcg=/memlogtest,task=hog,pid=17088,uid=0\n"
+		     "3,6,1005,-;Memory cgroup out of memory: Killed process 17088"
+		     " (hog) total-vm:35372kB, anon-rss:32256kB, file-rss:0kB,"
+		     " shmem-rss:0kB, UID:0 pgtables:112kB oom_score_adj:0\n",
+		     0644);
+	static const char *const args[] = { "--kmsg=%D/fake", NULL };
+	struct mld_opts o = { .args = args };
+	mld_start(&t->m, &o);
+	static const char *const group[] = {
+		"hog invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, "
+		"oom_score_adj=0",
+		"Memory cgroup stats for /memlogtest:",
+		"oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,"
+		"mems_allowed=0,oom_memcg=/memlogtest,task_memcg=/memlogtest,"
+		"task=hog,pid=17088,uid=0",
+		"Memory cgroup out of memory: Killed process 17088 (hog) "
+		"total-vm:35372kB, anon-rss:32256kB, file-rss:0kB, shmem-rss:0kB, "
+		"UID:0 pgtables:112kB oom_score_adj:0",
+	};
+	for (size_t i = 0; i < sizeof(group) / sizeof(group[0]); i++) {
+		json_t *e = stored(t, group[i]);
+		expect_attr(e, "event", "oom");
+		expect_attr(e, "pid", "17088");
+		json_decref(e);
+	}
+	json_t *e = stored(t, "Memory cgroup out of memory: Killed process 1 "
+			   "(sh) total-vm:1kB, anon-rss:1kB, file-rss:0kB, "
+			   "shmem-rss:0kB, UID:0 pgtables:1kB oom_score_adj:0");
+	expect_attr(e, "event", NULL);
+	expect_attr(e, "pid", NULL);
+	json_decref(e);
+	e = stored(t, "x[77]: segfault at 10 ip 000000000040161e sp "
+		   "00007ffc887c5470 error 6 in x[161e,401000+78000] likely on "
+		   "CPU 1 (core 1, socket 0)");
+	expect_attr(e, "event", "segfault");
+	expect_attr(e, "pid", "77");
+	json_decref(e);
+	mld_stop(&t->m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_container_events, ka_setup,
+						ka_teardown),
+		cmocka_unit_test_setup_teardown(test_oom_group_stand_in, ka_setup,
+						ka_teardown),
+	};
+	return h_run_group("kattr", tests, sizeof(tests) / sizeof(tests[0]),
+			   NULL, NULL);
+}
