@@ -68,6 +68,10 @@ static void usage(FILE *f)
 "  --memlog-capture BOOL     register stdout/stderr with memlogd (default true)\n"
 "  --memlog-config FILE      config file (default $" CONF_ENV ", else\n"
 "                            " CONF_DEFAULT_PATH ", which may be absent)\n"
+"  --memlog-view-dir DIR     where memlogd makes the containers' views:\n"
+"                            DIR/ID.sock is bind-mounted into container ID\n"
+"                            at /var/run/memlogdq.sock (default\n"
+"                            " CONF_DEFAULT_VIEW_DIR ")\n"
 "  --memlog-show-config      print the settings in effect as JSON and exit\n"
 "  --memlog-hook NAME        run as container NAME's createRuntime hook\n"
 "                            (memlog-runc adds it to config.json): tell\n"
@@ -85,12 +89,13 @@ static void usage(FILE *f)
 /* Settings in effect, as JSON, for --memlog-show-config. */
 static int show_config(const struct runc_conf *c, const char *path)
 {
-	json_t *o = json_pack("{s:s?, s:s, s:s, s:I, s:b, s:s, s:i, s:O}",
+	json_t *o = json_pack("{s:s?, s:s, s:s, s:I, s:b, s:s, s:s, s:i, s:O}",
 			      "config", path, "socket", c->socket,
 			      "runtime", c->runtime,
 			      "pids_limit", (json_int_t)c->pids_limit,
 			      "capture", c->capture,
 			      "docker_root", c->docker_root,
+			      "view_dir", c->view_dir,
 			      "id_length", (int)c->id_length,
 			      "name_annotations", c->name_annotations);
 
@@ -278,6 +283,28 @@ static bool apply_pids_default(const struct rtlog *log, const char *path,
 	return true;
 }
 
+/* The container's view (docs/kernel.md), which memlogd made when the
+ * container was announced: at LinuxKit's query path inside, so that an
+ * unmodified logread there reads the container's own log. */
+static void add_view_mount(const struct rtlog *log, const char *path,
+			   json_t *spec, const struct runc_conf *c,
+			   const char *id)
+{
+	char sock[4096];
+	struct stat st;
+
+	if ((size_t)snprintf(sock, sizeof(sock), "%s/%s.sock", c->view_dir,
+			     id) >= sizeof(sock) ||
+	    stat(sock, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return; /* memlogd serves no views */
+	int r = spec_add_bind(spec, sock, "/var/run/memlogdq.sock");
+	if (r < 0)
+		rtlog_printf(log, "warning", "memlog-runc: no log view in the "
+			     "container: cannot add a mount to %s: %s", path,
+			     r == -EINVAL ? "mounts has an unexpected shape"
+					  : strerror(-r));
+}
+
 /* The container's kernel events (docs/kernel.md): memlog-runc runs
  * again as its createRuntime hook and tells memlogd its pid, cgroup and
  * namespaces. Returns true when spec was changed. Only as root: memlogd
@@ -306,12 +333,15 @@ static bool add_register_hook(const struct rtlog *log, const char *path,
 		return false;
 	}
 	r = spec_add_hook(spec, "createRuntime", self, args, 10);
-	if (r < 0)
+	if (r < 0) {
 		rtlog_printf(log, "warning", "memlog-runc: kernel events not "
 			     "attributed: cannot add a hook to %s: %s", path,
 			     r == -EINVAL ? "hooks has an unexpected shape"
 					  : strerror(-r));
-	return r == 0;
+		return false;
+	}
+	add_view_mount(log, path, spec, c, id);
+	return true;
 }
 
 /* config.json again, with memlog-runc's edits. */
@@ -586,6 +616,8 @@ int main(int argc, char **argv)
 	}
 	if (a.own.socket)
 		conf.socket = a.own.socket;
+	if (a.own.view_dir)
+		conf.view_dir = a.own.view_dir;
 	if (a.own.runtime)
 		conf.runtime = a.own.runtime;
 	if (a.own.pids_limit_set)

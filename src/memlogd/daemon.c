@@ -1,5 +1,6 @@
 #include "daemon.h"
 #include "listen.h"
+#include "view.h"
 #include "diag.h"
 #include "fileio.h"
 #include "stats.h"
@@ -24,6 +25,23 @@
 #define ACCEPT_PER_TURN 64
 #define TICK_MS 1000
 #define SWEEP_PER_TICK 4096 /* source table slots looked at per tick */
+
+/* A registered container's view follows its registry entry (view.h). */
+static void view_added(void *arg, struct ctr *c)
+{
+	struct daemon *d = arg;
+
+	if (!c->view)
+		c->view = view_open(&d->loop, &d->readers, &d->store,
+				    d->cfg->view_dir, c, d->cfg->view_readers);
+}
+
+static void view_removed(void *arg, struct ctr *c)
+{
+	(void)arg;
+	view_close(c->view);
+	c->view = NULL;
+}
 
 static void query_event(struct ev *ev, uint32_t events)
 {
@@ -453,6 +471,15 @@ int daemon_init(struct daemon *d, const struct memlogd_config *cfg,
 			      &d->store)) < 0)
 		return r;
 	d->reg.ctrs = &d->ctrs;
+	if (cfg->views) {
+		d->ctrs.added = view_added;
+		d->ctrs.removed = view_removed;
+		d->ctrs.hook_arg = d;
+		/* Those kept from before a restart get theirs again. */
+		for (uint32_t i = 0; i < d->ctrs.n; i++)
+			if (!d->ctrs.v[i]->recognized)
+				view_added(d, d->ctrs.v[i]);
+	}
 	d->query_ev = (struct ev){ .fd = query_fd, .cb = query_event };
 	if ((r = loop_watch(&d->loop, &d->query_ev, EPOLLIN)) < 0 ||
 	    (r = watch_signals(d)) < 0)

@@ -68,6 +68,9 @@ struct reader {
 	uint32_t ndefs;
 	char *out;               /* encoded bytes not yet written */
 	size_t out_off, out_len, out_cap;
+	/* A container's view (view.h): only its own sources, its kernel
+	 * events and the kernel log's gap markers; no stats. NULL: all. */
+	char *view_name, *view_id;
 	uint64_t sent;           /* entries sent */
 	uint64_t missed;         /* entries reported missed */
 };
@@ -110,6 +113,11 @@ int readers_init(struct readers *rs, struct loop *loop, struct store *store,
 /* A new query client on fd (already non-blocking); refused with an error
  * line when there are too many. */
 void readers_accept(struct readers *rs, int fd);
+
+/* A query client of container id's view (its sources are name and
+ * name.out); refused when the view has max clients already. */
+void readers_accept_view(struct readers *rs, int fd, const char *name,
+			 const char *id, uint32_t max);
 
 /* The console mirror on fd; follows from the oldest entry. Returns 0 or
  * -ENOMEM. */

@@ -195,14 +195,16 @@ static void bundle(const struct ka *t, const char *name, const char *script,
 
 static pid_t run(struct ka *t, const char *name, const char *id)
 {
-	char b[128], root[128], err[128], prog[256];
+	char b[128], root[128], err[128], prog[256], views[160];
 
 	snprintf(b, sizeof(b), "%s/%s", t->dir, name);
 	snprintf(root, sizeof(root), "%s/runc", t->dir);
 	snprintf(err, sizeof(err), "%s/%s.err", t->dir, name);
+	snprintf(views, sizeof(views), "%s/views", t->m.dir);
 	h_prog(prog, sizeof(prog), "memlog-runc");
 	const char *argv[] = { prog, "--memlog-runtime", RUNC,
-			       "--memlog-socket", t->m.log, "--root", root,
+			       "--memlog-socket", t->m.log,
+			       "--memlog-view-dir", views, "--root", root,
 			       "run", "--bundle", b, id, NULL };
 	return h_spawn(argv, err, true);
 }
@@ -275,6 +277,51 @@ static json_t *stored(const struct ka *t, const char *msg)
 		h_sleep_ms(ms);
 		ms = ms < 64 ? ms * 2 : ms;
 	}
+}
+
+/* What container id's view answers to req. */
+static char *view_ask(const struct ka *t, const char *id, const char *req,
+		      size_t *len)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/views/%s.sock", t->m.dir, id);
+	int fd = h_connect(path);
+	h_write_all(fd, req, strlen(req));
+	return h_read_all_close(fd, H_TIMEOUT_MS, len);
+}
+
+/* Container id's view holds only its own sources and kernel events
+ * attributed to it (and gap markers); and each of want. */
+static void check_view(const struct ka *t, const char *id,
+		       const char *const *want)
+{
+	size_t len;
+	char *s = view_ask(t, id, "dump\n", &len);
+	json_t *a = h_ndjson(s, len), *e;
+	char out[64];
+	size_t i;
+
+	free(s);
+	snprintf(out, sizeof(out), "%s.out", id);
+	json_array_foreach(a, i, e) {
+		const char *src = h_jstr(e, "source");
+		if (!strcmp(src, id) || !strcmp(src, out))
+			continue;
+		json_t *cid = json_object_get(json_object_get(e, "attrs"),
+					      "container_id");
+		if (!strcmp(src, "kmsg") && (json_is_true(json_object_get(e, "marker")) ||
+		    (json_is_string(cid) && !strcmp(json_string_value(cid), id))))
+			continue;
+		h_print_entries(a);
+		fail_msg("%s's view has \"%s\" of %s", id, h_jstr(e, "msg"), src);
+	}
+	for (; *want; want++)
+		if (!h_find_msg(a, *want)) {
+			h_print_entries(a);
+			fail_msg("%s's view lacks \"%s\"", id, *want);
+		}
+	json_decref(a);
 }
 
 static const char *attr(json_t *e, const char *key)
@@ -407,7 +454,14 @@ static void test_container_events(void **state)
 		 " cat /f1 >/dev/null; /bin/%s; cat /f2 >/dev/kmsg; echo ka-end",
 		 t->segv, t->segv);
 	bundle(t, "a", script, 32l << 20);
-	bundle(t, "b", "cat /f1 >/dev/null", 0);
+	bundle(t, "b", "echo kb-line; cat /f1 >/dev/null;"
+	       " /bin/logread >/tmp/lr.out 2>&1", 0);
+	/* memlog's logread, with its libraries, in B. */
+	char lr[256];
+	h_prog(lr, sizeof(lr), "logread");
+	sh("set -e; r=%s/b/rootfs; cp %s $r/bin/logread;"
+	   " for l in $(ldd %s | grep -o '/[^ ]*'); do"
+	   " mkdir -p $r$(dirname $l); cp -L $l $r$l; done", t->dir, lr, lr);
 	t->run_b = run(t, "b", t->id_b);
 	json_t *b = ctr_stats(t, t->id_b);
 	snprintf(cg_b, sizeof(cg_b), "%s", h_jstr(b, "cgroup"));
@@ -521,9 +575,37 @@ static void test_container_events(void **state)
 		waitpid(t->reuser, NULL, 0);
 		t->reuser = 0;
 	}
+	/* Each container's view: its own lines and events only. */
+	const char *want_a[] = { "ka-end", oom, killed, seg1, NULL };
+	const char *want_b[] = { "kb-line", NULL };
+	check_view(t, t->id_a, want_a);
+	check_view(t, t->id_b, want_b);
+	/* No stats there: they name every container. */
+	size_t len;
+	char *s = view_ask(t, t->id_b, "stats\n", &len);
+	if (!strstr(s, "\"error\""))
+		fail_msg("a view answered stats: %.200s", s);
+	free(s);
+	/* Inside B, LinuxKit's query path is B's view. */
+	char cfg[256];
+	snprintf(cfg, sizeof(cfg), "%s/b/config.json", t->dir);
+	char *text = h_read_file(cfg, NULL);
+	snprintf(line, sizeof(line), "/views/%s.sock", t->id_b);
+	if (!text || !strstr(text, "/var/run/memlogdq.sock") || !strstr(text, line))
+		fail_msg("B's config.json has no mount of its view");
+	free(text);
+
 	close(fifo_writer(t, "b", "f1"));
 	assert_int_equal(h_wait_pid(t->run_b, WAIT_MS), 0);
 	t->run_b = 0;
+	/* An unmodified logread inside B, at LinuxKit's default path:
+	 * B's own line, none of A's. */
+	snprintf(line, sizeof(line), "%s/b/rootfs/tmp/lr.out", t->dir);
+	text = h_read_file(line, NULL);
+	if (!text || !strstr(text, "kb-line") || strstr(text, "ka-end") ||
+	    strstr(text, t->segv))
+		fail_msg("logread inside B printed: %s", text ? text : "(nothing)");
+	free(text);
 	mld_stop(&t->m);
 }
 
