@@ -6,10 +6,14 @@
  *   second segfault whose pid the test hands to a process in container B
  *   (through /proc/sys/kernel/ns_last_pid) while memlogd is stopped, and
  *   a segfault line forged from inside A through /dev/kmsg;
- * - container B: waits, holding the reused pid's cgroup.
+ * - container B: waits, holding the reused pid's cgroup; a packet goes
+ *   out through a veth into its network namespace, logged by a LOG rule
+ *   on the host's side.
  * On the host the OOM report and the first segfault carry container=A,
  * its id, cgroup and the victim's pid; the reused pid is attributed to
- * neither container; the forged line is no event at all.
+ * neither container; the forged line is no event at all; the netfilter
+ * line is B's. Each container's view (its query socket) holds only its
+ * own lines and events, and memlog's logread inside B reads B's.
  * The test's own names (a per-run container id and segfault program)
  * pick its records out of a kernel log that others write to too. */
 #include "harness.h"
@@ -21,6 +25,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -49,6 +56,8 @@ struct ka {
 	char trace[8];          /* debug.exception-trace before, or "" */
 	pid_t run_a, run_b;     /* memlog-runc run */
 	pid_t reuser;           /* the process given the reused pid */
+	char veth[16];          /* the host side of B's veth, or "" */
+	char nf_rule[128];      /* the LOG rule's iptables arguments */
 };
 
 static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -94,6 +103,14 @@ static int ka_teardown(void **state)
 	if (t->reuser > 0) {
 		kill(t->reuser, SIGKILL);
 		waitpid(t->reuser, NULL, 0);
+	}
+	if (t->nf_rule[0]) {
+		snprintf(cmd, sizeof(cmd), "iptables -D %s 2>/dev/null", t->nf_rule);
+		IGNORE(system(cmd));
+	}
+	if (t->veth[0]) {
+		snprintf(cmd, sizeof(cmd), "ip link del %s 2>/dev/null", t->veth);
+		IGNORE(system(cmd));
 	}
 	if (t->m.pid)
 		kill(t->m.pid, SIGCONT);
@@ -464,6 +481,7 @@ static void test_container_events(void **state)
 	   " mkdir -p $r$(dirname $l); cp -L $l $r$l; done", t->dir, lr, lr);
 	t->run_b = run(t, "b", t->id_b);
 	json_t *b = ctr_stats(t, t->id_b);
+	int pid_b = (int)h_jint(b, "pid");
 	snprintf(cg_b, sizeof(cg_b), "%s", h_jstr(b, "cgroup"));
 	json_decref(b);
 	t->run_a = run(t, "a", t->id_a);
@@ -575,9 +593,52 @@ static void test_container_events(void **state)
 		waitpid(t->reuser, NULL, 0);
 		t->reuser = 0;
 	}
+	/* Netfilter: a veth into B's network namespace and a LOG rule on
+	 * the host's side; a packet out through it. */
+	char nf[1024] = "kb-line", prefix[32], peer[16];
+	bool nf_tried = access("/usr/sbin/iptables", X_OK) == 0 &&
+			access("/usr/sbin/ip", X_OK) == 0;
+	if (nf_tried) {
+		int k = (int)(getpid() % 100000);
+		snprintf(t->veth, sizeof(t->veth), "kah%d", k);
+		snprintf(peer, sizeof(peer), "kap%d", k);
+		snprintf(prefix, sizeof(prefix), "ka-nf-%d: ", k);
+		sh("ip link add %s type veth peer name %s && ip link set %s netns %d"
+		   " && ip addr add 10.213.%d.1/30 dev %s && ip link set %s up",
+		   t->veth, peer, peer, pid_b, k % 250, t->veth, t->veth);
+		snprintf(t->nf_rule, sizeof(t->nf_rule),
+			 "OUTPUT -o %s -j LOG --log-prefix '%s'", t->veth, prefix);
+		sh("iptables -A %s", t->nf_rule);
+		int u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		struct sockaddr_in to = { .sin_family = AF_INET,
+					  .sin_port = htons(9) };
+		to.sin_addr.s_addr = htonl((10u << 24) | (213u << 16) |
+					   ((unsigned)(k % 250) << 8) | 2u);
+		assert_true(u >= 0);
+		assert_int_equal(sendto(u, "x", 1, 0, (struct sockaddr *)&to,
+					sizeof(to)), 1);
+		close(u);
+		kmsg_wait(t, prefix, nf, sizeof(nf));
+		char *all = h_read_file("/proc/sys/net/netfilter/nf_log_all_netns",
+					NULL);
+		bool all_netns = all && all[0] == '1';
+		free(all);
+		e = stored(t, nf);
+		expect_attr(e, "event", "netfilter");
+		/* With nf_log_all_netns=1 any namespace could have written
+		 * it: untrusted, nobody's. */
+		expect_attr(e, "container", all_netns ? NULL : t->id_b);
+		expect_attr(e, "untrusted", all_netns ? "1" : NULL);
+		json_decref(e);
+		if (all_netns)
+			snprintf(nf, sizeof(nf), "kb-line");
+	} else {
+		print_message("# no iptables or ip: netfilter not tried\n");
+	}
+
 	/* Each container's view: its own lines and events only. */
 	const char *want_a[] = { "ka-end", oom, killed, seg1, NULL };
-	const char *want_b[] = { "kb-line", NULL };
+	const char *want_b[] = { "kb-line", nf, NULL };
 	check_view(t, t->id_a, want_a);
 	check_view(t, t->id_b, want_b);
 	/* No stats there: they name every container. */
