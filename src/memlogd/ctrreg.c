@@ -428,7 +428,7 @@ void ctrreg_tick(struct ctrreg *r, uint64_t now_ms)
 
 size_t ctrreg_json_bound(const struct ctrreg *r)
 {
-	return 256 + (size_t)r->n * (JSON_ESCAPE_BOUND(CTR_NAME_MAX) +
+	return 384 + (size_t)r->n * (JSON_ESCAPE_BOUND(CTR_NAME_MAX) +
 				     JSON_ESCAPE_BOUND(CTR_CGROUP_MAX) +
 				     CTR_ID_MAX + 200);
 }
@@ -447,10 +447,16 @@ size_t ctrreg_json(const struct ctrreg *r, char *out, uint64_t now_ms)
 {
 	size_t n = (size_t)sprintf(out, "\"containers\":{\"registered\":%" PRIu64
 				   ",\"refused\":%" PRIu64 ",\"evicted\":%" PRIu64
-				   ",\"known\":%" PRIu32 ",\"max\":%" PRIu32
-				   ",\"list\":[", r->registered, r->refused,
-				   r->evicted, r->n, r->max);
+				   ",\"known\":%" PRIu32 ",\"max\":%" PRIu32,
+				   r->registered, r->refused, r->evicted, r->n,
+				   r->max);
 
+	/* Whether reaped tasks can be attributed (procwatch.h). */
+	if (r->pw)
+		n += (size_t)sprintf(out + n, ",\"tasks\":{\"followed\":%" PRIu32
+				     ",\"not_followed\":%" PRIu64 ",\"losses\":%"
+				     PRIu64 "}", r->pw->n, r->pw->full, r->pw->lost);
+	n += (size_t)sprintf(out + n, ",\"list\":[");
 	for (uint32_t i = 0; i < r->n; i++) {
 		const struct ctr *c = r->v[i];
 		n += (size_t)sprintf(out + n, "%s{\"name\":", i ? "," : "");
