@@ -3,15 +3,16 @@
  * real kernel log (root, runc, busybox and a C compiler; skipped with the
  * reason otherwise):
  * - container A (a 32 MiB memory limit): an OOM kill, a segfault, a
- *   second segfault whose pid the test hands to a process in container B
- *   (through /proc/sys/kernel/ns_last_pid) while memlogd is stopped, and
- *   a segfault line forged from inside A through /dev/kmsg;
+ *   seccomp kill, a second segfault whose pid the test hands to a process
+ *   in container B (through /proc/sys/kernel/ns_last_pid) while memlogd
+ *   is stopped, and a segfault line forged from inside A through
+ *   /dev/kmsg;
  * - container B: waits, holding the reused pid's cgroup; a packet goes
  *   out through a veth into its network namespace, logged by a LOG rule
  *   on the host's side.
- * On the host the OOM report and the first segfault carry container=A,
- * its id, cgroup and the victim's pid; the reused pid is attributed to
- * neither container; the forged line is no event at all; the netfilter
+ * On the host the OOM report, the first segfault and the seccomp kill
+ * carry container=A, its id, cgroup and the pid; the reused pid is
+ * attributed to neither container; the forged line is no event at all; the netfilter
  * line is B's. Each container's view (its query socket) holds only its
  * own lines and events, and memlog's logread inside B reads B's.
  * The test's own names (a per-run container id and segfault program)
@@ -36,11 +37,32 @@
 #define WAIT_MS 20000
 #define IGNORE(x) do { if (x) {} } while (0)
 
+/* The test's program: a segfault; with "seccomp", a seccomp kill (of
+ * getppid); with "pause", nothing. */
 static const char segv_src[] =
+	"#include <linux/filter.h>\n"
+	"#include <linux/seccomp.h>\n"
+	"#include <stddef.h>\n"
+	"#include <string.h>\n"
+	"#include <sys/prctl.h>\n"
+	"#include <sys/syscall.h>\n"
 	"#include <unistd.h>\n"
 	"int main(int argc, char **argv)\n"
 	"{\n"
-	"\t(void)argv;\n"
+	"\tif (argc > 1 && !strcmp(argv[1], \"seccomp\")) {\n"
+	"\t\tstruct sock_filter f[] = {\n"
+	"\t\t\tBPF_STMT(BPF_LD | BPF_W | BPF_ABS,\n"
+	"\t\t\t\t offsetof(struct seccomp_data, nr)),\n"
+	"\t\t\tBPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_getppid, 0, 1),\n"
+	"\t\t\tBPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),\n"
+	"\t\t\tBPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),\n"
+	"\t\t};\n"
+	"\t\tstruct sock_fprog p = { 4, f };\n"
+	"\t\tprctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);\n"
+	"\t\tprctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &p);\n"
+	"\t\tsyscall(__NR_getppid);\n"
+	"\t\treturn 1;\n"
+	"\t}\n"
 	"\tif (argc > 1)\n"
 	"\t\tpause();\n"
 	"\t*(volatile int *)16 = 1;\n"
@@ -468,8 +490,8 @@ static void test_container_events(void **state)
 	char script[512];
 	snprintf(script, sizeof(script),
 		 "dd if=/dev/zero of=/dev/null bs=64M count=1; /bin/%s;"
-		 " cat /f1 >/dev/null; /bin/%s; cat /f2 >/dev/kmsg; echo ka-end",
-		 t->segv, t->segv);
+		 " /bin/%s seccomp; cat /f1 >/dev/null; /bin/%s;"
+		 " cat /f2 >/dev/kmsg; echo ka-end", t->segv, t->segv, t->segv);
 	bundle(t, "a", script, 32l << 20);
 	bundle(t, "b", "echo kb-line; cat /f1 >/dev/null;"
 	       " /bin/logread >/tmp/lr.out 2>&1", 0);
@@ -517,6 +539,18 @@ static void test_container_events(void **state)
 	snprintf(want, sizeof(want), "%s[", t->segv);
 	kmsg_wait(t, want, seg1, sizeof(seg1));
 	int pid1 = atoi(seg1 + strlen(want));
+	/* The seccomp kill (audit's record, printed without auditd). */
+	char sc[1024], comm[48];
+	snprintf(comm, sizeof(comm), " comm=\"%s\" ", t->segv);
+	deadline = h_now_ms() + WAIT_MS;
+	do {
+		kmsg_wait(t, "audit: type=1326 ", sc, sizeof(sc));
+		if (h_now_ms() > deadline)
+			fail_msg("no seccomp kill of %s", t->segv);
+	} while (!strstr(sc, comm));
+	const char *scp = strstr(sc, " pid=");
+	assert_non_null(scp);
+	int pid_sc = atoi(scp + 5);
 
 	/* The second, while memlogd is stopped; its pid then goes to a
 	 * process of B's, named the same, before memlogd reads the
@@ -554,8 +588,16 @@ static void test_container_events(void **state)
 	assert_int_equal(h_wait_pid(t->run_a, WAIT_MS), 0);
 	t->run_a = 0;
 
-	/* On the host: the OOM report is A's, as is the first segfault. */
-	json_t *e = stored(t, oom);
+	/* On the host: the OOM report is A's, as are the first segfault
+	 * and the seccomp kill. */
+	json_t *e;
+	e = stored(t, sc);
+	expect_attr(e, "event", "seccomp");
+	expect_attr(e, "container", t->id_a);
+	snprintf(want, sizeof(want), "%d", pid_sc);
+	expect_attr(e, "pid", want);
+	json_decref(e);
+	e = stored(t, oom);
 	expect_attr(e, "event", "oom");
 	expect_attr(e, "container", t->id_a);
 	expect_attr(e, "container_id", t->id_a);
@@ -644,7 +686,7 @@ static void test_container_events(void **state)
 	}
 
 	/* Each container's view: its own lines and events only. */
-	const char *want_a[] = { "ka-end", oom, killed, seg1, NULL };
+	const char *want_a[] = { "ka-end", oom, killed, seg1, sc, NULL };
 	const char *want_b[] = { "kb-line", nf, NULL };
 	check_view(t, t->id_a, want_a);
 	check_view(t, t->id_b, want_b);
