@@ -38,11 +38,13 @@
 #define IGNORE(x) do { if (x) {} } while (0)
 
 /* The test's program: a segfault; with "seccomp", a seccomp kill (of
- * getppid); with "pause", nothing. */
+ * getppid); with "hog", memory until the OOM killer comes; with "pause",
+ * nothing. */
 static const char segv_src[] =
 	"#include <linux/filter.h>\n"
 	"#include <linux/seccomp.h>\n"
 	"#include <stddef.h>\n"
+	"#include <stdlib.h>\n"
 	"#include <string.h>\n"
 	"#include <sys/prctl.h>\n"
 	"#include <sys/syscall.h>\n"
@@ -63,6 +65,9 @@ static const char segv_src[] =
 	"\t\tsyscall(__NR_getppid);\n"
 	"\t\treturn 1;\n"
 	"\t}\n"
+	"\tif (argc > 1 && !strcmp(argv[1], \"hog\"))\n"
+	"\t\tfor (;;)\n"
+	"\t\t\tmemset(malloc(1 << 20), 1, 1 << 20);\n"
 	"\tif (argc > 1)\n"
 	"\t\tpause();\n"
 	"\t*(volatile int *)16 = 1;\n"
@@ -485,14 +490,16 @@ static void test_container_events(void **state)
 	struct mld_opts o = { .args = args };
 	mld_start(&t->m, &o);
 
-	/* A: an OOM kill (dd's 64 MiB buffer), a segfault; then, once told,
-	 * another; then what the test gives it, written to /dev/kmsg. */
+	/* A: an OOM kill (of a process named "k,pid=1", as any process may
+	 * name itself), a segfault, a seccomp kill; then, once told, another
+	 * segfault; then what the test gives it, written to /dev/kmsg. */
 	char script[512];
 	snprintf(script, sizeof(script),
-		 "dd if=/dev/zero of=/dev/null bs=64M count=1; /bin/%s;"
+		 "'/bin/k,pid=1' hog; /bin/%s;"
 		 " /bin/%s seccomp; cat /f1 >/dev/null; /bin/%s;"
 		 " cat /f2 >/dev/kmsg; echo ka-end", t->segv, t->segv, t->segv);
 	bundle(t, "a", script, 32l << 20);
+	sh("cp %s/%s '%s/a/rootfs/bin/k,pid=1'", t->dir, t->segv, t->dir);
 	bundle(t, "b", "echo kb-line; cat /f1 >/dev/null;"
 	       " /bin/logread >/tmp/lr.out 2>&1", 0);
 	/* memlog's logread, with its libraries, in B. */
@@ -518,7 +525,8 @@ static void test_container_events(void **state)
 	snprintf(cg_a, sizeof(cg_a), "%s", h_jstr(a, "cgroup"));
 	json_decref(a);
 
-	/* The OOM kill: its summary names A's cgroup and the victim. */
+	/* The OOM kill: its summary names A's cgroup; the victim's pid is
+	 * the Killed record's (the summary's first ",pid=" is the name's). */
 	char oom[1024], killed[1024];
 	uint64_t deadline = h_now_ms() + WAIT_MS;
 	for (;;) {
@@ -528,12 +536,12 @@ static void test_container_events(void **state)
 		if (h_now_ms() > deadline)
 			fail_msg("no OOM kill in %s", t->id_a);
 	}
-	const char *pp = strstr(oom, ",pid=");
-	assert_non_null(pp);
-	int victim = atoi(pp + 5);
-	snprintf(want, sizeof(want), "Memory cgroup out of memory: Killed "
-		 "process %d ", victim);
-	kmsg_wait(t, want, killed, sizeof(killed));
+	static const char kp[] = "Memory cgroup out of memory: Killed process ";
+	kmsg_wait(t, kp, killed, sizeof(killed));
+	int victim = atoi(killed + strlen(kp));
+	snprintf(want, sizeof(want), "%d (k,pid=1) ", victim);
+	if (strncmp(killed + strlen(kp), want, strlen(want)))
+		fail_msg("not the OOM kill of k,pid=1: %s", killed);
 	/* The first segfault. */
 	char seg1[1024], seg2[1024];
 	snprintf(want, sizeof(want), "%s[", t->segv);
