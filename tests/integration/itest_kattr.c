@@ -753,7 +753,8 @@ static void test_oom_group_stand_in(void **state)
 		     "task_memcg=/memlogtest,task=hog,pid=17088,uid=0\n"
 		     "3,6,1005,-;Memory cgroup out of memory: Killed process 17088"
 		     " (hog) total-vm:35372kB, anon-rss:32256kB, file-rss:0kB,"
-		     " shmem-rss:0kB, UID:0 pgtables:112kB oom_score_adj:0\n",
+		     " shmem-rss:0kB, UID:0 pgtables:112kB oom_score_adj:0\n"
+		     "6,9,1006,-;after a gap\n",
 		     0644);
 	static const char *const args[] = { "--kmsg=%D/fake", NULL };
 	struct mld_opts o = { .args = args };
@@ -787,6 +788,34 @@ static void test_oom_group_stand_in(void **state)
 	expect_attr(e, "event", "segfault");
 	expect_attr(e, "pid", "77");
 	json_decref(e);
+	json_decref(stored(t, "after a gap"));
+
+	/* A container announced (as memlog-runc does before runc create),
+	 * as root: its view has the kernel log's gap markers, and none of
+	 * these records (none is its). */
+	if (geteuid() == 0) {
+		static const char ann[] = "kv\0container=memlog-ka-kv\0ack=1";
+		char *ans = h_register_acked(t->m.log, ann, sizeof(ann) - 1, NULL, 0);
+		free(ans);
+		size_t len;
+		char *s = view_ask(t, "memlog-ka-kv", "dump\n", &len);
+		json_t *a = h_ndjson(s, len), *v;
+		size_t i, markers = 0;
+		free(s);
+		json_array_foreach(a, i, v) {
+			if (!json_is_true(json_object_get(v, "marker"))) {
+				h_print_entries(a);
+				fail_msg("the view has \"%s\"", h_jstr(v, "msg"));
+			}
+			markers++;
+		}
+		if (markers != 2) {
+			h_print_entries(a);
+			fail_msg("%zu markers in the view, want 2 (seq 0, seq 7-8)",
+				 markers);
+		}
+		json_decref(a);
+	}
 	mld_stop(&t->m);
 }
 
