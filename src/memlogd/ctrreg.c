@@ -403,6 +403,16 @@ struct ctr *ctrreg_by_cgroup(struct ctrreg *r, const char *path, size_t len,
 
 void ctrreg_tick(struct ctrreg *r, uint64_t now_ms)
 {
+	if (r->pw && r->pw->reseed) {
+		r->pw->reseed = false;
+		if (r->pw->lost == 1)
+			store_notice(r->store, false, "containers: process "
+				     "events were lost (a burst of forks): the "
+				     "containers' ended tasks were forgotten "
+				     "(stats containers.tasks.losses)");
+		for (uint32_t i = 0; i < r->n; i++)
+			seed(r, r->v[i]);
+	}
 	for (uint32_t i = 0; i < r->n;) {
 		struct ctr *c = r->v[i];
 		if (!c->gone_ms && !c->recognized) {

@@ -128,10 +128,14 @@ static void readable(struct ev *ev, uint32_t events)
 	for (int turn = 0; turn < 256; turn++) {
 		ssize_t n = recv(ev->fd, m.buf, sizeof(m.buf), MSG_DONTWAIT);
 		if (n < 0 && errno == ENOBUFS) {
-			/* Events were lost: a pid may have been handed out
-			 * again unseen. */
+			/* Events were lost: a task may have ended and its pid
+			 * been handed out again unseen, so no entry can be
+			 * trusted. Everything is forgotten; the registry
+			 * seeds the containers' tasks again (reseed). */
 			w->lost++;
-			forget_ended(w, UINT64_MAX);
+			memset(w->t, 0, (size_t)(w->mask + 1) * sizeof(*w->t));
+			w->n = 0;
+			w->reseed = true;
 			continue;
 		}
 		if (n <= 0)

@@ -11,7 +11,9 @@
  * A pid the kernel hands out again is a fork of its own, seen before any
  * record about the new task: the old entry is replaced. A record stamped
  * before the entry's fork is never given it. If events were lost (the
- * socket's buffer overflowed), the ended tasks are forgotten: none is
+ * socket's buffer overflowed), every entry is forgotten (a task may have
+ * ended and its pid been reused unseen) and the registry seeds the
+ * containers' tasks again from their cgroups: an ended task is then not
  * attributed rather than one wrongly. */
 #ifndef MEMLOGD_PROCWATCH_H
 #define MEMLOGD_PROCWATCH_H
@@ -38,6 +40,9 @@ struct procwatch {
 	uint32_t n, mask;
 	uint64_t lost;           /* times events were lost */
 	uint64_t full;           /* tasks not followed: the table was full */
+	bool reseed;             /* events were lost: every entry was
+				  * forgotten, the tasks must be seeded
+				  * again (procwatch_add) */
 };
 
 /* Starts following (NULL when the connector cannot be had: not root, not
