@@ -146,6 +146,7 @@ static struct ctr *add(struct ctrreg *r)
 	if (c) {
 		r->v[r->n++] = c;
 		c->key = ++r->next_key ? r->next_key : ++r->next_key;
+		c->netnsid = -1;
 	}
 	return c;
 }
@@ -259,8 +260,12 @@ static void load(struct ctrreg *r, uint64_t now_ms)
 			if (c.m.gone || !c.m.pid || !alive(&c))
 				c.gone_ms = now_ms;
 			struct ctr *e = add(r);
-			if (e)
+			if (e) {
+				/* add() gave it its key (procwatch's). */
+				c.key = e->key;
+				c.netnsid = -1;
 				*e = c;
+			}
 		}
 		p = nl ? nl + 1 : end;
 	}
@@ -353,6 +358,7 @@ const char *ctrreg_register(struct ctrreg *r, const struct reg_msg *m,
 	bool fresh = !c->m.id[0] || c->recognized;
 	cm.uid = cred->uid;
 	c->m = cm;
+	c->netnsid = -1; /* its process may be another one now */
 	c->recognized = false;
 	c->since_ms = now_ms;
 	c->gone_ms = 0;

@@ -43,6 +43,8 @@ struct ctr {
 	uint64_t events;         /* kernel events attributed to it */
 	struct view *view;       /* its query socket, or NULL (view.h) */
 	uint32_t key;            /* never 0, never reused: procwatch's */
+	int32_t netnsid;         /* its network namespace's id (nflink.h),
+				  * or -1: not known yet */
 };
 
 struct ctrreg {

@@ -155,7 +155,16 @@ struct ctr *nflink_container(struct ctrreg *r, const struct kevent *ev)
 			struct ctr *c = r->v[j];
 			if (c->recognized || c->m.pid <= 0 || c->gone_ms)
 				continue;
-			if (pid_nsid(c->m.pid) == nsid)
+			/* Kept once known: a namespace's id does not change
+			 * while the container lives, and a LOG rule may
+			 * fire thousands of times a second. Not kept while
+			 * it has none (one is given when a veth is moved
+			 * there). */
+			int32_t id = c->netnsid >= 0 ? c->netnsid
+						     : pid_nsid(c->m.pid);
+			if (id >= 0)
+				c->netnsid = id;
+			if (id == nsid)
 				return c;
 		}
 	}

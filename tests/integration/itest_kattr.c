@@ -446,10 +446,12 @@ static pid_t reuse_pid(struct ka *t, int want, const char *cg)
 	return -1;
 }
 
-static void test_container_events(void **state)
+/* What the real-container tests need (else skipped, saying why): the
+ * test's kernel log reader at the end of the log, its dir, names and
+ * program, and segfaults printed (restored at teardown). */
+static void prepare(struct ka *t)
 {
-	struct ka *t = *state;
-	char line[1024], want[64], cg_b[1100];
+	char line[1024];
 
 	h_need_root("runc containers and /dev/kmsg need root");
 	if (access(RUNC, X_OK) || access("/bin/busybox", X_OK) ||
@@ -485,7 +487,14 @@ static void test_container_events(void **state)
 	snprintf(t->trace, sizeof(t->trace), "%s", tr);
 	free(tr);
 	h_write_file("/proc/sys/debug/exception-trace", "1\n", 0644);
+}
 
+static void test_container_events(void **state)
+{
+	struct ka *t = *state;
+	char line[1024], want[64], cg_b[1100];
+
+	prepare(t);
 	static const char *const args[] = { "--kmsg", NULL };
 	struct mld_opts o = { .args = args };
 	mld_start(&t->m, &o);
@@ -727,6 +736,43 @@ static void test_container_events(void **state)
 	mld_stop(&t->m);
 }
 
+/* A restart of memlogd keeps the registered container (STATE_DIR/
+ * containers) and follows its tasks again from its cgroup: a segfault
+ * after the restart, of a process reaped before memlogd reads the
+ * record, is still the container's. */
+static void test_restart_keeps_containers(void **state)
+{
+	struct ka *t = *state;
+	char script[256], seg[1024], want[64];
+
+	prepare(t);
+	static const char *const args[] = { "--kmsg", NULL };
+	struct mld_opts o = { .args = args };
+	mld_start(&t->m, &o);
+	/* Nothing on its stdout or stderr: their reader, memlogd, stops. */
+	snprintf(script, sizeof(script), "exec >/dev/null 2>&1; cat /f1;"
+		 " /bin/%s; cat /f2", t->segv);
+	bundle(t, "a", script, 0);
+	t->run_a = run(t, "a", t->id_a);
+	json_decref(ctr_stats(t, t->id_a));
+	mld_stop_keep(&t->m);
+	mld_start(&t->m, &o);
+	json_decref(ctr_stats(t, t->id_a));
+	/* The segfault once memlogd is waiting for records again. */
+	h_barrier(&t->m);
+	close(fifo_writer(t, "a", "f1"));
+	snprintf(want, sizeof(want), "%s[", t->segv);
+	kmsg_wait(t, want, seg, sizeof(seg));
+	json_t *e = stored(t, seg);
+	expect_attr(e, "event", "segfault");
+	expect_attr(e, "container", t->id_a);
+	json_decref(e);
+	close(fifo_writer(t, "a", "f2"));
+	assert_int_equal(h_wait_pid(t->run_a, WAIT_MS), 0);
+	t->run_a = 0;
+	mld_stop(&t->m);
+}
+
 /* An OOM report as one group, from a stand-in for /dev/kmsg (any user):
  * every record of it carries event=oom and the victim's pid, except a
  * line a process wrote in between (facility 1), even one that reads as
@@ -824,6 +870,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_container_events, ka_setup,
 						ka_teardown),
+		cmocka_unit_test_setup_teardown(test_restart_keeps_containers,
+						ka_setup, ka_teardown),
 		cmocka_unit_test_setup_teardown(test_oom_group_stand_in, ka_setup,
 						ka_teardown),
 	};
