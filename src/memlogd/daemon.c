@@ -43,6 +43,39 @@ static void view_removed(void *arg, struct ctr *c)
 	c->view = NULL;
 }
 
+#ifndef SO_PEERGROUPS
+#define SO_PEERGROUPS 59
+#endif
+
+/* Does the client on fd read everything: root, or a member of
+ * --readers-group (its groups as they were when it connected)? Else
+ * *uid is its uid. Credentials that cannot be had read nothing. */
+static bool reads_all(const struct daemon *d, int fd, uint32_t *uid)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	gid_t groups[256];
+
+	*uid = UINT32_MAX;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
+		return false;
+	*uid = cr.uid;
+	if (cr.uid == 0)
+		return true;
+	uint64_t want = d->cfg->readers_gid;
+	if (want == UINT64_MAX)
+		return false;
+	if (cr.gid == want)
+		return true;
+	len = sizeof(groups);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+		return false; /* ERANGE: more than 256 groups; not looked at */
+	for (size_t i = 0; i < len / sizeof(gid_t); i++)
+		if (groups[i] == want)
+			return true;
+	return false;
+}
+
 static void query_event(struct ev *ev, uint32_t events)
 {
 	struct daemon *d = container_of(ev, struct daemon, query_ev);
@@ -50,7 +83,11 @@ static void query_event(struct ev *ev, uint32_t events)
 	for (int i = 0; i < ACCEPT_PER_TURN; i++) {
 		int fd = accept4(ev->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd >= 0) {
-			readers_accept(&d->readers, fd);
+			uint32_t uid;
+			if (d->cfg->views && !reads_all(d, fd, &uid))
+				readers_accept_uid(&d->readers, fd, uid);
+			else
+				readers_accept(&d->readers, fd);
 			continue;
 		}
 		if (errno == EINTR || errno == ECONNABORTED)
@@ -472,6 +509,18 @@ int daemon_init(struct daemon *d, const struct memlogd_config *cfg,
 		return r;
 	d->reg.ctrs = &d->ctrs;
 	if (cfg->views) {
+		/* Sources from before this start (a restart, an upgrade)
+		 * are seen by their uid from now on only: who registered
+		 * them first is not known any more. */
+		d->uid_since = malloc((size_t)d->store.srcs.max * sizeof(uint64_t));
+		if (!d->uid_since)
+			return -ENOMEM;
+		for (uint32_t i = 0; i < d->store.srcs.max; i++)
+			d->uid_since[i] = d->store.ring.meta->next_seq;
+		d->reg.uid_since = d->uid_since;
+		d->readers.uid_since = d->uid_since;
+	}
+	if (cfg->views) {
 		d->ctrs.added = view_added;
 		d->ctrs.removed = view_removed;
 		d->ctrs.hook_arg = d;
@@ -751,6 +800,7 @@ void daemon_destroy(struct daemon *d)
 	readers_destroy(&d->readers);
 	ctrreg_destroy(&d->ctrs);
 	procwatch_close(d->pw);
+	free(d->uid_since);
 	if (d->sig_ev.fd >= 0)
 		close(d->sig_ev.fd);
 	if (d->reserve_fd >= 0)

@@ -66,6 +66,7 @@ struct daemon {
 	uint64_t next_tick_ms;   /* next housekeeping: timeouts, notices */
 	struct ctrreg ctrs;      /* the containers memlogd knows */
 	struct procwatch *pw;    /* their tasks (with --kmsg), or NULL */
+	uint64_t *uid_since;     /* per source slot (reader.h), with --views */
 	struct kernlog *kmsg;         /* --kmsg, or NULL */
 	struct syslog_listener *syslog; /* --syslog, or NULL */
 };

@@ -335,9 +335,23 @@ static bool in_view(const struct reader *r, const struct ring_entry *e)
 	       (!name[nl] || !strcmp(name + nl, ".out"));
 }
 
+/* A uid's own: a stdout or stderr source whose registrant (with
+ * credentials) was that uid, and only from when it became so: a name
+ * root used before keeps root's lines. */
+static bool own_by_uid(const struct reader *r, const struct ring_entry *e)
+{
+	const uint64_t *since = r->set->uid_since;
+	const struct srcinfo *s = srctab_at(&r->set->store->srcs, e->source);
+
+	return since && (s->stream == STREAM_STDOUT || s->stream == STREAM_STDERR) &&
+	       s->pid >= 0 && s->uid == r->uid && e->seq >= since[e->source];
+}
+
 static bool wanted(const struct reader *r, const struct ring_entry *e)
 {
 	if (r->view_id && !in_view(r, e))
+		return false;
+	if (r->uid_only && !own_by_uid(r, e))
 		return false;
 	if (r->has_prio && (e->priority < r->prio_min ||
 			    e->priority > r->prio_max))
@@ -560,9 +574,11 @@ static void start(struct reader *r, const struct query_req *q)
 
 	free(r->req);
 	r->req = NULL;
-	if (q->mode == QUERY_STATS && r->view_id) {
+	if (q->mode == QUERY_STATS && (r->view_id || r->uid_only)) {
 		/* The daemon's counters name every container. */
-		queue_error(r, "stats are not served in a container's view");
+		queue_error(r, r->view_id ? "stats are not served in a "
+			    "container's view" : "stats are served to root "
+			    "and --readers-group only");
 		return;
 	}
 	if (q->mode == QUERY_STATS) {
@@ -768,6 +784,16 @@ static uint32_t view_count(struct list *l, const char *id)
 	return n;
 }
 
+void readers_accept_uid(struct readers *rs, int fd, uint32_t uid)
+{
+	struct reader *r = accept_one(rs, fd);
+
+	if (r) {
+		r->uid_only = true;
+		r->uid = uid;
+	}
+}
+
 void readers_accept_view(struct readers *rs, int fd, const char *name,
 			 const char *id, uint32_t max)
 {
@@ -925,7 +951,7 @@ int readers_export(struct readers *rs, struct handover_reader **out,
 			/* A view's clients are not handed over (the handover
 			 * has no room for the view): their fds close at the
 			 * exec and they connect again. */
-			if (r->view_id)
+			if (r->view_id || r->uid_only)
 				continue;
 			if (k == cap)
 				break;

@@ -39,12 +39,26 @@ static const char *refusal(int r, bool tee)
 static const char *register_fd(struct regsock *rg, const struct reg_msg *m,
 			       int fd, int tee_fd, const struct cmsg_info *ci)
 {
+	struct srctab *t = &rg->store->srcs;
+	int old = srctab_find(t, m->name, m->name_len, m->stream,
+			      store_oldest(rg->store));
+	int32_t old_pid = old >= 0 ? srctab_at(t, (uint32_t)old)->pid : -1;
+	uint32_t old_uid = old >= 0 ? srctab_at(t, (uint32_t)old)->uid : 0;
 	int r = sources_add(rg->sources, fd, tee_fd, m->name, m->name_len,
 			    m->stream, ci->has_cred ? ci->cred.pid : -1,
 			    ci->has_cred ? ci->cred.uid : 0);
 
 	if (r >= 0) {
 		rg->c.accepted++;
+		/* A name another uid had (or a new one): its new uid sees
+		 * it from here on only. */
+		int slot = rg->uid_since ? srctab_find(t, m->name, m->name_len,
+						       m->stream,
+						       store_oldest(rg->store))
+					 : -1;
+		if (slot >= 0 && (slot != old || old_pid < 0 ||
+				  old_uid != srctab_at(t, (uint32_t)slot)->uid))
+			rg->uid_since[slot] = rg->store->ring.meta->next_seq;
 		return NULL;
 	}
 	rg->c.refused += tee_fd >= 0 ? 2 : 1;

@@ -29,7 +29,10 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <grp.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -773,6 +776,153 @@ static void test_restart_keeps_containers(void **state)
 	mld_stop(&t->m);
 }
 
+/* As uid 65534: registers a pipe under each name and writes "LINE\n" of
+ * the same index into it (run in a child; plain calls only). */
+static int child_register(const struct mld *m, const char *const *names,
+			  const char *const *lines)
+{
+	if (setgid(65534) < 0 || setuid(65534) < 0)
+		return 10;
+	for (; *names; names++, lines++) {
+		int p[2];
+		int r = pipe2(p, O_CLOEXEC) < 0 ? -errno :
+			h_register(m->log, *names, strlen(*names), &p[0], 1);
+		if (r < 0) {
+			fprintf(stderr, "# uid 65534: register %s on %s: %s\n",
+				*names, m->log, strerror(-r));
+			return 11;
+		}
+		close(p[0]);
+		if (write(p[1], *lines, strlen(*lines)) < 0 || write(p[1], "\n", 1) < 0)
+			return 12;
+		close(p[1]);
+	}
+	return 0;
+}
+
+/* As uid 65534 (with supplementary group 4242 when group): what the main
+ * query socket answers to req, into file out (run in a child; plain
+ * calls only). */
+static int child_query(const struct mld *m, const char *req, const char *out,
+		       bool group)
+{
+	struct sockaddr_un sa;
+	char buf[65536];
+	gid_t g = 4242;
+
+	if (setgroups(group ? 1 : 0, &g) < 0 || setgid(65534) < 0 ||
+	    setuid(65534) < 0)
+		return 10;
+	h_sun_path(&sa, m->query);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int of = open(out, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0 || of < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    write(fd, req, strlen(req)) != (ssize_t)strlen(req))
+		return 11;
+	struct timeval tv = { 10, 0 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		if (write(of, buf, (size_t)n) != n)
+			return 12;
+	return n < 0 ? 13 : 0;
+}
+
+/* which: 0 register, 1 query, 2 query with group 4242. */
+static void in_child(struct ka *t, int which, const char *const *a,
+		     const char *const *b)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(which ? child_query(&t->m, a[0], b[0], which == 2)
+			    : child_register(&t->m, a, b));
+	int st = h_wait_pid(pid, WAIT_MS);
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		fail_msg("the uid 65534 child failed (status 0x%x)", st);
+}
+
+/* The main query socket opened to everyone (0666): a client of another
+ * uid than root sees only the sources it registered, and of a name root
+ * had used, only its own lines; no stats; root sees everything. */
+static void test_uid_on_main_socket(void **state)
+{
+	struct ka *t = *state;
+	char out[160];
+
+	h_need_root("changing to uid 65534 needs root");
+	mld_start(&t->m, NULL);
+	assert_int_equal(chmod(t->m.dir, 0711), 0);
+	assert_int_equal(chmod(t->m.log, 0666), 0);
+	assert_int_equal(chmod(t->m.query, 0666), 0);
+	int fd = h_register_pipe(&t->m, "ku-root");
+	h_writef(fd, "root-line\n");
+	close(fd);
+	json_decref(h_wait_dump_msg(&t->m, "dump\n", "root-line"));
+	static const char *const names[] = { "ku-user", "ku-root", NULL };
+	static const char *const lines[] = { "user-line", "user-takes-root", NULL };
+	in_child(t, 0, names, lines);
+	json_t *all = h_wait_dump_msg(&t->m, "dump\n", "user-takes-root");
+	json_decref(h_wait_dump_msg(&t->m, "dump\n", "user-line"));
+	if (!h_find_msg(all, "root-line"))
+		fail_msg("root does not see root-line");
+	json_decref(all);
+
+	snprintf(out, sizeof(out), "%s/uid.out", t->m.dir);
+	h_write_file(out, "", 0666);
+	assert_int_equal(chmod(out, 0666), 0); /* past the umask */
+	const char *req[] = { "dump\n" }, *file[] = { out };
+	in_child(t, 1, req, file);
+	size_t len;
+	char *s = h_read_file(out, &len);
+	json_t *a = h_ndjson(s, len), *e;
+	size_t i;
+	json_array_foreach(a, i, e) {
+		const char *msg = h_jstr(e, "msg");
+		if (strcmp(msg, "user-line") && strcmp(msg, "user-takes-root")) {
+			h_print_entries(a);
+			fail_msg("uid 65534 sees \"%s\" of %s", msg,
+				 h_jstr(e, "source"));
+		}
+	}
+	if (json_array_size(a) != 2) {
+		h_print_entries(a);
+		fail_msg("uid 65534 sees %zu entries, want its 2", json_array_size(a));
+	}
+	json_decref(a);
+	free(s);
+	req[0] = "stats\n";
+	in_child(t, 1, req, file);
+	s = h_read_file(out, NULL);
+	if (!s || !strstr(s, "\"error\""))
+		fail_msg("uid 65534 was answered stats: %.200s", s ? s : "");
+	free(s);
+	mld_stop(&t->m);
+
+	/* A member of --readers-group reads everything, as root does. */
+	static const char *const args[] = { "--readers-group", "4242", NULL };
+	struct mld_opts o = { .args = args };
+	mld_start(&t->m, &o);
+	assert_int_equal(chmod(t->m.dir, 0711), 0);
+	assert_int_equal(chmod(t->m.query, 0666), 0);
+	fd = h_register_pipe(&t->m, "ku-root");
+	h_writef(fd, "root-line\n");
+	close(fd);
+	json_decref(h_wait_dump_msg(&t->m, "dump\n", "root-line"));
+	snprintf(out, sizeof(out), "%s/uid.out", t->m.dir);
+	h_write_file(out, "", 0666);
+	assert_int_equal(chmod(out, 0666), 0);
+	req[0] = "dump\n";
+	in_child(t, 2, req, file);
+	s = h_read_file(out, NULL);
+	if (!s || !strstr(s, "root-line"))
+		fail_msg("a member of --readers-group does not see root-line: %s",
+			 s ? s : "");
+	free(s);
+	mld_stop(&t->m);
+}
+
 /* An OOM report as one group, from a stand-in for /dev/kmsg (any user):
  * every record of it carries event=oom and the victim's pid, except a
  * line a process wrote in between (facility 1), even one that reads as
@@ -873,6 +1023,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_restart_keeps_containers,
 						ka_setup, ka_teardown),
 		cmocka_unit_test_setup_teardown(test_oom_group_stand_in, ka_setup,
+						ka_teardown),
+		cmocka_unit_test_setup_teardown(test_uid_on_main_socket, ka_setup,
 						ka_teardown),
 	};
 	return h_run_group("kattr", tests, sizeof(tests) / sizeof(tests[0]),
