@@ -47,9 +47,11 @@ struct view *view_open(struct loop *loop, struct readers *rs,
 
 	if (!v)
 		return NULL;
-	/* Traversable by everyone (the sockets are 0666), written by
-	 * root only. */
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+	/* Root's only: a user of the host must not reach a container's
+	 * log through it. Inside the container only the socket's own mode
+	 * counts (it is bind-mounted itself), so whoever is there may
+	 * read the container's log. */
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		store_notice(store, false, "views: cannot make %s: %s", dir,
 			     strerror(errno));
 		free(v);

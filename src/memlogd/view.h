@@ -3,8 +3,9 @@
  * memlog-runc bind-mounts into the container at LinuxKit's query path
  * /var/run/memlogdq.sock. Its clients get the container's own sources and
  * the kernel events attributed to it (reader.h's view), never stats.
- * Made when a container is registered (or announced), removed with its
- * registry entry (docs/kernel.md). */
+ * VIEW_DIR itself is made 0700: a user of the host cannot reach the
+ * views. Made when a container is registered (or announced), removed
+ * with its registry entry (docs/kernel.md). */
 #ifndef MEMLOGD_VIEW_H
 #define MEMLOGD_VIEW_H
 

@@ -710,6 +710,13 @@ static void test_container_events(void **state)
 	const char *want_b[] = { "kb-line", nf, NULL };
 	check_view(t, t->id_a, want_a);
 	check_view(t, t->id_b, want_b);
+	/* The views' dir is root's: a user of the host reaches none. */
+	char vdir[160];
+	struct stat vst;
+	snprintf(vdir, sizeof(vdir), "%s/views", t->m.dir);
+	assert_int_equal(stat(vdir, &vst), 0);
+	if (vst.st_mode & 077)
+		fail_msg("%s has mode %o", vdir, (unsigned)(vst.st_mode & 0777));
 	/* No stats there: they name every container. */
 	size_t len;
 	char *s = view_ask(t, t->id_b, "stats\n", &len);
