@@ -331,6 +331,12 @@ static bool in_view(const struct reader *r, const struct ring_entry *e)
 	}
 	if (s->stream != STREAM_STDOUT && s->stream != STREAM_STDERR)
 		return false;
+	/* Registered by root (memlog-runc), from when root had the name:
+	 * a user who may register cannot add lines to a container's view
+	 * under its name. */
+	const uint64_t *since = r->set->uid_since;
+	if (s->pid < 0 || s->uid != 0 || (since && e->seq < since[e->source]))
+		return false;
 	return !strncmp(name, r->view_name, nl) &&
 	       (!name[nl] || !strcmp(name + nl, ".out"));
 }

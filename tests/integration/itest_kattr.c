@@ -1000,6 +1000,14 @@ static void test_oom_group_stand_in(void **state)
 		static const char ann[] = "kv\0container=memlog-ka-kv\0ack=1";
 		char *ans = h_register_acked(t->m.log, ann, sizeof(ann) - 1, NULL, 0);
 		free(ans);
+		/* A user who may register adds nothing to the view under the
+		 * container's name. */
+		assert_int_equal(chmod(t->m.dir, 0711), 0);
+		assert_int_equal(chmod(t->m.log, 0666), 0);
+		static const char *const names[] = { "kv", NULL };
+		static const char *const lines[] = { "user-in-view", NULL };
+		in_child(t, 0, names, lines);
+		json_decref(h_wait_dump_msg(&t->m, "dump\n", "user-in-view"));
 		size_t len;
 		char *s = view_ask(t, "memlog-ka-kv", "dump\n", &len);
 		json_t *a = h_ndjson(s, len), *v;
