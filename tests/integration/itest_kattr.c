@@ -692,30 +692,38 @@ static void test_container_events(void **state)
 		   t->veth, peer, peer, pid_b, k % 250, t->veth, t->veth);
 		snprintf(t->nf_rule, sizeof(t->nf_rule),
 			 "OUTPUT -o %s -j LOG --log-prefix '%s'", t->veth, prefix);
-		sh("iptables -A %s", t->nf_rule);
-		int u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		struct sockaddr_in to = { .sin_family = AF_INET,
-					  .sin_port = htons(9) };
-		to.sin_addr.s_addr = htonl((10u << 24) | (213u << 16) |
-					   ((unsigned)(k % 250) << 8) | 2u);
-		assert_true(u >= 0);
-		assert_int_equal(sendto(u, "x", 1, 0, (struct sockaddr *)&to,
-					sizeof(to)), 1);
-		close(u);
-		kmsg_wait(t, prefix, nf, sizeof(nf));
-		char *all = h_read_file("/proc/sys/net/netfilter/nf_log_all_netns",
-					NULL);
-		bool all_netns = all && all[0] == '1';
-		free(all);
-		e = stored(t, nf);
-		expect_attr(e, "event", "netfilter");
-		/* With nf_log_all_netns=1 any namespace could have written
-		 * it: untrusted, nobody's. */
-		expect_attr(e, "container", all_netns ? NULL : t->id_b);
-		expect_attr(e, "untrusted", all_netns ? "1" : NULL);
-		json_decref(e);
-		if (all_netns)
-			snprintf(nf, sizeof(nf), "kb-line");
+		snprintf(line, sizeof(line), "iptables -A %s 2>/dev/null",
+			 t->nf_rule);
+		if (system(line) != 0) {
+			print_message("# iptables cannot add a LOG rule: netfilter "
+				      "not tried\n");
+			t->nf_rule[0] = '\0';
+		} else {
+			int u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+			struct sockaddr_in to = { .sin_family = AF_INET,
+						  .sin_port = htons(9) };
+			to.sin_addr.s_addr = htonl((10u << 24) | (213u << 16) |
+						   ((unsigned)(k % 250) << 8) | 2u);
+			assert_true(u >= 0);
+			assert_int_equal(sendto(u, "x", 1, 0,
+						(struct sockaddr *)&to,
+						sizeof(to)), 1);
+			close(u);
+			kmsg_wait(t, prefix, nf, sizeof(nf));
+			char *all = h_read_file("/proc/sys/net/netfilter/"
+						"nf_log_all_netns", NULL);
+			bool all_netns = all && all[0] == '1';
+			free(all);
+			e = stored(t, nf);
+			expect_attr(e, "event", "netfilter");
+			/* With nf_log_all_netns=1 any namespace could have
+			 * written it: untrusted, nobody's. */
+			expect_attr(e, "container", all_netns ? NULL : t->id_b);
+			expect_attr(e, "untrusted", all_netns ? "1" : NULL);
+			json_decref(e);
+			if (all_netns)
+				snprintf(nf, sizeof(nf), "kb-line");
+		}
 	} else {
 		print_message("# no iptables or ip: netfilter not tried\n");
 	}
