@@ -55,6 +55,17 @@ int kmsg_parse(const char *buf, size_t len, struct kmsg_record *rec,
 	    field(&p, semi, &rec->usec) < 0 || p == semi || *p++ != ',')
 		return -EINVAL;
 	rec->flags = p < semi ? *p : '-';
+	/* Fields after FLAGS: only caller= is known (T<tid> or C<cpu>). */
+	for (const char *f = memchr(p, ',', (size_t)(semi - p)); f;) {
+		const char *fe = memchr(f + 1, ',', (size_t)(semi - f - 1));
+		const char *e = fe ? fe : semi;
+		if (e - f > 8 && !memcmp(f + 1, "caller=", 7) &&
+		    (f[8] == 'T' || f[8] == 'C')) {
+			rec->caller = f + 8;
+			rec->caller_len = (size_t)(e - f - 8);
+		}
+		f = fe;
+	}
 	rec->priority = (int)(pri & 7);
 	rec->facility = (int)(pri >> 3);
 	rec->msg = semi + 1;

@@ -1,6 +1,6 @@
 /* /dev/kmsg records (Documentation/ABI/testing/dev-kmsg):
  *
- *     PRI,SEQ,USEC,FLAGS[,MORE...];MESSAGE\n
+ *     PRI,SEQ,USEC,FLAGS[,caller=T<tid>|C<cpu>][,MORE...];MESSAGE\n
  *      KEY=VALUE\n            (zero or more dictionary lines)
  *
  * PRI is facility * 8 + level; FLAGS is '-', 'c' (continuation) or '+'.
@@ -22,6 +22,9 @@ struct kmsg_record {
 	uint64_t seq;
 	uint64_t usec;          /* kernel timestamp, us since boot */
 	char flags;             /* '-', 'c', '+' or another byte as given */
+	const char *caller;     /* "T123" (a task) or "C1" (a CPU), from
+				 * caller= (CONFIG_PRINTK_CALLER), or NULL */
+	size_t caller_len;
 	const char *msg;        /* not NUL-terminated */
 	size_t msg_len;
 	const char *dict;       /* the " KEY=VALUE\n" lines, raw, or NULL */

@@ -163,6 +163,31 @@ int registrar_send_acked(struct registrar *r, const char *name,
 	return rc;
 }
 
+int registrar_send_payload_acked(struct registrar *r, const void *payload,
+				 size_t len, int timeout_ms, char *why,
+				 size_t why_cap)
+{
+	static const char ack_attr[] = "\0ack=1";
+	char buf[REG_DGRAM_MAX];
+	int ack[2];
+
+	if (why && why_cap)
+		why[0] = '\0';
+	if (len + sizeof(ack_attr) - 1 > sizeof(buf))
+		return -ENOSPC;
+	memcpy(buf, payload, len);
+	memcpy(buf + len, ack_attr, sizeof(ack_attr) - 1);
+	if (pipe2(ack, O_CLOEXEC) < 0)
+		return -errno;
+	int rc = send_with_fds(r->sock, &r->addr, r->addr_len, buf,
+			       len + sizeof(ack_attr) - 1, &ack[1], 1, 0);
+	close(ack[1]);
+	if (rc == 0)
+		rc = read_answer(ack[0], timeout_ms, why, why_cap);
+	close(ack[0]);
+	return rc;
+}
+
 void registrar_close(struct registrar *r)
 {
 	if (r->sock >= 0)

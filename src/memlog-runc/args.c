@@ -133,7 +133,8 @@ static int parse_own(int argc, char *const argv[], int *i,
 		.value = f->value,
 	};
 	static const char *const value_opts[] = {
-		"socket", "runtime", "config", "pids-limit", "capture", NULL,
+		"socket", "runtime", "config", "pids-limit", "capture", "hook",
+		"view-dir", NULL,
 	};
 	const char *v = own.value;
 	int at = *i;
@@ -158,11 +159,16 @@ static int parse_own(int argc, char *const argv[], int *i,
 		v = argv[++*i];
 	}
 	if (name_is(&own, "socket") || name_is(&own, "runtime") ||
-	    name_is(&own, "config")) {
+	    name_is(&own, "config") || name_is(&own, "hook") ||
+	    name_is(&own, "view-dir")) {
 		if (!*v)
 			return bad(a, at, "the value is empty");
 		if (name_is(&own, "socket"))
 			o->socket = v;
+		else if (name_is(&own, "hook"))
+			o->hook = v;
+		else if (name_is(&own, "view-dir"))
+			o->view_dir = v;
 		else if (name_is(&own, "runtime"))
 			o->runtime = v;
 		else

@@ -30,6 +30,9 @@ struct runc_own_opts {
 	const char *socket;      /* --memlog-socket PATH */
 	const char *runtime;     /* --memlog-runtime PATH */
 	const char *config;      /* --memlog-config FILE */
+	const char *view_dir;    /* --memlog-view-dir DIR */
+	const char *hook;        /* --memlog-hook NAME: run as the OCI
+				  * createRuntime hook of container NAME */
 	bool pids_limit_set;     /* --memlog-pids-limit N was given */
 	long long pids_limit;    /* its value, 0 to INT64_MAX */
 	bool capture_set;        /* --memlog-capture BOOL was given */

@@ -15,6 +15,7 @@ int runc_conf_defaults(struct runc_conf *c)
 	c->socket = CONF_DEFAULT_SOCKET;
 	c->runtime = CONF_DEFAULT_RUNTIME;
 	c->docker_root = CONF_DEFAULT_DOCKER_ROOT;
+	c->view_dir = CONF_DEFAULT_VIEW_DIR;
 	c->pids_limit = CONF_DEFAULT_PIDS_LIMIT;
 	c->id_length = CONF_DEFAULT_ID_LENGTH;
 	c->capture = true;
@@ -96,7 +97,7 @@ int runc_conf_parse(struct runc_conf *c, const char *text, size_t len,
 		int r = 0;
 
 		if (!strcmp(key, "socket") || !strcmp(key, "runtime") ||
-		    !strcmp(key, "docker_root")) {
+		    !strcmp(key, "docker_root") || !strcmp(key, "view_dir")) {
 			if (!valid_text(v))
 				r = conf_error(err, cap, "\"%s\" must be a non-empty "
 					       "string", key);
@@ -104,6 +105,8 @@ int runc_conf_parse(struct runc_conf *c, const char *text, size_t len,
 				n.socket = json_string_value(v);
 			else if (!strcmp(key, "runtime"))
 				n.runtime = json_string_value(v);
+			else if (!strcmp(key, "view_dir"))
+				n.view_dir = json_string_value(v);
 			else
 				n.docker_root = json_string_value(v);
 		} else if (!strcmp(key, "pids_limit")) {

@@ -14,6 +14,8 @@
 #define CONF_DEFAULT_SOCKET "/var/run/linuxkit-external-logging.sock"
 #define CONF_DEFAULT_RUNTIME "runc"
 #define CONF_DEFAULT_DOCKER_ROOT "/var/lib/docker"
+/* memlogd's --view-dir default: the containers' query sockets. */
+#define CONF_DEFAULT_VIEW_DIR "/run/memlog/views"
 /* High enough for busy JVMs and build containers, low enough that a fork
  * bomb in one container cannot take the host's PID space (the kernel's
  * pid_max is 32768 to 4194304). */
@@ -26,6 +28,7 @@ struct runc_conf {
 	const char *socket;      /* memlogd's registration socket */
 	const char *runtime;     /* the real runtime: a path, or a name for PATH */
 	const char *docker_root; /* Docker's data root, for container names */
+	const char *view_dir;    /* memlogd's --view-dir */
 	long long pids_limit;    /* default linux.resources.pids.limit; 0: none */
 	unsigned id_length;      /* generated ids are cut to this; 0: whole */
 	bool capture;            /* register stdout/stderr with memlogd */

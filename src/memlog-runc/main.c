@@ -22,6 +22,7 @@
 #include "conf.h"
 #include "diag.h"
 #include "docker.h"
+#include "hook.h"
 #include "notice.h"
 #include "runtime.h"
 #include "runtimelog.h"
@@ -67,7 +68,14 @@ static void usage(FILE *f)
 "  --memlog-capture BOOL     register stdout/stderr with memlogd (default true)\n"
 "  --memlog-config FILE      config file (default $" CONF_ENV ", else\n"
 "                            " CONF_DEFAULT_PATH ", which may be absent)\n"
+"  --memlog-view-dir DIR     where memlogd makes the containers' views:\n"
+"                            DIR/ID.sock is bind-mounted into container ID\n"
+"                            at /var/run/memlogdq.sock (default\n"
+"                            " CONF_DEFAULT_VIEW_DIR ")\n"
 "  --memlog-show-config      print the settings in effect as JSON and exit\n"
+"  --memlog-hook NAME        run as container NAME's createRuntime hook\n"
+"                            (memlog-runc adds it to config.json): tell\n"
+"                            memlogd the container's pid and cgroup\n"
 "  --memlog-help             show this help and exit\n"
 "  --memlog-version          show memlog-runc's version and exit\n"
 "\n"
@@ -81,12 +89,13 @@ static void usage(FILE *f)
 /* Settings in effect, as JSON, for --memlog-show-config. */
 static int show_config(const struct runc_conf *c, const char *path)
 {
-	json_t *o = json_pack("{s:s?, s:s, s:s, s:I, s:b, s:s, s:i, s:O}",
+	json_t *o = json_pack("{s:s?, s:s, s:s, s:I, s:b, s:s, s:s, s:i, s:O}",
 			      "config", path, "socket", c->socket,
 			      "runtime", c->runtime,
 			      "pids_limit", (json_int_t)c->pids_limit,
 			      "capture", c->capture,
 			      "docker_root", c->docker_root,
+			      "view_dir", c->view_dir,
 			      "id_length", (int)c->id_length,
 			      "name_annotations", c->name_annotations);
 
@@ -233,51 +242,123 @@ static bool pids_unlimited(const struct rtlog *log, const json_t *spec,
 	return false;
 }
 
-/* The host default for the PID limit, written into config.json. */
-static void apply_pids_default(const struct rtlog *log, const char *path,
+/* The host default for the PID limit, set in spec (written into
+ * config.json by the caller). Returns true when spec was changed. */
+static bool apply_pids_default(const struct rtlog *log, const char *path,
 			       json_t *spec, long long limit,
 			       const struct docker_info *d)
 {
 	json_int_t old;
-	char *text;
 	int r;
 
 	if (limit <= 0)
-		return;
+		return false;
 	/* With limit 0 nothing is changed: only what the engine set. */
 	r = spec_pids_default(spec, 0, &old);
 	if (r == 0 && old != 0)
-		return; /* the engine set one */
+		return false; /* the engine set one */
 	if (r == 0 && pids_unlimited(log, spec, d))
-		return;
+		return false;
 	if (geteuid() != 0) {
 		/* Rootless: runc may not be allowed a pids cgroup and
 		 * would then refuse the container. */
 		rtlog_printf(log, "info", "memlog-runc: no default PID limit: "
 			     "not running as root");
-		return;
+		return false;
 	}
 	if (!pids_controller_available()) {
 		rtlog_printf(log, "info", "memlog-runc: no default PID limit: "
 			     "the pids cgroup controller is not available");
-		return;
+		return false;
 	}
 	r = spec_pids_default(spec, limit, &old);
 	if (r == 0)
-		return; /* the engine set one */
+		return false; /* the engine set one */
 	if (r < 0) {
 		rtlog_printf(log, "warning", "memlog-runc: no default PID limit: "
 			     "%s has an unexpected linux.resources.pids shape; "
 			     "left unchanged", path);
-		return;
+		return false;
 	}
-	text = spec_dump(spec);
-	r = text ? bundle_replace_file(path, text, strlen(text)) : -ENOMEM;
-	free(text);
+	return true;
+}
+
+/* The container's view (docs/kernel.md), which memlogd made when the
+ * container was announced: at LinuxKit's query path inside, so that an
+ * unmodified logread there reads the container's own log. */
+static void add_view_mount(const struct rtlog *log, const char *path,
+			   json_t *spec, const struct runc_conf *c,
+			   const char *id)
+{
+	char sock[4096];
+	struct stat st;
+
+	if ((size_t)snprintf(sock, sizeof(sock), "%s/%s.sock", c->view_dir,
+			     id) >= sizeof(sock) ||
+	    stat(sock, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return; /* memlogd serves no views */
+	int r = spec_add_bind(spec, sock, "/var/run/memlogdq.sock");
 	if (r < 0)
+		rtlog_printf(log, "warning", "memlog-runc: no log view in the "
+			     "container: cannot add a mount to %s: %s", path,
+			     r == -EINVAL ? "mounts has an unexpected shape"
+					  : strerror(-r));
+}
+
+/* The container's kernel events (docs/kernel.md): memlog-runc runs
+ * again as its createRuntime hook and tells memlogd its pid, cgroup and
+ * namespaces. Returns true when spec was changed. Only as root: memlogd
+ * takes container registrations from host root alone. */
+static bool add_register_hook(const struct rtlog *log, const char *path,
+			      json_t *spec, const struct runc_conf *c,
+			      const char *name, const char *id)
+{
+	char self[4096], why[256];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	const char *args[] = { "memlog-runc", "--memlog-socket", c->socket,
+			       "--memlog-hook", name, NULL };
+	int r;
+
+	if (geteuid() != 0 || n <= 0)
+		return false;
+	self[n] = '\0';
+	/* memlogd is told first: only a memlogd that takes containers gets
+	 * the hook (it would fail against any other). */
+	r = hook_announce(c->socket, name, id, why, sizeof(why));
+	if (r < 0) {
+		if (r != -ENOENT && r != -ECONNREFUSED)
+			rtlog_printf(log, "info", "memlog-runc: kernel events not "
+				     "attributed: memlogd did not take the "
+				     "container (%s)", why);
+		return false;
+	}
+	r = spec_add_hook(spec, "createRuntime", self, args, 10);
+	if (r < 0) {
+		rtlog_printf(log, "warning", "memlog-runc: kernel events not "
+			     "attributed: cannot add a hook to %s: %s", path,
+			     r == -EINVAL ? "hooks has an unexpected shape"
+					  : strerror(-r));
+		return false;
+	}
+	add_view_mount(log, path, spec, c, id);
+	return true;
+}
+
+/* config.json again, with memlog-runc's edits. */
+static void write_spec(const struct rtlog *log, const char *path,
+		       const json_t *spec, bool pids_set, long long limit)
+{
+	char *text = spec_dump(spec);
+	int r = text ? bundle_replace_file(path, text, strlen(text)) : -ENOMEM;
+
+	free(text);
+	if (r < 0 && pids_set)
 		rtlog_printf(log, "warning", "memlog-runc: no default PID limit: "
 			     "cannot rewrite %s: %s", path, strerror(-r));
-	else
+	if (r < 0)
+		rtlog_printf(log, "warning", "memlog-runc: %s left unchanged: "
+			     "cannot rewrite it: %s", path, strerror(-r));
+	else if (pids_set)
 		rtlog_printf(log, "info", "memlog-runc: set "
 			     "linux.resources.pids.limit to %lld (the engine "
 			     "set none)", limit);
@@ -411,7 +492,12 @@ static void prepare_container(const struct runc_args *a,
 			     why);
 		goto out;
 	}
-	apply_pids_default(log, path, spec, c->pids_limit, docker);
+	bool pids_set = apply_pids_default(log, path, spec, c->pids_limit,
+					   docker);
+	bool hooked = c->capture && n > 0 &&
+		      add_register_hook(log, path, spec, c, x.name, a->id);
+	if (pids_set || hooked)
+		write_spec(log, path, spec, pids_set, c->pids_limit);
 
 	r = spec_terminal(spec);
 	if (r < 0) {
@@ -503,6 +589,19 @@ int main(int argc, char **argv)
 		status = EXIT_SETUP;
 		goto done;
 	}
+	if (a.own.hook) {
+		/* The createRuntime hook: everything it needs is on its
+		 * command line; it never fails the container. */
+		char why[256];
+		if (hook_run(STDIN_FILENO, a.own.socket ? a.own.socket :
+			     CONF_DEFAULT_SOCKET, a.own.hook, why,
+			     sizeof(why)) < 0)
+			diag_warn("container %s not registered with memlogd: %s",
+				  a.own.hook, why);
+		runc_conf_free(&conf);
+		free(rargv);
+		return 0;
+	}
 	env = getenv(CONF_ENV);
 	conf_default = !a.own.config && !(env && *env);
 	conf_path = a.own.config ? a.own.config :
@@ -517,6 +616,8 @@ int main(int argc, char **argv)
 	}
 	if (a.own.socket)
 		conf.socket = a.own.socket;
+	if (a.own.view_dir)
+		conf.view_dir = a.own.view_dir;
 	if (a.own.runtime)
 		conf.runtime = a.own.runtime;
 	if (a.own.pids_limit_set)

@@ -195,3 +195,61 @@ const json_t *spec_annotation(const json_t *spec, const char *key)
 
 	return json_is_string(v) ? v : NULL;
 }
+
+int spec_add_hook(json_t *spec, const char *kind, const char *path,
+		  const char *const *args, int timeout_s)
+{
+	json_t *hooks = json_object_get(spec, "hooks"), *list, *av, *h;
+
+	if (hooks && !json_is_object(hooks))
+		return -EINVAL;
+	list = hooks ? json_object_get(hooks, kind) : NULL;
+	if (list && !json_is_array(list))
+		return -EINVAL;
+	if (!(av = json_array()))
+		return -ENOMEM;
+	for (const char *const *a = args; *a; a++)
+		if (json_array_append_new(av, json_string(*a)) < 0) {
+			json_decref(av);
+			return -ENOMEM;
+		}
+	h = json_pack("{s:s, s:o, s:i}", "path", path, "args", av,
+		      "timeout", timeout_s);
+	if (!h)
+		return -ENOMEM;
+	if (!hooks) {
+		hooks = json_object();
+		if (!hooks || json_object_set_new(spec, "hooks", hooks) < 0) {
+			json_decref(h);
+			return -ENOMEM;
+		}
+	}
+	if (!list) {
+		list = json_array();
+		if (!list || json_object_set_new(hooks, kind, list) < 0) {
+			json_decref(h);
+			return -ENOMEM;
+		}
+	}
+	return json_array_append_new(list, h) < 0 ? -ENOMEM : 0;
+}
+
+int spec_add_bind(json_t *spec, const char *source, const char *destination)
+{
+	json_t *mounts = json_object_get(spec, "mounts"), *m;
+
+	if (mounts && !json_is_array(mounts))
+		return -EINVAL;
+	m = json_pack("{s:s, s:s, s:s, s:[s,s]}", "destination", destination,
+		      "type", "bind", "source", source, "options", "bind", "nosuid");
+	if (!m)
+		return -ENOMEM;
+	if (!mounts) {
+		mounts = json_array();
+		if (!mounts || json_object_set_new(spec, "mounts", mounts) < 0) {
+			json_decref(m);
+			return -ENOMEM;
+		}
+	}
+	return json_array_append_new(mounts, m) < 0 ? -ENOMEM : 0;
+}

@@ -50,6 +50,17 @@ enum pids_setting pids_setting_parse(const char *v, size_t len);
  * not a string). */
 const json_t *spec_annotation(const json_t *spec, const char *key);
 
+/* Appends a hook {"path": path, "args": args (NULL-terminated),
+ * "timeout": timeout_s} to hooks.KIND (e.g. "createRuntime"), creating
+ * the objects on the way. Returns 0, or -EINVAL if hooks or hooks.KIND
+ * has the wrong type (the spec is then unchanged), -ENOMEM. */
+int spec_add_hook(json_t *spec, const char *kind, const char *path,
+		  const char *const *args, int timeout_s);
+
+/* Appends a bind mount of source at destination to "mounts". Returns 0,
+ * -EINVAL if mounts is not an array, -ENOMEM. */
+int spec_add_bind(json_t *spec, const char *source, const char *destination);
+
 /* Does the container have a terminal (process.terminal)? 1 or 0, or
  * -EINVAL if process or terminal has the wrong type. */
 int spec_terminal(const json_t *spec);

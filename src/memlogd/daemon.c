@@ -1,5 +1,6 @@
 #include "daemon.h"
 #include "listen.h"
+#include "view.h"
 #include "diag.h"
 #include "fileio.h"
 #include "stats.h"
@@ -26,6 +27,56 @@
 #define TICK_MS 1000
 #define SWEEP_PER_TICK 4096 /* source table slots looked at per tick */
 
+/* A registered container's view follows its registry entry (view.h). */
+static void view_added(void *arg, struct ctr *c)
+{
+	struct daemon *d = arg;
+
+	if (!c->view)
+		c->view = view_open(&d->loop, &d->readers, &d->store,
+				    d->cfg->view_dir, c, d->cfg->view_readers);
+}
+
+static void view_removed(void *arg, struct ctr *c)
+{
+	(void)arg;
+	view_close(c->view);
+	c->view = NULL;
+}
+
+#ifndef SO_PEERGROUPS
+#define SO_PEERGROUPS 59
+#endif
+
+/* Does the client on fd read everything: root, or a member of
+ * --readers-group (its groups as they were when it connected)? Else
+ * *uid is its uid. Credentials that cannot be had read nothing. */
+static bool reads_all(const struct daemon *d, int fd, uint32_t *uid)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	gid_t groups[256];
+
+	*uid = UINT32_MAX;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
+		return false;
+	*uid = cr.uid;
+	if (cr.uid == 0)
+		return true;
+	uint64_t want = d->cfg->readers_gid;
+	if (want == UINT64_MAX)
+		return false;
+	if (cr.gid == want)
+		return true;
+	len = sizeof(groups);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+		return false; /* ERANGE: more than 256 groups; not looked at */
+	for (size_t i = 0; i < len / sizeof(gid_t); i++)
+		if (groups[i] == want)
+			return true;
+	return false;
+}
+
 static void query_event(struct ev *ev, uint32_t events)
 {
 	struct daemon *d = container_of(ev, struct daemon, query_ev);
@@ -33,7 +84,11 @@ static void query_event(struct ev *ev, uint32_t events)
 	for (int i = 0; i < ACCEPT_PER_TURN; i++) {
 		int fd = accept4(ev->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd >= 0) {
-			readers_accept(&d->readers, fd);
+			uint32_t uid;
+			if (d->cfg->views && !reads_all(d, fd, &uid))
+				readers_accept_uid(&d->readers, fd, uid);
+			else
+				readers_accept(&d->readers, fd);
 			continue;
 		}
 		if (errno == EINTR || errno == ECONNABORTED)
@@ -98,6 +153,8 @@ static size_t stats_reply(void *arg, char **out)
 		.fd_store_failed = d->fdstore.q.failed,
 		.max_line_len = d->cfg->max_line_len,
 		.max_readers = d->cfg->max_readers,
+		.ctrs = &d->ctrs,
+		.now_ms = d->loop.now_ms,
 	};
 
 	return stats_encode(&v, out);
@@ -146,6 +203,9 @@ static void tick(struct daemon *d)
 	/* Names that never come back (made-up syslog tags, ended
 	 * containers) give their slots back a little at a time. */
 	srctab_sweep(&st->srcs, store_oldest(st), SWEEP_PER_TICK);
+	ctrreg_tick(&d->ctrs, d->loop.now_ms);
+	kernlog_tick(d->kmsg);
+	procwatch_tick(d->pw);
 	if (st->rate_lines) {
 		for (uint32_t i = 1; i < st->srcs.nslots; i++)
 			if (srctab_live(srctab_at(&st->srcs, i), store_oldest(st)))
@@ -442,9 +502,34 @@ int daemon_init(struct daemon *d, const struct memlogd_config *cfg,
 		if (!ho)
 			d->store.state.hdr->takeovers++;
 	}
-	if ((r = regsock_init(&d->reg, &d->loop, log_fd, &d->sources,
+	if ((r = ctrreg_init(&d->ctrs, &d->store, cfg->max_containers,
+			     cfg->container_linger_s, cfg->state_dir,
+			     d->loop.now_ms)) < 0 ||
+	    (r = regsock_init(&d->reg, &d->loop, log_fd, &d->sources,
 			      &d->store)) < 0)
 		return r;
+	d->reg.ctrs = &d->ctrs;
+	if (cfg->views) {
+		/* Sources from before this start (a restart, an upgrade)
+		 * are seen by their uid from now on only: who registered
+		 * them first is not known any more. */
+		d->uid_since = malloc((size_t)d->store.srcs.max * sizeof(uint64_t));
+		if (!d->uid_since)
+			return -ENOMEM;
+		for (uint32_t i = 0; i < d->store.srcs.max; i++)
+			d->uid_since[i] = d->store.ring.meta->next_seq;
+		d->reg.uid_since = d->uid_since;
+		d->readers.uid_since = d->uid_since;
+	}
+	if (cfg->views) {
+		d->ctrs.added = view_added;
+		d->ctrs.removed = view_removed;
+		d->ctrs.hook_arg = d;
+		/* Those kept from before a restart get theirs again. */
+		for (uint32_t i = 0; i < d->ctrs.n; i++)
+			if (!d->ctrs.v[i]->recognized)
+				view_added(d, d->ctrs.v[i]);
+	}
 	d->query_ev = (struct ev){ .fd = query_fd, .cb = query_event };
 	if ((r = loop_watch(&d->loop, &d->query_ev, EPOLLIN)) < 0 ||
 	    (r = watch_signals(d)) < 0)
@@ -459,9 +544,12 @@ int daemon_init(struct daemon *d, const struct memlogd_config *cfg,
 		sources_own_socket(&d->sources, cfg->syslog);
 	/* Both go on without their source if it cannot be had (said in a
 	 * notice): the fd sources matter more than either. */
-	if (cfg->kmsg)
+	if (cfg->kmsg) {
+		d->pw = procwatch_open(&d->loop);
+		ctrreg_watch(&d->ctrs, d->pw);
 		d->kmsg = kernlog_open(&d->loop, &d->store, cfg->kmsg,
-				       cfg->state_dir);
+				       cfg->state_dir, &d->ctrs);
+	}
 	if (cfg->syslog && ho && ho->fds[HO_SYSLOG] >= 0)
 		d->syslog = syslogd_adopt(&d->loop, &d->store, cfg->syslog,
 					  ho->fds[HO_SYSLOG]);
@@ -696,7 +784,7 @@ void daemon_upgrade(struct daemon *d)
 	snprintf(why, sizeof(why), "exec %.300s: %s", d->exe, strerror(-r));
 	if (d->cfg->kmsg)
 		d->kmsg = kernlog_open(&d->loop, &d->store, d->cfg->kmsg,
-				       d->cfg->state_dir);
+				       d->cfg->state_dir, &d->ctrs);
 refused:
 	sh->upgrades_failed++;
 	store_notice(&d->store, true, "upgrade refused: %s; this memlogd "
@@ -733,6 +821,9 @@ void daemon_destroy(struct daemon *d)
 	kernlog_close(d->kmsg);
 	syslogd_close(d->syslog);
 	readers_destroy(&d->readers);
+	ctrreg_destroy(&d->ctrs);
+	procwatch_close(d->pw);
+	free(d->uid_since);
 	if (d->sig_ev.fd >= 0)
 		close(d->sig_ev.fd);
 	if (d->reserve_fd >= 0)

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ctrreg.h"
 #include "fdstore.h"
 #include "handover.h"
 #include "hold.h"
@@ -63,6 +64,9 @@ struct daemon {
 	int reserve_fd;          /* spare fd, freed to refuse when out of fds */
 	uint64_t start_ms;
 	uint64_t next_tick_ms;   /* next housekeeping: timeouts, notices */
+	struct ctrreg ctrs;      /* the containers memlogd knows */
+	struct procwatch *pw;    /* their tasks (with --kmsg), or NULL */
+	uint64_t *uid_since;     /* per source slot (reader.h), with --views */
 	struct kernlog *kmsg;         /* --kmsg, or NULL */
 	struct syslog_listener *syslog; /* --syslog, or NULL */
 };

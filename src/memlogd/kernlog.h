@@ -1,6 +1,9 @@
 /* The kernel log as a built-in source "kmsg": /dev/kmsg read once, without
  * consuming it, one record per read(), with priority, facility, the
- * kernel's time stamp and its KEY=VALUE dictionary kept. The next expected
+ * kernel's time stamp and its KEY=VALUE dictionary kept. Kernel events
+ * (kevent.h) get the attributes event, pid and, when they can be tied to
+ * a container of ctrs, container, container_id and cgroup
+ * (docs/kernel.md). The next expected
  * sequence number is kept in STATE_DIR/kmsg.state (with the boot id), so a
  * restart neither repeats nor skips records; gaps become one marker entry
  * "missed N kernel messages". */
@@ -9,6 +12,7 @@
 
 #include <stdbool.h>
 
+#include "ctrreg.h"
 #include "kmsg.h"
 #include "loop.h"
 #include "store.h"
@@ -19,7 +23,12 @@ struct kernlog;
  * CAP_SYSLOG in a container) says why in one notice and on stderr and
  * returns NULL: memlogd runs on without it. */
 struct kernlog *kernlog_open(struct loop *loop, struct store *store,
-			     const char *path, const char *state_dir);
+			     const char *path, const char *state_dir,
+			     struct ctrreg *ctrs);
+
+/* Each second: an OOM report that has not ended within a second is
+ * stored as it is (unattributed). */
+void kernlog_tick(struct kernlog *k);
 
 /* Reads what is there (a fair share). For a device epoll cannot watch
  * (a regular file standing in for /dev/kmsg) the loop calls it each turn

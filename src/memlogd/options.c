@@ -41,6 +41,14 @@ static int parse_mode(const char *val, void *field)
 	return 0;
 }
 
+/* --readers-group: a group's number. Not its name: memlogd is linked
+ * statically, and glibc's getgrnam() would need its shared NSS modules at
+ * run time. */
+static int parse_group(const char *val, void *field)
+{
+	return parse_u64(val, UINT32_MAX - 1, (uint64_t *)field);
+}
+
 static int parse_rate_limit(const char *val, void *base)
 {
 	struct memlogd_config *cfg = base;
@@ -114,6 +122,28 @@ static const struct opt rows[] = {
 	{ "state-dir", NULL, OPT_STR, CFG(state_dir), .arg = "DIR",
 	  .help = "where the kernel log position is kept across\n"
 		  "restarts [" DEFAULT_STATE_DIR "]" },
+	{ "max-containers", NULL, OPT_NUM, CFG(max_containers), .min = 1,
+	  .max = 65536, .arg = "N",
+	  .help = "containers known at most (registered by memlog-runc\n"
+		  "or recognized by their cgroup) [1024]" },
+	{ "container-linger", NULL, OPT_NUM, CFG(container_linger_s),
+	  .max = 86400, .arg = "SEC",
+	  .help = "keep a container known SEC seconds after it ended,\n"
+		  "for its late kernel events [60]" },
+	{ "views", NULL, OPT_BOOL, CFG(views),
+	  .help = "serve each registered container its own query\n"
+		  "socket, and each user of the main one only their\n"
+		  "own sources [true]" },
+	{ "view-dir", NULL, OPT_STR, CFG(view_dir), .min = 1, .arg = "DIR",
+	  .help = "where the containers' query sockets are made\n"
+		  "[" DEFAULT_VIEW_DIR "]" },
+	{ "view-readers", NULL, OPT_NUM, CFG(view_readers), .min = 1,
+	  .max = 4096, .arg = "N",
+	  .help = "query clients per container view at most [16]" },
+	{ "readers-group", NULL, OPT_FUNC, CFG(readers_gid),
+	  .parse = parse_group, .bad = ": not a group number", .arg = "GID",
+	  .help = "members of group GID read everything on the main\n"
+		  "query socket, as root does [none]" },
 	{ "fd-store", NULL, OPT_FLAG, CFG(fd_store),
 	  .help = "keep sources in the service manager's fd store\n"
 		  "(systemd FileDescriptorStoreMax=), so that they\n"
@@ -179,6 +209,12 @@ void memlogd_config_defaults(struct memlogd_config *cfg)
 	cfg->request_timeout_ms = 10000;
 	cfg->batch_delay_us = 100;
 	cfg->state_dir = DEFAULT_STATE_DIR;
+	cfg->max_containers = 1024;
+	cfg->container_linger_s = 60;
+	cfg->views = true;
+	cfg->view_dir = DEFAULT_VIEW_DIR;
+	cfg->view_readers = 16;
+	cfg->readers_gid = UINT64_MAX;
 }
 
 static const struct opt_table table = OPT_TABLE(rows, .dash = "--",

@@ -11,6 +11,7 @@
 #define DEFAULT_KMSG "/dev/kmsg"
 #define DEFAULT_SYSLOG "/dev/log"
 #define DEFAULT_STATE_DIR "/run/memlog"
+#define DEFAULT_VIEW_DIR "/run/memlog/views"
 
 struct memlogd_config {
 	const char *socket_log;     /* registration socket path */
@@ -36,6 +37,12 @@ struct memlogd_config {
 	const char *kmsg;           /* kernel log device to read, or NULL */
 	const char *syslog;         /* syslog socket to serve, or NULL */
 	const char *state_dir;      /* small state files (kmsg position) */
+	uint32_t max_containers;    /* the container registry's bound */
+	uint32_t container_linger_s;/* kept after the container ended */
+	bool views;                 /* per-container and per-user views */
+	const char *view_dir;       /* containers' query sockets */
+	uint32_t view_readers;      /* query clients per container view */
+	uint64_t readers_gid;       /* --readers-group, or UINT64_MAX */
 	bool unlink_on_exit;        /* remove socket paths bound by a parent */
 	bool fd_store;              /* sources into the manager's fd store */
 	const char *fd_holder;      /* memlog-fdholder's path; NULL: found

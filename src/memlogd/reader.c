@@ -1,6 +1,7 @@
 #include "reader.h"
 #include "binrec.h"
 #include "export.h"
+#include "ctrmsg.h"
 #include "handover.h"
 #include "jsonenc.h"
 #include "record.h"
@@ -80,6 +81,8 @@ static void reader_close(struct reader *r)
 	free(r->req);
 	free(r->defs);
 	free(r->out);
+	free(r->view_name);
+	free(r->view_id);
 	free(r);
 }
 
@@ -328,8 +331,70 @@ static bool grep_match(const struct reader *r, const struct ring_entry *e)
 	return regexec(&r->grep, c, 0, NULL, 0) == 0;
 }
 
+/* Does attrs ("K=V\0K=V") hold exactly kv? */
+static bool has_attr(const char *attrs, size_t len, const char *kv)
+{
+	size_t kl = strlen(kv);
+
+	for (size_t off = 0; attrs && off < len;) {
+		const char *end = memchr(attrs + off, '\0', len - off);
+		size_t l = end ? (size_t)(end - attrs) - off : len - off;
+		if (l == kl && !memcmp(attrs + off, kv, kl))
+			return true;
+		off += l + 1;
+	}
+	return false;
+}
+
+/* A container's view: its own two sources, the kernel events attributed
+ * to it (never one marked untrusted), the kernel log's gap markers. */
+static bool in_view(const struct reader *r, const struct ring_entry *e)
+{
+	struct srctab *t = &r->set->store->srcs;
+	const struct srcinfo *s = srctab_at(t, e->source);
+	const char *name = srctab_name(t, s);
+	size_t nl = strlen(r->view_name);
+	char kv[8 + CTR_ID_MAX + 16];
+
+	if (s->stream == STREAM_KERNEL) {
+		if (e->flags & RING_F_MARKER)
+			return true;
+		if (e->facility != 0 || !(e->flags & RING_F_ATTRS))
+			return false;
+		snprintf(kv, sizeof(kv), "container_id=%s", r->view_id);
+		return has_attr(e->attrs, e->attrs_len, kv) &&
+		       !has_attr(e->attrs, e->attrs_len, "untrusted=1");
+	}
+	if (s->stream != STREAM_STDOUT && s->stream != STREAM_STDERR)
+		return false;
+	/* Registered by root (memlog-runc), from when root had the name:
+	 * a user who may register cannot add lines to a container's view
+	 * under its name. */
+	const uint64_t *since = r->set->uid_since;
+	if (s->pid < 0 || s->uid != 0 || (since && e->seq < since[e->source]))
+		return false;
+	return !strncmp(name, r->view_name, nl) &&
+	       (!name[nl] || !strcmp(name + nl, ".out"));
+}
+
+/* A uid's own: a stdout or stderr source whose registrant (with
+ * credentials) was that uid, and only from when it became so: a name
+ * root used before keeps root's lines. */
+static bool own_by_uid(const struct reader *r, const struct ring_entry *e)
+{
+	const uint64_t *since = r->set->uid_since;
+	const struct srcinfo *s = srctab_at(&r->set->store->srcs, e->source);
+
+	return since && (s->stream == STREAM_STDOUT || s->stream == STREAM_STDERR) &&
+	       s->pid >= 0 && s->uid == r->uid && e->seq >= since[e->source];
+}
+
 static bool wanted(const struct reader *r, const struct ring_entry *e)
 {
+	if (r->view_id && !in_view(r, e))
+		return false;
+	if (r->uid_only && !own_by_uid(r, e))
+		return false;
 	if (r->has_prio && (e->priority < r->prio_min ||
 			    e->priority > r->prio_max))
 		return false; /* no priority (-1) is below every range */
@@ -551,6 +616,13 @@ static void start(struct reader *r, const struct query_req *q)
 
 	free(r->req);
 	r->req = NULL;
+	if (q->mode == QUERY_STATS && (r->view_id || r->uid_only)) {
+		/* The daemon's counters name every container. */
+		queue_error(r, r->view_id ? "stats are not served in a "
+			    "container's view" : "stats are served to root "
+			    "and --readers-group only");
+		return;
+	}
 	if (q->mode == QUERY_STATS) {
 		char *buf;
 		size_t n = rs->stats(rs->stats_arg, &buf);
@@ -741,7 +813,56 @@ int readers_init(struct readers *rs, struct loop *loop, struct store *store,
 	return rs->scratch && rs->grep_buf ? 0 : -ENOMEM;
 }
 
+static struct reader *accept_one(struct readers *rs, int fd);
+
 void readers_accept(struct readers *rs, int fd)
+{
+	accept_one(rs, fd);
+}
+
+static uint32_t view_count(struct list *l, const char *id)
+{
+	uint32_t n = 0;
+
+	for (struct list *i = l->next; i != l; i = i->next) {
+		struct reader *r = container_of(i, struct reader, link);
+		n += r->view_id && !strcmp(r->view_id, id);
+	}
+	return n;
+}
+
+void readers_accept_uid(struct readers *rs, int fd, uint32_t uid)
+{
+	struct reader *r = accept_one(rs, fd);
+
+	if (r) {
+		r->uid_only = true;
+		r->uid = uid;
+	}
+}
+
+void readers_accept_view(struct readers *rs, int fd, const char *name,
+			 const char *id, uint32_t max)
+{
+	if (view_count(&rs->active, id) + view_count(&rs->waiting, id) +
+	    view_count(&rs->idle, id) >= max) {
+		static const char busy[] =
+			"{\"error\":\"too many query clients of this view\"}\n";
+		rs->refused++;
+		IGNORE_RESULT(write(fd, busy, sizeof(busy) - 1)); /* best effort */
+		reader_sock_close(fd);
+		return;
+	}
+	struct reader *r = accept_one(rs, fd);
+	if (!r)
+		return;
+	r->view_name = strdup(name);
+	r->view_id = strdup(id);
+	if (!r->view_name || !r->view_id)
+		reader_close(r);
+}
+
+static struct reader *accept_one(struct readers *rs, int fd)
 {
 	struct reader *r;
 
@@ -753,13 +874,13 @@ void readers_accept(struct readers *rs, int fd)
 		 * already gone is not told. */
 		IGNORE_RESULT(write(fd, busy, sizeof(busy) - 1)); /* best effort */
 		reader_sock_close(fd);
-		return;
+		return NULL;
 	}
 	r = calloc(1, sizeof(*r));
 	if (!r) {
 		rs->refused++;
 		reader_sock_close(fd);
-		return;
+		return NULL;
 	}
 	r->set = rs;
 	r->ev.fd = fd;
@@ -771,12 +892,13 @@ void readers_accept(struct readers *rs, int fd)
 		rs->refused++;
 		free(r);
 		reader_sock_close(fd);
-		return;
+		return NULL;
 	}
 	rs->n++;
 	r->state = R_REQUEST;
 	rs->next_deadline_ms = MIN(rs->next_deadline_ms, r->deadline_ms);
 	list_add_tail(&rs->idle, &r->link);
+	return r;
 }
 
 int readers_console(struct readers *rs, int fd)
@@ -873,6 +995,11 @@ int readers_export(struct readers *rs, struct handover_reader **out,
 	for (size_t i = 0; i < ARRAY_SIZE(lists); i++) {
 		list_for_each_safe(p, t, lists[i]) {
 			struct reader *r = container_of(p, struct reader, link);
+			/* A view's clients are not handed over (the handover
+			 * has no room for the view): their fds close at the
+			 * exec and they connect again. */
+			if (r->view_id || r->uid_only)
+				continue;
 			if (k == cap)
 				break;
 			struct handover_reader *x = &v[k++];

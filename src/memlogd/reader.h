@@ -71,6 +71,13 @@ struct reader {
 	uint32_t ndefs;
 	char *out;               /* encoded bytes not yet written */
 	size_t out_off, out_len, out_cap;
+	/* A container's view (view.h): only its own sources, its kernel
+	 * events and the kernel log's gap markers; no stats. NULL: all. */
+	char *view_name, *view_id;
+	/* A client of the main socket that is neither root nor of
+	 * --readers-group: only the sources uid registered. */
+	bool uid_only;
+	uint32_t uid;
 	uint64_t sent;           /* entries sent */
 	uint64_t missed;         /* entries reported missed */
 };
@@ -104,6 +111,9 @@ struct readers {
 	char *scratch;           /* encode buffer for one maximal entry */
 	char *grep_buf;          /* one message as a C string, for grep= */
 	size_t scratch_size;
+	/* Per source slot: the first seq its current registrant's uid may
+	 * see (uid_only readers), or NULL (daemon.c). */
+	const uint64_t *uid_since;
 };
 
 int readers_init(struct readers *rs, struct loop *loop, struct store *store,
@@ -113,6 +123,16 @@ int readers_init(struct readers *rs, struct loop *loop, struct store *store,
 /* A new query client on fd (already non-blocking); refused with an error
  * line when there are too many. */
 void readers_accept(struct readers *rs, int fd);
+
+/* A query client of the main socket with uid (not root, not of
+ * --readers-group): it sees only stdout and stderr sources that uid
+ * registered, from when it did (uid_since), and no stats. */
+void readers_accept_uid(struct readers *rs, int fd, uint32_t uid);
+
+/* A query client of container id's view (its sources are name and
+ * name.out); refused when the view has max clients already. */
+void readers_accept_view(struct readers *rs, int fd, const char *name,
+			 const char *id, uint32_t max);
 
 /* The console mirror on fd; follows from the oldest entry. Returns 0 or
  * -ENOMEM. */

@@ -39,12 +39,26 @@ static const char *refusal(int r, bool tee)
 static const char *register_fd(struct regsock *rg, const struct reg_msg *m,
 			       int fd, int tee_fd, const struct cmsg_info *ci)
 {
+	struct srctab *t = &rg->store->srcs;
+	int old = srctab_find(t, m->name, m->name_len, m->stream,
+			      store_oldest(rg->store));
+	int32_t old_pid = old >= 0 ? srctab_at(t, (uint32_t)old)->pid : -1;
+	uint32_t old_uid = old >= 0 ? srctab_at(t, (uint32_t)old)->uid : 0;
 	int r = sources_add(rg->sources, fd, tee_fd, m->name, m->name_len,
 			    m->stream, ci->has_cred ? ci->cred.pid : -1,
 			    ci->has_cred ? ci->cred.uid : 0);
 
 	if (r >= 0) {
 		rg->c.accepted++;
+		/* A name another uid had (or a new one): its new uid sees
+		 * it from here on only. */
+		int slot = rg->uid_since ? srctab_find(t, m->name, m->name_len,
+						       m->stream,
+						       store_oldest(rg->store))
+					 : -1;
+		if (slot >= 0 && (slot != old || old_pid < 0 ||
+				  old_uid != srctab_at(t, (uint32_t)slot)->uid))
+			rg->uid_since[slot] = rg->store->ring.meta->next_seq;
 		return NULL;
 	}
 	rg->c.refused += tee_fd >= 0 ? 2 : 1;
@@ -118,6 +132,22 @@ static const char *register_all(struct regsock *rg, const struct reg_msg *m,
 	return why;
 }
 
+/* A container registration (container=ID, docs/protocol.md): no source;
+ * with ack=1 its one fd takes the answer. */
+static void container(struct regsock *rg, const struct reg_msg *m,
+		      struct cmsg_info *ci)
+{
+	int ack_fd = m->ack && ci->nfds > 0 ? ci->fds[--ci->nfds] : -1;
+	const char *why = "this memlogd keeps no containers";
+
+	cmsg_close_fds(ci);
+	if (rg->ctrs)
+		why = ctrreg_register(rg->ctrs, m, ci->has_cred ? &ci->cred : NULL,
+				      now_mono_ms());
+	if (ack_fd >= 0)
+		send_ack(ack_fd, why);
+}
+
 /* One registration datagram: the name (and attributes) and its fds.
  * Returns false when there was none to read. */
 static bool registration(struct regsock *rg)
@@ -132,6 +162,12 @@ static bool registration(struct regsock *rg)
 			store_notice(rg->store, false, "registration socket: %s",
 				     strerror((int)-n));
 		return false;
+	}
+	struct reg_msg m;
+	reg_parse(buf, (size_t)n, &m);
+	if (reg_find(&m, "container")) {
+		container(rg, &m, &ci);
+		return true;
 	}
 	if (flags & MSG_CTRUNC) {
 		/* The kernel could not give us every fd (we are out of fds):
@@ -148,8 +184,6 @@ static bool registration(struct regsock *rg)
 		return true;
 	}
 
-	struct reg_msg m;
-	reg_parse(buf, (size_t)n, &m);
 	if (m.name_truncated || (flags & MSG_TRUNC))
 		rg->c.names_truncated++;
 	rg->c.bad_attrs += m.bad_attrs;

@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "ctrreg.h"
 #include "loop.h"
 #include "source.h"
 #include "store.h"
@@ -23,6 +24,10 @@ struct regsock {
 	struct sources *sources;
 	struct store *store;
 	struct reg_counters c;
+	struct ctrreg *ctrs;     /* container registrations go here, or NULL */
+	uint64_t *uid_since;     /* per slot: set to the next seq when a
+				  * registration changes the slot's uid
+				  * (reader.h), or NULL */
 };
 
 /* Starts serving fd (SO_PASSCRED is turned on: the sender's pid and uid are

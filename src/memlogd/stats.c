@@ -40,7 +40,7 @@ size_t stats_encode(const struct stats_view *v, char **out)
 	struct sbuf b = { 0 };
 	bool first = true;
 
-	b.cap = 2048;
+	b.cap = 2048 + ctrreg_json_bound(v->ctrs);
 	for (uint32_t i = 0; i < t->nslots; i++)
 		if (srctab_live(&t->slots[i], m->oldest_seq))
 			b.cap += 400 + JSON_ESCAPE_BOUND(t->slots[i].name_len);
@@ -96,7 +96,8 @@ size_t stats_encode(const struct stats_view *v, char **out)
 		  (unsigned long long)v->reg->bad_attrs, v->sources->ntees,
 		  (unsigned long long)v->sources->tees_broken,
 		  (unsigned long long)v->sources->keep_failed);
-	sb_printf(&b, "\"sources\":[");
+	b.len += ctrreg_json(v->ctrs, b.p + b.len, v->now_ms);
+	sb_printf(&b, ",\"sources\":[");
 	for (uint32_t i = 0; i < t->nslots; i++) {
 		const struct srcinfo *s = &t->slots[i];
 		if (!srctab_live(s, m->oldest_seq))

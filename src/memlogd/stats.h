@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ctrreg.h"
 #include "reader.h"
 #include "regsock.h"
 #include "source.h"
@@ -30,6 +31,8 @@ struct stats_view {
 	uint64_t fd_store_failed;
 	uint32_t max_line_len;
 	uint32_t max_readers;
+	const struct ctrreg *ctrs;
+	uint64_t now_ms;
 };
 
 /* Allocates *out and returns its length (ending in '\n'), or 0 when out of

@@ -523,6 +523,22 @@ static pid_t mld_spawn(struct mld *m, const struct mld_opts *o)
 		argv[argc++] = strdup("--socket-query");
 		argv[argc++] = strdup(m->query);
 	}
+	/* The container registry's file and the containers' views go to
+	 * the test's own dir, not the host's /run/memlog, unless the test
+	 * names them. */
+	bool state_dir = false, view_dir = false;
+	for (const char *const *a = o->args; a && *a; a++) {
+		state_dir |= !strncmp(*a, "--state-dir", 11);
+		view_dir |= !strncmp(*a, "--view-dir", 10);
+	}
+	if (!o->no_socket_args && !state_dir) {
+		argv[argc++] = strdup("--state-dir");
+		argv[argc++] = strdup(m->dir);
+	}
+	if (!o->no_socket_args && !view_dir) {
+		argv[argc++] = strdup("--view-dir");
+		argv[argc++] = subst(m, "%D/views");
+	}
 	for (const char *const *a = o->args; a && *a && argc < 62; a++)
 		argv[argc++] = subst(m, *a);
 	argv[argc] = NULL;

@@ -329,5 +329,5 @@ int main(void)
 					  h_teardown),
 		cmocka_unit_test_teardown(test_refused_upgrade, h_teardown),
 	};
-	return h_run_group("itest_upgrade", tests, 2, NULL, NULL);
+	return h_run_tests("itest_upgrade", tests, NULL, NULL);
 }

@@ -1,0 +1,1071 @@
+/* Kernel events attributed to containers (docs/kernel.md), with real
+ * events in real runc containers started through memlog-runc and the
+ * real kernel log (root, runc, busybox and a C compiler; skipped with the
+ * reason otherwise):
+ * - container A (a 32 MiB memory limit): an OOM kill, a segfault, a
+ *   seccomp kill, a second segfault whose pid the test hands to a process
+ *   in container B (through /proc/sys/kernel/ns_last_pid) while memlogd
+ *   is stopped, and a segfault line forged from inside A through
+ *   /dev/kmsg;
+ * - container B: waits, holding the reused pid's cgroup; a packet goes
+ *   out through a veth into its network namespace, logged by a LOG rule
+ *   on the host's side.
+ * On the host the OOM report, the first segfault and the seccomp kill
+ * carry container=A, its id, cgroup and the pid; the reused pid is
+ * attributed to neither container; the forged line is no event at all; the netfilter
+ * line is B's. Each container's view (its query socket) holds only its
+ * own lines and events, and memlog's logread inside B reads B's.
+ * The test's own names (a per-run container id and segfault program)
+ * pick its records out of a kernel log that others write to too. */
+#include "harness.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <grp.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define RUNC "/usr/sbin/runc"
+#define WAIT_MS 20000
+#define IGNORE(x) do { if (x) {} } while (0)
+
+/* The test's program: a segfault; with "seccomp", a seccomp kill (of
+ * getppid); with "hog", memory until the OOM killer comes; with "pause",
+ * nothing. */
+static const char segv_src[] =
+	"#include <linux/filter.h>\n"
+	"#include <linux/seccomp.h>\n"
+	"#include <stddef.h>\n"
+	"#include <stdlib.h>\n"
+	"#include <string.h>\n"
+	"#include <sys/prctl.h>\n"
+	"#include <sys/syscall.h>\n"
+	"#include <unistd.h>\n"
+	"int main(int argc, char **argv)\n"
+	"{\n"
+	"\tif (argc > 1 && !strcmp(argv[1], \"seccomp\")) {\n"
+	"\t\tstruct sock_filter f[] = {\n"
+	"\t\t\tBPF_STMT(BPF_LD | BPF_W | BPF_ABS,\n"
+	"\t\t\t\t offsetof(struct seccomp_data, nr)),\n"
+	"\t\t\tBPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_getppid, 0, 1),\n"
+	"\t\t\tBPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),\n"
+	"\t\t\tBPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),\n"
+	"\t\t};\n"
+	"\t\tstruct sock_fprog p = { 4, f };\n"
+	"\t\tprctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);\n"
+	"\t\tprctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &p);\n"
+	"\t\tsyscall(__NR_getppid);\n"
+	"\t\treturn 1;\n"
+	"\t}\n"
+	"\tif (argc > 1 && !strcmp(argv[1], \"hog\"))\n"
+	"\t\tfor (;;)\n"
+	"\t\t\tmemset(malloc(1 << 20), 1, 1 << 20);\n"
+	"\tif (argc > 1)\n"
+	"\t\tpause();\n"
+	"\t*(volatile int *)16 = 1;\n"
+	"\treturn 0;\n"
+	"}\n";
+
+struct ka {
+	struct mld m;
+	char dir[64];
+	char segv[32];          /* the segfault program's name (its comm) */
+	char id_a[48], id_b[48];
+	int kmsg;               /* the test's own reader of /dev/kmsg */
+	char trace[8];          /* debug.exception-trace before, or "" */
+	pid_t run_a, run_b;     /* memlog-runc run */
+	pid_t reuser;           /* the process given the reused pid */
+	char veth[16];          /* the host side of B's veth, or "" */
+	char nf_rule[128];      /* the LOG rule's iptables arguments */
+};
+
+static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void sh(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if (system(cmd) != 0)
+		fail_msg("failed: %s", cmd);
+}
+
+static void write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0 || write(fd, s, strlen(s)) != (ssize_t)strlen(s))
+		fail_msg("write %s: %s", path, strerror(errno));
+	close(fd);
+}
+
+static int ka_setup(void **state)
+{
+	struct ka *t = calloc(1, sizeof(*t));
+
+	assert_non_null(t);
+	t->kmsg = -1;
+	mld_init(&t->m);
+	*state = t;
+	return 0;
+}
+
+static int ka_teardown(void **state)
+{
+	struct ka *t = *state;
+	char cmd[1024];
+
+	if (t->trace[0])
+		h_write_file("/proc/sys/debug/exception-trace", t->trace, 0644);
+	if (t->reuser > 0) {
+		kill(t->reuser, SIGKILL);
+		waitpid(t->reuser, NULL, 0);
+	}
+	if (t->nf_rule[0]) {
+		snprintf(cmd, sizeof(cmd), "iptables -D %s 2>/dev/null", t->nf_rule);
+		IGNORE(system(cmd));
+	}
+	if (t->veth[0]) {
+		snprintf(cmd, sizeof(cmd), "ip link del %s 2>/dev/null", t->veth);
+		IGNORE(system(cmd));
+	}
+	if (t->m.pid)
+		kill(t->m.pid, SIGCONT);
+	if (t->dir[0]) {
+		/* Containers a failed test left: killed and deleted. */
+		snprintf(cmd, sizeof(cmd), RUNC " --root %s/runc kill %s KILL 2>/dev/null;"
+			 RUNC " --root %s/runc kill %s KILL 2>/dev/null;"
+			 RUNC " --root %s/runc delete -f %s 2>/dev/null;"
+			 RUNC " --root %s/runc delete -f %s 2>/dev/null", t->dir, t->id_a,
+			 t->dir, t->id_b, t->dir, t->id_a, t->dir, t->id_b);
+		IGNORE(system(cmd));
+	}
+	pid_t runs[] = { t->run_a, t->run_b };
+	for (size_t i = 0; i < 2; i++)
+		if (runs[i] > 0) {
+			kill(runs[i], SIGKILL);
+			waitpid(runs[i], NULL, 0);
+		}
+	if (t->kmsg >= 0)
+		close(t->kmsg);
+	if (t->dir[0])
+		h_rmtree(t->dir);
+	int r = h_teardown(state);
+	mld_cleanup(&t->m);
+	free(t);
+	return r;
+}
+
+/* The next facility-0 kernel record (after the test's start) whose text
+ * starts with prefix, within WAIT_MS; its text into out. */
+static void kmsg_wait(struct ka *t, const char *prefix, char *out, size_t cap)
+{
+	uint64_t deadline = h_now_ms() + WAIT_MS;
+	char buf[8192];
+
+	for (;;) {
+		ssize_t n = read(t->kmsg, buf, sizeof(buf) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			int64_t left = (int64_t)(deadline - h_now_ms());
+			if (left <= 0)
+				fail_msg("no kernel record \"%s...\" within %d ms",
+					 prefix, WAIT_MS);
+			struct pollfd p = { t->kmsg, POLLIN, 0 };
+			poll(&p, 1, (int)left);
+			continue;
+		}
+		if (n <= 0)
+			fail_msg("read /dev/kmsg: %s", strerror(errno));
+		buf[n] = '\0';
+		char *semi = strchr(buf, ';'), *nl;
+		if (!semi || atoi(buf) >= 8)
+			continue;
+		if ((nl = strchr(semi, '\n')))
+			*nl = '\0';
+		if (!strncmp(semi + 1, prefix, strlen(prefix))) {
+			snprintf(out, cap, "%s", semi + 1);
+			return;
+		}
+	}
+}
+
+/* A busybox bundle DIR/NAME running script, with /dev/kmsg (writable, as
+ * a privileged container would have it) and memory limit mem (0: none). */
+static void bundle(const struct ka *t, const char *name, const char *script,
+		   long mem)
+{
+	char cfg[256];
+
+	sh("set -e; d=%s/%s; mkdir -p $d/rootfs/bin $d/rootfs/tmp;"
+	   " cp /bin/busybox $d/rootfs/bin/;"
+	   " for a in sh cat dd echo; do ln -sf busybox $d/rootfs/bin/$a; done;"
+	   " cp %s/%s $d/rootfs/bin/; mkfifo $d/rootfs/f1 $d/rootfs/f2;"
+	   " cd $d && " RUNC " spec", t->dir, name, t->dir, t->segv);
+	snprintf(cfg, sizeof(cfg), "%s/%s/config.json", t->dir, name);
+	json_error_t err;
+	json_t *c = json_load_file(cfg, 0, &err);
+	assert_non_null(c);
+	json_t *proc = json_object_get(c, "process");
+	json_object_set_new(proc, "terminal", json_false());
+	json_object_set_new(proc, "args", json_pack("[sss]", "sh", "-c", script));
+	json_object_set_new(json_object_get(c, "root"), "readonly", json_false());
+	json_array_append_new(json_object_get(c, "mounts"),
+			      json_pack("{ss ss ss s[ss]}", "destination",
+					"/dev/kmsg", "type", "bind", "source",
+					"/dev/kmsg", "options", "bind", "rw"));
+	json_t *res = json_object_get(json_object_get(c, "linux"), "resources");
+	json_array_append_new(json_object_get(res, "devices"),
+			      json_pack("{sb ss si si ss}", "allow", 1, "type",
+					"c", "major", 1, "minor", 11, "access",
+					"rw"));
+	if (mem)
+		json_object_set_new(res, "memory", json_pack("{sI}", "limit",
+							     (json_int_t)mem));
+	assert_int_equal(json_dump_file(c, cfg, 0), 0);
+	json_decref(c);
+}
+
+static pid_t run(struct ka *t, const char *name, const char *id)
+{
+	char b[128], root[128], err[128], prog[256], views[160];
+
+	snprintf(b, sizeof(b), "%s/%s", t->dir, name);
+	snprintf(root, sizeof(root), "%s/runc", t->dir);
+	snprintf(err, sizeof(err), "%s/%s.err", t->dir, name);
+	snprintf(views, sizeof(views), "%s/views", t->m.dir);
+	h_prog(prog, sizeof(prog), "memlog-runc");
+	const char *argv[] = { prog, "--memlog-runtime", RUNC,
+			       "--memlog-socket", t->m.log,
+			       "--memlog-view-dir", views, "--root", root,
+			       "run", "--bundle", b, id, NULL };
+	return h_spawn(argv, err, true);
+}
+
+/* Opens a FIFO for writing once its reader (a container's cat) has it
+ * open, within WAIT_MS. */
+static int fifo_writer(const struct ka *t, const char *name, const char *f)
+{
+	char path[160];
+	uint64_t deadline = h_now_ms() + WAIT_MS;
+	unsigned ms = 1;
+
+	snprintf(path, sizeof(path), "%s/%s/rootfs/%s", t->dir, name, f);
+	for (;;) {
+		int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		if (fd >= 0)
+			return fd;
+		if (errno != ENXIO || h_now_ms() > deadline)
+			fail_msg("open %s: %s", path, strerror(errno));
+		h_sleep_ms(ms);
+		ms = ms < 64 ? ms * 2 : ms;
+	}
+}
+
+/* The registered container id's entry in stats, waited for until it has a
+ * pid (its createRuntime hook ran). */
+static json_t *ctr_stats(const struct ka *t, const char *id)
+{
+	uint64_t deadline = h_now_ms() + WAIT_MS;
+	unsigned ms = 1;
+
+	for (;;) {
+		json_t *st = h_stats(&t->m), *e;
+		json_t *list = h_jget(st, "containers.list");
+		size_t i;
+		json_array_foreach(list, i, e) {
+			if (!strcmp(h_jstr(e, "id"), id) && h_jint(e, "pid") > 0) {
+				json_incref(e);
+				json_decref(st);
+				return e;
+			}
+		}
+		json_decref(st);
+		if (h_now_ms() > deadline)
+			fail_msg("container %s not registered within %d ms", id,
+				 WAIT_MS);
+		h_sleep_ms(ms);
+		ms = ms < 64 ? ms * 2 : ms;
+	}
+}
+
+/* The entry memlogd stored for the kernel record msg, within WAIT_MS. */
+static json_t *stored(const struct ka *t, const char *msg)
+{
+	uint64_t deadline = h_now_ms() + WAIT_MS;
+	unsigned ms = 1;
+
+	for (;;) {
+		json_t *a = h_dump(&t->m, "dump source=kmsg\n");
+		json_t *e = h_find_msg(a, msg);
+		if (e) {
+			json_incref(e);
+			json_decref(a);
+			return e;
+		}
+		json_decref(a);
+		if (h_now_ms() > deadline)
+			fail_msg("memlogd did not store \"%s\" within %d ms", msg,
+				 WAIT_MS);
+		h_sleep_ms(ms);
+		ms = ms < 64 ? ms * 2 : ms;
+	}
+}
+
+/* What container id's view answers to req. */
+static char *view_ask(const struct ka *t, const char *id, const char *req,
+		      size_t *len)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/views/%s.sock", t->m.dir, id);
+	int fd = h_connect(path);
+	h_write_all(fd, req, strlen(req));
+	return h_read_all_close(fd, H_TIMEOUT_MS, len);
+}
+
+/* Container id's view holds only its own sources and kernel events
+ * attributed to it (and gap markers); and each of want. */
+static void check_view(const struct ka *t, const char *id,
+		       const char *const *want)
+{
+	size_t len;
+	char *s = view_ask(t, id, "dump\n", &len);
+	json_t *a = h_ndjson(s, len), *e;
+	char out[64];
+	size_t i;
+
+	free(s);
+	snprintf(out, sizeof(out), "%s.out", id);
+	json_array_foreach(a, i, e) {
+		const char *src = h_jstr(e, "source");
+		if (!strcmp(src, id) || !strcmp(src, out))
+			continue;
+		json_t *cid = json_object_get(json_object_get(e, "attrs"),
+					      "container_id");
+		if (!strcmp(src, "kmsg") && (json_is_true(json_object_get(e, "marker")) ||
+		    (json_is_string(cid) && !strcmp(json_string_value(cid), id))))
+			continue;
+		h_print_entries(a);
+		fail_msg("%s's view has \"%s\" of %s", id, h_jstr(e, "msg"), src);
+	}
+	for (; *want; want++)
+		if (!h_find_msg(a, *want)) {
+			h_print_entries(a);
+			fail_msg("%s's view lacks \"%s\"", id, *want);
+		}
+	json_decref(a);
+}
+
+static const char *attr(json_t *e, const char *key)
+{
+	json_t *v = json_object_get(json_object_get(e, "attrs"), key);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static void expect_attr(json_t *e, const char *key, const char *want)
+{
+	const char *v = attr(e, key);
+
+	if (!want && v)
+		fail_msg("\"%s\": %s=%s, want none", h_jstr(e, "msg"), key, v);
+	if (want && (!v || strcmp(v, want)))
+		fail_msg("\"%s\": %s=%s, want %s", h_jstr(e, "msg"), key,
+			 v ? v : "(none)", want);
+}
+
+/* Forks a process that execs the segfault program (pausing) with pid
+ * want, in cgroup (memory controller) cg: up to 100 tries, as other
+ * processes may take the pid first. Returns its pid, or -1. */
+static pid_t reuse_pid(struct ka *t, int want, const char *cg)
+{
+	char prog[128], num[16], path[1200];
+
+	snprintf(prog, sizeof(prog), "%s/%s", t->dir, t->segv);
+	for (int i = 0; i < 100; i++) {
+		int p[2];
+		assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+		snprintf(num, sizeof(num), "%d", want - 1);
+		write_str("/proc/sys/kernel/ns_last_pid", num);
+		pid_t pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			char c;
+			close(p[1]);
+			if (read(p[0], &c, 1) != 1)
+				_exit(0);
+			execl(prog, t->segv, "pause", (char *)NULL);
+			_exit(127);
+		}
+		close(p[0]);
+		if (pid != want) {
+			close(p[1]);
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			continue;
+		}
+		snprintf(num, sizeof(num), "%d", (int)pid);
+		snprintf(path, sizeof(path), "/sys/fs/cgroup/memory%s/cgroup.procs",
+			 cg);
+		if (access(path, F_OK))
+			snprintf(path, sizeof(path), "/sys/fs/cgroup%s/cgroup.procs",
+				 cg);
+		write_str(path, num);
+		IGNORE(write(p[1], "x", 1));
+		close(p[1]);
+		/* Its comm is the program's once it has exec'd. */
+		char comm[64], cpath[64];
+		snprintf(cpath, sizeof(cpath), "/proc/%d/comm", (int)pid);
+		uint64_t deadline = h_now_ms() + WAIT_MS;
+		for (;;) {
+			char *s = h_read_file(cpath, NULL);
+			snprintf(comm, sizeof(comm), "%s", s ? s : "");
+			free(s);
+			comm[strcspn(comm, "\n")] = '\0';
+			if (!strcmp(comm, t->segv))
+				break;
+			if (h_now_ms() > deadline)
+				fail_msg("pid %d did not exec %s", (int)pid, t->segv);
+			h_sleep_ms(1);
+		}
+		t->reuser = pid;
+		return pid;
+	}
+	return -1;
+}
+
+/* What the real-container tests need (else skipped, saying why): the
+ * test's kernel log reader at the end of the log, its dir, names and
+ * program, and segfaults printed (restored at teardown). */
+static void prepare(struct ka *t)
+{
+	char line[1024];
+
+	h_need_root("runc containers and /dev/kmsg need root");
+	if (access(RUNC, X_OK) || access("/bin/busybox", X_OK) ||
+	    access("/proc/sys/kernel/ns_last_pid", W_OK) ||
+	    !h_prog_exists("memlog-runc")) {
+		print_message("# needs " RUNC ", /bin/busybox, ns_last_pid and "
+			      "memlog-runc; skipping\n");
+		skip();
+	}
+	t->kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (t->kmsg < 0) {
+		print_message("# /dev/kmsg: %s; skipping\n", strerror(errno));
+		skip();
+	}
+	lseek(t->kmsg, 0, SEEK_END);
+	snprintf(t->dir, sizeof(t->dir), "/tmp/memlog-itest-ka-XXXXXX");
+	assert_non_null(mkdtemp(t->dir));
+	snprintf(t->segv, sizeof(t->segv), "ksv%d", (int)(getpid() % 100000));
+	snprintf(t->id_a, sizeof(t->id_a), "memlog-ka-%d-a", (int)getpid());
+	snprintf(t->id_b, sizeof(t->id_b), "memlog-ka-%d-b", (int)getpid());
+	snprintf(line, sizeof(line), "%s/segv.c", t->dir);
+	h_write_file(line, segv_src, 0644);
+	snprintf(line, sizeof(line), "cc -static -O0 -o %s/%s %s/segv.c "
+		 "2>/dev/null", t->dir, t->segv, t->dir);
+	if (system(line) != 0) {
+		print_message("# cannot build a static program with cc; "
+			      "skipping\n");
+		skip();
+	}
+	/* Segfaults are printed only with debug.exception-trace=1. */
+	char *tr = h_read_file("/proc/sys/debug/exception-trace", NULL);
+	assert_non_null(tr);
+	snprintf(t->trace, sizeof(t->trace), "%s", tr);
+	free(tr);
+	h_write_file("/proc/sys/debug/exception-trace", "1\n", 0644);
+}
+
+/* The registered containers' tasks are followed (for events of reaped
+ * ones), or the test is skipped: the kernel's process events need root
+ * in the host's pid namespace. */
+static void need_tasks_followed(const struct ka *t)
+{
+	json_t *st = h_stats(&t->m);
+
+	if (!h_jget(st, "containers.tasks")) {
+		json_decref(st);
+		print_message("# the kernel's process events cannot be had "
+			      "here (not the host's pid namespace?); "
+			      "skipping\n");
+		skip();
+	}
+	if (h_jint(st, "containers.tasks.followed") < 1)
+		fail_msg("stats: no container task followed");
+	json_decref(st);
+}
+
+static void test_container_events(void **state)
+{
+	struct ka *t = *state;
+	char line[1024], want[64], cg_b[1100];
+
+	prepare(t);
+	static const char *const args[] = { "--kmsg", NULL };
+	struct mld_opts o = { .args = args };
+	mld_start(&t->m, &o);
+
+	/* A: an OOM kill (of a process named "k,pid=1", as any process may
+	 * name itself), a segfault, a seccomp kill; then, once told, another
+	 * segfault; then what the test gives it, written to /dev/kmsg. */
+	char script[512];
+	snprintf(script, sizeof(script),
+		 "'/bin/k,pid=1' hog; /bin/%s;"
+		 " /bin/%s seccomp; cat /f1 >/dev/null; /bin/%s;"
+		 " cat /f2 >/dev/kmsg; echo ka-end", t->segv, t->segv, t->segv);
+	bundle(t, "a", script, 32l << 20);
+	sh("cp %s/%s '%s/a/rootfs/bin/k,pid=1'", t->dir, t->segv, t->dir);
+	bundle(t, "b", "echo kb-line; cat /f1 >/dev/null;"
+	       " /bin/logread >/tmp/lr.out 2>&1", 0);
+	/* memlog's logread, with its libraries, in B. */
+	char lr[256];
+	h_prog(lr, sizeof(lr), "logread");
+	sh("set -e; r=%s/b/rootfs; cp %s $r/bin/logread;"
+	   " for l in $(ldd %s | grep -o '/[^ ]*'); do"
+	   " mkdir -p $r$(dirname $l); cp -L $l $r$l; done", t->dir, lr, lr);
+	t->run_b = run(t, "b", t->id_b);
+	json_t *b = ctr_stats(t, t->id_b);
+	int pid_b = (int)h_jint(b, "pid");
+	snprintf(cg_b, sizeof(cg_b), "%s", h_jstr(b, "cgroup"));
+	json_decref(b);
+	t->run_a = run(t, "a", t->id_a);
+	json_t *a = ctr_stats(t, t->id_a);
+	int pid_a = (int)h_jint(a, "pid");
+	need_tasks_followed(t);
+	char cg_a[1100];
+	snprintf(cg_a, sizeof(cg_a), "%s", h_jstr(a, "cgroup"));
+	json_decref(a);
+
+	/* The OOM kill: its summary names A's cgroup; the victim's pid is
+	 * the Killed record's (the summary's first ",pid=" is the name's). */
+	char oom[1024], killed[1024];
+	uint64_t deadline = h_now_ms() + WAIT_MS;
+	for (;;) {
+		kmsg_wait(t, "oom-kill:", oom, sizeof(oom));
+		if (strstr(oom, t->id_a))
+			break;
+		if (h_now_ms() > deadline)
+			fail_msg("no OOM kill in %s", t->id_a);
+	}
+	static const char kp[] = "Memory cgroup out of memory: Killed process ";
+	kmsg_wait(t, kp, killed, sizeof(killed));
+	int victim = atoi(killed + strlen(kp));
+	snprintf(want, sizeof(want), "%d (k,pid=1) ", victim);
+	if (strncmp(killed + strlen(kp), want, strlen(want)))
+		fail_msg("not the OOM kill of k,pid=1: %s", killed);
+	/* The first segfault. */
+	char seg1[1024], seg2[1024];
+	snprintf(want, sizeof(want), "%s[", t->segv);
+	kmsg_wait(t, want, seg1, sizeof(seg1));
+	int pid1 = atoi(seg1 + strlen(want));
+	/* The seccomp kill (audit's record, printed without auditd). */
+	char sc[1024], comm[48];
+	snprintf(comm, sizeof(comm), " comm=\"%s\" ", t->segv);
+	deadline = h_now_ms() + WAIT_MS;
+	do {
+		kmsg_wait(t, "audit: type=1326 ", sc, sizeof(sc));
+		if (h_now_ms() > deadline)
+			fail_msg("no seccomp kill of %s", t->segv);
+	} while (!strstr(sc, comm));
+	const char *scp = strstr(sc, " pid=");
+	assert_non_null(scp);
+	int pid_sc = atoi(scp + 5);
+
+	/* The second, while memlogd is stopped; its pid then goes to a
+	 * process of B's, named the same, before memlogd reads the
+	 * record. */
+	h_freeze(t->m.pid);
+	close(fifo_writer(t, "a", "f1"));
+	kmsg_wait(t, want, seg2, sizeof(seg2));
+	int pid2 = atoi(seg2 + strlen(want));
+	/* A's process of that pid must have been reaped first. */
+	char ppath[64];
+	snprintf(ppath, sizeof(ppath), "/proc/%d/stat", pid2);
+	deadline = h_now_ms() + WAIT_MS;
+	while (access(ppath, F_OK) == 0) {
+		if (h_now_ms() > deadline)
+			fail_msg("pid %d was not reaped", pid2);
+		h_sleep_ms(1);
+	}
+	/* Not synchronisation but clock separation: /proc's start times
+	 * count in ticks of 10 ms, and memlogd may place the record up to
+	 * its read latency late (kclock.h), so the new process starts well
+	 * after the record. */
+	h_sleep_ms(200);
+	pid_t reused = reuse_pid(t, pid2, cg_b);
+	h_thaw(t->m.pid);
+
+	/* A line forged from inside A: a segfault of A's first process, in
+	 * the kernel's words, at priority 0. */
+	snprintf(line, sizeof(line), "sh[%d]: segfault at 10 ip "
+		 "000000000040161e sp 00007ffc887c5470 error 6 in "
+		 "sh[161e,401000+78000] likely on CPU 1 (core 1, socket 0)",
+		 pid_a);
+	int f2 = fifo_writer(t, "a", "f2");
+	h_writef(f2, "<0>%s\n", line);
+	close(f2);
+	assert_int_equal(h_wait_pid(t->run_a, WAIT_MS), 0);
+	t->run_a = 0;
+
+	/* On the host: the OOM report is A's, as are the first segfault
+	 * and the seccomp kill. */
+	json_t *e;
+	e = stored(t, sc);
+	expect_attr(e, "event", "seccomp");
+	expect_attr(e, "container", t->id_a);
+	snprintf(want, sizeof(want), "%d", pid_sc);
+	expect_attr(e, "pid", want);
+	json_decref(e);
+	e = stored(t, oom);
+	expect_attr(e, "event", "oom");
+	expect_attr(e, "container", t->id_a);
+	expect_attr(e, "container_id", t->id_a);
+	expect_attr(e, "cgroup", cg_a);
+	snprintf(want, sizeof(want), "%d", victim);
+	expect_attr(e, "pid", want);
+	json_decref(e);
+	e = stored(t, killed);
+	expect_attr(e, "event", "oom");
+	expect_attr(e, "container", t->id_a);
+	expect_attr(e, "pid", want);
+	json_decref(e);
+	e = stored(t, seg1);
+	expect_attr(e, "event", "segfault");
+	expect_attr(e, "container", t->id_a);
+	expect_attr(e, "container_id", t->id_a);
+	expect_attr(e, "cgroup", cg_a);
+	snprintf(want, sizeof(want), "%d", pid1);
+	expect_attr(e, "pid", want);
+	json_decref(e);
+	/* The reused pid: the record is about A's process, which is gone;
+	 * B's process of that pid started after it. Neither. */
+	e = stored(t, seg2);
+	expect_attr(e, "event", "segfault");
+	if (reused > 0) {
+		expect_attr(e, "container", NULL);
+	} else {
+		print_message("# pid %d could not be had again (others took "
+			      "it first); its check not made\n", pid2);
+	}
+	json_decref(e);
+	/* The forgery: written by a process, so facility 1: no event. */
+	e = stored(t, line);
+	if (h_jint(e, "facility") == 0)
+		fail_msg("a line written to /dev/kmsg got facility 0");
+	expect_attr(e, "event", NULL);
+	expect_attr(e, "container", NULL);
+	json_decref(e);
+
+	if (t->reuser > 0) {
+		kill(t->reuser, SIGKILL);
+		waitpid(t->reuser, NULL, 0);
+		t->reuser = 0;
+	}
+	/* Netfilter: a veth into B's network namespace and a LOG rule on
+	 * the host's side; a packet out through it. */
+	char nf[1024] = "kb-line", prefix[32], peer[16];
+	bool nf_tried = access("/usr/sbin/iptables", X_OK) == 0 &&
+			access("/usr/sbin/ip", X_OK) == 0;
+	if (nf_tried) {
+		int k = (int)(getpid() % 100000);
+		snprintf(t->veth, sizeof(t->veth), "kah%d", k);
+		snprintf(peer, sizeof(peer), "kap%d", k);
+		snprintf(prefix, sizeof(prefix), "ka-nf-%d: ", k);
+		sh("ip link add %s type veth peer name %s && ip link set %s netns %d"
+		   " && ip addr add 10.213.%d.1/30 dev %s && ip link set %s up",
+		   t->veth, peer, peer, pid_b, k % 250, t->veth, t->veth);
+		snprintf(t->nf_rule, sizeof(t->nf_rule),
+			 "OUTPUT -o %s -j LOG --log-prefix '%s'", t->veth, prefix);
+		snprintf(line, sizeof(line), "iptables -A %s 2>/dev/null",
+			 t->nf_rule);
+		if (system(line) != 0) {
+			print_message("# iptables cannot add a LOG rule: netfilter "
+				      "not tried\n");
+			t->nf_rule[0] = '\0';
+		} else {
+			int u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+			struct sockaddr_in to = { .sin_family = AF_INET,
+						  .sin_port = htons(9) };
+			to.sin_addr.s_addr = htonl((10u << 24) | (213u << 16) |
+						   ((unsigned)(k % 250) << 8) | 2u);
+			assert_true(u >= 0);
+			assert_int_equal(sendto(u, "x", 1, 0,
+						(struct sockaddr *)&to,
+						sizeof(to)), 1);
+			close(u);
+			kmsg_wait(t, prefix, nf, sizeof(nf));
+			char *all = h_read_file("/proc/sys/net/netfilter/"
+						"nf_log_all_netns", NULL);
+			bool all_netns = all && all[0] == '1';
+			free(all);
+			e = stored(t, nf);
+			expect_attr(e, "event", "netfilter");
+			/* With nf_log_all_netns=1 any namespace could have
+			 * written it: untrusted, nobody's. */
+			expect_attr(e, "container", all_netns ? NULL : t->id_b);
+			expect_attr(e, "untrusted", all_netns ? "1" : NULL);
+			json_decref(e);
+			if (all_netns)
+				snprintf(nf, sizeof(nf), "kb-line");
+		}
+	} else {
+		print_message("# no iptables or ip: netfilter not tried\n");
+	}
+
+	/* Each container's view: its own lines and events only. */
+	const char *want_a[] = { "ka-end", oom, killed, seg1, sc, NULL };
+	const char *want_b[] = { "kb-line", nf, NULL };
+	check_view(t, t->id_a, want_a);
+	check_view(t, t->id_b, want_b);
+	/* The views' dir is root's: a user of the host reaches none. */
+	char vdir[160];
+	struct stat vst;
+	snprintf(vdir, sizeof(vdir), "%s/views", t->m.dir);
+	assert_int_equal(stat(vdir, &vst), 0);
+	if (vst.st_mode & 077)
+		fail_msg("%s has mode %o", vdir, (unsigned)(vst.st_mode & 0777));
+	/* No stats there: they name every container. */
+	size_t len;
+	char *s = view_ask(t, t->id_b, "stats\n", &len);
+	if (!strstr(s, "\"error\""))
+		fail_msg("a view answered stats: %.200s", s);
+	free(s);
+	/* Inside B, LinuxKit's query path is B's view. */
+	char cfg[256];
+	snprintf(cfg, sizeof(cfg), "%s/b/config.json", t->dir);
+	char *text = h_read_file(cfg, NULL);
+	snprintf(line, sizeof(line), "/views/%s.sock", t->id_b);
+	if (!text || !strstr(text, "/var/run/memlogdq.sock") || !strstr(text, line))
+		fail_msg("B's config.json has no mount of its view");
+	free(text);
+
+	close(fifo_writer(t, "b", "f1"));
+	assert_int_equal(h_wait_pid(t->run_b, WAIT_MS), 0);
+	t->run_b = 0;
+	/* An unmodified logread inside B, at LinuxKit's default path:
+	 * B's own line, none of A's. */
+	snprintf(line, sizeof(line), "%s/b/rootfs/tmp/lr.out", t->dir);
+	text = h_read_file(line, NULL);
+	if (!text || !strstr(text, "kb-line") || strstr(text, "ka-end") ||
+	    strstr(text, t->segv))
+		fail_msg("logread inside B printed: %s", text ? text : "(nothing)");
+	free(text);
+	mld_stop(&t->m);
+}
+
+/* A restart of memlogd keeps the registered container (STATE_DIR/
+ * containers) and follows its tasks again from its cgroup: a segfault
+ * after the restart, of a process reaped before memlogd reads the
+ * record, is still the container's. */
+static void test_restart_keeps_containers(void **state)
+{
+	struct ka *t = *state;
+	char script[256], seg[1024], want[64];
+
+	prepare(t);
+	static const char *const args[] = { "--kmsg", NULL };
+	struct mld_opts o = { .args = args };
+	mld_start(&t->m, &o);
+	/* Nothing on its stdout or stderr: their reader, memlogd, stops. */
+	snprintf(script, sizeof(script), "exec >/dev/null 2>&1; cat /f1;"
+		 " /bin/%s; cat /f2", t->segv);
+	bundle(t, "a", script, 0);
+	t->run_a = run(t, "a", t->id_a);
+	json_decref(ctr_stats(t, t->id_a));
+	need_tasks_followed(t);
+	mld_stop_keep(&t->m);
+	mld_start(&t->m, &o);
+	json_decref(ctr_stats(t, t->id_a));
+	/* The segfault once memlogd is waiting for records again. */
+	h_barrier(&t->m);
+	close(fifo_writer(t, "a", "f1"));
+	snprintf(want, sizeof(want), "%s[", t->segv);
+	kmsg_wait(t, want, seg, sizeof(seg));
+	json_t *e = stored(t, seg);
+	expect_attr(e, "event", "segfault");
+	expect_attr(e, "container", t->id_a);
+	json_decref(e);
+	close(fifo_writer(t, "a", "f2"));
+	assert_int_equal(h_wait_pid(t->run_a, WAIT_MS), 0);
+	t->run_a = 0;
+	mld_stop(&t->m);
+}
+
+/* As uid 65534: registers a pipe under each name and writes "LINE\n" of
+ * the same index into it (run in a child; plain calls only). */
+static int child_register(const struct mld *m, const char *const *names,
+			  const char *const *lines)
+{
+	if (setgid(65534) < 0 || setuid(65534) < 0)
+		return 10;
+	for (; *names; names++, lines++) {
+		int p[2];
+		int r = pipe2(p, O_CLOEXEC) < 0 ? -errno :
+			h_register(m->log, *names, strlen(*names), &p[0], 1);
+		if (r < 0) {
+			fprintf(stderr, "# uid 65534: register %s on %s: %s\n",
+				*names, m->log, strerror(-r));
+			return 11;
+		}
+		close(p[0]);
+		if (write(p[1], *lines, strlen(*lines)) < 0 || write(p[1], "\n", 1) < 0)
+			return 12;
+		close(p[1]);
+	}
+	return 0;
+}
+
+/* As uid 65534 (with supplementary group 4242 when group): what the main
+ * query socket answers to req, into file out (run in a child; plain
+ * calls only). */
+static int child_query(const struct mld *m, const char *req, const char *out,
+		       bool group)
+{
+	struct sockaddr_un sa;
+	char buf[65536];
+	gid_t g = 4242;
+
+	if (setgroups(group ? 1 : 0, &g) < 0 || setgid(65534) < 0 ||
+	    setuid(65534) < 0)
+		return 10;
+	h_sun_path(&sa, m->query);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int of = open(out, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0 || of < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    write(fd, req, strlen(req)) != (ssize_t)strlen(req))
+		return 11;
+	struct timeval tv = { 10, 0 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		if (write(of, buf, (size_t)n) != n)
+			return 12;
+	return n < 0 ? 13 : 0;
+}
+
+/* which: 0 register, 1 query, 2 query with group 4242. */
+static void in_child(struct ka *t, int which, const char *const *a,
+		     const char *const *b)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(which ? child_query(&t->m, a[0], b[0], which == 2)
+			    : child_register(&t->m, a, b));
+	int st = h_wait_pid(pid, WAIT_MS);
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		fail_msg("the uid 65534 child failed (status 0x%x)", st);
+}
+
+/* The main query socket opened to everyone (0666): a client of another
+ * uid than root sees only the sources it registered, and of a name root
+ * had used, only its own lines; no stats; root sees everything. */
+static void test_uid_on_main_socket(void **state)
+{
+	struct ka *t = *state;
+	char out[160];
+
+	h_need_root("changing to uid 65534 needs root");
+	mld_start(&t->m, NULL);
+	assert_int_equal(chmod(t->m.dir, 0711), 0);
+	assert_int_equal(chmod(t->m.log, 0666), 0);
+	assert_int_equal(chmod(t->m.query, 0666), 0);
+	int fd = h_register_pipe(&t->m, "ku-root");
+	h_writef(fd, "root-line\n");
+	close(fd);
+	json_decref(h_wait_dump_msg(&t->m, "dump\n", "root-line"));
+	static const char *const names[] = { "ku-user", "ku-root", NULL };
+	static const char *const lines[] = { "user-line", "user-takes-root", NULL };
+	in_child(t, 0, names, lines);
+	json_t *all = h_wait_dump_msg(&t->m, "dump\n", "user-takes-root");
+	json_decref(h_wait_dump_msg(&t->m, "dump\n", "user-line"));
+	if (!h_find_msg(all, "root-line"))
+		fail_msg("root does not see root-line");
+	json_decref(all);
+
+	snprintf(out, sizeof(out), "%s/uid.out", t->m.dir);
+	h_write_file(out, "", 0666);
+	assert_int_equal(chmod(out, 0666), 0); /* past the umask */
+	const char *req[] = { "dump\n" }, *file[] = { out };
+	in_child(t, 1, req, file);
+	size_t len;
+	char *s = h_read_file(out, &len);
+	json_t *a = h_ndjson(s, len), *e;
+	size_t i;
+	json_array_foreach(a, i, e) {
+		const char *msg = h_jstr(e, "msg");
+		if (strcmp(msg, "user-line") && strcmp(msg, "user-takes-root")) {
+			h_print_entries(a);
+			fail_msg("uid 65534 sees \"%s\" of %s", msg,
+				 h_jstr(e, "source"));
+		}
+	}
+	if (json_array_size(a) != 2) {
+		h_print_entries(a);
+		fail_msg("uid 65534 sees %zu entries, want its 2", json_array_size(a));
+	}
+	json_decref(a);
+	free(s);
+	req[0] = "stats\n";
+	in_child(t, 1, req, file);
+	s = h_read_file(out, NULL);
+	if (!s || !strstr(s, "\"error\""))
+		fail_msg("uid 65534 was answered stats: %.200s", s ? s : "");
+	free(s);
+	mld_stop(&t->m);
+
+	/* A member of --readers-group reads everything, as root does. */
+	static const char *const args[] = { "--readers-group", "4242", NULL };
+	struct mld_opts o = { .args = args };
+	mld_start(&t->m, &o);
+	assert_int_equal(chmod(t->m.dir, 0711), 0);
+	assert_int_equal(chmod(t->m.query, 0666), 0);
+	fd = h_register_pipe(&t->m, "ku-root");
+	h_writef(fd, "root-line\n");
+	close(fd);
+	json_decref(h_wait_dump_msg(&t->m, "dump\n", "root-line"));
+	snprintf(out, sizeof(out), "%s/uid.out", t->m.dir);
+	h_write_file(out, "", 0666);
+	assert_int_equal(chmod(out, 0666), 0);
+	req[0] = "dump\n";
+	in_child(t, 2, req, file);
+	s = h_read_file(out, NULL);
+	if (!s || !strstr(s, "root-line"))
+		fail_msg("a member of --readers-group does not see root-line: %s",
+			 s ? s : "");
+	free(s);
+	mld_stop(&t->m);
+}
+
+/* An OOM report as one group, from a stand-in for /dev/kmsg (any user):
+ * every record of it carries event=oom and the victim's pid, except a
+ * line a process wrote in between (facility 1), even one that reads as
+ * the report's end, and another kernel event (a segfault's), which is
+ * its own. */
+static void test_oom_group_stand_in(void **state)
+{
+	struct ka *t = *state;
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/fake", t->m.dir);
+	h_write_file(path,
+		     "6,1,1000,-;hog invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL),"
+		     " order=0, oom_score_adj=0\n"
+		     "6,2,1001,-;Memory cgroup stats for /memlogtest:\n"
+		     "11,3,1002,-;Memory cgroup out of memory: Killed process 1 (sh)"
+		     " total-vm:1kB, anon-rss:1kB, file-rss:0kB, shmem-rss:0kB,"
+		     " UID:0 pgtables:1kB oom_score_adj:0\n"
+		     "6,4,1003,-;x[77]: segfault at 10 ip 000000000040161e sp"
+		     " 00007ffc887c5470 error 6 in x[161e,401000+78000] likely on"
+		     " CPU 1 (core 1, socket 0)\n"
+		     "6,5,1004,-;oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),"
+		     "cpuset=/,mems_allowed=0,oom_memcg=/memlogtest,"
+		     "task_memcg=/memlogtest,task=hog,pid=17088,uid=0\n"
+		     "3,6,1005,-;Memory cgroup out of memory: Killed process 17088"
+		     " (hog) total-vm:35372kB, anon-rss:32256kB, file-rss:0kB,"
+		     " shmem-rss:0kB, UID:0 pgtables:112kB oom_score_adj:0\n"
+		     "6,9,1006,-;after a gap\n",
+		     0644);
+	static const char *const args[] = { "--kmsg=%D/fake", NULL };
+	struct mld_opts o = { .args = args };
+	mld_start(&t->m, &o);
+	static const char *const group[] = {
+		"hog invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, "
+		"oom_score_adj=0",
+		"Memory cgroup stats for /memlogtest:",
+		"oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,"
+		"mems_allowed=0,oom_memcg=/memlogtest,task_memcg=/memlogtest,"
+		"task=hog,pid=17088,uid=0",
+		"Memory cgroup out of memory: Killed process 17088 (hog) "
+		"total-vm:35372kB, anon-rss:32256kB, file-rss:0kB, shmem-rss:0kB, "
+		"UID:0 pgtables:112kB oom_score_adj:0",
+	};
+	for (size_t i = 0; i < sizeof(group) / sizeof(group[0]); i++) {
+		json_t *e = stored(t, group[i]);
+		expect_attr(e, "event", "oom");
+		expect_attr(e, "pid", "17088");
+		json_decref(e);
+	}
+	json_t *e = stored(t, "Memory cgroup out of memory: Killed process 1 "
+			   "(sh) total-vm:1kB, anon-rss:1kB, file-rss:0kB, "
+			   "shmem-rss:0kB, UID:0 pgtables:1kB oom_score_adj:0");
+	expect_attr(e, "event", NULL);
+	expect_attr(e, "pid", NULL);
+	json_decref(e);
+	e = stored(t, "x[77]: segfault at 10 ip 000000000040161e sp "
+		   "00007ffc887c5470 error 6 in x[161e,401000+78000] likely on "
+		   "CPU 1 (core 1, socket 0)");
+	expect_attr(e, "event", "segfault");
+	expect_attr(e, "pid", "77");
+	json_decref(e);
+	json_decref(stored(t, "after a gap"));
+
+	/* A container announced (as memlog-runc does before runc create),
+	 * as root: its view has the kernel log's gap markers, and none of
+	 * these records (none is its). */
+	if (geteuid() == 0) {
+		static const char ann[] = "kv\0container=memlog-ka-kv\0ack=1";
+		char *ans = h_register_acked(t->m.log, ann, sizeof(ann) - 1, NULL, 0);
+		free(ans);
+		/* A user who may register adds nothing to the view under the
+		 * container's name. */
+		assert_int_equal(chmod(t->m.dir, 0711), 0);
+		assert_int_equal(chmod(t->m.log, 0666), 0);
+		static const char *const names[] = { "kv", NULL };
+		static const char *const lines[] = { "user-in-view", NULL };
+		in_child(t, 0, names, lines);
+		json_decref(h_wait_dump_msg(&t->m, "dump\n", "user-in-view"));
+		size_t len;
+		char *s = view_ask(t, "memlog-ka-kv", "dump\n", &len);
+		json_t *a = h_ndjson(s, len), *v;
+		size_t i, markers = 0;
+		free(s);
+		json_array_foreach(a, i, v) {
+			if (!json_is_true(json_object_get(v, "marker"))) {
+				h_print_entries(a);
+				fail_msg("the view has \"%s\"", h_jstr(v, "msg"));
+			}
+			markers++;
+		}
+		if (markers != 2) {
+			h_print_entries(a);
+			fail_msg("%zu markers in the view, want 2 (seq 0, seq 7-8)",
+				 markers);
+		}
+		json_decref(a);
+	}
+	mld_stop(&t->m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_container_events, ka_setup,
+						ka_teardown),
+		cmocka_unit_test_setup_teardown(test_restart_keeps_containers,
+						ka_setup, ka_teardown),
+		cmocka_unit_test_setup_teardown(test_oom_group_stand_in, ka_setup,
+						ka_teardown),
+		cmocka_unit_test_setup_teardown(test_uid_on_main_socket, ka_setup,
+						ka_teardown),
+	};
+	return h_run_group("kattr", tests, sizeof(tests) / sizeof(tests[0]),
+			   NULL, NULL);
+}
