@@ -142,7 +142,7 @@ static void rs_stop(struct rs *r, int sig)
 	if (r->pid <= 0)
 		return;
 	kill(r->pid, sig);
-	h_wait_pid(r->pid, 10000);
+	h_wait_pid(r->pid, 2 * H_TIMEOUT_MS);
 	h_untrack_pid(r->pid);
 	r->pid = 0;
 }
@@ -189,7 +189,7 @@ static void fw_stop(struct fw *w)
 	int st;
 
 	kill(w->pid, SIGTERM);
-	st = h_wait_pid(w->pid, 10000);
+	st = h_wait_pid(w->pid, 2 * H_TIMEOUT_MS);
 	h_untrack_pid(w->pid);
 	w->pid = 0;
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
@@ -205,7 +205,7 @@ static void fw_stop(struct fw *w)
 static void fw_kill9(struct fw *w)
 {
 	kill(w->pid, SIGKILL);
-	h_wait_pid(w->pid, 10000);
+	h_wait_pid(w->pid, 2 * H_TIMEOUT_MS);
 	h_untrack_pid(w->pid);
 	w->pid = 0;
 }
@@ -879,7 +879,7 @@ static void test_udp_burst(void **state)
 	rs_init(&r, &m, "rs");
 	snprintf(r.inputs, sizeof(r.inputs), "module(load=\"imudp\")\n"
 		 "module(load=\"imtcp\")\n"
-		 "input(type=\"imudp\" port=\"%d\" address=\"127.0.0.1\" ruleset=\"r\")\n"
+		 "input(type=\"imudp\" port=\"%d\" address=\"127.0.0.1\" ruleset=\"r\" rcvbufSize=\"4m\")\n"
 		 "input(type=\"imtcp\" port=\"%d\" address=\"127.0.0.1\" ruleset=\"r\")\n",
 		 r.port, r.port);
 	rs_start(&r);
@@ -956,7 +956,7 @@ static void test_relp_hung_receiver_signals(void **state)
 	free(e);
 	t0 = h_now_ms();
 	kill(w.pid, SIGTERM);
-	st = h_wait_pid(w.pid, 10000);
+	st = h_wait_pid(w.pid, 2 * H_TIMEOUT_MS);
 	h_untrack_pid(w.pid);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	assert_true(h_now_ms() - t0 < 1500);
