@@ -1,4 +1,5 @@
 #include "kevent.h"
+#include "util.h"
 
 #include <string.h>
 
@@ -517,16 +518,10 @@ bool kevent_oom_check(const struct kevent *summary, const char *summary_msg,
 	/* The cgroup: from the one ",task_memcg=" to ",task=COMM". A cgroup
 	 * name (the cpuset's, oom_memcg's or its own) may hold that text:
 	 * then which one it is cannot be told, and there is none. */
-	const char *at;
+	const char *at = NULL;
 	if (count(summary_msg, t, memcg, &at) == 1 && at + 12 < t && at[12] == '/')
 		*cgroup = (struct kstr){ at + 12, (size_t)(t - at - 12) };
 	return true;
-}
-
-static int hexval(char c)
-{
-	return is_digit(c) ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-		: c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
 bool kevent_comm_eq(const struct kevent *ev, const char *raw, size_t raw_len)
@@ -540,10 +535,10 @@ bool kevent_comm_eq(const struct kevent *ev, const char *raw, size_t raw_len)
 	while (p < end) {
 		int c;
 		if (ev->comm_hex) {
-			c = hexval(p[0]) * 16 + hexval(p[1]);
+			c = hex_digit(p[0], false) * 16 + hex_digit(p[1], false);
 			p += 2;
 		} else if (*p == '\\' && end - p >= 4) {
-			c = hexval(p[2]) * 16 + hexval(p[3]);
+			c = hex_digit(p[2], false) * 16 + hex_digit(p[3], false);
 			p += 4;
 		} else {
 			c = (unsigned char)*p++;
