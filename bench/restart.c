@@ -1,7 +1,7 @@
 /* restart: what a crash of memlogd costs when its fd holder keeps
  * everything (issue 11), and what keeping costs.
  *
- *   restart -m adopt|rss|pause -d DIR [-k K] [-l L] [-n REPS] [-T MS] [-B]
+ *   restart -m adopt|rss|pause -d DIR [-k K] [-l L] [-n REPS] [-T MS] [-B] [-U]
  *           -- MEMLOGD [OPTION...]
  *
  * memlogd runs as `MEMLOGD -socket-log DIR/reg.sock -socket-query
@@ -44,7 +44,9 @@
  *   is SIGKILLed and started again REPS times, evenly spread, each time
  *   until `stats` answers again. Prints the p50/p99/max of the write()
  *   times of each half, the largest while memlogd was down or starting,
- *   and checks that every line was stored.
+ *   and checks that every line was stored. With -U the second half has
+ *   live upgrades instead (SIGUSR2: memlogd executes its binary again in
+ *   the same process), each until `stats` counts it.
  *
  * Exit status 0 if every check passed, 1 if one failed ("MISMATCH" on
  * stderr), 2 on errors. */
@@ -654,7 +656,25 @@ static struct dist dist_of(const struct wr *w, uint64_t n, uint64_t from, uint64
 	return d;
 }
 
-static int mode_pause(int reps, uint64_t ms, bool burst)
+/* SIGUSR2 (the live upgrade) and wait until stats counts upgrade n. */
+static void upgrade_wait(long long n)
+{
+	uint64_t end = mono_ns() + 30000000000ull;
+
+	kill(mld, SIGUSR2);
+	for (;;) {
+		json_t *j = memlogd_stats(query_path, 1000);
+		long long done = j ? jint(j, NULL, "upgrades") : -1;
+		json_decref(j);
+		if (done >= n)
+			return;
+		if (mono_ns() > end)
+			die("upgrade %lld not done within 30 s", n);
+		sleep_ns(20000);
+	}
+}
+
+static int mode_pause(int reps, uint64_t ms, bool burst, bool upgrade)
 {
 	start_serving();
 	add_sources(burst);
@@ -677,8 +697,12 @@ static int mode_pause(int reps, uint64_t ms, bool burst)
 		uint64_t due = wt.t0 + half + (half * (2 * (uint64_t)r + 1)) / (2 * (uint64_t)reps);
 		sleep_ns(due > mono_ns() ? due - mono_ns() : 0);
 		uint64_t a = mono_ns();
-		crash();
-		mld = start(cmd);
+		if (upgrade) {
+			upgrade_wait(r + 1);
+		} else {
+			crash();
+			mld = start(cmd);
+		}
 		json_t *j = stats_wait(query_path, 30000, NULL);
 		uint64_t b = mono_ns();
 		long long open = jint(json_object_get(j, "registrations"), NULL,
@@ -731,11 +755,12 @@ int main(int argc, char **argv)
 	const char *mode = NULL, *dir = NULL;
 	int reps = 5, opt;
 	uint64_t ms = 10000;
-	bool burst = false;
+	bool burst = false, upgrade = false;
 
-	while ((opt = getopt(argc, argv, "m:d:k:l:n:T:B")) != -1) {
+	while ((opt = getopt(argc, argv, "m:d:k:l:n:T:BU")) != -1) {
 		switch (opt) {
 		case 'B': burst = true; break;
+		case 'U': upgrade = true; break;
 		case 'm': mode = optarg; break;
 		case 'd': dir = optarg; break;
 		case 'k': K = atoi(optarg); break;
@@ -780,13 +805,13 @@ int main(int argc, char **argv)
 	else if (!strcmp(mode, "rss"))
 		r = mode_rss(burst);
 	else
-		r = mode_pause(reps, ms, burst);
+		r = mode_pause(reps, ms, burst, upgrade);
 	for (int i = 0; i < K && src_fd; i++)
 		close(src_fd[i]);
 	return r ? 2 : mismatches ? 1 : 0;
 
 usage:
 	fprintf(stderr, "usage: restart -m adopt|rss|pause -d DIR [-k K] [-l L] "
-		"[-n REPS] [-T MS] [-B] -- MEMLOGD [OPTION...]\n");
+		"[-n REPS] [-T MS] [-B] [-U] -- MEMLOGD [OPTION...]\n");
 	return 2;
 }
