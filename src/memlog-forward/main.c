@@ -14,11 +14,10 @@
 #include "diag.h"
 #include "fstate.h"
 #include "options.h"
+#include "opt.h"
 #include "run.h"
+#include "util.h"
 
-#ifndef MEMLOG_VERSION
-#define MEMLOG_VERSION "0.1.0"
-#endif
 
 const char *diag_prog = "memlog-forward";
 
@@ -35,12 +34,15 @@ int main(int argc, char **argv)
 		diag_usage("%s", err);
 		return FWD_EXIT_USAGE;
 	}
-	if (opts.help) {
-		fputs(options_usage, stdout);
-		return FWD_EXIT_STOPPED;
-	}
-	if (opts.version) {
-		printf("memlog-forward %s\n", MEMLOG_VERSION);
+	if (opts.help || opts.version) {
+		const struct opt_table *t = options_table();
+		if (opts.help) {
+			fputs(t->usage_head, stdout);
+			opt_help(t, stdout);
+			fputs(t->usage_tail, stdout);
+		} else {
+			printf("%s memlog %s\n", t->prog, MEMLOG_VERSION);
+		}
 		return FWD_EXIT_STOPPED;
 	}
 	r = fstate_load(opts.state_file, cursor, &why);

@@ -1,92 +1,14 @@
 #include "options.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "opt.h"
 #include "pri.h"
+#include "util.h"
 #include "udp.h"
-
-const char options_usage[] =
-"usage: memlog-forward [-socket PATH] --target URL --state-file FILE [OPTIONS]\n"
-"Follows memlogd and sends every entry to a syslog receiver (RFC 5424).\n"
-"\n"
-"  -socket PATH             memlogd's query socket (/var/run/memlogdq.sock)\n"
-"  --target URL             tcp://HOST:PORT, tls://HOST:PORT, relp://HOST:PORT\n"
-"                           relps://HOST:PORT (RELP over TLS) or udp://HOST:PORT\n"
-"                           (lossy: nothing is acknowledged)\n"
-"                           (IPv6 addresses as [ADDR])\n"
-"  --state-file FILE        the delivered cursor, kept across restarts\n"
-"  --tls-ca FILE            CA certificates to verify the receiver (default:\n"
-"                           the system's)\n"
-"  --tls-cert FILE, --tls-key FILE   client certificate and key (PEM)\n"
-"  --tls-server-name NAME   verify NAME instead of the URL's host\n"
-"  --hostname NAME          HOSTNAME field (default: gethostname())\n"
-"  --stdout-priority F.S    PRI of stdout lines (user.info)\n"
-"  --stderr-priority F.S    PRI of stderr lines (user.err)\n"
-"  --daemon-priority F.S    PRI of memlogd's loss markers and notices\n"
-"                           (syslog.warning)\n"
-"  --source GLOB            only sources matching GLOB (up to 16, any matches)\n"
-"  --priority N|A..B        only severities 0..N or A..B (names or 0-7), after\n"
-"                           the defaults above; loss markers always pass\n"
-"  --relp-window N          RELP messages in flight (128)\n"
-"  --relp-timeout SECONDS   RELP wait for an answer before reconnecting (30)\n"
-"  --udp-max BYTES          longest UDP message, longer ones are cut (2048)\n"
-"  --backoff-max MS         longest wait between reconnects and state file\n"
-"                           write retries (5000)\n"
-"  --stats                  print the counters when stopping (SIGUSR1: now)\n"
-"  --help, --version\n"
-"\n"
-"Exit status: 0 stopped by SIGTERM/SIGINT, 1 cannot start, 2 usage,\n"
-"3 the state file is not a valid state file, 4 memlogd refused the request.\n";
-
-enum {
-	O_SOCKET = 256, O_TARGET, O_STATE, O_TLS_CA, O_TLS_CERT, O_TLS_KEY,
-	O_TLS_NAME, O_HOSTNAME, O_STDOUT_PRI, O_STDERR_PRI, O_DAEMON_PRI,
-	O_SOURCE, O_PRIORITY, O_RELP_WINDOW, O_RELP_TIMEOUT, O_UDP_MAX, O_BACKOFF_MAX,
-	O_STATS, O_HELP, O_VERSION,
-};
-
-static const struct option longopts[] = {
-	{ "socket", required_argument, NULL, O_SOCKET },
-	{ "target", required_argument, NULL, O_TARGET },
-	{ "state-file", required_argument, NULL, O_STATE },
-	{ "tls-ca", required_argument, NULL, O_TLS_CA },
-	{ "tls-cert", required_argument, NULL, O_TLS_CERT },
-	{ "tls-key", required_argument, NULL, O_TLS_KEY },
-	{ "tls-server-name", required_argument, NULL, O_TLS_NAME },
-	{ "hostname", required_argument, NULL, O_HOSTNAME },
-	{ "stdout-priority", required_argument, NULL, O_STDOUT_PRI },
-	{ "stderr-priority", required_argument, NULL, O_STDERR_PRI },
-	{ "daemon-priority", required_argument, NULL, O_DAEMON_PRI },
-	{ "source", required_argument, NULL, O_SOURCE },
-	{ "priority", required_argument, NULL, O_PRIORITY },
-	{ "relp-window", required_argument, NULL, O_RELP_WINDOW },
-	{ "relp-timeout", required_argument, NULL, O_RELP_TIMEOUT },
-	{ "udp-max", required_argument, NULL, O_UDP_MAX },
-	{ "backoff-max", required_argument, NULL, O_BACKOFF_MAX },
-	{ "stats", no_argument, NULL, O_STATS },
-	{ "help", no_argument, NULL, O_HELP },
-	{ "version", no_argument, NULL, O_VERSION },
-	{ NULL, 0, NULL, 0 },
-};
-
-static int number(const char *s, unsigned long min, unsigned long max, unsigned long *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
 
 /* Appends " source=GLOB" percent-encoded: memlogd decodes it. */
 static int add_source(struct fwd_opts *o, const char *glob)
@@ -129,12 +51,137 @@ static int severity_range(struct fwd_opts *o, const char *s)
 	return 0;
 }
 
+#define FO(f) OPT_FIELD(struct fwd_opts, f)
+
+static int parse_pri(const char *val, void *field)
+{
+	int pri = pri_parse(val, strlen(val));
+
+	if (pri < 0)
+		return -EINVAL;
+	*(int *)field = pri;
+	return 0;
+}
+
+static int parse_source(const char *val, void *base)
+{
+	struct fwd_opts *o = base;
+
+	if (o->nsources >= OPT_SOURCES_MAX || !*val || add_source(o, val) < 0)
+		return -EINVAL;
+	o->nsources++;
+	return 0;
+}
+
+static int parse_priority(const char *val, void *base)
+{
+	return severity_range(base, val);
+}
+
+static int parse_udp_max(const char *val, void *base)
+{
+	struct fwd_opts *o = base;
+	uint64_t v;
+
+	if (parse_u64(val, UDP_MAX_MAX, &v) < 0 || v < UDP_MAX_MIN)
+		return -EINVAL;
+	o->udp_max = (unsigned)v;
+	o->udp_max_set = true;
+	return 0;
+}
+
+#define STR(x) #x
+#define NUM(x) STR(x)
+
+static const struct opt rows[] = {
+	{ "socket", NULL, OPT_STR, FO(socket), .min = 1, .arg = "PATH",
+	  .help = "memlogd's query socket (/var/run/memlogdq.sock)" },
+	{ "target", NULL, OPT_STR, FO(target_text), .min = 1, .arg = "URL",
+	  .help = "tcp://HOST:PORT, tls://HOST:PORT, relp://HOST:PORT\n"
+		  "relps://HOST:PORT (RELP over TLS) or udp://HOST:PORT\n"
+		  "(lossy: nothing is acknowledged)\n"
+		  "(IPv6 addresses as [ADDR])" },
+	{ "state-file", NULL, OPT_STR, FO(state_file), .min = 1, .arg = "FILE",
+	  .help = "the delivered cursor, kept across restarts" },
+	{ "tls-ca", NULL, OPT_STR, FO(tls_ca), .min = 1, .arg = "FILE",
+	  .help = "CA certificates to verify the receiver (default:\n"
+		  "the system's)" },
+	{ "tls-cert", NULL, OPT_STR, FO(tls_cert), .min = 1, .arg = "FILE",
+	  .help = "client certificate (PEM), with --tls-key" },
+	{ "tls-key", NULL, OPT_STR, FO(tls_key), .min = 1, .arg = "FILE",
+	  .help = "its key (PEM)" },
+	{ "tls-server-name", NULL, OPT_STR, FO(tls_name), .min = 1,
+	  .arg = "NAME", .help = "verify NAME instead of the URL's host" },
+	{ "hostname", NULL, OPT_STR, FO(hostname), .min = 1, .arg = "NAME",
+	  .help = "HOSTNAME field (default: gethostname())" },
+	{ "stdout-priority", NULL, OPT_FUNC, FO(stdout_pri), .parse = parse_pri,
+	  .bad = " is not a priority (FACILITY.SEVERITY such as user.info, "
+		 "or 0-191)", .arg = "F.S",
+	  .help = "PRI of stdout lines (user.info)" },
+	{ "stderr-priority", NULL, OPT_FUNC, FO(stderr_pri), .parse = parse_pri,
+	  .bad = " is not a priority (FACILITY.SEVERITY such as user.err, "
+		 "or 0-191)", .arg = "F.S",
+	  .help = "PRI of stderr lines (user.err)" },
+	{ "daemon-priority", NULL, OPT_FUNC, FO(daemon_pri), .parse = parse_pri,
+	  .bad = " is not a priority (FACILITY.SEVERITY such as "
+		 "syslog.warning, or 0-191)", .arg = "F.S",
+	  .help = "PRI of memlogd's loss markers and notices\n"
+		  "(syslog.warning)" },
+	{ "source", NULL, OPT_FUNC, .parse = parse_source,
+	  .bad = " takes at most " NUM(OPT_SOURCES_MAX) " non-empty patterns that "
+		 "fit a request line", .arg = "GLOB",
+	  .help = "only sources matching GLOB (up to 16, any matches)" },
+	{ "priority", NULL, OPT_FUNC, .parse = parse_priority,
+	  .bad = " takes N or A..B, severities 0-7 or names (err, "
+		 "info...)", .arg = "N|A..B",
+	  .help = "only severities 0..N or A..B (names or 0-7), after\n"
+		  "the defaults above; loss markers always pass" },
+	{ "relp-window", NULL, OPT_NUM, FO(relp_window), .min = 2,
+	  .max = 65536, .bad = " must be 2 to 65536", .arg = "N",
+	  .help = "RELP messages in flight (128)" },
+	{ "relp-timeout", NULL, OPT_NUM, FO(relp_timeout_s), .min = 1,
+	  .max = 3600, .bad = " must be 1 to 3600 s", .arg = "SECONDS",
+	  .help = "RELP wait for an answer before reconnecting (30)" },
+	{ "udp-max", NULL, OPT_FUNC, .parse = parse_udp_max,
+	  .bad = " must be " NUM(UDP_MAX_MIN) " to " NUM(UDP_MAX_MAX) " bytes",
+	  .arg = "BYTES",
+	  .help = "longest UDP message, longer ones are cut (2048)" },
+	{ "backoff-max", NULL, OPT_NUM, FO(backoff_max_ms), .min = 100,
+	  .max = 3600000, .bad = " must be 100 to 3600000 ms", .arg = "MS",
+	  .help = "longest wait between reconnects and state file\n"
+		  "write retries (5000)" },
+	{ "stats", NULL, OPT_FLAG, FO(stats),
+	  .help = "print the counters when stopping (SIGUSR1: now)" },
+	{ "help", NULL, OPT_HELP, .help = "show this help and exit" },
+	{ "version", .kind = OPT_VERSION, .help = "show the version and exit" },
+};
+
+static const char usage_head[] =
+"usage: memlog-forward [-socket PATH] --target URL --state-file FILE [OPTIONS]\n"
+"Follows memlogd and sends every entry to a syslog receiver (RFC 5424).\n"
+"Options take one or two dashes (-socket PATH as in LinuxKit).\n"
+"\n";
+
+static const char usage_tail[] =
+"\n"
+"Exit status: 0 stopped by SIGTERM/SIGINT, 1 cannot start, 2 usage,\n"
+"3 the state file is not a valid state file, 4 memlogd refused the request.\n";
+
+static const struct opt_table table = OPT_TABLE(rows, .dash = "--",
+						.help_col = 27,
+						.prog = "memlog-forward",
+						.usage_head = usage_head,
+						.usage_tail = usage_tail);
+
+const struct opt_table *options_table(void)
+{
+	return &table;
+}
+
 int options_parse(struct fwd_opts *o, int argc, char **argv, char err[OPT_ERR_MAX])
 {
-	unsigned long v;
-	int c, nsources = 0, pri;
 	const char *why;
-	bool udp_max_set = false;
+	int operand;
 
 	memset(o, 0, sizeof(*o));
 	o->socket = "/var/run/memlogdq.sock";
@@ -148,95 +195,21 @@ int options_parse(struct fwd_opts *o, int argc, char **argv, char err[OPT_ERR_MA
 	o->udp_max = UDP_MAX_DEFAULT;
 	o->backoff_min_ms = 100;
 	o->backoff_max_ms = 5000;
-	optind = 0; /* also resets getopt's state: tests call this repeatedly */
-	opterr = 0;
-	while ((c = getopt_long_only(argc, argv, ":", longopts, NULL)) != -1) {
-		const char *a = optarg;
-
-		switch (c) {
-		case O_SOCKET: o->socket = a; break;
-		case O_TARGET:
-			if (url_parse(a, strlen(a), &o->target, &why) < 0) {
-				snprintf(err, OPT_ERR_MAX, "--target %s: %s", a, why);
-				return -EINVAL;
-			}
-			o->target_text = a;
-			break;
-		case O_STATE: o->state_file = a; break;
-		case O_TLS_CA: o->tls_ca = a; break;
-		case O_TLS_CERT: o->tls_cert = a; break;
-		case O_TLS_KEY: o->tls_key = a; break;
-		case O_TLS_NAME: o->tls_name = a; break;
-		case O_HOSTNAME: o->hostname = a; break;
-		case O_STDOUT_PRI:
-		case O_STDERR_PRI:
-		case O_DAEMON_PRI:
-			pri = pri_parse(a, strlen(a));
-			if (pri < 0) {
-				snprintf(err, OPT_ERR_MAX, "%s: not a priority "
-					 "(FACILITY.SEVERITY such as user.info, or 0-191)", a);
-				return -EINVAL;
-			}
-			*(c == O_STDOUT_PRI ? &o->stdout_pri
-			  : c == O_STDERR_PRI ? &o->stderr_pri : &o->daemon_pri) = pri;
-			break;
-		case O_SOURCE:
-			if (++nsources > OPT_SOURCES_MAX || !*a || add_source(o, a) < 0) {
-				snprintf(err, OPT_ERR_MAX, "--source: at most %d non-empty "
-					 "patterns that fit a request line", OPT_SOURCES_MAX);
-				return -EINVAL;
-			}
-			break;
-		case O_PRIORITY:
-			if (severity_range(o, a) < 0) {
-				snprintf(err, OPT_ERR_MAX, "--priority %s: expected N or "
-					 "A..B, severities 0-7 or names (err, info...)", a);
-				return -EINVAL;
-			}
-			break;
-		case O_RELP_WINDOW:
-			if (number(a, 2, 65536, &v) < 0) {
-				snprintf(err, OPT_ERR_MAX, "--relp-window %s: 2 to 65536", a);
-				return -EINVAL;
-			}
-			o->relp_window = (unsigned)v;
-			break;
-		case O_RELP_TIMEOUT:
-			if (number(a, 1, 3600, &v) < 0) {
-				snprintf(err, OPT_ERR_MAX, "--relp-timeout %s: 1 to 3600 s", a);
-				return -EINVAL;
-			}
-			o->relp_timeout_s = (unsigned)v;
-			break;
-		case O_UDP_MAX:
-			if (number(a, UDP_MAX_MIN, UDP_MAX_MAX, &v) < 0) {
-				snprintf(err, OPT_ERR_MAX, "--udp-max %s: %d to %d bytes", a,
-					 UDP_MAX_MIN, UDP_MAX_MAX);
-				return -EINVAL;
-			}
-			o->udp_max = (unsigned)v;
-			udp_max_set = true;
-			break;
-		case O_BACKOFF_MAX:
-			if (number(a, 100, 3600000, &v) < 0) {
-				snprintf(err, OPT_ERR_MAX, "--backoff-max %s: 100 to 3600000 ms", a);
-				return -EINVAL;
-			}
-			o->backoff_max_ms = (uint32_t)v;
-			break;
-		case O_STATS: o->stats = true; break;
-		case O_HELP: o->help = true; return 0;
-		case O_VERSION: o->version = true; return 0;
-		case ':':
-			snprintf(err, OPT_ERR_MAX, "%s needs a value", argv[optind - 1]);
-			return -EINVAL;
-		default:
-			snprintf(err, OPT_ERR_MAX, "unknown option: %s", argv[optind - 1]);
-			return -EINVAL;
-		}
+	switch (opt_parse(&table, argc, argv, o, &operand, err, OPT_ERR_MAX)) {
+	case OPT_HELP_ASKED:
+		o->help = true;
+		return 0;
+	case OPT_VERSION_ASKED:
+		o->version = true;
+		return 0;
+	case OPT_USAGE:
+		return -EINVAL;
+	case OPT_RUN:
+		break;
 	}
-	if (optind < argc) {
-		snprintf(err, OPT_ERR_MAX, "unexpected argument %s", argv[optind]);
+	if (o->target_text &&
+	    url_parse(o->target_text, strlen(o->target_text), &o->target, &why) < 0) {
+		snprintf(err, OPT_ERR_MAX, "--target %s: %s", o->target_text, why);
 		return -EINVAL;
 	}
 	if (!o->target_text || !o->state_file) {
@@ -252,7 +225,7 @@ int options_parse(struct fwd_opts *o, int argc, char **argv, char err[OPT_ERR_MA
 		snprintf(err, OPT_ERR_MAX, "the --tls options need a tls:// or relps:// target");
 		return -EINVAL;
 	}
-	if (udp_max_set && o->target.scheme != URL_UDP) {
+	if (o->udp_max_set && o->target.scheme != URL_UDP) {
 		snprintf(err, OPT_ERR_MAX, "--udp-max needs a udp:// target");
 		return -EINVAL;
 	}

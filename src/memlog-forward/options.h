@@ -1,7 +1,8 @@
-/* memlog-forward's command line. Options take one or two dashes and their
- * value as the next argument or after '=' (getopt_long_only), so the
- * LinuxKit-style "-socket PATH" works as "--socket PATH" does. Pure: no
- * I/O, the caller prints what it returns. */
+/* memlog-forward's command line, a table read by libmemlog's option driver
+ * (src/lib/opt.h). Options take one or two dashes and their value as the
+ * next argument or after '=', so the LinuxKit-style "-socket PATH" works as
+ * "--socket PATH" does. Pure: no I/O, the caller prints what it returns
+ * (opt_help for --help). */
 #ifndef FORWARD_OPTIONS_H
 #define FORWARD_OPTIONS_H
 
@@ -35,6 +36,8 @@ struct fwd_opts {
 	unsigned udp_max;           /* longest UDP datagram; longer ones are cut */
 	uint32_t backoff_min_ms;
 	uint32_t backoff_max_ms;
+	unsigned nsources;          /* --source patterns given */
+	bool udp_max_set;           /* --udp-max was given */
 	bool stats;                 /* print the counters at exit */
 	bool help, version;
 };
@@ -42,6 +45,8 @@ struct fwd_opts {
 /* Parses argv. Returns 0, or -EINVAL with a message in err. */
 int options_parse(struct fwd_opts *o, int argc, char **argv, char err[OPT_ERR_MAX]);
 
-extern const char options_usage[];
+/* The table (for --help and for tests that check it). */
+struct opt_table;
+const struct opt_table *options_table(void);
 
 #endif
