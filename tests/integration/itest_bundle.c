@@ -640,6 +640,79 @@ static void test_bundle_many_sources(void **state)
 	mld_cleanup(&m);
 }
 
+/* "@SEC.NSEC" of an entry's RFC 3339 time (UTC, as memlogd writes it). */
+static void at_of(const char *rfc, char *out, size_t cap)
+{
+	struct tm tm = { 0 };
+	char frac[16] = "0";
+	assert_int_equal(sscanf(rfc, "%d-%d-%dT%d:%d:%d.%15[0-9]Z", &tm.tm_year,
+				&tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+				&tm.tm_sec, frac) >= 6, 1);
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	snprintf(out, cap, "@%lld.%s", (long long)timegm(&tm), frac);
+}
+
+/* logread's time selection applies to a bundle (the same request): an
+ * entry's own time as both --since and --until gives that entry alone,
+ * and the manifest counts only what was selected. */
+static void test_bundle_time_selection(void **state)
+{
+	(void)state;
+	struct mld m;
+	struct mld_opts o = { 0 };
+	char archive[256], since[48];
+	size_t len;
+
+	mld_init(&m);
+	mld_start(&m, &o);
+	int w = h_register_pipe(&m, "timed");
+	h_writef(w, "first\n");
+	h_wait_source_stat(&m, "timed", "stderr", "lines", 1);
+	h_sleep_ms(5); /* distinct times, whatever the clock's resolution */
+	h_writef(w, "second\n");
+	h_wait_source_stat(&m, "timed", "stderr", "lines", 2);
+	h_sleep_ms(5);
+	h_writef(w, "third\n");
+	h_wait_source_stat(&m, "timed", "stderr", "lines", 3);
+	close(w);
+	json_t *a = h_dump(&m, "dump source=timed\n");
+	assert_int_equal(json_array_size(a), 3);
+	at_of(h_jstr(json_array_get(a, 1), "time"), since, sizeof(since));
+	json_decref(a);
+
+	snprintf(archive, sizeof(archive), "%s/t.tgz", m.dir);
+	const char *args[] = { "-bundle", archive, "-S", since, "-U", since,
+			       "-source", "timed", NULL };
+	char *err = NULL;
+	int st = logread(&m, args, &err);
+	if (st != 0)
+		fail_msg("logread -bundle -S %s: status %d: %s", since, st, err);
+	free(err);
+	char *top = unpack(&m, archive, "t");
+	char *log = read_in(top, "logs/timed.log", &len);
+	assert_non_null(strstr(log, " second\n"));
+	assert_null(strstr(log, "first"));
+	assert_null(strstr(log, "third"));
+	assert_int_equal(h_count_str(log, "\n"), 1);
+	free(log);
+	char *ms = read_in(top, "manifest.json", &len);
+	json_t *man = h_json(ms, len), *e;
+	free(ms);
+	size_t i, found = 0;
+	json_array_foreach(json_object_get(man, "sources"), i, e) {
+		if (strcmp(h_jstr(e, "name"), "timed"))
+			continue;
+		found++;
+		assert_int_equal(h_jint(e, "lines"), 1);
+	}
+	assert_int_equal(found, 1);
+	json_decref(man);
+	free(top);
+	mld_stop(&m);
+	mld_cleanup(&m);
+}
+
 /* What is refused, with a clear message, and touches nothing. */
 static void test_bundle_refusals(void **state)
 {
@@ -712,6 +785,8 @@ int main(void)
 					  h_teardown),
 		cmocka_unit_test_teardown(test_bundle_restart, h_teardown),
 		cmocka_unit_test_teardown(test_bundle_many_sources, h_teardown),
+		cmocka_unit_test_teardown(test_bundle_time_selection,
+					  h_teardown),
 		cmocka_unit_test_teardown(test_bundle_refusals, h_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
