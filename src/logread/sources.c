@@ -55,6 +55,32 @@ static int by_name(const void *a, const void *b)
 	return c ? c : x < y ? -1 : x > y;
 }
 
+void sources_attach_containers(struct source_row *rows, size_t n,
+			       const char *const *names, size_t nnames)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct source_row *r = &rows[i];
+		bool out = !strcmp(r->stream, "stdout");
+		size_t len = strlen(r->name);
+
+		r->container = NULL;
+		if (!r->has_pid || r->uid != 0 ||
+		    (!out && strcmp(r->stream, "stderr")))
+			continue;
+		if (out) {
+			if (len < 4 || strcmp(r->name + len - 4, ".out"))
+				continue;
+			len -= 4;
+		}
+		for (size_t k = 0; k < nnames; k++)
+			if (strlen(names[k]) == len &&
+			    !memcmp(names[k], r->name, len)) {
+				r->container = names[k];
+				break;
+			}
+	}
+}
+
 char *sources_render(const struct source_row *rows, size_t n,
 		     enum out_format f, bool local, size_t *len)
 {
@@ -97,6 +123,9 @@ char *sources_render(const struct source_row *rows, size_t n,
 				json_object_set_new(o, "pid", json_integer(r->pid));
 				json_object_set_new(o, "uid", json_integer(r->uid));
 			}
+			if (r->container)
+				json_object_set_new(o, "container",
+						    json_string(r->container));
 			json_object_set_new(o, "lines", json_integer((json_int_t)r->lines));
 			json_object_set_new(o, "bytes", json_integer((json_int_t)r->bytes));
 			json_object_set_new(o, "dropped", json_integer((json_int_t)r->dropped));
@@ -117,11 +146,16 @@ char *sources_render(const struct source_row *rows, size_t n,
 		}
 	} else {
 		int w = 4;
-		for (size_t i = 0; i < n; i++)
+		bool ctrs = false;
+		for (size_t i = 0; i < n; i++) {
 			w = MAX(w, (int)MIN(strlen(rows[i].name), 40u));
-		fprintf(m, "%-*s %-6s %7s %6s %9s %10s %7s %7s %-20s %-20s %s\n",
+			ctrs |= rows[i].container != NULL;
+		}
+		/* The column only on a host whose sources have containers. */
+		fprintf(m, "%-*s %-6s %7s %6s %9s %10s %7s %7s %-20s %-20s %s%s\n",
 			w, "NAME", "STREAM", "PID", "UID", "LINES", "BYTES",
-			"DROPS", "PARTIAL", "FIRST", "LAST", "STATE");
+			"DROPS", "PARTIAL", "FIRST", "LAST",
+			ctrs ? "STATE " : "STATE", ctrs ? "CONTAINER" : "");
 		for (size_t i = 0; i < n; i++) {
 			const struct source_row *r = &rows[i];
 			char pid[24] = "-", uid[24] = "-", a[32], b[32];
@@ -132,12 +166,14 @@ char *sources_render(const struct source_row *rows, size_t n,
 			fmt_time(a, sizeof(a), r->first_ns, local);
 			fmt_time(b, sizeof(b), r->last_ns, local);
 			fprintf(m, "%-*s %-6s %7s %6s %9llu %10llu %7llu %7llu "
-				"%-20s %-20s %s\n", w, r->name, r->stream, pid,
+				"%-20s %-20s %s%s\n", w, r->name, r->stream, pid,
 				uid, (unsigned long long)r->lines,
 				(unsigned long long)r->bytes,
 				(unsigned long long)r->dropped,
 				(unsigned long long)r->partial, a, b,
-				is_open(r) ? "open" : "ended");
+				ctrs ? (is_open(r) ? "open  " : "ended ")
+				     : (is_open(r) ? "open" : "ended"),
+				ctrs ? (r->container ? r->container : "-") : "");
 		}
 	}
 	if (fclose(m) != 0) {
@@ -374,6 +410,25 @@ int sources_run(const char *path, enum out_format f, bool local)
 		rows[i].partial = num(o, "partial");
 		rows[i].fds = num(o, "fds");
 	}
+	/* The containers memlogd knows, for the sources memlog-runc made. */
+	json_t *list = json_object_get(json_object_get(st, "containers"), "list");
+	size_t nc = json_array_size(list);
+	const char **cnames = calloc(nc ? nc : 1, sizeof(*cnames));
+	if (!cnames) {
+		free(rows);
+		json_decref(st);
+		diag_warn("out of memory");
+		return LR_EXIT_RUNTIME;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < nc; i++) {
+		const char *cn = json_string_value(
+			json_object_get(json_array_get(list, i), "name"));
+		if (cn)
+			cnames[k++] = cn;
+	}
+	sources_attach_containers(rows, n, cnames, k);
+	free(cnames);
 	/* -o cat needs only the names: no dump. */
 	code = f == OUT_CAT ? -1 : add_times(path, rows, n);
 	if (code < 0) {

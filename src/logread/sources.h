@@ -1,6 +1,7 @@
 /* logread --sources: what memlogd captures, one row per source: its name,
  * stream, registrant (pid, uid), lines, bytes, drops, partial lines, the
- * first and last entry the ring still holds, open or ended. The counters
+ * first and last entry the ring still holds, open or ended, and the
+ * container it captures when memlogd's container registry knows it. The counters
  * come from memlogd's stats; the times from one dump of the ring (binary
  * records, nothing kept per entry: a few numbers per source).
  *
@@ -23,7 +24,16 @@ struct source_row {
 	long long pid, uid;
 	uint64_t lines, bytes, dropped, partial, fds;
 	uint64_t first_ns, last_ns; /* 0: no entry in the ring */
+	const char *container;      /* the container it captures, or NULL */
 };
+
+/* Names the container of each source memlog-runc registered for one: a
+ * stdout or stderr source registered by root whose name is a registered
+ * container's name (stderr) or that name and ".out" (stdout), as
+ * memlog-runc names them. names: the containers memlogd knows (stats
+ * containers.list). Pure. */
+void sources_attach_containers(struct source_row *rows, size_t n,
+			       const char *const *names, size_t nnames);
 
 /* Writes the rows in format f (OUT_LEGACY: the table; OUT_JSON; OUT_CAT)
  * into a malloc'd text; times in the local zone when local. Pure but for

@@ -79,12 +79,53 @@ static void test_table(void **state)
 	(void)state;
 }
 
+/* memlog-runc's names: NAME (stderr) and NAME.out (stdout), registered by
+ * root; nothing else takes a container's name. */
+static void test_containers(void **state)
+{
+	struct source_row r[] = {
+		{ .name = "web.out", .stream = "stdout", .has_pid = true },
+		{ .name = "web", .stream = "stderr", .has_pid = true },
+		{ .name = "web", .stream = "stdout", .has_pid = true },
+		{ .name = "web.out", .stream = "stderr", .has_pid = true },
+		{ .name = "web", .stream = "stderr", .has_pid = true, .uid = 1000 },
+		{ .name = "web", .stream = "syslog" },
+		{ .name = "db", .stream = "stderr", .has_pid = true },
+		{ .name = ".out", .stream = "stdout", .has_pid = true },
+	};
+	const char *const names[] = { "web", "x" };
+	const size_t n = sizeof(r) / sizeof(r[0]);
+	(void)state;
+
+	sources_attach_containers(r, n, names, 2);
+	assert_string_equal(r[0].container, "web");
+	assert_string_equal(r[1].container, "web");
+	for (size_t i = 2; i < n; i++)
+		if (r[i].container)
+			fail_msg("row %zu (%s, %s) has container %s", i,
+				 r[i].name, r[i].stream, r[i].container);
+	size_t len;
+	char *s = sources_render(r, 2, OUT_JSON, false, &len);
+	assert_non_null(strstr(s, "\"uid\":0,\"container\":\"web\","));
+	free(s);
+	s = sources_render(r, n, OUT_LEGACY, false, &len);
+	assert_non_null(strstr(s, "STATE CONTAINER\n"));
+	assert_non_null(strstr(s, "ended web\n"));
+	assert_non_null(strstr(s, "ended -\n"));
+	free(s);
+	/* Without containers the table is as before: no column. */
+	s = render(OUT_LEGACY);
+	assert_null(strstr(s, "CONTAINER"));
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cat),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_containers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
