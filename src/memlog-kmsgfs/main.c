@@ -9,7 +9,9 @@
 #include "diag.h"
 #include "feed.h"
 #include "fs.h"
+#include "kmsgenc.h"
 #include "options.h"
+#include "util.h"
 
 const char *diag_prog = "memlog-kmsgfs";
 
@@ -55,6 +57,18 @@ int main(int argc, char **argv)
 		diag_die(EXIT_RUNTIME, "cannot mount on %s", o.mountpoint);
 	if (fuse_daemonize(o.foreground) < 0)
 		diag_die(EXIT_RUNTIME, "cannot detach");
+
+	/* The first record, memlog-kmsgfs's own (facility syslog, seq 0):
+	 * util-linux dmesg takes a first read that finds nothing (a
+	 * container without kernel events) as "no /dev/kmsg" and falls back
+	 * to the syslog(2) system call, which reads the host's whole kernel
+	 * log where the container may make it. */
+	static const char head[] = "memlog-kmsgfs: the kernel events memlogd "
+				   "attributed to this container follow";
+	char rec[KMSGENC_MAX];
+	size_t n = kmsgenc_record(rec, 0, now_mono_ns() / 1000, 6, 5, head,
+				  sizeof(head) - 1, NULL, 0);
+	kmsgfs_push(&fs, 0, false, rec, n);
 
 	pthread_t t;
 	r = pthread_create(&t, NULL, feed_run, &feed);
