@@ -414,6 +414,7 @@ KMSGFS_OBJ := $(KMSGFS_SRC:%.c=$(BUILD)/%.o)
 KMSGFS_MODS := $(filter-out $(BUILD)/src/memlog-kmsgfs/main.o,$(KMSGFS_OBJ))
 FUSE_CFLAGS := $(shell $(PKG_CONFIG) --cflags fuse3 2>/dev/null)
 FUSE_LIBS := $(shell $(PKG_CONFIG) --libs fuse3 2>/dev/null || echo -lfuse3 -lpthread)
+KMSGFS_PROGS := $(BUILD)/memlog-kmsgfs
 
 all: $(BUILD)/memlog-kmsgfs
 tests: $(BUILD)/memlog-kmsgfs

@@ -49,6 +49,7 @@ int main(int argc, char **argv)
 			  "subtype=memlog-kmsgfs", NULL };
 	struct fuse_args args = FUSE_ARGS_INIT(3, fargv);
 	fs.se = fuse_session_new(&args, kmsgfs_ops(), sizeof(*kmsgfs_ops()), &fs);
+	fuse_opt_free_args(&args);
 	if (!fs.se)
 		diag_die(EXIT_RUNTIME, "cannot start the file system");
 	if (fuse_set_signal_handlers(fs.se) < 0)

@@ -6,14 +6,13 @@
 
 static const struct opt rows[] = {
 	{ "socket", NULL, OPT_STR, KO(socket), .min = 1, .arg = "PATH",
-	  .help = "memlogd's query socket to serve, a container's view\n"
-		  "(VIEW_DIR/ID.sock) [/var/run/memlogdq.sock]" },
+	  .help = "memlogd's query socket: a container's view,\n"
+		  "VIEW_DIR/ID.sock [/var/run/memlogdq.sock]" },
 	{ "buffer-size", NULL, OPT_SIZE, KO(buffer_size), .min = 8192,
 	  .max = 1ull << 30, .arg = "BYTES",
-	  .help = "kernel records held for readers, oldest dropped first\n"
-		  "[1M]" },
+	  .help = "records held, oldest dropped first [1M]" },
 	{ "foreground", "f", OPT_FLAG, KO(foreground),
-	  .help = "stay in the foreground (else detach once mounted)" },
+	  .help = "do not detach once mounted" },
 	{ "help", .kind = OPT_HELP },
 	{ "version", .kind = OPT_VERSION },
 };
@@ -35,7 +34,7 @@ static const char usage_tail[] =
 
 static const struct opt_table table = OPT_TABLE(rows, .dash = "--",
 						.command = true,
-						.help_col = 21,
+						.help_col = 27,
 						.prog = "memlog-kmsgfs",
 						.usage_head = usage_head,
 						.usage_tail = usage_tail);

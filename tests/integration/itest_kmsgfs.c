@@ -75,7 +75,9 @@ static void unmount(const struct kf *t, const char *name)
 {
 	char cmd[256];
 
-	snprintf(cmd, sizeof(cmd), "fusermount3 -u %s/%s 2>/dev/null", t->dir,
+	/* Lazily: a mount namespace of a dmesg just killed may still hold
+	 * it for a moment. */
+	snprintf(cmd, sizeof(cmd), "fusermount3 -uz %s/%s 2>/dev/null", t->dir,
 		 name);
 	IGNORE(system(cmd));
 }
