@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <time.h>
 
 #include "backoff.h"
@@ -115,6 +116,24 @@ void *feed_run(void *arg)
 	for (;;) {
 		if (f->c.fd < 0) {
 			int r = feed_connect(f);
+			bool gone = r == -ENOENT || r == -ECONNREFUSED;
+			if (!gone)
+				f->gone_since = 0;
+			else if (!f->gone_since)
+				f->gone_since = now_mono_ms();
+			if (gone && f->gone_exit &&
+			    now_mono_ms() - f->gone_since >=
+			    (uint64_t)f->gone_exit * 1000) {
+				diag_warn("%s has been gone for %u s: unmounting "
+					  "%s", f->c.path, f->gone_exit,
+					  f->mountpoint);
+				/* Lazily: the loop then reads ENODEV and
+				 * ends; main() unmounts as usual. */
+				if (umount2(f->mountpoint, MNT_DETACH) < 0)
+					diag_warn_err(errno, "umount %s",
+						      f->mountpoint);
+				return NULL;
+			}
 			if (r < 0) {
 				if (!f->warned)
 					diag_warn_err(-r, "cannot connect to %s; "

@@ -18,6 +18,10 @@ struct feed {
 	struct client c;
 	char cursor[CURSOR_LEN + 1]; /* after the last entry taken, or "" */
 	bool warned;                 /* the current failure was reported */
+	uint32_t gone_exit;          /* --gone-exit, seconds; 0: never */
+	const char *mountpoint;      /* unmounted when the socket is gone */
+	uint64_t gone_since;         /* ms (monotonic) the socket has been
+				      * missing since, or 0 */
 };
 
 void feed_init(struct feed *f, struct kmsgfs *fs, const char *socket);
@@ -25,7 +29,10 @@ void feed_init(struct feed *f, struct kmsgfs *fs, const char *socket);
 /* Connects: 0 or -errno. */
 int feed_connect(struct feed *f);
 
-/* Reads and hands over records for ever (a thread's function). */
+/* Reads and hands over records (a thread's function). With gone_exit, a
+ * socket missing (ENOENT, or ECONNREFUSED: left by a memlogd that was
+ * killed) for that long, as the view of a container memlogd forgot,
+ * detaches the mount, which ends the file system's loop, and returns. */
 void *feed_run(void *feed);
 
 #endif

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "diag.h"
 #include "feed.h"
@@ -36,6 +38,8 @@ int main(int argc, char **argv)
 	static struct feed feed;
 	kmsgfs_init(&fs, o.buffer_size);
 	feed_init(&feed, &fs, o.socket);
+	feed.gone_exit = o.gone_exit;
+	feed.mountpoint = o.mountpoint;
 	/* Refused at once rather than mounted on a socket that is not
 	 * there (a wrong path); later losses are waited out. */
 	int r = feed_connect(&feed);
@@ -54,8 +58,14 @@ int main(int argc, char **argv)
 		diag_die(EXIT_RUNTIME, "cannot start the file system");
 	if (fuse_set_signal_handlers(fs.se) < 0)
 		diag_die(EXIT_RUNTIME, "cannot set signal handlers");
-	if (fuse_session_mount(fs.se, o.mountpoint) < 0)
+	/* A mount point that is not there is made, and removed again at
+	 * the end (one that was there is left). */
+	bool made = mkdir(o.mountpoint, 0755) == 0;
+	if (fuse_session_mount(fs.se, o.mountpoint) < 0) {
+		if (made)
+			rmdir(o.mountpoint);
 		diag_die(EXIT_RUNTIME, "cannot mount on %s", o.mountpoint);
+	}
 	if (fuse_daemonize(o.foreground) < 0)
 		diag_die(EXIT_RUNTIME, "cannot detach");
 
@@ -83,6 +93,8 @@ int main(int argc, char **argv)
 	fuse_session_unmount(fs.se);
 	fuse_remove_signal_handlers(fs.se);
 	fuse_session_destroy(fs.se);
+	if (made && rmdir(o.mountpoint) < 0)
+		diag_warn_err(errno, "cannot remove %s", o.mountpoint);
 	/* The feed thread is left to exit() with the process. */
 	return r < 0 ? EXIT_RUNTIME : 0;
 }

@@ -11,6 +11,11 @@ static const struct opt rows[] = {
 	{ "buffer-size", NULL, OPT_SIZE, KO(buffer_size), .min = 8192,
 	  .max = 1ull << 30, .arg = "BYTES",
 	  .help = "records held, oldest dropped first [1M]" },
+	{ "gone-exit", NULL, OPT_NUM, KO(gone_exit), .max = 86400 * 365,
+	  .arg = "SECONDS",
+	  .help = "unmount and exit once the socket has been missing\n"
+		  "(or refusing) that long, as a view after its container\n"
+		  "ended; 0: never [0]" },
 	{ "foreground", "f", OPT_FLAG, KO(foreground),
 	  .help = "do not detach once mounted" },
 	{ "help", .kind = OPT_HELP },
@@ -53,6 +58,7 @@ enum opt_result kmsgfs_parse_args(int argc, char **argv, struct kmsgfs_opts *o,
 	o->socket = "/var/run/memlogdq.sock";
 	o->buffer_size = 1u << 20;
 	o->foreground = false;
+	o->gone_exit = 0;
 	o->mountpoint = NULL;
 	r = opt_parse_main(&table, argc, argv, o, &operand, err, errlen, out);
 	if (r != OPT_RUN)

@@ -13,6 +13,8 @@ struct kmsgfs_opts {
 	const char *socket;     /* memlogd's query socket (a view) */
 	uint64_t buffer_size;   /* bytes of records held */
 	bool foreground;        /* do not detach */
+	uint32_t gone_exit;     /* seconds the socket may be missing before
+				 * memlog-kmsgfs unmounts and exits; 0: never */
 	const char *mountpoint; /* the operand */
 };
 
