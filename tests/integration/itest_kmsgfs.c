@@ -45,6 +45,7 @@ struct kf {
 	pid_t run_a, run_b;     /* memlog-runc run */
 	pid_t fs_a, fs_b;       /* memlog-kmsgfs */
 	pid_t follow;           /* dmesg -w */
+	char rmnt[256];         /* memlog-runc's memlog-kmsgfs mount, or "" */
 };
 
 static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -96,6 +97,12 @@ static int kf_teardown(void **state)
 	if (t->dir[0]) {
 		unmount(t, "mnt-a");
 		unmount(t, "mnt-b");
+	}
+	if (t->rmnt[0]) {
+		/* The one memlog-runc started (it exits once unmounted). */
+		snprintf(cmd, sizeof(cmd), "fusermount3 -uz %s 2>/dev/null",
+			 t->rmnt);
+		IGNORE(system(cmd));
 	}
 	pid_t fss[] = { t->fs_a, t->fs_b };
 	for (size_t i = 0; i < 2; i++)
@@ -184,7 +191,9 @@ static void bundle(const struct kf *t, const char *name, const char *script)
 	json_decref(c);
 }
 
-static pid_t run(struct kf *t, const char *name, const char *id)
+/* memlog-runc run of bundle DIR/NAME as container id; with kmsgfs,
+ * --memlog-kmsgfs (memlog-kmsgfs on the view, at /dev/kmsg inside). */
+static pid_t run(struct kf *t, const char *name, const char *id, bool kmsgfs)
 {
 	char b[128], root[128], err[128], prog[256], views[160];
 
@@ -193,10 +202,22 @@ static pid_t run(struct kf *t, const char *name, const char *id)
 	snprintf(err, sizeof(err), "%s/%s.err", t->dir, name);
 	snprintf(views, sizeof(views), "%s/views", t->m.dir);
 	h_prog(prog, sizeof(prog), "memlog-runc");
-	const char *argv[] = { prog, "--memlog-runtime", RUNC,
-			       "--memlog-socket", t->m.log,
-			       "--memlog-view-dir", views, "--root", root,
-			       "run", "--bundle", b, id, NULL };
+	char fs[256];
+	h_prog(fs, sizeof(fs), "memlog-kmsgfs");
+	const char *argv[20];
+	int n = 0;
+	const char *const head[] = { prog, "--memlog-runtime", RUNC,
+				     "--memlog-socket", t->m.log,
+				     "--memlog-view-dir", views, "--root", root };
+	for (size_t i = 0; i < sizeof(head) / sizeof(head[0]); i++)
+		argv[n++] = head[i];
+	if (kmsgfs) {
+		argv[n++] = "--memlog-kmsgfs";
+		argv[n++] = fs;
+	}
+	const char *const tail[] = { "run", "--bundle", b, id, NULL };
+	for (size_t i = 0; i < sizeof(tail) / sizeof(tail[0]); i++)
+		argv[n++] = tail[i];
 	return h_spawn(argv, err, true);
 }
 
@@ -396,8 +417,8 @@ static void test_dmesg_reads_view(void **state)
 		 " cat /f3", t->segv, t->segv);
 	bundle(t, "a", script);
 	bundle(t, "b", "cat /f3");
-	t->run_a = run(t, "a", t->id_a);
-	t->run_b = run(t, "b", t->id_b);
+	t->run_a = run(t, "a", t->id_a, false);
+	t->run_b = run(t, "b", t->id_b, false);
 	registered(t, t->id_a);
 	registered(t, t->id_b);
 	segfault(t, "f1", seg1, sizeof(seg1));
@@ -528,11 +549,110 @@ static void test_dmesg_reads_view(void **state)
 	mld_stop(&t->m);
 }
 
+/* What file holds once it holds want (within WAIT_MS). */
+static char *file_with(const char *file, const char *want)
+{
+	uint64_t deadline = h_now_ms() + WAIT_MS;
+
+	for (;;) {
+		char *s = h_read_file(file, NULL);
+		if (s && strstr(s, want))
+			return s;
+		if (h_now_ms() > deadline)
+			fail_msg("%s: no \"%s\" within %d ms: %s", file, want,
+				 WAIT_MS, s ? s : "(none)");
+		free(s);
+		h_sleep_ms(20);
+	}
+}
+
+/* memlog-runc --memlog-kmsgfs: memlog-kmsgfs on A's view, its kmsg at
+ * /dev/kmsg in A; util-linux dmesg inside A (no CAP_SYSLOG: runc's
+ * default capabilities) prints A's segfault and nothing else. */
+static void test_dmesg_in_container(void **state)
+{
+	struct kf *t = *state;
+	char script[512], seg1[1024], path[256];
+
+	need(t);
+	static const char *const args[] = { "--kmsg", NULL };
+	struct mld_opts o = { .args = args };
+	mld_start(&t->m, &o);
+	snprintf(script, sizeof(script), "cat /f1; /bin/%s; cat /f2;"
+		 " /bin/dmesg -r >/tmp/dmesg.out 2>&1; echo rc=$? >>/tmp/dmesg.out;"
+		 " cat /f3", t->segv);
+	bundle(t, "a", script);
+	/* util-linux dmesg, with its libraries, in A. */
+	sh("set -e; r=%s/a/rootfs; d=$(command -v dmesg); cp $d $r/bin/dmesg;"
+	   " for l in $(ldd $d | grep -o '/[^ ]*'); do"
+	   " mkdir -p $r$(dirname $l); cp -L $l $r$l; done", t->dir);
+	snprintf(t->rmnt, sizeof(t->rmnt), "%s/views/%s.kmsgfs", t->m.dir,
+		 t->id_a);
+	t->run_a = run(t, "a", t->id_a, true);
+	registered(t, t->id_a);
+	segfault(t, "f1", seg1, sizeof(seg1));
+	/* memlog-kmsgfs has it (on the host's side of the mount). */
+	snprintf(path, sizeof(path), "%s/views/%s.kmsgfs/kmsg", t->m.dir,
+		 t->id_a);
+	int fd = open(path, O_RDONLY | O_NONBLOCK);
+	if (fd < 0)
+		fail_msg("memlog-runc mounted no %s: %s", path, strerror(errno));
+	uint64_t deadline = h_now_ms() + WAIT_MS;
+	for (;;) {
+		char buf[8192];
+		ssize_t n = read(fd, buf, sizeof(buf) - 1);
+		if (n > 0) {
+			buf[n] = '\0';
+			if (strstr(buf, seg1))
+				break;
+			continue;
+		}
+		if (n < 0 && errno == EPIPE)
+			continue;
+		if (n < 0 && errno != EAGAIN)
+			fail_msg("read %s: %s", path, strerror(errno));
+		if (h_now_ms() > deadline)
+			fail_msg("%s lacks \"%s\"", path, seg1);
+		struct pollfd p = { fd, POLLIN, 0 };
+		poll(&p, 1, 100);
+	}
+	close(fd);
+
+	close(fifo_writer(t, "a", "f2"));
+	snprintf(path, sizeof(path), "%s/a/rootfs/tmp/dmesg.out", t->dir);
+	char *out = file_with(path, "rc=");
+	char *rc = strstr(out, "rc=");
+	if (strcmp(rc, "rc=0\n") || !strstr(out, seg1))
+		fail_msg("dmesg in A: %s", out);
+	*rc = '\0';
+	only_segfaults(t, out);
+	free(out);
+
+	close(fifo_writer(t, "a", "f3"));
+	assert_int_equal(h_wait_pid(t->run_a, WAIT_MS), 0);
+	t->run_a = 0;
+	/* Unmounted, memlog-kmsgfs ends and removes the mount point it
+	 * made. */
+	sh("fusermount3 -u %s", t->rmnt);
+	deadline = h_now_ms() + WAIT_MS;
+	struct stat st;
+	while (stat(t->rmnt, &st) == 0) {
+		if (h_now_ms() > deadline)
+			fail_msg("%s still there %d ms after unmounting",
+				 t->rmnt, WAIT_MS);
+		h_sleep_ms(20);
+	}
+	t->rmnt[0] = '\0';
+	mld_stop(&t->m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_dmesg_reads_view, kf_setup,
 						kf_teardown),
+		cmocka_unit_test_setup_teardown(test_dmesg_in_container,
+						kf_setup, kf_teardown),
 	};
 	return h_run_group("kmsgfs", tests, sizeof(tests) / sizeof(tests[0]),
 			   NULL, NULL);
