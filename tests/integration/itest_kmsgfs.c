@@ -45,6 +45,7 @@ struct kf {
 	pid_t run_a, run_b;     /* memlog-runc run */
 	pid_t fs_a, fs_b;       /* memlog-kmsgfs */
 	pid_t follow;           /* dmesg -w */
+	pid_t poller;           /* a child in poll() */
 	char rmnt[256];         /* memlog-runc's memlog-kmsgfs mount, or "" */
 };
 
@@ -93,6 +94,10 @@ static int kf_teardown(void **state)
 	if (t->follow > 0) {
 		kill(t->follow, SIGKILL);
 		waitpid(t->follow, NULL, 0);
+	}
+	if (t->poller > 0) {
+		kill(t->poller, SIGKILL);
+		waitpid(t->poller, NULL, 0);
 	}
 	if (t->dir[0]) {
 		unmount(t, "mnt-a");
@@ -404,6 +409,31 @@ static void segfault(struct kf *t, const char *fifo, char *rec, size_t cap)
 	kmsg_wait(t, want, rec, cap);
 }
 
+/* Waits until process pid sleeps in poll() (x86_64's poll is system call
+ * 7; elsewhere, or without /proc/PID/syscall, it does not wait). */
+static void in_poll(pid_t pid)
+{
+	char path[64];
+	uint64_t deadline = h_now_ms() + WAIT_MS;
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+	for (;;) {
+		char *s = h_read_file(path, NULL);
+#if defined(__x86_64__)
+		bool there = !s || !strncmp(s, "7 ", 2);
+#else
+		bool there = true;
+#endif
+		free(s);
+		if (there)
+			return;
+		if (h_now_ms() > deadline)
+			fail_msg("process %d not in poll() within %d ms", (int)pid,
+				 WAIT_MS);
+		h_sleep_ms(5);
+	}
+}
+
 static void test_dmesg_reads_view(void **state)
 {
 	struct kf *t = *state;
@@ -471,7 +501,37 @@ static void test_dmesg_reads_view(void **state)
 			fail_msg("dmesg -w did not print \"%s\"", seg1);
 		h_sleep_ms(20);
 	}
+	/* A poll() from the end, waiting when the record comes, wakes up. */
+	char apath[160], tmp[8192];
+	snprintf(apath, sizeof(apath), "%s/mnt-a/kmsg", t->dir);
+	int pfd = open(apath, O_RDONLY | O_NONBLOCK);
+	assert_true(pfd >= 0);
+	assert_true(lseek(pfd, 0, SEEK_END) > 0);
+	assert_int_equal(read(pfd, tmp, sizeof(tmp)), -1);
+	assert_int_equal(errno, EAGAIN);
+	t->poller = fork();
+	assert_true(t->poller >= 0);
+	if (t->poller == 0) {
+		/* Woken up, not timed out: poll() looks once more when its
+		 * time is up, and would find the record then. */
+		struct pollfd p = { pfd, POLLIN, 0 };
+		uint64_t t0 = h_now_ms();
+		int r = poll(&p, 1, WAIT_MS);
+		_exit(r == 1 && (p.revents & POLLIN) &&
+		      h_now_ms() - t0 < WAIT_MS ? 0 : 1);
+	}
+	in_poll(t->poller);
 	segfault(t, "f2", seg2, sizeof(seg2));
+	assert_int_equal(h_wait_pid(t->poller, WAIT_MS + 5000), 0);
+	t->poller = 0;
+	ssize_t pn;
+	while ((pn = read(pfd, tmp, sizeof(tmp) - 1)) < 0 && errno == EPIPE)
+		;
+	assert_true(pn > 0);
+	tmp[pn] = '\0';
+	if (!strstr(tmp, seg2))
+		fail_msg("after poll(): \"%s\", not \"%s\"", tmp, seg2);
+	close(pfd);
 	deadline = h_now_ms() + WAIT_MS;
 	for (;;) {
 		char *s = h_read_file(wout, NULL);
