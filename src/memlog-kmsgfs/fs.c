@@ -187,6 +187,13 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	 * own lock, which must come before ours. */
 	fuse_req_interrupt_func(req, on_interrupt, f);
 	pthread_mutex_lock(&fs->lock);
+	if (f->waiting) {
+		/* One read at a time on an open file (two threads reading
+		 * one fd): the second is refused, the place kept. */
+		fuse_reply_err(req, EBUSY);
+		pthread_mutex_unlock(&fs->lock);
+		return;
+	}
 	if (off != f->expect) {
 		/* The reader seeked: SEEK_END, or SEEK_SET (to 0: the oldest
 		 * record; /dev/kmsg takes no other offset). */
@@ -194,9 +201,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 						    : kring_begin(&fs->ring);
 		f->expect = off;
 	}
-	if (f->waiting)
-		fuse_reply_err(req, EBUSY); /* one read at a time */
-	else if (answer(f, req, size))
+	if (answer(f, req, size))
 		;
 	else if (fi->flags & O_NONBLOCK)
 		fuse_reply_err(req, EAGAIN);
