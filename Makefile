@@ -407,4 +407,38 @@ uninstall-journal:
 	rm -f $(DESTDIR)$(SBINDIR)/memlog-init $(DESTDIR)$(SBINDIR)/memlog-journal \
 		$(DESTDIR)$(UNITDIR)/memlog-journal.service
 
+# ---- memlog-kmsgfs: /dev/kmsg for a container, on FUSE ---------------------
+# (docs/kernel.md). libfuse3 and the client library; never part of memlogd.
+KMSGFS_SRC := $(wildcard src/memlog-kmsgfs/*.c)
+KMSGFS_OBJ := $(KMSGFS_SRC:%.c=$(BUILD)/%.o)
+KMSGFS_MODS := $(filter-out $(BUILD)/src/memlog-kmsgfs/main.o,$(KMSGFS_OBJ))
+FUSE_CFLAGS := $(shell $(PKG_CONFIG) --cflags fuse3 2>/dev/null)
+FUSE_LIBS := $(shell $(PKG_CONFIG) --libs fuse3 2>/dev/null || echo -lfuse3 -lpthread)
+KMSGFS_PROGS := $(BUILD)/memlog-kmsgfs
+
+all: $(BUILD)/memlog-kmsgfs
+tests: $(BUILD)/memlog-kmsgfs
+
+$(BUILD)/src/memlog-kmsgfs/%.o: src/memlog-kmsgfs/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(FUSE_CFLAGS) $(JANSSON_CFLAGS) -Isrc/client -MMD -MP -c $< -o $@
+
+$(BUILD)/memlog-kmsgfs: $(KMSGFS_OBJ) $(BUILD)/libmemlog-client.a $(BUILD)/libmemlog.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(FUSE_LIBS) $(JANSSON_LIBS) -lpthread
+
+# Its unit tests (test_kmsgfs_*) link its modules.
+$(BUILD)/tests/test_kmsgfs_%: tests/unit/test_kmsgfs_%.c $(KMSGFS_MODS) $(BUILD)/libmemlog-client.a $(BUILD)/libmemlog.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(FUSE_CFLAGS) $(JANSSON_CFLAGS) -Isrc/memlog-kmsgfs -Isrc/client -o $@ $^ $(FUSE_LIBS) $(JANSSON_LIBS) -lpthread $(CMOCKA_LIBS)
+
+.PHONY: install-kmsgfs uninstall-kmsgfs
+install: install-kmsgfs
+uninstall: uninstall-kmsgfs
+install-kmsgfs: $(BUILD)/memlog-kmsgfs
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR)
+	$(INSTALL_PROGRAM) $(BUILD)/memlog-kmsgfs $(DESTDIR)$(SBINDIR)/
+
+uninstall-kmsgfs:
+	rm -f $(DESTDIR)$(SBINDIR)/memlog-kmsgfs
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -134,7 +134,7 @@ static int parse_own(int argc, char *const argv[], int *i,
 	};
 	static const char *const value_opts[] = {
 		"socket", "runtime", "config", "pids-limit", "capture", "hook",
-		"view-dir", NULL,
+		"view-dir", "kmsgfs", NULL,
 	};
 	const char *v = own.value;
 	int at = *i;
@@ -160,7 +160,7 @@ static int parse_own(int argc, char *const argv[], int *i,
 	}
 	if (name_is(&own, "socket") || name_is(&own, "runtime") ||
 	    name_is(&own, "config") || name_is(&own, "hook") ||
-	    name_is(&own, "view-dir")) {
+	    name_is(&own, "view-dir") || name_is(&own, "kmsgfs")) {
 		if (!*v)
 			return bad(a, at, "the value is empty");
 		if (name_is(&own, "socket"))
@@ -169,6 +169,8 @@ static int parse_own(int argc, char *const argv[], int *i,
 			o->hook = v;
 		else if (name_is(&own, "view-dir"))
 			o->view_dir = v;
+		else if (name_is(&own, "kmsgfs"))
+			o->kmsgfs = v;
 		else if (name_is(&own, "runtime"))
 			o->runtime = v;
 		else

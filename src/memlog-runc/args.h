@@ -31,6 +31,7 @@ struct runc_own_opts {
 	const char *runtime;     /* --memlog-runtime PATH */
 	const char *config;      /* --memlog-config FILE */
 	const char *view_dir;    /* --memlog-view-dir DIR */
+	const char *kmsgfs;      /* --memlog-kmsgfs PATH */
 	const char *hook;        /* --memlog-hook NAME: run as the OCI
 				  * createRuntime hook of container NAME */
 	bool pids_limit_set;     /* --memlog-pids-limit N was given */

@@ -97,7 +97,8 @@ int runc_conf_parse(struct runc_conf *c, const char *text, size_t len,
 		int r = 0;
 
 		if (!strcmp(key, "socket") || !strcmp(key, "runtime") ||
-		    !strcmp(key, "docker_root") || !strcmp(key, "view_dir")) {
+		    !strcmp(key, "docker_root") || !strcmp(key, "view_dir") ||
+		    !strcmp(key, "kmsgfs")) {
 			if (!valid_text(v))
 				r = conf_error(err, cap, "\"%s\" must be a non-empty "
 					       "string", key);
@@ -107,6 +108,8 @@ int runc_conf_parse(struct runc_conf *c, const char *text, size_t len,
 				n.runtime = json_string_value(v);
 			else if (!strcmp(key, "view_dir"))
 				n.view_dir = json_string_value(v);
+			else if (!strcmp(key, "kmsgfs"))
+				n.kmsgfs = json_string_value(v);
 			else
 				n.docker_root = json_string_value(v);
 		} else if (!strcmp(key, "pids_limit")) {

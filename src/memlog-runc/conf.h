@@ -29,6 +29,8 @@ struct runc_conf {
 	const char *runtime;     /* the real runtime: a path, or a name for PATH */
 	const char *docker_root; /* Docker's data root, for container names */
 	const char *view_dir;    /* memlogd's --view-dir */
+	const char *kmsgfs;      /* memlog-kmsgfs, started for each view, or
+				  * NULL */
 	long long pids_limit;    /* default linux.resources.pids.limit; 0: none */
 	unsigned id_length;      /* generated ids are cut to this; 0: whole */
 	bool capture;            /* register stdout/stderr with memlogd */

@@ -23,6 +23,7 @@
 #include "diag.h"
 #include "docker.h"
 #include "hook.h"
+#include "kmsgfs.h"
 #include "notice.h"
 #include "runtime.h"
 #include "runtimelog.h"
@@ -72,6 +73,10 @@ static void usage(FILE *f)
 "                            DIR/ID.sock is bind-mounted into container ID\n"
 "                            at /var/run/memlogdq.sock (default\n"
 "                            " CONF_DEFAULT_VIEW_DIR ")\n"
+"  --memlog-kmsgfs PATH      run memlog-kmsgfs PATH on each container's\n"
+"                            view, its kmsg file bind-mounted at /dev/kmsg\n"
+"                            inside: dmesg there shows the container's\n"
+"                            kernel events (default: none)\n"
 "  --memlog-show-config      print the settings in effect as JSON and exit\n"
 "  --memlog-hook NAME        run as container NAME's createRuntime hook\n"
 "                            (memlog-runc adds it to config.json): tell\n"
@@ -89,13 +94,15 @@ static void usage(FILE *f)
 /* Settings in effect, as JSON, for --memlog-show-config. */
 static int show_config(const struct runc_conf *c, const char *path)
 {
-	json_t *o = json_pack("{s:s?, s:s, s:s, s:I, s:b, s:s, s:s, s:i, s:O}",
+	json_t *o = json_pack("{s:s?, s:s, s:s, s:I, s:b, s:s, s:s, s:s?, s:i, "
+			      "s:O}",
 			      "config", path, "socket", c->socket,
 			      "runtime", c->runtime,
 			      "pids_limit", (json_int_t)c->pids_limit,
 			      "capture", c->capture,
 			      "docker_root", c->docker_root,
 			      "view_dir", c->view_dir,
+			      "kmsgfs", c->kmsgfs,
 			      "id_length", (int)c->id_length,
 			      "name_annotations", c->name_annotations);
 
@@ -283,6 +290,33 @@ static bool apply_pids_default(const struct rtlog *log, const char *path,
 	return true;
 }
 
+/* With --memlog-kmsgfs: memlog-kmsgfs on the view, its kmsg file at
+ * /dev/kmsg inside (docs/kernel.md, "dmesg inside a container"). */
+static void add_kmsg_mount(const struct rtlog *log, const char *path,
+			   json_t *spec, const struct runc_conf *c,
+			   const char *sock, const char *id)
+{
+	char mnt[4096], file[4200], why[512];
+
+	if (!c->kmsgfs)
+		return;
+	if ((size_t)snprintf(mnt, sizeof(mnt), "%s/%s.kmsgfs", c->view_dir,
+			     id) >= sizeof(mnt))
+		return;
+	snprintf(file, sizeof(file), "%s/kmsg", mnt);
+	if (kmsgfs_start(c->kmsgfs, sock, mnt, why, sizeof(why)) < 0) {
+		rtlog_printf(log, "warning", "memlog-runc: no /dev/kmsg of "
+			     "the container's own: %s", why);
+		return;
+	}
+	int r = spec_add_bind(spec, file, "/dev/kmsg");
+	if (r < 0)
+		rtlog_printf(log, "warning", "memlog-runc: no /dev/kmsg of the "
+			     "container's own: cannot add a mount to %s: %s",
+			     path, r == -EINVAL ? "mounts has an unexpected "
+			     "shape" : strerror(-r));
+}
+
 /* The container's view (docs/kernel.md), which memlogd made when the
  * container was announced: at LinuxKit's query path inside, so that an
  * unmodified logread there reads the container's own log. */
@@ -298,11 +332,14 @@ static void add_view_mount(const struct rtlog *log, const char *path,
 	    stat(sock, &st) < 0 || !S_ISSOCK(st.st_mode))
 		return; /* memlogd serves no views */
 	int r = spec_add_bind(spec, sock, "/var/run/memlogdq.sock");
-	if (r < 0)
+	if (r < 0) {
 		rtlog_printf(log, "warning", "memlog-runc: no log view in the "
 			     "container: cannot add a mount to %s: %s", path,
 			     r == -EINVAL ? "mounts has an unexpected shape"
 					  : strerror(-r));
+		return;
+	}
+	add_kmsg_mount(log, path, spec, c, sock, id);
 }
 
 /* The container's kernel events (docs/kernel.md): memlog-runc runs
@@ -618,6 +655,8 @@ int main(int argc, char **argv)
 		conf.socket = a.own.socket;
 	if (a.own.view_dir)
 		conf.view_dir = a.own.view_dir;
+	if (a.own.kmsgfs)
+		conf.kmsgfs = a.own.kmsgfs;
 	if (a.own.runtime)
 		conf.runtime = a.own.runtime;
 	if (a.own.pids_limit_set)

@@ -84,7 +84,7 @@ static void test_own_options_stripped(void **state)
 	      "--memlog-pids-limit=100", "--log", "x", "--debug",
 	      "--memlog-runtime=/usr/bin/crun", "-memlog-config", "/c.json",
 	      "--memlog-capture", "false", "--memlog-view-dir=/v",
-	      "state", "id1", NULL);
+	      "--memlog-kmsgfs", "/k", "state", "id1", NULL);
 	assert_int_equal(p.r, 0);
 	assert_string_equal(passed(&p), "--root=/x --log x --debug state id1");
 	assert_string_equal(p.a.own.socket, "/s.sock");
@@ -93,6 +93,7 @@ static void test_own_options_stripped(void **state)
 	assert_string_equal(p.a.own.runtime, "/usr/bin/crun");
 	assert_string_equal(p.a.own.config, "/c.json");
 	assert_string_equal(p.a.own.view_dir, "/v");
+	assert_string_equal(p.a.own.kmsgfs, "/k");
 	assert_true(p.a.own.capture_set);
 	assert_false(p.a.own.capture);
 	assert_string_equal(p.a.log, "x");

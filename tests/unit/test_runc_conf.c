@@ -33,6 +33,7 @@ static void test_defaults(void **state)
 	assert_string_equal(c.runtime, "runc");
 	assert_string_equal(c.docker_root, "/var/lib/docker");
 	assert_string_equal(c.view_dir, "/run/memlog/views");
+	assert_null(c.kmsgfs);
 	assert_int_equal(c.pids_limit, 4096);
 	assert_int_equal(c.id_length, 12);
 	assert_true(c.capture);
@@ -49,13 +50,14 @@ static void test_all_keys(void **state)
 	assert_int_equal(runc_conf_defaults(&c), 0);
 	assert_int_equal(apply(&c, "{\"socket\":\"/s\",\"runtime\":\"/usr/bin/crun\","
 			       "\"docker_root\":\"/d\",\"pids_limit\":0,"
-			       "\"view_dir\":\"/v\","
+			       "\"view_dir\":\"/v\",\"kmsgfs\":\"/k\","
 			       "\"id_length\":0,\"capture\":false,"
 			       "\"name_annotations\":[\"x\",[\"a\",\"b\"]]}", err), 0);
 	assert_string_equal(c.socket, "/s");
 	assert_string_equal(c.runtime, "/usr/bin/crun");
 	assert_string_equal(c.docker_root, "/d");
 	assert_string_equal(c.view_dir, "/v");
+	assert_string_equal(c.kmsgfs, "/k");
 	assert_int_equal(c.pids_limit, 0);
 	assert_int_equal(c.id_length, 0);
 	assert_false(c.capture);
@@ -78,6 +80,7 @@ static void test_errors_change_nothing(void **state)
 		"{\"name_annotations\":[2]}", "{\"sockett\":\"/s\"}",
 		"{\"socket\":\"/a\",\"socket\":\"/b\"}",
 		"{\"socket\":\"/x\",\"capture\":\"no\"}", "{\"view_dir\":\"\"}",
+		"{\"kmsgfs\":\"\"}", "{\"kmsgfs\":true}",
 	};
 	struct runc_conf c;
 	char err[256];
