@@ -18,6 +18,7 @@
  * The test's own names (a per-run container id and segfault program)
  * pick its records out of a kernel log that others write to too. */
 #include "harness.h"
+#include "kctr.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,8 +37,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define RUNC "/usr/sbin/runc"
-#define WAIT_MS 20000
+#define RUNC KC_RUNC
+#define WAIT_MS KC_WAIT_MS
 #define IGNORE(x) do { if (x) {} } while (0)
 
 /* The test's program: a segfault; with "seccomp", a seccomp kill (of
@@ -78,30 +79,11 @@ static const char segv_src[] =
 	"}\n";
 
 struct ka {
-	struct mld m;
-	char dir[64];
-	char segv[32];          /* the segfault program's name (its comm) */
-	char id_a[48], id_b[48];
-	int kmsg;               /* the test's own reader of /dev/kmsg */
-	char trace[8];          /* debug.exception-trace before, or "" */
-	pid_t run_a, run_b;     /* memlog-runc run */
+	struct kctr k;          /* the containers, /dev/kmsg, the program */
 	pid_t reuser;           /* the process given the reused pid */
 	char veth[16];          /* the host side of B's veth, or "" */
 	char nf_rule[128];      /* the LOG rule's iptables arguments */
 };
-
-static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void sh(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	if (system(cmd) != 0)
-		fail_msg("failed: %s", cmd);
-}
 
 static void write_str(const char *path, const char *s)
 {
@@ -117,8 +99,7 @@ static int ka_setup(void **state)
 	struct ka *t = calloc(1, sizeof(*t));
 
 	assert_non_null(t);
-	t->kmsg = -1;
-	mld_init(&t->m);
+	kc_init(&t->k);
 	*state = t;
 	return 0;
 }
@@ -128,8 +109,6 @@ static int ka_teardown(void **state)
 	struct ka *t = *state;
 	char cmd[1024];
 
-	if (t->trace[0])
-		h_write_file("/proc/sys/debug/exception-trace", t->trace, 0644);
 	if (t->reuser > 0) {
 		kill(t->reuser, SIGKILL);
 		waitpid(t->reuser, NULL, 0);
@@ -142,88 +121,21 @@ static int ka_teardown(void **state)
 		snprintf(cmd, sizeof(cmd), "ip link del %s 2>/dev/null", t->veth);
 		IGNORE(system(cmd));
 	}
-	if (t->m.pid)
-		kill(t->m.pid, SIGCONT);
-	if (t->dir[0]) {
-		/* Containers a failed test left: killed and deleted. */
-		snprintf(cmd, sizeof(cmd), RUNC " --root %s/runc kill %s KILL 2>/dev/null;"
-			 RUNC " --root %s/runc kill %s KILL 2>/dev/null;"
-			 RUNC " --root %s/runc delete -f %s 2>/dev/null;"
-			 RUNC " --root %s/runc delete -f %s 2>/dev/null", t->dir, t->id_a,
-			 t->dir, t->id_b, t->dir, t->id_a, t->dir, t->id_b);
-		IGNORE(system(cmd));
-	}
-	pid_t runs[] = { t->run_a, t->run_b };
-	for (size_t i = 0; i < 2; i++)
-		if (runs[i] > 0) {
-			kill(runs[i], SIGKILL);
-			waitpid(runs[i], NULL, 0);
-		}
-	if (t->kmsg >= 0)
-		close(t->kmsg);
-	if (t->dir[0])
-		h_rmtree(t->dir);
+	kc_teardown(&t->k);
 	int r = h_teardown(state);
-	mld_cleanup(&t->m);
+	mld_cleanup(&t->k.m);
 	free(t);
 	return r;
 }
 
-/* The next facility-0 kernel record (after the test's start) whose text
- * starts with prefix, within WAIT_MS; its text into out. */
-static void kmsg_wait(struct ka *t, const char *prefix, char *out, size_t cap)
-{
-	uint64_t deadline = h_now_ms() + WAIT_MS;
-	char buf[8192];
-
-	for (;;) {
-		ssize_t n = read(t->kmsg, buf, sizeof(buf) - 1);
-		if (n < 0 && errno == EPIPE)
-			continue;
-		if (n < 0 && errno == EAGAIN) {
-			int64_t left = (int64_t)(deadline - h_now_ms());
-			if (left <= 0)
-				fail_msg("no kernel record \"%s...\" within %d ms",
-					 prefix, WAIT_MS);
-			struct pollfd p = { t->kmsg, POLLIN, 0 };
-			poll(&p, 1, (int)left);
-			continue;
-		}
-		if (n <= 0)
-			fail_msg("read /dev/kmsg: %s", strerror(errno));
-		buf[n] = '\0';
-		char *semi = strchr(buf, ';'), *nl;
-		if (!semi || atoi(buf) >= 8)
-			continue;
-		if ((nl = strchr(semi, '\n')))
-			*nl = '\0';
-		if (!strncmp(semi + 1, prefix, strlen(prefix))) {
-			snprintf(out, cap, "%s", semi + 1);
-			return;
-		}
-	}
-}
 
 /* A busybox bundle DIR/NAME running script, with /dev/kmsg (writable, as
  * a privileged container would have it) and memory limit mem (0: none). */
 static void bundle(const struct ka *t, const char *name, const char *script,
 		   long mem)
 {
-	char cfg[256];
+	json_t *c = kc_bundle(&t->k, name, script);
 
-	sh("set -e; d=%s/%s; mkdir -p $d/rootfs/bin $d/rootfs/tmp;"
-	   " cp /bin/busybox $d/rootfs/bin/;"
-	   " for a in sh cat dd echo; do ln -sf busybox $d/rootfs/bin/$a; done;"
-	   " cp %s/%s $d/rootfs/bin/; mkfifo $d/rootfs/f1 $d/rootfs/f2;"
-	   " cd $d && " RUNC " spec", t->dir, name, t->dir, t->segv);
-	snprintf(cfg, sizeof(cfg), "%s/%s/config.json", t->dir, name);
-	json_error_t err;
-	json_t *c = json_load_file(cfg, 0, &err);
-	assert_non_null(c);
-	json_t *proc = json_object_get(c, "process");
-	json_object_set_new(proc, "terminal", json_false());
-	json_object_set_new(proc, "args", json_pack("[sss]", "sh", "-c", script));
-	json_object_set_new(json_object_get(c, "root"), "readonly", json_false());
 	json_array_append_new(json_object_get(c, "mounts"),
 			      json_pack("{ss ss ss s[ss]}", "destination",
 					"/dev/kmsg", "type", "bind", "source",
@@ -236,45 +148,9 @@ static void bundle(const struct ka *t, const char *name, const char *script,
 	if (mem)
 		json_object_set_new(res, "memory", json_pack("{sI}", "limit",
 							     (json_int_t)mem));
-	assert_int_equal(json_dump_file(c, cfg, 0), 0);
-	json_decref(c);
+	kc_bundle_save(&t->k, name, c);
 }
 
-static pid_t run(struct ka *t, const char *name, const char *id)
-{
-	char b[128], root[128], err[128], prog[256], views[160];
-
-	snprintf(b, sizeof(b), "%s/%s", t->dir, name);
-	snprintf(root, sizeof(root), "%s/runc", t->dir);
-	snprintf(err, sizeof(err), "%s/%s.err", t->dir, name);
-	snprintf(views, sizeof(views), "%s/views", t->m.dir);
-	h_prog(prog, sizeof(prog), "memlog-runc");
-	const char *argv[] = { prog, "--memlog-runtime", RUNC,
-			       "--memlog-socket", t->m.log,
-			       "--memlog-view-dir", views, "--root", root,
-			       "run", "--bundle", b, id, NULL };
-	return h_spawn(argv, err, true);
-}
-
-/* Opens a FIFO for writing once its reader (a container's cat) has it
- * open, within WAIT_MS. */
-static int fifo_writer(const struct ka *t, const char *name, const char *f)
-{
-	char path[160];
-	uint64_t deadline = h_now_ms() + WAIT_MS;
-	unsigned ms = 1;
-
-	snprintf(path, sizeof(path), "%s/%s/rootfs/%s", t->dir, name, f);
-	for (;;) {
-		int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-		if (fd >= 0)
-			return fd;
-		if (errno != ENXIO || h_now_ms() > deadline)
-			fail_msg("open %s: %s", path, strerror(errno));
-		h_sleep_ms(ms);
-		ms = ms < 64 ? ms * 2 : ms;
-	}
-}
 
 /* The registered container id's entry in stats, waited for until it has a
  * pid (its createRuntime hook ran). */
@@ -284,7 +160,7 @@ static json_t *ctr_stats(const struct ka *t, const char *id)
 	unsigned ms = 1;
 
 	for (;;) {
-		json_t *st = h_stats(&t->m), *e;
+		json_t *st = h_stats(&t->k.m), *e;
 		json_t *list = h_jget(st, "containers.list");
 		size_t i;
 		json_array_foreach(list, i, e) {
@@ -310,7 +186,7 @@ static json_t *stored(const struct ka *t, const char *msg)
 	unsigned ms = 1;
 
 	for (;;) {
-		json_t *a = h_dump(&t->m, "dump source=kmsg\n");
+		json_t *a = h_dump(&t->k.m, "dump source=kmsg\n");
 		json_t *e = h_find_msg(a, msg);
 		if (e) {
 			json_incref(e);
@@ -332,7 +208,7 @@ static char *view_ask(const struct ka *t, const char *id, const char *req,
 {
 	char path[256];
 
-	snprintf(path, sizeof(path), "%s/views/%s.sock", t->m.dir, id);
+	snprintf(path, sizeof(path), "%s/views/%s.sock", t->k.m.dir, id);
 	int fd = h_connect(path);
 	h_write_all(fd, req, strlen(req));
 	return h_read_all_close(fd, H_TIMEOUT_MS, len);
@@ -396,7 +272,7 @@ static pid_t reuse_pid(struct ka *t, int want, const char *cg)
 {
 	char prog[128], num[16], path[1200];
 
-	snprintf(prog, sizeof(prog), "%s/%s", t->dir, t->segv);
+	snprintf(prog, sizeof(prog), "%s/%s", t->k.dir, t->k.segv);
 	for (int i = 0; i < 100; i++) {
 		int p[2];
 		assert_int_equal(pipe2(p, O_CLOEXEC), 0);
@@ -409,7 +285,7 @@ static pid_t reuse_pid(struct ka *t, int want, const char *cg)
 			close(p[1]);
 			if (read(p[0], &c, 1) != 1)
 				_exit(0);
-			execl(prog, t->segv, "pause", (char *)NULL);
+			execl(prog, t->k.segv, "pause", (char *)NULL);
 			_exit(127);
 		}
 		close(p[0]);
@@ -437,10 +313,10 @@ static pid_t reuse_pid(struct ka *t, int want, const char *cg)
 			snprintf(comm, sizeof(comm), "%s", s ? s : "");
 			free(s);
 			comm[strcspn(comm, "\n")] = '\0';
-			if (!strcmp(comm, t->segv))
+			if (!strcmp(comm, t->k.segv))
 				break;
 			if (h_now_ms() > deadline)
-				fail_msg("pid %d did not exec %s", (int)pid, t->segv);
+				fail_msg("pid %d did not exec %s", (int)pid, t->k.segv);
 			h_sleep_ms(1);
 		}
 		t->reuser = pid;
@@ -454,42 +330,11 @@ static pid_t reuse_pid(struct ka *t, int want, const char *cg)
  * program, and segfaults printed (restored at teardown). */
 static void prepare(struct ka *t)
 {
-	char line[1024];
-
-	h_need_root("runc containers and /dev/kmsg need root");
-	if (access(RUNC, X_OK) || access("/bin/busybox", X_OK) ||
-	    access("/proc/sys/kernel/ns_last_pid", W_OK) ||
-	    !h_prog_exists("memlog-runc")) {
-		print_message("# needs " RUNC ", /bin/busybox, ns_last_pid and "
-			      "memlog-runc; skipping\n");
+	kc_prepare(&t->k, "ka", segv_src);
+	if (access("/proc/sys/kernel/ns_last_pid", W_OK)) {
+		print_message("# needs a writable ns_last_pid; skipping\n");
 		skip();
 	}
-	t->kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (t->kmsg < 0) {
-		print_message("# /dev/kmsg: %s; skipping\n", strerror(errno));
-		skip();
-	}
-	lseek(t->kmsg, 0, SEEK_END);
-	snprintf(t->dir, sizeof(t->dir), "/tmp/memlog-itest-ka-XXXXXX");
-	assert_non_null(mkdtemp(t->dir));
-	snprintf(t->segv, sizeof(t->segv), "ksv%d", (int)(getpid() % 100000));
-	snprintf(t->id_a, sizeof(t->id_a), "memlog-ka-%d-a", (int)getpid());
-	snprintf(t->id_b, sizeof(t->id_b), "memlog-ka-%d-b", (int)getpid());
-	snprintf(line, sizeof(line), "%s/segv.c", t->dir);
-	h_write_file(line, segv_src, 0644);
-	snprintf(line, sizeof(line), "cc -static -O0 -o %s/%s %s/segv.c "
-		 "2>/dev/null", t->dir, t->segv, t->dir);
-	if (system(line) != 0) {
-		print_message("# cannot build a static program with cc; "
-			      "skipping\n");
-		skip();
-	}
-	/* Segfaults are printed only with debug.exception-trace=1. */
-	char *tr = h_read_file("/proc/sys/debug/exception-trace", NULL);
-	assert_non_null(tr);
-	snprintf(t->trace, sizeof(t->trace), "%s", tr);
-	free(tr);
-	h_write_file("/proc/sys/debug/exception-trace", "1\n", 0644);
 }
 
 /* The registered containers' tasks are followed (for events of reaped
@@ -497,7 +342,7 @@ static void prepare(struct ka *t)
  * in the host's pid namespace. */
 static void need_tasks_followed(const struct ka *t)
 {
-	json_t *st = h_stats(&t->m);
+	json_t *st = h_stats(&t->k.m);
 
 	if (!h_jget(st, "containers.tasks")) {
 		json_decref(st);
@@ -519,7 +364,7 @@ static void test_container_events(void **state)
 	prepare(t);
 	static const char *const args[] = { "--kmsg", NULL };
 	struct mld_opts o = { .args = args };
-	mld_start(&t->m, &o);
+	mld_start(&t->k.m, &o);
 
 	/* A: an OOM kill (of a process named "k,pid=1", as any process may
 	 * name itself), a segfault, a seccomp kill; then, once told, another
@@ -528,24 +373,24 @@ static void test_container_events(void **state)
 	snprintf(script, sizeof(script),
 		 "'/bin/k,pid=1' hog; /bin/%s;"
 		 " /bin/%s seccomp; cat /f1 >/dev/null; /bin/%s;"
-		 " cat /f2 >/dev/kmsg; echo ka-end", t->segv, t->segv, t->segv);
+		 " cat /f2 >/dev/kmsg; echo ka-end", t->k.segv, t->k.segv, t->k.segv);
 	bundle(t, "a", script, 32l << 20);
-	sh("cp %s/%s '%s/a/rootfs/bin/k,pid=1'", t->dir, t->segv, t->dir);
+	kc_sh("cp %s/%s '%s/a/rootfs/bin/k,pid=1'", t->k.dir, t->k.segv, t->k.dir);
 	bundle(t, "b", "echo kb-line; cat /f1 >/dev/null;"
 	       " /bin/logread >/tmp/lr.out 2>&1", 0);
 	/* memlog's logread, with its libraries, in B. */
 	char lr[256];
 	h_prog(lr, sizeof(lr), "logread");
-	sh("set -e; r=%s/b/rootfs; cp %s $r/bin/logread;"
+	kc_sh("set -e; r=%s/b/rootfs; cp %s $r/bin/logread;"
 	   " for l in $(ldd %s | grep -o '/[^ ]*'); do"
-	   " mkdir -p $r$(dirname $l); cp -L $l $r$l; done", t->dir, lr, lr);
-	t->run_b = run(t, "b", t->id_b);
-	json_t *b = ctr_stats(t, t->id_b);
+	   " mkdir -p $r$(dirname $l); cp -L $l $r$l; done", t->k.dir, lr, lr);
+	t->k.run_b = kc_run(&t->k, "b", t->k.id_b, NULL);
+	json_t *b = ctr_stats(t, t->k.id_b);
 	int pid_b = (int)h_jint(b, "pid");
 	snprintf(cg_b, sizeof(cg_b), "%s", h_jstr(b, "cgroup"));
 	json_decref(b);
-	t->run_a = run(t, "a", t->id_a);
-	json_t *a = ctr_stats(t, t->id_a);
+	t->k.run_a = kc_run(&t->k, "a", t->k.id_a, NULL);
+	json_t *a = ctr_stats(t, t->k.id_a);
 	int pid_a = (int)h_jint(a, "pid");
 	need_tasks_followed(t);
 	char cg_a[1100];
@@ -557,31 +402,31 @@ static void test_container_events(void **state)
 	char oom[1024], killed[1024];
 	uint64_t deadline = h_now_ms() + WAIT_MS;
 	for (;;) {
-		kmsg_wait(t, "oom-kill:", oom, sizeof(oom));
-		if (strstr(oom, t->id_a))
+		kc_kmsg_wait(&t->k, "oom-kill:", oom, sizeof(oom));
+		if (strstr(oom, t->k.id_a))
 			break;
 		if (h_now_ms() > deadline)
-			fail_msg("no OOM kill in %s", t->id_a);
+			fail_msg("no OOM kill in %s", t->k.id_a);
 	}
 	static const char kp[] = "Memory cgroup out of memory: Killed process ";
-	kmsg_wait(t, kp, killed, sizeof(killed));
+	kc_kmsg_wait(&t->k, kp, killed, sizeof(killed));
 	int victim = atoi(killed + strlen(kp));
 	snprintf(want, sizeof(want), "%d (k,pid=1) ", victim);
 	if (strncmp(killed + strlen(kp), want, strlen(want)))
 		fail_msg("not the OOM kill of k,pid=1: %s", killed);
 	/* The first segfault. */
 	char seg1[1024], seg2[1024];
-	snprintf(want, sizeof(want), "%s[", t->segv);
-	kmsg_wait(t, want, seg1, sizeof(seg1));
+	snprintf(want, sizeof(want), "%s[", t->k.segv);
+	kc_kmsg_wait(&t->k, want, seg1, sizeof(seg1));
 	int pid1 = atoi(seg1 + strlen(want));
 	/* The seccomp kill (audit's record, printed without auditd). */
 	char sc[1024], comm[48];
-	snprintf(comm, sizeof(comm), " comm=\"%s\" ", t->segv);
+	snprintf(comm, sizeof(comm), " comm=\"%s\" ", t->k.segv);
 	deadline = h_now_ms() + WAIT_MS;
 	do {
-		kmsg_wait(t, "audit: type=1326 ", sc, sizeof(sc));
+		kc_kmsg_wait(&t->k, "audit: type=1326 ", sc, sizeof(sc));
 		if (h_now_ms() > deadline)
-			fail_msg("no seccomp kill of %s", t->segv);
+			fail_msg("no seccomp kill of %s", t->k.segv);
 	} while (!strstr(sc, comm));
 	const char *scp = strstr(sc, " pid=");
 	assert_non_null(scp);
@@ -590,9 +435,9 @@ static void test_container_events(void **state)
 	/* The second, while memlogd is stopped; its pid then goes to a
 	 * process of B's, named the same, before memlogd reads the
 	 * record. */
-	h_freeze(t->m.pid);
-	close(fifo_writer(t, "a", "f1"));
-	kmsg_wait(t, want, seg2, sizeof(seg2));
+	h_freeze(t->k.m.pid);
+	close(kc_fifo_writer(&t->k, "a", "f1"));
+	kc_kmsg_wait(&t->k, want, seg2, sizeof(seg2));
 	int pid2 = atoi(seg2 + strlen(want));
 	/* A's process of that pid must have been reaped first. */
 	char ppath[64];
@@ -609,7 +454,7 @@ static void test_container_events(void **state)
 	 * after the record. */
 	h_sleep_ms(200);
 	pid_t reused = reuse_pid(t, pid2, cg_b);
-	h_thaw(t->m.pid);
+	h_thaw(t->k.m.pid);
 
 	/* A line forged from inside A: a segfault of A's first process, in
 	 * the kernel's words, at priority 0. */
@@ -617,38 +462,38 @@ static void test_container_events(void **state)
 		 "000000000040161e sp 00007ffc887c5470 error 6 in "
 		 "sh[161e,401000+78000] likely on CPU 1 (core 1, socket 0)",
 		 pid_a);
-	int f2 = fifo_writer(t, "a", "f2");
+	int f2 = kc_fifo_writer(&t->k, "a", "f2");
 	h_writef(f2, "<0>%s\n", line);
 	close(f2);
-	assert_int_equal(h_wait_pid(t->run_a, WAIT_MS), 0);
-	t->run_a = 0;
+	assert_int_equal(h_wait_pid(t->k.run_a, WAIT_MS), 0);
+	t->k.run_a = 0;
 
 	/* On the host: the OOM report is A's, as are the first segfault
 	 * and the seccomp kill. */
 	json_t *e;
 	e = stored(t, sc);
 	expect_attr(e, "event", "seccomp");
-	expect_attr(e, "container", t->id_a);
+	expect_attr(e, "container", t->k.id_a);
 	snprintf(want, sizeof(want), "%d", pid_sc);
 	expect_attr(e, "pid", want);
 	json_decref(e);
 	e = stored(t, oom);
 	expect_attr(e, "event", "oom");
-	expect_attr(e, "container", t->id_a);
-	expect_attr(e, "container_id", t->id_a);
+	expect_attr(e, "container", t->k.id_a);
+	expect_attr(e, "container_id", t->k.id_a);
 	expect_attr(e, "cgroup", cg_a);
 	snprintf(want, sizeof(want), "%d", victim);
 	expect_attr(e, "pid", want);
 	json_decref(e);
 	e = stored(t, killed);
 	expect_attr(e, "event", "oom");
-	expect_attr(e, "container", t->id_a);
+	expect_attr(e, "container", t->k.id_a);
 	expect_attr(e, "pid", want);
 	json_decref(e);
 	e = stored(t, seg1);
 	expect_attr(e, "event", "segfault");
-	expect_attr(e, "container", t->id_a);
-	expect_attr(e, "container_id", t->id_a);
+	expect_attr(e, "container", t->k.id_a);
+	expect_attr(e, "container_id", t->k.id_a);
 	expect_attr(e, "cgroup", cg_a);
 	snprintf(want, sizeof(want), "%d", pid1);
 	expect_attr(e, "pid", want);
@@ -687,7 +532,7 @@ static void test_container_events(void **state)
 		snprintf(t->veth, sizeof(t->veth), "kah%d", k);
 		snprintf(peer, sizeof(peer), "kap%d", k);
 		snprintf(prefix, sizeof(prefix), "ka-nf-%d: ", k);
-		sh("ip link add %s type veth peer name %s && ip link set %s netns %d"
+		kc_sh("ip link add %s type veth peer name %s && ip link set %s netns %d"
 		   " && ip addr add 10.213.%d.1/30 dev %s && ip link set %s up",
 		   t->veth, peer, peer, pid_b, k % 250, t->veth, t->veth);
 		snprintf(t->nf_rule, sizeof(t->nf_rule),
@@ -709,7 +554,7 @@ static void test_container_events(void **state)
 						(struct sockaddr *)&to,
 						sizeof(to)), 1);
 			close(u);
-			kmsg_wait(t, prefix, nf, sizeof(nf));
+			kc_kmsg_wait(&t->k, prefix, nf, sizeof(nf));
 			char *all = h_read_file("/proc/sys/net/netfilter/"
 						"nf_log_all_netns", NULL);
 			bool all_netns = all && all[0] == '1';
@@ -718,7 +563,7 @@ static void test_container_events(void **state)
 			expect_attr(e, "event", "netfilter");
 			/* With nf_log_all_netns=1 any namespace could have
 			 * written it: untrusted, nobody's. */
-			expect_attr(e, "container", all_netns ? NULL : t->id_b);
+			expect_attr(e, "container", all_netns ? NULL : t->k.id_b);
 			expect_attr(e, "untrusted", all_netns ? "1" : NULL);
 			json_decref(e);
 			if (all_netns)
@@ -731,42 +576,42 @@ static void test_container_events(void **state)
 	/* Each container's view: its own lines and events only. */
 	const char *want_a[] = { "ka-end", oom, killed, seg1, sc, NULL };
 	const char *want_b[] = { "kb-line", nf, NULL };
-	check_view(t, t->id_a, want_a);
-	check_view(t, t->id_b, want_b);
+	check_view(t, t->k.id_a, want_a);
+	check_view(t, t->k.id_b, want_b);
 	/* The views' dir is root's: a user of the host reaches none. */
 	char vdir[160];
 	struct stat vst;
-	snprintf(vdir, sizeof(vdir), "%s/views", t->m.dir);
+	snprintf(vdir, sizeof(vdir), "%s/views", t->k.m.dir);
 	assert_int_equal(stat(vdir, &vst), 0);
 	if (vst.st_mode & 077)
 		fail_msg("%s has mode %o", vdir, (unsigned)(vst.st_mode & 0777));
 	/* No stats there: they name every container. */
 	size_t len;
-	char *s = view_ask(t, t->id_b, "stats\n", &len);
+	char *s = view_ask(t, t->k.id_b, "stats\n", &len);
 	if (!strstr(s, "\"error\""))
 		fail_msg("a view answered stats: %.200s", s);
 	free(s);
 	/* Inside B, LinuxKit's query path is B's view. */
 	char cfg[256];
-	snprintf(cfg, sizeof(cfg), "%s/b/config.json", t->dir);
+	snprintf(cfg, sizeof(cfg), "%s/b/config.json", t->k.dir);
 	char *text = h_read_file(cfg, NULL);
-	snprintf(line, sizeof(line), "/views/%s.sock", t->id_b);
+	snprintf(line, sizeof(line), "/views/%s.sock", t->k.id_b);
 	if (!text || !strstr(text, "/var/run/memlogdq.sock") || !strstr(text, line))
 		fail_msg("B's config.json has no mount of its view");
 	free(text);
 
-	close(fifo_writer(t, "b", "f1"));
-	assert_int_equal(h_wait_pid(t->run_b, WAIT_MS), 0);
-	t->run_b = 0;
+	close(kc_fifo_writer(&t->k, "b", "f1"));
+	assert_int_equal(h_wait_pid(t->k.run_b, WAIT_MS), 0);
+	t->k.run_b = 0;
 	/* An unmodified logread inside B, at LinuxKit's default path:
 	 * B's own line, none of A's. */
-	snprintf(line, sizeof(line), "%s/b/rootfs/tmp/lr.out", t->dir);
+	snprintf(line, sizeof(line), "%s/b/rootfs/tmp/lr.out", t->k.dir);
 	text = h_read_file(line, NULL);
 	if (!text || !strstr(text, "kb-line") || strstr(text, "ka-end") ||
-	    strstr(text, t->segv))
+	    strstr(text, t->k.segv))
 		fail_msg("logread inside B printed: %s", text ? text : "(nothing)");
 	free(text);
-	mld_stop(&t->m);
+	mld_stop(&t->k.m);
 }
 
 /* A restart of memlogd keeps the registered container (STATE_DIR/
@@ -781,30 +626,30 @@ static void test_restart_keeps_containers(void **state)
 	prepare(t);
 	static const char *const args[] = { "--kmsg", NULL };
 	struct mld_opts o = { .args = args };
-	mld_start(&t->m, &o);
+	mld_start(&t->k.m, &o);
 	/* Nothing on its stdout or stderr: their reader, memlogd, stops. */
 	snprintf(script, sizeof(script), "exec >/dev/null 2>&1; cat /f1;"
-		 " /bin/%s; cat /f2", t->segv);
+		 " /bin/%s; cat /f2", t->k.segv);
 	bundle(t, "a", script, 0);
-	t->run_a = run(t, "a", t->id_a);
-	json_decref(ctr_stats(t, t->id_a));
+	t->k.run_a = kc_run(&t->k, "a", t->k.id_a, NULL);
+	json_decref(ctr_stats(t, t->k.id_a));
 	need_tasks_followed(t);
-	mld_stop_keep(&t->m);
-	mld_start(&t->m, &o);
-	json_decref(ctr_stats(t, t->id_a));
+	mld_stop_keep(&t->k.m);
+	mld_start(&t->k.m, &o);
+	json_decref(ctr_stats(t, t->k.id_a));
 	/* The segfault once memlogd is waiting for records again. */
-	h_barrier(&t->m);
-	close(fifo_writer(t, "a", "f1"));
-	snprintf(want, sizeof(want), "%s[", t->segv);
-	kmsg_wait(t, want, seg, sizeof(seg));
+	h_barrier(&t->k.m);
+	close(kc_fifo_writer(&t->k, "a", "f1"));
+	snprintf(want, sizeof(want), "%s[", t->k.segv);
+	kc_kmsg_wait(&t->k, want, seg, sizeof(seg));
 	json_t *e = stored(t, seg);
 	expect_attr(e, "event", "segfault");
-	expect_attr(e, "container", t->id_a);
+	expect_attr(e, "container", t->k.id_a);
 	json_decref(e);
-	close(fifo_writer(t, "a", "f2"));
-	assert_int_equal(h_wait_pid(t->run_a, WAIT_MS), 0);
-	t->run_a = 0;
-	mld_stop(&t->m);
+	close(kc_fifo_writer(&t->k, "a", "f2"));
+	assert_int_equal(h_wait_pid(t->k.run_a, WAIT_MS), 0);
+	t->k.run_a = 0;
+	mld_stop(&t->k.m);
 }
 
 /* As uid 65534: registers a pipe under each name and writes "LINE\n" of
@@ -867,8 +712,8 @@ static void in_child(struct ka *t, int which, const char *const *a,
 
 	assert_true(pid >= 0);
 	if (pid == 0)
-		_exit(which ? child_query(&t->m, a[0], b[0], which == 2)
-			    : child_register(&t->m, a, b));
+		_exit(which ? child_query(&t->k.m, a[0], b[0], which == 2)
+			    : child_register(&t->k.m, a, b));
 	int st = h_wait_pid(pid, WAIT_MS);
 	if (!WIFEXITED(st) || WEXITSTATUS(st))
 		fail_msg("the uid 65534 child failed (status 0x%x)", st);
@@ -883,24 +728,24 @@ static void test_uid_on_main_socket(void **state)
 	char out[160];
 
 	h_need_root("changing to uid 65534 needs root");
-	mld_start(&t->m, NULL);
-	assert_int_equal(chmod(t->m.dir, 0711), 0);
-	assert_int_equal(chmod(t->m.log, 0666), 0);
-	assert_int_equal(chmod(t->m.query, 0666), 0);
-	int fd = h_register_pipe(&t->m, "ku-root");
+	mld_start(&t->k.m, NULL);
+	assert_int_equal(chmod(t->k.m.dir, 0711), 0);
+	assert_int_equal(chmod(t->k.m.log, 0666), 0);
+	assert_int_equal(chmod(t->k.m.query, 0666), 0);
+	int fd = h_register_pipe(&t->k.m, "ku-root");
 	h_writef(fd, "root-line\n");
 	close(fd);
-	json_decref(h_wait_dump_msg(&t->m, "dump\n", "root-line"));
+	json_decref(h_wait_dump_msg(&t->k.m, "dump\n", "root-line"));
 	static const char *const names[] = { "ku-user", "ku-root", NULL };
 	static const char *const lines[] = { "user-line", "user-takes-root", NULL };
 	in_child(t, 0, names, lines);
-	json_t *all = h_wait_dump_msg(&t->m, "dump\n", "user-takes-root");
-	json_decref(h_wait_dump_msg(&t->m, "dump\n", "user-line"));
+	json_t *all = h_wait_dump_msg(&t->k.m, "dump\n", "user-takes-root");
+	json_decref(h_wait_dump_msg(&t->k.m, "dump\n", "user-line"));
 	if (!h_find_msg(all, "root-line"))
 		fail_msg("root does not see root-line");
 	json_decref(all);
 
-	snprintf(out, sizeof(out), "%s/uid.out", t->m.dir);
+	snprintf(out, sizeof(out), "%s/uid.out", t->k.m.dir);
 	h_write_file(out, "", 0666);
 	assert_int_equal(chmod(out, 0666), 0); /* past the umask */
 	const char *req[] = { "dump\n" }, *file[] = { out };
@@ -929,19 +774,19 @@ static void test_uid_on_main_socket(void **state)
 	if (!s || !strstr(s, "\"error\""))
 		fail_msg("uid 65534 was answered stats: %.200s", s ? s : "");
 	free(s);
-	mld_stop(&t->m);
+	mld_stop(&t->k.m);
 
 	/* A member of --readers-group reads everything, as root does. */
 	static const char *const args[] = { "--readers-group", "4242", NULL };
 	struct mld_opts o = { .args = args };
-	mld_start(&t->m, &o);
-	assert_int_equal(chmod(t->m.dir, 0711), 0);
-	assert_int_equal(chmod(t->m.query, 0666), 0);
-	fd = h_register_pipe(&t->m, "ku-root");
+	mld_start(&t->k.m, &o);
+	assert_int_equal(chmod(t->k.m.dir, 0711), 0);
+	assert_int_equal(chmod(t->k.m.query, 0666), 0);
+	fd = h_register_pipe(&t->k.m, "ku-root");
 	h_writef(fd, "root-line\n");
 	close(fd);
-	json_decref(h_wait_dump_msg(&t->m, "dump\n", "root-line"));
-	snprintf(out, sizeof(out), "%s/uid.out", t->m.dir);
+	json_decref(h_wait_dump_msg(&t->k.m, "dump\n", "root-line"));
+	snprintf(out, sizeof(out), "%s/uid.out", t->k.m.dir);
 	h_write_file(out, "", 0666);
 	assert_int_equal(chmod(out, 0666), 0);
 	req[0] = "dump\n";
@@ -951,7 +796,7 @@ static void test_uid_on_main_socket(void **state)
 		fail_msg("a member of --readers-group does not see root-line: %s",
 			 s ? s : "");
 	free(s);
-	mld_stop(&t->m);
+	mld_stop(&t->k.m);
 }
 
 /* An OOM report as one group, from a stand-in for /dev/kmsg (any user):
@@ -964,7 +809,7 @@ static void test_oom_group_stand_in(void **state)
 	struct ka *t = *state;
 	char path[128];
 
-	snprintf(path, sizeof(path), "%s/fake", t->m.dir);
+	snprintf(path, sizeof(path), "%s/fake", t->k.m.dir);
 	h_write_file(path,
 		     "6,1,1000,-;hog invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL),"
 		     " order=0, oom_score_adj=0\n"
@@ -985,7 +830,7 @@ static void test_oom_group_stand_in(void **state)
 		     0644);
 	static const char *const args[] = { "--kmsg=%D/fake", NULL };
 	struct mld_opts o = { .args = args };
-	mld_start(&t->m, &o);
+	mld_start(&t->k.m, &o);
 	static const char *const group[] = {
 		"hog invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, "
 		"oom_score_adj=0",
@@ -1022,16 +867,16 @@ static void test_oom_group_stand_in(void **state)
 	 * these records (none is its). */
 	if (geteuid() == 0) {
 		static const char ann[] = "kv\0container=memlog-ka-kv\0ack=1";
-		char *ans = h_register_acked(t->m.log, ann, sizeof(ann) - 1, NULL, 0);
+		char *ans = h_register_acked(t->k.m.log, ann, sizeof(ann) - 1, NULL, 0);
 		free(ans);
 		/* A user who may register adds nothing to the view under the
 		 * container's name. */
-		assert_int_equal(chmod(t->m.dir, 0711), 0);
-		assert_int_equal(chmod(t->m.log, 0666), 0);
+		assert_int_equal(chmod(t->k.m.dir, 0711), 0);
+		assert_int_equal(chmod(t->k.m.log, 0666), 0);
 		static const char *const names[] = { "kv", NULL };
 		static const char *const lines[] = { "user-in-view", NULL };
 		in_child(t, 0, names, lines);
-		json_decref(h_wait_dump_msg(&t->m, "dump\n", "user-in-view"));
+		json_decref(h_wait_dump_msg(&t->k.m, "dump\n", "user-in-view"));
 		size_t len;
 		char *s = view_ask(t, "memlog-ka-kv", "dump\n", &len);
 		json_t *a = h_ndjson(s, len), *v;
@@ -1051,7 +896,7 @@ static void test_oom_group_stand_in(void **state)
 		}
 		json_decref(a);
 	}
-	mld_stop(&t->m);
+	mld_stop(&t->k.m);
 }
 
 int main(void)
