@@ -451,8 +451,9 @@ static void test_container_events(void **state)
 	/* Not synchronisation but clock separation: /proc's start times
 	 * count in ticks of 10 ms, and memlogd may place the record up to
 	 * its read latency late (kclock.h), so the new process starts well
-	 * after the record. */
-	h_sleep_ms(200);
+	 * after the record: a second, as that latency reached hundreds of
+	 * ms on a loaded machine under a sanitizer. */
+	h_sleep_ms(1000);
 	pid_t reused = reuse_pid(t, pid2, cg_b);
 	h_thaw(t->k.m.pid);
 
