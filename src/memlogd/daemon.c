@@ -27,6 +27,25 @@
 #define TICK_MS 1000
 #define SWEEP_PER_TICK 4096 /* source table slots looked at per tick */
 
+/* The socket an earlier memlogd had for c's view, or -1. Matched by the
+ * path it is bound to, not by its key alone (keys are hashes). */
+static int view_held(struct daemon *d, const struct ctr *c)
+{
+	char want[108], bound[108];
+
+	if (view_path(want, sizeof(want), d->cfg->view_dir, c->m.id) < 0)
+		return -1;
+	for (int i = 0; i < d->nviews_held; i++) {
+		int fd = d->views_held[i].fd;
+		if (fd >= 0 && listen_bound_path(fd, bound, sizeof(bound)) == 0 &&
+		    !strcmp(bound, want)) {
+			d->views_held[i].fd = -1;
+			return fd;
+		}
+	}
+	return -1;
+}
+
 /* A registered container's view follows its registry entry (view.h). */
 static void view_added(void *arg, struct ctr *c)
 {
@@ -34,7 +53,9 @@ static void view_added(void *arg, struct ctr *c)
 
 	if (!c->view)
 		c->view = view_open(&d->loop, &d->readers, &d->store,
-				    d->cfg->view_dir, c, d->cfg->view_readers);
+				    d->keeping ? &d->keeper : NULL,
+				    d->cfg->view_dir, c, d->cfg->view_readers,
+				    view_held(d, c));
 }
 
 static void view_removed(void *arg, struct ctr *c)
@@ -42,6 +63,68 @@ static void view_removed(void *arg, struct ctr *c)
 	(void)arg;
 	view_close(c->view);
 	c->view = NULL;
+}
+
+/* memlogd ends and the next one takes the views over (daemon_destroy). */
+static void view_left(void *arg, struct ctr *c)
+{
+	(void)arg;
+	view_leave(c->view);
+	c->view = NULL;
+}
+
+/* Views' sockets from an earlier memlogd: out of kept[] and the handover
+ * into d->views_held, before what nothing claims in kept[] is closed. */
+static int hold_views(struct daemon *d, struct kept_fd *kept, int nkept,
+		      const struct handover *ho)
+{
+	int n = ho ? (int)ho->nviews : 0;
+
+	for (int i = 0; i < nkept; i++)
+		n += kept[i].fd >= 0 && view_key_is(kept[i].key);
+	if (!n)
+		return 0;
+	if (!(d->views_held = calloc((size_t)n, sizeof(*d->views_held))))
+		return -ENOMEM;
+	for (int i = 0; i < nkept; i++) {
+		if (kept[i].fd >= 0 && view_key_is(kept[i].key)) {
+			d->views_held[d->nviews_held++] = kept[i];
+			kept[i].fd = -1;
+		}
+	}
+	/* Handed over: the keeper has them under the same keys already. */
+	for (uint32_t i = 0; ho && i < ho->nviews; i++)
+		d->views_held[d->nviews_held++] =
+			(struct kept_fd){ 0, ho->views[i] };
+	return 0;
+}
+
+/* Those no container took back (it was dropped meanwhile, or views are
+ * off now): closed, and out of the keeper. The socket file is left where
+ * it is: the next view of that id replaces it. */
+static void views_held_done(struct daemon *d)
+{
+	for (int i = 0; i < d->nviews_held; i++) {
+		struct kept_fd *k = &d->views_held[i];
+		if (k->fd < 0)
+			continue;
+		char bound[108];
+		if (!k->key && listen_bound_path(k->fd, bound, sizeof(bound)) == 0) {
+			/* Handed over: its key from the id in its name. */
+			char *base = strrchr(bound, '/');
+			size_t l = base ? strlen(++base) : 0;
+			if (l > 5 && !strcmp(base + l - 5, ".sock")) {
+				base[l - 5] = '\0';
+				k->key = view_key(base);
+			}
+		}
+		if (d->keeping && k->key)
+			d->keeper.drop(d->keeper.arg, k->key);
+		close(k->fd);
+	}
+	free(d->views_held);
+	d->views_held = NULL;
+	d->nviews_held = 0;
 }
 
 #ifndef SO_PEERGROUPS
@@ -155,7 +238,10 @@ static size_t stats_reply(void *arg, char **out)
 		.max_readers = d->cfg->max_readers,
 		.ctrs = &d->ctrs,
 		.now_ms = d->loop.now_ms,
+		.kmsg = d->kmsg != NULL,
 	};
+	v.kmsg_clock_known = kernlog_clock_offset(d->kmsg,
+						   &v.kmsg_clock_offset_us);
 
 	return stats_encode(&v, out);
 }
@@ -396,6 +482,11 @@ static void holder_lost(struct hold *h, int err)
 		keep_own(d, KEY_QUERY, d->query_fd);
 	}
 	sources_keep_all(&d->sources);
+	keep_own(d, KEY_UID_SINCE, d->since.fd);
+	for (uint32_t i = 0; i < d->ctrs.n; i++)
+		if (d->ctrs.v[i]->view)
+			keep_own(d, view_key(d->ctrs.v[i]->m.id),
+				 view_fd(d->ctrs.v[i]->view));
 	store_notice(&d->store, true, "the fd holder died; a new one (pid %d) "
 		     "holds everything again", (int)h->pid);
 }
@@ -438,6 +529,7 @@ int daemon_init(struct daemon *d, const struct memlogd_config *cfg,
 	d->cfg = cfg;
 	d->reserve_fd = -1;
 	d->sig_ev.fd = -1;
+	d->since.fd = -1;
 	d->reg.ev.fd = -1;
 	/* Without a service manager to tell (no NOTIFY_SOCKET), there is
 	 * no store: memlogd runs as if it had not been asked for one. */
@@ -497,6 +589,15 @@ int daemon_init(struct daemon *d, const struct memlogd_config *cfg,
 	}
 	if (ho)
 		d->own_sockets = ho->own_sockets;
+	if ((r = hold_views(d, kept, nkept, ho)) < 0)
+		return r;
+	/* uidsince.h's memfd, before kept fds nobody claims are closed. */
+	int since_fd = take_kept(kept, nkept, KEY_UID_SINCE);
+	if (ho && ho->uid_since_fd >= 0) {
+		if (since_fd >= 0)
+			close(since_fd);
+		since_fd = ho->uid_since_fd;
+	}
 	if (adopted) {
 		adopt_sources(d, kept, nkept, ho);
 		if (!ho)
@@ -510,16 +611,20 @@ int daemon_init(struct daemon *d, const struct memlogd_config *cfg,
 		return r;
 	d->reg.ctrs = &d->ctrs;
 	if (cfg->views) {
-		/* Sources from before this start (a restart, an upgrade)
-		 * are seen by their uid from now on only: who registered
-		 * them first is not known any more. */
-		d->uid_since = malloc((size_t)d->store.srcs.max * sizeof(uint64_t));
-		if (!d->uid_since)
-			return -ENOMEM;
-		for (uint32_t i = 0; i < d->store.srcs.max; i++)
-			d->uid_since[i] = d->store.ring.meta->next_seq;
-		d->reg.uid_since = d->uid_since;
-		d->readers.uid_since = d->uid_since;
+		/* Taken over from an earlier memlogd with the ring; else
+		 * sources from before this start are seen by their uid from
+		 * now on only: who registered them first is not known. */
+		bool had;
+		int fd = since_fd;
+		since_fd = -1;
+		if ((r = uidsince_open(&d->since, fd, d->store.srcs.max,
+				       d->store.ring.meta->instance,
+				       d->store.ring.meta->next_seq, &had)) < 0)
+			return r;
+		if (!had)
+			keep_own(d, KEY_UID_SINCE, d->since.fd);
+		d->reg.uid_since = d->since.seq;
+		d->readers.uid_since = d->since.seq;
 	}
 	if (cfg->views) {
 		d->ctrs.added = view_added;
@@ -529,6 +634,13 @@ int daemon_init(struct daemon *d, const struct memlogd_config *cfg,
 		for (uint32_t i = 0; i < d->ctrs.n; i++)
 			if (!d->ctrs.v[i]->recognized)
 				view_added(d, d->ctrs.v[i]);
+	}
+	views_held_done(d);
+	if (since_fd >= 0) {
+		/* Views are off now: nobody needs it. */
+		if (d->keeping)
+			d->keeper.drop(d->keeper.arg, KEY_UID_SINCE);
+		close(since_fd);
 	}
 	d->query_ev = (struct ev){ .fd = query_fd, .cb = query_event };
 	if ((r = loop_watch(&d->loop, &d->query_ev, EPOLLIN)) < 0 ||
@@ -708,12 +820,22 @@ void daemon_upgrade(struct daemon *d)
 	ho.fds[HO_HOLDER] = d->hold ? d->hold->ev.fd : -1;
 	ho.fds[HO_SYSLOG] = d->syslog ? syslogd_fd(d->syslog) : -1;
 	ho.own_sockets = d->own_sockets;
+	ho.uid_since_fd = d->since.fd;
 	ho.sources = calloc(d->sources.n + 1, sizeof(*ho.sources));
 	if (!ho.sources || readers_export(&d->readers, &ho.readers,
 					  &ho.nreaders) < 0) {
 		snprintf(why, sizeof(why), "out of memory");
 		goto refused;
 	}
+	/* The views' sockets, which containers have bind-mounted. */
+	ho.views = calloc(d->ctrs.n + 1, sizeof(*ho.views));
+	if (!ho.views) {
+		snprintf(why, sizeof(why), "out of memory");
+		goto refused;
+	}
+	for (uint32_t i = 0; i < d->ctrs.n; i++)
+		if (d->ctrs.v[i]->view)
+			ho.views[ho.nviews++] = view_fd(d->ctrs.v[i]->view);
 	struct list *p, *t;
 	list_for_each_safe(p, t, &d->sources.all) {
 		struct source *s = container_of(p, struct source, link);
@@ -721,7 +843,7 @@ void daemon_upgrade(struct daemon *d)
 			s->rec, s->ev.fd, s->has_tee ? s->tee.ev.fd : -1 };
 	}
 	/* Every fd that crosses the exec, the handover's own included. */
-	nfds = HO_NFDS + 2 * ho.nsources + ho.nreaders + 1;
+	nfds = HO_NFDS + 2 * ho.nsources + ho.nreaders + ho.nviews + 2;
 	fds = calloc(nfds, sizeof(int));
 	if (!fds) {
 		snprintf(why, sizeof(why), "out of memory");
@@ -736,6 +858,9 @@ void daemon_upgrade(struct daemon *d)
 	}
 	for (uint32_t i = 0; i < ho.nreaders; i++)
 		fds[k++] = ho.readers[i].fd;
+	for (uint32_t i = 0; i < ho.nviews; i++)
+		fds[k++] = ho.views[i];
+	fds[k++] = ho.uid_since_fd;
 	size_t len = handover_size(&ho);
 	hfd = memfd_create("memlog-handover", MFD_CLOEXEC);
 	char *blob = malloc(len);
@@ -795,6 +920,7 @@ refused:
 	free(fds);
 	free(ho.sources);
 	free(ho.readers);
+	free(ho.views);
 }
 
 int daemon_run(struct daemon *d)
@@ -821,9 +947,14 @@ void daemon_destroy(struct daemon *d)
 	kernlog_close(d->kmsg);
 	syslogd_close(d->syslog);
 	readers_destroy(&d->readers);
+	/* The views go on for the next memlogd as the sources do, unless
+	 * the holder lets everything go (SIGINT). */
+	if (d->keeping && !d->release)
+		d->ctrs.removed = view_left;
 	ctrreg_destroy(&d->ctrs);
+	views_held_done(d);
 	procwatch_close(d->pw);
-	free(d->uid_since);
+	uidsince_close(&d->since);
 	if (d->sig_ev.fd >= 0)
 		close(d->sig_ev.fd);
 	if (d->reserve_fd >= 0)

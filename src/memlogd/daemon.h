@@ -20,6 +20,7 @@
 #include "source.h"
 #include "store.h"
 #include "syslogd.h"
+#include "uidsince.h"
 
 /* Keys of the daemon's own fds in the keeper (sources have theirs,
  * source_key). */
@@ -30,6 +31,7 @@ enum daemon_key {
 	KEY_BOUNCE_W,
 	KEY_REG,                 /* the registration socket */
 	KEY_QUERY,               /* the query socket */
+	KEY_UID_SINCE,           /* uidsince.h's memfd */
 };
 
 /* An fd an earlier memlogd kept, given back under its key. */
@@ -66,7 +68,11 @@ struct daemon {
 	uint64_t next_tick_ms;   /* next housekeeping: timeouts, notices */
 	struct ctrreg ctrs;      /* the containers memlogd knows */
 	struct procwatch *pw;    /* their tasks (with --kmsg), or NULL */
-	uint64_t *uid_since;     /* per source slot (reader.h), with --views */
+	struct uidsince since;   /* per source slot (reader.h), with --views */
+	/* Views' sockets an earlier memlogd had (kept or handed over),
+	 * until their containers take them back (view.h). */
+	struct kept_fd *views_held;
+	int nviews_held;
 	struct kernlog *kmsg;         /* --kmsg, or NULL */
 	struct syslog_listener *syslog; /* --syslog, or NULL */
 };

@@ -73,11 +73,25 @@ static void encode(const struct handover *h, struct wr *w)
 		uint32_t gl = r->grep ? r->grep_len : 0;
 		PUT(w, gl);
 		put(w, r->grep, gl);
+		uint32_t il = r->view_id ? (uint32_t)strlen(r->view_id) : 0;
+		uint32_t nl = r->view_id ? (uint32_t)strlen(r->view_name) : 0;
+		uint8_t has_view = r->view_id != NULL;
+		PUT(w, has_view);
+		PUT(w, il);
+		put(w, r->view_id, il);
+		PUT(w, nl);
+		put(w, r->view_name, nl);
+		PUT(w, r->uid_only);
+		PUT(w, r->uid);
 		PUT(w, r->req_len);
 		put(w, r->req, r->req_len);
 		PUT(w, r->out_len);
 		put(w, r->out, r->out_len);
 	}
+	PUT(w, h->nviews);
+	for (uint32_t i = 0; i < h->nviews; i++)
+		PUT(w, h->views[i]);
+	PUT(w, h->uid_since_fd);
 }
 
 size_t handover_size(const struct handover *h)
@@ -134,6 +148,7 @@ int handover_decode(const char *buf, size_t len, struct handover *h)
 	uint32_t own;
 
 	memset(h, 0, sizeof(*h));
+	h->uid_since_fd = -1;
 	GET(&r, magic);
 	GET(&r, h->version);
 	if (r.bad || magic != HO_MAGIC)
@@ -223,12 +238,57 @@ int handover_decode(const char *buf, size_t len, struct handover *h)
 					r.bad = true;
 			}
 		}
+		if (h->version >= 3) {
+			uint8_t has_view;
+			GET(&r, has_view);
+			GET(&r, x->view_id_len);
+			/* A view has an id; no view, no id. */
+			if (has_view > 1 || x->view_id_len > HO_STR_MAX ||
+			    !has_view != !x->view_id_len)
+				r.bad = true;
+			const char *id = bytes(&r, x->view_id_len);
+			GET(&r, x->view_name_len);
+			if (x->view_name_len > HO_STR_MAX ||
+			    (!has_view && x->view_name_len))
+				r.bad = true;
+			const char *name = bytes(&r, x->view_name_len);
+			GET(&r, x->uid_only);
+			GET(&r, x->uid);
+			if (x->uid_only > 1 || (x->uid_only && has_view))
+				r.bad = true;
+			/* C strings once copied: no NUL inside. */
+			if (!r.bad && has_view) {
+				if (memchr(id, '\0', x->view_id_len) ||
+				    memchr(name, '\0', x->view_name_len))
+					r.bad = true;
+				x->view_id = id;
+				x->view_name = name;
+			}
+		}
 		GET(&r, x->req_len);
 		if (x->req_len > HO_STR_MAX + 1)
 			r.bad = true;
 		x->req = bytes(&r, x->req_len);
 		GET(&r, x->out_len);
 		x->out = bytes(&r, x->out_len);
+	}
+	if (h->version >= 3 && !r.bad) {
+		GET(&r, h->nviews);
+		if (h->nviews > (len - r.at) / 4)
+			r.bad = true;
+		else if (!(h->views = calloc(h->nviews ? h->nviews : 1,
+					     sizeof(*h->views)))) {
+			handover_free(h);
+			return -ENOMEM;
+		}
+		for (uint32_t i = 0; i < h->nviews && !r.bad; i++) {
+			GET(&r, h->views[i]);
+			if (h->views[i] < 0)
+				r.bad = true;
+		}
+		GET(&r, h->uid_since_fd);
+		if (h->uid_since_fd < -1)
+			r.bad = true;
 	}
 	if (r.bad || r.at != len) {
 		handover_free(h);
@@ -241,6 +301,8 @@ void handover_free(struct handover *h)
 {
 	free(h->sources);
 	free(h->readers);
+	free(h->views);
 	h->sources = NULL;
 	h->readers = NULL;
+	h->views = NULL;
 }

@@ -18,8 +18,11 @@
 #include <stdint.h>
 
 /* 2: the time, stream and message filters of readers (since, until,
- * stream, grep), which 1 did not carry. */
-#define HANDOVER_VERSION 2
+ * stream, grep), which 1 did not carry. 3: containers' views (their
+ * listening sockets; their readers, and the main socket's readers limited
+ * to their uid, and the seqs from which each uid sees its sources), which
+ * 2 closed at the exec or forgot. */
+#define HANDOVER_VERSION 3
 /* Versions a memlogd of this release can take over from. */
 #define HANDOVER_OLDEST 1
 
@@ -52,6 +55,13 @@ struct handover_reader {
 	uint32_t grep_len;
 	const char *grep;       /* NULL: none; encode: grep_len bytes; decode:
 				 * into the blob */
+	/* Version 3 on: a reader of a container's view (view_id not NULL:
+	 * encode: NUL-terminated; decode: into the blob, *_len bytes), or
+	 * of the main socket limited to uid's sources (uid_only). */
+	const char *view_id, *view_name;
+	uint32_t view_id_len, view_name_len;
+	uint8_t uid_only;
+	uint32_t uid;
 	uint32_t req_len, out_len;
 	const char *req, *out;  /* into the blob */
 };
@@ -63,6 +73,9 @@ struct handover {
 	uint32_t nsources, nreaders;
 	struct handover_source *sources;
 	struct handover_reader *readers;
+	uint32_t nviews;        /* version 3 on */
+	int32_t *views;         /* containers' views' listening sockets */
+	int32_t uid_since_fd;   /* version 3 on: uidsince.h's memfd; -1 */
 };
 
 /* Bytes handover_encode needs. */
@@ -71,7 +84,7 @@ size_t handover_size(const struct handover *h);
 /* Writes h into buf (at least handover_size bytes). Returns the length. */
 size_t handover_encode(const struct handover *h, char *buf);
 
-/* Reads a blob: fills h, whose sources[] and readers[] point into arrays
+/* Reads a blob: fills h, whose sources[], readers[] and views[] point into arrays
  * the function allocates (free with handover_free) and whose strings point
  * into buf. Returns 0, -EPROTONOSUPPORT (a version outside
  * [HANDOVER_OLDEST, HANDOVER_VERSION]) or -EBADMSG (anything malformed). */

@@ -564,6 +564,16 @@ void kernlog_service(struct kernlog *k)
 		save_state(k);
 }
 
+bool kernlog_clock_offset(const struct kernlog *k, int64_t *us)
+{
+	uint64_t mono;
+
+	if (!k || !kclock_mono(&k->clk, 0, &mono))
+		return false;
+	*us = (int64_t)mono;
+	return true;
+}
+
 bool kernlog_busy(const struct kernlog *k)
 {
 	return !k->pollable && !k->eof;

@@ -38,4 +38,8 @@ bool kernlog_busy(const struct kernlog *k);
 
 void kernlog_close(struct kernlog *k);
 
+/* The estimated offset of printk's clock against CLOCK_MONOTONIC
+ * (kclock.h), for stats: false while not known. */
+bool kernlog_clock_offset(const struct kernlog *k, int64_t *us);
+
 #endif

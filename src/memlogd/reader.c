@@ -995,11 +995,6 @@ int readers_export(struct readers *rs, struct handover_reader **out,
 	for (size_t i = 0; i < ARRAY_SIZE(lists); i++) {
 		list_for_each_safe(p, t, lists[i]) {
 			struct reader *r = container_of(p, struct reader, link);
-			/* A view's clients are not handed over (the handover
-			 * has no room for the view): their fds close at the
-			 * exec and they connect again. */
-			if (r->view_id || r->uid_only)
-				continue;
 			if (k == cap)
 				break;
 			struct handover_reader *x = &v[k++];
@@ -1030,6 +1025,10 @@ int readers_export(struct readers *rs, struct handover_reader **out,
 			x->grep = r->has_grep ? r->grep_text : NULL;
 			x->grep_len = r->has_grep ? (uint32_t)strlen(r->grep_text) : 0;
 			x->grep_icase = r->grep_icase;
+			x->view_id = r->view_id;
+			x->view_name = r->view_id ? r->view_name : NULL;
+			x->uid_only = r->uid_only;
+			x->uid = r->uid;
 			x->req = r->req;
 			x->req_len = r->req ? (uint32_t)r->req_len : 0;
 			x->out = r->out ? r->out + r->out_off : NULL;
@@ -1078,6 +1077,12 @@ int readers_import(struct readers *rs, const struct handover_reader *x)
 	r->has_until = x->has_until;
 	r->until_ns = x->until_ns;
 	r->stream_mask = x->stream_mask;
+	r->uid_only = x->uid_only;
+	r->uid = x->uid;
+	if (x->view_id && (!(r->view_id = strndup(x->view_id, x->view_id_len)) ||
+			   !(r->view_name = strndup(x->view_name,
+						    x->view_name_len))))
+		goto fail;
 	/* The old memlogd compiled it: only memory can fail here. */
 	if (x->grep && grep_compile(r, x->grep, x->grep_len, x->grep_icase) != 0) {
 		err = -EINVAL;
@@ -1118,6 +1123,11 @@ fail:
 		for (unsigned g = 0; g < r->nglobs; g++)
 			free(r->globs[g]);
 		free(r->globs);
+		if (r->has_grep)
+			regfree(&r->grep);
+		free(r->grep_text);
+		free(r->view_id);
+		free(r->view_name);
 		free(r->req);
 		free(r->out);
 		free(r);

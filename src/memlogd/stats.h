@@ -33,6 +33,9 @@ struct stats_view {
 	uint32_t max_readers;
 	const struct ctrreg *ctrs;
 	uint64_t now_ms;
+	bool kmsg;               /* --kmsg: the kernel log is read */
+	bool kmsg_clock_known;
+	int64_t kmsg_clock_offset_us; /* kclock.h's estimate */
 };
 
 /* Allocates *out and returns its length (ending in '\n'), or 0 when out of

@@ -17,6 +17,7 @@ struct view {
 	struct ev ev;
 	struct loop *loop;
 	struct readers *rs;
+	const struct keeper *keeper;
 	uint32_t max_readers;
 	char name[CTR_NAME_MAX + 1];
 	char id[CTR_ID_MAX + 1];
@@ -38,28 +39,48 @@ static void view_event(struct ev *ev, uint32_t events)
 	}
 }
 
+uint64_t view_key(const char *id)
+{
+	/* FNV-1a: stable across memlogd's releases, which the keys in a
+	 * holder must be. */
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (; *id; id++)
+		h = (h ^ (unsigned char)*id) * 0x100000001b3ull;
+	return VIEW_KEY_BIT | (h & (VIEW_KEY_BIT - 1));
+}
+
+int view_path(char *out, size_t cap, const char *dir, const char *id)
+{
+	return (size_t)snprintf(out, cap, "%s/%s.sock", dir, id) >= cap
+	       ? -ENAMETOOLONG : 0;
+}
+
 struct view *view_open(struct loop *loop, struct readers *rs,
-		       struct store *store, const char *dir,
-		       const struct ctr *c, uint32_t max_readers)
+		       struct store *store, const struct keeper *keeper,
+		       const char *dir, const struct ctr *c,
+		       uint32_t max_readers, int fd)
 {
 	struct view *v = calloc(1, sizeof(*v));
-	int fd;
+	bool adopted = fd >= 0;
 
-	if (!v)
+	if (!v) {
+		if (adopted)
+			close(fd);
 		return NULL;
+	}
 	/* Root's only: a user of the host must not reach a container's
 	 * log through it. Inside the container only the socket's own mode
 	 * counts (it is bind-mounted itself), so whoever is there may
 	 * read the container's log. */
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+	if (!adopted && mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		store_notice(store, false, "views: cannot make %s: %s", dir,
 			     strerror(errno));
 		free(v);
 		return NULL;
 	}
-	if ((size_t)snprintf(v->path, sizeof(v->path), "%s/%s.sock", dir,
-			     c->m.id) >= sizeof(v->path) ||
-	    (fd = listen_unix(v->path, SOCK_STREAM, 0666)) < 0) {
+	if (view_path(v->path, sizeof(v->path), dir, c->m.id) < 0 ||
+	    (!adopted && (fd = listen_unix(v->path, SOCK_STREAM, 0666)) < 0)) {
 		store_notice(store, false, "views: no view for container %s: "
 			     "cannot listen on %s", c->m.id, v->path);
 		free(v);
@@ -67,25 +88,50 @@ struct view *view_open(struct loop *loop, struct readers *rs,
 	}
 	v->loop = loop;
 	v->rs = rs;
+	v->keeper = keeper;
 	v->max_readers = max_readers;
 	snprintf(v->name, sizeof(v->name), "%s", c->m.name);
 	snprintf(v->id, sizeof(v->id), "%s", c->m.id);
 	v->ev = (struct ev){ .fd = fd, .cb = view_event };
 	if (loop_watch(loop, &v->ev, EPOLLIN) < 0) {
 		close(fd);
-		unlink(v->path);
+		if (adopted && keeper)
+			keeper->drop(keeper->arg, view_key(v->id));
+		else if (!adopted)
+			unlink(v->path);
 		free(v);
 		return NULL;
 	}
+	if (!adopted && keeper &&
+	    keeper->put(keeper->arg, view_key(v->id), fd) < 0)
+		store_notice(store, true, "views: the socket of container %s "
+			     "is not kept: after a restart of memlogd its view "
+			     "answers no more", v->id);
 	return v;
+}
+
+int view_fd(const struct view *v)
+{
+	return v->ev.fd;
 }
 
 void view_close(struct view *v)
 {
 	if (!v)
 		return;
-	loop_unwatch(v->loop, &v->ev);
-	close(v->ev.fd);
+	if (v->keeper)
+		v->keeper->drop(v->keeper->arg, view_key(v->id));
 	unlink(v->path);
+	view_leave(v);
+}
+
+void view_leave(struct view *v)
+{
+	if (!v)
+		return;
+	if (v->ev.fd >= 0) {
+		loop_unwatch(v->loop, &v->ev);
+		close(v->ev.fd);
+	}
 	free(v);
 }

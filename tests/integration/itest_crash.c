@@ -48,6 +48,10 @@
  * (the timing of a run cannot be replayed). */
 #include "harness.h"
 #include "rt_engine.h"
+
+/* The fds memlogd keeps of its own: the ring, the state, the bounce
+ * pipe's two ends, both sockets and the uid-since memfd (uidsince.h). */
+#define OWN_KEPT 7
 #include "fdhold.h"
 
 #include <errno.h>
@@ -1821,15 +1825,16 @@ static void kill_holder(struct crash *x, long want, size_t deaths, bool pause)
 		idle(x, 10);
 	if (held != want)
 		bad(x, "the new holder (pid %d) holds %ld fds, want %ld (ring, "
-		    "state, bounce pipe, both sockets and every source)",
+		    "state, bounce pipe, both sockets, uid-since memfd and "
+		    "every source)",
 		    (int)now, held, want);
 	print_message("# holder %d killed; holder %d holds %ld fds\n", (int)old,
 		      (int)now, held);
 }
 
 #define HOLDER_WRITERS 8
-/* ring, state, bounce pipe, both sockets, and each writer's two */
-#define HOLDER_FDS (6 + 2 * HOLDER_WRITERS)
+/* memlogd's own, and each writer's two */
+#define HOLDER_FDS (OWN_KEPT + 2 * HOLDER_WRITERS)
 
 static void holder_begin(struct crash *x, const char *what, char *inst,
 			 size_t cap)
@@ -1967,11 +1972,10 @@ static void test_fd_store_restarts(void **state)
 	writer_start_fd(&x, NW, src[1], cap, dur);
 	close(src[1]);
 	wait_sources_open(&x, 2 * NW + 1, 20000);
-	/* The ring, the state, the bounce pipe, both sockets, every source
-	 * and the tee's destination. */
-	if (!mgr_wait_held(&g, 6 + 2 * NW + 2))
+	/* memlogd's own, every source and the tee's destination. */
+	if (!mgr_wait_held(&g, OWN_KEPT + 2 * NW + 2))
 		bad(&x, "the manager holds %d fds, want %d: memlogd did not "
-		    "store every source", g.n, 6 + 2 * NW + 2);
+		    "store every source", g.n, OWN_KEPT + 2 * NW + 2);
 
 	torture(&x, kills, NW + 1, -1, cap, dur);
 	print_kills(&x);
@@ -1992,9 +1996,9 @@ static void test_fd_store_restarts(void **state)
 	}
 	h_untrack_pid(drain);
 	mgr_drain(&g);
-	if (g.n != 6)
+	if (g.n != OWN_KEPT)
 		bad(&x, "the manager holds %d fds after every source ended, want "
-		    "6 (ring, state, bounce pipe, sockets)", g.n);
+		    "%d (memlogd's own)", g.n, OWN_KEPT);
 	instance(&x, inst[1], sizeof(inst[1]));
 	if (strcmp(inst[0], inst[1]))
 		bad(&x, "the instance changed from %s to %s", inst[0], inst[1]);
@@ -2064,13 +2068,14 @@ static void test_holder_stopped(void **state)
 	assert_int_equal(kill(holder, SIGCONT), 0);
 	long held = -1;
 	for (uint64_t end = h_now_ms() + H_TIMEOUT_MS;
-	     (held = holder_held(&x)) != 6 + NS && h_now_ms() < end;)
+	     (held = holder_held(&x)) != OWN_KEPT + NS && h_now_ms() < end;)
 		h_sleep_ms(10);
-	if (held != 6 + NS) {
+	if (held != OWN_KEPT + NS) {
 		json_t *a = h_dump(&x.m, "dump source=memlogd\n");
 		bad(&x, "the holder holds %ld fds once it reads again, want %d: "
 		    "%ld sources were never handed to it; memlogd's notices "
-		    "(%zu):", held, 6 + NS, 6 + NS - held, json_array_size(a));
+		    "(%zu):", held, OWN_KEPT + NS, OWN_KEPT + NS - held,
+		    json_array_size(a));
 		h_print_entries(a);
 		json_decref(a);
 	}
@@ -2126,8 +2131,9 @@ static void test_fd_store_manager_busy(void **state)
 	x.g = &g;
 	snprintf(x.envbuf[0], sizeof(x.envbuf[0]), "NOTIFY_SOCKET=%s", g.path);
 	x_start(&x, true);
-	if (!mgr_wait_held(&g, 6))
-		bad(&x, "the manager holds %d fds at start, want 6", g.n);
+	if (!mgr_wait_held(&g, OWN_KEPT))
+		bad(&x, "the manager holds %d fds at start, want %d", g.n,
+		    OWN_KEPT);
 	int queued = mgr_fill(&g);
 	for (int i = 0; i < NS; i++) {
 		snprintf(name, sizeof(name), "busy%d", i);
@@ -2139,11 +2145,11 @@ static void test_fd_store_manager_busy(void **state)
 		h_sleep_ms(5);
 	print_message("# %d datagrams were waiting in the manager's socket when "
 		      "%d sources registered\n", queued, NS);
-	if (!mgr_wait_held(&g, 6 + NS)) {
+	if (!mgr_wait_held(&g, OWN_KEPT + NS)) {
 		json_t *a = h_dump(&x.m, "dump source=memlogd\n");
 		bad(&x, "the manager holds %d fds, want %d: %d sources were "
-		    "never stored; memlogd's notices (%zu):", g.n, 6 + NS,
-		    6 + NS - g.n, json_array_size(a));
+		    "never stored; memlogd's notices (%zu):", g.n, OWN_KEPT + NS,
+		    OWN_KEPT + NS - g.n, json_array_size(a));
 		h_print_entries(a);
 		json_decref(a);
 	}

@@ -219,9 +219,9 @@ static void test_sigkill_and_take_back(void **state)
 	close(dst[1]);
 	close(plain[0]);
 	/* The ring, the state, the bounce pipe's two ends, the two sockets,
-	 * c1 and its destination, c2. */
-	mgr_wait_stored(&g, 9);
-	assert_int_equal(g.n, 9);
+	 * the uid-since memfd (uidsince.h), c1 and its destination, c2. */
+	mgr_wait_stored(&g, 10);
+	assert_int_equal(g.n, 10);
 	assert_true(all_keyed(&g));
 
 	size_t n = numbered(want, sizeof(want), "a", 1, 100);
@@ -269,14 +269,14 @@ static void test_sigkill_and_take_back(void **state)
 	json_decref(st);
 	assert_true(noticed(&m, "took back 2 sources"));
 	/* Taken back, not stored again. */
-	assert_false(mgr_poll(&g, 200) && g.n != 9);
+	assert_false(mgr_poll(&g, 200) && g.n != 10);
 
 	/* c1's writer ends: both of its fds leave the store. */
 	close(src[1]);
-	for (uint64_t end = h_now_ms() + H_TIMEOUT_MS; g.n != 7 &&
+	for (uint64_t end = h_now_ms() + H_TIMEOUT_MS; g.n != 8 &&
 	     h_now_ms() < end;)
 		mgr_poll(&g, 50);
-	assert_int_equal(g.n, 7);
+	assert_int_equal(g.n, 8);
 	/* EOF on the destination once memlogd and the manager let go. */
 	char c;
 	assert_int_equal(read(dst[0], &c, 1), 0);
@@ -286,8 +286,8 @@ static void test_sigkill_and_take_back(void **state)
 	m.keep_sockets = true;
 	int stw = mld_signal_wait(&m, SIGTERM);
 	assert_true(WIFEXITED(stw) && WEXITSTATUS(stw) == 0);
-	assert_false(mgr_poll(&g, 300) && g.n != 7);
-	assert_int_equal(g.n, 7);
+	assert_false(mgr_poll(&g, 300) && g.n != 8);
+	assert_int_equal(g.n, 8);
 	/* Its writer still has a reader: the manager's copy. */
 	h_writef(plain[1], "after stop\n");
 
@@ -341,8 +341,9 @@ static void test_bad_store_entries(void **state)
 	/* The good one is a source again, under its name and stream. */
 	h_writef(ok[1], "still here\n");
 	h_wait_source_stat(&m, "ok", "stderr", "lines", 1);
-	/* Stored under keys now: ring, state, bounce pipe, sockets, ok. */
-	mgr_wait_stored(&g, 7);
+	/* Stored under keys now: ring, state, bounce pipe, sockets, the
+	 * uid-since memfd, ok. */
+	mgr_wait_stored(&g, 8);
 	assert_true(all_keyed(&g));
 
 	/* A name of any length is kept (names are not in fd store names). */
@@ -352,7 +353,7 @@ static void test_bad_store_entries(void **state)
 	int lw = h_register_pipe(&m, name);
 	h_writef(lw, "long\n");
 	h_wait_source_stat(&m, name, "stderr", "lines", 1);
-	mgr_wait_stored(&g, 8);
+	mgr_wait_stored(&g, 9);
 
 	close(lw);
 	close(ok[1]);

@@ -307,6 +307,133 @@ static void test_upgrade_keeps_filters(void **state)
 	mld_stop(&m);
 }
 
+/* As uid 65534, in a child: registers a pipe named name and writes line
+ * into it. */
+static void user_writes(const struct mld *m, const char *name, const char *line)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int p[2];
+		if (setgid(65534) < 0 || setuid(65534) < 0 ||
+		    pipe2(p, O_CLOEXEC) < 0 ||
+		    h_register(m->log, name, strlen(name), &p[0], 1) < 0)
+			_exit(10);
+		close(p[0]);
+		_exit(write(p[1], line, strlen(line)) == (ssize_t)strlen(line)
+		      ? 0 : 11);
+	}
+	h_track_pid(pid);
+	assert_int_equal(h_wait_pid(pid, H_TIMEOUT_MS), 0);
+	h_untrack_pid(pid);
+}
+
+static void expect_msg(struct h_conn *c, const char *want)
+{
+	json_t *e = h_conn_json(c, H_TIMEOUT_MS);
+	assert_non_null(e);
+	const char *msg = h_jstr(e, "msg");
+	if (strcmp(msg, want))
+		fail_msg("got \"%s\", want \"%s\"", msg, want);
+	json_decref(e);
+}
+
+/* A container's view (announced as memlog-runc announces one) and a
+ * client of the main socket limited to its uid's sources: across a live
+ * upgrade both followers keep their connections and get what comes after
+ * it; across a restart and a crash the view's socket, reached through a
+ * second link to its inode as the container's bind mount reaches it,
+ * still answers, and both see their history from before. Before handover
+ * version 3 both followers were closed at the upgrade; after a restart
+ * the view's socket was a new inode the container never saw, and the
+ * history from before it was nobody's. */
+static void test_views_kept(void **state)
+{
+	struct mld m = { 0 };
+	struct h_conn view, user;
+	char prog[512], path[512], mounted[512], *err = NULL;
+	(void)state;
+
+	h_need_root("announcing a container and acting as uid 65534 need root");
+	h_prog(prog, sizeof(prog), "memlogd");
+	mld_start(&m, NULL);
+	assert_int_equal(chmod(m.dir, 0711), 0);
+	assert_int_equal(chmod(m.log, 0666), 0);
+	assert_int_equal(chmod(m.query, 0666), 0);
+	static const char ann[] = "vt\0container=memlog-vt\0ack=1";
+	free(h_register_acked(m.log, ann, sizeof(ann) - 1, NULL, 0));
+	snprintf(path, sizeof(path), "%s/views/memlog-vt.sock", m.dir);
+	snprintf(mounted, sizeof(mounted), "%s/mounted.sock", m.dir);
+	assert_int_equal(link(path, mounted), 0);
+	int w = h_register_pipe(&m, "vt");
+	h_conn_init(&view, h_connect(mounted));
+	h_write_all(view.fd, "dump-follow\n", 12);
+	/* SO_PEERCRED is the effective uid at connect(). */
+	assert_int_equal(seteuid(65534), 0);
+	int ufd = h_connect_try(m.query);
+	assert_int_equal(seteuid(0), 0);
+	assert_true(ufd >= 0);
+	h_conn_init(&user, ufd);
+	h_write_all(user.fd, "dump-follow\n", 12);
+	h_writef(w, "view-line 1\n");
+	user_writes(&m, "u1", "user-line 1\n");
+	expect_msg(&view, "view-line 1");
+	expect_msg(&user, "user-line 1");
+
+	int st = upgrade(&m, prog, &err);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		fail_msg("upgrade: status 0x%x: %s", st, err);
+	free(err);
+	h_writef(w, "view-line 2\n");
+	user_writes(&m, "u2", "user-line 2\n");
+	expect_msg(&view, "view-line 2");
+	expect_msg(&user, "user-line 2");
+	h_conn_close(&view);
+	h_conn_close(&user);
+	close(w);
+
+	/* A restart (SIGTERM, the holder keeps everything), then a crash:
+	 * the container's link to the socket still reaches the view. */
+	for (int round = 0; round < 2; round++) {
+		if (round == 0) {
+			m.keep_sockets = true;
+			mld_stop_keep(&m);
+			m.keep_sockets = false;
+		} else {
+			mld_kill9(&m);
+		}
+		mld_start(&m, NULL);
+		int fd = h_connect_try(mounted);
+		if (fd < 0)
+			fail_msg("the view's socket after a %s: %s",
+				 round ? "crash" : "restart", strerror(-fd));
+		h_write_all(fd, "dump\n", 5);
+		size_t len;
+		char *out = h_read_all_close(fd, H_TIMEOUT_MS, &len);
+		if (!memmem(out, len, "view-line 1", 11) ||
+		    !memmem(out, len, "view-line 2", 11))
+			fail_msg("the view after a %s: %.*s",
+				 round ? "crash" : "restart", (int)len, out);
+		free(out);
+		/* The user's own history, from before the restart too. */
+		assert_int_equal(seteuid(65534), 0);
+		fd = h_connect_try(m.query);
+		assert_int_equal(seteuid(0), 0);
+		assert_true(fd >= 0);
+		h_write_all(fd, "dump\n", 5);
+		out = h_read_all_close(fd, H_TIMEOUT_MS, &len);
+		if (!memmem(out, len, "user-line 1", 11) ||
+		    !memmem(out, len, "user-line 2", 11) ||
+		    memmem(out, len, "view-line", 9))
+			fail_msg("uid 65534 after a %s: %.*s",
+				 round ? "crash" : "restart", (int)len, out);
+		free(out);
+	}
+	unlink(mounted);
+	mld_stop(&m);
+}
+
 static void copy_file(const char *from, const char *to)
 {
 	char *cmd;
@@ -385,6 +512,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_upgrade_keeps_filters,
 					  h_teardown),
 		cmocka_unit_test_teardown(test_refused_upgrade, h_teardown),
+		cmocka_unit_test_teardown(test_views_kept, h_teardown),
 	};
 	return h_run_tests("itest_upgrade", tests, NULL, NULL);
 }

@@ -126,6 +126,10 @@ void kc_kmsg_wait(struct kctr *k, const char *prefix, char *out, size_t cap)
 		if ((nl = strchr(semi, '\n')))
 			*nl = '\0';
 		if (!strncmp(semi + 1, prefix, strlen(prefix))) {
+			/* PRI,SEQ,USEC,FLAGS;MESSAGE */
+			const char *c = strchr(buf, ',');
+			c = c ? strchr(c + 1, ',') : NULL;
+			k->kmsg_usec = c ? strtoull(c + 1, NULL, 10) : 0;
 			snprintf(out, cap, "%s", semi + 1);
 			return;
 		}

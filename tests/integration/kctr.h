@@ -22,6 +22,8 @@ struct kctr {
 	char segv[32];          /* the segfault program's name (its comm) */
 	char id_a[48], id_b[48];
 	int kmsg;               /* the test's own reader of /dev/kmsg */
+	uint64_t kmsg_usec;     /* the stamp of the record kc_kmsg_wait
+				 * found last (printk's clock) */
 	char trace[8];          /* debug.exception-trace before, or "" */
 	pid_t run_a, run_b;     /* memlog-runc run */
 };

@@ -1,8 +1,9 @@
-/* The live upgrade's handover blob: a round trip of every field, a blob of
- * version 1 (without the time, stream and message filters) still taken,
- * and the refusals (another version, truncated, counts the blob cannot
- * hold, negative fds, a NUL inside a glob or the pattern, trailing
- * bytes). */
+/* The live upgrade's handover blob: a round trip of every field, blobs of
+ * version 1 (without the time, stream and message filters) and 2 (without
+ * the views) still taken, and the refusals (another version, truncated,
+ * counts the blob cannot hold, negative fds, a NUL inside a glob, the
+ * pattern or a view's id, a reader of a view and of a uid at once,
+ * trailing bytes). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,9 +20,11 @@ static size_t sample(char **blob)
 {
 	static struct handover_source src[] = { { 3, 10, 11 }, { 7, 12, -1 } };
 	static struct handover_reader rd[2];
+	static int32_t views[] = { 40, 41 };
 	struct handover h = { .version = HANDOVER_VERSION, .own_sockets = true,
 			      .nsources = 2, .sources = src, .nreaders = 2,
-			      .readers = rd };
+			      .readers = rd, .nviews = 2, .views = views,
+			      .uid_since_fd = 45 };
 
 	for (int i = 0; i < HO_NFDS; i++)
 		h.fds[i] = 20 + i;
@@ -43,8 +46,11 @@ static size_t sample(char **blob)
 	rd[0].grep = "time(out)?";
 	rd[0].grep_len = 10;
 	rd[0].grep_icase = 1;
+	rd[0].view_id = "c0ffee";
+	rd[0].view_name = "web";
 	rd[1] = (struct handover_reader){
 		.fd = 31, .state = 0, .req_len = 4, .req = "dum", .is_console = 1,
+		.uid_only = 1, .uid = 1000,
 	};
 	size_t n = handover_size(&h);
 	*blob = malloc(n);
@@ -96,6 +102,18 @@ static void test_round_trip(void **state)
 	assert_int_equal(h.readers[1].req_len, 4);
 	assert_memory_equal(h.readers[1].req, "dum", 4);
 	assert_int_equal(h.readers[1].is_console, 1);
+	assert_int_equal(r->view_id_len, 6);
+	assert_memory_equal(r->view_id, "c0ffee", 6);
+	assert_int_equal(r->view_name_len, 3);
+	assert_memory_equal(r->view_name, "web", 3);
+	assert_int_equal(r->uid_only, 0);
+	assert_null(h.readers[1].view_id);
+	assert_int_equal(h.readers[1].uid_only, 1);
+	assert_int_equal(h.readers[1].uid, 1000);
+	assert_int_equal(h.nviews, 2);
+	assert_int_equal(h.views[0], 40);
+	assert_int_equal(h.views[1], 41);
+	assert_int_equal(h.uid_since_fd, 45);
 	handover_free(&h);
 	free(b);
 }
@@ -155,51 +173,143 @@ static void test_refusals(void **state)
 	free(b);
 }
 
-/* A memlogd of the first release hands over version 1: the same layout
- * without the 27 bytes of filters after each reader's globs. */
-static void test_version1(void **state)
+/* Where the parts of the sample blob are (offsets): each reader's end of
+ * globs (f), end of version 2's filters (g), end of version 3's view and
+ * uid (v); the end of the readers (e). */
+struct layout {
+	size_t f0, g0, v0, f1, g1, v1, e;
+};
+
+static struct layout layout(void)
+{
+	struct layout l;
+	/* The fixed part, the sources, reader 0's 67 bytes and its globs. */
+	l.f0 = 8 + 4 + 4 * HO_NFDS + 4 + 4 + 4 + 2 * 12 + 67 + (4 + 4) + (4 + 6);
+	l.g0 = l.f0 + 27 + 10;            /* 10-byte pattern */
+	l.v0 = l.g0 + 1 + 4 + 6 + 4 + 3 + 1 + 4; /* view c0ffee, web */
+	l.f1 = l.v0 + 4 + 0 + 4 + 5 + 67; /* reader 0's req and out, 1's fixed */
+	l.g1 = l.f1 + 27;
+	l.v1 = l.g1 + 14;
+	l.e = l.v1 + 4 + 4 + 4 + 0;       /* reader 1's req and out */
+	return l;
+}
+
+/* b without the ranges [cut[2i], cut[2i+1]), with version v. */
+static size_t without(const char *b, size_t n, const size_t *cut, size_t ncut,
+		      uint32_t v, char *out)
+{
+	size_t k = 0, at = 0;
+
+	for (size_t i = 0; i < ncut; i += 2) {
+		memcpy(out + k, b + at, cut[i] - at);
+		k += cut[i] - at;
+		at = cut[i + 1];
+	}
+	memcpy(out + k, b + at, n - at);
+	k += n - at;
+	memcpy(out + 8, &v, 4);
+	return k;
+}
+
+/* Memlogds of earlier releases hand over version 1 (no filters after a
+ * reader's globs, no views) and 2 (no views: neither a reader's view and
+ * uid nor the views' sockets at the end). */
+static void test_older_versions(void **state)
 {
 	char *b;
 	size_t n = sample(&b);
 	struct handover h;
-	/* The fixed part, the sources, reader 0 up to its globs' end. */
-	size_t r0 = 8 + 4 + 4 * HO_NFDS + 4 + 4 + 4 + 2 * 12;
-	size_t f0 = r0 + 67 + (4 + 4) + (4 + 6);
-	size_t v2 = 1 + 8 + 1 + 8 + 4 + 1 + 4;
-	size_t g0 = v2 + 10; /* reader 0 has a 10-byte pattern */
-	/* Reader 1: its fixed part ends after its (no) globs. */
-	size_t r1 = f0 + g0 + 4 + 0 + 4 + 5;
-	size_t f1 = r1 + 67;
+	struct layout l = layout();
 	char *old = malloc(n);
-	size_t k = 0;
 	(void)state;
 
-	assert_memory_equal(b + f0 + v2, "time(out)?", 10);
-	memcpy(old + k, b, f0);
-	k += f0;
-	memcpy(old + k, b + f0 + g0, f1 - (f0 + g0));
-	k += f1 - (f0 + g0);
-	memcpy(old + k, b + f1 + v2, n - (f1 + v2));
-	k += n - (f1 + v2);
-	uint32_t one = 1;
-	memcpy(old + 8, &one, 4);
+	assert_int_equal(l.e + 4 + 2 * 4 + 4, n);
+	assert_memory_equal(b + l.g0 - 10, "time(out)?", 10);
+	assert_memory_equal(b + l.g0 + 5, "c0ffee", 6);
+	/* Version 2. */
+	const size_t cut2[] = { l.g0, l.v0, l.g1, l.v1, l.e, n };
+	size_t k = without(b, n, cut2, 6, 2, old);
+	assert_int_equal(handover_decode(old, k, &h), 0);
+	assert_int_equal(h.version, 2);
+	assert_int_equal(h.nreaders, 2);
+	assert_int_equal(h.readers[0].grep_len, 10);
+	assert_null(h.readers[0].view_id);
+	assert_int_equal(h.readers[1].uid_only, 0);
+	assert_int_equal(h.nviews, 0);
+	assert_int_equal(h.uid_since_fd, -1);
+	assert_memory_equal(h.readers[1].req, "dum", 4);
+	handover_free(&h);
+	/* The same bytes read as version 3 are short: refused. */
+	uint32_t v = 3;
+	memcpy(old + 8, &v, 4);
+	assert_int_equal(handover_decode(old, k, &h), -EBADMSG);
+	/* Version 1. */
+	const size_t cut1[] = { l.f0, l.v0, l.f1, l.v1, l.e, n };
+	k = without(b, n, cut1, 6, 1, old);
 	assert_int_equal(handover_decode(old, k, &h), 0);
 	assert_int_equal(h.version, 1);
 	assert_int_equal(h.nreaders, 2);
 	assert_int_equal(h.readers[0].nglobs, 2);
 	assert_int_equal(h.readers[0].has_since, 0);
 	assert_null(h.readers[0].grep);
+	assert_null(h.readers[0].view_id);
 	assert_int_equal(h.readers[0].out_len, 5);
 	assert_memory_equal(h.readers[1].req, "dum", 4);
 	handover_free(&h);
 	/* The same bytes read as version 2 are short: refused. */
-	uint32_t two = 2;
-	memcpy(old + 8, &two, 4);
+	v = 2;
+	memcpy(old + 8, &v, 4);
 	assert_int_equal(handover_decode(old, k, &h), -EBADMSG);
-	/* A NUL inside the pattern of a version 2 blob. */
-	b[f0 + v2 + 3] = '\0';
-	assert_int_equal(handover_decode(b, n, &h), -EBADMSG);
 	free(old);
+	free(b);
+}
+
+/* What version 3 refuses: a NUL inside the pattern, a view's id or
+ * name; a reader of a view and of a uid at once; a view without an id;
+ * a negative view socket or uid-since memfd; more views than the blob
+ * holds. */
+static void test_refusals_v3(void **state)
+{
+	char *b;
+	size_t n = sample(&b);
+	struct handover h;
+	struct layout l = layout();
+	(void)state;
+
+	b[l.g0 - 7] = '\0';
+	assert_int_equal(handover_decode(b, n, &h), -EBADMSG);
+	b[l.g0 - 7] = 'e';
+	b[l.g0 + 5 + 2] = '\0';
+	assert_int_equal(handover_decode(b, n, &h), -EBADMSG);
+	b[l.g0 + 5 + 2] = 'f';
+	b[l.g0 + 5 + 6 + 4 + 1] = '\0';
+	assert_int_equal(handover_decode(b, n, &h), -EBADMSG);
+	b[l.g0 + 5 + 6 + 4 + 1] = 'e';
+	b[l.v0 - 5] = 1; /* uid_only beside the view */
+	assert_int_equal(handover_decode(b, n, &h), -EBADMSG);
+	b[l.v0 - 5] = 0;
+	b[l.g1] = 1; /* reader 1: a view of an empty id */
+	assert_int_equal(handover_decode(b, n, &h), -EBADMSG);
+	b[l.g1] = 0;
+	int32_t fd = -1;
+	memcpy(b + n - 8, &fd, 4);
+	assert_int_equal(handover_decode(b, n, &h), -EBADMSG);
+	fd = 41;
+	memcpy(b + n - 8, &fd, 4);
+	fd = -2; /* the uid-since memfd: -1 (none) or an fd */
+	memcpy(b + n - 4, &fd, 4);
+	assert_int_equal(handover_decode(b, n, &h), -EBADMSG);
+	fd = -1;
+	memcpy(b + n - 4, &fd, 4);
+	assert_int_equal(handover_decode(b, n, &h), 0);
+	handover_free(&h);
+	uint32_t many = 3;
+	memcpy(b + l.e, &many, 4);
+	assert_int_equal(handover_decode(b, n, &h), -EBADMSG);
+	many = 2;
+	memcpy(b + l.e, &many, 4);
+	assert_int_equal(handover_decode(b, n, &h), 0);
+	handover_free(&h);
 	free(b);
 }
 
@@ -208,7 +318,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_refusals),
-		cmocka_unit_test(test_version1),
+		cmocka_unit_test(test_older_versions),
+		cmocka_unit_test(test_refusals_v3),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
