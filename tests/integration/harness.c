@@ -249,6 +249,13 @@ uint64_t h_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+uint64_t h_now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
 uint64_t h_now_ns(void)
 {
 	struct timespec ts;
@@ -377,6 +384,28 @@ void h_sun_path(struct sockaddr_un *sa, const char *path)
 	memset(sa, 0, sizeof(*sa));
 	sa->sun_family = AF_UNIX;
 	memcpy(sa->sun_path, path, n + 1);
+}
+
+void h_send_dgram(const char *path, const void *buf, size_t len)
+{
+	struct sockaddr_un sa;
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	h_sun_path(&sa, path);
+	int sz = 1 << 20;
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	struct timeval tv = { H_TIMEOUT_MS / 1000, 0 };
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (sendto(fd, buf, len, 0, (struct sockaddr *)&sa, sizeof(sa)) !=
+	    (ssize_t)len)
+		fail_msg("sendto %s (%zu bytes): %s", path, len, strerror(errno));
+	close(fd);
+}
+
+void h_send_str(const char *path, const char *s)
+{
+	h_send_dgram(path, s, strlen(s));
 }
 
 /* ---- children ---- */

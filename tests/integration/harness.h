@@ -145,8 +145,9 @@ void h_child_close_from(int lowfd);
 void h_child_env(const char *const *env);
 void h_child_signals(void);
 
-/* Time. */
+/* Time: ms and us on CLOCK_MONOTONIC, ns on CLOCK_REALTIME. */
 uint64_t h_now_ms(void);
+uint64_t h_now_us(void);
 uint64_t h_now_ns(void);
 void h_sleep_ms(unsigned ms);
 
@@ -245,6 +246,11 @@ bool h_valid_utf8(const char *s, size_t len);
 /* Fills a unix socket address (fails the test if path is too long). */
 struct sockaddr_un;
 void h_sun_path(struct sockaddr_un *sa, const char *path);
+/* One datagram (len bytes; h_send_str: a string) to the unix socket at
+ * path, waiting up to H_TIMEOUT_MS for room; fails the test if it is not
+ * sent whole. */
+void h_send_dgram(const char *path, const void *buf, size_t len);
+void h_send_str(const char *path, const char *s);
 /* Removes a directory tree. */
 void h_rmtree(const char *path);
 char *h_read_file(const char *path, size_t *len);

@@ -363,26 +363,6 @@ static void json_dump_lines(const struct mld *m, const char *req,
 
 /* ---- the same dump, both ways ---- */
 
-static void send_dgram(const char *path, const char *s)
-{
-	struct sockaddr_un sa;
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	assert_true(fd >= 0);
-	h_sun_path(&sa, path);
-	if (sendto(fd, s, strlen(s), 0, (struct sockaddr *)&sa, sizeof(sa)) !=
-	    (ssize_t)strlen(s))
-		fail_msg("sendto %s: %s", path, strerror(errno));
-	close(fd);
-}
-
-static uint64_t mono_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 /* Every kind of entry: fd sources (stdout and stderr, bytes JSON must
  * escape, invalid UTF-8, a NUL, a line split by --max-line-len 120, a stream
  * that ends without a newline), a daemon notice (fds refused), syslog
@@ -403,7 +383,7 @@ static void test_dump_every_kind(void **state)
 		 "3,1,%" PRIu64 ",-;kernel with dictionary\n"
 		 " SUBSYSTEM=pci\n"
 		 " DEVICE=+pci:0000:00:01.0\n",
-		 mono_us() - 2000000, mono_us() - 1000000);
+		 h_now_us() - 2000000, h_now_us() - 1000000);
 	h_write_file(fake, text, 0644);
 	static const char *const args[] = {
 		"--syslog=%D/syslog.sock", "--kmsg=%D/fake", "--state-dir",
@@ -440,9 +420,9 @@ static void test_dump_every_kind(void **state)
 	assert_int_equal(h_register(m.log, "many", 4, fds, 9), 0);
 	for (int i = 0; i < 9; i++)
 		close(fds[i]);
-	send_dgram(slog, "<165>1 2026-11-22T05:07:16.5Z host app 4321 ID47 "
+	h_send_str(slog, "<165>1 2026-11-22T05:07:16.5Z host app 4321 ID47 "
 			 "[ex@32473 iut=\"3\" src=\"a\\\"b\"] with structured data");
-	send_dgram(slog, "<30>classic[42]: rfc 3164");
+	h_send_str(slog, "<30>classic[42]: rfc 3164");
 	json_t *d = h_wait_dump_msg(&m, "dump\n", "rfc 3164");
 	json_decref(d);
 	d = h_wait_dump_msg(&m, "dump\n", "unfinished");

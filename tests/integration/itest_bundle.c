@@ -22,13 +22,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static uint64_t mono_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static const char *const mld_args[] = {
 	"--kmsg=%D/fake", "--state-dir", "%D/state", "--max-line-len", "256",
 	NULL };
@@ -49,7 +42,7 @@ static const char out_lines[] =
 static void fill(struct mld *m)
 {
 	char fake[256], text[512];
-	uint64_t now = mono_us();
+	uint64_t now = h_now_us();
 
 	mld_init(m);
 	snprintf(fake, sizeof(fake), "%s/fake", m->dir);

@@ -32,26 +32,6 @@ static const char *journalctl(void)
 	return NULL;
 }
 
-static void send_dgram(const char *path, const char *s)
-{
-	struct sockaddr_un sa;
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	assert_true(fd >= 0);
-	h_sun_path(&sa, path);
-	if (sendto(fd, s, strlen(s), 0, (struct sockaddr *)&sa, sizeof(sa)) !=
-	    (ssize_t)strlen(s))
-		fail_msg("sendto %s: %s", path, strerror(errno));
-	close(fd);
-}
-
-static uint64_t mono_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 /* A memlogd holding every kind of entry. */
 static void start_filled(struct mld *m)
 {
@@ -63,7 +43,7 @@ static void start_filled(struct mld *m)
 	snprintf(text, sizeof(text),
 		 "3,0,%" PRIu64 ",-;kernel with dictionary\n"
 		 " SUBSYSTEM=pci\n"
-		 " DEVICE=+pci:0000:00:01.0\n", mono_us() - 1000000);
+		 " DEVICE=+pci:0000:00:01.0\n", h_now_us() - 1000000);
 	h_write_file(fake, text, 0644);
 	static const char *const args[] = {
 		"--syslog=%D/syslog.sock", "--kmsg=%D/fake", "--state-dir",
@@ -84,7 +64,7 @@ static void start_filled(struct mld *m)
 	h_write_all(err, "on stderr\nno newline", 20);
 	close(err);
 	close(out);
-	send_dgram(slog, "<165>1 2026-11-22T05:07:16.5Z host app 4321 ID47 "
+	h_send_str(slog, "<165>1 2026-11-22T05:07:16.5Z host app 4321 ID47 "
 			 "[ex@32473 iut=\"3\"] structured");
 	json_decref(h_wait_dump_msg(m, "dump\n", "structured"));
 	json_decref(h_wait_dump_msg(m, "dump\n", "no newline"));

@@ -46,13 +46,6 @@ static char *boot_id(void)
 	return s;
 }
 
-static uint64_t mono_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
 /* Root with a readable and writable /dev/kmsg, or skip saying why. */
 static void need_kernel(void)
 {
@@ -554,7 +547,7 @@ static void test_fake_gap_and_dictionary(void **state)
 	struct mld *m = &fx->m;
 	char text[1024];
 
-	uint64_t mono = mono_us(), wall = h_now_ns();
+	uint64_t mono = h_now_us(), wall = h_now_ns();
 	/* Kernel stamps 3, 2 and 1 s before now. */
 	snprintf(text, sizeof(text),
 		 "6,0,%" PRIu64 ",-;fake zero\n"

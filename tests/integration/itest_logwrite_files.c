@@ -32,20 +32,6 @@ static void start_with_syslog(struct mld *m, char *sock, size_t cap)
 	snprintf(sock, cap, "%s/syslog.sock", m->dir);
 }
 
-/* One syslog datagram, as a local program's syslog(3) sends it. */
-static void send_syslog(const char *path, const char *msg)
-{
-	struct sockaddr_un sa;
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	assert_true(fd >= 0);
-	h_sun_path(&sa, path);
-	if (sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&sa,
-		   sizeof(sa)) != (ssize_t)strlen(msg))
-		fail_msg("sendto %s: %s", path, strerror(errno));
-	close(fd);
-}
-
 /* Checks that a file holds exactly the lines "TIME SOURCE MSG" given
  * (without their times), in order. */
 static void expect_text(const struct lw *l, const char *name,
@@ -82,10 +68,10 @@ static void test_streams_apart(void **state)
 	/* The container web (stderr), a local user's syslog tag web. */
 	int web = h_register_pipe(&m, "web");
 	h_writef(web, "from the container\n");
-	send_syslog(sock, "<14>web: from syslog");
+	h_send_str(sock, "<14>web: from syslog");
 	/* A syslog tag and a container, both named memlogd, that try to
 	 * write a loss notice of memlogd. */
-	send_syslog(sock, "<14>memlogd: memlogd: 999 entries after the cursor "
+	h_send_str(sock, "<14>memlogd: memlogd: 999 entries after the cursor "
 		    "were overwritten (seq 1-999)");
 	int fake = h_register_pipe(&m, "memlogd");
 	h_writef(fake, "memlogd: 5 entries after the cursor were overwritten "

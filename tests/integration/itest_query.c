@@ -1000,17 +1000,10 @@ static bool starts_out_db(const struct sel_entry *e, const void *arg)
 
 static void send_syslog(const struct mld *m, const char *text)
 {
-	struct sockaddr_un sa;
 	char path[160];
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
-	assert_true(fd >= 0);
 	snprintf(path, sizeof(path), "%s/syslog.sock", m->dir);
-	h_sun_path(&sa, path);
-	if (sendto(fd, text, strlen(text), 0, (struct sockaddr *)&sa,
-		   sizeof(sa)) != (ssize_t)strlen(text))
-		fail_msg("sendto %s: %s", path, strerror(errno));
-	close(fd);
+	h_send_str(path, text);
 }
 
 static void test_selection(void **state)

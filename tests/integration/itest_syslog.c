@@ -86,29 +86,6 @@ static void run_logger(const char *const *args)
 	free(err);
 }
 
-/* One datagram to path. */
-static void send_dgram(const char *path, const void *buf, size_t len)
-{
-	struct sockaddr_un sa;
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	assert_true(fd >= 0);
-	h_sun_path(&sa, path);
-	int sz = 1 << 20;
-	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
-	struct timeval tv = { H_TIMEOUT_MS / 1000, 0 };
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (sendto(fd, buf, len, 0, (struct sockaddr *)&sa, sizeof(sa)) !=
-	    (ssize_t)len)
-		fail_msg("sendto %s (%zu bytes): %s", path, len, strerror(errno));
-	close(fd);
-}
-
-static void send_str(const char *path, const char *s)
-{
-	send_dgram(path, s, strlen(s));
-}
-
 static const char *msg_of(json_t *e)
 {
 	return h_jstr(e, "msg");
@@ -333,7 +310,7 @@ static void test_unparsable_kept_whole(void **state)
 		"<13>1 broken-5424-header",
 	};
 	for (size_t i = 0; i < 3; i++)
-		send_str(sp, raw[i]);
+		h_send_str(sp, raw[i]);
 	for (size_t i = 0; i < 3; i++) {
 		json_t *e = wait_entry(&m, raw[i]);
 		assert_string_equal(h_jstr(e, "source"), "syslog");
@@ -344,14 +321,14 @@ static void test_unparsable_kept_whole(void **state)
 		json_decref(e);
 	}
 	/* Syslog, but no tag: the generic source, with the numbers. */
-	send_str(sp, "<13>just words without a tag");
+	h_send_str(sp, "<13>just words without a tag");
 	json_t *e = wait_entry(&m, "just words without a tag");
 	assert_string_equal(h_jstr(e, "source"), "syslog");
 	assert_int_equal(h_jint(e, "priority"), 5);
 	assert_int_equal(h_jint(e, "facility"), 1);
 	json_decref(e);
 	/* RFC 5424 with APP-NAME "-" too. */
-	send_str(sp, "<14>1 2024-01-01T00:00:00Z host - - - - nameless app");
+	h_send_str(sp, "<14>1 2024-01-01T00:00:00Z host - - - - nameless app");
 	e = wait_entry(&m, "nameless app");
 	assert_string_equal(h_jstr(e, "source"), "syslog");
 	assert_int_equal(h_jint(e, "priority"), 6);
@@ -435,7 +412,7 @@ static void test_long_message_split(void **state)
 	int hl = snprintf(dg, 64, "<11>bigtag[77]: ");
 	for (size_t i = 0; i < body; i++)
 		dg[hl + (int)i] = (char)('a' + (i * 7 + i / 8192) % 26);
-	send_dgram(sp, dg, (size_t)hl + body);
+	h_send_dgram(sp, dg, (size_t)hl + body);
 	h_wait_source_stat(&m, "bigtag", "syslog", "lines", 3);
 	json_t *a = wait_source(&m, "bigtag", 3);
 	if (json_array_size(a) != 3) {
@@ -479,7 +456,7 @@ static void test_oversized_datagram_not_cut_silently(void **state)
 	int hl = snprintf(dg, 64, "<13>hugetag: ");
 	for (size_t i = 0; i < body; i++)
 		dg[hl + (int)i] = (char)('A' + i % 26);
-	send_dgram(sp, dg, (size_t)hl + body);
+	h_send_dgram(sp, dg, (size_t)hl + body);
 	json_t *a = wait_source(&m, "hugetag", 1);
 	h_barrier(&m);
 	json_decref(a);
@@ -522,9 +499,9 @@ static void test_rate_limit_per_tag(void **state)
 	sock_path(&m, sp, sizeof(sp));
 	for (int i = 1; i <= 5; i++) {
 		snprintf(dg, sizeof(dg), "<14>rla: a%d", i);
-		send_str(sp, dg);
+		h_send_str(sp, dg);
 		snprintf(dg, sizeof(dg), "<14>rlb: b%d", i);
-		send_str(sp, dg);
+		h_send_str(sp, dg);
 	}
 	h_wait_source_stat(&m, "rla", "syslog", "dropped", 2);
 	h_wait_source_stat(&m, "rlb", "syslog", "dropped", 2);
@@ -746,7 +723,7 @@ static void test_socket_in_use(void **state)
 	 * reaches the other, not memlogd. */
 	assert_int_equal(lstat(other, &sb1), 0);
 	assert_true(sb1.st_ino == sb0.st_ino);
-	send_str(other, "<14>intruder: for the other one");
+	h_send_str(other, "<14>intruder: for the other one");
 	struct pollfd p = { ofd, POLLIN, 0 };
 	assert_int_equal(poll(&p, 1, H_TIMEOUT_MS), 1);
 	char buf[128];
@@ -817,7 +794,7 @@ static void test_stale_socket_taken_over(void **state)
 	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	close(fd); /* the file stays, nobody serves it */
 	start_syslog(&m, NULL);
-	send_str(sp, "<14>stale: taken over");
+	h_send_str(sp, "<14>stale: taken over");
 	json_t *e = wait_entry(&m, "taken over");
 	assert_string_equal(h_jstr(e, "source"), "stale");
 	json_decref(e);
@@ -833,9 +810,9 @@ static void test_stats_lists_tags(void **state)
 
 	start_syslog(&m, NULL);
 	sock_path(&m, sp, sizeof(sp));
-	send_str(sp, "<30>statsa[1]: one");
-	send_str(sp, "<30>statsa[1]: two");
-	send_str(sp, "<31>statsb: three");
+	h_send_str(sp, "<30>statsa[1]: one");
+	h_send_str(sp, "<30>statsa[1]: two");
+	h_send_str(sp, "<31>statsb: three");
 	h_wait_source_stat(&m, "statsa", "syslog", "lines", 2);
 	h_wait_source_stat(&m, "statsb", "syslog", "lines", 1);
 	json_t *st = h_stats(&m);
@@ -871,7 +848,7 @@ static void test_tag_flood_leaves_room(void **state)
 	sock_path(&m, sp, sizeof(sp));
 	for (int i = 0; i < 200; i++) {
 		snprintf(msg, sizeof(msg), "<13>flood%d: x%d", i, i);
-		send_str(sp, msg);
+		h_send_str(sp, msg);
 	}
 	json_t *e = wait_entry(&m, "x199");
 	assert_string_equal(h_jstr(e, "source"), "syslog");
@@ -903,7 +880,7 @@ static void test_last_with_priority(void **state)
 		"<14>t: i3",
 	};
 	for (size_t i = 0; i < sizeof(dgrams) / sizeof(dgrams[0]); i++)
-		send_str(sp, dgrams[i]);
+		h_send_str(sp, dgrams[i]);
 	json_decref(wait_entry(&m, "i3"));
 	static const struct {
 		const char *req;

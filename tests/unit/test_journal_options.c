@@ -14,47 +14,35 @@
 #include "filter.h"
 #include "options.h"
 #include "../memlog-init/options.h"
+#include "optcall.h"
 
-static char err[256];
-static char *out_buf;
-static size_t out_len;
+static struct optcall oc;
+static struct journal_opts *jo;
+static struct init_opts *io;
 
-static char **argv_of(char **args, int *argc)
+static enum opt_result parse_journal(int argc, char **argv, char *err,
+				     size_t len, FILE *out)
 {
-	static char *argv[80];
-	int n = 0;
-	argv[n++] = "prog";
-	for (; *args; args++)
-		argv[n++] = *args;
-	argv[n] = NULL;
-	*argc = n;
-	return argv;
+	return journal_parse_args(argc, argv, jo, err, len, out);
+}
+
+static enum opt_result parse_init(int argc, char **argv, char *err,
+				  size_t len, FILE *out)
+{
+	return init_parse_args(argc, argv, io, err, len, out);
 }
 
 static enum opt_result journal(struct journal_opts *o, char **args)
 {
-	int argc;
-	char **argv = argv_of(args, &argc);
-	free(out_buf);
-	out_buf = NULL;
-	FILE *f = open_memstream(&out_buf, &out_len);
-	err[0] = '\0';
-	enum opt_result r = journal_parse_args(argc, argv, o, err, sizeof(err), f);
-	fclose(f);
-	return r;
+	jo = o;
+	return optcall(&oc, "memlog-journal", args, o, sizeof(*o),
+		       parse_journal);
 }
 
 static enum opt_result init(struct init_opts *o, char **args)
 {
-	int argc;
-	char **argv = argv_of(args, &argc);
-	free(out_buf);
-	out_buf = NULL;
-	FILE *f = open_memstream(&out_buf, &out_len);
-	err[0] = '\0';
-	enum opt_result r = init_parse_args(argc, argv, o, err, sizeof(err), f);
-	fclose(f);
-	return r;
+	io = o;
+	return optcall(&oc, "memlog-init", args, o, sizeof(*o), parse_init);
 }
 
 #define J(o, ...) journal(o, (char *[]){ __VA_ARGS__, NULL })
@@ -113,7 +101,7 @@ static void test_journal_errors(void **state)
 	(void)state;
 
 	assert_int_equal(J(&o, "-o", "verbose"), OPT_USAGE);
-	assert_non_null(strstr(err, "short, short-iso, cat or json"));
+	assert_non_null(strstr(oc.err, "short, short-iso, cat or json"));
 	assert_int_equal(J(&o, "--from", "middle"), OPT_USAGE);
 	assert_int_equal(J(&o, "-p", "loud"), OPT_USAGE);
 	assert_int_equal(J(&o, "--field-max", "100"), OPT_USAGE);
@@ -127,7 +115,7 @@ static void test_journal_errors(void **state)
 	memset(longp, 'a', sizeof(longp) - 1);
 	longp[sizeof(longp) - 1] = '\0';
 	assert_int_equal(J(&o, "--holder-socket", longp), OPT_USAGE);
-	assert_non_null(strstr(err, "longer than a unix socket"));
+	assert_non_null(strstr(oc.err, "longer than a unix socket"));
 	char *many[70];
 	int n = 0;
 	for (int i = 0; i < 33; i++) {
@@ -138,7 +126,7 @@ static void test_journal_errors(void **state)
 	/* 32 units pass, 33 do not. */
 	assert_int_equal(journal(&o, many + 2), OPT_RUN);
 	assert_int_equal(journal(&o, many), OPT_USAGE);
-	assert_non_null(strstr(err, "at most 32"));
+	assert_non_null(strstr(oc.err, "at most 32"));
 }
 
 static void test_journal_help(void **state)
@@ -147,9 +135,9 @@ static void test_journal_help(void **state)
 	(void)state;
 
 	assert_int_equal(J(&o, "--help"), OPT_HELP_ASKED);
-	assert_non_null(strstr(out_buf, "--holder-socket PATH"));
+	assert_non_null(strstr(oc.out, "--holder-socket PATH"));
 	assert_int_equal(J(&o, "--version"), OPT_VERSION_ASKED);
-	assert_non_null(strstr(out_buf, "memlog-journal memlog "));
+	assert_non_null(strstr(oc.out, "memlog-journal memlog "));
 	char e[256];
 	assert_int_equal(opt_table_check(journal_options(), e, sizeof(e)), 0);
 }
@@ -177,7 +165,7 @@ static void test_init(void **state)
 	assert_int_equal(I(&o, "--", ""), OPT_USAGE);
 	assert_int_equal(I(&o, "--fd-holder", ""), OPT_USAGE);
 	assert_int_equal(I(&o, "--help"), OPT_HELP_ASKED);
-	assert_non_null(strstr(out_buf, "SIGRTMIN+3"));
+	assert_non_null(strstr(oc.out, "SIGRTMIN+3"));
 	assert_int_equal(I(&o, "--version"), OPT_VERSION_ASKED);
 	char e[256];
 	assert_int_equal(opt_table_check(init_options(), e, sizeof(e)), 0);
@@ -269,6 +257,6 @@ int main(void)
 		cmocka_unit_test(test_filter_priority),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
-	free(out_buf);
+	free(oc.out);
 	return r;
 }

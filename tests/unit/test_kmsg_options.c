@@ -10,62 +10,32 @@
 #include <string.h>
 
 #include "options.h"
+#include "optcall.h"
 #include "util.h"
 
 static struct memlog_kmsg_opts o;
-static char err[256];
-static char *out_buf;
-static size_t out_len;
+static struct optcall oc;
 
-#define ERR_UNSET "<unset>"
+static enum opt_result parse(int argc, char **argv, char *err, size_t len,
+			     FILE *out)
+{
+	return memlog_kmsg_parse_args(argc, argv, &o, err, len, out);
+}
 
 static enum opt_result parse_argv(char **args)
 {
-	char *argv[32];
-	int argc = 0;
-
-	argv[argc++] = "memlog-kmsg";
-	while (args[argc - 1]) {
-		assert_true(argc < 31);
-		argv[argc] = args[argc - 1];
-		argc++;
-	}
-	argv[argc] = NULL;
-	memset(&o, 0x5a, sizeof(o));
-	snprintf(err, sizeof(err), "%s", ERR_UNSET);
-	free(out_buf);
-	out_buf = NULL;
-	out_len = 0;
-	FILE *out = open_memstream(&out_buf, &out_len);
-	assert_non_null(out);
-	enum opt_result r = memlog_kmsg_parse_args(argc, argv, &o, err,
-						   sizeof(err), out);
-	assert_int_equal(fclose(out), 0);
-	return r;
+	return optcall(&oc, "memlog-kmsg", args, &o, sizeof(o), parse);
 }
 
 #define PARSE(...) parse_argv((char *[]){ __VA_ARGS__, NULL })
 #define PARSE_NONE() parse_argv((char *[]){ NULL })
-
-static void assert_run(enum opt_result r)
-{
-	if (r != OPT_RUN)
-		fail_msg("result %d: %s", r, err);
-	assert_string_equal(err, ERR_UNSET);
-	assert_int_equal(out_len, 0);
-}
-
-static void assert_usage(enum opt_result r, const char *want)
-{
-	assert_int_equal(r, OPT_USAGE);
-	assert_string_equal(err, want);
-	assert_int_equal(out_len, 0);
-}
+#define assert_run(r) optcall_run(&oc, (r))
+#define assert_usage(r, want) optcall_usage(&oc, (r), (want))
 
 static int teardown_group(void **state)
 {
-	free(out_buf);
-	out_buf = NULL;
+	(void)state;
+	optcall_free(&oc);
 	return 0;
 }
 
@@ -114,7 +84,7 @@ static void test_errors(void **state)
 static void test_help_and_version(void **state)
 {
 	assert_int_equal(PARSE("--help"), OPT_HELP_ASKED);
-	assert_memory_equal(out_buf, "Usage: memlog-kmsg [OPTION]...\n", 31);
+	assert_memory_equal(oc.out, "Usage: memlog-kmsg [OPTION]...\n", 31);
 	static const char *const lines[] = {
 		"\n  --kmsg PATH        the kernel log device [/dev/kmsg]\n",
 		"\n  --state-dir DIR    where the position is kept",
@@ -123,10 +93,10 @@ static void test_help_and_version(void **state)
 		"\n  --help, --version\n",
 	};
 	for (size_t j = 0; j < ARRAY_SIZE(lines); j++)
-		if (!strstr(out_buf, lines[j]))
+		if (!strstr(oc.out, lines[j]))
 			fail_msg("--help lacks \"%s\"", lines[j]);
 	assert_int_equal(PARSE("-version"), OPT_VERSION_ASKED);
-	assert_string_equal(out_buf, "memlog-kmsg memlog " MEMLOG_VERSION "\n");
+	assert_string_equal(oc.out, "memlog-kmsg memlog " MEMLOG_VERSION "\n");
 }
 
 int main(void)

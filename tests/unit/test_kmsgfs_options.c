@@ -10,53 +10,30 @@
 #include <string.h>
 
 #include "options.h"
+#include "optcall.h"
 
 static struct kmsgfs_opts o;
-static char err[256];
-static char *out_buf;
-static size_t out_len;
+static struct optcall oc;
 
-#define ERR_UNSET "<unset>"
+static enum opt_result parse(int argc, char **argv, char *err, size_t len,
+			     FILE *out)
+{
+	return kmsgfs_parse_args(argc, argv, &o, err, len, out);
+}
 
 static enum opt_result parse_argv(char **args)
 {
-	char *argv[32];
-	int argc = 0;
-
-	argv[argc++] = "memlog-kmsgfs";
-	while (args[argc - 1]) {
-		assert_true(argc < 31);
-		argv[argc] = args[argc - 1];
-		argc++;
-	}
-	argv[argc] = NULL;
-	memset(&o, 0x5a, sizeof(o));
-	snprintf(err, sizeof(err), "%s", ERR_UNSET);
-	free(out_buf);
-	out_buf = NULL;
-	out_len = 0;
-	FILE *out = open_memstream(&out_buf, &out_len);
-	assert_non_null(out);
-	enum opt_result r = kmsgfs_parse_args(argc, argv, &o, err, sizeof(err),
-					      out);
-	assert_int_equal(fclose(out), 0);
-	return r;
+	return optcall(&oc, "memlog-kmsgfs", args, &o, sizeof(o), parse);
 }
 
 #define PARSE(...) parse_argv((char *[]){ __VA_ARGS__, NULL })
 #define PARSE_NONE() parse_argv((char *[]){ NULL })
-
-static void assert_usage(enum opt_result r, const char *want)
-{
-	assert_int_equal(r, OPT_USAGE);
-	assert_string_equal(err, want);
-	assert_int_equal(out_len, 0);
-}
+#define assert_usage(r, want) optcall_usage(&oc, (r), (want))
 
 static int teardown_group(void **state)
 {
-	free(out_buf);
-	out_buf = NULL;
+	(void)state;
+	optcall_free(&oc);
 	return 0;
 }
 
@@ -87,7 +64,7 @@ static void test_options(void **state)
 	assert_int_equal(o.gone_exit, 120);
 	assert_true(o.foreground);
 	assert_string_equal(o.mountpoint, "/mnt");
-	assert_string_equal(err, ERR_UNSET);
+	assert_string_equal(oc.err, OPTCALL_ERR_UNSET);
 }
 
 static void test_errors(void **state)
@@ -106,16 +83,16 @@ static void test_errors(void **state)
 	memset(longpath, 'a', sizeof(longpath) - 1);
 	longpath[0] = '/';
 	assert_int_equal(PARSE("--socket", longpath, "/mnt"), OPT_USAGE);
-	assert_non_null(strstr(err, "--socket: the path is longer"));
+	assert_non_null(strstr(oc.err, "--socket: the path is longer"));
 }
 
 static void test_help(void **state)
 {
 	assert_int_equal(PARSE("--help"), OPT_HELP_ASKED);
-	assert_non_null(out_buf);
-	assert_non_null(strstr(out_buf, "Usage: memlog-kmsgfs [OPTION]... "
+	assert_non_null(oc.out);
+	assert_non_null(strstr(oc.out, "Usage: memlog-kmsgfs [OPTION]... "
 				       "MOUNTPOINT"));
-	assert_non_null(strstr(out_buf, "--gone-exit SECONDS"));
+	assert_non_null(strstr(oc.out, "--gone-exit SECONDS"));
 }
 
 int main(void)

@@ -11,65 +11,33 @@
 #include <string.h>
 
 #include "options.h"
+#include "optcall.h"
 #include "regmsg.h"
 #include "util.h"
 
 static struct logread_opts o;
-static char err[256];
-static char *out_buf;
-static size_t out_len;
+static struct optcall oc;
 
-#define ERR_UNSET "<unset>"
-#define MAX_ARGS 40
+static enum opt_result parse(int argc, char **argv, char *err, size_t len,
+			     FILE *out)
+{
+	return logread_parse_args(argc, argv, &o, err, len, out);
+}
 
 static enum opt_result parse_argv(char **args)
 {
-	char *argv[MAX_ARGS + 1];
-	int argc = 0;
-
-	argv[argc++] = "logread";
-	while (args[argc - 1]) {
-		assert_true(argc < MAX_ARGS);
-		argv[argc] = args[argc - 1];
-		argc++;
-	}
-	argv[argc] = NULL;
-	memset(&o, 0x5a, sizeof(o));
-	snprintf(err, sizeof(err), "%s", ERR_UNSET);
-	free(out_buf);
-	out_buf = NULL;
-	out_len = 0;
-	FILE *out = open_memstream(&out_buf, &out_len);
-	assert_non_null(out);
-	enum opt_result r = logread_parse_args(argc, argv, &o, err, sizeof(err),
-					       out);
-	assert_int_equal(fclose(out), 0);
-	return r;
+	return optcall(&oc, "logread", args, &o, sizeof(o), parse);
 }
 
 #define PARSE(...) parse_argv((char *[]){ __VA_ARGS__, NULL })
 #define PARSE_NONE() parse_argv((char *[]){ NULL })
-
-static void assert_run(enum opt_result r)
-{
-	if (r != OPT_RUN)
-		print_error("unexpected result %d, err \"%s\"\n", r, err);
-	assert_int_equal(r, OPT_RUN);
-	assert_string_equal(err, ERR_UNSET);
-	assert_int_equal(out_len, 0);
-}
-
-static void assert_usage(enum opt_result r, const char *want)
-{
-	assert_int_equal(r, OPT_USAGE);
-	assert_string_equal(err, want);
-	assert_int_equal(out_len, 0);
-}
+#define assert_run(r) optcall_run(&oc, (r))
+#define assert_usage(r, want) optcall_usage(&oc, (r), (want))
 
 static int teardown_group(void **state)
 {
-	free(out_buf);
-	out_buf = NULL;
+	(void)state;
+	optcall_free(&oc);
 	return 0;
 }
 
@@ -163,7 +131,7 @@ static void test_lines(void **state)
 
 static void test_source(void **state)
 {
-	char *args[MAX_ARGS];
+	char *args[OPTCALL_ARGS];
 	char names[17][8];
 	int n = 0;
 
@@ -191,7 +159,7 @@ static void test_source(void **state)
 	memset(longest, 'x', 1025);
 	longest[1025] = '\0';
 	assert_int_equal(PARSE("-source", longest), OPT_USAGE);
-	assert_non_null(strstr(err, "at most 1024 bytes"));
+	assert_non_null(strstr(oc.err, "at most 1024 bytes"));
 	longest[1024] = '\0';
 	assert_run(PARSE("-source", longest));
 	assert_int_equal(strlen(o.globs[0]), 1024);
@@ -214,7 +182,7 @@ static void test_selection(void **state)
 	assert_int_equal(PARSE("-source", "x", "-u", "1", "-u", "2", "-u", "3",
 			       "-u", "4", "-u", "5", "-u", "6", "-u", "7",
 			       "-u", "8"), OPT_USAGE);
-	assert_non_null(strstr(err, "at most 8 names"));
+	assert_non_null(strstr(oc.err, "at most 8 names"));
 	assert_int_equal(PARSE("-u", ""), OPT_USAGE);
 
 	assert_run(PARSE("--since", "2026-12-03 10:00", "-U", "-1h"));
@@ -225,7 +193,7 @@ static void test_selection(void **state)
 	assert_run(PARSE("-S", "@5"));
 	assert_true(o.has_since && !o.has_until);
 	assert_int_equal(PARSE("--since", "last week"), OPT_USAGE);
-	assert_non_null(strstr(err, "-since takes a time"));
+	assert_non_null(strstr(oc.err, "-since takes a time"));
 
 	assert_run(PARSE("--stream", "stdout,kernel", "--stream=daemon"));
 	assert_int_equal(o.stream_mask, (1u << STREAM_STDOUT) |
@@ -415,8 +383,8 @@ static void test_help_and_version(void **state)
 
 	for (size_t i = 0; i < ARRAY_SIZE(forms); i++) {
 		assert_int_equal(PARSE((char *)forms[i]), OPT_HELP_ASKED);
-		assert_string_equal(err, ERR_UNSET);
-		assert_memory_equal(out_buf, "Usage: logread [-socket PATH]", 29);
+		assert_string_equal(oc.err, OPTCALL_ERR_UNSET);
+		assert_memory_equal(oc.out, "Usage: logread [-socket PATH]", 29);
 		static const char *const lines[] = {
 			"\n      -socket PATH       query socket (default "
 			"/var/run/memlogdq.sock)\n",
@@ -438,12 +406,12 @@ static void test_help_and_version(void **state)
 			"\nExit status:\n",
 		};
 		for (size_t j = 0; j < ARRAY_SIZE(lines); j++)
-			if (!strstr(out_buf, lines[j]))
+			if (!strstr(oc.out, lines[j]))
 				fail_msg("--help lacks \"%s\"", lines[j]);
 	}
 	assert_int_equal(PARSE("-version"), OPT_VERSION_ASKED);
-	assert_string_equal(out_buf, "logread memlog " MEMLOG_VERSION "\n");
-	assert_string_equal(err, ERR_UNSET);
+	assert_string_equal(oc.out, "logread memlog " MEMLOG_VERSION "\n");
+	assert_string_equal(oc.err, OPTCALL_ERR_UNSET);
 	assert_usage(PARSE("-x", "-h"), "unknown option: -x");
 }
 

@@ -11,62 +11,40 @@
 #include <string.h>
 
 #include "options.h"
+#include "optcall.h"
 #include "util.h"
 
 static struct run_opts o;
-static char err[256];
-static char *out_buf;
-static size_t out_len;
-static char *argv[32];
-static int argc;
+static struct optcall oc;
 
-#define ERR_UNSET "<unset>"
+static enum opt_result parse(int argc, char **argv, char *err, size_t len,
+			     FILE *out)
+{
+	return run_parse_args(argc, argv, &o, err, len, out);
+}
 
 static enum opt_result parse_argv(char **args)
 {
-	argc = 0;
-	argv[argc++] = "memlog-run";
-	while (args[argc - 1]) {
-		assert_true(argc < 31);
-		argv[argc] = args[argc - 1];
-		argc++;
-	}
-	argv[argc] = NULL;
-	memset(&o, 0x5a, sizeof(o));
-	snprintf(err, sizeof(err), "%s", ERR_UNSET);
-	free(out_buf);
-	out_buf = NULL;
-	out_len = 0;
-	FILE *out = open_memstream(&out_buf, &out_len);
-	assert_non_null(out);
-	enum opt_result r = run_parse_args(argc, argv, &o, err, sizeof(err), out);
-	assert_int_equal(fclose(out), 0);
-	return r;
+	return optcall(&oc, "memlog-run", args, &o, sizeof(o), parse);
 }
 
 #define PARSE(...) parse_argv((char *[]){ __VA_ARGS__, NULL })
+#define assert_usage(r, want) optcall_usage(&oc, (r), (want))
 
-static void assert_usage(enum opt_result r, const char *want)
+static int teardown_group(void **state)
 {
-	assert_int_equal(r, OPT_USAGE);
-	assert_string_equal(err, want);
-	assert_int_equal(out_len, 0);
+	(void)state;
+	optcall_free(&oc);
+	return 0;
 }
 
 /* The command is argv[at] onwards. */
 static void assert_cmd(enum opt_result r, int at)
 {
 	if (r != OPT_RUN)
-		fail_msg("result %d: %s", r, err);
-	assert_string_equal(err, ERR_UNSET);
-	assert_ptr_equal(o.cmd, argv + at);
-}
-
-static int teardown_group(void **state)
-{
-	free(out_buf);
-	out_buf = NULL;
-	return 0;
+		fail_msg("result %d: %s", r, oc.err);
+	assert_string_equal(oc.err, OPTCALL_ERR_UNSET);
+	assert_ptr_equal(o.cmd, oc.argv + at);
 }
 
 static void test_table_is_valid(void **state)
@@ -142,8 +120,8 @@ static void test_help_and_version(void **state)
 
 	for (size_t i = 0; i < ARRAY_SIZE(forms); i++) {
 		assert_int_equal(PARSE((char *)forms[i]), OPT_HELP_ASKED);
-		assert_string_equal(err, ERR_UNSET);
-		assert_memory_equal(out_buf, "Usage: memlog-run [-socket PATH]", 32);
+		assert_string_equal(oc.err, OPTCALL_ERR_UNSET);
+		assert_memory_equal(oc.out, "Usage: memlog-run [-socket PATH]", 32);
 		static const char *const lines[] = {
 			"\n  -n, -name NAME     source name: 1 to 508 bytes",
 			"\n      -socket PATH   memlogd's registration socket\n"
@@ -154,13 +132,13 @@ static void test_help_and_version(void **state)
 			"\n  127  CMD was not found\n",
 		};
 		for (size_t j = 0; j < ARRAY_SIZE(lines); j++)
-			if (!strstr(out_buf, lines[j]))
+			if (!strstr(oc.out, lines[j]))
 				fail_msg("--help lacks \"%s\"", lines[j]);
 	}
 	/* Before CMD only: after it, -h is CMD's. */
 	assert_cmd(PARSE("-n", "x", "cmd", "-h"), 3);
 	assert_int_equal(PARSE("-version"), OPT_VERSION_ASKED);
-	assert_string_equal(out_buf, "memlog-run memlog " MEMLOG_VERSION "\n");
+	assert_string_equal(oc.out, "memlog-run memlog " MEMLOG_VERSION "\n");
 }
 
 int main(void)
