@@ -1657,21 +1657,7 @@ uint64_t h_cpu_ms(pid_t pid)
 
 void h_wait_sigterm_blocked(pid_t pid)
 {
-	uint64_t deadline = h_now_ms() + H_TIMEOUT_MS;
-	char p[64];
-
-	snprintf(p, sizeof(p), "/proc/%d/status", (int)pid);
-	for (;;) {
-		char *s = h_read_file(p, NULL);
-		char *b = s ? strstr(s, "\nSigBlk:") : NULL;
-		unsigned long long mask = b ? strtoull(b + 8, NULL, 16) : 0;
-		free(s);
-		if (mask & (1ull << (SIGTERM - 1)))
-			return;
-		if (h_now_ms() > deadline)
-			fail_msg("pid %d never blocked SIGTERM", (int)pid);
-		h_sleep_ms(1);
-	}
+	h_wait_sig_blocked(pid, SIGTERM, "the process");
 }
 
 void lw_argv(const struct lw *l, const struct mld *m, const char *const *extra,

@@ -48,6 +48,7 @@
  * (the timing of a run cannot be replayed). */
 #include "harness.h"
 #include "rt_engine.h"
+#include "fdmgr.h"
 
 /* The fds memlogd keeps of its own: the ring, the state, the bounce
  * pipe's two ends, both sockets and the uid-since memfd (uidsince.h). */
@@ -418,119 +419,9 @@ static int writer_main(int argc, char **argv)
 	return 0;
 }
 
-/* ---- the service manager stand-in (--fd-store) ---- */
+/* ---- the service manager stand-in (--fd-store): fdmgr.h ---- */
 
-#define MAX_STORE 32
 #define MAX_PASSED 16     /* what mld_start hands a child */
-
-struct manager {
-	int sock;
-	char path[160];
-	char names[MAX_STORE][256];
-	int fds[MAX_STORE];
-	int n;
-	bool overflow;    /* more than MAX_STORE fds were stored */
-};
-
-static void mgr_init(struct manager *g, const char *dir)
-{
-	struct sockaddr_un sa;
-
-	memset(g, 0, sizeof(*g));
-	snprintf(g->path, sizeof(g->path), "%s/notify.sock", dir);
-	h_sun_path(&sa, g->path);
-	g->sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	assert_true(g->sock >= 0);
-	assert_int_equal(bind(g->sock, (struct sockaddr *)&sa, sizeof(sa)), 0);
-}
-
-/* Handles one notify datagram if one is there; false when none is. As
- * systemd: FDSTORE=1 adds the fds under FDNAME, FDSTOREREMOVE=1 closes
- * every fd of that name. */
-static bool mgr_poll(struct manager *g)
-{
-	char buf[1024];
-	union {
-		char b[CMSG_SPACE(8 * sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
-	struct iovec iov = { buf, sizeof(buf) - 1 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = ctl.b,
-			     .msg_controllen = sizeof(ctl.b) };
-	int fds[8], nfds = 0;
-
-	ssize_t n = recvmsg(g->sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-	if (n < 0)
-		return false;
-	buf[n] = '\0';
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-			nfds = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-			memcpy(fds, CMSG_DATA(c), (size_t)nfds * sizeof(int));
-		}
-	const char *name = strstr(buf, "FDNAME=");
-	char nm[256] = "";
-	if (name)
-		snprintf(nm, sizeof(nm), "%.*s", (int)strcspn(name + 7, "\n"),
-			 name + 7);
-	if (!strncmp(buf, "FDSTORE=1\n", 10)) {
-		for (int i = 0; i < nfds; i++) {
-			if (g->n == MAX_STORE) {
-				g->overflow = true;
-				close(fds[i]);
-				continue;
-			}
-			snprintf(g->names[g->n], sizeof(g->names[0]), "%s", nm);
-			g->fds[g->n++] = fds[i];
-		}
-		return true;
-	}
-	if (!strncmp(buf, "FDSTOREREMOVE=1\n", 16)) {
-		for (int i = 0; i < g->n; i++)
-			if (!strcmp(g->names[i], nm)) {
-				close(g->fds[i]);
-				g->n--;
-				g->fds[i] = g->fds[g->n];
-				memcpy(g->names[i], g->names[g->n],
-				       sizeof(g->names[i]));
-				i--;
-			}
-	}
-	for (int i = 0; i < nfds; i++)
-		close(fds[i]);
-	return true;
-}
-
-static void mgr_drain(struct manager *g)
-{
-	while (mgr_poll(g))
-		;
-}
-
-/* Waits (reading) until the manager holds want fds; false if it does
- * not within H_TIMEOUT_MS. */
-static bool mgr_wait_held(struct manager *g, int want)
-{
-	uint64_t end = h_now_ms() + H_TIMEOUT_MS;
-
-	for (;;) {
-		mgr_drain(g);
-		if (g->n == want)
-			return true;
-		if (h_now_ms() >= end)
-			return false;
-		h_sleep_ms(5);
-	}
-}
-
-static void mgr_free(struct manager *g)
-{
-	for (int i = 0; i < g->n; i++)
-		close(g->fds[i]);
-	g->n = 0;
-	close(g->sock);
-}
 
 /* ---- the test's side ---- */
 
@@ -564,7 +455,7 @@ struct crash {
 	unsigned nw;           /* writers started */
 	struct wproc w[MAX_WRITERS];
 	struct follower *f;    /* logread -F, or NULL */
-	struct manager *g;     /* the service manager, or NULL */
+	struct fdmgr *g;     /* the service manager, or NULL */
 	bool up;               /* memlogd serves */
 	unsigned failures;
 	/* What the kills hit. */
@@ -904,7 +795,7 @@ static void writers_stop(struct crash *x)
 static void service(struct crash *x)
 {
 	if (x->g)
-		mgr_drain(x->g);
+		fdmgr_drain(x->g);
 	if (x->f)
 		follower_poll(x);
 	writers_poll(x);
@@ -952,10 +843,10 @@ static void x_start(struct crash *x, bool wait)
 	struct h_fdmap map[MAX_PASSED];
 
 	if (x->g) {
-		struct manager *g = x->g;
+		struct fdmgr *g = x->g;
 		size_t off = 0;
 
-		mgr_drain(g);
+		fdmgr_drain(g);
 		if (g->overflow || g->n > MAX_PASSED)
 			fail_msg("the store holds %d fds%s, more than this test "
 				 "passes on (%d)", g->n, g->overflow ? " and more"
@@ -981,7 +872,7 @@ static void x_start(struct crash *x, bool wait)
 	/* A service manager reads its notify socket all the time (one that
 	 * does not is test_fd_store_manager_busy's case). */
 	if (x->g)
-		mgr_drain(x->g);
+		fdmgr_drain(x->g);
 }
 
 /* Registered fds open in memlogd (tee destinations not counted). */
@@ -1941,7 +1832,7 @@ static void test_fd_store_restarts(void **state)
 	int src[2], dst[2];
 	char inst[2][40], drainf[192];
 	struct crash x;
-	struct manager g;
+	struct fdmgr g;
 	struct sources ss = { .n = 0 };
 	struct view v;
 	(void)state;
@@ -1949,7 +1840,7 @@ static void test_fd_store_restarts(void **state)
 	need_progs(progs);
 	x_init(&x, "--fd-store restarts");
 	x.args[4] = "--fd-store";
-	mgr_init(&g, x.m.dir);
+	fdmgr_init(&g, x.m.dir);
 	x.g = &g;
 	snprintf(x.envbuf[0], sizeof(x.envbuf[0]), "NOTIFY_SOCKET=%s", g.path);
 	x_start(&x, true);
@@ -1973,7 +1864,7 @@ static void test_fd_store_restarts(void **state)
 	close(src[1]);
 	wait_sources_open(&x, 2 * NW + 1, 20000);
 	/* memlogd's own, every source and the tee's destination. */
-	if (!mgr_wait_held(&g, OWN_KEPT + 2 * NW + 2))
+	if (!fdmgr_wait_held(&g, OWN_KEPT + 2 * NW + 2))
 		bad(&x, "the manager holds %d fds, want %d: memlogd did not "
 		    "store every source", g.n, OWN_KEPT + 2 * NW + 2);
 
@@ -1995,7 +1886,7 @@ static void test_fd_store_restarts(void **state)
 		idle(&x, 20);
 	}
 	h_untrack_pid(drain);
-	mgr_drain(&g);
+	fdmgr_drain(&g);
 	if (g.n != OWN_KEPT)
 		bad(&x, "the manager holds %d fds after every source ended, want "
 		    "%d (memlogd's own)", g.n, OWN_KEPT);
@@ -2022,7 +1913,7 @@ static void test_fd_store_restarts(void **state)
 	st = mld_signal_wait(&x.m, SIGTERM);
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
 		bad(&x, "memlogd did not exit 0 on SIGTERM: 0x%x", st);
-	mgr_free(&g);
+	fdmgr_free(&g);
 	mld_cleanup(&x.m);
 	x_free(&x);
 	finish(&x);
@@ -2097,7 +1988,7 @@ static void test_holder_stopped(void **state)
 
 /* Fills the notify socket's queue with other services' datagrams, as a
  * busy service manager at boot would have it; returns how many. */
-static int mgr_fill(struct manager *g)
+static int mgr_fill(struct fdmgr *g)
 {
 	struct sockaddr_un sa;
 	int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), n = 0;
@@ -2122,16 +2013,16 @@ static void test_fd_store_manager_busy(void **state)
 	int w[NS];
 	char name[16];
 	struct crash x;
-	struct manager g;
+	struct fdmgr g;
 	(void)state;
 
 	x_init(&x, "--fd-store, the manager busy");
 	x.args[4] = "--fd-store";
-	mgr_init(&g, x.m.dir);
+	fdmgr_init(&g, x.m.dir);
 	x.g = &g;
 	snprintf(x.envbuf[0], sizeof(x.envbuf[0]), "NOTIFY_SOCKET=%s", g.path);
 	x_start(&x, true);
-	if (!mgr_wait_held(&g, OWN_KEPT))
+	if (!fdmgr_wait_held(&g, OWN_KEPT))
 		bad(&x, "the manager holds %d fds at start, want %d", g.n,
 		    OWN_KEPT);
 	int queued = mgr_fill(&g);
@@ -2145,7 +2036,7 @@ static void test_fd_store_manager_busy(void **state)
 		h_sleep_ms(5);
 	print_message("# %d datagrams were waiting in the manager's socket when "
 		      "%d sources registered\n", queued, NS);
-	if (!mgr_wait_held(&g, OWN_KEPT + NS)) {
+	if (!fdmgr_wait_held(&g, OWN_KEPT + NS)) {
 		json_t *a = h_dump(&x.m, "dump source=memlogd\n");
 		bad(&x, "the manager holds %d fds, want %d: %d sources were "
 		    "never stored; memlogd's notices (%zu):", g.n, OWN_KEPT + NS,
@@ -2176,7 +2067,7 @@ static void test_fd_store_manager_busy(void **state)
 	int st = mld_signal_wait(&x.m, SIGTERM);
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
 		bad(&x, "memlogd did not exit 0 on SIGTERM: 0x%x", st);
-	mgr_free(&g);
+	fdmgr_free(&g);
 	mld_cleanup(&x.m);
 	x_free(&x);
 	finish(&x);

@@ -4,6 +4,7 @@
  * the writer never sees a broken pipe, and the restarted memlogd reads on
  * where the first stopped, copying on to the same destination. */
 #include "harness.h"
+#include "fdmgr.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,114 +17,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define MAX_STORE 16
-
-struct manager {
-	int sock;
-	char path[160];
-	char names[MAX_STORE][256];
-	int fds[MAX_STORE];
-	int n;
-	char removed[MAX_STORE][256];
-	int nremoved;
-};
-
-static void mgr_init(struct manager *g, const char *dir)
-{
-	struct sockaddr_un sa;
-
-	memset(g, 0, sizeof(*g));
-	snprintf(g->path, sizeof(g->path), "%s/notify.sock", dir);
-	h_sun_path(&sa, g->path);
-	g->sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	assert_true(g->sock >= 0);
-	assert_int_equal(bind(g->sock, (struct sockaddr *)&sa, sizeof(sa)), 0);
-}
-
-/* Handles one notify datagram within timeout_ms; false when none came. */
-static bool mgr_poll(struct manager *g, int timeout_ms)
-{
-	char buf[1024];
-	union {
-		char b[CMSG_SPACE(4 * sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
-	struct iovec iov = { buf, sizeof(buf) - 1 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = ctl.b,
-			     .msg_controllen = sizeof(ctl.b) };
-	struct pollfd p = { .fd = g->sock, .events = POLLIN };
-
-	if (poll(&p, 1, timeout_ms) <= 0)
-		return false;
-	ssize_t n = recvmsg(g->sock, &mh, MSG_CMSG_CLOEXEC);
-	assert_true(n >= 0);
-	buf[n] = '\0';
-	int fds[4], nfds = 0;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-			nfds = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-			memcpy(fds, CMSG_DATA(c), (size_t)nfds * sizeof(int));
-		}
-	const char *name = strstr(buf, "FDNAME=");
-	if (strncmp(buf, "FDSTORE=1\n", 10) == 0) {
-		assert_non_null(name);
-		assert_int_equal(nfds, 1);
-		assert_true(g->n < MAX_STORE);
-		snprintf(g->names[g->n], sizeof(g->names[0]), "%s", name + 7);
-		g->fds[g->n++] = fds[0];
-	} else if (strncmp(buf, "FDSTOREREMOVE=1\n", 16) == 0) {
-		assert_non_null(name);
-		assert_int_equal(nfds, 0);
-		assert_true(g->nremoved < MAX_STORE);
-		snprintf(g->removed[g->nremoved++], sizeof(g->removed[0]), "%s",
-			 name + 7);
-		/* As systemd does: the stored fds of that name are closed. */
-		for (int i = 0; i < g->n; i++)
-			if (!strcmp(g->names[i], name + 7)) {
-				close(g->fds[i]);
-				if (i != --g->n) {
-					g->fds[i] = g->fds[g->n];
-					strcpy(g->names[i], g->names[g->n]);
-				}
-				i--;
-			}
-	} else {
-		for (int i = 0; i < nfds; i++)
-			close(fds[i]);
-	}
-	return true;
-}
-
-static void mgr_wait_stored(struct manager *g, int want)
-{
-	uint64_t end = h_now_ms() + H_TIMEOUT_MS;
-
-	while (g->n < want && h_now_ms() < end)
-		mgr_poll(g, 100);
-	assert_int_equal(g->n, want);
-}
-
-static bool mgr_was_removed(struct manager *g, const char *name, int wait_ms)
-{
-	uint64_t end = h_now_ms() + (uint64_t)wait_ms;
-
-	for (;;) {
-		for (int i = 0; i < g->nremoved; i++)
-			if (!strcmp(g->removed[i], name))
-				return true;
-		if (h_now_ms() >= end)
-			return false;
-		mgr_poll(g, 50);
-	}
-}
-
-static void mgr_free(struct manager *g)
-{
-	for (int i = 0; i < g->n; i++)
-		close(g->fds[i]);
-	close(g->sock);
-}
+/* mgr_wait_stored: exactly want fds held, within H_TIMEOUT_MS. */
+#define mgr_wait_stored(g, want) assert_true(fdmgr_wait_held((g), (want)))
 
 /* Reads exactly len bytes from fd (or fails). */
 static void read_exact(int fd, char *buf, size_t len)
@@ -165,7 +60,7 @@ static bool noticed(struct mld *m, const char *text)
 }
 
 /* Every name the manager holds is one of memlog's keys. */
-static bool all_keyed(const struct manager *g)
+static bool all_keyed(const struct fdmgr *g)
 {
 	for (int i = 0; i < g->n; i++)
 		if (strncmp(g->names[i], "memlog.k.", 9) != 0)
@@ -195,14 +90,14 @@ static size_t messages(struct mld *m, const char *name, char *out, size_t cap)
 static void test_sigkill_and_take_back(void **state)
 {
 	struct mld m = { 0 };
-	struct manager g;
+	struct fdmgr g;
 	int src[2], dst[2], plain[2];
 	char env[200], names[2048];
 	static char want[1 << 16], got[1 << 16], all[1 << 17];
 	(void)state;
 
 	mld_init(&m);
-	mgr_init(&g, m.dir);
+	fdmgr_init(&g, m.dir);
 	snprintf(env, sizeof(env), "NOTIFY_SOCKET=%s", g.path);
 	mld_start(&m, (const struct mld_opts[]){ {
 		.args = (const char *const[]){ "--fd-store", NULL },
@@ -242,7 +137,7 @@ static void test_sigkill_and_take_back(void **state)
 
 	/* The manager starts it again with what it stored, with the same
 	 * command line (the same socket paths: they are the kept sockets). */
-	struct h_fdmap map[MAX_STORE];
+	struct h_fdmap map[FDMGR_MAX];
 	size_t o = 0;
 	for (int i = 0; i < g.n; i++) {
 		map[i] = (struct h_fdmap){ .from = g.fds[i], .to = 3 + i };
@@ -269,13 +164,13 @@ static void test_sigkill_and_take_back(void **state)
 	json_decref(st);
 	assert_true(noticed(&m, "took back 2 sources"));
 	/* Taken back, not stored again. */
-	assert_false(mgr_poll(&g, 200) && g.n != 10);
+	assert_false(fdmgr_poll(&g, 200) && g.n != 10);
 
 	/* c1's writer ends: both of its fds leave the store. */
 	close(src[1]);
 	for (uint64_t end = h_now_ms() + H_TIMEOUT_MS; g.n != 8 &&
 	     h_now_ms() < end;)
-		mgr_poll(&g, 50);
+		fdmgr_poll(&g, 50);
 	assert_int_equal(g.n, 8);
 	/* EOF on the destination once memlogd and the manager let go. */
 	char c;
@@ -286,14 +181,15 @@ static void test_sigkill_and_take_back(void **state)
 	m.keep_sockets = true;
 	int stw = mld_signal_wait(&m, SIGTERM);
 	assert_true(WIFEXITED(stw) && WEXITSTATUS(stw) == 0);
-	assert_false(mgr_poll(&g, 300) && g.n != 8);
+	assert_false(fdmgr_poll(&g, 300) && g.n != 8);
 	assert_int_equal(g.n, 8);
 	/* Its writer still has a reader: the manager's copy. */
 	h_writef(plain[1], "after stop\n");
 
 	close(plain[1]);
 	close(dst[0]);
-	mgr_free(&g);
+	assert_int_equal(g.odd, 0);
+	fdmgr_free(&g);
 	mld_cleanup(&m);
 }
 
@@ -304,13 +200,13 @@ static void test_sigkill_and_take_back(void **state)
 static void test_bad_store_entries(void **state)
 {
 	struct mld m = { 0 };
-	struct manager g;
+	struct fdmgr g;
 	int bogus[2], lone[2], ok[2];
 	char env[200];
 	(void)state;
 
 	mld_init(&m);
-	mgr_init(&g, m.dir);
+	fdmgr_init(&g, m.dir);
 	snprintf(env, sizeof(env), "NOTIFY_SOCKET=%s", g.path);
 	assert_int_equal(pipe2(bogus, O_CLOEXEC), 0);
 	assert_int_equal(pipe2(lone, O_CLOEXEC), 0);
@@ -330,9 +226,9 @@ static void test_bad_store_entries(void **state)
 	close(bogus[0]);
 	close(lone[1]);
 	close(ok[0]);
-	assert_true(mgr_was_removed(&g, "memlog.bogus", H_TIMEOUT_MS));
-	assert_true(mgr_was_removed(&g, "memlog.9.d", H_TIMEOUT_MS));
-	assert_true(mgr_was_removed(&g, "memlog.5.s.2.ok", H_TIMEOUT_MS));
+	assert_true(fdmgr_was_removed(&g, "memlog.bogus", H_TIMEOUT_MS));
+	assert_true(fdmgr_was_removed(&g, "memlog.9.d", H_TIMEOUT_MS));
+	assert_true(fdmgr_was_removed(&g, "memlog.5.s.2.ok", H_TIMEOUT_MS));
 	/* memlogd closed them: the other ends see it. */
 	char c;
 	assert_int_equal(read(lone[0], &c, 1), 0);
@@ -363,7 +259,8 @@ static void test_bad_store_entries(void **state)
 	m.keep_sockets = true;
 	int st = mld_signal_wait(&m, SIGTERM);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	mgr_free(&g);
+	assert_int_equal(g.odd, 0);
+	fdmgr_free(&g);
 	mld_cleanup(&m);
 }
 
