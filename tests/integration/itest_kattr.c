@@ -33,6 +33,7 @@
 #include <grp.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/klog.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -956,6 +957,113 @@ static void test_oom_group_stand_in(void **state)
 	mld_stop(&t->k.m);
 }
 
+/* The kernel's buffer overwritten while memlogd cannot read (stopped):
+ * memlogd says how many records it missed, and that marker is in every
+ * container's view (a container must know its log has a hole). A real
+ * burst: lines written to /dev/kmsg, three times the buffer's size, each
+ * through its own open (the kernel limits writes per open file). It
+ * overwrites the host's kernel log history, as any burst would, and other
+ * readers of /dev/kmsg see a gap: MEMLOG_TEST_NO_KMSG_BURST=1 skips it. */
+static void test_burst_missed_in_views(void **state)
+{
+	struct ka *t = *state;
+	char marker[64], line[1024];
+
+	h_need_root("announcing containers needs root");
+	if (getenv("MEMLOG_TEST_NO_KMSG_BURST")) {
+		print_message("# MEMLOG_TEST_NO_KMSG_BURST is set: the kernel's "
+			      "log is not overwritten; skipping\n");
+		skip();
+	}
+	int kfd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+	int size = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
+	if (kfd < 0 || size <= 0) {
+		print_message("# /dev/kmsg cannot be written or its size had "
+			      "(%s); skipping\n", strerror(errno));
+		if (kfd >= 0)
+			close(kfd);
+		skip();
+	}
+	close(kfd);
+	static const char *const args[] = { "--kmsg", NULL };
+	struct mld_opts o = { .args = args };
+	mld_start(&t->k.m, &o);
+	static const char a1[] = "kba\0container=memlog-kb-a\0ack=1";
+	static const char a2[] = "kbb\0container=memlog-kb-b\0ack=1";
+	free(h_register_acked(t->k.m.log, a1, sizeof(a1) - 1, NULL, 0));
+	free(h_register_acked(t->k.m.log, a2, sizeof(a2) - 1, NULL, 0));
+	/* memlogd has read the log up to here. */
+	snprintf(marker, sizeof(marker), "memlog-burst-%d start", (int)getpid());
+	kfd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+	assert_true(kfd >= 0);
+	h_writef(kfd, "<6>%s\n", marker);
+	close(kfd);
+	json_decref(h_wait_dump_msg(&t->k.m, "dump\n", marker));
+
+	h_freeze(t->k.m.pid);
+	int n = 0;
+	for (long written = 0; written < 3L * size; n++) {
+		int l = snprintf(line, sizeof(line), "<6>memlog-burst-%d %d ",
+				 (int)getpid(), n);
+		memset(line + l, 'x', 800);
+		line[l + 800] = '\n';
+		kfd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+		assert_true(kfd >= 0);
+		h_write_all(kfd, line, (size_t)l + 801);
+		close(kfd);
+		written += l + 801 + 16;
+	}
+	h_thaw(t->k.m.pid);
+	print_message("# %d records of 800 bytes into the kernel's %d-byte "
+		      "buffer while memlogd was stopped\n", n, size);
+	/* memlogd's marker of the gap, after the start line. */
+	json_t *e = NULL;
+	for (uint64_t end = h_now_ms() + H_TIMEOUT_MS; !e;) {
+		json_t *a = h_dump(&t->k.m, "dump stream=kernel\n");
+		bool after = false;
+		for (size_t k = 0; k < json_array_size(a) && !e; k++) {
+			json_t *x = json_array_get(a, k);
+			const char *m = h_jstr(x, "msg");
+			after |= !strcmp(m, marker);
+			if (after && json_is_true(json_object_get(x, "marker")) &&
+			    strstr(m, "overwritten before memlogd read them"))
+				e = json_incref(x);
+		}
+		if (!e && h_now_ms() > end) {
+			h_print_entries(a);
+			fail_msg("no gap marker after \"%s\"", marker);
+		}
+		json_decref(a);
+		if (!e)
+			h_sleep_ms(20);
+	}
+	const char *msg = h_jstr(e, "msg");
+	unsigned long long missed = strtoull(msg + strlen("missed "), NULL, 10);
+	/* At least what did not fit: the buffer holds a third of it. */
+	if (strncmp(msg, "missed ", 7) || missed < (unsigned long long)n / 2)
+		fail_msg("memlogd's gap marker: %s (%d records written)", msg, n);
+	static const char *const ids[] = { "memlog-kb-a", "memlog-kb-b" };
+	for (size_t i = 0; i < 2; i++) {
+		size_t len;
+		char *out = view_ask(t, ids[i], "dump\n", &len);
+		json_t *v = h_ndjson(out, len);
+		free(out);
+		if (!h_find_msg(v, msg)) {
+			h_print_entries(v);
+			fail_msg("the view of %s has no \"%s\"", ids[i], msg);
+		}
+		/* No burst line itself: they are nobody's. */
+		for (size_t k = 0; k < json_array_size(v); k++)
+			if (strstr(h_jstr(json_array_get(v, k), "msg"),
+				   "memlog-burst-"))
+				fail_msg("the view of %s has a burst line",
+					 ids[i]);
+		json_decref(v);
+	}
+	json_decref(e);
+	mld_stop(&t->k.m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -967,6 +1075,8 @@ int main(void)
 						ka_teardown),
 		cmocka_unit_test_setup_teardown(test_uid_on_main_socket, ka_setup,
 						ka_teardown),
+		cmocka_unit_test_setup_teardown(test_burst_missed_in_views,
+						ka_setup, ka_teardown),
 	};
 	return h_run_group("kattr", tests, sizeof(tests) / sizeof(tests[0]),
 			   NULL, NULL);
