@@ -4,11 +4,17 @@
 # of RFC 5424 messages (octet-counted, same size) written raw to rsyslog's
 # imtcp by `cat > /dev/tcp/...`. Each figure is the time until rsyslog has
 # written the last line to its output file.
-# With R repetitions, each runs the three one after the other and the
+# A second baseline shows what RELP itself costs at that receiver:
+# bench/relpraw, frames written by hand in large writes with the same
+# window as memlog-forward's (128), answers read as they come.
+# With R repetitions, each runs the four one after the other and the
 # ratios are taken within it; the medians (min-max) are printed.
 # Usage: bench/forward.sh [BUILD [N [R]]]   (default build, 100000, 1)
 set -eu
 B=${1:-build}; N=${2:-100000}; REPS=${3:-1}
+W=${RELP_WINDOW:-128}   # memlog-forward's --relp-window, and relpraw's
+. "$(dirname "$0")/lib.sh"
+bench_need "$B" relpraw
 R=$(mktemp -d /tmp/fwdbench.XXXXXX)
 pids=() MP=
 # memlogd with SIGINT: after SIGTERM its fd holder would keep everything.
@@ -54,18 +60,28 @@ raw_run() {
 run_fwd() { # scheme port
 	rm -f "$R/out.log" "$R/st"; kill -HUP "$(cat "$R/rs.pid")"; sleep 0.3
 	local s; s=$(now)
-	"$B/memlog-forward" -socket "$R/q.sock" --target "$1://127.0.0.1:$2" --state-file "$R/st" 2>>"$R/fw.err" &
+	# PERF_DIR=DIR: each forwarder runs under perf record (DIR/SCHEME.data).
+	${PERF_DIR:+perf record -g -o "$PERF_DIR/$1.data" --} \
+	"$B/memlog-forward" -socket "$R/q.sock" --target "$1://127.0.0.1:$2" --state-file "$R/st" --relp-window "$W" 2>>"$R/fw.err" &
 	local p=$!
 	wait_lines "$N"; local e; e=$(now)
-	kill $p; wait $p || true
+	kill -INT $p; wait $p || true
+	echo "$s $e"
+}
+relp_raw_run() {
+	rm -f "$R/out.log"; kill -HUP "$(cat "$R/rs.pid")"; sleep 0.3
+	local s; s=$(now)
+	"$B/bench/relpraw" 127.0.0.1 "$RP" "$N" "$W" "$msg" >/dev/null
+	wait_lines "$N"; local e; e=$(now)
 	echo "$s $e"
 }
 for rep in $(seq "$REPS"); do
 	read -r t0 t1 < <(raw_run)
 	read -r a0 a1 < <(run_fwd tcp "$TP")
 	read -r b0 b1 < <(run_fwd relp "$RP")
-	echo "$t0 $t1 $a0 $a1 $b0 $b1"
-done | awk -v n="$N" -v reps="$REPS" '
+	read -r c0 c1 < <(relp_raw_run)
+	echo "$t0 $t1 $a0 $a1 $b0 $b1 $c0 $c1"
+done | awk -v n="$N" -v reps="$REPS" -v w="$W" '
 function med(a, k,   i, j, t, b) {
 	for (i = 1; i <= k; i++) b[i] = a[i]
 	for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (b[j] < b[i]) { t = b[i]; b[i] = b[j]; b[j] = t }
@@ -73,12 +89,11 @@ function med(a, k,   i, j, t, b) {
 	return (k % 2) ? b[(k + 1) / 2] : (b[k / 2] + b[k / 2 + 1]) / 2
 }
 { r = n / ($2 - $1); raw[NR] = r; tcp[NR] = n / ($4 - $3); relp[NR] = n / ($6 - $5)
-  qt[NR] = tcp[NR] / r; qr[NR] = relp[NR] / r }
+  rr[NR] = n / ($8 - $7)
+  qt[NR] = tcp[NR] / r; qr[NR] = relp[NR] / r; qq[NR] = rr[NR] / r; qf[NR] = relp[NR] / rr[NR] }
 END {
-	a = med(raw, NR); b = med(tcp, NR); c = med(relp, NR)
-	x = med(qt, NR); xl = lo; xh = hi; y = med(qr, NR)
-	if (reps == 1)
-		printf "entries %d | raw TCP write to rsyslog %.0f msg/s | memlog-forward tcp %.0f entries/s (%.2f of raw) | relp %.0f entries/s (%.2f of raw)\n", n, a, b, x, c, y
-	else
-		printf "entries %d, medians of %d | raw TCP write to rsyslog %.0f msg/s | memlog-forward tcp %.0f entries/s (%.2f of raw, %.2f-%.2f) | relp %.0f entries/s (%.2f of raw, %.2f-%.2f)\n", n, reps, a, b, x, xl, xh, c, y, lo, hi
+	a = med(raw, NR); b = med(tcp, NR); c = med(relp, NR); d = med(rr, NR)
+	x = med(qt, NR); xl = lo; xh = hi; y = med(qr, NR); yl = lo; yh = hi
+	z = med(qq, NR); zl = lo; zh = hi; f = med(qf, NR)
+	printf "entries %d, medians of %d | raw TCP write to rsyslog %.0f msg/s | memlog-forward tcp %.0f entries/s (%.2f of raw, %.2f-%.2f) | relp %.0f entries/s (%.2f of raw, %.2f-%.2f) | raw RELP frames, window %d: %.0f msg/s (%.2f of raw TCP, %.2f-%.2f); memlog-forward relp %.2f of raw RELP (%.2f-%.2f)\n", n, reps, a, b, x, xl, xh, c, y, yl, yh, w, d, z, zl, zh, f, lo, hi
 }'

@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -37,13 +38,19 @@ void run_print_stats(const struct forwarder *f)
  * full, the receiver hangs), while the signals wait in the signalfd. So
  * for the time of such a call they are unblocked, with handlers: a stop
  * sets the flag librelp's loops check (relpEngineSetShutdownImmdtPtr)
- * and interrupts its poll(), so the call returns with the session broken;
- * SIGUSR1 prints the counters from the handler, which is safe because
- * the loop, which alone changes them, is inside librelp. SIGALRM bounds
- * the polite close at a stop. Signal handlers need globals: these. */
+ * and interrupts its poll(), so the call returns with the session broken.
+ * Sending runs a whole batch of messages between one unblock and one
+ * block (two sigprocmask calls per message were a quarter of the
+ * forwarder's time): SIGUSR1 prints the counters from the handler only
+ * while librelp itself runs (relp_in_lib), when the loop, which alone
+ * changes them, is inside librelp; else they are printed when the batch
+ * ends. SIGALRM bounds the polite close at a stop. Signal handlers need
+ * globals: these. */
 static struct forwarder *relp_forwarder; /* the one whose call is running */
 static int relp_shutdown;                /* read by librelp */
 static volatile sig_atomic_t relp_stop_seen;
+static volatile sig_atomic_t relp_in_lib;   /* librelp's code runs */
+static volatile sig_atomic_t relp_stats_asked; /* SIGUSR1 outside it */
 
 /* run_print_stats() without stdio, for a signal handler. */
 static void print_stats_signal_safe(const struct forwarder *f)
@@ -76,12 +83,18 @@ static void on_signal_in_relp(int sig)
 	int saved = errno;
 
 	if (sig == SIGUSR1) {
-		if (relp_forwarder)
+		if (relp_forwarder && relp_in_lib)
 			print_stats_signal_safe(relp_forwarder);
+		else
+			relp_stats_asked = 1;
 	} else {
+		/* A stop while our own code runs ends the batch before the
+		 * next message (take_records), and the session is closed
+		 * politely; only librelp's own wait is cut short. */
 		if (sig != SIGALRM)
 			relp_stop_seen = 1;
-		relp_shutdown = 1;
+		if (relp_in_lib)
+			relp_shutdown = 1;
 	}
 	errno = saved;
 }
@@ -98,29 +111,69 @@ static void relp_signals_init(struct forwarder *f)
 	relpEngineSetShutdownImmdtPtr(f->relp.engine, &relp_shutdown);
 }
 
-/* Around every librelp call that can block. */
-static void relp_call_begin(struct forwarder *f)
+static void relp_signals_mask(int how)
 {
 	sigset_t set;
 
 	sigemptyset(&set);
 	for (size_t i = 0; i < sizeof(relp_signals) / sizeof(relp_signals[0]); i++)
 		sigaddset(&set, relp_signals[i]);
+	sigprocmask(how, &set, NULL);
+}
+
+/* librelp's code runs from here to relp_lib_out: the counters are not
+ * changed meanwhile (the fences keep the compiler from moving their
+ * updates across). */
+static void relp_lib_in(void)
+{
+	atomic_signal_fence(memory_order_seq_cst);
+	relp_in_lib = 1;
+	atomic_signal_fence(memory_order_seq_cst);
+	/* A stop that came just before: librelp must not wait either. */
+	if (relp_stop_seen)
+		relp_shutdown = 1;
+}
+
+static void relp_lib_out(void)
+{
+	atomic_signal_fence(memory_order_seq_cst);
+	relp_in_lib = 0;
+	atomic_signal_fence(memory_order_seq_cst);
+}
+
+/* Signals may interrupt from here to relp_batch_end (a batch of sends). */
+static void relp_batch_begin(struct forwarder *f)
+{
 	relp_forwarder = f;
-	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	relp_signals_mask(SIG_UNBLOCK);
+}
+
+static void relp_batch_end(struct forwarder *f)
+{
+	relp_signals_mask(SIG_BLOCK);
+	relp_forwarder = NULL;
+	if (relp_stop_seen) {
+		/* Passed on: the polite close at the stop may wait. */
+		relp_stop_seen = 0;
+		f->stop = true;
+	}
+	if (relp_stats_asked) {
+		relp_stats_asked = 0;
+		run_print_stats(f);
+	}
+}
+
+/* Around every other librelp call that can block. */
+static void relp_call_begin(struct forwarder *f)
+{
+	relp_batch_begin(f);
+	relp_lib_in();
 }
 
 static void relp_call_end(struct forwarder *f)
 {
-	sigset_t set;
-
-	sigemptyset(&set);
-	for (size_t i = 0; i < sizeof(relp_signals) / sizeof(relp_signals[0]); i++)
-		sigaddset(&set, relp_signals[i]);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	relp_forwarder = NULL;
-	if (relp_stop_seen)
-		f->stop = true;
+	relp_lib_out();
+	relp_batch_end(f);
 }
 
 /* ---- epoll ---- */
@@ -372,9 +425,10 @@ static int take_entry(struct forwarder *f, const struct binstream_item *it,
 		strbuf_reset(&f->msg);
 		r = rfc5424_encode(&f->fmt, &e, &f->msg);
 		if (r == 0 && f->is_relp) {
-			relp_call_begin(f);
+			/* Inside pump's relp_batch_begin/end (take_records). */
+			relp_lib_in();
 			r = relp_send(&f->relp, f->msg.p, f->msg.len, cur);
-			relp_call_end(f);
+			relp_lib_out();
 			if (r == 0 && f->relp.sent == 1)
 				f->drain_at = now_mono_ms() + RUN_RELP_DRAIN_MS;
 		} else if (r == 0 && f->is_udp) {
@@ -428,6 +482,28 @@ static void refused(struct forwarder *f, const char *why)
 
 /* Reads what memlogd sent, up to RUN_BATCH_MAX or until the transport's
  * backlog is full. */
+/* Every whole record read so far, as take_entry takes them; *r is what
+ * client_record said last (0: none left, negative: malformed). Returns
+ * take_entry's first non-zero answer, else 0. For RELP it runs between
+ * one relp_batch_begin and relp_batch_end. */
+static int take_records(struct forwarder *f, char *why, size_t whylen, int *r)
+{
+	struct binstream_item it;
+
+	*r = 0;
+	while (!(f->is_relp && relp_stop_seen) &&
+	       (*r = client_record(&f->mem, &it)) == 1) {
+		if (it.type == BINREC_HELLO || it.type == BINREC_SOURCE)
+			continue;
+		int k = take_entry(f, &it, why, whylen);
+		if (k)
+			return k;
+		backoff_reset(&f->mem_bo);
+		f->mem_reported = false;
+	}
+	return 0;
+}
+
 static void pump(struct forwarder *f)
 {
 	char why[300];
@@ -435,7 +511,6 @@ static void pump(struct forwarder *f)
 
 	for (;;) {
 		ssize_t n = client_fill(&f->mem);
-		struct binstream_item it;
 		int r;
 
 		if (n == -EAGAIN)
@@ -448,23 +523,20 @@ static void pump(struct forwarder *f)
 		}
 		if (n > 0)
 			mem_check_back(f, true);
-		while ((r = client_record(&f->mem, &it)) == 1) {
-			if (it.type == BINREC_HELLO || it.type == BINREC_SOURCE)
-				continue;
-			int k = take_entry(f, &it, why, sizeof(why));
-
-			if (k < 0)
-				return;
-			if (k == 2) {
-				refused(f, why);
-				return;
-			}
-			if (k > 0) {
-				mem_fail(f, why, true);
-				return;
-			}
-			backoff_reset(&f->mem_bo);
-			f->mem_reported = false;
+		if (f->is_relp)
+			relp_batch_begin(f);
+		int k = take_records(f, why, sizeof(why), &r);
+		if (f->is_relp)
+			relp_batch_end(f);
+		if (k < 0 || f->stop)
+			return;
+		if (k == 2) {
+			refused(f, why);
+			return;
+		}
+		if (k > 0) {
+			mem_fail(f, why, true);
+			return;
 		}
 		if (r < 0) {
 			snprintf(why, sizeof(why), "protocol error: memlogd sent %s",
