@@ -707,6 +707,92 @@ static void test_bundle_time_selection(void **state)
 }
 
 /* What is refused, with a clear message, and touches nothing. */
+/* N numbered lines ("lag I" and padding to 64 bytes) into fd. */
+static void write_lines(int fd, int from, int n)
+{
+	static char buf[1 << 16];
+	size_t len = 0;
+
+	for (int i = from; i < from + n; i++) {
+		if (len + 80 > sizeof(buf)) {
+			h_write_all(fd, buf, len);
+			len = 0;
+		}
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+					"lag %09d %s\n", i,
+					"abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmn");
+	}
+	h_write_all(fd, buf, len);
+}
+
+/* A bundle whose reading falls behind the ring: logread is stopped once
+ * it has connected (its dump has only begun: the ring holds 64 MiB, over
+ * 600,000 entries, which takes logread tens of ms to read, the test ms to
+ * see it connected) and the ring is overwritten twice over; when it reads again, memlogd tells
+ * it how many entries of its dump were lost ("lagged"), and the manifest
+ * lists that marker with its count, and the total. */
+static void test_bundle_lagged(void **state)
+{
+	struct mld m = { 0 };
+	char file[256], prog[512];
+	(void)state;
+
+	h_prog(prog, sizeof(prog), "logread");
+	mld_start(&m, (const struct mld_opts[]){ {
+		.args = (const char *const[]){ "--buffer-size", "64M", NULL },
+	} });
+	int w = h_register_pipe(&m, "lag");
+	write_lines(w, 0, 700000);
+	h_wait_source_stat(&m, "lag", "stderr", "lines", 700000);
+	snprintf(file, sizeof(file), "%s/lag.tgz", m.dir);
+	const char *argv[] = { prog, "-socket", m.query,
+			       "--bundle", file, NULL };
+	pid_t lr = h_spawn(argv, "/dev/null", false);
+	/* Connected (beside this stats client): stopped at once. */
+	for (uint64_t end = h_now_ms() + H_TIMEOUT_MS;;) {
+		json_t *st = h_stats(&m);
+		json_int_t c = h_jint(st, "readers.connected");
+		json_decref(st);
+		if (c >= 2)
+			break;
+		if (h_now_ms() > end)
+			fail_msg("logread --bundle never connected");
+	}
+	kill(lr, SIGSTOP);
+	write_lines(w, 700000, 1400000);
+	h_wait_source_stat(&m, "lag", "stderr", "lines", 2100000);
+	kill(lr, SIGCONT);
+	assert_int_equal(h_wait_pid(lr, 4 * H_TIMEOUT_MS), 0);
+	h_untrack_pid(lr);
+	close(w);
+
+	char *top = unpack(&m, file, "z");
+	size_t len;
+	char *ms = read_in(top, "manifest.json", &len);
+	json_t *man = h_json(ms, len);
+	free(ms);
+	json_t *l, *lagged = NULL;
+	size_t i;
+	json_array_foreach(json_object_get(man, "loss_markers"), i, l)
+		if (!strcmp(h_jstr(l, "reason"), "lagged"))
+			lagged = l;
+	if (!lagged)
+		fail_msg("no lagged marker in the manifest");
+	json_int_t missed = h_jint(lagged, "missed");
+	/* Most of the dump (what the ring held of the 700,000): it had
+	 * only begun. */
+	if (missed < 300000 || missed > 700000)
+		fail_msg("the lagged marker counts %lld", (long long)missed);
+	if (h_jint(man, "losses.missed") < missed)
+		fail_msg("losses.missed below the marker's count");
+	print_message("# the bundle's dump lost %lld entries, as its "
+		      "manifest says\n", (long long)missed);
+	json_decref(man);
+	free(top);
+	mld_stop(&m);
+	mld_cleanup(&m);
+}
+
 static void test_bundle_refusals(void **state)
 {
 	(void)state;
@@ -780,6 +866,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_bundle_many_sources, h_teardown),
 		cmocka_unit_test_teardown(test_bundle_time_selection,
 					  h_teardown),
+		cmocka_unit_test_teardown(test_bundle_lagged, h_teardown),
 		cmocka_unit_test_teardown(test_bundle_refusals, h_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
