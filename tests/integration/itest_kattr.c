@@ -399,6 +399,7 @@ static void test_container_events(void **state)
 	static const char *const args[] = { "--kmsg", NULL };
 	struct mld_opts o = { .args = args };
 	mld_start(&t->k.m, &o);
+	kc_wait_clock(&t->k);
 
 	/* A: an OOM kill (of a process named "k,pid=1", as any process may
 	 * name itself), a segfault, a seccomp kill; then, once told, another
@@ -685,6 +686,7 @@ static void test_restart_keeps_containers(void **state)
 	static const char *const args[] = { "--kmsg", NULL };
 	struct mld_opts o = { .args = args };
 	mld_start(&t->k.m, &o);
+	kc_wait_clock(&t->k);
 	/* Nothing on its stdout or stderr: their reader, memlogd, stops. */
 	snprintf(script, sizeof(script), "exec >/dev/null 2>&1; cat /f1;"
 		 " /bin/%s; cat /f2", t->k.segv);
@@ -694,6 +696,7 @@ static void test_restart_keeps_containers(void **state)
 	need_tasks_followed(t);
 	mld_stop_keep(&t->k.m);
 	mld_start(&t->k.m, &o);
+	kc_wait_clock(&t->k);
 	json_decref(ctr_stats(t, t->k.id_a));
 	/* The segfault once memlogd is waiting for records again. */
 	h_barrier(&t->k.m);

@@ -283,6 +283,7 @@ static void test_dmesg_reads_view(void **state)
 	static const char *const args[] = { "--kmsg", NULL };
 	struct mld_opts o = { .args = args };
 	mld_start(&t->k.m, &o);
+	kc_wait_clock(&t->k);
 	snprintf(script, sizeof(script), "cat /f1; /bin/%s; cat /f2; /bin/%s;"
 		 " cat /f3", t->k.segv, t->k.segv);
 	bundle(t, "a", script);
@@ -489,6 +490,7 @@ static void test_dmesg_in_container(void **state)
 	static const char *const args[] = { "--kmsg", NULL };
 	struct mld_opts o = { .args = args };
 	mld_start(&t->k.m, &o);
+	kc_wait_clock(&t->k);
 	snprintf(script, sizeof(script), "cat /f1; /bin/%s; cat /f2;"
 		 " /bin/dmesg -r >/tmp/dmesg.out 2>&1; echo rc=$? >>/tmp/dmesg.out;"
 		 " cat /f3", t->k.segv);

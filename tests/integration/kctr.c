@@ -66,6 +66,12 @@ void kc_prepare(struct kctr *k, const char *tag, const char *src)
 	snprintf(k->trace, sizeof(k->trace), "%s", tr);
 	free(tr);
 	h_write_file("/proc/sys/debug/exception-trace", "1\n", 0644);
+	char *rl = h_read_file("/proc/sys/kernel/printk_ratelimit", NULL);
+	if (rl) {
+		snprintf(k->ratelimit, sizeof(k->ratelimit), "%s", rl);
+		free(rl);
+		h_write_file("/proc/sys/kernel/printk_ratelimit", "0\n", 0644);
+	}
 }
 
 void kc_teardown(struct kctr *k)
@@ -74,6 +80,9 @@ void kc_teardown(struct kctr *k)
 
 	if (k->trace[0])
 		h_write_file("/proc/sys/debug/exception-trace", k->trace, 0644);
+	if (k->ratelimit[0])
+		h_write_file("/proc/sys/kernel/printk_ratelimit", k->ratelimit,
+			     0644);
 	if (k->m.pid)
 		kill(k->m.pid, SIGCONT);
 	if (k->dir[0]) {
@@ -133,6 +142,29 @@ void kc_kmsg_wait(struct kctr *k, const char *prefix, char *out, size_t cap)
 			snprintf(out, cap, "%s", semi + 1);
 			return;
 		}
+	}
+}
+
+void kc_wait_clock(struct kctr *k)
+{
+	uint64_t deadline = h_now_ms() + KC_WAIT_MS;
+	int fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		fail_msg("open /dev/kmsg for writing: %s", strerror(errno));
+	h_writef(fd, "<6>memlog-test %d: the kernel log's clock\n", (int)getpid());
+	close(fd);
+	for (;;) {
+		json_t *st = h_stats(&k->m);
+		json_t *off = json_object_get(json_object_get(st, "kmsg"),
+					      "clock_offset_us");
+		bool known = json_is_integer(off);
+		json_decref(st);
+		if (known)
+			return;
+		if (h_now_ms() > deadline)
+			fail_msg("memlogd never knew the kernel log's clock");
+		h_sleep_ms(20);
 	}
 }
 

@@ -25,6 +25,7 @@ struct kctr {
 	uint64_t kmsg_usec;     /* the stamp of the record kc_kmsg_wait
 				 * found last (printk's clock) */
 	char trace[8];          /* debug.exception-trace before, or "" */
+	char ratelimit[16];     /* kernel.printk_ratelimit before, or "" */
 	pid_t run_a, run_b;     /* memlog-runc run */
 };
 
@@ -35,8 +36,10 @@ void kc_init(struct kctr *k);
  * and /dev/kmsg are there and cc builds the test's program (C source src,
  * static); then makes the directory, the ids (TAG in them) and the
  * program, named TAG and a number (its comm), reads /dev/kmsg from its
- * end, and sets debug.exception-trace to 1 (segfaults are printed only
- * then). */
+ * end, sets debug.exception-trace to 1 (segfaults are printed only then)
+ * and kernel.printk_ratelimit to 0 (a segfault's line goes through the
+ * kernel's one global printk_ratelimit(): ten such lines of anything in 5
+ * s, and the next segfault is not printed at all). */
 void kc_prepare(struct kctr *k, const char *tag, const char *src);
 
 /* After a test: exception-trace restored, the containers killed and
@@ -46,6 +49,13 @@ void kc_teardown(struct kctr *k);
 
 /* A shell command that must succeed. */
 void kc_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Once memlogd (--kmsg) has read the kernel's backlog and one record as
+ * it came, it knows the kernel log's clock (stats kmsg.clock_offset_us),
+ * without which it attributes nothing by pid (kclock.h): a line written
+ * to /dev/kmsg, then waited for there. Events a test makes after this are
+ * attributed; before it, only if memlogd happened to be waiting. */
+void kc_wait_clock(struct kctr *k);
 
 /* The next facility-0 kernel record (after kc_prepare) whose text starts
  * with prefix, within KC_WAIT_MS; its text into out. */
