@@ -266,9 +266,6 @@ static void expect_attr(json_t *e, const char *key, const char *want)
 			 v ? v : "(none)", want);
 }
 
-/* Forks a process that execs the segfault program (pausing) with pid
- * want, in cgroup (memory controller) cg: up to 100 tries, as other
- * processes may take the pid first. Returns its pid, or -1. */
 /* CLOCK_BOOTTIME - CLOCK_MONOTONIC now (time suspended), in us. */
 static int64_t boot_minus_mono_us(void)
 {
@@ -302,6 +299,9 @@ static int64_t start_us(pid_t pid)
 	return at;
 }
 
+/* Forks a process that execs the segfault program (pausing) with pid
+ * want, in cgroup (memory controller) cg: up to 100 tries, as other
+ * processes may take the pid first. Returns its pid, or -1. */
 static pid_t reuse_pid(struct ka *t, int want, const char *cg)
 {
 	char prog[128], num[16], path[1200];
@@ -540,11 +540,30 @@ static void test_container_events(void **state)
 	json_decref(e);
 	e = stored(t, seg1);
 	expect_attr(e, "event", "segfault");
-	expect_attr(e, "container", t->k.id_a);
-	expect_attr(e, "container_id", t->k.id_a);
-	expect_attr(e, "cgroup", cg_a);
-	snprintf(want, sizeof(want), "%d", pid1);
-	expect_attr(e, "pid", want);
+	json_t *st1 = h_stats(&t->k.m);
+	json_int_t losses = h_jint(st1, "containers.tasks.losses");
+	const char *got = attr(e, "container");
+	if (losses > 0 && !got) {
+		/* memlogd lost process events (its netlink buffer overflowed)
+		 * and forgot the tasks it followed: a reaped task is then
+		 * not attributed rather than wrongly (procwatch.h). */
+		print_message("# memlogd lost process events %lld times: the "
+			      "first segfault's container not checked\n",
+			      (long long)losses);
+	} else {
+		if (!got || strcmp(got, t->k.id_a)) {
+			char *d = json_dumps(json_object_get(st1, "containers"),
+					     JSON_COMPACT);
+			print_message("# containers: %.2000s\n", d ? d : "?");
+			free(d);
+		}
+		expect_attr(e, "container", t->k.id_a);
+		expect_attr(e, "container_id", t->k.id_a);
+		expect_attr(e, "cgroup", cg_a);
+		snprintf(want, sizeof(want), "%d", pid1);
+		expect_attr(e, "pid", want);
+	}
+	json_decref(st1);
 	json_decref(e);
 	/* The reused pid: the record is about A's process, which is gone;
 	 * B's process of that pid started after it. Neither. */
