@@ -15,6 +15,9 @@
  * attributed to neither container; the forged line is no event at all; the netfilter
  * line is B's. Each container's view (its query socket) holds only its
  * own lines and events, and memlog's logread inside B reads B's.
+ * Another
+ * test blocks a process of A on a frozen file system until the
+ * kernel reports it as a hung task.
  * The test's own names (a per-run container id and segfault program)
  * pick its records out of a kernel log that others write to too. */
 #include "harness.h"
@@ -43,12 +46,13 @@
 #define IGNORE(x) do { if (x) {} } while (0)
 
 /* The test's program: a segfault; with "seccomp", a seccomp kill (of
- * getppid); with "hog", memory until the OOM killer comes; with "pause",
- * nothing. */
+ * getppid); with "write PATH", PATH created; with "hog", memory until the
+ * OOM killer comes; with "pause", nothing. */
 static const char segv_src[] =
 	"#include <linux/filter.h>\n"
 	"#include <linux/seccomp.h>\n"
 	"#include <stddef.h>\n"
+	"#include <stdio.h>\n"
 	"#include <stdlib.h>\n"
 	"#include <string.h>\n"
 	"#include <sys/prctl.h>\n"
@@ -70,6 +74,8 @@ static const char segv_src[] =
 	"\t\tsyscall(__NR_getppid);\n"
 	"\t\treturn 1;\n"
 	"\t}\n"
+	"\tif (argc > 2 && !strcmp(argv[1], \"write\"))\n"
+	"\t\treturn fopen(argv[2], \"w\") ? 0 : 1;\n"
 	"\tif (argc > 1 && !strcmp(argv[1], \"hog\"))\n"
 	"\t\tfor (;;)\n"
 	"\t\t\tmemset(malloc(1 << 20), 1, 1 << 20);\n"
@@ -84,6 +90,10 @@ struct ka {
 	pid_t reuser;           /* the process given the reused pid */
 	char veth[16];          /* the host side of B's veth, or "" */
 	char nf_rule[128];      /* the LOG rule's iptables arguments */
+	char frozen[128];       /* a frozen file system's mount point, or "" */
+	char mounted[128];      /* a loop-mounted file system's, or "" */
+	char hung_timeout[16];  /* kernel.hung_task_timeout_secs before, or "" */
+	char hung_warnings[16]; /* kernel.hung_task_warnings before, or "" */
 };
 
 static void write_str(const char *path, const char *s)
@@ -120,6 +130,23 @@ static int ka_teardown(void **state)
 	}
 	if (t->veth[0]) {
 		snprintf(cmd, sizeof(cmd), "ip link del %s 2>/dev/null", t->veth);
+		IGNORE(system(cmd));
+	}
+	/* Thawed first: a task blocked on it cannot even be killed. */
+	if (t->frozen[0]) {
+		snprintf(cmd, sizeof(cmd), "fsfreeze -u %s", t->frozen);
+		IGNORE(system(cmd));
+	}
+	if (t->hung_timeout[0])
+		h_write_file("/proc/sys/kernel/hung_task_timeout_secs",
+			     t->hung_timeout, 0644);
+	if (t->hung_warnings[0])
+		h_write_file("/proc/sys/kernel/hung_task_warnings",
+			     t->hung_warnings, 0644);
+	if (t->mounted[0]) {
+		kc_teardown_containers(&t->k);
+		snprintf(cmd, sizeof(cmd), "umount %s 2>/dev/null || umount -l %s",
+			 t->mounted, t->mounted);
 		IGNORE(system(cmd));
 	}
 	kc_teardown(&t->k);
@@ -1086,6 +1113,99 @@ static void test_burst_missed_in_views(void **state)
 	mld_stop(&t->k.m);
 }
 
+/* A hung task: A's process blocked creating a file on a frozen file
+ * system (a loop-mounted ext4 the test makes, bind-mounted into A) for
+ * longer than kernel.hung_task_timeout_secs (2 s while the test runs,
+ * restored after). The kernel's "INFO: task COMM:TID blocked for more than
+ * N seconds." line is stored with event=hung, container=A, A's cgroup and
+ * the tid, and A's view has it. The kernel prints such a line at most
+ * kernel.hung_task_warnings times per boot: when none is left it is set to
+ * 1 for the test; either way it is restored after. */
+static void test_hung_task(void **state)
+{
+	struct ka *t = *state;
+	char line[1024], want[96], num[16];
+
+	prepare(t);
+	if (access("/proc/sys/kernel/hung_task_timeout_secs", W_OK) ||
+	    access("/proc/sys/kernel/hung_task_warnings", W_OK)) {
+		print_message("# the kernel has no hung-task detector "
+			      "(CONFIG_DETECT_HUNG_TASK); skipping\n");
+		skip();
+	}
+	if (system("command -v mkfs.ext4 >/dev/null && "
+		   "command -v fsfreeze >/dev/null")) {
+		print_message("# needs mkfs.ext4 and fsfreeze; skipping\n");
+		skip();
+	}
+	char mnt[128];
+	snprintf(mnt, sizeof(mnt), "%s/frz", t->k.dir);
+	kc_sh("set -e; dd if=/dev/zero of=%s.img bs=1M count=8 status=none;"
+	      " mkfs.ext4 -q -F %s.img; mkdir %s", mnt, mnt, mnt);
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd), "mount -o loop %s.img %s", mnt, mnt);
+	if (system(cmd)) {
+		print_message("# a loop device cannot be mounted here; "
+			      "skipping\n");
+		skip();
+	}
+	snprintf(t->mounted, sizeof(t->mounted), "%s", mnt);
+	char *v = h_read_file("/proc/sys/kernel/hung_task_timeout_secs", NULL);
+	assert_non_null(v);
+	snprintf(t->hung_timeout, sizeof(t->hung_timeout), "%s", v);
+	free(v);
+	v = h_read_file("/proc/sys/kernel/hung_task_warnings", NULL);
+	assert_non_null(v);
+	snprintf(t->hung_warnings, sizeof(t->hung_warnings), "%s", v);
+	free(v);
+	if (atoi(t->hung_warnings) == 0)
+		h_write_file("/proc/sys/kernel/hung_task_warnings", "1\n", 0644);
+	h_write_file("/proc/sys/kernel/hung_task_timeout_secs", "2\n", 0644);
+
+	static const char *const args[] = { "--kmsg", NULL };
+	struct mld_opts o = { .args = args };
+	mld_start(&t->k.m, &o);
+	kc_wait_clock(&t->k);
+	char script[256];
+	snprintf(script, sizeof(script),
+		 "cat /f1 >/dev/null; /bin/%s write /frz/x; echo kh-end",
+		 t->k.segv);
+	json_t *c = kc_bundle(&t->k, "a", script);
+	json_array_append_new(json_object_get(c, "mounts"),
+			      json_pack("{ss ss ss s[ss]}", "destination",
+					"/frz", "type", "bind", "source", mnt,
+					"options", "rbind", "rw"));
+	kc_bundle_save(&t->k, "a", c);
+	t->k.run_a = kc_run(&t->k, "a", t->k.id_a, NULL);
+	json_t *a = ctr_stats(t, t->k.id_a);
+	char cg_a[1100];
+	snprintf(cg_a, sizeof(cg_a), "%s", h_jstr(a, "cgroup"));
+	json_decref(a);
+
+	kc_sh("fsfreeze -f %s", mnt);
+	snprintf(t->frozen, sizeof(t->frozen), "%s", mnt);
+	close(kc_fifo_writer(&t->k, "a", "f1"));
+	snprintf(want, sizeof(want), "INFO: task %s:", t->k.segv);
+	kc_kmsg_wait(&t->k, want, line, sizeof(line));
+	int tid = atoi(line + strlen(want));
+	kc_sh("fsfreeze -u %s", mnt);
+	t->frozen[0] = '\0';
+	assert_int_equal(h_wait_pid(t->k.run_a, WAIT_MS), 0);
+	t->k.run_a = 0;
+
+	json_t *e = stored(t, line);
+	expect_attr(e, "event", "hung");
+	expect_attr(e, "container", t->k.id_a);
+	expect_attr(e, "container_id", t->k.id_a);
+	expect_attr(e, "cgroup", cg_a);
+	snprintf(num, sizeof(num), "%d", tid);
+	expect_attr(e, "pid", num);
+	json_decref(e);
+	const char *const in_view[] = { line, "kh-end", NULL };
+	check_view(t, t->k.id_a, in_view);
+	mld_stop(&t->k.m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1099,6 +1219,8 @@ int main(void)
 						ka_teardown),
 		cmocka_unit_test_setup_teardown(test_burst_missed_in_views,
 						ka_setup, ka_teardown),
+		cmocka_unit_test_setup_teardown(test_hung_task, ka_setup,
+						ka_teardown),
 	};
 	return h_run_group("kattr", tests, sizeof(tests) / sizeof(tests[0]),
 			   NULL, NULL);

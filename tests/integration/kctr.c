@@ -74,15 +74,10 @@ void kc_prepare(struct kctr *k, const char *tag, const char *src)
 	}
 }
 
-void kc_teardown(struct kctr *k)
+void kc_teardown_containers(struct kctr *k)
 {
 	char cmd[1024];
 
-	if (k->trace[0])
-		h_write_file("/proc/sys/debug/exception-trace", k->trace, 0644);
-	if (k->ratelimit[0])
-		h_write_file("/proc/sys/kernel/printk_ratelimit", k->ratelimit,
-			     0644);
 	if (k->m.pid)
 		kill(k->m.pid, SIGCONT);
 	if (k->dir[0]) {
@@ -95,12 +90,23 @@ void kc_teardown(struct kctr *k)
 		if (system(cmd)) {
 		}
 	}
-	pid_t runs[] = { k->run_a, k->run_b };
+	pid_t *runs[] = { &k->run_a, &k->run_b };
 	for (size_t i = 0; i < 2; i++)
-		if (runs[i] > 0) {
-			kill(runs[i], SIGKILL);
-			waitpid(runs[i], NULL, 0);
+		if (*runs[i] > 0) {
+			kill(*runs[i], SIGKILL);
+			waitpid(*runs[i], NULL, 0);
+			*runs[i] = 0;
 		}
+}
+
+void kc_teardown(struct kctr *k)
+{
+	if (k->trace[0])
+		h_write_file("/proc/sys/debug/exception-trace", k->trace, 0644);
+	if (k->ratelimit[0])
+		h_write_file("/proc/sys/kernel/printk_ratelimit", k->ratelimit,
+			     0644);
+	kc_teardown_containers(k);
 	if (k->kmsg >= 0)
 		close(k->kmsg);
 	k->kmsg = -1;

@@ -47,6 +47,10 @@ void kc_prepare(struct kctr *k, const char *tag, const char *src);
  * (memlogd is the caller's). */
 void kc_teardown(struct kctr *k);
 
+/* The first part of kc_teardown: the containers killed and deleted,
+ * memlog-runc reaped (for a test that must unmount what they used). */
+void kc_teardown_containers(struct kctr *k);
+
 /* A shell command that must succeed. */
 void kc_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
