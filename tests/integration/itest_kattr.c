@@ -15,8 +15,7 @@
  * attributed to neither container; the forged line is no event at all; the netfilter
  * line is B's. Each container's view (its query socket) holds only its
  * own lines and events, and memlog's logread inside B reads B's.
- * Another
- * test blocks a process of A on a frozen file system until the
+ * Another test blocks a process of A on a frozen file system until the
  * kernel reports it as a hung task.
  * The test's own names (a per-run container id and segfault program)
  * pick its records out of a kernel log that others write to too. */
