@@ -52,31 +52,43 @@ int listen_unix(const char *path, int type, mode_t mode)
 	return fd;
 }
 
+int listen_group_lookup(const char *group, const char *group_file,
+			gid_t *gid)
+{
+	uint64_t v;
+
+	if (parse_u64(group, UINT32_MAX - 1, &v) == 0) {
+		*gid = (gid_t)v;
+		return 0;
+	}
+	FILE *f = fopen(group_file, "re");
+	if (!f)
+		return -errno;
+	struct group *g;
+	errno = 0;
+	while ((g = fgetgrent(f)) && strcmp(g->gr_name, group) != 0)
+		;
+	int err = errno;
+	if (g)
+		*gid = g->gr_gid;
+	fclose(f);
+	if (!g)
+		return err && err != ENOENT ? -err : -ENOENT;
+	return 0;
+}
+
 int listen_access_from(const char *group, int mode, const char *group_file,
 		       struct listen_access *out)
 {
 	struct listen_access a = { (gid_t)-1, mode >= 0 ? (mode_t)mode : 0600 };
-	uint64_t v;
 
-	if (group && parse_u64(group, UINT32_MAX - 1, &v) == 0) {
-		a.gid = (gid_t)v;
-	} else if (group) {
-		FILE *f = fopen(group_file, "re");
-		if (!f)
-			return -errno;
-		struct group *g;
-		errno = 0;
-		while ((g = fgetgrent(f)) && strcmp(g->gr_name, group) != 0)
-			;
-		int err = errno;
-		if (g)
-			a.gid = g->gr_gid;
-		fclose(f);
-		if (!g)
-			return err && err != ENOENT ? -err : -ENOENT;
+	if (group) {
+		int r = listen_group_lookup(group, group_file, &a.gid);
+		if (r < 0)
+			return r;
+		if (mode < 0)
+			a.mode = 0660;
 	}
-	if (group && mode < 0)
-		a.mode = 0660;
 	*out = a;
 	return 0;
 }

@@ -21,10 +21,15 @@ struct listen_access {
 	mode_t mode;
 };
 
-/* --socket-group and --socket-mode (-1: not given) into *out. A group is
- * a number or a name in group_file, read with fgetgrent(3) rather than
- * through NSS: memlogd is linked statically and starts before any name
- * service. Returns 0, or -ENOENT (no such group) or -errno (the file). */
+/* A group (--socket-group, --readers-group) into *gid: a number, or a
+ * name in group_file, read with fgetgrent(3) rather than through NSS:
+ * memlogd is linked statically and starts before any name service.
+ * Returns 0, or -ENOENT (no such group) or -errno (the file). */
+int listen_group_lookup(const char *group, const char *group_file,
+			gid_t *gid);
+
+/* --socket-group and --socket-mode (-1: not given) into *out; the group
+ * as listen_group_lookup finds it. Returns what it returns. */
 int listen_access_from(const char *group, int mode, const char *group_file,
 		       struct listen_access *out);
 

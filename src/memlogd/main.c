@@ -351,6 +351,24 @@ int main(int argc, char **argv)
 			diag_warn_err(r, "cannot read /etc/group");
 		return r == -ENOENT ? EXIT_USAGE : EXIT_RUNTIME;
 	}
+	/* The group the sockets are opened to reads everything: that is
+	 * what giving a group the query socket means (the uid filter of
+	 * views is for sockets opened to everyone). */
+	if (cfg.readers_group) {
+		gid_t g;
+		if ((r = listen_group_lookup(cfg.readers_group, "/etc/group",
+					     &g)) < 0) {
+			if (r == -ENOENT)
+				diag_usage("--readers-group: no such group in "
+					   "/etc/group: %s", cfg.readers_group);
+			else
+				diag_warn_err(r, "cannot read /etc/group");
+			return r == -ENOENT ? EXIT_USAGE : EXIT_RUNTIME;
+		}
+		cfg.readers_gid = g;
+	} else if (access.gid != (gid_t)-1) {
+		cfg.readers_gid = access.gid;
+	}
 
 	static struct handover ho;
 	char *ho_blob = NULL;

@@ -41,14 +41,6 @@ static int parse_mode(const char *val, void *field)
 	return 0;
 }
 
-/* --readers-group: a group's number. Not its name: memlogd is linked
- * statically, and glibc's getgrnam() would need its shared NSS modules at
- * run time. */
-static int parse_group(const char *val, void *field)
-{
-	return parse_u64(val, UINT32_MAX - 1, (uint64_t *)field);
-}
-
 static int parse_rate_limit(const char *val, void *base)
 {
 	struct memlogd_config *cfg = base;
@@ -140,10 +132,11 @@ static const struct opt rows[] = {
 	{ "view-readers", NULL, OPT_NUM, CFG(view_readers), .min = 1,
 	  .max = 4096, .arg = "N",
 	  .help = "query clients per container view at most [16]" },
-	{ "readers-group", NULL, OPT_FUNC, CFG(readers_gid),
-	  .parse = parse_group, .bad = ": not a group number", .arg = "GID",
-	  .help = "members of group GID read everything on the main\n"
-		  "query socket, as root does [none]" },
+	{ "readers-group", NULL, OPT_STR, CFG(readers_group), .min = 1,
+	  .arg = "GROUP",
+	  .help = "members of GROUP (a name in /etc/group or a\n"
+		  "number) read everything on the main query socket,\n"
+		  "as root does [--socket-group's, else none]" },
 	{ "fd-store", NULL, OPT_FLAG, CFG(fd_store),
 	  .help = "keep sources in the service manager's fd store\n"
 		  "(systemd FileDescriptorStoreMax=), so that they\n"

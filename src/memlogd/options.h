@@ -42,7 +42,9 @@ struct memlogd_config {
 	bool views;                 /* per-container and per-user views */
 	const char *view_dir;       /* containers' query sockets */
 	uint32_t view_readers;      /* query clients per container view */
-	uint64_t readers_gid;       /* --readers-group, or UINT64_MAX */
+	const char *readers_group;  /* --readers-group as written, or NULL */
+	uint64_t readers_gid;       /* its gid (main looks it up; by default
+				     * --socket-group's), or UINT64_MAX */
 	bool unlink_on_exit;        /* remove socket paths bound by a parent */
 	bool fd_store;              /* sources into the manager's fd store */
 	const char *fd_holder;      /* memlog-fdholder's path; NULL: found

@@ -882,27 +882,43 @@ static void test_uid_on_main_socket(void **state)
 	free(s);
 	mld_stop(&t->k.m);
 
-	/* A member of --readers-group reads everything, as root does. */
-	static const char *const args[] = { "--readers-group", "4242", NULL };
-	struct mld_opts o = { .args = args };
-	mld_start(&t->k.m, &o);
-	assert_int_equal(chmod(t->k.m.dir, 0711), 0);
-	assert_int_equal(chmod(t->k.m.query, 0666), 0);
-	fd = h_register_pipe(&t->k.m, "ku-root");
-	h_writef(fd, "root-line\n");
-	close(fd);
-	json_decref(h_wait_dump_msg(&t->k.m, "dump\n", "root-line"));
-	snprintf(out, sizeof(out), "%s/uid.out", t->k.m.dir);
-	h_write_file(out, "", 0666);
-	assert_int_equal(chmod(out, 0666), 0);
-	req[0] = "dump\n";
-	in_child(t, 2, req, file);
-	s = h_read_file(out, NULL);
-	if (!s || !strstr(s, "root-line"))
-		fail_msg("a member of --readers-group does not see root-line: %s",
-			 s ? s : "");
-	free(s);
-	mld_stop(&t->k.m);
+	/* A member of --readers-group reads everything, as root does; by
+	 * default the group the sockets are opened to (--socket-group) is
+	 * that group; a group may be named. */
+	static const struct {
+		const char *args[3];
+		int which;      /* in_child's: 2 has group 4242 */
+	} runs[] = {
+		{ { "--readers-group", "4242", NULL }, 2 },
+		{ { "--socket-group", "4242", NULL }, 2 },
+		{ { "--readers-group", "nogroup", NULL }, 1 },
+	};
+	for (size_t r = 0; r < sizeof(runs) / sizeof(runs[0]); r++) {
+		if (r == 2 && system("grep -q '^nogroup:x:65534:' /etc/group")) {
+			print_message("# no group nogroup of gid 65534 in "
+				      "/etc/group: a named group not tried\n");
+			continue;
+		}
+		struct mld_opts o = { .args = runs[r].args };
+		mld_start(&t->k.m, &o);
+		assert_int_equal(chmod(t->k.m.dir, 0711), 0);
+		assert_int_equal(chmod(t->k.m.query, 0666), 0);
+		fd = h_register_pipe(&t->k.m, "ku-root");
+		h_writef(fd, "root-line\n");
+		close(fd);
+		json_decref(h_wait_dump_msg(&t->k.m, "dump\n", "root-line"));
+		snprintf(out, sizeof(out), "%s/uid.out", t->k.m.dir);
+		h_write_file(out, "", 0666);
+		assert_int_equal(chmod(out, 0666), 0);
+		req[0] = "dump\n";
+		in_child(t, runs[r].which, req, file);
+		s = h_read_file(out, NULL);
+		if (!s || !strstr(s, "root-line"))
+			fail_msg("a member of %s %s does not see root-line: %s",
+				 runs[r].args[0], runs[r].args[1], s ? s : "");
+		free(s);
+		mld_stop(&t->k.m);
+	}
 }
 
 /* An OOM report as one group, from a stand-in for /dev/kmsg (any user):

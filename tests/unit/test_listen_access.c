@@ -1,5 +1,6 @@
 /* listen_access_from: --socket-group and --socket-mode into the group and
- * mode memlogd gives its sockets; the group looked up in a group file. */
+ * mode memlogd gives its sockets; the group looked up in a group file
+ * (listen_group_lookup, also --readers-group's). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -100,6 +101,23 @@ static void test_group_file_missing(void **state)
 	assert_int_equal(a.gid, 997);
 }
 
+/* The lookup alone (--readers-group uses it too). */
+static void test_group_lookup(void **state)
+{
+	gid_t g = 1;
+
+	assert_int_equal(listen_group_lookup("memlog", group_file, &g), 0);
+	assert_int_equal(g, 997);
+	assert_int_equal(listen_group_lookup("4000", group_file, &g), 0);
+	assert_int_equal(g, 4000);
+	g = 1;
+	assert_int_equal(listen_group_lookup("bob", group_file, &g), -ENOENT);
+	assert_int_equal(listen_group_lookup("", group_file, &g), -ENOENT);
+	assert_int_equal(listen_group_lookup("adm", "/nonexistent/memlog/group",
+					     &g), -ENOENT);
+	assert_int_equal(g, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -107,6 +125,7 @@ int main(void)
 		cmocka_unit_test(test_group_by_name),
 		cmocka_unit_test(test_group_by_number),
 		cmocka_unit_test(test_group_file_missing),
+		cmocka_unit_test(test_group_lookup),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

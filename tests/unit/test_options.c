@@ -748,8 +748,9 @@ static void test_error_names_option_not_value(void **state)
 }
 
 /* --socket-mode: octal, at most 0777, and the owner keeps rw (memlogd's own
- * --upgrade and --release connect as the owner). --socket-group is kept as
- * written: it is looked up when memlogd binds (listen_access_from). */
+ * --upgrade and --release connect as the owner). --socket-group and
+ * --readers-group are kept as written: they are looked up when memlogd
+ * starts (listen_group_lookup). */
 static void test_socket_access(void **state)
 {
 	static const struct { const char *in; int want; } ok[] = {
@@ -777,6 +778,17 @@ static void test_socket_access(void **state)
 	assert_string_equal(cfg.socket_group, "4242");
 	assert_int_equal(cfg.socket_mode, -1);
 	assert_usage(PARSE("--socket-group="), "--socket-group needs a value");
+	/* --readers-group likewise: as written, looked up by main (by
+	 * default --socket-group's). */
+	assert_run(PARSE("--socket-group", "adm"));
+	assert_null(cfg.readers_group);
+	assert_true(cfg.readers_gid == UINT64_MAX);
+	assert_run(PARSE("--readers-group", "memlog"));
+	assert_string_equal(cfg.readers_group, "memlog");
+	assert_true(cfg.readers_gid == UINT64_MAX);
+	assert_run(PARSE("--readers-group=4242"));
+	assert_string_equal(cfg.readers_group, "4242");
+	assert_usage(PARSE("--readers-group="), "--readers-group needs a value");
 }
 
 /* "-:x" once left getopt_long_only in the middle of the word, so that the
