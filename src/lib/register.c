@@ -164,12 +164,12 @@ int registrar_send_acked(struct registrar *r, const char *name,
 }
 
 int registrar_send_payload_acked(struct registrar *r, const void *payload,
-				 size_t len, int timeout_ms, char *why,
+				 size_t len, int fd, int timeout_ms, char *why,
 				 size_t why_cap)
 {
 	static const char ack_attr[] = "\0ack=1";
 	char buf[REG_DGRAM_MAX];
-	int ack[2];
+	int ack[2], fds[2], nfds = 0;
 
 	if (why && why_cap)
 		why[0] = '\0';
@@ -179,8 +179,11 @@ int registrar_send_payload_acked(struct registrar *r, const void *payload,
 	memcpy(buf + len, ack_attr, sizeof(ack_attr) - 1);
 	if (pipe2(ack, O_CLOEXEC) < 0)
 		return -errno;
+	if (fd >= 0)
+		fds[nfds++] = fd;
+	fds[nfds++] = ack[1];
 	int rc = send_with_fds(r->sock, &r->addr, r->addr_len, buf,
-			       len + sizeof(ack_attr) - 1, &ack[1], 1, 0);
+			       len + sizeof(ack_attr) - 1, fds, nfds, 0);
 	close(ack[1]);
 	if (rc == 0)
 		rc = read_answer(ack[0], timeout_ms, why, why_cap);

@@ -54,11 +54,11 @@ int registrar_send_acked(struct registrar *r, const char *name,
 			 size_t name_len, enum stream s, int fd, int copy_fd,
 			 int timeout_ms, char *why, size_t why_cap);
 
-/* A datagram without a source (payload as built, e.g. a container
- * registration, ctrmsg.h) with ack=1 appended and the answer pipe as its
- * one fd. Returns as registrar_send_acked. */
+/* A datagram as built (payload: a container registration, ctrmsg.h, or a
+ * kernel log relay's, relay=kernel) with ack=1 appended; its fds are fd
+ * (unless -1) and the answer pipe. Returns as registrar_send_acked. */
 int registrar_send_payload_acked(struct registrar *r, const void *payload,
-				 size_t len, int timeout_ms, char *why,
+				 size_t len, int fd, int timeout_ms, char *why,
 				 size_t why_cap);
 
 void registrar_close(struct registrar *r);

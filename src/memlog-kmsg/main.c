@@ -2,11 +2,14 @@
  * out as LinuxKit's (a "kmsg" service whose stderr init registers with
  * memlogd). Prints one line per record to stderr, "(SEQ) - TIME: MESSAGE",
  * as LinuxKit's kmsg does, but keeps its place across restarts like
- * memlogd --kmsg (no repeats, no holes) and reports gaps. */
+ * memlogd --kmsg (no repeats, no holes) and reports gaps. With --relay it
+ * hands the records to memlogd instead (relay.h), which attributes them
+ * to containers as its own --kmsg reader does. */
 #include "diag.h"
 #include "kmsg.h"
 #include "kmsgstate.h"
 #include "options.h"
+#include "relay.h"
 #include "timefmt.h"
 #include "util.h"
 
@@ -92,6 +95,11 @@ int main(int argc, char **argv)
 			  err == EPERM || err == EACCES
 				? " (reading the kernel log needs CAP_SYSLOG)" : "");
 		return EXIT_RUNTIME;
+	}
+	if (o.relay) {
+		r = relay_run(&o, fd, &waitmask);
+		close(fd);
+		return r;
 	}
 	kmsg_boot_id(st.boot_id);
 	if (o.state_dir[0]) {

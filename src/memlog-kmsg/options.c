@@ -10,6 +10,10 @@ static const struct opt rows[] = {
 	  .help = "the kernel log device [/dev/kmsg]" },
 	{ "state-dir", NULL, OPT_STR, KO(state_dir), .arg = "DIR",
 	  .help = "where the position is kept [/run/memlog]; \"\" for none" },
+	{ "relay", NULL, OPT_STR, KO(relay), .min = 1, .arg = "SOCKET",
+	  .help = "hand the records, as the kernel gives them, to\n"
+		  "memlogd at its registration SOCKET, which\n"
+		  "attributes them and keeps the place (as root)" },
 	{ "no-follow", NULL, OPT_FLAG, KO(no_follow),
 	  .help = "stop at the end of what the kernel holds" },
 	{ "priority", NULL, OPT_FLAG, KO(priority),
@@ -23,13 +27,15 @@ static const char usage_head[] =
 "Copies the kernel log to stderr, one line per record:\n"
 "  (SEQ) - TIME: MESSAGE\n"
 "keeping its place in STATE-DIR/memlog-kmsg.state across restarts.\n"
+"With --relay, hands the records to memlogd instead (source kmsg).\n"
 "\n";
 
 static const char usage_tail[] =
 "  --help, --version\n"
 "\n"
 "Exit status: 0 at the end (--no-follow) or on SIGTERM/SIGINT, 1 the kernel\n"
-"log cannot be read (no CAP_SYSLOG: not in containers), 2 usage error.\n";
+"log cannot be read (no CAP_SYSLOG: not in containers) or memlogd refused\n"
+"the relay, 2 usage error.\n";
 
 static const struct opt_table table = OPT_TABLE(rows, .dash = "--",
 						.help_col = 21,
@@ -49,9 +55,22 @@ enum opt_result memlog_kmsg_parse_args(int argc, char **argv,
 	enum opt_result r;
 
 	o->kmsg = "/dev/kmsg";
-	o->state_dir = "/run/memlog";
+	o->state_dir = NULL;
+	o->relay = NULL;
 	o->no_follow = false;
 	o->priority = false;
 	r = opt_parse_main(&table, argc, argv, o, &operand, err, errlen, out);
+	if (r != OPT_RUN)
+		return r;
+	if (o->relay && (o->state_dir || o->priority)) {
+		/* memlogd keeps the place of what it is handed, and the
+		 * records go as the kernel wrote them. */
+		snprintf(err, errlen, "--relay: %s does not apply (memlogd "
+			 "keeps the place and stores the records as they are)",
+			 o->state_dir ? "--state-dir" : "--priority");
+		return OPT_USAGE;
+	}
+	if (!o->state_dir)
+		o->state_dir = o->relay ? "" : "/run/memlog";
 	return r;
 }

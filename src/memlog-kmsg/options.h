@@ -10,7 +10,10 @@
 
 struct memlog_kmsg_opts {
 	const char *kmsg;       /* the kernel log device */
-	const char *state_dir;  /* where the position is kept; "" for none */
+	const char *state_dir;  /* where the position is kept; "" for none
+				 * (always with relay) */
+	const char *relay;      /* memlogd's registration socket to relay the
+				 * records to (relay.h), or NULL */
 	bool no_follow;         /* stop at the end of what the kernel holds */
 	bool priority;          /* prefix each line with <PRI> */
 };

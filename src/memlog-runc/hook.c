@@ -98,7 +98,7 @@ static int send_msg(const char *socket, const struct ctr_msg *m, char *why,
 	}
 	int r = registrar_open(&reg, socket);
 	if (r == 0) {
-		r = registrar_send_payload_acked(&reg, buf, (size_t)n, ANSWER_MS,
+		r = registrar_send_payload_acked(&reg, buf, (size_t)n, -1, ANSWER_MS,
 						 why, why_cap);
 		registrar_close(&reg);
 	}

@@ -1,4 +1,5 @@
 #include "ctrreg.h"
+#include "hostroot.h"
 #include "ctrcgroup.h"
 #include "fileio.h"
 #include "jsonenc.h"
@@ -70,18 +71,6 @@ static int proc_read_cgroup(int32_t pid, char *out, size_t cap)
 	memcpy(out, p, len);
 	out[len] = '\0';
 	return 0;
-}
-
-static uint64_t ns_inode(int32_t pid, const char *ns)
-{
-	char path[64];
-	struct stat st;
-
-	if (pid > 0)
-		snprintf(path, sizeof(path), "/proc/%" PRId32 "/ns/%s", pid, ns);
-	else
-		snprintf(path, sizeof(path), "/proc/self/ns/%s", ns);
-	return stat(path, &st) == 0 ? (uint64_t)st.st_ino : 0;
 }
 
 /* Is the process still the one registered (same start time)? */
@@ -295,20 +284,10 @@ int ctrreg_init(struct ctrreg *r, struct store *store, uint32_t max,
 	return 0;
 }
 
-/* Host root: uid 0 in memlogd's own user and pid namespaces (a root in a
- * container that could reach the socket is not). */
+/* Host root only (hostroot.h). */
 static const char *check_sender(const struct ucred *cred)
 {
-	if (!cred)
-		return "no credentials";
-	if (cred->uid != 0)
-		return "only root may register containers";
-	uint64_t u = ns_inode(cred->pid, "user"), p = ns_inode(cred->pid, "pid");
-	if (!u || !p)
-		return "the sender's namespaces cannot be checked";
-	if (u != ns_inode(0, "user") || p != ns_inode(0, "pid"))
-		return "the sender is not in the host's namespaces";
-	return NULL;
+	return host_root_why(cred, "only root may register containers");
 }
 
 /* What /proc says of the container's process must be what was sent. */

@@ -1,4 +1,5 @@
 #include "daemon.h"
+#include "hostroot.h"
 #include "listen.h"
 #include "view.h"
 #include "diag.h"
@@ -20,6 +21,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -239,6 +241,7 @@ static size_t stats_reply(void *arg, char **out)
 		.ctrs = &d->ctrs,
 		.now_ms = d->loop.now_ms,
 		.kmsg = d->kmsg != NULL,
+		.kmsg_relays = d->kmsg_relays,
 	};
 	v.kmsg_clock_known = kernlog_clock_offset(d->kmsg,
 						   &v.kmsg_clock_offset_us);
@@ -491,6 +494,40 @@ static void holder_lost(struct hold *h, int err)
 		     "holds everything again", (int)h->pid);
 }
 
+/* A kernel log relay (regsock.h): records only host root may vouch for
+ * (facility 0 is the kernel's word), and only while memlogd does not
+ * read the kernel log itself. */
+static const char *kernel_relay(void *arg, int fd, const struct ucred *cred)
+{
+	struct daemon *d = arg;
+	struct stat st;
+	const char *why = host_root_why(cred, "only root may relay the "
+					      "kernel log");
+
+	if (!why && d->cfg->kmsg)
+		why = "memlogd reads the kernel log itself (--kmsg)";
+	if (!why && (fstat(fd, &st) < 0 ||
+		     !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))))
+		why = "the fd is not a pipe or socket";
+	if (!why && (fcntl(fd, F_GETFL) & O_ACCMODE) == O_WRONLY)
+		why = "the fd is not open for reading";
+	if (why) {
+		close(fd);
+		return why;
+	}
+	if (!d->pw) {
+		d->pw = procwatch_open(&d->loop);
+		ctrreg_watch(&d->ctrs, d->pw);
+	}
+	struct kernlog *k = kernlog_relay(d->kmsg, &d->loop, &d->store, fd,
+					  d->cfg->state_dir, &d->ctrs);
+	if (!k)
+		return "out of memory";
+	d->kmsg = k;
+	d->kmsg_relays++;
+	return NULL;
+}
+
 int daemon_init(struct daemon *d, const struct memlogd_config *cfg,
 		int log_fd, int query_fd, unsigned sockets, struct hold *hold,
 		struct kept_fd *kept, int nkept, const struct handover *ho)
@@ -610,6 +647,8 @@ int daemon_init(struct daemon *d, const struct memlogd_config *cfg,
 			      &d->store)) < 0)
 		return r;
 	d->reg.ctrs = &d->ctrs;
+	d->reg.kernel_relay = kernel_relay;
+	d->reg.relay_arg = d;
 	if (cfg->views) {
 		/* Taken over from an earlier memlogd with the ring; else
 		 * sources from before this start are seen by their uid from

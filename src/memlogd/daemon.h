@@ -67,13 +67,15 @@ struct daemon {
 	uint64_t start_ms;
 	uint64_t next_tick_ms;   /* next housekeeping: timeouts, notices */
 	struct ctrreg ctrs;      /* the containers memlogd knows */
-	struct procwatch *pw;    /* their tasks (with --kmsg), or NULL */
+	struct procwatch *pw;    /* their tasks (with --kmsg or a relay), or
+				  * NULL */
 	struct uidsince since;   /* per source slot (reader.h), with --views */
 	/* Views' sockets an earlier memlogd had (kept or handed over),
 	 * until their containers take them back (view.h). */
 	struct kept_fd *views_held;
 	int nviews_held;
-	struct kernlog *kmsg;         /* --kmsg, or NULL */
+	struct kernlog *kmsg;         /* --kmsg or a relay's, or NULL */
+	uint64_t kmsg_relays;         /* kernel log relays taken */
 	struct syslog_listener *syslog; /* --syslog, or NULL */
 };
 

@@ -592,41 +592,18 @@ void kernlog_tick(struct kernlog *k)
 	}
 }
 
-struct kernlog *kernlog_open(struct loop *loop, struct store *store,
-			     const char *path, const char *state_dir,
+/* The reader of fd (taken): a device (/dev/kmsg) gives one record per
+ * read(); anything else a stream of records, each whole once its newline
+ * is there. NULL (fd closed) when out of memory or slots. */
+static struct kernlog *start(struct loop *loop, struct store *store, int fd,
+			     bool device, const char *state_dir,
 			     struct ctrreg *ctrs)
 {
 	struct kernlog *k = calloc(1, sizeof(*k));
-	struct stat st;
-	int fd;
 
-	if (!k)
+	if (!k) {
+		close(fd);
 		return NULL;
-	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		int err = errno;
-		const char *why = err == EPERM || err == EACCES
-			? " (reading the kernel log needs CAP_SYSLOG; in a "
-			  "container or user namespace it is not available)"
-			: "";
-		diag_warn("kernel log %s: %s%s; going on without it", path,
-			  strerror(err), why);
-		store_notice(store, false, "kernel log %s: %s%s; going on "
-			     "without it", path, strerror(err), why);
-		if (fd >= 0)
-			close(fd);
-		free(k);
-		return NULL;
-	}
-	if (S_ISFIFO(st.st_mode)) {
-		/* A FIFO standing in for the kernel: open it for writing too,
-		 * so that it never reads as ended, whether its writer comes
-		 * later or goes away and comes back. */
-		int rw = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-		if (rw >= 0) {
-			close(fd);
-			fd = rw;
-		}
 	}
 	k->loop = loop;
 	k->store = store;
@@ -635,7 +612,7 @@ struct kernlog *kernlog_open(struct loop *loop, struct store *store,
 	k->nf_all_netns = -1;
 	k->ev.fd = fd;
 	k->ev.cb = kernlog_event;
-	k->record_per_read = S_ISCHR(st.st_mode);
+	k->record_per_read = device;
 	k->buf = malloc(2 * KMSG_READ_MAX);
 	int slot = srctab_get(&store->srcs, "kmsg", 4, STREAM_KERNEL,
 			      store_oldest(store));
@@ -657,7 +634,67 @@ struct kernlog *kernlog_open(struct loop *loop, struct store *store,
 		load_state(k);
 	}
 	k->pollable = loop_watch(loop, &k->ev, EPOLLIN) == 0;
-	/* What the kernel holds already (boot messages from before us). */
+	/* What is there already (the kernel's: boot messages from before
+	 * us). */
+	kernlog_service(k);
+	return k;
+}
+
+struct kernlog *kernlog_open(struct loop *loop, struct store *store,
+			     const char *path, const char *state_dir,
+			     struct ctrreg *ctrs)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		int err = errno;
+		const char *why = err == EPERM || err == EACCES
+			? " (reading the kernel log needs CAP_SYSLOG; in a "
+			  "container or user namespace it is not available)"
+			: "";
+		diag_warn("kernel log %s: %s%s; going on without it", path,
+			  strerror(err), why);
+		store_notice(store, false, "kernel log %s: %s%s; going on "
+			     "without it", path, strerror(err), why);
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	if (S_ISFIFO(st.st_mode)) {
+		/* A FIFO standing in for the kernel: open it for writing too,
+		 * so that it never reads as ended, whether its writer comes
+		 * later or goes away and comes back. */
+		int rw = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		if (rw >= 0) {
+			close(fd);
+			fd = rw;
+		}
+	}
+	return start(loop, store, fd, S_ISCHR(st.st_mode), state_dir, ctrs);
+}
+
+struct kernlog *kernlog_relay(struct kernlog *k, struct loop *loop,
+			      struct store *store, int fd,
+			      const char *state_dir, struct ctrreg *ctrs)
+{
+	if (fd_set_nonblock(fd) < 0) {
+		close(fd);
+		return k;
+	}
+	if (!k)
+		return start(loop, store, fd, false, state_dir, ctrs);
+	/* The relay started again: its new stream goes on from where the
+	 * last one stopped (the seqs say what is new); a record the old
+	 * stream left half-written is dropped with it. */
+	if (k->pollable && !k->eof)
+		loop_unwatch(k->loop, &k->ev);
+	close(k->ev.fd);
+	k->ev.fd = fd;
+	k->eof = false;
+	k->len = 0;
+	k->waiting = false;
+	k->pollable = loop_watch(loop, &k->ev, EPOLLIN) == 0;
 	kernlog_service(k);
 	return k;
 }

@@ -26,6 +26,16 @@ struct kernlog *kernlog_open(struct loop *loop, struct store *store,
 			     const char *path, const char *state_dir,
 			     struct ctrreg *ctrs);
 
+/* A kernel log relay (memlog-kmsg --relay, docs/kernel.md): fd (taken)
+ * is the read end of a pipe or socket into which the relay writes the
+ * records as /dev/kmsg gives them, one per write(). With k NULL, starts a
+ * reader of it, as kernlog_open does (NULL: out of memory); else k reads
+ * fd from now on instead of its last relay's (which restarted), keeping
+ * its place, and is returned. */
+struct kernlog *kernlog_relay(struct kernlog *k, struct loop *loop,
+			      struct store *store, int fd,
+			      const char *state_dir, struct ctrreg *ctrs);
+
 /* Each second: an OOM report that has not ended within a second is
  * stored as it is (unattributed). */
 void kernlog_tick(struct kernlog *k);

@@ -148,6 +148,35 @@ static void container(struct regsock *rg, const struct reg_msg *m,
 		send_ack(ack_fd, why);
 }
 
+/* A kernel log relay (relay=kernel): exactly one fd, the stream of
+ * records; with ack=1 a second takes the answer. Refusals are counted
+ * and said as any source's. */
+static void relay(struct regsock *rg, const struct reg_msg *m,
+		  struct cmsg_info *ci)
+{
+	int ack_fd = m->ack && ci->nfds > 1 ? ci->fds[--ci->nfds] : -1;
+	const char *why = "this memlogd takes no kernel log relay";
+
+	if (ci->nfds != 1) {
+		why = "relay=kernel needs one file descriptor";
+		cmsg_close_fds(ci);
+	} else if (rg->kernel_relay) {
+		why = rg->kernel_relay(rg->relay_arg, ci->fds[0],
+				       ci->has_cred ? &ci->cred : NULL);
+	} else {
+		cmsg_close_fds(ci);
+	}
+	if (why) {
+		rg->c.refused++;
+		store_notice(rg->store, true, "kernel log relay refused: %s",
+			     why);
+	} else {
+		rg->c.accepted++;
+	}
+	if (ack_fd >= 0)
+		send_ack(ack_fd, why);
+}
+
 /* One registration datagram: the name (and attributes) and its fds.
  * Returns false when there was none to read. */
 static bool registration(struct regsock *rg)
@@ -167,6 +196,11 @@ static bool registration(struct regsock *rg)
 	reg_parse(buf, (size_t)n, &m);
 	if (reg_find(&m, "container")) {
 		container(rg, &m, &ci);
+		return true;
+	}
+	const struct reg_attr *ra = reg_find(&m, "relay");
+	if (ra && ra->val_len == 6 && !memcmp(ra->val, "kernel", 6)) {
+		relay(rg, &m, &ci);
 		return true;
 	}
 	if (flags & MSG_CTRUNC) {

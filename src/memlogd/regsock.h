@@ -28,6 +28,12 @@ struct regsock {
 	uint64_t *uid_since;     /* per slot: set to the next seq when a
 				  * registration changes the slot's uid
 				  * (reader.h), or NULL */
+	/* A kernel log relay (relay=kernel, docs/protocol.md): takes fd (a
+	 * pipe's or socket's read end) and returns NULL, or closes it and
+	 * says why not. NULL: relays are refused. */
+	const char *(*kernel_relay)(void *arg, int fd,
+				    const struct ucred *cred);
+	void *relay_arg;
 };
 
 /* Starts serving fd (SO_PASSCRED is turned on: the sender's pid and uid are

@@ -97,10 +97,13 @@ size_t stats_encode(const struct stats_view *v, char **out)
 		  (unsigned long long)v->sources->tees_broken,
 		  (unsigned long long)v->sources->keep_failed);
 	if (v->kmsg && v->kmsg_clock_known)
-		sb_printf(&b, "\"kmsg\":{\"clock_offset_us\":%lld},",
+		sb_printf(&b, "\"kmsg\":{\"clock_offset_us\":%lld,",
 			  (long long)v->kmsg_clock_offset_us);
 	else if (v->kmsg)
-		sb_printf(&b, "\"kmsg\":{\"clock_offset_us\":null},");
+		sb_printf(&b, "\"kmsg\":{\"clock_offset_us\":null,");
+	if (v->kmsg)
+		sb_printf(&b, "\"relays\":%llu},",
+			  (unsigned long long)v->kmsg_relays);
 	b.len += ctrreg_json(v->ctrs, b.p + b.len, v->now_ms);
 	sb_printf(&b, ",\"sources\":[");
 	for (uint32_t i = 0; i < t->nslots; i++) {

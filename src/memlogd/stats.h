@@ -33,7 +33,8 @@ struct stats_view {
 	uint32_t max_readers;
 	const struct ctrreg *ctrs;
 	uint64_t now_ms;
-	bool kmsg;               /* --kmsg: the kernel log is read */
+	bool kmsg;               /* the kernel log is read (--kmsg, relay) */
+	uint64_t kmsg_relays;    /* relays taken (memlog-kmsg --relay) */
 	bool kmsg_clock_known;
 	int64_t kmsg_clock_offset_us; /* kclock.h's estimate */
 };

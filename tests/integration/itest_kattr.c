@@ -93,6 +93,7 @@ struct ka {
 	char mounted[128];      /* a loop-mounted file system's, or "" */
 	char hung_timeout[16];  /* kernel.hung_task_timeout_secs before, or "" */
 	char hung_warnings[16]; /* kernel.hung_task_warnings before, or "" */
+	pid_t relay;            /* memlog-kmsg --relay, or 0 */
 };
 
 static void write_str(const char *path, const char *s)
@@ -122,6 +123,10 @@ static int ka_teardown(void **state)
 	if (t->reuser > 0) {
 		kill(t->reuser, SIGKILL);
 		waitpid(t->reuser, NULL, 0);
+	}
+	if (t->relay > 0) {
+		kill(t->relay, SIGKILL);
+		waitpid(t->relay, NULL, 0);
 	}
 	if (t->nf_rule[0]) {
 		snprintf(cmd, sizeof(cmd), "iptables -D %s 2>/dev/null", t->nf_rule);
@@ -1221,6 +1226,102 @@ static void test_hung_task(void **state)
 	mld_stop(&t->k.m);
 }
 
+/* memlog-kmsg --relay reading the real kernel log for a memlogd that
+ * does not (no --kmsg): a segfault in container A is attributed to A
+ * (name, id, cgroup, pid) and is in A's view, as with memlogd --kmsg;
+ * memlog-kmsg stopped and started again relays everything the kernel
+ * holds once more, and memlogd stores none of it twice. */
+static void start_relay(struct ka *t)
+{
+	char prog[256], err[256];
+
+	h_prog(prog, sizeof(prog), "memlog-kmsg");
+	snprintf(err, sizeof(err), "%s/relay.err", t->k.m.dir);
+	const char *const argv[] = { prog, "--relay", t->k.m.log, NULL };
+	t->relay = h_spawn(argv, err, false);
+}
+
+static void stop_relay(struct ka *t)
+{
+	kill(t->relay, SIGTERM);
+	int st = h_wait_pid(t->relay, WAIT_MS);
+	t->relay = 0;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		fail_msg("memlog-kmsg --relay: status 0x%x on SIGTERM", st);
+}
+
+static void test_relay_attributes(void **state)
+{
+	struct ka *t = *state;
+	char want[64], seg[1024], num[16];
+
+	prepare(t);
+	mld_start(&t->k.m, NULL);
+	start_relay(t);
+	kc_wait_clock(&t->k);
+	char script[256];
+	snprintf(script, sizeof(script), "cat /f1 >/dev/null; /bin/%s; "
+		 "echo kr-end", t->k.segv);
+	bundle(t, "a", script, 0);
+	t->k.run_a = kc_run(&t->k, "a", t->k.id_a, NULL);
+	json_t *a = ctr_stats(t, t->k.id_a);
+	char cg_a[1100];
+	snprintf(cg_a, sizeof(cg_a), "%s", h_jstr(a, "cgroup"));
+	json_decref(a);
+	close(kc_fifo_writer(&t->k, "a", "f1"));
+	snprintf(want, sizeof(want), "%s[", t->k.segv);
+	kc_kmsg_wait(&t->k, want, seg, sizeof(seg));
+	int pid = atoi(seg + strlen(want));
+	assert_int_equal(h_wait_pid(t->k.run_a, WAIT_MS), 0);
+	t->k.run_a = 0;
+	json_t *e = stored(t, seg);
+	expect_attr(e, "event", "segfault");
+	json_t *st = h_stats(&t->k.m);
+	json_int_t losses = h_jint(st, "containers.tasks.losses");
+	json_decref(st);
+	if (losses > 0 && !attr(e, "container")) {
+		print_message("# memlogd lost process events %lld times: the "
+			      "segfault's container not checked\n",
+			      (long long)losses);
+	} else {
+		expect_attr(e, "container", t->k.id_a);
+		expect_attr(e, "container_id", t->k.id_a);
+		expect_attr(e, "cgroup", cg_a);
+		snprintf(num, sizeof(num), "%d", pid);
+		expect_attr(e, "pid", num);
+		const char *const in_view[] = { seg, "kr-end", NULL };
+		check_view(t, t->k.id_a, in_view);
+	}
+	json_decref(e);
+
+	/* memlog-kmsg again: from the kernel's oldest record, all of it
+	 * known to memlogd but a new line. */
+	stop_relay(t);
+	start_relay(t);
+	char mark[96];
+	snprintf(mark, sizeof(mark), "memlog-test %d: relayed again",
+		 (int)getpid());
+	int kfd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+	assert_true(kfd >= 0);
+	h_writef(kfd, "<6>%s\n", mark);
+	close(kfd);
+	json_decref(stored(t, mark));
+	json_t *d = h_dump(&t->k.m, "dump source=kmsg\n");
+	size_t n = 0, i;
+	json_array_foreach(d, i, e)
+		n += !strcmp(h_jstr(e, "msg"), seg);
+	if (n != 1) {
+		h_print_entries(d);
+		fail_msg("the segfault's line stored %zu times", n);
+	}
+	json_t *sts = h_stats(&t->k.m);
+	assert_int_equal(h_jint(sts, "kmsg.relays"), 2);
+	json_decref(sts);
+	json_decref(d);
+	stop_relay(t);
+	mld_stop(&t->k.m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1235,6 +1336,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_burst_missed_in_views,
 						ka_setup, ka_teardown),
 		cmocka_unit_test_setup_teardown(test_hung_task, ka_setup,
+						ka_teardown),
+		cmocka_unit_test_setup_teardown(test_relay_attributes, ka_setup,
 						ka_teardown),
 	};
 	return h_run_group("kattr", tests, sizeof(tests) / sizeof(tests[0]),

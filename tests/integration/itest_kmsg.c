@@ -1185,6 +1185,127 @@ static void test_memlog_kmsg_exit_status(void **state)
 		fail_msg("memlog-kmsg on a missing log: want exit 1 naming it");
 }
 
+/* memlog-kmsg --relay: the records go to memlogd (not to stderr), which
+ * stores them as its own --kmsg reader would (source kmsg, the kernel's
+ * priority and dictionary, event attributes, a gap marker) and keeps the
+ * place: a second relay of the same records stores nothing. memlogd takes
+ * a relay from host root only, and not while it reads the kernel log
+ * itself; memlog-kmsg then exits 1 with memlogd's reason. */
+static void test_memlog_kmsg_relay(void **state)
+{
+	struct kx *fx = *state;
+	struct mld *m = &fx->m;
+	char *out, *err;
+
+	h_need_root("memlogd takes a kernel log relay from root only");
+	need_memlog_kmsg();
+	h_write_file(fx->fake,
+		     "6,1,1000,-;relay one\n"
+		     " SUBSYSTEM=pci\n"
+		     "6,2,1001,-;x[77]: segfault at 10 ip 000000000040161e sp "
+		     "00007ffc887c5470 error 6 in x[161e,401000+78000] likely on "
+		     "CPU 1 (core 1, socket 0)\n"
+		     "14,3,1002,-;x[78]: segfault at 10 ip 000000000040161e sp "
+		     "00007ffc887c5470 error 6 in x[161e,401000+78000] likely on "
+		     "CPU 1 (core 1, socket 0)\n"
+		     "6,6,1003,-;relay six\n", 0644);
+	static const char *const none[] = { NULL };
+	kx_start(fx, none);
+	const char *a[] = { "--kmsg", fx->fake, "--relay", m->log, "--no-follow",
+			    NULL };
+	int st = h_run_prog("memlog-kmsg", a, 3 * H_TIMEOUT_MS, &out, &err);
+	h_expect_exit(st, 0, "memlog-kmsg --relay", err);
+	assert_string_equal(out, "");
+	assert_string_equal(err, "");
+	free(out);
+	free(err);
+	json_t *d = h_wait_dump_msg(m, "dump source=kmsg\n", "relay six");
+	if (json_array_size(d) != 6) {
+		h_print_entries(d);
+		fail_msg("%zu kmsg entries, want a marker (seq 0), one, two "
+			 "segfaults, a marker (seq 4-5), six", json_array_size(d));
+	}
+	json_t *one = json_array_get(d, 1), *seg = json_array_get(d, 2);
+	json_t *forged = json_array_get(d, 3), *gap = json_array_get(d, 4);
+	assert_string_equal(msg_of(one), "relay one");
+	assert_string_equal(h_jstr(one, "stream"), "kernel");
+	assert_int_equal(h_jint(one, "priority"), 6);
+	assert_string_equal(h_jstr(json_object_get(one, "attrs"), "SUBSYSTEM"),
+			    "pci");
+	/* The kernel's segfault is an event; the same words at facility 1
+	 * (a process's) are not. */
+	json_t *at = json_object_get(seg, "attrs");
+	if (!at || strcmp(h_jstr(at, "event"), "segfault") ||
+	    strcmp(h_jstr(at, "pid"), "77")) {
+		h_print_entries(d);
+		fail_msg("the relayed segfault has no event=segfault pid=77");
+	}
+	assert_null(json_object_get(json_object_get(forged, "attrs"), "event"));
+	assert_true(is_marker(gap));
+	if (strncmp(msg_of(gap), "missed 2 kernel messages", 24))
+		fail_msg("the gap marker says \"%s\"", msg_of(gap));
+	json_decref(d);
+	/* Relayed again (memlog-kmsg restarted): nothing stored twice. */
+	append_file(fx->fake, "6,7,1004,-;relay seven\n");
+	st = h_run_prog("memlog-kmsg", a, 3 * H_TIMEOUT_MS, &out, &err);
+	h_expect_exit(st, 0, "memlog-kmsg --relay (again)", err);
+	free(out);
+	free(err);
+	d = h_wait_dump_msg(m, "dump source=kmsg\n", "relay seven");
+	if (json_array_size(d) != 7) {
+		h_print_entries(d);
+		fail_msg("%zu kmsg entries after a second relay, want 7",
+			 json_array_size(d));
+	}
+	json_decref(d);
+	json_t *sts = h_stats(m);
+	assert_int_equal(h_jint(sts, "kmsg.relays"), 2);
+	json_decref(sts);
+
+	/* Not root: refused, with memlogd's reason; nothing stored. */
+	assert_int_equal(chmod(m->dir, 0711), 0);
+	assert_int_equal(chmod(m->log, 0666), 0);
+	assert_int_equal(chmod(fx->fake, 0644), 0);
+	char kprog[512], kerrf[256];
+	copy_prog("memlog-kmsg", m->dir, kprog, sizeof(kprog));
+	snprintf(kerrf, sizeof(kerrf), "%s/relay.err", m->dir);
+	append_file(fx->fake, "6,8,1005,-;relay eight\n");
+	const char *kargv[] = { kprog, "--kmsg", fx->fake, "--relay", m->log,
+				"--no-follow", NULL };
+	pid_t pid = spawn_nobody(kargv, kerrf);
+	h_track_pid(pid);
+	int wst = h_wait_pid(pid, H_TIMEOUT_MS);
+	h_untrack_pid(pid);
+	char *kerr = h_read_file(kerrf, NULL);
+	if (!WIFEXITED(wst) || WEXITSTATUS(wst) != 1 || !kerr ||
+	    !strstr(kerr, "refused the relay: only root may relay the kernel log"))
+		fail_msg("memlog-kmsg --relay as uid 65534: status 0x%x, "
+			 "stderr: %s", wst, kerr ? kerr : "");
+	free(kerr);
+	h_barrier(m);
+	d = h_dump(m, "dump source=kmsg\n");
+	if (h_find_msg(d, "relay eight"))
+		fail_msg("a relay of uid 65534 was stored");
+	json_decref(d);
+	mld_stop_keep(m);
+
+	/* memlogd reading the kernel log itself takes no relay. */
+	kx_start(fx, fake_args);
+	st = h_run_prog("memlog-kmsg", a, 3 * H_TIMEOUT_MS, &out, &err);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 1 ||
+	    !strstr(err, "memlogd reads the kernel log itself (--kmsg)"))
+		fail_msg("memlog-kmsg --relay to memlogd --kmsg: status 0x%x, "
+			 "stderr: %s", st, err);
+	free(out);
+	free(err);
+	/* And --state-dir makes no sense with it. */
+	const char *bad[] = { "--relay", m->log, "--state-dir", fx->sdir, NULL };
+	st = h_run_prog("memlog-kmsg", bad, 3 * H_TIMEOUT_MS, &out, &err);
+	h_expect_exit(st, 2, "memlog-kmsg --relay --state-dir", err);
+	free(out);
+	free(err);
+}
+
 /* memlog-kmsg --no-follow: one line per record to stderr, the unique line
  * with the kernel's seq and time; a second run with the same state dir
  * prints nothing it printed before; --priority prefixes <PRI>. */
@@ -1395,6 +1516,7 @@ int main(void)
 		KX_TEST(test_kmsg_missing),
 		KX_TEST(test_kmsg_without_cap_syslog),
 		KX_TEST(test_memlog_kmsg_exit_status),
+		KX_TEST(test_memlog_kmsg_relay),
 		KX_TEST(test_memlog_kmsg),
 		KX_TEST(test_memlog_kmsg_follow_sigterm),
 		KX_TEST(test_memlog_kmsg_sigterm_while_printing),

@@ -66,6 +66,13 @@ static void test_options(void **state)
 	assert_string_equal(o.state_dir, "/s");
 	assert_true(o.no_follow);
 	assert_false(o.priority);
+	assert_null(o.relay);
+
+	/* --relay: memlogd keeps the place, so no state file. */
+	assert_run(PARSE("--relay", "/run/log.sock", "--no-follow"));
+	assert_string_equal(o.relay, "/run/log.sock");
+	assert_string_equal(o.state_dir, "");
+	assert_true(o.no_follow);
 }
 
 static void test_errors(void **state)
@@ -75,8 +82,18 @@ static void test_errors(void **state)
 	assert_usage(PARSE("--kmsg"), "--kmsg needs a value");
 	assert_usage(PARSE("--no-follow=1"), "--no-follow takes no value");
 	assert_usage(PARSE("--z"), "unknown option: --z");
+	assert_usage(PARSE("--relay="), "--relay needs a value");
+	assert_usage(PARSE("--relay", "/s", "--state-dir", "/d"),
+		     "--relay: --state-dir does not apply (memlogd keeps the "
+		     "place and stores the records as they are)");
+	assert_usage(PARSE("--state-dir=", "--relay=/s"),
+		     "--relay: --state-dir does not apply (memlogd keeps the "
+		     "place and stores the records as they are)");
+	assert_usage(PARSE("--relay", "/s", "--priority"),
+		     "--relay: --priority does not apply (memlogd keeps the "
+		     "place and stores the records as they are)");
 	/* An unambiguous start of a name is that option. */
-	assert_run(PARSE("-p", "--s", "/s"));
+	assert_run(PARSE("-p", "--st", "/s"));
 	assert_true(o.priority);
 	assert_string_equal(o.state_dir, "/s");
 }

@@ -1,7 +1,7 @@
 /* Capped exponential backoff: the first wait is min_ms, each following one
  * twice the last, up to max_ms, until a success resets it. Pure. */
-#ifndef MEMLOG_CLIENT_BACKOFF_H
-#define MEMLOG_CLIENT_BACKOFF_H
+#ifndef MEMLOG_BACKOFF_H
+#define MEMLOG_BACKOFF_H
 
 #include <stdint.h>
 
