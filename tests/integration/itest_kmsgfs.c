@@ -475,17 +475,6 @@ static void test_dmesg_in_container(void **state)
 	struct kf *t = *state;
 	char script[512], seg1[1024], path[256];
 
-	/* Under ASan this test once (1 run in about 20, in CI) waited 20 s
-	 * for the segfault record in the file memlog-runc's memlog-kmsgfs
-	 * serves, and it never came; not reproduced since, the cause not
-	 * known (the failure now prints what memlogd stored of it). The
-	 * plain run keeps it; test_dmesg_reads_view covers memlog-kmsgfs
-	 * under the sanitizer. */
-	if (h_sanitized()) {
-		print_message("# under a sanitizer: skipped (see the comment "
-			      "in itest_kmsgfs.c)\n");
-		skip();
-	}
 	need(t);
 	static const char *const args[] = { "--kmsg", NULL };
 	struct mld_opts o = { .args = args };
