@@ -664,8 +664,7 @@ int daemon_init(struct daemon *d, const struct memlogd_config *cfg,
 			keep_own(d, KEY_UID_SINCE, d->since.fd);
 		d->reg.uid_since = d->since.seq;
 		d->readers.uid_since = d->since.seq;
-	}
-	if (cfg->views) {
+		/* Each container's view. */
 		d->ctrs.added = view_added;
 		d->ctrs.removed = view_removed;
 		d->ctrs.hook_arg = d;
