@@ -1,4 +1,5 @@
-/* libFuzzer target: query_parse() on the input as one request line. When it
+/* libFuzzer target: query_parse() on the input as one request line (and
+ * query_legacy_binary() on it as a legacy client's first read). When it
  * is accepted, the request must be coherent, and writing it out again in
  * canonical form must parse to the same request (globs, cursor, last,
  * priority range and facility set included). When it is refused, the
@@ -89,6 +90,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* Any text may come back as a server's error: never past len. */
 	(void)query_error_refuses_cursor((const char *)data, size);
+	/* The first read of a legacy client: the binary upgrade is exactly
+	 * one byte 0-2 and QUERY_LEGACY_BINARY. */
+	if (query_legacy_binary((const char *)data, size))
+		CHECK(size == sizeof(QUERY_LEGACY_BINARY) && data[0] <= 2 &&
+		      data[size - 1] == '\n');
 	if (r != 0) {
 		CHECK(r == -EINVAL);
 		CHECK(err && *err);

@@ -25,6 +25,14 @@ bool query_legacy(unsigned char byte, struct query_req *req)
 	return true;
 }
 
+bool query_legacy_binary(const char *buf, size_t len)
+{
+	static const char tail[] = QUERY_LEGACY_BINARY;
+
+	return len == sizeof(tail) && (unsigned char)buf[0] <= 2 &&
+	       memcmp(buf + 1, tail, sizeof(tail) - 1) == 0;
+}
+
 bool query_text_start(unsigned char byte)
 {
 	return byte >= 'a' && byte <= 'z';

@@ -82,6 +82,22 @@ bool query_error_refuses_cursor(const char *msg, size_t len);
 /* Is this first byte a legacy request? Fills req if so. */
 bool query_legacy(unsigned char byte, struct query_req *req);
 
+/* memlog's clients that would send LinuxKit's byte (logread without a
+ * memlog option) ask for binary records behind it, in one write:
+ *
+ *     BYTE "memlog format=binary\n"
+ *
+ * LinuxKit's daemon reads the byte alone and answers in its JSON lines;
+ * memlogd, which reads what came with the byte, answers the same request
+ * in binary records (HELLO first). The client tells the two apart by the
+ * answer's first byte ('{' or not). */
+#define QUERY_LEGACY_BINARY "memlog format=binary\n"
+
+/* Does buf (len bytes: the legacy byte and what the same read brought
+ * with it) ask for binary records so? Anything else after the byte is
+ * ignored, as LinuxKit does. */
+bool query_legacy_binary(const char *buf, size_t len);
+
 /* Could this first byte begin a text request (a lowercase letter)? Anything
  * else is answered with an error at once. */
 bool query_text_start(unsigned char byte);

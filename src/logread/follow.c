@@ -81,6 +81,7 @@ int follow_reconnect(struct session *s, int err)
 			continue;
 		}
 		session_attach(s, fd);
+		session_expect(s, &req);
 		reconn_connected(&s->rc, now_mono_ms());
 		return -1;
 	}
@@ -90,7 +91,8 @@ void follow_check_back(struct session *s, bool got)
 {
 	if (!reconn_back(&s->rc, s->sock, got, now_mono_ms()))
 		return;
-	if (s->first->v2)
+	/* An upgraded legacy request resumed after its cursor. */
+	if (s->first->v2 || s->binary)
 		diag_warn("connected to %s", s->path);
 	else
 		diag_warn("connected to %s; entries stored while logread was not "

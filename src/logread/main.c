@@ -122,6 +122,9 @@ static void make_request(const struct logread_opts *o, const char *after,
 	req->grep_icase = o->grep_icase;
 	/* memlog's clients read memlog's binary records: no JSON to parse. */
 	req->binary = o->v2 && !o->stats;
+	/* Without a memlog option: LinuxKit's byte, and memlog's request
+	 * for binary records behind it, which LinuxKit's daemon ignores. */
+	req->upgrade = !o->v2 && !o->legacy_request && !o->stats;
 	if (o->stats)
 		req->mode = QUERY_STATS;
 	else if (o->dump_follow || (o->follow && start))
@@ -232,9 +235,10 @@ int main(int argc, char **argv)
 	/* For a person only: a pipe gets LinuxKit's UTC and no escapes. */
 	out.local = tty && !opts.utc;
 	out.color = tty && !opts.no_color && !want_no_color();
+	/* Binary records for LinuxKit's byte print as its JSON would. */
+	out.as_linuxkit = req.upgrade;
 	session_init(&sess, sock, sigfd, &out);
-	if (req.binary)
-		session_binary(&sess);
+	session_expect(&sess, &req);
 	if ((opts.follow || opts.dump_follow) && !opts.stats)
 		session_follow(&sess, opts.socket, &req);
 	if (!opts.after && have_file_cursor)

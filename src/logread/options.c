@@ -242,6 +242,10 @@ static const struct opt rows[] = {
 		  "bytes, drops, partial lines, first and last entry,\n"
 		  "open or ended; a table, -o json (an object per\n"
 		  "source), -o cat (each name once)" },
+	{ "legacy-request", NULL, OPT_FLAG, LR(legacy_request),
+	  .help = "without a memlog option: send LinuxKit's request\n"
+		  "byte alone, not asking memlogd for its binary\n"
+		  "records behind it (the same output, slower)" },
 	{ "stats", NULL, OPT_FLAG, LR(stats),
 	  .help = "print the daemon's counters: a summary on a\n"
 		  "terminal, else (and with -o json) one JSON object;\n"

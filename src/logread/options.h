@@ -50,6 +50,7 @@ struct logread_opts {
 	bool no_color;            /* --no-color */
 	bool pager;               /* --pager */
 	bool sources;             /* --sources */
+	bool legacy_request;      /* --legacy-request: LinuxKit's byte alone */
 	bool v2;                  /* an extension was asked for */
 };
 

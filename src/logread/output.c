@@ -110,12 +110,30 @@ static void put_text(struct output *o, struct reply_field f, bool semi)
 	const unsigned char *s = (const unsigned char *)f.ptr;
 	size_t i, run = 0;
 
-	if (!o->escape && !semi) {
+	if (!o->escape && !semi && !o->as_linuxkit) {
 		put(o, f.ptr, f.len);
 		return;
 	}
 	for (i = 0; i < f.len; i++) {
 		unsigned char c = s[i];
+		uint32_t cp;
+		size_t n;
+
+		if (o->as_linuxkit && c >= 0x80) {
+			n = utf8_decode(s + i, f.len - i, &cp);
+			if (n == 0) {
+				/* As Go's JSON encoder: each byte on its
+				 * own. */
+				put(o, f.ptr + run, i - run);
+				put(o, "\xef\xbf\xbd", 3);
+				run = i + 1;
+				continue;
+			}
+			if (!(o->escape && cp >= 0x80 && cp <= 0x9f)) {
+				i += n - 1; /* a character, kept whole */
+				continue;
+			}
+		}
 		bool c0 = (c < 0x20 && c != '\t') || c == 0x7f;
 		/* U+0080..U+009F: C1 controls such as CSI, in UTF-8 */
 		bool c1 = c == 0xc2 && i + 1 < f.len && s[i + 1] >= 0x80 &&
@@ -425,7 +443,8 @@ static int record_marker(struct output *o, const struct binstream *bs,
 		.msg = { text, strlen(text) },
 		.marker = true,
 	};
-	return format_entry(o, &e, NULL, 0, entry_color(o, -1, false, true));
+	return format_entry(o, &e, NULL, 0,
+			    entry_color(o, -1, false, !o->as_linuxkit));
 }
 
 int output_record(struct output *o, const struct binstream *bs,
@@ -475,9 +494,11 @@ int output_record(struct output *o, const struct binstream *bs,
 		.marker = r->flags & BINREC_NOTICE,
 	};
 	return format_entry(o, &e, NULL, 0,
-			    entry_color(o, r->priority,
-					it->stream == STREAM_STDERR,
-					r->flags & BINREC_NOTICE));
+			    o->as_linuxkit
+			    ? entry_color(o, -1, false, false)
+			    : entry_color(o, r->priority,
+					  it->stream == STREAM_STDERR,
+					  r->flags & BINREC_NOTICE));
 }
 
 int output_bytes(struct output *o, const char *s, size_t len)

@@ -65,6 +65,11 @@ struct output {
 	int fd;                 /* where output goes */
 	enum out_format format;
 	bool escape;            /* write control characters as \xNN */
+	bool as_linuxkit;       /* binary records printed exactly as their
+				 * LinuxKit JSON lines would be: each byte
+				 * of invalid UTF-8 as U+FFFD, no colour by
+				 * priority, stream or loss (the JSON says
+				 * none of them) */
 	bool chunked;           /* fd may block: write PIPE_BUF at a time */
 	char *buf;              /* bytes not yet written */
 	size_t len;             /* bytes in buf */

@@ -60,7 +60,12 @@ void request_resume(const struct request *first, const char *cursor,
 		    struct request *out)
 {
 	*out = *first;
-	if (!first->v2) {
+	if (!first->v2 && first->upgrade && cursor && *cursor) {
+		out->v2 = out->binary = true;
+		out->upgrade = false;
+		out->mode = QUERY_DUMP_FOLLOW;
+		out->after = cursor;
+	} else if (!first->v2) {
 		out->mode = QUERY_FOLLOW;
 	} else if (cursor && *cursor) {
 		out->mode = QUERY_DUMP_FOLLOW;
@@ -80,12 +85,16 @@ int request_build(const struct request *r, char *out, size_t cap)
 	if (!word)
 		return -EINVAL;
 	if (!r->v2) {
+		static const char tag[] = QUERY_LEGACY_BINARY;
+		size_t n = r->upgrade ? sizeof(tag) : 1;
 		if (params || r->mode == QUERY_STATS)
 			return -EINVAL;
-		if (cap < 1)
+		if (cap < n)
 			return -ENOSPC;
 		out[0] = (char)r->mode;
-		return 1;
+		if (r->upgrade)
+			memcpy(out + 1, tag, sizeof(tag) - 1);
+		return (int)n;
 	}
 	if (r->mode == QUERY_STATS && params)
 		return -EINVAL;

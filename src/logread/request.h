@@ -35,6 +35,10 @@ struct request {
 	bool grep_icase;
 	bool binary;        /* format=binary: memlog's binary records
 			     * (v2 only; not with stats) */
+	bool upgrade;       /* LinuxKit's byte with memlog's request for
+			     * binary records behind it (query.h
+			     * QUERY_LEGACY_BINARY; not v2, not stats): the
+			     * answer is either, told by its first byte */
 };
 
 
@@ -42,7 +46,10 @@ struct request {
  * memlog's with a cursor (that of the last entry printed): dump-follow
  * after it, with the same filters; memlog's without one yet: first again;
  * LinuxKit's, which has no cursor: follow (also after -F, whose dump
- * would print everything again). out->after points to cursor. */
+ * would print everything again), unless it was answered in binary
+ * records (an upgrade, which memlog's memlogd took), whose cursor it
+ * then resumes after as memlog's request does. out->after points to
+ * cursor. */
 void request_resume(const struct request *first, const char *cursor,
 		    struct request *out);
 

@@ -26,9 +26,23 @@ void session_init(struct session *s, int sock, int sigfd,
 	binstream_init(&s->bs);
 }
 
-void session_binary(struct session *s)
+void session_expect(struct session *s, const struct request *req)
 {
-	s->binary = true;
+	s->binary = req->binary;
+	s->detect = !req->v2 && req->upgrade;
+}
+
+/* An upgraded legacy request's answer: JSON lines start with '{' (an
+ * entry, or an error), binary records with HELLO's length. */
+static void detect(struct session *s)
+{
+	size_t avail;
+	const char *p = line_reader_data(&s->lr, &avail);
+
+	if (!avail)
+		return;
+	s->detect = false;
+	s->binary = p[0] != '{';
 }
 
 void session_pending(struct session *s)
@@ -322,6 +336,8 @@ int session_entries(struct session *s)
 		size_t len;
 		int r = 0;
 
+		if (s->detect)
+			detect(s);
 		if (s->binary)
 			code = take_records(s);
 		else

@@ -34,6 +34,8 @@ struct session {
 	char pending[CURSOR_TEXT_MAX + 1]; /* cursor of the last entry buffered */
 	size_t pending_len;       /* 0: none yet */
 	bool binary;              /* the answer is binary records (binrec.h) */
+	bool detect;              /* or JSON lines: its first byte will say
+				   * (an upgraded legacy request) */
 	struct binstream bs;      /* ... read with this */
 	bool pending_bin;         /* pending is (pending_inst, pending_seq),
 				   * written out as text only when needed
@@ -60,8 +62,12 @@ void session_init(struct session *s, int sock, int sigfd,
 		  const struct output *out);
 void session_free(struct session *s);
 
-/* The answer comes as binary records (the request had format=binary). */
-void session_binary(struct session *s);
+/* What the answer to req on the connection just made will be: binary
+ * records (format=binary), JSON lines, or, for LinuxKit's byte with
+ * memlog's request for binary records behind it, either: binary records
+ * from memlog's memlogd, JSON lines from LinuxKit's (the output is told
+ * to print both alike: output.h as_linuxkit). */
+void session_expect(struct session *s, const struct request *req);
 
 /* Brings pending up to date (the cursor of the last entry buffered). */
 void session_pending(struct session *s);

@@ -653,6 +653,8 @@ static void start(struct reader *r, const struct query_req *q)
 	}
 	r->fmt = q->binary ? FMT_BIN : q->export_fmt ? FMT_EXPORT
 	       : q->v2 ? FMT_V2 : FMT_LEGACY;
+	r->set->requests_legacy += r->fmt == FMT_LEGACY;
+	r->set->requests_binary += r->fmt == FMT_BIN;
 	if (r->fmt == FMT_BIN) {
 		char hello[BINREC_HELLO_LEN];
 		put(r, hello, binrec_hello(hello, st->instance));
@@ -737,7 +739,10 @@ static void read_request(struct reader *r)
 	struct query_req legacy;
 	if (query_legacy(first, &legacy)) {
 		/* LinuxKit reads exactly one byte; whatever follows is
-		 * ignored, as there. */
+		 * ignored, as there, but memlog's own request for binary
+		 * records (query.h), which comes in the same write. */
+		if (query_legacy_binary(r->req, r->req_len))
+			legacy.v2 = legacy.binary = true;
 		start(r, &legacy);
 		return;
 	}

@@ -104,6 +104,9 @@ struct readers {
 	uint32_t n;              /* query clients (the console not counted) */
 	uint64_t refused;        /* clients refused (too many, no memory) */
 	uint64_t requests_bad;   /* malformed or late requests */
+	uint64_t requests_legacy; /* LinuxKit's byte alone (JSON lines) */
+	uint64_t requests_binary; /* answered in binary records (binrec.h),
+				   * an upgraded LinuxKit byte included */
 	size_t stats_inflight;   /* bytes of stats replies not yet sent */
 	uint64_t seen_seq;       /* next_seq when waiting readers were woken */
 	uint64_t next_deadline_ms; /* earliest request deadline (or MAX) */

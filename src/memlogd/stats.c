@@ -78,10 +78,13 @@ size_t stats_encode(const struct stats_view *v, char **out)
 		  (unsigned long long)(m->next_seq - 1),
 		  (unsigned long long)m->max_entries, v->max_line_len);
 	sb_printf(&b, "\"readers\":{\"connected\":%u,\"max\":%u,\"refused\":%llu,"
-		  "\"bad_requests\":%llu},",
+		  "\"bad_requests\":%llu,\"legacy_requests\":%llu,"
+		  "\"binary_requests\":%llu},",
 		  v->readers->n, v->max_readers,
 		  (unsigned long long)v->readers->refused,
-		  (unsigned long long)v->readers->requests_bad);
+		  (unsigned long long)v->readers->requests_bad,
+		  (unsigned long long)v->readers->requests_legacy,
+		  (unsigned long long)v->readers->requests_binary);
 	sb_printf(&b, "\"registrations\":{\"sources_open\":%u,\"max_sources\":%u,"
 		  "\"accepted\":%llu,\"refused\":%llu,\"without_fd\":%llu,"
 		  "\"fds_lost\":%llu,\"names_truncated\":%llu,"

@@ -253,6 +253,12 @@ static void store_split(struct store *s, uint32_t slot, uint64_t time_ns,
 	} while (len > 0);
 }
 
+void store_line(struct store *s, uint32_t slot, uint64_t time_ns,
+		uint32_t flags, const char *msg, size_t len)
+{
+	store_split(s, slot, time_ns, flags, -1, -1, msg, len, NULL, 0);
+}
+
 void store_message(struct store *s, uint32_t slot, uint64_t time_ns,
 		   int priority, int facility, const char *msg, size_t len,
 		   const char *attrs, size_t attrs_len)

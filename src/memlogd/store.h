@@ -78,13 +78,11 @@ void store_source_skip(struct store *s, uint32_t rec, loff_t line_at,
 void store_source_move(struct store *s, uint32_t rec, loff_t in_at,
 		       loff_t line_at, loff_t tee_at);
 
-/* A line without priority or attributes (fd sources). */
-static inline void store_line(struct store *s, uint32_t slot,
-			      uint64_t time_ns, uint32_t flags,
-			      const char *msg, size_t len)
-{
-	store_entry(s, slot, time_ns, flags, -1, -1, msg, len, NULL, 0);
-}
+/* A line of memlogd's own without priority or attributes (the kernel
+ * log's gap marker), with flags: in parts of at most max_line_len, as
+ * store_message stores a message (--max-line-len may be as small as 8). */
+void store_line(struct store *s, uint32_t slot, uint64_t time_ns,
+		uint32_t flags, const char *msg, size_t len);
 
 /* A whole message (kernel record, syslog datagram) that may be longer than
  * max_line_len: stored in parts as a long line would be, never cut inside

@@ -122,6 +122,72 @@ static void test_dump_format(void **state)
 	mld_stop(&m);
 }
 
+/* memlog's logread without a memlog option sends LinuxKit's byte with
+ * memlog's request for binary records behind it (docs/protocol.md), which
+ * memlogd answers in binary records; it prints them exactly as it prints
+ * LinuxKit's JSON lines (--legacy-request: the byte alone): invalid UTF-8
+ * as U+FFFD, ';' in a name, control bytes, split long lines, a kernel
+ * log gap notice, a line without its newline (a NUL byte too, checked by
+ * hand: these outputs are compared as C strings). stats counts one
+ * request of each kind. */
+static void test_logread_upgrade_same_output(void **state)
+{
+	struct mld m = { 0 };
+	char path[256];
+	(void)state;
+
+	if (!h_prog_exists("logread"))
+		fail_msg("%s/logread is not built", h_build());
+	mld_init(&m);
+	snprintf(path, sizeof(path), "%s/fake", m.dir);
+	h_write_file(path, "6,0,1000,-;k zero\n6,3,2000,-;k three\n", 0644);
+	static const char *const args[] = { "--max-line-len", "64",
+					    "--kmsg=%D/fake", NULL };
+	struct mld_opts o = { .args = args };
+	mld_start(&m, &o);
+	int w = h_register_pipe(&m, "a;b\xff.out");
+	static const char input[] =
+		"hello\n"
+		"\xff\xfe x \xc3\n"
+		"ctl\x01\x1b[31m\x7f c1 \xc2\x85 ls\xe2\x80\xa8 \xe2\x82\xac\n"
+		"0123456789012345678901234567890123456789012345678901234567890123456789\n"
+		"tail";
+	h_write_all(w, input, sizeof(input) - 1);
+	close(w);
+	/* (Its name is not UTF-8: stats and dumps name it with U+FFFD.) */
+	json_decref(h_wait_dump_msg(&m, "dump\n", "tail"));
+	json_decref(h_wait_dump_msg(&m, "dump\n", "k three"));
+
+	const char *up[] = { "-socket", m.query, NULL };
+	const char *lk[] = { "-socket", m.query, "--legacy-request", NULL };
+	char *o1, *o2, *e1, *e2;
+	h_expect_exit(h_run_prog("logread", up, H_TIMEOUT_MS, &o1, &e1), 0,
+		      "logread", e1);
+	h_expect_exit(h_run_prog("logread", lk, H_TIMEOUT_MS, &o2, &e2), 0,
+		      "logread --legacy-request", e2);
+	if (strcmp(o1, o2))
+		fail_msg("logread printed\n%s\nbut with LinuxKit's JSON\n%s",
+			 o1, o2);
+	/* What LinuxKit's logread prints, in parts. */
+	static const char *const want[] = {
+		";a\\;b\xef\xbf\xbd.out;\xef\xbf\xbd\xef\xbf\xbd x \xef\xbf\xbd\n",
+		";kmsg;missed 2 kernel messages",
+		";a\\;b\xef\xbf\xbd.out;tail\n",
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		if (!strstr(o1, want[i]))
+			fail_msg("logread's output lacks \"%s\":\n%s", want[i], o1);
+	free(o1);
+	free(o2);
+	free(e1);
+	free(e2);
+	json_t *st = h_stats(&m);
+	assert_int_equal(h_jint(st, "readers.binary_requests"), 1);
+	assert_int_equal(h_jint(st, "readers.legacy_requests"), 1);
+	json_decref(st);
+	mld_stop(&m);
+}
+
 static void test_follow_mode1(void **state)
 {
 	struct mld m = { 0 };
@@ -509,6 +575,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_dump_format, h_teardown),
+		cmocka_unit_test_teardown(test_logread_upgrade_same_output,
+					  h_teardown),
 		cmocka_unit_test_teardown(test_follow_mode1, h_teardown),
 		cmocka_unit_test_teardown(test_dump_follow_mode2, h_teardown),
 		cmocka_unit_test_teardown(test_mode0_ignores_trailing_bytes,

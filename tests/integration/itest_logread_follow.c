@@ -182,9 +182,54 @@ static void test_v2_follower_rides_crashes(void **state)
 	mld_stop(&m);
 }
 
-/* LinuxKit's protocol (no memlog option) has no cursor: after each crash
- * logread only follows, so it prints no line twice (what memlogd stored
- * meanwhile is not printed, and logread says so). */
+/* No memlog option: LinuxKit's byte with memlog's request for binary
+ * records behind it, which memlogd takes: after each crash logread
+ * resumes after its cursor, so LinuxKit's text has every line once, in
+ * order, as memlog's protocol does. */
+static void test_upgraded_follower_rides_crashes(void **state)
+{
+	struct mld m = { 0 };
+	struct lr l;
+	int n, notices = 0;
+	char *out, *p;
+	(void)state;
+
+	need_logread();
+	n = crash_run(&m, &l, (const char *const[]){ "-F", NULL },
+		      "connected to");
+	expect_killed(&l, SIGTERM);
+	out = h_read_file(l.out, NULL);
+	char *lines = calloc(1, (size_t)n * 7 + 1), *q = lines;
+	assert_non_null(lines);
+	for (p = out; *p;) {
+		char *nl = strchr(p, '\n'), *semi = strchr(p, ';');
+
+		assert_non_null(nl);
+		*nl = '\0';
+		assert_non_null(semi);
+		if (!strncmp(semi, ";seq;", 5)) {
+			if (q + 7 > lines + (size_t)n * 7)
+				fail_msg("more lines than the %d written", n);
+			q += sprintf(q, "%.6s\n", semi + 5);
+		} else if (!strncmp(semi, ";memlogd;", 9)) {
+			notices += strstr(semi, "took over the ring") != NULL;
+		} else {
+			fail_msg("unexpected line: %s", p);
+		}
+		p = nl + 1;
+	}
+	h_expect_sequence(lines, n, "logread's output");
+	assert_int_equal(notices, CRASHES);
+	free(lines);
+	free(out);
+	expect_said(&l, "connected to");
+	mld_stop(&m);
+}
+
+/* LinuxKit's protocol alone (--legacy-request, as against LinuxKit's
+ * daemon) has no cursor: after each crash logread only follows, so it
+ * prints no line twice (what memlogd stored meanwhile is not printed, and
+ * logread says so). */
 static void test_legacy_follower_prints_nothing_twice(void **state)
 {
 	struct mld m = { 0 };
@@ -194,7 +239,8 @@ static void test_legacy_follower_prints_nothing_twice(void **state)
 	(void)state;
 
 	need_logread();
-	n = crash_run(&m, &l, (const char *const[]){ "-F", NULL },
+	n = crash_run(&m, &l, (const char *const[]){ "-F", "--legacy-request",
+						     NULL },
 		      "are not shown");
 	expect_killed(&l, SIGTERM);
 	out = h_read_file(l.out, NULL);
@@ -404,7 +450,8 @@ static void test_v2_resume_request(void **state)
 	fake_stop(&f);
 }
 
-/* LinuxKit's protocol: -F sends 2 (dump, then follow) first and 1 (follow)
+/* LinuxKit's daemon (a fake that reads one byte and answers JSON lines):
+ * -F sends 2 (dump, then follow) first and 1 (follow)
  * after a lost connection: a second dump would print everything again. */
 static void test_legacy_resume_request(void **state)
 {
@@ -419,12 +466,15 @@ static void test_legacy_resume_request(void **state)
 	need_logread();
 	fake_start(&f);
 	lr_start(&l, f.dir, f.path, (const char *const[]){ "-F", NULL });
+	/* The byte, and memlog's request for binary records behind it,
+	 * which a LinuxKit daemon does not read: it answers in JSON lines,
+	 * and logread reads those. */
 	c = fake_accept(&f, req, sizeof(req));
-	assert_int_equal(req[0], 2);
+	assert_memory_equal(req, "\2memlog format=binary\n", 22);
 	h_write_all(c, line, strlen(line));
 	close(c);
 	c = fake_accept(&f, req, sizeof(req));
-	assert_int_equal(req[0], 1);
+	assert_memory_equal(req, "\1memlog format=binary\n", 22);
 	h_write_all(c, line, strlen(line));
 	h_wait_file_count(l.out, ";app;a\n", 2, H_TIMEOUT_MS);
 	expect_killed(&l, SIGINT);
@@ -469,6 +519,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_v2_follower_rides_crashes, h_teardown),
+		cmocka_unit_test_teardown(test_upgraded_follower_rides_crashes,
+					  h_teardown),
 		cmocka_unit_test_teardown(test_legacy_follower_prints_nothing_twice,
 					  h_teardown),
 		cmocka_unit_test_teardown(test_stop_while_memlogd_is_down, h_teardown),

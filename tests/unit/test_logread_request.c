@@ -154,6 +154,31 @@ static void test_resume_legacy(void **state)
 	assert_memory_equal(built(&r), "\x01", 2);
 }
 
+/* LinuxKit's byte with memlog's request for binary records behind it;
+ * resumed as LinuxKit's (follow) until a binary answer gave a cursor,
+ * then after it as memlog's request. */
+static void test_upgrade(void **state)
+{
+	struct request first = { .mode = QUERY_DUMP, .upgrade = true };
+	struct request r;
+	char small[21];
+	(void)state;
+
+	assert_memory_equal(built(&first), "\0memlog format=binary\n", 23);
+	first.mode = QUERY_DUMP_FOLLOW;
+	assert_memory_equal(built(&first), "\2memlog format=binary\n", 23);
+	assert_int_equal(request_build(&first, small, sizeof(small)), -ENOSPC);
+	request_resume(&first, NULL, &r);
+	assert_memory_equal(built(&r), "\1memlog format=binary\n", 23);
+	request_resume(&first, cur, &r);
+	assert_false(r.upgrade);
+	assert_string_equal(built(&r), "dump-follow after=m1-0123456789abcdef-"
+			    "000000000000002a format=binary\n");
+	/* Stats has no such form. */
+	first.mode = QUERY_STATS;
+	assert_int_equal(request_build(&first, small, sizeof(small)), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -162,6 +187,7 @@ int main(void)
 		cmocka_unit_test(test_resume_after_cursor),
 		cmocka_unit_test(test_resume_without_cursor),
 		cmocka_unit_test(test_resume_legacy),
+		cmocka_unit_test(test_upgrade),
 	};
 
 	return cmocka_run_group_tests_name("logread_request", tests, NULL, NULL);

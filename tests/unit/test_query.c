@@ -78,6 +78,31 @@ static void test_legacy(void **state)
 	assert_int_equal(req.nglobs, 0x11111111);
 }
 
+/* memlog's binary records behind LinuxKit's byte: exactly the byte and
+ * the tag, as one read brings them. */
+static void test_legacy_binary(void **state)
+{
+	static const char t[] = QUERY_LEGACY_BINARY;
+	char b[64];
+
+	for (int byte = 0; byte <= 2; byte++) {
+		b[0] = (char)byte;
+		memcpy(b + 1, t, sizeof(t) - 1);
+		assert_true(query_legacy_binary(b, sizeof(t)));
+		/* The byte alone, a cut tag (a read that split the write),
+		 * more after it: LinuxKit's request. */
+		assert_false(query_legacy_binary(b, 1));
+		assert_false(query_legacy_binary(b, sizeof(t) - 1));
+		b[sizeof(t)] = 'x';
+		assert_false(query_legacy_binary(b, sizeof(t) + 1));
+	}
+	b[0] = 3;
+	assert_false(query_legacy_binary(b, sizeof(t)));
+	b[0] = 0;
+	b[15] ^= 0x20; /* "memlog format=Binary" */
+	assert_false(query_legacy_binary(b, sizeof(t)));
+}
+
 static void test_text_start(void **state)
 {
 	for (int c = 0; c < 256; c++)
@@ -610,6 +635,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_facility),
 		cmocka_unit_test(test_legacy),
+		cmocka_unit_test(test_legacy_binary),
 		cmocka_unit_test(test_text_start),
 		cmocka_unit_test(test_modes),
 		cmocka_unit_test(test_params),
