@@ -6,7 +6,10 @@
 #            answer into nothing (the baseline of every ratio)
 #   rawbin   the same with "dump format=binary" (memlogd's binary records)
 #   raw0     the same with LinuxKit's byte 0
-#   logread          `logread > FILE` (LinuxKit's protocol, its output)
+#   logread          `logread > FILE` (LinuxKit's byte with memlog's
+#                    request for binary records behind it: its output)
+#   logread-lk       `logread --legacy-request > FILE` (LinuxKit's byte
+#                    alone: its JSON lines parsed, the same output)
 #   logread-legacy   `logread -source '*' > FILE` (the same output from
 #                    binary records: any memlog option asks for them)
 #   logread-short    `logread -o short > FILE`
@@ -67,10 +70,11 @@ for rep in $(seq "$REPS"); do
 	echo "$rep rawbin $t $b" >>"$res"
 	read -r t b < <("$B/bench/rawdump" "$Q" 0)
 	echo "$rep raw0 $t $b" >>"$res"
-	for o in "" legacy short json; do
+	for o in "" lk legacy short json; do
 		name=logread${o:+-$o}
 		args=()
 		case $o in
+		lk) args=(--legacy-request) ;;
 		legacy) args=(-source '*') ;; # any memlog option: binary records
 		?*) args=(-o "$o") ;;
 		esac
@@ -106,7 +110,8 @@ END {
 	desc["raw"] = "raw client: `dump`, v2 JSON into nothing"
 	desc["rawbin"] = "raw client: `dump format=binary` into nothing"
 	desc["raw0"] = "raw client: LinuxKit byte 0 into nothing"
-	desc["logread"] = "`logread > FILE` (LinuxKit protocol)"
+	desc["logread"] = "`logread > FILE` (LinuxKit byte, binary records behind it)"
+	desc["logread-lk"] = "`logread --legacy-request > FILE` (LinuxKit byte alone, JSON lines)"
 	desc["logread-legacy"] = "`logread -source \"*\" > FILE` (same output, binary records)"
 	desc["logread-short"] = "`logread -o short > FILE` (binary records)"
 	desc["logread-json"] = "`logread -o json > FILE` (binary records)"

@@ -103,6 +103,23 @@ static void put_hex(struct output *o, unsigned char c)
 	put(o, e, 4);
 }
 
+/* Is s[0..len) valid UTF-8 (ASCII checked a byte at a time, fast)? */
+static bool utf8_valid(const unsigned char *s, size_t len)
+{
+	for (size_t i = 0; i < len;) {
+		uint32_t cp;
+		size_t n;
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if (!(n = utf8_decode(s + i, len - i, &cp)))
+			return false;
+		i += n;
+	}
+	return true;
+}
+
 /* Writes a field, escaped for a terminal if asked, and with ';' as "\;"
  * if semi is set. Needs 4 bytes of room per input byte. */
 static void put_text(struct output *o, struct reply_field f, bool semi)
@@ -110,7 +127,8 @@ static void put_text(struct output *o, struct reply_field f, bool semi)
 	const unsigned char *s = (const unsigned char *)f.ptr;
 	size_t i, run = 0;
 
-	if (!o->escape && !semi && !o->as_linuxkit) {
+	if (!o->escape && !semi &&
+	    (!o->as_linuxkit || utf8_valid(s, f.len))) {
 		put(o, f.ptr, f.len);
 		return;
 	}
