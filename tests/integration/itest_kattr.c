@@ -297,6 +297,21 @@ static void expect_attr(json_t *e, const char *key, const char *want)
 			 v ? v : "(none)", want);
 }
 
+/* e is kernel event event of container id (its name is its id, as
+ * memlog-runc names it), in cgroup, about pid. */
+static void expect_ctr_event(json_t *e, const char *event, const char *id,
+			     const char *cgroup, int pid)
+{
+	char num[16];
+
+	snprintf(num, sizeof(num), "%d", pid);
+	expect_attr(e, "event", event);
+	expect_attr(e, "container", id);
+	expect_attr(e, "container_id", id);
+	expect_attr(e, "cgroup", cgroup);
+	expect_attr(e, "pid", num);
+}
+
 /* CLOCK_BOOTTIME - CLOCK_MONOTONIC now (time suspended), in us. */
 static int64_t boot_minus_mono_us(void)
 {
@@ -557,12 +572,8 @@ static void test_container_events(void **state)
 	expect_attr(e, "pid", want);
 	json_decref(e);
 	e = stored(t, oom);
-	expect_attr(e, "event", "oom");
-	expect_attr(e, "container", t->k.id_a);
-	expect_attr(e, "container_id", t->k.id_a);
-	expect_attr(e, "cgroup", cg_a);
+	expect_ctr_event(e, "oom", t->k.id_a, cg_a, victim);
 	snprintf(want, sizeof(want), "%d", victim);
-	expect_attr(e, "pid", want);
 	json_decref(e);
 	e = stored(t, killed);
 	expect_attr(e, "event", "oom");
@@ -588,11 +599,7 @@ static void test_container_events(void **state)
 			print_message("# containers: %.2000s\n", d ? d : "?");
 			free(d);
 		}
-		expect_attr(e, "container", t->k.id_a);
-		expect_attr(e, "container_id", t->k.id_a);
-		expect_attr(e, "cgroup", cg_a);
-		snprintf(want, sizeof(want), "%d", pid1);
-		expect_attr(e, "pid", want);
+		expect_ctr_event(e, "segfault", t->k.id_a, cg_a, pid1);
 	}
 	json_decref(st1);
 	json_decref(e);
@@ -1144,7 +1151,7 @@ static void test_burst_missed_in_views(void **state)
 static void test_hung_task(void **state)
 {
 	struct ka *t = *state;
-	char line[1024], want[96], num[16];
+	char line[1024], want[96];
 
 	prepare(t);
 	if (access("/proc/sys/kernel/hung_task_timeout_secs", W_OK) ||
@@ -1214,12 +1221,7 @@ static void test_hung_task(void **state)
 	t->k.run_a = 0;
 
 	json_t *e = stored(t, line);
-	expect_attr(e, "event", "hung");
-	expect_attr(e, "container", t->k.id_a);
-	expect_attr(e, "container_id", t->k.id_a);
-	expect_attr(e, "cgroup", cg_a);
-	snprintf(num, sizeof(num), "%d", tid);
-	expect_attr(e, "pid", num);
+	expect_ctr_event(e, "hung", t->k.id_a, cg_a, tid);
 	json_decref(e);
 	const char *const in_view[] = { line, "kh-end", NULL };
 	check_view(t, t->k.id_a, in_view);
@@ -1253,7 +1255,7 @@ static void stop_relay(struct ka *t)
 static void test_relay_attributes(void **state)
 {
 	struct ka *t = *state;
-	char want[64], seg[1024], num[16];
+	char want[64], seg[1024];
 
 	prepare(t);
 	mld_start(&t->k.m, NULL);
@@ -1284,11 +1286,7 @@ static void test_relay_attributes(void **state)
 			      "segfault's container not checked\n",
 			      (long long)losses);
 	} else {
-		expect_attr(e, "container", t->k.id_a);
-		expect_attr(e, "container_id", t->k.id_a);
-		expect_attr(e, "cgroup", cg_a);
-		snprintf(num, sizeof(num), "%d", pid);
-		expect_attr(e, "pid", num);
+		expect_ctr_event(e, "segfault", t->k.id_a, cg_a, pid);
 		const char *const in_view[] = { seg, "kr-end", NULL };
 		check_view(t, t->k.id_a, in_view);
 	}

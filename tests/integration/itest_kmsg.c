@@ -778,6 +778,39 @@ static void test_fake_long_record_split(void **state)
 	json_decref(a);
 }
 
+/* A gap marker longer than --max-line-len (it once aborted memlogd on an
+ * assertion): stored in parts, flagged as a marker, and memlogd goes on. */
+static void test_fake_gap_marker_split(void **state)
+{
+	struct kx *fx = *state;
+	struct mld *m = &fx->m;
+
+	h_write_file(fx->fake, "6,0,1000,-;g zero\n6,5,2000,-;g five\n", 0644);
+	const char *args[] = { "--kmsg=%D/fake", "--state-dir", "%D/state",
+			       "--max-line-len", "16", NULL };
+	kx_start(fx, args);
+	json_t *a = h_wait_dump_msg(m, "dump source=kmsg\n", "g five");
+	char text[256] = "";
+	size_t i, parts = 0;
+	json_t *e;
+	json_array_foreach(a, i, e) {
+		if (!is_marker(e))
+			continue;
+		parts++;
+		strncat(text, msg_of(e), sizeof(text) - strlen(text) - 1);
+		if (strlen(msg_of(e)) > 16)
+			fail_msg("a marker part of %zu bytes", strlen(msg_of(e)));
+	}
+	if (parts < 2 || strcmp(text, "missed 4 kernel messages (seq 1-4 "
+			       "overwritten before memlogd read them)")) {
+		h_print_entries(a);
+		fail_msg("the gap marker in %zu parts: \"%s\"", parts, text);
+	}
+	json_decref(a);
+	/* Alive and serving. */
+	json_decref(h_stats(m));
+}
+
 /* A state dir that cannot be used (a file is in the way): memlogd reads
  * the kernel log anyway and says, once, that it cannot keep its place. */
 static void test_fake_state_dir_unusable(void **state)
@@ -1510,6 +1543,7 @@ int main(void)
 		KX_TEST(test_fake_priority_and_malformed),
 		KX_TEST(test_fake_state_file),
 		KX_TEST(test_fake_long_record_split),
+		KX_TEST(test_fake_gap_marker_split),
 		KX_TEST(test_fake_state_dir_unusable),
 		KX_TEST(test_fake_fifo_writer_comes_later),
 		KX_TEST(test_fake_fifo_stream_and_end),
