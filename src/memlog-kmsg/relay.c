@@ -1,7 +1,7 @@
 #include "relay.h"
 #include "backoff.h"
 #include "diag.h"
-#include "fileio.h"
+#include "util.h"
 #include "kmsg.h"
 #include "register.h"
 
@@ -15,6 +15,33 @@
 #define ANSWER_MS 5000
 
 enum { GO_ON = -1, EXIT_OK = 0, EXIT_FAIL = 1 };
+
+/* Writes one record to the relay pipe (non-blocking), waiting for room
+ * but not past a stop signal, so that a memlogd that does not read (a
+ * stopped one) cannot hold memlog-kmsg against SIGTERM. Returns 0,
+ * -EINTR on a stop signal, or write()'s negative errno (-EPIPE: memlogd
+ * went away). */
+static int write_record(int wfd, const char *buf, size_t len,
+			const sigset_t *waitmask)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t w = write(wfd, buf + done, len - done);
+		if (w > 0) {
+			done += (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno != EAGAIN)
+			return -errno;
+		struct pollfd p = { .fd = wfd, .events = POLLOUT };
+		if (ppoll(&p, 1, NULL, waitmask) < 0 && errno == EINTR)
+			return -EINTR;
+	}
+	return 0;
+}
 
 /* Waits ms, or until a stop signal: returns false on the latter. */
 static bool pause_ms(uint32_t ms, const sigset_t *waitmask)
@@ -52,7 +79,7 @@ static int connect_relay(const char *socket, int *wfd, const sigset_t *waitmask)
 							 sizeof(why));
 		registrar_close(&reg);
 		close(p[0]);
-		if (r == 0) {
+		if (r == 0 && (r = fd_set_nonblock(p[1])) == 0) {
 			if (said)
 				diag_warn("relaying to %s again", socket);
 			*wfd = p[1];
@@ -125,8 +152,10 @@ int relay_run(const struct memlog_kmsg_opts *o, int kfd,
 			break;
 		/* One record per write: up to PIPE_BUF, memlogd never sees
 		 * half of one. */
-		r = fd_write_all(wfd, buf, (size_t)n);
-		if (r == -EPIPE) {
+		r = write_record(wfd, buf, (size_t)n, waitmask);
+		if (r == -EINTR) {
+			break; /* SIGTERM or SIGINT */
+		} else if (r == -EPIPE) {
 			close(wfd);
 			wfd = -1; /* memlogd went away: again from the start */
 		} else if (r < 0) {

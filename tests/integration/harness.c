@@ -1570,6 +1570,17 @@ json_t *h_find_notice(const struct mld *m, const char *w1, const char *w2)
 	return found;
 }
 
+long h_syscall_of(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+	char *s = h_read_file(path, NULL);
+	/* "running" while it runs: no number. */
+	long nr = s && s[0] >= '0' && s[0] <= '9' ? strtol(s, NULL, 10) : -1;
+	free(s);
+	return nr;
+}
+
 void h_wait_sig_blocked(pid_t pid, int sig, const char *what)
 {
 	uint64_t deadline = h_now_ms() + H_TIMEOUT_MS;

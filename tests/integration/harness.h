@@ -280,6 +280,11 @@ json_t *h_wait_dump_msg(const struct mld *m, const char *req, const char *msg);
 /* memlogd's first notice (source memlogd) that holds w1 and w2 (w2 may be
  * NULL), a new reference; NULL (after printing them all) if none does. */
 json_t *h_find_notice(const struct mld *m, const char *w1, const char *w2);
+/* The system call process pid sleeps in now (/proc/PID/syscall: x86-64
+ * numbers, 0 read, 1 write, 7 poll, 271 ppoll...), or -1 while it runs
+ * or when that cannot be read. */
+long h_syscall_of(pid_t pid);
+
 /* Waits until process pid blocks sig (a program that takes it from a
  * signalfd from then on: sent earlier, it would simply kill it). */
 void h_wait_sig_blocked(pid_t pid, int sig, const char *what);

@@ -729,12 +729,8 @@ static void write_lines(int fd, int from, int n)
  * ppoll, recvfrom, epoll_wait): logread waiting for memlogd's answer. */
 static bool waits_for_input(pid_t pid)
 {
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
-	char *s = h_read_file(path, NULL);
-	/* "running" while it runs: no number. */
-	long nr = s && s[0] >= '0' && s[0] <= '9' ? strtol(s, NULL, 10) : -1;
-	free(s);
+	long nr = h_syscall_of(pid);
+
 	return nr == 0 || nr == 7 || nr == 271 || nr == 45 || nr == 232;
 }
 

@@ -1339,6 +1339,96 @@ static void test_memlog_kmsg_relay(void **state)
 	free(err);
 }
 
+/* A memlogd that does not read (stopped) cannot hold memlog-kmsg --relay
+ * against SIGTERM. memlog-kmsg reads a FIFO the test writes: the first
+ * records go through (the relay is taken); then memlogd is stopped and a
+ * child writes 200,000 more, until the relay pipe and the FIFO are full
+ * (the child sleeps in write, memlog-kmsg in ppoll waiting for room).
+ * SIGTERM: memlog-kmsg exits 0 at once; memlogd, going on, has what was
+ * relayed, in order, and not all of it. */
+static void test_memlog_kmsg_relay_stops_when_full(void **state)
+{
+	struct kx *fx = *state;
+	struct mld *m = &fx->m;
+	char prog[256], errf[256], first[128];
+	enum { RECORDS = 200000 };
+
+	h_need_root("memlogd takes a kernel log relay from root only");
+	need_memlog_kmsg();
+	assert_int_equal(mkfifo(fx->fake, 0600), 0);
+	/* Held open for writing: memlog-kmsg never reads an end of it. */
+	int fifo = open(fx->fake, O_RDWR | O_CLOEXEC);
+	assert_true(fifo >= 0);
+	static const char *const big[] = { "--buffer-size", "64M", NULL };
+	kx_start(fx, big);
+	h_prog(prog, sizeof(prog), "memlog-kmsg");
+	snprintf(errf, sizeof(errf), "%s/relay.err", m->dir);
+	const char *const argv[] = { prog, "--kmsg", fx->fake, "--relay", m->log,
+				     NULL };
+	pid_t pid = h_spawn(argv, errf, true);
+	h_track_pid(pid);
+	for (int i = 0; i < 10; i++)
+		h_writef(fifo, "6,%d,%d,-;full %06d %0100d\n", i, 1000 + i, i, 0);
+	snprintf(first, sizeof(first), "full %06d %0100d", 9, 0);
+	json_decref(h_wait_dump_msg(m, "dump source=kmsg\n", first));
+	h_freeze(m->pid);
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		char line[160];
+		for (int i = 10; i < RECORDS; i++) {
+			int n = snprintf(line, sizeof(line),
+					 "6,%d,%d,-;full %06d %0100d\n", i,
+					 1000 + i, i, 0);
+			if (write(fifo, line, (size_t)n) != n)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	h_track_pid(child);
+	/* Both asleep: the child in write (the FIFO full), memlog-kmsg in
+	 * ppoll (the relay pipe full: with data in the FIFO it waits for
+	 * nothing else). */
+	uint64_t end = h_now_ms() + H_TIMEOUT_MS;
+	while (!(h_syscall_of(child) == 1 && h_syscall_of(pid) == 271)) {
+		if (h_now_ms() > end)
+			fail_msg("memlog-kmsg never waited for room in the relay "
+				 "pipe (in syscall %ld; the writer in %ld)",
+				 h_syscall_of(pid), h_syscall_of(child));
+		h_sleep_ms(5);
+	}
+	kill(pid, SIGTERM);
+	int st = h_wait_pid(pid, H_TIMEOUT_MS);
+	h_untrack_pid(pid);
+	kill(child, SIGKILL);
+	h_wait_pid(child, H_TIMEOUT_MS);
+	h_untrack_pid(child);
+	close(fifo);
+	h_thaw(m->pid);
+	h_expect_exit(st, 0, "memlog-kmsg --relay on SIGTERM, memlogd stopped",
+		      NULL);
+	h_barrier(m);
+	json_t *a = h_dump(m, "dump source=kmsg\n");
+	size_t i;
+	json_t *e;
+	int prev = -1;
+	json_array_foreach(a, i, e) {
+		const char *msg = msg_of(e);
+		if (strncmp(msg, "full ", 5))
+			continue;
+		int v = atoi(msg + 5);
+		if (v != prev + 1)
+			fail_msg("record %d after %d", v, prev);
+		prev = v;
+	}
+	if (prev < 9 || prev >= RECORDS - 1)
+		fail_msg("%d records relayed, want from 10 to fewer than %d",
+			 prev + 1, RECORDS);
+	print_message("# %d of %d records relayed before SIGTERM\n", prev + 1,
+		      RECORDS);
+	json_decref(a);
+}
+
 /* memlog-kmsg --no-follow: one line per record to stderr, the unique line
  * with the kernel's seq and time; a second run with the same state dir
  * prints nothing it printed before; --priority prefixes <PRI>. */
@@ -1551,6 +1641,7 @@ int main(void)
 		KX_TEST(test_kmsg_without_cap_syslog),
 		KX_TEST(test_memlog_kmsg_exit_status),
 		KX_TEST(test_memlog_kmsg_relay),
+		KX_TEST(test_memlog_kmsg_relay_stops_when_full),
 		KX_TEST(test_memlog_kmsg),
 		KX_TEST(test_memlog_kmsg_follow_sigterm),
 		KX_TEST(test_memlog_kmsg_sigterm_while_printing),
