@@ -20,6 +20,10 @@ void pending_clear(struct pending *p)
 	p->head = p->count = 0;
 }
 
+/* The ring's capacity is a power of two (64, doubling): an index wraps
+ * with a mask, not a division, on every push and pop. */
+#define AT(p, i) ((p)->items[((p)->head + (i)) & ((p)->cap - 1)])
+
 static int grow(struct pending *p)
 {
 	size_t ncap = p->cap ? 2 * p->cap : 64;
@@ -28,7 +32,7 @@ static int grow(struct pending *p)
 	if (!n)
 		return -ENOMEM;
 	for (size_t i = 0; i < p->count; i++)
-		n[i] = p->items[(p->head + i) % p->cap];
+		n[i] = AT(p, i);
 	free(p->items);
 	p->items = n;
 	p->cap = ncap;
@@ -45,7 +49,7 @@ int pending_push(struct pending *p, uint64_t key, bool sent, const char *cursor)
 		return -EINVAL;
 	if (p->count == p->cap && grow(p) < 0)
 		return -ENOMEM;
-	it = &p->items[(p->head + p->count) % p->cap];
+	it = &AT(p, p->count);
 	it->key = key;
 	it->sent = sent;
 	memcpy(it->cursor, cursor, len + 1);
@@ -63,7 +67,7 @@ size_t pending_pop(struct pending *p, uint64_t upto, char out[CURSOR_TEXT_MAX + 
 		last = &p->items[p->head];
 		ns += last->sent;
 		n++;
-		p->head = (p->head + 1) % p->cap;
+		p->head = (p->head + 1) & (p->cap - 1);
 		p->count--;
 	}
 	if (nsent)

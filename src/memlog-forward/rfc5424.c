@@ -124,7 +124,9 @@ void rfc5424_text(struct strbuf *b, const char *s, size_t len, int sd)
 		if (i >= len)
 			break;
 		unsigned char c = u[i];
-		size_t n = utf8_decode(u + i, len - i, NULL);
+		/* ASCII needs no decoding: the short SD values (cursor, seq,
+		 * source...) and every tail go this way. */
+		size_t n = c < 0x80 ? 1 : utf8_decode(u + i, len - i, NULL);
 
 		if (n > 1 || (n == 1 && (c >= 0x20 || c == '\t') && c != 0x7f &&
 			      !(sd && (c == '"' || c == '\\' || c == ']')))) {
