@@ -1,4 +1,5 @@
 #include "output.h"
+#include "wordscan.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -103,12 +104,16 @@ static void put_hex(struct output *o, unsigned char c)
 	put(o, e, 4);
 }
 
-/* Is s[0..len) valid UTF-8 (ASCII checked a byte at a time, fast)? */
+/* Is s[0..len) valid UTF-8 (ASCII checked 8 bytes at a time)? */
 static bool utf8_valid(const unsigned char *s, size_t len)
 {
 	for (size_t i = 0; i < len;) {
 		uint32_t cp;
 		size_t n;
+		if (i + 8 <= len && !word_has_high(word_load(s + i))) {
+			i += 8;
+			continue;
+		}
 		if (s[i] < 0x80) {
 			i++;
 			continue;
