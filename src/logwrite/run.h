@@ -43,7 +43,12 @@ enum logwrite_exit {
 #define RUN_BACKOFF_MAX_MS 5000
 #define RUN_DISK_QUIET_MS 1000     /* without a failure after a commit:
 				    * the disk works again */
-#define RUN_BATCH_MAX (4u << 20)   /* bytes read before a commit at most */
+#define RUN_BATCH_MAX (64u << 20)  /* bytes read before a commit at most: a
+				    * commit costs fsyncs that take tens of
+				    * ms on a busy disk, so under a heavy
+				    * stream commits are this far apart; the
+				    * store's buffers stay bounded
+				    * (STORE_BUFFERED_MAX) */
 #define RUN_BATCH_STREAM (1u << 16) /* a batch this large is a stream ... */
 #define RUN_BATCH_WAIT_MS 2        /* ... whose next bytes are waited for
 				    * this long before committing */

@@ -623,6 +623,8 @@ static int write_all_files(struct store *s)
 	for (size_t i = 0; i < s->nfiles && r == 0; i++)
 		if (s->files[i]->len)
 			r = write_file(s, s->files[i]);
+	if (r == 0)
+		s->appended = 0;
 	return r;
 }
 
@@ -940,7 +942,9 @@ int store_append(struct store *s, const struct lw_entry *e)
 	r = reserve(s, f, format_bound(fmt, e));
 	if (r < 0)
 		return r;
-	f->len += format_entry(fmt, e, f->buf + f->len);
+	size_t n = format_entry(fmt, e, f->buf + f->len);
+	f->len += n;
+	s->appended += n;
 	f->used = s->commits;
 	take_cursor(s, e);
 	s->dirty = true;
@@ -949,6 +953,8 @@ int store_append(struct store *s, const struct lw_entry *e)
 		return rotate(s, f);
 	if (s->cfg->sync == LW_SYNC_ENTRY)
 		return store_commit(s);
+	if (s->appended >= STORE_BUFFERED_MAX)
+		return write_all_files(s);
 	if (f->len >= STORE_FLUSH_AT) {
 		r = precommit(s);
 		if (r == 0)

@@ -59,6 +59,11 @@
 #define STORE_OPEN_MAX 256        /* live files kept open at most */
 #define STORE_FLUSH_AT (4u << 20)  /* a file's buffer is written when the
 				    * batch is committed, or at this */
+#define STORE_BUFFERED_MAX (4u << 20) /* every buffer is written (not
+				    * committed) once the entries appended
+				    * since the last such write reach this:
+				    * a large batch of many files does not
+				    * hold it all in memory */
 #define STORE_BUF_KEEP (64u << 10) /* a larger buffer is freed once
 				    * written: a busy batch does not hold
 				    * memory for every file afterwards */
@@ -154,6 +159,9 @@ struct store {
 	struct state_text text;       /* the next state's text */
 	uint64_t commits;             /* commits done */
 	bool dirty;                   /* appended since the last commit */
+	size_t appended;              /* bytes formatted into buffers since
+				       * they were all last written (an
+				       * upper bound of what they hold) */
 	bool dir_dirty;               /* files created since the last
 				       * directory fsync */
 	struct io_err err;            /* what failed last */
