@@ -506,11 +506,15 @@ static const char *kernel_relay(void *arg, int fd, const struct ucred *cred)
 
 	if (!why && d->cfg->kmsg)
 		why = "memlogd reads the kernel log itself (--kmsg)";
+	if (!why && d->kmsg && kernlog_relay_live(d->kmsg))
+		why = "another relay is running (one at a time)";
 	if (!why && (fstat(fd, &st) < 0 ||
 		     !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))))
 		why = "the fd is not a pipe or socket";
 	if (!why && (fcntl(fd, F_GETFL) & O_ACCMODE) == O_WRONLY)
 		why = "the fd is not open for reading";
+	if (!why && fd_set_nonblock(fd) < 0)
+		why = "the fd cannot be made non-blocking";
 	if (why) {
 		close(fd);
 		return why;

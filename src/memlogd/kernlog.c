@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,7 @@ struct kernlog {
 	bool pollable;           /* a device: epoll tells when to read */
 	bool record_per_read;    /* /dev/kmsg: every read() is one record */
 	bool eof;                /* a file or FIFO stand-in ended */
+	bool relay;              /* fed by memlog-kmsg --relay (a pipe) */
 	struct kmsg_state st;    /* boot id and the next expected seq */
 	bool have_next;          /* st.next_seq is known */
 	bool dirty;              /* st changed since it was saved */
@@ -495,9 +497,14 @@ static void take(struct kernlog *k, const char *buf, size_t len)
 	k->dirty = true;
 }
 
-/* Whole records in k->buf: all of it for /dev/kmsg; for a stand-in file or
- * FIFO, those that end in a newline. */
-static void take_buffered(struct kernlog *k)
+/* Whole records in k->buf: all of it for /dev/kmsg; from a stream (a
+ * relay's pipe, a stand-in file or FIFO), those that something follows,
+ * and the last one once it ends in a newline and the stream has nothing
+ * more for now (idle) or ended: a read may stop between a record's
+ * message line and its dictionary lines. At the end of a relay's stream
+ * a record without its newline is dropped (the relay stopped in the
+ * middle of writing it; it sends it again); a stand-in file's is taken. */
+static void take_buffered(struct kernlog *k, bool idle)
 {
 	size_t off = 0;
 
@@ -505,11 +512,14 @@ static void take_buffered(struct kernlog *k)
 		size_t used;
 		struct kmsg_record rec;
 		kmsg_parse(k->buf + off, k->len - off, &rec, &used);
-		/* A stand-in written a record at a time (as the kernel
-		 * does): a record is whole once its newline is here. */
-		bool complete = k->record_per_read || k->eof ||
-				off + used < k->len ||
-				k->buf[off + used - 1] == '\n';
+		bool ends = k->buf[off + used - 1] == '\n';
+		bool complete = k->record_per_read || off + used < k->len ||
+				((idle || k->eof) && ends) ||
+				(k->eof && !k->relay);
+		if (!complete && k->eof) {
+			k->len = off; /* a relay's torn record: dropped */
+			break;
+		}
 		if (!complete)
 			break;
 		take(k, k->buf + off, used);
@@ -539,11 +549,13 @@ void kernlog_service(struct kernlog *k)
 				continue;
 			if (errno == EPIPE)
 				continue; /* overwritten: the seq gap says how many */
-			if (errno != EAGAIN)
+			if (errno != EAGAIN) {
 				store_notice(k->store, false, "kmsg: read: %s",
 					      strerror(errno));
-			else
+			} else {
 				k->waiting = true;
+				take_buffered(k, true);
+			}
 			break;
 		}
 		k->read_mono_us = now_mono_ns() / 1000;
@@ -556,7 +568,7 @@ void kernlog_service(struct kernlog *k)
 				loop_unwatch(k->loop, &k->ev);
 		}
 		k->len += (size_t)n;
-		take_buffered(k);
+		take_buffered(k, false);
 		if (k->record_per_read)
 			k->len = 0;
 	}
@@ -572,6 +584,15 @@ bool kernlog_clock_offset(const struct kernlog *k, int64_t *us)
 		return false;
 	*us = (int64_t)mono;
 	return true;
+}
+
+bool kernlog_relay_live(const struct kernlog *k)
+{
+	struct pollfd p = { .fd = k->ev.fd, .events = POLLIN };
+
+	/* POLLHUP on a pipe's read end: no writer is left. */
+	return k->relay && !k->eof && poll(&p, 1, 0) >= 0 &&
+	       !(p.revents & (POLLHUP | POLLERR | POLLNVAL));
 }
 
 bool kernlog_busy(const struct kernlog *k)
@@ -678,12 +699,12 @@ struct kernlog *kernlog_relay(struct kernlog *k, struct loop *loop,
 			      struct store *store, int fd,
 			      const char *state_dir, struct ctrreg *ctrs)
 {
-	if (fd_set_nonblock(fd) < 0) {
-		close(fd);
+	if (!k) {
+		k = start(loop, store, fd, false, state_dir, ctrs);
+		if (k)
+			k->relay = true;
 		return k;
 	}
-	if (!k)
-		return start(loop, store, fd, false, state_dir, ctrs);
 	/* The relay started again: its new stream goes on from where the
 	 * last one stopped (the seqs say what is new); a record the old
 	 * stream left half-written is dropped with it. */

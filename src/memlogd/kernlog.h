@@ -26,15 +26,21 @@ struct kernlog *kernlog_open(struct loop *loop, struct store *store,
 			     const char *path, const char *state_dir,
 			     struct ctrreg *ctrs);
 
-/* A kernel log relay (memlog-kmsg --relay, docs/kernel.md): fd (taken)
- * is the read end of a pipe or socket into which the relay writes the
- * records as /dev/kmsg gives them, one per write(). With k NULL, starts a
- * reader of it, as kernlog_open does (NULL: out of memory); else k reads
- * fd from now on instead of its last relay's (which restarted), keeping
- * its place, and is returned. */
+/* A kernel log relay (memlog-kmsg --relay, docs/kernel.md): fd (taken,
+ * non-blocking) is the read end of a pipe or socket into which the relay
+ * writes the records as /dev/kmsg gives them, one per write(). With k
+ * NULL, starts a reader of it, as kernlog_open does (NULL: out of
+ * memory); else k reads fd from now on instead of its last relay's
+ * (which has gone: kernlog_relay_live), keeping its place, and is
+ * returned. */
 struct kernlog *kernlog_relay(struct kernlog *k, struct loop *loop,
 			      struct store *store, int fd,
 			      const char *state_dir, struct ctrreg *ctrs);
+
+/* Is k a relay's reader whose relay still writes (its pipe has a
+ * writer)? One relay at a time: a second would take turns with the first
+ * forever. */
+bool kernlog_relay_live(const struct kernlog *k);
 
 /* Each second: an OOM report that has not ended within a second is
  * stored as it is (unattributed). */

@@ -152,12 +152,16 @@ static void container(struct regsock *rg, const struct reg_msg *m,
  * records; with ack=1 a second takes the answer. Refusals are counted
  * and said as any source's. */
 static void relay(struct regsock *rg, const struct reg_msg *m,
-		  struct cmsg_info *ci)
+		  struct cmsg_info *ci, bool truncated)
 {
 	int ack_fd = m->ack && ci->nfds > 1 ? ci->fds[--ci->nfds] : -1;
 	const char *why = "this memlogd takes no kernel log relay";
 
-	if (ci->nfds != 1) {
+	if (truncated) {
+		/* Which of the fds the kernel dropped is not known. */
+		why = "memlogd is out of file descriptors";
+		cmsg_close_fds(ci);
+	} else if (ci->nfds != 1) {
 		why = "relay=kernel needs one file descriptor";
 		cmsg_close_fds(ci);
 	} else if (rg->kernel_relay) {
@@ -198,17 +202,17 @@ static bool registration(struct regsock *rg)
 		container(rg, &m, &ci);
 		return true;
 	}
-	const struct reg_attr *ra = reg_find(&m, "relay");
-	if (ra && ra->val_len == 6 && !memcmp(ra->val, "kernel", 6)) {
-		relay(rg, &m, &ci);
-		return true;
-	}
 	if (flags & MSG_CTRUNC) {
 		/* The kernel could not give us every fd (we are out of fds):
 		 * those are closed by the kernel, the sender is not told. */
 		rg->c.lost_fds++;
 		store_notice(rg->store, true, "registration: file descriptors "
 			     "lost (memlogd is out of file descriptors)");
+	}
+	const struct reg_attr *ra = reg_find(&m, "relay");
+	if (ra && ra->val_len == 6 && !memcmp(ra->val, "kernel", 6)) {
+		relay(rg, &m, &ci, flags & MSG_CTRUNC);
+		return true;
 	}
 	if (ci.nfds == 0) {
 		/* LinuxKit ignores these too. Those whose fds the kernel

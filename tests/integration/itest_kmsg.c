@@ -1429,6 +1429,114 @@ static void test_memlog_kmsg_relay_stops_when_full(void **state)
 	json_decref(a);
 }
 
+/* memlogd reads a relay's pipe 16,386 bytes at a time: a read may end
+ * right after a record's message line, before its dictionary lines. The
+ * test makes that happen (memlogd stopped while memlog-kmsg fills the
+ * pipe with records laid out so that the first 16,386 bytes end there):
+ * the record keeps its dictionary, and no "malformed record" notice. A
+ * second relay is refused while the first still writes, and taken once
+ * the first has gone. */
+static void test_memlog_kmsg_relay_dictionary_cut(void **state)
+{
+	struct kx *fx = *state;
+	struct mld *m = &fx->m;
+	char prog[256], errf[256], *out, *err;
+
+	h_need_root("memlogd takes a kernel log relay from root only");
+	need_memlog_kmsg();
+	assert_int_equal(mkfifo(fx->fake, 0600), 0);
+	int fifo = open(fx->fake, O_RDWR | O_CLOEXEC);
+	assert_true(fifo >= 0);
+	kx_start(fx, (const char *const[]){ NULL });
+	h_prog(prog, sizeof(prog), "memlog-kmsg");
+	snprintf(errf, sizeof(errf), "%s/relay.err", m->dir);
+	const char *const argv[] = { prog, "--kmsg", fx->fake, "--relay", m->log,
+				     NULL };
+	pid_t pid = h_spawn(argv, errf, true);
+	h_track_pid(pid);
+	for (uint64_t end = h_now_ms() + H_TIMEOUT_MS;;) {
+		json_t *st = h_stats(m);
+		json_t *r = json_object_get(json_object_get(st, "kmsg"),
+					    "relays");
+		bool taken = json_is_integer(r) && json_integer_value(r) == 1;
+		json_decref(st);
+		if (taken)
+			break;
+		if (h_now_ms() > end)
+			fail_msg("memlogd never took the relay");
+		h_sleep_ms(5);
+	}
+
+	/* A second relay while the first writes: refused, exit 1. */
+	char second[256];
+	snprintf(second, sizeof(second), "%s/second", m->dir);
+	h_write_file(second, "6,0,1000,-;second relay\n", 0644);
+	const char *a2[] = { "--kmsg", second, "--relay", m->log, "--no-follow",
+			     NULL };
+	int st2 = h_run_prog("memlog-kmsg", a2, 3 * H_TIMEOUT_MS, &out, &err);
+	if (!WIFEXITED(st2) || WEXITSTATUS(st2) != 1 ||
+	    !strstr(err, "another relay is running (one at a time)"))
+		fail_msg("a second relay: status 0x%x, stderr: %s", st2, err);
+	free(out);
+	free(err);
+
+	/* rec0 and rec1's message line make exactly 16,386 bytes. */
+	enum { CUT = 16386 };
+	static char text[CUT + 256];
+	int n0 = snprintf(text, sizeof(text), "6,0,1000,-;%08000d\n", 0);
+	int head = snprintf(text + n0, sizeof(text) - (size_t)n0,
+			    "6,1,1001,-;cut ");
+	int fill = CUT - n0 - head - 1;
+	assert_true(fill > 0);
+	memset(text + n0 + head, 'y', (size_t)fill);
+	size_t len = (size_t)CUT - 1;
+	text[len++] = '\n';
+	len += (size_t)snprintf(text + len, sizeof(text) - len,
+				" SUBSYSTEM=pci\n DEVICE=+pci:0000:00:01.0\n"
+				"6,2,1002,-;cut end\n");
+	h_freeze(m->pid);
+	h_write_all(fifo, text, len);
+	/* memlog-kmsg has read it all and waits for more (the FIFO is
+	 * empty): everything is in the relay pipe. */
+	int avail = -1;
+	for (uint64_t end = h_now_ms() + H_TIMEOUT_MS;;) {
+		if (ioctl(fifo, FIONREAD, &avail) == 0 && avail == 0 &&
+		    h_syscall_of(pid) == 271)
+			break;
+		if (h_now_ms() > end)
+			fail_msg("memlog-kmsg did not relay the records (%d "
+				 "bytes left in the FIFO)", avail);
+		h_sleep_ms(5);
+	}
+	h_thaw(m->pid);
+	json_t *a = h_wait_dump_msg(m, "dump source=kmsg\n", "cut end");
+	json_t *rec1 = NULL, *e;
+	size_t i;
+	json_array_foreach(a, i, e)
+		if (!strncmp(msg_of(e), "cut y", 5))
+			rec1 = e;
+	if (!rec1 || !json_object_get(rec1, "attrs") ||
+	    strcmp(h_jstr(json_object_get(rec1, "attrs"), "SUBSYSTEM"), "pci")) {
+		h_print_entries(a);
+		fail_msg("the record cut from its dictionary lost it");
+	}
+	json_decref(a);
+	json_t *bad = h_find_notice(m, "malformed", "record");
+	if (bad)
+		fail_msg("memlogd said: %s", h_jstr(bad, "msg"));
+
+	/* The first relay gone: the next one is taken. */
+	kill(pid, SIGTERM);
+	h_expect_exit(h_wait_pid(pid, H_TIMEOUT_MS), 0, "memlog-kmsg --relay",
+		      NULL);
+	h_untrack_pid(pid);
+	close(fifo);
+	st2 = h_run_prog("memlog-kmsg", a2, 3 * H_TIMEOUT_MS, &out, &err);
+	h_expect_exit(st2, 0, "memlog-kmsg --relay after the first", err);
+	free(out);
+	free(err);
+}
+
 /* memlog-kmsg --no-follow: one line per record to stderr, the unique line
  * with the kernel's seq and time; a second run with the same state dir
  * prints nothing it printed before; --priority prefixes <PRI>. */
@@ -1642,6 +1750,7 @@ int main(void)
 		KX_TEST(test_memlog_kmsg_exit_status),
 		KX_TEST(test_memlog_kmsg_relay),
 		KX_TEST(test_memlog_kmsg_relay_stops_when_full),
+		KX_TEST(test_memlog_kmsg_relay_dictionary_cut),
 		KX_TEST(test_memlog_kmsg),
 		KX_TEST(test_memlog_kmsg_follow_sigterm),
 		KX_TEST(test_memlog_kmsg_sigterm_while_printing),
