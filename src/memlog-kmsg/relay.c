@@ -150,8 +150,10 @@ int relay_run(const struct memlog_kmsg_opts *o, int kfd,
 		}
 		if (n == 0)
 			break;
-		/* One record per write: up to PIPE_BUF, memlogd never sees
-		 * half of one. */
+		/* One record per write (whole up to PIPE_BUF; a longer one
+		 * may reach memlogd in pieces, which it puts together, and
+		 * one cut by our stop is dropped there and sent again by
+		 * the next relay). */
 		r = write_record(wfd, buf, (size_t)n, waitmask);
 		if (r == -EINTR) {
 			break; /* SIGTERM or SIGINT */
