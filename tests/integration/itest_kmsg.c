@@ -1218,6 +1218,23 @@ static void test_memlog_kmsg_exit_status(void **state)
 		fail_msg("memlog-kmsg on a missing log: want exit 1 naming it");
 }
 
+/* memlog-kmsg with args must exit with code, and its stderr hold said
+ * (unless NULL). */
+static void kmsg_run_expect(const char *const *args, int code,
+			    const char *said, const char *what)
+{
+	char *out, *err;
+	int st = h_run_prog("memlog-kmsg", args, 3 * H_TIMEOUT_MS, &out, &err);
+
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != code ||
+	    (said && !strstr(err, said)))
+		fail_msg("%s: status 0x%x, want exit %d%s%s; stderr: %s", what,
+			 st, code, said ? " saying " : "", said ? said : "",
+			 err);
+	free(out);
+	free(err);
+}
+
 /* memlog-kmsg --relay: the records go to memlogd (not to stderr), which
  * stores them as its own --kmsg reader would (source kmsg, the kernel's
  * priority and dictionary, event attributes, a gap marker) and keeps the
@@ -1280,10 +1297,7 @@ static void test_memlog_kmsg_relay(void **state)
 	json_decref(d);
 	/* Relayed again (memlog-kmsg restarted): nothing stored twice. */
 	append_file(fx->fake, "6,7,1004,-;relay seven\n");
-	st = h_run_prog("memlog-kmsg", a, 3 * H_TIMEOUT_MS, &out, &err);
-	h_expect_exit(st, 0, "memlog-kmsg --relay (again)", err);
-	free(out);
-	free(err);
+	kmsg_run_expect(a, 0, NULL, "memlog-kmsg --relay (again)");
 	d = h_wait_dump_msg(m, "dump source=kmsg\n", "relay seven");
 	if (json_array_size(d) != 7) {
 		h_print_entries(d);
@@ -1324,19 +1338,11 @@ static void test_memlog_kmsg_relay(void **state)
 
 	/* memlogd reading the kernel log itself takes no relay. */
 	kx_start(fx, fake_args);
-	st = h_run_prog("memlog-kmsg", a, 3 * H_TIMEOUT_MS, &out, &err);
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 1 ||
-	    !strstr(err, "memlogd reads the kernel log itself (--kmsg)"))
-		fail_msg("memlog-kmsg --relay to memlogd --kmsg: status 0x%x, "
-			 "stderr: %s", st, err);
-	free(out);
-	free(err);
+	kmsg_run_expect(a, 1, "memlogd reads the kernel log itself (--kmsg)",
+			"memlog-kmsg --relay to memlogd --kmsg");
 	/* And --state-dir makes no sense with it. */
 	const char *bad[] = { "--relay", m->log, "--state-dir", fx->sdir, NULL };
-	st = h_run_prog("memlog-kmsg", bad, 3 * H_TIMEOUT_MS, &out, &err);
-	h_expect_exit(st, 2, "memlog-kmsg --relay --state-dir", err);
-	free(out);
-	free(err);
+	kmsg_run_expect(bad, 2, NULL, "memlog-kmsg --relay --state-dir");
 }
 
 /* A memlogd that does not read (stopped) cannot hold memlog-kmsg --relay
@@ -1440,7 +1446,7 @@ static void test_memlog_kmsg_relay_dictionary_cut(void **state)
 {
 	struct kx *fx = *state;
 	struct mld *m = &fx->m;
-	char prog[256], errf[256], *out, *err;
+	char prog[256], errf[256];
 
 	h_need_root("memlogd takes a kernel log relay from root only");
 	need_memlog_kmsg();
@@ -1473,12 +1479,8 @@ static void test_memlog_kmsg_relay_dictionary_cut(void **state)
 	h_write_file(second, "6,0,1000,-;second relay\n", 0644);
 	const char *a2[] = { "--kmsg", second, "--relay", m->log, "--no-follow",
 			     NULL };
-	int st2 = h_run_prog("memlog-kmsg", a2, 3 * H_TIMEOUT_MS, &out, &err);
-	if (!WIFEXITED(st2) || WEXITSTATUS(st2) != 1 ||
-	    !strstr(err, "another relay is running (one at a time)"))
-		fail_msg("a second relay: status 0x%x, stderr: %s", st2, err);
-	free(out);
-	free(err);
+	kmsg_run_expect(a2, 1, "another relay is running (one at a time)",
+			"a second relay");
 
 	/* rec0 and rec1's message line make exactly 16,386 bytes. */
 	enum { CUT = 16386 };
@@ -1531,10 +1533,7 @@ static void test_memlog_kmsg_relay_dictionary_cut(void **state)
 		      NULL);
 	h_untrack_pid(pid);
 	close(fifo);
-	st2 = h_run_prog("memlog-kmsg", a2, 3 * H_TIMEOUT_MS, &out, &err);
-	h_expect_exit(st2, 0, "memlog-kmsg --relay after the first", err);
-	free(out);
-	free(err);
+	kmsg_run_expect(a2, 0, NULL, "memlog-kmsg --relay after the first");
 }
 
 /* memlog-kmsg --no-follow: one line per record to stderr, the unique line
