@@ -149,6 +149,17 @@ static char *read_in(const char *top, const char *rel, size_t *len)
 	return s;
 }
 
+/* The bundle's manifest.json, parsed. */
+static json_t *manifest_in(const char *top)
+{
+	size_t len;
+	char *ms = read_in(top, "manifest.json", &len);
+	json_t *man = h_json(ms, len);
+
+	free(ms);
+	return man;
+}
+
 static int by_name(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -307,9 +318,7 @@ static void test_bundle_contents(void **state)
 	json_t *stats = h_stats(&m);
 	char *top = unpack(&m, archive, "x");
 	size_t len, i;
-	char *ms = read_in(top, "manifest.json", &len);
-	json_t *man = h_json(ms, len), *e;
-	free(ms);
+	json_t *man = manifest_in(top), *e;
 	/* The ring as the bundle saw it: a dump taken now, without what
 	 * memlogd may have stored after the bundle's dump. */
 	json_int_t last = 0;
@@ -464,9 +473,7 @@ static void test_bundle_pipe_and_marker(void **state)
 
 	char *top = unpack(&m, copy, "y");
 	size_t len;
-	char *ms = read_in(top, "manifest.json", &len);
-	json_t *man = h_json(ms, len);
-	free(ms);
+	json_t *man = manifest_in(top);
 	assert_int_equal(h_jint(man, "losses.markers"), 1);
 	assert_true(h_jbool(man, "losses.missed_unknown"));
 	json_t *l = json_array_get(json_object_get(man, "loss_markers"), 0);
@@ -527,9 +534,7 @@ static void test_bundle_restart(void **state)
 		fail_msg("logread -bundle: status %d: %s", st, err);
 	free(err);
 	char *top = unpack(&m, archive, "r");
-	char *ms = read_in(top, "manifest.json", &len);
-	json_t *man = h_json(ms, len);
-	free(ms);
+	json_t *man = manifest_in(top);
 	assert_string_equal(h_jstr(man, "memlogd.instance"), inst);
 	assert_true(h_jbool(man, "memlogd.same_instance"));
 	assert_false(h_jbool(man, "memlogd.foreign_cursor"));
@@ -592,9 +597,7 @@ static void test_bundle_many_sources(void **state)
 		fail_msg("logread -bundle: status %d: %s", st, err);
 	free(err);
 	char *top = unpack(&m, archive, "m");
-	char *ms = read_in(top, "manifest.json", &len);
-	json_t *man = h_json(ms, len), *e;
-	free(ms);
+	json_t *man = manifest_in(top), *e;
 	size_t own = 0, shared = 0;
 	json_array_foreach(json_object_get(man, "sources"), i, e) {
 		const char *f = h_jstr(e, "file");
@@ -689,9 +692,7 @@ static void test_bundle_time_selection(void **state)
 	assert_null(strstr(log, "third"));
 	assert_int_equal(h_count_str(log, "\n"), 1);
 	free(log);
-	char *ms = read_in(top, "manifest.json", &len);
-	json_t *man = h_json(ms, len), *e;
-	free(ms);
+	json_t *man = manifest_in(top), *e;
 	size_t i, found = 0;
 	json_array_foreach(json_object_get(man, "sources"), i, e) {
 		if (strcmp(h_jstr(e, "name"), "timed"))
@@ -774,10 +775,7 @@ static void test_bundle_lagged(void **state)
 	close(w);
 
 	char *top = unpack(&m, file, "z");
-	size_t len;
-	char *ms = read_in(top, "manifest.json", &len);
-	json_t *man = h_json(ms, len);
-	free(ms);
+	json_t *man = manifest_in(top);
 	json_t *l, *lagged = NULL;
 	size_t i;
 	json_array_foreach(json_object_get(man, "loss_markers"), i, l)
